@@ -1,0 +1,184 @@
+import type { ChainEvent } from "../../protocol/src/events.js";
+import type { TaskSpec } from "../../protocol/src/taskspec.js";
+
+/** What a node registers about itself. */
+export interface NodeInfo {
+  endpoint: string;
+  /** X25519 public key, 0x-prefixed 32 bytes. */
+  x25519: string;
+  /** Role bit mask (see protocol Role). */
+  roles: number;
+  /** Rows per second (or any unit the operator picks) the node offers; the manager balances on it. */
+  capacity: number;
+}
+
+export interface NodeRecord extends NodeInfo {
+  address: string;
+  registeredAt: number;
+  /** Last time the node joined or submitted in a round (liveness from participation). */
+  lastActive: number;
+  active: boolean;
+}
+
+export interface DatasetCommitment {
+  /** Poseidon root (or hash-chain head) of the salted fixed-point rows, as a 0x bytes32. */
+  root: string;
+  rows: number;
+  columns: number;
+  schemaHash: string;
+}
+
+export interface DatasetRecord extends DatasetCommitment {
+  owner: string;
+  /** keccak256 of the dataset name (datasetKey). */
+  datasetId: string;
+  version: number;
+  committedAt: number;
+}
+
+export interface TaskRecord {
+  taskId: number;
+  requester: string;
+  /** kindKey(spec.kind) */
+  kind: string;
+  specHash: string;
+  rounds: number;
+  /** Rounds started so far. */
+  currentRound: number;
+  closed: boolean;
+}
+
+export interface RoundRecord {
+  taskId: number;
+  round: number;
+  phase: number;
+  /** Unix seconds at which the current phase may be advanced by anyone. */
+  deadline: number;
+  /** Members who joined. */
+  joined: number;
+  /** Members still in the round (submitted in every submission phase so far). */
+  active: number;
+  /** Members who submitted in the current phase. */
+  submitted: number;
+  resultHash: string;
+  members: string[];
+}
+
+export interface ContributionRecord {
+  taskId: number;
+  round: number;
+  phase: number;
+  member: string;
+  blobHash: string;
+  commitment: string;
+}
+
+/**
+ * A Groth16 proof in the layout snarkjs' Solidity verifier takes: a, b, c and the public signals,
+ * all as decimal strings. Public signal 0 must be the round binding (see protocol binding.ts).
+ */
+export interface Groth16Proof {
+  a: [string, string];
+  b: [[string, string], [string, string]];
+  c: [string, string];
+  publicSignals: string[];
+}
+
+export interface TxReceipt {
+  /** Ethereum transaction hash, or the coordinator's commit id. */
+  txHash: string;
+  gasUsed?: number;
+}
+
+/**
+ * The chain as one party sees it. The ethereum and coordinator implementations behave the same:
+ * the same checks, the same errors (ConnectorError codes), the same events. Every method acts as
+ * the connector's own party (its signer).
+ */
+export interface Connector {
+  readonly mode: "ethereum" | "coordinator";
+  /** The address this connector acts for. */
+  address(): Promise<string>;
+
+  registerNode(info: NodeInfo): Promise<TxReceipt>;
+  updateNode(info: NodeInfo): Promise<TxReceipt>;
+  leaveNode(): Promise<TxReceipt>;
+  getNode(address: string): Promise<NodeRecord | null>;
+  listNodes(offset?: number, limit?: number): Promise<NodeRecord[]>;
+  /** Off-chain signed liveness ping kept by the connector (no transaction). */
+  heartbeat(): Promise<void>;
+
+  commitDataset(name: string, c: DatasetCommitment): Promise<TxReceipt & { version: number }>;
+  getDataset(owner: string, name: string, version?: number): Promise<DatasetRecord | null>;
+
+  /** Stores the spec blob, writes its hash on-chain and starts round 1. */
+  createTask(spec: TaskSpec): Promise<TxReceipt & { taskId: number }>;
+  getTask(taskId: number): Promise<TaskRecord | null>;
+  getTaskSpec(taskId: number): Promise<TaskSpec | null>;
+  /** Starts the next round of a task (requester only; the previous round must be finalized). */
+  startRound(taskId: number): Promise<TxReceipt & { round: number }>;
+  getRound(taskId: number, round: number): Promise<RoundRecord | null>;
+
+  joinRound(taskId: number, round: number, memberKey: string): Promise<TxReceipt>;
+  /** Submits in the round's current phase (Setup, Compute or Aggregate). */
+  submit(
+    taskId: number,
+    round: number,
+    blobHash: string,
+    commitment: string,
+    proof?: Groth16Proof,
+  ): Promise<TxReceipt>;
+  getContributions(taskId: number, round: number, phase: number): Promise<ContributionRecord[]>;
+  /** Moves a round past an expired deadline; anyone may call it. */
+  advance(taskId: number, round: number): Promise<TxReceipt>;
+  /** Records the result hash of a round in Aggregate (requester only). */
+  finalizeRound(taskId: number, round: number, resultHash: string): Promise<TxReceipt>;
+
+  /** Content-addressed blobs (keccak256 of the bytes); the hash is what goes on-chain. */
+  putBlob(bytes: Uint8Array): Promise<string>;
+  getBlob(hash: string): Promise<Uint8Array>;
+
+  /**
+   * Events after `cursor` (all events when omitted), then live ones, in order, until the signal
+   * aborts. A connector restarted mid-stream resumes from its persisted cursor and loses none.
+   */
+  events(cursor?: string, signal?: AbortSignal): AsyncIterable<ChainEvent>;
+
+  close(): Promise<void>;
+}
+
+/** Error codes shared by both modes, named after the Solidity custom errors. */
+export type ConnectorErrorCode =
+  | "NotRegistered"
+  | "AlreadyRegistered"
+  | "BadInput"
+  | "UnknownTask"
+  | "UnknownRound"
+  | "WrongPhase"
+  | "DeadlinePassed"
+  | "DeadlineNotPassed"
+  | "NotMember"
+  | "AlreadyJoined"
+  | "RoundFull"
+  | "AlreadySubmitted"
+  | "NotRequester"
+  | "MissingRole"
+  | "RoundNotFinished"
+  | "NoRoundsLeft"
+  | "InvalidProof"
+  | "BadBinding"
+  | "NoVerifier"
+  | "Unauthorized"
+  | "BlobMissing"
+  | "BlobHashMismatch"
+  | "Unavailable";
+
+export class ConnectorError extends Error {
+  constructor(
+    readonly code: ConnectorErrorCode,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+    this.name = "ConnectorError";
+  }
+}

@@ -1,0 +1,36 @@
+import { AbiCoder, keccak256, solidityPacked, ZeroAddress } from "ethers";
+
+/** BN254 scalar field order: circom signals and Groth16 public inputs live modulo this prime. */
+export const SNARK_FIELD = 21888242871839275222246171064770201670355740928576009217493146178130323849217n;
+
+/**
+ * The public input that ties a proof to one submission: keccak256 over the task manager's
+ * address, chain id, task, round, member, blob hash and commitment, reduced into the field.
+ * TaskManager.sol computes the same value, so a proof made for one round, member or payload is
+ * refused for any other (no replay, no theft of another member's proof). The coordinator uses the
+ * zero address and chain id 0.
+ */
+export function roundBinding(args: {
+  taskManager?: string;
+  chainId?: bigint | number;
+  taskId: number;
+  round: number;
+  member: string;
+  blobHash: string;
+  commitment: string;
+}): bigint {
+  const enc = AbiCoder.defaultAbiCoder().encode(
+    ["address", "uint256", "uint256", "uint256", "address", "bytes32", "bytes32"],
+    [args.taskManager ?? ZeroAddress, BigInt(args.chainId ?? 0), args.taskId, args.round, args.member, args.blobHash, args.commitment],
+  );
+  return BigInt(keccak256(enc)) % SNARK_FIELD;
+}
+
+/**
+ * Public signal layout of every contribution circuit (circom lists outputs first, then public
+ * inputs): [outputs..., binding, datasetRoot]. The on-chain commitment of a proven contribution is
+ * keccak256 of the packed outputs, so the recorded commitment is exactly what was proven.
+ */
+export function outputsCommitment(outputs: readonly (bigint | string)[]): string {
+  return keccak256(solidityPacked(outputs.map(() => "uint256"), outputs.map((o) => BigInt(o))));
+}

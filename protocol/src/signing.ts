@@ -1,0 +1,95 @@
+import { getAddress, keccak256, verifyMessage, type Signer } from "ethers";
+
+/**
+ * Every request between parties is signed with the sender's Ethereum key (EIP-191 personal
+ * message). The signed text binds the method, path, body hash, a timestamp and a nonce, so a
+ * captured request cannot be replayed elsewhere or later.
+ */
+export const SIGNATURE_HEADERS = {
+  address: "x-cm-address",
+  timestamp: "x-cm-timestamp",
+  nonce: "x-cm-nonce",
+  signature: "x-cm-signature",
+} as const;
+
+/** How far a request's timestamp may be from the verifier's clock. */
+export const MAX_CLOCK_SKEW_MS = 60_000;
+
+export interface SignedHeaders {
+  [SIGNATURE_HEADERS.address]: string;
+  [SIGNATURE_HEADERS.timestamp]: string;
+  [SIGNATURE_HEADERS.nonce]: string;
+  [SIGNATURE_HEADERS.signature]: string;
+}
+
+export function signingText(method: string, path: string, body: Uint8Array, timestamp: string, nonce: string): string {
+  return ["ciphermine/v1", method.toUpperCase(), path, keccak256(body), timestamp, nonce].join("\n");
+}
+
+export async function signRequest(signer: Signer, method: string, path: string, body: Uint8Array): Promise<SignedHeaders> {
+  const timestamp = String(Date.now());
+  const nonce = crypto.randomUUID();
+  const signature = await signer.signMessage(signingText(method, path, body, timestamp, nonce));
+  return {
+    [SIGNATURE_HEADERS.address]: await signer.getAddress(),
+    [SIGNATURE_HEADERS.timestamp]: timestamp,
+    [SIGNATURE_HEADERS.nonce]: nonce,
+    [SIGNATURE_HEADERS.signature]: signature,
+  };
+}
+
+export class AuthError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AuthError";
+  }
+}
+
+/**
+ * Checks a signed request and returns the signer's address. `seenNonce` records the nonce and
+ * reports whether it was already used inside the skew window (the caller keeps that memory).
+ */
+export function verifyRequest(
+  headers: Record<string, string | string[] | undefined>,
+  method: string,
+  path: string,
+  body: Uint8Array,
+  seenNonce: (address: string, nonce: string) => boolean,
+  now = Date.now(),
+): string {
+  const h = (k: string) => {
+    const v = headers[k];
+    if (typeof v !== "string" || v.length === 0) throw new AuthError(`missing header ${k}: sign the request with the node's key`);
+    return v;
+  };
+  const claimed = h(SIGNATURE_HEADERS.address);
+  const timestamp = h(SIGNATURE_HEADERS.timestamp);
+  const nonce = h(SIGNATURE_HEADERS.nonce);
+  const signature = h(SIGNATURE_HEADERS.signature);
+  const ts = Number(timestamp);
+  if (!Number.isFinite(ts) || Math.abs(now - ts) > MAX_CLOCK_SKEW_MS)
+    throw new AuthError(`${SIGNATURE_HEADERS.timestamp} is outside ±${MAX_CLOCK_SKEW_MS / 1000}s of the server clock: check the clock`);
+  let recovered: string;
+  try {
+    recovered = verifyMessage(signingText(method, path, body, timestamp, nonce), signature);
+  } catch {
+    throw new AuthError(`${SIGNATURE_HEADERS.signature} is not a valid signature`);
+  }
+  if (getAddress(recovered) !== getAddress(claimed))
+    throw new AuthError(`${SIGNATURE_HEADERS.signature} was not made by ${claimed}`);
+  if (seenNonce(recovered, nonce)) throw new AuthError(`${SIGNATURE_HEADERS.nonce} was already used: replayed request refused`);
+  return getAddress(recovered);
+}
+
+/** A nonce memory that forgets entries older than the skew window. */
+export function nonceMemory(): (address: string, nonce: string) => boolean {
+  const seen = new Map<string, number>();
+  return (address, nonce) => {
+    const now = Date.now();
+    if (seen.size > 10_000) for (const [k, t] of seen) if (now - t > 2 * MAX_CLOCK_SKEW_MS) seen.delete(k);
+    const key = `${address}:${nonce}`;
+    if (seen.has(key)) return true;
+    seen.set(key, now);
+    return false;
+  };
+}

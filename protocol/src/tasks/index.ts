@@ -1,0 +1,3 @@
+// Importing this module registers every task kind.
+export * from "./registry.js";
+export * from "./stats.js";

@@ -1,0 +1,113 @@
+import { z } from "zod";
+import { getAddress, isAddress, keccak256, toUtf8Bytes } from "ethers";
+import { canonicalJson, hashJson } from "./canonical.js";
+import { Verification } from "./phases.js";
+import { paramsSchemaFor, knownKinds } from "./tasks/registry.js";
+
+export const address = z
+  .string()
+  .refine((s) => isAddress(s), { message: "must be a 0x-prefixed 20-byte Ethereum address" })
+  .transform((s) => getAddress(s));
+
+export const bytes32 = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex string")
+  .transform((s) => s.toLowerCase());
+
+export const datasetRef = z.object({
+  owner: address,
+  /** The owner's dataset name; on-chain it is keccak256(name) (see datasetKey). */
+  datasetId: z.string().min(1, "datasetId must name one of the owner's datasets"),
+  /** A committed version; omitted means the latest version when the task is created. */
+  version: z.number().int().min(1).optional(),
+});
+export type DatasetRef = z.infer<typeof datasetRef>;
+
+const seconds = (what: string) =>
+  z.number().int().min(1, `${what} deadline must be at least 1 second`).max(7 * 24 * 3600);
+
+export const taskSpecSchema = z
+  .object({
+    version: z.literal(1).default(1),
+    kind: z.string().refine((k) => knownKinds().includes(k), {
+      message: `kind must be one of the registered task kinds`,
+    }),
+    requester: address,
+    datasets: z.array(datasetRef).min(1, "datasets must reference at least one committed dataset"),
+    params: z.record(z.string(), z.unknown()).default({}),
+    aggregation: z.enum(["plain", "secagg", "paillier"]).default("plain"),
+    verification: z.enum(["none", "offchain", "onchain"]).default("none"),
+    /** Whether rounds have a Setup phase in which every member submits (key shares, for example). */
+    setup: z.boolean().default(false),
+    members: z
+      .object({
+        min: z.number().int().min(1).default(1),
+        max: z.number().int().min(1).max(1000).default(100),
+        /** Fewest members that must survive every phase for the round to finalize. */
+        threshold: z.number().int().min(1).default(1),
+      })
+      .default({ min: 1, max: 100, threshold: 1 }),
+    rounds: z.number().int().min(1).max(10_000).default(1),
+    deadlines: z
+      .object({
+        join: seconds("join"),
+        setup: seconds("setup"),
+        compute: seconds("compute"),
+        aggregate: seconds("aggregate"),
+      })
+      .default({ join: 30, setup: 30, compute: 120, aggregate: 60 }),
+    /** Distinguishes otherwise identical specs, so each submission has its own hash. */
+    nonce: z.string().default(() => crypto.randomUUID()),
+  })
+  .superRefine((spec, ctx) => {
+    const m = spec.members;
+    if (m.min > m.max) ctx.addIssue({ code: "custom", path: ["members", "min"], message: "members.min must not exceed members.max" });
+    if (m.threshold > m.min)
+      ctx.addIssue({ code: "custom", path: ["members", "threshold"], message: "members.threshold must not exceed members.min" });
+    const schema = paramsSchemaFor(spec.kind);
+    if (schema) {
+      const r = schema.safeParse(spec.params);
+      if (!r.success)
+        for (const issue of r.error.issues)
+          ctx.addIssue({ code: "custom", path: ["params", ...issue.path.map(String)], message: issue.message });
+    }
+  });
+
+export type TaskSpecInput = z.input<typeof taskSpecSchema>;
+export type TaskSpec = z.output<typeof taskSpecSchema>;
+
+/** Parses a spec, throwing one error that lists every bad field with its fix. */
+export function parseTaskSpec(input: unknown): TaskSpec {
+  const r = taskSpecSchema.safeParse(input);
+  if (!r.success) throw new SpecError(r.error.issues.map((i) => `${i.path.join(".") || "(spec)"}: ${i.message}`));
+  return r.data;
+}
+
+export class SpecError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid task spec: ${problems.join("; ")}`);
+    this.name = "SpecError";
+  }
+}
+
+export function specHash(spec: TaskSpec): string {
+  return hashJson(spec);
+}
+
+export function specBytes(spec: TaskSpec): Uint8Array {
+  return toUtf8Bytes(canonicalJson(spec));
+}
+
+/** On-chain identifier of a task kind: keccak256 of its name. */
+export function kindKey(kind: string): string {
+  return keccak256(toUtf8Bytes(kind));
+}
+
+/** On-chain identifier of a dataset name. */
+export function datasetKey(name: string): string {
+  return keccak256(toUtf8Bytes(name));
+}
+
+export function verificationLevel(v: TaskSpec["verification"]): Verification {
+  return v === "onchain" ? Verification.OnChain : v === "offchain" ? Verification.OffChain : Verification.None;
+}
