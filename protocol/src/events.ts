@@ -60,5 +60,6 @@ export type ChainEventType = ChainEventBody["type"];
 export const FailReason = {
   TooFewJoined: "too-few-joined",
   BelowThreshold: "below-threshold",
+  AggregateTimeout: "aggregate-timeout",
   Cancelled: "cancelled",
 } as const;
