@@ -29,8 +29,9 @@ const seconds = (what: string) =>
 export const taskSpecSchema = z
   .object({
     version: z.literal(1).default(1),
-    kind: z.string().refine((k) => knownKinds().includes(k), {
-      message: `kind must be one of the registered task kinds`,
+    kind: z.string().superRefine((k, ctx) => {
+      if (!knownKinds().includes(k))
+        ctx.addIssue({ code: "custom", message: `unknown kind "${k}": use one of ${knownKinds().join(", ")}` });
     }),
     requester: address,
     datasets: z.array(datasetRef).min(1, "datasets must reference at least one committed dataset"),
