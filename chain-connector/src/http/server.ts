@@ -1,0 +1,304 @@
+import express, { type NextFunction, type Request, type Response } from "express";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { AuthError, nonceMemory, verifyRequest } from "../../../protocol/src/signing.js";
+import { ConnectorError, type Connector, type NodeRecord } from "../connector.js";
+import { ROUTES, statusFor, type ErrorBody, type ServerInfo } from "./routes.js";
+
+/** Anything that hands out a Connector acting for an authenticated address. */
+export interface NetworkLike {
+  as(address: string): Connector;
+}
+
+export interface ConnectorServerOptions {
+  network: NetworkLike;
+  /** Interface to bind; 127.0.0.1 unless the operator opens it up on purpose. */
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** SSE comment interval that keeps proxies and the client's stall detection happy (default 15 s). */
+  sseHeartbeatMs?: number;
+  /** A node is `active` when it heartbeated or took part within this many seconds (default 120). */
+  livenessSeconds?: number;
+  /** Seconds clock used for liveness (default: the system clock). */
+  now?: () => number;
+  /** Largest request body (default 64 MiB: CKKS ciphertexts and key material travel as blobs). */
+  maxBodyBytes?: number;
+  /** Called with unexpected (non-ConnectorError) failures. */
+  onError?: (e: unknown) => void;
+}
+
+function errorBody(e: unknown): { status: number; body: ErrorBody } {
+  if (e instanceof AuthError) return { status: 401, body: { code: "Unauthorized", message: e.message } };
+  if (e instanceof ConnectorError) {
+    const prefix = `${e.code}: `;
+    const message = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
+    return { status: statusFor(e.code), body: { code: e.code, message } };
+  }
+  return { status: 500, body: { code: "Unavailable", message: e instanceof Error ? e.message : String(e) } };
+}
+
+const int = (v: unknown, field: string): number => {
+  const s = String(v ?? "");
+  if (!/^\d{1,15}$/.test(s)) throw new ConnectorError("BadInput", `${field} must be a non-negative integer, got "${s}"`);
+  return Number(s);
+};
+
+const optInt = (v: unknown, field: string): number | undefined => (v === undefined || v === "" ? undefined : int(v, field));
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Serves a network (coordinator or ethereum) over HTTP. Every route, the event stream included,
+ * takes only requests signed by the caller's key (method, path with query, body, timestamp, nonce);
+ * the handler then acts as that address. Node liveness from signed heartbeats is kept here for
+ * networks that have no place for it (a chain); the coordinator keeps its own.
+ */
+export class ConnectorServer {
+  readonly app: express.Express;
+  private server?: Server;
+  private readonly seen = nonceMemory();
+  private readonly heartbeats = new Map<string, number>();
+  private readonly streams = new Set<{ abort: () => void }>();
+  private readonly liveness: number;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: ConnectorServerOptions) {
+    if (!opts.network || typeof opts.network.as !== "function")
+      throw new Error("ConnectorServer: opts.network must have .as(address) (a CoordinatorNetwork or a keyring over EthereumNetwork)");
+    this.liveness = opts.livenessSeconds ?? 120;
+    this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+    this.app = this.build();
+  }
+
+  /** Starts listening; resolves to the base URL. */
+  async start(): Promise<string> {
+    const host = this.opts.host ?? "127.0.0.1";
+    await new Promise<void>((resolve, reject) => {
+      const s = this.app.listen(this.opts.port ?? 0, host, (err?: Error) => (err ? reject(err) : resolve()));
+      s.once("error", reject);
+      this.server = s;
+    });
+    return this.url;
+  }
+
+  get url(): string {
+    if (!this.server) throw new Error("ConnectorServer: not started");
+    const a = this.server.address() as AddressInfo;
+    const host = a.family === "IPv6" ? `[${a.address}]` : a.address;
+    return `http://${host}:${a.port}`;
+  }
+
+  /** Stops accepting, ends open event streams, and waits for the socket to close. */
+  async close(): Promise<void> {
+    for (const s of this.streams) s.abort();
+    const s = this.server;
+    if (!s) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      s.close(() => resolve());
+      s.closeAllConnections();
+    });
+  }
+
+  private connectorFor(req: Request): Connector {
+    return (req as Request & { connector: Connector }).connector;
+  }
+
+  private build(): express.Express {
+    const app = express();
+    app.disable("x-powered-by");
+    app.set("etag", false);
+    app.use(express.raw({ type: () => true, limit: this.opts.maxBodyBytes ?? 64 * 1024 * 1024 }));
+
+    // Authentication: nothing below runs for an unsigned, forged, stale or replayed request.
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      try {
+        const body = Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : EMPTY;
+        const address = verifyRequest(req.headers, req.method, req.originalUrl, body, this.seen);
+        (req as Request & { connector: Connector }).connector = this.opts.network.as(address);
+        (req as Request & { bodyBytes: Uint8Array }).bodyBytes = body;
+        next();
+      } catch (e) {
+        const { status, body } = errorBody(e instanceof ConnectorError ? e : e instanceof AuthError ? e : new AuthError(String(e)));
+        res.status(status).json(body);
+      }
+    });
+
+    const json = (req: Request): Record<string, unknown> => {
+      const bytes = (req as Request & { bodyBytes: Uint8Array }).bodyBytes;
+      if (bytes.length === 0) return {};
+      try {
+        const v = JSON.parse(new TextDecoder().decode(bytes));
+        if (v === null || typeof v !== "object") throw new Error("not an object");
+        return v as Record<string, unknown>;
+      } catch {
+        throw new ConnectorError("BadInput", "request body must be a JSON object");
+      }
+    };
+
+    const route =
+      (fn: (c: Connector, req: Request) => Promise<unknown>) =>
+      async (req: Request, res: Response): Promise<void> => {
+        try {
+          const out = await fn(this.connectorFor(req), req);
+          res.json(out ?? null);
+        } catch (e) {
+          const { status, body } = errorBody(e);
+          if (status >= 500) this.opts.onError?.(e);
+          res.status(status).json(body);
+        }
+      };
+
+    app.get(
+      ROUTES.info,
+      route(async (c): Promise<ServerInfo> => ({ mode: c.mode, address: await c.address(), livenessSeconds: this.liveness })),
+    );
+
+    // ---------------------------------------------------------------- nodes
+    app.post(ROUTES.register, route((c, req) => c.registerNode(json(req) as never)));
+    app.post(ROUTES.update, route((c, req) => c.updateNode(json(req) as never)));
+    app.post(ROUTES.leave, route((c) => c.leaveNode()));
+    app.get(
+      ROUTES.nodes,
+      route(async (c, req) => (await c.listNodes(optInt(req.query.offset, "offset"), optInt(req.query.limit, "limit"))).map((n) => this.live(c, n))),
+    );
+    app.get(
+      "/nodes/:address",
+      route(async (c, req) => {
+        const n = await c.getNode(String(req.params.address));
+        return n && this.live(c, n);
+      }),
+    );
+    app.post(
+      ROUTES.heartbeat,
+      route(async (c) => {
+        const me = await c.address();
+        if (c.mode === "coordinator") await c.heartbeat();
+        else if (!(await c.getNode(me))) throw new ConnectorError("NotRegistered", `${me} is not registered; register before sending heartbeats`);
+        this.heartbeats.set(me, this.now());
+        return { ok: true };
+      }),
+    );
+
+    // ---------------------------------------------------------------- datasets
+    app.post(
+      ROUTES.datasets,
+      route((c, req) => {
+        const b = json(req);
+        return c.commitDataset(b.name as string, b.commitment as never);
+      }),
+    );
+    app.get(
+      ROUTES.datasets,
+      route((c, req) => c.getDataset(String(req.query.owner ?? ""), String(req.query.name ?? ""), optInt(req.query.version, "version"))),
+    );
+
+    // ---------------------------------------------------------------- tasks and rounds
+    app.post(ROUTES.tasks, route((c, req) => c.createTask(json(req) as never)));
+    app.get("/tasks/:id", route((c, req) => c.getTask(int(req.params.id, "taskId"))));
+    app.get("/tasks/:id/spec", route((c, req) => c.getTaskSpec(int(req.params.id, "taskId"))));
+    app.post("/tasks/:id/rounds", route((c, req) => c.startRound(int(req.params.id, "taskId"))));
+    app.get("/tasks/:id/rounds/:round", route((c, req) => c.getRound(int(req.params.id, "taskId"), int(req.params.round, "round"))));
+    app.post(
+      "/tasks/:id/rounds/:round/join",
+      route((c, req) => c.joinRound(int(req.params.id, "taskId"), int(req.params.round, "round"), json(req).memberKey as string)),
+    );
+    app.post(
+      "/tasks/:id/rounds/:round/submit",
+      route((c, req) => {
+        const b = json(req);
+        return c.submit(
+          int(req.params.id, "taskId"),
+          int(req.params.round, "round"),
+          b.blobHash as string,
+          b.commitment as string,
+          (b.proof ?? undefined) as never,
+        );
+      }),
+    );
+    app.get(
+      "/tasks/:id/rounds/:round/contributions/:phase",
+      route((c, req) => c.getContributions(int(req.params.id, "taskId"), int(req.params.round, "round"), int(req.params.phase, "phase"))),
+    );
+    app.post("/tasks/:id/rounds/:round/advance", route((c, req) => c.advance(int(req.params.id, "taskId"), int(req.params.round, "round"))));
+    app.post(
+      "/tasks/:id/rounds/:round/finalize",
+      route((c, req) => c.finalizeRound(int(req.params.id, "taskId"), int(req.params.round, "round"), json(req).resultHash as string)),
+    );
+
+    // ---------------------------------------------------------------- blobs
+    app.post(
+      ROUTES.blobs,
+      route(async (c, req) => ({ hash: await c.putBlob((req as Request & { bodyBytes: Uint8Array }).bodyBytes) })),
+    );
+    app.get("/blobs/:hash", async (req: Request, res: Response) => {
+      try {
+        const bytes = await this.connectorFor(req).getBlob(String(req.params.hash));
+        res.type("application/octet-stream").send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      } catch (e) {
+        const { status, body } = errorBody(e);
+        res.status(status).json(body);
+      }
+    });
+
+    // ---------------------------------------------------------------- events (Server-Sent Events)
+    app.get(ROUTES.events, (req: Request, res: Response) => void this.stream(req, res));
+
+    app.use((req: Request, res: Response) => {
+      res.status(404).json({ code: "BadInput", message: `no route ${req.method} ${req.path}` } satisfies ErrorBody);
+    });
+    return app;
+  }
+
+  /** Liveness from signed heartbeats seen here, or from on-chain participation. */
+  private live(c: Connector, n: NodeRecord): NodeRecord {
+    if (c.mode === "coordinator") return n;
+    const seen = Math.max(this.heartbeats.get(n.address) ?? 0, n.lastActive);
+    return { ...n, active: seen > 0 && this.now() - seen <= this.liveness };
+  }
+
+  private async stream(req: Request, res: Response): Promise<void> {
+    const c = this.connectorFor(req);
+    const cursor = typeof req.query.cursor === "string" && req.query.cursor !== "" ? req.query.cursor : undefined;
+    const ac = new AbortController();
+    const handle = { abort: () => ac.abort() };
+    this.streams.add(handle);
+    res.on("close", () => ac.abort());
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    });
+    res.write(": stream open\n\n");
+    const ping = setInterval(() => res.write(": ping\n\n"), this.opts.sseHeartbeatMs ?? 15_000);
+    const write = async (chunk: string) => {
+      if (!res.write(chunk) && !ac.signal.aborted)
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off("drain", done);
+            ac.signal.removeEventListener("abort", done);
+            resolve();
+          };
+          res.on("drain", done);
+          ac.signal.addEventListener("abort", done);
+        });
+    };
+    try {
+      for await (const ev of c.events(cursor, ac.signal)) {
+        if (ac.signal.aborted) break;
+        await write(`id: ${ev.cursor}\ndata: ${JSON.stringify(ev)}\n\n`);
+      }
+    } catch (e) {
+      if (!ac.signal.aborted) {
+        const { body } = errorBody(e);
+        res.write(`event: error\ndata: ${JSON.stringify(body)}\n\n`);
+      }
+    } finally {
+      clearInterval(ping);
+      this.streams.delete(handle);
+      res.end();
+    }
+  }
+}
