@@ -453,13 +453,14 @@ export class CoordinatorNetwork {
     const roles = uint(info.roles, "roles", 1);
     if (roles > 7) fail("BadInput", "roles must be a mask of Owner 1, Worker 2, Requester 4");
     const capacity = uint(info.capacity, "capacity");
+    if (capacity > 0xffffffff) fail("BadInput", "capacity must fit in 32 bits");
     return { endpoint: info.endpoint, x25519, roles, capacity };
   }
 
   registerNode(sender: string, info: NodeInfo): TxReceipt {
-    const i = this.checkInfo(info);
     return this.tx(() => {
       if (this.node(sender)) fail("AlreadyRegistered", `${sender} is already registered; use updateNode`);
+      const i = this.checkInfo(info);
       this.run(
         `INSERT INTO nodes(address, endpoint, x25519, roles, capacity, registered_at) VALUES(?, ?, ?, ?, ?, ?)`,
         sender,
@@ -475,9 +476,9 @@ export class CoordinatorNetwork {
   }
 
   updateNode(sender: string, info: NodeInfo): TxReceipt {
-    const i = this.checkInfo(info);
     return this.tx(() => {
       if (!this.node(sender)) fail("NotRegistered", `${sender} is not registered; call registerNode first`);
+      const i = this.checkInfo(info);
       this.run(`UPDATE nodes SET endpoint = ?, x25519 = ?, roles = ?, capacity = ? WHERE address = ?`, i.endpoint, i.x25519, i.roles, i.capacity, sender);
       this.emit({ type: "NodeUpdated", node: sender, ...i });
       return {};
@@ -512,13 +513,17 @@ export class CoordinatorNetwork {
     if (typeof name !== "string" || name.length === 0) fail("BadInput", "name must be the dataset's name");
     if (!c || typeof c !== "object") fail("BadInput", "commitment must be an object {root, rows, columns, schemaHash}");
     const root = b32(c.root, "root");
-    if (root === ZeroHash) fail("BadInput", "root must not be zero");
-    const rows = uint(c.rows, "rows", 1);
-    const columns = uint(c.columns, "columns", 1);
+    const rows = uint(c.rows, "rows");
+    const columns = uint(c.columns, "columns");
     const schemaHash = b32(c.schemaHash, "schemaHash");
     const datasetId = datasetKey(name);
     return this.tx(() => {
+      // Same order as DataRegistry.commit: role first, then the values.
       this.requireRole(sender, Role.Owner, "commit datasets (Owner)");
+      if (root === ZeroHash) fail("BadInput", "root must not be zero");
+      if (rows === 0) fail("BadInput", "rows must be at least 1");
+      if (columns === 0) fail("BadInput", "columns must be at least 1");
+      if (columns > 0xffffffff) fail("BadInput", "columns must fit in 32 bits");
       const last = this.get<{ v: number | null }>(`SELECT MAX(version) AS v FROM datasets WHERE owner = ? AND dataset_id = ?`, sender, datasetId);
       const version = (last?.v ?? 0) + 1;
       this.run(

@@ -1,0 +1,124 @@
+import { JsonRpcProvider } from "ethers";
+import { CoordinatorNetwork, type KindVerifier } from "../coordinator/index.js";
+import { Keeper } from "../keeper.js";
+import { KeyringNetwork, type KeyedNetwork } from "./keyring.js";
+import { ConnectorServer, type NetworkLike } from "./server.js";
+
+export interface ConnectorConfig {
+  mode: "coordinator" | "ethereum";
+  /** Interface to bind (default 127.0.0.1). */
+  host?: string;
+  /** Port (default 0: a free one). */
+  port?: number;
+  /** Blob directory (content-addressed, keccak256). */
+  blobs: string;
+  /** Seconds within which a heartbeat or participation keeps a node active (default 120). */
+  livenessSeconds?: number;
+  /** Coordinator: the SQLite state file. */
+  db?: string;
+  /** Coordinator: task kind → circuit name whose verification key checks that kind's proofs. */
+  verifiers?: Record<string, string>;
+  /** Coordinator: a ready verifier (tests, embedders); takes precedence over `verifiers`. */
+  verifier?: KindVerifier;
+  /** Ethereum: JSON-RPC URL. */
+  rpc?: string;
+  /** Ethereum: deployed contract addresses, as written by the deploy script. */
+  addresses?: Record<string, string>;
+  /** Ethereum: private keys of the parties this connector acts for (0x hex). */
+  keys?: string[];
+  /** Ethereum: run a Keeper that advances expired deadlines (default true; uses the first key). */
+  keeper?: boolean;
+}
+
+export interface RunningConnector {
+  url: string;
+  mode: "coordinator" | "ethereum";
+  server: ConnectorServer;
+  network: NetworkLike;
+  keeper?: Keeper;
+  close(): Promise<void>;
+}
+
+/** The coordinator's off-chain verifier over snarkjs verification keys (chain-connector/src/zkverify.ts). */
+async function zkVerifier(verifiers: Record<string, string>): Promise<KindVerifier> {
+  // Loaded only when verification is configured: snarkjs is heavy and leaves worker threads.
+  const mod = (await import("../zkverify.js" as string)) as {
+    verifyContribution?: (circuit: string, proof: unknown) => Promise<boolean>;
+  };
+  const verify = mod.verifyContribution;
+  if (typeof verify !== "function") throw new Error("chain-connector/src/zkverify.ts does not export verifyContribution(circuit, proof)");
+  return {
+    kinds: () => Object.keys(verifiers),
+    describe: (k) => verifiers[k] ?? "",
+    verify: (kind, proof) => verify(verifiers[kind]!, proof),
+  };
+}
+
+/** Starts a connector server in either mode from a configuration (what main.ts runs). */
+export async function startConnector(cfg: ConnectorConfig): Promise<RunningConnector> {
+  if (!cfg.blobs) throw new Error("config.blobs must name a directory for blobs (--blobs or CM_BLOBS)");
+  if (cfg.mode === "coordinator") {
+    if (!cfg.db) throw new Error("config.db must name the coordinator's SQLite file (--db or CM_DB)");
+    const verifier = cfg.verifier ?? (cfg.verifiers && Object.keys(cfg.verifiers).length > 0 ? await zkVerifier(cfg.verifiers) : undefined);
+    const network = new CoordinatorNetwork({ db: cfg.db, blobs: cfg.blobs, verifier, livenessSeconds: cfg.livenessSeconds });
+    const server = new ConnectorServer({ network, host: cfg.host, port: cfg.port, livenessSeconds: cfg.livenessSeconds, now: () => network.clock.now() });
+    try {
+      await server.start();
+    } catch (e) {
+      await network.close();
+      throw e;
+    }
+    return {
+      url: server.url,
+      mode: "coordinator",
+      server,
+      network,
+      async close() {
+        await server.close();
+        await network.close();
+      },
+    };
+  }
+  if (cfg.mode === "ethereum") {
+    if (!cfg.rpc) throw new Error("config.rpc must be the chain's JSON-RPC URL (--rpc or CM_RPC)");
+    if (!cfg.addresses) throw new Error("config.addresses must give the deployed contracts (--addresses <json file> or CM_ADDRESSES)");
+    if (!cfg.keys || cfg.keys.length === 0) throw new Error("config.keys must hold at least one private key (--keys <file> or CM_KEYS)");
+    const { EthereumNetwork } = (await import("../ethereum/index.js" as string)) as {
+      EthereumNetwork: new (opts: Record<string, unknown>) => KeyedNetwork & { close(): Promise<void> };
+    };
+    const eth = new EthereumNetwork({ rpc: cfg.rpc, addresses: cfg.addresses, blobs: cfg.blobs });
+    const network = new KeyringNetwork(eth, cfg.keys);
+    const server = new ConnectorServer({ network, host: cfg.host, port: cfg.port, livenessSeconds: cfg.livenessSeconds });
+    let keeper: Keeper | undefined;
+    const provider = new JsonRpcProvider(cfg.rpc);
+    try {
+      await server.start();
+      if (cfg.keeper !== false) {
+        keeper = new Keeper({
+          connector: network.as(network.addresses()[0]!),
+          chainNow: async () => (await provider.getBlock("latest"))!.timestamp,
+        });
+        await keeper.start();
+      }
+    } catch (e) {
+      await server.close();
+      await eth.close();
+      provider.destroy();
+      throw e;
+    }
+    return {
+      url: server.url,
+      mode: "ethereum",
+      server,
+      network,
+      keeper,
+      async close() {
+        await keeper?.stop();
+        await server.close();
+        await eth.close();
+        provider.destroy();
+      },
+    };
+  }
+  throw new Error(`config.mode must be "coordinator" or "ethereum", got "${String(cfg.mode)}"`);
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env -S npx tsx
+import { readFileSync } from "node:fs";
+import { Command, Option } from "commander";
+import { startConnector, type ConnectorConfig } from "./http/serve.js";
+
+/**
+ * Starts a connector server:
+ *   tsx chain-connector/src/main.ts --mode coordinator --db state/coord.sqlite --blobs state/blobs
+ *   tsx chain-connector/src/main.ts --mode ethereum --rpc http://127.0.0.1:8545 \
+ *       --addresses deployments/localhost.json --keys keys.txt --blobs state/blobs
+ * Every option may come from the environment (CM_MODE, CM_HOST, CM_PORT, CM_DB, CM_BLOBS, CM_RPC,
+ * CM_ADDRESSES, CM_KEYS, CM_VERIFIERS, CM_LIVENESS); flags win. Prints the URL on stdout.
+ */
+
+function readKeys(file: string): string[] {
+  const text = readFileSync(file, "utf8").trim();
+  if (text.startsWith("[")) {
+    const keys = JSON.parse(text) as unknown;
+    if (!Array.isArray(keys) || !keys.every((k) => typeof k === "string")) throw new Error(`--keys ${file}: a JSON keys file must be an array of hex strings`);
+    return keys;
+  }
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.replace(/#.*/, "").trim())
+    .filter((l) => l.length > 0);
+}
+
+function readJson(file: string, flag: string): Record<string, string> {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
+  } catch (e) {
+    throw new Error(`${flag} ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Parses flags (and CM_* environment variables) into a ConnectorConfig. */
+export function parseArgs(argv: string[]): ConnectorConfig {
+  const program = new Command()
+    .name("ciphermine-connector")
+    .description("Serve a ciphermine chain connector (coordinator or ethereum mode) over signed HTTP")
+    .addOption(new Option("--mode <mode>", "coordinator (no chain, SQLite) or ethereum").choices(["coordinator", "ethereum"]).env("CM_MODE").default("coordinator"))
+    .addOption(new Option("--host <host>", "interface to bind").env("CM_HOST").default("127.0.0.1"))
+    .addOption(new Option("--port <port>", "port (0 picks a free one)").env("CM_PORT").default("8700"))
+    .addOption(new Option("--db <file>", "coordinator: SQLite state file").env("CM_DB").default("state/coordinator.sqlite"))
+    .addOption(new Option("--blobs <dir>", "blob directory").env("CM_BLOBS").default("state/blobs"))
+    .addOption(new Option("--verifiers <json>", "coordinator: JSON file mapping task kind to circuit name").env("CM_VERIFIERS"))
+    .addOption(new Option("--rpc <url>", "ethereum: JSON-RPC URL").env("CM_RPC").default("http://127.0.0.1:8545"))
+    .addOption(new Option("--addresses <json>", "ethereum: deployed contract addresses (JSON file)").env("CM_ADDRESSES"))
+    .addOption(new Option("--keys <file>", "ethereum: private keys this connector acts for (one per line, or a JSON array)").env("CM_KEYS"))
+    .addOption(new Option("--no-keeper", "ethereum: do not advance expired deadlines from this connector"))
+    .addOption(new Option("--liveness <seconds>", "heartbeat window for node liveness").env("CM_LIVENESS").default("120"))
+    .exitOverride();
+  program.parse(argv, { from: "user" });
+  const o = program.opts<Record<string, string | boolean | undefined>>();
+  const port = Number(o.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${o.port}`);
+  const liveness = Number(o.liveness);
+  if (!Number.isInteger(liveness) || liveness < 1) throw new Error(`--liveness must be a positive number of seconds, got ${o.liveness}`);
+  const mode = o.mode as ConnectorConfig["mode"];
+  const cfg: ConnectorConfig = { mode, host: o.host as string, port, blobs: o.blobs as string, livenessSeconds: liveness };
+  if (mode === "coordinator") {
+    cfg.db = o.db as string;
+    if (o.verifiers) cfg.verifiers = readJson(o.verifiers as string, "--verifiers");
+  } else {
+    cfg.rpc = o.rpc as string;
+    if (!o.addresses) throw new Error("--addresses <json file> is required in ethereum mode (the deploy script writes it)");
+    if (!o.keys) throw new Error("--keys <file> is required in ethereum mode: the connector signs transactions for those parties only");
+    cfg.addresses = readJson(o.addresses as string, "--addresses");
+    cfg.keys = readKeys(o.keys as string);
+    cfg.keeper = o.keeper !== false;
+  }
+  return cfg;
+}
+
+async function main(): Promise<void> {
+  let cfg: ConnectorConfig;
+  try {
+    cfg = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    const err = e as { code?: string; exitCode?: number; message: string };
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version") process.exit(0);
+    if (!err.code?.startsWith("commander.")) console.error(`error: ${err.message}`);
+    process.exit(2);
+  }
+  const running = await startConnector(cfg);
+  console.log(running.url);
+  console.error(`ciphermine connector (${running.mode}) listening on ${running.url}`);
+  const stop = async () => {
+    await running.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop());
+  process.once("SIGTERM", () => void stop());
+}
+
+if (import.meta.url === new URL(`file://${process.argv[1]}`).href || process.argv[1]?.endsWith("chain-connector/src/main.ts")) {
+  main().catch((e) => {
+    console.error(`error: ${(e as Error).message}`);
+    process.exit(1);
+  });
+}
