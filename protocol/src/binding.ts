@@ -1,7 +1,7 @@
 import { AbiCoder, keccak256, solidityPacked, ZeroAddress } from "ethers";
 
 /** BN254 scalar field order: circom signals and Groth16 public inputs live modulo this prime. */
-export const SNARK_FIELD = 21888242871839275222246171064770201670355740928576009217493146178130323849217n;
+export const SNARK_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 /**
  * The public input that ties a proof to one submission: keccak256 over the task manager's
