@@ -79,6 +79,18 @@ describe("connector HTTP server and client", () => {
     await reader.cancel().catch(() => {});
   });
 
+  test("a body over the limit is refused with a JSON error naming the limit", async () => {
+    const s = new ConnectorServer({ network, maxBodyBytes: 1000 });
+    await s.start();
+    try {
+      const client = new ConnectorClient({ url: s.url, signer: wallet });
+      await assert.rejects(client.putBlob(randomBytes(2000)), (e: unknown) => e instanceof ConnectorError && e.code === "BadInput" && /exceeds 1000 bytes/.test(e.message));
+      assert.equal((await client.putBlob(randomBytes(500))).length, 66);
+    } finally {
+      await s.close();
+    }
+  });
+
   test("a keyring server acts only for the addresses whose keys it holds", async () => {
     const held = Wallet.createRandom();
     const made: string[] = [];

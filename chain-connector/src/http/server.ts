@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { AuthError, nonceMemory, verifyRequest } from "../../../protocol/src/signing.js";
+import { AuthError, MAX_CLOCK_SKEW_MS, nonceMemory, SIGNATURE_HEADERS, verifyRequest } from "../../../protocol/src/signing.js";
 import { ConnectorError, type Connector, type NodeRecord } from "../connector.js";
 import { ROUTES, statusFor, type ErrorBody, type ServerInfo } from "./routes.js";
 
@@ -109,6 +109,24 @@ export class ConnectorServer {
     const app = express();
     app.disable("x-powered-by");
     app.set("etag", false);
+    // Refuse requests that cannot be signed correctly before buffering a possibly large body.
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      for (const h of Object.values(SIGNATURE_HEADERS)) {
+        if (typeof req.headers[h] !== "string" || req.headers[h] === "") {
+          res.status(401).json({ code: "Unauthorized", message: `missing header ${h}: sign the request with the node's key` } satisfies ErrorBody);
+          return;
+        }
+      }
+      const ts = Number(req.headers[SIGNATURE_HEADERS.timestamp]);
+      if (!Number.isFinite(ts) || Math.abs(Date.now() - ts) > MAX_CLOCK_SKEW_MS) {
+        res.status(401).json({
+          code: "Unauthorized",
+          message: `${SIGNATURE_HEADERS.timestamp} is outside ±${MAX_CLOCK_SKEW_MS / 1000}s of the server clock: check the clock`,
+        } satisfies ErrorBody);
+        return;
+      }
+      next();
+    });
     app.use(express.raw({ type: () => true, limit: this.opts.maxBodyBytes ?? 64 * 1024 * 1024 }));
 
     // Authentication: nothing below runs for an unsigned, forged, stale or replayed request.
@@ -247,6 +265,16 @@ export class ConnectorServer {
 
     app.use((req: Request, res: Response) => {
       res.status(404).json({ code: "BadInput", message: `no route ${req.method} ${req.path}` } satisfies ErrorBody);
+    });
+    // Body parser failures (too large, aborted upload) as JSON, like every other error.
+    app.use((err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
+      const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+      const message =
+        err.type === "entity.too.large"
+          ? `request body exceeds ${this.opts.maxBodyBytes ?? 64 * 1024 * 1024} bytes: split the payload or raise maxBodyBytes`
+          : (err.message ?? "request failed");
+      if (status >= 500) this.opts.onError?.(err);
+      res.status(status).json({ code: status >= 500 ? "Unavailable" : "BadInput", message } satisfies ErrorBody);
     });
     return app;
   }
