@@ -1,0 +1,32 @@
+/**
+ * The circuits the project builds. Parameters here must match the `component main` line of each
+ * source (build.ts checks the public signal count against the compiled circuit).
+ */
+export interface CircuitDef {
+  /** File stem: circuits/<name>.circom, circuits/build/<name>/. */
+  name: string;
+  /** Solidity contract name written to contracts/verifiers/<contract>.sol. */
+  contract: string;
+  /** Rows a proof covers (for "constraints per row"). */
+  rows: number;
+  /** Free-form parameters recorded in the manifest for provers. */
+  params: Record<string, number>;
+  /** Names of the public signals, in order: outputs first, then public inputs. */
+  publicSignals: string[];
+}
+
+export const CIRCUITS: CircuitDef[] = [
+  {
+    name: "chunk_sum",
+    contract: "ChunkSumVerifier",
+    rows: 8,
+    params: { chunkRows: 8, columns: 4, treeDepth: 20, valueBits: 49 },
+    publicSignals: ["sums[0]", "sums[1]", "sums[2]", "sums[3]", "count", "chunkIndex", "binding", "root"],
+  },
+];
+
+export function circuitDef(name: string): CircuitDef {
+  const def = CIRCUITS.find((c) => c.name === name);
+  if (!def) throw new Error(`unknown circuit "${name}"; known: ${CIRCUITS.map((c) => c.name).join(", ")}`);
+  return def;
+}
