@@ -1,0 +1,64 @@
+import type { Signer } from "ethers";
+import { signRequest } from "../../../protocol/src/signing.js";
+import type { TaskSpecInput } from "../../../protocol/src/taskspec.js";
+import type { DatasetConfig } from "../config.js";
+
+export class NodeApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+    this.name = "NodeApiError";
+  }
+}
+
+/** A typed client of a node's HTTP API; requests that need it are signed with `signer`. */
+export class NodeApiClient {
+  constructor(
+    readonly url: string,
+    private readonly signer?: Signer,
+  ) {}
+
+  async request<T>(method: string, path: string, body?: unknown, sign = false): Promise<T> {
+    const bytes = body === undefined ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(body));
+    const headers: Record<string, string> = {};
+    if (sign) {
+      if (!this.signer) throw new Error(`NodeApiClient: ${method} ${path} must be signed; pass a signer`);
+      Object.assign(headers, await signRequest(this.signer, method, new URL(path, this.url).pathname + new URL(path, this.url).search, bytes));
+    }
+    if (bytes.length > 0) headers["content-type"] = "application/json";
+    const res = await fetch(new URL(path, this.url), { method, headers, body: bytes.length > 0 ? bytes : undefined });
+    const json = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
+    if (!res.ok) throw new NodeApiError(res.status, json.code ?? "Error", json.message ?? `HTTP ${res.status}`);
+    return json as T;
+  }
+
+  health() {
+    return this.request<{ ok: boolean; name: string; address: string; roles: string[]; mode: string; cursor: string | null }>("GET", "/health");
+  }
+  datasets() {
+    return this.request<unknown[]>("GET", "/datasets");
+  }
+  registerDataset(d: DatasetConfig) {
+    return this.request<{ name: string; version: number; root: string; rows: number; columns: number }>("POST", "/datasets", d, true);
+  }
+  tasks() {
+    return this.request<unknown[]>("GET", "/tasks");
+  }
+  submitTask(spec: Omit<TaskSpecInput, "requester"> & { requester?: string }) {
+    return this.request<{ taskId: number; specHash: string; txHash: string }>("POST", "/tasks", spec, true);
+  }
+  task(id: number) {
+    return this.request<{ task: unknown; chain: unknown; rounds: unknown[] }>("GET", `/tasks/${id}`);
+  }
+  result<T = unknown>(taskId: number, round: number) {
+    return this.request<{ taskId: number; round: number; result: T; resultHash: string; recordHash: string; contributors: string[] }>(
+      "GET",
+      `/results/${taskId}/${round}`,
+      undefined,
+      true,
+    );
+  }
+}

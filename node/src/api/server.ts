@@ -1,0 +1,183 @@
+import express, { type NextFunction, type Request, type Response } from "express";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { isAbsolute, resolve } from "node:path";
+import { getAddress } from "ethers";
+import { ZodError } from "zod";
+import { ConnectorError, type Connector } from "../../../chain-connector/src/connector.js";
+import { statusFor } from "../../../chain-connector/src/http/routes.js";
+import { Role, maskToRoles } from "../../../protocol/src/phases.js";
+import { AuthError, nonceMemory, verifyRequest } from "../../../protocol/src/signing.js";
+import { parseTaskSpec, SpecError, specHash } from "../../../protocol/src/taskspec.js";
+import { ConfigError, datasetConfigSchema } from "../config.js";
+import { DataError } from "../data/csv.js";
+import type { DatasetRegistry } from "../data/registry.js";
+import type { Logger } from "../log.js";
+import type { DatasetRow, NodeStore } from "../store/store.js";
+
+export interface ApiOptions {
+  name: string;
+  /** The operator's address (the node's key). */
+  self: string;
+  roles: number;
+  /** Addresses besides `self` allowed on the mutating routes. */
+  admins: readonly string[];
+  store: NodeStore;
+  datasets: DatasetRegistry;
+  connector: Connector;
+  /** Relative dataset paths in POST /datasets are taken from here. */
+  baseDir: string;
+  log: Logger;
+  /** Largest request body (default 1 MiB: the API takes specs and file paths, never data). */
+  maxBodyBytes?: number;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Data a client may see about a dataset (the salt seed file is not named). */
+function publicDataset(d: DatasetRow) {
+  const { saltSeedRef: _secret, ...rest } = d;
+  return rest;
+}
+
+function errorOf(e: unknown): { status: number; code: string; message: string } {
+  if (e instanceof HttpError) return { status: e.status, code: e.code, message: e.message };
+  if (e instanceof AuthError) return { status: 401, code: "Unauthorized", message: e.message };
+  if (e instanceof ConnectorError) return { status: statusFor(e.code), code: e.code, message: e.message };
+  if (e instanceof SpecError || e instanceof DataError || e instanceof ConfigError) return { status: 400, code: "BadInput", message: e.message };
+  if (e instanceof ZodError)
+    return { status: 400, code: "BadInput", message: e.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ") };
+  if (e instanceof RangeError) return { status: 400, code: "BadInput", message: e.message };
+  return { status: 500, code: "Internal", message: e instanceof Error ? e.message : String(e) };
+}
+
+const int = (v: unknown, field: string): number => {
+  const s = String(v ?? "");
+  if (!/^\d{1,15}$/.test(s)) throw new HttpError(400, "BadInput", `${field} must be a non-negative integer, got "${s}"`);
+  return Number(s);
+};
+
+/**
+ * The node's HTTP API. Reads are open to anyone who can reach the bound interface (127.0.0.1 by
+ * default), except results. Mutating routes (POST /datasets, POST /tasks) and GET /results take
+ * only requests signed (protocol signing.ts: EIP-191 over method, path, body hash, timestamp,
+ * nonce) by the node's own key or an address in `admins`.
+ */
+export function buildApi(o: ApiOptions): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  const seen = nonceMemory();
+  const allowed = new Set([o.self, ...o.admins].map((a) => getAddress(a)));
+  const raw = express.raw({ type: () => true, limit: o.maxBodyBytes ?? 1 << 20 });
+
+  /** Checks the signature over the exact body bytes, then parses the body as JSON. */
+  const signed = (req: Request, response: Response, next: NextFunction) => {
+    try {
+      const body = Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : new Uint8Array(0);
+      const who = verifyRequest(req.headers, req.method, req.originalUrl, body, seen);
+      if (!allowed.has(who)) throw new HttpError(403, "Forbidden", `${who} is neither this node's operator nor in admins; sign with the operator key or add the address to admins`);
+      response.locals.caller = who;
+      if (body.length > 0) {
+        try {
+          req.body = JSON.parse(new TextDecoder().decode(body));
+        } catch {
+          throw new HttpError(400, "BadInput", "the body must be JSON");
+        }
+      } else req.body = {};
+      next();
+    } catch (e) {
+      next(e);
+    }
+  };
+
+  app.get("/health", (_req, res) => {
+    res.json({
+      ok: true,
+      name: o.name,
+      address: o.self,
+      roles: maskToRoles(o.roles),
+      mode: o.connector.mode,
+      cursor: o.store.cursor() ?? null,
+    });
+  });
+
+  app.get("/datasets", (_req, res) => {
+    res.json(o.store.listDatasets().map(publicDataset));
+  });
+
+  app.post("/datasets", raw, signed, async (req, res) => {
+    if ((o.roles & Role.Owner) === 0) throw new HttpError(403, "MissingRole", "this node lacks the Owner role; add Owner to roles to register datasets");
+    const spec = datasetConfigSchema.parse(req.body);
+    const path = isAbsolute(spec.path) ? spec.path : resolve(o.baseDir, spec.path);
+    const row = await o.datasets.register({ ...spec, path });
+    o.log.info({ dataset: row.name, version: row.version, rows: row.rows, root: row.root }, "dataset registered");
+    res.status(201).json(publicDataset(row));
+  });
+
+  app.get("/tasks", (req, res) => {
+    const limit = req.query.limit === undefined ? 100 : Math.min(int(req.query.limit, "limit"), 1000);
+    const offset = req.query.offset === undefined ? 0 : int(req.query.offset, "offset");
+    res.json(o.store.listTasks(limit, offset));
+  });
+
+  app.post("/tasks", raw, signed, async (req, res) => {
+    if ((o.roles & Role.Requester) === 0)
+      throw new HttpError(403, "MissingRole", "this node lacks the Requester role; add Requester to roles to submit tasks");
+    const body = req.body as Record<string, unknown>;
+    if (body === null || typeof body !== "object" || Array.isArray(body)) throw new HttpError(400, "BadInput", "the body must be a task spec object");
+    const spec = parseTaskSpec({ ...body, requester: body.requester ?? o.self });
+    if (spec.requester !== o.self)
+      throw new HttpError(400, "BadInput", `requester ${spec.requester} must be this node's address ${o.self}; omit it to use the node's`);
+    const r = await o.connector.createTask(spec);
+    o.log.info({ taskId: r.taskId, kind: spec.kind }, "task submitted");
+    res.status(201).json({ taskId: r.taskId, specHash: specHash(spec), txHash: r.txHash });
+  });
+
+  app.get("/tasks/:id", async (req, res) => {
+    const id = int(req.params.id, "task id");
+    const local = o.store.getTask(id);
+    const chain = await o.connector.getTask(id);
+    if (!local && !chain) throw new HttpError(404, "UnknownTask", `task ${id} does not exist`);
+    res.json({ task: local ?? null, chain, rounds: o.store.listRounds(id) });
+  });
+
+  app.get("/results/:taskId/:round", raw, signed, (req, res) => {
+    const taskId = int(req.params.taskId, "taskId");
+    const round = int(req.params.round, "round");
+    const r = o.store.getResult(taskId, round);
+    if (!r) throw new HttpError(404, "NoResult", `no result for round ${round} of task ${taskId} on this node (only the requester holds results)`);
+    res.json(r);
+  });
+
+  app.use((req, _res, next) => next(new HttpError(404, "NotFound", `no route ${req.method} ${req.path}`)));
+  app.use((e: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const err = errorOf(e);
+    if (err.status >= 500) o.log.error({ err: err.message }, "request failed");
+    res.status(err.status).json({ code: err.code, message: err.message });
+  });
+  return app;
+}
+
+/** Listens on host:port (0 = a free port); resolves to the server and its base URL. */
+export async function listen(app: express.Express, host: string, port: number): Promise<{ server: Server; url: string }> {
+  const server = await new Promise<Server>((resolveP, reject) => {
+    const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolveP(s)));
+    s.once("error", reject);
+  });
+  const a = server.address() as AddressInfo;
+  const h = a.family === "IPv6" ? `[${a.address}]` : a.address;
+  return { server, url: `http://${h}:${a.port}` };
+}
+
+export async function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections?.();
+  await new Promise<void>((r) => server.close(() => r()));
+}

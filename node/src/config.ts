@@ -1,0 +1,228 @@
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { z } from "zod";
+import { getAddress, isAddress } from "ethers";
+import { LOG_LEVELS } from "./log.js";
+
+/**
+ * Node configuration: a JSON file and CM_NODE_* environment variables, the environment winning.
+ * One table (FIELDS) drives the environment mapping and the README documentation, so the two
+ * cannot drift apart.
+ */
+
+type EnvKind = "string" | "int" | "number" | "list" | "json";
+
+export interface FieldDoc {
+  /** Dotted path in the config file. */
+  key: string;
+  env: string;
+  kind: EnvKind;
+  /** Shown in the documentation; "" when the field is required or has no default. */
+  default: string;
+  meaning: string;
+}
+
+export const FIELDS: readonly FieldDoc[] = [
+  { key: "name", env: "CM_NODE_NAME", kind: "string", default: "", meaning: "Node id shown in logs and /health (letters, digits, `.`, `_`, `-`). Required." },
+  { key: "dataDir", env: "CM_NODE_DATA_DIR", kind: "string", default: "", meaning: "Directory for the node's SQLite state, blobs, salts and keys (created if missing). Required." },
+  { key: "http.host", env: "CM_NODE_HTTP_HOST", kind: "string", default: "127.0.0.1", meaning: "Interface the HTTP API binds to." },
+  { key: "http.port", env: "CM_NODE_HTTP_PORT", kind: "int", default: "8800", meaning: "HTTP API port; 0 picks a free one." },
+  { key: "http.publicUrl", env: "CM_NODE_HTTP_PUBLIC_URL", kind: "string", default: "the bound address", meaning: "URL registered on-chain as the node's endpoint." },
+  { key: "connectorUrl", env: "CM_NODE_CONNECTOR_URL", kind: "string", default: "", meaning: "Base URL of the chain connector (coordinator or ethereum mode). Required." },
+  { key: "privateKey", env: "CM_NODE_PRIVATE_KEY", kind: "string", default: "", meaning: "The operator's Ethereum key (0x + 64 hex); it signs every request. Set this or `keystore`." },
+  { key: "keystore", env: "CM_NODE_KEYSTORE", kind: "string", default: "", meaning: "Path of an encrypted JSON keystore (password in CM_NODE_KEYSTORE_PASSWORD). Set this or `privateKey`." },
+  { key: "roles", env: "CM_NODE_ROLES", kind: "list", default: "Owner", meaning: "Roles the node registers with: Owner, Worker, Requester (comma-separated in the env var)." },
+  { key: "capacity", env: "CM_NODE_CAPACITY", kind: "int", default: "1000", meaning: "Rows per second the node offers; managers balance work on it." },
+  { key: "x25519KeyFile", env: "CM_NODE_X25519_KEY_FILE", kind: "string", default: "<dataDir>/x25519.key", meaning: "X25519 secret key file, generated on first start; its public key is registered on-chain." },
+  { key: "datasets", env: "CM_NODE_DATASETS", kind: "json", default: "[]", meaning: "Datasets registered at start: `[{name, path, format: csv|npy|jsonl, columns?, idColumn?}]` (JSON in the env var)." },
+  { key: "policy.allowedKinds", env: "CM_NODE_POLICY_ALLOWED_KINDS", kind: "list", default: "*", meaning: "Task kinds this node joins; `*` means every kind it has a handler for." },
+  { key: "policy.allowedRequesters", env: "CM_NODE_POLICY_ALLOWED_REQUESTERS", kind: "list", default: "*", meaning: "Requester addresses whose tasks this node joins; `*` means anyone." },
+  { key: "policy.dpEpsilonBudget", env: "CM_NODE_POLICY_DP_EPSILON_BUDGET", kind: "number", default: "1", meaning: "Total differential-privacy epsilon each dataset may spend over all tasks that ask for `params.epsilon`." },
+  { key: "admins", env: "CM_NODE_ADMINS", kind: "list", default: "[]", meaning: "Addresses besides the operator's own key allowed to call the mutating API routes." },
+  { key: "heartbeatSeconds", env: "CM_NODE_HEARTBEAT_SECONDS", kind: "int", default: "30", meaning: "Interval of liveness pings to the connector; 0 turns them off." },
+  { key: "logLevel", env: "CM_NODE_LOG_LEVEL", kind: "string", default: "info", meaning: `Log level: ${LOG_LEVELS.join(", ")}.` },
+];
+
+const address = z
+  .string()
+  .refine((s) => isAddress(s), { message: "must be a 0x-prefixed 20-byte Ethereum address" })
+  .transform((s) => getAddress(s));
+
+const star = <T extends z.ZodType>(item: T) => z.union([z.tuple([z.literal("*")]), z.array(item)]);
+
+export const DATASET_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+export const datasetConfigSchema = z.object({
+  name: z.string().regex(DATASET_NAME, "must be 1-64 letters, digits, `.`, `_` or `-`"),
+  path: z.string().min(1, "must be the path of the data file"),
+  format: z.enum(["csv", "npy", "jsonl"], { message: "must be csv, npy or jsonl" }),
+  /** Column names: required for NPY (which has none); for CSV/JSONL a subset to keep. */
+  columns: z.array(z.string().min(1)).min(1).optional(),
+  /** A column holding record ids: kept aside, never part of the numeric rows. */
+  idColumn: z.string().min(1).optional(),
+});
+export type DatasetConfig = z.infer<typeof datasetConfigSchema>;
+
+export const nodeConfigSchema = z
+  .object({
+    name: z.string({ message: "is required" }).regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, `.`, `_` or `-`"),
+    dataDir: z.string({ message: "is required" }).min(1, "must name a directory"),
+    http: z
+      .object({
+        host: z.string().min(1).default("127.0.0.1"),
+        port: z.number({ message: "must be a number" }).int().min(0).max(65535, "must be a port from 0 to 65535").default(8800),
+        publicUrl: z.url({ message: "must be a URL such as http://10.0.0.5:8800" }).optional(),
+      })
+      .default({ host: "127.0.0.1", port: 8800 }),
+    connectorUrl: z.url({ message: "must be the connector's URL, e.g. http://127.0.0.1:8700" }).optional(),
+    privateKey: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits")
+      .optional(),
+    keystore: z.string().min(1).optional(),
+    roles: z
+      .array(z.enum(["Owner", "Worker", "Requester"], { message: "must be Owner, Worker or Requester" }))
+      .min(1, "must name at least one role")
+      .default(["Owner"]),
+    capacity: z.number().int().min(0).default(1000),
+    x25519KeyFile: z.string().min(1).optional(),
+    datasets: z.array(datasetConfigSchema).default([]),
+    policy: z
+      .object({
+        allowedKinds: star(z.string().min(1)).default(["*"]),
+        allowedRequesters: star(address).default(["*"]),
+        dpEpsilonBudget: z.number().min(0, "must be >= 0").default(1),
+      })
+      .default({ allowedKinds: ["*"], allowedRequesters: ["*"], dpEpsilonBudget: 1 }),
+    admins: z.array(address).default([]),
+    heartbeatSeconds: z.number().int().min(0).default(30),
+    logLevel: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.privateKey && !c.keystore)
+      ctx.addIssue({ code: "custom", path: ["privateKey"], message: "is required: set privateKey (or keystore) so the node can sign" });
+    if (c.privateKey && c.keystore)
+      ctx.addIssue({ code: "custom", path: ["keystore"], message: "conflicts with privateKey: set only one of them" });
+    const names = new Set<string>();
+    c.datasets.forEach((d, i) => {
+      if (names.has(d.name)) ctx.addIssue({ code: "custom", path: ["datasets", i, "name"], message: `"${d.name}" is listed twice: give each dataset its own name` });
+      names.add(d.name);
+      if (d.format === "npy" && !d.columns)
+        ctx.addIssue({ code: "custom", path: ["datasets", i, "columns"], message: "is required for npy files (they carry no column names)" });
+    });
+  });
+
+export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
+/** A parsed config: paths are absolute, x25519KeyFile is filled in. */
+export type NodeConfig = z.output<typeof nodeConfigSchema> & { x25519KeyFile: string };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid node config:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const byKey = new Map(FIELDS.map((f) => [f.key, f]));
+
+function describe(path: readonly PropertyKey[]): string {
+  const key = path.map(String).join(".");
+  // Nested paths (datasets.0.name) share the env var of their top-level field.
+  const f = byKey.get(key) ?? byKey.get(path.slice(0, 2).map(String).join(".")) ?? byKey.get(String(path[0]));
+  return f ? `${key || "(config)"} (env ${f.env})` : key || "(config)";
+}
+
+/**
+ * Validates a config object. Relative paths are taken from `baseDir` (the config file's
+ * directory, or the working directory).
+ */
+export function parseConfig(input: unknown, baseDir = process.cwd()): NodeConfig {
+  const r = nodeConfigSchema.safeParse(input);
+  if (!r.success) throw new ConfigError(r.error.issues.map((i) => `${describe(i.path)}: ${i.message}`));
+  const c = r.data;
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const dataDir = abs(c.dataDir);
+  return {
+    ...c,
+    dataDir,
+    keystore: c.keystore ? abs(c.keystore) : undefined,
+    x25519KeyFile: c.x25519KeyFile ? abs(c.x25519KeyFile) : join(dataDir, "x25519.key"),
+    datasets: c.datasets.map((d) => ({ ...d, path: abs(d.path) })),
+  };
+}
+
+function parseEnvValue(f: FieldDoc, raw: string): unknown {
+  switch (f.kind) {
+    case "string":
+      return raw;
+    case "int":
+    case "number": {
+      const n = Number(raw);
+      if (raw.trim() === "" || !Number.isFinite(n) || (f.kind === "int" && !Number.isInteger(n)))
+        throw new ConfigError([`${f.key} (env ${f.env}): "${raw}" is not ${f.kind === "int" ? "an integer" : "a number"}`]);
+      return n;
+    }
+    case "list":
+      return raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+    case "json":
+      try {
+        return JSON.parse(raw);
+      } catch (e) {
+        throw new ConfigError([`${f.key} (env ${f.env}): not valid JSON (${(e as Error).message}); write it as a JSON array`]);
+      }
+  }
+}
+
+function setPath(obj: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split(".");
+  let o = obj;
+  for (const p of parts.slice(0, -1)) {
+    const next = o[p];
+    if (next === null || typeof next !== "object" || Array.isArray(next)) o[p] = {};
+    o = o[p] as Record<string, unknown>;
+  }
+  o[parts[parts.length - 1]!] = value;
+}
+
+/**
+ * Reads the config file (when given), lays the CM_NODE_* variables over it and validates the
+ * result. Every problem is reported at once, each naming its field, env var and fix.
+ */
+export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}): NodeConfig {
+  const env = opts.env ?? process.env;
+  let raw: Record<string, unknown> = {};
+  let baseDir = process.cwd();
+  if (opts.file) {
+    const file = resolve(opts.file);
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new ConfigError([`config file ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): check --config`]);
+    }
+    try {
+      raw = JSON.parse(text) as Record<string, unknown>;
+    } catch (e) {
+      throw new ConfigError([`config file ${file} is not valid JSON: ${(e as Error).message}`]);
+    }
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError([`config file ${file} must hold a JSON object`]);
+    baseDir = dirname(file);
+  }
+  for (const f of FIELDS) {
+    const v = env[f.env];
+    if (v !== undefined && v !== "") setPath(raw, f.key, parseEnvValue(f, v));
+  }
+  return parseConfig(raw, baseDir);
+}
+
+/** The README table of every setting. */
+export function renderConfigTable(): string {
+  const esc = (s: string) => s.replace(/\|/g, "\\|");
+  const lines = ["| field | env var | default | meaning |", "|---|---|---|---|"];
+  for (const f of FIELDS) lines.push(`| \`${f.key}\` | \`${f.env}\` | ${f.default ? `\`${esc(f.default)}\`` : "—"} | ${esc(f.meaning)} |`);
+  lines.push("", "`CM_NODE_KEYSTORE_PASSWORD` holds the keystore's password; it is read only from the environment.");
+  return lines.join("\n");
+}

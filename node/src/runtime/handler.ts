@@ -1,0 +1,127 @@
+import { keccak256 } from "ethers";
+import type { Groth16Proof } from "../../../chain-connector/src/connector.js";
+import type { TaskSpec } from "../../../protocol/src/taskspec.js";
+import type { Table } from "../data/table.js";
+import type { Logger } from "../log.js";
+import type { DatasetRow, MemberKey } from "../store/store.js";
+
+/**
+ * How a task kind plugs into the round runtime. The runtime does all I/O (events, joins, blobs,
+ * submissions, persistence, restarts); a handler holds only the kind's math: what a member
+ * contributes from its data, and how the requester combines contributions into a result and the
+ * next round's public parameters.
+ */
+
+/** A dataset of this node that the task references, at the version the task uses. */
+export interface MemberDataset {
+  name: string;
+  version: number;
+  /** On-chain commitment root of this version. */
+  root: string;
+  table: Table;
+  row: DatasetRow;
+  /** Secret seed of the row salts (for proofs over the commitment). */
+  saltSeed(): Promise<Uint8Array>;
+}
+
+export interface RoundContext {
+  taskId: number;
+  round: number;
+  spec: TaskSpec;
+  /**
+   * Public parameters of this round: what the requester's aggregate() returned as `next` for the
+   * previous round (published in the round record blob). Undefined in round 1.
+   */
+  params: unknown;
+  /** This node's address. */
+  self: string;
+  /** Members that joined this round, with the X25519 keys they joined with, in join order. */
+  members: MemberKey[];
+  /** Contributions of every member in a submission phase of this round, payloads fetched. */
+  contributions(phase: number): Promise<ReceivedContribution[]>;
+  log: Logger;
+}
+
+export interface MemberContext extends RoundContext {
+  datasets: MemberDataset[];
+  /** This node's X25519 key pair (the public key is its member key). */
+  x25519: { secretKey: Uint8Array; publicKey: Uint8Array };
+}
+
+export type AggregateContext = RoundContext;
+
+/** What a member submits in a phase: the payload goes to the blob store, its hash and the commitment on-chain. */
+export interface Submission {
+  payload: Uint8Array;
+  /** bytes32 commitment recorded on-chain (plain kinds: keccak256 of the payload). */
+  commitment: string;
+  proof?: Groth16Proof;
+}
+
+export interface ReceivedContribution {
+  member: string;
+  blobHash: string;
+  commitment: string;
+  payload: Uint8Array;
+}
+
+export interface RoundOutcome {
+  /** The round's result (JSON-serialisable), kept by the requester only. */
+  result: unknown;
+  /** Public parameters of the next round (e.g. k-means centroids); published for the members. */
+  next?: unknown;
+  /** End the task after this round even if the spec allows more rounds (e.g. converged). */
+  done?: boolean;
+}
+
+export interface TaskKindHandler {
+  /** The protocol kind name (protocol/src/tasks). */
+  readonly kind: string;
+  /** spec.aggregation values this handler implements. */
+  readonly aggregations: readonly string[];
+  /** Whether a member must hold a dataset the spec references (default true: data owners). */
+  readonly needsData?: boolean;
+  /** Extra admission checks before joining; returns the reason to decline, or undefined. */
+  admit?(spec: TaskSpec, datasets: { row: DatasetRow }[]): string | undefined;
+  /** Member submission in the Setup phase (spec.setup = true), e.g. key shares. */
+  setup?(ctx: MemberContext): Promise<Submission>;
+  /** Member submission in the Compute phase. */
+  contribute(ctx: MemberContext): Promise<Submission>;
+  /**
+   * Member submission in the Aggregate phase (e.g. unmasking shares for dropped members). When a
+   * kind has reveal(), the requester aggregates once every active member revealed.
+   */
+  reveal?(ctx: MemberContext): Promise<Submission>;
+  /** Checks a received contribution against its commitment (default: keccak256(payload) === commitment). */
+  verify?(ctx: AggregateContext, c: ReceivedContribution): boolean | Promise<boolean>;
+  /** Combines the Compute contributions of the round into its result. */
+  aggregate(ctx: AggregateContext, contributions: ReceivedContribution[]): Promise<RoundOutcome>;
+}
+
+export function plainCommitment(payload: Uint8Array): string {
+  return keccak256(payload);
+}
+
+/** Kind name → handler. Later kinds add a handler here and nothing else. */
+export class HandlerRegistry {
+  private readonly handlers = new Map<string, TaskKindHandler>();
+
+  constructor(handlers: Iterable<TaskKindHandler> = []) {
+    for (const h of handlers) this.register(h);
+  }
+
+  register(h: TaskKindHandler): this {
+    if (!h.kind) throw new Error("handler registry: a handler needs a kind name");
+    if (this.handlers.has(h.kind)) throw new Error(`handler registry: kind ${h.kind} has a handler already`);
+    this.handlers.set(h.kind, h);
+    return this;
+  }
+
+  get(kind: string): TaskKindHandler | undefined {
+    return this.handlers.get(kind);
+  }
+
+  kinds(): string[] {
+    return [...this.handlers.keys()];
+  }
+}

@@ -1,0 +1,115 @@
+import { canonicalJson } from "../../../../protocol/src/canonical.js";
+import { statsParams, type StatsParams } from "../../../../protocol/src/tasks/stats.js";
+import { plainCommitment, type ReceivedContribution, type TaskKindHandler } from "../handler.js";
+
+/** One member's partial sums for a column. */
+export interface ColumnPartial {
+  count: number;
+  sum: number;
+  sumSq: number;
+  min: number;
+  max: number;
+}
+
+export interface ColumnStats {
+  count: number;
+  sum: number;
+  mean: number;
+  /** Population variance (divides by count). */
+  variance: number;
+  min: number;
+  max: number;
+}
+
+export interface StatsResult {
+  columns: Record<string, ColumnStats>;
+  /** Members whose partials were combined. */
+  members: number;
+}
+
+interface StatsPayload {
+  v: 1;
+  columns: Record<string, ColumnPartial>;
+}
+
+/** Partial sums of the named columns over the rows of several tables (pure). */
+export function partials(tables: { columns: string[]; rows: number[][] }[], columns: string[]): Record<string, ColumnPartial> {
+  const out: Record<string, ColumnPartial> = {};
+  for (const name of columns) {
+    const p: ColumnPartial = { count: 0, sum: 0, sumSq: 0, min: Infinity, max: -Infinity };
+    for (const t of tables) {
+      const j = t.columns.indexOf(name);
+      if (j < 0) throw new Error(`stats: column "${name}" is not in the dataset (it has ${t.columns.join(", ")})`);
+      for (const row of t.rows) {
+        const v = row[j]!;
+        p.count++;
+        p.sum += v;
+        p.sumSq += v * v;
+        if (v < p.min) p.min = v;
+        if (v > p.max) p.max = v;
+      }
+    }
+    out[name] = p;
+  }
+  return out;
+}
+
+/** Combines partials into statistics (pure). */
+export function combine(parts: Record<string, ColumnPartial>[], columns: string[]): Record<string, ColumnStats> {
+  const out: Record<string, ColumnStats> = {};
+  for (const name of columns) {
+    let count = 0, sum = 0, sumSq = 0, min = Infinity, max = -Infinity;
+    for (const p of parts) {
+      const c = p[name];
+      if (!c) throw new Error(`stats: a contribution lacks column "${name}"`);
+      count += c.count;
+      sum += c.sum;
+      sumSq += c.sumSq;
+      min = Math.min(min, c.min);
+      max = Math.max(max, c.max);
+    }
+    const mean = count > 0 ? sum / count : NaN;
+    // E[x²] − mean² can dip below zero by rounding when the spread is tiny.
+    const variance = count > 0 ? Math.max(0, sumSq / count - mean * mean) : NaN;
+    out[name] = { count, sum, mean, variance, min, max };
+  }
+  return out;
+}
+
+function decode(c: ReceivedContribution, columns: string[]): Record<string, ColumnPartial> {
+  const p = JSON.parse(new TextDecoder().decode(c.payload)) as StatsPayload;
+  if (p?.v !== 1 || typeof p.columns !== "object") throw new Error(`stats: contribution of ${c.member} is not a stats payload`);
+  for (const name of columns) {
+    const x = p.columns[name];
+    const ok = x && [x.count, x.sum, x.sumSq, x.min, x.max].every((n) => typeof n === "number" && Number.isFinite(n)) && Number.isInteger(x.count) && x.count > 0;
+    if (!ok) throw new Error(`stats: contribution of ${c.member} has no valid partial for column "${name}"`);
+  }
+  return p.columns;
+}
+
+/** Federated column statistics, `plain` aggregation: each member sends its partial sums in the clear. */
+export const statsHandler: TaskKindHandler = {
+  kind: "stats",
+  aggregations: ["plain"],
+  admit(spec, datasets) {
+    const { columns } = statsParams.parse(spec.params) as StatsParams;
+    for (const d of datasets) {
+      const missing = columns.filter((c) => !d.row.schema.columns.includes(c));
+      if (missing.length) return `dataset ${d.row.name} v${d.row.version} lacks column(s) ${missing.join(", ")}`;
+    }
+    return undefined;
+  },
+  async contribute(ctx) {
+    const { columns } = statsParams.parse(ctx.spec.params) as StatsParams;
+    const payload: StatsPayload = { v: 1, columns: partials(ctx.datasets.map((d) => d.table), columns) };
+    const bytes = new TextEncoder().encode(canonicalJson(payload));
+    return { payload: bytes, commitment: plainCommitment(bytes) };
+  },
+  async aggregate(ctx, contributions) {
+    const { columns } = statsParams.parse(ctx.spec.params) as StatsParams;
+    const parts = contributions.map((c) => decode(c, columns));
+    if (parts.length === 0) throw new Error("stats: no valid contribution to aggregate");
+    const result: StatsResult = { columns: combine(parts, columns), members: parts.length };
+    return { result };
+  },
+};

@@ -1,0 +1,66 @@
+import { Role } from "../../../protocol/src/phases.js";
+import type { TaskSpec } from "../../../protocol/src/taskspec.js";
+import type { NodeConfig } from "../config.js";
+import type { DatasetRow, NodeStore } from "../store/store.js";
+import type { HandlerRegistry } from "./handler.js";
+
+export interface Decision {
+  accept: boolean;
+  reason: string;
+  /** The node's datasets the task uses (name and version). */
+  datasets: DatasetRow[];
+  /** Differential-privacy epsilon the task spends on each of those datasets. */
+  epsilon: number;
+}
+
+const decline = (reason: string): Decision => ({ accept: false, reason, datasets: [], epsilon: 0 });
+
+/**
+ * Whether this node joins a task as a member: it has a handler for the kind and its aggregation,
+ * the operator's policy admits the kind and the requester, it holds every dataset of its own that
+ * the spec references (at the referenced version), the kind's own checks pass, and the datasets'
+ * differential-privacy budgets cover the task's epsilon.
+ */
+export function decide(args: {
+  spec: TaskSpec;
+  self: string;
+  roles: number;
+  policy: NodeConfig["policy"];
+  handlers: HandlerRegistry;
+  store: NodeStore;
+}): Decision {
+  const { spec, self, roles, policy, handlers, store } = args;
+  if ((roles & (Role.Owner | Role.Worker)) === 0) return decline("this node has neither the Owner nor the Worker role");
+  const handler = handlers.get(spec.kind);
+  if (!handler) return decline(`no handler for kind ${spec.kind} (this node runs ${handlers.kinds().join(", ")})`);
+  const kinds: readonly string[] = policy.allowedKinds;
+  if (!(kinds[0] === "*" || kinds.includes(spec.kind))) return decline(`policy.allowedKinds does not admit kind ${spec.kind}`);
+  const reqs: readonly string[] = policy.allowedRequesters;
+  if (!(reqs[0] === "*" || reqs.includes(spec.requester))) return decline(`policy.allowedRequesters does not admit ${spec.requester}`);
+  if (!handler.aggregations.includes(spec.aggregation))
+    return decline(`kind ${spec.kind} runs aggregation ${handler.aggregations.join("/")} here, the task asks for ${spec.aggregation}`);
+  if (spec.setup && !handler.setup) return decline(`the task has a Setup phase, kind ${spec.kind} has no setup step here`);
+  const datasets: DatasetRow[] = [];
+  if (handler.needsData !== false) {
+    if ((roles & Role.Owner) === 0) return decline("kind needs data and this node lacks the Owner role");
+    const refs = spec.datasets.filter((r) => r.owner === self);
+    if (refs.length === 0) return decline("the task references no dataset of this node");
+    for (const ref of refs) {
+      const row = store.getDataset(ref.datasetId, ref.version);
+      if (!row || !row.committed)
+        return decline(`dataset ${ref.datasetId}${ref.version ? ` v${ref.version}` : ""} is not committed on this node`);
+      if (datasets.some((d) => d.name === row.name && d.version === row.version)) continue;
+      datasets.push(row);
+    }
+  } else if ((roles & Role.Worker) === 0) return decline(`kind ${spec.kind} runs on workers and this node lacks the Worker role`);
+  const why = handler.admit?.(spec, datasets.map((row) => ({ row })));
+  if (why) return decline(why);
+  const eps = spec.params.epsilon;
+  const epsilon = typeof eps === "number" && eps > 0 ? eps : 0;
+  if (epsilon > 0)
+    for (const d of datasets) {
+      const left = policy.dpEpsilonBudget - store.epsilonSpent(d.name);
+      if (epsilon > left + 1e-12) return decline(`dataset ${d.name} has epsilon ${left} of its budget left, the task asks for ${epsilon}`);
+    }
+  return { accept: true, reason: "", datasets, epsilon };
+}

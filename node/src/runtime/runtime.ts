@@ -1,0 +1,487 @@
+import { EventEmitter } from "node:events";
+import { toUtf8Bytes } from "ethers";
+import { ConnectorError, type Connector } from "../../../chain-connector/src/connector.js";
+import type { BlobStore } from "../../../chain-connector/src/blobstore.js";
+import type { ChainEvent } from "../../../protocol/src/events.js";
+import { Phase } from "../../../protocol/src/phases.js";
+import { canonicalJson } from "../../../protocol/src/canonical.js";
+import { parseTaskSpec, specHash, type TaskSpec } from "../../../protocol/src/taskspec.js";
+import "../../../protocol/src/tasks/index.js";
+import type { NodeConfig } from "../config.js";
+import type { DatasetRegistry } from "../data/registry.js";
+import type { X25519Keys } from "../keys.js";
+import type { Logger } from "../log.js";
+import type { NodeStore, ResultRow, RoundState, Side, TaskRow } from "../store/store.js";
+import {
+  plainCommitment,
+  type AggregateContext,
+  type HandlerRegistry,
+  type MemberContext,
+  type ReceivedContribution,
+  type Submission,
+  type TaskKindHandler,
+} from "./handler.js";
+import { decide } from "./policy.js";
+
+export interface RuntimeOptions {
+  connector: Connector;
+  store: NodeStore;
+  datasets: DatasetRegistry;
+  handlers: HandlerRegistry;
+  /** This node's address (the connector's signer). */
+  self: string;
+  /** Role mask the node registered with. */
+  roles: number;
+  policy: NodeConfig["policy"];
+  x25519: X25519Keys;
+  /** The node's own blob store: results stay here, only their hashes leave the node. */
+  results: BlobStore;
+  log: Logger;
+  /** Wait before reopening the event stream after a failure (default 500 ms). */
+  retryMs?: number;
+}
+
+/** A change to the store made together with the cursor of the event that caused it. */
+type Commit = () => void;
+
+/** Round record the requester publishes (its hash is the round's on-chain resultHash). */
+export interface RoundRecord {
+  v: 1;
+  taskId: number;
+  round: number;
+  kind: string;
+  /** keccak256 of the result bytes, kept by the requester. */
+  resultHash: string;
+  contributors: string[];
+  /** Public parameters of the next round (see RoundOutcome.next); null when none. */
+  next: unknown;
+}
+
+const MEMBER_LIVE = new Set(["joined", "setup-submitted", "submitted", "revealed"]);
+
+function transient(e: unknown): boolean {
+  return e instanceof ConnectorError ? e.code === "Unavailable" : !(e instanceof Error) || e.name === "TypeError" && /fetch/i.test(e.message);
+}
+
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * The round runtime: follows the connector's event stream from the persisted cursor and drives
+ * this node's part of every round (join, setup, compute, reveal as a member; aggregate,
+ * finalize and next round as a requester). After each event, the state it changed and the event's
+ * cursor are written in one transaction, so a restarted node resumes exactly after the last event
+ * it handled; every connector call is idempotent on replay (AlreadyJoined, AlreadySubmitted and a
+ * finalized round count as done). Nothing waits on a timer: phases move on events.
+ */
+export class Runtime extends EventEmitter {
+  private ac = new AbortController();
+  private running?: Promise<void>;
+  private readonly specs = new Map<number, TaskSpec>();
+
+  constructor(private readonly o: RuntimeOptions) {
+    super();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.ac = new AbortController();
+    this.running = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.ac.abort();
+    await this.running;
+    this.running = undefined;
+  }
+
+  /** Resolves once `pred()` holds, checked now and after every handled event. */
+  when(pred: () => boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        let ok = false;
+        try {
+          ok = pred();
+        } catch (e) {
+          this.off("handled", check);
+          reject(e);
+          return;
+        }
+        if (ok) {
+          this.off("handled", check);
+          resolve();
+        }
+      };
+      this.on("handled", check);
+      check();
+    });
+  }
+
+  private async run(): Promise<void> {
+    const { connector, store, log } = this.o;
+    const signal = this.ac.signal;
+    while (!signal.aborted) {
+      try {
+        for await (const ev of connector.events(store.cursor(), signal)) {
+          const commit = await this.handle(ev);
+          store.tx(() => {
+            commit?.();
+            store.setCursor(ev.cursor);
+          });
+          this.emit("handled", ev);
+          if (signal.aborted) break;
+        }
+      } catch (e) {
+        if (signal.aborted) break;
+        log.warn({ err: errText(e) }, "event stream failed; resuming from the persisted cursor");
+        this.emit("stream-error", e);
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, this.o.retryMs ?? 500);
+          signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+        });
+      }
+    }
+  }
+
+  /** Handles one event; transient connector failures throw (the event is retried), others are recorded. */
+  private async handle(ev: ChainEvent): Promise<Commit | undefined> {
+    switch (ev.type) {
+      case "TaskCreated":
+        return this.onTaskCreated(ev);
+      case "RoundStarted":
+        return this.onRoundStarted(ev.taskId, ev.round);
+      case "MemberJoined": {
+        if (!this.o.store.getTask(ev.taskId)) return undefined;
+        return () => this.o.store.addMember(ev.taskId, ev.round, ev.member, ev.memberKey);
+      }
+      case "PhaseAdvanced":
+        return this.onPhase(ev.taskId, ev.round, ev.phase, ev.active);
+      case "ContributionSubmitted":
+        return this.onContribution(ev.taskId, ev.round, ev.phase);
+      case "RoundFinalized":
+        return this.onFinalized(ev.taskId, ev.round, ev.resultHash);
+      case "RoundFailed":
+        return this.onFailed(ev.taskId, ev.round, ev.reason);
+      default:
+        return undefined;
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private spec(task: TaskRow): TaskSpec {
+    let s = this.specs.get(task.taskId);
+    if (!s) {
+      s = task.spec as TaskSpec;
+      this.specs.set(task.taskId, s);
+    }
+    return s;
+  }
+
+  private handler(kind: string): TaskKindHandler {
+    const h = this.o.handlers.get(kind);
+    if (!h) throw new Error(`no handler for kind ${kind}`);
+    return h;
+  }
+
+  private state(taskId: number, round: number, side: Side, phase: number): Omit<RoundState, "updatedAt"> {
+    return this.o.store.getRound(taskId, round, side) ?? { taskId, round, side, phase, status: side === "member" ? "new" : "open", active: 0, submissions: {} };
+  }
+
+  private put(s: Omit<RoundState, "updatedAt">): Commit {
+    return () => {
+      const full = this.o.store.putRound(s);
+      this.emit("round", full);
+    };
+  }
+
+  private async fetchContributions(taskId: number, round: number, phase: number): Promise<ReceivedContribution[]> {
+    const list = await this.o.connector.getContributions(taskId, round, phase);
+    return Promise.all(list.map(async (c) => ({ member: c.member, blobHash: c.blobHash, commitment: c.commitment, payload: await this.o.connector.getBlob(c.blobHash) })));
+  }
+
+  /** Public parameters of a round: the `next` of the previous round's published record. */
+  private async roundParams(taskId: number, round: number): Promise<unknown> {
+    if (round <= 1) return undefined;
+    const prev = await this.o.connector.getRound(taskId, round - 1);
+    if (!prev || prev.phase !== Phase.Finalized) throw new Error(`round ${round - 1} of task ${taskId} was not finalized; round ${round} has no parameters`);
+    const record = JSON.parse(new TextDecoder().decode(await this.o.connector.getBlob(prev.resultHash))) as RoundRecord;
+    return record.next ?? undefined;
+  }
+
+  private async baseContext(task: TaskRow, round: number): Promise<AggregateContext> {
+    return {
+      taskId: task.taskId,
+      round,
+      spec: this.spec(task),
+      params: await this.roundParams(task.taskId, round),
+      self: this.o.self,
+      members: this.o.store.members(task.taskId, round),
+      contributions: (phase) => this.fetchContributions(task.taskId, round, phase),
+      log: this.o.log.child({ taskId: task.taskId, round }),
+    };
+  }
+
+  private async memberContext(task: TaskRow, round: number): Promise<MemberContext> {
+    const base = await this.baseContext(task, round);
+    const datasets = await Promise.all(
+      task.datasets.map(async (ref) => {
+        const at = ref.lastIndexOf("@");
+        const row = this.o.store.getDataset(ref.slice(0, at), Number(ref.slice(at + 1)));
+        if (!row) throw new Error(`dataset ${ref} is no longer registered on this node`);
+        return { name: row.name, version: row.version, root: row.root, row, table: await this.o.datasets.table(row), saltSeed: () => this.o.datasets.saltSeed(row) };
+      }),
+    );
+    return { ...base, datasets, x25519: { secretKey: this.o.x25519.secretKey, publicKey: this.o.x25519.publicKey } };
+  }
+
+  // ---------------------------------------------------------------- events
+
+  private async onTaskCreated(ev: Extract<ChainEvent, { type: "TaskCreated" }>): Promise<Commit> {
+    const { store, self, log } = this.o;
+    const mine = ev.requester === self;
+    let spec: TaskSpec | undefined;
+    let reason = "";
+    try {
+      const raw = await this.o.connector.getTaskSpec(ev.taskId);
+      if (!raw) reason = "the connector has no spec for the task";
+      else if (specHash(raw) !== ev.specHash) reason = "the spec does not match its on-chain hash";
+      else spec = parseTaskSpec(raw);
+    } catch (e) {
+      if (transient(e)) throw e;
+      reason = `the spec cannot be read: ${errText(e)}`;
+    }
+    const d = spec
+      ? decide({ spec, self, roles: this.o.roles, policy: this.o.policy, handlers: this.o.handlers, store })
+      : { accept: false, reason, datasets: [], epsilon: 0 };
+    log.info({ taskId: ev.taskId, kind: spec?.kind, accept: d.accept, reason: d.reason || undefined, mine }, "task seen");
+    const row: TaskRow = {
+      taskId: ev.taskId,
+      requester: ev.requester,
+      kind: spec?.kind ?? ev.kind,
+      spec: spec ?? null,
+      specHash: ev.specHash,
+      mine,
+      decision: d.accept ? "accept" : "decline",
+      reason: d.reason,
+      datasets: d.datasets.map((x) => `${x.name}@${x.version}`),
+      createdAt: ev.time,
+    };
+    return () => {
+      store.putTask(row);
+      if (d.accept && d.epsilon > 0) for (const x of d.datasets) store.spendEpsilon(x.name, ev.taskId, d.epsilon);
+      this.emit("task", row);
+    };
+  }
+
+  private async onRoundStarted(taskId: number, round: number): Promise<Commit | undefined> {
+    const task = this.o.store.getTask(taskId);
+    if (!task || !task.spec) return undefined;
+    const commits: Commit[] = [];
+    if (task.mine) commits.push(this.put({ ...this.state(taskId, round, "requester", Phase.Join), phase: Phase.Join }));
+    if (task.decision === "accept") {
+      const s = this.state(taskId, round, "member", Phase.Join);
+      if (s.status === "new") {
+        try {
+          await this.o.connector.joinRound(taskId, round, this.o.x25519.publicHex);
+          this.o.log.info({ taskId, round }, "joined round");
+          s.status = "joined";
+        } catch (e) {
+          if (e instanceof ConnectorError && e.code === "AlreadyJoined") s.status = "joined";
+          else if (transient(e)) throw e;
+          else {
+            s.status = "missed";
+            s.error = `join: ${errText(e)}`;
+            this.o.log.warn({ taskId, round, err: s.error }, "could not join");
+          }
+        }
+        commits.push(this.put(s));
+      }
+    }
+    return () => commits.forEach((c) => c());
+  }
+
+  /** Computes and submits this member's part for the round's current phase. */
+  private async memberSubmit(
+    task: TaskRow,
+    round: number,
+    phase: number,
+    make: (ctx: MemberContext) => Promise<Submission>,
+  ): Promise<{ blobHash: string; commitment: string }> {
+    const { connector } = this.o;
+    const r = await connector.getRound(task.taskId, round);
+    // Replaying old events: the round moved on while this node was away.
+    if (!r || r.phase !== phase) throw new ConnectorError("WrongPhase", `round ${round} of task ${task.taskId} is no longer in phase ${phase}`);
+    const sub = await make(await this.memberContext(task, round));
+    const blobHash = await connector.putBlob(sub.payload);
+    try {
+      await connector.submit(task.taskId, round, blobHash, sub.commitment, sub.proof);
+    } catch (e) {
+      if (!(e instanceof ConnectorError && e.code === "AlreadySubmitted")) throw e;
+    }
+    return { blobHash, commitment: sub.commitment };
+  }
+
+  private async onPhase(taskId: number, round: number, phase: number, active: number): Promise<Commit | undefined> {
+    const task = this.o.store.getTask(taskId);
+    if (!task || !task.spec) return undefined;
+    const handler = this.o.handlers.get(task.kind);
+    const commits: Commit[] = [];
+    const m = this.o.store.getRound(taskId, round, "member");
+    if (m && MEMBER_LIVE.has(m.status) && handler) {
+      const s = { ...m, phase, active };
+      const step =
+        phase === Phase.Setup && handler.setup && s.status === "joined"
+          ? { name: "setup", status: "setup-submitted", make: handler.setup.bind(handler) }
+          : phase === Phase.Compute && (s.status === "joined" || s.status === "setup-submitted")
+            ? { name: "compute", status: "submitted", make: handler.contribute.bind(handler) }
+            : phase === Phase.Aggregate && handler.reveal && s.status === "submitted"
+              ? { name: "reveal", status: "revealed", make: handler.reveal.bind(handler) }
+              : undefined;
+      if (step) {
+        try {
+          const sub = await this.memberSubmit(task, round, phase, step.make);
+          s.submissions = { ...s.submissions, [step.name]: sub };
+          s.status = step.status;
+          this.o.log.info({ taskId, round, phase: step.name, blobHash: sub.blobHash }, "submitted");
+        } catch (e) {
+          if (transient(e)) throw e;
+          const dropped = e instanceof ConnectorError && (e.code === "NotMember" || e.code === "WrongPhase" || e.code === "DeadlinePassed");
+          s.status = dropped ? "missed" : "failed";
+          s.error = `${step.name}: ${errText(e)}`;
+          this.o.log.warn({ taskId, round, err: s.error }, "submission failed");
+        }
+      }
+      commits.push(this.put(s));
+    }
+    if (task.mine) {
+      const s = { ...this.state(taskId, round, "requester", phase), phase, active };
+      commits.push(this.put(s));
+      if (phase === Phase.Aggregate && handler && !handler.reveal) {
+        this.o.store.tx(() => commits.splice(0).forEach((c) => c()));
+        return this.aggregate(task, round);
+      }
+    }
+    return () => commits.forEach((c) => c());
+  }
+
+  private async onContribution(taskId: number, round: number, phase: number): Promise<Commit | undefined> {
+    if (phase !== Phase.Aggregate) return undefined;
+    const task = this.o.store.getTask(taskId);
+    if (!task?.mine || !task.spec) return undefined;
+    const handler = this.o.handlers.get(task.kind);
+    const s = this.o.store.getRound(taskId, round, "requester");
+    if (!handler?.reveal || !s || s.status !== "open") return undefined;
+    const reveals = await this.o.connector.getContributions(taskId, round, Phase.Aggregate);
+    if (reveals.length < s.active) return undefined;
+    return this.aggregate(task, round);
+  }
+
+  /** Requester: combine the round's contributions, keep the result, finalize the round on-chain. */
+  private async aggregate(task: TaskRow, round: number): Promise<Commit | undefined> {
+    const { connector, store, log } = this.o;
+    const taskId = task.taskId;
+    const s = this.state(taskId, round, "requester", Phase.Aggregate);
+    if (s.status !== "open") return undefined;
+    let result = store.getResult(taskId, round);
+    try {
+      if (!result) {
+        const handler = this.handler(task.kind);
+        const ctx = await this.baseContext(task, round);
+        const all = await ctx.contributions(Phase.Compute);
+        const valid: ReceivedContribution[] = [];
+        for (const c of all) {
+          const ok = handler.verify ? await handler.verify(ctx, c) : plainCommitment(c.payload) === c.commitment;
+          if (ok) valid.push(c);
+          else log.warn({ taskId, round, member: c.member }, "contribution does not match its commitment; left out");
+        }
+        const outcome = await handler.aggregate(ctx, valid);
+        const resultHash = await this.o.results.put(toUtf8Bytes(canonicalJson(outcome.result)));
+        const record: RoundRecord = {
+          v: 1,
+          taskId,
+          round,
+          kind: task.kind,
+          resultHash,
+          contributors: valid.map((c) => c.member),
+          next: outcome.next ?? null,
+        };
+        const recordHash = await connector.putBlob(toUtf8Bytes(canonicalJson(record)));
+        const row: ResultRow = {
+          taskId,
+          round,
+          kind: task.kind,
+          resultHash,
+          recordHash,
+          result: outcome.result,
+          contributors: record.contributors,
+          next: outcome.next,
+          done: outcome.done === true,
+          createdAt: Math.floor(Date.now() / 1000),
+        };
+        // Kept before finalizing: a restart in between finalizes the same record instead of recomputing.
+        store.tx(() => store.putResult(row));
+        result = row;
+        this.emit("result", row);
+      }
+      try {
+        await connector.finalizeRound(taskId, round, result.recordHash);
+      } catch (e) {
+        if (!(e instanceof ConnectorError && e.code === "WrongPhase")) throw e;
+        const r = await connector.getRound(taskId, round);
+        if (!(r?.phase === Phase.Finalized && r.resultHash === result.recordHash)) throw e;
+      }
+      log.info({ taskId, round, recordHash: result.recordHash, members: result.contributors.length }, "round finalized");
+      s.status = "finalized";
+      s.resultHash = result.recordHash;
+    } catch (e) {
+      if (transient(e)) throw e;
+      s.status = "failed";
+      s.error = `aggregate: ${errText(e)}`;
+      log.error({ taskId, round, err: s.error }, "aggregation failed");
+    }
+    return this.put(s);
+  }
+
+  private async onFinalized(taskId: number, round: number, resultHash: string): Promise<Commit | undefined> {
+    const { store, connector } = this.o;
+    const task = store.getTask(taskId);
+    if (!task || !task.spec) return undefined;
+    const commits: Commit[] = [];
+    const m = store.getRound(taskId, round, "member");
+    if (m) commits.push(this.put({ ...m, phase: Phase.Finalized, status: MEMBER_LIVE.has(m.status) ? "done" : m.status, resultHash }));
+    if (task.mine) {
+      const s = { ...this.state(taskId, round, "requester", Phase.Finalized), phase: Phase.Finalized, resultHash };
+      if (s.status === "open") s.status = "finalized";
+      const spec = this.spec(task);
+      const result = store.getResult(taskId, round);
+      if (round < spec.rounds && result && !result.done && s.status !== "done") {
+        try {
+          await connector.startRound(taskId);
+          this.o.log.info({ taskId, round: round + 1 }, "started next round");
+        } catch (e) {
+          if (transient(e)) throw e;
+          const t = await connector.getTask(taskId);
+          if (!(t && t.currentRound > round)) {
+            s.error = `next round: ${errText(e)}`;
+            this.o.log.warn({ taskId, round, err: s.error }, "could not start the next round");
+          }
+        }
+      }
+      s.status = "done";
+      commits.push(this.put(s));
+    }
+    return () => commits.forEach((c) => c());
+  }
+
+  private onFailed(taskId: number, round: number, reason: string): Commit | undefined {
+    const { store } = this.o;
+    const task = store.getTask(taskId);
+    if (!task) return undefined;
+    const commits: Commit[] = [];
+    const m = store.getRound(taskId, round, "member");
+    if (m) commits.push(this.put({ ...m, phase: Phase.Failed, status: "failed", error: m.error ?? `round failed: ${reason}` }));
+    if (task.mine)
+      commits.push(this.put({ ...this.state(taskId, round, "requester", Phase.Failed), phase: Phase.Failed, status: "failed", error: `round failed: ${reason}` }));
+    return () => commits.forEach((c) => c());
+  }
+}

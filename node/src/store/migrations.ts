@@ -1,0 +1,75 @@
+/**
+ * Schema migrations, applied in order, each in one transaction; meta.schema holds how many ran.
+ * Append new steps; never edit a released one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE datasets(
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    format TEXT NOT NULL,
+    schema TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    columns INTEGER NOT NULL,
+    root TEXT NOT NULL,
+    salt_seed_ref TEXT NOT NULL,
+    file_hash TEXT NOT NULL,
+    committed INTEGER NOT NULL DEFAULT 0,
+    tx_hash TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY(name, version)
+  );
+  CREATE TABLE tasks(
+    task_id INTEGER PRIMARY KEY,
+    requester TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    spec_hash TEXT NOT NULL,
+    mine INTEGER NOT NULL,
+    decision TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    datasets TEXT NOT NULL DEFAULT '[]',
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE rounds(
+    task_id INTEGER NOT NULL,
+    round INTEGER NOT NULL,
+    side TEXT NOT NULL CHECK (side IN ('member', 'requester')),
+    phase INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 0,
+    submissions TEXT NOT NULL DEFAULT '{}',
+    result_hash TEXT,
+    error TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY(task_id, round, side)
+  );
+  CREATE TABLE results(
+    task_id INTEGER NOT NULL,
+    round INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    result_hash TEXT NOT NULL,
+    record_hash TEXT NOT NULL,
+    result TEXT NOT NULL,
+    contributors TEXT NOT NULL,
+    next TEXT,
+    done INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY(task_id, round)
+  );
+  CREATE TABLE members(
+    task_id INTEGER NOT NULL,
+    round INTEGER NOT NULL,
+    member TEXT NOT NULL,
+    member_key TEXT NOT NULL,
+    PRIMARY KEY(task_id, round, member)
+  );
+  CREATE TABLE dp_spend(
+    dataset TEXT NOT NULL,
+    task_id INTEGER NOT NULL,
+    epsilon REAL NOT NULL,
+    PRIMARY KEY(dataset, task_id)
+  );
+  `,
+];

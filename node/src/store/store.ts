@@ -1,0 +1,376 @@
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { MIGRATIONS } from "./migrations.js";
+
+export interface DatasetRow {
+  name: string;
+  /** The version the chain assigned (DataRegistry), the one task specs reference. */
+  version: number;
+  path: string;
+  format: "csv" | "npy" | "jsonl";
+  schema: { columns: string[]; idColumn?: string; schemaHash: string };
+  rows: number;
+  columns: number;
+  root: string;
+  /** File (relative to the data directory) holding the secret seed of the row salts. */
+  saltSeedRef: string;
+  fileHash: string;
+  committed: boolean;
+  txHash: string;
+  createdAt: number;
+}
+
+export type TaskDecision = "accept" | "decline";
+
+export interface TaskRow {
+  taskId: number;
+  requester: string;
+  kind: string;
+  spec: unknown;
+  specHash: string;
+  /** This node created the task (it is the requester). */
+  mine: boolean;
+  /** Whether this node takes part as a member, and why not. */
+  decision: TaskDecision;
+  reason: string;
+  /** Datasets (name@version) this node computes on. */
+  datasets: string[];
+  createdAt: number;
+}
+
+export type Side = "member" | "requester";
+
+export interface Submission {
+  blobHash: string;
+  commitment: string;
+}
+
+export interface RoundState {
+  taskId: number;
+  round: number;
+  side: Side;
+  /** Last phase this node saw for the round. */
+  phase: number;
+  /** member: joined, setup-submitted, submitted, revealed, missed, failed, done; requester: open, finalized, failed, done. */
+  status: string;
+  /** Members still active when the round entered its current phase. */
+  active: number;
+  /** What this node submitted, by phase name. */
+  submissions: Record<string, Submission>;
+  resultHash?: string;
+  error?: string;
+  updatedAt: number;
+}
+
+export interface ResultRow {
+  taskId: number;
+  round: number;
+  kind: string;
+  /** keccak256 of the result bytes (kept in the node's own blob store). */
+  resultHash: string;
+  /** Hash finalized on-chain: the public round record that commits to the result. */
+  recordHash: string;
+  result: unknown;
+  contributors: string[];
+  /** Public parameters of the next round (published in the round record), if any. */
+  next?: unknown;
+  /** The kind ended the task early (converged): no further round is started. */
+  done: boolean;
+  createdAt: number;
+}
+
+export interface MemberKey {
+  member: string;
+  memberKey: string;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/**
+ * The node's own state in one SQLite file: datasets it registered, the event cursor, its view of
+ * every round it takes part in, and results. Multi-row changes go through tx(), so a crash never
+ * leaves a half-written change.
+ */
+export class NodeStore {
+  readonly db: DatabaseSync;
+  private depth = 0;
+
+  constructor(file: string) {
+    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    this.db = new DatabaseSync(file);
+    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
+    this.migrate();
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  /** Schema version after migrations. */
+  schemaVersion(): number {
+    return Number(this.meta("schema") ?? "0");
+  }
+
+  private migrate(): void {
+    this.db.exec(`CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    const have = this.schemaVersion();
+    if (have > MIGRATIONS.length)
+      throw new Error(`node store: the database has schema ${have}, this build knows ${MIGRATIONS.length}; run a newer build or use a new dataDir`);
+    for (let v = have; v < MIGRATIONS.length; v++)
+      this.tx(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.setMeta("schema", String(v + 1));
+      });
+  }
+
+  /** Runs fn in one transaction (nested calls join the outer one). */
+  tx<T>(fn: () => T): T {
+    if (this.depth > 0) return fn();
+    this.db.exec("BEGIN IMMEDIATE");
+    this.depth++;
+    try {
+      const r = fn();
+      this.db.exec("COMMIT");
+      return r;
+    } catch (e) {
+      this.db.exec("ROLLBACK");
+      throw e;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private get<T>(sql: string, ...args: SQLInputValue[]): T | undefined {
+    return this.db.prepare(sql).get(...args) as T | undefined;
+  }
+  private all<T>(sql: string, ...args: SQLInputValue[]): T[] {
+    return this.db.prepare(sql).all(...args) as T[];
+  }
+  private run(sql: string, ...args: SQLInputValue[]): void {
+    this.db.prepare(sql).run(...args);
+  }
+
+  meta(key: string): string | undefined {
+    return this.get<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key)?.value;
+  }
+  setMeta(key: string, value: string): void {
+    this.run(`INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value);
+  }
+
+  // ------------------------------------------------------------------ event cursor
+
+  cursor(): string | undefined {
+    return this.meta("cursor");
+  }
+  setCursor(cursor: string): void {
+    this.setMeta("cursor", cursor);
+  }
+
+  // ------------------------------------------------------------------ datasets
+
+  insertDataset(d: DatasetRow): void {
+    this.run(
+      `INSERT INTO datasets(name, version, path, format, schema, rows, columns, root, salt_seed_ref, file_hash, committed, tx_hash, created_at)
+       VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      d.name,
+      d.version,
+      d.path,
+      d.format,
+      JSON.stringify(d.schema),
+      d.rows,
+      d.columns,
+      d.root,
+      d.saltSeedRef,
+      d.fileHash,
+      d.committed ? 1 : 0,
+      d.txHash,
+      d.createdAt,
+    );
+  }
+
+  private datasetRow(r: Record<string, unknown>): DatasetRow {
+    return {
+      name: r.name as string,
+      version: r.version as number,
+      path: r.path as string,
+      format: r.format as DatasetRow["format"],
+      schema: JSON.parse(r.schema as string) as DatasetRow["schema"],
+      rows: r.rows as number,
+      columns: r.columns as number,
+      root: r.root as string,
+      saltSeedRef: r.salt_seed_ref as string,
+      fileHash: r.file_hash as string,
+      committed: r.committed === 1,
+      txHash: r.tx_hash as string,
+      createdAt: r.created_at as number,
+    };
+  }
+
+  /** Every version of every dataset, newest version first within a name. */
+  listDatasets(): DatasetRow[] {
+    return this.all<Record<string, unknown>>(`SELECT * FROM datasets ORDER BY name, version DESC`).map((r) => this.datasetRow(r));
+  }
+
+  /** A given version, or the newest committed one. */
+  getDataset(name: string, version?: number): DatasetRow | undefined {
+    const r =
+      version === undefined
+        ? this.get<Record<string, unknown>>(`SELECT * FROM datasets WHERE name = ? AND committed = 1 ORDER BY version DESC LIMIT 1`, name)
+        : this.get<Record<string, unknown>>(`SELECT * FROM datasets WHERE name = ? AND version = ?`, name, version);
+    return r ? this.datasetRow(r) : undefined;
+  }
+
+  // ------------------------------------------------------------------ tasks
+
+  putTask(t: TaskRow): void {
+    this.run(
+      `INSERT INTO tasks(task_id, requester, kind, spec, spec_hash, mine, decision, reason, datasets, created_at)
+       VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(task_id) DO UPDATE SET decision = excluded.decision, reason = excluded.reason, datasets = excluded.datasets`,
+      t.taskId,
+      t.requester,
+      t.kind,
+      JSON.stringify(t.spec),
+      t.specHash,
+      t.mine ? 1 : 0,
+      t.decision,
+      t.reason,
+      JSON.stringify(t.datasets),
+      t.createdAt,
+    );
+  }
+
+  private taskRow(r: Record<string, unknown>): TaskRow {
+    return {
+      taskId: r.task_id as number,
+      requester: r.requester as string,
+      kind: r.kind as string,
+      spec: JSON.parse(r.spec as string),
+      specHash: r.spec_hash as string,
+      mine: r.mine === 1,
+      decision: r.decision as TaskDecision,
+      reason: r.reason as string,
+      datasets: JSON.parse(r.datasets as string) as string[],
+      createdAt: r.created_at as number,
+    };
+  }
+
+  getTask(taskId: number): TaskRow | undefined {
+    const r = this.get<Record<string, unknown>>(`SELECT * FROM tasks WHERE task_id = ?`, taskId);
+    return r ? this.taskRow(r) : undefined;
+  }
+
+  listTasks(limit = 100, offset = 0): TaskRow[] {
+    return this.all<Record<string, unknown>>(`SELECT * FROM tasks ORDER BY task_id DESC LIMIT ? OFFSET ?`, limit, offset).map((r) => this.taskRow(r));
+  }
+
+  // ------------------------------------------------------------------ rounds
+
+  putRound(s: Omit<RoundState, "updatedAt">): RoundState {
+    const full = { ...s, updatedAt: now() };
+    this.run(
+      `INSERT INTO rounds(task_id, round, side, phase, status, active, submissions, result_hash, error, updated_at)
+       VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(task_id, round, side) DO UPDATE SET phase = excluded.phase, status = excluded.status, active = excluded.active,
+         submissions = excluded.submissions, result_hash = excluded.result_hash, error = excluded.error, updated_at = excluded.updated_at`,
+      full.taskId,
+      full.round,
+      full.side,
+      full.phase,
+      full.status,
+      full.active,
+      JSON.stringify(full.submissions),
+      full.resultHash ?? null,
+      full.error ?? null,
+      full.updatedAt,
+    );
+    return full;
+  }
+
+  private roundRow(r: Record<string, unknown>): RoundState {
+    return {
+      taskId: r.task_id as number,
+      round: r.round as number,
+      side: r.side as Side,
+      phase: r.phase as number,
+      status: r.status as string,
+      active: r.active as number,
+      submissions: JSON.parse(r.submissions as string) as Record<string, Submission>,
+      resultHash: (r.result_hash as string | null) ?? undefined,
+      error: (r.error as string | null) ?? undefined,
+      updatedAt: r.updated_at as number,
+    };
+  }
+
+  getRound(taskId: number, round: number, side: Side): RoundState | undefined {
+    const r = this.get<Record<string, unknown>>(`SELECT * FROM rounds WHERE task_id = ? AND round = ? AND side = ?`, taskId, round, side);
+    return r ? this.roundRow(r) : undefined;
+  }
+
+  listRounds(taskId: number): RoundState[] {
+    return this.all<Record<string, unknown>>(`SELECT * FROM rounds WHERE task_id = ? ORDER BY round, side`, taskId).map((r) => this.roundRow(r));
+  }
+
+  // ------------------------------------------------------------------ results
+
+  putResult(r: ResultRow): void {
+    this.run(
+      `INSERT INTO results(task_id, round, kind, result_hash, record_hash, result, contributors, next, done, created_at)
+       VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(task_id, round) DO UPDATE SET result_hash = excluded.result_hash, record_hash = excluded.record_hash,
+         result = excluded.result, contributors = excluded.contributors, next = excluded.next, done = excluded.done`,
+      r.taskId,
+      r.round,
+      r.kind,
+      r.resultHash,
+      r.recordHash,
+      JSON.stringify(r.result),
+      JSON.stringify(r.contributors),
+      r.next === undefined ? null : JSON.stringify(r.next),
+      r.done ? 1 : 0,
+      r.createdAt,
+    );
+  }
+
+  getResult(taskId: number, round: number): ResultRow | undefined {
+    const r = this.get<Record<string, unknown>>(`SELECT * FROM results WHERE task_id = ? AND round = ?`, taskId, round);
+    if (!r) return undefined;
+    return {
+      taskId: r.task_id as number,
+      round: r.round as number,
+      kind: r.kind as string,
+      resultHash: r.result_hash as string,
+      recordHash: r.record_hash as string,
+      result: JSON.parse(r.result as string),
+      contributors: JSON.parse(r.contributors as string) as string[],
+      next: r.next === null ? undefined : JSON.parse(r.next as string),
+      done: r.done === 1,
+      createdAt: r.created_at as number,
+    };
+  }
+
+  // ------------------------------------------------------------------ round members (from MemberJoined)
+
+  addMember(taskId: number, round: number, member: string, memberKey: string): void {
+    this.run(`INSERT INTO members(task_id, round, member, member_key) VALUES(?, ?, ?, ?) ON CONFLICT DO NOTHING`, taskId, round, member, memberKey);
+  }
+
+  members(taskId: number, round: number): MemberKey[] {
+    return this.all<{ member: string; member_key: string }>(
+      `SELECT member, member_key FROM members WHERE task_id = ? AND round = ? ORDER BY rowid`,
+      taskId,
+      round,
+    ).map((m) => ({ member: m.member, memberKey: m.member_key }));
+  }
+
+  // ------------------------------------------------------------------ differential privacy budget
+
+  epsilonSpent(dataset: string): number {
+    return this.get<{ s: number | null }>(`SELECT SUM(epsilon) AS s FROM dp_spend WHERE dataset = ?`, dataset)?.s ?? 0;
+  }
+
+  spendEpsilon(dataset: string, taskId: number, epsilon: number): void {
+    this.run(`INSERT INTO dp_spend(dataset, task_id, epsilon) VALUES(?, ?, ?) ON CONFLICT(dataset, task_id) DO NOTHING`, dataset, taskId, epsilon);
+  }
+}
