@@ -1,0 +1,43 @@
+import { id, type Signer } from "ethers";
+import { DataRegistry__factory, NodeRegistry__factory, TaskManager__factory } from "../../../types/ethers-contracts/index.js";
+import { kindKey } from "../../../protocol/src/taskspec.js";
+
+/** Addresses of one deployment of the three ciphermine contracts. */
+export interface ContractAddresses {
+  nodeRegistry: string;
+  dataRegistry: string;
+  taskManager: string;
+}
+
+/** A Groth16 verifier to bind to a task kind right after deployment. */
+export interface VerifierBinding {
+  /** Task kind name (hashed with kindKey on-chain). */
+  kind: string;
+  address: string;
+  /** Selector of the verifier's verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[N]). */
+  selector: string;
+}
+
+/**
+ * Deploys NodeRegistry, DataRegistry and TaskManager (owned by `signer`) and binds the given
+ * verifiers. Transactions are sent one after another from `signer`, so its nonce stays consistent.
+ */
+export async function deployContracts(signer: Signer, verifiers: VerifierBinding[] = []): Promise<ContractAddresses> {
+  const nodes = await new NodeRegistry__factory(signer).deploy();
+  await nodes.waitForDeployment();
+  const nodeRegistry = await nodes.getAddress();
+  const data = await new DataRegistry__factory(signer).deploy(nodeRegistry);
+  await data.waitForDeployment();
+  const dataRegistry = await data.getAddress();
+  const tm = await new TaskManager__factory(signer).deploy(nodeRegistry, dataRegistry);
+  await tm.waitForDeployment();
+  const taskManager = await tm.getAddress();
+  for (const v of verifiers) await (await tm.setVerifier(kindKey(v.kind), v.address, v.selector)).wait();
+  return { nodeRegistry, dataRegistry, taskManager };
+}
+
+/** The selector snarkjs' Solidity verifier exposes for a circuit with `n` public signals. */
+export function verifyProofSelector(n: number): string {
+  if (!Number.isInteger(n) || n < 3 || n > 64) throw new Error(`public signal count ${n} must be an integer from 3 to 64`);
+  return id(`verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[${n}])`).slice(0, 10);
+}
