@@ -99,10 +99,6 @@ export const nodeConfigSchema = z
     logLevel: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
   })
   .superRefine((c, ctx) => {
-    if (!c.privateKey && !c.keystore)
-      ctx.addIssue({ code: "custom", path: ["privateKey"], message: "is required: set privateKey (or keystore) so the node can sign" });
-    if (c.privateKey && c.keystore)
-      ctx.addIssue({ code: "custom", path: ["keystore"], message: "conflicts with privateKey: set only one of them" });
     const names = new Set<string>();
     c.datasets.forEach((d, i) => {
       if (names.has(d.name)) ctx.addIssue({ code: "custom", path: ["datasets", i, "name"], message: `"${d.name}" is listed twice: give each dataset its own name` });
@@ -138,7 +134,12 @@ function describe(path: readonly PropertyKey[]): string {
  */
 export function parseConfig(input: unknown, baseDir = process.cwd()): NodeConfig {
   const r = nodeConfigSchema.safeParse(input);
-  if (!r.success) throw new ConfigError(r.error.issues.map((i) => `${describe(i.path)}: ${i.message}`));
+  const problems = r.success ? [] : r.error.issues.map((i) => `${describe(i.path)}: ${i.message}`);
+  // Checked on the raw input so they are reported even when other fields are wrong.
+  const o = (input ?? {}) as Record<string, unknown>;
+  if (!o.privateKey && !o.keystore) problems.push(`${describe(["privateKey"])}: is required: set privateKey (or keystore) so the node can sign`);
+  if (o.privateKey && o.keystore) problems.push(`${describe(["keystore"])}: conflicts with privateKey: set only one of them`);
+  if (!r.success || problems.length > 0) throw new ConfigError(problems);
   const c = r.data;
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const dataDir = abs(c.dataDir);

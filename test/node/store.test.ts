@@ -1,0 +1,111 @@
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { NodeStore, type DatasetRow } from "../../node/src/store/store.js";
+import { MIGRATIONS } from "../../node/src/store/migrations.js";
+
+const ds = (name: string, version: number, committed = true): DatasetRow => ({
+  name,
+  version,
+  path: `/data/${name}.csv`,
+  format: "csv",
+  schema: { columns: ["a", "b"], schemaHash: "0x" + "ab".repeat(32) },
+  rows: 10,
+  columns: 2,
+  root: "0x" + "01".repeat(32),
+  saltSeedRef: `salts/${name}.seed`,
+  fileHash: "0x" + "02".repeat(32),
+  committed,
+  txHash: "0x" + "03".repeat(32),
+  createdAt: 1,
+});
+
+describe("node store", () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "cm-store-"));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("migrations run once and the state survives reopening", () => {
+    const file = join(dir, "a.sqlite");
+    const s = new NodeStore(file);
+    assert.equal(s.schemaVersion(), MIGRATIONS.length);
+    s.tx(() => {
+      s.insertDataset(ds("iris", 1));
+      s.insertDataset(ds("iris", 2));
+      s.insertDataset(ds("iris", 3, false));
+      s.setCursor("0000000000000042");
+    });
+    s.close();
+    const t = new NodeStore(file);
+    assert.equal(t.schemaVersion(), MIGRATIONS.length);
+    assert.equal(t.cursor(), "0000000000000042");
+    assert.equal(t.getDataset("iris")!.version, 2, "latest committed version");
+    assert.equal(t.getDataset("iris", 3)!.committed, false);
+    assert.deepEqual(t.getDataset("iris", 1), ds("iris", 1));
+    assert.deepEqual(
+      t.listDatasets().map((d) => d.version),
+      [3, 2, 1],
+    );
+    t.close();
+  });
+
+  test("a failing transaction leaves nothing behind", () => {
+    const s = new NodeStore(join(dir, "b.sqlite"));
+    assert.throws(() =>
+      s.tx(() => {
+        s.insertDataset(ds("x", 1));
+        s.setCursor("0000000000000007");
+        s.insertDataset(ds("x", 1)); // primary key clash
+      }),
+    );
+    assert.equal(s.getDataset("x"), undefined);
+    assert.equal(s.cursor(), undefined);
+    s.close();
+  });
+
+  test("tasks, round states, members, results and the epsilon budget", () => {
+    const s = new NodeStore(join(dir, "c.sqlite"));
+    s.putTask({ taskId: 1, requester: "0xR", kind: "stats", spec: { k: 1 }, specHash: "0xh", mine: false, decision: "accept", reason: "", datasets: ["iris@1"], createdAt: 5 });
+    s.putTask({ taskId: 1, requester: "0xR", kind: "stats", spec: { k: 1 }, specHash: "0xh", mine: false, decision: "decline", reason: "no", datasets: [], createdAt: 5 });
+    assert.equal(s.getTask(1)!.decision, "decline");
+    assert.deepEqual(s.getTask(1)!.spec, { k: 1 });
+    s.putRound({ taskId: 1, round: 1, side: "member", phase: 1, status: "joined", active: 0, submissions: {} });
+    s.putRound({ taskId: 1, round: 1, side: "member", phase: 3, status: "submitted", active: 3, submissions: { compute: { blobHash: "0xb", commitment: "0xc" } } });
+    s.putRound({ taskId: 1, round: 1, side: "requester", phase: 3, status: "open", active: 3, submissions: {} });
+    const m = s.getRound(1, 1, "member")!;
+    assert.equal(m.status, "submitted");
+    assert.deepEqual(m.submissions.compute, { blobHash: "0xb", commitment: "0xc" });
+    assert.equal(s.listRounds(1).length, 2);
+    s.addMember(1, 1, "0xA", "0xka");
+    s.addMember(1, 1, "0xB", "0xkb");
+    s.addMember(1, 1, "0xA", "0xka");
+    assert.deepEqual(s.members(1, 1), [
+      { member: "0xA", memberKey: "0xka" },
+      { member: "0xB", memberKey: "0xkb" },
+    ]);
+    s.putResult({ taskId: 1, round: 1, kind: "stats", resultHash: "0xr", recordHash: "0xq", result: { mean: 2 }, contributors: ["0xA"], next: { c: [1] }, done: false, createdAt: 9 });
+    const r = s.getResult(1, 1)!;
+    assert.deepEqual([r.result, r.next, r.done], [{ mean: 2 }, { c: [1] }, false]);
+    assert.equal(s.getResult(1, 2), undefined);
+    s.spendEpsilon("iris", 1, 0.25);
+    s.spendEpsilon("iris", 1, 0.25);
+    s.spendEpsilon("iris", 2, 0.5);
+    assert.equal(s.epsilonSpent("iris"), 0.75);
+    s.close();
+  });
+
+  test("a database from a newer build is refused with the fix", () => {
+    const file = join(dir, "d.sqlite");
+    const db = new DatabaseSync(file);
+    db.exec(`CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES('schema', '99');`);
+    db.close();
+    assert.throws(() => new NodeStore(file), /schema 99, this build knows \d+; run a newer build or use a new dataDir/);
+  });
+});
