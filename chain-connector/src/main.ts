@@ -9,7 +9,7 @@ import { startConnector, type ConnectorConfig } from "./http/serve.js";
  *   tsx chain-connector/src/main.ts --mode ethereum --rpc http://127.0.0.1:8545 \
  *       --addresses deployments/localhost.json --keys keys.txt --blobs state/blobs
  * Every option may come from the environment (CM_MODE, CM_HOST, CM_PORT, CM_DB, CM_BLOBS, CM_RPC,
- * CM_ADDRESSES, CM_KEYS, CM_VERIFIERS, CM_LIVENESS); flags win. Prints the URL on stdout.
+ * CM_ADDRESSES, CM_KEYS, CM_VERIFIERS, CM_CIRCUITS, CM_LIVENESS); flags win. Prints the URL on stdout.
  */
 
 function readKeys(file: string): string[] {
@@ -44,6 +44,7 @@ export function parseArgs(argv: string[]): ConnectorConfig {
     .addOption(new Option("--db <file>", "coordinator: SQLite state file").env("CM_DB").default("state/coordinator.sqlite"))
     .addOption(new Option("--blobs <dir>", "blob directory").env("CM_BLOBS").default("state/blobs"))
     .addOption(new Option("--verifiers <json>", "coordinator: JSON file mapping task kind to circuit name").env("CM_VERIFIERS"))
+    .addOption(new Option("--circuits <dir>", "coordinator: directory of <circuit>/vkey.json (default circuits/build)").env("CM_CIRCUITS"))
     .addOption(new Option("--rpc <url>", "ethereum: JSON-RPC URL").env("CM_RPC").default("http://127.0.0.1:8545"))
     .addOption(new Option("--addresses <json>", "ethereum: deployed contract addresses (JSON file)").env("CM_ADDRESSES"))
     .addOption(new Option("--keys <file>", "ethereum: private keys this connector acts for (one per line, or a JSON array)").env("CM_KEYS"))
@@ -61,6 +62,7 @@ export function parseArgs(argv: string[]): ConnectorConfig {
   if (mode === "coordinator") {
     cfg.db = o.db as string;
     if (o.verifiers) cfg.verifiers = readJson(o.verifiers as string, "--verifiers");
+    if (o.circuits) cfg.circuitsDir = o.circuits as string;
   } else {
     cfg.rpc = o.rpc as string;
     if (!o.addresses) throw new Error("--addresses <json file> is required in ethereum mode (the deploy script writes it)");

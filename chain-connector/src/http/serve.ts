@@ -18,6 +18,8 @@ export interface ConnectorConfig {
   db?: string;
   /** Coordinator: task kind → circuit name whose verification key checks that kind's proofs. */
   verifiers?: Record<string, string>;
+  /** Coordinator: directory holding <circuit>/vkey.json (default circuits/build). */
+  circuitsDir?: string;
   /** Coordinator: a ready verifier (tests, embedders); takes precedence over `verifiers`. */
   verifier?: KindVerifier;
   /** Ethereum: JSON-RPC URL. */
@@ -39,19 +41,14 @@ export interface RunningConnector {
   close(): Promise<void>;
 }
 
-/** The coordinator's off-chain verifier over snarkjs verification keys (chain-connector/src/zkverify.ts). */
-async function zkVerifier(verifiers: Record<string, string>): Promise<KindVerifier> {
-  // Loaded only when verification is configured: snarkjs is heavy and leaves worker threads.
-  const mod = (await import("../zkverify.js" as string)) as {
-    verifyContribution?: (circuit: string, proof: unknown) => Promise<boolean>;
-  };
-  const verify = mod.verifyContribution;
-  if (typeof verify !== "function") throw new Error("chain-connector/src/zkverify.ts does not export verifyContribution(circuit, proof)");
-  return {
-    kinds: () => Object.keys(verifiers),
-    describe: (k) => verifiers[k] ?? "",
-    verify: (kind, proof) => verify(verifiers[kind]!, proof),
-  };
+/** snarkjs loads only when verification is configured: it is heavy and leaves worker threads. */
+async function zkVerifier(verifiers: Record<string, string>, buildDir?: string): Promise<KindVerifier> {
+  const { zkKindVerifier } = await import("../coordinator/zk.js");
+  const v = zkKindVerifier(verifiers, buildDir);
+  // Fail at start, not at the first proof, when a configured key is missing.
+  const { loadVerificationKey } = await import("../zkverify.js");
+  for (const circuit of Object.values(verifiers)) loadVerificationKey(circuit, buildDir);
+  return v;
 }
 
 /** Starts a connector server in either mode from a configuration (what main.ts runs). */
@@ -59,7 +56,7 @@ export async function startConnector(cfg: ConnectorConfig): Promise<RunningConne
   if (!cfg.blobs) throw new Error("config.blobs must name a directory for blobs (--blobs or CM_BLOBS)");
   if (cfg.mode === "coordinator") {
     if (!cfg.db) throw new Error("config.db must name the coordinator's SQLite file (--db or CM_DB)");
-    const verifier = cfg.verifier ?? (cfg.verifiers && Object.keys(cfg.verifiers).length > 0 ? await zkVerifier(cfg.verifiers) : undefined);
+    const verifier = cfg.verifier ?? (cfg.verifiers && Object.keys(cfg.verifiers).length > 0 ? await zkVerifier(cfg.verifiers, cfg.circuitsDir) : undefined);
     const network = new CoordinatorNetwork({ db: cfg.db, blobs: cfg.blobs, verifier, livenessSeconds: cfg.livenessSeconds });
     const server = new ConnectorServer({ network, host: cfg.host, port: cfg.port, livenessSeconds: cfg.livenessSeconds, now: () => network.clock.now() });
     try {
