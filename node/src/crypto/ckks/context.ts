@@ -58,8 +58,9 @@ export interface CkksContext {
 }
 
 let sealPromise: Promise<MainModule> | undefined;
+let loadedSeal: MainModule | undefined;
 export function loadSeal(): Promise<MainModule> {
-  sealPromise ??= SEAL();
+  sealPromise ??= SEAL().then((s) => (loadedSeal = s));
   return sealPromise;
 }
 
@@ -118,7 +119,16 @@ export function sealCall<T>(what: string, fn: () => T): T {
     return fn();
   } catch (e) {
     if (e instanceof Error) throw new Error(`ckks ${what}: ${e.message}`);
-    const msg = Array.isArray(e) ? e.join(": ") : String(e);
+    let msg = Array.isArray(e) ? e.join(": ") : String(e);
+    const seal = loadedSeal as (MainModule & { getExceptionMessage?: (x: unknown) => unknown }) | undefined;
+    if (!Array.isArray(e) && seal?.getExceptionMessage) {
+      try {
+        const m = seal.getExceptionMessage(e);
+        msg = Array.isArray(m) ? m.join(": ") : String(m);
+      } catch {
+        // keep the generic text
+      }
+    }
     throw new Error(`ckks ${what}: SEAL error ${msg}`);
   }
 }

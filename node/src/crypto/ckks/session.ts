@@ -13,7 +13,8 @@
  *
  * Memory: SEAL objects live in the WASM heap and are not garbage collected. Every method that
  * returns a `Ciphertext` hands ownership to the caller, who must `delete()` it; intermediate
- * objects are deleted here. `dispose()` frees the keys.
+ * objects are deleted here. `dispose()` frees the keys. Note that embind's `clone()` only copies the
+ * JS handle (both handles then share one SEAL object); deep copies use SEAL's `copy()`.
  *
  * Precision: values are encoded at scale Δ (2^40 for presets 128/192). Fresh encryptions decode
  * within ~1e-6 absolute for |x| ≤ 2^10; after multiply + relinearize + rescale within ~1e-5 for
@@ -188,7 +189,7 @@ export abstract class CkksEvaluator {
   /** Brings a copy of `a` down to `b`'s level (and scale, when they differ only by prime rounding). */
   private matched(a: Ciphertext, b: Ciphertext): Ciphertext {
     const { evaluator } = this.ctx;
-    const out = a.clone();
+    const out = a.copy();
     if (a.coeffModulusSize() > b.coeffModulusSize()) {
       const pid = b.parmsId();
       try {
@@ -279,7 +280,8 @@ export abstract class CkksEvaluator {
     }
   }
 
-  private finishProduct(ct: Ciphertext, opts: MultiplyOptions): void {
+  /** Relinearises and/or rescales a product in place (for products accumulated before finishing). */
+  finishProduct(ct: Ciphertext, opts: MultiplyOptions = {}): void {
     const { evaluator } = this.ctx;
     if (opts.relinearize ?? true) {
       if (!this.relinKeys) throw new Error("ckks multiply: no relinearisation keys in this key set; make worker keys with relinearisation");
@@ -322,6 +324,11 @@ export abstract class CkksEvaluator {
     }
   }
 
+  /** Drops `ct` to the last level in place (smaller bytes; use only when no more multiplies follow). */
+  dropToLastLevel(ct: Ciphertext): void {
+    while (ct.coeffModulusSize() > 1) sealCall("mod switch", () => this.ctx.evaluator.cipherModSwitchToNextInplace(ct));
+  }
+
   /** Cyclic left rotation of the slot vector by `steps` (a Galois key for that step must exist). */
   rotate(a: Ciphertext, steps: number): Ciphertext {
     const gk = this.galoisKeys;
@@ -344,7 +351,7 @@ export abstract class CkksEvaluator {
    */
   rotateSum(a: Ciphertext, stride: number, count: number): Ciphertext {
     if (!Number.isInteger(Math.log2(count))) throw new Error(`ckks rotateSum: count must be a power of two, got ${count}`);
-    let acc = a.clone();
+    let acc = a.copy();
     for (let step = stride; step < stride * count; step *= 2) {
       const r = this.rotate(acc, step);
       sealCall("add", () => this.ctx.evaluator.addInplace(acc, r));
