@@ -17,18 +17,16 @@ export const CIRCOM2_VERSION = pkgVersion("circom2");
 export const SNARKJS_VERSION = pkgVersion("snarkjs");
 
 /** Every .circom file a main source includes, transitively (resolved like circom: own dir, then -l node_modules). */
-export function circuitSources(main: string): string[] {
+export function circuitSources(main: string, libDirs: string[] = [NODE_MODULES]): string[] {
   const seen = new Set<string>();
   const visit = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
     const text = readFileSync(file, "utf8");
     for (const m of text.matchAll(/^\s*include\s+"([^"]+)"\s*;/gm)) {
-      const local = resolve(dirname(file), m[1]);
-      const lib = resolve(NODE_MODULES, m[1]);
-      if (existsSync(local)) visit(local);
-      else if (existsSync(lib)) visit(lib);
-      else throw new Error(`${relative(ROOT, file)} includes "${m[1]}", which is neither next to it nor under node_modules`);
+      const found = [dirname(file), ...libDirs].map((d) => resolve(d, m[1])).find((f) => existsSync(f));
+      if (!found) throw new Error(`${relative(ROOT, file)} includes "${m[1]}", which is neither next to it nor under ${libDirs.map((d) => relative(ROOT, d)).join(", ")}`);
+      visit(found);
     }
   };
   visit(resolve(main));
@@ -39,8 +37,8 @@ export function circuitSources(main: string): string[] {
  * sha256 over the circom, circomlib and snarkjs versions and every source file (path relative to
  * the repository + contents). A change to any of them makes the built artifacts stale.
  */
-export function sourcesHash(main: string): { hash: string; files: string[] } {
-  const files = circuitSources(main);
+export function sourcesHash(main: string, libDirs?: string[]): { hash: string; files: string[] } {
+  const files = circuitSources(main, libDirs);
   const h = createHash("sha256");
   h.update(`circom2@${CIRCOM2_VERSION}\ncircomlib@${CIRCOMLIB_VERSION}\nsnarkjs@${SNARKJS_VERSION}\n`);
   const rel = files.map((f) => relative(ROOT, f));
