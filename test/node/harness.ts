@@ -27,7 +27,7 @@ export async function nodeHarness(): Promise<NodeHarness> {
   const dir = await mkdtemp(join(tmpdir(), "cm-node-"));
   const clock = new ManualClock(1_900_000_000);
   const network = new CoordinatorNetwork({ db: join(dir, "coordinator.sqlite"), blobs: join(dir, "coordinator-blobs"), clock });
-  const server = new ConnectorServer({ network, now: () => clock.now() });
+  const server = new ConnectorServer({ network });
   await server.start();
   const nodes = new Set<RunningNode>();
   return {
