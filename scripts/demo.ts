@@ -1,0 +1,234 @@
+/**
+ * The demo: a local chain (or the coordinator), the connector, three data-owner nodes and a
+ * requester node, and a real `stats` task run through every phase. Each phase is printed as the
+ * event arrives, then the result beside the plaintext computation and the round's latency.
+ *
+ *   scripts/npmw run demo                       # both modes, chain first
+ *   scripts/npmw run demo -- --mode coordinator # one mode
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command } from "commander";
+import { Wallet } from "ethers";
+import { startConnector, type RunningConnector } from "../chain-connector/src/http/serve.js";
+import { deployContracts } from "../chain-connector/src/ethereum/deploy.js";
+import { startDevChain, type DevChain } from "../chain-connector/src/ethereum/devchain.js";
+import type { ChainEvent } from "../protocol/src/events.js";
+import { phaseName } from "../protocol/src/phases.js";
+import { startNode, type RunningNode } from "../node/src/index.js";
+
+type Mode = "ethereum" | "coordinator";
+
+interface StatsColumn {
+  count: number;
+  sum: number;
+  mean: number;
+  variance: number;
+  min: number;
+  max: number;
+}
+
+const COLUMNS = ["age", "income", "score"];
+
+/** Rows of one owner: a deterministic, owner-specific spread so the union differs from each part. */
+function ownerRows(owner: number, n: number): number[][] {
+  return Array.from({ length: n }, (_, i) => [
+    20 + ((i * 7 + owner * 13) % 50),
+    1000 + ((i * 37 + owner * 101) % 900) + owner * 50,
+    Math.round(((i * 0.37 + owner) % 10) * 100) / 100,
+  ]);
+}
+
+function plainStats(rows: number[][]): Record<string, StatsColumn> {
+  const out: Record<string, StatsColumn> = {};
+  COLUMNS.forEach((c, j) => {
+    const xs = rows.map((r) => r[j]!);
+    const count = xs.length;
+    const sum = xs.reduce((a, b) => a + b, 0);
+    const mean = sum / count;
+    out[c] = {
+      count,
+      sum,
+      mean,
+      variance: xs.reduce((a, x) => a + (x - mean) ** 2, 0) / count,
+      min: Math.min(...xs),
+      max: Math.max(...xs),
+    };
+  });
+  return out;
+}
+
+function stamp(t0: number): string {
+  return `+${String(Date.now() - t0).padStart(5)} ms`;
+}
+
+function describe(e: ChainEvent): string | null {
+  switch (e.type) {
+    case "TaskCreated":
+      return `TaskCreated      task ${e.taskId} by ${e.requester.slice(0, 10)}… (${e.rounds} round)`;
+    case "RoundStarted":
+      return `RoundStarted     task ${e.taskId} round ${e.round}: phase Join`;
+    case "MemberJoined":
+      return `MemberJoined     ${e.member.slice(0, 10)}…`;
+    case "PhaseAdvanced":
+      return `PhaseAdvanced    phase ${phaseName(e.phase)} (${e.active} active members)`;
+    case "ContributionSubmitted":
+      return `Contribution     ${phaseName(e.phase)} from ${e.member.slice(0, 10)}… blob ${e.blobHash.slice(0, 12)}…`;
+    case "RoundFinalized":
+      return `RoundFinalized   result ${e.resultHash.slice(0, 12)}…`;
+    case "RoundFailed":
+      return `RoundFailed      in ${phaseName(e.phase)}: ${e.reason}`;
+    case "TaskClosed":
+      return `TaskClosed       task ${e.taskId}`;
+    default:
+      return null;
+  }
+}
+
+async function runMode(mode: Mode, rowsPerOwner: number): Promise<{ mode: Mode; latencyMs: number }> {
+  const dir = await mkdtemp(join(tmpdir(), `cm-demo-${mode}-`));
+  const stops: (() => Promise<void>)[] = [];
+  const t0 = Date.now();
+  console.log(`\n=== ${mode} mode ===`);
+  try {
+    let chain: DevChain | undefined;
+    const owners = [0, 1, 2].map(() => Wallet.createRandom());
+    const requester = Wallet.createRandom();
+    let connector: RunningConnector;
+    if (mode === "ethereum") {
+      chain = await startDevChain();
+      stops.push(() => chain!.stop());
+      console.log(`${stamp(t0)}  hardhat node on ${chain.url}`);
+      const deployer = chain.signer(0);
+      const addresses = await deployContracts(deployer);
+      console.log(`${stamp(t0)}  contracts deployed: TaskManager ${addresses.taskManager}`);
+      await chain.fund([...owners, requester].map((w) => w.address));
+      connector = await startConnector({
+        mode,
+        rpc: chain.url,
+        addresses: { ...addresses },
+        keys: [...owners, requester].map((w) => w.privateKey),
+        blobs: join(dir, "connector-blobs"),
+        db: join(dir, "connector.sqlite"),
+      });
+    } else {
+      connector = await startConnector({ mode, db: join(dir, "coordinator.sqlite"), blobs: join(dir, "connector-blobs") });
+    }
+    stops.push(() => connector.close());
+    console.log(`${stamp(t0)}  connector (${mode}) on ${connector.url}`);
+
+    const all: number[][] = [];
+    const nodes: RunningNode[] = [];
+    for (const [i, w] of owners.entries()) {
+      const rows = ownerRows(i, rowsPerOwner);
+      all.push(...rows);
+      const file = join(dir, `owner${i}.csv`);
+      await writeFile(file, [COLUMNS.join(","), ...rows.map((r) => r.join(","))].join("\n") + "\n");
+      const node = await startNode({
+        name: `owner${i}`,
+        dataDir: join(dir, `owner${i}`),
+        privateKey: w.privateKey,
+        connectorUrl: connector.url,
+        roles: ["Owner"],
+        http: { port: 0 },
+        datasets: [{ name: "survey", path: file, format: "csv" }],
+        logLevel: "warn",
+      });
+      stops.push(() => node.stop());
+      nodes.push(node);
+      console.log(`${stamp(t0)}  node owner${i} on ${node.url}: dataset "survey" (${rows.length} rows) committed`);
+    }
+    const req = await startNode({
+      name: "requester",
+      dataDir: join(dir, "requester"),
+      privateKey: requester.privateKey,
+      connectorUrl: connector.url,
+      roles: ["Requester"],
+      http: { port: 0 },
+      logLevel: "warn",
+    });
+    stops.push(() => req.stop());
+    console.log(`${stamp(t0)}  node requester on ${req.url}`);
+
+    // Follow the stream from here on; the round's clock starts at its RoundStarted event.
+    const abort = new AbortController();
+    const done = (async () => {
+      let roundStart = 0;
+      for await (const e of req.connector.events(undefined, abort.signal)) {
+        const line = describe(e);
+        if (line) console.log(`${stamp(t0)}  ${line}`);
+        if (e.type === "RoundStarted") roundStart = Date.now();
+        if (e.type === "RoundFinalized") return Date.now() - roundStart;
+        if (e.type === "RoundFailed") throw new Error(`round failed: ${e.reason}`);
+      }
+      throw new Error("event stream ended before the round finalized");
+    })();
+
+    const { taskId } = await req.connector.createTask(
+      (await import("../protocol/src/taskspec.js")).parseTaskSpec({
+        kind: "stats",
+        requester: requester.address,
+        datasets: owners.map((w) => ({ owner: w.address, datasetId: "survey" })),
+        params: { columns: COLUMNS },
+        members: { min: 3, max: 3, threshold: 3 },
+        deadlines: { join: 60, setup: 60, compute: 120, aggregate: 60 },
+      }),
+    );
+    const latencyMs = await done;
+    abort.abort();
+
+    const { result } = await waitForResult(req, taskId);
+    const want = plainStats(all);
+    console.log(`\nresult of task ${taskId} (federated, ${all.length} rows over 3 owners) vs plaintext on the union:`);
+    console.log("column   stat       federated          plaintext");
+    for (const c of COLUMNS)
+      for (const k of ["count", "mean", "variance", "min", "max"] as const) {
+        const got = result[c]?.[k];
+        console.log(`${c.padEnd(8)} ${k.padEnd(10)} ${String(got).padEnd(18)} ${want[c]![k]}`);
+        if (got === undefined || Math.abs(got - want[c]![k]) > 1e-6 * Math.max(1, Math.abs(want[c]![k])))
+          throw new Error(`result ${c}.${k} = ${got} differs from the plaintext ${want[c]![k]}`);
+      }
+    console.log(`\n${mode}: round finalized; latency ${latencyMs} ms (RoundStarted → RoundFinalized)`);
+    return { mode, latencyMs };
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch((e) => console.error(`shutdown: ${String(e)}`));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function waitForResult(req: RunningNode, taskId: number): Promise<{ result: Record<string, StatsColumn> }> {
+  // The requester stores the result before it sends finalizeRound, so it is there once finalized.
+  const row = req.store.getResult(taskId, 1);
+  if (!row) throw new Error(`the requester has no stored result for task ${taskId} round 1`);
+  return { result: (row.result as { columns: Record<string, StatsColumn> }).columns };
+}
+
+const program = new Command()
+  .name("demo")
+  .description("Runs a federated stats task through every phase on a local chain and/or the coordinator")
+  .option("--mode <mode>", "ethereum, coordinator or both", "both")
+  .option("--rows <n>", "rows per data owner", "40")
+  .parse();
+const opts = program.opts<{ mode: string; rows: string }>();
+const modes: Mode[] =
+  opts.mode === "both" ? ["ethereum", "coordinator"] : opts.mode === "ethereum" || opts.mode === "coordinator" ? [opts.mode] : [];
+if (modes.length === 0) {
+  console.error(`--mode must be ethereum, coordinator or both, got "${opts.mode}"`);
+  process.exit(2);
+}
+const rows = Number(opts.rows);
+if (!Number.isInteger(rows) || rows < 1) {
+  console.error(`--rows must be a positive integer, got "${opts.rows}"`);
+  process.exit(2);
+}
+try {
+  const summary = [];
+  for (const m of modes) summary.push(await runMode(m, rows));
+  console.log("\nsummary");
+  for (const s of summary) console.log(`  ${s.mode.padEnd(12)} 1 round finalized, ${s.latencyMs} ms`);
+  process.exit(0);
+} catch (e) {
+  console.error(`demo failed: ${e instanceof Error ? e.stack : String(e)}`);
+  process.exit(1);
+}
