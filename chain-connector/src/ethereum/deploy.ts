@@ -1,4 +1,4 @@
-import { id, type Signer } from "ethers";
+import { NonceManager, id, type Signer } from "ethers";
 import { DataRegistry__factory, NodeRegistry__factory, TaskManager__factory } from "../../../types/ethers-contracts/index.js";
 import { kindKey } from "../../../protocol/src/taskspec.js";
 
@@ -22,7 +22,9 @@ export interface VerifierBinding {
  * Deploys NodeRegistry, DataRegistry and TaskManager (owned by `signer`) and binds the given
  * verifiers. Transactions are sent one after another from `signer`, so its nonce stays consistent.
  */
-export async function deployContracts(signer: Signer, verifiers: VerifierBinding[] = []): Promise<ContractAddresses> {
+export async function deployContracts(deployer: Signer, verifiers: VerifierBinding[] = []): Promise<ContractAddresses> {
+  // Counting nonces locally: a provider may cache the pending count between back-to-back deployments.
+  const signer = deployer instanceof NonceManager ? deployer : new NonceManager(deployer);
   const nodes = await new NodeRegistry__factory(signer).deploy();
   await nodes.waitForDeployment();
   const nodeRegistry = await nodes.getAddress();

@@ -1,0 +1,99 @@
+import { DatabaseSync } from "node:sqlite";
+import type { ChainEvent, ChainEventBody } from "../../../protocol/src/events.js";
+
+export interface StoredEvent {
+  cursor: string;
+  block: number;
+  logIndex: number;
+  time: number;
+  tx: string;
+  body: ChainEventBody;
+}
+
+/**
+ * The decoded event log of one deployment and the last block read, in one SQLite file. Events
+ * and the block cursor are written in the same transaction, so a crash between them cannot lose
+ * or repeat an event on restart.
+ */
+export class EventLog {
+  private readonly db: DatabaseSync;
+
+  constructor(
+    path: string,
+    identity: { chainId: string; nodeRegistry: string; dataRegistry: string; taskManager: string },
+  ) {
+    this.db = new DatabaseSync(path);
+    this.db.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = NORMAL;
+      CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS events(
+        cursor TEXT PRIMARY KEY,
+        block INTEGER NOT NULL,
+        log_index INTEGER NOT NULL,
+        time INTEGER NOT NULL,
+        tx TEXT NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS heartbeats(address TEXT PRIMARY KEY, time INTEGER NOT NULL);
+    `);
+    const want = JSON.stringify(identity);
+    const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'identity'`).get() as { value: string } | undefined;
+    if (!row) this.db.prepare(`INSERT INTO meta(key, value) VALUES('identity', ?)`).run(want);
+    else if (row.value !== want) {
+      this.db.close();
+      throw new Error(
+        `event database ${path} belongs to another deployment (${row.value}); use a new dbPath for ${want}`,
+      );
+    }
+  }
+
+  /** Last block whose logs are all stored, or -1 before the first poll. */
+  lastBlock(): number {
+    const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'last_block'`).get() as { value: string } | undefined;
+    return row ? Number(row.value) : -1;
+  }
+
+  /** Stores events and advances the block cursor atomically; events already stored are skipped. */
+  append(events: readonly StoredEvent[], lastBlock: number): void {
+    const ins = this.db.prepare(`INSERT OR IGNORE INTO events(cursor, block, log_index, time, tx, body) VALUES(?, ?, ?, ?, ?, ?)`);
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      for (const e of events) ins.run(e.cursor, e.block, e.logIndex, e.time, e.tx, JSON.stringify(e.body));
+      this.db
+        .prepare(`INSERT INTO meta(key, value) VALUES('last_block', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
+        .run(String(lastBlock));
+      this.db.exec("COMMIT");
+    } catch (e) {
+      this.db.exec("ROLLBACK");
+      throw e;
+    }
+  }
+
+  /** Up to `limit` events after `cursor` ("" for the start), in chain order. */
+  after(cursor: string, limit = 500): ChainEvent[] {
+    const rows = this.db
+      .prepare(`SELECT cursor, time, tx, body FROM events WHERE cursor > ? ORDER BY cursor LIMIT ?`)
+      .all(cursor, limit) as { cursor: string; time: number; tx: string; body: string }[];
+    return rows.map((r) => ({ ...(JSON.parse(r.body) as ChainEventBody), cursor: r.cursor, time: r.time, txHash: r.tx }));
+  }
+
+  count(): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM events`).get() as { n: number }).n;
+  }
+
+  recordHeartbeat(address: string, time: number): void {
+    this.db
+      .prepare(`INSERT INTO heartbeats(address, time) VALUES(?, ?) ON CONFLICT(address) DO UPDATE SET time = MAX(time, excluded.time)`)
+      .run(address, time);
+  }
+
+  heartbeat(address: string): number {
+    const row = this.db.prepare(`SELECT time FROM heartbeats WHERE address = ?`).get(address) as { time: number } | undefined;
+    return row?.time ?? 0;
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+}

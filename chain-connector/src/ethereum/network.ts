@@ -1,0 +1,771 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { AbiCoder, JsonRpcProvider, Wallet, ZeroHash, getAddress, isAddress, type Log, type TransactionReceipt } from "ethers";
+import type { ChainEvent } from "../../../protocol/src/events.js";
+import { Phase, Verification } from "../../../protocol/src/phases.js";
+import { outputsCommitment, roundBinding } from "../../../protocol/src/binding.js";
+import {
+  datasetKey,
+  kindKey,
+  parseTaskSpec,
+  SpecError,
+  specBytes,
+  specHash,
+  verificationLevel,
+  type TaskSpec,
+} from "../../../protocol/src/taskspec.js";
+import "../../../protocol/src/tasks/index.js";
+import {
+  ConnectorError,
+  type Connector,
+  type ConnectorErrorCode,
+  type ContributionRecord,
+  type DatasetCommitment,
+  type DatasetRecord,
+  type Groth16Proof,
+  type NodeInfo,
+  type NodeRecord,
+  type RoundRecord,
+  type TaskRecord,
+  type TxReceipt,
+} from "../connector.js";
+import { LocalBlobStore, type BlobStore } from "../blobstore.js";
+import type { KindVerifier } from "../coordinator/network.js";
+import {
+  DataRegistry__factory,
+  NodeRegistry__factory,
+  TaskManager__factory,
+  type DataRegistry,
+  type NodeRegistry,
+  type TaskManager,
+} from "../../../types/ethers-contracts/index.js";
+import type { ContractAddresses } from "./deploy.js";
+import { decodeLog, logCursor, parseCursor } from "./decode.js";
+import { decodeRevert } from "./errors.js";
+import { EventLog, type StoredEvent } from "./eventlog.js";
+import { TxSender, toConnectorError, withRetry } from "./rpc.js";
+
+export interface EthereumNetworkOptions {
+  /** JSON-RPC endpoint; or pass `provider`. */
+  rpcUrl?: string;
+  provider?: JsonRpcProvider;
+  addresses: ContractAddresses;
+  /** Blob store, or a directory for a LocalBlobStore. */
+  blobs: BlobStore | string;
+  /** SQLite file for the event log and its cursor (created when missing); ":memory:" for a throwaway. */
+  dbPath: string;
+  /** Blocks a log must be buried under before it is streamed: 1 (default) streams the newest block. */
+  confirmations?: number;
+  /** Poll interval for new logs, in ms (default 1000). */
+  pollMs?: number;
+  /** Block to start reading logs from on a fresh database (the deployment block; default 0). */
+  fromBlock?: number;
+  /** Most blocks asked for in one eth_getLogs (default 2000). */
+  maxBlockRange?: number;
+  /** A node counts as active when it heartbeated or took part within this many seconds (default 120). */
+  livenessSeconds?: number;
+  /**
+   * Off-chain proof checking for tasks with verification "offchain" (the same checks as the
+   * coordinator); without it such submissions are refused with NoVerifier.
+   */
+  verifier?: KindVerifier;
+  /** Called with poller failures (the poller retries on its own). */
+  onError?: (e: unknown) => void;
+}
+
+function fail(code: ConnectorErrorCode, message: string): never {
+  throw new ConnectorError(code, message);
+}
+
+function addr(v: unknown, field: string): string {
+  if (typeof v !== "string" || !isAddress(v)) fail("BadInput", `${field} must be a 0x-prefixed 20-byte address`);
+  return getAddress(v);
+}
+
+function b32(v: unknown, field: string): string {
+  if (typeof v !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(v)) fail("BadInput", `${field} must be a 0x-prefixed 32-byte hex string`);
+  return v.toLowerCase();
+}
+
+function uint(v: unknown, field: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min || v > max)
+    fail("BadInput", `${field} must be an integer from ${min} to ${max}`);
+  return v;
+}
+
+const U32 = 0xffffffff;
+const SUBMISSION = new Set<number>([Phase.Setup, Phase.Compute, Phase.Aggregate]);
+
+/**
+ * One deployment on one chain: a provider, a single log poller and the SQLite event log, shared
+ * by every party's connector (`as(privateKey)`).
+ */
+export class EthereumNetwork {
+  readonly provider: JsonRpcProvider;
+  readonly addresses: ContractAddresses;
+  readonly blobs: BlobStore;
+  readonly confirmations: number;
+  readonly livenessSeconds: number;
+  readonly verifier?: KindVerifier;
+  private readonly ownProvider: boolean;
+  private readonly pollMs: number;
+  readonly fromBlock: number;
+  private readonly maxRange: number;
+  private readonly onError: (e: unknown) => void;
+  private readonly dbPath: string;
+  private log?: EventLog;
+  private opening?: Promise<EventLog>;
+  private closed = false;
+  private timer?: NodeJS.Timeout;
+  private wake?: () => void;
+  private kicked = false;
+  private loop?: Promise<void>;
+  private pollsStarted = 0;
+  private readonly syncWaiters: { gen: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private readonly waiters = new Set<() => void>();
+  private readonly connectors = new Map<string, EthereumConnector>();
+  private chainId?: bigint;
+  readonly nodes: NodeRegistry;
+  readonly data: DataRegistry;
+  readonly tasks: TaskManager;
+
+  constructor(opts: EthereumNetworkOptions) {
+    if (!opts.provider && !opts.rpcUrl) throw new Error("EthereumNetwork: give rpcUrl (http://host:port) or provider");
+    for (const k of ["nodeRegistry", "dataRegistry", "taskManager"] as const)
+      if (!isAddress(opts.addresses?.[k])) throw new Error(`EthereumNetwork: addresses.${k} must be the deployed contract's address`);
+    if (!opts.dbPath) throw new Error("EthereumNetwork: dbPath must name the SQLite file for the event log");
+    if (opts.blobs === undefined) throw new Error("EthereumNetwork: blobs must be a BlobStore or a directory");
+    this.ownProvider = !opts.provider;
+    this.pollMs = opts.pollMs ?? 1000;
+    this.provider = opts.provider ?? new JsonRpcProvider(opts.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    this.provider.pollingInterval = Math.min(this.provider.pollingInterval, Math.max(50, this.pollMs));
+    this.addresses = {
+      nodeRegistry: getAddress(opts.addresses.nodeRegistry),
+      dataRegistry: getAddress(opts.addresses.dataRegistry),
+      taskManager: getAddress(opts.addresses.taskManager),
+    };
+    this.blobs = typeof opts.blobs === "string" ? new LocalBlobStore(opts.blobs) : opts.blobs;
+    this.confirmations = Math.max(1, opts.confirmations ?? 1);
+    this.fromBlock = opts.fromBlock ?? 0;
+    this.maxRange = opts.maxBlockRange ?? 2000;
+    this.livenessSeconds = opts.livenessSeconds ?? 120;
+    this.verifier = opts.verifier;
+    this.onError = opts.onError ?? (() => undefined);
+    this.dbPath = opts.dbPath;
+    this.nodes = NodeRegistry__factory.connect(this.addresses.nodeRegistry, this.provider);
+    this.data = DataRegistry__factory.connect(this.addresses.dataRegistry, this.provider);
+    this.tasks = TaskManager__factory.connect(this.addresses.taskManager, this.provider);
+    this.loop = this.run();
+  }
+
+  /** A connector acting for the wallet of `privateKey` (one per wallet, reused). */
+  as(privateKey: string): EthereumConnector {
+    if (this.closed) fail("Unavailable", "the ethereum network is closed");
+    let wallet: Wallet;
+    try {
+      wallet = new Wallet(privateKey, this.provider);
+    } catch {
+      throw new Error("EthereumNetwork.as: privateKey must be a 0x-prefixed 32-byte hex private key");
+    }
+    let c = this.connectors.get(wallet.address);
+    if (!c) {
+      c = new EthereumConnector(this, new TxSender(wallet, this.provider, this.confirmations));
+      this.connectors.set(wallet.address, c);
+    }
+    return c;
+  }
+
+  async getChainId(): Promise<bigint> {
+    this.chainId ??= (await withRetry(() => this.provider.getNetwork())).chainId;
+    return this.chainId;
+  }
+
+  /** Chain time: the newest block's timestamp. */
+  async now(): Promise<number> {
+    const b = await withRetry(() => this.provider.getBlock("latest"));
+    return b!.timestamp;
+  }
+
+  private async eventLog(): Promise<EventLog> {
+    if (this.log) return this.log;
+    this.opening ??= (async () => {
+      const chainId = await this.getChainId();
+      if (this.dbPath !== ":memory:") mkdirSync(dirname(this.dbPath), { recursive: true });
+      this.log = new EventLog(this.dbPath, { chainId: chainId.toString(), ...this.addresses });
+      return this.log;
+    })();
+    return this.opening;
+  }
+
+  // ---------------------------------------------------------------- poller
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.closed) {
+      const gen = ++this.pollsStarted;
+      try {
+        await this.pollOnce();
+        failures = 0;
+        const waiting = this.syncWaiters.splice(0);
+        for (const w of waiting) {
+          if (w.gen <= gen) w.resolve();
+          else this.syncWaiters.push(w);
+        }
+      } catch (e) {
+        if (this.closed) break;
+        failures++;
+        this.onError(e);
+        for (const w of this.syncWaiters.splice(0)) w.reject(toConnectorError(e));
+      }
+      if (this.closed) break;
+      if (this.kicked) {
+        this.kicked = false;
+        continue;
+      }
+      const delay = failures > 0 ? Math.min(30_000, this.pollMs * 2 ** Math.min(failures, 6)) : this.pollMs;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        this.timer = setTimeout(resolve, delay);
+      });
+      clearTimeout(this.timer);
+      this.wake = undefined;
+    }
+  }
+
+  /** Reads every confirmed log past the stored block and stores it with the new block, atomically. */
+  private async pollOnce(): Promise<void> {
+    const log = await this.eventLog();
+    const head = await withRetry(() => this.provider.getBlockNumber());
+    const safe = head - (this.confirmations - 1);
+    let from = Math.max(log.lastBlock() + 1, this.fromBlock);
+    while (from <= safe && !this.closed) {
+      const to = Math.min(safe, from + this.maxRange - 1);
+      const logs = await withRetry(() =>
+        this.provider.getLogs({
+          address: [this.addresses.nodeRegistry, this.addresses.dataRegistry, this.addresses.taskManager],
+          fromBlock: from,
+          toBlock: to,
+        }),
+      );
+      const events = await this.decodeAll(logs);
+      if (this.closed) return;
+      log.append(events, to);
+      if (events.length > 0) for (const w of [...this.waiters]) w();
+      from = to + 1;
+    }
+  }
+
+  private async decodeAll(logs: Log[]): Promise<StoredEvent[]> {
+    const sorted = [...logs].filter((l) => !l.removed).sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+    const times = new Map<number, number>();
+    for (const n of new Set(sorted.map((l) => l.blockNumber))) {
+      const b = await withRetry(() => this.provider.getBlock(n));
+      if (!b) throw new Error(`block ${n} is not available from the node`);
+      times.set(n, b.timestamp);
+    }
+    const out: StoredEvent[] = [];
+    for (const l of sorted) {
+      const body = decodeLog(l);
+      if (!body) continue;
+      out.push({ cursor: logCursor(l.blockNumber, l.index), block: l.blockNumber, logIndex: l.index, time: times.get(l.blockNumber)!, tx: l.transactionHash, body });
+    }
+    return out;
+  }
+
+  /** Wakes the poller now (after a transaction of ours, for example). */
+  kick(): void {
+    if (this.wake) this.wake();
+    else this.kicked = true;
+  }
+
+  /** Resolves once a poll that started after this call has finished: every mined event is stored. */
+  sync(): Promise<void> {
+    if (this.closed) return Promise.reject(new ConnectorError("Unavailable", "the ethereum network is closed"));
+    return new Promise((resolve, reject) => {
+      this.syncWaiters.push({ gen: this.pollsStarted + 1, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Events after `cursor` from the stored log, then live ones as the poller stores them. */
+  async *events(cursor?: string, signal?: AbortSignal): AsyncGenerator<ChainEvent> {
+    let after: string;
+    try {
+      after = parseCursor(cursor);
+    } catch (e) {
+      throw new ConnectorError("BadInput", (e as Error).message);
+    }
+    const log = await this.eventLog();
+    while (!this.closed && !signal?.aborted) {
+      const batch = log.after(after, 500);
+      if (batch.length > 0) {
+        for (const e of batch) {
+          after = e.cursor;
+          yield e;
+          if (this.closed || signal?.aborted) return;
+        }
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          signal?.removeEventListener("abort", done);
+          this.waiters.delete(done);
+          resolve();
+        };
+        this.waiters.add(done);
+        signal?.addEventListener("abort", done, { once: true });
+      });
+    }
+  }
+
+  async recordHeartbeat(address: string): Promise<void> {
+    const registered = await withRetry(() => this.nodes.isRegistered(address));
+    if (!registered) fail("NotRegistered", `${address} is not registered; register before sending heartbeats`);
+    (await this.eventLog()).recordHeartbeat(address, await this.now());
+  }
+
+  async lastHeartbeat(address: string): Promise<number> {
+    return (await this.eventLog()).heartbeat(address);
+  }
+
+  /** Stops the poller, wakes every event stream and closes the database (and an owned provider). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.kick();
+    for (const w of [...this.waiters]) w();
+    for (const w of this.syncWaiters.splice(0)) w.reject(new ConnectorError("Unavailable", "the ethereum network is closed"));
+    await this.loop;
+    this.log?.close();
+    if (this.ownProvider) this.provider.destroy();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
+
+/** One party (wallet) on an EthereumNetwork. */
+export class EthereumConnector implements Connector {
+  readonly mode = "ethereum" as const;
+  private readonly nodes: NodeRegistry;
+  private readonly data: DataRegistry;
+  private readonly tasks: TaskManager;
+  private readonly taskCache = new Map<number, { verification: number; kind: string }>();
+
+  constructor(
+    readonly network: EthereumNetwork,
+    private readonly sender: TxSender,
+  ) {
+    this.nodes = network.nodes;
+    this.data = network.data;
+    this.tasks = network.tasks;
+  }
+
+  get wallet(): Wallet {
+    return this.sender.wallet;
+  }
+
+  async address(): Promise<string> {
+    return this.sender.wallet.address;
+  }
+
+  private open(): void {
+    if (this.network.isClosed) fail("Unavailable", "the ethereum network is closed");
+  }
+
+  /** Sends a prepared call and maps reverts to ConnectorErrors. */
+  private async send(prepare: () => Promise<{ to: string; data: string }>): Promise<TransactionReceipt> {
+    this.open();
+    try {
+      const req = await prepare();
+      const receipt = await this.sender.send(req);
+      this.network.kick();
+      return receipt;
+    } catch (e) {
+      throw toConnectorError(e);
+    }
+  }
+
+  private async read<T>(fn: () => Promise<T>): Promise<T> {
+    this.open();
+    try {
+      return await withRetry(fn);
+    } catch (e) {
+      throw toConnectorError(e);
+    }
+  }
+
+  private receipt(r: TransactionReceipt): TxReceipt {
+    return { txHash: r.hash, gasUsed: Number(r.gasUsed) };
+  }
+
+  private eventIn(r: TransactionReceipt, type: string) {
+    for (const l of r.logs) {
+      const e = decodeLog(l);
+      if (e?.type === type) return e;
+    }
+    throw new Error(`transaction ${r.hash} emitted no ${type} event`);
+  }
+
+  // ---------------------------------------------------------------- nodes
+
+  private checkInfo(info: NodeInfo): NodeInfo {
+    if (!info || typeof info !== "object") fail("BadInput", "node info must be an object {endpoint, x25519, roles, capacity}");
+    if (typeof info.endpoint !== "string" || info.endpoint.length === 0 || Buffer.byteLength(info.endpoint) > 2048)
+      fail("BadInput", "endpoint must be the node's URL (1 to 2048 characters)");
+    const x25519 = b32(info.x25519, "x25519");
+    const roles = uint(info.roles, "roles", 1);
+    if (roles > 7) fail("BadInput", "roles must be a mask of Owner 1, Worker 2, Requester 4");
+    const capacity = uint(info.capacity, "capacity", 0, U32);
+    return { endpoint: info.endpoint, x25519, roles, capacity };
+  }
+
+  async registerNode(info: NodeInfo): Promise<TxReceipt> {
+    const i = this.checkInfo(info);
+    return this.receipt(await this.send(() => this.nodes.register.populateTransaction(i.endpoint, i.x25519, i.roles, i.capacity)));
+  }
+
+  async updateNode(info: NodeInfo): Promise<TxReceipt> {
+    const i = this.checkInfo(info);
+    return this.receipt(await this.send(() => this.nodes.update.populateTransaction(i.endpoint, i.x25519, i.roles, i.capacity)));
+  }
+
+  async leaveNode(): Promise<TxReceipt> {
+    return this.receipt(await this.send(() => this.nodes.leave.populateTransaction()));
+  }
+
+  async heartbeat(): Promise<void> {
+    this.open();
+    try {
+      await this.network.recordHeartbeat(this.sender.wallet.address);
+    } catch (e) {
+      throw toConnectorError(e);
+    }
+  }
+
+  private async nodeRecord(address: string, n: NodeRegistry.NodeStructOutput, now: number): Promise<NodeRecord> {
+    const lastActive = Number(await withRetry(() => this.tasks.lastActive(address)));
+    const seen = Math.max(lastActive, await this.network.lastHeartbeat(address));
+    return {
+      address,
+      endpoint: n.endpoint,
+      x25519: n.x25519.toLowerCase(),
+      roles: Number(n.roles),
+      capacity: Number(n.capacity),
+      registeredAt: Number(n.registeredAt),
+      lastActive,
+      active: seen > 0 && now - seen <= this.network.livenessSeconds,
+    };
+  }
+
+  async getNode(address: string): Promise<NodeRecord | null> {
+    const a = addr(address, "address");
+    return this.read(async () => {
+      const n = await this.nodes.getNode(a);
+      if (n.registeredAt === 0n) return null;
+      return this.nodeRecord(a, n, await this.network.now());
+    });
+  }
+
+  async listNodes(offset = 0, limit = 100): Promise<NodeRecord[]> {
+    uint(offset, "offset");
+    uint(limit, "limit", 1);
+    return this.read(async () => {
+      const [addrs, records] = await this.nodes.listNodes(offset, Math.min(limit, 1000));
+      const now = await this.network.now();
+      return Promise.all(addrs.map((a, i) => this.nodeRecord(getAddress(a), records[i]!, now)));
+    });
+  }
+
+  // ---------------------------------------------------------------- datasets
+
+  async commitDataset(name: string, c: DatasetCommitment): Promise<TxReceipt & { version: number }> {
+    if (typeof name !== "string" || name.length === 0) fail("BadInput", "name must be the dataset's name");
+    if (!c || typeof c !== "object") fail("BadInput", "commitment must be an object {root, rows, columns, schemaHash}");
+    const root = b32(c.root, "root");
+    if (root === ZeroHash) fail("BadInput", "root must not be zero");
+    const rows = uint(c.rows, "rows", 1);
+    const columns = uint(c.columns, "columns", 1, U32);
+    const schemaHash = b32(c.schemaHash, "schemaHash");
+    const r = await this.send(() => this.data.commit.populateTransaction(datasetKey(name), root, rows, columns, schemaHash));
+    const e = this.eventIn(r, "DatasetCommitted") as { version: number };
+    return { ...this.receipt(r), version: e.version };
+  }
+
+  async getDataset(owner: string, name: string, version?: number): Promise<DatasetRecord | null> {
+    const o = addr(owner, "owner");
+    if (typeof name !== "string" || name.length === 0) fail("BadInput", "name must be the dataset's name");
+    if (version !== undefined) uint(version, "version", 1, U32);
+    const id = datasetKey(name);
+    return this.read(async () => {
+      const v = version ?? Number(await this.data.latestVersion(o, id));
+      if (v === 0) return null;
+      const d = await this.data.getDataset(o, id, v);
+      if (d.committedAt === 0n) return null;
+      return {
+        owner: o,
+        datasetId: id,
+        version: v,
+        root: d.root.toLowerCase(),
+        rows: Number(d.rows),
+        columns: Number(d.columns),
+        schemaHash: d.schemaHash.toLowerCase(),
+        committedAt: Number(d.committedAt),
+      };
+    });
+  }
+
+  // ---------------------------------------------------------------- tasks
+
+  async createTask(input: TaskSpec): Promise<TxReceipt & { taskId: number }> {
+    this.open();
+    let spec: TaskSpec;
+    try {
+      spec = parseTaskSpec(input);
+    } catch (e) {
+      if (e instanceof SpecError) fail("BadInput", e.message);
+      throw e;
+    }
+    const me = this.sender.wallet.address;
+    if (spec.requester !== me) fail("BadInput", `spec.requester ${spec.requester} must be the caller ${me}`);
+    // The spec blob goes first: a failure after it leaves an unreferenced blob, never a task without its spec.
+    const hash = await this.network.blobs.put(specBytes(spec));
+    if (hash !== specHash(spec)) throw new Error("spec blob hash differs from specHash: canonical encoding changed");
+    const d = spec.deadlines;
+    const r = await this.send(() =>
+      this.tasks.createTask.populateTransaction(
+        hash,
+        kindKey(spec.kind),
+        spec.rounds,
+        spec.members.min,
+        spec.members.max,
+        spec.members.threshold,
+        [d.join, d.setup, d.compute, d.aggregate],
+        spec.setup,
+        verificationLevel(spec.verification),
+      ),
+    );
+    const e = this.eventIn(r, "TaskCreated") as { taskId: number };
+    return { ...this.receipt(r), taskId: e.taskId };
+  }
+
+  /** The task struct, or null for an unknown id. */
+  private async rawTask(taskId: number): Promise<TaskManager.TaskStructOutput | null> {
+    try {
+      return await withRetry(() => this.tasks.getTask(taskId));
+    } catch (e) {
+      if (decodeRevert(e)?.name === "UnknownTask") return null;
+      throw toConnectorError(e);
+    }
+  }
+
+  async getTask(taskId: number): Promise<TaskRecord | null> {
+    uint(taskId, "taskId");
+    this.open();
+    const t = await this.rawTask(taskId);
+    if (!t) return null;
+    return {
+      taskId,
+      requester: getAddress(t.requester),
+      kind: t.kind.toLowerCase(),
+      specHash: t.specHash.toLowerCase(),
+      rounds: Number(t.rounds),
+      currentRound: Number(t.currentRound),
+      closed: t.closed,
+    };
+  }
+
+  async getTaskSpec(taskId: number): Promise<TaskSpec | null> {
+    const t = await this.getTask(taskId);
+    if (!t) return null;
+    // The store checks the bytes against their keccak256, which is the on-chain spec hash.
+    const bytes = await this.network.blobs.get(t.specHash);
+    return JSON.parse(new TextDecoder().decode(bytes)) as TaskSpec;
+  }
+
+  async startRound(taskId: number): Promise<TxReceipt & { round: number }> {
+    uint(taskId, "taskId");
+    const r = await this.send(() => this.tasks.startRound.populateTransaction(taskId));
+    const e = this.eventIn(r, "RoundStarted") as { round: number };
+    return { ...this.receipt(r), round: e.round };
+  }
+
+  async getRound(taskId: number, round: number): Promise<RoundRecord | null> {
+    uint(taskId, "taskId");
+    uint(round, "round", 0, U32);
+    this.open();
+    let r: TaskManager.RoundStructOutput;
+    try {
+      r = await withRetry(() => this.tasks.getRound(taskId, round));
+    } catch (e) {
+      const name = decodeRevert(e)?.name;
+      if (name === "UnknownTask" || name === "UnknownRound") return null;
+      throw toConnectorError(e);
+    }
+    const joined = Number(r.joined);
+    const members: string[] = [];
+    for (let off = 0; off < joined; off += 500) {
+      const page = await this.read(() => this.tasks.getMembers(taskId, round, off, 500));
+      members.push(...page.map((a) => getAddress(a)));
+    }
+    const phase = Number(r.phase);
+    return {
+      taskId,
+      round,
+      phase,
+      deadline: Number(r.deadline),
+      joined,
+      active: Number(r.active),
+      submitted: SUBMISSION.has(phase) ? Number(r.submitted) : 0,
+      resultHash: r.resultHash.toLowerCase(),
+      members,
+    };
+  }
+
+  async joinRound(taskId: number, round: number, memberKey: string): Promise<TxReceipt> {
+    uint(taskId, "taskId");
+    uint(round, "round", 0, U32);
+    const key = b32(memberKey, "memberKey");
+    return this.receipt(await this.send(() => this.tasks.joinRound.populateTransaction(taskId, round, key)));
+  }
+
+  private async taskInfo(taskId: number): Promise<{ verification: number; kind: string } | null> {
+    const hit = this.taskCache.get(taskId);
+    if (hit) return hit;
+    const t = await this.rawTask(taskId);
+    if (!t) return null;
+    const info = { verification: Number(t.verification), kind: t.kind.toLowerCase() };
+    this.taskCache.set(taskId, info);
+    return info;
+  }
+
+  async submit(taskId: number, round: number, blobHash: string, commitment: string, proof?: Groth16Proof): Promise<TxReceipt> {
+    uint(taskId, "taskId");
+    uint(round, "round", 0, U32);
+    const blob = b32(blobHash, "blobHash");
+    const comm = b32(commitment, "commitment");
+    this.open();
+    const info = await this.taskInfo(taskId);
+    let proofBytes = "0x";
+    if (info && info.verification === Verification.OnChain && proof) proofBytes = encodeProof(proof);
+    if (info && info.verification === Verification.OffChain) await this.checkOffChain(taskId, round, blob, comm, proof);
+    return this.receipt(await this.send(() => this.tasks.submit.populateTransaction(taskId, round, blob, comm, proofBytes)));
+  }
+
+  /**
+   * Off-chain verification of a Compute contribution: the checks TaskManager makes for OnChain
+   * tasks (binding to this deployment, round and sender; commitment of the outputs; a committed
+   * root), with the proof itself checked by the operator's KindVerifier.
+   */
+  private async checkOffChain(taskId: number, round: number, blob: string, comm: string, proof?: Groth16Proof): Promise<void> {
+    const r = await this.getRound(taskId, round);
+    if (!r || r.phase !== Phase.Compute) return; // the contract reports the right error for other phases
+    const spec = await this.getTaskSpec(taskId);
+    const kind = spec!.kind;
+    const v = this.network.verifier;
+    if (!v || !v.kinds().includes(kind)) fail("NoVerifier", `no verification key is configured for kind ${kind}`);
+    if (!proof || typeof proof !== "object" || !Array.isArray(proof.publicSignals))
+      fail("InvalidProof", `task ${taskId} asks for verification: submit a Groth16 proof with the Compute contribution`);
+    const sig = proof.publicSignals;
+    if (sig.length < 3) fail("InvalidProof", "publicSignals must be [outputs..., binding, root] with at least one output");
+    let values: bigint[];
+    try {
+      values = sig.map((s) => BigInt(s));
+    } catch {
+      return fail("InvalidProof", "public signals must be integers");
+    }
+    const member = this.sender.wallet.address;
+    const binding = roundBinding({
+      taskManager: this.network.addresses.taskManager,
+      chainId: await this.network.getChainId(),
+      taskId,
+      round,
+      member,
+      blobHash: blob,
+      commitment: comm,
+    });
+    if (values[values.length - 2] !== binding) fail("BadBinding", "the proof is bound to another task, round, member, blob or commitment");
+    if (outputsCommitment(values.slice(0, -2)) !== comm) fail("BadBinding", "commitment must be keccak256 of the proof's packed outputs");
+    const root = "0x" + values[values.length - 1]!.toString(16).padStart(64, "0");
+    if (!(await this.read(() => this.data.hasRoot(member, root))))
+      fail("BadBinding", `the proof's dataset root ${root} was never committed by ${member}`);
+    let ok = false;
+    try {
+      ok = await v.verify(kind, proof);
+    } catch (e) {
+      fail("InvalidProof", `the proof could not be checked: ${(e as Error).message}`);
+    }
+    if (!ok) fail("InvalidProof", `the proof does not verify against the ${kind} verification key`);
+  }
+
+  async getContributions(taskId: number, round: number, phase: number): Promise<ContributionRecord[]> {
+    uint(taskId, "taskId");
+    uint(round, "round", 0, U32);
+    uint(phase, "phase", 0, 255);
+    return this.read(async () => {
+      // The logs give submission order; the contract's storage is the authority on the values.
+      const filter = this.tasks.filters.ContributionSubmitted(taskId);
+      const logs = await this.tasks.queryFilter(filter, this.network.fromBlock, "latest");
+      const out: ContributionRecord[] = [];
+      for (const l of logs) {
+        const e = decodeLog(l);
+        if (e?.type !== "ContributionSubmitted" || e.round !== round || e.phase !== phase) continue;
+        out.push({ taskId, round, phase, member: e.member, blobHash: e.blobHash, commitment: e.commitment });
+      }
+      return out;
+    });
+  }
+
+  async advance(taskId: number, round: number): Promise<TxReceipt> {
+    uint(taskId, "taskId");
+    uint(round, "round", 0, U32);
+    return this.receipt(await this.send(() => this.tasks.advance.populateTransaction(taskId, round)));
+  }
+
+  async finalizeRound(taskId: number, round: number, resultHash: string): Promise<TxReceipt> {
+    uint(taskId, "taskId");
+    uint(round, "round", 0, U32);
+    const result = b32(resultHash, "resultHash");
+    return this.receipt(await this.send(() => this.tasks.finalizeRound.populateTransaction(taskId, round, result)));
+  }
+
+  // ---------------------------------------------------------------- blobs and events
+
+  async putBlob(bytes: Uint8Array): Promise<string> {
+    this.open();
+    return this.network.blobs.put(bytes);
+  }
+
+  async getBlob(hash: string): Promise<Uint8Array> {
+    this.open();
+    return this.network.blobs.get(hash);
+  }
+
+  events(cursor?: string, signal?: AbortSignal): AsyncIterable<ChainEvent> {
+    return this.network.events(cursor, signal);
+  }
+
+  /** The network outlives its parties: closing one view closes nothing. */
+  async close(): Promise<void> {}
+}
+
+/**
+ * The bytes TaskManager.submit takes as `proof`: the snarkjs verifier's calldata after its
+ * selector (a, b, c, then the N public signals as static arrays).
+ */
+export function encodeProof(p: Groth16Proof): string {
+  const bad = () => fail("InvalidProof", "proof must be {a: [2], b: [[2],[2]], c: [2], publicSignals: [N]} of integers");
+  if (!p || !Array.isArray(p.a) || !Array.isArray(p.b) || !Array.isArray(p.c) || !Array.isArray(p.publicSignals)) bad();
+  if (p.a.length !== 2 || p.c.length !== 2 || p.b.length !== 2 || p.b.some((r) => !Array.isArray(r) || r.length !== 2)) bad();
+  const n = p.publicSignals.length;
+  if (n < 3) fail("InvalidProof", "publicSignals must be [outputs..., binding, root] with at least one output");
+  try {
+    return AbiCoder.defaultAbiCoder().encode(
+      ["uint256[2]", "uint256[2][2]", "uint256[2]", `uint256[${n}]`],
+      [p.a.map(BigInt), p.b.map((r) => r.map(BigInt)), p.c.map(BigInt), p.publicSignals.map(BigInt)],
+    );
+  } catch {
+    return bad();
+  }
+}

@@ -1,0 +1,94 @@
+import { Transaction, type JsonRpcProvider, type TransactionReceipt, type TransactionRequest, type Wallet } from "ethers";
+import { ConnectorError } from "../connector.js";
+import { connectorErrorFrom } from "./errors.js";
+
+const TRANSIENT_CODES = new Set(["NETWORK_ERROR", "SERVER_ERROR", "TIMEOUT"]);
+const TRANSIENT_TEXT = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up|fetch failed|network error|timeout|503|502|429/i;
+
+/** A failure worth retrying: the node was unreachable or overloaded, not a revert or bad request. */
+export function isTransient(e: unknown): boolean {
+  const err = e as { code?: string; message?: string; shortMessage?: string };
+  if (err?.code === "CALL_EXCEPTION" || err?.code === "INSUFFICIENT_FUNDS" || err?.code === "NONCE_EXPIRED") return false;
+  if (err?.code && TRANSIENT_CODES.has(err.code)) return true;
+  return TRANSIENT_TEXT.test(`${err?.shortMessage ?? ""} ${err?.message ?? ""}`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Retries transient RPC failures with exponential backoff; anything else is thrown at once. */
+export async function withRetry<T>(fn: () => Promise<T>, attempts = 5, baseMs = 100): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isTransient(e) || i >= attempts - 1) throw e;
+      await sleep(baseMs * 2 ** i);
+    }
+  }
+}
+
+/** Turns any failure of a chain call into a ConnectorError when it is one of ours or the node is down. */
+export function toConnectorError(e: unknown): unknown {
+  if (e instanceof ConnectorError) return e;
+  const c = connectorErrorFrom(e);
+  if (c) return c;
+  if (isTransient(e)) return new ConnectorError("Unavailable", `the Ethereum node did not answer: ${(e as Error).message}`);
+  return e;
+}
+
+/**
+ * Sends one wallet's transactions one at a time with a locally tracked nonce, so concurrent calls
+ * never collide; a transaction that fails before it is broadcast (a revert found by gas
+ * estimation) does not burn a nonce, and any broadcast failure refetches the nonce from the node.
+ */
+export class TxSender {
+  private queue: Promise<unknown> = Promise.resolve();
+  private nonce: number | undefined;
+
+  constructor(
+    readonly wallet: Wallet,
+    private readonly provider: JsonRpcProvider,
+    private readonly confirmations: number,
+  ) {}
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async send(req: TransactionRequest): Promise<TransactionReceipt> {
+    const hash = await this.serial(async () => {
+      // Asked with a raw request: the provider's short-lived response cache could return a stale count.
+      const nonce =
+        this.nonce ?? Number(await withRetry(() => this.provider.send("eth_getTransactionCount", [this.wallet.address, "pending"])));
+      const pop = await withRetry(() => this.wallet.populateTransaction({ ...req, from: this.wallet.address, nonce }));
+      const signed = await this.wallet.signTransaction(pop);
+      const txHash = Transaction.from(signed).hash!;
+      try {
+        await withRetry(() => this.provider.broadcastTransaction(signed));
+      } catch (e) {
+        // A retried broadcast may find its own earlier attempt already accepted.
+        const known = /already known|known transaction|nonce too low/i.test(String((e as Error).message));
+        if (!known || !(await this.provider.getTransaction(txHash).catch(() => null))) {
+          this.nonce = undefined;
+          throw e;
+        }
+      }
+      this.nonce = nonce + 1;
+      return txHash;
+    });
+    const receipt = await withRetry(() => this.provider.waitForTransaction(hash, this.confirmations));
+    if (!receipt) throw new ConnectorError("Unavailable", `transaction ${hash} has no receipt`);
+    if (receipt.status !== 1) {
+      // Mined but reverted (state changed between estimation and mining): replay it for the reason.
+      try {
+        await this.provider.call({ ...req, from: this.wallet.address, blockTag: receipt.blockNumber });
+      } catch (e) {
+        throw toConnectorError(e);
+      }
+      throw new ConnectorError("Unavailable", `transaction ${hash} reverted in block ${receipt.blockNumber}`);
+    }
+    return receipt;
+  }
+}
