@@ -1,0 +1,89 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { invMod, multiExp, powMod, FixedBase } from "../../node/src/vertical/bigmath.js";
+import { pack, unpack, encodeStd, encodeTheta, slotsPerPlaintext, standardize, SLOT_BITS } from "../../node/src/vertical/encoding.js";
+import { alignIds } from "../../node/src/vertical/align.js";
+import { generateKeyPair, addCt, mulPlain } from "../../node/src/vertical/paillier-port.js";
+
+const rnd = (bits: number) => BigInt("0x" + randomBytes(bits / 8).toString("hex"));
+function naivePow(b: bigint, e: bigint, m: bigint): bigint {
+  let r = 1n;
+  b %= m;
+  while (e > 0n) {
+    if (e & 1n) r = (r * b) % m;
+    b = (b * b) % m;
+    e >>= 1n;
+  }
+  return r;
+}
+
+test("powMod, multiExp, FixedBase and invMod agree with schoolbook arithmetic", () => {
+  const m = rnd(512) | 1n;
+  for (let k = 0; k < 10; k++) {
+    const b = rnd(512);
+    const e = rnd(8 * (1 + 6 * k));
+    assert.equal(powMod(b, e, m), naivePow(b, e, m));
+  }
+  const bases = Array.from({ length: 200 }, () => rnd(512) % m);
+  const exps = bases.map((_, i) => (i % 5 === 0 ? 0n : rnd(64) >> BigInt(i % 60)));
+  let ref = 1n;
+  bases.forEach((b, i) => (ref = (ref * naivePow(b, exps[i], m)) % m));
+  assert.equal(multiExp(bases, exps, m), ref);
+  assert.throws(() => multiExp(bases, exps.map((e) => -e - 1n), m), /non-negative/);
+  const fb = new FixedBase(bases[1], m, 256, 5);
+  const e = rnd(256);
+  assert.equal(fb.pow(e), naivePow(bases[1], e, m));
+  assert.equal((invMod(bases[2], m) * bases[2]) % m, 1n);
+});
+
+test("signed values pack into one plaintext and come back, and an overflowing slot is detected", () => {
+  const n = rnd(1024) | 1n;
+  const s = slotsPerPlaintext(1024);
+  assert.equal(s, Math.floor(1022 / SLOT_BITS));
+  const vals = [5n, -7n, 0n, (1n << 170n) - 3n, -(1n << 170n)].slice(0, s);
+  assert.deepEqual(unpack(pack(vals, n), vals.length, n), vals);
+  // Linear: 3·pack(a) − pack(b) = pack(3a − b) mod N.
+  const b = vals.map((v, i) => v / 7n + BigInt(i));
+  assert.deepEqual(unpack((3n * pack(vals, n) - pack(b, n) + 4n * n) % n, vals.length, n), vals.map((v, i) => 3n * v - b[i]));
+  assert.throws(() => unpack(pack([1n, 2n, 3n], n), 2, n), /more data than the expected slots/);
+  assert.throws(() => slotsPerPlaintext(128), /too small/);
+});
+
+test("fixed-point encoding refuses non-finite and out-of-range values", () => {
+  assert.equal(encodeStd(1, "x"), 1n << 24n);
+  assert.equal(encodeTheta(-0.5, "t"), -(1n << 23n));
+  assert.throws(() => encodeStd(NaN, "col[3]"), /col\[3\]: NaN is not a finite number/);
+  assert.throws(() => encodeStd(200, "col[4]"), /col\[4\]: \|200\| ≥ 2\^7/);
+  assert.throws(() => encodeTheta(1e6, "theta"), /diverging learning rate/);
+  assert.throws(() => standardize([3, 3, 3], "c"), /constant column/);
+  const st = standardize([1, 2, 3, 4], "c");
+  assert.equal(st.mean, 2.5);
+  assert.ok(Math.abs(st.values.reduce((a, v) => a + v * v, 0) / 4 - 1) < 1e-12);
+});
+
+test("alignment: common sorted order; missing, duplicate ids and row-count mismatches are named", () => {
+  const a = alignIds({ y: ["b", "a", "c"], x1: ["c", "b", "a"] });
+  assert.deepEqual(a.order, ["a", "b", "c"]);
+  assert.deepEqual(a.rows.y, [1, 0, 2]);
+  assert.deepEqual(a.rows.x1, [2, 1, 0]);
+  assert.deepEqual(alignIds({ y: [3, 1, 2], x: ["1", "2", "3"] }).rows.y, [1, 2, 0]);
+  assert.throws(() => alignIds({ y: ["a", "b"], x1: ["a", "c"] }), /id "b" of y is missing at x1/);
+  assert.throws(() => alignIds({ y: ["a", "b", "a"], x1: ["a", "b", "c"] }), /ids of y: duplicate id "a" \(row 2\)/);
+  assert.throws(() => alignIds({ y: ["a", "b"], x1: ["a", "b", "c"] }), /x1 has 3 rows but y has 2/);
+  assert.throws(() => alignIds({ y: ["a"] }), /at least 2 parties/);
+});
+
+test("Paillier port: CRT decryption, homomorphic add and signed scalar multiply, both randomness modes", async () => {
+  for (const fastRandomness of [true, false]) {
+    const kp = await generateKeyPair(512, { fastRandomness });
+    const n = kp.pub.n;
+    const a = kp.encrypt(12345n);
+    const b = kp.encrypt(n - 5n);
+    assert.equal(kp.decrypt(addCt(kp.pub, a, b)), 12340n);
+    assert.equal(kp.decrypt(mulPlain(kp.pub, a, -3n)), n - 37035n);
+    assert.notEqual(kp.encrypt(7n), kp.encrypt(7n), "encryption must be randomized");
+    assert.throws(() => kp.encrypt(-1n), /plaintext must be in \[0, N\)/);
+    assert.throws(() => kp.decrypt(0n), /out of range/);
+  }
+});

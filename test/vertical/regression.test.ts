@@ -1,0 +1,170 @@
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { MultivariateLinearRegression } from "ml-regression";
+import { runVertical, TableStore, generateKeyPair, encodeStd, standardize, type PaillierKeyPair, type VerticalResult } from "../../node/src/vertical/index.js";
+import { synthetic, shuffled } from "./data.js";
+
+// Tests use 1,024-bit keys for speed (the default is 2,048); made once and shared.
+const keys: Record<string, PaillierKeyPair> = {};
+before(async () => {
+  for (const name of ["x1", "x2", "x3", "x4"]) keys[name] = await generateKeyPair(1024);
+});
+
+function ols(cols: number[][], y: number[]): { coef: number[]; intercept: number } {
+  const x = y.map((_, r) => cols.map((c) => c[r]));
+  const w = new MultivariateLinearRegression(x, y.map((v) => [v])).weights.map((row) => row[0]);
+  return { coef: w.slice(0, cols.length), intercept: w[cols.length] };
+}
+
+/**
+ * What a party must never receive: a ciphertext under its own key other than its own gradient
+ * (it could decrypt it), or any plaintext table holding a per-row vector of values. Returns the
+ * offending deliveries.
+ */
+function leaks(store: TableStore, rows: number, dataStrings: Map<string, string[]>): string[] {
+  const bad: string[] = [];
+  for (const d of store.transcript) {
+    const payload = new TextDecoder().decode(store.bytes(d.table)!);
+    if (d.type === "ciphertexts") {
+      if (d.key === d.reader && !new RegExp(`^grad/\\d+/${d.reader}$`).test(d.table)) bad.push(`${d.reader} can decrypt ${d.table}`);
+      continue;
+    }
+    const parsed = JSON.parse(payload) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(parsed)) {
+      if (k !== "ids" && Array.isArray(v) && v.length >= rows && v.some((x) => typeof x === "number" || /^-?\d/.test(String(x)))) {
+        bad.push(`${d.reader} received a per-row vector in ${d.table}.${k}`);
+      }
+    }
+    for (const [owner, strs] of dataStrings) {
+      if (owner === d.reader) continue;
+      const hit = strs.find((s) => payload.includes(s));
+      if (hit) bad.push(`${d.reader} received ${owner}'s value ${hit} in ${d.table}`);
+    }
+  }
+  return bad;
+}
+
+/** Long decimal forms of each party's values (raw and fixed-point), to search payloads for. */
+function fingerprints(byOwner: Record<string, number[][]>): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const [owner, cols] of Object.entries(byOwner)) {
+    const s: string[] = [];
+    for (const col of cols) {
+      const st = standardize(col, owner).values;
+      col.forEach((v, i) => {
+        if (String(v).length >= 8) s.push(String(v));
+        s.push(String(st[i]));
+        const fx = encodeStd(st[i], owner).toString();
+        if (fx.replace("-", "").length >= 8) s.push(fx);
+      });
+    }
+    m.set(owner, s);
+  }
+  return m;
+}
+
+test("synthetic y = 31·x1 − 5.5·x2 + 2 + noise, three parties: coefficients within 1 % of truth and equal to least squares", async () => {
+  const d = synthetic(400);
+  const a = shuffled(d.ids, [d.x1], 5);
+  const b = shuffled(d.ids, [d.x2], 9);
+  const r = await runVertical({
+    label: { ids: d.ids, y: d.y },
+    features: [{ name: "x1", ids: a.ids, columns: { x1: a.cols[0] } }, { name: "x2", ids: b.ids, columns: { x2: b.cols[0] } }],
+  }, { keys, iterations: 150 });
+  assert.ok(Math.abs(r.coefficients.x1 - 31) / 31 < 0.01, `x1 coefficient ${r.coefficients.x1}`);
+  assert.ok(Math.abs(r.coefficients.x2 + 5.5) / 5.5 < 0.01, `x2 coefficient ${r.coefficients.x2}`);
+  const ref = ols([d.x1, d.x2], d.y);
+  assert.ok(Math.abs(r.coefficients.x1 - ref.coef[0]) < 1e-4, `x1 ${r.coefficients.x1} vs least squares ${ref.coef[0]}`);
+  assert.ok(Math.abs(r.coefficients.x2 - ref.coef[1]) < 1e-4, `x2 ${r.coefficients.x2} vs least squares ${ref.coef[1]}`);
+  assert.ok(Math.abs(r.intercept - ref.intercept) < 1e-3, `intercept ${r.intercept} vs least squares ${ref.intercept}`);
+  const prints = fingerprints({ y: [d.y], x1: [d.x1], x2: [d.x2] });
+  assert.deepEqual(leaks(r.store, 400, prints), []);
+  // Each party's reads, from the transcript: only ids, keys, ciphertexts under others' keys, its own gradient, and (y) the model.
+  const readBy = (p: string) => new Set(r.store.transcript.filter((t) => t.reader === p).map((t) => t.table.replace(/\/\d+\//, "/t/")));
+  assert.deepEqual([...readBy("x1")].sort(), ["enc-x/x2", "grad/t/x1", "ids/x1", "ids/x2", "ids/y", "pk/x2"]);
+  assert.deepEqual([...readBy("y")].sort(), ["enc-x/x1", "enc-x/x2", "ids/x1", "ids/x2", "ids/y", "model/x1", "model/x2", "pk/x1", "pk/x2", "term/t/x1->x2", "term/t/x2->x1"]);
+});
+
+test("the transcript check catches a fiu-cloud style plaintext residual table", async () => {
+  const d = synthetic(50, 3);
+  const r = await runVertical({
+    label: { ids: d.ids, y: d.y },
+    features: [{ name: "x1", ids: d.ids, columns: { x1: d.x1 } }, { name: "x2", ids: d.ids, columns: { x2: d.x2 } }],
+  }, { keys, iterations: 2 });
+  const prints = fingerprints({ y: [d.y], x1: [d.x1], x2: [d.x2] });
+  assert.deepEqual(leaks(r.store, 50, prints), []);
+  r.store.write("gradient/0", "y", { type: "model", columns: ["residual"], coefOverSd: d.y.map((v) => v - 1), offset: 0 });
+  r.store.read("gradient/0", "x1");
+  r.store.write("leak/1", "x2", { type: "ids", ids: d.x2.map(String) });
+  r.store.read("leak/1", "x1");
+  const found = leaks(r.store, 50, prints);
+  assert.ok(found.some((f) => /per-row vector in gradient\/0/.test(f)), found.join("; "));
+  assert.ok(found.some((f) => /x1 received x2's value/.test(f)), found.join("; "));
+});
+
+function cars() {
+  // The package's exports map hides data/, so locate it next to the package entry point.
+  const path = join(dirname(createRequire(import.meta.url).resolve("vega-datasets")), "..", "data", "cars.json");
+  const all = JSON.parse(readFileSync(path, "utf8")) as Record<string, number | string | null>[];
+  const cols = ["Cylinders", "Displacement", "Horsepower", "Weight_in_lbs"];
+  const rows = all.map((r, i) => ({ ...r, id: `car-${i}` })).filter((r) => [...cols, "Miles_per_Gallon"].every((c) => typeof r[c] === "number"));
+  return { cols, ids: rows.map((r) => r.id), X: cols.map((c) => rows.map((r) => r[c] as number)), y: rows.map((r) => r.Miles_per_Gallon as number) };
+}
+
+function checkAgainstOls(r: VerticalResult, data: ReturnType<typeof cars>) {
+  const ref = ols(data.X, data.y);
+  data.cols.forEach((c, i) => {
+    assert.ok(Math.abs(r.coefficients[c] - ref.coef[i]) < 1e-3, `${c}: ${r.coefficients[c]} vs least squares ${ref.coef[i]}`);
+    // Tighter, scale-free: the difference in standardized units.
+    const sd = standardize(data.X[i], c).sd / standardize(data.y, "y").sd;
+    assert.ok(Math.abs(r.coefficients[c] - ref.coef[i]) * sd < 1e-4, `${c} in standardized units`);
+  });
+  assert.ok(Math.abs(r.intercept - ref.intercept) < 1e-3, `intercept ${r.intercept} vs ${ref.intercept}`);
+}
+
+test("cars (vega-datasets), MPG from 4 columns held by k = 2 feature parties: within 1e-3 of ml-regression", async () => {
+  const data = cars();
+  const [c0, c1, c2, c3] = data.X;
+  const s = shuffled(data.ids, [c2, c3], 11);
+  const r = await runVertical({
+    label: { ids: data.ids, y: data.y },
+    features: [
+      { name: "x1", ids: data.ids, columns: { Cylinders: c0, Displacement: c1 } },
+      { name: "x2", ids: s.ids, columns: { Horsepower: s.cols[0], Weight_in_lbs: s.cols[1] } },
+    ],
+  }, { keys, iterations: 200 });
+  checkAgainstOls(r, data);
+});
+
+test("cars with k = 4 feature parties (one column each): within 1e-3 of ml-regression", async () => {
+  const data = cars();
+  const r = await runVertical({
+    label: { ids: data.ids, y: data.y },
+    features: data.cols.map((c, i) => {
+      const s = shuffled(data.ids, [data.X[i]], 20 + i);
+      return { name: `x${i + 1}`, ids: s.ids, columns: { [c]: s.cols[0] } };
+    }),
+  }, { keys, iterations: 300 });
+  checkAgainstOls(r, data);
+  assert.deepEqual(leaks(r.store, data.ids.length, fingerprints({ y: [data.y], ...Object.fromEntries(data.X.map((c, i) => [`x${i + 1}`, [c]])) })), []);
+});
+
+test("alignment errors are reported before any key is used or anything encrypted", async () => {
+  const d = synthetic(20, 4);
+  const cases: [string, Parameters<typeof runVertical>[0], RegExp][] = [
+    ["missing id", { label: { ids: d.ids, y: d.y }, features: [{ name: "x1", ids: [...d.ids.slice(1), "row-999"], columns: { x1: d.x1 } }] }, /id "row-0" of y is missing at x1/],
+    ["duplicate id", { label: { ids: d.ids, y: d.y }, features: [{ name: "x1", ids: [...d.ids.slice(1), "row-3"], columns: { x1: d.x1 } }] }, /ids of x1: duplicate id "row-3"/],
+    ["row count", { label: { ids: d.ids, y: d.y }, features: [{ name: "x1", ids: d.ids.slice(1), columns: { x1: d.x1.slice(1) } }] }, /x1 has 19 rows but y has 20/],
+    ["ids vs data rows", { label: { ids: d.ids, y: d.y }, features: [{ name: "x1", ids: d.ids, columns: { x1: d.x1.slice(2) } }] }, /column x1 has 18 rows but there are 20 ids/],
+  ];
+  for (const [what, input, re] of cases) {
+    const store = new TableStore();
+    await assert.rejects(runVertical(input, { keys, store, iterations: 1 }), re, what);
+    assert.deepEqual(store.names().filter((n) => !n.startsWith("ids/")), [], `${what}: nothing but ids may be written`);
+  }
+  await assert.rejects(runVertical({ label: { ids: d.ids, y: d.y }, features: [{ name: "y", ids: d.ids, columns: { a: d.x1 } }] }, { keys }), /not "y"/);
+  await assert.rejects(runVertical({ label: { ids: d.ids, y: d.y }, features: [{ name: "x1", ids: d.ids, columns: { a: d.x1 } }] }, { keys, learningRate: 5 }), /learningRate 5/);
+});
