@@ -48,6 +48,7 @@ declare module "snarkjs" {
     preparePhase2(oldPtau: string, newPtau: string, logger?: Logger): Promise<unknown>;
   };
   export const r1cs: {
+    exportJson(r1cs: string, logger?: Logger): Promise<Record<string, unknown>>;
     info(r1cs: string, logger?: Logger): Promise<{ nConstraints: number; nPubInputs: number; nOutputs: number; nPrvInputs: number; nVars: number; nLabels: number }>;
   };
   export const curves: { getCurveFromName(name: string): Promise<unknown> };

@@ -77,7 +77,9 @@ test("verifies on-chain with the generated verifier; a tampered signal is reject
 test("toSolidityProofBytes is abi.encode(a, b, c) then the signals as words", async () => {
   const bytes = toSolidityProofBytes(p.proof);
   assert.equal(bytes.length, 2 + 2 * 32 * (8 + 8));
-  const [a, b, c, s] = AbiCoder.defaultAbiCoder().decode(["uint256[2]", "uint256[2][2]", "uint256[2]", "uint256[8]"], bytes);
-  assert.equal(await verifier.verifyProof([...a], [[...b[0]], [...b[1]]], [...c], [...s]), true);
+  const [a, b, c, s] = AbiCoder.defaultAbiCoder().decode(["uint256[2]", "uint256[2][2]", "uint256[2]", "uint256[8]"], bytes) as unknown as [
+    [bigint, bigint], [[bigint, bigint], [bigint, bigint]], [bigint, bigint], bigint[],
+  ];
+  assert.equal(await verifier.verifyProof([a[0], a[1]], [[b[0][0], b[0][1]], [b[1][0], b[1][1]]], [c[0], c[1]], [...s]), true);
   assert.deepEqual([...s].map(String), p.publicSignals);
 });
