@@ -1,0 +1,160 @@
+/**
+ * Gas per contract function on a fresh Hardhat node (EDR, cancun, optimizer 200 runs).
+ * Workload: 4 nodes register (1 requester, 3 data owners); each owner commits a dataset; a task with
+ * a Setup phase and 3 members runs one round in which one member stays silent in Setup and is
+ * dropped at the deadline; the requester finalizes. When circuits/build holds chunk_sum, a second
+ * task verified on-chain takes one submission with a real Groth16 proof.
+ * Run: npm run gas   (or: npx tsx bench/gas.ts)
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import * as snarkjs from "snarkjs";
+import { JsonRpcProvider, NonceManager, Wallet, id, type ContractTransactionResponse } from "ethers";
+import { startHardhatNode } from "../test/helpers/hardhat.js";
+import { deployContracts, verifyProofSelector } from "../chain-connector/src/ethereum/deploy.js";
+import { encodeProof } from "../chain-connector/src/ethereum/network.js";
+import { DEFAULT_BUILD_DIR, releaseZk } from "../chain-connector/src/zkverify.js";
+import {
+  ChunkSumVerifier__factory,
+  DataRegistry__factory,
+  NodeRegistry__factory,
+  TaskManager__factory,
+} from "../types/ethers-contracts/index.js";
+import { outputsCommitment, roundBinding } from "../protocol/src/binding.js";
+import { commitDataset, fieldToBytes32 } from "../protocol/src/commitment.js";
+import { encodeRows } from "../protocol/src/fixedpoint.js";
+import { kindKey } from "../protocol/src/taskspec.js";
+
+export interface GasRow {
+  contract: string;
+  function: string;
+  /** What the measured call did. */
+  case: string;
+  /** Transaction gas, including the 21,000 base. */
+  gas: number;
+}
+
+export interface GasReportOptions {
+  /** Also measure a submit with a real chunk_sum proof (needs circuits/build; proving takes seconds). */
+  withProof?: boolean;
+}
+
+export async function gasReport(opts: GasReportOptions = {}): Promise<GasRow[]> {
+  const withProof = opts.withProof ?? existsSync(join(DEFAULT_BUILD_DIR, "chunk_sum", "chunk_sum.zkey"));
+  const node = await startHardhatNode();
+  const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const rows: GasRow[] = [];
+  try {
+    const signers = node.accounts.slice(0, 6).map((k) => new NonceManager(new Wallet(k, provider)));
+    const addresses = await deployContracts(signers[0]!);
+    const nr = (i: number) => NodeRegistry__factory.connect(addresses.nodeRegistry, signers[i]!);
+    const dr = (i: number) => DataRegistry__factory.connect(addresses.dataRegistry, signers[i]!);
+    const tm = (i: number) => TaskManager__factory.connect(addresses.taskManager, signers[i]!);
+    const measure = async (contract: string, fn: string, what: string, p: Promise<ContractTransactionResponse>) => {
+      const r = await (await p).wait();
+      rows.push({ contract, function: fn, case: what, gas: Number(r!.gasUsed) });
+      return r!;
+    };
+    const REQ = 1;
+    const M = [2, 3, 4];
+
+    await measure("NodeRegistry", "register", "requester, 22-byte endpoint", nr(REQ).register("http://10.0.0.1:8080", id("x1"), 4, 100));
+    for (const i of M) await nr(i).register(`http://10.0.0.${i}:8080`, id(`x${i}`), 3, 100).then((t) => t.wait());
+    await measure("NodeRegistry", "update", "same endpoint length", nr(M[0]!).update("http://10.0.0.9:8080", id("x9"), 3, 50));
+    await measure("DataRegistry", "commit", "first version", dr(M[0]!).commit(id("iris"), id("root1"), 150, 4, id("schema")));
+    await measure("DataRegistry", "commit", "second version", dr(M[0]!).commit(id("iris"), id("root2"), 150, 4, id("schema")));
+    for (const i of M.slice(1)) await dr(i).commit(id("iris"), id(`root${i}`), 150, 4, id("schema")).then((t) => t.wait());
+
+    await measure(
+      "TaskManager",
+      "createTask",
+      "starts round 1",
+      tm(REQ).createTask(id("spec"), kindKey("stats"), 1, 3, 3, 2, [60, 60, 60, 60], true, 0),
+    );
+    const taskId = 1;
+    await measure("TaskManager", "joinRound", "first member", tm(M[0]!).joinRound(taskId, 1, id("k2")));
+    await measure("TaskManager", "joinRound", "second member", tm(M[1]!).joinRound(taskId, 1, id("k3")));
+    await measure("TaskManager", "joinRound", "last member (max reached: advances to Setup)", tm(M[2]!).joinRound(taskId, 1, id("k4")));
+    await measure("TaskManager", "submit", "Setup, no proof", tm(M[0]!).submit(taskId, 1, id("s2"), id("c2"), "0x"));
+    await tm(M[1]!).submit(taskId, 1, id("s3"), id("c3"), "0x").then((t) => t.wait());
+    await node.increaseTime(61);
+    await measure("TaskManager", "advance", "Setup deadline passed: 1 silent member dropped", tm(REQ).advance(taskId, 1));
+    await measure("TaskManager", "submit", "Compute, no proof", tm(M[0]!).submit(taskId, 1, id("p2"), id("q2"), "0x"));
+    await measure("TaskManager", "submit", "Compute, last active member (advances to Aggregate)", tm(M[1]!).submit(taskId, 1, id("p3"), id("q3"), "0x"));
+    await measure("TaskManager", "submit", "Aggregate, no proof", tm(M[0]!).submit(taskId, 1, id("a2"), id("b2"), "0x"));
+    await measure("TaskManager", "finalizeRound", "last round (also closes the task)", tm(REQ).finalizeRound(taskId, 1, id("result")));
+
+    await tm(REQ).createTask(id("spec2"), kindKey("stats"), 2, 2, 5, 1, [60, 60, 60, 60], false, 0).then((t) => t.wait());
+    await tm(M[0]!).joinRound(2, 1, id("k")).then((t) => t.wait());
+    await tm(M[1]!).joinRound(2, 1, id("k")).then((t) => t.wait());
+    await node.increaseTime(61);
+    await measure("TaskManager", "advance", "Join deadline passed: to Compute", tm(REQ).advance(2, 1));
+    await node.increaseTime(61);
+    await measure("TaskManager", "advance", "Compute deadline passed: below threshold, fails", tm(REQ).advance(2, 1));
+    await measure("TaskManager", "startRound", "after a failed round", tm(REQ).startRound(2));
+    await measure("NodeRegistry", "leave", "swap-and-pop", nr(M[2]!).leave());
+
+    if (withProof) await measureProof(signers, addresses, node.increaseTime, measure);
+  } finally {
+    provider.destroy();
+    await node.stop();
+    if (withProof) await releaseZk();
+  }
+  return rows;
+}
+
+async function measureProof(
+  signers: NonceManager[],
+  addresses: Awaited<ReturnType<typeof deployContracts>>,
+  _increaseTime: (s: number) => Promise<void>,
+  measure: (contract: string, fn: string, what: string, p: Promise<ContractTransactionResponse>) => Promise<unknown>,
+): Promise<void> {
+  const { loadCircuit, proveChunkSum } = await import("../node/src/zk/prover.js");
+  const { chunkSumInput } = await import("../node/src/zk/inputs.js");
+  const circuit = loadCircuit("chunk_sum");
+  const owner = signers[5]!;
+  const ownerAddress = await owner.getAddress();
+  const tm = (s: NonceManager) => TaskManager__factory.connect(addresses.taskManager, s);
+  const v = await new ChunkSumVerifier__factory(signers[0]!).deploy();
+  await v.waitForDeployment();
+  const kind = kindKey("stats");
+  await measure("TaskManager", "setVerifier", `chunk_sum, N=${circuit.nPublic} (selector search)`, tm(signers[0]!).setVerifier(kind, await v.getAddress(), verifyProofSelector(circuit.nPublic)));
+  const data = encodeRows(Array.from({ length: 16 }, (_, i) => [i, i * 2, 3, i % 5]));
+  const tree = await commitDataset(data, new Uint8Array(32).fill(3));
+  await NodeRegistry__factory.connect(addresses.nodeRegistry, owner).register("http://10.0.0.6:8080", id("x6"), 3, 1).then((t) => t.wait());
+  await DataRegistry__factory.connect(addresses.dataRegistry, owner).commit(id("d"), fieldToBytes32(tree.rootField), 16, 4, id("schema")).then((t) => t.wait());
+  const r = await (await tm(signers[1]!).createTask(id("spec3"), kind, 1, 1, 1, 1, [600, 600, 600, 600], false, 2)).wait();
+  const taskId = Number(TaskManager__factory.createInterface().parseLog(r!.logs[0]!)!.args.taskId);
+  await tm(owner).joinRound(taskId, 1, id("k")).then((t) => t.wait());
+  const params = { chunkRows: circuit.params.chunkRows!, columns: circuit.params.columns!, treeDepth: circuit.params.treeDepth! };
+  const mem: { type: "mem"; data?: Uint8Array } = { type: "mem" };
+  await snarkjs.wtns.calculate(chunkSumInput(tree, data, 0, 0n, params), circuit.wasm, mem);
+  const outputs = (await snarkjs.wtns.exportJson(mem)).map((x) => BigInt(x)).slice(1, circuit.nPublic - 1);
+  const commitment = outputsCommitment(outputs);
+  const blob = id("blob");
+  const chainId = (await owner.provider!.getNetwork()).chainId;
+  const binding = roundBinding({ taskManager: addresses.taskManager, chainId, taskId, round: 1, member: ownerAddress, blobHash: blob, commitment });
+  const { proof } = await proveChunkSum({ tree, rows: data, chunkIndex: 0, binding });
+  await measure(
+    "TaskManager",
+    "submit",
+    `Compute with a chunk_sum Groth16 proof (${circuit.nPublic} public signals), last member`,
+    tm(owner).submit(taskId, 1, blob, commitment, encodeProof(proof)),
+  );
+}
+
+export function formatGasTable(rows: readonly GasRow[]): string {
+  const head = ["contract", "function", "case", "gas"];
+  const body = rows.map((r) => [r.contract, r.function, r.case, r.gas.toLocaleString("en-US")]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 3 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join(" | ")} |`;
+  return [line(head), `|${w.map((x, i) => (i === 3 ? "-".repeat(x + 1) + ":" : "-".repeat(x + 2))).join("|")}|`, ...body.map(line)].join("\n");
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const rows = await gasReport();
+  console.log("Gas per call (Hardhat node, solc 0.8.28, optimizer 200 runs; transaction gas incl. 21,000 base)\n");
+  console.log(formatGasTable(rows));
+  process.exit(0);
+}
