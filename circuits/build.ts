@@ -12,7 +12,7 @@
  * single-contributor development ptau that is a development setup only: whoever kept the
  * randomness could forge proofs. We do not make the contribution reproducible (a beacon seeded
  * from public data) because a publicly derivable δ lets anyone forge proofs. Production runs
- * phase 2 as a multi-party ceremony over a public phase-1 file (see the README's "trusted setup").
+ * phase 2 as a multi-party ceremony over a public phase-1 file (see circuits/README.md).
  *
  * Outputs are written to a temporary directory and moved into place only when everything
  * succeeded, so a failed build leaves the previous artifacts intact.
@@ -21,6 +21,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
 import * as snarkjs from "snarkjs";
 import { CIRCUITS, type CircuitDef } from "./registry.js";
 import {
@@ -261,10 +262,14 @@ async function main(): Promise<void> {
   console.log(`wrote ${relative(ROOT, MANIFEST_PATH)} (ptau ${basename(ptauPath)}, 2^${manifest.ptau.power})`);
 }
 
-main().then(
-  () => process.exit(0), // snarkjs leaves worker threads running
-  (e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  },
-);
+export { localPtau, ptauPower };
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  main().then(
+    () => process.exit(0), // snarkjs leaves worker threads running
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    },
+  );
+}
