@@ -230,4 +230,41 @@ describe("multi-round tasks and a requester restarted mid-round", () => {
     assert.equal(h.network.getTask(taskId)!.closed, true);
     for (const n of [n1, n2]) assert.deepEqual([1, 2, 3].map((r) => memberStatus(n, taskId, r)), ["done", "done", "done"]);
   });
+  test("a member that submitted but crashed before recording it recognises its own submission on replay", { timeout: 120_000 }, async () => {
+    const [w1, w2, wR] = wallets(3);
+    const cfg = async (n: string) => ({ datasets: [{ name: "d", path: await h.file(`${n}.csv`, "x\n1\n2\n"), format: "csv" as const }] });
+    const c2 = await cfg("m2");
+    const n1 = await h.node("m1", w1!, await cfg("m1"));
+    let n2 = await h.node("m2", w2!, c2);
+    const R = await h.node("R2", wR!, { roles: ["Requester"] });
+    const { taskId } = await new NodeApiClient(R.url, wR).submitTask({
+      kind: "stats",
+      datasets: [
+        { owner: w1!.address, datasetId: "d" },
+        { owner: w2!.address, datasetId: "d" },
+      ],
+      params: { columns: ["x"] },
+      members: { min: 2, max: 3, threshold: 2 },
+    });
+    await Promise.all([n1, n2].map((n) => n.runtime.when(() => memberStatus(n, taskId) === "joined")));
+    const before = { cursor: n2.store.cursor()!, state: n2.store.getRound(taskId, 1, "member")! };
+    h.clock.set(h.network.getRound(taskId, 1)!.deadline + 1);
+    await R.runtime.when(() => R.store.getRound(taskId, 1, "requester")?.status === "done");
+    await n2.runtime.when(() => memberStatus(n2, taskId) === "done");
+    const submitted = n2.store.getRound(taskId, 1, "member")!.submissions.compute;
+    await n2.stop();
+    // Lose what n2 recorded after joining, as if it crashed between submitting and writing it down.
+    const { NodeStore } = await import("../../node/src/store/store.js");
+    const st = new NodeStore(`${n2.config.dataDir}/node.sqlite`);
+    st.tx(() => {
+      st.putRound(before.state);
+      st.setCursor(before.cursor);
+    });
+    st.close();
+    n2 = await h.node("m2", w2!, c2);
+    await n2.runtime.when(() => ["done", "missed", "failed"].includes(memberStatus(n2, taskId)!));
+    assert.equal(memberStatus(n2, taskId), "done", n2.store.getRound(taskId, 1, "member")!.error);
+    assert.deepEqual(n2.store.getRound(taskId, 1, "member")!.submissions.compute, submitted);
+    assert.equal(n2.store.getRound(taskId, 1, "member")!.error, undefined);
+  });
 });

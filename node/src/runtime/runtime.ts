@@ -309,8 +309,13 @@ export class Runtime extends EventEmitter {
   ): Promise<{ blobHash: string; commitment: string }> {
     const { connector } = this.o;
     const r = await connector.getRound(task.taskId, round);
-    // Replaying old events: the round moved on while this node was away.
-    if (!r || r.phase !== phase) throw new ConnectorError("WrongPhase", `round ${round} of task ${task.taskId} is no longer in phase ${phase}`);
+    if (!r || r.phase !== phase) {
+      // Replaying old events: the round moved on while this node was away, perhaps after this
+      // node submitted and crashed before recording it.
+      const mine = (await connector.getContributions(task.taskId, round, phase)).find((c) => c.member === this.o.self);
+      if (mine) return { blobHash: mine.blobHash, commitment: mine.commitment };
+      throw new ConnectorError("WrongPhase", `round ${round} of task ${task.taskId} is no longer in phase ${phase}`);
+    }
     const sub = await make(await this.memberContext(task, round));
     const blobHash = await connector.putBlob(sub.payload);
     try {
