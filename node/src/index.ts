@@ -34,6 +34,8 @@ export interface StartNodeOptions {
   logger?: Logger;
   /** Relative dataset paths given to POST /datasets resolve from here (default: the working directory). */
   baseDir?: string;
+  /** Task manager and chain id proofs are bound to (ethereum mode); the coordinator's zero domain by default. */
+  bindingDomain?: { taskManager: string; chainId: bigint | number };
 }
 
 export interface RunningNode {
@@ -113,7 +115,19 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
       log.info({ dataset: row.name, version: row.version, rows: row.rows, root: row.root }, "dataset ready");
     }
 
-    const runtime = new Runtime({ connector, store, datasets, handlers, self, roles, policy: config.policy, x25519, results, log });
+    const runtime = new Runtime({
+      connector,
+      store,
+      datasets,
+      handlers,
+      self,
+      roles,
+      policy: config.policy,
+      x25519,
+      results,
+      log,
+      bindingDomain: opts.bindingDomain,
+    });
     runtime.start();
     cleanup.push(() => runtime.stop());
 

@@ -191,7 +191,35 @@ const chainHandler: TaskKindHandler = {
   },
 };
 
-describe("multi-round tasks and a requester restarted mid-round", () => {
+// A kind with every member phase (Setup, Compute, Aggregate reveal), the shape secure aggregation takes.
+defineTaskKind("test-phases", z.object({}));
+const phasesHandler: TaskKindHandler = {
+  kind: "test-phases",
+  aggregations: ["plain"],
+  async setup(ctx) {
+    const payload = new TextEncoder().encode(canonicalJson({ key: Buffer.from(ctx.x25519.publicKey).toString("hex") }));
+    return { payload, commitment: plainCommitment(payload) };
+  },
+  async contribute(ctx) {
+    const setups = await ctx.contributions(Phase.Setup);
+    const keys = ctx.members.map((m) => m.memberKey.slice(2));
+    const seen = setups.map((c) => (JSON.parse(new TextDecoder().decode(c.payload)) as { key: string }).key);
+    const payload = new TextEncoder().encode(canonicalJson({ rows: ctx.datasets[0]!.table.rows.length, keysMatch: seen.every((k) => keys.includes(k)) && seen.length === keys.length }));
+    return { payload, commitment: plainCommitment(payload) };
+  },
+  async reveal(ctx) {
+    const computed = await ctx.contributions(Phase.Compute);
+    const payload = new TextEncoder().encode(canonicalJson({ saw: computed.length }));
+    return { payload, commitment: plainCommitment(payload) };
+  },
+  async aggregate(ctx, contributions) {
+    const parts = contributions.map((c) => JSON.parse(new TextDecoder().decode(c.payload)) as { rows: number; keysMatch: boolean });
+    const reveals = (await ctx.contributions(Phase.Aggregate)).map((c) => (JSON.parse(new TextDecoder().decode(c.payload)) as { saw: number }).saw);
+    return { result: { rows: parts.reduce((a, p) => a + p.rows, 0), keysMatch: parts.every((p) => p.keysMatch), reveals } };
+  },
+};
+
+describe("runtime: multi-round tasks, member phases and crash recovery", () => {
   let h: NodeHarness;
   before(async () => {
     h = await nodeHarness();
@@ -266,5 +294,25 @@ describe("multi-round tasks and a requester restarted mid-round", () => {
     assert.equal(memberStatus(n2, taskId), "done", n2.store.getRound(taskId, 1, "member")!.error);
     assert.deepEqual(n2.store.getRound(taskId, 1, "member")!.submissions.compute, submitted);
     assert.equal(n2.store.getRound(taskId, 1, "member")!.error, undefined);
+  });
+  test("Setup and reveal phases: members see each other's keys and setup payloads; the requester waits for every reveal", { timeout: 120_000 }, async () => {
+    const ws = wallets(4);
+    const opts = { handlers: [phasesHandler] };
+    const owners = await Promise.all(
+      ws.slice(0, 3).map(async (w, i) =>
+        h.node(`p${i}`, w, { datasets: [{ name: "d", path: await h.file(`p${i}.csv`, "x\n" + "1\n".repeat(i + 1)), format: "csv" }] }, opts),
+      ),
+    );
+    const R = await h.node("R3", ws[3]!, { roles: ["Requester"] }, opts);
+    const { taskId } = await new NodeApiClient(R.url, ws[3]).submitTask({
+      kind: "test-phases",
+      datasets: ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: "d" })),
+      setup: true,
+      members: { min: 3, max: 3, threshold: 3 },
+    });
+    await R.runtime.when(() => ["done", "failed"].includes(R.store.getRound(taskId, 1, "requester")?.status ?? ""));
+    assert.equal(R.store.getRound(taskId, 1, "requester")!.status, "done", R.store.getRound(taskId, 1, "requester")!.error);
+    assert.deepEqual(R.store.getResult(taskId, 1)!.result, { rows: 6, keysMatch: true, reveals: [3, 3, 3] });
+    for (const n of owners) assert.deepEqual(Object.keys(n.store.getRound(taskId, 1, "member")!.submissions).sort(), ["compute", "reveal", "setup"]);
   });
 });

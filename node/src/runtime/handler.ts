@@ -39,6 +39,12 @@ export interface RoundContext {
   members: MemberKey[];
   /** Contributions of every member in a submission phase of this round, payloads fetched. */
   contributions(phase: number): Promise<ReceivedContribution[]>;
+  /**
+   * The public input that binds a proof to this node's submission in this round (protocol
+   * roundBinding over the connector's task manager and chain id, this task, round and node).
+   * blobHash is keccak256 of the payload the proof goes with.
+   */
+  binding(blobHash: string, commitment: string): bigint;
   log: Logger;
 }
 
@@ -92,6 +98,11 @@ export interface TaskKindHandler {
    * kind has reveal(), the requester aggregates once every active member revealed.
    */
   reveal?(ctx: MemberContext): Promise<Submission>;
+  /**
+   * With reveal(): whether the requester may aggregate once `revealed` of the `active` members
+   * revealed (default: all of them). A threshold scheme may answer true earlier.
+   */
+  aggregateWhen?(revealed: number, active: number, spec: TaskSpec): boolean;
   /** Checks a received contribution against its commitment (default: keccak256(payload) === commitment). */
   verify?(ctx: AggregateContext, c: ReceivedContribution): boolean | Promise<boolean>;
   /** Combines the Compute contributions of the round into its result. */

@@ -5,6 +5,7 @@ import type { BlobStore } from "../../../chain-connector/src/blobstore.js";
 import type { ChainEvent } from "../../../protocol/src/events.js";
 import { Phase } from "../../../protocol/src/phases.js";
 import { canonicalJson } from "../../../protocol/src/canonical.js";
+import { roundBinding } from "../../../protocol/src/binding.js";
 import { parseTaskSpec, specHash, type TaskSpec } from "../../../protocol/src/taskspec.js";
 import "../../../protocol/src/tasks/index.js";
 import type { NodeConfig } from "../config.js";
@@ -39,6 +40,11 @@ export interface RuntimeOptions {
   log: Logger;
   /** Wait before reopening the event stream after a failure (default 500 ms). */
   retryMs?: number;
+  /**
+   * Task manager address and chain id that proofs are bound to (protocol roundBinding). The
+   * coordinator uses the zero address and chain 0, the default; ethereum mode needs the deployment's.
+   */
+  bindingDomain?: { taskManager: string; chainId: bigint | number };
 }
 
 /** A change to the store made together with the cursor of the event that caused it. */
@@ -217,6 +223,8 @@ export class Runtime extends EventEmitter {
       self: this.o.self,
       members: this.o.store.members(task.taskId, round),
       contributions: (phase) => this.fetchContributions(task.taskId, round, phase),
+      binding: (blobHash, commitment) =>
+        roundBinding({ ...this.o.bindingDomain, taskId: task.taskId, round, member: this.o.self, blobHash, commitment }),
       log: this.o.log.child({ taskId: task.taskId, round }),
     };
   }
@@ -377,7 +385,8 @@ export class Runtime extends EventEmitter {
     const s = this.o.store.getRound(taskId, round, "requester");
     if (!handler?.reveal || !s || s.status !== "open") return undefined;
     const reveals = await this.o.connector.getContributions(taskId, round, Phase.Aggregate);
-    if (reveals.length < s.active) return undefined;
+    const ready = handler.aggregateWhen ? handler.aggregateWhen(reveals.length, s.active, this.spec(task)) : reveals.length >= s.active;
+    if (!ready) return undefined;
     return this.aggregate(task, round);
   }
 
