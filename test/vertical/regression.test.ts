@@ -3,9 +3,13 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { MultivariateLinearRegression } from "ml-regression";
 import { runVertical, TableStore, generateKeyPair, encodeStd, standardize, type PaillierKeyPair, type VerticalResult } from "../../node/src/vertical/index.js";
 import { synthetic, shuffled } from "./data.js";
+
+// ml-regression ships no types; only its multivariate least squares is used.
+const { MultivariateLinearRegression } = createRequire(import.meta.url)("ml-regression") as {
+  MultivariateLinearRegression: new (x: number[][], y: number[][]) => { weights: number[][] };
+};
 
 // Tests use 1,024-bit keys for speed (the default is 2,048); made once and shared.
 const keys: Record<string, PaillierKeyPair> = {};
@@ -110,8 +114,8 @@ function cars() {
   const path = join(dirname(createRequire(import.meta.url).resolve("vega-datasets")), "..", "data", "cars.json");
   const all = JSON.parse(readFileSync(path, "utf8")) as Record<string, number | string | null>[];
   const cols = ["Cylinders", "Displacement", "Horsepower", "Weight_in_lbs"];
-  const rows = all.map((r, i) => ({ ...r, id: `car-${i}` })).filter((r) => [...cols, "Miles_per_Gallon"].every((c) => typeof r[c] === "number"));
-  return { cols, ids: rows.map((r) => r.id), X: cols.map((c) => rows.map((r) => r[c] as number)), y: rows.map((r) => r.Miles_per_Gallon as number) };
+  const keep = all.map((r, i) => ({ r, id: `car-${i}` })).filter(({ r }) => [...cols, "Miles_per_Gallon"].every((c) => typeof r[c] === "number"));
+  return { cols, ids: keep.map((k) => k.id), X: cols.map((c) => keep.map((k) => k.r[c] as number)), y: keep.map((k) => k.r.Miles_per_Gallon as number) };
 }
 
 function checkAgainstOls(r: VerticalResult, data: ReturnType<typeof cars>) {

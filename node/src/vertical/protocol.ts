@@ -32,8 +32,9 @@
  *   y:   ids; public keys; ciphertexts under the feature parties' keys (nothing, under DCR); at the
  *        end, the model (each party's un-scaled coefficients and offset) — the task's output.
  *   x_i: ids; public keys; ciphertexts of other parties' rows under their keys (nothing); its own
- *        gradient ∇_i^(t) every iteration — as in any gradient-descent protocol, and from it, across
- *        iterations, only aggregates G_ij θ_j − X_iᵀ y that the update needs.
+ *        gradient ∇_i^(t) every iteration — as in any gradient-descent protocol (fiu-cloud included):
+ *        the first one, at θ = 0, is −X_iᵀy/n (its columns' covariance with the label), later ones
+ *        add Σ_j G_ij θ_j (its columns' covariance with the current partial predictions of others).
  *   No party ever receives a ciphertext under its own key except grad/t/itself, whose plaintext is
  *   its own gradient; predictions Xθ and residuals Xθ − y are never formed, in any form.
  * Collusion: y with x_j learns what x_j learns (gradients of j) — no rows of others; x_i with x_j
@@ -46,7 +47,7 @@ import {
   FX_BITS, GRAD_BITS, X_OFFSET, Y_OFFSET, encodeLabel, encodeStd, encodeTheta, pack, slotsPerPlaintext, standardize, unpack,
 } from "./encoding.js";
 import { generateKeyPair, publicKeyFromN, type KeyOptions, type PaillierKeyPair, type PaillierPublicKey } from "./paillier-port.js";
-import { TableStore, ciphertextTable, readCiphertexts, type TablePayload } from "./tables.js";
+import { TableStore, ciphertextTable, readCiphertexts, type TableIO, type TablePayload } from "./tables.js";
 
 export const LABEL = "y";
 
@@ -54,13 +55,13 @@ function chunkCount(k: number, pub: PaillierPublicKey): number {
   return Math.ceil(k / slotsPerPlaintext(pub.bits));
 }
 
-function readPk(store: TableStore, party: string, reader: string): PaillierPublicKey {
+function readPk(store: TableIO, party: string, reader: string): PaillierPublicKey {
   const t = store.read(`pk/${party}`, reader);
   if (t.type !== "paillier-pk") throw new Error(`table pk/${party}: expected a Paillier public key`);
   return publicKeyFromN(BigInt(t.n));
 }
 
-function readIds(store: TableStore, parties: string[], reader: string): Record<string, string[]> {
+function readIds(store: TableIO, parties: string[], reader: string): Record<string, string[]> {
   return Object.fromEntries(parties.map((p) => {
     const t = store.read(`ids/${p}`, reader);
     if (t.type !== "ids") throw new Error(`table ids/${p}: expected ids`);
@@ -153,12 +154,12 @@ export class FeatureParty {
     this.prev = [...this.theta];
   }
 
-  publishIds(store: TableStore): void {
+  publishIds(store: TableIO): void {
     store.write(`ids/${this.name}`, this.name, { type: "ids", ids: this.ids });
   }
 
   /** Align to the common order, then standardize and encode own columns. */
-  align(store: TableStore, parties: string[]): void {
+  align(store: TableIO, parties: string[]): void {
     const { rows } = alignIds(readIds(store, parties, this.name));
     const perm = rows[this.name];
     this.n = perm.length;
@@ -180,7 +181,7 @@ export class FeatureParty {
   }
 
   /** pk/me and enc-x/me: one ciphertext per row and chunk of columns. */
-  publishEncrypted(store: TableStore): void {
+  publishEncrypted(store: TableIO): void {
     const key = this.key!;
     const s = slotsPerPlaintext(key.pub.bits);
     this.chunks = chunkCount(this.columnNames.length, key.pub);
@@ -191,7 +192,7 @@ export class FeatureParty {
   }
 
   /** For each other feature party j: Enc_j(X_jᵀ x_d) for each own column d. */
-  prepareCross(store: TableStore, peers: { name: string; columns: number }[]): void {
+  prepareCross(store: TableIO, peers: { name: string; columns: number }[]): void {
     for (const peer of peers) {
       if (peer.name === this.name) continue;
       const pub = readPk(store, peer.name, this.name);
@@ -205,7 +206,7 @@ export class FeatureParty {
   }
 
   /** term/t/me->j = Enc_j(G_j,me θ_me) for every other feature party j. */
-  sendTerms(store: TableStore, t: number): void {
+  sendTerms(store: TableIO, t: number): void {
     const th = this.theta.map((v, d) => encodeTheta(v, `${this.name}.theta[${this.columnNames[d]}]`));
     for (const [peer, { pub, a, aInv }] of this.cross) {
       const out = a[0].map((_, c) => {
@@ -220,7 +221,7 @@ export class FeatureParty {
   }
 
   /** Read grad/t/me, decrypt the sum of everyone else's terms, add the own term, take one step. */
-  update(store: TableStore, t: number, step: StepOptions): void {
+  update(store: TableIO, t: number, step: StepOptions): void {
     const key = this.key!;
     const k = this.columnNames.length;
     const s = slotsPerPlaintext(key.pub.bits);
@@ -238,7 +239,7 @@ export class FeatureParty {
     this.theta = next;
   }
 
-  publishModel(store: TableStore): void {
+  publishModel(store: TableIO): void {
     const coefOverSd = this.theta.map((th, c) => th / this.sds[c]);
     store.write(`model/${this.name}`, this.name, {
       type: "model", columns: this.columnNames, coefOverSd, offset: coefOverSd.reduce((a, b, c) => a + b * this.means[c], 0),
@@ -262,11 +263,11 @@ export class LabelParty {
     this.ids = checkIds(LABEL, ids, y.length);
   }
 
-  publishIds(store: TableStore): void {
+  publishIds(store: TableIO): void {
     store.write(`ids/${LABEL}`, LABEL, { type: "ids", ids: this.ids });
   }
 
-  align(store: TableStore, parties: string[]): void {
+  align(store: TableIO, parties: string[]): void {
     const { rows } = alignIds(readIds(store, parties, LABEL));
     const perm = rows[LABEL];
     this.n = perm.length;
@@ -276,7 +277,7 @@ export class LabelParty {
     this.Y = s.values.map((v, r) => encodeLabel(v, `y[row ${r}]`));
   }
 
-  prepareLabelTerms(store: TableStore, features: { name: string; columns: number }[]): void {
+  prepareLabelTerms(store: TableIO, features: { name: string; columns: number }[]): void {
     for (const f of features) {
       const pub = readPk(store, f.name, LABEL);
       const ch = chunkCount(f.columns, pub);
@@ -290,7 +291,7 @@ export class LabelParty {
   }
 
   /** grad/t/j = Enc_j(−X_jᵀ y) · Π_{i≠j} term/t/i->j. */
-  relay(store: TableStore, t: number, features: { name: string; columns: number }[]): void {
+  relay(store: TableIO, t: number, features: { name: string; columns: number }[]): void {
     for (const f of features) {
       const { pub, b } = this.labelTerms.get(f.name)!;
       const acc = [...b];
@@ -305,7 +306,7 @@ export class LabelParty {
   }
 
   /** Un-scale: β_c = s_y·θ_c/σ_c, intercept = ȳ − s_y·Σ θ_c μ_c/σ_c. */
-  finish(store: TableStore, features: string[]): { coefficients: Record<string, number>; intercept: number } {
+  finish(store: TableIO, features: string[]): { coefficients: Record<string, number>; intercept: number } {
     const coefficients: Record<string, number> = {};
     let offset = 0;
     for (const f of features) {

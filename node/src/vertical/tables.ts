@@ -63,7 +63,13 @@ export function readCiphertexts(name: string, t: TablePayload, key: string, coun
   return out;
 }
 
-export class TableStore {
+/** What parties need from the exchange: the runtime implements it over the blob store and round outputs. */
+export interface TableIO {
+  write(name: string, writer: string, payload: TablePayload): void;
+  read(name: string, reader: string): TablePayload;
+}
+
+export class TableStore implements TableIO {
   private readonly tables = new Map<string, { writer: string; payload: Uint8Array; parsed: TablePayload }>();
   readonly transcript: Delivery[] = [];
 

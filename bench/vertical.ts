@@ -1,0 +1,114 @@
+/**
+ * Vertical linear regression cost at 2,048-bit Paillier. Workload: synthetic rows, a label party and
+ * two feature parties with two columns each (4 features), 10 gradient iterations.
+ * Setup (key generation, encrypting one's rows, the one-off encrypted Gram/label terms) grows with
+ * the rows; an iteration does not (O(k²) ciphertext operations and one decryption per party).
+ * "critical path" assumes each party runs on its own machine (parties' steps of one phase in
+ * parallel); "CPU" is the sum over parties. Rows not measured are extrapolated from the largest
+ * measured size (setup scaled linearly in rows, iteration time unchanged) and say so.
+ * Run: npx tsx bench/vertical.ts [maxMeasuredRows=10000]
+ */
+import { pathToFileURL } from "node:url";
+import { runVertical, generateKeyPair, type PaillierKeyPair, type VerticalInput, type VerticalResult } from "../node/src/vertical/index.js";
+
+export interface VerticalRow {
+  rows: number;
+  keyBits: number;
+  features: number;
+  iterations: number;
+  keygenS: number;
+  encryptS: number;
+  crossS: number;
+  iterationS: number;
+  criticalPathS: number;
+  cpuS: number;
+  note: string;
+}
+
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function workload(n: number): VerticalInput {
+  const r = rng(n);
+  const ids = Array.from({ length: n }, (_, i) => `r${i}`);
+  const cols = Array.from({ length: 4 }, () => ids.map(() => r() * 10));
+  const y = ids.map((_, i) => 31 * cols[0][i] - 5.5 * cols[1][i] + 2 * cols[2][i] + cols[3][i] + r());
+  return {
+    label: { ids, y },
+    features: [
+      { name: "x1", ids, columns: { a: cols[0], b: cols[1] } },
+      { name: "x2", ids, columns: { c: cols[2], d: cols[3] } },
+    ],
+  };
+}
+
+function summarize(res: VerticalResult, iterations: number) {
+  const sum = (pred: (s: string) => boolean, party?: string) =>
+    res.timings.filter((t) => pred(t.step) && (!party || t.party === party)).reduce((a, t) => a + t.ms, 0) / 1000;
+  const parties = [...new Set(res.timings.map((t) => t.party))];
+  const maxOver = (step: string) => Math.max(...parties.map((p) => sum((s) => s === step, p)));
+  const iterCpu = sum((s) => s.startsWith("iter:")) / iterations;
+  const iterPath = (maxOver("iter:term") + maxOver("iter:relay") + maxOver("iter:update")) / iterations;
+  return {
+    keygen: maxOver("keygen"),
+    encrypt: maxOver("encrypt"),
+    cross: maxOver("cross"),
+    iterCpu,
+    iterPath,
+    setupPath: maxOver("align") + maxOver("keygen") + maxOver("encrypt") + maxOver("cross"),
+    cpu: sum(() => true),
+  };
+}
+
+export async function verticalBench(maxMeasured = 10_000, iterations = 10): Promise<VerticalRow[]> {
+  const keyBits = 2048;
+  const keys: Record<string, PaillierKeyPair> = {};
+  const keygen: number[] = [];
+  for (const name of ["x1", "x2"]) {
+    const t = performance.now();
+    keys[name] = await generateKeyPair(keyBits);
+    keygen.push((performance.now() - t) / 1000);
+  }
+  const keygenS = Math.max(...keygen);
+  const rows: VerticalRow[] = [];
+  let last: { n: number; s: ReturnType<typeof summarize> } | undefined;
+  for (const n of [1_000, 10_000, 100_000]) {
+    if (n <= maxMeasured) {
+      const res = await runVertical(workload(n), { keys, iterations });
+      const s = summarize(res, iterations);
+      last = { n, s };
+      rows.push({
+        rows: n, keyBits, features: 4, iterations, keygenS, encryptS: s.encrypt, crossS: s.cross, iterationS: s.iterPath,
+        criticalPathS: keygenS + s.setupPath + iterations * s.iterPath, cpuS: keygen.reduce((a, b) => a + b, 0) + s.cpu,
+        note: `measured; iteration CPU over all parties ${s.iterCpu.toFixed(3)} s`,
+      });
+    } else if (last) {
+      const f = n / last.n;
+      const s = last.s;
+      rows.push({
+        rows: n, keyBits, features: 4, iterations, keygenS, encryptS: s.encrypt * f, crossS: s.cross * f, iterationS: s.iterPath,
+        criticalPathS: keygenS + (s.setupPath) * f + iterations * s.iterPath,
+        cpuS: keygen.reduce((a, b) => a + b, 0) + (s.cpu - iterations * s.iterCpu) * f + iterations * s.iterCpu,
+        note: `extrapolated ×${f} from ${last.n.toLocaleString("en")} measured rows (setup linear in rows; iteration independent of rows)`,
+      });
+    }
+  }
+  return rows;
+}
+
+export function formatVertical(rows: VerticalRow[]): string {
+  const head = "| rows | key bits | features | keygen s (per party) | encrypt rows s (per party) | Gram/label terms s (max party) | s per iteration | total s, 10 it., critical path | total CPU s | note |\n|---|---|---|---|---|---|---|---|---|---|";
+  return [head, ...rows.map((r) => `| ${r.rows.toLocaleString("en")} | ${r.keyBits} | ${r.features} | ${r.keygenS.toFixed(1)} | ${r.encryptS.toFixed(1)} | ${r.crossS.toFixed(1)} | ${r.iterationS.toFixed(3)} | ${r.criticalPathS.toFixed(1)} | ${r.cpuS.toFixed(1)} | ${r.note} |`)].join("\n");
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const max = Number(process.argv[2] ?? 10_000);
+  console.log(formatVertical(await verticalBench(max)));
+}
