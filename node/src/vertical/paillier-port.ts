@@ -1,12 +1,12 @@
-import { generateRandomKeys } from "paillier-bigint";
 import { randomBytes } from "node:crypto";
+import { paillierKeygen, paillierSecretKey, paillierDecrypt, freshRnCrt } from "../crypto/paillier.js";
 import { FixedBase, invMod, mod, powMod, bitLength } from "./bigmath.js";
 
 /**
- * The small Paillier surface vertical regression needs, so the implementation can be swapped for
- * node/src/crypto/paillier.ts when that exists. Key generation comes from `paillier-bigint`;
- * encryption and decryption are done here because that library's are ~40× slower than necessary
- * (no CRT, full-size random exponent per encryption).
+ * The small Paillier surface vertical regression needs. Key generation, CRT decryption and the
+ * textbook CRT randomness come from node/src/crypto/paillier.ts; what is added here is the
+ * fixed-base (DJN) randomness, which makes the key holder's encryptions of its rows several
+ * times cheaper — encrypting every row once is the dominant cost of the protocol.
  *
  * g = N + 1 throughout, so Enc(m) = (1 + mN)·ρ mod N² with ρ an N-th residue.
  */
@@ -29,7 +29,7 @@ export interface KeyOptions {
    * true (default): randomness ρ = h_s^a with h_s = (−x²)^N mod N² fixed per key and a uniform in
    * [0, 2^⌈bits/2⌉), the Damgård–Jurik–Nielsen variant (2010) whose semantic security also rests
    * on DCR; with a fixed-base table and CRT this costs ~2·(bits/2)/8 multiplications mod p².
-   * false: textbook ρ = r^N for uniform r (several times slower).
+   * false: textbook ρ = r^N for uniform r, by CRT (several times slower).
    */
   fastRandomness?: boolean;
   /** Window of the fixed-base tables (memory 2^w per window). */
@@ -47,16 +47,10 @@ function randomBelow(bound: bigint): bigint {
 }
 
 export function keyPairFromPrimes(p: bigint, q: bigint, opts: KeyOptions = {}): PaillierKeyPair {
-  if (p === q) throw new Error("Paillier key: p and q must differ");
-  const n = p * q;
+  const sk = paillierSecretKey(p, q);
+  const n = sk.publicKey.n;
   const pub = publicKeyFromN(n);
-  const p2 = p * p;
-  const q2 = q * q;
-  const p2InvQ2 = invMod(p2, q2);
-  const pInvQ = invMod(p, q);
-  // CRT decryption constants: h_p = L_p(g^(p−1) mod p²)^(−1) mod p.
-  const hp = invMod((powMod(n + 1n, p - 1n, p2) - 1n) / p, p);
-  const hq = invMod((powMod(n + 1n, q - 1n, q2) - 1n) / q, q);
+  const { p2, q2, p2InvQ2 } = sk;
   const crt2 = (rp: bigint, rq: bigint) => rp + p2 * mod((rq - rp) * p2InvQ2, q2);
 
   let noise: () => bigint;
@@ -74,11 +68,7 @@ export function keyPairFromPrimes(p: bigint, q: bigint, opts: KeyOptions = {}): 
       return crt2(tp.pow(a), tq.pow(a));
     };
   } else {
-    noise = () => {
-      const r = randomBelow(n - 2n) + 2n;
-      // r^N mod p² = (r mod p²)^N; the exponent cannot shrink, but the modulus halves.
-      return crt2(powMod(r % p2, n, p2), powMod(r % q2, n, q2));
-    };
+    noise = () => freshRnCrt(sk);
   }
   return {
     pub,
@@ -88,19 +78,16 @@ export function keyPairFromPrimes(p: bigint, q: bigint, opts: KeyOptions = {}): 
     },
     decrypt(c: bigint): bigint {
       if (c <= 0n || c >= pub.n2) throw new Error("Paillier decrypt: ciphertext out of range [1, N²)");
-      const mp = (((powMod(c % p2, p - 1n, p2) - 1n) / p) * hp) % p;
-      const mq = (((powMod(c % q2, q - 1n, q2) - 1n) / q) * hq) % q;
-      return mp + p * mod((mq - mp) * pInvQ, q);
+      const m = paillierDecrypt(sk, c);
+      return m < 0n ? m + n : m;
     },
   };
 }
 
 export async function generateKeyPair(bits = 2048, opts: KeyOptions = {}): Promise<PaillierKeyPair> {
   if (!Number.isInteger(bits) || bits < 512 || bits % 64 !== 0) throw new Error(`Paillier key size ${bits}: use a multiple of 64 ≥ 512 (2048 for real use)`);
-  const { privateKey } = await generateRandomKeys(bits, true);
-  const pk = privateKey as unknown as { _p?: bigint; _q?: bigint };
-  if (pk._p === undefined || pk._q === undefined) throw new Error("paillier-bigint did not expose the key's primes; cannot use CRT");
-  return keyPairFromPrimes(pk._p, pk._q, opts);
+  const sk = paillierKeygen(bits);
+  return keyPairFromPrimes(sk.p, sk.q, opts);
 }
 
 /** Homomorphic addition of plaintexts. */
