@@ -74,8 +74,13 @@ export class Keeper {
     await this.running?.catch(() => {});
   }
 
+  /**
+   * Chain time runs ahead of the wall clock only when someone moved it (evm_increaseTime); a latest
+   * block older than now just means an idle chain (automine mines only on transactions), whose next
+   * block will carry the current time. So the offset is never negative.
+   */
   private async measure(): Promise<void> {
-    this.offset = (await this.opts.chainNow()) - Date.now() / 1000;
+    this.offset = Math.max(0, (await this.opts.chainNow()) - Date.now() / 1000);
   }
 
   private async follow(): Promise<void> {
@@ -90,6 +95,7 @@ export class Keeper {
   }
 
   private handle(ev: ChainEvent): void {
+    this.offset = Math.max(this.offset, ev.time - Date.now() / 1000);
     switch (ev.type) {
       case "RoundStarted":
         this.watch(ev.taskId, ev.round, ev.deadline);
@@ -142,18 +148,12 @@ export class Keeper {
         }
         return;
       }
-      const now = await this.opts.chainNow();
-      if (now <= p.deadline) {
-        this.offset = now - Date.now() / 1000;
-        this.arm(p, retry);
-        return;
-      }
       await this.opts.connector.advance(p.taskId, p.round);
     } catch (e) {
       if (this.ac.signal.aborted) return;
       if (e instanceof ConnectorError && e.code === "WrongPhase") return;
       if (e instanceof ConnectorError && e.code === "DeadlineNotPassed") {
-        await this.measure().catch(() => {});
+        // The chain's next block is not yet past the deadline (clocks a second apart): try again shortly.
         this.arm(p, retry);
         return;
       }

@@ -41,13 +41,14 @@ export function parseArgs(argv: string[]): ConnectorConfig {
     .addOption(new Option("--mode <mode>", "coordinator (no chain, SQLite) or ethereum").choices(["coordinator", "ethereum"]).env("CM_MODE").default("coordinator"))
     .addOption(new Option("--host <host>", "interface to bind").env("CM_HOST").default("127.0.0.1"))
     .addOption(new Option("--port <port>", "port (0 picks a free one)").env("CM_PORT").default("8700"))
-    .addOption(new Option("--db <file>", "coordinator: SQLite state file").env("CM_DB").default("state/coordinator.sqlite"))
+    .addOption(new Option("--db <file>", "SQLite file: coordinator state, or the ethereum event log").env("CM_DB").default("state/connector.sqlite"))
     .addOption(new Option("--blobs <dir>", "blob directory").env("CM_BLOBS").default("state/blobs"))
-    .addOption(new Option("--verifiers <json>", "coordinator: JSON file mapping task kind to circuit name").env("CM_VERIFIERS"))
-    .addOption(new Option("--circuits <dir>", "coordinator: directory of <circuit>/vkey.json (default circuits/build)").env("CM_CIRCUITS"))
+    .addOption(new Option("--verifiers <json>", "JSON file mapping task kind to circuit name (off-chain proof checks)").env("CM_VERIFIERS"))
+    .addOption(new Option("--circuits <dir>", "directory of <circuit>/vkey.json (default circuits/build)").env("CM_CIRCUITS"))
     .addOption(new Option("--rpc <url>", "ethereum: JSON-RPC URL").env("CM_RPC").default("http://127.0.0.1:8545"))
     .addOption(new Option("--addresses <json>", "ethereum: deployed contract addresses (JSON file)").env("CM_ADDRESSES"))
     .addOption(new Option("--keys <file>", "ethereum: private keys this connector acts for (one per line, or a JSON array)").env("CM_KEYS"))
+    .addOption(new Option("--from-block <n>", "ethereum: deployment block, where a fresh event log starts reading").env("CM_FROM_BLOCK"))
     .addOption(new Option("--no-keeper", "ethereum: do not advance expired deadlines from this connector"))
     .addOption(new Option("--liveness <seconds>", "heartbeat window for node liveness").env("CM_LIVENESS").default("120"))
     .exitOverride();
@@ -58,18 +59,21 @@ export function parseArgs(argv: string[]): ConnectorConfig {
   const liveness = Number(o.liveness);
   if (!Number.isInteger(liveness) || liveness < 1) throw new Error(`--liveness must be a positive number of seconds, got ${o.liveness}`);
   const mode = o.mode as ConnectorConfig["mode"];
-  const cfg: ConnectorConfig = { mode, host: o.host as string, port, blobs: o.blobs as string, livenessSeconds: liveness };
-  if (mode === "coordinator") {
-    cfg.db = o.db as string;
-    if (o.verifiers) cfg.verifiers = readJson(o.verifiers as string, "--verifiers");
-    if (o.circuits) cfg.circuitsDir = o.circuits as string;
-  } else {
+  const cfg: ConnectorConfig = { mode, host: o.host as string, port, blobs: o.blobs as string, db: o.db as string, livenessSeconds: liveness };
+  if (o.verifiers) cfg.verifiers = readJson(o.verifiers as string, "--verifiers");
+  if (o.circuits) cfg.circuitsDir = o.circuits as string;
+  if (mode === "ethereum") {
     cfg.rpc = o.rpc as string;
     if (!o.addresses) throw new Error("--addresses <json file> is required in ethereum mode (the deploy script writes it)");
     if (!o.keys) throw new Error("--keys <file> is required in ethereum mode: the connector signs transactions for those parties only");
     cfg.addresses = readJson(o.addresses as string, "--addresses");
     cfg.keys = readKeys(o.keys as string);
     cfg.keeper = o.keeper !== false;
+    if (o.fromBlock !== undefined) {
+      const n = Number(o.fromBlock);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`--from-block must be a block number, got ${o.fromBlock}`);
+      cfg.fromBlock = n;
+    }
   }
   return cfg;
 }

@@ -64,8 +64,12 @@ class EventLog {
 
 const bodies = (evs: ChainEvent[]) => evs.map(({ cursor: _c, time: _t, txHash: _h, ...body }) => body);
 
-for (const factory of [coordinatorMode, ...(await availableModes())]) {
-  describe(`connector conformance: ${factory.name}`, { timeout: 300_000 }, () => {
+const modes = [coordinatorMode, ...(await availableModes())];
+/** Event types each mode emitted over the whole suite: the same scenario must give the same stream. */
+const streams = new Map<string, string[]>();
+
+for (const factory of modes) {
+  describe(`connector conformance: ${factory.name.replace(/Mode$/, "")} mode`, { timeout: 300_000 }, () => {
     let h: ModeHarness;
     let log: EventLog;
     let c: ConnectorClient[];
@@ -92,6 +96,7 @@ for (const factory of [coordinatorMode, ...(await availableModes())]) {
     });
 
     after(async () => {
+      if (log) streams.set(h.name, log.seen.map((e) => e.type));
       await log?.stop();
       await h?.stop();
     });
@@ -404,3 +409,10 @@ for (const factory of [coordinatorMode, ...(await availableModes())]) {
     });
   });
 }
+
+if (modes.length > 1)
+  test("every mode emitted the same stream of event types for the same scenarios", () => {
+    const [first, ...rest] = [...streams.entries()];
+    assert.ok(first && rest.length === modes.length - 1, "every mode ran to the end");
+    for (const [name, types] of rest) assert.deepEqual(types, first[1], `${name} differs from ${first[0]}`);
+  });

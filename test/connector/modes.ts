@@ -33,7 +33,7 @@ export async function coordinatorMode(parties = 8): Promise<ModeHarness> {
   const db = join(dir, "state.sqlite");
   const blobs = join(dir, "blobs");
   let network = new CoordinatorNetwork({ db, blobs, clock });
-  let server = new ConnectorServer({ network, now: () => clock.now() });
+  let server = new ConnectorServer({ network });
   await server.start();
   const port = Number(new URL(server.url).port);
   const wallets = Array.from({ length: parties }, () => Wallet.createRandom() as unknown as Wallet);
@@ -52,7 +52,7 @@ export async function coordinatorMode(parties = 8): Promise<ModeHarness> {
       await server.close();
       await network.close();
       network = new CoordinatorNetwork({ db, blobs, clock });
-      server = new ConnectorServer({ network, now: () => clock.now(), port });
+      server = new ConnectorServer({ network, port });
       await server.start();
     },
     async stop() {

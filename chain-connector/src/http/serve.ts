@@ -1,4 +1,3 @@
-import { JsonRpcProvider } from "ethers";
 import { CoordinatorNetwork, type KindVerifier } from "../coordinator/index.js";
 import { Keeper } from "../keeper.js";
 import { KeyringNetwork, type KeyedNetwork } from "./keyring.js";
@@ -14,9 +13,9 @@ export interface ConnectorConfig {
   blobs: string;
   /** Seconds within which a heartbeat or participation keeps a node active (default 120). */
   livenessSeconds?: number;
-  /** Coordinator: the SQLite state file. */
+  /** The SQLite file: coordinator state, or in ethereum mode the chain's event log and heartbeats. */
   db?: string;
-  /** Coordinator: task kind → circuit name whose verification key checks that kind's proofs. */
+  /** Task kind → circuit name whose verification key checks that kind's proofs off-chain (coordinator; ethereum "offchain" tasks). */
   verifiers?: Record<string, string>;
   /** Coordinator: directory holding <circuit>/vkey.json (default circuits/build). */
   circuitsDir?: string;
@@ -26,6 +25,8 @@ export interface ConnectorConfig {
   rpc?: string;
   /** Ethereum: deployed contract addresses, as written by the deploy script. */
   addresses?: Record<string, string>;
+  /** Ethereum: first block to read logs from on a fresh event log (the deployment block). */
+  fromBlock?: number;
   /** Ethereum: private keys of the parties this connector acts for (0x hex). */
   keys?: string[];
   /** Ethereum: run a Keeper that advances expired deadlines (default true; uses the first key). */
@@ -58,7 +59,7 @@ export async function startConnector(cfg: ConnectorConfig): Promise<RunningConne
     if (!cfg.db) throw new Error("config.db must name the coordinator's SQLite file (--db or CM_DB)");
     const verifier = cfg.verifier ?? (cfg.verifiers && Object.keys(cfg.verifiers).length > 0 ? await zkVerifier(cfg.verifiers, cfg.circuitsDir) : undefined);
     const network = new CoordinatorNetwork({ db: cfg.db, blobs: cfg.blobs, verifier, livenessSeconds: cfg.livenessSeconds });
-    const server = new ConnectorServer({ network, host: cfg.host, port: cfg.port, livenessSeconds: cfg.livenessSeconds, now: () => network.clock.now() });
+    const server = new ConnectorServer({ network, host: cfg.host, port: cfg.port, livenessSeconds: cfg.livenessSeconds });
     try {
       await server.start();
     } catch (e) {
@@ -80,27 +81,44 @@ export async function startConnector(cfg: ConnectorConfig): Promise<RunningConne
     if (!cfg.rpc) throw new Error("config.rpc must be the chain's JSON-RPC URL (--rpc or CM_RPC)");
     if (!cfg.addresses) throw new Error("config.addresses must give the deployed contracts (--addresses <json file> or CM_ADDRESSES)");
     if (!cfg.keys || cfg.keys.length === 0) throw new Error("config.keys must hold at least one private key (--keys <file> or CM_KEYS)");
+    if (!cfg.db) throw new Error("config.db must name the SQLite file for the chain's event log (--db or CM_DB)");
+    // Loaded on demand: it needs the TypeChain bindings that `npm run build` generates.
     const { EthereumNetwork } = (await import("../ethereum/index.js" as string)) as {
-      EthereumNetwork: new (opts: Record<string, unknown>) => KeyedNetwork & { close(): Promise<void> };
+      EthereumNetwork: new (opts: {
+        rpcUrl: string;
+        addresses: Record<string, string>;
+        blobs: string;
+        dbPath: string;
+        livenessSeconds?: number;
+        verifier?: KindVerifier;
+        fromBlock?: number;
+      }) => KeyedNetwork & { now(): Promise<number>; close(): Promise<void> };
     };
-    const eth = new EthereumNetwork({ rpc: cfg.rpc, addresses: cfg.addresses, blobs: cfg.blobs });
+    const verifier = cfg.verifier ?? (cfg.verifiers && Object.keys(cfg.verifiers).length > 0 ? await zkVerifier(cfg.verifiers, cfg.circuitsDir) : undefined);
+    const eth = new EthereumNetwork({
+      rpcUrl: cfg.rpc,
+      addresses: cfg.addresses,
+      blobs: cfg.blobs,
+      dbPath: cfg.db,
+      livenessSeconds: cfg.livenessSeconds,
+      verifier,
+      fromBlock: cfg.fromBlock,
+    });
     const network = new KeyringNetwork(eth, cfg.keys);
     const server = new ConnectorServer({ network, host: cfg.host, port: cfg.port, livenessSeconds: cfg.livenessSeconds });
     let keeper: Keeper | undefined;
-    const provider = new JsonRpcProvider(cfg.rpc);
     try {
       await server.start();
       if (cfg.keeper !== false) {
         keeper = new Keeper({
           connector: network.as(network.addresses()[0]!),
-          chainNow: async () => (await provider.getBlock("latest"))!.timestamp,
+          chainNow: () => eth.now(),
         });
         await keeper.start();
       }
     } catch (e) {
       await server.close();
       await eth.close();
-      provider.destroy();
       throw e;
     }
     return {
@@ -113,7 +131,6 @@ export async function startConnector(cfg: ConnectorConfig): Promise<RunningConne
         await keeper?.stop();
         await server.close();
         await eth.close();
-        provider.destroy();
       },
     };
   }

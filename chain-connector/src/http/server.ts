@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { AuthError, MAX_CLOCK_SKEW_MS, nonceMemory, SIGNATURE_HEADERS, verifyRequest } from "../../../protocol/src/signing.js";
-import { ConnectorError, type Connector, type NodeRecord } from "../connector.js";
+import { ConnectorError, type Connector } from "../connector.js";
 import { ROUTES, statusFor, type ErrorBody, type ServerInfo } from "./routes.js";
 
 /** Anything that hands out a Connector acting for an authenticated address. */
@@ -18,10 +18,8 @@ export interface ConnectorServerOptions {
   port?: number;
   /** SSE comment interval that keeps proxies and the client's stall detection happy (default 15 s). */
   sseHeartbeatMs?: number;
-  /** A node is `active` when it heartbeated or took part within this many seconds (default 120). */
+  /** The network's liveness window, reported by GET /info (default 120; the network computes `active`). */
   livenessSeconds?: number;
-  /** Seconds clock used for liveness (default: the system clock). */
-  now?: () => number;
   /** Largest request body (default 64 MiB: CKKS ciphertexts and key material travel as blobs). */
   maxBodyBytes?: number;
   /** Called with unexpected (non-ConnectorError) failures. */
@@ -51,23 +49,20 @@ const EMPTY = new Uint8Array(0);
 /**
  * Serves a network (coordinator or ethereum) over HTTP. Every route, the event stream included,
  * takes only requests signed by the caller's key (method, path with query, body, timestamp, nonce);
- * the handler then acts as that address. Node liveness from signed heartbeats is kept here for
- * networks that have no place for it (a chain); the coordinator keeps its own.
+ * the handler then acts as that address. Signed heartbeats go to the network, which keeps them
+ * off-chain and reports liveness in the node records' `active`.
  */
 export class ConnectorServer {
   readonly app: express.Express;
   private server?: Server;
   private readonly seen = nonceMemory();
-  private readonly heartbeats = new Map<string, number>();
   private readonly streams = new Set<{ abort: () => void }>();
   private readonly liveness: number;
-  private readonly now: () => number;
 
   constructor(private readonly opts: ConnectorServerOptions) {
     if (!opts.network || typeof opts.network.as !== "function")
       throw new Error("ConnectorServer: opts.network must have .as(address) (a CoordinatorNetwork or a keyring over EthereumNetwork)");
     this.liveness = opts.livenessSeconds ?? 120;
-    this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
     this.app = this.build();
   }
 
@@ -179,22 +174,16 @@ export class ConnectorServer {
     app.post(ROUTES.leave, route((c) => c.leaveNode()));
     app.get(
       ROUTES.nodes,
-      route(async (c, req) => (await c.listNodes(optInt(req.query.offset, "offset"), optInt(req.query.limit, "limit"))).map((n) => this.live(c, n))),
+      route(async (c, req) => c.listNodes(optInt(req.query.offset, "offset"), optInt(req.query.limit, "limit"))),
     );
     app.get(
       "/nodes/:address",
-      route(async (c, req) => {
-        const n = await c.getNode(String(req.params.address));
-        return n && this.live(c, n);
-      }),
+      route((c, req) => c.getNode(String(req.params.address))),
     );
     app.post(
       ROUTES.heartbeat,
       route(async (c) => {
-        const me = await c.address();
-        if (c.mode === "coordinator") await c.heartbeat();
-        else if (!(await c.getNode(me))) throw new ConnectorError("NotRegistered", `${me} is not registered; register before sending heartbeats`);
-        this.heartbeats.set(me, this.now());
+        await c.heartbeat();
         return { ok: true };
       }),
     );
@@ -277,13 +266,6 @@ export class ConnectorServer {
       res.status(status).json({ code: status >= 500 ? "Unavailable" : "BadInput", message } satisfies ErrorBody);
     });
     return app;
-  }
-
-  /** Liveness from signed heartbeats seen here, or from on-chain participation. */
-  private live(c: Connector, n: NodeRecord): NodeRecord {
-    if (c.mode === "coordinator") return n;
-    const seen = Math.max(this.heartbeats.get(n.address) ?? 0, n.lastActive);
-    return { ...n, active: seen > 0 && this.now() - seen <= this.liveness };
   }
 
   private async stream(req: Request, res: Response): Promise<void> {
