@@ -77,3 +77,33 @@ describe("dbsnnc ckks", () => {
     }
   });
 });
+
+describe("skmeans ckks restart", () => {
+  test("owner snapshot/restore and worker resume mid-run give the uninterrupted result", async () => {
+    const init = [X[0], X[1], X[2]];
+    const base = kmeans(X, init, { tolerance: 1e-9, maxIterations: 30 });
+    const { owner, setup } = await SkmeansCkksOwner.start(X, init, { tolerance: 1e-9, maxIterations: 30, centroidUpdate: "owner" });
+    let worker = await SkmeansCkksWorker.fromSetup(setup);
+    const first = owner.step(worker.distances());
+    assert.equal(first.done, false);
+    if (first.done) return;
+    const saved = owner.snapshot();
+    owner.dispose();
+    worker.dispose(); // both "crash" after the owner sent iteration 1's update
+    const owner2 = await SkmeansCkksOwner.restore(saved);
+    const resumed = await SkmeansCkksWorker.resume(setup, first.toWorker);
+    worker = resumed.worker;
+    let dist = resumed.distances;
+    for (;;) {
+      const r = owner2.step(dist);
+      if (r.done) {
+        assert.ok(adjustedRandIndex(r.result.labels, base.labels) >= 0.99);
+        assert.equal(r.result.iterations, base.iterations);
+        break;
+      }
+      dist = worker.step(r.toWorker);
+    }
+    worker.dispose();
+    owner2.dispose();
+  });
+});

@@ -50,6 +50,10 @@ export interface SkmeansCkksOptions extends IterationOptions {
 interface SetupHeader { step: "skmeans-ckks/setup"; layout: RowLayout; k: number; mode: CentroidUpdate }
 interface UpdateHeader { step: "skmeans-ckks/update"; iteration: number; mode: CentroidUpdate }
 interface DistHeader { step: "skmeans-ckks/distances"; iteration: number; k: number; blocks: number }
+interface SnapshotHeader {
+  step: "skmeans-ckks/owner-state"; nz: Normalizer; X: number[][]; C: number[][]; layout: RowLayout; mode: CentroidUpdate;
+  tolerance: number; maxIterations: number; iteration: number;
+}
 
 export type OwnerStep = { done: false; toWorker: Uint8Array; iteration: number } | { done: true; result: KMeansResult };
 
@@ -93,6 +97,30 @@ export class SkmeansCkksOwner {
 
   get fingerprint(): string {
     return this.keys.fingerprintHex;
+  }
+
+  get iterationsDone(): number {
+    return this.iteration;
+  }
+
+  /**
+   * The owner's whole state as bytes, for its own storage between rounds (a restarted node resumes
+   * with `restore`). Holds the SECRET KEY and the normalised data: never send it to anyone.
+   */
+  snapshot(): Uint8Array {
+    const header: SnapshotHeader = {
+      step: "skmeans-ckks/owner-state", nz: this.nz, X: this.X, C: this.C, layout: this.layout, mode: this.mode,
+      tolerance: this.tolerance, maxIterations: this.maxIterations, iteration: this.iteration,
+    };
+    return encodeMessage(header, [this.keys.exportSecret()]);
+  }
+
+  static async restore(bytes: Uint8Array): Promise<SkmeansCkksOwner> {
+    const { header: h, frames } = decodeMessage<SnapshotHeader>(bytes, "skmeans-ckks/owner-state");
+    const keys = await CkksOwner.importSecret(frames[0]);
+    const owner = new SkmeansCkksOwner(keys, h.nz, h.X, h.C, h.layout, h.mode, h.tolerance, h.maxIterations);
+    owner.iteration = h.iteration;
+    return owner;
   }
 
   step(distances: Uint8Array): OwnerStep {
@@ -176,6 +204,18 @@ export class SkmeansCkksWorker {
       throw e;
     }
     return new SkmeansCkksWorker(keys, layout, k, mode, loaded.slice(0, layout.blocks), loaded.slice(layout.blocks));
+  }
+
+  /**
+   * A restarted worker: rebuilt from the setup and the last update it received (the update's
+   * computation is deterministic given both), it returns that round's distances again.
+   */
+  static async resume(setup: Uint8Array, lastUpdate?: Uint8Array): Promise<{ worker: SkmeansCkksWorker; distances: Uint8Array }> {
+    const worker = await SkmeansCkksWorker.fromSetup(setup);
+    if (!lastUpdate) return { worker, distances: worker.distances() };
+    const { header } = decodeMessage<UpdateHeader>(lastUpdate, "skmeans-ckks/update");
+    worker.iteration = header.iteration - 1;
+    return { worker, distances: worker.step(lastUpdate) };
   }
 
   /** Enc(D_b) at the centroids' level (computed once; mod switching is not free). */

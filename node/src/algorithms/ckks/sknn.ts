@@ -27,6 +27,7 @@ const TIE = 1e-6;
 interface TrainHeader { step: "sknn-ckks/train"; layout: RowLayout }
 interface QueryHeader { step: "sknn-ckks/query"; queryId: number; rows: number }
 interface DistHeader { step: "sknn-ckks/distances"; queryId: number; rows: number; blocks: number }
+interface SnapshotHeader { step: "sknn-ckks/owner-state"; nz: Normalizer; labels: number[]; layout: RowLayout; nextQuery: number; pending: [number, number][] }
 
 export class SknnCkksOwner {
   private nextQuery = 0;
@@ -80,6 +81,20 @@ export class SknnCkksOwner {
     }
     this.pending.delete(header.queryId);
     return out;
+  }
+
+  /** Owner state for its own storage (holds the SECRET KEY and the labels; never send it). */
+  snapshot(): Uint8Array {
+    const header: SnapshotHeader = { step: "sknn-ckks/owner-state", nz: this.nz, labels: [...this.labelsOf], layout: this.layout, nextQuery: this.nextQuery, pending: [...this.pending] };
+    return encodeMessage(header, [this.keys.exportSecret()]);
+  }
+
+  static async restore(bytes: Uint8Array): Promise<SknnCkksOwner> {
+    const { header: h, frames } = decodeMessage<SnapshotHeader>(bytes, "sknn-ckks/owner-state");
+    const owner = new SknnCkksOwner(await CkksOwner.importSecret(frames[0]), h.nz, h.labels, h.layout);
+    owner.nextQuery = h.nextQuery;
+    owner.pending = new Map(h.pending);
+    return owner;
   }
 
   dispose(): void {
