@@ -10,6 +10,9 @@ import { NodeApiClient, NodeApiError, plainCommitment, type RunningNode, type Ta
 import { encodeNpy } from "../../node/src/data/npy.js";
 import type { StatsResult } from "../../node/src/runtime/kinds/stats.js";
 import { nodeHarness, wallets, type NodeHarness } from "./harness.js";
+import { NodeStore } from "../../node/src/store/store.js";
+import { LocalBlobStore } from "../../chain-connector/src/blobstore.js";
+import { loadOrCreateX25519 } from "../../node/src/keys.js";
 
 const COLS = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
 
@@ -191,31 +194,48 @@ const chainHandler: TaskKindHandler = {
   },
 };
 
-// A kind with every member phase (Setup, Compute, Aggregate reveal), the shape secure aggregation takes.
+// A kind with every member phase (Setup, Compute, Aggregate reveal) and state kept between them,
+// the shape secure aggregation takes.
 defineTaskKind("test-phases", z.object({}));
+const dec = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
 const phasesHandler: TaskKindHandler = {
   kind: "test-phases",
   aggregations: ["plain"],
   async setup(ctx) {
-    const payload = new TextEncoder().encode(canonicalJson({ key: Buffer.from(ctx.x25519.publicKey).toString("hex") }));
+    const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("hex");
+    ctx.state.set({ secret });
+    const payload = new TextEncoder().encode(canonicalJson({ key: Buffer.from(ctx.x25519.publicKey).toString("hex"), secret }));
     return { payload, commitment: plainCommitment(payload) };
   },
   async contribute(ctx) {
     const setups = await ctx.contributions(Phase.Setup);
     const keys = ctx.members.map((m) => m.memberKey.slice(2));
-    const seen = setups.map((c) => (JSON.parse(new TextDecoder().decode(c.payload)) as { key: string }).key);
-    const payload = new TextEncoder().encode(canonicalJson({ rows: ctx.datasets[0]!.table.rows.length, keysMatch: seen.every((k) => keys.includes(k)) && seen.length === keys.length }));
+    const seen = setups.map((c) => dec(c.payload).key as string);
+    const mine = setups.find((c) => c.member === ctx.self);
+    const stateOk = !!mine && dec(mine.payload).secret === ctx.state.get<{ secret: string }>()?.secret;
+    const keysMatch = seen.length === keys.length && seen.every((k) => keys.includes(k));
+    const payload = new TextEncoder().encode(canonicalJson({ rows: ctx.datasets[0]!.table.rows.length, keysMatch, stateOk }));
     return { payload, commitment: plainCommitment(payload) };
   },
   async reveal(ctx) {
     const computed = await ctx.contributions(Phase.Compute);
-    const payload = new TextEncoder().encode(canonicalJson({ saw: computed.length }));
+    const payload = new TextEncoder().encode(canonicalJson({ saw: computed.length, secret: ctx.state.get<{ secret: string }>()?.secret }));
     return { payload, commitment: plainCommitment(payload) };
   },
   async aggregate(ctx, contributions) {
-    const parts = contributions.map((c) => JSON.parse(new TextDecoder().decode(c.payload)) as { rows: number; keysMatch: boolean });
-    const reveals = (await ctx.contributions(Phase.Aggregate)).map((c) => (JSON.parse(new TextDecoder().decode(c.payload)) as { saw: number }).saw);
-    return { result: { rows: parts.reduce((a, p) => a + p.rows, 0), keysMatch: parts.every((p) => p.keysMatch), reveals } };
+    const parts = contributions.map((c) => dec(c.payload) as { rows: number; keysMatch: boolean; stateOk: boolean });
+    const setups = await ctx.contributions(Phase.Setup);
+    const reveals = await ctx.contributions(Phase.Aggregate);
+    const secretsKept = reveals.every((r) => dec(r.payload).secret === dec(setups.find((s) => s.member === r.member)!.payload).secret);
+    return {
+      result: {
+        rows: parts.reduce((a, p) => a + p.rows, 0),
+        keysMatch: parts.every((p) => p.keysMatch),
+        stateOk: parts.every((p) => p.stateOk),
+        secretsKept,
+        reveals: reveals.map((r) => dec(r.payload).saw),
+      },
+    };
   },
 };
 
@@ -282,7 +302,6 @@ describe("runtime: multi-round tasks, member phases and crash recovery", () => {
     const submitted = n2.store.getRound(taskId, 1, "member")!.submissions.compute;
     await n2.stop();
     // Lose what n2 recorded after joining, as if it crashed between submitting and writing it down.
-    const { NodeStore } = await import("../../node/src/store/store.js");
     const st = new NodeStore(`${n2.config.dataDir}/node.sqlite`);
     st.tx(() => {
       st.putRound(before.state);
@@ -295,24 +314,39 @@ describe("runtime: multi-round tasks, member phases and crash recovery", () => {
     assert.deepEqual(n2.store.getRound(taskId, 1, "member")!.submissions.compute, submitted);
     assert.equal(n2.store.getRound(taskId, 1, "member")!.error, undefined);
   });
-  test("Setup and reveal phases: members see each other's keys and setup payloads; the requester waits for every reveal", { timeout: 120_000 }, async () => {
+  test("Setup and reveal phases with kind state; a prepared but unsent submission is re-sent as is after a crash", { timeout: 120_000 }, async () => {
     const ws = wallets(4);
     const opts = { handlers: [phasesHandler] };
-    const owners = await Promise.all(
-      ws.slice(0, 3).map(async (w, i) =>
-        h.node(`p${i}`, w, { datasets: [{ name: "d", path: await h.file(`p${i}.csv`, "x\n" + "1\n".repeat(i + 1)), format: "csv" }] }, opts),
-      ),
-    );
+    const cfg = async (i: number) => ({ datasets: [{ name: "d", path: await h.file(`p${i}.csv`, "x\n" + "1\n".repeat(i + 1)), format: "csv" as const }] });
+    const configs = await Promise.all([0, 1, 2].map(cfg));
+    const owners = await Promise.all(ws.slice(0, 3).map((w, i) => h.node(`p${i}`, w, configs[i], opts)));
     const R = await h.node("R3", ws[3]!, { roles: ["Requester"] }, opts);
     const { taskId } = await new NodeApiClient(R.url, ws[3]).submitTask({
       kind: "test-phases",
       datasets: ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: "d" })),
       setup: true,
-      members: { min: 3, max: 3, threshold: 3 },
+      members: { min: 3, max: 4, threshold: 3 },
     });
+    await Promise.all(owners.map((n) => n.runtime.when(() => memberStatus(n, taskId) === "joined")));
+    // p2 goes down having prepared its setup submission (payload kept, state written) but not sent it.
+    const p2 = owners[2]!;
+    await p2.stop();
+    const secret = "00112233445566778899aabbccddeeff";
+    const x = loadOrCreateX25519(p2.config.x25519KeyFile);
+    const payload = new TextEncoder().encode(canonicalJson({ key: x.publicHex.slice(2), secret }));
+    const blobHash = await new LocalBlobStore(`${p2.config.dataDir}/blobs`).put(payload);
+    const st = new NodeStore(`${p2.config.dataDir}/node.sqlite`);
+    const cur = st.getRound(taskId, 1, "member")!;
+    st.tx(() => st.putRound({ ...cur, kindState: { secret }, submissions: { setup: { blobHash, commitment: plainCommitment(payload), sent: false } } }));
+    st.close();
+    h.clock.set(h.network.getRound(taskId, 1)!.deadline + 1);
+    await Promise.all(owners.slice(0, 2).map((n) => n.runtime.when(() => memberStatus(n, taskId) === "setup-submitted")));
+    owners[2] = await h.node("p2", ws[2]!, configs[2], opts);
     await R.runtime.when(() => ["done", "failed"].includes(R.store.getRound(taskId, 1, "requester")?.status ?? ""));
     assert.equal(R.store.getRound(taskId, 1, "requester")!.status, "done", R.store.getRound(taskId, 1, "requester")!.error);
-    assert.deepEqual(R.store.getResult(taskId, 1)!.result, { rows: 6, keysMatch: true, reveals: [3, 3, 3] });
+    assert.deepEqual(R.store.getResult(taskId, 1)!.result, { rows: 6, keysMatch: true, stateOk: true, secretsKept: true, reveals: [3, 3, 3] });
+    const sent = (await h.network.getContributions(taskId, 1, Phase.Setup)).find((c) => c.member === ws[2]!.address)!;
+    assert.equal(sent.blobHash, blobHash, "the prepared bytes were sent, not new ones");
     for (const n of owners) assert.deepEqual(Object.keys(n.store.getRound(taskId, 1, "member")!.submissions).sort(), ["compute", "reveal", "setup"]);
   });
 });

@@ -52,6 +52,13 @@ export interface MemberContext extends RoundContext {
   datasets: MemberDataset[];
   /** This node's X25519 key pair (the public key is its member key). */
   x25519: { secretKey: Uint8Array; publicKey: Uint8Array };
+  /**
+   * JSON state the kind keeps for this member between phases and rounds (e.g. per-round secure
+   * aggregation keys, or keys made in round 1 and used later). get() returns this round's state,
+   * else the previous round's. What set() stores is written together with the prepared
+   * submission, before it is sent: a restart re-sends the same bytes and never makes new keys.
+   */
+  state: { get<T = unknown>(): T | undefined; set(value: unknown): void };
 }
 
 export type AggregateContext = RoundContext;

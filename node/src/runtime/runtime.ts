@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { toUtf8Bytes } from "ethers";
-import { ConnectorError, type Connector } from "../../../chain-connector/src/connector.js";
+import { ConnectorError, type Connector, type Groth16Proof } from "../../../chain-connector/src/connector.js";
 import type { BlobStore } from "../../../chain-connector/src/blobstore.js";
 import type { ChainEvent } from "../../../protocol/src/events.js";
 import { Phase } from "../../../protocol/src/phases.js";
@@ -12,7 +12,7 @@ import type { NodeConfig } from "../config.js";
 import type { DatasetRegistry } from "../data/registry.js";
 import type { X25519Keys } from "../keys.js";
 import type { Logger } from "../log.js";
-import type { NodeStore, ResultRow, RoundState, Side, TaskRow } from "../store/store.js";
+import type { NodeStore, ResultRow, RoundState, Side, Submission as StoredSubmission, TaskRow } from "../store/store.js";
 import {
   plainCommitment,
   type AggregateContext,
@@ -229,7 +229,7 @@ export class Runtime extends EventEmitter {
     };
   }
 
-  private async memberContext(task: TaskRow, round: number): Promise<MemberContext> {
+  private async memberContext(task: TaskRow, round: number): Promise<Omit<MemberContext, "state">> {
     const base = await this.baseContext(task, round);
     const datasets = await Promise.all(
       task.datasets.map(async (ref) => {
@@ -308,30 +308,50 @@ export class Runtime extends EventEmitter {
     return () => commits.forEach((c) => c());
   }
 
-  /** Computes and submits this member's part for the round's current phase. */
+  /**
+   * Computes and submits this member's part for the round's current phase. The prepared
+   * submission (payload kept in the node's blob store) and the kind's state are written before
+   * sending, so a restart re-sends exactly the same bytes instead of computing new ones.
+   */
   private async memberSubmit(
     task: TaskRow,
     round: number,
     phase: number,
+    name: string,
     make: (ctx: MemberContext) => Promise<Submission>,
-  ): Promise<{ blobHash: string; commitment: string }> {
-    const { connector } = this.o;
-    const r = await connector.getRound(task.taskId, round);
+  ): Promise<StoredSubmission> {
+    const { connector, store } = this.o;
+    const taskId = task.taskId;
+    const r = await connector.getRound(taskId, round);
     if (!r || r.phase !== phase) {
       // Replaying old events: the round moved on while this node was away, perhaps after this
       // node submitted and crashed before recording it.
-      const mine = (await connector.getContributions(task.taskId, round, phase)).find((c) => c.member === this.o.self);
-      if (mine) return { blobHash: mine.blobHash, commitment: mine.commitment };
-      throw new ConnectorError("WrongPhase", `round ${round} of task ${task.taskId} is no longer in phase ${phase}`);
+      const mine = (await connector.getContributions(taskId, round, phase)).find((c) => c.member === this.o.self);
+      if (mine) return { blobHash: mine.blobHash, commitment: mine.commitment, sent: true };
+      throw new ConnectorError("WrongPhase", `round ${round} of task ${taskId} is no longer in phase ${phase}`);
     }
-    const sub = await make(await this.memberContext(task, round));
-    const blobHash = await connector.putBlob(sub.payload);
+    let prepared = store.getRound(taskId, round, "member")?.submissions[name];
+    if (!prepared) {
+      const cur = store.getRound(taskId, round, "member")!;
+      let state = cur.kindState ?? (round > 1 ? store.getRound(taskId, round - 1, "member")?.kindState : undefined);
+      const ctx: MemberContext = {
+        ...(await this.memberContext(task, round)),
+        state: { get: <T>() => state as T | undefined, set: (v: unknown) => void (state = v) },
+      };
+      const sub = await make(ctx);
+      const blobHash = await this.o.results.put(sub.payload);
+      prepared = { blobHash, commitment: sub.commitment, proof: sub.proof, sent: false };
+      const next = { ...cur, kindState: state, submissions: { ...cur.submissions, [name]: prepared } };
+      store.tx(() => store.putRound(next));
+    }
+    const payload = await this.o.results.get(prepared.blobHash);
+    await connector.putBlob(payload);
     try {
-      await connector.submit(task.taskId, round, blobHash, sub.commitment, sub.proof);
+      await connector.submit(taskId, round, prepared.blobHash, prepared.commitment, prepared.proof as Groth16Proof | undefined);
     } catch (e) {
       if (!(e instanceof ConnectorError && e.code === "AlreadySubmitted")) throw e;
     }
-    return { blobHash, commitment: sub.commitment };
+    return { ...prepared, sent: true };
   }
 
   private async onPhase(taskId: number, round: number, phase: number, active: number): Promise<Commit | undefined> {
@@ -341,7 +361,7 @@ export class Runtime extends EventEmitter {
     const commits: Commit[] = [];
     const m = this.o.store.getRound(taskId, round, "member");
     if (m && MEMBER_LIVE.has(m.status) && handler) {
-      const s = { ...m, phase, active };
+      let s = { ...m, phase, active };
       const step =
         phase === Phase.Setup && handler.setup && s.status === "joined"
           ? { name: "setup", status: "setup-submitted", make: handler.setup.bind(handler) }
@@ -352,7 +372,9 @@ export class Runtime extends EventEmitter {
               : undefined;
       if (step) {
         try {
-          const sub = await this.memberSubmit(task, round, phase, step.make);
+          const sub = await this.memberSubmit(task, round, phase, step.name, step.make);
+          // memberSubmit recorded the prepared submission and the kind's state: build on that.
+          s = { ...this.o.store.getRound(taskId, round, "member")!, phase, active };
           s.submissions = { ...s.submissions, [step.name]: sub };
           s.status = step.status;
           this.o.log.info({ taskId, round, phase: step.name, blobHash: sub.blobHash }, "submitted");

@@ -72,4 +72,6 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY(dataset, task_id)
   );
   `,
+  // 2: state a task kind keeps between phases and rounds (e.g. secure-aggregation keys).
+  `ALTER TABLE rounds ADD COLUMN kind_state TEXT;`,
 ];

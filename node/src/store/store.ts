@@ -44,6 +44,10 @@ export type Side = "member" | "requester";
 export interface Submission {
   blobHash: string;
   commitment: string;
+  /** Groth16 proof sent with it, if any. */
+  proof?: unknown;
+  /** False while prepared but not yet accepted by the connector (a restart re-sends the same bytes). */
+  sent?: boolean;
 }
 
 export interface RoundState {
@@ -60,6 +64,8 @@ export interface RoundState {
   submissions: Record<string, Submission>;
   resultHash?: string;
   error?: string;
+  /** What the task kind's handler keeps between phases and rounds (JSON). */
+  kindState?: unknown;
   updatedAt: number;
 }
 
@@ -270,10 +276,11 @@ export class NodeStore {
   putRound(s: Omit<RoundState, "updatedAt">): RoundState {
     const full = { ...s, updatedAt: now() };
     this.run(
-      `INSERT INTO rounds(task_id, round, side, phase, status, active, submissions, result_hash, error, updated_at)
-       VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO rounds(task_id, round, side, phase, status, active, submissions, result_hash, error, kind_state, updated_at)
+       VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(task_id, round, side) DO UPDATE SET phase = excluded.phase, status = excluded.status, active = excluded.active,
-         submissions = excluded.submissions, result_hash = excluded.result_hash, error = excluded.error, updated_at = excluded.updated_at`,
+         submissions = excluded.submissions, result_hash = excluded.result_hash, error = excluded.error,
+         kind_state = excluded.kind_state, updated_at = excluded.updated_at`,
       full.taskId,
       full.round,
       full.side,
@@ -283,6 +290,7 @@ export class NodeStore {
       JSON.stringify(full.submissions),
       full.resultHash ?? null,
       full.error ?? null,
+      full.kindState === undefined ? null : JSON.stringify(full.kindState),
       full.updatedAt,
     );
     return full;
@@ -299,6 +307,7 @@ export class NodeStore {
       submissions: JSON.parse(r.submissions as string) as Record<string, Submission>,
       resultHash: (r.result_hash as string | null) ?? undefined,
       error: (r.error as string | null) ?? undefined,
+      kindState: r.kind_state === null || r.kind_state === undefined ? undefined : JSON.parse(r.kind_state as string),
       updatedAt: r.updated_at as number,
     };
   }
