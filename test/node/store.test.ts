@@ -101,6 +101,23 @@ describe("node store", () => {
     s.close();
   });
 
+  test("an older database is migrated in place; kind state round-trips", () => {
+    const file = join(dir, "old.sqlite");
+    const db = new DatabaseSync(file);
+    db.exec(`CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES('schema', '1');`);
+    db.exec(MIGRATIONS[0]!);
+    db.exec(`INSERT INTO rounds(task_id, round, side, phase, status, updated_at) VALUES(1, 1, 'member', 1, 'joined', 0)`);
+    db.close();
+    const s = new NodeStore(file);
+    assert.equal(s.schemaVersion(), MIGRATIONS.length);
+    const r = s.getRound(1, 1, "member")!;
+    assert.equal(r.status, "joined");
+    assert.equal(r.kindState, undefined);
+    s.putRound({ ...r, kindState: { keys: [1, 2] } });
+    assert.deepEqual(s.getRound(1, 1, "member")!.kindState, { keys: [1, 2] });
+    s.close();
+  });
+
   test("a database from a newer build is refused with the fix", () => {
     const file = join(dir, "d.sqlite");
     const db = new DatabaseSync(file);
