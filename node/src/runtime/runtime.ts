@@ -128,7 +128,15 @@ export class Runtime extends EventEmitter {
     while (!signal.aborted) {
       try {
         for await (const ev of connector.events(store.cursor(), signal)) {
-          const commit = await this.handle(ev);
+          let commit: Commit | undefined;
+          try {
+            commit = await this.handle(ev);
+          } catch (e) {
+            if (transient(e) || signal.aborted) throw e;
+            // A bug or a malformed event must not block the stream forever: log it and move on.
+            log.error({ err: errText(e), event: ev.type, cursor: ev.cursor }, "event handling failed; skipped");
+            this.emit("handler-error", e, ev);
+          }
           store.tx(() => {
             commit?.();
             store.setCursor(ev.cursor);
