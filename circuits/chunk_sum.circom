@@ -9,6 +9,8 @@ include "lib/merkle.circom";
 // A chunk is the subtree of R = 2^r rows at index chunkIndex in the depth-D tree of
 // protocol/src/commitment.ts. Rows past the dataset's end are padding: mask 0, all values and the
 // salt 0, leaf 0 (exactly how the commitment fills empty slots).
+// Leaves hash rows zero-padded to a multiple of 4 columns, so a C-column circuit (C = 4k) also
+// proves datasets of C-3 .. C-1 columns: their missing columns are zeros and sum to 0.
 // Every value is range-checked to |x| < 2^(VALUE_BITS-1) (fixedpoint.ts uses |x| < 2^48), so the
 // sums cannot wrap around the field.
 // Public signals: [sums[0..C-1], count, chunkIndex, binding, root].

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SNARK_FIELD as P } from "../../protocol/src/binding.js";
-import { commitDataset, type DatasetTree } from "../../protocol/src/commitment.js";
+import { commitDataset, commitDatasetWith, poseidonHasher, type DatasetTree, type Hasher } from "../../protocol/src/commitment.js";
 import { encodeRows, MAX_ABS } from "../../protocol/src/fixedpoint.js";
 import { releaseZk } from "../../chain-connector/src/zkverify.js";
 import { chunkSumInput } from "../../node/src/zk/inputs.js";
@@ -31,6 +31,7 @@ const seed = new Uint8Array(32).fill(42);
 const binding = 0x1234567890abcdefn;
 let tree: DatasetTree;
 let r1cs: R1cs;
+let H: Hasher;
 
 type Input = { values: string[][]; salts: string[]; mask: string[]; pathIndices: string[]; siblings: string[]; binding: string; root: string };
 const input = (chunk: number): Input => chunkSumInput(tree, rows, chunk, binding, PARAMS) as Input;
@@ -38,6 +39,7 @@ const input = (chunk: number): Input => chunkSumInput(tree, rows, chunk, binding
 before(async () => {
   tree = await commitDataset(rows, seed);
   r1cs = await loadR1cs(R1CS);
+  H = await poseidonHasher();
 });
 after(releaseZk);
 
@@ -55,6 +57,18 @@ describe("chunk_sum: right witnesses", () => {
       assert.equal(w[W.root], tree.rootField, "the circuit accepts exactly the JS root");
     });
   }
+
+  test("a 3-column dataset: its rows are zero-padded to 4, the 4th sum is 0", async () => {
+    const narrow = encodeRows(raw.map((r) => r.slice(0, 3)));
+    const t3 = await commitDataset(narrow, seed);
+    const w = await calcWitness(WASM, chunkSumInput(t3, narrow, 1, binding, PARAMS));
+    assert.equal(firstViolation(r1cs, w), -1);
+    assert.equal(w[W.sums + 3], 0n);
+    assert.equal(w[W.sums], narrow.slice(8, 16).reduce((s, r) => (s + r[0]) % P, 0n));
+    assert.equal(w[W.root], t3.rootField);
+    const wide = encodeRows(raw.map((r) => [...r, 1]));
+    assert.throws(() => chunkSumInput(commitDatasetWithSync(wide), wide, 0, binding, PARAMS), /5 columns; this circuit proves datasets of 1 to 4 columns/);
+  });
 
   test("no wire of a right witness can be changed alone", async () => {
     const w = await calcWitness(WASM, input(2));
@@ -139,10 +153,13 @@ describe("chunk_sum: wrong witnesses are rejected", () => {
   });
 });
 
+function commitDatasetWithSync(r: bigint[][]): DatasetTree {
+  return commitDatasetWith(H, r, seed);
+}
+
 /** Commits rows that fail the codec's range check, by building the tree with the raw hasher (tests only). */
 async function commitDatasetUnchecked(bad: bigint[][]): Promise<DatasetTree> {
-  const { poseidonHasher, hashRow, rowSalt, zeroHashes, fieldToBytes32, TREE_DEPTH } = await import("../../protocol/src/commitment.js");
-  const H = await poseidonHasher();
+  const { hashRow, rowSalt, zeroHashes, fieldToBytes32, TREE_DEPTH } = await import("../../protocol/src/commitment.js");
   const zeros = zeroHashes(H);
   const salts = bad.map((_, i) => rowSalt(seed, i));
   const leaves = bad.map((r, i) => hashRow(H, salts[i], r));

@@ -1,6 +1,9 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { AbiCoder, JsonRpcProvider, Wallet } from "ethers";
+import { BUILD_DIR } from "../../circuits/sources.js";
 import { SNARK_FIELD as P, roundBinding } from "../../protocol/src/binding.js";
 import { commitDataset, type DatasetTree } from "../../protocol/src/commitment.js";
 import { decode, encodeRows } from "../../protocol/src/fixedpoint.js";
@@ -26,6 +29,11 @@ const withSignal = (proof: Groth16Proof, i: number, v: bigint): Groth16Proof => 
 });
 
 before(async () => {
+  // The TypeChain factory carries the bytecode compiled by `npm run build`; it must embed the
+  // current verification key (its IC points are PUSH32 constants), or the test would run an old verifier.
+  const vkey = JSON.parse(readFileSync(join(BUILD_DIR, "chunk_sum", "vkey.json"), "utf8")) as { IC: string[][] };
+  const ic0 = BigInt(vkey.IC[0][0]).toString(16).padStart(64, "0");
+  assert.ok(ChunkSumVerifier__factory.bytecode.includes(ic0), "ChunkSumVerifier bytecode is older than contracts/verifiers: run npm run build");
   tree = await commitDataset(rows, new Uint8Array(32).fill(9));
   [p, node] = await Promise.all([proveChunkSum({ tree, rows, chunkIndex: 1, binding }), startHardhatNode()]);
   provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });

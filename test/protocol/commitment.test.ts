@@ -2,7 +2,7 @@ import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { SNARK_FIELD } from "../../protocol/src/binding.js";
 import {
-  bytes32ToField, chunkPath, commitDataset, commitDatasetWith, fieldToBytes32, hashRow, merklePath, poseidonHasher,
+  bytes32ToField, chunkPath, commitDataset, commitDatasetWith, fieldToBytes32, hashRow, merklePath, paddedWidth, poseidonHasher,
   rootFromPath, rowSalt, TREE_DEPTH, zeroHashes, type Hasher,
 } from "../../protocol/src/commitment.js";
 import { encodeRows } from "../../protocol/src/fixedpoint.js";
@@ -28,17 +28,20 @@ test("salts are deterministic per seed and row, distinct, and in the field", () 
   assert.throws(() => rowSalt(seed, -1), /row index -1/);
 });
 
-test("leaves: Poseidon(salt, row) up to 15 columns, chained beyond", () => {
-  const row = Array.from({ length: 20 }, (_, i) => BigInt(i + 1));
+test("leaves: zero-padded blocks of 4, chained", () => {
+  const row = Array.from({ length: 10 }, (_, i) => BigInt(i + 1));
   assert.equal(hashRow(H, 9n, row.slice(0, 4)), H([9n, 1n, 2n, 3n, 4n]));
-  assert.equal(hashRow(H, 9n, row.slice(0, 15)), H([9n, ...row.slice(0, 15)]));
-  assert.equal(hashRow(H, 9n, row), H([H([9n, ...row.slice(0, 15)]), ...row.slice(15)]));
+  assert.equal(hashRow(H, 9n, row.slice(0, 3)), H([9n, 1n, 2n, 3n, 0n]), "3 columns hash as 4 with a zero");
+  assert.equal(hashRow(H, 9n, row.slice(0, 8)), H([H([9n, 1n, 2n, 3n, 4n]), 5n, 6n, 7n, 8n]));
+  assert.equal(hashRow(H, 9n, row), H([H([H([9n, 1n, 2n, 3n, 4n]), 5n, 6n, 7n, 8n]), 9n, 10n, 0n, 0n]));
+  assert.deepEqual([1, 3, 4, 5, 8, 9].map(paddedWidth), [4, 4, 4, 8, 8, 12]);
+  assert.throws(() => hashRow(H, 9n, []), /at least one column/);
 });
 
 test("root of a small dataset equals a direct computation over the padded depth-20 tree", async () => {
   const rows = encodeRows([[1, 2], [3, -4], [5.5, 6]]);
   const t = await commitDataset(rows, seed);
-  const leaves = rows.map((r, i) => H([rowSalt(seed, i), ...r]));
+  const leaves = rows.map((r, i) => H([rowSalt(seed, i), ...r, 0n, 0n]));
   assert.deepEqual(t.leaves, leaves);
   const z = zeroHashes(H);
   let node = H([H([leaves[0], leaves[1]]), H([leaves[2], 0n])]);
