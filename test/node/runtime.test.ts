@@ -349,4 +349,28 @@ describe("runtime: multi-round tasks, member phases and crash recovery", () => {
     assert.equal(sent.blobHash, blobHash, "the prepared bytes were sent, not new ones");
     for (const n of owners) assert.deepEqual(Object.keys(n.store.getRound(taskId, 1, "member")!.submissions).sort(), ["compute", "reveal", "setup"]);
   });
+  test("an event whose handling throws is logged and skipped; later events are still handled", { timeout: 120_000 }, async () => {
+    defineTaskKind("test-bomb", z.object({}));
+    const bomb: TaskKindHandler = {
+      kind: "test-bomb",
+      aggregations: ["plain"],
+      admit() {
+        throw new Error("boom");
+      },
+      contribute: async () => assert.fail("never runs"),
+      aggregate: async () => assert.fail("never runs"),
+    };
+    const [w, wR] = wallets(2);
+    const n = await h.node("b1", w!, { datasets: [{ name: "d", path: await h.file("b1.csv", "x\n1\n"), format: "csv" }] }, { handlers: [bomb] });
+    const R = await h.node("Rb", wR!, { roles: ["Requester"] });
+    const errors: unknown[] = [];
+    n.runtime.on("handler-error", (e) => errors.push(e));
+    const api = new NodeApiClient(R.url, wR);
+    const ds = [{ owner: w!.address, datasetId: "d" }];
+    await api.submitTask({ kind: "test-bomb", datasets: ds, members: { min: 1, max: 1, threshold: 1 } });
+    const { taskId } = await api.submitTask({ kind: "stats", datasets: ds, params: { columns: ["x"] }, members: { min: 1, max: 1, threshold: 1 } });
+    await n.runtime.when(() => memberStatus(n, taskId) === "done");
+    assert.equal(errors.length, 1);
+    assert.match(String(errors[0]), /boom/);
+  });
 });
