@@ -6,7 +6,8 @@
  * "critical path" assumes each party runs on its own machine (parties' steps of one phase in
  * parallel); "CPU" is the sum over parties. Rows not measured are extrapolated from the largest
  * measured size (setup scaled linearly in rows, iteration time unchanged) and say so.
- * Run: npx tsx bench/vertical.ts [maxMeasuredRows=10000]
+ * Each feature party encrypts its rows on `workers` threads (argument 2; default 1).
+ * Run: npx tsx bench/vertical.ts [maxMeasuredRows=10000] [workers=1]
  */
 import { pathToFileURL } from "node:url";
 import { runVertical, generateKeyPair, type PaillierKeyPair, type VerticalInput, type VerticalResult } from "../node/src/vertical/index.js";
@@ -67,7 +68,7 @@ function summarize(res: VerticalResult, iterations: number) {
   };
 }
 
-export async function verticalBench(maxMeasured = 10_000, iterations = 10): Promise<VerticalRow[]> {
+export async function verticalBench(maxMeasured = 10_000, iterations = 10, workers = 1): Promise<VerticalRow[]> {
   const keyBits = 2048;
   const keys: Record<string, PaillierKeyPair> = {};
   const keygen: number[] = [];
@@ -81,13 +82,13 @@ export async function verticalBench(maxMeasured = 10_000, iterations = 10): Prom
   let last: { n: number; s: ReturnType<typeof summarize> } | undefined;
   for (const n of [1_000, 10_000, 100_000]) {
     if (n <= maxMeasured) {
-      const res = await runVertical(workload(n), { keys, iterations });
+      const res = await runVertical(workload(n), { keys, iterations, workers });
       const s = summarize(res, iterations);
       last = { n, s };
       rows.push({
         rows: n, keyBits, features: 4, iterations, keygenS, encryptS: s.encrypt, crossS: s.cross, iterationS: s.iterPath,
         criticalPathS: keygenS + s.setupPath + iterations * s.iterPath, cpuS: keygen.reduce((a, b) => a + b, 0) + s.cpu,
-        note: `measured; iteration CPU over all parties ${s.iterCpu.toFixed(3)} s`,
+        note: `measured${workers > 1 ? ` (${workers} encryption threads per party)` : ""}; iteration CPU over all parties ${s.iterCpu.toFixed(3)} s`,
       });
     } else if (last) {
       const f = n / last.n;
@@ -110,5 +111,5 @@ export function formatVertical(rows: VerticalRow[]): string {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const max = Number(process.argv[2] ?? 10_000);
-  console.log(formatVertical(await verticalBench(max)));
+  console.log(formatVertical(await verticalBench(max, 10, Number(process.argv[3] ?? 1))));
 }

@@ -87,3 +87,13 @@ test("Paillier port: CRT decryption, homomorphic add and signed scalar multiply,
     assert.throws(() => kp.decrypt(0n), /out of range/);
   }
 });
+
+test("encryption split across worker threads decrypts to the same plaintexts", async () => {
+  const { encryptAll } = await import("../../node/src/vertical/parallel.js");
+  const kp = await generateKeyPair(512);
+  const ms = Array.from({ length: 600 }, (_, i) => BigInt(i) * 1_000_003n);
+  const cts = await encryptAll(kp, ms, 2);
+  assert.equal(cts.length, ms.length);
+  cts.forEach((c, i) => assert.equal(kp.decrypt(c), ms[i]));
+  await assert.rejects(encryptAll(kp, ms, 0), /workers 0/);
+});

@@ -22,6 +22,7 @@ export interface PaillierKeyPair {
   /** Encrypt plaintexts in [0, N) with fresh randomness each. */
   encrypt(m: bigint): bigint;
   decrypt(c: bigint): bigint;
+  secret(): KeySecret;
 }
 
 export interface KeyOptions {
@@ -34,6 +35,15 @@ export interface KeyOptions {
   fastRandomness?: boolean;
   /** Window of the fixed-base tables (memory 2^w per window). */
   window?: number;
+  /** Reuse this h_s (another thread encrypting for the same key); fresh when absent. */
+  djnBase?: bigint;
+}
+
+/** What a helper thread needs to encrypt under this key: secret, so it never leaves the process. */
+export interface KeySecret {
+  p: bigint;
+  q: bigint;
+  options: KeyOptions;
 }
 
 export function publicKeyFromN(n: bigint): PaillierPublicKey {
@@ -54,10 +64,12 @@ export function keyPairFromPrimes(p: bigint, q: bigint, opts: KeyOptions = {}): 
   const crt2 = (rp: bigint, rq: bigint) => rp + p2 * mod((rq - rp) * p2InvQ2, q2);
 
   let noise: () => bigint;
+  let djnBase: bigint | undefined;
   if (opts.fastRandomness ?? true) {
     let x = randomBelow(n);
     while (x < 2n) x = randomBelow(n);
-    const hs = powMod(mod(-(x * x), n), n, pub.n2);
+    const hs = opts.djnBase ?? powMod(mod(-(x * x), n), n, pub.n2);
+    djnBase = hs;
     const aBits = Math.ceil(pub.bits / 2);
     const w = opts.window ?? 8;
     const tp = new FixedBase(hs % p2, p2, aBits, w);
@@ -81,6 +93,7 @@ export function keyPairFromPrimes(p: bigint, q: bigint, opts: KeyOptions = {}): 
       const m = paillierDecrypt(sk, c);
       return m < 0n ? m + n : m;
     },
+    secret: () => ({ p, q, options: { ...opts, djnBase } }),
   };
 }
 

@@ -47,6 +47,7 @@ import {
   FX_BITS, GRAD_BITS, X_OFFSET, Y_OFFSET, encodeLabel, encodeStd, encodeTheta, pack, slotsPerPlaintext, standardize, unpack,
 } from "./encoding.js";
 import { generateKeyPair, publicKeyFromN, type KeyOptions, type PaillierKeyPair, type PaillierPublicKey } from "./paillier-port.js";
+import { encryptAll } from "./parallel.js";
 import { TableStore, ciphertextTable, readCiphertexts, type TableIO, type TablePayload } from "./tables.js";
 
 export const LABEL = "y";
@@ -181,12 +182,13 @@ export class FeatureParty {
   }
 
   /** pk/me and enc-x/me: one ciphertext per row and chunk of columns. */
-  publishEncrypted(store: TableIO): void {
+  async publishEncrypted(store: TableIO, workers = 1): Promise<void> {
     const key = this.key!;
     const s = slotsPerPlaintext(key.pub.bits);
     this.chunks = chunkCount(this.columnNames.length, key.pub);
-    const cts: bigint[] = [];
-    for (const row of this.X) for (let c = 0; c < this.chunks; c++) cts.push(key.encrypt(pack(row.slice(c * s, (c + 1) * s), key.pub.n)));
+    const plain: bigint[] = [];
+    for (const row of this.X) for (let c = 0; c < this.chunks; c++) plain.push(pack(row.slice(c * s, (c + 1) * s), key.pub.n));
+    const cts = await encryptAll(key, plain, workers);
     store.write(`pk/${this.name}`, this.name, { type: "paillier-pk", n: "0x" + key.pub.n.toString(16) });
     store.write(`enc-x/${this.name}`, this.name, ciphertextTable(this.name, cts, key.pub.n2));
   }
@@ -336,6 +338,8 @@ export interface VerticalOptions {
   /** Heavy-ball momentum β; default 0.8. */
   momentum?: number;
   store?: TableStore;
+  /** Threads each feature party uses to encrypt its rows (1 = this thread only). */
+  workers?: number;
 }
 
 export interface VerticalResult {
@@ -381,7 +385,7 @@ export async function runVertical(input: VerticalInput, opts: VerticalOptions = 
   await timed("align", LABEL, () => label.align(store, all));
   for (const f of feats) await timed("align", f.name, () => f.align(store, all));
   for (const f of feats) await timed("keygen", f.name, () => f.makeKey(opts.keyBits ?? 2048, opts.keyOptions, opts.keys?.[f.name]));
-  for (const f of feats) await timed("encrypt", f.name, () => f.publishEncrypted(store));
+  for (const f of feats) await timed("encrypt", f.name, () => f.publishEncrypted(store, opts.workers ?? 1));
   for (const f of feats) await timed("cross", f.name, () => f.prepareCross(store, shape));
   await timed("cross", LABEL, () => label.prepareLabelTerms(store, shape));
   for (let t = 0; t < iterations; t++) {
