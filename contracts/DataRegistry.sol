@@ -16,6 +16,7 @@ contract DataRegistry {
         uint64 committedAt;
     }
 
+    /// @notice The registry whose Owner role may commit datasets.
     NodeRegistry public immutable nodes;
 
     mapping(address => mapping(bytes32 => Dataset[])) private _versions;

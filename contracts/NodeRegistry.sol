@@ -7,8 +7,11 @@ import {BadInput, NotRegistered, AlreadyRegistered} from "./Errors.sol";
 /// @notice Nodes announce their endpoint, X25519 key, roles and capacity here.
 /// @dev Roles are a bit mask identical to protocol/src/phases.ts: Owner 1, Worker 2, Requester 4.
 contract NodeRegistry {
+    /// @notice Role bit of data owners (commit datasets, join rounds).
     uint8 public constant ROLE_OWNER = 1;
+    /// @notice Role bit of workers (join rounds, compute on ciphertexts).
     uint8 public constant ROLE_WORKER = 2;
+    /// @notice Role bit of requesters (create tasks).
     uint8 public constant ROLE_REQUESTER = 4;
     uint8 internal constant ROLE_ALL = 7;
     uint256 internal constant MAX_ENDPOINT = 2048;

@@ -21,8 +21,11 @@ contract TaskManager {
         Failed
     }
 
+    /// @notice Verification level: contributions carry no proof.
     uint8 public constant VERIFY_NONE = 0;
+    /// @notice Verification level: the connector checks proofs off-chain.
     uint8 public constant VERIFY_OFFCHAIN = 1;
+    /// @notice Verification level: Compute contributions carry a Groth16 proof checked here.
     uint8 public constant VERIFY_ONCHAIN = 2;
     /// @notice BN254 scalar field order, the modulus of Groth16 public inputs.
     uint256 public constant SNARK_FIELD = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
@@ -100,10 +103,14 @@ contract TaskManager {
     event RoundFailed(uint256 indexed taskId, uint32 round, uint8 phase, string reason);
     event TaskClosed(uint256 indexed taskId);
 
+    /// @notice The deployer; the only address that may bind verifiers to task kinds.
     address public immutable owner;
+    /// @notice Registry that holds roles.
     NodeRegistry public immutable nodes;
+    /// @notice Registry that holds committed dataset roots.
     DataRegistry public immutable data;
 
+    /// @notice Number of tasks created; task ids run from 1 to taskCount.
     uint256 public taskCount;
     /// @notice Unix time of a node's last join or submission.
     mapping(address => uint64) public lastActive;

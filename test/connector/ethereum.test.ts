@@ -296,4 +296,45 @@ describe("EthereumConnector on a hardhat node", () => {
     );
     assert.equal(await req.getNode(await c.address()), null);
   });
+
+  test("with confirmations: 2 the newest block's events wait for one more block", async () => {
+    const slow = new EthereumNetwork({
+      rpcUrl: node.url,
+      addresses,
+      blobs: join(dir, "blobs"),
+      dbPath: join(dir, "events-2conf.sqlite"),
+      pollMs: 100,
+      confirmations: 2,
+    });
+    try {
+      const r = await net.as(node.accounts[7]!).registerNode(info(7, Role.Worker));
+      await slow.sync();
+      const all = await collect(slow, undefined, (e) => e.txHash === r.txHash || e.type === "NodeLeft");
+      assert.equal(all.at(-1)!.type, "NodeLeft", "the last confirmed event is the one before the newest block");
+      await node.increaseTime(1); // mines one empty block
+      await slow.sync();
+      const next = await collect(slow, all.at(-1)!.cursor, () => true);
+      assert.equal(next[0]!.txHash, r.txHash);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  test("an unreachable node gives Unavailable after retries, not a hang or a raw error", async () => {
+    const errors: unknown[] = [];
+    const dead = new EthereumNetwork({
+      rpcUrl: "http://127.0.0.1:1",
+      addresses,
+      blobs: join(dir, "blobs"),
+      dbPath: join(dir, "events-dead.sqlite"),
+      pollMs: 100,
+      onError: (e) => errors.push(e),
+    });
+    try {
+      await rejectsWith(dead.as(node.accounts[1]!).getTask(1), "Unavailable");
+      await rejectsWith(dead.as(node.accounts[1]!).joinRound(1, 1, id("k")), "Unavailable");
+    } finally {
+      await dead.close();
+    }
+  });
 });

@@ -33,8 +33,11 @@ export class EventLog {
         log_index INTEGER NOT NULL,
         time INTEGER NOT NULL,
         tx TEXT NOT NULL,
+        type TEXT NOT NULL,
+        task_id INTEGER,
         body TEXT NOT NULL
       );
+      CREATE INDEX IF NOT EXISTS events_by_task ON events(task_id, type);
       CREATE TABLE IF NOT EXISTS heartbeats(address TEXT PRIMARY KEY, time INTEGER NOT NULL);
     `);
     const want = JSON.stringify(identity);
@@ -56,10 +59,15 @@ export class EventLog {
 
   /** Stores events and advances the block cursor atomically; events already stored are skipped. */
   append(events: readonly StoredEvent[], lastBlock: number): void {
-    const ins = this.db.prepare(`INSERT OR IGNORE INTO events(cursor, block, log_index, time, tx, body) VALUES(?, ?, ?, ?, ?, ?)`);
+    const ins = this.db.prepare(
+      `INSERT OR IGNORE INTO events(cursor, block, log_index, time, tx, type, task_id, body) VALUES(?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
     this.db.exec("BEGIN IMMEDIATE");
     try {
-      for (const e of events) ins.run(e.cursor, e.block, e.logIndex, e.time, e.tx, JSON.stringify(e.body));
+      for (const e of events) {
+        const taskId = "taskId" in e.body ? e.body.taskId : null;
+        ins.run(e.cursor, e.block, e.logIndex, e.time, e.tx, e.body.type, taskId, JSON.stringify(e.body));
+      }
       this.db
         .prepare(`INSERT INTO meta(key, value) VALUES('last_block', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
         .run(String(lastBlock));
@@ -75,6 +83,14 @@ export class EventLog {
     const rows = this.db
       .prepare(`SELECT cursor, time, tx, body FROM events WHERE cursor > ? ORDER BY cursor LIMIT ?`)
       .all(cursor, limit) as { cursor: string; time: number; tx: string; body: string }[];
+    return rows.map((r) => ({ ...(JSON.parse(r.body) as ChainEventBody), cursor: r.cursor, time: r.time, txHash: r.tx }));
+  }
+
+  /** Stored events of one type for one task, in chain order. */
+  ofTask(taskId: number, type: string): ChainEvent[] {
+    const rows = this.db
+      .prepare(`SELECT cursor, time, tx, body FROM events WHERE task_id = ? AND type = ? ORDER BY cursor`)
+      .all(taskId, type) as { cursor: string; time: number; tx: string; body: string }[];
     return rows.map((r) => ({ ...(JSON.parse(r.body) as ChainEventBody), cursor: r.cursor, time: r.time, txHash: r.tx }));
   }
 

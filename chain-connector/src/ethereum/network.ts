@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { AbiCoder, JsonRpcProvider, Wallet, ZeroHash, getAddress, isAddress, type Log, type TransactionReceipt } from "ethers";
-import type { ChainEvent } from "../../../protocol/src/events.js";
+import type { ChainEvent, ChainEventBody } from "../../../protocol/src/events.js";
 import { Phase, Verification } from "../../../protocol/src/phases.js";
 import { outputsCommitment, roundBinding } from "../../../protocol/src/binding.js";
 import {
@@ -316,6 +316,20 @@ export class EthereumNetwork {
         signal?.addEventListener("abort", done, { once: true });
       });
     }
+  }
+
+  /** Events of one type for one task: the stored log, then logs of the blocks the poller has not read yet. */
+  async taskEvents(taskId: number, type: "ContributionSubmitted"): Promise<ChainEventBody[]> {
+    const log = await this.eventLog();
+    const stored = log.lastBlock();
+    const out: ChainEventBody[] = log.ofTask(taskId, type);
+    const tm = this.tasks;
+    const logs = await withRetry(() => tm.queryFilter(tm.filters.ContributionSubmitted(taskId), Math.max(stored + 1, this.fromBlock), "latest"));
+    for (const l of [...logs].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index)) {
+      const e = decodeLog(l);
+      if (e?.type === type) out.push(e);
+    }
+    return out;
   }
 
   async recordHeartbeat(address: string): Promise<void> {
@@ -704,13 +718,12 @@ export class EthereumConnector implements Connector {
     uint(round, "round", 0, U32);
     uint(phase, "phase", 0, 255);
     return this.read(async () => {
-      // The logs give submission order; the contract's storage is the authority on the values.
-      const filter = this.tasks.filters.ContributionSubmitted(taskId);
-      const logs = await this.tasks.queryFilter(filter, this.network.fromBlock, "latest");
+      // Submission order comes from the logs: the stored log up to the block it has read, then
+      // the chain for the blocks after it (so the answer is current even while the poller lags).
+      const events = await this.network.taskEvents(taskId, "ContributionSubmitted");
       const out: ContributionRecord[] = [];
-      for (const l of logs) {
-        const e = decodeLog(l);
-        if (e?.type !== "ContributionSubmitted" || e.round !== round || e.phase !== phase) continue;
+      for (const e of events) {
+        if (e.type !== "ContributionSubmitted" || e.round !== round || e.phase !== phase) continue;
         out.push({ taskId, round, phase, member: e.member, blobHash: e.blobHash, commitment: e.commitment });
       }
       return out;
