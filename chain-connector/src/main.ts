@@ -49,6 +49,7 @@ export function parseArgs(argv: string[]): ConnectorConfig {
     .addOption(new Option("--addresses <json>", "ethereum: deployed contract addresses (JSON file)").env("CM_ADDRESSES"))
     .addOption(new Option("--keys <file>", "ethereum: private keys this connector acts for (one per line, or a JSON array)").env("CM_KEYS"))
     .addOption(new Option("--from-block <n>", "ethereum: deployment block, where a fresh event log starts reading").env("CM_FROM_BLOCK"))
+    .addOption(new Option("--keeper-key <file>", "ethereum: file holding the key that pays for deadline advances (default: first of --keys)").env("CM_KEEPER_KEY"))
     .addOption(new Option("--no-keeper", "ethereum: do not advance expired deadlines from this connector"))
     .addOption(new Option("--liveness <seconds>", "heartbeat window for node liveness").env("CM_LIVENESS").default("120"))
     .exitOverride();
@@ -69,6 +70,11 @@ export function parseArgs(argv: string[]): ConnectorConfig {
     cfg.addresses = readJson(o.addresses as string, "--addresses");
     cfg.keys = readKeys(o.keys as string);
     cfg.keeper = o.keeper !== false;
+    if (o.keeperKey) {
+      const [k] = readKeys(o.keeperKey as string);
+      if (!k) throw new Error(`--keeper-key ${o.keeperKey}: the file holds no key`);
+      cfg.keeperKey = k;
+    }
     if (o.fromBlock !== undefined) {
       const n = Number(o.fromBlock);
       if (!Number.isInteger(n) || n < 0) throw new Error(`--from-block must be a block number, got ${o.fromBlock}`);

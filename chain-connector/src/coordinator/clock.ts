@@ -20,17 +20,14 @@ export class SystemClock implements Clock {
   at(at: number, fn: () => void): () => void {
     let handle: NodeJS.Timeout | undefined;
     let cancelled = false;
+    // Unref'd: pending deadlines alone do not keep a process alive (a server's socket does).
     const arm = () => {
       if (cancelled) return;
       const ms = at * 1000 - Date.now();
-      if (ms <= 0) {
-        handle = setTimeout(() => !cancelled && fn(), 0);
-        return;
-      }
-      handle = setTimeout(arm, Math.min(ms, MAX_DELAY_MS));
+      handle = ms <= 0 ? setTimeout(() => !cancelled && fn(), 0) : setTimeout(arm, Math.min(ms, MAX_DELAY_MS));
+      handle.unref();
     };
     arm();
-    handle?.unref?.();
     return () => {
       cancelled = true;
       if (handle) clearTimeout(handle);

@@ -17,6 +17,7 @@ import {
   type TxReceipt,
 } from "../connector.js";
 import { ROUTES, type ServerInfo } from "./routes.js";
+import { blobHash } from "../blobstore.js";
 
 export interface ConnectorClientOptions {
   /** Base URL of a ConnectorServer, e.g. http://127.0.0.1:8700 */
@@ -180,9 +181,12 @@ export class ConnectorClient implements Connector {
     const res = await this.request("POST", ROUTES.blobs, bytes);
     return ((await res.json()) as { hash: string }).hash;
   }
+  /** Checks the bytes against their name: a connector cannot substitute a blob unnoticed. */
   async getBlob(hash: string): Promise<Uint8Array> {
     const res = await this.request("GET", ROUTES.blob(hash));
-    return new Uint8Array(await res.arrayBuffer());
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (blobHash(bytes) !== hash.toLowerCase()) throw new ConnectorError("BlobHashMismatch", `the connector answered ${hash} with other bytes`);
+    return bytes;
   }
 
   /**

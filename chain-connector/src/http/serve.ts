@@ -29,8 +29,10 @@ export interface ConnectorConfig {
   fromBlock?: number;
   /** Ethereum: private keys of the parties this connector acts for (0x hex). */
   keys?: string[];
-  /** Ethereum: run a Keeper that advances expired deadlines (default true; uses the first key). */
+  /** Ethereum: run a Keeper that advances expired deadlines (default true). */
   keeper?: boolean;
+  /** Ethereum: the key the keeper pays advance() transactions with (default: the first of `keys`). */
+  keeperKey?: string;
 }
 
 export interface RunningConnector {
@@ -111,7 +113,7 @@ export async function startConnector(cfg: ConnectorConfig): Promise<RunningConne
       await server.start();
       if (cfg.keeper !== false) {
         keeper = new Keeper({
-          connector: network.as(network.addresses()[0]!),
+          connector: cfg.keeperKey ? eth.as(cfg.keeperKey) : network.as(network.addresses()[0]!),
           chainNow: () => eth.now(),
         });
         await keeper.start();
