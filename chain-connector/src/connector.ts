@@ -75,7 +75,7 @@ export interface ContributionRecord {
 
 /**
  * A Groth16 proof in the layout snarkjs' Solidity verifier takes: a, b, c and the public signals,
- * all as decimal strings. Public signal 0 must be the round binding (see protocol binding.ts).
+ * all as decimal strings. The public signals end with [binding, datasetRoot] (see protocol binding.ts).
  */
 export interface Groth16Proof {
   a: [string, string];
