@@ -121,6 +121,11 @@ for (const factory of modes) {
 
       await c[5]!.heartbeat();
       assert.equal((await c[0]!.getNode(w[5]!.address))!.active, true, "a heartbeat makes a node active");
+      const { livenessSeconds } = await c[0]!.info();
+      await h.travel(livenessSeconds + 5);
+      assert.equal((await c[0]!.getNode(w[5]!.address))!.active, false, "a node silent for longer than the window is inactive");
+      await c[5]!.heartbeat();
+      assert.equal((await c[0]!.getNode(w[5]!.address))!.active, true);
       await rejects(c[6]!.heartbeat(), "NotRegistered", "heartbeat of an unregistered node");
 
       const listed = await c[6]!.listNodes();
