@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { JsonRpcProvider, Wallet, id } from "ethers";
 import { startHardhatNode, type HardhatNode } from "../helpers/hardhat.js";
 import { deployContracts, type ContractAddresses } from "../../chain-connector/src/ethereum/deploy.js";
-import { EthereumNetwork, type EthereumConnector } from "../../chain-connector/src/ethereum/network.js";
+import { EthereumNetwork, connectEthereum, type EthereumConnector } from "../../chain-connector/src/ethereum/network.js";
 import { ConnectorError, type ConnectorErrorCode } from "../../chain-connector/src/connector.js";
 import { NodeRegistry__factory } from "../../types/ethers-contracts/index.js";
 import type { ChainEvent } from "../../protocol/src/events.js";
@@ -336,5 +336,22 @@ describe("EthereumConnector on a hardhat node", () => {
     } finally {
       await dead.close();
     }
+  });
+
+  test("connectEthereum: one party with its own network, closed with the connector", async () => {
+    const solo = connectEthereum({
+      rpcUrl: node.url,
+      addresses,
+      blobs: join(dir, "blobs"),
+      dbPath: join(dir, "events-solo.sqlite"),
+      privateKey: node.accounts[2]!,
+    });
+    assert.equal(solo.mode, "ethereum");
+    assert.equal(await solo.address(), await a.address());
+    assert.equal((await solo.getTask(1))!.taskId, 1);
+    const first = await collect((solo as unknown as { network: EthereumNetwork }).network, undefined, () => true);
+    assert.equal(first[0]!.type, "NodeRegistered");
+    await solo.close();
+    await rejectsWith(solo.getTask(1), "Unavailable");
   });
 });

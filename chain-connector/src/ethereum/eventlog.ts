@@ -16,6 +16,7 @@ export interface StoredEvent {
  * or repeat an event on restart.
  */
 export class EventLog {
+  static readonly SCHEMA = 2;
   private readonly db: DatabaseSync;
 
   constructor(
@@ -26,7 +27,16 @@ export class EventLog {
     this.db.exec(`
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = NORMAL;
-      CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
+    const schema = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get() as { value: string } | undefined;
+    if (schema?.value !== String(EventLog.SCHEMA)) {
+      // The log is a cache of the chain: an older layout is dropped and read again from the chain.
+      this.db.exec(`DROP TABLE IF EXISTS events; DELETE FROM meta WHERE key = 'last_block';`);
+      this.db
+        .prepare(`INSERT INTO meta(key, value) VALUES('schema', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
+        .run(String(EventLog.SCHEMA));
+    }
+    this.db.exec(`
       CREATE TABLE IF NOT EXISTS events(
         cursor TEXT PRIMARY KEY,
         block INTEGER NOT NULL,

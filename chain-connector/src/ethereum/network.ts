@@ -782,3 +782,19 @@ export function encodeProof(p: Groth16Proof): string {
     return bad();
   }
 }
+
+/**
+ * A single party's connector with a network of its own (for a node that talks to the chain
+ * directly): closing the connector closes its network.
+ */
+export function connectEthereum(opts: EthereumNetworkOptions & { privateKey: string }): Connector {
+  const network = new EthereumNetwork(opts);
+  const inner = network.as(opts.privateKey);
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop === "close") return () => network.close();
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
