@@ -48,13 +48,19 @@ describe("ckks preset 128", () => {
     const rot = worker.rotate(cx, 1);
     const mixed = worker.add(prod, cx); // different levels: aligned by mod switching
     const dec = (c: typeof cx) => owner.decryptBytes(worker.save(c));
-    assert.ok(maxErr(dec(sum), x.map((v, i) => v + y[i])) < 1e-6);
-    assert.ok(maxErr(dec(diff), x.map((v, i) => v - y[i])) < 1e-6);
-    assert.ok(maxErr(dec(prod), x.map((v, i) => v * y[i])) < 1e-5);
-    assert.ok(maxErr(dec(sq), x.map((v, i) => (v - y[i]) ** 2)) < 1e-5);
-    assert.ok(maxErr(dec(pm), x.map((v, i) => v * y[i])) < 1e-5);
-    assert.ok(maxErr(dec(rot), x.map((_, i) => x[(i + 1) % 4096])) < 1e-6);
-    assert.ok(maxErr(dec(mixed), x.map((v, i) => v * y[i] + v)) < 1e-5);
+    // Bounds are ~5–10× the worst errors seen over many runs (rescaling an unrelinearised
+    // product is the noisiest path: ~2e-6).
+    const check = (name: string, c: typeof cx, want: number[], tol: number) => {
+      const e = maxErr(dec(c), want);
+      assert.ok(e < tol, `${name}: max error ${e} ≥ ${tol}`);
+    };
+    check("add", sum, x.map((v, i) => v + y[i]), 1e-6);
+    check("sub", diff, x.map((v, i) => v - y[i]), 1e-6);
+    check("multiply", prod, x.map((v, i) => v * y[i]), 1e-6);
+    check("square (no relin)", sq, x.map((v, i) => (v - y[i]) ** 2), 2e-5);
+    check("multiply plain", pm, x.map((v, i) => v * y[i]), 1e-6);
+    check("rotate", rot, x.map((_, i) => x[(i + 1) % 4096]), 5e-6);
+    check("mixed levels", mixed, x.map((v, i) => v * y[i] + v), 5e-6);
     for (const c of [cx, cy, sum, diff, prod, sq, pm, rot, mixed]) c.delete();
   });
 
@@ -133,5 +139,21 @@ describe("ckks presets 192 and 256", () => {
       o.dispose();
       w.dispose();
     }
+  });
+
+  test("preset 256 with Pyfhel's 2^60 scale: one multiply still decrypts", async () => {
+    const o = await CkksOwner.generate({ preset: 256, scaleBits: 60 });
+    const w = await CkksWorker.fromBundle(o.workerKeys());
+    assert.equal(w.ctx.scale, 2 ** 60);
+    const x = rand(8, -3, 3);
+    const c = w.load(o.encryptToBytes(x));
+    const sq = w.multiply(c, c);
+    assert.ok(maxErr(o.decryptBytes(w.save(sq), 8), x.map((v) => v * v)) < 1e-4);
+    // the next level's scale is 2^70, so it cannot be added to a fresh 2^60 ciphertext
+    assert.throws(() => w.add(sq, c), /operand scales differ/);
+    c.delete();
+    sq.delete();
+    o.dispose();
+    w.dispose();
   });
 });

@@ -13,8 +13,8 @@
  *
  * Deviation: Pyfhel's 256 preset uses scale 2^60 over 50-bit primes. Every rescale then divides
  * 2^120 by ~2^50, leaving 2^70, so ciphertexts of different depth no longer share a scale and
- * cannot be added. We default to 2^50 (scale stable under rescale); `scaleBits: 60` reproduces
- * Pyfhel's choice for single-multiply uses.
+ * cannot be added. We default to 2^50 (scale stable under rescale); `CkksOwner.generate({ preset:
+ * 256, scaleBits: 60 })` reproduces Pyfhel's choice, fine for one multiply before decryption.
  *
  * Context creation costs ~0.5 s (2^13), ~1.2 s (2^14), ~2.6 s (2^15) here, so each preset's
  * context is created once per process, on first use.

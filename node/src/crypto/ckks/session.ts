@@ -324,6 +324,23 @@ export abstract class CkksEvaluator {
     }
   }
 
+  /**
+   * Drops levels exactly (no division, scale unchanged) while the remaining modulus keeps
+   * `neededBits`. For a product that is only decrypted: skipping relinearisation AND rescaling and
+   * then dropping keeps the error near 1e-8, whereas rescaling a size-3 ciphertext multiplies the
+   * rounding error by s² (measured ~2e-6).
+   */
+  dropToFit(ct: Ciphertext, neededBits: number): void {
+    const bits = this.ctx.preset.coeffModulusBits;
+    for (;;) {
+      const size = ct.coeffModulusSize();
+      let after = 0;
+      for (let i = 0; i < size - 1; i++) after += bits[i];
+      if (size <= 1 || after < neededBits) return;
+      sealCall("mod switch", () => this.ctx.evaluator.cipherModSwitchToNextInplace(ct));
+    }
+  }
+
   /** Drops `ct` to the last level in place (smaller bytes; use only when no more multiplies follow). */
   dropToLastLevel(ct: Ciphertext): void {
     while (ct.coeffModulusSize() > 1) sealCall("mod switch", () => this.ctx.evaluator.cipherModSwitchToNextInplace(ct));
@@ -381,7 +398,11 @@ export interface CkksKeygenOptions {
   preset?: CkksPresetName;
   /** Rotation steps the worker will need; Galois keys are made only for these. */
   rotationSteps?: readonly number[];
+  /** Encoding scale in bits (default: the preset's; 60 with preset 256 reproduces Pyfhel). */
+  scaleBits?: number;
 }
+
+const KEY_HEADER = 5 + FP_LEN + 1; // magic, preset, fingerprint, scale bits
 
 function checkSteps(steps: readonly number[], slots: number): number[] {
   const out = [...new Set(steps)].sort((a, b) => a - b);
@@ -411,7 +432,7 @@ export class CkksOwner extends CkksEvaluator {
   }
 
   static async generate(opts: CkksKeygenOptions = {}): Promise<CkksOwner> {
-    const ctx = await getCkksContext(opts.preset ?? 128);
+    const ctx = await getCkksContext(opts.preset ?? 128, opts.scaleBits);
     const { seal, context } = ctx;
     const keygen = sealCall("keygen", () => new seal.KeyGenerator(context));
     const sk = keygen.secretKey();
@@ -445,7 +466,7 @@ export class CkksOwner extends CkksEvaluator {
       gk.delete();
     }
     const steps = new Uint8Array(new Int32Array(this.rotationSteps).buffer);
-    const header = [...WK_MAGIC, presetByte(this.ctx.preset.name), ...this.fingerprint];
+    const header = [...WK_MAGIC, presetByte(this.ctx.preset.name), ...this.fingerprint, Math.log2(this.ctx.scale)];
     this.workerBundle = pack(header, [this.publicKeyBytes, rkBytes, gkBytes, steps]);
     return this.workerBundle;
   }
@@ -489,14 +510,14 @@ export class CkksOwner extends CkksEvaluator {
   exportSecret(): Uint8Array {
     const skBytes = this.secretKey.saveToArray(this.ctx.seal.ComprModeType.zstd) as Uint8Array;
     const steps = new Uint8Array(new Int32Array(this.rotationSteps).buffer);
-    return pack([...OWN_MAGIC, presetByte(this.ctx.preset.name), ...this.fingerprint], [this.publicKeyBytes, skBytes, steps]);
+    return pack([...OWN_MAGIC, presetByte(this.ctx.preset.name), ...this.fingerprint, Math.log2(this.ctx.scale)], [this.publicKeyBytes, skBytes, steps]);
   }
 
   static async importSecret(bytes: Uint8Array): Promise<CkksOwner> {
     checkMagic(bytes, OWN_MAGIC, "ckks owner key");
     const preset = presetFromByte(bytes[4], "ckks owner key");
-    const ctx = await getCkksContext(preset);
-    const [pkBytes, skBytes, stepBytes] = unpack(bytes, 5 + FP_LEN, 3, "ckks owner key");
+    const ctx = await getCkksContext(preset, bytes[5 + FP_LEN]);
+    const [pkBytes, skBytes, stepBytes] = unpack(bytes, KEY_HEADER, 3, "ckks owner key");
     if (!eqBytes(fingerprintOf(pkBytes), bytes.subarray(5, 5 + FP_LEN))) throw new Error("ckks owner key: fingerprint does not match its public key (corrupted file)");
     const { seal, context } = ctx;
     const sk = new seal.SecretKey();
@@ -531,8 +552,8 @@ export class CkksWorker extends CkksEvaluator {
   static async fromBundle(bytes: Uint8Array): Promise<CkksWorker> {
     checkMagic(bytes, WK_MAGIC, "ckks worker keys");
     const preset = presetFromByte(bytes[4], "ckks worker keys");
-    const ctx = await getCkksContext(preset);
-    const [pkBytes, rkBytes, gkBytes, stepBytes] = unpack(bytes, 5 + FP_LEN, 4, "ckks worker keys");
+    const ctx = await getCkksContext(preset, bytes[5 + FP_LEN]);
+    const [pkBytes, rkBytes, gkBytes, stepBytes] = unpack(bytes, KEY_HEADER, 4, "ckks worker keys");
     const fp = fingerprintOf(pkBytes);
     if (!eqBytes(fp, bytes.subarray(5, 5 + FP_LEN))) throw new Error("ckks worker keys: fingerprint does not match the public key (corrupted or tampered bundle)");
     const { seal, context } = ctx;
