@@ -7,6 +7,8 @@ export interface ContractAddresses {
   nodeRegistry: string;
   dataRegistry: string;
   taskManager: string;
+  /** Block of the first deployment transaction: where connectors start reading logs. */
+  deployBlock?: number;
 }
 
 /** A Groth16 verifier to bind to a task kind right after deployment. */
@@ -27,6 +29,7 @@ export async function deployContracts(deployer: Signer, verifiers: VerifierBindi
   const signer = deployer instanceof NonceManager ? deployer : new NonceManager(deployer);
   const nodes = await new NodeRegistry__factory(signer).deploy();
   await nodes.waitForDeployment();
+  const deployBlock = (await nodes.deploymentTransaction()?.wait())?.blockNumber;
   const nodeRegistry = await nodes.getAddress();
   const data = await new DataRegistry__factory(signer).deploy(nodeRegistry);
   await data.waitForDeployment();
@@ -35,7 +38,7 @@ export async function deployContracts(deployer: Signer, verifiers: VerifierBindi
   await tm.waitForDeployment();
   const taskManager = await tm.getAddress();
   for (const v of verifiers) await (await tm.setVerifier(kindKey(v.kind), v.address, v.selector)).wait();
-  return { nodeRegistry, dataRegistry, taskManager };
+  return { nodeRegistry, dataRegistry, taskManager, ...(deployBlock === undefined ? {} : { deployBlock }) };
 }
 
 /** The selector snarkjs' Solidity verifier exposes for a circuit with `n` public signals. */

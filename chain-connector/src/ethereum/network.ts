@@ -58,7 +58,7 @@ export interface EthereumNetworkOptions {
   confirmations?: number;
   /** Poll interval for new logs, in ms (default 1000). */
   pollMs?: number;
-  /** Block to start reading logs from on a fresh database (the deployment block; default 0). */
+  /** Block to start reading logs from on a fresh database (default: addresses.deployBlock, else 0). */
   fromBlock?: number;
   /** Most blocks asked for in one eth_getLogs (default 2000). */
   maxBlockRange?: number;
@@ -146,7 +146,8 @@ export class EthereumNetwork {
     };
     this.blobs = typeof opts.blobs === "string" ? new LocalBlobStore(opts.blobs) : opts.blobs;
     this.confirmations = Math.max(1, opts.confirmations ?? 1);
-    this.fromBlock = opts.fromBlock ?? 0;
+    const deployBlock = Number(opts.addresses.deployBlock ?? 0);
+    this.fromBlock = opts.fromBlock ?? (Number.isSafeInteger(deployBlock) && deployBlock >= 0 ? deployBlock : 0);
     this.maxRange = opts.maxBlockRange ?? 2000;
     this.livenessSeconds = opts.livenessSeconds ?? 120;
     this.verifier = opts.verifier;
@@ -193,7 +194,11 @@ export class EthereumNetwork {
       if (this.dbPath !== ":memory:") mkdirSync(dirname(this.dbPath), { recursive: true });
       this.log = new EventLog(this.dbPath, { chainId: chainId.toString(), ...this.addresses });
       return this.log;
-    })();
+    })().catch((e) => {
+      // Not cached: the node may come back (or the operator fix the path) and the next call retries.
+      this.opening = undefined;
+      throw e;
+    });
     return this.opening;
   }
 
