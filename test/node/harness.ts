@@ -20,28 +20,34 @@ export interface NodeHarness {
   /** Starts a node with a fresh (or, passing `name` again, the same) data directory. */
   node(name: string, wallet: Wallet, extra?: Partial<NodeConfigInput>, opts?: StartNodeOptions): Promise<RunningNode>;
   file(name: string, text: string | Uint8Array): Promise<string>;
+  /** Stops the connector (server and network) and reopens it on the same state file and port. */
+  restartConnector(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function nodeHarness(): Promise<NodeHarness> {
   const dir = await mkdtemp(join(tmpdir(), "cm-node-"));
   const clock = new ManualClock(1_900_000_000);
-  const network = new CoordinatorNetwork({ db: join(dir, "coordinator.sqlite"), blobs: join(dir, "coordinator-blobs"), clock });
-  const server = new ConnectorServer({ network });
+  const open = () => new CoordinatorNetwork({ db: join(dir, "coordinator.sqlite"), blobs: join(dir, "coordinator-blobs"), clock });
+  let network = open();
+  let server = new ConnectorServer({ network });
   await server.start();
+  const url = server.url;
   const nodes = new Set<RunningNode>();
   return {
     dir,
     clock,
-    network,
-    url: server.url,
+    get network() {
+      return network;
+    },
+    url,
     async node(name, wallet, extra = {}, opts = {}) {
       const n = await startNode(
         {
           name,
           dataDir: join(dir, name),
           privateKey: wallet.privateKey,
-          connectorUrl: server.url,
+          connectorUrl: url,
           http: { port: 0 },
           heartbeatSeconds: 0,
           logLevel: "silent",
@@ -61,6 +67,13 @@ export async function nodeHarness(): Promise<NodeHarness> {
       const p = join(dir, name);
       await writeFile(p, text);
       return p;
+    },
+    async restartConnector() {
+      await server.close();
+      await network.close();
+      network = open();
+      server = new ConnectorServer({ network, port: Number(new URL(url).port) });
+      await server.start();
     },
     async stop() {
       for (const n of [...nodes]) await n.stop();

@@ -373,4 +373,27 @@ describe("runtime: multi-round tasks, member phases and crash recovery", () => {
     assert.equal(errors.length, 1);
     assert.match(String(errors[0]), /boom/);
   });
+  test("a connector restarted mid-round: nodes reconnect and the round completes", { timeout: 120_000 }, async () => {
+    const [w1, w2, wR] = wallets(3);
+    const n1 = await h.node("c1", w1!, { datasets: [{ name: "d", path: await h.file("c1.csv", "x\n1\n2\n"), format: "csv" }] });
+    const n2 = await h.node("c2", w2!, { datasets: [{ name: "d", path: await h.file("c2.csv", "x\n3\n"), format: "csv" }] });
+    const R = await h.node("Rc", wR!, { roles: ["Requester"] });
+    const { taskId } = await new NodeApiClient(R.url, wR).submitTask({
+      kind: "stats",
+      datasets: [
+        { owner: w1!.address, datasetId: "d" },
+        { owner: w2!.address, datasetId: "d" },
+      ],
+      params: { columns: ["x"] },
+      members: { min: 2, max: 3, threshold: 2 },
+    });
+    await Promise.all([n1, n2].map((n) => n.runtime.when(() => memberStatus(n, taskId) === "joined")));
+    await h.restartConnector();
+    h.clock.set(h.network.getRound(taskId, 1)!.deadline + 1);
+    await R.runtime.when(() => ["done", "failed"].includes(R.store.getRound(taskId, 1, "requester")?.status ?? ""));
+    const res = R.store.getResult(taskId, 1)!.result as StatsResult;
+    const { variance, ...rest } = res.columns.x!;
+    assert.deepEqual(rest, { count: 3, sum: 6, mean: 2, min: 1, max: 3 });
+    close(variance, 2 / 3, "variance");
+  });
 });

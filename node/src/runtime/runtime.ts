@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import { toUtf8Bytes } from "ethers";
 import { ConnectorError, type Connector, type Groth16Proof } from "../../../chain-connector/src/connector.js";
 import type { BlobStore } from "../../../chain-connector/src/blobstore.js";
@@ -148,10 +149,7 @@ export class Runtime extends EventEmitter {
         if (signal.aborted) break;
         log.warn({ err: errText(e) }, "event stream failed; resuming from the persisted cursor");
         this.emit("stream-error", e);
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, this.o.retryMs ?? 500);
-          signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-        });
+        await sleep(this.o.retryMs ?? 500, undefined, { signal }).catch(() => {});
       }
     }
   }
