@@ -27,7 +27,9 @@ function readKeys(file: string): string[] {
 
 function readJson(file: string, flag: string): Record<string, string> {
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
+    const v = JSON.parse(readFileSync(file, "utf8")) as unknown;
+    if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error("must hold a JSON object");
+    return v as Record<string, string>;
   } catch (e) {
     throw new Error(`${flag} ${file}: ${(e as Error).message}`);
   }
@@ -67,7 +69,7 @@ export function parseArgs(argv: string[]): ConnectorConfig {
     cfg.rpc = o.rpc as string;
     if (!o.addresses) throw new Error("--addresses <json file> is required in ethereum mode (the deploy script writes it)");
     if (!o.keys) throw new Error("--keys <file> is required in ethereum mode: the connector signs transactions for those parties only");
-    cfg.addresses = readJson(o.addresses as string, "--addresses");
+    cfg.addresses = readJson(o.addresses as string, "--addresses") as unknown as ConnectorConfig["addresses"];
     cfg.keys = readKeys(o.keys as string);
     cfg.keeper = o.keeper !== false;
     if (o.keeperKey) {

@@ -73,9 +73,7 @@ describe("connector CLI", () => {
   test("ethereum mode: acts for the keys it holds, and its keeper advances an expired deadline", { timeout: 180_000 }, async (t) => {
     if ((await availableModes()).length === 0) return t.skip("chain-connector/src/ethereum or the contract bindings are not built");
     const { startHardhatNode } = await import("../helpers/hardhat.js");
-    const { deployContracts } = (await import("../../chain-connector/src/ethereum/index.js" as string)) as {
-      deployContracts(w: Wallet): Promise<Record<string, string>>;
-    };
+    const { deployContracts } = await import("../../chain-connector/src/ethereum/index.js");
     const chain = await startHardhatNode();
     cleanup.push(() => chain.stop());
     const rpc = new JsonRpcProvider(chain.url, undefined, { staticNetwork: true });

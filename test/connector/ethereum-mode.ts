@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { JsonRpcProvider, Wallet } from "ethers";
-import type { Connector } from "../../chain-connector/src/connector.js";
 import { ConnectorServer } from "../../chain-connector/src/http/server.js";
 import { ConnectorClient } from "../../chain-connector/src/http/client.js";
 import { KeyringNetwork } from "../../chain-connector/src/http/keyring.js";
@@ -12,18 +11,6 @@ import { Keeper } from "../../chain-connector/src/keeper.js";
 import type { ModeHarness } from "./modes.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-/** What this harness needs of chain-connector/src/ethereum (loaded only when it is there). */
-interface EthereumModule {
-  EthereumNetwork: new (opts: {
-    rpcUrl: string;
-    addresses: unknown;
-    blobs: string;
-    dbPath: string;
-    pollMs?: number;
-  }) => { as(privateKey: string): Connector; now(): Promise<number>; close(): Promise<void> };
-  deployContracts(signer: Wallet): Promise<unknown>;
-}
 
 /** Ethereum mode harness factories: present once the ethereum connector and its bindings are built. */
 export async function availableModes(): Promise<(() => Promise<ModeHarness>)[]> {
@@ -41,7 +28,7 @@ export async function availableModes(): Promise<(() => Promise<ModeHarness>)[]> 
  */
 export async function ethereumMode(parties = 8): Promise<ModeHarness> {
   const { startHardhatNode } = await import("../helpers/hardhat.js");
-  const eth = (await import("../../chain-connector/src/ethereum/index.js" as string)) as EthereumModule;
+  const eth = await import("../../chain-connector/src/ethereum/index.js");
   const chain = await startHardhatNode();
   const rpc = new JsonRpcProvider(chain.url, undefined, { staticNetwork: true });
   const dir = await mkdtemp(join(tmpdir(), "cm-eth-"));

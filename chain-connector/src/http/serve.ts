@@ -1,6 +1,7 @@
 import { CoordinatorNetwork, type KindVerifier } from "../coordinator/index.js";
+import type { ContractAddresses } from "../ethereum/deploy.js";
 import { Keeper } from "../keeper.js";
-import { KeyringNetwork, type KeyedNetwork } from "./keyring.js";
+import { KeyringNetwork } from "./keyring.js";
 import { ConnectorServer, type NetworkLike } from "./server.js";
 
 export interface ConnectorConfig {
@@ -23,9 +24,9 @@ export interface ConnectorConfig {
   verifier?: KindVerifier;
   /** Ethereum: JSON-RPC URL. */
   rpc?: string;
-  /** Ethereum: deployed contract addresses, as written by the deploy script. */
-  addresses?: Record<string, string>;
-  /** Ethereum: first block to read logs from on a fresh event log (the deployment block). */
+  /** Ethereum: deployed contract addresses {nodeRegistry, dataRegistry, taskManager, deployBlock?}, as deployContracts returns them. */
+  addresses?: ContractAddresses;
+  /** Ethereum: first block to read logs from on a fresh event log (default: addresses.deployBlock). */
   fromBlock?: number;
   /** Ethereum: private keys of the parties this connector acts for (0x hex). */
   keys?: string[];
@@ -85,17 +86,7 @@ export async function startConnector(cfg: ConnectorConfig): Promise<RunningConne
     if (!cfg.keys || cfg.keys.length === 0) throw new Error("config.keys must hold at least one private key (--keys <file> or CM_KEYS)");
     if (!cfg.db) throw new Error("config.db must name the SQLite file for the chain's event log (--db or CM_DB)");
     // Loaded on demand: it needs the TypeChain bindings that `npm run build` generates.
-    const { EthereumNetwork } = (await import("../ethereum/index.js" as string)) as {
-      EthereumNetwork: new (opts: {
-        rpcUrl: string;
-        addresses: Record<string, string>;
-        blobs: string;
-        dbPath: string;
-        livenessSeconds?: number;
-        verifier?: KindVerifier;
-        fromBlock?: number;
-      }) => KeyedNetwork & { now(): Promise<number>; close(): Promise<void> };
-    };
+    const { EthereumNetwork } = await import("../ethereum/index.js");
     const verifier = cfg.verifier ?? (cfg.verifiers && Object.keys(cfg.verifiers).length > 0 ? await zkVerifier(cfg.verifiers, cfg.circuitsDir) : undefined);
     const eth = new EthereumNetwork({
       rpcUrl: cfg.rpc,
