@@ -13,7 +13,7 @@ import * as snarkjs from "snarkjs";
 import { JsonRpcProvider, NonceManager, Wallet, id, type ContractTransactionResponse } from "ethers";
 import { startHardhatNode } from "../test/helpers/hardhat.js";
 import { deployContracts, verifyProofSelector } from "../chain-connector/src/ethereum/deploy.js";
-import { encodeProof } from "../chain-connector/src/ethereum/network.js";
+import { encodeProof } from "../chain-connector/src/ethereum/proof.js";
 import { DEFAULT_BUILD_DIR, releaseZk } from "../chain-connector/src/zkverify.js";
 import {
   ChunkSumVerifier__factory,

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { AbiCoder, JsonRpcProvider, Wallet, ZeroHash, getAddress, isAddress, type Log, type TransactionReceipt } from "ethers";
+import { JsonRpcProvider, Wallet, ZeroHash, getAddress, isAddress, type Log, type TransactionReceipt } from "ethers";
 import type { ChainEvent, ChainEventBody } from "../../../protocol/src/events.js";
 import { Phase, Verification } from "../../../protocol/src/phases.js";
 import { outputsCommitment, roundBinding } from "../../../protocol/src/binding.js";
@@ -44,6 +44,9 @@ import { decodeLog, logCursor, parseCursor } from "./decode.js";
 import { decodeRevert } from "./errors.js";
 import { EventLog, type StoredEvent } from "./eventlog.js";
 import { TxSender, toConnectorError, withRetry } from "./rpc.js";
+import { encodeProof } from "./proof.js";
+
+export { encodeProof };
 
 export interface EthereumNetworkOptions {
   /** JSON-RPC endpoint; or pass `provider`. */
@@ -766,26 +769,6 @@ export class EthereumConnector implements Connector {
 
   /** The network outlives its parties: closing one view closes nothing. */
   async close(): Promise<void> {}
-}
-
-/**
- * The bytes TaskManager.submit takes as `proof`: the snarkjs verifier's calldata after its
- * selector (a, b, c, then the N public signals as static arrays).
- */
-export function encodeProof(p: Groth16Proof): string {
-  const bad = () => fail("InvalidProof", "proof must be {a: [2], b: [[2],[2]], c: [2], publicSignals: [N]} of integers");
-  if (!p || !Array.isArray(p.a) || !Array.isArray(p.b) || !Array.isArray(p.c) || !Array.isArray(p.publicSignals)) bad();
-  if (p.a.length !== 2 || p.c.length !== 2 || p.b.length !== 2 || p.b.some((r) => !Array.isArray(r) || r.length !== 2)) bad();
-  const n = p.publicSignals.length;
-  if (n < 3) fail("InvalidProof", "publicSignals must be [outputs..., binding, root] with at least one output");
-  try {
-    return AbiCoder.defaultAbiCoder().encode(
-      ["uint256[2]", "uint256[2][2]", "uint256[2]", `uint256[${n}]`],
-      [p.a.map(BigInt), p.b.map((r) => r.map(BigInt)), p.c.map(BigInt), p.publicSignals.map(BigInt)],
-    );
-  } catch {
-    return bad();
-  }
 }
 
 /**
