@@ -57,7 +57,10 @@ export interface EthereumNetworkOptions {
   blobs: BlobStore | string;
   /** SQLite file for the event log and its cursor (created when missing); ":memory:" for a throwaway. */
   dbPath: string;
-  /** Blocks a log must be buried under before it is streamed: 1 (default) streams the newest block. */
+  /**
+   * Blocks a log must be buried under before it is streamed (1, the default, streams the newest
+   * block). Transactions return at their first confirmation either way.
+   */
   confirmations?: number;
   /** Poll interval for new logs, in ms (default 1000). */
   pollMs?: number;
@@ -173,7 +176,9 @@ export class EthereumNetwork {
     }
     let c = this.connectors.get(wallet.address);
     if (!c) {
-      c = new EthereumConnector(this, new TxSender(wallet, this.provider, this.confirmations));
+      // A sender returns once its transaction is mined (read-your-writes); `confirmations` governs
+      // only what the event stream publishes, so a quiet development chain never stalls a send.
+      c = new EthereumConnector(this, new TxSender(wallet, this.provider, 1));
       this.connectors.set(wallet.address, c);
     }
     return c;
