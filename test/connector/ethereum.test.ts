@@ -123,6 +123,13 @@ describe("EthereumConnector on a hardhat node", () => {
     await rejectsWith(req.commitDataset("x", { root: id("r"), rows: 1, columns: 1, schemaHash: id("s") }), "MissingRole");
     await rejectsWith(a.commitDataset("x", { root: id("r"), rows: 0, columns: 1, schemaHash: id("s") }), "BadInput");
     await b.commitDataset("iris", { root: id("root-b"), rows: 10, columns: 4, schemaHash: id("schema") });
+    // A call that reverts at gas estimation, sent between others, burns no nonce.
+    const mixed = await Promise.allSettled([commit(id("root-5")), a.joinRound(77, 1, id("k")), commit(id("root-6"))]);
+    assert.equal(mixed[0]!.status, "fulfilled");
+    assert.equal(mixed[1]!.status, "rejected");
+    assert.equal(((mixed[1] as PromiseRejectedResult).reason as ConnectorError).code, "UnknownTask");
+    assert.equal(mixed[2]!.status, "fulfilled");
+    assert.equal((await commit(id("root-7"))).version, 7);
   });
 
   let taskId = 0;
@@ -245,7 +252,7 @@ describe("EthereumConnector on a hardhat node", () => {
       ],
     );
     const ds = stream.filter((e) => e.type === "DatasetCommitted");
-    assert.equal(ds.length, 5);
+    assert.equal(ds.length, 8);
     const mj = stream.find((e) => e.type === "MemberJoined");
     assert.ok(mj && mj.type === "MemberJoined" && mj.memberKey === id("ka") && mj.member === (await a.address()));
   });
