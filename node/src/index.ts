@@ -11,6 +11,9 @@ import { loadOrCreateX25519, loadWallet } from "./keys.js";
 import { createLogger, type Logger } from "./log.js";
 import { HandlerRegistry, type TaskKindHandler } from "./runtime/handler.js";
 import { statsHandler } from "./runtime/kinds/stats.js";
+import { skmeansHandler, dbskmeansHandler } from "./runtime/kinds/skmeans.js";
+import { sknnHandler } from "./runtime/kinds/sknn.js";
+import { dbsnncHandler } from "./runtime/kinds/dbsnnc.js";
 import { Runtime } from "./runtime/runtime.js";
 import { NodeStore } from "./store/store.js";
 
@@ -20,9 +23,15 @@ export { Runtime, type RoundRecord } from "./runtime/runtime.js";
 export { NodeApiClient, NodeApiError } from "./api/client.js";
 export { loadConfig, parseConfig, renderConfigTable, ConfigError, type NodeConfig, type NodeConfigInput } from "./config.js";
 export { statsHandler } from "./runtime/kinds/stats.js";
+export { skmeansHandler, dbskmeansHandler } from "./runtime/kinds/skmeans.js";
+export { sknnHandler } from "./runtime/kinds/sknn.js";
+export { dbsnncHandler } from "./runtime/kinds/dbsnnc.js";
+export { submitOutsourced, outsourcedResult, workerEnginesOf, assertHoldsNoSecret, disposeOutsourcedEngines } from "./runtime/kinds/outsourced.js";
+export { WorkerManager, type PickStrategy } from "./runtime/manager.js";
+export { seedRequesterState } from "./runtime/runtime.js";
 
 /** Kinds every node runs; later kinds are appended here (or passed in StartNodeOptions.handlers). */
-export const BUILTIN_HANDLERS: readonly TaskKindHandler[] = [statsHandler];
+export const BUILTIN_HANDLERS: readonly TaskKindHandler[] = [statsHandler, skmeansHandler, dbskmeansHandler, sknnHandler, dbsnncHandler];
 
 export interface StartNodeOptions {
   /** Act through this connector instead of connecting to config.connectorUrl (it must act for the node's key). */

@@ -45,7 +45,25 @@ export interface RoundContext {
    * blobHash is keccak256 of the payload the proof goes with.
    */
   binding(blobHash: string, commitment: string): bigint;
+  /** The connector's public blob store (content-addressed, keccak256): what other parties may read. */
+  blobs: BlobAccess;
+  /** This node's own blob store: bytes put here never leave the node (e.g. an owner's secret key). */
+  local: BlobAccess;
   log: Logger;
+}
+
+export interface BlobAccess {
+  put(bytes: Uint8Array): Promise<string>;
+  get(hash: string): Promise<Uint8Array>;
+}
+
+/**
+ * JSON state a kind keeps between phases and rounds. get() returns this round's state, else the
+ * previous round's (requester side: else the seed given with seedRequesterState at submission).
+ */
+export interface KindState {
+  get<T = unknown>(): T | undefined;
+  set(value: unknown): void;
 }
 
 export interface MemberContext extends RoundContext {
@@ -58,10 +76,18 @@ export interface MemberContext extends RoundContext {
    * else the previous round's. What set() stores is written together with the prepared
    * submission, before it is sent: a restart re-sends the same bytes and never makes new keys.
    */
-  state: { get<T = unknown>(): T | undefined; set(value: unknown): void };
+  state: KindState;
 }
 
-export type AggregateContext = RoundContext;
+export interface AggregateContext extends RoundContext {
+  /**
+   * The requester's own state for the task (e.g. an outsourced task's owner keys, by local blob
+   * hash). What set() stores is written together with the round's result, before finalizing: a
+   * restart that finds the result does not aggregate again, one that does not starts from the
+   * state the previous round left.
+   */
+  state: KindState;
+}
 
 /** What a member submits in a phase: the payload goes to the blob store, its hash and the commitment on-chain. */
 export interface Submission {
@@ -94,8 +120,8 @@ export interface TaskKindHandler {
   readonly aggregations: readonly string[];
   /** Whether a member must hold a dataset the spec references (default true: data owners). */
   readonly needsData?: boolean;
-  /** Extra admission checks before joining; returns the reason to decline, or undefined. */
-  admit?(spec: TaskSpec, datasets: { row: DatasetRow }[]): string | undefined;
+  /** Extra admission checks before joining (self: this node's address); returns the reason to decline, or undefined. */
+  admit?(spec: TaskSpec, datasets: { row: DatasetRow }[], self: string): string | undefined;
   /** Member submission in the Setup phase (spec.setup = true), e.g. key shares. */
   setup?(ctx: MemberContext): Promise<Submission>;
   /** Member submission in the Compute phase. */

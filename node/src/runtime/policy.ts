@@ -53,7 +53,7 @@ export function decide(args: {
       datasets.push(row);
     }
   } else if ((roles & Role.Worker) === 0) return decline(`kind ${spec.kind} runs on workers and this node lacks the Worker role`);
-  const why = handler.admit?.(spec, datasets.map((row) => ({ row })));
+  const why = handler.admit?.(spec, datasets.map((row) => ({ row })), self);
   if (why) return decline(why);
   const eps = spec.params.epsilon;
   const epsilon = typeof eps === "number" && eps > 0 ? eps : 0;

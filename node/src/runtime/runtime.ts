@@ -19,6 +19,7 @@ import {
   type AggregateContext,
   type HandlerRegistry,
   type MemberContext,
+  type RoundContext,
   type ReceivedContribution,
   type Submission,
   type TaskKindHandler,
@@ -62,6 +63,22 @@ export interface RoundRecord {
   contributors: string[];
   /** Public parameters of the next round (see RoundOutcome.next); null when none. */
   next: unknown;
+}
+
+const SEED = "requester-seed:";
+
+/**
+ * Gives the requester side of a task its first state (AggregateContext.state in round 1), before
+ * the task is created: the spec hash names the task until the chain gives it an id. Used by
+ * kinds whose requester prepares secrets at submission (an outsourced task's owner keys).
+ */
+export function seedRequesterState(store: NodeStore, specHash: string, value: unknown): void {
+  store.setMeta(SEED + specHash.toLowerCase(), JSON.stringify(value));
+}
+
+function requesterSeed(store: NodeStore, specHash: string): unknown {
+  const v = store.meta(SEED + specHash.toLowerCase());
+  return v === undefined ? undefined : JSON.parse(v);
 }
 
 const MEMBER_LIVE = new Set(["joined", "setup-submitted", "submitted", "revealed"]);
@@ -220,7 +237,7 @@ export class Runtime extends EventEmitter {
     return record.next ?? undefined;
   }
 
-  private async baseContext(task: TaskRow, round: number): Promise<AggregateContext> {
+  private async baseContext(task: TaskRow, round: number): Promise<RoundContext> {
     return {
       taskId: task.taskId,
       round,
@@ -231,6 +248,8 @@ export class Runtime extends EventEmitter {
       contributions: (phase) => this.fetchContributions(task.taskId, round, phase),
       binding: (blobHash, commitment) =>
         roundBinding({ ...this.o.bindingDomain, taskId: task.taskId, round, member: this.o.self, blobHash, commitment }),
+      blobs: { put: (b) => this.o.connector.putBlob(b), get: (h) => this.o.connector.getBlob(h) },
+      local: { put: (b) => this.o.results.put(b), get: (h) => this.o.results.get(h) },
       log: this.o.log.child({ taskId: task.taskId, round }),
     };
   }
@@ -428,7 +447,14 @@ export class Runtime extends EventEmitter {
     try {
       if (!result) {
         const handler = this.handler(task.kind);
-        const ctx = await this.baseContext(task, round);
+        let state =
+          s.kindState ??
+          (round > 1 ? store.getRound(taskId, round - 1, "requester")?.kindState : undefined) ??
+          requesterSeed(store, task.specHash);
+        const ctx: AggregateContext = {
+          ...(await this.baseContext(task, round)),
+          state: { get: <T>() => state as T | undefined, set: (v: unknown) => void (state = v) },
+        };
         const all = await ctx.contributions(Phase.Compute);
         const valid: ReceivedContribution[] = [];
         for (const c of all) {
@@ -461,7 +487,11 @@ export class Runtime extends EventEmitter {
           createdAt: Math.floor(Date.now() / 1000),
         };
         // Kept before finalizing: a restart in between finalizes the same record instead of recomputing.
-        store.tx(() => store.putResult(row));
+        s.kindState = state;
+        store.tx(() => {
+          store.putResult(row);
+          store.putRound(s);
+        });
         result = row;
         this.emit("result", row);
       }

@@ -1,0 +1,403 @@
+/**
+ * Outsourced mining (the Rory family) on the round runtime. The data owner is the requester of its
+ * own task and the only party holding keys; the worker named in the spec is the only round member.
+ *
+ *   submission (owner node) : checks every input, encrypts, keeps its secret state locally, puts
+ *                             the first message in chunks, creates the task (submitOutsourced)
+ *   round r, worker         : reads the owner's message (round 1: params.setup; later: the last of
+ *                             the previous round record's `next.replies`), runs its step, submits
+ *                             its output — the output's hash is on-chain (ContributionSubmitted)
+ *   round r, owner          : aggregate() runs the owner step on that output, decrypting only
+ *                             what it must; publishes its reply (next) or ends the task (done)
+ *
+ * Each (kind, variant) plugs in an engine pair: OwnerEngine (secret side) and WorkerEngine
+ * (computes on ciphertexts). Engines live in per-process caches between rounds; a restarted owner
+ * restores its engine from a snapshot in its own blob store (variants with snapshot()), a
+ * restarted or replacement worker rebuilds from the setup and the replies (resume, or a replay).
+ */
+import { keccak256 } from "ethers";
+import type { Connector } from "../../../../chain-connector/src/connector.js";
+import { LocalBlobStore } from "../../../../chain-connector/src/blobstore.js";
+import { parseTaskSpec, specHash, type TaskSpec, type TaskSpecInput } from "../../../../protocol/src/taskspec.js";
+import { OUTSOURCED_KINDS, outsourcedNext, type OutsourcedKind, type OutsourcedVariant } from "../../../../protocol/src/tasks/outsourced.js";
+import type { DatasetRegistry } from "../../data/registry.js";
+import type { DatasetRow, NodeStore } from "../../store/store.js";
+import { plainCommitment, type BlobAccess, type TaskKindHandler } from "../handler.js";
+import { WorkerManager, type PickStrategy } from "../manager.js";
+import { seedRequesterState } from "../runtime.js";
+import { join } from "node:path";
+import type { z } from "zod";
+
+// ------------------------------------------------------------------ engines
+
+export interface OwnerStepResult {
+  /** The owner's reply to the worker (the next round's message). */
+  reply?: Uint8Array;
+  /** The task's result: the task ends. */
+  result?: Record<string, unknown>;
+}
+
+/** The owner's (secret-holding) side of one task. */
+export interface OwnerEngine {
+  /** Owner steps done so far. */
+  readonly steps: number;
+  step(output: Uint8Array): OwnerStepResult | Promise<OwnerStepResult>;
+  /** The whole state as bytes for the owner's own storage (holds secret keys); absent: not resumable after a restart. */
+  snapshot?(): Uint8Array;
+  dispose(): void;
+}
+
+/** The worker's side: every call turns the owner's message into the worker's output. */
+export interface WorkerEngine {
+  /** Outputs produced so far. */
+  readonly steps: number;
+  /** reply undefined: the first output (from the setup alone). */
+  next(reply?: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  dispose(): void;
+}
+
+export interface VariantImpl<P> {
+  /** Rounds the spec allows (every round is one worker step and one owner step). */
+  rounds(params: P): number;
+  worker(setup: Uint8Array, params: P): Promise<WorkerEngine>;
+  /** A rebuilt worker and its output for `lastReply`, without replaying earlier replies (default: replay). */
+  resume?(setup: Uint8Array, lastReply: Uint8Array, params: P, round: number): Promise<{ engine: WorkerEngine; output: Uint8Array }>;
+  /** Owner engine from its snapshot (variants whose owner snapshots). */
+  restoreOwner?(snapshot: Uint8Array, params: P): Promise<OwnerEngine>;
+}
+
+/** Small LRU of engines per process; evicted engines are disposed (SEAL objects live in the WASM heap). */
+class EngineCache<E extends { dispose(): void }> {
+  private readonly m = new Map<string, E>();
+  constructor(private readonly max: number) {}
+  get(key: string): E | undefined {
+    const e = this.m.get(key);
+    if (e) {
+      this.m.delete(key);
+      this.m.set(key, e);
+    }
+    return e;
+  }
+  set(key: string, e: E): void {
+    const old = this.m.get(key);
+    if (old && old !== e) old.dispose();
+    this.m.delete(key);
+    this.m.set(key, e);
+    while (this.m.size > this.max) {
+      const [k, v] = this.m.entries().next().value as [string, E];
+      this.m.delete(k);
+      v.dispose();
+    }
+  }
+  delete(key: string): void {
+    const e = this.m.get(key);
+    this.m.delete(key);
+    e?.dispose();
+  }
+  entries(prefix: string): [string, E][] {
+    return [...this.m].filter(([k]) => k.startsWith(prefix));
+  }
+  clear(): void {
+    for (const e of this.m.values()) e.dispose();
+    this.m.clear();
+  }
+}
+
+const owners = new EngineCache<OwnerEngine>(8);
+const workers = new EngineCache<WorkerEngine>(8);
+const cacheKey = (self: string, spec: TaskSpec) => `${self.toLowerCase()}:${specHash(spec)}`;
+
+/** The worker engines this process holds for a node (inspection: a worker must hold no decrypting key). */
+export function workerEnginesOf(self: string): WorkerEngine[] {
+  return workers.entries(`${self.toLowerCase()}:`).map(([, e]) => e);
+}
+
+/** Frees every cached engine (tests, shutdown). */
+export function disposeOutsourcedEngines(): void {
+  owners.clear();
+  workers.clear();
+}
+
+/**
+ * Throws if `holder` (walked a few levels deep) holds a SEAL secret key or decryptor, or an
+ * object that can decrypt. Used on worker engines: a worker must never be able to decrypt.
+ */
+export function assertHoldsNoSecret(holder: unknown, depth = 4, seen = new Set<unknown>()): void {
+  if (holder === null || typeof holder !== "object" || seen.has(holder) || depth < 0) return;
+  seen.add(holder);
+  const name = (holder as object).constructor?.name ?? "";
+  if (name === "SecretKey" || name === "Decryptor") throw new Error(`worker holds a ${name}: it could decrypt`);
+  if (typeof (holder as { decrypt?: unknown }).decrypt === "function" || typeof (holder as { exportSecret?: unknown }).exportSecret === "function")
+    throw new Error(`worker holds a ${name || "key holder"} that can decrypt`);
+  if (ArrayBuffer.isView(holder)) return;
+  for (const v of Object.values(holder as object)) assertHoldsNoSecret(v, depth - 1, seen);
+}
+
+// ------------------------------------------------------------------ chunks
+
+/** Splits a message into `n` near-equal pieces (Rory's NUM_CHUNKS), at least 1 byte each. */
+export function splitChunks(bytes: Uint8Array, n: number): Uint8Array[] {
+  const count = Math.max(1, Math.min(Math.floor(n), bytes.length));
+  const size = Math.ceil(bytes.length / count);
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length || out.length === 0; at += size) out.push(bytes.subarray(at, Math.min(bytes.length, at + size)));
+  return out;
+}
+
+export async function putChunks(blobs: BlobAccess, bytes: Uint8Array, n: number): Promise<string[]> {
+  const hashes: string[] = [];
+  for (const c of splitChunks(bytes, n)) hashes.push(await blobs.put(c));
+  return hashes;
+}
+
+export async function getChunks(blobs: BlobAccess, hashes: readonly string[]): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for (const h of hashes) parts.push(await blobs.get(h));
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ handler
+
+/** What the owner keeps between rounds (requester state, JSON). The snapshot itself stays in the node's own blob store. */
+interface OwnerState {
+  v: 1;
+  /** Local blob hash of the owner engine's snapshot after `steps` steps (holds secret keys: never leaves the node). */
+  snapshot?: string;
+  steps: number;
+  chunks: number;
+  replies: string[][];
+}
+
+export interface CommonParams {
+  variant: OutsourcedVariant;
+  workers: string[];
+  setup: string[];
+}
+
+export function outsourcedHandler<P extends CommonParams>(kind: OutsourcedKind, schema: z.ZodType<P>, variants: Record<OutsourcedVariant, VariantImpl<P>>): TaskKindHandler {
+  const impl = (p: P) => variants[p.variant];
+  return {
+    kind,
+    aggregations: ["plain"],
+    needsData: false,
+    admit(spec, _datasets, self) {
+      const r = schema.safeParse(spec.params);
+      if (!r.success) return `params do not parse: ${r.error.issues.map((i) => i.message).join("; ")}`;
+      if (!r.data.workers.some((w) => w.toLowerCase() === self.toLowerCase())) return `the task names worker(s) ${r.data.workers.join(", ")}, not this node`;
+      if (spec.requester.toLowerCase() === self.toLowerCase()) return "this node is the task's data owner, not its worker";
+      return undefined;
+    },
+    async contribute(ctx) {
+      const p = schema.parse(ctx.spec.params);
+      const v = impl(p);
+      const key = cacheKey(ctx.self, ctx.spec);
+      const replies = ctx.round === 1 ? [] : outsourcedNext.parse(ctx.params).replies;
+      if (replies.length !== ctx.round - 1) throw new Error(`${kind}: round ${ctx.round} carries ${replies.length} owner replies, expected ${ctx.round - 1}`);
+      let engine = workers.get(key);
+      let output: Uint8Array;
+      if (engine && engine.steps === ctx.round - 1) {
+        output = await engine.next(ctx.round === 1 ? undefined : await getChunks(ctx.blobs, replies[replies.length - 1]!));
+      } else {
+        // First round, a restart, or a different worker took over: rebuild from the published messages.
+        if (engine) workers.delete(key);
+        const setup = await getChunks(ctx.blobs, p.setup);
+        if (ctx.round > 1 && v.resume) {
+          ({ engine, output } = await v.resume(setup, await getChunks(ctx.blobs, replies[replies.length - 1]!), p, ctx.round));
+        } else {
+          engine = await v.worker(setup, p);
+          try {
+            output = await engine.next(undefined);
+            for (const r of replies) output = await engine.next(await getChunks(ctx.blobs, r));
+          } catch (e) {
+            engine.dispose();
+            throw e;
+          }
+        }
+        workers.set(key, engine);
+      }
+      ctx.log.info({ kind, variant: p.variant, bytes: output.length }, "outsourced worker step");
+      return { payload: output, commitment: plainCommitment(output) };
+    },
+    async aggregate(ctx, contributions) {
+      const p = schema.parse(ctx.spec.params);
+      const v = impl(p);
+      const named = new Set(p.workers.map((w) => w.toLowerCase()));
+      const mine = contributions.filter((c) => named.has(c.member.toLowerCase()));
+      if (mine.length !== 1)
+        throw new Error(`${kind}: round ${ctx.round} has ${mine.length} output(s) from the named worker(s) ${p.workers.join(", ")}; expected exactly one`);
+      const st = ctx.state.get<OwnerState>();
+      if (!st || st.v !== 1)
+        throw new Error(`${kind}: this node holds no owner state for task ${ctx.taskId}; outsourced tasks are submitted with submitOutsourced on the data owner's node`);
+      const key = cacheKey(ctx.self, ctx.spec);
+      let engine = owners.get(key);
+      if (!engine || engine.steps !== st.steps) {
+        if (!st.snapshot || !v.restoreOwner)
+          throw new Error(`${kind}/${p.variant}: the owner's state for task ${ctx.taskId} was lost (process restarted); this variant cannot resume, submit the task again`);
+        engine = await v.restoreOwner(await ctx.local.get(st.snapshot), p);
+        owners.set(key, engine);
+      }
+      const t0 = performance.now();
+      const r = await engine.step(mine[0]!.payload);
+      const ownerMs = Math.round(performance.now() - t0);
+      const worker = mine[0]!.member;
+      if (r.result) {
+        owners.delete(key);
+        ctx.state.set({ ...st, steps: st.steps + 1, snapshot: undefined } satisfies OwnerState);
+        return { result: { ...r.result, kind, variant: p.variant, worker, rounds: ctx.round, ownerMs }, done: true };
+      }
+      if (!r.reply) throw new Error(`${kind}: the owner step returned neither a reply nor a result`);
+      if (ctx.round >= ctx.spec.rounds) throw new Error(`${kind}: the owner needs another round but the task allows ${ctx.spec.rounds}`);
+      const hashes = await putChunks(ctx.blobs, r.reply, st.chunks);
+      const snapshot = engine.snapshot ? await ctx.local.put(engine.snapshot()) : undefined;
+      const replies = [...st.replies, hashes];
+      ctx.state.set({ ...st, steps: st.steps + 1, snapshot, replies } satisfies OwnerState);
+      return { result: { kind, variant: p.variant, worker, round: ctx.round, done: false, replyBytes: r.reply.length, ownerMs }, next: { replies } };
+    },
+  };
+}
+
+// ------------------------------------------------------------------ submission
+
+/** The parts of a running node that submission uses (RunningNode has them all). */
+export interface OwnerNode {
+  address: string;
+  connector: Connector;
+  store: NodeStore;
+  datasets: DatasetRegistry;
+  config: { dataDir: string; roles: readonly string[] };
+}
+
+export interface OutsourcedRequestBase {
+  kind: OutsourcedKind;
+  variant?: OutsourcedVariant;
+  /** The owner's dataset (registered and committed on this node). */
+  dataset: string;
+  version?: number;
+  /** Feature columns (default: every column except labelColumn). */
+  columns?: string[];
+  securityLevel?: 128 | 192 | 256;
+  /** Worker addresses; default: the manager picks one from the node registry. */
+  workers?: string[];
+  strategy?: PickStrategy;
+  /** Pieces the owner's messages are put in (Rory's NUM_CHUNKS, default 4). */
+  chunks?: number;
+  deadlines?: TaskSpecInput["deadlines"];
+}
+
+/** What a kind makes from the owner's checked input, before any I/O. */
+export interface Prepared {
+  engine: OwnerEngine;
+  setup: Uint8Array;
+  /** Kind-specific public params (sizes and options only). */
+  params: Record<string, unknown>;
+  rounds: number;
+}
+
+export type Preparer = (req: OutsourcedRequestBase & Record<string, unknown>, X: number[][], table: { columns: string[]; rows: number[][] }) => Promise<Prepared>;
+
+const preparers = new Map<OutsourcedKind, Preparer>();
+export function registerPreparer(kind: OutsourcedKind, p: Preparer): void {
+  preparers.set(kind, p);
+}
+
+const managers = new WeakMap<object, WorkerManager>();
+
+function datasetRow(node: OwnerNode, name: unknown, version?: number): DatasetRow {
+  if (typeof name !== "string" || !name) throw new Error("dataset: name one of this node's registered datasets");
+  const row = node.store.getDataset(name, version);
+  if (!row) throw new Error(`dataset: "${name}"${version ? ` v${version}` : ""} is not registered on this node; register it first (POST /datasets)`);
+  if (!row.committed) throw new Error(`dataset: "${name}" v${row.version} is not committed on-chain yet`);
+  return row;
+}
+
+export function selectColumns(table: { columns: string[]; rows: number[][] }, columns: readonly string[]): number[][] {
+  const idx = columns.map((c) => {
+    const j = table.columns.indexOf(c);
+    if (j < 0) throw new Error(`columns: "${c}" is not a column of the dataset (it has ${table.columns.join(", ")})`);
+    return j;
+  });
+  return table.rows.map((r) => idx.map((j) => r[j]!));
+}
+
+/**
+ * Submits an outsourced mining task from the data owner's node. Every check (request fields,
+ * data, dimensions, k, ciphertext keys, workers, the spec itself) runs before anything leaves
+ * the node: a bad request puts no blob and creates no task. Then the owner's secret state goes
+ * to the node's own store, the first message to the connector's blob store in `chunks` pieces,
+ * and the task on-chain.
+ */
+export async function submitOutsourced(
+  node: OwnerNode,
+  req: OutsourcedRequestBase & Record<string, unknown>,
+  opts: { manager?: WorkerManager } = {},
+): Promise<{ taskId: number; specHash: string; workers: string[]; setup: string[]; setupBytes: number }> {
+  if (!OUTSOURCED_KINDS.includes(req.kind)) throw new Error(`kind: must be one of ${OUTSOURCED_KINDS.join(", ")}, got ${String(req.kind)}`);
+  const variant = req.variant ?? "ckks";
+  if (!["ckks", "legacy", "plain"].includes(variant)) throw new Error(`variant: must be "ckks", "legacy" or "plain", got ${String(variant)}`);
+  if (!node.config.roles.includes("Requester") || !node.config.roles.includes("Owner"))
+    throw new Error("roles: the data owner's node submits its own outsourced tasks; give it the Owner and Requester roles");
+  const chunks = req.chunks ?? 4;
+  if (!Number.isInteger(chunks) || chunks < 1 || chunks > 256) throw new Error(`chunks: must be an integer in 1..256, got ${chunks}`);
+  const prepare = preparers.get(req.kind);
+  if (!prepare) throw new Error(`kind: ${req.kind} has no submission path on this node`);
+  const row = datasetRow(node, req.dataset, req.version);
+  const table = await node.datasets.table(row);
+  const label = typeof req.labelColumn === "string" ? req.labelColumn : undefined;
+  const columns = req.columns ?? table.columns.filter((c) => c !== label);
+  if (!Array.isArray(columns) || columns.length === 0) throw new Error("columns: name at least one feature column");
+  const X = selectColumns(table, columns);
+
+  let workerList: string[];
+  if (req.workers !== undefined) {
+    if (!Array.isArray(req.workers) || req.workers.length === 0) throw new Error("workers: list at least one worker address, or omit it to let the manager pick");
+    workerList = req.workers;
+  } else {
+    const manager = opts.manager ?? managers.get(node.connector) ?? new WorkerManager(node.connector);
+    managers.set(node.connector, manager);
+    workerList = await manager.pick({ count: 1, strategy: req.strategy, exclude: [node.address] });
+  }
+
+  const prepared = await prepare({ ...req, variant }, X, table);
+  let spec: TaskSpec;
+  let parts: Uint8Array[];
+  try {
+    parts = splitChunks(prepared.setup, chunks);
+    spec = parseTaskSpec({
+      kind: req.kind,
+      requester: node.address,
+      datasets: [{ owner: node.address, datasetId: row.name, version: row.version }],
+      params: { ...prepared.params, variant, workers: workerList, setup: parts.map((c) => keccak256(c)), securityLevel: req.securityLevel ?? 128 },
+      rounds: prepared.rounds,
+      members: { min: 1, max: 1, threshold: 1 },
+      ...(req.deadlines ? { deadlines: req.deadlines } : {}),
+    } satisfies TaskSpecInput);
+  } catch (e) {
+    prepared.engine.dispose();
+    throw e;
+  }
+  const hash = specHash(spec);
+  // Past this point only I/O: the owner's secret state first (local), then the public blobs, then the task.
+  const local = new LocalBlobStore(join(node.config.dataDir, "blobs"));
+  const snapshot = prepared.engine.snapshot ? await local.put(prepared.engine.snapshot()) : undefined;
+  owners.set(`${node.address.toLowerCase()}:${hash}`, prepared.engine);
+  seedRequesterState(node.store, hash, { v: 1, snapshot, steps: 0, chunks, replies: [] } satisfies OwnerState);
+  for (const c of parts) await node.connector.putBlob(c);
+  const r = await node.connector.createTask(spec);
+  return { taskId: r.taskId, specHash: hash, workers: workerList, setup: spec.params.setup as string[], setupBytes: prepared.setup.length };
+}
+
+/** The final result of an outsourced task on the owner's node, once a round ended it. */
+export function outsourcedResult<T = Record<string, unknown>>(store: NodeStore, taskId: number): T | undefined {
+  for (let round = 1; ; round++) {
+    const r = store.getResult(taskId, round);
+    if (!r) return undefined;
+    if (r.done) return r.result as T;
+  }
+}
+
