@@ -60,16 +60,56 @@ export function decodeRevert(e: unknown): ErrorDescription | null {
   }
 }
 
-/** The same wording the coordinator uses, built from the error's arguments. */
+const PHASES = ["None", "Join", "Setup", "Compute", "Aggregate", "Finalized", "Failed"];
+
+/** Wording close to the coordinator's, built from the error's arguments. */
 function describe(d: ErrorDescription): string {
-  const args = d.fragment.inputs.map((p, i) => `${p.name}=${String(d.args[i])}`).join(", ");
+  const a = d.args;
   switch (d.name) {
     case "BadInput":
-      return String(d.args[0]);
+      return String(a[0]);
+    case "NotRegistered":
+      return `${a[0]} is not registered; call registerNode first`;
+    case "AlreadyRegistered":
+      return `${a[0]} is already registered; use updateNode`;
+    case "MissingRole":
+      return `${a[0]} lacks the role for this call (needs one of mask ${a[1]}: Owner 1, Worker 2, Requester 4); updateNode with it`;
+    case "Unauthorized":
+      return `${a[0]} is not the contract owner`;
+    case "NoVerifier":
+      return `no verifier is bound to kind ${a[0]}; ask for verification "none" or "offchain", or have the owner call setVerifier`;
+    case "UnknownTask":
+      return `task ${a[0]} does not exist`;
+    case "UnknownRound":
+      return `task ${a[0]} has no round ${a[1]}`;
+    case "WrongPhase":
+      return `the round is in ${PHASES[Number(a[0])] ?? `phase ${a[0]}`}, where this call is not allowed`;
+    case "DeadlinePassed":
+      return `the phase deadline (${a[0]}) has passed`;
+    case "DeadlineNotPassed":
+      return `the phase deadline is at ${a[0]}; advance only after it`;
+    case "AlreadyJoined":
+      return `${a[0]} already joined this round`;
+    case "RoundFull":
+      return `the round already has its ${a[0]} members`;
+    case "NotMember":
+      return `${a[0]} is not an active member of this round (never joined, or dropped after missing a phase)`;
+    case "AlreadySubmitted":
+      return `${a[0]} already submitted in this phase`;
+    case "NotRequester":
+      return `only the requester ${a[0]} may do this`;
+    case "RoundNotFinished":
+      return `round ${a[0]} is still running`;
+    case "NoRoundsLeft":
+      return `the task has run all its ${a[0]} rounds`;
+    case "InvalidProof":
+      return "the proof does not verify against the kind's verifier (or is malformed)";
     case "BadBinding":
-      return `the proof's ${String(d.args[0])} does not match this submission`;
-    default:
+      return `the proof's ${String(a[0])} does not match this submission (task, round, sender, blob, commitment, committed root)`;
+    default: {
+      const args = d.fragment.inputs.map((p, k) => `${p.name}=${String(a[k])}`).join(", ");
       return args ? `${d.name}(${args})` : d.name;
+    }
   }
 }
 
