@@ -361,4 +361,29 @@ describe("EthereumConnector on a hardhat node", () => {
     await solo.close();
     await rejectsWith(solo.getTask(1), "Unavailable");
   });
+
+  test("a chain that no longer holds the stored blocks (reset) is reported, not silently followed", async () => {
+    const errors: unknown[] = [];
+    const watcher = new EthereumNetwork({
+      rpcUrl: node.url,
+      addresses,
+      blobs: join(dir, "blobs"),
+      dbPath: join(dir, "events-reset.sqlite"),
+      pollMs: 100,
+      onError: (e) => errors.push(e),
+    });
+    const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
+    try {
+      const snap: string = await provider.send("evm_snapshot", []);
+      await net.as(node.accounts[11]!).registerNode(info(11, Role.Worker));
+      await watcher.sync();
+      assert.equal(await provider.send("evm_revert", [snap]), true);
+      await net.as(node.accounts[12]!).registerNode(info(12, Role.Worker)); // another block at that height
+      await rejectsWith(watcher.sync(), "Unavailable");
+      assert.match(String((errors.at(-1) as Error).message), /reset or reorganised/);
+    } finally {
+      provider.destroy();
+      await watcher.close();
+    }
+  });
 });

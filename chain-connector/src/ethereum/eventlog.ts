@@ -67,8 +67,14 @@ export class EventLog {
     return row ? Number(row.value) : -1;
   }
 
+  /** Hash of the last block read, to notice a chain that was reset or reorganised under us. */
+  lastHash(): string | undefined {
+    const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'last_hash'`).get() as { value: string } | undefined;
+    return row?.value;
+  }
+
   /** Stores events and advances the block cursor atomically; events already stored are skipped. */
-  append(events: readonly StoredEvent[], lastBlock: number): void {
+  append(events: readonly StoredEvent[], lastBlock: number, lastHash?: string): void {
     const ins = this.db.prepare(
       `INSERT OR IGNORE INTO events(cursor, block, log_index, time, tx, type, task_id, body) VALUES(?, ?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -81,6 +87,10 @@ export class EventLog {
       this.db
         .prepare(`INSERT INTO meta(key, value) VALUES('last_block', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
         .run(String(lastBlock));
+      if (lastHash)
+        this.db
+          .prepare(`INSERT INTO meta(key, value) VALUES('last_hash', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
+          .run(lastHash);
       this.db.exec("COMMIT");
     } catch (e) {
       this.db.exec("ROLLBACK");

@@ -250,7 +250,20 @@ export class EthereumNetwork {
     const log = await this.eventLog();
     const head = await withRetry(() => this.provider.getBlockNumber());
     const safe = head - (this.confirmations - 1);
-    let from = Math.max(log.lastBlock() + 1, this.fromBlock);
+    const last = log.lastBlock();
+    const lastHash = log.lastHash();
+    if (last >= 0 && lastHash) {
+      // A development chain restarted with the same deployer gives the same addresses: only the
+      // block hashes tell that the stored log describes another chain.
+      const b = last <= head ? await withRetry(() => this.provider.getBlock(last)) : null;
+      if (b?.hash !== lastHash)
+        throw new ConnectorError(
+          "Unavailable",
+          `the chain no longer holds block ${last} as this event log read it: it was reset or reorganised deeper than ` +
+            `confirmations=${this.confirmations}; start the connector with a new dbPath (or more confirmations)`,
+        );
+    }
+    let from = Math.max(last + 1, this.fromBlock);
     while (from <= safe && !this.closed) {
       const to = Math.min(safe, from + this.maxRange - 1);
       const logs = await withRetry(() =>
@@ -261,8 +274,9 @@ export class EthereumNetwork {
         }),
       );
       const events = await this.decodeAll(logs);
+      const toBlock = await withRetry(() => this.provider.getBlock(to));
       if (this.closed) return;
-      log.append(events, to);
+      log.append(events, to, toBlock?.hash ?? undefined);
       if (events.length > 0) for (const w of [...this.waiters]) w();
       from = to + 1;
     }
