@@ -1,0 +1,254 @@
+/**
+ * Runs every benchmark module present in bench/ and prints each table under a title with its
+ * workload. A module that fails is reported and the others still run (exit code 1 at the end).
+ *
+ *   npm run bench                         # everything, full workloads (long: tens of minutes)
+ *   npm run bench -- --quick              # smaller workloads, a few minutes in all
+ *   npm run bench -- --only gas,rounds    # some modules
+ *   npm run bench -- --list               # the module names
+ *
+ * Always ends with process.exit: snarkjs and node-seal leave worker threads behind.
+ */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+interface Section {
+  title: string;
+  workload: string;
+  /** The table (markdown) and any lines under it. */
+  body: string;
+}
+
+interface BenchModule {
+  name: string;
+  file: string;
+  /** What it measures. */
+  summary: string;
+  run(quick: boolean): Promise<Section[]>;
+}
+
+type Row = Record<string, unknown>;
+
+/** A markdown table of plain rows; numbers get thousands separators or three significant decimals. */
+export function formatTable(rows: readonly Row[]): string {
+  if (rows.length === 0) return "(no rows)";
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cell = (v: unknown): string => {
+    if (v === undefined || v === null) return "–";
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) return "–";
+      if (Number.isInteger(v)) return v.toLocaleString("en-US");
+      const abs = Math.abs(v);
+      return abs >= 100 ? v.toLocaleString("en-US", { maximumFractionDigits: 0 }) : abs >= 1 ? v.toFixed(2) : v.toPrecision(3);
+    }
+    return String(v).replace(/\|/g, "\\|");
+  };
+  const body = rows.map((r) => cols.map((c) => cell(r[c])));
+  const w = cols.map((c, i) => Math.max(c.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(w[i]!)).join(" | ")} |`;
+  return [line(cols), `|${w.map((x) => "-".repeat(x + 2)).join("|")}|`, ...body.map(line)].join("\n");
+}
+
+const load = <T>(file: string) => import(pathToFileURL(join(HERE, file)).href) as Promise<T>;
+
+export const MODULES: BenchModule[] = [
+  {
+    name: "gas",
+    file: "gas.ts",
+    summary: "gas per contract function",
+    async run(quick) {
+      const m = await load<typeof import("./gas.js")>("gas.ts");
+      const withProof = quick ? false : undefined;
+      const rows = await m.gasReport({ withProof });
+      return [
+        {
+          title: "Gas per contract call",
+          workload:
+            "Fresh Hardhat node (EDR), solc 0.8.28, optimizer 200 runs; transaction gas incl. the 21,000 base. 4 nodes register, 3 owners commit a dataset, " +
+            "one 3-member round with Setup (one member dropped at the deadline) and a finalize" +
+            (quick ? "; the on-chain Groth16 submit is skipped (--quick)" : "; plus a submit with a real chunk_sum proof when circuits/build has it"),
+          body: m.formatGasTable(rows),
+        },
+      ];
+    },
+  },
+  {
+    name: "rounds",
+    file: "rounds.ts",
+    summary: "round latency and transactions per member per round, both modes",
+    async run(quick) {
+      const m = await load<typeof import("./rounds.js")>("rounds.ts");
+      const opts = quick
+        ? { memberCounts: [3, 10], nodeCounts: [3], rounds: 3, rowsPerNode: 100 }
+        : { memberCounts: [3, 10, 50], nodeCounts: [3, 10], rounds: 5, rowsPerNode: 500 };
+      const rows = await m.roundBench({ ...opts, log: (s) => console.error(`  [rounds] ${s}`) });
+      return [{ title: "Round latency and transactions per member per round", workload: m.roundWorkload(opts), body: `${m.ROUND_TARGETS}\n\n${m.formatRounds(rows)}` }];
+    },
+  },
+  {
+    name: "crypto",
+    file: "crypto.ts",
+    summary: "CKKS and Paillier primitive costs",
+    async run(quick) {
+      const m = await load<typeof import("./crypto.js")>("crypto.ts");
+      const presets = quick ? ([128] as const) : ([128, 192] as const);
+      const ckks = await m.ckksRows([...presets], quick ? 3 : 8);
+      const paillier = await m.paillierRows(2048, quick ? 2 : 6);
+      return [
+        {
+          title: "CKKS operations (node-seal 7, WASM, one thread), ms per op",
+          workload: `presets ${presets.join(", ")} (n = ${quick ? "8192" : "8192 and 16384"}), ${quick ? 3 : 8} repetitions after a warm-up; nativeMs: native SEAL's published n = 8192 figures (3.7 GHz desktop)`,
+          body: formatTable(ckks as unknown as Row[]),
+        },
+        {
+          title: "Paillier, 2048-bit",
+          workload: `paillier-bigint 3.4.3 vs our implementation (g = n+1, CRT, pooled r^n, packing), ${quick ? 2 : 6} repetitions`,
+          body: formatTable(paillier as unknown as Row[]),
+        },
+      ];
+    },
+  },
+  {
+    name: "algorithms",
+    file: "algorithms.ts",
+    summary: "encrypted mining seconds per iteration, owner vs worker",
+    async run(quick) {
+      const m = await load<typeof import("./algorithms.js")>("algorithms.ts");
+      const rows = await m.algorithmRows({ big: !quick });
+      return [
+        {
+          title: "Encrypted mining: seconds per iteration (owner and worker in one process)",
+          workload:
+            "Iris (150 × 4, k = 3), CKKS preset 128 (n = 8192) and the legacy Liu/FDH-OPE variants" +
+            (quick ? "; the 10,000 × 8 Gaussian blobs are skipped (--quick)" : "; Gaussian blobs 10,000 × 8, k = 8 (legacy on a 1,000-row subset, DBSNNC CKKS at 500 rows, extrapolated)"),
+          body: formatTable(rows as unknown as Row[]),
+        },
+      ];
+    },
+  },
+  {
+    name: "zk",
+    file: "zk.ts",
+    summary: "dataset commitment, chunk_sum proving and verification",
+    async run(quick) {
+      const m = await load<typeof import("./zk.js")>("zk.ts");
+      const { releaseZk } = await import("../chain-connector/src/zkverify.js");
+      try {
+        const rows = await m.zkBench(quick ? 1 : 3);
+        return [
+          {
+            title: "zk: commitments and chunk_sum proofs (snarkjs, WASM witness)",
+            workload: `Poseidon tree (depth 20) over 1,000 and 10,000 rows × 4 columns; ${quick ? 1 : 3} chunk_sum proof(s) of 8 rows × 4 columns over a 100-row dataset; one off-chain verification`,
+            body: m.formatZk(rows),
+          },
+        ];
+      } finally {
+        await releaseZk();
+      }
+    },
+  },
+  {
+    name: "secagg",
+    file: "secagg.ts",
+    summary: "secure aggregation cost with and without drop-outs",
+    async run(quick) {
+      const m = await load<typeof import("./secagg.js")>("secagg.ts");
+      m.runSecAggCase(3, 16); // warm-up
+      const rows = quick
+        ? [m.runSecAggCase(3, 16), m.runSecAggCase(10, 1000), m.runSecAggCase(10, 1000, 0.2)]
+        : m.secaggBench();
+      return [
+        {
+          title: "Secure aggregation (pairwise masks, Shamir-shared mask keys)",
+          workload:
+            (quick ? "3 parties × 16 values; 10 parties × 1,000 values with and without 20 % drop-outs" : "3, 10, 50 parties × 16 and 1,000 values; 10 and 50 parties × 1,000 values with 20 % dropping after key sharing") +
+            "; threshold ⌊n/2⌋+1; per-party time is the mean over all four phases",
+          body: m.formatSecAgg(rows),
+        },
+      ];
+    },
+  },
+  {
+    name: "vertical",
+    file: "vertical.ts",
+    summary: "vertical linear regression with Paillier",
+    async run(quick) {
+      const m = await load<typeof import("./vertical.js")>("vertical.ts");
+      const max = quick ? 1_000 : 10_000;
+      const rows = await m.verticalBench(max, 10, 1);
+      return [
+        {
+          title: "Vertical linear regression (Paillier 2,048-bit)",
+          workload: `a label party and two feature parties with 2 columns each, 10 gradient iterations; measured up to ${max.toLocaleString("en-US")} rows, larger sizes extrapolated (said per row)`,
+          body: m.formatVertical(rows),
+        },
+      ];
+    },
+  },
+];
+
+function parseArgs(argv: string[]): { quick: boolean; only?: string[]; list: boolean } {
+  const out: { quick: boolean; only?: string[]; list: boolean } = { quick: false, list: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--quick") out.quick = true;
+    else if (a === "--list") out.list = true;
+    else if (a === "--only" || a.startsWith("--only=")) {
+      const v = a === "--only" ? argv[++i] : a.slice("--only=".length);
+      if (!v) throw new Error("--only needs a comma-separated list of module names (see --list)");
+      out.only = v.split(",").map((s) => s.trim()).filter(Boolean);
+    } else throw new Error(`unknown argument "${a}": use --quick, --only <name,...> or --list`);
+  }
+  return out;
+}
+
+async function main(): Promise<number> {
+  let args: ReturnType<typeof parseArgs>;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}`);
+    return 2;
+  }
+  const present = MODULES.filter((m) => existsSync(join(HERE, m.file)));
+  if (args.list) {
+    for (const m of present) console.log(`${m.name.padEnd(12)} ${m.summary}`);
+    return 0;
+  }
+  if (args.only) {
+    const unknown = args.only.filter((n) => !present.some((m) => m.name === n));
+    if (unknown.length > 0) {
+      console.error(`bench: no module named ${unknown.join(", ")}; present: ${present.map((m) => m.name).join(", ")}`);
+      return 2;
+    }
+  }
+  const chosen = args.only ? present.filter((m) => args.only!.includes(m.name)) : present;
+  const failed: string[] = [];
+  const t0 = performance.now();
+  console.log(`ciphermine benchmarks${args.quick ? " (--quick: reduced workloads)" : ""}: ${chosen.map((m) => m.name).join(", ")}`);
+  for (const m of chosen) {
+    const t = performance.now();
+    console.error(`bench: running ${m.name} …`);
+    try {
+      const sections = await m.run(args.quick);
+      for (const s of sections) {
+        console.log(`\n## ${s.title}\n`);
+        console.log(`Workload: ${s.workload}\n`);
+        console.log(s.body);
+      }
+      console.log(`\n(${m.name}: ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+    } catch (e) {
+      failed.push(m.name);
+      console.log(`\n## ${m.name}: FAILED\n\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    }
+  }
+  console.log(`\nbench finished in ${((performance.now() - t0) / 1000).toFixed(0)} s${failed.length ? `; failed: ${failed.join(", ")}` : ""}`);
+  return failed.length ? 1 : 0;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  process.exit(await main());
+}
