@@ -172,3 +172,11 @@ test("alignment errors are reported before any key is used or anything encrypted
   await assert.rejects(runVertical({ label: { ids: d.ids, y: d.y }, features: [{ name: "y", ids: d.ids, columns: { a: d.x1 } }] }, { keys }), /not "y"/);
   await assert.rejects(runVertical({ label: { ids: d.ids, y: d.y }, features: [{ name: "x1", ids: d.ids, columns: { a: d.x1 } }] }, { keys, learningRate: 5 }), /learningRate 5/);
 });
+
+test("a single feature party holding every column (the label party relays only the label term)", async () => {
+  const d = synthetic(120, 8);
+  const r = await runVertical({ label: { ids: d.ids, y: d.y }, features: [{ name: "x1", ids: d.ids, columns: { x1: d.x1, x2: d.x2 } }] }, { keys, iterations: 40 });
+  const ref = ols([d.x1, d.x2], d.y);
+  assert.ok(Math.abs(r.coefficients.x1 - ref.coef[0]) < 1e-6 && Math.abs(r.coefficients.x2 - ref.coef[1]) < 1e-6, JSON.stringify(r.coefficients));
+  assert.ok(Math.abs(r.intercept - ref.intercept) < 1e-5);
+});

@@ -23,6 +23,8 @@ export interface PaillierKeyPair {
   encrypt(m: bigint): bigint;
   decrypt(c: bigint): bigint;
   secret(): KeySecret;
+  /** Size the randomness tables for about `expected` encryptions (before the first one). */
+  prepare(expected: number): void;
 }
 
 export interface KeyOptions {
@@ -65,19 +67,20 @@ export function keyPairFromPrimes(p: bigint, q: bigint, opts: KeyOptions = {}): 
 
   let noise: () => bigint;
   let djnBase: bigint | undefined;
+  let window = opts.window;
   if (opts.fastRandomness ?? true) {
     let x = randomBelow(n);
     while (x < 2n) x = randomBelow(n);
     const hs = opts.djnBase ?? powMod(mod(-(x * x), n), n, pub.n2);
     djnBase = hs;
     const aBits = Math.ceil(pub.bits / 2);
-    const w = opts.window ?? 8;
-    const tp = new FixedBase(hs % p2, p2, aBits, w);
-    const tq = new FixedBase(hs % q2, q2, aBits, w);
     const bound = 1n << BigInt(aBits);
+    // Tables are built on first use, with a window sized by prepare() for big batches.
+    let tables: [FixedBase, FixedBase] | undefined;
     noise = () => {
+      tables ??= [new FixedBase(hs % p2, p2, aBits, window ?? 8), new FixedBase(hs % q2, q2, aBits, window ?? 8)];
       const a = randomBelow(bound);
-      return crt2(tp.pow(a), tq.pow(a));
+      return crt2(tables[0].pow(a), tables[1].pow(a));
     };
   } else {
     noise = () => freshRnCrt(sk);
@@ -93,7 +96,11 @@ export function keyPairFromPrimes(p: bigint, q: bigint, opts: KeyOptions = {}): 
       const m = paillierDecrypt(sk, c);
       return m < 0n ? m + n : m;
     },
-    secret: () => ({ p, q, options: { ...opts, djnBase } }),
+    secret: () => ({ p, q, options: { ...opts, djnBase, window } }),
+    prepare(expected: number): void {
+      // A 10-bit window costs ~2 s and ~60 MB of tables at 2,048 bits and saves ~20 % per encryption.
+      window ??= expected >= 4000 ? 10 : 8;
+    },
   };
 }
 

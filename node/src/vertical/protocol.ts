@@ -76,10 +76,10 @@ function innerProduct(cts: readonly bigint[], v: readonly bigint[], offset: bigi
   return (main * invMod(powMod(prodAll, offset, pub.n2), pub.n2)) % pub.n2;
 }
 
-function productColumn(cts: readonly bigint[], rows: number, chunks: number, c: number, n2: bigint): bigint[] {
+/** Ciphertexts of chunk c of every row (the table is row-major: row r, chunk c at r·chunks + c). */
+function chunkColumn(cts: readonly bigint[], rows: number, chunks: number, c: number): bigint[] {
   const out = new Array<bigint>(rows);
   for (let r = 0; r < rows; r++) out[r] = cts[r * chunks + c];
-  void n2;
   return out;
 }
 
@@ -200,7 +200,7 @@ export class FeatureParty {
       const pub = readPk(store, peer.name, this.name);
       const ch = chunkCount(peer.columns, pub);
       const cts = readCiphertexts(`enc-x/${peer.name}`, store.read(`enc-x/${peer.name}`, this.name), peer.name, this.n * ch, pub.n2);
-      const cols = Array.from({ length: ch }, (_, c) => productColumn(cts, this.n, ch, c, pub.n2));
+      const cols = Array.from({ length: ch }, (_, c) => chunkColumn(cts, this.n, ch, c));
       const all = cols.map((col) => prodAllOf(col, pub.n2));
       const a = this.columnNames.map((_, d) => cols.map((col, c) => innerProduct(col, this.X.map((row) => row[d]), X_OFFSET, pub, all[c])));
       this.cross.set(peer.name, { pub, a, aInv: a.map((row) => row.map((x) => invMod(x, pub.n2))) });
@@ -285,7 +285,7 @@ export class LabelParty {
       const ch = chunkCount(f.columns, pub);
       const cts = readCiphertexts(`enc-x/${f.name}`, store.read(`enc-x/${f.name}`, LABEL), f.name, this.n * ch, pub.n2);
       const b = Array.from({ length: ch }, (_, c) => {
-        const col = productColumn(cts, this.n, ch, c, pub.n2);
+        const col = chunkColumn(cts, this.n, ch, c);
         return invMod(innerProduct(col, this.Y, Y_OFFSET, pub, prodAllOf(col, pub.n2)), pub.n2);
       });
       this.labelTerms.set(f.name, { pub, b });
@@ -335,7 +335,7 @@ export interface VerticalOptions {
   iterations?: number;
   /** Step size α; default 1/p for p feature parties (safe: the preconditioned Hessian's eigenvalues are ≤ p). */
   learningRate?: number;
-  /** Heavy-ball momentum β; default 0.8. */
+  /** Heavy-ball momentum β; default 0.8 (0 with a single feature party). */
   momentum?: number;
   store?: TableStore;
   /** Threads each feature party uses to encrypt its rows (1 = this thread only). */
@@ -347,8 +347,8 @@ export interface VerticalResult {
   intercept: number;
   store: TableStore;
   parties: { label: LabelParty; features: FeatureParty[] };
-  /** Milliseconds per step and party. */
-  timings: { step: string; party: string; ms: number }[];
+  /** Per step and party: wall-clock and CPU milliseconds (CPU of this process, worker threads included). */
+  timings: { step: string; party: string; ms: number; cpuMs: number }[];
 }
 
 /**
@@ -366,15 +366,18 @@ export async function runVertical(input: VerticalInput, opts: VerticalOptions = 
   const p = feats.length;
   if (p < 1) throw new Error("vertical regression needs at least one feature party");
   const iterations = opts.iterations ?? 200;
-  const step: StepOptions = { learningRate: opts.learningRate ?? 1 / p, momentum: opts.momentum ?? 0.8 };
+  // With one feature party the block preconditioner is the exact inverse Hessian: one plain step solves it.
+  const step: StepOptions = { learningRate: opts.learningRate ?? 1 / p, momentum: opts.momentum ?? (p === 1 ? 0 : 0.8) };
   if (!(step.learningRate > 0 && step.learningRate <= 2)) throw new Error(`learningRate ${step.learningRate}: must be in (0, 2]; 1/p is always safe`);
   if (!(step.momentum >= 0 && step.momentum < 1)) throw new Error(`momentum ${step.momentum}: must be in [0, 1)`);
   if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`iterations ${iterations}: must be a positive integer`);
   const timings: VerticalResult["timings"] = [];
   const timed = async (stepName: string, party: string, f: () => unknown) => {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await f();
-    timings.push({ step: stepName, party, ms: performance.now() - t0 });
+    const c = process.cpuUsage(c0);
+    timings.push({ step: stepName, party, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 });
   };
   const all = [LABEL, ...names];
   const shape = feats.map((f) => ({ name: f.name, columns: f.columnNames.length }));
