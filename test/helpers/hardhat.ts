@@ -39,6 +39,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
+// Nodes still running when this process exits (a crash, a forgotten stop()) are killed with it,
+// so no chain outlives the test that started it.
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function trackChild(child: ChildProcess): void {
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    const killAll = () => {
+      for (const c of running) c.kill("SIGKILL");
+    };
+    process.once("exit", killAll);
+    // A runner stopped by a signal skips "exit": kill the nodes, then die of the same signal.
+    for (const sig of ["SIGINT", "SIGTERM"] as const)
+      process.once(sig, () => {
+        killAll();
+        process.kill(process.pid, sig);
+      });
+  }
+}
+
 /**
  * Starts `hardhat node` on a free 127.0.0.1 port (the process is this Node binary running Hardhat's
  * CLI directly, so stop() ends exactly the process it started) and waits until it answers RPC.
@@ -52,6 +74,7 @@ export async function startHardhatNode(): Promise<HardhatNode> {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
     });
+    trackChild(child);
     let log = "";
     child.stdout!.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
     child.stderr!.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
