@@ -14,6 +14,9 @@ import { statsHandler } from "./runtime/kinds/stats.js";
 import { skmeansHandler, dbskmeansHandler } from "./runtime/kinds/skmeans.js";
 import { sknnHandler } from "./runtime/kinds/sknn.js";
 import { dbsnncHandler } from "./runtime/kinds/dbsnnc.js";
+import { kmeansHandler } from "./runtime/kinds/kmeans.js";
+import { linregHandler } from "./runtime/kinds/linreg.js";
+import { logregHandler } from "./runtime/kinds/logreg.js";
 import { Runtime } from "./runtime/runtime.js";
 import { NodeStore } from "./store/store.js";
 
@@ -26,12 +29,17 @@ export { statsHandler } from "./runtime/kinds/stats.js";
 export { skmeansHandler, dbskmeansHandler } from "./runtime/kinds/skmeans.js";
 export { sknnHandler } from "./runtime/kinds/sknn.js";
 export { dbsnncHandler } from "./runtime/kinds/dbsnnc.js";
+export { kmeansHandler } from "./runtime/kinds/kmeans.js";
+export { linregHandler } from "./runtime/kinds/linreg.js";
+export { logregHandler } from "./runtime/kinds/logreg.js";
+export { submitFederated } from "./runtime/aggregation/submit.js";
+export { runLocal } from "./runtime/local.js";
 export { submitOutsourced, outsourcedResult, workerEnginesOf, assertHoldsNoSecret, disposeOutsourcedEngines } from "./runtime/kinds/outsourced.js";
 export { WorkerManager, type PickStrategy } from "./runtime/manager.js";
 export { seedRequesterState } from "./runtime/runtime.js";
 
 /** Kinds every node runs; later kinds are appended here (or passed in StartNodeOptions.handlers). */
-export const BUILTIN_HANDLERS: readonly TaskKindHandler[] = [statsHandler, skmeansHandler, dbskmeansHandler, sknnHandler, dbsnncHandler];
+export const BUILTIN_HANDLERS: readonly TaskKindHandler[] = [statsHandler, skmeansHandler, dbskmeansHandler, sknnHandler, dbsnncHandler, kmeansHandler, linregHandler, logregHandler];
 
 export interface StartNodeOptions {
   /** Act through this connector instead of connecting to config.connectorUrl (it must act for the node's key). */

@@ -136,6 +136,12 @@ export interface TaskKindHandler {
    * revealed (default: all of them). A threshold scheme may answer true earlier.
    */
   aggregateWhen?(revealed: number, active: number, spec: TaskSpec): boolean;
+  /**
+   * With reveal(): whether this task has a reveal step at all (default true). A kind whose
+   * reveal depends on the spec (secure aggregation only for spec.aggregation = "secagg") says no
+   * for the others, and the requester aggregates as soon as the Aggregate phase opens.
+   */
+  usesReveal?(spec: TaskSpec): boolean;
   /** Checks a received contribution against its commitment (default: keccak256(payload) === commitment). */
   verify?(ctx: AggregateContext, c: ReceivedContribution): boolean | Promise<boolean>;
   /** Combines the Compute contributions of the round into its result. */

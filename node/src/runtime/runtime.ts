@@ -81,6 +81,11 @@ function requesterSeed(store: NodeStore, specHash: string): unknown {
   return v === undefined ? undefined : JSON.parse(v);
 }
 
+/** Whether members reveal in the Aggregate phase of this task (the requester then waits for reveals). */
+function revealsIn(handler: TaskKindHandler, spec: TaskSpec): boolean {
+  return !!handler.reveal && (handler.usesReveal?.(spec) ?? true);
+}
+
 const MEMBER_LIVE = new Set(["joined", "setup-submitted", "submitted", "revealed"]);
 
 function transient(e: unknown): boolean {
@@ -392,7 +397,7 @@ export class Runtime extends EventEmitter {
           ? { name: "setup", status: "setup-submitted", make: handler.setup.bind(handler) }
           : phase === Phase.Compute && (s.status === "joined" || s.status === "setup-submitted")
             ? { name: "compute", status: "submitted", make: handler.contribute.bind(handler) }
-            : phase === Phase.Aggregate && handler.reveal && s.status === "submitted"
+            : phase === Phase.Aggregate && handler.reveal && revealsIn(handler, this.spec(task)) && s.status === "submitted"
               ? { name: "reveal", status: "revealed", make: handler.reveal.bind(handler) }
               : undefined;
       if (step) {
@@ -416,7 +421,7 @@ export class Runtime extends EventEmitter {
     if (task.mine) {
       const s = { ...this.state(taskId, round, "requester", phase), phase, active };
       commits.push(this.put(s));
-      if (phase === Phase.Aggregate && handler && !handler.reveal) {
+      if (phase === Phase.Aggregate && handler && !revealsIn(handler, this.spec(task))) {
         this.o.store.tx(() => commits.splice(0).forEach((c) => c()));
         return this.aggregate(task, round);
       }
@@ -430,7 +435,7 @@ export class Runtime extends EventEmitter {
     if (!task?.mine || !task.spec) return undefined;
     const handler = this.o.handlers.get(task.kind);
     const s = this.o.store.getRound(taskId, round, "requester");
-    if (!handler?.reveal || !s || s.status !== "open") return undefined;
+    if (!handler || !revealsIn(handler, this.spec(task)) || !s || s.status !== "open") return undefined;
     const reveals = await this.o.connector.getContributions(taskId, round, Phase.Aggregate);
     const ready = handler.aggregateWhen ? handler.aggregateWhen(reveals.length, s.active, this.spec(task)) : reveals.length >= s.active;
     if (!ready) return undefined;

@@ -2,3 +2,7 @@
 export * from "./registry.js";
 export * from "./stats.js";
 export * from "./outsourced.js";
+export * from "./federated.js";
+export * from "./kmeans.js";
+export * from "./linreg.js";
+export * from "./logreg.js";

@@ -1,6 +1,8 @@
 import { canonicalJson } from "../../../../protocol/src/canonical.js";
 import { statsParams, type StatsParams } from "../../../../protocol/src/tasks/stats.js";
+import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
 import { plainCommitment, type ReceivedContribution, type TaskKindHandler } from "../handler.js";
+import { federatedHandler, type FederatedKind, type FederatedMeta } from "./federated.js";
 
 /** One member's partial sums for a column. */
 export interface ColumnPartial {
@@ -21,10 +23,21 @@ export interface ColumnStats {
   max: number;
 }
 
+/** secagg / paillier columns: min and max are not sums, so these backends cannot combine them. */
+export type SecureColumnStats = Omit<ColumnStats, "min" | "max">;
+
 export interface StatsResult {
   columns: Record<string, ColumnStats>;
   /** Members whose partials were combined. */
   members: number;
+}
+
+/** Result of stats with secagg or paillier aggregation. */
+export interface SecureStatsResult extends Omit<FederatedMeta, "members"> {
+  columns: Record<string, SecureColumnStats>;
+  members: number;
+  /** Who the members are. */
+  contributors: string[];
 }
 
 interface StatsPayload {
@@ -87,11 +100,47 @@ function decode(c: ReceivedContribution, columns: string[]): Record<string, Colu
   return p.columns;
 }
 
-/** Federated column statistics, `plain` aggregation: each member sends its partial sums in the clear. */
+/**
+ * secagg / paillier: per column [count, Σx, Σx²] as one vector through the aggregation backend
+ * (min and max are not sums and are left out).
+ */
+const statsVectorKind: FederatedKind<StatsParams> = {
+  kind: "stats",
+  parse: (spec: TaskSpec) => statsParams.parse(spec.params) as StatsParams,
+  columns: (p) => p.columns,
+  length: (p) => 3 * p.columns.length,
+  local: (p, _params, tables) => p.columns.flatMap((c) => {
+    const x = partials(tables, [c])[c]!;
+    return [x.count, x.sum, x.sumSq];
+  }),
+  finish(p, _params, sum) {
+    const columns: Record<string, SecureColumnStats> = {};
+    p.columns.forEach((c, i) => {
+      const count = Math.round(sum[3 * i]!);
+      const s = sum[3 * i + 1]!;
+      const mean = count > 0 ? s / count : NaN;
+      columns[c] = { count, sum: s, mean, variance: count > 0 ? Math.max(0, sum[3 * i + 2]! / count - mean * mean) : NaN };
+    });
+    return { result: { columns } };
+  },
+};
+const secure = federatedHandler(statsVectorKind);
+const isPlain = (spec: TaskSpec) => spec.aggregation === "plain";
+
+/**
+ * Federated column statistics. `plain`: each member sends its partial sums (with min and max) in
+ * the clear; `secagg` and `paillier`: count, sum and sum of squares through the backend.
+ */
 export const statsHandler: TaskKindHandler = {
   kind: "stats",
-  aggregations: ["plain"],
-  admit(spec, datasets) {
+  aggregations: ["plain", "secagg", "paillier"],
+  usesReveal: (spec) => secure.usesReveal!(spec),
+  setup: (ctx) => secure.setup!(ctx),
+  reveal: (ctx) => secure.reveal!(ctx),
+  aggregateWhen: (r, a, spec) => secure.aggregateWhen!(r, a, spec),
+  verify: (ctx, c) => (isPlain(ctx.spec) ? plainCommitment(c.payload) === c.commitment : secure.verify!(ctx, c)),
+  admit(spec, datasets, self) {
+    if (!isPlain(spec) || spec.setup) return secure.admit!(spec, datasets, self);
     const { columns } = statsParams.parse(spec.params) as StatsParams;
     for (const d of datasets) {
       const missing = columns.filter((c) => !d.row.schema.columns.includes(c));
@@ -100,12 +149,19 @@ export const statsHandler: TaskKindHandler = {
     return undefined;
   },
   async contribute(ctx) {
+    if (!isPlain(ctx.spec)) return secure.contribute(ctx);
     const { columns } = statsParams.parse(ctx.spec.params) as StatsParams;
     const payload: StatsPayload = { v: 1, columns: partials(ctx.datasets.map((d) => d.table), columns) };
     const bytes = new TextEncoder().encode(canonicalJson(payload));
     return { payload: bytes, commitment: plainCommitment(bytes) };
   },
   async aggregate(ctx, contributions) {
+    if (!isPlain(ctx.spec)) {
+      const out = await secure.aggregate(ctx, contributions);
+      const { members, ...rest } = out.result as FederatedMeta & { columns: Record<string, SecureColumnStats> };
+      const result: SecureStatsResult = { ...rest, members: members.length, contributors: members };
+      return { result };
+    }
     const { columns } = statsParams.parse(ctx.spec.params) as StatsParams;
     const parts = contributions.map((c) => decode(c, columns));
     if (parts.length === 0) throw new Error("stats: no valid contribution to aggregate");

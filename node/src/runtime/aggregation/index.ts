@@ -1,0 +1,132 @@
+import { Phase } from "../../../../protocol/src/phases.js";
+import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
+import type { AggregateContext, MemberContext, ReceivedContribution, RoundContext, Submission } from "../handler.js";
+import { parsePaillier, paillierSubmission, paillierSum, requesterSecretKey, taskPublicKey } from "./paillier.js";
+import { parsePlain, plainSubmission } from "./plain.js";
+import { secaggAggregate, secaggLooksValid, secaggMasked, secaggReveal, secaggSetup, type Rejected } from "./secagg.js";
+import { addInto, checkSumRange, decodeVector, encodeVector } from "./vector.js";
+
+/**
+ * Backend glue: a federated kind hands over a real vector per member and gets back the sum over
+ * the members whose contributions were valid. The backend is spec.aggregation.
+ *
+ * Invalid contributions (payload not matching its on-chain commitment, not decoding, wrong length,
+ * values out of range, ciphertexts not of the task's key) are left out and listed in the result's
+ * `rejected` with the reason; the round's result is the exact aggregate of the others. With
+ * secagg, members apply the same checks, so a member with an invalid masked input is treated as
+ * dropped (its mask key is rebuilt, its input is not in the sum). When fewer than
+ * spec.members.threshold valid contributions remain, aggregation throws: the requester does not
+ * finalize, and the round fails at its aggregate deadline.
+ */
+export type Backend = "plain" | "secagg" | "paillier";
+export const BACKENDS: readonly Backend[] = ["plain", "secagg", "paillier"];
+export type { Rejected };
+
+export function backendOf(spec: TaskSpec): Backend {
+  return spec.aggregation as Backend;
+}
+
+/** Why a member should not join a task with this backend (a spec the backend cannot run), or undefined. */
+export function admitBackend(spec: TaskSpec): string | undefined {
+  const b = backendOf(spec);
+  if (b === "secagg") {
+    if (!spec.setup) return 'aggregation "secagg" needs setup: true (key shares travel in the Setup phase)';
+    if (spec.members.threshold < 2) return 'aggregation "secagg" needs members.threshold ≥ 2 (Shamir threshold; 2t > n recommended)';
+  } else if (spec.setup) return `the task has a Setup phase, kind ${spec.kind} has no setup step here for aggregation "${b}"; set setup: false`;
+  if (b === "paillier") {
+    try {
+      taskPublicKey(spec);
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+  return undefined;
+}
+
+export function usesReveal(spec: TaskSpec): boolean {
+  return backendOf(spec) === "secagg";
+}
+
+export async function setupVector(ctx: MemberContext, length: number): Promise<Submission> {
+  if (backendOf(ctx.spec) === "secagg") return secaggSetup(ctx, length);
+  // Other backends need no setup; a spec that asks for the phase anyway gets an acknowledgement.
+  return plainSubmission([]);
+}
+
+export async function contributeVector(ctx: MemberContext, values: readonly number[]): Promise<Submission> {
+  const enc = encodeVector(values, `${ctx.spec.kind} contribution`);
+  switch (backendOf(ctx.spec)) {
+    case "plain":
+      return plainSubmission(enc);
+    case "paillier":
+      return paillierSubmission(ctx.spec, enc);
+    case "secagg":
+      return secaggMasked(ctx, enc);
+  }
+}
+
+export async function revealVector(ctx: MemberContext): Promise<Submission> {
+  if (backendOf(ctx.spec) !== "secagg") throw new Error(`aggregation ${ctx.spec.aggregation} has no reveal step`);
+  return secaggReveal(ctx);
+}
+
+/** The requester's first check of a Compute contribution (the runtime leaves out what fails). */
+export function verifyVector(ctx: RoundContext, c: ReceivedContribution, length: number): boolean {
+  try {
+    switch (backendOf(ctx.spec)) {
+      case "plain":
+        parsePlain(c, length);
+        return true;
+      case "paillier":
+        parsePaillier(ctx.spec, c, length);
+        return true;
+      case "secagg":
+        return secaggLooksValid(ctx, c, length);
+    }
+  } catch {
+    return false;
+  }
+}
+
+export interface VectorAggregate {
+  /** Σ of the valid contributions, decoded to reals. */
+  sum: number[];
+  /** Members whose contributions are in the sum, sorted. */
+  members: string[];
+  rejected: Rejected[];
+  /** Secagg: members of U2 that sent no valid masked input, whose masks were removed. */
+  dropped?: string[];
+}
+
+const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export async function aggregateVector(ctx: AggregateContext, length: number): Promise<VectorAggregate> {
+  const spec = ctx.spec;
+  const need = spec.members.threshold;
+  if (backendOf(spec) === "secagg") {
+    const r = await secaggAggregate(ctx, length);
+    checkSumRange(r.sum, r.survivors.length);
+    return { sum: decodeVector(r.sum), members: r.survivors, rejected: r.rejected, dropped: r.dropped };
+  }
+  const all = await ctx.contributions(Phase.Compute);
+  const rejected: Rejected[] = [];
+  const parts: { member: string; v: bigint[] }[] = [];
+  for (const c of all) {
+    try {
+      parts.push({ member: c.member, v: backendOf(spec) === "plain" ? parsePlain(c, length) : parsePaillier(spec, c, length) });
+    } catch (e) {
+      rejected.push({ member: c.member, phase: "compute", reason: text(e) });
+    }
+  }
+  if (parts.length < need || parts.length === 0)
+    throw new Error(`${parts.length} valid contribution(s), below members.threshold ${need}; rejected: ${rejected.map((r) => `${r.member}: ${r.reason}`).join("; ") || "none"}`);
+  let sum: bigint[];
+  if (backendOf(spec) === "plain") {
+    sum = new Array<bigint>(length).fill(0n);
+    for (const p of parts) addInto(sum, p.v);
+  } else {
+    sum = paillierSum(spec, await requesterSecretKey(ctx), parts.map((p) => p.v), length);
+  }
+  checkSumRange(sum, parts.length);
+  return { sum: decodeVector(sum), members: parts.map((p) => p.member.toLowerCase()).sort(), rejected };
+}

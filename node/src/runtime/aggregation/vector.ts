@@ -1,0 +1,44 @@
+/**
+ * Contribution vectors: what every federated kind sends, whatever the backend. A member's real
+ * partial sums are rounded once to signed integers at scale 2^VECTOR_FRAC_BITS; every backend then
+ * sums integers exactly (plain in the clear, secagg mod p, Paillier mod n), so the three backends
+ * give bit-identical aggregates and the only error against a plaintext computation is that one
+ * rounding per member and value (≤ 2^-21 absolute).
+ */
+export const VECTOR_FRAC_BITS = 20;
+const SCALE = 2 ** VECTOR_FRAC_BITS;
+/** Bits of one signed encoded value: |v| · 2^20 < 2^(VALUE_BITS−1), i.e. |v| < 2^59. */
+export const VALUE_BITS = 80;
+const LIMIT = 1n << BigInt(VALUE_BITS - 1);
+
+export function encodeVector(values: readonly number[], what = "contribution"): bigint[] {
+  return values.map((v, i) => {
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new RangeError(`${what}[${i}] is ${String(v)}; only finite numbers can be aggregated (clean the data)`);
+    const x = BigInt(Math.round(v * SCALE));
+    if (x >= LIMIT || -x >= LIMIT) throw new RangeError(`${what}[${i}] = ${v} is out of range: |value| must stay below 2^${VALUE_BITS - 1 - VECTOR_FRAC_BITS}; rescale the columns`);
+    return x;
+  });
+}
+
+/** Sum of encoded vectors → reals. Exact split into whole and fraction so large sums keep their fraction. */
+export function decodeVector(sum: readonly bigint[]): number[] {
+  const s = BigInt(SCALE);
+  return sum.map((x) => {
+    const neg = x < 0n;
+    const a = neg ? -x : x;
+    const r = Number(a / s) + Number(a % s) / SCALE;
+    return neg ? -r : r;
+  });
+}
+
+/** Checks that an aggregated integer vector stays in the range a sum of `terms` valid vectors can reach. */
+export function checkSumRange(sum: readonly bigint[], terms: number): void {
+  const lim = LIMIT * BigInt(Math.max(1, terms));
+  sum.forEach((x, i) => {
+    if (x >= lim || -x >= lim) throw new RangeError(`aggregate[${i}] is outside the range ${terms} contributions can reach; a contribution was out of range`);
+  });
+}
+
+export function addInto(acc: bigint[], v: readonly bigint[]): void {
+  for (let i = 0; i < acc.length; i++) acc[i]! += v[i]!;
+}

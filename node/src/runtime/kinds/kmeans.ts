@@ -1,0 +1,95 @@
+import { kmeansParams, type KmeansParams } from "../../../../protocol/src/tasks/kmeans.js";
+import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
+import { federatedHandler, selectRows, type FederatedKind, type FederatedMeta } from "./federated.js";
+
+/**
+ * Federated k-means (Lloyd). Contribution vector, per cluster c: [count_c, Σx_c (d values)], then
+ * the sum of squared distances to the round's centroids: k·(d+1)+1 values. A member learns only
+ * the public centroids; the requester learns per-cluster counts and sums over all members.
+ */
+export interface KmeansRoundParams {
+  centroids: number[][];
+}
+
+export interface KmeansResult extends FederatedMeta {
+  /** Centroids after this round's update (the next round's, or the final ones). */
+  centroids: number[][];
+  /** Rows assigned to each cluster by the round's centroids. */
+  counts: number[];
+  /** Σ squared distance of every row to its round centroid. */
+  inertia: number;
+  /** Largest distance a centroid moved in this round. */
+  movement: number;
+  converged: boolean;
+}
+
+/** Index of the nearest centroid (ties: the lowest index), and the squared distance. */
+export function nearest(x: readonly number[], centroids: readonly (readonly number[])[]): [number, number] {
+  let best = 0;
+  let bestD = Infinity;
+  centroids.forEach((c, i) => {
+    let d = 0;
+    for (let j = 0; j < x.length; j++) d += (x[j]! - c[j]!) ** 2;
+    if (d < bestD) {
+      bestD = d;
+      best = i;
+    }
+  });
+  return [best, bestD];
+}
+
+export function roundCentroids(p: KmeansParams, params: unknown): number[][] {
+  if (params === undefined || params === null) return p.initial;
+  const c = (params as KmeansRoundParams).centroids;
+  if (!Array.isArray(c) || c.length !== p.initial.length || c.some((r) => !Array.isArray(r) || r.length !== p.columns.length || r.some((v) => typeof v !== "number" || !Number.isFinite(v))))
+    throw new Error(`kmeans: the round's centroids must be ${p.initial.length} rows of ${p.columns.length} finite numbers`);
+  return c;
+}
+
+/** One member's partial sums (pure). */
+export function kmeansPartial(rows: readonly number[][], centroids: readonly number[][]): number[] {
+  const k = centroids.length;
+  const d = centroids[0]!.length;
+  const v = new Array<number>(k * (d + 1) + 1).fill(0);
+  for (const x of rows) {
+    const [c, dist] = nearest(x, centroids);
+    const o = c * (d + 1);
+    v[o]! += 1;
+    for (let j = 0; j < d; j++) v[o + 1 + j]! += x[j]!;
+    v[k * (d + 1)]! += dist;
+  }
+  return v;
+}
+
+/** New centroids from summed partials; an empty cluster keeps its centroid. */
+export function kmeansStep(sum: readonly number[], centroids: readonly number[][], tolerance: number) {
+  const k = centroids.length;
+  const d = centroids[0]!.length;
+  const counts: number[] = [];
+  let movement = 0;
+  const next = centroids.map((old, c) => {
+    const o = c * (d + 1);
+    // Counts are sums of exact integers: rounding only ever adds sub-2^-20 noise.
+    const n = Math.round(sum[o]!);
+    counts.push(n);
+    if (n <= 0) return [...old];
+    const nc = Array.from({ length: d }, (_, j) => sum[o + 1 + j]! / n);
+    movement = Math.max(movement, Math.hypot(...nc.map((v, j) => v - old[j]!)));
+    return nc;
+  });
+  return { centroids: next, counts, inertia: sum[k * (d + 1)]!, movement, converged: movement <= tolerance };
+}
+
+export const kmeansKind: FederatedKind<KmeansParams> = {
+  kind: "kmeans",
+  parse: (spec: TaskSpec) => kmeansParams.parse(spec.params),
+  columns: (p) => p.columns,
+  length: (p) => p.initial.length * (p.columns.length + 1) + 1,
+  local: (p, params, tables) => kmeansPartial(selectRows(tables, p.columns, "kmeans"), roundCentroids(p, params)),
+  finish(p, params, sum) {
+    const step = kmeansStep(sum, roundCentroids(p, params), p.tolerance);
+    return { result: step, next: { centroids: step.centroids } satisfies KmeansRoundParams, done: step.converged };
+  },
+};
+
+export const kmeansHandler = federatedHandler(kmeansKind);

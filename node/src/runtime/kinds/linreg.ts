@@ -1,0 +1,151 @@
+import { linregParams, type RegressionParams } from "../../../../protocol/src/tasks/linreg.js";
+import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
+import { federatedHandler, selectRows, type FederatedKind, type FederatedMeta } from "./federated.js";
+
+/**
+ * Federated regression by gradient rounds. With d' = features (+1 for the intercept), a member's
+ * vector is [n, loss, g (d'), H upper triangle (d'(d'+1)/2, Newton only)] at the round's weights;
+ * the requester adds the L2 term and steps: Newton w ← w − H⁻¹g, or gd w ← w − η·g/n. For least
+ * squares one Newton step from any start is the closed-form solution; the next round confirms
+ * (its step is below tolerance) and ends the task.
+ */
+export interface RegressionRoundParams {
+  weights: number[];
+}
+
+export interface RegressionResult extends FederatedMeta {
+  /** Weights after this round's step: intercept first when fitted, then the features in order. */
+  weights: number[];
+  names: string[];
+  /** Loss at the round's weights (linreg: ½Σr²; logreg: Σ log-loss), L2 term included. */
+  loss: number;
+  /** Norm of the gradient at the round's weights. */
+  gradientNorm: number;
+  /** Norm of this round's step. */
+  step: number;
+  rows: number;
+  converged: boolean;
+}
+
+/** Per-row loss, its derivative in the linear predictor z = x·w, and the second derivative. */
+export interface Link {
+  (z: number, y: number): [loss: number, d1: number, d2: number];
+}
+
+export const squaredLink: Link = (z, y) => {
+  const r = z - y;
+  return [0.5 * r * r, r, 1];
+};
+
+const tri = (d: number) => (d * (d + 1)) / 2;
+
+export function dims(p: RegressionParams): number {
+  return p.features.length + (p.intercept ? 1 : 0);
+}
+
+export function regressionLength(p: RegressionParams): number {
+  const d = dims(p);
+  return 2 + d + (p.method === "newton" ? tri(d) : 0);
+}
+
+export function roundWeights(p: RegressionParams, params: unknown): number[] {
+  const d = dims(p);
+  if (params === undefined || params === null) return new Array<number>(d).fill(0);
+  const w = (params as RegressionRoundParams).weights;
+  if (!Array.isArray(w) || w.length !== d || w.some((v) => typeof v !== "number" || !Number.isFinite(v)))
+    throw new Error(`regression: the round's weights must be ${d} finite numbers`);
+  return w;
+}
+
+/** A member's vector from its rows (pure). */
+export function regressionPartial(p: RegressionParams, link: Link, rows: readonly number[][], w: readonly number[]): number[] {
+  const d = dims(p);
+  const newton = p.method === "newton";
+  const v = new Array<number>(regressionLength(p)).fill(0);
+  const x = new Array<number>(d);
+  const nf = p.features.length;
+  for (const r of rows) {
+    if (p.intercept) x[0] = 1;
+    for (let j = 0; j < nf; j++) x[j + (p.intercept ? 1 : 0)] = r[j]!;
+    let z = 0;
+    for (let j = 0; j < d; j++) z += w[j]! * x[j]!;
+    const [loss, g1, g2] = link(z, r[nf]!);
+    v[0]! += 1;
+    v[1]! += loss;
+    for (let j = 0; j < d; j++) v[2 + j]! += g1 * x[j]!;
+    if (newton) {
+      let o = 2 + d;
+      for (let i = 0; i < d; i++) for (let j = i; j < d; j++) v[o++]! += g2 * x[i]! * x[j]!;
+    }
+  }
+  return v;
+}
+
+/** Solves A x = b by Gaussian elimination with partial pivoting (A symmetric positive definite here). */
+export function solve(A: number[][], b: number[]): number[] {
+  const n = b.length;
+  const M = A.map((row, i) => [...row, b[i]!]);
+  for (let c = 0; c < n; c++) {
+    let piv = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r]![c]!) > Math.abs(M[piv]![c]!)) piv = r;
+    if (Math.abs(M[piv]![c]!) < 1e-300) throw new Error("regression: the Hessian is singular (constant or collinear features); drop a feature or set params.l2 > 0");
+    [M[c], M[piv]] = [M[piv]!, M[c]!];
+    for (let r = c + 1; r < n; r++) {
+      const f = M[r]![c]! / M[c]![c]!;
+      for (let k = c; k <= n; k++) M[r]![k]! -= f * M[c]![k]!;
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = M[r]![n]!;
+    for (let k = r + 1; k < n; k++) s -= M[r]![k]! * x[k]!;
+    x[r] = s / M[r]![r]!;
+  }
+  return x;
+}
+
+/** The requester's step from summed partials (pure). */
+export function regressionStep(p: RegressionParams, sum: readonly number[], w: readonly number[]) {
+  const d = dims(p);
+  const n = Math.round(sum[0]!);
+  const start = p.intercept ? 1 : 0;
+  const g = Array.from({ length: d }, (_, j) => sum[2 + j]! + (j >= start ? p.l2 * w[j]! : 0));
+  let loss = sum[1]!;
+  for (let j = start; j < d; j++) loss += 0.5 * p.l2 * w[j]! ** 2;
+  let delta: number[];
+  if (p.method === "newton") {
+    const H = Array.from({ length: d }, () => new Array<number>(d).fill(0));
+    let o = 2 + d;
+    for (let i = 0; i < d; i++)
+      for (let j = i; j < d; j++) {
+        H[i]![j] = H[j]![i] = sum[o++]!;
+      }
+    for (let j = start; j < d; j++) H[j]![j]! += p.l2;
+    delta = solve(H, g);
+  } else {
+    if (n <= 0) throw new Error("regression: no rows were aggregated");
+    delta = g.map((v) => (p.learningRate * v) / n);
+  }
+  const next = w.map((v, j) => v - delta[j]!);
+  const step = Math.hypot(...delta);
+  const converged = step <= p.tolerance * Math.max(1, Math.hypot(...next));
+  return { weights: next, loss, gradientNorm: Math.hypot(...g), step, rows: n, converged };
+}
+
+export function regressionKind(kind: "linreg" | "logreg", parse: (spec: TaskSpec) => RegressionParams, link: Link): FederatedKind<RegressionParams> {
+  return {
+    kind,
+    parse,
+    columns: (p) => [...p.features, p.target],
+    length: regressionLength,
+    local: (p, params, tables) => regressionPartial(p, link, selectRows(tables, [...p.features, p.target], kind), roundWeights(p, params)),
+    finish(p, params, sum) {
+      const s = regressionStep(p, sum, roundWeights(p, params));
+      const names = [...(p.intercept ? ["(intercept)"] : []), ...p.features];
+      return { result: { ...s, names }, next: { weights: s.weights } satisfies RegressionRoundParams, done: s.converged };
+    },
+  };
+}
+
+export const linregKind = regressionKind("linreg", (spec) => linregParams.parse(spec.params), squaredLink);
+export const linregHandler = federatedHandler(linregKind);

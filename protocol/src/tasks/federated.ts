@@ -1,0 +1,18 @@
+import { z } from "zod";
+
+/**
+ * Parameters every federated kind (stats, kmeans, linreg, logreg) shares for its aggregation
+ * backend. With `aggregation: "paillier"` members encrypt their contribution vectors to the
+ * requester's Paillier key, named here by its modulus; the requester's node keeps the secret half
+ * (see node/src/runtime/aggregation/paillier.ts, submitFederated).
+ */
+export const paillierKeyParam = z
+  .object({
+    /** Modulus n as lowercase hex without 0x (as serializePaillierPublicKey writes it). */
+    n: z.string().regex(/^[0-9a-f]+$/, "params.paillier.n must be the modulus as lowercase hex without 0x"),
+  })
+  .optional();
+
+export const federatedCommon = {
+  paillier: paillierKeyParam,
+};

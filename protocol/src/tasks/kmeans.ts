@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { defineTaskKind } from "./registry.js";
+import { federatedCommon } from "./federated.js";
+
+/**
+ * Federated k-means (Lloyd) over the union of the members' rows. Round r: every member assigns its
+ * rows to the nearest of the round's centroids (round 1: `initial`; later: the requester's last
+ * result) and contributes per-cluster counts and coordinate sums; the requester divides them into
+ * new centroids. The task ends when no centroid moved more than `tolerance` (Euclidean) or after
+ * spec.rounds rounds.
+ */
+export const kmeansParams = z
+  .object({
+    /** Feature columns, in this order; every referenced dataset must have them. */
+    columns: z.array(z.string().min(1)).min(1, "params.columns must name at least one column"),
+    /** Initial centroids, one per cluster (k = initial.length), each with one value per column. */
+    initial: z.array(z.array(z.number().finite()).min(1)).min(1, "params.initial must list at least one centroid"),
+    /** Stop once every centroid moved at most this far in a round. */
+    tolerance: z.number().min(0).default(1e-4),
+    ...federatedCommon,
+  })
+  .superRefine((p, ctx) => {
+    p.initial.forEach((c, i) => {
+      if (c.length !== p.columns.length)
+        ctx.addIssue({ code: "custom", path: ["initial", i], message: `params.initial[${i}] has ${c.length} values; give one per column (${p.columns.length})` });
+    });
+  });
+export type KmeansParams = z.infer<typeof kmeansParams>;
+
+defineTaskKind("kmeans", kmeansParams);

@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { defineTaskKind } from "./registry.js";
+import { federatedCommon } from "./federated.js";
+
+/**
+ * Parameters shared by the federated regressions. Round r: members evaluate the gradient (and, for
+ * Newton, the Hessian) of the loss on their rows at the round's weights (round 1: zeros; later:
+ * the requester's last result); the requester sums them and takes one step. The task ends once
+ * the step is below `tolerance` (relative to the weights) or after spec.rounds rounds.
+ */
+export const regressionParams = z
+  .object({
+    /** Feature columns, in this order. */
+    features: z.array(z.string().min(1)).min(1, "params.features must name at least one column"),
+    /** Target column (logreg: labels 0 or 1). */
+    target: z.string().min(1, "params.target must name the target column"),
+    /** Fit an intercept (a constant-1 feature first). */
+    intercept: z.boolean().default(true),
+    /** newton: w ← w − H⁻¹g (exact in one step for linreg); gd: w ← w − learningRate·g/n. */
+    method: z.enum(["newton", "gd"]).default("newton"),
+    learningRate: z.number().positive().default(0.1),
+    /** L2 penalty λ: the loss adds λ/2·‖w‖² (intercept excluded); keeps logreg finite on separable data. */
+    l2: z.number().min(0).default(0),
+    tolerance: z.number().min(0).default(1e-6),
+    ...federatedCommon,
+  })
+  .superRefine((p, ctx) => {
+    if (p.features.includes(p.target)) ctx.addIssue({ code: "custom", path: ["target"], message: "params.target must not also be a feature" });
+  });
+export type RegressionParams = z.infer<typeof regressionParams>;
+
+/** Federated least-squares linear regression. */
+export const linregParams = regressionParams;
+export type LinregParams = RegressionParams;
+
+defineTaskKind("linreg", linregParams);

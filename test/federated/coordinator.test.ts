@@ -1,0 +1,96 @@
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import type { Wallet } from "ethers";
+import { submitFederated, type RunningNode } from "../../node/src/index.js";
+import type { KmeansResult } from "../../node/src/runtime/kinds/kmeans.js";
+import type { RegressionResult } from "../../node/src/runtime/kinds/linreg.js";
+import type { SecureStatsResult, StatsResult } from "../../node/src/runtime/kinds/stats.js";
+import { BACKENDS } from "../../node/src/runtime/aggregation/index.js";
+import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
+import { finalResult, ownerDatasets } from "./network.js";
+import { IRIS_COLS, IRIS_INIT, label, leastSquares, lloyd, logisticFit, relClose, union } from "./reference.js";
+import type { Table } from "../../node/src/data/table.js";
+
+/**
+ * Three data owners and a requester over the coordinator (real HTTP, signed requests): every
+ * federated kind with every aggregation backend, against the plaintext computation on the union.
+ */
+describe("federated kinds × backends, coordinator mode, 3 owners + requester", () => {
+  let h: NodeHarness;
+  let owners: RunningNode[];
+  let R: RunningNode;
+  let ws: Wallet[];
+  const tables: Record<string, Table[]> = { iris: [], lin: [], log: [] };
+
+  before(async () => {
+    h = await nodeHarness();
+    ws = wallets(4);
+    owners = [];
+    for (let i = 0; i < 3; i++) {
+      const d = await ownerDatasets((n, b) => h.file(n, b), `o${i}`, i);
+      for (const k of Object.keys(tables)) tables[k]!.push(d.tables[k]!);
+      owners.push(await h.node(`o${i}`, ws[i]!, { datasets: d.datasets }));
+    }
+    R = await h.node("R", ws[3]!, { roles: ["Requester"] });
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  const submit = (kind: string, aggregation: string, dataset: string, params: Record<string, unknown>, rounds: number) =>
+    submitFederated(
+      R,
+      {
+        kind,
+        aggregation: aggregation as "plain",
+        datasets: ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: dataset })),
+        params,
+        rounds,
+        // max = 3: the join phase closes as soon as the three owners are in; no clock needed.
+        members: { min: 3, max: 3, threshold: 2 },
+      },
+      { paillierBits: 1024 },
+    );
+
+  for (const aggregation of BACKENDS) {
+    test(`kmeans / ${aggregation}: Lloyd rounds give Lloyd's partition of the union`, { timeout: 120_000 }, async () => {
+      const { taskId } = await submit("kmeans", aggregation, "iris", { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 1e-9 }, 30);
+      const { result, round } = await finalResult<KmeansResult>(R, taskId, 30);
+      const rows = union(tables.iris!);
+      const ref = lloyd(rows, IRIS_INIT, 1e-9);
+      assert.equal(result.converged, true);
+      assert.equal(round, ref.rounds);
+      assert.deepEqual(rows.map((x) => label(x, result.centroids)), rows.map((x) => label(x, ref.centroids)));
+      result.centroids.forEach((c, k) => relClose(c, ref.centroids[k]!, 1e-5, `centroid ${k}`));
+      assert.deepEqual(result.members, ws.slice(0, 3).map((w) => w.address.toLowerCase()).sort());
+      assert.deepEqual(result.rejected, []);
+    });
+
+    test(`linreg / ${aggregation}: Newton rounds give the closed-form least squares`, { timeout: 120_000 }, async () => {
+      const { taskId } = await submit("linreg", aggregation, "lin", { features: ["x1", "x2", "x3"], target: "y" }, 5);
+      const { result, round } = await finalResult<RegressionResult>(R, taskId, 5);
+      assert.equal(round, 2);
+      relClose(result.weights, leastSquares(union(tables.lin!)), 1e-6, "weights");
+    });
+
+    test(`logreg / ${aggregation}: IRLS rounds give the centralized logistic fit`, { timeout: 120_000 }, async () => {
+      const { taskId } = await submit("logreg", aggregation, "log", { features: ["x1", "x2", "x3"], target: "y" }, 15);
+      const { result } = await finalResult<RegressionResult>(R, taskId, 15);
+      assert.equal(result.converged, true);
+      relClose(result.weights, logisticFit(union(tables.log!)), 1e-5, "weights");
+    });
+
+    test(`stats / ${aggregation}: statistics of the union`, { timeout: 120_000 }, async () => {
+      const { taskId } = await submit("stats", aggregation, "iris", { columns: IRIS_COLS }, 1);
+      const { result } = await finalResult<StatsResult | SecureStatsResult>(R, taskId, 1);
+      assert.equal(result.members, 3);
+      IRIS_COLS.forEach((c, j) => {
+        const xs = union(tables.iris!).map((r) => r[j]!);
+        const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+        const variance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length;
+        assert.equal(result.columns[c]!.count, 150);
+        relClose([result.columns[c]!.mean, result.columns[c]!.variance], [mean, variance], 1e-6, c);
+      });
+    });
+  }
+});

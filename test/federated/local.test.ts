@@ -1,0 +1,81 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { runLocal } from "../../node/src/runtime/local.js";
+import { kmeansHandler, type KmeansResult } from "../../node/src/runtime/kinds/kmeans.js";
+import { linregHandler, type RegressionResult } from "../../node/src/runtime/kinds/linreg.js";
+import { logregHandler } from "../../node/src/runtime/kinds/logreg.js";
+import { statsHandler, type SecureStatsResult, type StatsResult } from "../../node/src/runtime/kinds/stats.js";
+import { BACKENDS } from "../../node/src/runtime/aggregation/index.js";
+import { IRIS_COLS, IRIS_INIT, irisTables, label, leastSquares, linregTables, lloyd, logisticFit, logregTables, relClose, union } from "./reference.js";
+
+const BITS = 1024;
+
+describe("local debug mode: every kind × backend equals the plaintext computation on the union", () => {
+  for (const aggregation of BACKENDS) {
+    const base = { aggregation, members: { min: 3, max: 3, threshold: 2 } } as const;
+
+    test(`kmeans / ${aggregation}: same partition and centroids as Lloyd on the union`, async () => {
+      const tables = irisTables();
+      const run = await runLocal(kmeansHandler, { ...base, kind: "kmeans", params: { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 1e-9 }, rounds: 50 }, tables, { paillierBits: BITS });
+      const res = run.result as KmeansResult;
+      const ref = lloyd(union(tables), IRIS_INIT, 1e-9);
+      assert.equal(res.converged, true);
+      assert.equal(run.rounds.length, ref.rounds);
+      assert.deepEqual(union(tables).map((x) => label(x, res.centroids)), union(tables).map((x) => label(x, ref.centroids)));
+      res.centroids.forEach((c, k) => relClose(c, ref.centroids[k]!, 1e-5, `centroid ${k}`));
+      assert.equal(res.members.length, 3);
+    });
+
+    test(`linreg / ${aggregation}: Newton rounds reach the closed-form least squares`, async () => {
+      const tables = linregTables();
+      const run = await runLocal(linregHandler, { ...base, kind: "linreg", params: { features: ["x1", "x2", "x3"], target: "y" }, rounds: 5 }, tables, { paillierBits: BITS });
+      const res = run.result as RegressionResult;
+      relClose(res.weights, leastSquares(union(tables)), 1e-6, "weights");
+      assert.equal(res.converged, true);
+      assert.equal(run.rounds.length, 2, "one Newton step is exact; the second round confirms");
+    });
+
+    test(`logreg / ${aggregation}: Newton (IRLS) rounds reach the centralized fit`, async () => {
+      const tables = logregTables();
+      const run = await runLocal(logregHandler, { ...base, kind: "logreg", params: { features: ["x1", "x2", "x3"], target: "y" }, rounds: 20 }, tables, { paillierBits: BITS });
+      const res = run.result as RegressionResult;
+      assert.equal(res.converged, true);
+      relClose(res.weights, logisticFit(union(tables)), 1e-5, "weights");
+    });
+
+    test(`stats / ${aggregation}: count, mean and variance of the union`, async () => {
+      const tables = irisTables();
+      const run = await runLocal(statsHandler, { ...base, kind: "stats", params: { columns: IRIS_COLS } }, tables, { paillierBits: BITS });
+      const res = run.result as StatsResult | SecureStatsResult;
+      assert.equal(res.members, 3);
+      IRIS_COLS.forEach((c, j) => {
+        const xs = union(tables).map((r) => r[j]!);
+        const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+        const variance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length;
+        assert.equal(res.columns[c]!.count, 150);
+        relClose([res.columns[c]!.mean, res.columns[c]!.variance], [mean, variance], 1e-6, c);
+      });
+    });
+  }
+
+  test("gradient descent (method gd) converges to the same least squares", async () => {
+    const tables = linregTables();
+    const run = await runLocal(
+      linregHandler,
+      { kind: "linreg", aggregation: "plain", params: { features: ["x1", "x2", "x3"], target: "y", method: "gd", learningRate: 0.08, tolerance: 1e-8 }, rounds: 2000 },
+      tables,
+    );
+    const res = run.result as RegressionResult;
+    assert.equal(res.converged, true, `not converged after ${run.rounds.length} rounds`);
+    relClose(res.weights, leastSquares(union(tables)), 1e-3, "weights");
+  });
+
+  test("the three backends give bit-identical aggregates", async () => {
+    const tables = linregTables();
+    const out = [];
+    for (const aggregation of BACKENDS)
+      out.push((await runLocal(linregHandler, { kind: "linreg", aggregation, members: { min: 3, max: 3, threshold: 2 }, params: { features: ["x1", "x2", "x3"], target: "y" }, rounds: 1 }, tables, { paillierBits: BITS })).result as RegressionResult);
+    assert.deepEqual(out[1]!.weights, out[0]!.weights);
+    assert.deepEqual(out[2]!.weights, out[0]!.weights);
+  });
+});
