@@ -24,7 +24,8 @@
  * Ethereum mode gives gas estimates 25 % headroom (see startEthereumWithHeadroom): without it,
  * members joining or submitting at the same time run out of gas; --no-headroom shows that.
  *
- * Run: npm run rounds   (or: npx tsx bench/rounds.ts [--quick] [--mode ethereum|coordinator] [--no-headroom])
+ * Run: npm run rounds   (or: npx tsx bench/rounds.ts [--quick] [--mode ethereum|coordinator] [--no-headroom]
+ *      [--members 3,10,50] [--nodes 3,10|none] [--rounds 5] [--rows 500])
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -564,7 +565,9 @@ export function roundWorkload(opts: RoundBenchOptions = {}): string {
     `Workload: kind stats (3 columns, plain aggregation, no proofs), ${opts.rowsPerNode ?? 500} rows per member, ` +
     `members = min = max = threshold, ${opts.rounds ?? 5} rounds per task (median reported); ` +
     "ethereum = Hardhat dev chain (automine, EDR) + the ethereum connector server with its keeper; coordinator = startConnector in coordinator mode (SQLite). " +
-    "Everything on this 2-core machine, in one process besides the Hardhat node."
+    "Everything on this 2-core machine, in one Node process besides the Hardhat node: members, requester and connector " +
+    "share the CPU, so each request's ECDSA signature is made and checked on the same cores (a CPU profile at 50 members " +
+    "puts about a quarter of all CPU time in secp256k1 arithmetic); on separate machines members sign on their own."
   );
 }
 
@@ -625,6 +628,25 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     : { memberCounts: [3, 10, 50], nodeCounts: [3, 10], rounds: 5, rowsPerNode: 500 };
   if (modeArg) opts.modes = [modeArg];
   if (args.includes("--no-headroom")) opts.gasHeadroom = false;
+  const list = (flag: string): number[] | undefined => {
+    const i = args.indexOf(flag);
+    if (i < 0) return undefined;
+    const v = args[i + 1] ?? "";
+    const xs = v === "" || v === "none" ? [] : v.split(",").map(Number);
+    if (xs.some((x) => !Number.isInteger(x) || x < 1)) {
+      console.error(`${flag} takes a comma-separated list of member counts (or "none"), got "${v}"`);
+      process.exit(2);
+    }
+    return xs;
+  };
+  opts.memberCounts = list("--members") ?? opts.memberCounts;
+  opts.nodeCounts = list("--nodes") ?? opts.nodeCounts;
+  const one = (flag: string): number | undefined => {
+    const l = list(flag);
+    return l?.length === 1 ? l[0] : undefined;
+  };
+  opts.rounds = one("--rounds") ?? opts.rounds;
+  opts.rowsPerNode = one("--rows") ?? opts.rowsPerNode;
   opts.log = (s) => console.error(`[rounds] ${s}`);
   try {
     const rows = await roundBench(opts);
