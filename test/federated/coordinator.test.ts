@@ -7,7 +7,7 @@ import type { RegressionResult } from "../../node/src/runtime/kinds/linreg.js";
 import type { SecureStatsResult, StatsResult } from "../../node/src/runtime/kinds/stats.js";
 import { BACKENDS } from "../../node/src/runtime/aggregation/index.js";
 import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
-import { finalResult, ownerDatasets } from "./network.js";
+import { finalResult, ownerDatasets, preferRamDisk } from "./network.js";
 import { IRIS_COLS, IRIS_INIT, label, leastSquares, lloyd, logisticFit, relClose, union } from "./reference.js";
 import type { Table } from "../../node/src/data/table.js";
 
@@ -15,7 +15,7 @@ import type { Table } from "../../node/src/data/table.js";
  * Three data owners and a requester over the coordinator (real HTTP, signed requests): every
  * federated kind with every aggregation backend, against the plaintext computation on the union.
  */
-describe("federated kinds × backends, coordinator mode, 3 owners + requester", () => {
+describe("federated kinds × backends, coordinator mode, 3 owners + requester", { concurrency: true }, () => {
   let h: NodeHarness;
   let owners: RunningNode[];
   let R: RunningNode;
@@ -23,6 +23,7 @@ describe("federated kinds × backends, coordinator mode, 3 owners + requester", 
   const tables: Record<string, Table[]> = { iris: [], lin: [], log: [] };
 
   before(async () => {
+    preferRamDisk();
     h = await nodeHarness();
     ws = wallets(4);
     owners = [];

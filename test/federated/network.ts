@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { accessSync, constants } from "node:fs";
 import { encodeNpy } from "../../node/src/data/npy.js";
 import type { Table } from "../../node/src/data/table.js";
 import type { RunningNode } from "../../node/src/index.js";
@@ -34,4 +35,17 @@ export async function finalResult<T>(R: RunningNode, taskId: number, rounds: num
   });
   assert.equal(failed, undefined, failed);
   return { result: R.store.getResult(taskId, final)!.result as T, round: final };
+}
+
+/**
+ * Node stores and the coordinator fsync every transaction (synchronous = FULL). On a RAM disk
+ * that costs nothing, so these many-round tests put their directories there when there is one.
+ */
+export function preferRamDisk(): void {
+  try {
+    accessSync("/dev/shm", constants.W_OK);
+    process.env.TMPDIR = "/dev/shm";
+  } catch {
+    // No RAM disk: the OS temp directory works too, only slower.
+  }
 }
