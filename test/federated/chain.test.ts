@@ -1,0 +1,128 @@
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Wallet } from "ethers";
+import { startNode, submitFederated, type RunningNode } from "../../node/src/index.js";
+import { createLogger } from "../../node/src/log.js";
+import type { KmeansResult } from "../../node/src/runtime/kinds/kmeans.js";
+import type { RegressionResult } from "../../node/src/runtime/kinds/linreg.js";
+import type { SecureStatsResult } from "../../node/src/runtime/kinds/stats.js";
+import type { Table } from "../../node/src/data/table.js";
+import type { DevChain } from "../../chain-connector/src/ethereum/devchain.js";
+import type { ConnectorServer } from "../../chain-connector/src/http/server.js";
+import { finalResult, ownerDatasets, preferRamDisk } from "./network.js";
+import { IRIS_COLS, IRIS_INIT, label, leastSquares, lloyd, logisticFit, relClose, union } from "./reference.js";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const built = existsSync(join(ROOT, "types/ethers-contracts/index.ts"));
+
+/**
+ * Chain mode: a Hardhat node with the three contracts, the ethereum connector behind the signed
+ * HTTP server, three owners and a requester. Every kind and every backend runs at least once
+ * (kmeans/secagg, linreg/paillier, logreg/plain, stats/secagg, stats/paillier): joins, setups,
+ * contributions, reveals and finalizations are transactions; payloads go through the blob store.
+ */
+describe("federated kinds in chain mode (hardhat node, ethereum connector), 3 owners + requester", { skip: built ? false : "contract bindings not built (npm run build)", concurrency: true }, () => {
+  let dir: string;
+  let chain: DevChain;
+  let server: ConnectorServer;
+  let network: { close(): Promise<void> };
+  const owners: RunningNode[] = [];
+  let R: RunningNode;
+  let ws: Wallet[];
+  const tables: Record<string, Table[]> = { iris: [], lin: [], log: [] };
+
+  before(async () => {
+    preferRamDisk();
+    const { startDevChain } = await import("../../chain-connector/src/ethereum/devchain.js");
+    const eth = await import("../../chain-connector/src/ethereum/index.js");
+    const { KeyringNetwork } = await import("../../chain-connector/src/http/keyring.js");
+    const { ConnectorServer } = await import("../../chain-connector/src/http/server.js");
+    dir = await mkdtemp(join(tmpdir(), "cm-federated-eth-"));
+    chain = await startDevChain();
+    const addresses = await eth.deployContracts(chain.signer(19));
+    const keys = chain.accounts.slice(1, 5);
+    ws = keys.map((k) => new Wallet(k));
+    const eNet = new eth.EthereumNetwork({ rpcUrl: chain.url, addresses, blobs: join(dir, "blobs"), dbPath: join(dir, "events.sqlite"), pollMs: 200 });
+    network = eNet;
+    server = new ConnectorServer({ network: new KeyringNetwork(eNet, keys) });
+    await server.start();
+    const node = (name: string, key: string, extra: Record<string, unknown>) =>
+      startNode(
+        { name, dataDir: join(dir, name), privateKey: key, connectorUrl: server.url, http: { port: 0 }, heartbeatSeconds: 0, logLevel: "silent", ...extra },
+        { logger: createLogger(name, (process.env.CM_TEST_LOG as "info") ?? "silent") },
+      );
+    for (let i = 0; i < 3; i++) {
+      const d = await ownerDatasets(async (n, b) => {
+        const p = join(dir, n);
+        await writeFile(p, b);
+        return p;
+      }, `o${i}`, i);
+      for (const k of Object.keys(tables)) tables[k]!.push(d.tables[k]!);
+      owners.push(await node(`o${i}`, keys[i]!, { roles: ["Owner"], datasets: d.datasets }));
+    }
+    R = await node("R", keys[3]!, { roles: ["Requester"] });
+  });
+  after(async () => {
+    for (const n of [...owners, R]) await n?.stop();
+    await server?.close();
+    await network?.close();
+    await chain?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const submit = (kind: string, aggregation: "plain" | "secagg" | "paillier", dataset: string, params: Record<string, unknown>, rounds: number) =>
+    submitFederated(
+      R,
+      {
+        kind,
+        aggregation,
+        datasets: ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: dataset })),
+        params,
+        rounds,
+        members: { min: 3, max: 3, threshold: 2 },
+      },
+      { paillierBits: 1024 },
+    );
+
+  test("kmeans / secagg: Lloyd's partition of the union", { timeout: 240_000 }, async () => {
+    assert.equal(R.connector.mode, "ethereum");
+    const { taskId } = await submit("kmeans", "secagg", "iris", { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 1e-9 }, 30);
+    const { result, round } = await finalResult<KmeansResult>(R, taskId, 30);
+    const rows = union(tables.iris!);
+    const ref = lloyd(rows, IRIS_INIT, 1e-9);
+    assert.equal(round, ref.rounds);
+    assert.deepEqual(rows.map((x) => label(x, result.centroids)), rows.map((x) => label(x, ref.centroids)));
+    assert.equal(result.members.length, 3);
+  });
+
+  test("linreg / paillier: the closed-form least squares", { timeout: 240_000 }, async () => {
+    const { taskId } = await submit("linreg", "paillier", "lin", { features: ["x1", "x2", "x3"], target: "y" }, 5);
+    const { result } = await finalResult<RegressionResult>(R, taskId, 5);
+    relClose(result.weights, leastSquares(union(tables.lin!)), 1e-6, "weights");
+  });
+
+  test("logreg / plain: the centralized logistic fit", { timeout: 240_000 }, async () => {
+    const { taskId } = await submit("logreg", "plain", "log", { features: ["x1", "x2", "x3"], target: "y" }, 15);
+    const { result } = await finalResult<RegressionResult>(R, taskId, 15);
+    assert.equal(result.converged, true);
+    relClose(result.weights, logisticFit(union(tables.log!)), 1e-5, "weights");
+  });
+
+  for (const aggregation of ["secagg", "paillier"] as const)
+    test(`stats / ${aggregation}: statistics of the union`, { timeout: 240_000 }, async () => {
+      const { taskId } = await submit("stats", aggregation, "iris", { columns: IRIS_COLS }, 1);
+      const { result } = await finalResult<SecureStatsResult>(R, taskId, 1);
+      assert.equal(result.members, 3);
+      IRIS_COLS.forEach((c, j) => {
+        const xs = union(tables.iris!).map((r) => r[j]!);
+        const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+        assert.equal(result.columns[c]!.count, 150);
+        relClose([result.columns[c]!.mean], [mean], 1e-6, c);
+      });
+    });
+});
