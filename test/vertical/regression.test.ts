@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { runVertical, TableStore, generateKeyPair, encodeStd, standardize, type PaillierKeyPair, type VerticalResult } from "../../node/src/vertical/index.js";
+import { runVertical, TableStore, generateKeyPair, encodeStd, standardize, type FeatureInput, type PaillierKeyPair, type VerticalResult } from "../../node/src/vertical/index.js";
 import { synthetic, shuffled } from "./data.js";
 
 // ml-regression ships no types; only its multivariate least squares is used.
@@ -179,4 +179,39 @@ test("a single feature party holding every column (the label party relays only t
   const ref = ols([d.x1, d.x2], d.y);
   assert.ok(Math.abs(r.coefficients.x1 - ref.coef[0]) < 1e-6 && Math.abs(r.coefficients.x2 - ref.coef[1]) < 1e-6, JSON.stringify(r.coefficients));
   assert.ok(Math.abs(r.intercept - ref.intercept) < 1e-5);
+});
+
+test("parties resume from exported state mid-training and end exactly where an uninterrupted run ends", async () => {
+  const { FeatureParty, LabelParty } = await import("../../node/src/vertical/index.js");
+  const d = synthetic(60, 12);
+  const inputs: FeatureInput[] = [{ name: "x1", ids: d.ids, columns: { x1: d.x1 } }, { name: "x2", ids: d.ids, columns: { x2: d.x2 } }];
+  const names = ["y", "x1", "x2"];
+  const shape = inputs.map((f) => ({ name: f.name, columns: 1 }));
+  const step = { learningRate: 0.5, momentum: 0.8 };
+  const store = new TableStore();
+  let label = new LabelParty(d.ids, d.y);
+  let feats = inputs.map((f) => new FeatureParty(f));
+  label.publishIds(store);
+  feats.forEach((f) => f.publishIds(store));
+  label.align(store, names);
+  for (const f of feats) {
+    f.align(store, names);
+    await f.makeKey(1024, undefined, keys[f.name]);
+    await f.publishEncrypted(store);
+  }
+  feats.forEach((f) => f.prepareCross(store, shape));
+  label.prepareLabelTerms(store, shape);
+  const iterate = (t: number) => {
+    feats.forEach((f) => f.sendTerms(store, t));
+    label.relay(store, t, shape);
+    feats.forEach((f) => f.update(store, t, step));
+  };
+  for (let t = 0; t < 5; t++) iterate(t);
+  const saved = JSON.stringify({ label: label.exportState(), feats: feats.map((f) => f.exportState()) });
+  const st = JSON.parse(saved) as { label: ReturnType<typeof label.exportState>; feats: ReturnType<(typeof feats)[0]["exportState"]>[] };
+  label = LabelParty.restore(d.ids, d.y, st.label, store, names);
+  feats = inputs.map((f, i) => FeatureParty.restore(f, st.feats[i], store, names));
+  for (let t = 5; t < 30; t++) iterate(t);
+  const reference = await runVertical({ label: { ids: d.ids, y: d.y }, features: inputs }, { keys, iterations: 30, learningRate: 0.5, momentum: 0.8 });
+  assert.deepEqual(feats.map((f) => f.theta), reference.parties.features.map((f) => f.theta));
 });

@@ -46,7 +46,7 @@ import { invMod, multiExp, powMod } from "./bigmath.js";
 import {
   FX_BITS, GRAD_BITS, X_OFFSET, Y_OFFSET, encodeLabel, encodeStd, encodeTheta, pack, slotsPerPlaintext, standardize, unpack,
 } from "./encoding.js";
-import { generateKeyPair, publicKeyFromN, type KeyOptions, type PaillierKeyPair, type PaillierPublicKey } from "./paillier-port.js";
+import { generateKeyPair, keyPairFromPrimes, publicKeyFromN, type KeyOptions, type PaillierKeyPair, type PaillierPublicKey } from "./paillier-port.js";
 import { encryptAll } from "./parallel.js";
 import { TableStore, ciphertextTable, readCiphertexts, type TableIO, type TablePayload } from "./tables.js";
 
@@ -110,6 +110,20 @@ export interface FeatureInput {
   name: string;
   ids: readonly Id[];
   columns: Record<string, readonly number[]>;
+}
+
+export interface FeatureState {
+  name: string;
+  key?: { p: string; q: string; djnBase?: string; window?: number; fastRandomness?: boolean };
+  chunks: number;
+  cross: { peer: string; n: string; a: string[][]; aInv: string[][] }[];
+  theta: number[];
+  prev: number[];
+  gradients: number[][];
+}
+
+export interface LabelState {
+  labelTerms: { party: string; n: string; b: string[] }[];
 }
 
 export interface StepOptions {
@@ -241,6 +255,40 @@ export class FeatureParty {
     this.theta = next;
   }
 
+  /**
+   * Everything this party must persist to resume after a restart, except its dataset (given again
+   * to `restore`) and what `align` recomputes from it. Holds the Paillier secret: store encrypted.
+   */
+  exportState(): FeatureState {
+    const hex = (v: bigint) => "0x" + v.toString(16);
+    const key = this.key?.secret();
+    return {
+      name: this.name,
+      key: key && { p: hex(key.p), q: hex(key.q), djnBase: key.options.djnBase === undefined ? undefined : hex(key.options.djnBase), window: key.options.window, fastRandomness: key.options.fastRandomness },
+      chunks: this.chunks,
+      cross: [...this.cross].map(([peer, c]) => ({ peer, n: hex(c.pub.n), a: c.a.map((r) => r.map(hex)), aInv: c.aInv.map((r) => r.map(hex)) })),
+      theta: [...this.theta], prev: [...this.prev], gradients: this.gradients.map((g) => [...g]),
+    };
+  }
+
+  /** Rebuild a party from its dataset and persisted state; re-aligns (reads the ids tables again). */
+  static restore(input: FeatureInput, state: FeatureState, store: TableIO, parties: string[]): FeatureParty {
+    const f = new FeatureParty(input);
+    if (state.name !== f.name) throw new Error(`restore: state belongs to ${state.name}, not ${f.name}`);
+    f.align(store, parties);
+    if (state.key) {
+      f.key = keyPairFromPrimes(BigInt(state.key.p), BigInt(state.key.q), {
+        djnBase: state.key.djnBase === undefined ? undefined : BigInt(state.key.djnBase), window: state.key.window, fastRandomness: state.key.fastRandomness,
+      });
+    }
+    f.chunks = state.chunks;
+    for (const c of state.cross) f.cross.set(c.peer, { pub: publicKeyFromN(BigInt(c.n)), a: c.a.map((r) => r.map(BigInt)), aInv: c.aInv.map((r) => r.map(BigInt)) });
+    f.theta = [...state.theta];
+    f.prev = [...state.prev];
+    f.gradients.push(...state.gradients);
+    return f;
+  }
+
   publishModel(store: TableIO): void {
     const coefOverSd = this.theta.map((th, c) => th / this.sds[c]);
     store.write(`model/${this.name}`, this.name, {
@@ -290,6 +338,17 @@ export class LabelParty {
       });
       this.labelTerms.set(f.name, { pub, b });
     }
+  }
+
+  exportState(): LabelState {
+    return { labelTerms: [...this.labelTerms].map(([party, t]) => ({ party, n: "0x" + t.pub.n.toString(16), b: t.b.map((v) => "0x" + v.toString(16)) })) };
+  }
+
+  static restore(ids: readonly Id[], y: readonly number[], state: LabelState, store: TableIO, parties: string[]): LabelParty {
+    const l = new LabelParty(ids, y);
+    l.align(store, parties);
+    for (const t of state.labelTerms) l.labelTerms.set(t.party, { pub: publicKeyFromN(BigInt(t.n)), b: t.b.map(BigInt) });
+    return l;
   }
 
   /** grad/t/j = Enc_j(−X_jᵀ y) · Π_{i≠j} term/t/i->j. */
