@@ -15,6 +15,8 @@
  * Environment:
  *   CM_RPC_URL          chain JSON-RPC URL for --network localhost (default http://127.0.0.1:8545)
  *   CM_ADDRESSES        the deploy script's output (default state/addresses.json)
+ *   CM_CONNECTOR_URL    commit through this connector (signed HTTP) instead of DataRegistry directly
+ *                       (the way to commit with a coordinator)
  *   CM_PRIVATE_KEY      the owner's key (0x hex); otherwise the network's account CM_ACCOUNT (default 1)
  *   CM_DATASET_PATH     the file (required)
  *   CM_DATASET_NAME     the dataset's name, which task specs reference (default: the file name without extension)
@@ -31,6 +33,7 @@ import { network } from "hardhat";
 import { DataRegistry__factory, NodeRegistry__factory } from "../types/ethers-contracts/index.js";
 import { datasetKey } from "../protocol/src/taskspec.js";
 import { decodeLog } from "../chain-connector/src/ethereum/decode.js";
+import { ConnectorClient } from "../chain-connector/src/http/client.js";
 import { loadDataset } from "../node/src/data/load.js";
 import { commitTable } from "../node/src/data/commit.js";
 import type { DatasetConfig } from "../node/src/config.js";
@@ -52,7 +55,6 @@ function readOrCreateSeed(file: string): Uint8Array {
 }
 
 await runScript(async () => {
-  const addresses = readAddresses();
   const path = requireEnv("CM_DATASET_PATH", "the dataset file to commit (csv, npy or jsonl)");
   const ext = extname(path).slice(1).toLowerCase();
   const format = env("CM_DATASET_FORMAT", ext)! as DatasetConfig["format"];
@@ -68,18 +70,33 @@ await runScript(async () => {
   const { ethers } = await network.create();
   const signer = await scriptSigner(ethers, 1);
   const me = await signer.getAddress();
-  const roles = Number(await NodeRegistry__factory.connect(addresses.nodeRegistry, signer).rolesOf(me));
+  const connectorUrl = env("CM_CONNECTOR_URL");
+  const client = connectorUrl ? await ConnectorClient.connect({ url: connectorUrl, signer }) : undefined;
+  const addresses = client ? undefined : readAddresses();
+  const roles = client
+    ? ((await client.getNode(me))?.roles ?? 0)
+    : Number(await NodeRegistry__factory.connect(addresses!.nodeRegistry, signer).rolesOf(me));
   if (roles === 0) throw new ScriptError(`${me} is not a registered node: run scripts/register-node.ts with CM_ROLES=Owner first`);
   if ((roles & 1) === 0) throw new ScriptError(`${me} lacks the Owner role: re-run scripts/register-node.ts with CM_ROLES including Owner`);
 
   const seedFile = env("CM_SALT_SEED_FILE", `state/salts/${me}-${name}.seed`)!;
   const seed = readOrCreateSeed(seedFile);
   const c = await commitTable(table, seed);
-  const data = DataRegistry__factory.connect(addresses.dataRegistry, signer);
-  const receipt = await (await data.commit(datasetKey(name), c.root, c.rows, c.columns, c.schemaHash)).wait();
-  const ev = receipt!.logs.map((l) => decodeLog(l)).find((e) => e?.type === "DatasetCommitted");
-  const version = ev?.type === "DatasetCommitted" ? ev.version : Number(await data.latestVersion(me, datasetKey(name)));
-  console.log(`dataset "${name}" v${version} committed by ${me} (tx ${receipt!.hash})`);
+  let version: number;
+  let txHash: string;
+  if (client) {
+    const r = await client.commitDataset(name, c);
+    await client.close();
+    version = r.version;
+    txHash = r.txHash;
+  } else {
+    const data = DataRegistry__factory.connect(addresses!.dataRegistry, signer);
+    const receipt = await (await data.commit(datasetKey(name), c.root, c.rows, c.columns, c.schemaHash)).wait();
+    const ev = receipt!.logs.map((l) => decodeLog(l)).find((e) => e?.type === "DatasetCommitted");
+    version = ev?.type === "DatasetCommitted" ? ev.version : Number(await data.latestVersion(me, datasetKey(name)));
+    txHash = receipt!.hash;
+  }
+  console.log(`dataset "${name}" v${version} committed by ${me} (tx ${txHash})`);
   console.log(`  file     ${path} (${format}, keccak256 ${fileHash})`);
   console.log(`  rows     ${c.rows} × ${c.columns} columns: ${table.columns.join(", ")}`);
   console.log(`  root     ${c.root}`);

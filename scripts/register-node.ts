@@ -9,6 +9,8 @@
  * Environment:
  *   CM_RPC_URL         chain JSON-RPC URL for --network localhost (default http://127.0.0.1:8545)
  *   CM_ADDRESSES       the deploy script's output (default state/addresses.json)
+ *   CM_CONNECTOR_URL   register through this connector (signed HTTP) instead of NodeRegistry
+ *                      directly: the way to register with a coordinator (no chain needed)
  *   CM_PRIVATE_KEY     the node's key (0x hex); otherwise the network's account CM_ACCOUNT (default 1)
  *   CM_ENDPOINT        URL other parties reach the node at (default http://127.0.0.1:8080)
  *   CM_ROLES           comma-separated roles: Owner, Worker, Requester (default Owner)
@@ -21,6 +23,7 @@ import { network } from "hardhat";
 import { NodeRegistry__factory } from "../types/ethers-contracts/index.js";
 import { maskToRoles, Role, rolesToMask, type RoleName } from "../protocol/src/phases.js";
 import { loadOrCreateX25519 } from "../node/src/keys.js";
+import { ConnectorClient } from "../chain-connector/src/http/client.js";
 import { env, intEnv, readAddresses, runScript, scriptSigner, ScriptError } from "./env.js";
 
 function parseRoles(raw: string): RoleName[] {
@@ -36,7 +39,6 @@ function parseRoles(raw: string): RoleName[] {
 }
 
 await runScript(async () => {
-  const addresses = readAddresses();
   const endpoint = env("CM_ENDPOINT", "http://127.0.0.1:8080")!;
   if (!/^https?:\/\/\S+$/.test(endpoint)) throw new ScriptError(`CM_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
   const roles = rolesToMask(parseRoles(env("CM_ROLES", "Owner")!));
@@ -47,22 +49,42 @@ await runScript(async () => {
   const keyFile = env("CM_X25519_KEY_FILE", `state/x25519-${me}.key`)!;
   const x25519 = loadOrCreateX25519(keyFile).publicHex;
 
-  const registry = NodeRegistry__factory.connect(addresses.nodeRegistry, signer);
-  const known = await registry.getNode(me);
+  const connectorUrl = env("CM_CONNECTOR_URL");
+  let record: () => Promise<{ endpoint: string; x25519: string; roles: number; capacity: number } | null>;
+  let register: () => Promise<unknown>;
+  let update: () => Promise<unknown>;
+  const info = { endpoint, x25519, roles, capacity };
+  let client: ConnectorClient | undefined;
+  if (connectorUrl) {
+    const c = (client = await ConnectorClient.connect({ url: connectorUrl, signer }));
+    record = () => c.getNode(me);
+    register = () => c.registerNode(info);
+    update = () => c.updateNode(info);
+  } else {
+    const registry = NodeRegistry__factory.connect(readAddresses().nodeRegistry, signer);
+    record = async () => {
+      const n = await registry.getNode(me);
+      return n.registeredAt === 0n ? null : { endpoint: n.endpoint, x25519: n.x25519.toLowerCase(), roles: Number(n.roles), capacity: Number(n.capacity) };
+    };
+    register = async () => (await registry.register(endpoint, x25519, roles, capacity)).wait();
+    update = async () => (await registry.update(endpoint, x25519, roles, capacity)).wait();
+  }
+  const known = await record();
   let action: string;
-  if (known.registeredAt === 0n) {
-    await (await registry.register(endpoint, x25519, roles, capacity)).wait();
+  if (!known) {
+    await register();
     action = "registered";
-  } else if (known.endpoint !== endpoint || known.x25519.toLowerCase() !== x25519 || Number(known.roles) !== roles || Number(known.capacity) !== capacity) {
-    await (await registry.update(endpoint, x25519, roles, capacity)).wait();
+  } else if (known.endpoint !== endpoint || known.x25519.toLowerCase() !== x25519 || known.roles !== roles || known.capacity !== capacity) {
+    await update();
     action = "updated";
   } else {
     action = "already registered with these values; nothing sent";
   }
-  const now = await registry.getNode(me);
+  const now = (await record())!;
+  await client?.close();
   console.log(`node ${me} ${action}`);
   console.log(`  endpoint ${now.endpoint}`);
-  console.log(`  roles    ${maskToRoles(Number(now.roles)).join(", ")}`);
+  console.log(`  roles    ${maskToRoles(now.roles).join(", ")}`);
   console.log(`  capacity ${now.capacity}`);
   console.log(`  x25519   ${now.x25519} (secret key in ${keyFile})`);
 });

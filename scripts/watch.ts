@@ -149,7 +149,7 @@ await runScript(async () => {
     await client?.close();
   }
   if (timedOut) {
-    console.error(`error: CM_WATCH_TIMEOUT=${timeoutS}s passed before task ${taskId} ${seen ? "closed" : "showed any event (check CM_TASK_ID and CM_ADDRESSES)"}`);
+    console.error(`error: CM_WATCH_TIMEOUT=${timeoutS}s passed before task ${taskId} ${seen ? "closed" : "showed any event (check CM_TASK_ID, and CM_ADDRESSES or CM_CONNECTOR_URL)"}`);
     exit = 2;
   }
   process.exitCode = exit;
