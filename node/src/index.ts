@@ -32,7 +32,7 @@ export { dbsnncHandler } from "./runtime/kinds/dbsnnc.js";
 export { kmeansHandler } from "./runtime/kinds/kmeans.js";
 export { linregHandler } from "./runtime/kinds/linreg.js";
 export { logregHandler } from "./runtime/kinds/logreg.js";
-export { submitFederated } from "./runtime/aggregation/submit.js";
+export { submitFederated, prepareFederatedSpec } from "./runtime/aggregation/submit.js";
 export { runLocal } from "./runtime/local.js";
 export { submitOutsourced, outsourcedResult, workerEnginesOf, assertHoldsNoSecret, disposeOutsourcedEngines } from "./runtime/kinds/outsourced.js";
 export { WorkerManager, type PickStrategy } from "./runtime/manager.js";
@@ -116,6 +116,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
       datasets,
       connector,
       baseDir: opts.baseDir ?? process.cwd(),
+      local: results,
       log,
     });
     const { server, url } = await listen(app, config.http.host, config.http.port);

@@ -1,7 +1,7 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import type { Wallet } from "ethers";
-import { submitFederated, type RunningNode } from "../../node/src/index.js";
+import { NodeApiClient, submitFederated, type RunningNode } from "../../node/src/index.js";
 import type { KmeansResult } from "../../node/src/runtime/kinds/kmeans.js";
 import type { RegressionResult } from "../../node/src/runtime/kinds/linreg.js";
 import type { SecureStatsResult, StatsResult } from "../../node/src/runtime/kinds/stats.js";
@@ -94,4 +94,21 @@ describe("federated kinds × backends, coordinator mode, 3 owners + requester", 
       });
     });
   }
+
+  test("through the node's HTTP API: the requester node makes a 2048-bit Paillier key itself and keeps the secret half", { timeout: 120_000 }, async () => {
+    const api = new NodeApiClient(R.url, ws[3]);
+    const { taskId } = await api.submitTask({
+      kind: "linreg",
+      aggregation: "paillier",
+      datasets: ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: "lin" })),
+      params: { features: ["x1", "x2", "x3"], target: "y" },
+      members: { min: 3, max: 3, threshold: 2 },
+    });
+    const { result } = await finalResult<RegressionResult>(R, taskId, 1);
+    relClose(result.weights, leastSquares(union(tables.lin!)), 1e-6, "weights");
+    const spec = (await R.connector.getTaskSpec(taskId))!;
+    assert.ok(BigInt("0x" + (spec.params.paillier as { n: string }).n) >= 1n << 2047n, "the spec names a 2048-bit modulus");
+    const res = await api.result<RegressionResult>(taskId, 1);
+    assert.deepEqual(res.result.weights, result.weights);
+  });
 });

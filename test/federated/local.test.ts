@@ -6,6 +6,8 @@ import { linregHandler, type RegressionResult } from "../../node/src/runtime/kin
 import { logregHandler } from "../../node/src/runtime/kinds/logreg.js";
 import { statsHandler, type SecureStatsResult, type StatsResult } from "../../node/src/runtime/kinds/stats.js";
 import { BACKENDS } from "../../node/src/runtime/aggregation/index.js";
+import { canonicalJson } from "../../protocol/src/canonical.js";
+import { keccak256, toUtf8Bytes } from "ethers";
 import { IRIS_COLS, IRIS_INIT, irisTables, label, leastSquares, linregTables, lloyd, logisticFit, logregTables, relClose, union } from "./reference.js";
 
 const BITS = 1024;
@@ -77,5 +79,40 @@ describe("local debug mode: every kind × backend equals the plaintext computati
       out.push((await runLocal(linregHandler, { kind: "linreg", aggregation, members: { min: 3, max: 3, threshold: 2 }, params: { features: ["x1", "x2", "x3"], target: "y" }, rounds: 1 }, tables, { paillierBits: BITS })).result as RegressionResult);
     assert.deepEqual(out[1]!.weights, out[0]!.weights);
     assert.deepEqual(out[2]!.weights, out[0]!.weights);
+  });
+
+  test("paillier: a contribution with a forged ciphertext is left out and reported", async () => {
+    const tables = linregTables();
+    const run = await runLocal(
+      linregHandler,
+      { kind: "linreg", aggregation: "paillier", members: { min: 3, max: 3, threshold: 2 }, params: { features: ["x1", "x2", "x3"], target: "y" }, rounds: 1 },
+      tables,
+      {
+        paillierBits: BITS,
+        tamper: ({ phase, member }, s) => {
+          if (phase !== "compute" || member !== 1) return s;
+          const p = JSON.parse(new TextDecoder().decode(s.payload));
+          p.c[0] = "0";
+          const payload = toUtf8Bytes(canonicalJson(p));
+          return { payload, commitment: keccak256(payload) };
+        },
+      },
+    );
+    const res = run.result as RegressionResult;
+    assert.equal(res.rejected.length, 1);
+    assert.equal(res.rejected[0]!.member, run.members[1]);
+    assert.match(res.rejected[0]!.reason, /not a ciphertext of the task's key/);
+    relClose(res.weights, leastSquares(union([tables[0]!, tables[2]!])), 1e-6, "weights");
+  });
+
+  test("secagg: drop-outs before Setup and before the masked input; below the threshold aggregation fails", async () => {
+    const tables = irisTables(5);
+    const spec = { kind: "stats", aggregation: "secagg", members: { min: 3, max: 5, threshold: 3 }, params: { columns: IRIS_COLS } } as const;
+    const run = await runLocal(statsHandler, spec, tables, { drop: { setup: [3], compute: [4] } });
+    const res = run.result as SecureStatsResult;
+    assert.deepEqual(res.contributors, run.members.slice(0, 3).map((a) => a.toLowerCase()).sort());
+    assert.deepEqual(res.dropped, [run.members[4]!.toLowerCase()]);
+    assert.equal(res.columns.sepal_length!.count, union(tables.slice(0, 3)).length);
+    await assert.rejects(runLocal(statsHandler, spec, tables, { drop: { setup: [3], compute: [4, 2] } }), /below the threshold 3/);
   });
 });

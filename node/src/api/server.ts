@@ -9,6 +9,8 @@ import { statusFor } from "../../../chain-connector/src/http/routes.js";
 import { Role, maskToRoles } from "../../../protocol/src/phases.js";
 import { AuthError, nonceMemory, verifyRequest } from "../../../protocol/src/signing.js";
 import { parseTaskSpec, SpecError, specHash } from "../../../protocol/src/taskspec.js";
+import { prepareFederatedSpec } from "../runtime/aggregation/submit.js";
+import type { BlobAccess } from "../runtime/handler.js";
 import { ConfigError, datasetConfigSchema } from "../config.js";
 import { DataError } from "../data/csv.js";
 import type { DatasetRegistry } from "../data/registry.js";
@@ -28,6 +30,8 @@ export interface ApiOptions {
   /** Relative dataset paths in POST /datasets are taken from here. */
   baseDir: string;
   log: Logger;
+  /** The node's own blob store; with it, POST /tasks prepares federated backends (see prepareFederatedSpec). */
+  local?: BlobAccess;
   /** Largest request body (default 1 MiB: the API takes specs and file paths, never data). */
   maxBodyBytes?: number;
 }
@@ -133,7 +137,8 @@ export function buildApi(o: ApiOptions): express.Express {
       throw new HttpError(403, "MissingRole", "this node lacks the Requester role; add Requester to roles to submit tasks");
     const body = req.body as Record<string, unknown>;
     if (body === null || typeof body !== "object" || Array.isArray(body)) throw new HttpError(400, "BadInput", "the body must be a task spec object");
-    const spec = parseTaskSpec({ ...body, requester: body.requester ?? o.self });
+    // Federated backends get what they need here (a Paillier key pair for the requester, the Setup phase for secagg).
+    const spec = o.local ? await prepareFederatedSpec(body, o.self, o.local, o.store) : parseTaskSpec({ ...body, requester: body.requester ?? o.self });
     if (spec.requester !== o.self)
       throw new HttpError(400, "BadInput", `requester ${spec.requester} must be this node's address ${o.self}; omit it to use the node's`);
     const r = await o.connector.createTask(spec);

@@ -3,6 +3,7 @@ import type { Connector } from "../../../../chain-connector/src/connector.js";
 import { LocalBlobStore } from "../../../../chain-connector/src/blobstore.js";
 import { parseTaskSpec, specHash, type TaskSpec, type TaskSpecInput } from "../../../../protocol/src/taskspec.js";
 import type { NodeStore } from "../../store/store.js";
+import type { BlobAccess } from "../handler.js";
 import { seedRequesterState } from "../runtime.js";
 import { newRequesterKey, type PaillierRequesterState } from "./paillier.js";
 
@@ -20,18 +21,21 @@ export interface SubmitFederatedOptions {
 }
 
 /**
- * Submits a federated task from the requester's node. For `paillier` it makes the task's key pair
- * here: the public modulus goes into params.paillier, the secret key into the node's own blob
- * store (never to the connector), named in the requester state the runtime hands to aggregate().
- * For `secagg` it turns on the Setup phase the key shares need. Everything is checked (the spec
- * parsed) before anything is written.
+ * Turns a requester's spec input into the spec to submit, with what its backend needs. For
+ * `paillier` without params.paillier it makes the task's key pair here: the public modulus goes
+ * into params.paillier, the secret key into the node's own blob store (`local`, never the
+ * connector), named in the requester state the runtime hands to aggregate(). For `secagg` the
+ * Setup phase the key shares need is on unless the input says otherwise. The spec is parsed
+ * (every field checked) before anything is written.
  */
-export async function submitFederated(
-  node: RequesterNode,
-  input: Omit<TaskSpecInput, "requester">,
+export async function prepareFederatedSpec(
+  input: Record<string, unknown>,
+  requester: string,
+  local: BlobAccess,
+  store: NodeStore,
   opts: SubmitFederatedOptions = {},
-): Promise<{ taskId: number; specHash: string; spec: TaskSpec }> {
-  const params: Record<string, unknown> = { ...(input.params ?? {}) };
+): Promise<TaskSpec> {
+  const params: Record<string, unknown> = { ...((input.params as Record<string, unknown> | undefined) ?? {}) };
   const aggregation = input.aggregation ?? "plain";
   let secret: Uint8Array | undefined;
   if (aggregation === "paillier" && params.paillier === undefined) {
@@ -39,12 +43,19 @@ export async function submitFederated(
     params.paillier = { n: k.n };
     secret = k.secret;
   }
-  const spec = parseTaskSpec({ ...input, params, requester: node.address, setup: input.setup ?? aggregation === "secagg" });
-  const hash = specHash(spec);
-  if (secret) {
-    const local = new LocalBlobStore(join(node.config.dataDir, "blobs"));
-    seedRequesterState(node.store, hash, { paillierKey: await local.put(secret) } satisfies PaillierRequesterState);
-  }
+  const spec = parseTaskSpec({ ...input, params, requester: input.requester ?? requester, setup: input.setup ?? aggregation === "secagg" });
+  if (secret) seedRequesterState(store, specHash(spec), { paillierKey: await local.put(secret) } satisfies PaillierRequesterState);
+  return spec;
+}
+
+/** Submits a federated task from the requester's node (see prepareFederatedSpec). */
+export async function submitFederated(
+  node: RequesterNode,
+  input: Omit<TaskSpecInput, "requester">,
+  opts: SubmitFederatedOptions = {},
+): Promise<{ taskId: number; specHash: string; spec: TaskSpec }> {
+  const local = new LocalBlobStore(join(node.config.dataDir, "blobs"));
+  const spec = await prepareFederatedSpec(input as Record<string, unknown>, node.address, local, node.store, opts);
   const r = await node.connector.createTask(spec);
-  return { taskId: r.taskId, specHash: hash, spec };
+  return { taskId: r.taskId, specHash: specHash(spec), spec };
 }
