@@ -10,6 +10,7 @@
  * Always ends with process.exit: snarkjs and node-seal leave worker threads behind.
  */
 import { existsSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -50,6 +51,11 @@ export function formatTable(rows: readonly Row[]): string {
   const w = cols.map((c, i) => Math.max(c.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(w[i]!)).join(" | ")} |`;
   return [line(cols), `|${w.map((x) => "-".repeat(x + 2)).join("|")}|`, ...body.map(line)].join("\n");
+}
+
+function machineLine(): string {
+  const [l1, l5] = loadavg();
+  return `(machine: ${cpus().length} CPUs, ${cpus()[0]?.model.trim() ?? "unknown"}; load average ${l1!.toFixed(1)} / ${l5!.toFixed(1)} over 1 / 5 min after this module)`;
 }
 
 const load = <T>(file: string) => import(pathToFileURL(join(HERE, file)).href) as Promise<T>;
@@ -239,7 +245,8 @@ async function main(): Promise<number> {
         console.log(`Workload: ${s.workload}\n`);
         console.log(s.body);
       }
-      console.log(`\n(${m.name}: ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+      console.log(`\n${machineLine()}`);
+      console.log(`(${m.name}: ${((performance.now() - t) / 1000).toFixed(1)} s)`);
     } catch (e) {
       failed.push(m.name);
       console.log(`\n## ${m.name}: FAILED\n\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

@@ -29,7 +29,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { hexlify, JsonRpcProvider, Wallet, type TransactionRequest } from "ethers";
@@ -562,13 +562,19 @@ export const ROUND_TARGETS =
 
 export function roundWorkload(opts: RoundBenchOptions = {}): string {
   return (
-    `Workload: kind stats (3 columns, plain aggregation, no proofs), ${opts.rowsPerNode ?? 500} rows per member, ` +
+    `kind stats (3 columns, plain aggregation, no proofs), ${opts.rowsPerNode ?? 500} rows per member, ` +
     `members = min = max = threshold, ${opts.rounds ?? 5} rounds per task (median reported); ` +
     "ethereum = Hardhat dev chain (automine, EDR) + the ethereum connector server with its keeper; coordinator = startConnector in coordinator mode (SQLite). " +
     "Everything on this 2-core machine, in one Node process besides the Hardhat node: members, requester and connector " +
     "share the CPU, so each request's ECDSA signature is made and checked on the same cores (a CPU profile at 50 members " +
     "puts about a quarter of all CPU time in secp256k1 arithmetic); on separate machines members sign on their own."
   );
+}
+
+/** CPU count and load: timings on a shared machine mean little without them. */
+export function machine(): string {
+  const [l1, l5] = loadavg();
+  return `Machine: ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "unknown"}), load average ${l1!.toFixed(1)} (1 min) / ${l5!.toFixed(1)} (5 min) when the table was printed.`;
 }
 
 export function formatRounds(rows: readonly RoundRow[]): string {
@@ -651,7 +657,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   try {
     const rows = await roundBench(opts);
     console.log("Round latency and transactions per member per round\n");
-    console.log(roundWorkload(opts));
+    console.log(`Workload: ${roundWorkload(opts)}`);
+    console.log(machine());
     console.log(ROUND_TARGETS + "\n");
     console.log(formatRounds(rows));
     process.exit(0);
