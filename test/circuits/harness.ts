@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import * as snarkjs from "snarkjs";
@@ -124,4 +124,24 @@ export function compileWrapper(name: string, source: string): Compiled {
 
 export function sha(s: string): string {
   return createHash("sha256").update(s).digest("hex");
+}
+
+/** Wire index → signal name (main.…) from a .sym file; wires the optimizer removed are absent. */
+export function wireNames(symPath: string): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const line of readFileSync(symPath, "utf8").split("\n")) {
+    const [, wire, , name] = line.split(",");
+    if (name !== undefined && Number(wire) >= 0 && !names.has(Number(wire))) names.set(Number(wire), name);
+  }
+  return names;
+}
+
+/**
+ * The free wires of a witness that are not circomlib IsZero's `inv` hint: inv is free exactly when
+ * its input is 0, and then its output is 1 whatever inv is, so it is harmless. Anything else that
+ * can change alone is an under-constrained signal.
+ */
+export function harmfulFreeWires(r1cs: R1cs, w: Witness, symPath: string): string[] {
+  const names = wireNames(symPath);
+  return freeWires(r1cs, w).map((k) => names.get(k) ?? `wire ${k}`).filter((n) => !/\.inv$/.test(n));
 }
