@@ -89,10 +89,12 @@ describe("federated kinds in chain mode (hardhat node, ethereum connector), 3 ow
       { paillierBits: 1024 },
     );
 
-  test("kmeans / secagg: Lloyd's partition of the union", { timeout: 240_000 }, async () => {
+  test("kmeans / secagg: Lloyd's partition of the union", { timeout: 240_000 }, async (t) => {
+      const t0 = Date.now();
     assert.equal(R.connector.mode, "ethereum");
     const { taskId } = await submit("kmeans", "secagg", "iris", { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 1e-9 }, 30);
     const { result, round } = await finalResult<KmeansResult>(R, taskId, 30);
+      t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
     const rows = union(tables.iris!);
     const ref = lloyd(rows, IRIS_INIT, 1e-9);
     assert.equal(round, ref.rounds);
@@ -100,23 +102,29 @@ describe("federated kinds in chain mode (hardhat node, ethereum connector), 3 ow
     assert.equal(result.members.length, 3);
   });
 
-  test("linreg / paillier: the closed-form least squares", { timeout: 240_000 }, async () => {
+  test("linreg / paillier: the closed-form least squares", { timeout: 240_000 }, async (t) => {
+      const t0 = Date.now();
     const { taskId } = await submit("linreg", "paillier", "lin", { features: ["x1", "x2", "x3"], target: "y" }, 5);
-    const { result } = await finalResult<RegressionResult>(R, taskId, 5);
+    const { result, round } = await finalResult<RegressionResult>(R, taskId, 5);
+      t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
     relClose(result.weights, leastSquares(union(tables.lin!)), 1e-6, "weights");
   });
 
-  test("logreg / plain: the centralized logistic fit", { timeout: 240_000 }, async () => {
+  test("logreg / plain: the centralized logistic fit", { timeout: 240_000 }, async (t) => {
+      const t0 = Date.now();
     const { taskId } = await submit("logreg", "plain", "log", { features: ["x1", "x2", "x3"], target: "y" }, 15);
-    const { result } = await finalResult<RegressionResult>(R, taskId, 15);
+    const { result, round } = await finalResult<RegressionResult>(R, taskId, 15);
+      t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
     assert.equal(result.converged, true);
     relClose(result.weights, logisticFit(union(tables.log!)), 1e-5, "weights");
   });
 
   for (const aggregation of ["secagg", "paillier"] as const)
-    test(`stats / ${aggregation}: statistics of the union`, { timeout: 240_000 }, async () => {
+    test(`stats / ${aggregation}: statistics of the union`, { timeout: 240_000 }, async (t) => {
+      const t0 = Date.now();
       const { taskId } = await submit("stats", aggregation, "iris", { columns: IRIS_COLS }, 1);
-      const { result } = await finalResult<SecureStatsResult>(R, taskId, 1);
+      const { result, round } = await finalResult<SecureStatsResult>(R, taskId, 1);
+      t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
       assert.equal(result.members, 3);
       IRIS_COLS.forEach((c, j) => {
         const xs = union(tables.iris!).map((r) => r[j]!);

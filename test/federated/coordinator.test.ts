@@ -54,9 +54,11 @@ describe("federated kinds × backends, coordinator mode, 3 owners + requester", 
     );
 
   for (const aggregation of BACKENDS) {
-    test(`kmeans / ${aggregation}: Lloyd rounds give Lloyd's partition of the union`, { timeout: 120_000 }, async () => {
+    test(`kmeans / ${aggregation}: Lloyd rounds give Lloyd's partition of the union`, { timeout: 120_000 }, async (t) => {
+      const t0 = Date.now();
       const { taskId } = await submit("kmeans", aggregation, "iris", { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 1e-9 }, 30);
       const { result, round } = await finalResult<KmeansResult>(R, taskId, 30);
+      t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
       const rows = union(tables.iris!);
       const ref = lloyd(rows, IRIS_INIT, 1e-9);
       assert.equal(result.converged, true);
@@ -67,23 +69,29 @@ describe("federated kinds × backends, coordinator mode, 3 owners + requester", 
       assert.deepEqual(result.rejected, []);
     });
 
-    test(`linreg / ${aggregation}: Newton rounds give the closed-form least squares`, { timeout: 120_000 }, async () => {
+    test(`linreg / ${aggregation}: Newton rounds give the closed-form least squares`, { timeout: 120_000 }, async (t) => {
+      const t0 = Date.now();
       const { taskId } = await submit("linreg", aggregation, "lin", { features: ["x1", "x2", "x3"], target: "y" }, 5);
       const { result, round } = await finalResult<RegressionResult>(R, taskId, 5);
+      t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
       assert.equal(round, 2);
       relClose(result.weights, leastSquares(union(tables.lin!)), 1e-6, "weights");
     });
 
-    test(`logreg / ${aggregation}: IRLS rounds give the centralized logistic fit`, { timeout: 120_000 }, async () => {
+    test(`logreg / ${aggregation}: IRLS rounds give the centralized logistic fit`, { timeout: 120_000 }, async (t) => {
+      const t0 = Date.now();
       const { taskId } = await submit("logreg", aggregation, "log", { features: ["x1", "x2", "x3"], target: "y" }, 15);
-      const { result } = await finalResult<RegressionResult>(R, taskId, 15);
+      const { result, round } = await finalResult<RegressionResult>(R, taskId, 15);
+      t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
       assert.equal(result.converged, true);
       relClose(result.weights, logisticFit(union(tables.log!)), 1e-5, "weights");
     });
 
-    test(`stats / ${aggregation}: statistics of the union`, { timeout: 120_000 }, async () => {
+    test(`stats / ${aggregation}: statistics of the union`, { timeout: 120_000 }, async (t) => {
+      const t0 = Date.now();
       const { taskId } = await submit("stats", aggregation, "iris", { columns: IRIS_COLS }, 1);
-      const { result } = await finalResult<StatsResult | SecureStatsResult>(R, taskId, 1);
+      const { result, round } = await finalResult<StatsResult | SecureStatsResult>(R, taskId, 1);
+      t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
       assert.equal(result.members, 3);
       IRIS_COLS.forEach((c, j) => {
         const xs = union(tables.iris!).map((r) => r[j]!);
@@ -95,7 +103,8 @@ describe("federated kinds × backends, coordinator mode, 3 owners + requester", 
     });
   }
 
-  test("through the node's HTTP API: the requester node makes a 2048-bit Paillier key itself and keeps the secret half", { timeout: 120_000 }, async () => {
+  test("through the node's HTTP API: the requester node makes a 2048-bit Paillier key itself and keeps the secret half", { timeout: 120_000 }, async (t) => {
+      const t0 = Date.now();
     const api = new NodeApiClient(R.url, ws[3]);
     const { taskId } = await api.submitTask({
       kind: "linreg",
@@ -104,7 +113,8 @@ describe("federated kinds × backends, coordinator mode, 3 owners + requester", 
       params: { features: ["x1", "x2", "x3"], target: "y" },
       members: { min: 3, max: 3, threshold: 2 },
     });
-    const { result } = await finalResult<RegressionResult>(R, taskId, 1);
+    const { result, round } = await finalResult<RegressionResult>(R, taskId, 1);
+      t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
     relClose(result.weights, leastSquares(union(tables.lin!)), 1e-6, "weights");
     const spec = (await R.connector.getTaskSpec(taskId))!;
     assert.ok(BigInt("0x" + (spec.params.paillier as { n: string }).n) >= 1n << 2047n, "the spec names a 2048-bit modulus");

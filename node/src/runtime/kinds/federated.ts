@@ -53,6 +53,9 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
     kind: k.kind,
     aggregations: ["plain", "secagg", "paillier"],
     admit(spec, datasets) {
+      // Contributions carry no proofs yet (the contribution circuits are separate work); a member
+      // joining a verified task would only fail at submission, so it declines with the reason.
+      if (spec.verification !== "none") return `kind ${k.kind} has no contribution proofs on this node yet; use verification: "none"`;
       const why = admitBackend(spec);
       if (why) return why;
       const cols = k.columns(k.parse(spec));
