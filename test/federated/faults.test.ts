@@ -85,6 +85,33 @@ describe("faults: wrong contributions and drop-outs (coordinator mode)", () => {
     });
   }
 
+  test("secagg: an owner restarted between Setup and Compute resumes from its persisted key state; the sum is exact", { timeout: 120_000 }, async () => {
+    const { taskId } = await submitFederated(R, {
+      kind: "stats",
+      aggregation: "secagg",
+      datasets: ws.slice(0, 4).map((w) => ({ owner: w.address, datasetId: "iris" })),
+      params: { columns: IRIS_COLS },
+      members: { min: 3, max: 5, threshold: 2 },
+    });
+    const four = nodes.slice(0, 4);
+    await Promise.all(four.map((n) => n.runtime.when(() => status(n, taskId) === "joined")));
+    // o3 stays silent in Setup, so the Setup phase lasts until its deadline.
+    await nodes[3]!.stop();
+    h.clock.set(h.network.getRound(taskId, 1)!.deadline + 1);
+    await Promise.all([0, 1, 2].map((i) => nodes[i]!.runtime.when(() => status(nodes[i]!, taskId) === "setup-submitted")));
+    await nodes[1]!.stop();
+    h.clock.set(h.network.getRound(taskId, 1)!.deadline + 1);
+    await Promise.all([0, 2].map((i) => nodes[i]!.runtime.when(() => status(nodes[i]!, taskId) === "submitted")));
+    nodes[1] = await h.node("o1", ws[1]!, { datasets: configs[1]! });
+    const { result } = await finalResult<SecureStatsResult>(R, taskId, 1);
+    assert.deepEqual(result.contributors, honest3());
+    assert.deepEqual(result.dropped, []);
+    assert.equal(result.columns.petal_width!.count, union([0, 1, 2].map((i) => tables[i]!.iris!)).length);
+    const xs = union([0, 1, 2].map((i) => tables[i]!.iris!)).map((r) => r[3]!);
+    assert.ok(Math.abs(result.columns.petal_width!.sum - xs.reduce((a, b) => a + b, 0)) <= 3 * 2 ** -20);
+    nodes[3] = await h.node("o3", ws[3]!, { datasets: configs[3]! });
+  });
+
   test("secagg: one owner drops before Setup, one during Compute; the sum of the three survivors is exact", { timeout: 120_000 }, async () => {
     const { taskId } = await submitFederated(R, {
       kind: "stats",
