@@ -8,7 +8,7 @@ import { Role } from "../../../protocol/src/phases.js";
  * the registry reports active (heartbeat or recent participation) and that the caller does not
  * exclude (the owner itself). Two strategies, as Rory's:
  *   round-robin : the next candidate after the last one this manager picked (address order);
- *   two-choices : two candidates drawn at random (CSPRNG), keep the less loaded one, where
+ *   two-choices : two distinct candidates drawn at random (CSPRNG), keep the less loaded one, where
  *                 load = open tasks this manager gave the node ÷ the capacity it registered.
  * The load is this manager's own bookkeeping (the registry has no load field): a node's owner
  * reports capacity, the manager counts what it assigned and `release`s it when a task ends.
@@ -55,8 +55,10 @@ export class WorkerManager {
         const last = this.lastPicked?.toLowerCase();
         n = pool.find((c) => last === undefined || c.address.toLowerCase() > last) ?? pool[0]!;
       } else {
-        const a = pool[randomInt(pool.length)]!;
-        const b = pool.length > 1 ? pool[randomInt(pool.length)]! : a;
+        // Two distinct candidates: with replacement, a draw of the same node twice would be no choice at all.
+        const i = randomInt(pool.length);
+        const a = pool[i]!;
+        const b = pool.length > 1 ? pool[(i + 1 + randomInt(pool.length - 1)) % pool.length]! : a;
         n = this.load(b) < this.load(a) ? b : a;
       }
       picked.push(n);
