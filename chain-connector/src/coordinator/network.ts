@@ -30,7 +30,7 @@ import {
   type TaskRecord,
   type TxReceipt,
 } from "../connector.js";
-import { LocalBlobStore, type BlobStore } from "../blobstore.js";
+import { openBlobStore, type BlobStore } from "../blobstore.js";
 import { SystemClock, type Clock } from "./clock.js";
 import { SCHEMA, SCHEMA_VERSION } from "./schema.js";
 
@@ -58,7 +58,7 @@ export function kindVerifier(
 export interface CoordinatorOptions {
   /** SQLite file holding all state (created when missing); ":memory:" for a throwaway network. */
   db: string;
-  /** Blob store, or a directory for a LocalBlobStore. */
+  /** Blob store, or a directory (LocalBlobStore) or s3:// URL (S3BlobStore): see openBlobStore. */
   blobs: BlobStore | string;
   /** Defaults to the system clock; tests pass a ManualClock. */
   clock?: Clock;
@@ -183,7 +183,7 @@ export class CoordinatorNetwork {
     if (v === undefined) this.setMeta("schema", String(SCHEMA_VERSION));
     else if (Number(v) !== SCHEMA_VERSION)
       throw new Error(`CoordinatorNetwork: ${opts.db} has schema ${v}, this build reads ${SCHEMA_VERSION}; use a new file`);
-    this.blobs = typeof opts.blobs === "string" ? new LocalBlobStore(opts.blobs) : opts.blobs;
+    this.blobs = openBlobStore(opts.blobs);
     this.clock = opts.clock ?? new SystemClock();
     this.verifier = opts.verifier;
     this.liveness = opts.livenessSeconds ?? 120;

@@ -29,7 +29,7 @@ import {
   type TaskRecord,
   type TxReceipt,
 } from "../connector.js";
-import { LocalBlobStore, type BlobStore } from "../blobstore.js";
+import { openBlobStore, type BlobStore } from "../blobstore.js";
 import type { KindVerifier } from "../coordinator/network.js";
 import {
   DataRegistry__factory,
@@ -53,7 +53,7 @@ export interface EthereumNetworkOptions {
   rpcUrl?: string;
   provider?: JsonRpcProvider;
   addresses: ContractAddresses;
-  /** Blob store, or a directory for a LocalBlobStore. */
+  /** Blob store, or a directory (LocalBlobStore) or s3:// URL (S3BlobStore): see openBlobStore. */
   blobs: BlobStore | string;
   /** SQLite file for the event log and its cursor (created when missing); ":memory:" for a throwaway. */
   dbPath: string;
@@ -150,7 +150,7 @@ export class EthereumNetwork {
       dataRegistry: getAddress(opts.addresses.dataRegistry),
       taskManager: getAddress(opts.addresses.taskManager),
     };
-    this.blobs = typeof opts.blobs === "string" ? new LocalBlobStore(opts.blobs) : opts.blobs;
+    this.blobs = openBlobStore(opts.blobs);
     this.confirmations = Math.max(1, opts.confirmations ?? 1);
     const deployBlock = Number(opts.addresses.deployBlock ?? 0);
     this.fromBlock = opts.fromBlock ?? (Number.isSafeInteger(deployBlock) && deployBlock >= 0 ? deployBlock : 0);
