@@ -22,6 +22,7 @@ describe("outsourced mining in chain mode (hardhat node, the three contracts, et
   let server: ConnectorServer;
   let network: { close(): Promise<void> };
   let O: RunningNode, W: RunningNode;
+  let taskManager: string;
 
   before(async () => {
     const { startDevChain } = await import("../../chain-connector/src/ethereum/devchain.js");
@@ -31,6 +32,7 @@ describe("outsourced mining in chain mode (hardhat node, the three contracts, et
     dir = await mkdtemp(join(tmpdir(), "cm-outsourced-eth-"));
     chain = await startDevChain();
     const addresses = await eth.deployContracts(chain.signer(19));
+    taskManager = addresses.taskManager;
     const keys = [chain.accounts[1]!, chain.accounts[2]!];
     // Polling every 200 ms keeps rounds quick; no keeper: rounds move on submissions, not deadlines.
     const eNet = new eth.EthereumNetwork({ rpcUrl: chain.url, addresses, blobs: join(dir, "blobs"), dbPath: join(dir, "events.sqlite"), pollMs: 200 });
@@ -72,8 +74,16 @@ describe("outsourced mining in chain mode (hardhat node, the three contracts, et
     assert.ok(adjustedRandIndex(res.labels, plain.labels) >= 0.99);
     assert.equal(res.iterations, plain.iterations);
     res.centroids.forEach((c, j) => c.forEach((v, z) => assert.ok(Math.abs(v - plain.centroids[j]![z]!) < 1e-4)));
-    // ContributionSubmitted per round, read back from the chain's event log by the connector.
+    // ContributionSubmitted per round: through the connector, and straight from the contract's logs.
     await assertOutputsOnChain(O, W, sub.taskId, rounds);
+    const { TaskManager__factory } = await import("../../types/ethers-contracts/index.js");
+    const tm = TaskManager__factory.connect(taskManager, chain.provider);
+    const logs = await tm.queryFilter(tm.filters.ContributionSubmitted(sub.taskId), 0);
+    assert.deepEqual(logs.map((l) => Number(l.args.round)), Array.from({ length: rounds }, (_, i) => i + 1));
+    for (const l of logs) {
+      assert.equal(l.args.member, W.address);
+      assert.equal(l.args.blobHash, W.store.getRound(sub.taskId, Number(l.args.round), "member")!.submissions.compute!.blobHash);
+    }
     await assertWorkerCannotDecrypt(O, W, sub.taskId, "skmeans-ckks/owner-state", (s) => decodeMessage(s, "skmeans-ckks/setup").frames[0]!);
   });
 });
