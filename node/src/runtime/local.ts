@@ -19,6 +19,8 @@ import type { AggregateContext, BlobAccess, MemberContext, ReceivedContribution,
 export interface LocalOptions {
   /** Paillier modulus size for aggregation "paillier" (default 2048). */
   paillierBits?: number;
+  /** A requester key made beforehand (newRequesterKey), instead of a fresh one. */
+  paillierKey?: { n: string; secret: Uint8Array };
   /** Members (0-based) that go silent before the given phase in round 1 (to try drop-outs). */
   drop?: { setup?: number[]; compute?: number[]; reveal?: number[] };
   /** Replaces a member's submission (to try wrong contributions). */
@@ -63,7 +65,7 @@ export async function runLocal(
   const blobs = new MemoryBlobs();
   let requesterState: unknown;
   if (input.aggregation === "paillier" && params.paillier === undefined) {
-    const k = newRequesterKey(opts.paillierBits ?? 2048);
+    const k = opts.paillierKey ?? newRequesterKey(opts.paillierBits ?? 2048);
     params.paillier = { n: k.n };
     requesterState = { paillierKey: await local.put(k.secret) } satisfies PaillierRequesterState;
   }
