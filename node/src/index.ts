@@ -17,6 +17,7 @@ import { dbsnncHandler } from "./runtime/kinds/dbsnnc.js";
 import { kmeansHandler } from "./runtime/kinds/kmeans.js";
 import { linregHandler } from "./runtime/kinds/linreg.js";
 import { logregHandler } from "./runtime/kinds/logreg.js";
+import { vlinregHandler } from "./runtime/kinds/vlinreg.js";
 import { Runtime } from "./runtime/runtime.js";
 import { NodeStore } from "./store/store.js";
 
@@ -32,6 +33,7 @@ export { dbsnncHandler } from "./runtime/kinds/dbsnnc.js";
 export { kmeansHandler } from "./runtime/kinds/kmeans.js";
 export { linregHandler } from "./runtime/kinds/linreg.js";
 export { logregHandler } from "./runtime/kinds/logreg.js";
+export { vlinregHandler, makeVlinregHandler } from "./runtime/kinds/vlinreg.js";
 export { submitFederated, prepareFederatedSpec } from "./runtime/aggregation/submit.js";
 export { runLocal } from "./runtime/local.js";
 export { submitOutsourced, outsourcedResult, workerEnginesOf, assertHoldsNoSecret, disposeOutsourcedEngines } from "./runtime/kinds/outsourced.js";
@@ -39,7 +41,7 @@ export { WorkerManager, type PickStrategy } from "./runtime/manager.js";
 export { seedRequesterState } from "./runtime/runtime.js";
 
 /** Kinds every node runs; later kinds are appended here (or passed in StartNodeOptions.handlers). */
-export const BUILTIN_HANDLERS: readonly TaskKindHandler[] = [statsHandler, skmeansHandler, dbskmeansHandler, sknnHandler, dbsnncHandler, kmeansHandler, linregHandler, logregHandler];
+export const BUILTIN_HANDLERS: readonly TaskKindHandler[] = [statsHandler, skmeansHandler, dbskmeansHandler, sknnHandler, dbsnncHandler, kmeansHandler, linregHandler, logregHandler, vlinregHandler];
 
 export interface StartNodeOptions {
   /** Act through this connector instead of connecting to config.connectorUrl (it must act for the node's key). */

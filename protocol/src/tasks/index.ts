@@ -6,3 +6,4 @@ export * from "./federated.js";
 export * from "./kmeans.js";
 export * from "./linreg.js";
 export * from "./logreg.js";
+export * from "./vlinreg.js";

@@ -1,0 +1,300 @@
+import { toUtf8Bytes } from "ethers";
+import { canonicalJson } from "../../../../protocol/src/canonical.js";
+import { Phase } from "../../../../protocol/src/phases.js";
+import { vlinregParams, vlinregRounds, vlinregSteps, type VlinregParams } from "../../../../protocol/src/tasks/vlinreg.js";
+import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
+import { FeatureParty, LABEL, LabelParty, type FeatureState, type LabelState } from "../../vertical/protocol.js";
+import { RuntimeTableIO, mergeTables, writerOf, type TableRef, type TranscriptRecorder } from "../../vertical/runtime-io.js";
+import type { Id } from "../../vertical/align.js";
+import { plainCommitment, type AggregateContext, type MemberContext, type ReceivedContribution, type Submission, type TaskKindHandler } from "../handler.js";
+
+/**
+ * Vertical linear regression (node/src/vertical/protocol.ts) on the round runtime. Every node is
+ * one party: the label party `y` or a feature party x_j, named with its node address in the spec.
+ * The protocol's messages are steps, three per round (Setup, Compute, Aggregate reveal), counted
+ * s = 3·(round − 1) + phase offset:
+ *
+ *   s = 0           all: ids/P
+ *   s = 1           all align by id (misaligned ids fail here, before any key or ciphertext);
+ *                   x_j: pk/j, enc-x/j
+ *   s = 2           x_i: Enc_j(G_ji) from enc-x/j, then term/0/i->j; y: Enc_j(−X_jᵀy) from enc-x/j
+ *   s = 3 + 2t      y: grad/t/j (relay of the terms)             t = 0 … I−1
+ *   s = 4 + 2t      x_j: decrypt, step, then term/t+1/j->i (or model/j after the last iteration)
+ *   s = 2I + 3      y: un-scales the model from model/j; the result goes to the requester
+ *
+ * Data plane: each table is one blob in the connector's content-addressed store, written once by
+ * the one party its name allows; a party's submission in a phase is a manifest of the tables it
+ * wrote in that phase (the manifest's hash is on-chain). Parties read earlier phases' manifests of
+ * the round and, across rounds, the table list the requester publishes as the round's `next`.
+ * Both the requester (a registry of every name written in the task, in its state) and every reader
+ * refuse a table name written twice; the round then fails with that error.
+ *
+ * Who gets the model: the label party computes it (it holds the label's mean and scale) and puts
+ * it in its last manifest; the requester (y's node itself or a separate node) keeps it as the
+ * task's result. The manifest is a blob in the connector's store, so anyone who can read that store
+ * can read the model (as with the other kinds' round records); the parties' columns, labels,
+ * residuals and predictions never travel in plaintext (see protocol.ts for what each party learns).
+ */
+
+export interface VlinregModel {
+  coefficients: Record<string, number>;
+  intercept: number;
+}
+
+export interface VlinregResult extends Partial<VlinregModel> {
+  /** Steps run in this round. */
+  steps: number[];
+  /** Tables written in this round. */
+  tables: number;
+  iterations: number;
+  done: boolean;
+}
+
+export interface VlinregRoundParams {
+  /** Tables written in the previous round (validated by the requester). */
+  tables: TableRef[];
+}
+
+interface Manifest {
+  v: 1;
+  kind: "vlinreg";
+  party: string;
+  step: number;
+  tables: TableRef[];
+  /** The label party's last step: the model, for the requester. */
+  model?: VlinregModel;
+}
+
+interface MemberState {
+  index: Record<string, TableRef>;
+  feature?: FeatureState;
+  label?: LabelState;
+}
+
+interface RequesterState {
+  /** Every table name written in the task → its writer. */
+  written: Record<string, string>;
+}
+
+const OFFSET: Record<number, number> = { [Phase.Setup]: 0, [Phase.Compute]: 1, [Phase.Aggregate]: 2 };
+
+export function stepOf(round: number, phase: number): number {
+  const o = OFFSET[phase];
+  if (o === undefined) throw new Error(`vlinreg: phase ${phase} has no step`);
+  return 3 * (round - 1) + o;
+}
+
+function params(spec: TaskSpec): VlinregParams {
+  return vlinregParams.parse(spec.params) as VlinregParams;
+}
+
+/** Party name of a node address in this task, or undefined. */
+export function partyOf(p: VlinregParams, address: string): string | undefined {
+  const a = address.toLowerCase();
+  if (p.label.owner.toLowerCase() === a) return LABEL;
+  return p.features.find((f) => f.owner.toLowerCase() === a)?.name;
+}
+
+function decodeManifest(c: ReceivedContribution): Manifest {
+  let m: Manifest;
+  try {
+    m = JSON.parse(new TextDecoder().decode(c.payload)) as Manifest;
+  } catch {
+    throw new Error(`vlinreg: submission of ${c.member} is not JSON`);
+  }
+  if (m?.v !== 1 || m.kind !== "vlinreg" || typeof m.party !== "string" || !Number.isInteger(m.step) || !Array.isArray(m.tables)) {
+    throw new Error(`vlinreg: submission of ${c.member} is not a vlinreg table manifest`);
+  }
+  return m;
+}
+
+/** Manifests of a phase, each checked to come from the party its node is. */
+function manifests(p: VlinregParams, cs: ReceivedContribution[], step: number): Manifest[] {
+  return cs.map((c) => {
+    const m = decodeManifest(c);
+    const party = partyOf(p, c.member);
+    if (m.party !== party) throw new Error(`vlinreg: ${c.member} submitted as ${m.party}, but the spec names it ${party ?? "no party"}`);
+    if (m.step !== step) throw new Error(`vlinreg: ${m.party}'s manifest is for step ${m.step}, expected ${step}`);
+    for (const r of m.tables) {
+      if (r.writer !== m.party || r.step !== step) throw new Error(`vlinreg: ${m.party}'s manifest lists table ${r.name} as written by ${r.writer} at step ${r.step}`);
+    }
+    return m;
+  });
+}
+
+/** The party's dataset: ids from params.idColumn and the named value columns. */
+function partyData(ctx: MemberContext, p: VlinregParams, columns: string[]): { ids: Id[]; values: Record<string, number[]> } {
+  const d = ctx.datasets[0];
+  if (!d) throw new Error("vlinreg: this node holds no dataset of the task");
+  const t = d.table;
+  const idAt = t.columns.indexOf(p.idColumn);
+  let ids: Id[];
+  if (idAt >= 0) ids = t.rows.map((r) => r[idAt]!);
+  else if (t.ids && d.row.schema.idColumn === p.idColumn) ids = t.ids;
+  else throw new Error(`vlinreg: dataset ${d.name} has no id column ${p.idColumn} (columns: ${t.columns.join(", ")}); set params.idColumn to the shared id column`);
+  const values: Record<string, number[]> = {};
+  for (const c of columns) {
+    const j = t.columns.indexOf(c);
+    if (j < 0) throw new Error(`vlinreg: dataset ${d.name} has no column ${c} (columns: ${t.columns.join(", ")})`);
+    values[c] = t.rows.map((r) => r[j]!);
+  }
+  return { ids, values };
+}
+
+/** Tables a step may need: ids and keys always, and what the previous step wrote. */
+function prune(index: Record<string, TableRef>, step: number): Record<string, TableRef> {
+  return Object.fromEntries(Object.entries(index).filter(([n, r]) => /^(ids|pk)\//.test(n) || r.step >= step - 1));
+}
+
+export interface VlinregHandlerOptions {
+  /** Records every table delivery (tests check what each party received). */
+  recorder?: TranscriptRecorder;
+}
+
+export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHandler {
+  async function step(ctx: MemberContext, phase: number): Promise<Submission> {
+    const p = params(ctx.spec);
+    const s = stepOf(ctx.round, phase);
+    const me = partyOf(p, ctx.self);
+    if (!me) throw new Error(`vlinreg: ${ctx.self} is not a party of task ${ctx.taskId}`);
+    const I = p.iterations;
+    const last = vlinregSteps(I) - 1;
+    const prev = ctx.state.get<MemberState>();
+    const index: Record<string, TableRef> = { ...(prev?.index ?? {}) };
+    if (ctx.round > 1) {
+      const np = ctx.params as VlinregRoundParams | undefined;
+      if (!np || !Array.isArray(np.tables)) throw new Error(`vlinreg: round ${ctx.round} has no table list from the requester`);
+      mergeTables(index, np.tables, `round ${ctx.round - 1} record`);
+    }
+    for (let ph = Phase.Setup; ph < phase; ph++) {
+      for (const m of manifests(p, await ctx.contributions(ph), stepOf(ctx.round, ph))) mergeTables(index, m.tables, `${m.party}'s manifest`);
+    }
+    const feats = p.features.map((f) => f.name);
+    const parties = [LABEL, ...feats];
+    const shape = p.features.map((f) => ({ name: f.name, columns: f.columns.length }));
+    const stepOpts = { learningRate: p.learningRate ?? 1 / feats.length, momentum: p.momentum ?? (feats.length === 1 ? 0 : 0.8) };
+    const io = await RuntimeTableIO.open({ party: me, node: ctx.self, step: s, index: prune(index, s), blobs: ctx.blobs, recorder: opts.recorder });
+    const next: MemberState = { index };
+    let model: VlinregModel | undefined;
+    if (s <= last) {
+      if (me === LABEL) {
+        const { ids, values } = partyData(ctx, p, [p.label.column]);
+        const y = values[p.label.column]!;
+        let l: LabelParty;
+        if (s === 0) {
+          l = new LabelParty(ids, y);
+          l.publishIds(io);
+        } else {
+          l = LabelParty.restore(ids, y, prev!.label!, io, parties);
+          if (s === 2) l.prepareLabelTerms(io, shape);
+          else if (s >= 3 && s % 2 === 1 && s < last) l.relay(io, (s - 3) / 2, shape);
+          else if (s === last) model = l.finish(io, feats);
+        }
+        next.label = l.exportState();
+      } else {
+        const f = p.features.find((x) => x.name === me)!;
+        const { ids, values } = partyData(ctx, p, f.columns);
+        const input = { name: me, ids, columns: values };
+        let x: FeatureParty;
+        if (s === 0) {
+          x = new FeatureParty(input);
+          x.publishIds(io);
+        } else {
+          x = FeatureParty.restore(input, prev!.feature!, io, parties);
+          if (s === 1) {
+            await x.makeKey(p.keyBits);
+            await x.publishEncrypted(io);
+          } else if (s === 2) {
+            x.prepareCross(io, shape);
+            x.sendTerms(io, 0);
+          } else if (s >= 4 && s % 2 === 0) {
+            const t = (s - 4) / 2;
+            x.update(io, t, stepOpts);
+            if (t < I - 1) x.sendTerms(io, t + 1);
+            else x.publishModel(io);
+          }
+        }
+        next.feature = x.exportState();
+      }
+    } else {
+      next.label = prev?.label;
+      next.feature = prev?.feature;
+    }
+    const refs = await io.flush(ctx.blobs);
+    mergeTables(index, refs, `${me}'s own step ${s}`);
+    next.index = prune(index, s + 1);
+    ctx.state.set(next);
+    const manifest: Manifest = { v: 1, kind: "vlinreg", party: me, step: s, tables: refs, ...(model ? { model } : {}) };
+    const payload = toUtf8Bytes(canonicalJson(manifest));
+    return { payload, commitment: plainCommitment(payload) };
+  }
+
+  return {
+    kind: "vlinreg",
+    aggregations: ["plain", "paillier"],
+    usesReveal: () => true,
+    admit(spec, datasets, self) {
+      let p: VlinregParams;
+      try {
+        p = params(spec);
+      } catch (e) {
+        return `params: ${(e as Error).message}`;
+      }
+      const me = partyOf(p, self);
+      if (!me) return "the task names this node as no party";
+      if (!spec.setup) return "vlinreg needs a Setup phase in every round: set setup = true";
+      const need = vlinregRounds(p.iterations);
+      if (spec.rounds < need) return `vlinreg with ${p.iterations} iterations needs ${need} rounds; set rounds = ${need}`;
+      const cols = me === LABEL ? [p.label.column] : p.features.find((f) => f.name === me)!.columns;
+      for (const d of datasets) {
+        const have = d.row.schema.columns;
+        const missing = cols.filter((c) => !have.includes(c));
+        if (missing.length) return `dataset ${d.row.name} v${d.row.version} lacks column(s) ${missing.join(", ")}`;
+        if (!have.includes(p.idColumn) && d.row.schema.idColumn !== p.idColumn) return `dataset ${d.row.name} v${d.row.version} has no id column ${p.idColumn}`;
+      }
+      return undefined;
+    },
+    setup: (ctx) => step(ctx, Phase.Setup),
+    contribute: (ctx) => step(ctx, Phase.Compute),
+    reveal: (ctx) => step(ctx, Phase.Aggregate),
+    async aggregate(ctx: AggregateContext, compute: ReceivedContribution[]) {
+      const p = params(ctx.spec);
+      const parties = [LABEL, ...p.features.map((f) => f.name)];
+      const last = vlinregSteps(p.iterations) - 1;
+      const st = ctx.state.get<RequesterState>() ?? { written: {} };
+      const written = { ...st.written };
+      const tables: TableRef[] = [];
+      const steps: number[] = [];
+      let model: VlinregModel | undefined;
+      for (const ph of [Phase.Setup, Phase.Compute, Phase.Aggregate]) {
+        const s = stepOf(ctx.round, ph);
+        const ms = manifests(p, ph === Phase.Compute ? compute : await ctx.contributions(ph), s);
+        if (s <= last) {
+          const missing = parties.filter((q) => !ms.some((m) => m.party === q));
+          if (missing.length) throw new Error(`vlinreg: step ${s} has no submission from ${missing.join(", ")}; every party takes part in every step`);
+        }
+        steps.push(s);
+        for (const m of ms) {
+          for (const r of m.tables) {
+            const w = writerOf(r.name);
+            if (w !== m.party) throw new Error(`vlinreg: table ${r.name} may be written by ${w} only, ${m.party} wrote it`);
+            if (written[r.name]) throw new Error(`vlinreg: table ${r.name}: already written by ${written[r.name]}; ${m.party}'s second write at step ${s} is refused: tables are write-once`);
+            written[r.name] = m.party;
+            tables.push(r);
+          }
+          if (m.model) {
+            if (m.party !== LABEL || s !== last) throw new Error(`vlinreg: ${m.party} released a model at step ${s}; only ${LABEL} does, at step ${last}`);
+            model = m.model;
+          }
+        }
+      }
+      ctx.state.set({ written } satisfies RequesterState);
+      const done = steps.includes(last);
+      if (done && !model) throw new Error(`vlinreg: the label party's last step released no model`);
+      const result: VlinregResult = { steps, tables: tables.length, iterations: p.iterations, done, ...(model ?? {}) };
+      return { result, next: { tables } satisfies VlinregRoundParams, done };
+    },
+  };
+}
+
+export const vlinregHandler = makeVlinregHandler();

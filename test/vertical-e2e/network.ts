@@ -1,0 +1,130 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import type { Wallet } from "ethers";
+import { parseTaskSpec, type TaskSpec } from "../../protocol/src/taskspec.js";
+import { vlinregRounds } from "../../protocol/src/tasks/vlinreg.js";
+import type { RunningNode } from "../../node/src/index.js";
+import { standardize, encodeStd } from "../../node/src/vertical/index.js";
+import type { TranscriptRecorder } from "../../node/src/vertical/runtime-io.js";
+import { rng } from "../vertical/data.js";
+
+/** A party's data as its node holds it: numeric ids and named columns, rows in the party's own order. */
+export interface PartyData {
+  ids: number[];
+  columns: Record<string, number[]>;
+}
+
+export function csv(d: PartyData): string {
+  const names = Object.keys(d.columns);
+  return ["id," + names.join(","), ...d.ids.map((id, r) => [id, ...names.map((c) => String(d.columns[c]![r]))].join(","))].join("\n") + "\n";
+}
+
+/** Rows in a seeded random order (ids stay attached), so alignment has work to do. */
+export function shuffle(d: PartyData, seed: number): PartyData {
+  const r = rng(seed);
+  const idx = d.ids.map((_, i) => i);
+  for (let i = idx.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+  }
+  return { ids: idx.map((i) => d.ids[i]!), columns: Object.fromEntries(Object.entries(d.columns).map(([c, v]) => [c, idx.map((i) => v[i]!)])) };
+}
+
+export function cars() {
+  const path = join(dirname(createRequire(import.meta.url).resolve("vega-datasets")), "..", "data", "cars.json");
+  const all = JSON.parse(readFileSync(path, "utf8")) as Record<string, number | string | null>[];
+  const cols = ["Cylinders", "Displacement", "Horsepower", "Weight_in_lbs"];
+  const keep = all.map((r, i) => ({ r, id: i })).filter(({ r }) => [...cols, "Miles_per_Gallon"].every((c) => typeof r[c] === "number"));
+  return { cols, ids: keep.map((k) => k.id), X: cols.map((c) => keep.map((k) => k.r[c] as number)), y: keep.map((k) => k.r.Miles_per_Gallon as number) };
+}
+
+// ml-regression ships no types; only its multivariate least squares is used.
+const { MultivariateLinearRegression } = createRequire(import.meta.url)("ml-regression") as {
+  MultivariateLinearRegression: new (x: number[][], y: number[][]) => { weights: number[][] };
+};
+
+export function ols(cols: number[][], y: number[]): { coef: number[]; intercept: number } {
+  const x = y.map((_, r) => cols.map((c) => c[r]!));
+  const w = new MultivariateLinearRegression(x, y.map((v) => [v])).weights.map((row) => row[0]!);
+  return { coef: w.slice(0, cols.length), intercept: w[cols.length]! };
+}
+
+export interface Party {
+  name: string;
+  wallet: Wallet;
+  data: PartyData;
+  /** Label party: its label column; feature party: its columns are data.columns. */
+  label?: string;
+}
+
+/** The vlinreg spec for these parties (each holds dataset `ds`), with the rounds its iterations need. */
+export function vlinregSpec(requester: string, parties: Party[], o: { iterations: number; keyBits?: number; learningRate?: number; momentum?: number; ds?: string }): TaskSpec {
+  const label = parties.find((p) => p.label)!;
+  const feats = parties.filter((p) => !p.label);
+  return parseTaskSpec({
+    kind: "vlinreg",
+    requester,
+    datasets: parties.map((p) => ({ owner: p.wallet.address, datasetId: o.ds ?? "vdata" })),
+    params: {
+      idColumn: "id",
+      label: { owner: label.wallet.address, column: label.label },
+      features: feats.map((f) => ({ name: f.name, owner: f.wallet.address, columns: Object.keys(f.data.columns) })),
+      iterations: o.iterations,
+      keyBits: o.keyBits ?? 1024,
+      ...(o.learningRate === undefined ? {} : { learningRate: o.learningRate }),
+      ...(o.momentum === undefined ? {} : { momentum: o.momentum }),
+    },
+    setup: true,
+    rounds: vlinregRounds(o.iterations),
+    // max = number of parties: the join phase closes as soon as all are in; no clock needed.
+    members: { min: parties.length, max: parties.length, threshold: parties.length },
+  });
+}
+
+export async function submitVlinreg(R: RunningNode, spec: TaskSpec): Promise<number> {
+  return (await R.connector.createTask(spec)).taskId;
+}
+
+/**
+ * What a party must never receive, from the runtime's recorded transcript: a ciphertext table under
+ * its own key other than its own gradient (it could decrypt it), any plaintext table holding a
+ * per-row vector of values, or any other party's value (raw, standardized or fixed point) anywhere
+ * in a table it read. Returns the offending deliveries.
+ */
+export function leaks(rec: TranscriptRecorder, rows: number, byParty: Record<string, number[][]>): string[] {
+  const prints = new Map<string, string[]>();
+  for (const [owner, cols] of Object.entries(byParty)) {
+    const s: string[] = [];
+    for (const col of cols) {
+      const st = standardize(col, owner).values;
+      col.forEach((v, i) => {
+        if (String(v).length >= 8) s.push(String(v));
+        s.push(String(st[i]));
+        const fx = encodeStd(st[i]!, owner).toString();
+        if (fx.replace("-", "").length >= 8) s.push(fx);
+      });
+    }
+    prints.set(owner, s);
+  }
+  const bad: string[] = [];
+  for (const d of rec.deliveries) {
+    const payload = new TextDecoder().decode(rec.bytes(d.hash)!);
+    if (d.type === "ciphertexts") {
+      if (d.key === d.reader && !new RegExp(`^grad/\\d+/${d.reader}$`).test(d.table)) bad.push(`${d.reader} can decrypt ${d.table}`);
+      continue;
+    }
+    const parsed = JSON.parse(payload) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(parsed)) {
+      if (k !== "ids" && Array.isArray(v) && v.length >= rows && v.some((x) => typeof x === "number" || /^-?\d/.test(String(x)))) {
+        bad.push(`${d.reader} received a per-row vector in ${d.table}.${k}`);
+      }
+    }
+    for (const [owner, strs] of prints) {
+      if (owner === d.reader) continue;
+      const hit = strs.find((s) => payload.includes(s));
+      if (hit) bad.push(`${d.reader} received ${owner}'s value ${hit} in ${d.table}`);
+    }
+  }
+  return bad;
+}
