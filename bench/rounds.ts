@@ -74,6 +74,10 @@ export interface RoundRow {
   txPerMember: number;
   /** Gas per member per round (ethereum mode), from the receipts. */
   gasPerMember?: number;
+  /** Requests of any kind (reads, blobs, transactions) each member sent the connector per round, over the task's life. */
+  requestsPerMember: number;
+  /** Those requests by method, per member per round. */
+  requestMix: string;
   /** The requester's transactions per round (createTask, finalizeRound, startRound). */
   requesterTx: number;
   requesterGas?: number;
@@ -122,33 +126,39 @@ interface TxCall {
   gas?: number;
 }
 
-/** Counts a party's state-changing calls (and their gas) as they succeed. */
+/** Counts a party's state-changing calls (with their gas) and all its requests to the connector. */
 class Tally {
   readonly calls: TxCall[] = [];
   heartbeats = 0;
+  /** Requests of every kind (reads, blobs, transactions), successful or not. */
+  requests = 0;
+  readonly byMethod = new Map<string, number>();
   forTask(taskId: number): TxCall[] {
     return this.calls.filter((c) => c.taskId === taskId);
   }
 }
 
-/** The same connector, with every successful transaction recorded in `tally`. */
+/** Connector methods that are not requests to the connector. */
+const LOCAL = new Set(["events", "close", "address"]);
+
+/** The same connector, with every request counted and every successful transaction recorded in `tally`. */
 function counted(inner: Connector, tally: Tally): Connector {
   return new Proxy(inner, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver) as unknown;
       if (typeof v !== "function") return v;
       const name = String(prop);
-      if (name === "heartbeat")
-        return async (...args: unknown[]) => {
-          const r = await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          tally.heartbeats++;
-          return r;
-        };
-      if (!TX_METHODS.has(name)) return (v as (...a: unknown[]) => unknown).bind(target);
+      const fn = (v as (...a: unknown[]) => Promise<unknown>).bind(target);
+      if (LOCAL.has(name)) return fn;
       return async (...args: unknown[]) => {
-        const r = (await (v as (...a: unknown[]) => Promise<TxReceipt & { taskId?: number }>).apply(target, args)) as TxReceipt & { taskId?: number };
-        const taskId = TASK_METHODS.has(name) ? (args[0] as number) : name === "createTask" ? r.taskId : undefined;
-        tally.calls.push({ method: name, taskId, gas: r.gasUsed });
+        tally.requests++;
+        tally.byMethod.set(name, (tally.byMethod.get(name) ?? 0) + 1);
+        const r = (await fn(...args)) as (TxReceipt & { taskId?: number }) | undefined;
+        if (name === "heartbeat") tally.heartbeats++;
+        else if (TX_METHODS.has(name)) {
+          const taskId = TASK_METHODS.has(name) ? (args[0] as number) : name === "createTask" ? r?.taskId : undefined;
+          tally.calls.push({ method: name, taskId, gas: r?.gasUsed });
+        }
         return r;
       };
     },
@@ -383,7 +393,19 @@ function summarize(
   times: Map<number, RoundTimes>,
   members: Tally[],
   requester: Tally,
+  /** Each member's request count when the task was created. */
+  requestsBefore: number[],
+  mixBefore: Map<string, number>[],
 ): RoundRow {
+  const mix = new Map<string, number>();
+  members.forEach((t, i) => {
+    for (const [m, c] of t.byMethod) mix.set(m, (mix.get(m) ?? 0) + c - (mixBefore[i]!.get(m) ?? 0));
+  });
+  const requestMix = [...mix.entries()]
+    .filter(([, c]) => c > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([m, c]) => `${m} ${(c / (n * rounds)).toFixed(1)}`)
+    .join(", ");
   const done = [...times.values()].filter((t) => t.started !== undefined && t.finalized !== undefined);
   if (done.length !== rounds) throw new Error(`bench: ${done.length} of ${rounds} rounds were seen from start to finalization`);
   const lat = done.map((t) => t.finalized! - t.started!);
@@ -405,6 +427,8 @@ function summarize(
     computeMs: median(done.map((t) => (t.aggregate ?? t.finalized!) - (t.compute ?? t.started!))),
     aggregateMs: median(done.map((t) => t.finalized! - (t.aggregate ?? t.started!))),
     txPerMember: memberCalls.length / (n * rounds),
+    requestsPerMember: members.reduce((a, t, i) => a + t.requests - requestsBefore[i]!, 0) / (n * rounds),
+    requestMix,
     gasPerMember: eth ? gas(memberCalls) / (n * rounds) : undefined,
     requesterTx: reqCalls.length / rounds,
     requesterGas: eth ? gas(reqCalls) / rounds : undefined,
@@ -445,6 +469,8 @@ async function connectorCase(env: ModeEnv, n: number, rounds: number, rowsPerNod
     }
   });
   follow.catch(() => {});
+  const before = tallies.map((t) => t.requests);
+  const mixBefore = tallies.map((t) => new Map(t.byMethod));
   try {
     const created = await requester.createTask(spec(req!.wallet.address, owners.map((o) => o.wallet.address), datasetId, rounds));
     resolveId(created.taskId);
@@ -452,7 +478,7 @@ async function connectorCase(env: ModeEnv, n: number, rounds: number, rowsPerNod
     const memberFailed = new Promise<never>((_, reject) => memberRuns.forEach((p) => p.catch(reject)));
     const times = await withTimeout(Promise.race([follow, memberFailed]), timeoutMs, `${env.mode} connector case with ${n} members`);
     await Promise.all(memberRuns);
-    return summarize(env, "connector", n, rowsPerNode, rounds, created.taskId, times, tallies, reqTally);
+    return summarize(env, "connector", n, rowsPerNode, rounds, created.taskId, times, tallies, reqTally, before, mixBefore);
   } finally {
     ac.abort();
     resolveId(-1);
@@ -508,11 +534,13 @@ async function nodeCase(env: ModeEnv, n: number, rounds: number, rowsPerNode: nu
     const taskId = new Promise<number>((r) => (resolveId = r));
     const follow = followTask(watcher, taskId, ac.signal);
     follow.catch(() => {});
+    const before = tallies.map((t) => t.requests);
+  const mixBefore = tallies.map((t) => new Map(t.byMethod));
     try {
       const created = await reqNode.connector.createTask(spec(req!.wallet.address, owners.map((o) => o.wallet.address), datasetId, rounds));
       resolveId(created.taskId);
       const times = await withTimeout(follow, timeoutMs, `${env.mode} node-runtime case with ${n} nodes`);
-      return summarize(env, "node runtime", n, rowsPerNode, rounds, created.taskId, times, tallies, reqTally);
+      return summarize(env, "node runtime", n, rowsPerNode, rounds, created.taskId, times, tallies, reqTally, before, mixBefore);
     } finally {
       resolveId(-1);
     }
@@ -590,6 +618,7 @@ export function formatRounds(rows: readonly RoundRow[]): string {
     "aggregate ms",
     "tx/member/round",
     "gas/member/round",
+    "requests/member/round",
     "requester tx/round",
     "requester gas/round",
     "vs target",
@@ -610,6 +639,7 @@ export function formatRounds(rows: readonly RoundRow[]): string {
       fmt(r.aggregateMs),
       r.txPerMember.toFixed(2),
       fmt(r.gasPerMember),
+      r.requestsPerMember.toFixed(1),
       r.requesterTx.toFixed(2),
       fmt(r.requesterGas),
       verdict,
@@ -617,7 +647,8 @@ export function formatRounds(rows: readonly RoundRow[]): string {
   });
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(w[i]!)).join(" | ")} |`;
-  return [line(head), `|${w.map((x) => "-".repeat(x + 2)).join("|")}|`, ...body.map(line)].join("\n");
+  const mixes = rows.map((r) => `- ${r.mode}, ${r.driver}, ${r.members}: ${r.requestMix}`);
+  return [line(head), `|${w.map((x) => "-".repeat(x + 2)).join("|")}|`, ...body.map(line), "", "Requests per member per round, by connector method:", ...mixes].join("\n");
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
