@@ -138,19 +138,35 @@ export const MODULES: BenchModule[] = [
   {
     name: "zk",
     file: "zk.ts",
-    summary: "dataset commitment, chunk_sum proving and verification",
+    summary: "dataset commitment, chunk proofs (chunk_sum and, when present, the contribution circuits), verification",
     async run(quick) {
       const m = await load<typeof import("./zk.js")>("zk.ts");
       const { releaseZk } = await import("../chain-connector/src/zkverify.js");
       try {
         const rows = await m.zkBench(quick ? 1 : 3);
-        return [
+        const sections: Section[] = [
           {
             title: "zk: commitments and chunk_sum proofs (snarkjs, WASM witness)",
             workload: `Poseidon tree (depth 20) over 1,000 and 10,000 rows × 4 columns; ${quick ? 1 : 3} chunk_sum proof(s) of 8 rows × 4 columns over a 100-row dataset; one off-chain verification`,
             body: m.formatZk(rows),
           },
         ];
+        // The contribution circuits' bench, when this version of zk.ts has it.
+        const more = m as unknown as {
+          contributionBench?: (proofs?: number, kinds?: string[]) => Promise<unknown[]>;
+          formatContributions?: (rows: never[]) => string;
+        };
+        if (more.contributionBench && more.formatContributions) {
+          const kinds = quick ? ["stats"] : ["stats", "kmeans", "linreg", "logreg"];
+          const proofs = quick ? 1 : 2;
+          const c = await more.contributionBench(proofs, kinds);
+          sections.push({
+            title: "zk: federated contribution circuits (proving time, rows per CPU-minute, verification gas)",
+            workload: `${kinds.join(", ")} chunk circuits over a 4-column table; ${proofs} full chunk proof(s) per circuit, extrapolated to 1,000 rows; verifyProof gas on a Hardhat node`,
+            body: more.formatContributions(c as never[]),
+          });
+        }
+        return sections;
       } finally {
         await releaseZk();
       }
