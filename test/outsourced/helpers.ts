@@ -30,7 +30,7 @@ export async function finalResult<T = Record<string, unknown>>(owner: RunningNod
   return outsourcedResult<T>(owner.store, taskId)!;
 }
 
-/** Seconds between the submission and each round's result on the owner node. */
+/** Seconds from submission to the last round's result; `first`: to round 1's result (submission and setup included); `later`: per later round. */
 export function roundTimer(owner: RunningNode, taskId: () => number | undefined) {
   const t0 = performance.now();
   const at: number[] = [];
@@ -41,7 +41,9 @@ export function roundTimer(owner: RunningNode, taskId: () => number | undefined)
   return {
     stop() {
       owner.runtime.off("result", on);
-      return { rounds: at.length, seconds: (at[at.length - 1]! - t0) / 1000 };
+      const first = (at[0]! - t0) / 1000;
+      const later = at.length > 1 ? (at[at.length - 1]! - at[0]!) / 1000 / (at.length - 1) : NaN;
+      return { rounds: at.length, seconds: (at[at.length - 1]! - t0) / 1000, first, later };
     },
   };
 }

@@ -18,6 +18,7 @@
 import { keccak256 } from "ethers";
 import type { Connector } from "../../../../chain-connector/src/connector.js";
 import { LocalBlobStore } from "../../../../chain-connector/src/blobstore.js";
+import { Role } from "../../../../protocol/src/phases.js";
 import { parseTaskSpec, specHash, type TaskSpec, type TaskSpecInput } from "../../../../protocol/src/taskspec.js";
 import { OUTSOURCED_KINDS, outsourcedNext, type OutsourcedKind, type OutsourcedVariant } from "../../../../protocol/src/tasks/outsourced.js";
 import type { DatasetRegistry } from "../../data/registry.js";
@@ -356,6 +357,12 @@ export async function submitOutsourced(
   let workerList: string[];
   if (req.workers !== undefined) {
     if (!Array.isArray(req.workers) || req.workers.length === 0) throw new Error("workers: list at least one worker address, or omit it to let the manager pick");
+    for (const w of req.workers) {
+      if (typeof w !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(w)) continue; // the spec check names the bad address
+      if (w.toLowerCase() === node.address.toLowerCase()) throw new Error("workers: the data owner cannot be its own task's worker; name another node");
+      const rec = await node.connector.getNode(w);
+      if (!rec || (rec.roles & Role.Worker) === 0) throw new Error(`workers: ${w} is not a registered node with the Worker role; pick one from the node registry (or omit workers)`);
+    }
     workerList = req.workers;
   } else {
     const manager = opts.manager ?? managers.get(node.connector) ?? new WorkerManager(node.connector);
