@@ -21,10 +21,7 @@
  * Targets: ≤ 2 s per round at 10 members on a local chain; ≤ 2 transactions per member per round
  * (Delta: 5–6 per round plus a heartbeat transaction per minute, ≥ 120 s per round).
  *
- * Ethereum mode gives gas estimates 25 % headroom (see startEthereumWithHeadroom): without it,
- * members joining or submitting at the same time run out of gas; --no-headroom shows that.
- *
- * Run: npm run rounds   (or: npx tsx bench/rounds.ts [--quick] [--mode ethereum|coordinator] [--no-headroom]
+ * Run: npm run rounds   (or: npx tsx bench/rounds.ts [--quick] [--mode ethereum|coordinator]
  *      [--members 3,10,50] [--nodes 3,10|none] [--rounds 5] [--rows 500])
  */
 import { randomBytes } from "node:crypto";
@@ -32,14 +29,9 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { hexlify, JsonRpcProvider, Wallet, type TransactionRequest } from "ethers";
+import { hexlify, Wallet } from "ethers";
 import { ConnectorClient } from "../chain-connector/src/http/client.js";
-import { startConnector, type ConnectorConfig, type RunningConnector } from "../chain-connector/src/http/serve.js";
-import { ConnectorServer } from "../chain-connector/src/http/server.js";
-import { KeyringNetwork } from "../chain-connector/src/http/keyring.js";
-import { Keeper } from "../chain-connector/src/keeper.js";
-import { EthereumNetwork } from "../chain-connector/src/ethereum/network.js";
-import type { ContractAddresses } from "../chain-connector/src/ethereum/deploy.js";
+import { startConnector, type RunningConnector } from "../chain-connector/src/http/serve.js";
 import { deployContracts } from "../chain-connector/src/ethereum/deploy.js";
 import { startDevChain, type DevChain } from "../chain-connector/src/ethereum/devchain.js";
 import type { Connector, TxReceipt } from "../chain-connector/src/connector.js";
@@ -97,11 +89,6 @@ export interface RoundBenchOptions {
   log?: (line: string) => void;
   /** Longest a case may take before it is abandoned with an error (default 15 min). */
   caseTimeoutMs?: number;
-  /**
-   * Ethereum: give gas estimates 25 % headroom (default true). Without it, concurrent members'
-   * joins and submissions run out of gas (see startEthereumWithHeadroom); false runs startConnector as is.
-   */
-  gasHeadroom?: boolean;
 }
 
 const COLUMNS = ["age", "income", "score"];
@@ -262,50 +249,7 @@ interface ModeEnv {
   close(): Promise<void>;
 }
 
-/** Gas estimates with headroom: a member's estimate may be taken before other members' calls move the round on. */
-class HeadroomProvider extends JsonRpcProvider {
-  override async estimateGas(tx: TransactionRequest): Promise<bigint> {
-    return ((await super.estimateGas(tx)) * 125n) / 100n;
-  }
-}
-
-/**
- * What startConnector does in ethereum mode (EthereumNetwork, KeyringNetwork, ConnectorServer,
- * Keeper), with a provider whose gas estimates carry 25 % headroom. Concurrent joinRound/submit
- * calls otherwise fail: each member's estimate is taken while it is not the last one, and the
- * member whose call lands last pays for the phase change (_leaveJoin / _leaveSubmission) and runs
- * out of gas (chain-connector TxSender uses the bare estimate).
- */
-async function startEthereumWithHeadroom(cfg: ConnectorConfig): Promise<RunningConnector> {
-  const provider = new HeadroomProvider(cfg.rpc, undefined, { staticNetwork: true, cacheTimeout: -1 });
-  const eth = new EthereumNetwork({
-    provider,
-    addresses: cfg.addresses as unknown as ContractAddresses,
-    blobs: cfg.blobs,
-    dbPath: cfg.db!,
-    fromBlock: cfg.fromBlock,
-  });
-  const network = new KeyringNetwork(eth, cfg.keys!);
-  const server = new ConnectorServer({ network });
-  await server.start();
-  const keeper = new Keeper({ connector: eth.as(cfg.keeperKey!), chainNow: () => eth.now() });
-  await keeper.start();
-  return {
-    url: server.url,
-    mode: "ethereum",
-    server,
-    network,
-    keeper,
-    async close() {
-      await keeper.stop();
-      await server.close();
-      await eth.close();
-      provider.destroy();
-    },
-  };
-}
-
-async function startMode(mode: Mode, parties: number, log: (s: string) => void, gasHeadroom: boolean): Promise<ModeEnv> {
+async function startMode(mode: Mode, parties: number, log: (s: string) => void): Promise<ModeEnv> {
   const dir = await mkdtemp(join(tmpdir(), `cm-rounds-${mode}-`));
   const pool: Party[] = Array.from({ length: parties }, () => ({ wallet: new Wallet(hexlify(randomBytes(32))) }));
   let chain: DevChain | undefined;
@@ -315,7 +259,7 @@ async function startMode(mode: Mode, parties: number, log: (s: string) => void, 
       chain = await startDevChain();
       const addresses = await deployContracts(chain.signer(0));
       await chain.fund(pool.map((p) => p.wallet.address), "10");
-      const cfg = {
+      connector = await startConnector({
         mode,
         rpc: chain.url,
         addresses: { ...addresses },
@@ -323,9 +267,8 @@ async function startMode(mode: Mode, parties: number, log: (s: string) => void, 
         keeperKey: chain.accounts[1],
         blobs: join(dir, "blobs"),
         db: join(dir, "events.sqlite"),
-      } as const;
-      connector = gasHeadroom ? await startEthereumWithHeadroom(cfg) : await startConnector(cfg);
-      log(`${mode}: hardhat node ${chain.url}, connector ${connector.url} holding ${parties} keys, keeper running${gasHeadroom ? ", gas estimates +25 %" : ""}`);
+      });
+      log(`${mode}: hardhat node ${chain.url}, connector ${connector.url} holding ${parties} keys, keeper running`);
     } else {
       connector = await startConnector({ mode, db: join(dir, "coordinator.sqlite"), blobs: join(dir, "blobs") });
       log(`${mode}: connector ${connector.url}`);
@@ -563,7 +506,7 @@ export async function roundBench(opts: RoundBenchOptions = {}): Promise<RoundRow
   const parties = [...memberCounts, ...nodeCounts].reduce((a, n) => a + n + 1, 0);
   const rows: RoundRow[] = [];
   for (const mode of modes) {
-    const env = await startMode(mode, parties, log, opts.gasHeadroom ?? true);
+    const env = await startMode(mode, parties, log);
     try {
       for (const n of memberCounts) {
         const t = performance.now();
@@ -664,7 +607,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     ? { memberCounts: [3, 10], nodeCounts: [3], rounds: 3, rowsPerNode: 100 }
     : { memberCounts: [3, 10, 50], nodeCounts: [3, 10], rounds: 5, rowsPerNode: 500 };
   if (modeArg) opts.modes = [modeArg];
-  if (args.includes("--no-headroom")) opts.gasHeadroom = false;
   const list = (flag: string): number[] | undefined => {
     const i = args.indexOf(flag);
     if (i < 0) return undefined;
