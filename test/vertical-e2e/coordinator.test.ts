@@ -1,7 +1,11 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import type { Wallet } from "ethers";
-import type { RunningNode } from "../../node/src/index.js";
+import { keccak256 } from "ethers";
+import type { AggregateContext, RunningNode, TaskKindHandler } from "../../node/src/index.js";
+import { Phase } from "../../protocol/src/phases.js";
+import { encodeTable } from "../../node/src/vertical/tables.js";
+import { RuntimeTableIO, mergeTables } from "../../node/src/vertical/runtime-io.js";
 import { makeVlinregHandler, type VlinregResult } from "../../node/src/runtime/kinds/vlinreg.js";
 import { TranscriptRecorder } from "../../node/src/vertical/runtime-io.js";
 import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
@@ -14,7 +18,7 @@ import { cars, csv, leaks, ols, shuffle, submitVlinreg, vlinregSpec, type Party,
  * requests): each party is its own node with its own dataset, a separate requester finalizes the
  * rounds and receives the model; every table goes through the connector's blob store.
  */
-describe("vlinreg over the runtime, coordinator mode", () => {
+describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, () => {
   let h: NodeHarness;
   const recorder = new TranscriptRecorder();
   const handlers = () => ({ replaceBuiltins: true, handlers: [makeVlinregHandler({ recorder })] });
@@ -30,14 +34,18 @@ describe("vlinreg over the runtime, coordinator mode", () => {
     await h?.stop();
   });
 
-  async function parties(defs: { name: string; data: PartyData; label?: string }[]): Promise<{ ps: Party[]; nodes: RunningNode[] }> {
+  async function parties(defs: { name: string; data: PartyData; label?: string }[], o: { labelRequests?: boolean; wrap?: Record<string, (h: TaskKindHandler) => TaskKindHandler> } = {}): Promise<{ ps: Party[]; nodes: RunningNode[] }> {
     const ws = wallets(defs.length);
     const ps: Party[] = defs.map((d, i) => ({ ...d, wallet: ws[i]! as Wallet }));
     const nodes: RunningNode[] = [];
     const run = n++;
     for (const p of ps) {
       const path = await h.file(`r${run}-${p.name}.csv`, csv(p.data));
-      nodes.push(await h.node(`r${run}-${p.name}`, p.wallet, { roles: ["Owner"], datasets: [{ name: "vdata", path, format: "csv" }] }, handlers()));
+      const roles: ("Owner" | "Requester")[] = p.label && o.labelRequests ? ["Owner", "Requester"] : ["Owner"];
+      const hs = handlers();
+      const wrap = o.wrap?.[p.name];
+      if (wrap) hs.handlers = hs.handlers.map(wrap);
+      nodes.push(await h.node(`r${run}-${p.name}`, p.wallet, { roles, datasets: [{ name: "vdata", path, format: "csv" }] }, hs));
     }
     return { ps, nodes };
   }
@@ -76,6 +84,149 @@ describe("vlinreg over the runtime, coordinator mode", () => {
     assert.deepEqual(readBy("y"), ["enc-x/x1", "enc-x/x2", "ids/x1", "ids/x2", "ids/y", "model/x1", "model/x2", "pk/x1", "pk/x2", "term/t/x1->x2", "term/t/x2->x1"]);
     // Every table was read from the blob store under the hash its writer published.
     for (const x of deliveries) assert.ok(/^0x[0-9a-f]{64}$/.test(x.hash));
+    for (const node of nodes) await node.stop();
+  });
+
+  function checkAgainstOls(result: VlinregResult, data: ReturnType<typeof cars>) {
+    const ref = ols(data.X, data.y);
+    data.cols.forEach((c, i) => {
+      assert.ok(Math.abs(result.coefficients![c]! - ref.coef[i]!) < 1e-3, `${c}: ${result.coefficients![c]} vs least squares ${ref.coef[i]}`);
+    });
+    assert.ok(Math.abs(result.intercept! - ref.intercept) < 1e-3, `intercept ${result.intercept} vs ${ref.intercept}`);
+  }
+
+  test("cars (vega-datasets), MPG from 4 columns held by k = 2 feature parties, the label party is the requester: within 1e-3 of ml-regression", { timeout: 600_000 }, async (t) => {
+    const data = cars();
+    const [c0, c1, c2, c3] = data.X as [number[], number[], number[], number[]];
+    const { ps, nodes } = await parties([
+      { name: "y", label: "MPG", data: { ids: data.ids, columns: { MPG: data.y } } },
+      { name: "x1", data: shuffle({ ids: data.ids, columns: { Cylinders: c0, Displacement: c1 } }, 11) },
+      { name: "x2", data: shuffle({ ids: data.ids, columns: { Horsepower: c2, Weight_in_lbs: c3 } }, 12) },
+    ], { labelRequests: true });
+    const Y = nodes[0]!;
+    const iterations = 100;
+    const t0 = Date.now();
+    const spec = vlinregSpec(Y.address, ps, { iterations });
+    const taskId = await submitVlinreg(Y, spec);
+    const { result, round } = await finalResult<VlinregResult>(Y, taskId, spec.rounds);
+    t.diagnostic(`${iterations} iterations in ${round} rounds, ${((Date.now() - t0) / 1000).toFixed(1)} s (tests running concurrently)`);
+    checkAgainstOls(result, data);
+    for (const node of nodes) await node.stop();
+  });
+
+  test("cars with k = 4 feature parties (one column each): within 1e-3 of ml-regression", { timeout: 900_000 }, async (t) => {
+    const data = cars();
+    const { nodes, ps } = await parties([
+      { name: "y", label: "MPG", data: { ids: data.ids, columns: { MPG: data.y } } },
+      ...data.cols.map((c, i) => ({ name: `x${i + 1}`, data: shuffle({ ids: data.ids, columns: { [c]: data.X[i]! } }, 20 + i) })),
+    ]);
+    const iterations = 150;
+    const t0 = Date.now();
+    const spec = vlinregSpec(R.address, ps, { iterations });
+    const taskId = await submitVlinreg(R, spec);
+    const { result, round } = await finalResult<VlinregResult>(R, taskId, spec.rounds);
+    t.diagnostic(`${iterations} iterations in ${round} rounds, ${((Date.now() - t0) / 1000).toFixed(1)} s (tests running concurrently)`);
+    checkAgainstOls(result, data);
+    for (const node of nodes) await node.stop();
+  });
+
+  /** Waits until every listed node's member state of round 1 failed; returns their errors by party. */
+  async function memberErrors(taskId: number, named: [string, RunningNode][]): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const [name, node] of named) {
+      await node.runtime.when(() => node.store.getRound(taskId, 1, "member")?.status === "failed");
+      out[name] = node.store.getRound(taskId, 1, "member")!.error ?? "";
+    }
+    return out;
+  }
+
+  test("misaligned ids (missing, duplicate, count mismatch) are refused with a clear error before any key or ciphertext", { timeout: 120_000 }, async () => {
+    const d = synthetic(20, 4);
+    const ids = d.ids.map((_, i) => i);
+    const cases: [string, number[], number[], Record<string, RegExp>][] = [
+      ["missing id", [...ids.slice(1), 999], d.x1, { y: /id "0" of y is missing at x1/, x1: /id "0" of y is missing at x1/ }],
+      ["count mismatch", ids.slice(1), d.x1.slice(1), { y: /x1 has 19 rows but y has 20/, x1: /x1 has 19 rows but y has 20/ }],
+      ["duplicate id", [...ids.slice(1), 3], d.x1, { x1: /ids of x1: duplicate id "3"/ }],
+    ];
+    for (const [what, xIds, x1, expect] of cases) {
+      const { ps, nodes } = await parties([
+        { name: "y", label: "y", data: { ids, columns: { y: d.y } } },
+        { name: "x1", data: { ids: xIds, columns: { x1 } } },
+      ]);
+      const spec = vlinregSpec(R.address, ps, { iterations: 2 });
+      const taskId = await submitVlinreg(R, spec);
+      const errs = await memberErrors(taskId, Object.keys(expect).map((p) => [p, nodes[ps.findIndex((q) => q.name === p)]!]));
+      for (const [p, re] of Object.entries(expect)) assert.match(errs[p]!, re, `${what}: ${p}`);
+      // Nothing but ids was ever written: no key, no ciphertext.
+      assert.deepEqual(await R.connector.getContributions(taskId, 1, Phase.Compute), [], what);
+      for (const c of await R.connector.getContributions(taskId, 1, Phase.Setup)) {
+        const m = JSON.parse(new TextDecoder().decode(await R.connector.getBlob(c.blobHash))) as { tables: { name: string }[] };
+        assert.ok(m.tables.every((x) => x.name.startsWith("ids/")), `${what}: ${m.tables.map((x) => x.name).join(", ")}`);
+      }
+      for (const node of nodes) await node.stop();
+    }
+  });
+
+  test("a second write of a table is refused: by the party's store, by the requester's registry of table names, and by every reader over the runtime", { timeout: 180_000 }, async () => {
+    // Locally: the adapter refuses a second write, and merging a second writer's entry.
+    const io = await RuntimeTableIO.open({ party: "x1", node: "n", step: 1, index: {}, blobs: { get: () => Promise.reject(new Error("unused")) } });
+    io.write("pk/x1", "x1", { type: "paillier-pk", n: "0x1" });
+    assert.throws(() => io.write("pk/x1", "x1", { type: "paillier-pk", n: "0x2" }), /table pk\/x1: already written by x1 in this step; tables are write-once/);
+    assert.throws(() => io.write("pk/x2", "x1", { type: "paillier-pk", n: "0x2" }), /only x2 may write it/);
+    const index = {};
+    mergeTables(index, [{ name: "pk/x1", writer: "x1", hash: "0xaa", step: 1 }], "a");
+    assert.throws(() => mergeTables(index, [{ name: "pk/x1", writer: "x1", hash: "0xbb", step: 4 }], "b"), /already written by x1 at step 1; a second write \(b, step 4\) is refused/);
+
+    // The requester's registry: pk/x1 was written in round 1; x1 lists it again at step 4.
+    const ws = wallets(3);
+    const rs = vlinregSpec(ws[0]!.address, [
+      { name: "y", label: "y", wallet: ws[0]!, data: { ids: [1], columns: { y: [1] } } },
+      { name: "x1", wallet: ws[1]!, data: { ids: [1], columns: { a: [1] } } },
+      { name: "x2", wallet: ws[2]!, data: { ids: [1], columns: { b: [1] } } },
+    ], { iterations: 5 });
+    const manifest = (party: string, step: number, tables: { name: string; writer: string; hash: string; step: number }[]) => {
+      const payload = new TextEncoder().encode(JSON.stringify({ v: 1, kind: "vlinreg", party, step, tables }));
+      return { member: ws[["y", "x1", "x2"].indexOf(party)]!.address.toLowerCase(), blobHash: keccak256(payload), commitment: keccak256(payload), payload };
+    };
+    const h0 = "0x" + "11".repeat(32);
+    const byPhase: Record<number, ReturnType<typeof manifest>[]> = {
+      [Phase.Setup]: [manifest("y", 3, [{ name: "grad/0/x1", writer: "y", hash: h0, step: 3 }]), manifest("x1", 3, []), manifest("x2", 3, [])],
+      [Phase.Compute]: [manifest("y", 4, []), manifest("x1", 4, [{ name: "term/1/x1->x2", writer: "x1", hash: h0, step: 4 }, { name: "pk/x1", writer: "x1", hash: h0, step: 4 }]), manifest("x2", 4, [])],
+      [Phase.Aggregate]: [manifest("y", 5, []), manifest("x1", 5, []), manifest("x2", 5, [])],
+    };
+    let state: unknown = { written: { "ids/x1": "x1", "pk/x1": "x1", "enc-x/x1": "x1" } };
+    const actx = { round: 2, spec: rs, state: { get: () => state, set: (v: unknown) => void (state = v) }, contributions: async (ph: number) => byPhase[ph]! } as unknown as AggregateContext;
+    await assert.rejects(makeVlinregHandler().aggregate(actx, byPhase[Phase.Compute]!), /table pk\/x1: already written by x1; x1's second write at step 4 is refused: tables are write-once/);
+    byPhase[Phase.Compute]![1] = manifest("x1", 4, [{ name: "term/1/x1->x2", writer: "x1", hash: h0, step: 4 }]);
+    const ok = await makeVlinregHandler().aggregate(actx, byPhase[Phase.Compute]!);
+    assert.deepEqual((ok.next as { tables: { name: string }[] }).tables.map((x) => x.name), ["grad/0/x1", "term/1/x1->x2"]);
+
+    // Over the runtime: x1 re-publishes pk/x1 (first written at step 1) along with its step-4 tables.
+    const d = synthetic(30, 6);
+    const ids = d.ids.map((_, i) => i);
+    const rewrite = (real: TaskKindHandler): TaskKindHandler => ({
+      ...real,
+      async contribute(ctx) {
+        const sub = await real.contribute(ctx);
+        if (ctx.round !== 2) return sub;
+        const m = JSON.parse(new TextDecoder().decode(sub.payload)) as { step: number; tables: unknown[] };
+        const hash = await ctx.blobs.put(encodeTable({ type: "paillier-pk", n: "0x" + (2n ** 1023n + 1n).toString(16) }));
+        m.tables.push({ name: "pk/x1", writer: "x1", hash, step: m.step });
+        const payload = new TextEncoder().encode(JSON.stringify(m));
+        return { payload, commitment: keccak256(payload) };
+      },
+    });
+    const { ps, nodes } = await parties([
+      { name: "y", label: "y", data: { ids, columns: { y: d.y } } },
+      { name: "x1", data: { ids, columns: { x1: d.x1 } } },
+      { name: "x2", data: { ids, columns: { x2: d.x2 } } },
+    ], { wrap: { x1: rewrite } });
+    const spec = vlinregSpec(R.address, ps, { iterations: 5 });
+    const taskId = await submitVlinreg(R, spec);
+    const Y = nodes[0]!;
+    // The label party reads x1's step-4 manifest in the next phase and refuses it.
+    await Y.runtime.when(() => Y.store.getRound(taskId, 2, "member")?.status === "failed");
+    assert.match(Y.store.getRound(taskId, 2, "member")!.error!, /table pk\/x1: already written by x1 at step 1; a second write \(x1's manifest, step 4\) is refused: tables are write-once/);
     for (const node of nodes) await node.stop();
   });
 });
