@@ -7,9 +7,13 @@
  *   npm run bench -- --only gas,rounds    # some modules
  *   npm run bench -- --list               # the module names
  *
+ * A bench file this index has no entry for (or one without an exported function, like
+ * federated.ts) runs as a child process; its header comment is printed as the workload.
+ *
  * Always ends with process.exit: snarkjs and node-seal leave worker threads behind.
  */
-import { existsSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -56,6 +60,49 @@ export function formatTable(rows: readonly Row[]): string {
 function machineLine(): string {
   const [l1, l5] = loadavg();
   return `(machine: ${cpus().length} CPUs, ${cpus()[0]?.model.trim() ?? "unknown"}; load average ${l1!.toFixed(1)} / ${l5!.toFixed(1)} over 1 / 5 min after this module)`;
+}
+
+/** The opening doc comment of a bench file, as one line (its stated workload). */
+function headerWorkload(file: string): string {
+  const text = readFileSync(join(HERE, file), "utf8");
+  const m = /^\s*\/\*\*([\s\S]*?)\*\//.exec(text);
+  if (!m) return `see ${file}`;
+  return m[1]!
+    .split("\n")
+    .map((l) => l.replace(/^\s*\* ?/, "").trim())
+    .filter((l) => l && !/^Run:/.test(l))
+    .join(" ");
+}
+
+/** Runs a bench file as `node --import tsx <file>`; resolves to its stdout, or fails with its stderr's tail. */
+function runChild(file: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(HERE, file), ...args], { cwd: join(HERE, ".."), stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    child.on("error", reject);
+    child.on("exit", (code, signal) =>
+      code === 0 ? resolve(out.trimEnd()) : reject(new Error(`${file} exited with ${code ?? signal}:\n${err}`)),
+    );
+  });
+}
+
+/** Bench files this index has no entry for: run as child processes, so a new module is never skipped. */
+function unknownModules(): BenchModule[] {
+  const known = new Set(["index.ts", ...MODULES.map((m) => m.file)]);
+  return readdirSync(HERE)
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && !f.includes(".tmp.") && !known.has(f))
+    .sort()
+    .map((file) => ({
+      name: file.replace(/\.ts$/, ""),
+      file,
+      summary: `${file} (run as a child process)`,
+      async run() {
+        return [{ title: file, workload: headerWorkload(file), body: await runChild(file, []) }];
+      },
+    }));
 }
 
 const load = <T>(file: string) => import(pathToFileURL(join(HERE, file)).href) as Promise<T>;
@@ -210,6 +257,15 @@ export const MODULES: BenchModule[] = [
       ];
     },
   },
+  {
+    name: "federated",
+    file: "federated.ts",
+    summary: "federated kinds × aggregation backends in local mode: rounds, CPU per round, bytes per member",
+    async run() {
+      // A script without an exported function: it runs as a child process and its tables are kept as printed.
+      return [{ title: "Federated kinds × aggregation backends (local debug mode)", workload: headerWorkload("federated.ts"), body: await runChild("federated.ts", []) }];
+    },
+  },
 ];
 
 function parseArgs(argv: string[]): { quick: boolean; only?: string[]; list: boolean } {
@@ -235,7 +291,7 @@ async function main(): Promise<number> {
     console.error(`bench: ${(e as Error).message}`);
     return 2;
   }
-  const present = MODULES.filter((m) => existsSync(join(HERE, m.file)));
+  const present = [...MODULES.filter((m) => existsSync(join(HERE, m.file))), ...unknownModules()];
   if (args.list) {
     for (const m of present) console.log(`${m.name.padEnd(12)} ${m.summary}`);
     return 0;
