@@ -15,6 +15,7 @@ import type { Table } from "../../node/src/data/table.js";
 import type { DevChain } from "../../chain-connector/src/ethereum/devchain.js";
 import type { ConnectorServer } from "../../chain-connector/src/http/server.js";
 import { finalResult, ownerDatasets, preferRamDisk } from "./network.js";
+import { BACKENDS } from "../../node/src/runtime/aggregation/index.js";
 import { IRIS_COLS, IRIS_INIT, label, leastSquares, lloyd, logisticFit, relClose, union } from "./reference.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -22,9 +23,9 @@ const built = existsSync(join(ROOT, "types/ethers-contracts/index.ts"));
 
 /**
  * Chain mode: a Hardhat node with the three contracts, the ethereum connector behind the signed
- * HTTP server, three owners and a requester. Every kind and every backend runs at least once
- * (kmeans/secagg, linreg/paillier, logreg/plain, stats/secagg, stats/paillier): joins, setups,
- * contributions, reveals and finalizations are transactions; payloads go through the blob store.
+ * HTTP server, three owners and a requester; every kind with every backend, concurrently. Joins,
+ * setups, contributions, reveals and finalizations are transactions; payloads go through the
+ * connector's blob store.
  */
 describe("federated kinds in chain mode (hardhat node, ethereum connector), 3 owners + requester", { skip: built ? false : "contract bindings not built (npm run build)", concurrency: true }, () => {
   let dir: string;
@@ -85,14 +86,18 @@ describe("federated kinds in chain mode (hardhat node, ethereum connector), 3 ow
         params,
         rounds,
         members: { min: 3, max: 3, threshold: 2 },
+        // Twelve tasks at once queue up behind each node's event stream; chain time runs on, and
+        // no keeper moves deadlines here, so the phases get room.
+        deadlines: { join: 3600, setup: 3600, compute: 3600, aggregate: 3600 },
       },
       { paillierBits: 1024 },
     );
 
-  test("kmeans / secagg: Lloyd's partition of the union", { timeout: 240_000 }, async (t) => {
+  for (const aggregation of BACKENDS) {
+  test(`kmeans / ${aggregation}: Lloyd's partition of the union`, { timeout: 240_000 }, async (t) => {
       const t0 = Date.now();
     assert.equal(R.connector.mode, "ethereum");
-    const { taskId } = await submit("kmeans", "secagg", "iris", { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 1e-9 }, 30);
+    const { taskId } = await submit("kmeans", aggregation, "iris", { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 1e-9 }, 30);
     const { result, round } = await finalResult<KmeansResult>(R, taskId, 30);
       t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
     const rows = union(tables.iris!);
@@ -102,24 +107,26 @@ describe("federated kinds in chain mode (hardhat node, ethereum connector), 3 ow
     assert.equal(result.members.length, 3);
   });
 
-  test("linreg / paillier: the closed-form least squares", { timeout: 240_000 }, async (t) => {
+  test(`linreg / ${aggregation}: the closed-form least squares`, { timeout: 240_000 }, async (t) => {
       const t0 = Date.now();
-    const { taskId } = await submit("linreg", "paillier", "lin", { features: ["x1", "x2", "x3"], target: "y" }, 5);
+    const { taskId } = await submit("linreg", aggregation, "lin", { features: ["x1", "x2", "x3"], target: "y" }, 5);
     const { result, round } = await finalResult<RegressionResult>(R, taskId, 5);
       t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
     relClose(result.weights, leastSquares(union(tables.lin!)), 1e-6, "weights");
   });
 
-  test("logreg / plain: the centralized logistic fit", { timeout: 240_000 }, async (t) => {
+  test(`logreg / ${aggregation}: the centralized logistic fit`, { timeout: 240_000 }, async (t) => {
       const t0 = Date.now();
-    const { taskId } = await submit("logreg", "plain", "log", { features: ["x1", "x2", "x3"], target: "y" }, 15);
+    const { taskId } = await submit("logreg", aggregation, "log", { features: ["x1", "x2", "x3"], target: "y" }, 15);
     const { result, round } = await finalResult<RegressionResult>(R, taskId, 15);
       t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
     assert.equal(result.converged, true);
     relClose(result.weights, logisticFit(union(tables.log!)), 1e-5, "weights");
   });
 
-  for (const aggregation of ["secagg", "paillier"] as const)
+  }
+
+  for (const aggregation of BACKENDS)
     test(`stats / ${aggregation}: statistics of the union`, { timeout: 240_000 }, async (t) => {
       const t0 = Date.now();
       const { taskId } = await submit("stats", aggregation, "iris", { columns: IRIS_COLS }, 1);
