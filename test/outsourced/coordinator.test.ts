@@ -158,7 +158,7 @@ describe("outsourced mining over the round runtime (coordinator over HTTP)", () 
 
   test("bad input gets a clear error at submission, before any blob is put or task created", { timeout: 60_000 }, async () => {
     const blobDir = join(h.dir, "coordinator-blobs");
-    const count = async () => (await readdir(blobDir, { recursive: true })).length;
+    const count = async () => (await readdir(blobDir, { recursive: true }).catch(() => [])).length;
     const blobsBefore = await count();
     let nextId = 1;
     while (await O.connector.getTask(nextId)) nextId++;
@@ -174,6 +174,7 @@ describe("outsourced mining over the round runtime (coordinator over HTTP)", () 
       submitOutsourced(O, { kind: "sknn", dataset: "iris-train", labelColumn: "species", query: [[1, 2, 3]], workers: [W.address] }),
       /query: row 0 has 3 attributes, expected 4/,
     );
+    await assert.rejects(submitOutsourced(O, { ...base, k: 3, securityLevel: 100 as 128 }), /securityLevel: must be 128, 192 or 256, got 100/);
     await assert.rejects(submitOutsourced(O, { ...base, dataset: "nope", k: 3 }), /dataset: "nope" is not registered on this node/);
     await assert.rejects(submitOutsourced(O, { ...base, k: 3, workers: ["0x12"] }), /params\.workers\.0: must be a 0x-prefixed 20-byte Ethereum address/);
     await assert.rejects(submitOutsourced(O, { ...base, k: 3, workers: [O.address] }), /workers: the data owner cannot be its own task's worker/);

@@ -327,7 +327,10 @@ export function selectColumns(table: { columns: string[]; rows: number[][] }, co
 }
 
 /**
- * Submits an outsourced mining task from the data owner's node. Every check (request fields,
+ * Submits an outsourced mining task from the data owner's node, e.g.
+ *   submitOutsourced(node, { kind: "skmeans", dataset: "iris", k: 3, initialIndices: [0, 50, 100] })
+ *   submitOutsourced(node, { kind: "sknn", variant: "legacy", dataset: "train", labelColumn: "y", query: rows })
+ * The final result (labels, centroids, iterations…) is then outsourcedResult(node.store, taskId). Every check (request fields,
  * data, dimensions, k, ciphertext keys, workers, the spec itself) runs before anything leaves
  * the node: a bad request puts no blob and creates no task. Then the owner's secret state goes
  * to the node's own store, the first message to the connector's blob store in `chunks` pieces,
@@ -343,6 +346,8 @@ export async function submitOutsourced(
   if (!["ckks", "legacy", "plain"].includes(variant)) throw new Error(`variant: must be "ckks", "legacy" or "plain", got ${String(variant)}`);
   if (!node.config.roles.includes("Requester") || !node.config.roles.includes("Owner"))
     throw new Error("roles: the data owner's node submits its own outsourced tasks; give it the Owner and Requester roles");
+  if (req.securityLevel !== undefined && ![128, 192, 256].includes(req.securityLevel))
+    throw new Error(`securityLevel: must be 128, 192 or 256, got ${String(req.securityLevel)}`);
   const chunks = req.chunks ?? 4;
   if (!Number.isInteger(chunks) || chunks < 1 || chunks > 256) throw new Error(`chunks: must be an integer in 1..256, got ${chunks}`);
   const prepare = preparers.get(req.kind);
