@@ -49,3 +49,64 @@ export function preferRamDisk(): void {
     // No RAM disk: the OS temp directory works too, only slower.
   }
 }
+
+export interface ChainNet {
+  chain: import("../../chain-connector/src/ethereum/devchain.js").DevChain;
+  url: string;
+  keys: string[];
+  dir: string;
+  /** Starts (or restarts, on the same data directory) a node against the chain's connector. */
+  node(name: string, key: string, extra: Record<string, unknown>): Promise<RunningNode>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A Hardhat node with the three contracts, the ethereum connector behind the signed HTTP server
+ * with a keyring of `parties` funded accounts, and nothing else (no keeper: tests advance
+ * deadlines themselves). Accounts 1..parties; account 19 deploys.
+ */
+export async function chainNetwork(parties: number): Promise<ChainNet> {
+  const { mkdtemp, rm } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { startNode } = await import("../../node/src/index.js");
+  const { createLogger } = await import("../../node/src/log.js");
+  const { startDevChain } = await import("../../chain-connector/src/ethereum/devchain.js");
+  const eth = await import("../../chain-connector/src/ethereum/index.js");
+  const { KeyringNetwork } = await import("../../chain-connector/src/http/keyring.js");
+  const { ConnectorServer } = await import("../../chain-connector/src/http/server.js");
+  const dir = await mkdtemp(join(tmpdir(), "cm-federated-eth-"));
+  const chain = await startDevChain();
+  const addresses = await eth.deployContracts(chain.signer(19));
+  const keys = chain.accounts.slice(1, 1 + parties);
+  const network = new eth.EthereumNetwork({ rpcUrl: chain.url, addresses, blobs: join(dir, "blobs"), dbPath: join(dir, "events.sqlite"), pollMs: 200 });
+  const server = new ConnectorServer({ network: new KeyringNetwork(network, keys) });
+  await server.start();
+  const nodes = new Set<RunningNode>();
+  return {
+    chain,
+    url: server.url,
+    keys,
+    dir,
+    async node(name, key, extra) {
+      const n = await startNode(
+        { name, dataDir: join(dir, name), privateKey: key, connectorUrl: server.url, http: { port: 0 }, heartbeatSeconds: 0, logLevel: "silent", ...extra },
+        { logger: createLogger(name, (process.env.CM_TEST_LOG as "info") ?? "silent") },
+      );
+      nodes.add(n);
+      const stop = n.stop;
+      n.stop = async () => {
+        nodes.delete(n);
+        await stop();
+      };
+      return n;
+    },
+    async stop() {
+      for (const n of [...nodes]) await n.stop();
+      await server.close();
+      await network.close();
+      await chain.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
