@@ -50,7 +50,7 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
     return { ps, nodes };
   }
 
-  test("synthetic y = 31·x1 − 5.5·x2 + noise, parties y, x1, x2: coefficients within 1 % of truth; no party receives another's plaintext values", { timeout: 300_000 }, async (t) => {
+  test("synthetic y = 31·x1 − 5.5·x2 + noise, parties y, x1, x2: coefficients within 1 % of truth; no party receives another's plaintext values", { timeout: 1_800_000 }, async (t) => {
     const d = synthetic(200);
     const ids = d.ids.map((_, i) => i);
     const { ps, nodes } = await parties([
@@ -95,7 +95,7 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
     assert.ok(Math.abs(result.intercept! - ref.intercept) < 1e-3, `intercept ${result.intercept} vs ${ref.intercept}`);
   }
 
-  test("cars (vega-datasets), MPG from 4 columns held by k = 2 feature parties, the label party is the requester: within 1e-3 of ml-regression", { timeout: 600_000 }, async (t) => {
+  test("cars (vega-datasets), MPG from 4 columns held by k = 2 feature parties, the label party is the requester: within 1e-3 of ml-regression", { timeout: 2_400_000 }, async (t) => {
     const data = cars();
     const [c0, c1, c2, c3] = data.X as [number[], number[], number[], number[]];
     const { ps, nodes } = await parties([
@@ -114,7 +114,7 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
     for (const node of nodes) await node.stop();
   });
 
-  test("cars with k = 4 feature parties (one column each): within 1e-3 of ml-regression", { timeout: 900_000 }, async (t) => {
+  test("cars with k = 4 feature parties (one column each): within 1e-3 of ml-regression", { timeout: 2_700_000 }, async (t) => {
     const data = cars();
     const { nodes, ps } = await parties([
       { name: "y", label: "MPG", data: { ids: data.ids, columns: { MPG: data.y } } },

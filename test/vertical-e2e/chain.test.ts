@@ -1,0 +1,124 @@
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Wallet } from "ethers";
+import { startNode, type RunningNode } from "../../node/src/index.js";
+import { createLogger } from "../../node/src/log.js";
+import { makeVlinregHandler, type VlinregResult } from "../../node/src/runtime/kinds/vlinreg.js";
+import { TranscriptRecorder } from "../../node/src/vertical/runtime-io.js";
+import type { DevChain } from "../../chain-connector/src/ethereum/devchain.js";
+import type { ConnectorServer } from "../../chain-connector/src/http/server.js";
+import { finalResult, preferRamDisk } from "../federated/network.js";
+import { synthetic } from "../vertical/data.js";
+import { cars, csv, leaks, ols, shuffle, submitVlinreg, vlinregSpec, type Party, type PartyData } from "./network.js";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const built = existsSync(join(ROOT, "types/ethers-contracts/index.ts"));
+
+/**
+ * Chain mode: a Hardhat node with the contracts, the ethereum connector behind the signed HTTP
+ * server; each party and the requester is a node with its own funded account. Every manifest hash
+ * is a contribution transaction, every round record a finalization.
+ */
+describe("vlinreg over the runtime, chain mode (hardhat node, ethereum connector)", { skip: built ? false : "contract bindings not built (npm run build)", concurrency: true }, () => {
+  let dir: string;
+  let chain: DevChain;
+  let server: ConnectorServer;
+  let network: { close(): Promise<void> };
+  let keys: string[];
+  let nextKey = 0;
+  const nodes: RunningNode[] = [];
+  const recorder = new TranscriptRecorder();
+
+  before(async () => {
+    preferRamDisk();
+    const { startDevChain } = await import("../../chain-connector/src/ethereum/devchain.js");
+    const eth = await import("../../chain-connector/src/ethereum/index.js");
+    const { KeyringNetwork } = await import("../../chain-connector/src/http/keyring.js");
+    const { ConnectorServer } = await import("../../chain-connector/src/http/server.js");
+    dir = await mkdtemp(join(tmpdir(), "cm-vlinreg-eth-"));
+    chain = await startDevChain();
+    const addresses = await eth.deployContracts(chain.signer(19));
+    keys = chain.accounts.slice(1, 10);
+    const eNet = new eth.EthereumNetwork({ rpcUrl: chain.url, addresses, blobs: join(dir, "blobs"), dbPath: join(dir, "events.sqlite"), pollMs: 200 });
+    network = eNet;
+    server = new ConnectorServer({ network: new KeyringNetwork(eNet, keys) });
+    await server.start();
+  });
+  after(async () => {
+    for (const n of nodes) await n?.stop();
+    await server?.close();
+    await network?.close();
+    await chain?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const node = async (name: string, key: string, extra: Record<string, unknown>) => {
+    const n = await startNode(
+      { name, dataDir: join(dir, name), privateKey: key, connectorUrl: server.url, http: { port: 0 }, heartbeatSeconds: 0, logLevel: "silent", ...extra },
+      { logger: createLogger(name, (process.env.CM_TEST_LOG as "info") ?? "silent"), replaceBuiltins: true, handlers: [makeVlinregHandler({ recorder })] },
+    );
+    nodes.push(n);
+    return n;
+  };
+
+  async function start(tag: string, defs: { name: string; data: PartyData; label?: string }[]) {
+    const ps: Party[] = defs.map((d) => ({ ...d, wallet: new Wallet(keys[nextKey++]!) }));
+    const ns: RunningNode[] = [];
+    for (const p of ps) {
+      const path = join(dir, `${tag}-${p.name}.csv`);
+      await writeFile(path, csv(p.data));
+      ns.push(await node(`${tag}-${p.name}`, p.wallet.privateKey, { roles: ["Owner"], datasets: [{ name: "vdata", path, format: "csv" }] }));
+    }
+    const R = await node(`${tag}-R`, keys[nextKey++]!, { roles: ["Requester"] });
+    return { ps, ns, R };
+  }
+
+  test("synthetic y = 31·x1 − 5.5·x2 + noise, parties y, x1, x2 and a requester: within 1 % of truth; no plaintext vector of another party received", { timeout: 900_000 }, async (t) => {
+    const d = synthetic(200);
+    const ids = d.ids.map((_, i) => i);
+    const { ps, ns, R } = await start("syn", [
+      { name: "y", label: "y", data: { ids, columns: { y: d.y } } },
+      { name: "x1", data: shuffle({ ids, columns: { x1: d.x1 } }, 5) },
+      { name: "x2", data: shuffle({ ids, columns: { x2: d.x2 } }, 9) },
+    ]);
+    assert.equal(R.connector.mode, "ethereum");
+    const iterations = 50;
+    const t0 = Date.now();
+    const spec = vlinregSpec(R.address, ps, { iterations });
+    const taskId = await submitVlinreg(R, spec);
+    const { result, round } = await finalResult<VlinregResult>(R, taskId, spec.rounds);
+    t.diagnostic(`${iterations} iterations in ${round} rounds, ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
+    const c = result.coefficients!;
+    assert.ok(Math.abs(c.x1! - 31) / 31 < 0.01, `x1 coefficient ${c.x1}`);
+    assert.ok(Math.abs(c.x2! + 5.5) / 5.5 < 0.01, `x2 coefficient ${c.x2}`);
+    const mine = new Set(ns.map((x) => x.address.toLowerCase()));
+    const sub = new TranscriptRecorder();
+    for (const x of recorder.deliveries.filter((x) => mine.has(x.node.toLowerCase()))) sub.record(x, recorder.bytes(x.hash)!);
+    assert.ok(sub.deliveries.length > 0);
+    assert.deepEqual(leaks(sub, 200, { y: [d.y], x1: [d.x1], x2: [d.x2] }), []);
+  });
+
+  test("cars (vega-datasets) with k = 2 feature parties: within 1e-3 of ml-regression", { timeout: 1_500_000 }, async (t) => {
+    const data = cars();
+    const [c0, c1, c2, c3] = data.X as [number[], number[], number[], number[]];
+    const { ps, R } = await start("cars", [
+      { name: "y", label: "MPG", data: { ids: data.ids, columns: { MPG: data.y } } },
+      { name: "x1", data: shuffle({ ids: data.ids, columns: { Cylinders: c0, Displacement: c1 } }, 11) },
+      { name: "x2", data: shuffle({ ids: data.ids, columns: { Horsepower: c2, Weight_in_lbs: c3 } }, 12) },
+    ]);
+    const iterations = 100;
+    const t0 = Date.now();
+    const spec = vlinregSpec(R.address, ps, { iterations });
+    const taskId = await submitVlinreg(R, spec);
+    const { result, round } = await finalResult<VlinregResult>(R, taskId, spec.rounds);
+    t.diagnostic(`${iterations} iterations in ${round} rounds, ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
+    const ref = ols(data.X, data.y);
+    data.cols.forEach((c, i) => assert.ok(Math.abs(result.coefficients![c]! - ref.coef[i]!) < 1e-3, `${c}: ${result.coefficients![c]} vs least squares ${ref.coef[i]}`));
+    assert.ok(Math.abs(result.intercept! - ref.intercept) < 1e-3, `intercept ${result.intercept} vs ${ref.intercept}`);
+  });
+});
