@@ -115,4 +115,20 @@ describe("local debug mode: every kind × backend equals the plaintext computati
     assert.equal(res.columns.sepal_length!.count, union(tables.slice(0, 3)).length);
     await assert.rejects(runLocal(statsHandler, spec, tables, { drop: { setup: [3], compute: [4, 2] } }), /below the threshold 3/);
   });
+
+  test("plain stats: a malformed contribution is left out and reported", async () => {
+    const tables = irisTables();
+    const run = await runLocal(statsHandler, { kind: "stats", aggregation: "plain", members: { min: 3, max: 3, threshold: 2 }, params: { columns: IRIS_COLS } }, tables, {
+      tamper: ({ member }, s) => {
+        if (member !== 0) return s;
+        const payload = toUtf8Bytes(canonicalJson({ v: 1, columns: {} }));
+        return { payload, commitment: keccak256(payload) };
+      },
+    });
+    const res = run.result as StatsResult;
+    assert.equal(res.members, 2);
+    assert.equal(res.rejected?.[0]?.member, run.members[0]);
+    assert.match(res.rejected![0]!.reason, /no valid partial for column/);
+    assert.equal(res.columns.sepal_length!.count, union(tables.slice(1)).length);
+  });
 });

@@ -56,7 +56,7 @@ export interface ChainNet {
   keys: string[];
   dir: string;
   /** Starts (or restarts, on the same data directory) a node against the chain's connector. */
-  node(name: string, key: string, extra: Record<string, unknown>): Promise<RunningNode>;
+  node(name: string, key: string, extra: Record<string, unknown>, opts?: import("../../node/src/index.js").StartNodeOptions): Promise<RunningNode>;
   stop(): Promise<void>;
 }
 
@@ -88,10 +88,10 @@ export async function chainNetwork(parties: number): Promise<ChainNet> {
     url: server.url,
     keys,
     dir,
-    async node(name, key, extra) {
+    async node(name, key, extra, opts = {}) {
       const n = await startNode(
         { name, dataDir: join(dir, name), privateKey: key, connectorUrl: server.url, http: { port: 0 }, heartbeatSeconds: 0, logLevel: "silent", ...extra },
-        { logger: createLogger(name, (process.env.CM_TEST_LOG as "info") ?? "silent") },
+        { logger: createLogger(name, (process.env.CM_TEST_LOG as "info") ?? "silent"), ...opts },
       );
       nodes.add(n);
       const stop = n.stop;

@@ -1,6 +1,7 @@
 import { canonicalJson } from "../../../../protocol/src/canonical.js";
 import { statsParams, type StatsParams } from "../../../../protocol/src/tasks/stats.js";
 import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
+import { Phase } from "../../../../protocol/src/phases.js";
 import { plainCommitment, type ReceivedContribution, type TaskKindHandler } from "../handler.js";
 import { federatedHandler, type FederatedKind, type FederatedMeta } from "./federated.js";
 
@@ -30,6 +31,19 @@ export interface StatsResult {
   columns: Record<string, ColumnStats>;
   /** Members whose partials were combined. */
   members: number;
+  /** Contributions left out (payload not matching its commitment, or not a valid stats payload). */
+  rejected?: FederatedMeta["rejected"];
+}
+
+/** Why a plain stats contribution is invalid, or undefined. */
+function plainReason(spec: TaskSpec, c: ReceivedContribution): string | undefined {
+  if (plainCommitment(c.payload) !== c.commitment) return "payload does not match its on-chain commitment";
+  try {
+    decode(c, (statsParams.parse(spec.params) as StatsParams).columns);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 /** Result of stats with secagg or paillier aggregation. */
@@ -90,7 +104,12 @@ export function combine(parts: Record<string, ColumnPartial>[], columns: string[
 }
 
 function decode(c: ReceivedContribution, columns: string[]): Record<string, ColumnPartial> {
-  const p = JSON.parse(new TextDecoder().decode(c.payload)) as StatsPayload;
+  let p: StatsPayload;
+  try {
+    p = JSON.parse(new TextDecoder().decode(c.payload)) as StatsPayload;
+  } catch {
+    throw new Error(`stats: contribution of ${c.member} is not JSON`);
+  }
   if (p?.v !== 1 || typeof p.columns !== "object") throw new Error(`stats: contribution of ${c.member} is not a stats payload`);
   for (const name of columns) {
     const x = p.columns[name];
@@ -138,7 +157,7 @@ export const statsHandler: TaskKindHandler = {
   setup: (ctx) => secure.setup!(ctx),
   reveal: (ctx) => secure.reveal!(ctx),
   aggregateWhen: (r, a, spec) => secure.aggregateWhen!(r, a, spec),
-  verify: (ctx, c) => (isPlain(ctx.spec) ? plainCommitment(c.payload) === c.commitment : secure.verify!(ctx, c)),
+  verify: (ctx, c) => (isPlain(ctx.spec) ? plainReason(ctx.spec, c) === undefined : secure.verify!(ctx, c)),
   admit(spec, datasets, self) {
     if (!isPlain(spec) || spec.setup) return secure.admit!(spec, datasets, self);
     const { columns } = statsParams.parse(spec.params) as StatsParams;
@@ -164,8 +183,16 @@ export const statsHandler: TaskKindHandler = {
     }
     const { columns } = statsParams.parse(ctx.spec.params) as StatsParams;
     const parts = contributions.map((c) => decode(c, columns));
-    if (parts.length === 0) throw new Error("stats: no valid contribution to aggregate");
+    // As with every federated backend: invalid contributions are left out and named with the reason.
+    const rejected: FederatedMeta["rejected"] = [];
+    for (const c of await ctx.contributions(Phase.Compute)) {
+      const why = plainReason(ctx.spec, c);
+      if (why) rejected.push({ member: c.member, phase: "compute", reason: why });
+    }
+    if (parts.length === 0 || parts.length < ctx.spec.members.threshold)
+      throw new Error(`stats: ${parts.length} valid contribution(s), below members.threshold ${ctx.spec.members.threshold}`);
     const result: StatsResult = { columns: combine(parts, columns), members: parts.length };
+    if (rejected.length) result.rejected = rejected;
     return { result };
   },
 };
