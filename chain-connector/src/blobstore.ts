@@ -1,8 +1,8 @@
 import { mkdir, readFile, rename, writeFile, access } from "node:fs/promises";
 import { join } from "node:path";
-import { keccak256 } from "ethers";
 import { AwsClient } from "aws4fetch";
 import { ConnectorError } from "./connector.js";
+import { keccakHex } from "../../protocol/src/hash.js";
 
 /** Content-addressed storage: a blob's name is keccak256 of its bytes, the value put on-chain. */
 export interface BlobStore {
@@ -12,7 +12,7 @@ export interface BlobStore {
 }
 
 export function blobHash(bytes: Uint8Array): string {
-  return keccak256(bytes);
+  return keccakHex(bytes);
 }
 
 const HASH = /^0x[0-9a-f]{64}$/;

@@ -1,4 +1,5 @@
-import { getAddress, keccak256, verifyMessage, type Signer } from "ethers";
+import { getAddress, verifyMessage, type Signer } from "ethers";
+import { keccakHex } from "./hash.js";
 
 /**
  * Every request between parties is signed with the sender's Ethereum key (EIP-191 personal
@@ -23,7 +24,7 @@ export interface SignedHeaders {
 }
 
 export function signingText(method: string, path: string, body: Uint8Array, timestamp: string, nonce: string): string {
-  return ["ciphermine/v1", method.toUpperCase(), path, keccak256(body), timestamp, nonce].join("\n");
+  return ["ciphermine/v1", method.toUpperCase(), path, keccakHex(body), timestamp, nonce].join("\n");
 }
 
 export async function signRequest(signer: Signer, method: string, path: string, body: Uint8Array): Promise<SignedHeaders> {

@@ -1,4 +1,4 @@
-import { keccak256 } from "ethers";
+import { keccakHex } from "../../../protocol/src/hash.js";
 import type { Groth16Proof } from "../../../chain-connector/src/connector.js";
 import type { TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { Table } from "../data/table.js";
@@ -149,7 +149,7 @@ export interface TaskKindHandler {
 }
 
 export function plainCommitment(payload: Uint8Array): string {
-  return keccak256(payload);
+  return keccakHex(payload);
 }
 
 /** Kind name → handler. Later kinds add a handler here and nothing else. */
