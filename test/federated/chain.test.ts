@@ -1,20 +1,16 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Wallet } from "ethers";
-import { startNode, submitFederated, type RunningNode } from "../../node/src/index.js";
-import { createLogger } from "../../node/src/log.js";
+import { submitFederated, type RunningNode } from "../../node/src/index.js";
 import type { KmeansResult } from "../../node/src/runtime/kinds/kmeans.js";
 import type { RegressionResult } from "../../node/src/runtime/kinds/linreg.js";
 import type { SecureStatsResult } from "../../node/src/runtime/kinds/stats.js";
 import type { Table } from "../../node/src/data/table.js";
-import type { DevChain } from "../../chain-connector/src/ethereum/devchain.js";
-import type { ConnectorServer } from "../../chain-connector/src/http/server.js";
-import { finalResult, ownerDatasets, preferRamDisk } from "./network.js";
+import { chainNetwork, finalResult, ownerDatasets, preferRamDisk, type ChainNet } from "./network.js";
 import { BACKENDS } from "../../node/src/runtime/aggregation/index.js";
 import { IRIS_COLS, IRIS_INIT, label, leastSquares, lloyd, logisticFit, relClose, union } from "./reference.js";
 
@@ -28,10 +24,7 @@ const built = existsSync(join(ROOT, "types/ethers-contracts/index.ts"));
  * connector's blob store.
  */
 describe("federated kinds in chain mode (hardhat node, ethereum connector), 3 owners + requester", { skip: built ? false : "contract bindings not built (npm run build)", concurrency: true }, () => {
-  let dir: string;
-  let chain: DevChain;
-  let server: ConnectorServer;
-  let network: { close(): Promise<void> };
+  let net: ChainNet;
   const owners: RunningNode[] = [];
   let R: RunningNode;
   let ws: Wallet[];
@@ -39,41 +32,21 @@ describe("federated kinds in chain mode (hardhat node, ethereum connector), 3 ow
 
   before(async () => {
     preferRamDisk();
-    const { startDevChain } = await import("../../chain-connector/src/ethereum/devchain.js");
-    const eth = await import("../../chain-connector/src/ethereum/index.js");
-    const { KeyringNetwork } = await import("../../chain-connector/src/http/keyring.js");
-    const { ConnectorServer } = await import("../../chain-connector/src/http/server.js");
-    dir = await mkdtemp(join(tmpdir(), "cm-federated-eth-"));
-    chain = await startDevChain();
-    const addresses = await eth.deployContracts(chain.signer(19));
-    const keys = chain.accounts.slice(1, 5);
-    ws = keys.map((k) => new Wallet(k));
-    const eNet = new eth.EthereumNetwork({ rpcUrl: chain.url, addresses, blobs: join(dir, "blobs"), dbPath: join(dir, "events.sqlite"), pollMs: 200 });
-    network = eNet;
-    server = new ConnectorServer({ network: new KeyringNetwork(eNet, keys) });
-    await server.start();
-    const node = (name: string, key: string, extra: Record<string, unknown>) =>
-      startNode(
-        { name, dataDir: join(dir, name), privateKey: key, connectorUrl: server.url, http: { port: 0 }, heartbeatSeconds: 0, logLevel: "silent", ...extra },
-        { logger: createLogger(name, (process.env.CM_TEST_LOG as "info") ?? "silent") },
-      );
+    net = await chainNetwork(4);
+    ws = net.keys.map((k) => new Wallet(k));
     for (let i = 0; i < 3; i++) {
       const d = await ownerDatasets(async (n, b) => {
-        const p = join(dir, n);
+        const p = join(net.dir, n);
         await writeFile(p, b);
         return p;
       }, `o${i}`, i);
       for (const k of Object.keys(tables)) tables[k]!.push(d.tables[k]!);
-      owners.push(await node(`o${i}`, keys[i]!, { roles: ["Owner"], datasets: d.datasets }));
+      owners.push(await net.node(`o${i}`, net.keys[i]!, { roles: ["Owner"], datasets: d.datasets }));
     }
-    R = await node("R", keys[3]!, { roles: ["Requester"] });
+    R = await net.node("R", net.keys[3]!, { roles: ["Requester"] });
   });
   after(async () => {
-    for (const n of [...owners, R]) await n?.stop();
-    await server?.close();
-    await network?.close();
-    await chain?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await net?.stop();
   });
 
   const submit = (kind: string, aggregation: "plain" | "secagg" | "paillier", dataset: string, params: Record<string, unknown>, rounds: number) =>
