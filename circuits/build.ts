@@ -184,7 +184,9 @@ async function buildOne(def: CircuitDef, ptau: string | undefined, ptauInfo: { p
     mkdirSync(stageDir);
     renameSync(join(tmp, `${def.name}_js`, `${def.name}.wasm`), join(stageDir, `${def.name}.wasm`));
     renameSync(zkey, join(stageDir, `${def.name}.zkey`));
-    renameSync(r1csPath, join(stageDir, `${def.name}.r1cs`));
+    // Large circuits' r1cs files are only for constraint-level tests, which compile small
+    // wrappers of the same templates instead (test/circuits/*.test.ts); keep them out of git.
+    if (def.keepR1cs) renameSync(r1csPath, join(stageDir, `${def.name}.r1cs`));
     renameSync(join(tmp, "vkey.json"), join(stageDir, "vkey.json"));
 
     const outDir = join(BUILD_DIR, def.name);
@@ -206,7 +208,7 @@ async function buildOne(def: CircuitDef, ptau: string | undefined, ptauInfo: { p
       files: {
         wasm: fileInfo(join(stageDir, `${def.name}.wasm`), join(outDir, `${def.name}.wasm`)),
         zkey: fileInfo(join(stageDir, `${def.name}.zkey`), join(outDir, `${def.name}.zkey`)),
-        r1cs: fileInfo(join(stageDir, `${def.name}.r1cs`), join(outDir, `${def.name}.r1cs`)),
+        ...(def.keepR1cs ? { r1cs: fileInfo(join(stageDir, `${def.name}.r1cs`), join(outDir, `${def.name}.r1cs`)) } : {}),
         vkey: fileInfo(join(stageDir, "vkey.json"), join(outDir, "vkey.json")),
         verifier: fileInfo(join(tmp, `${def.contract}.sol`), verifierPath),
       },
@@ -232,7 +234,6 @@ async function main(): Promise<void> {
   const defs = args.only ? CIRCUITS.filter((c) => c.name === args.only) : CIRCUITS;
   if (defs.length === 0) throw new Error(`circuits:build: no circuit named "${args.only}"; known: ${CIRCUITS.map((c) => c.name).join(", ")}`);
   mkdirSync(BUILD_DIR, { recursive: true });
-  const previous: Manifest | undefined = existsSync(MANIFEST_PATH) ? JSON.parse(readFileSync(MANIFEST_PATH, "utf8")) : undefined;
 
   const ptauInfo: { path?: string; power?: number } = {};
   const built: { name: string; entry: ManifestEntry; stage: () => void }[] = [];
@@ -243,7 +244,17 @@ async function main(): Promise<void> {
     ptauPath = r.ptauPath;
   }
   for (const b of built) b.stage();
+  console.log("\n| circuit | rows | constraints | per row | public signals | zkey MB | wasm MB |\n|---|---|---|---|---|---|---|");
+  for (const b of built) {
+    const e = b.entry;
+    console.log(
+      `| ${b.name} | ${e.params.chunkRows} | ${e.constraints} | ${e.constraintsPerRow} | ${e.nPublic} | ` +
+        `${(e.files.zkey.bytes / 1e6).toFixed(1)} | ${(e.files.wasm.bytes / 1e6).toFixed(1)} |`,
+    );
+  }
 
+  // Read just before writing, so builds of other circuits (--only) that finished meanwhile are kept.
+  const previous: Manifest | undefined = existsSync(MANIFEST_PATH) ? JSON.parse(readFileSync(MANIFEST_PATH, "utf8")) : undefined;
   const circuits: Record<string, ManifestEntry> = {};
   // Keep entries of circuits not rebuilt this time (--only), drop ones no longer in the registry.
   for (const c of CIRCUITS) {

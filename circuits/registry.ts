@@ -13,7 +13,11 @@ export interface CircuitDef {
   params: Record<string, number>;
   /** Names of the public signals, in order: outputs first, then public inputs. */
   publicSignals: string[];
+  /** Commit the r1cs (only small circuits: the big ones' constraint tests compile wrappers). */
+  keepR1cs?: boolean;
 }
+
+const commitmentSignals = ["commitment[0]", "commitment[1]"];
 
 export const CIRCUITS: CircuitDef[] = [
   {
@@ -22,6 +26,16 @@ export const CIRCUITS: CircuitDef[] = [
     rows: 8,
     params: { chunkRows: 8, columns: 4, treeDepth: 20, valueBits: 49 },
     publicSignals: ["sums[0]", "sums[1]", "sums[2]", "sums[3]", "count", "chunkIndex", "binding", "root"],
+    keepR1cs: true,
+  },
+  // Federated contributions: Pedersen commitment (x, y) to the chunk's additive statistics; R is
+  // the largest power of two whose proof fits 2^16 constraints (circuits/README.md).
+  {
+    name: "stats_chunk",
+    contract: "StatsChunkVerifier",
+    rows: 32,
+    params: { chunkRows: 32, columns: 4, treeDepth: 20, valueBits: 49, commitmentBits: 103 },
+    publicSignals: [...commitmentSignals, "extrema", "chunkIndex", "binding", "root"],
   },
 ];
 

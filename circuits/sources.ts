@@ -54,6 +54,12 @@ export function sha256File(path: string): string {
   return createHash("sha256").update(readFileSync(path)).digest("hex");
 }
 
+export interface FileEntry {
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
 export interface ManifestEntry {
   contract: string;
   sourcesHash: string;
@@ -68,7 +74,8 @@ export interface ManifestEntry {
   nPublic: number;
   publicSignals: string[];
   params: Record<string, number>;
-  files: Record<"wasm" | "zkey" | "vkey" | "r1cs" | "verifier", { path: string; sha256: string; bytes: number }>;
+  /** r1cs only for circuits whose registry entry sets keepR1cs. */
+  files: Record<"wasm" | "zkey" | "vkey" | "verifier", FileEntry> & { r1cs?: FileEntry };
 }
 
 export interface Manifest {

@@ -189,3 +189,27 @@ export function commitmentBits(kind: "stats" | "kmeans" | "linreg" | "logreg", r
       return VALUE_BITS + 1 + VALUE_BITS + r + 1;
   }
 }
+
+export interface ContributionSignals {
+  commitment: { x: bigint; y: bigint };
+  chunkIndex: number;
+  /** stats only: Poseidon(extremaBlinding, min, max). */
+  extrema?: bigint;
+  /** kmeans: centroidsHash; linreg / logreg: weightsHash. */
+  paramsHash?: bigint;
+  binding: bigint;
+  root: bigint;
+}
+
+/**
+ * Reads a contribution proof's public signals (circuits/README.md):
+ * stats [cx, cy, extrema, chunkIndex, binding, root]; kmeans / linreg / logreg
+ * [cx, cy, chunkIndex, paramsHash, binding, root]. A verifier compares paramsHash with
+ * paramsHash(H, the round's centroids or weights) and binding/root with the round's.
+ */
+export function parseContributionSignals(kind: "stats" | "kmeans" | "linreg" | "logreg", signals: readonly (string | bigint)[]): ContributionSignals {
+  if (signals.length !== 6) throw new RangeError(`contributions: a ${kind} proof has 6 public signals, got ${signals.length}`);
+  const s = signals.map((x) => BigInt(x));
+  const base = { commitment: { x: s[0], y: s[1] }, binding: s[4], root: s[5] };
+  return kind === "stats" ? { ...base, extrema: s[2], chunkIndex: Number(s[3]) } : { ...base, chunkIndex: Number(s[2]), paramsHash: s[3] };
+}
