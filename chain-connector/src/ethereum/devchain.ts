@@ -49,6 +49,26 @@ export async function freePort(): Promise<number> {
   });
 }
 
+// A chain left running would outlive the process that started it (tests, demo, bench), so every
+// chain started here is killed when this process exits or is interrupted.
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function trackChild(child: ChildProcess): void {
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  const killAll = () => {
+    for (const c of running) c.kill("SIGKILL");
+  };
+  process.once("exit", killAll);
+  for (const sig of ["SIGINT", "SIGTERM"] as const)
+    process.once(sig, () => {
+      killAll();
+      process.kill(process.pid, sig);
+    });
+}
+
 /**
  * Starts `hardhat node` on a free 127.0.0.1 port (this Node binary running Hardhat's CLI directly,
  * so stop() ends exactly the process it started) and waits until it answers RPC.
@@ -62,6 +82,7 @@ export async function startDevChain(): Promise<DevChain> {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
     });
+    trackChild(child);
     let log = "";
     child.stdout!.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
     child.stderr!.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
