@@ -10,6 +10,8 @@ import { makeVlinregHandler, type VlinregResult } from "../../node/src/runtime/k
 import { TranscriptRecorder } from "../../node/src/vertical/runtime-io.js";
 import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
 import { finalResult, preferRamDisk } from "../federated/network.js";
+import { join } from "node:path";
+import { runVertical } from "../../node/src/vertical/index.js";
 import { synthetic } from "../vertical/data.js";
 import { cars, csv, leaks, ols, shuffle, submitVlinreg, vlinregSpec, type Party, type PartyData } from "./network.js";
 
@@ -230,5 +232,29 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
     await Y.runtime.when(() => Y.store.getRound(taskId, 2, "member")?.status === "failed");
     assert.match(Y.store.getRound(taskId, 2, "member")!.error!, /table pk\/x1: already written by x1 at step 1; a second write \(x1's manifest, step 4\) is refused: tables are write-once/);
     for (const node of nodes) await node.stop();
+  });
+
+  test("a feature party's node stopped mid-task resumes from its persisted state; the model equals the in-process run's exactly", { timeout: 1_200_000 }, async () => {
+    const d = synthetic(60, 12);
+    const ids = d.ids.map((_, i) => i);
+    const { ps, nodes } = await parties([
+      { name: "y", label: "y", data: { ids, columns: { y: d.y } } },
+      { name: "x1", data: shuffle({ ids, columns: { x1: d.x1 } }, 3) },
+      { name: "x2", data: { ids, columns: { x2: d.x2 } } },
+    ]);
+    const iterations = 12;
+    const spec = vlinregSpec(R.address, ps, { iterations });
+    const taskId = await submitVlinreg(R, spec);
+    await R.runtime.when(() => !!R.store.getResult(taskId, 4));
+    const x1 = nodes[1]!;
+    const dataDir = x1.config.dataDir;
+    await x1.stop();
+    const again = await h.node(dataDir.split("/").pop()!, ps[1]!.wallet, { roles: ["Owner"], datasets: [{ name: "vdata", path: join(h.dir, `${dataDir.split("/").pop()}.csv`), format: "csv" }] }, handlers());
+    const { result } = await finalResult<VlinregResult>(R, taskId, spec.rounds);
+    // Paillier arithmetic is exact, so any keys give the same fixed-point run as the local debug mode.
+    const local = await runVertical({ label: { ids, y: d.y }, features: [{ name: "x1", ids, columns: { x1: d.x1 } }, { name: "x2", ids, columns: { x2: d.x2 } }] }, { keyBits: 1024, iterations });
+    assert.deepEqual(result.coefficients, local.coefficients);
+    assert.equal(result.intercept, local.intercept);
+    for (const node of [nodes[0]!, again, nodes[2]!]) await node.stop();
   });
 });
