@@ -89,8 +89,7 @@ describe("vlinreg over the runtime, chain mode (hardhat node, ethereum connector
     assert.equal(R.connector.mode, "ethereum");
     const iterations = 50;
     const t0 = Date.now();
-    const spec = vlinregSpec(R.address, ps, { iterations });
-    const taskId = await submitVlinreg(R, spec);
+    const { taskId, spec } = await submitVlinreg(R, ps, { iterations });
     const { result, round } = await finalResult<VlinregResult>(R, taskId, spec.rounds);
     t.diagnostic(`${iterations} iterations in ${round} rounds, ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
     const c = result.coefficients!;
@@ -113,8 +112,7 @@ describe("vlinreg over the runtime, chain mode (hardhat node, ethereum connector
     ]);
     const iterations = 100;
     const t0 = Date.now();
-    const spec = vlinregSpec(R.address, ps, { iterations });
-    const taskId = await submitVlinreg(R, spec);
+    const { taskId, spec } = await submitVlinreg(R, ps, { iterations });
     const { result, round } = await finalResult<VlinregResult>(R, taskId, spec.rounds);
     t.diagnostic(`${iterations} iterations in ${round} rounds, ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
     const ref = ols(data.X, data.y);

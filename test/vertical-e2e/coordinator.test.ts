@@ -63,8 +63,7 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
     const iterations = 50;
     const t0 = Date.now();
     const before = recorder.deliveries.length;
-    const spec = vlinregSpec(R.address, ps, { iterations });
-    const taskId = await submitVlinreg(R, spec);
+    const { taskId, spec } = await submitVlinreg(R, ps, { iterations });
     const { result, round } = await finalResult<VlinregResult>(R, taskId, spec.rounds);
     t.diagnostic(`${iterations} iterations in ${round} rounds, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const c = result.coefficients!;
@@ -74,6 +73,18 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
     // The intercept absorbs the coefficients' residual error times the columns' means: compare on the label's scale.
     const meanY = d.y.reduce((a, b) => a + b, 0) / d.y.length;
     assert.ok(Math.abs(result.intercept! - ref.intercept) < 0.01 * Math.abs(meanY), `intercept ${result.intercept} vs least squares ${ref.intercept} (mean y ${meanY})`);
+
+    // The model left the label party sealed to the requester's result key, never in plaintext.
+    const released: { model?: unknown; sealedModel?: { ct: string } }[] = [];
+    for (const ph of [Phase.Setup, Phase.Compute, Phase.Aggregate]) {
+      for (const c of await R.connector.getContributions(taskId, round, ph)) {
+        const m = JSON.parse(new TextDecoder().decode(await R.connector.getBlob(c.blobHash))) as (typeof released)[number];
+        if (m.model || m.sealedModel) released.push(m);
+      }
+    }
+    assert.equal(released.length, 1);
+    assert.equal(released[0]!.model, undefined);
+    assert.ok(/^0x[0-9a-f]+$/.test(released[0]!.sealedModel!.ct));
 
     // From the transcript of this run: what each party read through the runtime.
     const mine = new Set(nodes.map((x) => x.address.toLowerCase()));
@@ -110,8 +121,7 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
     const Y = nodes[0]!;
     const iterations = 100;
     const t0 = Date.now();
-    const spec = vlinregSpec(Y.address, ps, { iterations });
-    const taskId = await submitVlinreg(Y, spec);
+    const { taskId, spec } = await submitVlinreg(Y, ps, { iterations });
     const { result, round } = await finalResult<VlinregResult>(Y, taskId, spec.rounds);
     t.diagnostic(`${iterations} iterations in ${round} rounds, ${((Date.now() - t0) / 1000).toFixed(1)} s (tests running concurrently)`);
     checkAgainstOls(result, data);
@@ -126,8 +136,7 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
     ]);
     const iterations = 150;
     const t0 = Date.now();
-    const spec = vlinregSpec(R.address, ps, { iterations });
-    const taskId = await submitVlinreg(R, spec);
+    const { taskId, spec } = await submitVlinreg(R, ps, { iterations });
     const { result, round } = await finalResult<VlinregResult>(R, taskId, spec.rounds);
     t.diagnostic(`${iterations} iterations in ${round} rounds, ${((Date.now() - t0) / 1000).toFixed(1)} s (tests running concurrently)`);
     checkAgainstOls(result, data);
@@ -157,8 +166,7 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
         { name: "y", label: "y", data: { ids, columns: { y: d.y } } },
         { name: "x1", data: { ids: xIds, columns: { x1 } } },
       ]);
-      const spec = vlinregSpec(R.address, ps, { iterations: 2 });
-      const taskId = await submitVlinreg(R, spec);
+      const { taskId, spec } = await submitVlinreg(R, ps, { iterations: 2 });
       const errs = await memberErrors(taskId, Object.keys(expect).map((p) => [p, nodes[ps.findIndex((q) => q.name === p)]!]));
       for (const [p, re] of Object.entries(expect)) assert.match(errs[p]!, re, `${what}: ${p}`);
       // Nothing but ids was ever written: no key, no ciphertext.
@@ -225,8 +233,7 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
       { name: "x1", data: { ids, columns: { x1: d.x1 } } },
       { name: "x2", data: { ids, columns: { x2: d.x2 } } },
     ], { wrap: { x1: rewrite } });
-    const spec = vlinregSpec(R.address, ps, { iterations: 5 });
-    const taskId = await submitVlinreg(R, spec);
+    const { taskId, spec } = await submitVlinreg(R, ps, { iterations: 5 });
     const Y = nodes[0]!;
     // The label party reads x1's step-4 manifest in the next phase and refuses it.
     await Y.runtime.when(() => Y.store.getRound(taskId, 2, "member")?.status === "failed");
@@ -243,8 +250,7 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
       { name: "x2", data: { ids, columns: { x2: d.x2 } } },
     ]);
     const iterations = 12;
-    const spec = vlinregSpec(R.address, ps, { iterations });
-    const taskId = await submitVlinreg(R, spec);
+    const { taskId, spec } = await submitVlinreg(R, ps, { iterations });
     await R.runtime.when(() => !!R.store.getResult(taskId, 4));
     const x1 = nodes[1]!;
     const dataDir = x1.config.dataDir;

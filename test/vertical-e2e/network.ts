@@ -5,6 +5,7 @@ import type { Wallet } from "ethers";
 import { parseTaskSpec, type TaskSpec } from "../../protocol/src/taskspec.js";
 import { vlinregRounds } from "../../protocol/src/tasks/vlinreg.js";
 import type { RunningNode } from "../../node/src/index.js";
+import { submitVlinreg as submitTask } from "../../node/src/runtime/kinds/vlinreg.js";
 import { standardize, encodeStd } from "../../node/src/vertical/index.js";
 import type { TranscriptRecorder } from "../../node/src/vertical/runtime-io.js";
 import { rng } from "../vertical/data.js";
@@ -58,13 +59,11 @@ export interface Party {
   label?: string;
 }
 
-/** The vlinreg spec for these parties (each holds dataset `ds`), with the rounds its iterations need. */
-export function vlinregSpec(requester: string, parties: Party[], o: { iterations: number; keyBits?: number; learningRate?: number; momentum?: number; ds?: string }): TaskSpec {
+/** The vlinreg spec input for these parties (each holds dataset `ds`), with the rounds its iterations need. */
+export function vlinregInput(parties: Party[], o: { iterations: number; keyBits?: number; learningRate?: number; momentum?: number; ds?: string }) {
   const label = parties.find((p) => p.label)!;
   const feats = parties.filter((p) => !p.label);
-  return parseTaskSpec({
-    kind: "vlinreg",
-    requester,
+  return {
     datasets: parties.map((p) => ({ owner: p.wallet.address, datasetId: o.ds ?? "vdata" })),
     params: {
       idColumn: "id",
@@ -79,11 +78,17 @@ export function vlinregSpec(requester: string, parties: Party[], o: { iterations
     rounds: vlinregRounds(o.iterations),
     // max = number of parties: the join phase closes as soon as all are in; no clock needed.
     members: { min: parties.length, max: parties.length, threshold: parties.length },
-  });
+  };
 }
 
-export async function submitVlinreg(R: RunningNode, spec: TaskSpec): Promise<number> {
-  return (await R.connector.createTask(spec)).taskId;
+export function vlinregSpec(requester: string, parties: Party[], o: Parameters<typeof vlinregInput>[1]): TaskSpec {
+  return parseTaskSpec({ ...vlinregInput(parties, o), kind: "vlinreg", requester });
+}
+
+/** Submits from the requester's node, the model sealed to a result key only that node holds. */
+export async function submitVlinreg(R: RunningNode, parties: Party[], o: Parameters<typeof vlinregInput>[1]): Promise<{ taskId: number; spec: TaskSpec }> {
+  const { taskId, spec } = await submitTask(R, vlinregInput(parties, o));
+  return { taskId, spec };
 }
 
 /**

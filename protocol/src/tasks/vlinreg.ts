@@ -25,6 +25,12 @@ export const vlinregParams = z
     learningRate: z.number().gt(0).max(2).optional(),
     /** Heavy-ball momentum in [0, 1); default 0.8 (0 with one feature party). */
     momentum: z.number().min(0).lt(1).optional(),
+    /**
+     * The requester's X25519 public key (0x + 64 hex digits): the label party seals the model to
+     * it, so only the requester can read it. Without it the model travels in the label party's
+     * last manifest in plaintext.
+     */
+    resultKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "params.resultKey must be an X25519 public key: 0x + 64 hex digits").optional(),
   })
   .superRefine((p, ctx) => {
     const owners = [p.label.owner, ...p.features.map((f) => f.owner)].map((o) => o.toLowerCase());

@@ -1,8 +1,17 @@
-import { toUtf8Bytes } from "ethers";
+import { x25519 } from "@noble/curves/ed25519.js";
+import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
+import { hkdf } from "@noble/hashes/hkdf.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { randomBytes } from "@noble/hashes/utils.js";
+import { getBytes, hexlify, toUtf8Bytes } from "ethers";
+import type { Connector } from "../../../../chain-connector/src/connector.js";
+import { parseTaskSpec, specHash, type TaskSpec, type TaskSpecInput } from "../../../../protocol/src/taskspec.js";
+import type { NodeStore } from "../../store/store.js";
+import { seedRequesterState } from "../runtime.js";
+import type { BlobAccess } from "../handler.js";
 import { canonicalJson } from "../../../../protocol/src/canonical.js";
 import { Phase } from "../../../../protocol/src/phases.js";
 import { vlinregParams, vlinregRounds, vlinregSteps, type VlinregParams } from "../../../../protocol/src/tasks/vlinreg.js";
-import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
 import { FeatureParty, LABEL, LabelParty, type FeatureState, type LabelState } from "../../vertical/protocol.js";
 import { RuntimeTableIO, mergeTables, writerOf, type TableRef, type TranscriptRecorder } from "../../vertical/runtime-io.js";
 import type { Id } from "../../vertical/align.js";
@@ -30,10 +39,12 @@ import { plainCommitment, type AggregateContext, type MemberContext, type Receiv
  * refuse a table name written twice; the round then fails with that error.
  *
  * Who gets the model: the label party computes it (it holds the label's mean and scale) and puts
- * it in its last manifest; the requester (y's node itself or a separate node) keeps it as the
- * task's result. The manifest is a blob in the connector's store, so anyone who can read that store
- * can read the model (as with the other kinds' round records); the parties' columns, labels,
- * residuals and predictions never travel in plaintext (see protocol.ts for what each party learns).
+ * it in its last manifest, sealed to params.resultKey (the requester's X25519 key; submitVlinreg
+ * makes it and keeps the secret in the requester node's own blob store), and the requester (y's
+ * node itself or a separate node) keeps it as the task's result. Without resultKey the model is in
+ * the manifest in plaintext, readable by whoever reads the connector's blob store. The parties'
+ * columns, labels, residuals and predictions never travel in plaintext (see protocol.ts for what
+ * each party learns).
  */
 
 export interface VlinregModel {
@@ -61,8 +72,43 @@ interface Manifest {
   party: string;
   step: number;
   tables: TableRef[];
-  /** The label party's last step: the model, for the requester. */
+  /** The label party's last step: the model, for the requester (without params.resultKey). */
   model?: VlinregModel;
+  /** The model sealed to params.resultKey. */
+  sealedModel?: SealedModel;
+}
+
+interface SealedModel {
+  epk: string;
+  nonce: string;
+  ct: string;
+}
+
+const SEAL_INFO = new TextEncoder().encode("ciphermine vlinreg model");
+
+function sealKey(shared: Uint8Array, epk: Uint8Array): Uint8Array {
+  return hkdf(sha256, shared, epk, SEAL_INFO, 32);
+}
+
+/** X25519 (ephemeral) + HKDF-SHA256 + XChaCha20-Poly1305: only the holder of the secret key opens it. */
+export function sealModel(model: VlinregModel, publicKeyHex: string): SealedModel {
+  const esk = x25519.utils.randomSecretKey();
+  const epk = x25519.getPublicKey(esk);
+  const key = sealKey(x25519.getSharedSecret(esk, getBytes(publicKeyHex)), epk);
+  const nonce = randomBytes(24);
+  const ct = xchacha20poly1305(key, nonce).encrypt(toUtf8Bytes(JSON.stringify(model)));
+  return { epk: hexlify(epk), nonce: hexlify(nonce), ct: hexlify(ct) };
+}
+
+export function openModel(s: SealedModel, secretKey: Uint8Array): VlinregModel {
+  const key = sealKey(x25519.getSharedSecret(secretKey, getBytes(s.epk)), getBytes(s.epk));
+  let plain: Uint8Array;
+  try {
+    plain = xchacha20poly1305(key, getBytes(s.nonce)).decrypt(getBytes(s.ct));
+  } catch {
+    throw new Error("vlinreg: the sealed model does not open with the requester's result key (sealed to another key, or altered)");
+  }
+  return JSON.parse(new TextDecoder().decode(plain)) as VlinregModel;
 }
 
 interface MemberState {
@@ -74,6 +120,8 @@ interface MemberState {
 interface RequesterState {
   /** Every table name written in the task → its writer. */
   written: Record<string, string>;
+  /** Local blob hash of the result key's secret (seeded by submitVlinreg). */
+  resultKey?: string;
 }
 
 const OFFSET: Record<number, number> = { [Phase.Setup]: 0, [Phase.Compute]: 1, [Phase.Aggregate]: 2 };
@@ -224,7 +272,8 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
     mergeTables(index, refs, `${me}'s own step ${s}`);
     next.index = prune(index, s + 1);
     ctx.state.set(next);
-    const manifest: Manifest = { v: 1, kind: "vlinreg", party: me, step: s, tables: refs, ...(model ? { model } : {}) };
+    const release = model ? (p.resultKey ? { sealedModel: sealModel(model, p.resultKey) } : { model }) : {};
+    const manifest: Manifest = { v: 1, kind: "vlinreg", party: me, step: s, tables: refs, ...release };
     const payload = toUtf8Bytes(canonicalJson(manifest));
     return { payload, commitment: plainCommitment(payload) };
   }
@@ -262,7 +311,7 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
       const parties = [LABEL, ...p.features.map((f) => f.name)];
       const last = vlinregSteps(p.iterations) - 1;
       const st = ctx.state.get<RequesterState>() ?? { written: {} };
-      const written = { ...st.written };
+      const written = { ...(st.written ?? {}) };
       const tables: TableRef[] = [];
       const steps: number[] = [];
       let model: VlinregModel | undefined;
@@ -282,13 +331,17 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
             written[r.name] = m.party;
             tables.push(r);
           }
-          if (m.model) {
+          if (m.model || m.sealedModel) {
             if (m.party !== LABEL || s !== last) throw new Error(`vlinreg: ${m.party} released a model at step ${s}; only ${LABEL} does, at step ${last}`);
-            model = m.model;
+            if (p.resultKey) {
+              if (!m.sealedModel) throw new Error("vlinreg: the label party released the model unsealed, but params.resultKey asks for it sealed");
+              if (!st.resultKey) throw new Error("vlinreg: this requester holds no secret for params.resultKey (submit with submitVlinreg on this node)");
+              model = openModel(m.sealedModel, await ctx.local.get(st.resultKey));
+            } else model = m.model;
           }
         }
       }
-      ctx.state.set({ written } satisfies RequesterState);
+      ctx.state.set({ written, ...(st.resultKey ? { resultKey: st.resultKey } : {}) } satisfies RequesterState);
       const done = steps.includes(last);
       if (done && !model) throw new Error(`vlinreg: the label party's last step released no model`);
       const result: VlinregResult = { steps, tables: tables.length, iterations: p.iterations, done, ...(model ?? {}) };
@@ -298,3 +351,27 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
 }
 
 export const vlinregHandler = makeVlinregHandler();
+
+/** What submitVlinreg needs of a running requester node. */
+export interface VlinregRequester {
+  address: string;
+  store: NodeStore;
+  connector: Connector;
+  /** The node's own blob store, where the result key's secret is kept. */
+  localBlobs: BlobAccess;
+}
+
+/**
+ * Submits a vlinreg task from the requester's node: makes an X25519 result key, keeps its secret in
+ * the node's own blob store (named in the requester state aggregate() gets, never sent anywhere)
+ * and puts the public key in params.resultKey, so the model is readable by this node only. The
+ * spec is parsed (every field checked) before anything is kept.
+ */
+export async function submitVlinreg(node: VlinregRequester, input: Omit<TaskSpecInput, "requester" | "kind">): Promise<{ taskId: number; specHash: string; spec: TaskSpec }> {
+  const secret = x25519.utils.randomSecretKey();
+  const params = { ...(input.params ?? {}), resultKey: hexlify(x25519.getPublicKey(secret)) };
+  const spec = parseTaskSpec({ ...input, kind: "vlinreg", requester: node.address, params });
+  seedRequesterState(node.store, specHash(spec), { written: {}, resultKey: await node.localBlobs.put(secret) } satisfies RequesterState);
+  const r = await node.connector.createTask(spec);
+  return { taskId: r.taskId, specHash: specHash(spec), spec };
+}
