@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Connector } from "../../chain-connector/src/connector.js";
-import { LocalBlobStore } from "../../chain-connector/src/blobstore.js";
+import { LocalBlobStore, type BlobStore } from "../../chain-connector/src/blobstore.js";
 import { ConnectorClient } from "../../chain-connector/src/http/client.js";
 import { rolesToMask } from "../../protocol/src/phases.js";
 import { closeServer, buildApi, listen } from "./api/server.js";
@@ -66,6 +66,8 @@ export interface RunningNode {
   connector: Connector;
   store: NodeStore;
   datasets: DatasetRegistry;
+  /** The node's private blob store (results, secret per-task state); never served to others. */
+  localBlobs: BlobStore;
   handlers: HandlerRegistry;
   runtime: Runtime;
   log: Logger;
@@ -107,7 +109,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
     const handlers = new HandlerRegistry(opts.replaceBuiltins ? [] : BUILTIN_HANDLERS);
     for (const h of opts.handlers ?? []) handlers.register(h);
     const datasets = new DatasetRegistry(store, connector, config.dataDir);
-    const results = new LocalBlobStore(join(config.dataDir, "blobs"));
+    const localBlobs = new LocalBlobStore(join(config.dataDir, "blobs"));
 
     const app = buildApi({
       name: config.name,
@@ -118,7 +120,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
       datasets,
       connector,
       baseDir: opts.baseDir ?? process.cwd(),
-      local: results,
+      local: localBlobs,
       log,
     });
     const { server, url } = await listen(app, config.http.host, config.http.port);
@@ -144,7 +146,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
       roles,
       policy: config.policy,
       x25519,
-      results,
+      results: localBlobs,
       log,
       bindingDomain: opts.bindingDomain,
     });
@@ -159,7 +161,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
       cleanup.push(() => clearInterval(t));
     }
     log.info({ url, address: self, roles: config.roles }, "node started");
-    return { url, address: self, config, connector, store, datasets, handlers, runtime, log, stop: unwind };
+    return { url, address: self, config, connector, store, datasets, localBlobs, handlers, runtime, log, stop: unwind };
   } catch (e) {
     await unwind();
     throw e;

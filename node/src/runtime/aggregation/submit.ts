@@ -1,6 +1,5 @@
-import { join } from "node:path";
 import type { Connector } from "../../../../chain-connector/src/connector.js";
-import { LocalBlobStore } from "../../../../chain-connector/src/blobstore.js";
+import type { BlobStore } from "../../../../chain-connector/src/blobstore.js";
 import { parseTaskSpec, specHash, type TaskSpec, type TaskSpecInput } from "../../../../protocol/src/taskspec.js";
 import type { NodeStore } from "../../store/store.js";
 import type { BlobAccess } from "../handler.js";
@@ -12,7 +11,8 @@ export interface RequesterNode {
   address: string;
   store: NodeStore;
   connector: Connector;
-  config: { dataDir: string };
+  /** The node's private blob store, where the task's secret key is kept. */
+  localBlobs: BlobStore;
 }
 
 export interface SubmitFederatedOptions {
@@ -54,8 +54,7 @@ export async function submitFederated(
   input: Omit<TaskSpecInput, "requester">,
   opts: SubmitFederatedOptions = {},
 ): Promise<{ taskId: number; specHash: string; spec: TaskSpec }> {
-  const local = new LocalBlobStore(join(node.config.dataDir, "blobs"));
-  const spec = await prepareFederatedSpec(input as Record<string, unknown>, node.address, local, node.store, opts);
+  const spec = await prepareFederatedSpec(input as Record<string, unknown>, node.address, node.localBlobs, node.store, opts);
   const r = await node.connector.createTask(spec);
   return { taskId: r.taskId, specHash: specHash(spec), spec };
 }

@@ -17,7 +17,7 @@
  */
 import { keccak256 } from "ethers";
 import type { Connector } from "../../../../chain-connector/src/connector.js";
-import { LocalBlobStore } from "../../../../chain-connector/src/blobstore.js";
+import type { BlobStore } from "../../../../chain-connector/src/blobstore.js";
 import { Role } from "../../../../protocol/src/phases.js";
 import { parseTaskSpec, specHash, type TaskSpec, type TaskSpecInput } from "../../../../protocol/src/taskspec.js";
 import { OUTSOURCED_KINDS, outsourcedNext, type OutsourcedKind, type OutsourcedVariant } from "../../../../protocol/src/tasks/outsourced.js";
@@ -26,7 +26,6 @@ import type { DatasetRow, NodeStore } from "../../store/store.js";
 import { plainCommitment, type BlobAccess, type TaskKindHandler } from "../handler.js";
 import { WorkerManager, type PickStrategy } from "../manager.js";
 import { seedRequesterState } from "../runtime.js";
-import { join } from "node:path";
 import type { z } from "zod";
 
 // ------------------------------------------------------------------ engines
@@ -271,7 +270,9 @@ export interface OwnerNode {
   connector: Connector;
   store: NodeStore;
   datasets: DatasetRegistry;
-  config: { dataDir: string; roles: readonly string[] };
+  /** The node's private blob store, where the owner's secret state is kept. */
+  localBlobs: BlobStore;
+  config: { roles: readonly string[] };
 }
 
 export interface OutsourcedRequestBase {
@@ -395,8 +396,7 @@ export async function submitOutsourced(
   }
   const hash = specHash(spec);
   // Past this point only I/O: the owner's secret state first (local), then the public blobs, then the task.
-  const local = new LocalBlobStore(join(node.config.dataDir, "blobs"));
-  const snapshot = prepared.engine.snapshot ? await local.put(prepared.engine.snapshot()) : undefined;
+  const snapshot = prepared.engine.snapshot ? await node.localBlobs.put(prepared.engine.snapshot()) : undefined;
   owners.set(`${node.address.toLowerCase()}:${hash}`, prepared.engine);
   seedRequesterState(node.store, hash, { v: 1, snapshot, steps: 0, chunks, replies: [] } satisfies OwnerState);
   for (const c of parts) await node.connector.putBlob(c);
