@@ -37,6 +37,20 @@ export const CIRCUITS: CircuitDef[] = [
     params: { chunkRows: 32, columns: 4, treeDepth: 20, valueBits: 49, commitmentBits: 103 },
     publicSignals: [...commitmentSignals, "extrema", "chunkIndex", "binding", "root"],
   },
+  {
+    name: "kmeans_chunk",
+    contract: "KMeansChunkVerifier",
+    rows: 32,
+    params: { chunkRows: 32, columns: 4, treeDepth: 20, valueBits: 49, clusters: 4, commitmentBits: 55 },
+    publicSignals: [...commitmentSignals, "chunkIndex", "centroidsHash", "binding", "root"],
+  },
+  {
+    name: "linreg_chunk",
+    contract: "LinRegChunkVerifier",
+    rows: 64,
+    params: { chunkRows: 64, columns: 4, treeDepth: 20, valueBits: 49, logistic: 0, commitmentBits: 140 },
+    publicSignals: [...commitmentSignals, "chunkIndex", "weightsHash", "binding", "root"],
+  },
 ];
 
 export function circuitDef(name: string): CircuitDef {
