@@ -51,6 +51,13 @@ export const CIRCUITS: CircuitDef[] = [
     params: { chunkRows: 64, columns: 4, treeDepth: 20, valueBits: 49, logistic: 0, commitmentBits: 140 },
     publicSignals: [...commitmentSignals, "chunkIndex", "weightsHash", "binding", "root"],
   },
+  {
+    name: "logreg_chunk",
+    contract: "LogRegChunkVerifier",
+    rows: 64,
+    params: { chunkRows: 64, columns: 4, treeDepth: 20, valueBits: 49, logistic: 1, commitmentBits: 106 },
+    publicSignals: [...commitmentSignals, "chunkIndex", "weightsHash", "binding", "root"],
+  },
 ];
 
 export function circuitDef(name: string): CircuitDef {
