@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { invMod, multiExp, powMod, FixedBase } from "../../node/src/vertical/bigmath.js";
+import { gcd } from "../../node/src/crypto/bigmath.js";
 import { pack, unpack, encodeStd, encodeTheta, slotsPerPlaintext, standardize, SLOT_BITS } from "../../node/src/vertical/encoding.js";
 import { alignIds } from "../../node/src/vertical/align.js";
 import { generateKeyPair, addCt, mulPlain } from "../../node/src/vertical/paillier-port.js";
@@ -34,7 +35,11 @@ test("powMod, multiExp, FixedBase and invMod agree with schoolbook arithmetic", 
   const fb = new FixedBase(bases[1], m, 256, 5);
   const e = rnd(256);
   assert.equal(fb.pow(e), naivePow(bases[1], e, m));
-  assert.equal((invMod(bases[2], m) * bases[2]) % m, 1n);
+  // m is a random odd number, not a prime: invert a base that shares no factor with it.
+  const unit = bases.find((b) => gcd(b, m) === 1n)!;
+  assert.equal((invMod(unit, m) * unit) % m, 1n);
+  const shared = (m / 3n) * 3n === m ? 3n : m;
+  assert.throws(() => invMod(shared, m), /not invertible/);
 });
 
 test("signed values pack into one plaintext and come back, and an overflowing slot is detected", () => {

@@ -1,18 +1,20 @@
 /** BigInt helpers for Paillier: sliding-window modular exponentiation, inverses, byte codecs. */
 
-const WINDOW = 5;
-
-/** base^exp mod m (exp ≥ 0), left-to-right sliding window of width 5. */
+/**
+ * base^exp mod m (exp ≥ 0), left-to-right sliding window; the window shrinks for short exponents,
+ * where the table of odd powers would cost more than it saves.
+ */
 export function modPow(base: bigint, exp: bigint, m: bigint): bigint {
   if (m === 1n) return 0n;
-  if (exp < 0n) throw new Error("modPow: negative exponent");
+  if (exp < 0n) throw new Error("modPow: negative exponent; invert the base first");
   let b = base % m;
   if (b < 0n) b += m;
   if (exp === 0n) return 1n;
+  const bits = exp.toString(2);
+  const WINDOW = bits.length > 512 ? 5 : bits.length > 64 ? 4 : 2;
   const b2 = (b * b) % m;
   const odd: bigint[] = [b];
   for (let i = 1; i < 1 << (WINDOW - 1); i++) odd.push((odd[i - 1] * b2) % m);
-  const bits = exp.toString(2);
   let r = 1n;
   let i = 0;
   while (i < bits.length) {
@@ -39,7 +41,7 @@ export function modInv(a: bigint, m: bigint): bigint {
     [r0, r1] = [r1, r0 - q * r1];
     [s0, s1] = [s1, s0 - q * s1];
   }
-  if (r0 !== 1n) throw new Error("modInv: not invertible");
+  if (r0 !== 1n) throw new Error("modInv: value is not invertible modulo m (it shares a factor with the modulus)");
   return ((s0 % m) + m) % m;
 }
 

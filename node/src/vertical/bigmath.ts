@@ -4,48 +4,12 @@
  * so everything here is about doing fewer of them (windows, fixed-base tables, bucketed multi-exp).
  */
 
+// Single exponentiations, inverses and byte codecs are the Paillier module's (node/src/crypto/bigmath.ts).
+export { modInv as invMod, modPow as powMod, bitLength, toBytes as bigToBytes, fromBytes as bytesToBig } from "../crypto/bigmath.js";
+
 export function mod(a: bigint, m: bigint): bigint {
   const r = a % m;
   return r < 0n ? r + m : r;
-}
-
-export function invMod(a: bigint, m: bigint): bigint {
-  let [r0, r1] = [mod(a, m), m];
-  let [s0, s1] = [1n, 0n];
-  while (r1 !== 0n) {
-    const q = r0 / r1;
-    [r0, r1] = [r1, r0 - q * r1];
-    [s0, s1] = [s1, s0 - q * s1];
-  }
-  if (r0 !== 1n) throw new Error("invMod: value is not invertible modulo m (it shares a factor with the modulus)");
-  return mod(s0, m);
-}
-
-/** Sliding-window exponentiation, e ≥ 0. */
-export function powMod(base: bigint, e: bigint, m: bigint): bigint {
-  if (e < 0n) throw new Error("powMod: negative exponent; invert the base first");
-  if (e === 0n) return 1n % m;
-  const b = mod(base, m);
-  const bits = e.toString(2);
-  const w = bits.length > 512 ? 5 : bits.length > 64 ? 4 : 2;
-  const b2 = (b * b) % m;
-  const odd: bigint[] = [b];
-  for (let i = 1; i < 1 << (w - 1); i++) odd.push((odd[i - 1] * b2) % m);
-  let acc = 1n;
-  let i = 0;
-  while (i < bits.length) {
-    if (bits[i] === "0") {
-      acc = (acc * acc) % m;
-      i++;
-      continue;
-    }
-    let j = Math.min(i + w, bits.length);
-    while (bits[j - 1] === "0") j--;
-    for (let k = i; k < j; k++) acc = (acc * acc) % m;
-    acc = (acc * odd[parseInt(bits.slice(i, j), 2) >> 1]) % m;
-    i = j;
-  }
-  return acc;
 }
 
 /**
@@ -132,18 +96,4 @@ export class FixedBase {
     }
     return acc;
   }
-}
-
-export function bitLength(x: bigint): number {
-  return x === 0n ? 0 : x.toString(2).length;
-}
-
-export function bigToBytes(x: bigint, len: number): Uint8Array {
-  const hex = x.toString(16);
-  if (hex.length > len * 2) throw new Error(`bigToBytes: value does not fit in ${len} bytes`);
-  return Uint8Array.from(Buffer.from(hex.padStart(len * 2, "0"), "hex"));
-}
-
-export function bytesToBig(b: Uint8Array): bigint {
-  return b.length === 0 ? 0n : BigInt("0x" + Buffer.from(b).toString("hex"));
 }
