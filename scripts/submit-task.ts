@@ -24,10 +24,11 @@ import { readFileSync } from "node:fs";
 import { network } from "hardhat";
 import { TaskManager__factory } from "../types/ethers-contracts/index.js";
 import "../protocol/src/tasks/index.js";
-import { kindKey, parseTaskSpec, SpecError, specBytes, specHash, verificationLevel, type TaskSpec } from "../protocol/src/taskspec.js";
+import { parseTaskSpec, SpecError, specBytes, specHash, type TaskSpec } from "../protocol/src/taskspec.js";
 import { LocalBlobStore } from "../chain-connector/src/blobstore.js";
 import { ConnectorClient } from "../chain-connector/src/http/client.js";
 import { decodeLog } from "../chain-connector/src/ethereum/decode.js";
+import { createTaskArgs } from "../chain-connector/src/ethereum/deploy.js";
 import { env, readAddresses, requireEnv, runScript, scriptSigner, ScriptError, writeJsonAtomic } from "./env.js";
 
 function readSpec(file: string, requester: string): TaskSpec {
@@ -73,20 +74,7 @@ await runScript(async () => {
     const hash = await new LocalBlobStore(blobs).put(specBytes(spec));
     if (hash !== specHash(spec)) throw new Error("spec blob hash differs from specHash: the canonical encoding changed");
     const tm = TaskManager__factory.connect(addresses.taskManager, signer);
-    const d = spec.deadlines;
-    const receipt = await (
-      await tm.createTask(
-        hash,
-        kindKey(spec.kind),
-        spec.rounds,
-        spec.members.min,
-        spec.members.max,
-        spec.members.threshold,
-        [d.join, d.setup, d.compute, d.aggregate],
-        spec.setup,
-        verificationLevel(spec.verification),
-      )
-    ).wait();
+    const receipt = await (await tm.createTask(...createTaskArgs(spec, hash))).wait();
     const ev = receipt!.logs.map((l) => decodeLog(l)).find((e) => e?.type === "TaskCreated");
     if (ev?.type !== "TaskCreated") throw new Error(`transaction ${receipt!.hash} emitted no TaskCreated event`);
     taskId = ev.taskId;

@@ -1,6 +1,6 @@
 import { NonceManager, id, type Signer } from "ethers";
 import { DataRegistry__factory, NodeRegistry__factory, TaskManager__factory } from "../../../types/ethers-contracts/index.js";
-import { kindKey } from "../../../protocol/src/taskspec.js";
+import { kindKey, verificationLevel, type TaskSpec } from "../../../protocol/src/taskspec.js";
 
 /** Addresses of one deployment of the three ciphermine contracts. */
 export interface ContractAddresses {
@@ -46,3 +46,23 @@ export function verifyProofSelector(n: number): string {
   if (!Number.isInteger(n) || n < 3 || n > 64) throw new Error(`public signal count ${n} must be an integer from 3 to 64`);
   return id(`verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[${n}])`).slice(0, 10);
 }
+
+/** TaskManager.createTask's arguments for a spec whose blob hash is `specHash`: one mapping for every caller. */
+export function createTaskArgs(
+  spec: TaskSpec,
+  specHash: string,
+): [string, string, number, number, number, number, [number, number, number, number], boolean, number] {
+  const d = spec.deadlines;
+  return [
+    specHash,
+    kindKey(spec.kind),
+    spec.rounds,
+    spec.members.min,
+    spec.members.max,
+    spec.members.threshold,
+    [d.join, d.setup, d.compute, d.aggregate],
+    spec.setup,
+    verificationLevel(spec.verification),
+  ];
+}
+

@@ -6,12 +6,10 @@ import { Phase, Verification } from "../../../protocol/src/phases.js";
 import { outputsCommitment, roundBinding } from "../../../protocol/src/binding.js";
 import {
   datasetKey,
-  kindKey,
   parseTaskSpec,
   SpecError,
   specBytes,
   specHash,
-  verificationLevel,
   type TaskSpec,
 } from "../../../protocol/src/taskspec.js";
 import "../../../protocol/src/tasks/index.js";
@@ -39,7 +37,7 @@ import {
   type NodeRegistry,
   type TaskManager,
 } from "../../../types/ethers-contracts/index.js";
-import type { ContractAddresses } from "./deploy.js";
+import { createTaskArgs, type ContractAddresses } from "./deploy.js";
 import { decodeLog, logCursor, parseCursor } from "./decode.js";
 import { decodeRevert } from "./errors.js";
 import { EventLog, type StoredEvent } from "./eventlog.js";
@@ -573,20 +571,7 @@ export class EthereumConnector implements Connector {
     // The spec blob goes first: a failure after it leaves an unreferenced blob, never a task without its spec.
     const hash = await this.network.blobs.put(specBytes(spec));
     if (hash !== specHash(spec)) throw new Error("spec blob hash differs from specHash: canonical encoding changed");
-    const d = spec.deadlines;
-    const r = await this.send(() =>
-      this.tasks.createTask.populateTransaction(
-        hash,
-        kindKey(spec.kind),
-        spec.rounds,
-        spec.members.min,
-        spec.members.max,
-        spec.members.threshold,
-        [d.join, d.setup, d.compute, d.aggregate],
-        spec.setup,
-        verificationLevel(spec.verification),
-      ),
-    );
+    const r = await this.send(() => this.tasks.createTask.populateTransaction(...createTaskArgs(spec, hash)));
     const e = this.eventIn(r, "TaskCreated") as { taskId: number };
     return { ...this.receipt(r), taskId: e.taskId };
   }
