@@ -134,7 +134,7 @@ async function measureProof(
   const commitment = outputsCommitment(outputs);
   const blob = id("blob");
   const chainId = (await owner.provider!.getNetwork()).chainId;
-  const binding = roundBinding({ taskManager: addresses.taskManager, chainId, taskId, round: 1, member: ownerAddress, blobHash: blob, commitment });
+  const binding = roundBinding({ taskManager: addresses.taskManager, chainId, taskId, round: 1, member: ownerAddress, commitment });
   const { proof } = await proveChunkSum({ tree, rows: data, chunkIndex: 0, binding });
   await measure(
     "TaskManager",

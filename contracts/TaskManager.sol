@@ -289,7 +289,7 @@ contract TaskManager {
         if (mine == phase) revert AlreadySubmitted(msg.sender);
         if (mine == Phase.None || mine != _previous(phase, t.setup)) revert NotMember(msg.sender);
         if (phase == Phase.Compute && t.verification == VERIFY_ONCHAIN) {
-            _checkProof(taskId, round, t.kind, blobHash, commitment, proof);
+            _checkProof(taskId, round, t.kind, commitment, proof);
         }
         last[msg.sender] = phase;
         _contributions[taskId][round][uint8(phase)][msg.sender] = Contribution(blobHash, commitment);
@@ -380,7 +380,6 @@ contract TaskManager {
         uint256 taskId,
         uint32 round,
         bytes32 kind,
-        bytes32 blobHash,
         bytes32 commitment,
         bytes calldata proof
     ) private view {
@@ -391,7 +390,7 @@ contract TaskManager {
         uint256 bindingAt = 256 + 32 * (n - 2);
         uint256 binding = uint256(bytes32(proof[bindingAt:bindingAt + 32]));
         uint256 expected = uint256(
-            keccak256(abi.encode(address(this), block.chainid, taskId, uint256(round), msg.sender, blobHash, commitment))
+            keccak256(abi.encode(address(this), block.chainid, taskId, uint256(round), msg.sender, commitment))
         ) % SNARK_FIELD;
         if (binding != expected) revert BadBinding("binding");
         if (keccak256(proof[256:bindingAt]) != commitment) revert BadBinding("commitment");

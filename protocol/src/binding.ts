@@ -5,10 +5,11 @@ export const SNARK_FIELD = 21888242871839275222246405745257275088548364400416034
 
 /**
  * The public input that ties a proof to one submission: keccak256 over the task manager's
- * address, chain id, task, round, member, blob hash and commitment, reduced into the field.
- * TaskManager.sol computes the same value, so a proof made for one round, member or payload is
- * refused for any other (no replay, no theft of another member's proof). The coordinator uses the
- * zero address and chain id 0.
+ * address, chain id, task, round, member and commitment, reduced into the field. TaskManager.sol
+ * computes the same value, so a proof made for one round or member is refused for any other (no
+ * replay, no theft of another member's proof). The blob hash is not in it: a contribution's payload
+ * carries its chunk proofs, so the payload's hash is only known after proving. The coordinator uses
+ * the zero address and chain id 0.
  */
 export function roundBinding(args: {
   taskManager?: string;
@@ -16,12 +17,11 @@ export function roundBinding(args: {
   taskId: number;
   round: number;
   member: string;
-  blobHash: string;
   commitment: string;
 }): bigint {
   const enc = AbiCoder.defaultAbiCoder().encode(
-    ["address", "uint256", "uint256", "uint256", "address", "bytes32", "bytes32"],
-    [args.taskManager ?? ZeroAddress, BigInt(args.chainId ?? 0), args.taskId, args.round, args.member, args.blobHash, args.commitment],
+    ["address", "uint256", "uint256", "uint256", "address", "bytes32"],
+    [args.taskManager ?? ZeroAddress, BigInt(args.chainId ?? 0), args.taskId, args.round, args.member, args.commitment],
   );
   return BigInt(keccak256(enc)) % SNARK_FIELD;
 }

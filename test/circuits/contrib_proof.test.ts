@@ -36,7 +36,7 @@ const CIRCUIT: Record<ContributionKind, string> = { stats: "stats_chunk", kmeans
 
 const raw = Array.from({ length: 40 }, (_, i) => [Math.sin(i) * 3, (i % 7) - 3, i / 10, (i * 13) % 5 > 2 ? 1 : 0]);
 const rows = encodeRows(raw);
-const binding = roundBinding({ taskId: 4, round: 2, member: "0x" + "44".repeat(20), blobHash: "0x" + "55".repeat(32), commitment: "0x" + "66".repeat(32) });
+const binding = roundBinding({ taskId: 4, round: 2, member: "0x" + "44".repeat(20), commitment: "0x" + "66".repeat(32) });
 const params = {
   centroids: encodeRows([[0, 0, 0, 0], [2, 2, 2, 1], [-2, -2, 1, 0], [0, 3, 3, 1]]),
   weights: encodeRows([[0.5, -0.25, 1, 0.1]])[0],

@@ -16,7 +16,7 @@ import { ChunkSumVerifier__factory, type ChunkSumVerifier } from "../../types/et
 // One real proof (a few seconds), checked by snarkjs and by the generated verifier on a Hardhat node.
 const raw = Array.from({ length: 13 }, (_, i) => [i + 0.5, -2 * i, 3.25, (i * 7) % 5]);
 const rows = encodeRows(raw);
-const binding = roundBinding({ taskId: 1, round: 1, member: "0x" + "11".repeat(20), blobHash: "0x" + "22".repeat(32), commitment: "0x" + "33".repeat(32) });
+const binding = roundBinding({ taskId: 1, round: 1, member: "0x" + "11".repeat(20), commitment: "0x" + "33".repeat(32) });
 let tree: DatasetTree;
 let p: ChunkSumProof;
 let node: HardhatNode;

@@ -58,7 +58,7 @@ test("a coordinator configured with kind → circuit checks Compute proofs with 
   const outputs = [field(), field(), field(), field(), "8", "0"];
   const commitment = outputsCommitment(outputs);
   const blobHash = b32();
-  const binding = roundBinding({ taskId, round: 1, member: own.address, blobHash, commitment });
+  const binding = roundBinding({ taskId, round: 1, member: own.address, commitment });
   const forged = {
     a: [field(), field()] as [string, string],
     b: [

@@ -62,7 +62,6 @@ describe("TaskManager with a real Groth16 verifier", () => {
       taskId,
       round: 1,
       member: c.wallets[OWNER]!.address,
-      blobHash: blob,
       commitment,
     });
     proof = (await proveChunkSum({ tree, rows, chunkIndex: 0, binding })).proof;
@@ -79,7 +78,8 @@ describe("TaskManager with a real Groth16 verifier", () => {
     await reverts(c.tm(THIEF).submit(taskId, 1, blob, commitment, bytes), "BadBinding", ["binding"]);
     const tampered = encodeProof({ ...proof, a: [proof.a[0], (BigInt(proof.a[1]) + 1n).toString()] });
     await reverts(c.tm(OWNER).submit(taskId, 1, blob, commitment, tampered), "InvalidProof");
-    await reverts(c.tm(OWNER).submit(taskId, 1, id("other blob"), commitment, bytes), "BadBinding", ["binding"]);
+    // the binding names the outputs' commitment: the proof does not go with another commitment
+    await reverts(c.tm(OWNER).submit(taskId, 1, blob, id("other outputs"), bytes), "BadBinding", ["binding"]);
     const r = await mined(c.tm(OWNER).submit(taskId, 1, blob, commitment, bytes));
     t.diagnostic(`submit with an on-chain chunk_sum proof (8 public signals): ${r.gasUsed} gas`);
     const e = eventNamed(c.tm(0).interface, r.logs, "ContributionSubmitted");

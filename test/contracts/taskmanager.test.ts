@@ -360,7 +360,6 @@ describe("TaskManager", () => {
         taskId,
         round: 1,
         member: addr(M[0]!),
-        blobHash: blob,
         commitment,
       });
       return { commitment, binding };
@@ -386,7 +385,6 @@ describe("TaskManager", () => {
         taskId,
         round: 1,
         member: addr(M[0]!),
-        blobHash: blob,
         commitment: other,
       });
       await reverts(sub(proofBytes([...outputs, binding, BigInt(id("unknown root"))])), "BadBinding", ["root"]);

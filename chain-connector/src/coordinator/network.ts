@@ -718,7 +718,7 @@ export class CoordinatorNetwork {
     const { t, r } = this.checkSubmit(sender, taskId, round);
     if (t.verification !== Verification.None && r.phase === Phase.Compute) {
       if (!this.hasVerifier(t.kind_name)) fail("NoVerifier", `no verification key is configured for kind ${t.kind_name}`);
-      await this.checkProof(t, sender, round, blob, comm, proof);
+      await this.checkProof(t, sender, round, comm, proof);
     }
     return this.tx(() => {
       const { t: t2, r: r2 } = this.checkSubmit(sender, taskId, round);
@@ -739,20 +739,20 @@ export class CoordinatorNetwork {
     });
   }
 
-  private async checkProof(t: TaskRow, member: string, round: number, blob: string, comm: string, proof?: Groth16Proof): Promise<void> {
+  private async checkProof(t: TaskRow, member: string, round: number, comm: string, proof?: Groth16Proof): Promise<void> {
     if (!proof || typeof proof !== "object" || !Array.isArray(proof.publicSignals))
       fail("InvalidProof", `task ${t.task_id} asks for verification: submit a Groth16 proof with the Compute contribution`);
     const sig = proof!.publicSignals;
     if (sig.length < 3) fail("InvalidProof", "publicSignals must be [outputs..., binding, root] with at least one output");
     const outputs = sig.slice(0, -2);
-    const binding = roundBinding({ taskId: t.task_id, round, member, blobHash: blob, commitment: comm });
+    const binding = roundBinding({ taskId: t.task_id, round, member, commitment: comm });
     let claimed: bigint;
     try {
       claimed = BigInt(sig[sig.length - 2]!);
     } catch {
       return fail("InvalidProof", "the binding public signal is not an integer");
     }
-    if (claimed !== binding) fail("BadBinding", "the proof is bound to another task, round, member, blob or commitment");
+    if (claimed !== binding) fail("BadBinding", "the proof is bound to another task, round, member or commitment");
     let expected: string;
     try {
       expected = outputsCommitment(outputs);

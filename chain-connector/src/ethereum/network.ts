@@ -675,7 +675,7 @@ export class EthereumConnector implements Connector {
     const info = await this.taskInfo(taskId);
     let proofBytes = "0x";
     if (info && info.verification === Verification.OnChain && proof) proofBytes = encodeProof(proof);
-    if (info && info.verification === Verification.OffChain) await this.checkOffChain(taskId, round, blob, comm, proof);
+    if (info && info.verification === Verification.OffChain) await this.checkOffChain(taskId, round, comm, proof);
     return this.receipt(await this.send(() => this.tasks.submit.populateTransaction(taskId, round, blob, comm, proofBytes)));
   }
 
@@ -684,7 +684,7 @@ export class EthereumConnector implements Connector {
    * tasks (binding to this deployment, round and sender; commitment of the outputs; a committed
    * root), with the proof itself checked by the operator's KindVerifier.
    */
-  private async checkOffChain(taskId: number, round: number, blob: string, comm: string, proof?: Groth16Proof): Promise<void> {
+  private async checkOffChain(taskId: number, round: number, comm: string, proof?: Groth16Proof): Promise<void> {
     const r = await this.getRound(taskId, round);
     if (!r || r.phase !== Phase.Compute) return; // the contract reports the right error for other phases
     const spec = await this.getTaskSpec(taskId);
@@ -708,10 +708,9 @@ export class EthereumConnector implements Connector {
       taskId,
       round,
       member,
-      blobHash: blob,
       commitment: comm,
     });
-    if (values[values.length - 2] !== binding) fail("BadBinding", "the proof is bound to another task, round, member, blob or commitment");
+    if (values[values.length - 2] !== binding) fail("BadBinding", "the proof is bound to another task, round, member or commitment");
     if (outputsCommitment(values.slice(0, -2)) !== comm) fail("BadBinding", "commitment must be keccak256 of the proof's packed outputs");
     const root = "0x" + values[values.length - 1]!.toString(16).padStart(64, "0");
     if (!(await this.read(() => this.data.hasRoot(member, root))))

@@ -1,5 +1,5 @@
 import { keccakHex } from "../../../protocol/src/hash.js";
-import type { Groth16Proof } from "../../../chain-connector/src/connector.js";
+import type { DatasetRecord, Groth16Proof } from "../../../chain-connector/src/connector.js";
 import type { TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { Table } from "../data/table.js";
 import type { Logger } from "../log.js";
@@ -40,11 +40,17 @@ export interface RoundContext {
   /** Contributions of every member in a submission phase of this round, payloads fetched. */
   contributions(phase: number): Promise<ReceivedContribution[]>;
   /**
-   * The public input that binds a proof to this node's submission in this round (protocol
-   * roundBinding over the connector's task manager and chain id, this task, round and node).
-   * blobHash is keccak256 of the payload the proof goes with.
+   * The public input that binds a proof to a member's submission in this round (protocol
+   * roundBinding over the connector's task manager and chain id, this task, round and member —
+   * this node unless `member` is given, as the requester checking others' proofs does).
+   * `commitment` is outputsCommitment of the proof's outputs.
    */
-  binding(blobHash: string, commitment: string): bigint;
+  binding(commitment: string, member?: string): bigint;
+  /**
+   * The committed version of a dataset this task references for `owner` whose root is `root`
+   * (spec.datasets; a reference without a version accepts any committed version), or null.
+   */
+  dataset(owner: string, root: string): Promise<DatasetRecord | null>;
   /** The connector's public blob store (content-addressed, keccak256): what other parties may read. */
   blobs: BlobAccess;
   /** This node's own blob store: bytes put here never leave the node (e.g. an owner's secret key). */

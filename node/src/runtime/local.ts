@@ -1,8 +1,11 @@
 import { keccak256, Wallet } from "ethers";
 import { x25519 } from "@noble/curves/ed25519.js";
+import type { DatasetRecord } from "../../../chain-connector/src/connector.js";
+import { roundBinding } from "../../../protocol/src/binding.js";
 import { Phase } from "../../../protocol/src/phases.js";
 import { parseTaskSpec, type TaskSpec, type TaskSpecInput } from "../../../protocol/src/taskspec.js";
 import "../../../protocol/src/tasks/index.js";
+import { commitTable } from "../data/commit.js";
 import type { Table } from "../data/table.js";
 import { createLogger, type Logger } from "../log.js";
 import type { DatasetRow, MemberKey } from "../store/store.js";
@@ -82,6 +85,11 @@ export async function runLocal(
     return { secretKey, publicKey: x25519.getPublicKey(secretKey) };
   });
   const members: MemberKey[] = wallets.map((w, i) => ({ member: w.address, memberKey: "0x" + Buffer.from(keys[i]!.publicKey).toString("hex") }));
+  // Proven tasks: each member's table is committed here as a node would register it, so the
+  // same proofs, bindings and checks run as on a network.
+  const seeds = tables.map(() => crypto.getRandomValues(new Uint8Array(32)));
+  const committed = spec.verification === "none" ? [] : await Promise.all(tables.map((t, i) => commitTable(t, seeds[i]!)));
+  const records = new Map<string, DatasetRecord>(committed.map((c, i) => [wallets[i]!.address.toLowerCase(), { ...c, owner: wallets[i]!.address, datasetId: "local", version: 1, committedAt: 0 }]));
   const states = tables.map(() => undefined as unknown);
   const reveals = !!handler.reveal && (handler.usesReveal?.(spec) ?? true);
   const rounds: RoundOutcome[] = [];
@@ -96,7 +104,11 @@ export async function runLocal(
       self,
       members,
       contributions: async (phase) => [...(channel.get(phase) ?? [])],
-      binding: () => 0n,
+      binding: (commitment, member = self) => roundBinding({ taskId: 1, round, member, commitment }),
+      dataset: async (owner, root) => {
+        const d = records.get(owner.toLowerCase());
+        return d && d.root.toLowerCase() === root.toLowerCase() ? d : null;
+      },
       blobs,
       local,
       log: log.child({ round }),
@@ -109,7 +121,7 @@ export async function runLocal(
         let state = states[i];
         const ctx: MemberContext = {
           ...base(wallets[i]!.address),
-          datasets: [{ name: "local", version: 1, root: "0x" + "00".repeat(32), table: tables[i]!, row: { name: "local", version: 1, schema: { columns: tables[i]!.columns } } as DatasetRow, saltSeed: async () => new Uint8Array(32) }],
+          datasets: [{ name: "local", version: 1, root: committed[i]?.root ?? "0x" + "00".repeat(32), table: tables[i]!, row: { name: "local", version: 1, schema: { columns: tables[i]!.columns } } as DatasetRow, saltSeed: async () => seeds[i]! }],
           x25519: keys[i]!,
           state: { get: <T>() => state as T | undefined, set: (v: unknown) => void (state = v) },
         };

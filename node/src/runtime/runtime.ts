@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { toUtf8Bytes } from "ethers";
-import { ConnectorError, type Connector, type Groth16Proof } from "../../../chain-connector/src/connector.js";
+import { ConnectorError, type Connector, type DatasetRecord, type Groth16Proof } from "../../../chain-connector/src/connector.js";
 import type { BlobStore } from "../../../chain-connector/src/blobstore.js";
 import type { ChainEvent } from "../../../protocol/src/events.js";
 import { Phase } from "../../../protocol/src/phases.js";
@@ -242,6 +242,24 @@ export class Runtime extends EventEmitter {
     return record.next ?? undefined;
   }
 
+  private async referencedDataset(spec: TaskSpec, owner: string, root: string): Promise<DatasetRecord | null> {
+    const c = this.o.connector;
+    for (const ref of spec.datasets) {
+      if (ref.owner.toLowerCase() !== owner.toLowerCase()) continue;
+      if (ref.version !== undefined) {
+        const d = await c.getDataset(ref.owner, ref.datasetId, ref.version);
+        if (d && d.root.toLowerCase() === root.toLowerCase()) return d;
+        continue;
+      }
+      const latest = await c.getDataset(ref.owner, ref.datasetId);
+      for (let v = latest?.version ?? 0; v >= 1; v--) {
+        const d = v === latest!.version ? latest : await c.getDataset(ref.owner, ref.datasetId, v);
+        if (d && d.root.toLowerCase() === root.toLowerCase()) return d;
+      }
+    }
+    return null;
+  }
+
   private async baseContext(task: TaskRow, round: number): Promise<RoundContext> {
     return {
       taskId: task.taskId,
@@ -251,8 +269,9 @@ export class Runtime extends EventEmitter {
       self: this.o.self,
       members: this.o.store.members(task.taskId, round),
       contributions: (phase) => this.fetchContributions(task.taskId, round, phase),
-      binding: (blobHash, commitment) =>
-        roundBinding({ ...this.o.bindingDomain, taskId: task.taskId, round, member: this.o.self, blobHash, commitment }),
+      binding: (commitment, member = this.o.self) =>
+        roundBinding({ ...this.o.bindingDomain, taskId: task.taskId, round, member, commitment }),
+      dataset: (owner, root) => this.referencedDataset(this.spec(task), owner, root),
       blobs: { put: (b) => this.o.connector.putBlob(b), get: (h) => this.o.connector.getBlob(h) },
       local: { put: (b) => this.o.results.put(b), get: (h) => this.o.results.get(h) },
       log: this.o.log.child({ taskId: task.taskId, round }),

@@ -51,12 +51,34 @@ export interface ChunkContribution {
   paramsHash?: bigint;
 }
 
-function shapeOf(circuit: string, buildDir?: string): { shape: ChunkShape; params: Record<string, number> } {
+function shapeOf(circuit: string, buildDir?: string): { shape: ChunkShape; params: Record<string, number>; publicSignals: string[] } {
   const c = loadCircuit(circuit, buildDir);
-  return { shape: { chunkRows: c.params.chunkRows, columns: c.params.columns, treeDepth: c.params.treeDepth }, params: c.params };
+  return { shape: { chunkRows: c.params.chunkRows, columns: c.params.columns, treeDepth: c.params.treeDepth }, params: c.params, publicSignals: c.publicSignals };
 }
 
 const r = (chunkRows: number) => Math.log2(chunkRows);
+
+/**
+ * The binding public input of a chunk proof: a value, or a function of the chunk's outputs (the
+ * public signals before [binding, root]) for bindings that commit to them (protocol roundBinding
+ * over outputsCommitment(outputs)). Outputs are computed before proving, so this costs nothing.
+ */
+export type ChunkBinding = bigint | ((outputs: bigint[]) => bigint);
+
+/** The named public outputs of a contribution circuit, in the manifest's order (everything before binding and root). */
+function chunkOutputs(names: readonly string[], v: { commitment: Commitment; extrema?: bigint; chunkIndex: number; paramsHash?: bigint }): bigint[] {
+  return names.slice(0, -2).map((name) => {
+    switch (name) {
+      case "commitment[0]": return v.commitment.x;
+      case "commitment[1]": return v.commitment.y;
+      case "extrema": return v.extrema!;
+      case "chunkIndex": return BigInt(v.chunkIndex);
+      case "centroidsHash":
+      case "weightsHash": return v.paramsHash!;
+      default: throw new Error(`contribution circuit output "${name}" is unknown to the prover; rebuild or update node/src/zk/contributions.ts`);
+    }
+  });
+}
 
 /** Proves chunk `chunkIndex` of a committed dataset for one contribution kind. */
 export async function proveContributionChunk(a: {
@@ -64,14 +86,14 @@ export async function proveContributionChunk(a: {
   tree: DatasetTree;
   rows: readonly (readonly bigint[])[];
   chunkIndex: number;
-  binding: bigint;
+  binding: ChunkBinding;
   params?: ContributionParams;
   blinding?: bigint;
   buildDir?: string;
 }): Promise<ChunkContribution> {
   const circuit = CONTRIBUTION_CIRCUITS[a.kind];
   if (!circuit) throw new Error(`proveContributionChunk: unknown kind "${a.kind}"; use stats, kmeans, linreg or logreg`);
-  const { shape, params } = shapeOf(circuit, a.buildDir);
+  const { shape, params, publicSignals: names } = shapeOf(circuit, a.buildDir);
   const H = await poseidonHasher();
   const blinding = a.blinding ?? randomBlinding();
   const first = a.chunkIndex * shape.chunkRows;
@@ -80,14 +102,14 @@ export async function proveContributionChunk(a: {
   if (params.commitmentBits !== undefined && params.commitmentBits !== bits) {
     throw new Error(`${circuit}: the manifest says ${params.commitmentBits} commitment bits, protocol computes ${bits}; rebuild the circuits`);
   }
-  let input: Record<string, unknown>;
+  let input: (binding: bigint) => Record<string, unknown>;
   let vector: bigint[];
   let extrema: ChunkContribution["extrema"];
   let pHash: bigint | undefined;
   switch (a.kind) {
     case "stats": {
       const extremaBlinding = randomBlinding();
-      input = statsChunkInput({ tree: a.tree, rows: a.rows, chunkIndex: a.chunkIndex, binding: a.binding, blinding, extremaBlinding, shape });
+      input = (binding) => statsChunkInput({ tree: a.tree, rows: a.rows, chunkIndex: a.chunkIndex, binding, blinding, extremaBlinding, shape });
       const s: StatsContribution = statsContribution(mine, shape.columns);
       vector = statsVector(s);
       extrema = { min: s.min, max: s.max, blinding: extremaBlinding, hash: extremaCommitment(H, s, extremaBlinding) };
@@ -97,8 +119,9 @@ export async function proveContributionChunk(a: {
       const centroids = a.params?.centroids;
       if (!centroids) throw new Error("kmeans_chunk: params.centroids is required (k rows of field elements)");
       const padded = centroids.map((c) => [...c, ...Array<bigint>(shape.columns - c.length).fill(0n)]);
-      pHash = paramsHash(H, padded.flat());
-      input = kmeansChunkInput({ tree: a.tree, rows: a.rows, chunkIndex: a.chunkIndex, binding: a.binding, blinding, centroids: padded, centroidsHash: pHash, clusters: params.clusters, shape });
+      const h = paramsHash(H, padded.flat());
+      pHash = h;
+      input = (binding) => kmeansChunkInput({ tree: a.tree, rows: a.rows, chunkIndex: a.chunkIndex, binding, blinding, centroids: padded, centroidsHash: h, clusters: params.clusters, shape });
       vector = kmeansVector(kmeansContribution(mine, padded, shape.columns));
       break;
     }
@@ -106,17 +129,20 @@ export async function proveContributionChunk(a: {
     case "logreg": {
       const weights = a.params?.weights;
       if (!weights) throw new Error(`${circuit}: params.weights is required ([w_0..w_${shape.columns - 2}, bias] as field elements)`);
-      pHash = paramsHash(H, [...weights]);
+      const h = paramsHash(H, [...weights]);
+      pHash = h;
       const logistic = a.kind === "logreg";
-      input = gradientChunkInput({ circuit, logistic, tree: a.tree, rows: a.rows, chunkIndex: a.chunkIndex, binding: a.binding, blinding, weights, weightsHash: pHash, shape });
+      input = (binding) => gradientChunkInput({ circuit, logistic, tree: a.tree, rows: a.rows, chunkIndex: a.chunkIndex, binding, blinding, weights, weightsHash: h, shape });
       vector = gradientVector(gradientContribution(mine, weights, logistic, shape.columns));
       break;
     }
   }
   const commitment = pedersenCommit(vector, blinding, bits);
-  const { proof, publicSignals } = await proveCircuit(circuit, input, a.buildDir);
-  if (BigInt(publicSignals[0]) !== commitment.x || BigInt(publicSignals[1]) !== commitment.y) {
-    throw new Error(`${circuit}: the proven commitment differs from protocol pedersenCommit; circuits and protocol disagree (rebuild?)`);
+  const outputs = chunkOutputs(names, { commitment, extrema: extrema?.hash, chunkIndex: a.chunkIndex, paramsHash: pHash });
+  const binding = typeof a.binding === "function" ? a.binding(outputs) : a.binding;
+  const { proof, publicSignals } = await proveCircuit(circuit, input(binding), a.buildDir);
+  if (publicSignals.slice(0, -2).some((x, i) => BigInt(x) !== outputs[i])) {
+    throw new Error(`${circuit}: the proven outputs differ from the ones computed in JS (protocol pedersenCommit, paramsHash); circuits and protocol disagree (rebuild?)`);
   }
   return { kind: a.kind, circuit, chunkIndex: a.chunkIndex, proof, publicSignals, commitment, blinding, vector, extrema, paramsHash: pHash };
 }
@@ -142,7 +168,7 @@ export async function proveAll(a: {
   kind: ContributionKind;
   tree: DatasetTree;
   rows: readonly (readonly bigint[])[];
-  binding: bigint;
+  binding: ChunkBinding;
   params?: ContributionParams;
   buildDir?: string;
   onChunk?: (done: number, total: number) => void;

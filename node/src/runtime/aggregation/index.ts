@@ -4,7 +4,9 @@ import type { AggregateContext, MemberContext, ReceivedContribution, RoundContex
 import { parsePaillier, paillierSubmission, paillierSum, requesterSecretKey, taskPublicKey } from "./paillier.js";
 import { parsePlain, plainSubmission } from "./plain.js";
 import { secaggAggregate, secaggLooksValid, secaggMasked, secaggReveal, secaggSetup, type Rejected } from "./secagg.js";
-import { addInto, checkSumRange, decodeVector, encodeVector } from "./vector.js";
+import { addInto, checkSumRange, decodeVector, encodeVector, VALUE_BITS } from "./vector.js";
+
+const VALUE_LIMIT = 1n << BigInt(VALUE_BITS - 1);
 
 /**
  * Backend glue: a federated kind hands over a real vector per member and gets back the sum over
@@ -54,7 +56,14 @@ export async function setupVector(ctx: MemberContext, length: number): Promise<S
 }
 
 export async function contributeVector(ctx: MemberContext, values: readonly number[]): Promise<Submission> {
-  const enc = encodeVector(values, `${ctx.spec.kind} contribution`);
+  return contributeIntegers(ctx, encodeVector(values, `${ctx.spec.kind} contribution`));
+}
+
+/** A vector of signed integers (|v| < 2^(VALUE_BITS−1)), summed exactly as they are. */
+export async function contributeIntegers(ctx: MemberContext, enc: readonly bigint[]): Promise<Submission> {
+  enc.forEach((x, i) => {
+    if (x >= VALUE_LIMIT || -x >= VALUE_LIMIT) throw new RangeError(`${ctx.spec.kind} contribution[${i}] does not fit ${VALUE_BITS} signed bits; rescale the columns`);
+  });
   switch (backendOf(ctx.spec)) {
     case "plain":
       return plainSubmission(enc);
@@ -91,6 +100,8 @@ export function verifyVector(ctx: RoundContext, c: ReceivedContribution, length:
 export interface VectorAggregate {
   /** Σ of the valid contributions, decoded to reals. */
   sum: number[];
+  /** The same sum as the exact integers the members sent. */
+  raw: bigint[];
   /** Members whose contributions are in the sum, sorted. */
   members: string[];
   rejected: Rejected[];
@@ -106,7 +117,7 @@ export async function aggregateVector(ctx: AggregateContext, length: number): Pr
   if (backendOf(spec) === "secagg") {
     const r = await secaggAggregate(ctx, length);
     checkSumRange(r.sum, r.survivors.length);
-    return { sum: decodeVector(r.sum), members: r.survivors, rejected: r.rejected, dropped: r.dropped };
+    return { sum: decodeVector(r.sum), raw: r.sum, members: r.survivors, rejected: r.rejected, dropped: r.dropped };
   }
   const all = await ctx.contributions(Phase.Compute);
   const rejected: Rejected[] = [];
@@ -128,5 +139,5 @@ export async function aggregateVector(ctx: AggregateContext, length: number): Pr
     sum = paillierSum(spec, await requesterSecretKey(ctx), parts.map((p) => p.v), length);
   }
   checkSumRange(sum, parts.length);
-  return { sum: decodeVector(sum), members: parts.map((p) => p.member.toLowerCase()).sort(), rejected };
+  return { sum: decodeVector(sum), raw: sum, members: parts.map((p) => p.member.toLowerCase()).sort(), rejected };
 }

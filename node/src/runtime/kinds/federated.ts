@@ -1,8 +1,13 @@
 import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
 import type { Table } from "../../data/table.js";
-import type { RoundOutcome, TaskKindHandler } from "../handler.js";
-import { admitBackend, aggregateVector, contributeVector, revealVector, setupVector, usesReveal, verifyVector, type Rejected, type VectorAggregate } from "../aggregation/index.js";
+import { Phase } from "../../../../protocol/src/phases.js";
+import type { ReceivedContribution, RoundContext, RoundOutcome, TaskKindHandler } from "../handler.js";
+import {
+  admitBackend, aggregateVector, backendOf, contributeIntegers, contributeVector, revealVector, setupVector, usesReveal, verifyVector, type Rejected, type VectorAggregate,
+} from "../aggregation/index.js";
+import { parsePlain } from "../aggregation/plain.js";
 import { secaggThreshold } from "../aggregation/secagg.js";
+import { admitProven, circuitShape, contributeProven, openProven, opensCommitments, provenLength, type ProvenKind } from "./proven.js";
 
 /**
  * A federated kind over horizontal partitions is three pure functions: the length of its
@@ -21,6 +26,8 @@ export interface FederatedKind<P> {
   local(p: P, params: unknown, tables: Table[]): number[];
   /** The requester's step; `members` is how many contributions are in the sum. */
   finish(p: P, params: unknown, sum: number[], info: { round: number; rounds: number; members: number }): RoundOutcome;
+  /** The kind's contribution circuit: what verification "offchain" / "onchain" runs (kinds/proven.ts). */
+  proven?: ProvenKind<P>;
 }
 
 /** What every federated result carries besides the kind's own fields. */
@@ -32,6 +39,8 @@ export interface FederatedMeta {
   rejected: Rejected[];
   /** secagg: members dropped after Setup whose masks were removed. */
   dropped?: string[];
+  /** Proven tasks: the circuit, the chunk proofs checked off-chain, and the aggregate's opening check. */
+  proofs?: { circuit: string; verification: string; chunks: number; aggregateOpensCommitments: true };
 }
 
 /** Rows of the named columns from each table, in column order. */
@@ -49,16 +58,54 @@ export function selectRows(tables: readonly Table[], columns: readonly string[],
 }
 
 export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
+  const provenOf = (spec: TaskSpec) => (spec.verification === "none" ? undefined : k.proven);
+  const lengthOf = (spec: TaskSpec, p: P) => {
+    const pk = provenOf(spec);
+    return pk ? provenLength(circuitShape(pk.circuit), pk.circuit) : k.length(p);
+  };
+  /**
+   * What backends see of a proven task: Compute contributions opened (every proof checked, the
+   * envelope removed); invalid ones are left out with the reason, as if never sent. Members
+   * (secagg reveal) and the requester apply the same checks, so they agree on who is in.
+   */
+  const view = <C extends RoundContext>(ctx: C, p: P, rejected: Rejected[] = []): C => {
+    const pk = provenOf(ctx.spec);
+    if (!pk) return ctx;
+    const shape = circuitShape(pk.circuit);
+    const length = provenLength(shape, pk.circuit);
+    return {
+      ...ctx,
+      contributions: async (phase: number) => {
+        const all = await ctx.contributions(phase);
+        if (phase !== Phase.Compute) return all;
+        const out: ReceivedContribution[] = [];
+        for (const c of all) {
+          try {
+            const o = await openProven(ctx, pk, p, c);
+            // plain shows each vector: a member whose vector is not the one it proved is named here
+            if (backendOf(ctx.spec) === "plain" && !opensCommitments(o.commitments, parsePlain(o.inner, length), shape))
+              throw new Error("the vector sent is not the one proven: it does not open the member's chunk commitments");
+            out.push(o.inner);
+          } catch (e) {
+            if (!rejected.some((r) => r.member === c.member)) rejected.push({ member: c.member, phase: "compute", reason: (e as Error).message });
+          }
+        }
+        return out;
+      },
+    };
+  };
   return {
     kind: k.kind,
     aggregations: ["plain", "secagg", "paillier"],
     admit(spec, datasets) {
-      // Contributions carry no proofs yet (the contribution circuits are separate work); a member
-      // joining a verified task would only fail at submission, so it declines with the reason.
-      if (spec.verification !== "none") return `kind ${k.kind} has no contribution proofs on this node yet; use verification: "none"`;
       const why = admitBackend(spec);
       if (why) return why;
-      const cols = k.columns(k.parse(spec));
+      const p = k.parse(spec);
+      if (spec.verification !== "none") {
+        if (!k.proven) return `kind ${k.kind} has no contribution circuit; use verification: "none"`;
+        return admitProven(k.proven, p, spec, datasets);
+      }
+      const cols = k.columns(p);
       for (const d of datasets) {
         const missing = cols.filter((c) => !d.row.schema.columns.includes(c));
         if (missing.length) return `dataset ${d.row.name} v${d.row.version} lacks column(s) ${missing.join(", ")}`;
@@ -67,31 +114,59 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
     },
     usesReveal: usesReveal,
     async setup(ctx) {
-      return setupVector(ctx, k.length(k.parse(ctx.spec)));
+      return setupVector(ctx, lengthOf(ctx.spec, k.parse(ctx.spec)));
     },
     async contribute(ctx) {
       const p = k.parse(ctx.spec);
+      const pk = provenOf(ctx.spec);
+      if (pk) {
+        const why = admitProven(pk, p, ctx.spec, ctx.datasets);
+        if (why) throw new Error(why);
+        return contributeProven(ctx, pk, p, (v) => contributeIntegers(ctx, v));
+      }
       const v = k.local(p, ctx.params, ctx.datasets.map((d) => d.table));
       if (v.length !== k.length(p)) throw new Error(`${k.kind}: contribution has ${v.length} values, expected ${k.length(p)}`);
       return contributeVector(ctx, v);
     },
     async reveal(ctx) {
-      return revealVector(ctx);
+      return revealVector(view(ctx, k.parse(ctx.spec)));
     },
     // t shares rebuild every secret; shares beyond t that arrived by then are checked for consistency.
     aggregateWhen(revealed, _active, spec) {
       return revealed >= secaggThreshold(spec);
     },
-    verify(ctx, c) {
-      return verifyVector(ctx, c, k.length(k.parse(ctx.spec)));
+    async verify(ctx, c) {
+      const p = k.parse(ctx.spec);
+      const pk = provenOf(ctx.spec);
+      if (!pk) return verifyVector(ctx, c, k.length(p));
+      const [inner] = await view(ctx, p).contributions(Phase.Compute).then((all) => all.filter((x) => x.member === c.member));
+      return !!inner && verifyVector(ctx, inner, lengthOf(ctx.spec, p));
     },
     async aggregate(ctx) {
       const p = k.parse(ctx.spec);
-      const agg: VectorAggregate = await aggregateVector(ctx, k.length(p));
-      const out = k.finish(p, ctx.params, agg.sum, { round: ctx.round, rounds: ctx.spec.rounds, members: agg.members.length });
-      const meta: FederatedMeta = { round: ctx.round, aggregation: ctx.spec.aggregation, members: agg.members, rejected: agg.rejected };
+      const pk = provenOf(ctx.spec);
+      const rejected: Rejected[] = [];
+      const agg: VectorAggregate = await aggregateVector(view(ctx, p, rejected), lengthOf(ctx.spec, p));
+      let sum = agg.sum;
+      let proofs: FederatedMeta["proofs"];
+      if (pk) {
+        const shape = circuitShape(pk.circuit);
+        const members = new Set(agg.members.map((m) => m.toLowerCase()));
+        const opened = await Promise.all(
+          (await ctx.contributions(Phase.Compute)).filter((c) => members.has(c.member.toLowerCase())).map((c) => openProven(ctx, pk, p, c)),
+        );
+        const commitments = opened.flatMap((o) => o.commitments);
+        if (!opensCommitments(commitments, agg.raw, shape))
+          throw new Error(`the aggregate does not open the sum of the members' proven commitments: a member sent a vector other than the one it proved (${ctx.spec.aggregation} shows only the sum, so the round cannot name it)`);
+        sum = pk.toKind(p, agg.raw, shape);
+        proofs = { circuit: shape.name, verification: ctx.spec.verification, chunks: commitments.length, aggregateOpensCommitments: true };
+      }
+      const out = k.finish(p, ctx.params, sum, { round: ctx.round, rounds: ctx.spec.rounds, members: agg.members.length });
+      const all = [...rejected, ...agg.rejected.filter((r) => !rejected.some((x) => x.member === r.member))];
+      const meta: FederatedMeta = { round: ctx.round, aggregation: ctx.spec.aggregation, members: agg.members, rejected: all };
       if (agg.dropped) meta.dropped = agg.dropped;
-      if (agg.rejected.length) ctx.log.warn({ rejected: agg.rejected }, "contributions left out of the aggregate");
+      if (proofs) meta.proofs = proofs;
+      if (all.length) ctx.log.warn({ rejected: all }, "contributions left out of the aggregate");
       return { ...out, result: { ...(out.result as object), ...meta } };
     },
   };

@@ -1,5 +1,7 @@
 import { kmeansParams, type KmeansParams } from "../../../../protocol/src/tasks/kmeans.js";
 import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
+import { encode } from "../../../../protocol/src/fixedpoint.js";
+import { FX, real, type ProvenKind } from "./proven.js";
 import { federatedHandler, selectRows, type FederatedKind, type FederatedMeta } from "./federated.js";
 
 /**
@@ -80,6 +82,32 @@ export function kmeansStep(sum: readonly number[], centroids: readonly number[][
   return { centroids: next, counts, inertia: sum[k * (d + 1)]!, movement, converged: movement <= tolerance };
 }
 
+export const provenKmeans: ProvenKind<KmeansParams> = {
+  circuit: "kmeans",
+  layout: (p) => p.columns,
+  check: (p, s) =>
+    p.columns.length > s.columns ? `the ${s.name} circuit takes at most ${s.columns} columns; the task names ${p.columns.length}`
+    : p.initial.length > s.clusters ? `the ${s.name} circuit assigns to at most ${s.clusters} centroids; the task has ${p.initial.length}`
+    : undefined,
+  // Unused centroid slots repeat centroid 0: ties go to the lowest index, so they never win a row.
+  params: (p, round, s) => {
+    const c = roundCentroids(p, round).map((row) => row.map((v, j) => encode(v, { column: p.columns[j] })));
+    while (c.length < s.clusters) c.push([...c[0]!]);
+    return { centroids: c };
+  },
+  // circuit [count[0..K-1], sum[0][0..C-1], …] → per cluster [count, Σx (d)], then inertia (not proven: 0)
+  toKind: (p, sum, s) => {
+    const d = p.columns.length;
+    const out: number[] = [];
+    for (let c = 0; c < p.initial.length; c++) {
+      out.push(Number(sum[c]));
+      for (let j = 0; j < d; j++) out.push(real(sum[s.clusters + c * s.columns + j]!, FX));
+    }
+    out.push(0);
+    return out;
+  },
+};
+
 export const kmeansKind: FederatedKind<KmeansParams> = {
   kind: "kmeans",
   parse: (spec: TaskSpec) => kmeansParams.parse(spec.params),
@@ -90,6 +118,7 @@ export const kmeansKind: FederatedKind<KmeansParams> = {
     const step = kmeansStep(sum, roundCentroids(p, params), p.tolerance);
     return { result: step, next: { centroids: step.centroids } satisfies KmeansRoundParams, done: step.converged };
   },
+  proven: provenKmeans,
 };
 
 export const kmeansHandler = federatedHandler(kmeansKind);

@@ -1,5 +1,7 @@
 import { linregParams, type RegressionParams } from "../../../../protocol/src/tasks/linreg.js";
 import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
+import { encode } from "../../../../protocol/src/fixedpoint.js";
+import { FX, real, type ProvenKind } from "./proven.js";
 import { federatedHandler, selectRows, type FederatedKind, type FederatedMeta } from "./federated.js";
 
 /**
@@ -132,9 +134,36 @@ export function regressionStep(p: RegressionParams, sum: readonly number[], w: r
   return { weights: next, loss, gradientNorm: Math.hypot(...g), step, rows: n, converged };
 }
 
-export function regressionKind(kind: "linreg" | "logreg", parse: (spec: TaskSpec) => RegressionParams, link: Link): FederatedKind<RegressionParams> {
+export function provenRegression(circuit: "linreg" | "logreg"): ProvenKind<RegressionParams> {
+  return {
+    circuit,
+    layout: (p) => [...p.features, p.target],
+    check: (p, s) =>
+      p.features.length !== s.columns - 1 ? `the ${s.name} circuit reads rows of exactly ${s.columns - 1} features then the target; the task has ${p.features.length} feature(s)`
+      : p.method !== "gd" ? `proven ${circuit} needs params.method "gd": the circuit proves the gradient, not the Hessian Newton needs`
+      : undefined,
+    // kind weights: [intercept?, features…]; circuit weights: [features…, bias]
+    params: (p, round) => {
+      const w = roundWeights(p, round);
+      const f = p.intercept ? w.slice(1) : w;
+      return { weights: [...f, p.intercept ? w[0]! : 0].map((v, i) => encode(v, { column: i < f.length ? p.features[i] : "bias" })) };
+    },
+    // circuit [count, Σe·x_c (scale 2^32), Σe (2^16)] → [n, loss (not proven: 0), g (intercept first)]
+    toKind: (p, sum, s) => {
+      const g = p.features.map((_, j) => real(sum[1 + j]!, 2 * FX));
+      const bias = real(sum[s.columns]!, FX);
+      return [Number(sum[0]), 0, ...(p.intercept ? [bias] : []), ...g];
+    },
+  };
+}
+
+export const provenLinreg = provenRegression("linreg");
+export const provenLogreg = provenRegression("logreg");
+
+export function regressionKind(kind: "linreg" | "logreg", parse: (spec: TaskSpec) => RegressionParams, link: Link, proven?: ProvenKind<RegressionParams>): FederatedKind<RegressionParams> {
   return {
     kind,
+    proven,
     parse,
     columns: (p) => [...p.features, p.target],
     length: regressionLength,
@@ -147,5 +176,5 @@ export function regressionKind(kind: "linreg" | "logreg", parse: (spec: TaskSpec
   };
 }
 
-export const linregKind = regressionKind("linreg", (spec) => linregParams.parse(spec.params), squaredLink);
+export const linregKind = regressionKind("linreg", (spec) => linregParams.parse(spec.params), squaredLink, provenLinreg);
 export const linregHandler = federatedHandler(linregKind);

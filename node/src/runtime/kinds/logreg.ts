@@ -1,6 +1,6 @@
 import { logregParams } from "../../../../protocol/src/tasks/logreg.js";
 import { federatedHandler } from "./federated.js";
-import { regressionKind, type Link } from "./linreg.js";
+import { provenLogreg, regressionKind, type Link } from "./linreg.js";
 
 /**
  * Logistic link with the exact sigmoid: each member evaluates it on its own plaintext rows, so no
@@ -14,5 +14,5 @@ export const logisticLink: Link = (z, y) => {
   return [softplus - y * z, s - y, s * (1 - s)];
 };
 
-export const logregKind = regressionKind("logreg", (spec) => logregParams.parse(spec.params), logisticLink);
+export const logregKind = regressionKind("logreg", (spec) => logregParams.parse(spec.params), logisticLink, provenLogreg);
 export const logregHandler = federatedHandler(logregKind);

@@ -4,6 +4,7 @@ import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
 import { Phase } from "../../../../protocol/src/phases.js";
 import { plainCommitment, type ReceivedContribution, type TaskKindHandler } from "../handler.js";
 import { federatedHandler, type FederatedKind, type FederatedMeta } from "./federated.js";
+import { FX, real, type ProvenKind } from "./proven.js";
 
 /** One member's partial sums for a column. */
 export interface ColumnPartial {
@@ -119,6 +120,15 @@ function decode(c: ReceivedContribution, columns: string[]): Record<string, Colu
   return p.columns;
 }
 
+export const provenStats: ProvenKind<StatsParams> = {
+  circuit: "stats",
+  layout: (p) => p.columns,
+  check: (p, s) => (p.columns.length > s.columns ? `the ${s.name} circuit proves at most ${s.columns} columns; the task names ${p.columns.length}` : undefined),
+  params: () => ({}),
+  // circuit [count, sum[0..C-1], sumSq[0..C-1]] → per column [count, Σx, Σx²]
+  toKind: (p, sum, s) => p.columns.flatMap((_, i) => [Number(sum[0]), real(sum[1 + i]!, FX), real(sum[1 + s.columns + i]!, 2 * FX)]),
+};
+
 /**
  * secagg / paillier: per column [count, Σx, Σx²] as one vector through the aggregation backend
  * (min and max are not sums and are left out).
@@ -142,9 +152,11 @@ const statsVectorKind: FederatedKind<StatsParams> = {
     });
     return { result: { columns } };
   },
+  proven: provenStats,
 };
 const secure = federatedHandler(statsVectorKind);
-const isPlain = (spec: TaskSpec) => spec.aggregation === "plain";
+/** Plain and unproven: partials with min and max in the clear. Proven tasks go through the vector path (min/max are not additive). */
+const isPlain = (spec: TaskSpec) => spec.aggregation === "plain" && spec.verification === "none";
 
 /**
  * Federated column statistics. `plain`: each member sends its partial sums (with min and max) in

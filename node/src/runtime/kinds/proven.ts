@@ -1,0 +1,261 @@
+import { canonicalJson } from "../../../../protocol/src/canonical.js";
+import { outputsCommitment } from "../../../../protocol/src/binding.js";
+import { bytes32ToField, commitDataset, fieldToBytes32, poseidonHasher, type DatasetTree } from "../../../../protocol/src/commitment.js";
+import { commitmentBits, paramsHash, parseContributionSignals } from "../../../../protocol/src/contributions.js";
+import { FRAC_BITS, encodeRows } from "../../../../protocol/src/fixedpoint.js";
+import { keccakHex } from "../../../../protocol/src/hash.js";
+import { SUBGROUP_ORDER, verifyAggregate, type Commitment } from "../../../../protocol/src/pedersen.js";
+import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
+import type { Groth16Proof } from "../../../../chain-connector/src/connector.js";
+import { verifyGroth16 } from "../../../../chain-connector/src/zkverify.js";
+import { CONTRIBUTION_CIRCUITS, proveAll, type ContributionKind, type ContributionParams } from "../../zk/contributions.js";
+import { loadCircuit } from "../../zk/prover.js";
+import type { MemberContext, MemberDataset, ReceivedContribution, RoundContext, Submission } from "../handler.js";
+
+/**
+ * Proven federated contributions (spec.verification "offchain" or "onchain"). A member proves
+ * every chunk of its committed dataset with the kind's contribution circuit (circuits/*_chunk) and
+ * sends, through the task's aggregation backend, the proven integer vector followed by the sum of
+ * its Pedersen blindings (four 64-bit limbs). The Compute payload is an envelope around the
+ * backend's payload with every chunk proof:
+ *
+ *   { v: 1, kind: "fed/proven", circuit, body: hex(backend payload), chunks: [{ signals, proof }] }
+ *
+ * Each proof's binding is roundBinding(task, round, member, outputsCommitment(its outputs)), so it
+ * cannot be replayed in another round or taken by another member. One chunk, sampled by
+ * sampledChunk(task, round, member), also goes with the submission: its outputs' keccak is the
+ * on-chain commitment and its proof is checked by TaskManager ("onchain") or by the connector
+ * ("offchain") before the contribution is recorded. The requester — and with secagg every member,
+ * so that all agree on who is in — checks every other chunk off-chain: ceil(rows / R) chunks in
+ * order under the member's registered root (every row covered), the round's public parameters,
+ * the bindings and the Groth16 proofs. After summing, the requester checks that the aggregate and
+ * the summed blindings open Σ of all chunk commitments: a member that sent a vector other than the
+ * one it proved is named (plain) or fails the round (secagg, paillier: only sums are visible).
+ */
+
+/** How a federated kind's spec and vectors map onto its contribution circuit. */
+export interface ProvenKind<P> {
+  circuit: ContributionKind;
+  /** The columns a member's dataset must have, in this order: the row layout the circuit reads. */
+  layout(p: P): string[];
+  /** Why this spec cannot be proven with the circuit (undefined: it can). */
+  check(p: P, shape: CircuitShape): string | undefined;
+  /** The circuit's public parameters for a round (field elements). */
+  params(p: P, round: unknown, shape: CircuitShape): ContributionParams;
+  /** Σ of proven vectors (signed integers at the circuit's scales) → the kind's vector for finish(). */
+  toKind(p: P, sum: readonly bigint[], shape: CircuitShape): number[];
+}
+
+export interface CircuitShape {
+  name: string;
+  chunkRows: number;
+  columns: number;
+  clusters: number;
+  nPublic: number;
+  bits: number;
+}
+
+export function circuitShape(kind: ContributionKind): CircuitShape {
+  const name = CONTRIBUTION_CIRCUITS[kind];
+  const c = loadCircuit(name);
+  const chunkRows = c.params.chunkRows!;
+  return { name, chunkRows, columns: c.params.columns!, clusters: c.params.clusters ?? 0, nPublic: c.nPublic, bits: commitmentBits(kind, Math.log2(chunkRows)) };
+}
+
+/** A signed integer at scale 2^frac → real, exact in its whole part. */
+export function real(x: bigint, frac: number): number {
+  const d = 1n << BigInt(frac);
+  const neg = x < 0n;
+  const a = neg ? -x : x;
+  const r = Number(a / d) + Number(a % d) / Number(d);
+  return neg ? -r : r;
+}
+
+export const FX = FRAC_BITS;
+
+/** Why a member cannot prove its contribution to this spec (undefined: it can). */
+export function admitProven<P>(pk: ProvenKind<P>, p: P, spec: TaskSpec, datasets: { row: { name: string; version: number; schema: { columns: string[] } } }[]): string | undefined {
+  let shape: CircuitShape;
+  try {
+    shape = circuitShape(pk.circuit);
+  } catch (e) {
+    return `verification "${spec.verification}" needs the ${CONTRIBUTION_CIRCUITS[pk.circuit]} circuit: ${(e as Error).message}`;
+  }
+  const why = pk.check(p, shape);
+  if (why) return why;
+  if (datasets.length !== 1) return `a proven contribution covers one committed dataset; this node holds ${datasets.length} of the task's datasets`;
+  const want = pk.layout(p);
+  const have = datasets[0]!.row.schema.columns;
+  if (have.length !== want.length || have.some((c, i) => c !== want[i]))
+    return `proofs cover the committed rows as they are: dataset ${datasets[0]!.row.name} v${datasets[0]!.row.version} must have exactly the columns ${want.join(", ")} in this order (it has ${have.join(", ")}); register a dataset with those columns`;
+  return undefined;
+}
+
+/** Sampled chunk of a member's contribution: the one whose proof goes with the submission. */
+export function sampledChunk(taskId: number, round: number, member: string, chunks: number): number {
+  return Number(BigInt(keccakHex(new TextEncoder().encode(`cm/sample/${taskId}/${round}/${member.toLowerCase()}`))) % BigInt(chunks));
+}
+
+const LIMB = 64n;
+const LIMBS = 4;
+export const BLINDING_LIMBS = LIMBS;
+
+export function blindingLimbs(r: bigint): bigint[] {
+  return Array.from({ length: LIMBS }, (_, i) => (r >> (LIMB * BigInt(i))) & ((1n << LIMB) - 1n));
+}
+
+export function blindingFromLimbs(limbs: readonly bigint[]): bigint {
+  return limbs.reduce((a, x, i) => a + (x << (LIMB * BigInt(i))), 0n) % SUBGROUP_ORDER;
+}
+
+interface ChunkEntry {
+  signals: string[];
+  proof: Groth16Proof;
+}
+
+interface Envelope {
+  v: 1;
+  kind: "fed/proven";
+  circuit: string;
+  body: string;
+  chunks: ChunkEntry[];
+}
+
+const trees = new Map<string, Promise<DatasetTree>>();
+
+/** The Merkle tree of a committed dataset (kept per root: Poseidon over every row is the slow part). */
+async function datasetTree(d: MemberDataset): Promise<{ tree: DatasetTree; rows: bigint[][] }> {
+  const rows = encodeRows(d.table.rows, d.table.columns);
+  let t = trees.get(d.root);
+  if (!t) {
+    t = (async () => commitDataset(rows, await d.saltSeed()))();
+    trees.set(d.root, t);
+    t.catch(() => trees.delete(d.root));
+  }
+  const tree = await t;
+  if (tree.root.toLowerCase() !== d.root.toLowerCase())
+    throw new Error(`dataset ${d.name} v${d.version}: its rows no longer hash to the committed root ${d.root}; the file changed after it was committed (commit a new version)`);
+  return { tree, rows };
+}
+
+/**
+ * A member's proven contribution: proves every chunk, hands the vector with the blinding limbs to
+ * `send` (the aggregation backend), and wraps the backend's payload with the proofs.
+ */
+export async function contributeProven<P>(
+  ctx: MemberContext,
+  pk: ProvenKind<P>,
+  p: P,
+  send: (values: bigint[]) => Promise<Submission>,
+): Promise<Submission> {
+  const shape = circuitShape(pk.circuit);
+  const { tree, rows } = await datasetTree(ctx.datasets[0]!);
+  const started = Date.now();
+  const dc = await proveAll({
+    kind: pk.circuit,
+    tree,
+    rows,
+    binding: (outputs) => ctx.binding(outputsCommitment(outputs)),
+    params: pk.params(p, ctx.params, shape),
+  });
+  ctx.log.info({ circuit: shape.name, chunks: dc.chunks.length, rows: rows.length, ms: Date.now() - started }, "contribution proven");
+  const inner = await send([...dc.vector, ...blindingLimbs(dc.blinding)]);
+  const env: Envelope = {
+    v: 1,
+    kind: "fed/proven",
+    circuit: shape.name,
+    body: Buffer.from(inner.payload).toString("hex"),
+    chunks: dc.chunks.map((c) => ({ signals: c.publicSignals, proof: c.proof })),
+  };
+  const j = sampledChunk(ctx.taskId, ctx.round, ctx.self, dc.chunks.length);
+  const sampled = dc.chunks[j]!;
+  return {
+    payload: new TextEncoder().encode(canonicalJson(env)),
+    commitment: outputsCommitment(sampled.publicSignals.slice(0, -2)),
+    proof: sampled.proof,
+  };
+}
+
+/** A Compute contribution whose proofs all checked: the backend's contribution and the chunk commitments. */
+export interface OpenedContribution {
+  inner: ReceivedContribution;
+  commitments: Commitment[];
+}
+
+const verified = new Map<string, Promise<OpenedContribution>>();
+
+/**
+ * Checks a proven Compute contribution (see the module doc); throws the reason when it fails.
+ * Results are kept per task, round, member and blob: members and the requester open the same
+ * contributions several times in a round.
+ */
+export function openProven<P>(ctx: RoundContext, pk: ProvenKind<P>, p: P, c: ReceivedContribution): Promise<OpenedContribution> {
+  const key = `${ctx.spec.nonce}/${ctx.taskId}/${ctx.round}/${c.member.toLowerCase()}/${c.blobHash}/${c.commitment}`;
+  let v = verified.get(key);
+  if (!v) {
+    v = open(ctx, pk, p, c);
+    verified.set(key, v);
+    if (verified.size > 4096) verified.delete(verified.keys().next().value!);
+  }
+  return v;
+}
+
+async function open<P>(ctx: RoundContext, pk: ProvenKind<P>, p: P, c: ReceivedContribution): Promise<OpenedContribution> {
+  const shape = circuitShape(pk.circuit);
+  let env: Envelope;
+  try {
+    env = JSON.parse(new TextDecoder().decode(c.payload)) as Envelope;
+  } catch {
+    throw new Error("payload is not JSON");
+  }
+  if (env?.v !== 1 || env.kind !== "fed/proven" || !Array.isArray(env.chunks) || typeof env.body !== "string" || !/^([0-9a-f]{2})*$/.test(env.body))
+    throw new Error("payload is not a proven contribution (fed/proven envelope)");
+  if (env.circuit !== shape.name) throw new Error(`proofs are for circuit ${env.circuit}, the task's kind uses ${shape.name}`);
+  const first = env.chunks[0];
+  if (!first || !Array.isArray(first.signals) || first.signals.length !== shape.nPublic) throw new Error("no chunk proofs, or the first has the wrong number of public signals");
+  const root = fieldToBytes32(BigInt(first.signals[shape.nPublic - 1]!));
+  const dataset = await ctx.dataset(c.member, root);
+  if (!dataset) throw new Error(`the proofs' root ${root} is not a committed version of a dataset this task references for ${c.member}`);
+  const expected = Math.ceil(dataset.rows / shape.chunkRows);
+  if (env.chunks.length !== expected) throw new Error(`${env.chunks.length} chunk proofs; the dataset has ${dataset.rows} rows, so ${expected} chunks of ${shape.chunkRows} must be proven`);
+  const H = await poseidonHasher();
+  const cp = pk.params(p, ctx.params, shape);
+  const want = cp.centroids ? paramsHash(H, cp.centroids.flat()) : cp.weights ? paramsHash(H, [...cp.weights]) : undefined;
+  const sampled = sampledChunk(ctx.taskId, ctx.round, c.member, expected);
+  const commitments: Commitment[] = [];
+  for (const [k, ch] of env.chunks.entries()) {
+    if (!Array.isArray(ch?.signals) || ch.signals.length !== shape.nPublic || !ch.signals.every((x) => typeof x === "string" && /^\d{1,78}$/.test(x)))
+      throw new Error(`chunk ${k}: public signals must be ${shape.nPublic} decimal field elements`);
+    const s = parseContributionSignals(pk.circuit, ch.signals);
+    if (s.chunkIndex !== k) throw new Error(`chunk ${k}: proves chunk ${s.chunkIndex}; chunks must be 0..${expected - 1} in order`);
+    if (s.root !== bytes32ToField(dataset.root)) throw new Error(`chunk ${k}: proves rows under another root`);
+    if (want !== undefined && s.paramsHash !== want) throw new Error(`chunk ${k}: proves against other ${cp.centroids ? "centroids" : "weights"} than this round's`);
+    const outputs = ch.signals.slice(0, -2);
+    if (s.binding !== ctx.binding(outputsCommitment(outputs), c.member)) throw new Error(`chunk ${k}: the proof is bound to another task, round or member`);
+    if (k === sampled && outputsCommitment(outputs) !== c.commitment.toLowerCase())
+      throw new Error(`chunk ${k} (the sampled chunk) does not match the recorded commitment`);
+    if (!(await verifyGroth16(shape.name, { ...ch.proof, publicSignals: ch.signals })))
+      throw new Error(`chunk ${k}: the Groth16 proof does not verify against the ${shape.name} verification key`);
+    commitments.push(s.commitment);
+  }
+  const body = new Uint8Array(Buffer.from(env.body, "hex"));
+  return { inner: { member: c.member, blobHash: c.blobHash, commitment: keccakHex(body), payload: body }, commitments };
+}
+
+/** Splits a summed proven vector into the circuit's part and the blinding sum. */
+export function splitProven(sum: readonly bigint[]): { vector: bigint[]; blinding: bigint } {
+  return { vector: sum.slice(0, sum.length - LIMBS), blinding: blindingFromLimbs(sum.slice(sum.length - LIMBS)) };
+}
+
+/** Whether Σ commitments opens to the summed vector and blinding (see pedersen.verifyAggregate). */
+export function opensCommitments(commitments: readonly Commitment[], sum: readonly bigint[], shape: CircuitShape): boolean {
+  const { vector, blinding } = splitProven(sum);
+  return verifyAggregate(commitments, vector, blinding, shape.bits);
+}
+
+/** Length of a proven vector through the backend: the circuit's committed values and the blinding limbs. */
+export function provenLength(shape: CircuitShape, kind: ContributionKind): number {
+  const C = shape.columns;
+  const values = kind === "stats" ? 1 + 2 * C : kind === "kmeans" ? shape.clusters * (1 + C) : 1 + C;
+  return values + LIMBS;
+}
