@@ -102,3 +102,54 @@ test("encryption split across worker threads decrypts to the same plaintexts", a
   cts.forEach((c, i) => assert.equal(kp.decrypt(c), ms[i]));
   await assert.rejects(encryptAll(kp, ms, 0), /workers 0/);
 });
+
+test("public-key encryption (label mode: under a key the encrypting party does not hold), with and without the DJN base, one thread or several", async () => {
+  const { publicEncryptor } = await import("../../node/src/vertical/paillier-port.js");
+  const { encryptAll } = await import("../../node/src/vertical/parallel.js");
+  const kp = await generateKeyPair(512);
+  const hs = kp.secret().options.djnBase!;
+  for (const enc of [publicEncryptor(kp.pub, hs), publicEncryptor(kp.pub)]) {
+    const a = enc.encrypt(12345n);
+    assert.equal(kp.decrypt(a), 12345n);
+    assert.notEqual(enc.encrypt(7n), enc.encrypt(7n), "encryption must be randomized");
+    assert.equal(kp.decrypt(addCt(kp.pub, a, enc.encrypt(kp.pub.n - 5n))), 12340n);
+    assert.throws(() => enc.encrypt(kp.pub.n), /plaintext must be in \[0, N\)/);
+  }
+  const ms = Array.from({ length: 600 }, (_, i) => BigInt(i) * 999_983n);
+  const cts = await encryptAll(publicEncryptor(kp.pub, hs), ms, 2);
+  cts.forEach((c, i) => assert.equal(kp.decrypt(c), ms[i]));
+  assert.throws(() => publicEncryptor(kp.pub, 1n), /DJN base/);
+});
+
+test("sealed tables open for their addressees only, bound to their name; pairwise masks agree and are near-uniform mod N", async () => {
+  const { newSealSecret, sealKeyTable, pairSecret, sealTable, openSealed, maskMod, readSealed } = await import("../../node/src/vertical/seal.js");
+  const { TableStore } = await import("../../node/src/vertical/tables.js");
+  const { x25519 } = await import("@noble/curves/ed25519.js");
+  const [a, b, c] = [newSealSecret(), newSealSecret(), newSealSecret()];
+  const pub = (s: Uint8Array) => x25519.getPublicKey(s);
+  assert.equal(sealKeyTable(a).type, "x25519-pk");
+  const inner = { type: "masked" as const, key: "y", values: ["0x1234"] };
+  const sealed = sealTable("grad/0/x1", inner, "y", [{ party: "x1", shared: pairSecret(a, pub(b)) }, { party: "x2", shared: pairSecret(a, pub(c)) }]);
+  assert.ok(!JSON.stringify(sealed).includes("1234"));
+  assert.deepEqual(openSealed("grad/0/x1", sealed, "x1", pairSecret(b, pub(a))).payload, inner);
+  assert.deepEqual(openSealed("grad/0/x1", sealed, "x2", pairSecret(c, pub(a))).payload, inner);
+  assert.throws(() => openSealed("grad/0/x1", sealed, "x3", pairSecret(c, pub(a))), /sealed to x1, x2, not to x3/);
+  // x2 cannot open x1's entry, a table moved under another name does not open, nor an altered one.
+  assert.throws(() => openSealed("grad/0/x1", sealed, "x1", pairSecret(c, pub(a))), /does not open for x1/);
+  assert.throws(() => openSealed("grad/1/x1", sealed, "x1", pairSecret(b, pub(a))), /does not open/);
+  const altered = { ...sealed, data: Buffer.from(Buffer.from((sealed as { data: string }).data, "base64").map((x, i) => (i === 3 ? x ^ 1 : x))).toString("base64") };
+  assert.throws(() => openSealed("grad/0/x1", altered, "x1", pairSecret(b, pub(a))), /does not open/);
+  // Reading through a store notes what the reader saw inside.
+  const store = new TableStore();
+  store.write("grad/0/x1", "y", sealed);
+  readSealed(store, "grad/0/x1", "x1", pairSecret(b, pub(a)));
+  assert.deepEqual(store.transcript.map((d) => [d.reader, d.type, d.to]), [["x1", "sealed", ["x1", "x2"]]]);
+  assert.deepEqual(store.events.map((e) => e.kind === "opened" && [e.reader, e.type, e.key]), [["x1", "masked", "y"]]);
+  // Masks: both ends derive the same value; distinct names give unrelated values spread over [0, N).
+  const n = rnd(1024) | 1n;
+  assert.equal(maskMod(pairSecret(a, pub(b)), "term/0/x1->x2/0", n), maskMod(pairSecret(b, pub(a)), "term/0/x1->x2/0", n));
+  const ms = Array.from({ length: 64 }, (_, i) => maskMod(pairSecret(a, pub(b)), `term/${i}/x1->x2/0`, n));
+  assert.equal(new Set(ms).size, 64);
+  assert.ok(ms.every((m) => m >= 0n && m < n));
+  assert.ok(ms.filter((m) => m > n / 2n).length > 16 && ms.filter((m) => m < n / 2n).length > 16);
+});

@@ -3,7 +3,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { runVertical, TableStore, generateKeyPair, encodeStd, standardize, type FeatureInput, type PaillierKeyPair, type VerticalResult } from "../../node/src/vertical/index.js";
+import {
+  runVertical, TableStore, generateKeyPair, encodeStd, standardize, openSealed, pairSecret, sealSecretFromHex, readSealKey, readCiphertexts,
+  type FeatureInput, type KeyHolder, type PaillierKeyPair, type VerticalResult,
+} from "../../node/src/vertical/index.js";
 import { synthetic, shuffled } from "./data.js";
 
 // ml-regression ships no types; only its multivariate least squares is used.
@@ -14,7 +17,7 @@ const { MultivariateLinearRegression } = createRequire(import.meta.url)("ml-regr
 // Tests use 1,024-bit keys for speed (the default is 2,048); made once and shared.
 const keys: Record<string, PaillierKeyPair> = {};
 before(async () => {
-  for (const name of ["x1", "x2", "x3", "x4"]) keys[name] = await generateKeyPair(1024);
+  for (const name of ["y", "x1", "x2", "x3", "x4"]) keys[name] = await generateKeyPair(1024);
 });
 
 function ols(cols: number[][], y: number[]): { coef: number[]; intercept: number } {
@@ -23,30 +26,54 @@ function ols(cols: number[][], y: number[]): { coef: number[]; intercept: number
   return { coef: w.slice(0, cols.length), intercept: w[cols.length] };
 }
 
+/** Tables y may decrypt in label mode: each carries a mask y does not know. */
+const MASKED = /^(term\/\d+\/[A-Za-z0-9_-]+->[A-Za-z0-9_-]+|lterm\/\d+\/[A-Za-z0-9_-]+)$/;
+
 /**
  * What a party must never receive: a ciphertext under its own key other than its own gradient
- * (it could decrypt it), or any plaintext table holding a per-row vector of values. Returns the
- * offending deliveries.
+ * (features mode) or a masked term (label mode, y), a sealed table not addressed to it, or any
+ * plaintext table — or sealed table's content — holding a per-row vector of values or another
+ * party's value. And y decrypts nothing but products that include x_j's own masked label term.
+ * Returns the offending deliveries.
  */
 function leaks(store: TableStore, rows: number, dataStrings: Map<string, string[]>): string[] {
   const bad: string[] = [];
-  for (const d of store.transcript) {
-    const payload = new TextDecoder().decode(store.bytes(d.table)!);
-    if (d.type === "ciphertexts") {
-      if (d.key === d.reader && !new RegExp(`^grad/\\d+/${d.reader}$`).test(d.table)) bad.push(`${d.reader} can decrypt ${d.table}`);
-      continue;
-    }
+  const plain = (reader: string, table: string, payload: string) => {
     const parsed = JSON.parse(payload) as Record<string, unknown>;
     for (const [k, v] of Object.entries(parsed)) {
       if (k !== "ids" && Array.isArray(v) && v.length >= rows && v.some((x) => typeof x === "number" || /^-?\d/.test(String(x)))) {
-        bad.push(`${d.reader} received a per-row vector in ${d.table}.${k}`);
+        bad.push(`${reader} received a per-row vector in ${table}.${k}`);
       }
     }
     for (const [owner, strs] of dataStrings) {
-      if (owner === d.reader) continue;
+      if (owner === reader) continue;
       const hit = strs.find((s) => payload.includes(s));
-      if (hit) bad.push(`${d.reader} received ${owner}'s value ${hit} in ${d.table}`);
+      if (hit) bad.push(`${reader} received ${owner}'s value ${hit} in ${table}`);
     }
+  };
+  for (const d of store.transcript) {
+    if (d.type === "ciphertexts") {
+      const own = new RegExp(`^grad/\\d+/${d.reader}$`).test(d.table) || (d.reader === "y" && MASKED.test(d.table));
+      if (d.key === d.reader && !own) bad.push(`${d.reader} can decrypt ${d.table}`);
+      continue;
+    }
+    if (d.type === "sealed") {
+      if (!d.to?.includes(d.reader)) bad.push(`${d.reader} read ${d.table}, sealed to ${d.to?.join(", ")}`);
+      continue;
+    }
+    plain(d.reader, d.table, new TextDecoder().decode(store.bytes(d.table)!));
+  }
+  for (const e of store.events) {
+    if (e.kind === "decrypted") {
+      if (e.reader !== "y" || e.key !== "y") bad.push(`${e.reader} decrypted under ${e.key}'s key`);
+      if (!e.tables.every((t) => MASKED.test(t)) || !e.tables.some((t) => t.startsWith("lterm/"))) bad.push(`y decrypted ${e.tables.join(" · ")}, not the protocol's masked sum (lterm · terms)`);
+      continue;
+    }
+    if (e.type === "ciphertexts") {
+      if (e.key === e.reader) bad.push(`${e.reader} can decrypt the content of ${e.table}`);
+      continue;
+    }
+    plain(e.reader, `${e.table} (opened)`, new TextDecoder().decode(e.bytes));
   }
   return bad;
 }
@@ -70,29 +97,84 @@ function fingerprints(byOwner: Record<string, number[][]>): Map<string, string[]
   return m;
 }
 
-test("synthetic y = 31·x1 − 5.5·x2 + 2 + noise, three parties: coefficients within 1 % of truth and equal to least squares", async () => {
-  const d = synthetic(400);
-  const a = shuffled(d.ids, [d.x1], 5);
-  const b = shuffled(d.ids, [d.x2], 9);
-  const r = await runVertical({
-    label: { ids: d.ids, y: d.y },
-    features: [{ name: "x1", ids: a.ids, columns: { x1: a.cols[0] } }, { name: "x2", ids: b.ids, columns: { x2: b.cols[0] } }],
-  }, { keys, iterations: 150 });
-  assert.ok(Math.abs(r.coefficients.x1 - 31) / 31 < 0.01, `x1 coefficient ${r.coefficients.x1}`);
-  assert.ok(Math.abs(r.coefficients.x2 + 5.5) / 5.5 < 0.01, `x2 coefficient ${r.coefficients.x2}`);
-  const ref = ols([d.x1, d.x2], d.y);
-  assert.ok(Math.abs(r.coefficients.x1 - ref.coef[0]) < 1e-4, `x1 ${r.coefficients.x1} vs least squares ${ref.coef[0]}`);
-  assert.ok(Math.abs(r.coefficients.x2 - ref.coef[1]) < 1e-4, `x2 ${r.coefficients.x2} vs least squares ${ref.coef[1]}`);
-  assert.ok(Math.abs(r.intercept - ref.intercept) < 1e-3, `intercept ${r.intercept} vs least squares ${ref.intercept}`);
-  const prints = fingerprints({ y: [d.y], x1: [d.x1], x2: [d.x2] });
-  assert.deepEqual(leaks(r.store, 400, prints), []);
-  // Each party's reads, from the transcript: only ids, keys, ciphertexts under others' keys, its own gradient, and (y) the model.
-  const readBy = (p: string) => new Set(r.store.transcript.filter((t) => t.reader === p).map((t) => t.table.replace(/\/\d+\//, "/t/")));
-  assert.deepEqual([...readBy("x1")].sort(), ["enc-x/x2", "grad/t/x1", "ids/x1", "ids/x2", "ids/y", "pk/x2"]);
-  assert.deepEqual([...readBy("y")].sort(), ["enc-x/x1", "enc-x/x2", "ids/x1", "ids/x2", "ids/y", "model/x1", "model/x2", "pk/x1", "pk/x2", "term/t/x1->x2", "term/t/x2->x1"]);
+for (const keyHolder of ["label", "features"] as const) {
+  test(`synthetic y = 31·x1 − 5.5·x2 + 2 + noise, three parties, keyHolder ${keyHolder}: coefficients within 1 % of truth and equal to least squares`, async () => {
+    const d = synthetic(400);
+    const a = shuffled(d.ids, [d.x1], 5);
+    const b = shuffled(d.ids, [d.x2], 9);
+    const r = await runVertical({
+      label: { ids: d.ids, y: d.y },
+      features: [{ name: "x1", ids: a.ids, columns: { x1: a.cols[0] } }, { name: "x2", ids: b.ids, columns: { x2: b.cols[0] } }],
+    }, { keys, iterations: 150, keyHolder });
+    assert.ok(Math.abs(r.coefficients.x1 - 31) / 31 < 0.01, `x1 coefficient ${r.coefficients.x1}`);
+    assert.ok(Math.abs(r.coefficients.x2 + 5.5) / 5.5 < 0.01, `x2 coefficient ${r.coefficients.x2}`);
+    const ref = ols([d.x1, d.x2], d.y);
+    assert.ok(Math.abs(r.coefficients.x1 - ref.coef[0]) < 1e-4, `x1 ${r.coefficients.x1} vs least squares ${ref.coef[0]}`);
+    assert.ok(Math.abs(r.coefficients.x2 - ref.coef[1]) < 1e-4, `x2 ${r.coefficients.x2} vs least squares ${ref.coef[1]}`);
+    assert.ok(Math.abs(r.intercept - ref.intercept) < 1e-3, `intercept ${r.intercept} vs least squares ${ref.intercept}`);
+    const prints = fingerprints({ y: [d.y], x1: [d.x1], x2: [d.x2] });
+    assert.deepEqual(leaks(r.store, 400, prints), []);
+    // Each party's reads, from the transcript: only ids, keys, ciphertexts under others' keys, its own gradient, and (y) the model.
+    const readBy = (p: string) => [...new Set(r.store.transcript.filter((t) => t.reader === p).map((t) => t.table.replace(/\/\d+\//, "/t/")))].sort();
+    if (keyHolder === "features") {
+      assert.deepEqual(readBy("x1"), ["enc-x/x2", "grad/t/x1", "ids/x1", "ids/x2", "ids/y", "pk/x2"]);
+      assert.deepEqual(readBy("y"), ["enc-x/x1", "enc-x/x2", "ids/x1", "ids/x2", "ids/y", "model/x1", "model/x2", "pk/x1", "pk/x2", "term/t/x1->x2", "term/t/x2->x1"]);
+      assert.deepEqual(r.store.events, []);
+    } else {
+      assert.deepEqual(readBy("x1"), ["enc-x/x2", "enc-y/y", "grad/t/x1", "ids/x1", "ids/x2", "ids/y", "pk/y", "xk/x2", "xk/y"]);
+      assert.deepEqual(readBy("y"), ["ids/x1", "ids/x2", "ids/y", "lterm/t/x1", "lterm/t/x2", "model/x1", "model/x2", "term/t/x1->x2", "term/t/x2->x1", "xk/x1", "xk/x2"]);
+      // y decrypted exactly one masked product per feature party and iteration, nothing else.
+      const dec = r.store.events.filter((e) => e.kind === "decrypted");
+      assert.equal(dec.length, 2 * 150);
+      assert.deepEqual(dec[0]!.kind === "decrypted" && dec[0]!.tables, ["lterm/0/x1", "term/0/x2->x1"]);
+      // Sealed tables: enc-x/j to the other feature party, grad/t/j to x_j; never to y.
+      for (const t of r.store.transcript.filter((x) => x.type === "sealed")) {
+        assert.deepEqual(t.to, [t.table.startsWith("enc-x/x1") ? "x2" : t.table.startsWith("enc-x/x2") ? "x1" : t.table.split("/")[2]], t.table);
+      }
+    }
+  });
+}
+
+test("label mode: every value y can decrypt is masked (uniform mod N), and x_j's unmasking recovers its gradient", async () => {
+  const d = synthetic(80, 7);
+  const inputs: FeatureInput[] = [{ name: "x1", ids: d.ids, columns: { x1: d.x1 } }, { name: "x2", ids: d.ids, columns: { x2: d.x2 } }];
+  const iterations = 6;
+  const r = await runVertical({ label: { ids: d.ids, y: d.y }, features: inputs }, { keys, iterations, keyHolder: "label" });
+  const plainRun = await runVertical({ label: { ids: d.ids, y: d.y }, features: inputs }, { keys, iterations, keyHolder: "features" });
+  // Same fixed-point run in both modes: the masks cancel exactly.
+  assert.deepEqual(r.parties.features.map((f) => f.gradients), plainRun.parties.features.map((f) => f.gradients));
+  const ky = keys.y!;
+  const n = ky.pub.n;
+  // A legitimately packed value (one 176-bit slot here) is < 2^176 in magnitude; a masked one is
+  // near-uniform in (−N/2, N/2): below 2^(bits − 40) with probability 2^-39.
+  const masked = (v: bigint) => {
+    const c = v > n / 2n ? n - v : v;
+    return c > 1n << BigInt(ky.pub.bits - 40);
+  };
+  // Every ciphertext y received and could decrypt with its key: terms and label terms.
+  const received = r.store.names().filter((t) => /^(term|lterm)\//.test(t));
+  assert.equal(received.length, iterations * 4);
+  for (const t of received) {
+    const cts = readCiphertexts(t, JSON.parse(new TextDecoder().decode(r.store.bytes(t)!)), "y", 1, ky.pub.n2);
+    assert.ok(masked(ky.decrypt(cts[0]!)), `${t} decrypts to an unmasked value`);
+  }
+  // What y decrypted and sent back: open grad/t/j with x_j's key (y cannot: sealed to x_j only).
+  for (const f of r.parties.features) {
+    const st = f.exportState();
+    const shared = pairSecret(sealSecretFromHex(st.seal!.secret), readSealKey(r.store, "y", f.name));
+    for (let t = 0; t < iterations; t++) {
+      const name = `grad/${t}/${f.name}`;
+      const outer = JSON.parse(new TextDecoder().decode(r.store.bytes(name)!));
+      const { payload } = openSealed(name, outer, f.name, shared);
+      assert.equal(payload.type, "masked");
+      if (payload.type === "masked") for (const v of payload.values) assert.ok(masked(BigInt(v)), `${name}: y saw an unmasked value`);
+      assert.throws(() => openSealed(name, outer, "x2" === f.name ? "x1" : "x2", shared), /sealed to/);
+      assert.throws(() => openSealed(name, outer, f.name, new Uint8Array(32).fill(7)), /does not open/);
+    }
+  }
 });
 
-test("the transcript check catches a fiu-cloud style plaintext residual table", async () => {
+test("the transcript check catches a fiu-cloud style plaintext residual table, a sealed table read by another party, and an unmasked decryption", async () => {
   const d = synthetic(50, 3);
   const r = await runVertical({
     label: { ids: d.ids, y: d.y },
@@ -104,9 +186,14 @@ test("the transcript check catches a fiu-cloud style plaintext residual table", 
   r.store.read("gradient/0", "x1");
   r.store.write("leak/1", "x2", { type: "ids", ids: d.x2.map(String) });
   r.store.read("leak/1", "x1");
+  // Label mode: a sealed table read by a party it is not addressed to, and y decrypting an unmasked product.
+  r.store.read("grad/0/x1", "x2");
+  r.store.note({ kind: "decrypted", reader: "y", key: "y", tables: ["term/0/x2->x1"], count: 1 });
   const found = leaks(r.store, 50, prints);
   assert.ok(found.some((f) => /per-row vector in gradient\/0/.test(f)), found.join("; "));
   assert.ok(found.some((f) => /x1 received x2's value/.test(f)), found.join("; "));
+  assert.ok(found.some((f) => /x2 read grad\/0\/x1, sealed to x1/.test(f)), found.join("; "));
+  assert.ok(found.some((f) => /y decrypted term\/0\/x2->x1, not the protocol.s masked sum/.test(f)), found.join("; "));
 });
 
 function cars() {
@@ -181,37 +268,47 @@ test("a single feature party holding every column (the label party relays only t
   assert.ok(Math.abs(r.intercept - ref.intercept) < 1e-5);
 });
 
-test("parties resume from exported state mid-training and end exactly where an uninterrupted run ends", async () => {
-  const { FeatureParty, LabelParty } = await import("../../node/src/vertical/index.js");
-  const d = synthetic(60, 12);
-  const inputs: FeatureInput[] = [{ name: "x1", ids: d.ids, columns: { x1: d.x1 } }, { name: "x2", ids: d.ids, columns: { x2: d.x2 } }];
-  const names = ["y", "x1", "x2"];
-  const shape = inputs.map((f) => ({ name: f.name, columns: 1 }));
-  const step = { learningRate: 0.5, momentum: 0.8 };
-  const store = new TableStore();
-  let label = new LabelParty(d.ids, d.y);
-  let feats = inputs.map((f) => new FeatureParty(f));
-  label.publishIds(store);
-  feats.forEach((f) => f.publishIds(store));
-  label.align(store, names);
-  for (const f of feats) {
-    f.align(store, names);
-    await f.makeKey(1024, undefined, keys[f.name]);
-    await f.publishEncrypted(store);
-  }
-  feats.forEach((f) => f.prepareCross(store, shape));
-  label.prepareLabelTerms(store, shape);
-  const iterate = (t: number) => {
-    feats.forEach((f) => f.sendTerms(store, t));
-    label.relay(store, t, shape);
-    feats.forEach((f) => f.update(store, t, step));
-  };
-  for (let t = 0; t < 5; t++) iterate(t);
-  const saved = JSON.stringify({ label: label.exportState(), feats: feats.map((f) => f.exportState()) });
-  const st = JSON.parse(saved) as { label: ReturnType<typeof label.exportState>; feats: ReturnType<(typeof feats)[0]["exportState"]>[] };
-  label = LabelParty.restore(d.ids, d.y, st.label, store, names);
-  feats = inputs.map((f, i) => FeatureParty.restore(f, st.feats[i], store, names));
-  for (let t = 5; t < 30; t++) iterate(t);
-  const reference = await runVertical({ label: { ids: d.ids, y: d.y }, features: inputs }, { keys, iterations: 30, learningRate: 0.5, momentum: 0.8 });
-  assert.deepEqual(feats.map((f) => f.theta), reference.parties.features.map((f) => f.theta));
-});
+for (const keyHolder of ["label", "features"] as KeyHolder[]) {
+  test(`parties resume from exported state mid-training and end exactly where an uninterrupted run ends (keyHolder ${keyHolder})`, async () => {
+    const { FeatureParty, LabelParty } = await import("../../node/src/vertical/index.js");
+    const d = synthetic(60, 12);
+    const inputs: FeatureInput[] = [{ name: "x1", ids: d.ids, columns: { x1: d.x1 } }, { name: "x2", ids: d.ids, columns: { x2: d.x2 } }];
+    const names = ["y", "x1", "x2"];
+    const shape = inputs.map((f) => ({ name: f.name, columns: 1 }));
+    const step = { learningRate: 0.5, momentum: 0.8 };
+    const store = new TableStore();
+    let label = new LabelParty(d.ids, d.y, keyHolder);
+    let feats = inputs.map((f) => new FeatureParty(f, keyHolder));
+    label.publishIds(store);
+    feats.forEach((f) => f.publishIds(store));
+    label.align(store, names);
+    feats.forEach((f) => f.align(store, names));
+    if (keyHolder === "label") {
+      await label.publishKeys(store, 1024, undefined, keys.y);
+      feats.forEach((f) => f.publishSealKey(store));
+      await label.publishLabels(store);
+      for (const f of feats) await f.publishEncrypted(store);
+      feats.forEach((f) => (f.prepareCross(store, shape), f.prepareLabelTerm(store)));
+    } else {
+      for (const f of feats) {
+        await f.makeKey(1024, undefined, keys[f.name]);
+        await f.publishEncrypted(store);
+      }
+      feats.forEach((f) => f.prepareCross(store, shape));
+      label.prepareLabelTerms(store, shape);
+    }
+    const iterate = (t: number) => {
+      feats.forEach((f) => f.sendTerms(store, t));
+      label.relay(store, t, shape);
+      feats.forEach((f) => f.update(store, t, step));
+    };
+    for (let t = 0; t < 5; t++) iterate(t);
+    const saved = JSON.stringify({ label: label.exportState(), feats: feats.map((f) => f.exportState()) });
+    const st = JSON.parse(saved) as { label: ReturnType<typeof label.exportState>; feats: ReturnType<(typeof feats)[0]["exportState"]>[] };
+    label = LabelParty.restore(d.ids, d.y, st.label, store, names);
+    feats = inputs.map((f, i) => FeatureParty.restore(f, st.feats[i], store, names));
+    for (let t = 5; t < 30; t++) iterate(t);
+    const reference = await runVertical({ label: { ids: d.ids, y: d.y }, features: inputs }, { keys, iterations: 30, learningRate: 0.5, momentum: 0.8, keyHolder });
+    assert.deepEqual(feats.map((f) => f.theta), reference.parties.features.map((f) => f.theta));
+  });
+}

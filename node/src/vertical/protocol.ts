@@ -1,7 +1,8 @@
 /**
  * Vertical (feature-partitioned) linear regression by gradient descent with Paillier, the
  * fiu-cloud family with its leak removed: no residual, prediction, column or other party's
- * gradient ever travels in plaintext.
+ * gradient ever travels in plaintext, and nobody decrypts anything but its own gradient or a
+ * value hidden under a mask it does not know.
  *
  * Parties: the label party `y` (labels only) and feature parties x_1..x_p (columns X_j), rows aligned
  * by a shared id. Everything is done in standardized units (each party centres and scales its own
@@ -9,48 +10,85 @@
  *
  * Why this shape: the gradient of party j is X_jᵀ(Σ_i X_i θ_i − y)/n = (Σ_i G_ji θ_i − X_jᵀ y)/n with
  * G_ji = X_jᵀ X_i. The n-sized inner products are done once, under encryption, and each iteration
- * then costs O(k²) ciphertext operations instead of O(n) encryptions (fiu-cloud re-encrypts the
+ * then costs O(p²) ciphertext operations instead of O(n) encryptions (fiu-cloud re-encrypts the
  * prediction vector every iteration; at 2,048 bits that is ~1 s per 300 rows).
  *
- * Keys: every feature party j owns a Paillier key pair (pk_j published); it alone can decrypt values
- * encrypted under pk_j, and everything encrypted under pk_j is a sum that j is entitled to learn.
+ * Two key modes (the task's keyHolder):
  *
- * Tables (write-once; writer → readers):
+ * "label" (the default; fiu-cloud's arrangement): y generates the one Paillier key pair. Every party
+ * also makes an X25519 key pair for the task (xk/P): tables meant for some parties only are sealed
+ * to them (seal.ts: XChaCha20-Poly1305, keys by X25519 + HKDF), and each pair x_i, x_j derives masks
+ * from its shared secret.
  *   ids/P         P → all            P's row ids (alignment; no data values)
+ *   xk/P          P → all            P's X25519 public key
+ *   pk/y          y → all            Paillier public key of y, with its DJN randomness base h_s
+ *   enc-y/y       y → x_j            Enc_y(row r of y), standardized fixed point
+ *   enc-x/j       x_j → x_i          Enc_y(row r of X_j), columns packed; sealed to the other feature parties
+ *   term/t/i->j   x_i → y            Enc_y(G_ji θ_i^(t) + m_ij^t)   (from enc-x/j and X_i, θ_i)
+ *   lterm/t/j     x_j → y            Enc_y(−X_jᵀ y + r_j^t)          (from enc-y/y and X_j)
+ *   grad/t/j      y → x_j            Dec of lterm/t/j · Π_{i≠j} term/t/i->j, sealed to x_j
+ *   model/j       x_j → y            θ_j/σ_j and Σ θ_j μ_j/σ_j (the released model)
+ * m_ij^t (x_i and x_j derive it from their shared secret) and r_j^t (from x_j's own seed) are
+ * uniform mod N within 2^-128 and fresh per iteration, pair and chunk, so every value y can decrypt
+ * — one term, one label term, or their product (the only thing it does decrypt) — is uniform to it.
+ * x_j removes Σ_i m_ij^t + r_j^t, adds its own G_jj θ_j and steps. Each ciphertext sent to y is
+ * re-randomized by the fresh encryption of its mask: y, holding the factorization, could otherwise
+ * extract a ciphertext's randomness, which for a product of enc-y powers is a function of X_j.
+ * Setup: x_i computes Enc_y(G_ji[:, d]) for each of its columns d by multi-exponentiation of the
+ * opened enc-x/j with its own column as exponents; x_j computes Enc_y(X_jᵀ y) from enc-y/y likewise.
+ *
+ * "features": every feature party j owns a key pair (pk/j published); it alone can decrypt values
+ * encrypted under pk_j, and everything encrypted under pk_j is a sum that j is entitled to learn.
+ *   ids/P         P → all            as above
  *   pk/j          x_j → all          Paillier public key of x_j
  *   enc-x/j       x_j → y, x_i       Enc_j(row r of X_j), standardized fixed point, columns packed
  *   term/t/i->j   x_i → y            Enc_j(G_ji θ_i^(t))     (computed from enc-x/j and X_i, θ_i)
  *   grad/t/j      y → x_j            Enc_j(Σ_{i≠j} G_ji θ_i^(t) − X_jᵀ y)
- *   model/j       x_j → y            θ_j/σ_j and Σ θ_j μ_j/σ_j (the released model)
- * Setup: x_i computes Enc_j(G_ji[:, d]) for each of its columns d by multi-exponentiation of
- * enc-x/j with its own column as exponents; y computes Enc_j(X_jᵀ y) likewise with its labels.
+ *   model/j       x_j → y            as above
+ * Setup: x_i computes Enc_j(G_ji) as above; y computes Enc_j(X_jᵀ y) from enc-x/j with its labels.
  * Iteration t: x_i sends Enc_j(G_ji θ_i) for every other j; y multiplies them with Enc_j(−X_jᵀ y)
- * and forwards; x_j decrypts, adds its own G_jj θ_j, and steps θ_j ← θ_j − α (G_jj/n)⁻¹ ∇_j + β (θ_j − θ_j^prev)
- * (block-Jacobi preconditioning from its own data, heavy-ball momentum).
+ * and forwards; x_j decrypts, adds its own G_jj θ_j.
+ *
+ * Both modes step θ_j ← θ_j − α (G_jj/n)⁻¹ ∇_j + β (θ_j − θ_j^prev) (block-Jacobi preconditioning
+ * from the party's own data, heavy-ball momentum), and the fixed-point run is exact: the same data
+ * gives the same model in either mode, under any keys and masks.
  *
  * What each party learns (semi-honest parties, no collusion):
- *   y:   ids; public keys; ciphertexts under the feature parties' keys (nothing, under DCR); at the
- *        end, the model (each party's un-scaled coefficients and offset) — the task's output.
- *   x_i: ids; public keys; ciphertexts of other parties' rows under their keys (nothing); its own
- *        gradient ∇_i^(t) every iteration — as in any gradient-descent protocol (fiu-cloud included):
- *        the first one, at θ = 0, is −X_iᵀy/n (its columns' covariance with the label), later ones
- *        add Σ_j G_ij θ_j (its columns' covariance with the current partial predictions of others).
- *   No party ever receives a ciphertext under its own key except grad/t/itself, whose plaintext is
- *   its own gradient; predictions Xθ and residuals Xθ − y are never formed, in any form.
- * Collusion: y with x_j learns what x_j learns (gradients of j) — no rows of others; x_i with x_j
- * learn both gradients. A malicious party could send wrong terms (integrity is the zk layer's job).
- * Row ids are shared in plaintext (a PSI that hides non-shared ids is out of scope).
+ *   y:   ids; public keys; the model at the end (each party's un-scaled coefficients and offset) —
+ *        the task's output. Label mode: values uniform mod N (masked), nothing else — the sealed
+ *        enc-x/j are not addressed to it. Features mode: ciphertexts under the feature parties' keys
+ *        (nothing, under DCR).
+ *   x_i: ids; public keys; ciphertexts of other parties' rows (and, label mode, of y's labels) under
+ *        a key it does not hold (nothing); its own gradient ∇_i^(t) every iteration — as in any
+ *        gradient-descent protocol (fiu-cloud included): the first one, at θ = 0, is −X_iᵀy/n (its
+ *        columns' covariance with the label), later ones add Σ_j G_ij θ_j (its columns' covariance
+ *        with the current partial predictions of others).
+ *   Predictions Xθ and residuals Xθ − y are never formed, in any form.
+ * Collusion: label mode: y with any x_i decrypts enc-x/j of every other feature party (sealed to
+ * x_i, under y's key) — together they learn all columns; this is the price of the label party
+ * holding the one key, and the reason for the "features" mode. Features mode: y with x_j learns
+ * what x_j learns (gradients of j) — no rows of others. Either mode: x_i with x_j learn both
+ * gradients and no rows. A malicious party could send wrong terms (integrity is the zk layer's
+ * job). Row ids are shared in plaintext (a PSI that hides non-shared ids is out of scope).
  */
 import { alignIds, checkIds, type Id } from "./align.js";
-import { invMod, multiExp, powMod } from "./bigmath.js";
+import { invMod, mod, multiExp, powMod } from "./bigmath.js";
 import {
-  FX_BITS, GRAD_BITS, X_OFFSET, Y_OFFSET, encodeLabel, encodeStd, encodeTheta, pack, slotsPerPlaintext, standardize, unpack,
+  FX_BITS, GRAD_BITS, SLOT_BITS, X_OFFSET, Y_OFFSET, encodeLabel, encodeStd, encodeTheta, pack, slotsPerPlaintext, standardize, unpack,
 } from "./encoding.js";
-import { generateKeyPair, keyPairFromPrimes, publicKeyFromN, type KeyOptions, type PaillierKeyPair, type PaillierPublicKey } from "./paillier-port.js";
+import {
+  generateKeyPair, keyPairFromPrimes, publicEncryptor, publicKeyFromN, type KeyOptions, type PaillierKeyPair, type PaillierPublicKey, type PublicEncryptor,
+} from "./paillier-port.js";
 import { encryptAll } from "./parallel.js";
+import {
+  maskMod, newMaskSeed, newSealSecret, pairSecret, readSealKey, readSealed, sealKeyTable, sealSecretFromHex, sealSecretHex, sealTable, bytesHex, hexBytes,
+} from "./seal.js";
 import { TableStore, ciphertextTable, readCiphertexts, type TableIO, type TablePayload } from "./tables.js";
 
 export const LABEL = "y";
+
+/** Who generates the Paillier key(s): the label party (one key) or every feature party (one each). */
+export type KeyHolder = "label" | "features";
 
 function chunkCount(k: number, pub: PaillierPublicKey): number {
   return Math.ceil(k / slotsPerPlaintext(pub.bits));
@@ -60,6 +98,13 @@ function readPk(store: TableIO, party: string, reader: string): PaillierPublicKe
   const t = store.read(`pk/${party}`, reader);
   if (t.type !== "paillier-pk") throw new Error(`table pk/${party}: expected a Paillier public key`);
   return publicKeyFromN(BigInt(t.n));
+}
+
+/** pk/y with its DJN base: what a feature party encrypts under in label mode. */
+function readLabelKey(store: TableIO, reader: string): { pub: PaillierPublicKey; hs?: bigint } {
+  const t = store.read(`pk/${LABEL}`, reader);
+  if (t.type !== "paillier-pk") throw new Error(`table pk/${LABEL}: expected a Paillier public key`);
+  return { pub: publicKeyFromN(BigInt(t.n)), hs: t.hs === undefined ? undefined : BigInt(t.hs) };
 }
 
 function readIds(store: TableIO, parties: string[], reader: string): Record<string, string[]> {
@@ -106,6 +151,12 @@ function solve(a: number[][], b: number[]): number[] {
   return m.map((row, i) => row[k] / row[i]);
 }
 
+const hexOf = (v: bigint) => "0x" + v.toString(16);
+
+/** Names of the masks (HKDF info): one per iteration, pair or party, and chunk. */
+const termMask = (t: number, from: string, to: string, c: number) => `term/${t}/${from}->${to}/${c}`;
+const labelMask = (t: number, party: string, c: number) => `lterm/${t}/${party}/${c}`;
+
 export interface FeatureInput {
   name: string;
   ids: readonly Id[];
@@ -114,7 +165,13 @@ export interface FeatureInput {
 
 export interface FeatureState {
   name: string;
+  /** Absent in states written before the label mode existed: "features". */
+  keyHolder?: KeyHolder;
   key?: { p: string; q: string; djnBase?: string; window?: number; fastRandomness?: boolean };
+  /** Label mode: this party's X25519 secret for the task and the seed of its own masks. */
+  seal?: { secret: string; maskSeed: string };
+  /** Label mode: Enc_y(−X_meᵀ y) per chunk. */
+  labelTerm?: string[];
   chunks: number;
   cross: { peer: string; n: string; a: string[][]; aInv: string[][] }[];
   theta: number[];
@@ -123,7 +180,11 @@ export interface FeatureState {
 }
 
 export interface LabelState {
+  keyHolder?: KeyHolder;
   labelTerms: { party: string; n: string; b: string[] }[];
+  /** Label mode: the Paillier key pair and the X25519 secret. */
+  key?: { p: string; q: string; djnBase?: string; window?: number; fastRandomness?: boolean };
+  seal?: string;
 }
 
 export interface StepOptions {
@@ -131,8 +192,21 @@ export interface StepOptions {
   momentum: number;
 }
 
+function exportKey(kp: PaillierKeyPair | undefined): FeatureState["key"] {
+  const key = kp?.secret();
+  return key && {
+    p: hexOf(key.p), q: hexOf(key.q), djnBase: key.options.djnBase === undefined ? undefined : hexOf(key.options.djnBase),
+    window: key.options.window, fastRandomness: key.options.fastRandomness,
+  };
+}
+
+function importKey(k: NonNullable<FeatureState["key"]>): PaillierKeyPair {
+  return keyPairFromPrimes(BigInt(k.p), BigInt(k.q), { djnBase: k.djnBase === undefined ? undefined : BigInt(k.djnBase), window: k.window, fastRandomness: k.fastRandomness });
+}
+
 export class FeatureParty {
   readonly name: string;
+  readonly keyHolder: KeyHolder;
   readonly columnNames: string[];
   private readonly ids: string[];
   private readonly raw: number[][];
@@ -141,21 +215,30 @@ export class FeatureParty {
   /** Aligned, standardized, fixed-point rows. */
   private X: bigint[][] = [];
   private n = 0;
+  /** The other feature parties, in the task's order. */
+  private peers: string[] = [];
   private key?: PaillierKeyPair;
+  private seal?: { secret: Uint8Array; maskSeed: Uint8Array };
+  /** X25519 shared secrets with other parties (label mode), derived on demand from xk/P. */
+  private readonly pairs = new Map<string, Uint8Array>();
+  private label?: { pub: PaillierPublicKey; enc: PublicEncryptor };
+  private labelTerm: bigint[] = [];
   private chunks = 0;
   private Gown: number[][] = [];
-  /** For each peer j: per own column d, Enc_j(G_j,me[:, d]) per chunk of j, and inverses. */
+  /** For each peer j: per own column d, Enc(G_j,me[:, d]) per chunk of j (under j's key, or y's in label mode), and inverses. */
   private cross = new Map<string, { pub: PaillierPublicKey; a: bigint[][]; aInv: bigint[][] }>();
   theta: number[];
   private prev: number[];
   /** Gradients seen, in standardized units (the party's own knowledge). */
   readonly gradients: number[][] = [];
 
-  constructor(input: FeatureInput) {
+  constructor(input: FeatureInput, keyHolder: KeyHolder = "label") {
     if (typeof input.name !== "string" || !/^[A-Za-z0-9_-]+$/.test(input.name) || input.name === LABEL) {
       throw new Error(`feature party name ${JSON.stringify(input.name)}: use letters, digits, _ or -, and not "${LABEL}" (the label party)`);
     }
+    if (keyHolder !== "label" && keyHolder !== "features") throw new Error(`keyHolder ${JSON.stringify(keyHolder)}: use "label" or "features"`);
     this.name = input.name;
+    this.keyHolder = keyHolder;
     this.columnNames = Object.keys(input.columns);
     if (this.columnNames.length === 0) throw new Error(`feature party ${this.name}: no columns`);
     this.raw = this.columnNames.map((c) => [...input.columns[c]]);
@@ -178,6 +261,7 @@ export class FeatureParty {
     const { rows } = alignIds(readIds(store, parties, this.name));
     const perm = rows[this.name];
     this.n = perm.length;
+    this.peers = parties.filter((p) => p !== LABEL && p !== this.name);
     const std = this.raw.map((col, c) => standardize(perm.map((r) => col[r]), `${this.name}.${this.columnNames[c]}`));
     this.means = std.map((s) => s.mean);
     this.sds = std.map((s) => s.sd);
@@ -191,29 +275,85 @@ export class FeatureParty {
     }));
   }
 
+  private need(mode: KeyHolder, what: string): void {
+    if (this.keyHolder !== mode) throw new Error(`feature party ${this.name}: ${what} belongs to keyHolder "${mode}", this party runs "${this.keyHolder}"`);
+  }
+
+  /** Features mode: this party's own Paillier key pair. */
   async makeKey(bits: number, opts?: KeyOptions, given?: PaillierKeyPair): Promise<void> {
+    this.need("features", "makeKey");
     this.key = given ?? (await generateKeyPair(bits, opts));
   }
 
-  /** pk/me and enc-x/me: one ciphertext per row and chunk of columns. */
-  async publishEncrypted(store: TableIO, workers = 1): Promise<void> {
-    const key = this.key!;
-    const s = slotsPerPlaintext(key.pub.bits);
-    this.chunks = chunkCount(this.columnNames.length, key.pub);
-    const plain: bigint[] = [];
-    for (const row of this.X) for (let c = 0; c < this.chunks; c++) plain.push(pack(row.slice(c * s, (c + 1) * s), key.pub.n));
-    const cts = await encryptAll(key, plain, workers);
-    store.write(`pk/${this.name}`, this.name, { type: "paillier-pk", n: "0x" + key.pub.n.toString(16) });
-    store.write(`enc-x/${this.name}`, this.name, ciphertextTable(this.name, cts, key.pub.n2));
+  /** Label mode: xk/me, this party's X25519 key for the task (sealed tables and pairwise masks). */
+  publishSealKey(store: TableIO): void {
+    this.need("label", "publishSealKey");
+    this.seal ??= { secret: newSealSecret(), maskSeed: newMaskSeed() };
+    store.write(`xk/${this.name}`, this.name, sealKeyTable(this.seal.secret));
   }
 
-  /** For each other feature party j: Enc_j(X_jᵀ x_d) for each own column d. */
+  private pair(store: TableIO, party: string): Uint8Array {
+    let s = this.pairs.get(party);
+    if (!s) {
+      s = pairSecret(this.seal!.secret, readSealKey(store, party, this.name));
+      this.pairs.set(party, s);
+    }
+    return s;
+  }
+
+  private labelKey(store: TableIO): { pub: PaillierPublicKey; enc: PublicEncryptor } {
+    if (!this.label) {
+      const { pub, hs } = readLabelKey(store, this.name);
+      this.label = { pub, enc: publicEncryptor(pub, hs) };
+    }
+    return this.label;
+  }
+
+  /**
+   * enc-x/me: one ciphertext per row and chunk of columns — features mode under the own key, with
+   * pk/me; label mode under pk_y and sealed to the other feature parties (none: not written).
+   */
+  async publishEncrypted(store: TableIO, workers = 1): Promise<void> {
+    const pub = this.keyHolder === "label" ? this.labelKey(store).pub : this.key!.pub;
+    const s = slotsPerPlaintext(pub.bits);
+    this.chunks = chunkCount(this.columnNames.length, pub);
+    if (this.keyHolder === "label" && this.peers.length === 0) return;
+    const plain: bigint[] = [];
+    for (const row of this.X) for (let c = 0; c < this.chunks; c++) plain.push(pack(row.slice(c * s, (c + 1) * s), pub.n));
+    const name = `enc-x/${this.name}`;
+    if (this.keyHolder === "features") {
+      const key = this.key!;
+      const cts = await encryptAll(key, plain, workers);
+      store.write(`pk/${this.name}`, this.name, { type: "paillier-pk", n: hexOf(key.pub.n) });
+      store.write(name, this.name, ciphertextTable(this.name, cts, key.pub.n2));
+      return;
+    }
+    const { enc } = this.labelKey(store);
+    // A fresh encryptor: its window is sized for this batch (the masks' one is small).
+    const rows = publicEncryptor(pub, enc.spec().hs);
+    const cts = await encryptAll(rows, plain, workers);
+    const to = this.peers.map((p) => ({ party: p, shared: this.pair(store, p) }));
+    store.write(name, this.name, sealTable(name, ciphertextTable(LABEL, cts, pub.n2), this.name, to));
+  }
+
+  /** For each other feature party j: Enc(X_jᵀ x_d) for each own column d, under j's key (features) or y's (label). */
   prepareCross(store: TableIO, peers: { name: string; columns: number }[]): void {
     for (const peer of peers) {
       if (peer.name === this.name) continue;
-      const pub = readPk(store, peer.name, this.name);
-      const ch = chunkCount(peer.columns, pub);
-      const cts = readCiphertexts(`enc-x/${peer.name}`, store.read(`enc-x/${peer.name}`, this.name), peer.name, this.n * ch, pub.n2);
+      const name = `enc-x/${peer.name}`;
+      let pub: PaillierPublicKey;
+      let cts: bigint[];
+      let ch: number;
+      if (this.keyHolder === "features") {
+        pub = readPk(store, peer.name, this.name);
+        ch = chunkCount(peer.columns, pub);
+        cts = readCiphertexts(name, store.read(name, this.name), peer.name, this.n * ch, pub.n2);
+      } else {
+        pub = this.labelKey(store).pub;
+        ch = chunkCount(peer.columns, pub);
+        const inner = readSealed(store, name, this.name, this.pair(store, peer.name));
+        cts = readCiphertexts(name, inner, LABEL, this.n * ch, pub.n2);
+      }
       const cols = Array.from({ length: ch }, (_, c) => chunkColumn(cts, this.n, ch, c));
       const all = cols.map((col) => prodAllOf(col, pub.n2));
       const a = this.columnNames.map((_, d) => cols.map((col, c) => innerProduct(col, this.X.map((row) => row[d]), X_OFFSET, pub, all[c])));
@@ -221,28 +361,77 @@ export class FeatureParty {
     }
   }
 
-  /** term/t/me->j = Enc_j(G_j,me θ_me) for every other feature party j. */
+  /** Label mode: Enc_y(−X_meᵀ y) per chunk, from enc-y/y and the own columns. */
+  prepareLabelTerm(store: TableIO): void {
+    this.need("label", "prepareLabelTerm");
+    const { pub } = this.labelKey(store);
+    const s = slotsPerPlaintext(pub.bits);
+    const name = `enc-y/${LABEL}`;
+    const ys = readCiphertexts(name, store.read(name, this.name), LABEL, this.n, pub.n2);
+    const all = prodAllOf(ys, pub.n2);
+    const perColumn = this.columnNames.map((_, d) => innerProduct(ys, this.X.map((row) => row[d]), X_OFFSET, pub, all));
+    // Pack homomorphically: slot i of a chunk is the column's sum times 2^(SLOT_BITS·i).
+    this.labelTerm = Array.from({ length: this.chunks }, (_, c) => {
+      let acc = 1n;
+      for (let i = 0; i < s && c * s + i < perColumn.length; i++) acc = (acc * powMod(perColumn[c * s + i], 1n << BigInt(SLOT_BITS * i), pub.n2)) % pub.n2;
+      return invMod(acc, pub.n2);
+    });
+  }
+
+  /**
+   * term/t/me->j = Enc(G_j,me θ_me) for every other feature party j; in label mode plus the mask
+   * m_me,j^t, and lterm/t/me = Enc_y(−X_meᵀ y + r_me^t).
+   */
   sendTerms(store: TableIO, t: number): void {
     const th = this.theta.map((v, d) => encodeTheta(v, `${this.name}.theta[${this.columnNames[d]}]`));
+    const label = this.keyHolder === "label";
     for (const [peer, { pub, a, aInv }] of this.cross) {
       const out = a[0].map((_, c) => {
         let acc = 1n;
         th.forEach((e, d) => {
           if (e !== 0n) acc = (acc * (e > 0n ? powMod(a[d][c], e, pub.n2) : powMod(aInv[d][c], -e, pub.n2))) % pub.n2;
         });
+        if (label) acc = (acc * this.labelKey(store).enc.encrypt(maskMod(this.pair(store, peer), termMask(t, this.name, peer, c), pub.n))) % pub.n2;
         return acc;
       });
-      store.write(`term/${t}/${this.name}->${peer}`, this.name, ciphertextTable(peer, out, pub.n2));
+      store.write(`term/${t}/${this.name}->${peer}`, this.name, ciphertextTable(label ? LABEL : peer, out, pub.n2));
+    }
+    if (label) {
+      const { pub, enc } = this.labelKey(store);
+      const out = this.labelTerm.map((b, c) => (b * enc.encrypt(maskMod(this.seal!.maskSeed, labelMask(t, this.name, c), pub.n))) % pub.n2);
+      store.write(`lterm/${t}/${this.name}`, this.name, ciphertextTable(LABEL, out, pub.n2));
     }
   }
 
-  /** Read grad/t/me, decrypt the sum of everyone else's terms, add the own term, take one step. */
-  update(store: TableIO, t: number, step: StepOptions): void {
-    const key = this.key!;
+  /** Σ_{i≠me} G_me,i θ_i − X_meᵀ y, as fixed-point slots, from grad/t/me. */
+  private othersTerm(store: TableIO, t: number): bigint[] {
     const k = this.columnNames.length;
-    const s = slotsPerPlaintext(key.pub.bits);
-    const cts = readCiphertexts(`grad/${t}/${this.name}`, store.read(`grad/${t}/${this.name}`, this.name), this.name, this.chunks, key.pub.n2);
-    const others = cts.flatMap((c, i) => unpack(key.decrypt(c), Math.min(s, k - i * s), key.pub.n));
+    const name = `grad/${t}/${this.name}`;
+    if (this.keyHolder === "features") {
+      const key = this.key!;
+      const s = slotsPerPlaintext(key.pub.bits);
+      const cts = readCiphertexts(name, store.read(name, this.name), this.name, this.chunks, key.pub.n2);
+      return cts.flatMap((c, i) => unpack(key.decrypt(c), Math.min(s, k - i * s), key.pub.n));
+    }
+    const { pub } = this.labelKey(store);
+    const s = slotsPerPlaintext(pub.bits);
+    const t0 = readSealed(store, name, this.name, this.pair(store, LABEL));
+    if (t0.type !== "masked" || t0.key !== LABEL || t0.values.length !== this.chunks) {
+      throw new Error(`table ${name}: expected ${this.chunks} masked value(s) under ${LABEL}'s key`);
+    }
+    return t0.values.flatMap((h, c) => {
+      let v = BigInt(h);
+      if (v < 0n || v >= pub.n) throw new Error(`table ${name}: value ${c} is outside [0, N)`);
+      for (const peer of this.cross.keys()) v -= maskMod(this.pair(store, peer), termMask(t, peer, this.name, c), pub.n);
+      v -= maskMod(this.seal!.maskSeed, labelMask(t, this.name, c), pub.n);
+      return unpack(mod(v, pub.n), Math.min(s, k - c * s), pub.n);
+    });
+  }
+
+  /** Read grad/t/me, recover the sum of everyone else's terms, add the own term, take one step. */
+  update(store: TableIO, t: number, step: StepOptions): void {
+    const k = this.columnNames.length;
+    const others = this.othersTerm(store, t);
     const grad = others.map((v, c) => {
       let own = 0;
       for (let d = 0; d < k; d++) own += this.Gown[c][d] * this.theta[d];
@@ -257,30 +446,30 @@ export class FeatureParty {
 
   /**
    * Everything this party must persist to resume after a restart, except its dataset (given again
-   * to `restore`) and what `align` recomputes from it. Holds the Paillier secret: store encrypted.
+   * to `restore`) and what `align` recomputes from it. Holds the Paillier secret (features mode) or
+   * the X25519 secret and mask seed (label mode): store encrypted.
    */
   exportState(): FeatureState {
-    const hex = (v: bigint) => "0x" + v.toString(16);
-    const key = this.key?.secret();
     return {
       name: this.name,
-      key: key && { p: hex(key.p), q: hex(key.q), djnBase: key.options.djnBase === undefined ? undefined : hex(key.options.djnBase), window: key.options.window, fastRandomness: key.options.fastRandomness },
+      keyHolder: this.keyHolder,
+      key: exportKey(this.key),
+      seal: this.seal && { secret: sealSecretHex(this.seal.secret), maskSeed: bytesHex(this.seal.maskSeed) },
+      labelTerm: this.labelTerm.length ? this.labelTerm.map(hexOf) : undefined,
       chunks: this.chunks,
-      cross: [...this.cross].map(([peer, c]) => ({ peer, n: hex(c.pub.n), a: c.a.map((r) => r.map(hex)), aInv: c.aInv.map((r) => r.map(hex)) })),
+      cross: [...this.cross].map(([peer, c]) => ({ peer, n: hexOf(c.pub.n), a: c.a.map((r) => r.map(hexOf)), aInv: c.aInv.map((r) => r.map(hexOf)) })),
       theta: [...this.theta], prev: [...this.prev], gradients: this.gradients.map((g) => [...g]),
     };
   }
 
   /** Rebuild a party from its dataset and persisted state; re-aligns (reads the ids tables again). */
   static restore(input: FeatureInput, state: FeatureState, store: TableIO, parties: string[]): FeatureParty {
-    const f = new FeatureParty(input);
+    const f = new FeatureParty(input, state.keyHolder ?? "features");
     if (state.name !== f.name) throw new Error(`restore: state belongs to ${state.name}, not ${f.name}`);
     f.align(store, parties);
-    if (state.key) {
-      f.key = keyPairFromPrimes(BigInt(state.key.p), BigInt(state.key.q), {
-        djnBase: state.key.djnBase === undefined ? undefined : BigInt(state.key.djnBase), window: state.key.window, fastRandomness: state.key.fastRandomness,
-      });
-    }
+    if (state.key) f.key = importKey(state.key);
+    if (state.seal) f.seal = { secret: sealSecretFromHex(state.seal.secret), maskSeed: hexBytes(state.seal.maskSeed, "mask seed", 32) };
+    if (state.labelTerm) f.labelTerm = state.labelTerm.map(BigInt);
     f.chunks = state.chunks;
     for (const c of state.cross) f.cross.set(c.peer, { pub: publicKeyFromN(BigInt(c.n)), a: c.a.map((r) => r.map(BigInt)), aInv: c.aInv.map((r) => r.map(BigInt)) });
     f.theta = [...state.theta];
@@ -299,16 +488,23 @@ export class FeatureParty {
 
 export class LabelParty {
   readonly name = LABEL;
+  readonly keyHolder: KeyHolder;
   private readonly ids: string[];
   private readonly raw: number[];
   private mean = 0;
   private sd = 1;
   private Y: bigint[] = [];
   private n = 0;
-  /** Enc_j(−X_jᵀ y) per feature party, per chunk. */
+  /** Features mode: Enc_j(−X_jᵀ y) per feature party, per chunk. */
   private labelTerms = new Map<string, { pub: PaillierPublicKey; b: bigint[] }>();
+  /** Label mode: the task's one Paillier key pair, and the X25519 secret. */
+  private key?: PaillierKeyPair;
+  private seal?: Uint8Array;
+  private readonly pairs = new Map<string, Uint8Array>();
 
-  constructor(ids: readonly Id[], y: readonly number[]) {
+  constructor(ids: readonly Id[], y: readonly number[], keyHolder: KeyHolder = "label") {
+    if (keyHolder !== "label" && keyHolder !== "features") throw new Error(`keyHolder ${JSON.stringify(keyHolder)}: use "label" or "features"`);
+    this.keyHolder = keyHolder;
     this.raw = [...y];
     this.ids = checkIds(LABEL, ids, y.length);
   }
@@ -327,7 +523,31 @@ export class LabelParty {
     this.Y = s.values.map((v, r) => encodeLabel(v, `y[row ${r}]`));
   }
 
+  private need(mode: KeyHolder, what: string): void {
+    if (this.keyHolder !== mode) throw new Error(`label party: ${what} belongs to keyHolder "${mode}", this party runs "${this.keyHolder}"`);
+  }
+
+  /** Label mode: the key pair (with the DJN base others encrypt with) and the X25519 key; pk/y and xk/y. */
+  async publishKeys(store: TableIO, bits: number, opts?: KeyOptions, given?: PaillierKeyPair): Promise<void> {
+    this.need("label", "publishKeys");
+    this.key = given ?? (await generateKeyPair(bits, { ...opts, fastRandomness: true }));
+    this.seal = newSealSecret();
+    const hs = this.key.secret().options.djnBase;
+    store.write(`pk/${LABEL}`, LABEL, { type: "paillier-pk", n: hexOf(this.key.pub.n), ...(hs === undefined ? {} : { hs: hexOf(hs) }) });
+    store.write(`xk/${LABEL}`, LABEL, sealKeyTable(this.seal));
+  }
+
+  /** Label mode: enc-y/y, the standardized labels under y's own key (public: only y can decrypt them). */
+  async publishLabels(store: TableIO, workers = 1): Promise<void> {
+    this.need("label", "publishLabels");
+    const key = this.key!;
+    const cts = await encryptAll(key, this.Y.map((v) => mod(v, key.pub.n)), workers);
+    store.write(`enc-y/${LABEL}`, LABEL, ciphertextTable(LABEL, cts, key.pub.n2));
+  }
+
+  /** Features mode: Enc_j(−X_jᵀ y) from enc-x/j and the labels. */
   prepareLabelTerms(store: TableIO, features: { name: string; columns: number }[]): void {
+    this.need("features", "prepareLabelTerms");
     for (const f of features) {
       const pub = readPk(store, f.name, LABEL);
       const ch = chunkCount(f.columns, pub);
@@ -340,29 +560,62 @@ export class LabelParty {
     }
   }
 
+  /** Holds the label mode's Paillier and X25519 secrets: store encrypted. */
   exportState(): LabelState {
-    return { labelTerms: [...this.labelTerms].map(([party, t]) => ({ party, n: "0x" + t.pub.n.toString(16), b: t.b.map((v) => "0x" + v.toString(16)) })) };
+    return {
+      keyHolder: this.keyHolder,
+      labelTerms: [...this.labelTerms].map(([party, t]) => ({ party, n: hexOf(t.pub.n), b: t.b.map(hexOf) })),
+      key: exportKey(this.key),
+      seal: this.seal && sealSecretHex(this.seal),
+    };
   }
 
   static restore(ids: readonly Id[], y: readonly number[], state: LabelState, store: TableIO, parties: string[]): LabelParty {
-    const l = new LabelParty(ids, y);
+    const l = new LabelParty(ids, y, state.keyHolder ?? "features");
     l.align(store, parties);
     for (const t of state.labelTerms) l.labelTerms.set(t.party, { pub: publicKeyFromN(BigInt(t.n)), b: t.b.map(BigInt) });
+    if (state.key) l.key = importKey(state.key);
+    if (state.seal) l.seal = sealSecretFromHex(state.seal);
     return l;
   }
 
-  /** grad/t/j = Enc_j(−X_jᵀ y) · Π_{i≠j} term/t/i->j. */
+  /**
+   * Features mode: grad/t/j = Enc_j(−X_jᵀ y) · Π_{i≠j} term/t/i->j.
+   * Label mode: grad/t/j = Dec(lterm/t/j · Π_{i≠j} term/t/i->j), every factor masked, sealed to x_j.
+   */
   relay(store: TableIO, t: number, features: { name: string; columns: number }[]): void {
     for (const f of features) {
-      const { pub, b } = this.labelTerms.get(f.name)!;
-      const acc = [...b];
+      let pub: PaillierPublicKey;
+      let acc: bigint[];
+      const read: string[] = [];
+      if (this.keyHolder === "features") {
+        const lt = this.labelTerms.get(f.name)!;
+        pub = lt.pub;
+        acc = [...lt.b];
+      } else {
+        pub = this.key!.pub;
+        const name = `lterm/${t}/${f.name}`;
+        acc = readCiphertexts(name, store.read(name, LABEL), LABEL, chunkCount(f.columns, pub), pub.n2);
+        read.push(name);
+      }
+      const owner = this.keyHolder === "features" ? f.name : LABEL;
       for (const other of features) {
         if (other.name === f.name) continue;
         const name = `term/${t}/${other.name}->${f.name}`;
-        const cts = readCiphertexts(name, store.read(name, LABEL), f.name, b.length, pub.n2);
+        const cts = readCiphertexts(name, store.read(name, LABEL), owner, acc.length, pub.n2);
         cts.forEach((c, i) => (acc[i] = (acc[i] * c) % pub.n2));
+        read.push(name);
       }
-      store.write(`grad/${t}/${f.name}`, LABEL, ciphertextTable(f.name, acc, pub.n2));
+      const name = `grad/${t}/${f.name}`;
+      if (this.keyHolder === "features") {
+        store.write(name, LABEL, ciphertextTable(f.name, acc, pub.n2));
+        continue;
+      }
+      const values = acc.map((c) => hexOf(this.key!.decrypt(c)));
+      store.note?.({ kind: "decrypted", reader: LABEL, key: LABEL, tables: read, count: acc.length });
+      let shared = this.pairs.get(f.name);
+      if (!shared) this.pairs.set(f.name, (shared = pairSecret(this.seal!, readSealKey(store, f.name, LABEL))));
+      store.write(name, LABEL, sealTable(name, { type: "masked", key: LABEL, values }, LABEL, [{ party: f.name, shared }]));
     }
   }
 
@@ -386,10 +639,12 @@ export interface VerticalInput {
 }
 
 export interface VerticalOptions {
+  /** Who generates the Paillier key(s); "label" by default (see the module comment). */
+  keyHolder?: KeyHolder;
   /** Paillier modulus size; 2048 by default. */
   keyBits?: number;
   keyOptions?: KeyOptions;
-  /** Pre-made key pairs by feature party name (tests reuse them to save key generation). */
+  /** Pre-made key pairs by party name: feature parties in features mode, "y" in label mode (tests reuse them to save key generation). */
   keys?: Record<string, PaillierKeyPair>;
   iterations?: number;
   /** Step size α; default 1/p for p feature parties (safe: the preconditioned Hessian's eigenvalues are ≤ p). */
@@ -397,7 +652,7 @@ export interface VerticalOptions {
   /** Heavy-ball momentum β; default 0.8 (0 with a single feature party). */
   momentum?: number;
   store?: TableStore;
-  /** Threads each feature party uses to encrypt its rows (1 = this thread only). */
+  /** Threads each party uses to encrypt its rows (1 = this thread only). */
   workers?: number;
 }
 
@@ -415,9 +670,10 @@ export interface VerticalResult {
  * same steps as round phases, each party on its own node, with the store on the blob store.
  */
 export async function runVertical(input: VerticalInput, opts: VerticalOptions = {}): Promise<VerticalResult> {
+  const keyHolder = opts.keyHolder ?? "label";
   const store = opts.store ?? new TableStore();
-  const label = new LabelParty(input.label.ids, input.label.y);
-  const feats = input.features.map((f) => new FeatureParty(f));
+  const label = new LabelParty(input.label.ids, input.label.y, keyHolder);
+  const feats = input.features.map((f) => new FeatureParty(f, keyHolder));
   const names = feats.map((f) => f.name);
   if (new Set(names).size !== names.length) throw new Error(`feature party names must be unique: ${names.join(", ")}`);
   const colNames = feats.flatMap((f) => f.columnNames);
@@ -440,16 +696,26 @@ export async function runVertical(input: VerticalInput, opts: VerticalOptions = 
   };
   const all = [LABEL, ...names];
   const shape = feats.map((f) => ({ name: f.name, columns: f.columnNames.length }));
+  const bits = opts.keyBits ?? 2048;
+  const workers = opts.workers ?? 1;
 
   label.publishIds(store);
   feats.forEach((f) => f.publishIds(store));
   // Alignment errors surface here, before any key is made or anything encrypted.
   await timed("align", LABEL, () => label.align(store, all));
   for (const f of feats) await timed("align", f.name, () => f.align(store, all));
-  for (const f of feats) await timed("keygen", f.name, () => f.makeKey(opts.keyBits ?? 2048, opts.keyOptions, opts.keys?.[f.name]));
-  for (const f of feats) await timed("encrypt", f.name, () => f.publishEncrypted(store, opts.workers ?? 1));
-  for (const f of feats) await timed("cross", f.name, () => f.prepareCross(store, shape));
-  await timed("cross", LABEL, () => label.prepareLabelTerms(store, shape));
+  if (keyHolder === "label") {
+    await timed("keygen", LABEL, () => label.publishKeys(store, bits, opts.keyOptions, opts.keys?.[LABEL]));
+    feats.forEach((f) => f.publishSealKey(store));
+    await timed("encrypt", LABEL, () => label.publishLabels(store, workers));
+    for (const f of feats) await timed("encrypt", f.name, () => f.publishEncrypted(store, workers));
+    for (const f of feats) await timed("cross", f.name, () => (f.prepareCross(store, shape), f.prepareLabelTerm(store)));
+  } else {
+    for (const f of feats) await timed("keygen", f.name, () => f.makeKey(bits, opts.keyOptions, opts.keys?.[f.name]));
+    for (const f of feats) await timed("encrypt", f.name, () => f.publishEncrypted(store, workers));
+    for (const f of feats) await timed("cross", f.name, () => f.prepareCross(store, shape));
+    await timed("cross", LABEL, () => label.prepareLabelTerms(store, shape));
+  }
   for (let t = 0; t < iterations; t++) {
     for (const f of feats) await timed("iter:term", f.name, () => f.sendTerms(store, t));
     await timed("iter:relay", LABEL, () => label.relay(store, t, shape));

@@ -1,5 +1,5 @@
 import { keccak256 } from "ethers";
-import { decodeTable, encodeTable, type Delivery, type TableIO, type TablePayload } from "./tables.js";
+import { decodeTable, deliveryFields, encodeTable, type Delivery, type ProtocolEvent, type TableIO, type TablePayload } from "./tables.js";
 import { LABEL } from "./protocol.js";
 
 /**
@@ -26,17 +26,27 @@ export interface RuntimeDelivery extends Delivery {
   node: string;
 }
 
+/** What a party did with a table during a runtime run (opened a sealed one, decrypted ciphertexts). */
+export type RuntimeEvent = ProtocolEvent & { step: number; node: string };
+
 /**
  * Records every table delivery of a runtime run (who read which table, under whose key), with the
- * bytes delivered, so tests can check what each party ever received. Shared by the nodes of one process.
+ * bytes delivered, and what the parties report doing with them (opening sealed tables, with the
+ * inner bytes; decrypting), so tests can check what each party ever received. Shared by the nodes
+ * of one process.
  */
 export class TranscriptRecorder {
   readonly deliveries: RuntimeDelivery[] = [];
+  readonly events: RuntimeEvent[] = [];
   private readonly bytesByHash = new Map<string, Uint8Array>();
 
   record(d: RuntimeDelivery, bytes: Uint8Array): void {
     this.deliveries.push(d);
     this.bytesByHash.set(d.hash, bytes);
+  }
+
+  event(e: RuntimeEvent): void {
+    this.events.push(e);
   }
 
   bytes(hash: string): Uint8Array | undefined {
@@ -46,12 +56,15 @@ export class TranscriptRecorder {
 
 /** The only party that may write a table of this name (the naming scheme of node/src/vertical/protocol.ts). */
 export function writerOf(name: string): string {
-  let m = /^(ids|pk|enc-x|model)\/([A-Za-z0-9_-]+)$/.exec(name);
+  let m = /^(ids|xk|pk|enc-x|model)\/([A-Za-z0-9_-]+)$/.exec(name);
   if (m) return m[2]!;
+  if (name === `enc-y/${LABEL}`) return LABEL;
   m = /^term\/\d+\/([A-Za-z0-9_-]+)->([A-Za-z0-9_-]+)$/.exec(name);
   if (m) return m[1]!;
+  m = /^lterm\/\d+\/([A-Za-z0-9_-]+)$/.exec(name);
+  if (m) return m[1]!;
   if (/^grad\/\d+\/[A-Za-z0-9_-]+$/.test(name)) return LABEL;
-  throw new Error(`table name ${JSON.stringify(name)} is not one of the protocol's tables (ids/P, pk/j, enc-x/j, term/t/i->j, grad/t/j, model/j)`);
+  throw new Error(`table name ${JSON.stringify(name)} is not one of the protocol's tables (ids/P, xk/P, pk/P, enc-y/y, enc-x/j, term/t/i->j, lterm/t/j, grad/t/j, model/j)`);
 }
 
 /**
@@ -133,8 +146,12 @@ export class RuntimeTableIO implements TableIO {
     const bytes = ref && this.bytes.get(name);
     if (!ref || !bytes) throw new Error(`table ${name}: not available to ${reader} at step ${this.step}; its writer has not published it`);
     const t = decodeTable(name, bytes);
-    this.recorder?.record({ table: name, writer: ref.writer, reader, type: t.type, key: t.type === "ciphertexts" ? t.key : undefined, bytes: bytes.length, hash: ref.hash, step: this.step, node: this.node }, bytes);
+    this.recorder?.record({ table: name, writer: ref.writer, reader, ...deliveryFields(t), bytes: bytes.length, hash: ref.hash, step: this.step, node: this.node }, bytes);
     return t;
+  }
+
+  note(e: ProtocolEvent): void {
+    this.recorder?.event({ ...e, step: this.step, node: this.node });
   }
 
   /** Names written in this step, not yet flushed. */

@@ -8,11 +8,23 @@ import { bigToBytes, bytesToBig } from "./bigmath.js";
  */
 export type TablePayload =
   | { type: "ids"; ids: string[] }
-  | { type: "paillier-pk"; n: string }
+  /** A Paillier public key; `hs` is its Damgård–Jurik–Nielsen randomness base, for others' fast encryption under it. */
+  | { type: "paillier-pk"; n: string; hs?: string }
+  /** A party's X25519 public key (0x + hex) for tables sealed to it and for pairwise masks. */
+  | { type: "x25519-pk"; key: string }
   /** Paillier ciphertexts under `key`'s public key, fixed width, big-endian, concatenated. */
   | { type: "ciphertexts"; key: string; width: number; count: number; data: string }
+  /** Decrypted plaintexts (mod N of `key`'s Paillier key, 0x + hex) that carry a mask only the reader can remove. */
+  | { type: "masked"; key: string; values: string[] }
+  /**
+   * Another table's payload readable only by the parties in `to` (node/src/vertical/seal.ts): `data` is the
+   * inner payload under a one-time content key, which each addressee unwraps from its entry.
+   */
+  | { type: "sealed"; from: string; to: { party: string; nonce: string; key: string }[]; nonce: string; data: string }
   /** A feature party's final coefficients divided by its columns' standard deviations (the model is the task's output). */
   | { type: "model"; columns: string[]; coefOverSd: number[]; offset: number };
+
+const TYPES: TablePayload["type"][] = ["ids", "paillier-pk", "x25519-pk", "ciphertexts", "masked", "sealed", "model"];
 
 export interface Delivery {
   table: string;
@@ -21,7 +33,27 @@ export interface Delivery {
   type: TablePayload["type"];
   /** For ciphertext tables: whose key encrypts them. */
   key?: string;
+  /** For sealed tables: the parties it is addressed to. */
+  to?: string[];
   bytes: number;
+}
+
+/**
+ * What a party did with a table beyond reading it, reported by the protocol so the transcript shows
+ * it: opening a sealed table (with the inner payload it saw) and decrypting Paillier ciphertexts
+ * (the tables whose product it decrypted).
+ */
+export type ProtocolEvent =
+  | { kind: "opened"; table: string; reader: string; type: TablePayload["type"]; key?: string; bytes: Uint8Array }
+  | { kind: "decrypted"; reader: string; key: string; tables: string[]; count: number };
+
+/** The transcript fields of a read of `t`. */
+export function deliveryFields(t: TablePayload): Pick<Delivery, "type" | "key" | "to"> {
+  return {
+    type: t.type,
+    key: t.type === "ciphertexts" || t.type === "masked" ? t.key : undefined,
+    to: t.type === "sealed" ? t.to.map((x) => x.party) : undefined,
+  };
 }
 
 export function encodeTable(t: TablePayload): Uint8Array {
@@ -35,7 +67,7 @@ export function decodeTable(name: string, bytes: Uint8Array): TablePayload {
   } catch {
     throw new Error(`table ${name}: payload is not JSON`);
   }
-  if (!t || typeof t !== "object" || !["ids", "paillier-pk", "ciphertexts", "model"].includes(t.type)) {
+  if (!t || typeof t !== "object" || !TYPES.includes(t.type)) {
     throw new Error(`table ${name}: unknown payload type ${JSON.stringify((t as { type?: unknown })?.type)}`);
   }
   return t;
@@ -67,11 +99,14 @@ export function readCiphertexts(name: string, t: TablePayload, key: string, coun
 export interface TableIO {
   write(name: string, writer: string, payload: TablePayload): void;
   read(name: string, reader: string): TablePayload;
+  /** Records what the reader did with a table (tests check it); optional. */
+  note?(e: ProtocolEvent): void;
 }
 
 export class TableStore implements TableIO {
   private readonly tables = new Map<string, { writer: string; payload: Uint8Array; parsed: TablePayload }>();
   readonly transcript: Delivery[] = [];
+  readonly events: ProtocolEvent[] = [];
 
   write(name: string, writer: string, payload: TablePayload): void {
     const prev = this.tables.get(name);
@@ -83,8 +118,12 @@ export class TableStore implements TableIO {
   read(name: string, reader: string): TablePayload {
     const t = this.tables.get(name);
     if (!t) throw new Error(`table ${name}: not written yet; ${reader} must wait for its writer`);
-    this.transcript.push({ table: name, writer: t.writer, reader, type: t.parsed.type, key: t.parsed.type === "ciphertexts" ? t.parsed.key : undefined, bytes: t.payload.length });
+    this.transcript.push({ table: name, writer: t.writer, reader, ...deliveryFields(t.parsed), bytes: t.payload.length });
     return t.parsed;
+  }
+
+  note(e: ProtocolEvent): void {
+    this.events.push(e);
   }
 
   /** Raw bytes of a table (for inspection by tests and for the runtime's blob store). */
