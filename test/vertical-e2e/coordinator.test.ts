@@ -6,6 +6,7 @@ import type { AggregateContext, RunningNode, TaskKindHandler } from "../../node/
 import { Phase } from "../../protocol/src/phases.js";
 import { encodeTable } from "../../node/src/vertical/tables.js";
 import { RuntimeTableIO, mergeTables } from "../../node/src/vertical/runtime-io.js";
+import { vlinregParams } from "../../protocol/src/tasks/vlinreg.js";
 import { makeVlinregHandler, type VlinregResult } from "../../node/src/runtime/kinds/vlinreg.js";
 import { TranscriptRecorder } from "../../node/src/vertical/runtime-io.js";
 import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
@@ -13,7 +14,7 @@ import { finalResult, preferRamDisk } from "../federated/network.js";
 import { join } from "node:path";
 import { runVertical } from "../../node/src/vertical/index.js";
 import { synthetic } from "../vertical/data.js";
-import { cars, csv, leaks, ols, shuffle, submitVlinreg, vlinregSpec, type Party, type PartyData } from "./network.js";
+import { READS, cars, csv, leaks, ols, readBy, shuffle, submitVlinreg, vlinregSpec, type Party, type PartyData } from "./network.js";
 
 /**
  * Vertical linear regression over the round runtime in coordinator mode (real HTTP, signed
@@ -52,55 +53,59 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
     return { ps, nodes };
   }
 
-  test("synthetic y = 31·x1 − 5.5·x2 + noise, parties y, x1, x2: coefficients within 1 % of truth; no party receives another's plaintext values", { timeout: 1_800_000 }, async (t) => {
-    const d = synthetic(200);
-    const ids = d.ids.map((_, i) => i);
-    const { ps, nodes } = await parties([
-      { name: "y", label: "y", data: { ids, columns: { y: d.y } } },
-      { name: "x1", data: shuffle({ ids, columns: { x1: d.x1 } }, 5) },
-      { name: "x2", data: shuffle({ ids, columns: { x2: d.x2 } }, 9) },
-    ]);
-    const iterations = 50;
-    const t0 = Date.now();
-    const before = recorder.deliveries.length;
-    const { taskId, spec } = await submitVlinreg(R, ps, { iterations });
-    const { result, round } = await finalResult<VlinregResult>(R, taskId, spec.rounds);
-    t.diagnostic(`${iterations} iterations in ${round} rounds, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const c = result.coefficients!;
-    assert.ok(Math.abs(c.x1! - 31) / 31 < 0.01, `x1 coefficient ${c.x1}`);
-    assert.ok(Math.abs(c.x2! + 5.5) / 5.5 < 0.01, `x2 coefficient ${c.x2}`);
-    const ref = ols([d.x1, d.x2], d.y);
-    // The intercept absorbs the coefficients' residual error times the columns' means: compare on the label's scale.
-    const meanY = d.y.reduce((a, b) => a + b, 0) / d.y.length;
-    assert.ok(Math.abs(result.intercept! - ref.intercept) < 0.01 * Math.abs(meanY), `intercept ${result.intercept} vs least squares ${ref.intercept} (mean y ${meanY})`);
+  // The default (label: y holds the one key) and the alternative (every feature party holds its own).
+  for (const keyHolder of ["label", "features"] as const) {
+    test(`synthetic y = 31·x1 − 5.5·x2 + noise, parties y, x1, x2, keyHolder ${keyHolder}: coefficients within 1 % of truth; no party receives another's plaintext values`, { timeout: 1_800_000 }, async (t) => {
+      const d = synthetic(200);
+      const ids = d.ids.map((_, i) => i);
+      const { ps, nodes } = await parties([
+        { name: "y", label: "y", data: { ids, columns: { y: d.y } } },
+        { name: "x1", data: shuffle({ ids, columns: { x1: d.x1 } }, 5) },
+        { name: "x2", data: shuffle({ ids, columns: { x2: d.x2 } }, 9) },
+      ]);
+      const iterations = 50;
+      const t0 = Date.now();
+      const { taskId, spec } = await submitVlinreg(R, ps, { iterations, ...(keyHolder === "features" ? { keyHolder } : {}) });
+      assert.equal(vlinregParams.parse(spec.params).keyHolder, keyHolder);
+      const { result, round } = await finalResult<VlinregResult>(R, taskId, spec.rounds);
+      t.diagnostic(`${keyHolder}: ${iterations} iterations in ${round} rounds, ${((Date.now() - t0) / 1000).toFixed(1)} s (tests running concurrently)`);
+      const c = result.coefficients!;
+      assert.ok(Math.abs(c.x1! - 31) / 31 < 0.01, `x1 coefficient ${c.x1}`);
+      assert.ok(Math.abs(c.x2! + 5.5) / 5.5 < 0.01, `x2 coefficient ${c.x2}`);
+      const ref = ols([d.x1, d.x2], d.y);
+      // The intercept absorbs the coefficients' residual error times the columns' means: compare on the label's scale.
+      const meanY = d.y.reduce((a, b) => a + b, 0) / d.y.length;
+      assert.ok(Math.abs(result.intercept! - ref.intercept) < 0.01 * Math.abs(meanY), `intercept ${result.intercept} vs least squares ${ref.intercept} (mean y ${meanY})`);
 
-    // The model left the label party sealed to the requester's result key, never in plaintext.
-    const released: { model?: unknown; sealedModel?: { ct: string } }[] = [];
-    for (const ph of [Phase.Setup, Phase.Compute, Phase.Aggregate]) {
-      for (const c of await R.connector.getContributions(taskId, round, ph)) {
-        const m = JSON.parse(new TextDecoder().decode(await R.connector.getBlob(c.blobHash))) as (typeof released)[number];
-        if (m.model || m.sealedModel) released.push(m);
+      // The model left the label party sealed to the requester's result key, never in plaintext.
+      const released: { model?: unknown; sealedModel?: { ct: string } }[] = [];
+      for (const ph of [Phase.Setup, Phase.Compute, Phase.Aggregate]) {
+        for (const c of await R.connector.getContributions(taskId, round, ph)) {
+          const m = JSON.parse(new TextDecoder().decode(await R.connector.getBlob(c.blobHash))) as (typeof released)[number];
+          if (m.model || m.sealedModel) released.push(m);
+        }
       }
-    }
-    assert.equal(released.length, 1);
-    assert.equal(released[0]!.model, undefined);
-    assert.ok(/^0x[0-9a-f]+$/.test(released[0]!.sealedModel!.ct));
+      assert.equal(released.length, 1);
+      assert.equal(released[0]!.model, undefined);
+      assert.ok(/^0x[0-9a-f]+$/.test(released[0]!.sealedModel!.ct));
 
-    // From the transcript of this run: what each party read through the runtime.
-    const mine = new Set(nodes.map((x) => x.address.toLowerCase()));
-    const deliveries = recorder.deliveries.slice(before).filter((x) => mine.has(x.node.toLowerCase()));
-    assert.ok(deliveries.length > 0);
-    const sub = new TranscriptRecorder();
-    for (const x of deliveries) sub.record(x, recorder.bytes(x.hash)!);
-    assert.deepEqual(leaks(sub, 200, { y: [d.y], x1: [d.x1], x2: [d.x2] }), []);
-    const readBy = (p: string) => [...new Set(deliveries.filter((x) => x.reader === p).map((x) => x.table.replace(/\/\d+\//, "/t/")))].sort();
-    assert.deepEqual(readBy("x1"), ["enc-x/x2", "grad/t/x1", "ids/x1", "ids/x2", "ids/y", "pk/x2"]);
-    assert.deepEqual(readBy("x2"), ["enc-x/x1", "grad/t/x2", "ids/x1", "ids/x2", "ids/y", "pk/x1"]);
-    assert.deepEqual(readBy("y"), ["enc-x/x1", "enc-x/x2", "ids/x1", "ids/x2", "ids/y", "model/x1", "model/x2", "pk/x1", "pk/x2", "term/t/x1->x2", "term/t/x2->x1"]);
-    // Every table was read from the blob store under the hash its writer published.
-    for (const x of deliveries) assert.ok(/^0x[0-9a-f]{64}$/.test(x.hash));
-    for (const node of nodes) await node.stop();
-  });
+      // From the transcript of this run: what each party read through the runtime, and did with it.
+      const mine = new Set(nodes.map((x) => x.address.toLowerCase()));
+      const deliveries = recorder.deliveries.filter((x) => mine.has(x.node.toLowerCase()));
+      assert.ok(deliveries.length > 0);
+      assert.deepEqual(leaks(recorder, 200, { y: [d.y], x1: [d.x1], x2: [d.x2] }, mine), []);
+      for (const p of ["x1", "x2", "y"] as const) assert.deepEqual(readBy(recorder, p, mine), READS[keyHolder][p], p);
+      const events = recorder.events.filter((x) => mine.has(x.node.toLowerCase()));
+      if (keyHolder === "label") {
+        // y decrypted one masked sum per feature party and iteration; x_j opened each sealed table addressed to it.
+        assert.equal(events.filter((e) => e.kind === "decrypted").length, 2 * iterations);
+        assert.deepEqual([...new Set(events.filter((e) => e.kind === "opened").map((e) => `${e.reader}:${e.table.replace(/\/\d+\//, "/t/")}`))].sort(), ["x1:enc-x/x2", "x1:grad/t/x1", "x2:enc-x/x1", "x2:grad/t/x2"]);
+      } else assert.deepEqual(events, []);
+      // Every table was read from the blob store under the hash its writer published.
+      for (const x of deliveries) assert.ok(/^0x[0-9a-f]{64}$/.test(x.hash));
+      for (const node of nodes) await node.stop();
+    });
+  }
 
   function checkAgainstOls(result: VlinregResult, data: ReturnType<typeof cars>) {
     const ref = ols(data.X, data.y);
@@ -213,7 +218,7 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
     const ok = await makeVlinregHandler().aggregate(actx, byPhase[Phase.Compute]!);
     assert.deepEqual((ok.next as { tables: { name: string }[] }).tables.map((x) => x.name), ["grad/0/x1", "term/1/x1->x2"]);
 
-    // Over the runtime: x1 re-publishes pk/x1 (first written at step 1) along with its step-4 tables.
+    // Over the runtime: x1 re-publishes xk/x1 (its X25519 key, first written at step 1) in its step-4 manifest.
     const d = synthetic(30, 6);
     const ids = d.ids.map((_, i) => i);
     const rewrite = (real: TaskKindHandler): TaskKindHandler => ({
@@ -222,8 +227,8 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
         const sub = await real.contribute(ctx);
         if (ctx.round !== 2) return sub;
         const m = JSON.parse(new TextDecoder().decode(sub.payload)) as { step: number; tables: unknown[] };
-        const hash = await ctx.blobs.put(encodeTable({ type: "paillier-pk", n: "0x" + (2n ** 1023n + 1n).toString(16) }));
-        m.tables.push({ name: "pk/x1", writer: "x1", hash, step: m.step });
+        const hash = await ctx.blobs.put(encodeTable({ type: "x25519-pk", key: "0x" + "09".repeat(32) }));
+        m.tables.push({ name: "xk/x1", writer: "x1", hash, step: m.step });
         const payload = new TextEncoder().encode(JSON.stringify(m));
         return { payload, commitment: keccak256(payload) };
       },
@@ -237,7 +242,7 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
     const Y = nodes[0]!;
     // The label party reads x1's step-4 manifest in the next phase and refuses it.
     await Y.runtime.when(() => Y.store.getRound(taskId, 2, "member")?.status === "failed");
-    assert.match(Y.store.getRound(taskId, 2, "member")!.error!, /table pk\/x1: already written by x1 at step 1; a second write \(x1's manifest, step 4\) is refused: tables are write-once/);
+    assert.match(Y.store.getRound(taskId, 2, "member")!.error!, /table xk\/x1: already written by x1 at step 1; a second write \(x1's manifest, step 4\) is refused: tables are write-once/);
     for (const node of nodes) await node.stop();
   });
 
@@ -257,7 +262,7 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
     await x1.stop();
     const again = await h.node(dataDir.split("/").pop()!, ps[1]!.wallet, { roles: ["Owner"], datasets: [{ name: "vdata", path: join(h.dir, `${dataDir.split("/").pop()}.csv`), format: "csv" }] }, handlers());
     const { result } = await finalResult<VlinregResult>(R, taskId, spec.rounds);
-    // Paillier arithmetic is exact, so any keys give the same fixed-point run as the local debug mode.
+    // Paillier arithmetic is exact and the masks cancel exactly, so any keys and masks give the same fixed-point run as the local debug mode.
     const local = await runVertical({ label: { ids, y: d.y }, features: [{ name: "x1", ids, columns: { x1: d.x1 } }, { name: "x2", ids, columns: { x2: d.x2 } }] }, { keyBits: 1024, iterations });
     assert.deepEqual(result.coefficients, local.coefficients);
     assert.equal(result.intercept, local.intercept);

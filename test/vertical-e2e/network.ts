@@ -60,7 +60,7 @@ export interface Party {
 }
 
 /** The vlinreg spec input for these parties (each holds dataset `ds`), with the rounds its iterations need. */
-export function vlinregInput(parties: Party[], o: { iterations: number; keyBits?: number; learningRate?: number; momentum?: number; ds?: string }) {
+export function vlinregInput(parties: Party[], o: { iterations: number; keyHolder?: "label" | "features"; keyBits?: number; learningRate?: number; momentum?: number; ds?: string }) {
   const label = parties.find((p) => p.label)!;
   const feats = parties.filter((p) => !p.label);
   return {
@@ -70,12 +70,13 @@ export function vlinregInput(parties: Party[], o: { iterations: number; keyBits?
       label: { owner: label.wallet.address, column: label.label },
       features: feats.map((f) => ({ name: f.name, owner: f.wallet.address, columns: Object.keys(f.data.columns) })),
       iterations: o.iterations,
+      ...(o.keyHolder === undefined ? {} : { keyHolder: o.keyHolder }),
       keyBits: o.keyBits ?? 1024,
       ...(o.learningRate === undefined ? {} : { learningRate: o.learningRate }),
       ...(o.momentum === undefined ? {} : { momentum: o.momentum }),
     },
     setup: true,
-    rounds: vlinregRounds(o.iterations),
+    rounds: vlinregRounds(o.iterations, o.keyHolder),
     // max = number of parties: the join phase closes as soon as all are in; no clock needed.
     members: { min: parties.length, max: parties.length, threshold: parties.length },
   };
@@ -91,13 +92,19 @@ export async function submitVlinreg(R: RunningNode, parties: Party[], o: Paramet
   return { taskId, spec };
 }
 
+/** Tables y may decrypt in label mode: each carries a mask y does not know. */
+export const MASKED = /^(term\/\d+\/[A-Za-z0-9_-]+->[A-Za-z0-9_-]+|lterm\/\d+\/[A-Za-z0-9_-]+)$/;
+
 /**
- * What a party must never receive, from the runtime's recorded transcript: a ciphertext table under
- * its own key other than its own gradient (it could decrypt it), any plaintext table holding a
- * per-row vector of values, or any other party's value (raw, standardized or fixed point) anywhere
- * in a table it read. Returns the offending deliveries.
+ * What a party must never receive, from the runtime's recorded transcript (the deliveries and
+ * events of the given nodes): a ciphertext table under its own key other than its own gradient
+ * (features mode) or a masked term (label mode, y); a sealed table not addressed to it; any
+ * plaintext table — or opened sealed table — holding a per-row vector of values, or any other
+ * party's value (raw, standardized or fixed point). And y decrypts nothing but the protocol's
+ * masked sums (x_j's label term, masked by x_j alone, times the masked terms to x_j). Returns the
+ * offending deliveries.
  */
-export function leaks(rec: TranscriptRecorder, rows: number, byParty: Record<string, number[][]>): string[] {
+export function leaks(rec: TranscriptRecorder, rows: number, byParty: Record<string, number[][]>, nodes: Set<string>): string[] {
   const prints = new Map<string, string[]>();
   for (const [owner, cols] of Object.entries(byParty)) {
     const s: string[] = [];
@@ -113,23 +120,62 @@ export function leaks(rec: TranscriptRecorder, rows: number, byParty: Record<str
     prints.set(owner, s);
   }
   const bad: string[] = [];
-  for (const d of rec.deliveries) {
-    const payload = new TextDecoder().decode(rec.bytes(d.hash)!);
-    if (d.type === "ciphertexts") {
-      if (d.key === d.reader && !new RegExp(`^grad/\\d+/${d.reader}$`).test(d.table)) bad.push(`${d.reader} can decrypt ${d.table}`);
-      continue;
-    }
+  const plain = (reader: string, table: string, payload: string) => {
     const parsed = JSON.parse(payload) as Record<string, unknown>;
     for (const [k, v] of Object.entries(parsed)) {
       if (k !== "ids" && Array.isArray(v) && v.length >= rows && v.some((x) => typeof x === "number" || /^-?\d/.test(String(x)))) {
-        bad.push(`${d.reader} received a per-row vector in ${d.table}.${k}`);
+        bad.push(`${reader} received a per-row vector in ${table}.${k}`);
       }
     }
     for (const [owner, strs] of prints) {
-      if (owner === d.reader) continue;
+      if (owner === reader) continue;
       const hit = strs.find((s) => payload.includes(s));
-      if (hit) bad.push(`${d.reader} received ${owner}'s value ${hit} in ${d.table}`);
+      if (hit) bad.push(`${reader} received ${owner}'s value ${hit} in ${table}`);
     }
+  };
+  const mine = (node: string) => nodes.has(node.toLowerCase());
+  for (const d of rec.deliveries.filter((x) => mine(x.node))) {
+    if (d.type === "ciphertexts") {
+      const own = new RegExp(`^grad/\\d+/${d.reader}$`).test(d.table) || (d.reader === "y" && MASKED.test(d.table));
+      if (d.key === d.reader && !own) bad.push(`${d.reader} can decrypt ${d.table}`);
+      continue;
+    }
+    if (d.type === "sealed") {
+      if (!d.to?.includes(d.reader)) bad.push(`${d.reader} read ${d.table}, sealed to ${d.to?.join(", ")}`);
+      continue;
+    }
+    plain(d.reader, d.table, new TextDecoder().decode(rec.bytes(d.hash)!));
+  }
+  for (const e of rec.events.filter((x) => mine(x.node))) {
+    if (e.kind === "decrypted") {
+      if (e.reader !== "y" || e.key !== "y") bad.push(`${e.reader} decrypted under ${e.key}'s key`);
+      if (!e.tables.every((t) => MASKED.test(t)) || !e.tables.some((t) => t.startsWith("lterm/"))) bad.push(`y decrypted ${e.tables.join(" · ")}, not the protocol's masked sum (lterm · terms)`);
+      continue;
+    }
+    if (e.type === "ciphertexts") {
+      if (e.key === e.reader) bad.push(`${e.reader} can decrypt the content of ${e.table}`);
+      continue;
+    }
+    plain(e.reader, `${e.table} (opened)`, new TextDecoder().decode(e.bytes));
   }
   return bad;
 }
+
+/** Sorted table names (iteration numbers as t) a party of the given nodes read. */
+export function readBy(rec: TranscriptRecorder, party: string, nodes: Set<string>): string[] {
+  return [...new Set(rec.deliveries.filter((x) => x.reader === party && nodes.has(x.node.toLowerCase())).map((x) => x.table.replace(/\/\d+\//, "/t/")))].sort();
+}
+
+/** What readBy gives in each mode with feature parties x1, x2. */
+export const READS = {
+  label: {
+    x1: ["enc-x/x2", "enc-y/y", "grad/t/x1", "ids/x1", "ids/x2", "ids/y", "pk/y", "xk/x2", "xk/y"],
+    x2: ["enc-x/x1", "enc-y/y", "grad/t/x2", "ids/x1", "ids/x2", "ids/y", "pk/y", "xk/x1", "xk/y"],
+    y: ["ids/x1", "ids/x2", "ids/y", "lterm/t/x1", "lterm/t/x2", "model/x1", "model/x2", "term/t/x1->x2", "term/t/x2->x1", "xk/x1", "xk/x2"],
+  },
+  features: {
+    x1: ["enc-x/x2", "grad/t/x1", "ids/x1", "ids/x2", "ids/y", "pk/x2"],
+    x2: ["enc-x/x1", "grad/t/x2", "ids/x1", "ids/x2", "ids/y", "pk/x1"],
+    y: ["enc-x/x1", "enc-x/x2", "ids/x1", "ids/x2", "ids/y", "model/x1", "model/x2", "pk/x1", "pk/x2", "term/t/x1->x2", "term/t/x2->x1"],
+  },
+};

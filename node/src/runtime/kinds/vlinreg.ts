@@ -21,11 +21,22 @@ import { plainCommitment, type AggregateContext, type MemberContext, type Receiv
  * Vertical linear regression (node/src/vertical/protocol.ts) on the round runtime. Every node is
  * one party: the label party `y` or a feature party x_j, named with its node address in the spec.
  * The protocol's messages are steps, three per round (Setup, Compute, Aggregate reveal), counted
- * s = 3·(round − 1) + phase offset:
+ * s = 3·(round − 1) + phase offset. With params.keyHolder = "label" (the default: y generates the
+ * one Paillier key pair):
  *
  *   s = 0           all: ids/P
  *   s = 1           all align by id (misaligned ids fail here, before any key or ciphertext);
- *                   x_j: pk/j, enc-x/j
+ *                   y: pk/y (its Paillier key); all: xk/P (an X25519 key for the task)
+ *   s = 2           y: enc-y/y; x_j: enc-x/j under pk_y, sealed to the other feature parties
+ *   s = 3           x_i: Enc_y(G_ji) from enc-x/j, Enc_y(X_iᵀy) from enc-y/y, then term/0/i->j, lterm/0/i
+ *   s = 4 + 2t      y: decrypts the masked sums, grad/t/j sealed to x_j    t = 0 … I−1
+ *   s = 5 + 2t      x_j: unmask, step, then term/t+1/j->i, lterm/t+1/j (or model/j after the last iteration)
+ *   s = 2I + 4      y: un-scales the model from model/j; the result goes to the requester
+ *
+ * With keyHolder = "features" (every feature party generates its own key pair):
+ *
+ *   s = 0           all: ids/P
+ *   s = 1           all align by id; x_j: pk/j, enc-x/j
  *   s = 2           x_i: Enc_j(G_ji) from enc-x/j, then term/0/i->j; y: Enc_j(−X_jᵀy) from enc-x/j
  *   s = 3 + 2t      y: grad/t/j (relay of the terms)             t = 0 … I−1
  *   s = 4 + 2t      x_j: decrypt, step, then term/t+1/j->i (or model/j after the last iteration)
@@ -44,7 +55,8 @@ import { plainCommitment, type AggregateContext, type MemberContext, type Receiv
  * node itself or a separate node) keeps it as the task's result. Without resultKey the model is in
  * the manifest in plaintext, readable by whoever reads the connector's blob store. The parties'
  * columns, labels, residuals and predictions never travel in plaintext (see protocol.ts for what
- * each party learns).
+ * each party learns in each mode). The parties' secrets for the task (Paillier secret key,
+ * X25519 secret, mask seed) live in their member state on their own node.
  */
 
 export interface VlinregModel {
@@ -191,7 +203,7 @@ function partyData(ctx: MemberContext, p: VlinregParams, columns: string[]): { i
 
 /** Tables a step may need: ids and keys always, and what the previous step wrote. */
 function prune(index: Record<string, TableRef>, step: number): Record<string, TableRef> {
-  return Object.fromEntries(Object.entries(index).filter(([n, r]) => /^(ids|pk)\//.test(n) || r.step >= step - 1));
+  return Object.fromEntries(Object.entries(index).filter(([n, r]) => /^(ids|pk|xk)\//.test(n) || r.step >= step - 1));
 }
 
 export interface VlinregHandlerOptions {
@@ -206,7 +218,8 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
     const me = partyOf(p, ctx.self);
     if (!me) throw new Error(`vlinreg: ${ctx.self} is not a party of task ${ctx.taskId}`);
     const I = p.iterations;
-    const last = vlinregSteps(I) - 1;
+    const mode = p.keyHolder;
+    const last = vlinregSteps(I, mode) - 1;
     const prev = ctx.state.get<MemberState>();
     const index: Record<string, TableRef> = { ...(prev?.index ?? {}) };
     if (ctx.round > 1) {
@@ -230,13 +243,19 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
         const y = values[p.label.column]!;
         let l: LabelParty;
         if (s === 0) {
-          l = new LabelParty(ids, y);
+          l = new LabelParty(ids, y, mode);
           l.publishIds(io);
         } else {
           l = LabelParty.restore(ids, y, prev!.label!, io, parties);
-          if (s === 2) l.prepareLabelTerms(io, shape);
-          else if (s >= 3 && s % 2 === 1 && s < last) l.relay(io, (s - 3) / 2, shape);
-          else if (s === last) model = l.finish(io, feats);
+          if (s === last) model = l.finish(io, feats);
+          else if (mode === "label") {
+            if (s === 1) await l.publishKeys(io, p.keyBits);
+            else if (s === 2) await l.publishLabels(io);
+            else if (s >= 4 && s % 2 === 0) l.relay(io, (s - 4) / 2, shape);
+          } else {
+            if (s === 2) l.prepareLabelTerms(io, shape);
+            else if (s >= 3 && s % 2 === 1) l.relay(io, (s - 3) / 2, shape);
+          }
         }
         next.label = l.exportState();
       } else {
@@ -244,22 +263,33 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
         const { ids, values } = partyData(ctx, p, f.columns);
         const input = { name: me, ids, columns: values };
         let x: FeatureParty;
+        // After an update: the next iteration's terms, or the model after the last one.
+        const iterate = (t: number) => {
+          x.update(io, t, stepOpts);
+          if (t < I - 1) x.sendTerms(io, t + 1);
+          else x.publishModel(io);
+        };
         if (s === 0) {
-          x = new FeatureParty(input);
+          x = new FeatureParty(input, mode);
           x.publishIds(io);
         } else {
           x = FeatureParty.restore(input, prev!.feature!, io, parties);
-          if (s === 1) {
-            await x.makeKey(p.keyBits);
-            await x.publishEncrypted(io);
-          } else if (s === 2) {
-            x.prepareCross(io, shape);
-            x.sendTerms(io, 0);
-          } else if (s >= 4 && s % 2 === 0) {
-            const t = (s - 4) / 2;
-            x.update(io, t, stepOpts);
-            if (t < I - 1) x.sendTerms(io, t + 1);
-            else x.publishModel(io);
+          if (mode === "label") {
+            if (s === 1) x.publishSealKey(io);
+            else if (s === 2) await x.publishEncrypted(io);
+            else if (s === 3) {
+              x.prepareCross(io, shape);
+              x.prepareLabelTerm(io);
+              x.sendTerms(io, 0);
+            } else if (s >= 5 && s % 2 === 1) iterate((s - 5) / 2);
+          } else {
+            if (s === 1) {
+              await x.makeKey(p.keyBits);
+              await x.publishEncrypted(io);
+            } else if (s === 2) {
+              x.prepareCross(io, shape);
+              x.sendTerms(io, 0);
+            } else if (s >= 4 && s % 2 === 0) iterate((s - 4) / 2);
           }
         }
         next.feature = x.exportState();
@@ -292,8 +322,8 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
       const me = partyOf(p, self);
       if (!me) return "the task names this node as no party";
       if (!spec.setup) return "vlinreg needs a Setup phase in every round: set setup = true";
-      const need = vlinregRounds(p.iterations);
-      if (spec.rounds < need) return `vlinreg with ${p.iterations} iterations needs ${need} rounds; set rounds = ${need}`;
+      const need = vlinregRounds(p.iterations, p.keyHolder);
+      if (spec.rounds < need) return `vlinreg with ${p.iterations} iterations and keyHolder "${p.keyHolder}" needs ${need} rounds; set rounds = ${need}`;
       const cols = me === LABEL ? [p.label.column] : p.features.find((f) => f.name === me)!.columns;
       for (const d of datasets) {
         const have = d.row.schema.columns;
@@ -309,7 +339,7 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
     async aggregate(ctx: AggregateContext, compute: ReceivedContribution[]) {
       const p = params(ctx.spec);
       const parties = [LABEL, ...p.features.map((f) => f.name)];
-      const last = vlinregSteps(p.iterations) - 1;
+      const last = vlinregSteps(p.iterations, p.keyHolder) - 1;
       const st = ctx.state.get<RequesterState>() ?? { written: {} };
       const written = { ...(st.written ?? {}) };
       const tables: TableRef[] = [];
