@@ -63,7 +63,9 @@
  *        gradient-descent protocol (fiu-cloud included): the first one, at θ = 0, is −X_iᵀy/n (its
  *        columns' covariance with the label), later ones add Σ_j G_ij θ_j (its columns' covariance
  *        with the current partial predictions of others).
- *   Predictions Xθ and residuals Xθ − y are never formed, in any form.
+ *   A party receives a ciphertext it can decrypt only as grad/t/itself (features mode: its own
+ *   gradient's sum term) or, y in label mode, as term/t/i->j and lterm/t/j, each masked; sealed
+ *   tables go to their addressees only. Predictions Xθ and residuals Xθ − y are never formed, in any form.
  * Collusion: label mode: y with any x_i decrypts enc-x/j of every other feature party (sealed to
  * x_i, under y's key) — together they learn all columns; this is the price of the label party
  * holding the one key, and the reason for the "features" mode. Features mode: y with x_j learns
