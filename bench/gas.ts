@@ -2,21 +2,19 @@
  * Gas per contract function on a fresh Hardhat node (EDR, cancun, optimizer 200 runs).
  * Workload: 4 nodes register (1 requester, 3 data owners); each owner commits a dataset; a task with
  * a Setup phase and 3 members runs one round in which one member stays silent in Setup and is
- * dropped at the deadline; the requester finalizes. When circuits/build holds chunk_sum, a second
- * task verified on-chain takes one submission with a real Groth16 proof.
+ * dropped at the deadline; the requester finalizes. When circuits/build holds stats_chunk, a second
+ * task verified on-chain takes one submission with a real Groth16 proof of a 32-row chunk.
  * Run: npm run gas   (or: npx tsx bench/gas.ts)
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import * as snarkjs from "snarkjs";
 import { JsonRpcProvider, NonceManager, Wallet, id, type ContractTransactionResponse } from "ethers";
 import { startHardhatNode } from "../test/helpers/hardhat.js";
-import { deployContracts, verifyProofSelector } from "../chain-connector/src/ethereum/deploy.js";
+import { deployContracts, deployContributionVerifiers } from "../chain-connector/src/ethereum/deploy.js";
 import { encodeProof } from "../chain-connector/src/ethereum/proof.js";
 import { DEFAULT_BUILD_DIR, releaseZk } from "../chain-connector/src/zkverify.js";
 import {
-  ChunkSumVerifier__factory,
   DataRegistry__factory,
   NodeRegistry__factory,
   TaskManager__factory,
@@ -36,12 +34,12 @@ export interface GasRow {
 }
 
 export interface GasReportOptions {
-  /** Also measure a submit with a real chunk_sum proof (needs circuits/build; proving takes seconds). */
+  /** Also measure a submit with a real stats_chunk proof (needs circuits/build; proving takes seconds). */
   withProof?: boolean;
 }
 
 export async function gasReport(opts: GasReportOptions = {}): Promise<GasRow[]> {
-  const withProof = opts.withProof ?? existsSync(join(DEFAULT_BUILD_DIR, "chunk_sum", "chunk_sum.zkey"));
+  const withProof = opts.withProof ?? existsSync(join(DEFAULT_BUILD_DIR, "stats_chunk", "stats_chunk.zkey"));
   const node = await startHardhatNode();
   const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
   const rows: GasRow[] = [];
@@ -95,7 +93,7 @@ export async function gasReport(opts: GasReportOptions = {}): Promise<GasRow[]> 
     await measure("TaskManager", "startRound", "after a failed round", tm(REQ).startRound(2));
     await measure("NodeRegistry", "leave", "swap-and-pop", nr(M[2]!).leave());
 
-    if (withProof) await measureProof(signers, addresses, node.increaseTime, measure);
+    if (withProof) await measureProof(signers, addresses, measure);
   } finally {
     provider.destroy();
     await node.stop();
@@ -107,41 +105,63 @@ export async function gasReport(opts: GasReportOptions = {}): Promise<GasRow[]> 
 async function measureProof(
   signers: NonceManager[],
   addresses: Awaited<ReturnType<typeof deployContracts>>,
-  _increaseTime: (s: number) => Promise<void>,
   measure: (contract: string, fn: string, what: string, p: Promise<ContractTransactionResponse>) => Promise<unknown>,
 ): Promise<void> {
-  const { loadCircuit, proveChunkSum } = await import("../node/src/zk/prover.js");
-  const { chunkSumInput } = await import("../node/src/zk/inputs.js");
-  const circuit = loadCircuit("chunk_sum");
+  const { proveContributionChunk } = await import("../node/src/zk/contributions.js");
   const owner = signers[5]!;
   const ownerAddress = await owner.getAddress();
   const tm = (s: NonceManager) => TaskManager__factory.connect(addresses.taskManager, s);
-  const v = await new ChunkSumVerifier__factory(signers[0]!).deploy();
-  await v.waitForDeployment();
+  const [binding] = await deployContributionVerifiers(signers[0]!, { require: false }).then((b) => b.filter((x) => x.kind === "stats"));
   const kind = kindKey("stats");
-  await measure("TaskManager", "setVerifier", `chunk_sum, N=${circuit.nPublic} (selector search)`, tm(signers[0]!).setVerifier(kind, await v.getAddress(), verifyProofSelector(circuit.nPublic)));
-  const data = encodeRows(Array.from({ length: 16 }, (_, i) => [i, i * 2, 3, i % 5]));
+  await measure("TaskManager", "setVerifier", "stats_chunk, N=6 (selector search)", tm(signers[0]!).setVerifier(kind, binding!.address, binding!.selector));
+  const data = encodeRows(Array.from({ length: 32 }, (_, i) => [i, i * 2, 3, i % 5]));
   const tree = await commitDataset(data, new Uint8Array(32).fill(3));
   await NodeRegistry__factory.connect(addresses.nodeRegistry, owner).register("http://10.0.0.6:8080", id("x6"), 3, 1).then((t) => t.wait());
-  await DataRegistry__factory.connect(addresses.dataRegistry, owner).commit(id("d"), fieldToBytes32(tree.rootField), 16, 4, id("schema")).then((t) => t.wait());
+  await DataRegistry__factory.connect(addresses.dataRegistry, owner).commit(id("d"), fieldToBytes32(tree.rootField), 32, 4, id("schema")).then((t) => t.wait());
   const r = await (await tm(signers[1]!).createTask(id("spec3"), kind, 1, 1, 1, 1, [600, 600, 600, 600], false, 2)).wait();
   const taskId = Number(TaskManager__factory.createInterface().parseLog(r!.logs[0]!)!.args.taskId);
   await tm(owner).joinRound(taskId, 1, id("k")).then((t) => t.wait());
-  const params = { chunkRows: circuit.params.chunkRows!, columns: circuit.params.columns!, treeDepth: circuit.params.treeDepth! };
-  const mem: { type: "mem"; data?: Uint8Array } = { type: "mem" };
-  await snarkjs.wtns.calculate(chunkSumInput(tree, data, 0, 0n, params), circuit.wasm, mem);
-  const outputs = (await snarkjs.wtns.exportJson(mem)).map((x) => BigInt(x)).slice(1, circuit.nPublic - 1);
-  const commitment = outputsCommitment(outputs);
-  const blob = id("blob");
   const chainId = (await owner.provider!.getNetwork()).chainId;
-  const binding = roundBinding({ taskManager: addresses.taskManager, chainId, taskId, round: 1, member: ownerAddress, commitment });
-  const { proof } = await proveChunkSum({ tree, rows: data, chunkIndex: 0, binding });
+  const chunk = await proveContributionChunk({
+    kind: "stats",
+    tree,
+    rows: data,
+    chunkIndex: 0,
+    binding: (outputs) => roundBinding({ taskManager: addresses.taskManager, chainId, taskId, round: 1, member: ownerAddress, commitment: outputsCommitment(outputs) }),
+  });
   await measure(
     "TaskManager",
     "submit",
-    `Compute with a chunk_sum Groth16 proof (${circuit.nPublic} public signals), last member`,
-    tm(owner).submit(taskId, 1, blob, commitment, encodeProof(proof)),
+    "Compute with a stats_chunk Groth16 proof (6 public signals), last member",
+    tm(owner).submit(taskId, 1, id("blob"), outputsCommitment(chunk.publicSignals.slice(0, -2)), encodeProof(chunk.proof)),
   );
+}
+
+/**
+ * What one member pays per round: a join and a Compute submit (a Setup or reveal submit more with
+ * secagg), with the submit carrying the sampled chunk's proof when the task is verified on-chain.
+ */
+export function perMemberRound(rows: readonly GasRow[]): { verification: string; aggregation: string; gas: number }[] {
+  const pick = (fn: string, re: RegExp) => rows.find((r) => r.function === fn && re.test(r.case))?.gas;
+  const join = pick("joinRound", /first member/);
+  const submit = pick("submit", /^Compute, no proof/);
+  const proven = pick("submit", /Groth16 proof/);
+  if (join === undefined || submit === undefined) return [];
+  const out = [
+    { verification: "none / offchain", aggregation: "plain, paillier", gas: join + submit },
+    { verification: "none / offchain", aggregation: "secagg (+ Setup and reveal submits)", gas: join + 3 * submit },
+  ];
+  if (proven !== undefined) {
+    out.push({ verification: "onchain", aggregation: "plain, paillier", gas: join + proven });
+    out.push({ verification: "onchain", aggregation: "secagg (+ Setup and reveal submits)", gas: join + proven + 2 * submit });
+  }
+  return out;
+}
+
+export function formatPerMember(rows: ReturnType<typeof perMemberRound>): string {
+  const lines = ["| verification | aggregation | gas per member per round | target ≤ 350,000 |", "|---|---|---:|---|"];
+  for (const r of rows) lines.push(`| ${r.verification} | ${r.aggregation} | ${r.gas.toLocaleString("en-US")} | ${r.gas <= 350_000 ? "met" : "missed"} |`);
+  return lines.join("\n");
 }
 
 export function formatGasTable(rows: readonly GasRow[]): string {
@@ -156,5 +176,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const rows = await gasReport();
   console.log("Gas per call (Hardhat node, solc 0.8.28, optimizer 200 runs; transaction gas incl. 21,000 base)\n");
   console.log(formatGasTable(rows));
+  console.log("\nGas per member per round\n");
+  console.log(formatPerMember(perMemberRound(rows)));
   process.exit(0);
 }

@@ -59,11 +59,6 @@ contract TaskManager {
         bytes32 resultHash;
     }
 
-    struct Contribution {
-        bytes32 blobHash;
-        bytes32 commitment;
-    }
-
     struct Verifier {
         address verifier;
         bytes4 selector;
@@ -119,12 +114,12 @@ contract TaskManager {
 
     mapping(uint256 => Task) private _tasks;
     mapping(uint256 => mapping(uint32 => Round)) private _rounds;
-    // Members by join position; the round's `joined` is the length, so no array length slot is written.
-    mapping(uint256 => mapping(uint32 => mapping(uint256 => address))) private _members;
     // The last phase a member took part in (Join when it joined); a member is still active in a
     // phase when this is the submission phase just before it, which makes dropping silent members free.
     mapping(uint256 => mapping(uint32 => mapping(address => Phase))) private _lastPhase;
-    mapping(uint256 => mapping(uint32 => mapping(uint8 => mapping(address => Contribution)))) private _contributions;
+    // Member lists and contributions (blob hash, commitment) live in the MemberJoined and
+    // ContributionSubmitted events only: storing them cost ~66k gas per member per round and no
+    // transaction reads them.
 
     /// @param nodeRegistry Registry that holds roles.
     /// @param dataRegistry Registry that holds committed dataset roots.
@@ -262,7 +257,6 @@ contract TaskManager {
         uint32 joined = r.joined;
         if (joined >= t.maxMembers) revert RoundFull(t.maxMembers);
         last[msg.sender] = Phase.Join;
-        _members[taskId][round][joined] = msg.sender;
         joined += 1;
         r.joined = joined;
         lastActive[msg.sender] = uint64(block.timestamp);
@@ -292,7 +286,6 @@ contract TaskManager {
             _checkProof(taskId, round, t.kind, commitment, proof);
         }
         last[msg.sender] = phase;
-        _contributions[taskId][round][uint8(phase)][msg.sender] = Contribution(blobHash, commitment);
         uint32 submitted = r.submitted + 1;
         r.submitted = submitted;
         lastActive[msg.sender] = uint64(block.timestamp);
@@ -437,24 +430,6 @@ contract TaskManager {
         return r;
     }
 
-    /// @notice A page of a round's members in join order.
-    /// @param taskId The task.
-    /// @param round The round.
-    /// @param offset First position to return.
-    /// @param limit Largest number of members to return.
-    /// @return page The members.
-    function getMembers(uint256 taskId, uint32 round, uint256 offset, uint256 limit)
-        external
-        view
-        returns (address[] memory page)
-    {
-        mapping(uint256 => address) storage all = _members[taskId][round];
-        uint256 total = _rounds[taskId][round].joined;
-        uint256 end = offset >= total ? offset : (limit > total - offset ? total : offset + limit);
-        page = new address[](end - offset);
-        for (uint256 i = offset; i < end; i++) page[i - offset] = all[i];
-    }
-
     /// @notice Whether `member` joined the round.
     /// @param taskId The task.
     /// @param round The round.
@@ -471,19 +446,5 @@ contract TaskManager {
     /// @return The phase number.
     function lastPhaseOf(uint256 taskId, uint32 round, address member) external view returns (uint8) {
         return uint8(_lastPhase[taskId][round][member]);
-    }
-
-    /// @notice A member's contribution in one phase; zero hashes when it made none.
-    /// @param taskId The task.
-    /// @param round The round.
-    /// @param phase The phase number.
-    /// @param member The address.
-    /// @return The contribution.
-    function getContribution(uint256 taskId, uint32 round, uint8 phase, address member)
-        external
-        view
-        returns (Contribution memory)
-    {
-        return _contributions[taskId][round][phase][member];
     }
 }

@@ -1,18 +1,24 @@
 /**
  * The demo: a local chain (or the coordinator), the connector, three data-owner nodes and a
- * requester node, and a real `stats` task run through every phase. Each phase is printed as the
- * event arrives, then the result beside the plaintext computation and the round's latency.
+ * requester node, and two real `stats` tasks run through every phase: one in plain aggregation,
+ * then one with secure aggregation where every owner proves every row it contributes (Groth16
+ * chunk proofs over its committed dataset; the sampled chunk checked on-chain, all of them by the
+ * requester, the aggregate against the Pedersen commitments). Each phase is printed as the event
+ * arrives, then the results beside the plaintext computation and each round's latency.
  *
  *   scripts/npmw run demo                       # both modes, chain first
  *   scripts/npmw run demo -- --mode coordinator # one mode
+ *   scripts/npmw run demo -- --no-proofs        # only the plain task
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
-import { Wallet } from "ethers";
+import { NonceManager, Wallet } from "ethers";
 import { startConnector, type RunningConnector } from "../chain-connector/src/http/serve.js";
-import { deployContracts } from "../chain-connector/src/ethereum/deploy.js";
+import { deployContracts, deployContributionVerifiers } from "../chain-connector/src/ethereum/deploy.js";
+import { releaseZk } from "../chain-connector/src/zkverify.js";
+import { parseTaskSpec, type TaskSpecInput } from "../protocol/src/taskspec.js";
 import { startDevChain, type DevChain } from "../chain-connector/src/ethereum/devchain.js";
 import type { ChainEvent } from "../protocol/src/events.js";
 import { phaseName } from "../protocol/src/phases.js";
@@ -70,15 +76,15 @@ function describe(e: ChainEvent): string | null {
     case "RoundStarted":
       return `RoundStarted     task ${e.taskId} round ${e.round}: phase Join`;
     case "MemberJoined":
-      return `MemberJoined     ${e.member.slice(0, 10)}…`;
+      return `MemberJoined     task ${e.taskId}: ${e.member.slice(0, 10)}…`;
     case "PhaseAdvanced":
-      return `PhaseAdvanced    phase ${phaseName(e.phase)} (${e.active} active members)`;
+      return `PhaseAdvanced    task ${e.taskId}: phase ${phaseName(e.phase)} (${e.active} active members)`;
     case "ContributionSubmitted":
-      return `Contribution     ${phaseName(e.phase)} from ${e.member.slice(0, 10)}… blob ${e.blobHash.slice(0, 12)}…`;
+      return `Contribution     task ${e.taskId}: ${phaseName(e.phase)} from ${e.member.slice(0, 10)}… blob ${e.blobHash.slice(0, 12)}…`;
     case "RoundFinalized":
-      return `RoundFinalized   result ${e.resultHash.slice(0, 12)}…`;
+      return `RoundFinalized   task ${e.taskId}: result ${e.resultHash.slice(0, 12)}…`;
     case "RoundFailed":
-      return `RoundFailed      in ${phaseName(e.phase)}: ${e.reason}`;
+      return `RoundFailed      task ${e.taskId} in ${phaseName(e.phase)}: ${e.reason}`;
     case "TaskClosed":
       return `TaskClosed       task ${e.taskId}`;
     default:
@@ -86,7 +92,7 @@ function describe(e: ChainEvent): string | null {
   }
 }
 
-async function runMode(mode: Mode, rowsPerOwner: number): Promise<{ mode: Mode; latencyMs: number }> {
+async function runMode(mode: Mode, rowsPerOwner: number, proofs: boolean): Promise<{ mode: Mode; latencyMs: number; provenMs?: number }> {
   const dir = await mkdtemp(join(tmpdir(), `cm-demo-${mode}-`));
   const stops: (() => Promise<void>)[] = [];
   const t0 = Date.now();
@@ -100,9 +106,9 @@ async function runMode(mode: Mode, rowsPerOwner: number): Promise<{ mode: Mode; 
       chain = await startDevChain();
       stops.push(() => chain!.stop());
       console.log(`${stamp(t0)}  hardhat node on ${chain.url}`);
-      const deployer = chain.signer(0);
-      const addresses = await deployContracts(deployer);
-      console.log(`${stamp(t0)}  contracts deployed: TaskManager ${addresses.taskManager}`);
+      const deployer = new NonceManager(chain.signer(0));
+      const addresses = await deployContracts(deployer, await deployContributionVerifiers(deployer));
+      console.log(`${stamp(t0)}  contracts deployed: TaskManager ${addresses.taskManager}, contribution verifiers bound to stats, kmeans, linreg, logreg`);
       await chain.fund([...owners, requester].map((w) => w.address));
       connector = await startConnector({
         mode,
@@ -151,66 +157,91 @@ async function runMode(mode: Mode, rowsPerOwner: number): Promise<{ mode: Mode; 
     stops.push(() => req.stop());
     console.log(`${stamp(t0)}  node requester on ${req.url}`);
 
-    // Follow the stream from here on; the round's clock starts at its RoundStarted event.
+    // Follow the stream from here on; a round's clock starts at its RoundStarted event.
     const abort = new AbortController();
-    const done = (async () => {
-      let roundStart = 0;
+    const started = new Map<number, number>();
+    const finished = new Map<number, (v: number | Error) => void>();
+    void (async () => {
       for await (const e of req.connector.events(undefined, abort.signal)) {
         const line = describe(e);
         if (line) console.log(`${stamp(t0)}  ${line}`);
-        if (e.type === "RoundStarted") roundStart = Date.now();
-        if (e.type === "RoundFinalized") return Date.now() - roundStart;
-        if (e.type === "RoundFailed") throw new Error(`round failed: ${e.reason}`);
+        if (e.type === "RoundStarted") started.set(e.taskId, Date.now());
+        if (e.type === "RoundFinalized") finished.get(e.taskId)?.(Date.now() - started.get(e.taskId)!);
+        if (e.type === "RoundFailed") finished.get(e.taskId)?.(new Error(`round failed: ${e.reason}`));
       }
-      throw new Error("event stream ended before the round finalized");
-    })();
-
-    const { taskId } = await req.connector.createTask(
-      (await import("../protocol/src/taskspec.js")).parseTaskSpec({
-        kind: "stats",
+    })().catch(() => {});
+    const run = async (input: Omit<TaskSpecInput, "requester" | "datasets" | "members">) => {
+      const spec = parseTaskSpec({
+        ...input,
         requester: requester.address,
         datasets: owners.map((w) => ({ owner: w.address, datasetId: "survey" })),
-        params: { columns: COLUMNS },
-        members: { min: 3, max: 3, threshold: 3 },
-        deadlines: { join: 60, setup: 60, compute: 120, aggregate: 60 },
-      }),
-    );
-    const latencyMs = await done;
-    abort.abort();
+        members: { min: 3, max: 3, threshold: input.aggregation === "secagg" ? 2 : 3 },
+      });
+      let resolve!: (v: number | Error) => void;
+      const done = new Promise<number | Error>((r) => (resolve = r));
+      const { taskId } = await req.connector.createTask(spec);
+      finished.set(taskId, resolve);
+      const latency = await done;
+      if (latency instanceof Error) throw latency;
+      return { taskId, latencyMs: latency, result: await waitForResult(req, taskId) };
+    };
 
-    const { result } = await waitForResult(req, taskId);
+    const plain = await run({ kind: "stats", params: { columns: COLUMNS }, deadlines: { join: 60, setup: 60, compute: 120, aggregate: 60 } });
     const want = plainStats(all);
-    console.log(`\nresult of task ${taskId} (federated, ${all.length} rows over 3 owners) vs plaintext on the union:`);
-    console.log("column   stat       federated          plaintext");
-    for (const c of COLUMNS)
-      for (const k of ["count", "mean", "variance", "min", "max"] as const) {
-        const got = result[c]?.[k];
-        console.log(`${c.padEnd(8)} ${k.padEnd(10)} ${String(got).padEnd(18)} ${want[c]![k]}`);
-        if (got === undefined || Math.abs(got - want[c]![k]) > 1e-6 * Math.max(1, Math.abs(want[c]![k])))
-          throw new Error(`result ${c}.${k} = ${got} differs from the plaintext ${want[c]![k]}`);
-      }
-    console.log(`\n${mode}: round finalized; latency ${latencyMs} ms (RoundStarted → RoundFinalized)`);
-    return { mode, latencyMs };
+    compare(`task ${plain.taskId} (plain aggregation, ${all.length} rows over 3 owners)`, plain.result, want, ["count", "mean", "variance", "min", "max"], 1e-6);
+    console.log(`\n${mode}: round finalized; latency ${plain.latencyMs} ms (RoundStarted → RoundFinalized)\n`);
+
+    let provenMs: number | undefined;
+    if (proofs) {
+      console.log(`${stamp(t0)}  next: secure aggregation with every row proven (${Math.ceil(rowsPerOwner / 32)} stats_chunk proof(s) per owner, ~15 CPU-s each)`);
+      const proven = await run({
+        kind: "stats",
+        aggregation: "secagg",
+        verification: mode === "ethereum" ? "onchain" : "offchain",
+        params: { columns: COLUMNS },
+        deadlines: { join: 600, setup: 600, compute: 1800, aggregate: 600 },
+      });
+      const meta = req.store.getResult(proven.taskId, 1)!.result as { proofs: { chunks: number; verification: string } };
+      // Rows are proven in fixed point (2^-16), so the comparison allows for that rounding.
+      compare(`task ${proven.taskId} (secagg, ${meta.proofs.chunks} chunk proofs checked, verification ${meta.proofs.verification}, aggregate opens the Pedersen commitments)`, proven.result, want, ["count", "mean", "variance"], 1e-4);
+      console.log(`\n${mode}: proven round finalized; latency ${proven.latencyMs} ms (proving included)`);
+      provenMs = proven.latencyMs;
+    }
+    abort.abort();
+    return { mode, latencyMs: plain.latencyMs, provenMs };
   } finally {
     for (const stop of stops.reverse()) await stop().catch((e) => console.error(`shutdown: ${String(e)}`));
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-async function waitForResult(req: RunningNode, taskId: number): Promise<{ result: Record<string, StatsColumn> }> {
+async function waitForResult(req: RunningNode, taskId: number): Promise<Record<string, StatsColumn>> {
   // The requester stores the result before it sends finalizeRound, so it is there once finalized.
   const row = req.store.getResult(taskId, 1);
   if (!row) throw new Error(`the requester has no stored result for task ${taskId} round 1`);
-  return { result: (row.result as { columns: Record<string, StatsColumn> }).columns };
+  return (row.result as { columns: Record<string, StatsColumn> }).columns;
+}
+
+function compare(title: string, got: Record<string, StatsColumn>, want: Record<string, StatsColumn>, stats: (keyof StatsColumn)[], rel: number): void {
+  console.log(`\nresult of ${title} vs plaintext on the union:`);
+  console.log("column   stat       federated          plaintext");
+  for (const c of COLUMNS)
+    for (const k of stats) {
+      const g = got[c]?.[k];
+      console.log(`${c.padEnd(8)} ${k.padEnd(10)} ${String(g).padEnd(18)} ${want[c]![k]}`);
+      if (g === undefined || Math.abs(g - want[c]![k]) > rel * Math.max(1, Math.abs(want[c]![k])))
+        throw new Error(`result ${c}.${k} = ${g} differs from the plaintext ${want[c]![k]}`);
+    }
 }
 
 const program = new Command()
   .name("demo")
-  .description("Runs a federated stats task through every phase on a local chain and/or the coordinator")
+  .description("Runs federated stats tasks (plain, then secure aggregation with every row proven) through every phase on a local chain and/or the coordinator")
   .option("--mode <mode>", "ethereum, coordinator or both", "both")
   .option("--rows <n>", "rows per data owner", "40")
+  .option("--no-proofs", "skip the proven secure-aggregation task")
   .parse();
-const opts = program.opts<{ mode: string; rows: string }>();
+const opts = program.opts<{ mode: string; rows: string; proofs: boolean }>();
 const modes: Mode[] =
   opts.mode === "both" ? ["ethereum", "coordinator"] : opts.mode === "ethereum" || opts.mode === "coordinator" ? [opts.mode] : [];
 if (modes.length === 0) {
@@ -224,9 +255,11 @@ if (!Number.isInteger(rows) || rows < 1) {
 }
 try {
   const summary = [];
-  for (const m of modes) summary.push(await runMode(m, rows));
+  for (const m of modes) summary.push(await runMode(m, rows, opts.proofs));
+  await releaseZk();
   console.log("\nsummary");
-  for (const s of summary) console.log(`  ${s.mode.padEnd(12)} 1 round finalized, ${s.latencyMs} ms`);
+  for (const s of summary)
+    console.log(`  ${s.mode.padEnd(12)} plain round ${s.latencyMs} ms` + (s.provenMs === undefined ? "" : `; secagg round with every row proven ${(s.provenMs / 1000).toFixed(1)} s`));
   process.exit(0);
 } catch (e) {
   console.error(`demo failed: ${e instanceof Error ? e.stack : String(e)}`);

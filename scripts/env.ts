@@ -17,8 +17,11 @@ export interface AddressesFile {
   nodeRegistry: string;
   dataRegistry: string;
   taskManager: string;
-  /** ChunkSumVerifier, bound to kind "stats", when it was deployed. */
-  chunkSumVerifier?: string;
+  /** The contribution verifiers deployed and bound to their kinds (statsVerifier, kmeansVerifier, linregVerifier, logregVerifier). */
+  statsVerifier?: string;
+  kmeansVerifier?: string;
+  linregVerifier?: string;
+  logregVerifier?: string;
   /** Decimal strings, so every value is a string (the connector reads the file as string → string). */
   chainId: string;
   /** First block to read logs from (the connector's --from-block). */

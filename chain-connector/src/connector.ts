@@ -95,10 +95,21 @@ export interface TxReceipt {
  * the same checks, the same errors (ConnectorError codes), the same events. Every method acts as
  * the connector's own party (its signer).
  */
+export interface BindingDomain {
+  taskManager: string;
+  /** Decimal string. */
+  chainId: string;
+}
+
 export interface Connector {
   readonly mode: "ethereum" | "coordinator";
   /** The address this connector acts for. */
   address(): Promise<string>;
+  /**
+   * What proofs are bound to besides task, round, member and outputs (protocol roundBinding):
+   * the TaskManager address and chain id; the coordinator uses the zero address and chain 0.
+   */
+  bindingDomain(): Promise<BindingDomain>;
 
   registerNode(info: NodeInfo): Promise<TxReceipt>;
   updateNode(info: NodeInfo): Promise<TxReceipt>;

@@ -1,30 +1,15 @@
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import * as snarkjs from "snarkjs";
-import type { SnarkjsProof, VerificationKey } from "snarkjs";
+import type { SnarkjsProof } from "snarkjs";
+import { loadVerificationKey } from "./vkeys.js";
 import { SNARK_FIELD } from "../../protocol/src/binding.js";
 import type { Groth16Proof } from "./connector.js";
 
 /**
- * Off-chain Groth16 verification against the verification keys in circuits/build/<name>/vkey.json
- * (the same keys the generated Solidity verifiers embed), so the connector can check proofs where
- * on-chain verification would cost too much gas.
+ * Off-chain Groth16 verification against the verification keys in circuits/build/<name>/vkey.json,
+ * so the connector (and a requester's node) can check proofs where on-chain verification would
+ * cost too much gas.
  */
-export const DEFAULT_BUILD_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "circuits", "build");
-
-const vkeys = new Map<string, VerificationKey>();
-
-export function loadVerificationKey(circuit: string, buildDir: string = DEFAULT_BUILD_DIR): VerificationKey {
-  const path = join(buildDir, circuit, "vkey.json");
-  const cached = vkeys.get(path);
-  if (cached) return cached;
-  if (!/^[a-z0-9_]+$/.test(circuit)) throw new Error(`zkverify: "${circuit}" is not a circuit name (lowercase letters, digits, _)`);
-  if (!existsSync(path)) throw new Error(`zkverify: no verification key for circuit "${circuit}" at ${path}; run npm run circuits:build`);
-  const vkey = JSON.parse(readFileSync(path, "utf8")) as VerificationKey;
-  vkeys.set(path, vkey);
-  return vkey;
-}
+export { DEFAULT_BUILD_DIR, loadVerificationKey } from "./vkeys.js";
 
 /**
  * Groth16Proof (Solidity layout: b's coordinates swapped) → snarkjs' proof object. snarkjs keeps
@@ -67,6 +52,7 @@ export async function verifyGroth16(circuit: string, proof: Groth16Proof, buildD
   if (flat.length !== 8 || !flat.every((x) => typeof x === "string" && /^[0-9]{1,78}$/.test(x))) return false;
   if (!Array.isArray(proof.publicSignals) || proof.publicSignals.length !== vkey.nPublic) return false;
   if (!proof.publicSignals.every(isFieldDecimal)) return false;
+  await zkCurve();
   try {
     return await snarkjs.groth16.verify(vkey, proof.publicSignals, toSnarkjsProof(proof));
   } catch {
@@ -74,8 +60,24 @@ export async function verifyGroth16(circuit: string, proof: Groth16Proof, buildD
   }
 }
 
+let building: Promise<unknown> | undefined;
+
+/**
+ * Builds snarkjs' BN254 curve (WASM engine and worker threads) once. snarkjs builds it lazily on
+ * each prove or verify and caches it globally only when the build ends, so two calls at once build
+ * two and the first one's workers leak (they keep the process alive). Every entry point that makes
+ * snarkjs touch the curve awaits this first.
+ */
+export async function zkCurve(): Promise<void> {
+  const g = globalThis as { curve_bn128?: unknown };
+  if (g.curve_bn128) return;
+  building ??= snarkjs.curves.getCurveFromName("bn128").finally(() => (building = undefined));
+  await building;
+}
+
 /** Stops snarkjs' worker threads (they keep a process alive); call before exiting. */
 export async function releaseZk(): Promise<void> {
+  await building?.catch(() => {});
   const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } | null };
   if (g.curve_bn128) {
     const c = g.curve_bn128;

@@ -54,7 +54,7 @@ export interface StartNodeOptions {
   /** Relative dataset paths given to POST /datasets resolve from here (default: the working directory). */
   baseDir?: string;
   /** Task manager and chain id proofs are bound to (ethereum mode); the coordinator's zero domain by default. */
-  bindingDomain?: { taskManager: string; chainId: bigint | number };
+  bindingDomain?: { taskManager: string; chainId: bigint | number | string };
 }
 
 export interface RunningNode {
@@ -148,7 +148,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
       x25519,
       results: localBlobs,
       log,
-      bindingDomain: opts.bindingDomain,
+      bindingDomain: opts.bindingDomain ?? (await connector.bindingDomain()),
     });
     runtime.start();
     cleanup.push(() => runtime.stop());

@@ -13,7 +13,7 @@ export const SNARK_FIELD = 21888242871839275222246405745257275088548364400416034
  */
 export function roundBinding(args: {
   taskManager?: string;
-  chainId?: bigint | number;
+  chainId?: bigint | number | string;
   taskId: number;
   round: number;
   member: string;

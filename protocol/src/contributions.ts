@@ -17,6 +17,15 @@ import { FRAC_BITS, fromField, MAX_ABS_BITS } from "./fixedpoint.js";
  * Public parameters (centroids, weights) reach a circuit as ONE public input, paramsHash.
  */
 
+/** The circuit that proves each federated kind's Compute contribution (circuits/<name>.circom). */
+export const CONTRIBUTION_CIRCUITS = {
+  stats: "stats_chunk",
+  kmeans: "kmeans_chunk",
+  linreg: "linreg_chunk",
+  logreg: "logreg_chunk",
+} as const;
+export type ContributionKind = keyof typeof CONTRIBUTION_CIRCUITS;
+
 /** Bit width of fixed-point values in circuits: |x| < 2^48 is SignedRange(49). */
 export const VALUE_BITS = MAX_ABS_BITS + 1;
 

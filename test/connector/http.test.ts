@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { keccak256, randomBytes, Wallet } from "ethers";
+import { keccak256, randomBytes, Wallet, ZeroAddress } from "ethers";
 import { CoordinatorNetwork, ManualClock } from "../../chain-connector/src/coordinator/index.js";
 import { ConnectorServer } from "../../chain-connector/src/http/server.js";
 import { ConnectorClient } from "../../chain-connector/src/http/client.js";
@@ -33,7 +33,7 @@ describe("connector HTTP server and client", () => {
     assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     const client = await ConnectorClient.connect({ url: server.url, signer: wallet });
     assert.equal(client.mode, "coordinator");
-    assert.deepEqual(await client.info(), { mode: "coordinator", address: wallet.address, livenessSeconds: 120 });
+    assert.deepEqual(await client.info(), { mode: "coordinator", address: wallet.address, livenessSeconds: 120, bindingDomain: { taskManager: ZeroAddress, chainId: "0" } });
   });
 
   test("blobs travel as octet-stream and come back byte for byte", async () => {

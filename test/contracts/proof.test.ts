@@ -84,8 +84,7 @@ describe("TaskManager with a real Groth16 verifier", () => {
     t.diagnostic(`submit with an on-chain chunk_sum proof (8 public signals): ${r.gasUsed} gas`);
     const e = eventNamed(c.tm(0).interface, r.logs, "ContributionSubmitted");
     assert.deepEqual([e.args.member, e.args.blobHash, e.args.commitment], [c.wallets[OWNER]!.address, blob, commitment]);
-    const stored = await c.tm(0).getContribution(taskId, 1, Phase.Compute, c.wallets[OWNER]!.address);
-    assert.equal(stored.commitment, commitment);
+    assert.equal(Number(await c.tm(0).lastPhaseOf(taskId, 1, c.wallets[OWNER]!.address)), Phase.Compute);
     await reverts(c.tm(OWNER).submit(taskId, 1, blob, commitment, bytes), "AlreadySubmitted");
   });
 });

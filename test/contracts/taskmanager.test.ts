@@ -177,9 +177,9 @@ describe("TaskManager", () => {
     assert.deepEqual([Number(r.phase), r.joined, r.active, r.submitted], [Phase.Compute, 3n, 3n, 0n]);
     // The round is full: Join is over, so a fourth member meets WrongPhase.
     await reverts(c.tm(M[1]!).joinRound(taskId, 1, id("late")), "WrongPhase", [Phase.Compute]);
-    assert.deepEqual([...(await c.tm(0).getMembers(taskId, 1, 0, 10))], [addr(M[0]!), addr(WORKER_ONLY), addr(OWNER_ONLY)]);
-    assert.deepEqual([...(await c.tm(0).getMembers(taskId, 1, 1, 1))], [addr(WORKER_ONLY)]);
-    assert.deepEqual([...(await c.tm(0).getMembers(taskId, 1, 5, 1))], []);
+    // Members are recorded in MemberJoined events only, in join order.
+    const joinedEvents = await c.tm(0).queryFilter(c.tm(0).filters.MemberJoined(taskId));
+    assert.deepEqual(joinedEvents.filter((e) => e.args.round === 1n).map((e) => e.args.member), [addr(M[0]!), addr(WORKER_ONLY), addr(OWNER_ONLY)]);
     assert.equal(await c.tm(0).isMember(taskId, 1, addr(M[0]!)), true);
     assert.equal(await c.tm(0).isMember(taskId, 1, addr(M[1]!)), false);
     assert.equal(await c.tm(0).lastPhaseOf(taskId, 1, addr(M[0]!)), BigInt(Phase.Join));
@@ -231,9 +231,11 @@ describe("TaskManager", () => {
     await submitAll(taskId, 1, M.slice(0, 3), "c");
     r = await round(taskId);
     assert.deepEqual([Number(r.phase), r.active], [Phase.Aggregate, 3n]);
-    const contribution = await c.tm(0).getContribution(taskId, 1, Phase.Compute, addr(M[1]!));
-    assert.deepEqual([contribution.blobHash, contribution.commitment], [id(`cb${M[1]}`), id(`cc${M[1]}`)]);
-    assert.equal((await c.tm(0).getContribution(taskId, 1, Phase.Compute, addr(M[4]!))).blobHash, ZeroHash);
+    // Contributions are recorded in ContributionSubmitted events only.
+    const computed = (await c.tm(0).queryFilter(c.tm(0).filters.ContributionSubmitted(taskId))).filter((e) => e.args.round === 1n && Number(e.args.phase) === Phase.Compute);
+    const mine = computed.find((e) => e.args.member === addr(M[1]!))!;
+    assert.deepEqual([mine.args.blobHash, mine.args.commitment], [id(`cb${M[1]}`), id(`cc${M[1]}`)]);
+    assert.equal(computed.some((e) => e.args.member === addr(M[4]!)), false);
     await submitAll(taskId, 1, M.slice(0, 3), "a");
     r = await round(taskId);
     assert.deepEqual([Number(r.phase), r.submitted], [Phase.Aggregate, 3n]);

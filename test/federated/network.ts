@@ -50,6 +50,13 @@ export function preferRamDisk(): void {
   }
 }
 
+/** The coordinator's / connector's off-chain verifier for every federated kind's contribution circuit. */
+export async function contributionVerifier() {
+  const { zkKindVerifier } = await import("../../chain-connector/src/coordinator/zk.js");
+  const { builtContributionCircuits } = await import("../../chain-connector/src/vkeys.js");
+  return zkKindVerifier(builtContributionCircuits());
+}
+
 export interface ChainNet {
   chain: import("../../chain-connector/src/ethereum/devchain.js").DevChain;
   url: string;
@@ -65,7 +72,7 @@ export interface ChainNet {
  * with a keyring of `parties` funded accounts, and nothing else (no keeper: tests advance
  * deadlines themselves). Accounts 1..parties; account 19 deploys.
  */
-export async function chainNetwork(parties: number): Promise<ChainNet> {
+export async function chainNetwork(parties: number, opts: { verifiers?: boolean } = {}): Promise<ChainNet> {
   const { mkdtemp, rm } = await import("node:fs/promises");
   const { tmpdir } = await import("node:os");
   const { join } = await import("node:path");
@@ -77,9 +84,14 @@ export async function chainNetwork(parties: number): Promise<ChainNet> {
   const { ConnectorServer } = await import("../../chain-connector/src/http/server.js");
   const dir = await mkdtemp(join(tmpdir(), "cm-federated-eth-"));
   const chain = await startDevChain();
-  const addresses = await eth.deployContracts(chain.signer(19));
+  const { NonceManager } = await import("ethers");
+  const deployer = new NonceManager(chain.signer(19));
+  // opts.verifiers: each federated kind's contribution verifier bound on-chain, and its key for "offchain" checks.
+  const bindings = opts.verifiers ? await eth.deployContributionVerifiers(deployer, { require: true }) : [];
+  const addresses = await eth.deployContracts(deployer, bindings);
   const keys = chain.accounts.slice(1, 1 + parties);
-  const network = new eth.EthereumNetwork({ rpcUrl: chain.url, addresses, blobs: join(dir, "blobs"), dbPath: join(dir, "events.sqlite"), pollMs: 200 });
+  const verifier = opts.verifiers ? await contributionVerifier() : undefined;
+  const network = new eth.EthereumNetwork({ rpcUrl: chain.url, addresses, blobs: join(dir, "blobs"), dbPath: join(dir, "events.sqlite"), pollMs: 200, verifier });
   const server = new ConnectorServer({ network: new KeyringNetwork(network, keys) });
   await server.start();
   const nodes = new Set<RunningNode>();

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Wallet } from "ethers";
-import { CoordinatorNetwork, ManualClock } from "../../chain-connector/src/coordinator/index.js";
+import { CoordinatorNetwork, ManualClock, type KindVerifier } from "../../chain-connector/src/coordinator/index.js";
 import { ConnectorServer } from "../../chain-connector/src/http/server.js";
 import { startNode, type RunningNode, type StartNodeOptions } from "../../node/src/index.js";
 import type { NodeConfigInput } from "../../node/src/config.js";
@@ -25,10 +25,10 @@ export interface NodeHarness {
   stop(): Promise<void>;
 }
 
-export async function nodeHarness(): Promise<NodeHarness> {
+export async function nodeHarness(opts: { verifier?: KindVerifier } = {}): Promise<NodeHarness> {
   const dir = await mkdtemp(join(tmpdir(), "cm-node-"));
   const clock = new ManualClock(1_900_000_000);
-  const open = () => new CoordinatorNetwork({ db: join(dir, "coordinator.sqlite"), blobs: join(dir, "coordinator-blobs"), clock });
+  const open = () => new CoordinatorNetwork({ db: join(dir, "coordinator.sqlite"), blobs: join(dir, "coordinator-blobs"), clock, verifier: opts.verifier });
   let network = open();
   let server = new ConnectorServer({ network });
   await server.start();

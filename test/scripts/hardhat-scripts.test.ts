@@ -18,6 +18,7 @@ import { datasetKey, kindKey } from "../../protocol/src/taskspec.js";
 import { Role } from "../../protocol/src/phases.js";
 import { MANIFEST_PATH } from "../../circuits/sources.js";
 import { LocalBlobStore } from "../../chain-connector/src/blobstore.js";
+import { builtContributionCircuits, loadVerificationKey } from "../../chain-connector/src/vkeys.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const CLI = join(dirname(createRequire(import.meta.url).resolve("hardhat/package.json")), "dist", "src", "cli.js");
@@ -62,7 +63,7 @@ describe("hardhat scripts against a dev chain", { timeout: 600_000 }, () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  test("deploy.ts deploys the three contracts, binds chunk_sum to stats when built, and writes the addresses", async () => {
+  test("deploy.ts deploys the three contracts, binds each federated kind's contribution verifier when built, and writes the addresses", async () => {
     const r = await hardhatRun("deploy.ts", { ...base, CM_ADDRESSES_OUT: addressesFile });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const a = JSON.parse(readFileSync(addressesFile, "utf8")) as Record<string, string>;
@@ -72,14 +73,16 @@ describe("hardhat scripts against a dev chain", { timeout: 600_000 }, () => {
     assert.equal(await tm.nodes(), a.nodeRegistry);
     assert.equal(await tm.data(), a.dataRegistry);
     assert.equal(await tm.owner(), new Wallet(chain.accounts[0]!).address);
-    const bound = await tm.verifiers(kindKey("stats"));
-    if (existsSync(MANIFEST_PATH)) {
-      assert.equal(bound.verifier, a.chunkSumVerifier);
-      assert.notEqual(await chain.provider.getCode(a.chunkSumVerifier!), "0x");
-      const n = (JSON.parse(readFileSync(MANIFEST_PATH, "utf8")) as { circuits: { chunk_sum: { nPublic: number } } }).circuits.chunk_sum.nPublic;
-      assert.equal(Number(bound.publicSignals), n);
-    } else {
-      assert.equal(bound.verifier, "0x0000000000000000000000000000000000000000");
+    const built = builtContributionCircuits();
+    for (const kind of ["stats", "kmeans", "linreg", "logreg"]) {
+      const bound = await tm.verifiers(kindKey(kind));
+      if (built[kind]) {
+        assert.equal(bound.verifier, a[`${kind}Verifier`]);
+        assert.notEqual(await chain.provider.getCode(bound.verifier), "0x");
+        assert.equal(Number(bound.publicSignals), loadVerificationKey(built[kind]!).nPublic);
+      } else {
+        assert.equal(bound.verifier, "0x0000000000000000000000000000000000000000");
+      }
     }
   });
 
@@ -88,7 +91,7 @@ describe("hardhat scripts against a dev chain", { timeout: 600_000 }, () => {
     const r = await hardhatRun("deploy.ts", { ...base, CM_ADDRESSES_OUT: out, CM_VERIFIER: "none" });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const a = JSON.parse(readFileSync(out, "utf8")) as Record<string, string>;
-    assert.equal(a.chunkSumVerifier, undefined);
+    assert.equal(a.statsVerifier, undefined);
     const bound = await TaskManager__factory.connect(a.taskManager!, chain.provider).verifiers(kindKey("stats"));
     assert.equal(bound.verifier, "0x0000000000000000000000000000000000000000");
   });

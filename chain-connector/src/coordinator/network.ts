@@ -1,7 +1,7 @@
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { getAddress, isAddress, ZeroHash } from "ethers";
+import { getAddress, isAddress, ZeroAddress, ZeroHash } from "ethers";
 import type { ChainEvent, ChainEventBody } from "../../../protocol/src/events.js";
 import { FailReason } from "../../../protocol/src/events.js";
 import { Phase, Role, Verification } from "../../../protocol/src/phases.js";
@@ -23,6 +23,7 @@ import {
   type ContributionRecord,
   type DatasetCommitment,
   type DatasetRecord,
+  type BindingDomain,
   type Groth16Proof,
   type NodeInfo,
   type NodeRecord,
@@ -829,6 +830,10 @@ export class CoordinatorConnector implements Connector {
     readonly network: CoordinatorNetwork,
     private readonly sender: string,
   ) {}
+
+  async bindingDomain(): Promise<BindingDomain> {
+    return { taskManager: ZeroAddress, chainId: "0" };
+  }
 
   async address(): Promise<string> {
     return this.sender;

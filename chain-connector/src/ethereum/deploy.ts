@@ -1,6 +1,16 @@
 import { NonceManager, id, type Signer } from "ethers";
-import { DataRegistry__factory, NodeRegistry__factory, TaskManager__factory } from "../../../types/ethers-contracts/index.js";
+import {
+  DataRegistry__factory,
+  KMeansChunkVerifier__factory,
+  LinRegChunkVerifier__factory,
+  LogRegChunkVerifier__factory,
+  NodeRegistry__factory,
+  StatsChunkVerifier__factory,
+  TaskManager__factory,
+} from "../../../types/ethers-contracts/index.js";
+import { CONTRIBUTION_CIRCUITS, type ContributionKind } from "../../../protocol/src/contributions.js";
 import { kindKey, verificationLevel, type TaskSpec } from "../../../protocol/src/taskspec.js";
+import { builtContributionCircuits, DEFAULT_BUILD_DIR, loadVerificationKey } from "../vkeys.js";
 
 /** Addresses of one deployment of the three ciphermine contracts. */
 export interface ContractAddresses {
@@ -39,6 +49,34 @@ export async function deployContracts(deployer: Signer, verifiers: VerifierBindi
   const taskManager = await tm.getAddress();
   for (const v of verifiers) await (await tm.setVerifier(kindKey(v.kind), v.address, v.selector)).wait();
   return { nodeRegistry, dataRegistry, taskManager, ...(deployBlock === undefined ? {} : { deployBlock }) };
+}
+
+const CONTRIBUTION_VERIFIERS: Record<ContributionKind, { deploy(s: Signer): Promise<{ waitForDeployment(): Promise<unknown>; getAddress(): Promise<string> }> }> = {
+  stats: { deploy: (s) => new StatsChunkVerifier__factory(s).deploy() },
+  kmeans: { deploy: (s) => new KMeansChunkVerifier__factory(s).deploy() },
+  linreg: { deploy: (s) => new LinRegChunkVerifier__factory(s).deploy() },
+  logreg: { deploy: (s) => new LogRegChunkVerifier__factory(s).deploy() },
+};
+
+/**
+ * Deploys the generated Groth16 verifier of every federated kind whose contribution circuit is
+ * built (all four with `require`), returning the bindings for deployContracts: kind → verifier,
+ * with the selector for the circuit's public signal count.
+ */
+export async function deployContributionVerifiers(deployer: Signer, opts: { buildDir?: string; require?: boolean } = {}): Promise<VerifierBinding[]> {
+  const buildDir = opts.buildDir ?? DEFAULT_BUILD_DIR;
+  const built = builtContributionCircuits(buildDir);
+  const kinds = Object.keys(CONTRIBUTION_CIRCUITS) as ContributionKind[];
+  const missing = kinds.filter((k) => !built[k]);
+  if (opts.require && missing.length) throw new Error(`contribution circuits not built: ${missing.map((k) => CONTRIBUTION_CIRCUITS[k]).join(", ")}; run npm run circuits:build`);
+  const signer = deployer instanceof NonceManager ? deployer : new NonceManager(deployer);
+  const out: VerifierBinding[] = [];
+  for (const kind of kinds.filter((k) => built[k])) {
+    const v = await CONTRIBUTION_VERIFIERS[kind].deploy(signer);
+    await v.waitForDeployment();
+    out.push({ kind, address: await v.getAddress(), selector: verifyProofSelector(loadVerificationKey(CONTRIBUTION_CIRCUITS[kind], buildDir).nPublic) });
+  }
+  return out;
 }
 
 /** The selector snarkjs' Solidity verifier exposes for a circuit with `n` public signals. */

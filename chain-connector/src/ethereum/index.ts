@@ -1,4 +1,4 @@
 export { EthereumNetwork, EthereumConnector, connectEthereum, encodeProof, type EthereumNetworkOptions } from "./network.js";
-export { deployContracts, verifyProofSelector, type ContractAddresses, type VerifierBinding } from "./deploy.js";
+export { deployContracts, deployContributionVerifiers, verifyProofSelector, type ContractAddresses, type VerifierBinding } from "./deploy.js";
 export { decodeRevert, connectorErrorFrom } from "./errors.js";
 export { decodeLog, logCursor } from "./decode.js";

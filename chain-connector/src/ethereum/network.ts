@@ -20,6 +20,7 @@ import {
   type ContributionRecord,
   type DatasetCommitment,
   type DatasetRecord,
+  type BindingDomain,
   type Groth16Proof,
   type NodeInfo,
   type NodeRecord,
@@ -343,13 +344,18 @@ export class EthereumNetwork {
     }
   }
 
-  /** Events of one type for one task: the stored log, then logs of the blocks the poller has not read yet. */
-  async taskEvents(taskId: number, type: "ContributionSubmitted"): Promise<ChainEventBody[]> {
+  /**
+   * A task's events of one type, in log order: the stored log up to the block it has read, then
+   * the chain for the blocks after it (current even while the poller lags). Members and
+   * contributions are only in these events (TaskManager does not store them).
+   */
+  async taskEvents(taskId: number, type: "ContributionSubmitted" | "MemberJoined"): Promise<ChainEventBody[]> {
     const log = await this.eventLog();
     const stored = log.lastBlock();
     const out: ChainEventBody[] = log.ofTask(taskId, type);
     const tm = this.tasks;
-    const logs = await withRetry(() => tm.queryFilter(tm.filters.ContributionSubmitted(taskId), Math.max(stored + 1, this.fromBlock), "latest"));
+    const filter = type === "MemberJoined" ? tm.filters.MemberJoined(taskId) : tm.filters.ContributionSubmitted(taskId);
+    const logs = await withRetry(() => tm.queryFilter(filter, Math.max(stored + 1, this.fromBlock), "latest"));
     for (const l of [...logs].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index)) {
       const e = decodeLog(l);
       if (e?.type === type) out.push(e);
@@ -407,6 +413,10 @@ export class EthereumConnector implements Connector {
 
   async address(): Promise<string> {
     return this.sender.wallet.address;
+  }
+
+  async bindingDomain(): Promise<BindingDomain> {
+    return { taskManager: this.network.addresses.taskManager, chainId: (await this.network.getChainId()).toString() };
   }
 
   private open(): void {
@@ -630,10 +640,11 @@ export class EthereumConnector implements Connector {
       throw toConnectorError(e);
     }
     const joined = Number(r.joined);
+    // TaskManager keeps members in MemberJoined events only (join order = log order).
     const members: string[] = [];
-    for (let off = 0; off < joined; off += 500) {
-      const page = await this.read(() => this.tasks.getMembers(taskId, round, off, 500));
-      members.push(...page.map((a) => getAddress(a)));
+    if (joined > 0) {
+      for (const e of await this.read(() => this.network.taskEvents(taskId, "MemberJoined")))
+        if (e.type === "MemberJoined" && e.round === round) members.push(getAddress(e.member));
     }
     const phase = Number(r.phase);
     return {

@@ -9,6 +9,7 @@ import {
   type ContributionRecord,
   type DatasetCommitment,
   type DatasetRecord,
+  type BindingDomain,
   type Groth16Proof,
   type NodeInfo,
   type NodeRecord,
@@ -112,6 +113,10 @@ export class ConnectorClient implements Connector {
 
   async address(): Promise<string> {
     return this.signer.getAddress();
+  }
+
+  async bindingDomain(): Promise<BindingDomain> {
+    return (await this.info()).bindingDomain;
   }
 
   registerNode(info: NodeInfo): Promise<TxReceipt> {

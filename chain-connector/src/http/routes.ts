@@ -1,3 +1,4 @@
+import type { BindingDomain } from "../connector.js";
 import type { ConnectorErrorCode } from "../connector.js";
 
 /**
@@ -35,6 +36,8 @@ export interface ServerInfo {
   address: string;
   /** Seconds within which a heartbeat or a participation keeps a node `active`. */
   livenessSeconds: number;
+  /** What proofs submitted here are bound to (protocol roundBinding). */
+  bindingDomain: BindingDomain;
 }
 
 /** Error body of every non-2xx answer. */

@@ -1,4 +1,5 @@
 import { CoordinatorNetwork, type KindVerifier } from "../coordinator/index.js";
+import { builtContributionCircuits, loadVerificationKey } from "../vkeys.js";
 import type { ContractAddresses } from "../ethereum/deploy.js";
 import { Keeper } from "../keeper.js";
 import { KeyringNetwork } from "./keyring.js";
@@ -16,7 +17,11 @@ export interface ConnectorConfig {
   livenessSeconds?: number;
   /** The SQLite file: coordinator state, or in ethereum mode the chain's event log and heartbeats. */
   db?: string;
-  /** Task kind → circuit name whose verification key checks that kind's proofs off-chain (coordinator; ethereum "offchain" tasks). */
+  /**
+   * Task kind → circuit name whose verification key checks that kind's proofs off-chain
+   * (coordinator; ethereum "offchain" tasks). Default: each federated kind's contribution circuit
+   * that is built (stats → stats_chunk, …); {} turns verification off.
+   */
   verifiers?: Record<string, string>;
   /** Coordinator: directory holding <circuit>/vkey.json (default circuits/build). */
   circuitsDir?: string;
@@ -50,9 +55,14 @@ async function zkVerifier(verifiers: Record<string, string>, buildDir?: string):
   const { zkKindVerifier } = await import("../coordinator/zk.js");
   const v = zkKindVerifier(verifiers, buildDir);
   // Fail at start, not at the first proof, when a configured key is missing.
-  const { loadVerificationKey } = await import("../zkverify.js");
   for (const circuit of Object.values(verifiers)) loadVerificationKey(circuit, buildDir);
   return v;
+}
+
+async function kindVerifier(cfg: ConnectorConfig): Promise<KindVerifier | undefined> {
+  if (cfg.verifier) return cfg.verifier;
+  const map = cfg.verifiers ?? builtContributionCircuits(cfg.circuitsDir);
+  return Object.keys(map).length > 0 ? zkVerifier(map, cfg.circuitsDir) : undefined;
 }
 
 /** Starts a connector server in either mode from a configuration (what main.ts runs). */
@@ -60,7 +70,7 @@ export async function startConnector(cfg: ConnectorConfig): Promise<RunningConne
   if (!cfg.blobs) throw new Error("config.blobs must name a directory for blobs (--blobs or CM_BLOBS)");
   if (cfg.mode === "coordinator") {
     if (!cfg.db) throw new Error("config.db must name the coordinator's SQLite file (--db or CM_DB)");
-    const verifier = cfg.verifier ?? (cfg.verifiers && Object.keys(cfg.verifiers).length > 0 ? await zkVerifier(cfg.verifiers, cfg.circuitsDir) : undefined);
+    const verifier = await kindVerifier(cfg);
     const network = new CoordinatorNetwork({ db: cfg.db, blobs: cfg.blobs, verifier, livenessSeconds: cfg.livenessSeconds });
     const server = new ConnectorServer({ network, host: cfg.host, port: cfg.port, livenessSeconds: cfg.livenessSeconds });
     try {
@@ -87,7 +97,7 @@ export async function startConnector(cfg: ConnectorConfig): Promise<RunningConne
     if (!cfg.db) throw new Error("config.db must name the SQLite file for the chain's event log (--db or CM_DB)");
     // Loaded on demand: it needs the TypeChain bindings that `npm run build` generates.
     const { EthereumNetwork } = await import("../ethereum/index.js");
-    const verifier = cfg.verifier ?? (cfg.verifiers && Object.keys(cfg.verifiers).length > 0 ? await zkVerifier(cfg.verifiers, cfg.circuitsDir) : undefined);
+    const verifier = await kindVerifier(cfg);
     const eth = new EthereumNetwork({
       rpcUrl: cfg.rpc,
       addresses: cfg.addresses,

@@ -165,7 +165,7 @@ export class ConnectorServer {
 
     app.get(
       ROUTES.info,
-      route(async (c): Promise<ServerInfo> => ({ mode: c.mode, address: await c.address(), livenessSeconds: this.liveness })),
+      route(async (c): Promise<ServerInfo> => ({ mode: c.mode, address: await c.address(), livenessSeconds: this.liveness, bindingDomain: await c.bindingDomain() })),
     );
 
     // ---------------------------------------------------------------- nodes

@@ -46,7 +46,7 @@ export interface RuntimeOptions {
    * Task manager address and chain id that proofs are bound to (protocol roundBinding). The
    * coordinator uses the zero address and chain 0, the default; ethereum mode needs the deployment's.
    */
-  bindingDomain?: { taskManager: string; chainId: bigint | number };
+  bindingDomain?: { taskManager: string; chainId: bigint | number | string };
 }
 
 /** A change to the store made together with the cursor of the event that caused it. */

@@ -2,6 +2,8 @@ import type { Groth16Proof } from "../../../chain-connector/src/connector.js";
 import type { DatasetTree } from "../../../protocol/src/commitment.js";
 import { poseidonHasher } from "../../../protocol/src/commitment.js";
 import {
+  CONTRIBUTION_CIRCUITS,
+  type ContributionKind,
   commitmentBits, extremaCommitment, gradientContribution, gradientVector, kmeansContribution, kmeansVector, paramsHash, statsContribution, statsVector,
   type StatsContribution,
 } from "../../../protocol/src/contributions.js";
@@ -18,14 +20,7 @@ import { loadCircuit, proveCircuit } from "./prover.js";
  *
  * Public signals of all four end with [..., binding, root]; the commitment is (signals[0], signals[1]).
  */
-export type ContributionKind = "stats" | "kmeans" | "linreg" | "logreg";
-
-export const CONTRIBUTION_CIRCUITS: Record<ContributionKind, string> = {
-  stats: "stats_chunk",
-  kmeans: "kmeans_chunk",
-  linreg: "linreg_chunk",
-  logreg: "logreg_chunk",
-};
+export { CONTRIBUTION_CIRCUITS, type ContributionKind };
 
 export interface ContributionParams {
   /** kmeans: k centroids (field elements, ≤ the circuit's columns each; exactly the circuit's k). */

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { AbiCoder } from "ethers";
 import * as snarkjs from "snarkjs";
 import type { Groth16Proof } from "../../../chain-connector/src/connector.js";
-import { DEFAULT_BUILD_DIR, fromSnarkjsProof, verifyGroth16 } from "../../../chain-connector/src/zkverify.js";
+import { DEFAULT_BUILD_DIR, fromSnarkjsProof, verifyGroth16, zkCurve } from "../../../chain-connector/src/zkverify.js";
 import type { DatasetTree } from "../../../protocol/src/commitment.js";
 import { chunkSumInput, type ChunkSumParams } from "./inputs.js";
 
@@ -43,6 +43,7 @@ export function loadCircuit(name: string, buildDir: string = DEFAULT_BUILD_DIR):
 export async function proveCircuit(name: string, input: Record<string, unknown>, buildDir?: string): Promise<{ proof: Groth16Proof; publicSignals: string[] }> {
   const c = loadCircuit(name, buildDir);
   let out: { proof: snarkjs.SnarkjsProof; publicSignals: string[] };
+  await zkCurve();
   try {
     out = await snarkjs.groth16.fullProve(input, c.wasm, c.zkey);
   } catch (e) {
