@@ -1,6 +1,5 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import * as snarkjs from "snarkjs";
 import { id } from "ethers";
 import { startChain, mined, reverts, eventNamed, type Chain } from "./fixture.js";
 import { verifyProofSelector } from "../../chain-connector/src/ethereum/deploy.js";
@@ -12,12 +11,13 @@ import { commitDataset, fieldToBytes32, type DatasetTree } from "../../protocol/
 import { encodeRows } from "../../protocol/src/fixedpoint.js";
 import { Phase } from "../../protocol/src/phases.js";
 import { kindKey } from "../../protocol/src/taskspec.js";
-import { chunkSumInput } from "../../node/src/zk/inputs.js";
-import { loadCircuit, proveChunkSum } from "../../node/src/zk/prover.js";
-import { ChunkSumVerifier__factory } from "../../types/ethers-contracts/index.js";
+import { proveContributionChunk } from "../../node/src/zk/contributions.js";
+import { loadCircuit } from "../../node/src/zk/prover.js";
+import { StatsChunkVerifier__factory } from "../../types/ethers-contracts/index.js";
 
-// A real chunk_sum Groth16 proof (circuits/build), checked by TaskManager through the
-// snarkjs-generated ChunkSumVerifier bound to the "stats" kind.
+// A real stats_chunk Groth16 proof (circuits/build) of a member's contribution, checked by
+// TaskManager through the snarkjs-generated StatsChunkVerifier bound to the "stats" kind, as
+// scripts/deploy.ts binds it.
 const REQ = 1;
 const OWNER = 2;
 const THIEF = 3;
@@ -34,9 +34,9 @@ describe("TaskManager with a real Groth16 verifier", () => {
 
   before(async () => {
     [c, tree] = await Promise.all([startChain(), commitDataset(rows, new Uint8Array(32).fill(7))]);
-    const v = await new ChunkSumVerifier__factory(c.wallets[0]!).deploy();
+    const v = await new StatsChunkVerifier__factory(c.wallets[0]!).deploy();
     await v.waitForDeployment();
-    const circuit = loadCircuit("chunk_sum");
+    const circuit = loadCircuit("stats_chunk");
     await mined(c.tm(0).setVerifier(KIND, await v.getAddress(), verifyProofSelector(circuit.nPublic)));
     await mined(c.nr(REQ).register("http://req", id("k"), 4, 1));
     await mined(c.nr(OWNER).register("http://owner", id("k2"), 3, 1));
@@ -48,23 +48,19 @@ describe("TaskManager with a real Groth16 verifier", () => {
     await mined(c.tm(OWNER).joinRound(taskId, 1, id("m1")));
     await mined(c.tm(THIEF).joinRound(taskId, 1, id("m2")));
 
-    // The outputs come first (a witness, no proof), then the commitment to them, then the
-    // binding over that commitment, which is a public input of the one proof made.
-    const params = { chunkRows: circuit.params.chunkRows!, columns: circuit.params.columns!, treeDepth: circuit.params.treeDepth! };
-    const mem: { type: "mem"; data?: Uint8Array } = { type: "mem" };
-    await snarkjs.wtns.calculate(chunkSumInput(tree, rows, 0, 0n, params), circuit.wasm, mem);
-    const witness = (await snarkjs.wtns.exportJson(mem)).map((x) => BigInt(x));
-    const outputs = witness.slice(1, 1 + circuit.nPublic - 2);
-    commitment = outputsCommitment(outputs);
-    const binding = roundBinding({
-      taskManager: c.addresses.taskManager,
-      chainId: (await c.provider.getNetwork()).chainId,
-      taskId,
-      round: 1,
-      member: c.wallets[OWNER]!.address,
-      commitment,
+    // The outputs (Pedersen commitment, extrema hash, chunk index) are computed before proving;
+    // the binding over their commitment is a public input of the one proof made.
+    const chainId = (await c.provider.getNetwork()).chainId;
+    const chunk = await proveContributionChunk({
+      kind: "stats",
+      tree,
+      rows,
+      chunkIndex: 0,
+      binding: (outputs) =>
+        roundBinding({ taskManager: c.addresses.taskManager, chainId, taskId, round: 1, member: c.wallets[OWNER]!.address, commitment: outputsCommitment(outputs) }),
     });
-    proof = (await proveChunkSum({ tree, rows, chunkIndex: 0, binding })).proof;
+    proof = chunk.proof;
+    commitment = outputsCommitment(chunk.publicSignals.slice(0, -2));
   });
 
   after(async () => {
@@ -81,10 +77,18 @@ describe("TaskManager with a real Groth16 verifier", () => {
     // the binding names the outputs' commitment: the proof does not go with another commitment
     await reverts(c.tm(OWNER).submit(taskId, 1, blob, id("other outputs"), bytes), "BadBinding", ["binding"]);
     const r = await mined(c.tm(OWNER).submit(taskId, 1, blob, commitment, bytes));
-    t.diagnostic(`submit with an on-chain chunk_sum proof (8 public signals): ${r.gasUsed} gas`);
+    t.diagnostic(`submit with an on-chain stats_chunk proof (6 public signals): ${r.gasUsed} gas`);
     const e = eventNamed(c.tm(0).interface, r.logs, "ContributionSubmitted");
     assert.deepEqual([e.args.member, e.args.blobHash, e.args.commitment], [c.wallets[OWNER]!.address, blob, commitment]);
     assert.equal(Number(await c.tm(0).lastPhaseOf(taskId, 1, c.wallets[OWNER]!.address)), Phase.Compute);
     await reverts(c.tm(OWNER).submit(taskId, 1, blob, commitment, bytes), "AlreadySubmitted");
+  });
+
+  test("the proof replayed in another task is refused (BadBinding)", async () => {
+    const r = await mined(c.tm(REQ).createTask(id("spec2"), KIND, 1, 1, 1, 1, [100, 100, 100, 100], false, 2));
+    const other = Number(eventNamed(c.tm(0).interface, r.logs, "TaskCreated").args.taskId);
+    await mined(c.tm(OWNER).joinRound(other, 1, id("m3")));
+    assert.equal(Number((await c.tm(0).getRound(other, 1)).phase), Phase.Compute);
+    await reverts(c.tm(OWNER).submit(other, 1, blob, commitment, encodeProof(proof)), "BadBinding", ["binding"]);
   });
 });

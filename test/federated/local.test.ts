@@ -1,4 +1,4 @@
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { runLocal } from "../../node/src/runtime/local.js";
 import { kmeansHandler, type KmeansResult } from "../../node/src/runtime/kinds/kmeans.js";
@@ -8,6 +8,10 @@ import { statsHandler, type SecureStatsResult, type StatsResult } from "../../no
 import { BACKENDS } from "../../node/src/runtime/aggregation/index.js";
 import { canonicalJson } from "../../protocol/src/canonical.js";
 import { keccak256, toUtf8Bytes } from "ethers";
+import { SNARK_FIELD } from "../../protocol/src/binding.js";
+import { releaseZk } from "../../chain-connector/src/zkverify.js";
+import { addBlindings, randomBlinding } from "../../protocol/src/pedersen.js";
+import { blindingFromLimbs, blindingLimbs, real, sampledChunk } from "../../node/src/runtime/kinds/proven.js";
 import { IRIS_COLS, IRIS_INIT, irisTables, label, leastSquares, linregTables, lloyd, logisticFit, logregTables, relClose, union } from "./reference.js";
 
 const BITS = 1024;
@@ -130,5 +134,64 @@ describe("local debug mode: every kind × backend equals the plaintext computati
     assert.equal(res.rejected?.[0]?.member, run.members[0]);
     assert.match(res.rejected![0]!.reason, /no valid partial for column/);
     assert.equal(res.columns.sepal_length!.count, union(tables.slice(1)).length);
+  });
+});
+
+describe("local debug mode with proofs (verification offchain): the same checks as on a network, in one process", () => {
+  after(releaseZk);
+
+  test("stats / secagg: every chunk proven and checked; equals the unproven run to the fixed-point rounding; a wrong vector fails the round", { timeout: 600_000 }, async () => {
+    const tables = irisTables().map((t) => ({ ...t, rows: t.rows.slice(0, 20) }));
+    const input = { kind: "stats", aggregation: "secagg", members: { min: 3, max: 3, threshold: 2 }, params: { columns: IRIS_COLS } } as const;
+    const proven = await runLocal(statsHandler, { ...input, verification: "offchain" }, tables);
+    const plain = await runLocal(statsHandler, input, tables);
+    const p = proven.result as SecureStatsResult & { proofs: { chunks: number } };
+    assert.equal(p.proofs.chunks, 3);
+    for (const c of IRIS_COLS) {
+      const q = (plain.result as SecureStatsResult).columns[c]!;
+      assert.equal(p.columns[c]!.count, q.count);
+      relClose([p.columns[c]!.mean, p.columns[c]!.variance], [q.mean, q.variance], 1e-5, c);
+    }
+    // With secagg only the sum is visible: a member that sends a vector other than the one it
+    // proved makes the aggregate miss the summed commitments, and the requester refuses it.
+    const tamper = (info: { phase: string; member: number }, s: { payload: Uint8Array; commitment: string; proof?: unknown }) => {
+      if (info.phase !== "compute" || info.member !== 1) return s as never;
+      const env = JSON.parse(new TextDecoder().decode(s.payload)) as { body: string };
+      const body = JSON.parse(Buffer.from(env.body, "hex").toString()) as { y: string[] };
+      const y0 = (BigInt(body.y[0]!) + 1n) % SNARK_FIELD;
+      body.y[0] = "0x" + y0.toString(16);
+      env.body = Buffer.from(canonicalJson(body)).toString("hex");
+      return { ...s, payload: new TextEncoder().encode(canonicalJson(env)) } as never;
+    };
+    await assert.rejects(runLocal(statsHandler, { ...input, verification: "offchain" }, tables, { tamper }), /does not open the sum of the members' proven commitments/);
+  });
+});
+
+describe("proven contribution helpers", () => {
+  test("blinding limbs round-trip and sum like the blindings (mod l)", () => {
+    const a = randomBlinding();
+    const b = randomBlinding();
+    assert.equal(blindingFromLimbs(blindingLimbs(a)), a);
+    const sum = blindingLimbs(a).map((x, i) => x + blindingLimbs(b)[i]!);
+    assert.equal(blindingFromLimbs(sum), addBlindings([a, b]));
+    assert.ok(blindingLimbs(a).every((x) => x >= 0n && x < 1n << 64n));
+  });
+
+  test("the sampled chunk is in range, fixed per (task, round, member), and differs across members", () => {
+    const picks = new Set<number>();
+    for (let m = 0; m < 40; m++) {
+      const member = "0x" + m.toString(16).padStart(40, "0");
+      const j = sampledChunk(7, 2, member, 10);
+      assert.ok(j >= 0 && j < 10);
+      assert.equal(sampledChunk(7, 2, member.toUpperCase().replace("0X", "0x"), 10), j);
+      picks.add(j);
+    }
+    assert.ok(picks.size > 3);
+    assert.equal(sampledChunk(1, 1, "0x" + "11".repeat(20), 1), 0);
+  });
+
+  test("real() divides signed fixed-point integers exactly in the whole part", () => {
+    assert.equal(real(-(5n << 16n) - (1n << 15n), 16), -5.5);
+    assert.equal(real((1n << 60n) + 1n, 16), 2 ** 44 + 2 ** -16);
   });
 });

@@ -204,6 +204,7 @@ describe("proven federated contributions, coordinator mode, 3 owners + requester
     const o2 = owners[2]!;
     await o2.runtime.when(() => o2.store.getRound(taskId, 1, "member")?.status === "failed");
     assert.match(o2.store.getRound(taskId, 1, "member")!.error!, /InvalidProof/);
+    for (const o of owners.slice(0, 2)) await o.runtime.when(() => o.store.getRound(taskId, 1, "member")?.status === "submitted");
     // The coordinator's deadline timer advances the round once its clock passes the deadline.
     h.clock.set(h.network.getRound(taskId, 1)!.deadline + 1);
     const { result } = await finalResult<SecureStatsResult>(R, taskId, 1);
