@@ -92,6 +92,21 @@ export async function submitVlinreg(R: RunningNode, parties: Party[], o: Paramet
   return { taskId, spec };
 }
 
+/**
+ * Whether `s` occurs in `payload` as a whole token (not next to a letter, digit or point): a value
+ * written as a JSON number or string is found, while an 8-digit fixed-point fingerprint that
+ * happens to occur inside a long hex string (a masked value, a public key) is not.
+ */
+function hasToken(payload: string, s: string): boolean {
+  const inner = /[0-9A-Za-z.]/;
+  for (let i = payload.indexOf(s); i >= 0; i = payload.indexOf(s, i + 1)) {
+    const before = payload[i - 1];
+    const after = payload[i + s.length];
+    if (!(before && inner.test(before)) && !(after && inner.test(after))) return true;
+  }
+  return false;
+}
+
 /** Tables y may decrypt in label mode: each carries a mask y does not know. */
 export const MASKED = /^(term\/\d+\/[A-Za-z0-9_-]+->[A-Za-z0-9_-]+|lterm\/\d+\/[A-Za-z0-9_-]+)$/;
 
@@ -129,7 +144,7 @@ export function leaks(rec: TranscriptRecorder, rows: number, byParty: Record<str
     }
     for (const [owner, strs] of prints) {
       if (owner === reader) continue;
-      const hit = strs.find((s) => payload.includes(s));
+      const hit = strs.find((s) => hasToken(payload, s));
       if (hit) bad.push(`${reader} received ${owner}'s value ${hit} in ${table}`);
     }
   };
