@@ -176,6 +176,8 @@ async function runMode(mode: Mode, rowsPerOwner: number, proofs: boolean): Promi
         requester: requester.address,
         datasets: owners.map((w) => ({ owner: w.address, datasetId: "survey" })),
         members: { min: 3, max: 3, threshold: input.aggregation === "secagg" ? 2 : 3 },
+        // secagg's key shares travel in a Setup phase
+        setup: input.aggregation === "secagg",
       });
       let resolve!: (v: number | Error) => void;
       const done = new Promise<number | Error>((r) => (resolve = r));

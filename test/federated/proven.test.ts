@@ -61,6 +61,29 @@ function gdReference(rows: number[][], link: Link, params: Record<string, unknow
   return w;
 }
 
+/** Submits a task over the three owners' `dataset` from the requester; `cheat` marks it for owner 2 (see cheating). */
+function submitProven(
+  R: RunningNode,
+  ws: Wallet[],
+  t: { kind: string; aggregation: string; verification: string; dataset: string; params: Record<string, unknown>; rounds: number; cheat?: Cheat; deadline?: number },
+) {
+  return submitFederated(
+    R,
+    {
+      kind: t.kind,
+      ...(t.cheat ? { nonce: `cheat:${t.cheat}` } : {}),
+      aggregation: t.aggregation as "plain",
+      verification: t.verification as "offchain",
+      datasets: ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: t.dataset })),
+      params: t.params,
+      rounds: t.rounds,
+      members: { min: 3, max: 3, threshold: 2 },
+      ...(t.deadline ? { deadlines: { join: t.deadline, setup: t.deadline, compute: t.deadline, aggregate: t.deadline } } : {}),
+    },
+    { paillierBits: 1024 },
+  );
+}
+
 const CHEATERS = [statsHandler, kmeansHandler, linregHandler, logregHandler].map(cheating);
 
 const REG = { features: REG_COLS.slice(0, 3), target: "y", method: "gd", learningRate: 0.1 };
@@ -129,20 +152,7 @@ describe("proven federated contributions, coordinator mode, 3 owners + requester
   });
 
   const submit = (kind: string, aggregation: string, verification: string, dataset: string, params: Record<string, unknown>, rounds: number, cheat?: Cheat) =>
-    submitFederated(
-      R,
-      {
-        kind,
-        ...(cheat ? { nonce: `cheat:${cheat}` } : {}),
-        aggregation: aggregation as "plain",
-        verification: verification as "offchain",
-        datasets: ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: dataset })),
-        params,
-        rounds,
-        members: { min: 3, max: 3, threshold: 2 },
-      },
-      { paillierBits: 1024 },
-    );
+    submitProven(R, ws, { kind, aggregation, verification, dataset, params, rounds, cheat });
 
   // Tasks run concurrently; the tests that move the clock past a deadline come after them.
   describe("tasks", { concurrency: true }, () => {
@@ -242,21 +252,8 @@ describe("proven federated contributions, chain mode (hardhat node, verifiers bo
   });
 
   const submit = (kind: string, aggregation: string, verification: string, dataset: string, params: Record<string, unknown>, rounds: number, cheat?: Cheat) =>
-    submitFederated(
-      R,
-      {
-        kind,
-        ...(cheat ? { nonce: `cheat:${cheat}` } : {}),
-        aggregation: aggregation as "plain",
-        verification: verification as "onchain",
-        datasets: ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: dataset })),
-        params,
-        rounds,
-        members: { min: 3, max: 3, threshold: 2 },
-        deadlines: { join: DEADLINE, setup: DEADLINE, compute: DEADLINE, aggregate: DEADLINE },
-      },
-      { paillierBits: 1024 },
-    );
+    // no keeper moves deadlines here: the tests that need a deadline passed move chain time
+    submitProven(R, ws, { kind, aggregation, verification, dataset, params, rounds, cheat, deadline: DEADLINE });
 
   describe("tasks", { concurrency: true }, () => {
     test("stats / plain / onchain: TaskManager verifies each owner's sampled chunk; the union's statistics", { timeout: 900_000 }, async () => {

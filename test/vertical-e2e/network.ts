@@ -6,9 +6,9 @@ import { parseTaskSpec, type TaskSpec } from "../../protocol/src/taskspec.js";
 import { vlinregRounds } from "../../protocol/src/tasks/vlinreg.js";
 import type { RunningNode } from "../../node/src/index.js";
 import { submitVlinreg as submitTask } from "../../node/src/runtime/kinds/vlinreg.js";
-import { standardize, encodeStd } from "../../node/src/vertical/index.js";
 import type { TranscriptRecorder } from "../../node/src/vertical/runtime-io.js";
 import { rng } from "../vertical/data.js";
+import { fingerprints, transcriptLeaks } from "../vertical/leaks.js";
 
 /** A party's data as its node holds it: numeric ids and named columns, rows in the party's own order. */
 export interface PartyData {
@@ -92,91 +92,18 @@ export async function submitVlinreg(R: RunningNode, parties: Party[], o: Paramet
   return { taskId, spec };
 }
 
-/**
- * Whether `s` occurs in `payload` as a whole token (not next to a letter, digit or point): a value
- * written as a JSON number or string is found, while an 8-digit fixed-point fingerprint that
- * happens to occur inside a long hex string (a masked value, a public key) is not.
- */
-function hasToken(payload: string, s: string): boolean {
-  const inner = /[0-9A-Za-z.]/;
-  for (let i = payload.indexOf(s); i >= 0; i = payload.indexOf(s, i + 1)) {
-    const before = payload[i - 1];
-    const after = payload[i + s.length];
-    if (!(before && inner.test(before)) && !(after && inner.test(after))) return true;
-  }
-  return false;
-}
-
-/** Tables y may decrypt in label mode: each carries a mask y does not know. */
-export const MASKED = /^(term\/\d+\/[A-Za-z0-9_-]+->[A-Za-z0-9_-]+|lterm\/\d+\/[A-Za-z0-9_-]+)$/;
-
-/**
- * What a party must never receive, from the runtime's recorded transcript (the deliveries and
- * events of the given nodes): a ciphertext table under its own key other than its own gradient
- * (features mode) or a masked term (label mode, y); a sealed table not addressed to it; any
- * plaintext table — or opened sealed table — holding a per-row vector of values, or any other
- * party's value (raw, standardized or fixed point). And y decrypts nothing but the protocol's
- * masked sums (x_j's label term, masked by x_j alone, times the masked terms to x_j). Returns the
- * offending deliveries.
- */
+/** The transcript check of test/vertical/leaks.ts over the runtime's recorded deliveries and events of the given nodes. */
 export function leaks(rec: TranscriptRecorder, rows: number, byParty: Record<string, number[][]>, nodes: Set<string>): string[] {
-  const prints = new Map<string, string[]>();
-  for (const [owner, cols] of Object.entries(byParty)) {
-    const s: string[] = [];
-    for (const col of cols) {
-      const st = standardize(col, owner).values;
-      col.forEach((v, i) => {
-        if (String(v).length >= 8) s.push(String(v));
-        s.push(String(st[i]));
-        const fx = encodeStd(st[i]!, owner).toString();
-        if (fx.replace("-", "").length >= 8) s.push(fx);
-      });
-    }
-    prints.set(owner, s);
-  }
-  const bad: string[] = [];
-  const plain = (reader: string, table: string, payload: string) => {
-    const parsed = JSON.parse(payload) as Record<string, unknown>;
-    for (const [k, v] of Object.entries(parsed)) {
-      if (k !== "ids" && Array.isArray(v) && v.length >= rows && v.some((x) => typeof x === "number" || /^-?\d/.test(String(x)))) {
-        bad.push(`${reader} received a per-row vector in ${table}.${k}`);
-      }
-    }
-    for (const [owner, strs] of prints) {
-      if (owner === reader) continue;
-      const hit = strs.find((s) => hasToken(payload, s));
-      if (hit) bad.push(`${reader} received ${owner}'s value ${hit} in ${table}`);
-    }
-  };
   const mine = (node: string) => nodes.has(node.toLowerCase());
-  for (const d of rec.deliveries.filter((x) => mine(x.node))) {
-    if (d.type === "ciphertexts") {
-      const own = new RegExp(`^grad/\\d+/${d.reader}$`).test(d.table) || (d.reader === "y" && MASKED.test(d.table));
-      if (d.key === d.reader && !own) bad.push(`${d.reader} can decrypt ${d.table}`);
-      continue;
-    }
-    if (d.type === "sealed") {
-      if (!d.to?.includes(d.reader)) bad.push(`${d.reader} read ${d.table}, sealed to ${d.to?.join(", ")}`);
-      continue;
-    }
-    plain(d.reader, d.table, new TextDecoder().decode(rec.bytes(d.hash)!));
-  }
-  for (const e of rec.events.filter((x) => mine(x.node))) {
-    if (e.kind === "decrypted") {
-      if (e.reader !== "y" || e.key !== "y") bad.push(`${e.reader} decrypted under ${e.key}'s key`);
-      if (!e.tables.every((t) => MASKED.test(t)) || !e.tables.some((t) => t.startsWith("lterm/"))) bad.push(`y decrypted ${e.tables.join(" · ")}, not the protocol's masked sum (lterm · terms)`);
-      continue;
-    }
-    if (e.type === "ciphertexts") {
-      if (e.key === e.reader) bad.push(`${e.reader} can decrypt the content of ${e.table}`);
-      continue;
-    }
-    plain(e.reader, `${e.table} (opened)`, new TextDecoder().decode(e.bytes));
-  }
-  return bad;
+  return transcriptLeaks({
+    rows,
+    prints: fingerprints(byParty),
+    deliveries: rec.deliveries.filter((d) => mine(d.node)),
+    events: rec.events.filter((e) => mine(e.node)),
+    payload: (d) => new TextDecoder().decode(rec.bytes(d.hash)!),
+  });
 }
 
-/** Sorted table names (iteration numbers as t) a party of the given nodes read. */
 export function readBy(rec: TranscriptRecorder, party: string, nodes: Set<string>): string[] {
   return [...new Set(rec.deliveries.filter((x) => x.reader === party && nodes.has(x.node.toLowerCase())).map((x) => x.table.replace(/\/\d+\//, "/t/")))].sort();
 }
