@@ -20,15 +20,18 @@ export function encodeVector(values: readonly number[], what = "contribution"): 
   });
 }
 
-/** Sum of encoded vectors → reals. Exact split into whole and fraction so large sums keep their fraction. */
+/** A signed integer at scale 2^frac → real, split exactly into whole and fraction so large values keep their fraction. */
+export function real(x: bigint, frac: number): number {
+  const d = 1n << BigInt(frac);
+  const neg = x < 0n;
+  const a = neg ? -x : x;
+  const r = Number(a / d) + Number(a % d) / Number(d);
+  return neg ? -r : r;
+}
+
+/** Sum of encoded vectors → reals. */
 export function decodeVector(sum: readonly bigint[]): number[] {
-  const s = BigInt(SCALE);
-  return sum.map((x) => {
-    const neg = x < 0n;
-    const a = neg ? -x : x;
-    const r = Number(a / s) + Number(a % s) / SCALE;
-    return neg ? -r : r;
-  });
+  return sum.map((x) => real(x, VECTOR_FRAC_BITS));
 }
 
 /** Checks that an aggregated integer vector stays in the range a sum of `terms` valid vectors can reach. */

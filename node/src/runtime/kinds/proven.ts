@@ -10,6 +10,7 @@ import type { Groth16Proof } from "../../../../chain-connector/src/connector.js"
 import { verifyGroth16 } from "../../../../chain-connector/src/zkverify.js";
 import { CONTRIBUTION_CIRCUITS, proveAll, type ContributionKind, type ContributionParams } from "../../zk/contributions.js";
 import { loadCircuit } from "../../zk/prover.js";
+import { real } from "../aggregation/vector.js";
 import type { MemberContext, MemberDataset, ReceivedContribution, RoundContext, Submission } from "../handler.js";
 
 /**
@@ -62,14 +63,7 @@ export function circuitShape(kind: ContributionKind): CircuitShape {
   return { name, chunkRows, columns: c.params.columns!, clusters: c.params.clusters ?? 0, nPublic: c.nPublic, bits: commitmentBits(kind, Math.log2(chunkRows)) };
 }
 
-/** A signed integer at scale 2^frac → real, exact in its whole part. */
-export function real(x: bigint, frac: number): number {
-  const d = 1n << BigInt(frac);
-  const neg = x < 0n;
-  const a = neg ? -x : x;
-  const r = Number(a / d) + Number(a % d) / Number(d);
-  return neg ? -r : r;
-}
+export { real };
 
 export const FX = FRAC_BITS;
 
