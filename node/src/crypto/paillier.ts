@@ -76,11 +76,20 @@ export function paillierSecretKey(p: bigint, q: bigint): PaillierSecretKey {
   };
 }
 
-export function paillierKeygen(bits = 2048): PaillierSecretKey {
+export interface PaillierKeygenOptions {
+  /**
+   * Blum primes p ≡ q ≡ 3 (mod 4), as the modulus proof Π^mod (paillier-proofs/modulus.ts)
+   * requires: a key that will be certified must be made with this on. Costs nothing measurable.
+   */
+  blum?: boolean;
+}
+
+export function paillierKeygen(bits = 2048, opts: PaillierKeygenOptions = {}): PaillierSecretKey {
   if (!Number.isInteger(bits) || bits < 512 || bits % 2 !== 0) throw new Error(`paillier keygen: bits must be an even integer ≥ 512, got ${bits}`);
+  const primeOpts = opts.blum ? { bigint: true as const, add: 4n, rem: 3n } : { bigint: true as const };
   for (;;) {
-    const p = generatePrimeSync(bits / 2, { bigint: true });
-    const q = generatePrimeSync(bits / 2, { bigint: true });
+    const p = generatePrimeSync(bits / 2, primeOpts);
+    const q = generatePrimeSync(bits / 2, primeOpts);
     if (p === q || bitLength(p * q) !== bits) continue;
     try {
       return paillierSecretKey(p, q);
@@ -88,6 +97,11 @@ export function paillierKeygen(bits = 2048): PaillierSecretKey {
       // gcd(n, φ) ≠ 1 is astronomically rare; draw again.
     }
   }
+}
+
+/** Whether the key's primes are Blum primes (p ≡ q ≡ 3 mod 4), which Π^mod needs. */
+export function isBlumKey(sk: PaillierSecretKey): boolean {
+  return sk.p % 4n === 3n && sk.q % 4n === 3n;
 }
 
 /** r^n mod n² for a fresh r (public-key path). */
