@@ -7,3 +7,4 @@ export { Transcript, bindingBytes, type Binding } from "./transcript.js";
 export { NTH_ROOT_CHALLENGE_BITS, type NthRootProof } from "./nthroot.js";
 export * from "./decryption.js";
 export * from "./modulus.js";
+export * from "./equality.js";
