@@ -8,3 +8,4 @@ export { NTH_ROOT_CHALLENGE_BITS, type NthRootProof } from "./nthroot.js";
 export * from "./decryption.js";
 export * from "./modulus.js";
 export * from "./equality.js";
+export * from "./factors.js";
