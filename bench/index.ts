@@ -263,6 +263,19 @@ export const MODULES: BenchModule[] = [
     },
   },
   {
+    name: "paillier-proofs",
+    file: "paillier-proofs.ts",
+    summary: "Paillier proofs (decryption, Π^mod, Π^fac, equality): prove/verify cost, size, 10-member round overhead",
+    async run(quick) {
+      const m = await load<typeof import("./paillier-proofs.js")>("paillier-proofs.ts");
+      const { rows, round, keygenMs } = m.proofRows({ reps: quick ? 1 : 3, prm: !quick, log: (s) => console.error(`  [paillier-proofs] ${s}`) });
+      return [
+        { title: "Paillier proofs: prove / verify / size", workload: `${m.PROOF_WORKLOAD}; Blum keygen ${(keygenMs / 1000).toFixed(1)} s${quick ? "; Π^prm skipped (--quick)" : ""}`, body: m.formatProofs(rows) },
+        { title: "Paillier proofs: overhead on a 10-member federated Paillier round", workload: "estimated from the rows above", body: m.formatRound(round) },
+      ];
+    },
+  },
+  {
     name: "federated",
     file: "federated.ts",
     summary: "federated kinds × aggregation backends in local mode: rounds, CPU per round, bytes per member",

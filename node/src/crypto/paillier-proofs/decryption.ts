@@ -13,7 +13,7 @@
 import { paillierDecrypt, type PaillierPublicKey, type PaillierSecretKey } from "../paillier.js";
 import { proveNthRoot, verifyNthRoot, type NthRootProof } from "./nthroot.js";
 import { Transcript, type Binding } from "./transcript.js";
-import { byteLen, hex, mod, nthRoot, parseHex, parseObject, powN } from "./util.js";
+import { byteLen, hex, mod, nthRoot, parseHex, parseObject } from "./util.js";
 
 export type DecryptionProof = NthRootProof;
 
@@ -32,11 +32,12 @@ function statement(pk: PaillierPublicKey, c: bigint, m: bigint, binding: Binding
 /** Decrypts c (or takes the claimed m) and proves it; refuses a claimed m that is not c's plaintext. */
 export function proveDecryption(sk: PaillierSecretKey, c: bigint, binding: Binding, m?: bigint): { m: bigint; proof: DecryptionProof } {
   const pk = sk.publicKey;
-  const plain = m ?? paillierDecrypt(sk, c);
+  if (typeof c !== "bigint" || c <= 0n || c >= pk.n2) throw new Error("decryption proof: ciphertext c must be in (0, N²)");
+  // Decrypting is the check: u = c·(1+N)^−m is an N-th residue exactly when m is c's plaintext.
+  const plain = paillierDecrypt(sk, c);
+  if (m !== undefined && mod(m, pk.n) !== mod(plain, pk.n)) throw new Error("decryption proof: the claimed plaintext m is not the decryption of c under this key");
   const { t, u } = statement(pk, c, plain, binding);
-  const rho = nthRoot(sk, u);
-  if (powN(pk, rho, sk) !== u) throw new Error("decryption proof: the claimed plaintext m is not the decryption of c under this key");
-  return { m: plain, proof: proveNthRoot(pk, rho, t, sk) };
+  return { m: m ?? plain, proof: proveNthRoot(pk, nthRoot(sk, u), t, sk) };
 }
 
 /** True when `proof` shows c decrypts to m under pk for this binding; false on any mismatch. */
