@@ -4,7 +4,7 @@
  */
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { packingLayout, paillierKeygen, type PaillierSecretKey } from "../../node/src/crypto/paillier.js";
+import { packingLayout, paillierDecrypt, paillierKeygen, unpack, type PaillierSecretKey } from "../../node/src/crypto/paillier.js";
 import { addBlindings, addCommitments, pedersenCommit, randomBlinding } from "../../protocol/src/pedersen.js";
 import {
   encryptPacked, equalityChallengeSplit, parseEqualityProof, proveEquality, serializeEqualityProof, verifyEquality,
@@ -46,6 +46,10 @@ describe("Paillier–Pedersen plaintext equality", () => {
 
   test("a right proof verifies (negative, zero and extreme values; two ciphertexts) and survives serialization", () => {
     assert.equal(s.ciphertexts.length, 2);
+    // the ciphertexts are what the aggregation backend sends: pack() slots, signed values back
+    const layout = s.layout as ReturnType<typeof packingLayout>;
+    const back0 = s.ciphertexts.flatMap((c, j) => unpack(layout, paillierDecrypt(sk, c), Math.min(layout.slots, values.length - j * layout.slots)));
+    assert.deepEqual(back0, values);
     assert.equal(proof.reps.length, 1, "49-bit values: one repetition with a 128-bit challenge");
     assert.ok(verifyEquality(s, proof));
     const back = parseEqualityProof(serializeEqualityProof(proof));

@@ -24,13 +24,9 @@ export function randomBits(bits: number): bigint {
   return BigInt("0x" + (Buffer.from(b).toString("hex") || "0"));
 }
 
-/** Uniform in [−2^bits, 2^bits]: the signed sampling intervals ±2^bits of CGGMP21. */
+/** Uniform in [−2^bits, 2^bits): the signed sampling intervals ±2^bits of CGGMP21. */
 export function randomSigned(bits: number): bigint {
-  for (;;) {
-    const x = randomBits(bits + 1);
-    const v = x - (1n << BigInt(bits));
-    if (v !== -(1n << BigInt(bits)) || randomBits(1) === 0n) return v;
-  }
+  return randomBits(bits + 1) - (1n << BigInt(bits));
 }
 
 /** base^exp mod m for a signed exponent (the base must be a unit). */
