@@ -43,8 +43,18 @@ export interface NoisePlan {
 
 /** The task's total ρ: params.privacy.rho, or the largest ρ whose tight (ε, δ) equivalent is within the asked (ε, δ). */
 export function taskRho(p: PrivacyParam): number {
-  return p.rho ?? rhoFor(p.epsilon!, p.delta!, "tight");
+  if (p.rho !== undefined) return p.rho;
+  // The tight inverse is a bisection over a numerical minimum: worth remembering per (ε, δ).
+  const key = `${p.epsilon},${p.delta}`;
+  let rho = rhoCache.get(key);
+  if (rho === undefined) {
+    rho = rhoFor(p.epsilon!, p.delta!, "tight");
+    if (rhoCache.size > 1000) rhoCache.clear();
+    rhoCache.set(key, rho);
+  }
+  return rho;
 }
+const rhoCache = new Map<string, number>();
 
 /** ρ of each release (one per round): the task's ρ split evenly over spec.rounds. */
 export function roundRho(spec: TaskSpec): number {
