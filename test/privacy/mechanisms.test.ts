@@ -10,7 +10,12 @@ import { statsVectorKind } from "../../node/src/runtime/kinds/stats.js";
 import { kmeansKind } from "../../node/src/runtime/kinds/kmeans.js";
 import { linregKind } from "../../node/src/runtime/kinds/linreg.js";
 import { logregKind } from "../../node/src/runtime/kinds/logreg.js";
-import { irisTables, linregTables, logregTables, rng } from "../federated/reference.js";
+import { IRIS_COLS, IRIS_INIT, irisTables, linregTables, logregTables, rng, union } from "../federated/reference.js";
+import { runLocal } from "../../node/src/runtime/local.js";
+import { statsHandler, type SecureStatsResult } from "../../node/src/runtime/kinds/stats.js";
+import { kmeansHandler, type KmeansResult } from "../../node/src/runtime/kinds/kmeans.js";
+import { BACKENDS } from "../../node/src/runtime/aggregation/index.js";
+import type { PrivacyReport } from "../../node/src/privacy/mechanism.js";
 
 /**
  * The mechanisms run in-process, member by member, over many trials: each member's clipped vector
@@ -140,6 +145,33 @@ describe("differential-privacy mechanisms in the federated kinds", () => {
       checkNoise(noise, plan.sigma, 3, 2, k.kind);
     }
   });
+
+  for (const aggregation of BACKENDS) {
+    test(`the handlers over ${aggregation} (local mode): stats and 3 kmeans rounds carry the noise and the privacy report`, { timeout: 60_000 }, async () => {
+      const tables = irisTables(3);
+      const base = { aggregation, members: { min: 3, max: 3, threshold: 2 } } as const;
+      const bounds = Object.fromEntries(IRIS_COLS.map((c) => [c, [0, 8]]));
+      const st = await runLocal(statsHandler, { ...base, kind: "stats", params: { columns: IRIS_COLS, privacy: { rho: 1, bounds } } }, tables, { paillierBits: 1024 });
+      const sr = st.result as SecureStatsResult & { privacy: PrivacyReport };
+      assert.equal(sr.privacy.rhoRound, 1);
+      const rows = union(tables);
+      const exact = rows.reduce((a, r) => a + r[0]!, 0);
+      const sd = sr.privacy.sigma[1]! * Math.sqrt(1.5);
+      const got = sr.columns[IRIS_COLS[0]!]!.sum;
+      assert.ok(got !== exact && Math.abs(got - exact) < 6 * sd, `Σ ${got} vs ${exact} (sd ${sd})`);
+      const km = await runLocal(kmeansHandler, { ...base, kind: "kmeans", params: { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 0, privacy: { rho: 3, bounds } }, rounds: 3 }, tables, { paillierBits: 1024 });
+      assert.equal(km.rounds.length, 3);
+      for (const r of km.rounds) {
+        const res = r.result as KmeansResult & { privacy: PrivacyReport };
+        assert.equal(res.privacy.rhoRound, 1);
+        assert.equal(res.privacy.rhoTask, 3);
+        assert.equal(res.inertia, 0);
+        // noisy counts: they need not add up to 150 exactly, but stay close
+        const n = res.counts.reduce((a, b) => a + b, 0);
+        assert.ok(Math.abs(n - 150) < 6 * res.privacy.sigma[0]! * Math.sqrt(1.5 * 3), `Σ counts ${n}`);
+      }
+    });
+  }
 
   test("spec errors name the field and the fix", () => {
     const bad = (kind: string, params: Record<string, unknown>, over: Record<string, unknown> = {}) => () => spec(kind, params, over);
