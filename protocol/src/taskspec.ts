@@ -75,6 +75,9 @@ export const taskSpecSchema = z
       if (!r.success)
         for (const issue of r.error.issues)
           ctx.addIssue({ code: "custom", path: ["params", ...issue.path.map(String)], message: issue.message });
+      // A kind whose schema has no privacy field would drop it silently: the task would run without noise.
+      else if (spec.params.privacy !== undefined && (r.data as { privacy?: unknown }).privacy === undefined)
+        ctx.addIssue({ code: "custom", path: ["params", "privacy"], message: `kind ${spec.kind} has no differential-privacy mechanism (stats, kmeans, linreg and logreg have one); drop params.privacy` });
     }
   });
 

@@ -181,6 +181,7 @@ describe("differential-privacy mechanisms in the federated kinds", () => {
     assert.throws(bad("stats", { columns: ["a"], privacy: { rho: 1, bounds: { a: [2, 1] } } }), /lo < hi/);
     assert.throws(bad("stats", { columns: ["a"], privacy: { rho: 1, bounds: { a: [0, 1] } } }, { verification: "offchain" }), /verification: params.privacy cannot be combined with proofs yet/);
     assert.throws(bad("linreg", { features: ["x"], target: "y", method: "gd", privacy: { rho: 1, bounds: { x: [0, 1], y: [0, 1] } } }), /params.privacy.gradientClip: .*required/);
+    assert.throws(() => parseTaskSpec({ kind: "vlinreg", requester, datasets: [{ owner, datasetId: "d" }], params: { idColumn: "id", label: { owner, column: "y" }, features: [{ name: "a", owner: requester, columns: ["x"] }], privacy: { rho: 1, bounds: {} } } }), /params.privacy: kind vlinreg has no differential-privacy mechanism/);
     assert.throws(bad("logreg", { features: ["x"], target: "y", privacy: { rho: 1, gradientClip: 1, bounds: { x: [0, 1], y: [0, 1] } } }), /params.method: params.privacy needs params.method "gd"/);
   });
 });
