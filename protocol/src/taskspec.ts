@@ -65,12 +65,19 @@ export const taskSpecSchema = z
     if (m.min > m.max) ctx.addIssue({ code: "custom", path: ["members", "min"], message: "members.min must not exceed members.max" });
     if (m.threshold > m.min)
       ctx.addIssue({ code: "custom", path: ["members", "threshold"], message: "members.threshold must not exceed members.min" });
+    // The contribution circuits prove the un-noised, un-clipped vector: a noised one would not open
+    // the proven commitments, and clipping is not enforced in-circuit yet.
+    if (spec.params.privacy !== undefined && spec.verification !== "none")
+      ctx.addIssue({ code: "custom", path: ["verification"], message: 'params.privacy cannot be combined with proofs yet (the circuits do not enforce the clipping nor prove the noise); set verification: "none" or drop params.privacy' });
     const schema = paramsSchemaFor(spec.kind);
     if (schema) {
       const r = schema.safeParse(spec.params);
       if (!r.success)
         for (const issue of r.error.issues)
           ctx.addIssue({ code: "custom", path: ["params", ...issue.path.map(String)], message: issue.message });
+      // A kind whose schema has no privacy field would drop it silently: the task would run without noise.
+      else if (spec.params.privacy !== undefined && (r.data as { privacy?: unknown }).privacy === undefined)
+        ctx.addIssue({ code: "custom", path: ["params", "privacy"], message: `kind ${spec.kind} has no differential-privacy mechanism (stats, kmeans, linreg and logreg have one); drop params.privacy` });
     }
   });
 

@@ -26,7 +26,7 @@ describe("node config", () => {
     assert.equal(c.dataDir, "/base/data");
     assert.equal(c.x25519KeyFile, "/base/data/x25519.key");
     assert.equal(c.datasets[0]!.path, "/base/x.csv");
-    assert.deepEqual(c.policy, { allowedKinds: ["*"], allowedRequesters: ["*"], dpEpsilonBudget: 1 });
+    assert.deepEqual(c.policy, { allowedKinds: ["*"], allowedRequesters: ["*"], dpEpsilonBudget: 1, dpDelta: 1e-6 });
     assert.equal(c.logLevel, "info");
   });
 

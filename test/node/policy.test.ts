@@ -7,7 +7,8 @@ import "../../protocol/src/tasks/index.js";
 import { NodeStore } from "../../node/src/store/store.js";
 import { HandlerRegistry } from "../../node/src/runtime/handler.js";
 import { statsHandler } from "../../node/src/runtime/kinds/stats.js";
-import { decide } from "../../node/src/runtime/policy.js";
+import { decide, privacyBudget, rhoBudget } from "../../node/src/runtime/policy.js";
+import { epsilonTight, rhoFor } from "../../node/src/privacy/accountant.js";
 
 const me = Wallet.createRandom().address;
 const requester = Wallet.createRandom().address;
@@ -37,7 +38,7 @@ const spec = (over: Record<string, unknown> = {}) =>
 
 describe("join policy", () => {
   const handlers = new HandlerRegistry([statsHandler]);
-  const policy = { allowedKinds: ["*"] as ["*"], allowedRequesters: ["*"] as ["*"], dpEpsilonBudget: 1 };
+  const policy = { allowedKinds: ["*"] as ["*"], allowedRequesters: ["*"] as ["*"], dpEpsilonBudget: 1, dpDelta: 1e-6 };
   const base = { self: me, roles: Role.Owner, policy, handlers };
 
   test("accepts a task on a held dataset and names the version it will use", () => {
@@ -66,15 +67,50 @@ describe("join policy", () => {
     }
   });
 
-  test("the epsilon budget of a dataset is spent across tasks", () => {
+  const dp = (rho: number) => ({ columns: ["a"], privacy: { rho, bounds: { a: [0, 10] } } });
+
+  test("the ρ budget of a dataset is spent across tasks and declines, with what is left, before anything runs", () => {
     const store = setup();
-    const first = decide({ ...base, store, spec: spec({ params: { columns: ["a"], epsilon: 0.6 } }) });
-    assert.equal(first.accept, true);
-    assert.equal(first.epsilon, 0.6);
-    store.spendEpsilon("iris", 1, first.epsilon);
-    const second = decide({ ...base, store, spec: spec({ params: { columns: ["a"], epsilon: 0.6 } }) });
+    const p = { ...policy, dpRhoBudget: 0.1 };
+    const first = decide({ ...base, policy: p, store, spec: spec({ params: dp(0.06) }) });
+    assert.equal(first.accept, true, first.reason);
+    assert.equal(first.rho, 0.06);
+    store.reserveRho("iris", 1, first.rho);
+    const second = decide({ ...base, policy: p, store, spec: spec({ params: dp(0.06) }) });
     assert.equal(second.accept, false);
-    assert.match(second.reason, /has epsilon 0.4 of its budget left, the task asks for 0.6/);
-    assert.equal(decide({ ...base, store, spec: spec({ params: { columns: ["a"], epsilon: 0.4 } }) }).accept, true);
+    // 0.1 − 0.06 = 0.04 left, with its (ε, δ) equivalent
+    const eps = Number(epsilonTight(0.04, 1e-6).toPrecision(4));
+    assert.ok(second.reason.startsWith(`dataset iris has ρ 0.04 (ε ${eps} at δ 1e-6) of its privacy budget left; the task asks for ρ 0.06 (ε `), second.reason);
+    assert.equal(decide({ ...base, policy: p, store, spec: spec({ params: dp(0.04) }) }).accept, true);
+  });
+
+  test("every round of a multi-round task is charged; the reservation covers all rounds", () => {
+    const store = setup();
+    const p = { ...policy, dpRhoBudget: 0.1 };
+    // 3 rounds at ρ 0.09 in all: each round releases 0.03
+    const d = decide({ ...base, policy: p, store, spec: spec({ params: dp(0.09), rounds: 3 }) });
+    assert.equal(d.accept, true, d.reason);
+    store.reserveRho("iris", 7, d.rho);
+    for (const r of [1, 2, 3]) store.chargeRho("iris", 7, r, d.rho / 3);
+    store.chargeRho("iris", 7, 3, d.rho / 3); // a repeated charge of the same release counts once
+    const b = privacyBudget(store, p, "iris");
+    assert.equal(b.released.releases, 3);
+    assert.ok(Math.abs(b.released.rho - 0.09) < 1e-12);
+    assert.ok(Math.abs(b.left.rho - 0.01) < 1e-12);
+    assert.ok(b.released.epsilon > 0);
+    const more = decide({ ...base, policy: p, store, spec: spec({ params: dp(0.02) }) });
+    assert.equal(more.accept, false);
+    assert.match(more.reason, /has ρ 0\.01 .* left; the task asks for ρ 0\.02/);
+  });
+
+  test("an (ε, δ) budget becomes the largest ρ whose equivalent fits; a task given as (ε, δ) is converted the same way", () => {
+    assert.equal(rhoBudget(policy), rhoFor(1, 1e-6));
+    assert.ok(epsilonTight(rhoBudget(policy), 1e-6) <= 1 + 1e-9);
+    const store = setup();
+    const fits = decide({ ...base, store, spec: spec({ params: { columns: ["a"], privacy: { epsilon: 1, delta: 1e-6, bounds: { a: [0, 1] } } } }) });
+    assert.equal(fits.accept, true, fits.reason);
+    const over = decide({ ...base, store, spec: spec({ params: { columns: ["a"], privacy: { epsilon: 1.01, delta: 1e-6, bounds: { a: [0, 1] } } } }) });
+    assert.equal(over.accept, false);
+    assert.match(over.reason, /privacy budget left/);
   });
 });

@@ -3,17 +3,49 @@ import type { TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { NodeConfig } from "../config.js";
 import type { DatasetRow, NodeStore } from "../store/store.js";
 import type { HandlerRegistry } from "./handler.js";
+import { epsilonOf, rhoFor } from "../privacy/accountant.js";
+import { privacyOf, taskRho } from "../privacy/mechanism.js";
 
 export interface Decision {
   accept: boolean;
   reason: string;
   /** The node's datasets the task uses (name and version). */
   datasets: DatasetRow[];
-  /** Differential-privacy epsilon the task spends on each of those datasets. */
-  epsilon: number;
+  /** zCDP ρ the task spends on each of those datasets (all its rounds together); 0 without params.privacy. */
+  rho: number;
 }
 
-const decline = (reason: string): Decision => ({ accept: false, reason, datasets: [], epsilon: 0 });
+const decline = (reason: string): Decision => ({ accept: false, reason, datasets: [], rho: 0 });
+
+/** A dataset's differential-privacy budget in zCDP ρ: policy.dpRhoBudget, else the largest ρ within (dpEpsilonBudget, dpDelta). */
+export function rhoBudget(policy: NodeConfig["policy"]): number {
+  if (policy.dpRhoBudget !== undefined) return policy.dpRhoBudget;
+  return policy.dpEpsilonBudget > 0 ? rhoFor(policy.dpEpsilonBudget, policy.dpDelta) : 0;
+}
+
+/** "ρ 0.0123 (ε 0.87 at δ 1e-6)": a ρ with its (ε, δ) equivalent, for messages and logs. */
+export function describeRho(rho: number, delta: number): string {
+  const eps = rho > 0 ? epsilonOf(rho, delta) : 0;
+  return `ρ ${fmt(rho)} (ε ${fmt(eps)} at δ ${delta.toExponential()})`;
+}
+
+const fmt = (x: number) => (x === 0 ? "0" : Number(x.toPrecision(4)).toString());
+
+/** What a dataset has left and has released, for logs and the operator (never a store row). */
+export function privacyBudget(store: NodeStore, policy: NodeConfig["policy"], dataset: string) {
+  const budget = rhoBudget(policy);
+  const l = store.rhoLedger(dataset);
+  const left = Math.max(0, budget - l.committed);
+  const eps = (r: number) => (r > 0 ? epsilonOf(r, policy.dpDelta) : 0);
+  return {
+    dataset,
+    delta: policy.dpDelta,
+    budget: { rho: budget, epsilon: eps(budget) },
+    released: { rho: l.released, epsilon: eps(l.released), releases: l.releases },
+    committed: { rho: l.committed, epsilon: eps(l.committed) },
+    left: { rho: left, epsilon: eps(left) },
+  };
+}
 
 /**
  * Whether this node joins a task as a member: it has a handler for the kind and its aggregation,
@@ -55,12 +87,18 @@ export function decide(args: {
   } else if ((roles & Role.Worker) === 0) return decline(`kind ${spec.kind} runs on workers and this node lacks the Worker role`);
   const why = handler.admit?.(spec, datasets.map((row) => ({ row })), self);
   if (why) return decline(why);
-  const eps = spec.params.epsilon;
-  const epsilon = typeof eps === "number" && eps > 0 ? eps : 0;
-  if (epsilon > 0)
+  // Checked before anything is computed: the whole task (every round's release) must fit.
+  const privacy = privacyOf(spec);
+  const rho = privacy ? taskRho(privacy) : 0;
+  if (rho > 0) {
+    const budget = rhoBudget(policy);
     for (const d of datasets) {
-      const left = policy.dpEpsilonBudget - store.epsilonSpent(d.name);
-      if (epsilon > left + 1e-12) return decline(`dataset ${d.name} has epsilon ${left} of its budget left, the task asks for ${epsilon}`);
+      const left = Math.max(0, budget - store.rhoLedger(d.name).committed);
+      if (rho > left * (1 + 1e-12))
+        return decline(
+          `dataset ${d.name} has ${describeRho(left, policy.dpDelta)} of its privacy budget left; the task asks for ${describeRho(rho, policy.dpDelta)} over ${spec.rounds} round(s)`,
+        );
     }
-  return { accept: true, reason: "", datasets, epsilon };
+  }
+  return { accept: true, reason: "", datasets, rho };
 }

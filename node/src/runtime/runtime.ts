@@ -24,7 +24,8 @@ import {
   type Submission,
   type TaskKindHandler,
 } from "./handler.js";
-import { decide } from "./policy.js";
+import { decide, privacyBudget } from "./policy.js";
+import { roundRho } from "../privacy/mechanism.js";
 
 export interface RuntimeOptions {
   connector: Connector;
@@ -309,7 +310,7 @@ export class Runtime extends EventEmitter {
     }
     const d = spec
       ? decide({ spec, self, roles: this.o.roles, policy: this.o.policy, handlers: this.o.handlers, store })
-      : { accept: false, reason, datasets: [], epsilon: 0 };
+      : { accept: false, reason, datasets: [], rho: 0 };
     log.info({ taskId: ev.taskId, kind: spec?.kind, accept: d.accept, reason: d.reason || undefined, mine }, "task seen");
     const row: TaskRow = {
       taskId: ev.taskId,
@@ -325,7 +326,7 @@ export class Runtime extends EventEmitter {
     };
     return () => {
       store.putTask(row);
-      if (d.accept && d.epsilon > 0) for (const x of d.datasets) store.spendEpsilon(x.name, ev.taskId, d.epsilon);
+      if (d.accept && d.rho > 0) for (const x of d.datasets) store.reserveRho(x.name, ev.taskId, d.rho);
       this.emit("task", row);
     };
   }
@@ -391,7 +392,18 @@ export class Runtime extends EventEmitter {
       const blobHash = await this.o.results.put(sub.payload);
       prepared = { blobHash, commitment: sub.commitment, proof: sub.proof, sent: false };
       const next = { ...cur, kindState: state, submissions: { ...cur.submissions, [name]: prepared } };
-      store.tx(() => store.putRound(next));
+      // A DP contribution is a release: charged with the prepared bytes, so a restart re-sends the
+      // same noise and is never charged twice.
+      const rho = name === "compute" ? roundRho(this.spec(task)) : 0;
+      store.tx(() => {
+        store.putRound(next);
+        if (rho > 0) for (const ref of task.datasets) store.chargeRho(ref.slice(0, ref.lastIndexOf("@")), taskId, round, rho);
+      });
+      if (rho > 0)
+        for (const ref of task.datasets) {
+          const b = privacyBudget(store, this.o.policy, ref.slice(0, ref.lastIndexOf("@")));
+          this.o.log.info({ taskId, round, dataset: b.dataset, rho, released: b.released, left: b.left, delta: b.delta }, "differential-privacy release charged");
+        }
     }
     const payload = await this.o.results.get(prepared.blobHash);
     await connector.putBlob(payload);

@@ -74,4 +74,13 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 2: state a task kind keeps between phases and rounds (e.g. secure-aggregation keys).
   `ALTER TABLE rounds ADD COLUMN kind_state TEXT;`,
+  // 3: differential privacy spent per dataset in zCDP ρ: round 0 holds what a task reserved when the
+  // node joined (all its rounds), rounds ≥ 1 what each release actually charged.
+  `CREATE TABLE dp_ledger(
+    dataset TEXT NOT NULL,
+    task_id INTEGER NOT NULL,
+    round INTEGER NOT NULL,
+    rho REAL NOT NULL,
+    PRIMARY KEY(dataset, task_id, round)
+  );`,
 ];

@@ -382,4 +382,33 @@ export class NodeStore {
   spendEpsilon(dataset: string, taskId: number, epsilon: number): void {
     this.run(`INSERT INTO dp_spend(dataset, task_id, epsilon) VALUES(?, ?, ?) ON CONFLICT(dataset, task_id) DO NOTHING`, dataset, taskId, epsilon);
   }
+
+  /** Holds a task's whole ρ (all its rounds) against a dataset's budget from the moment the node joins. */
+  reserveRho(dataset: string, taskId: number, rho: number): void {
+    this.run(`INSERT INTO dp_ledger(dataset, task_id, round, rho) VALUES(?, ?, 0, ?) ON CONFLICT DO NOTHING`, dataset, taskId, rho);
+  }
+
+  /** Charges one release (a round's contribution); idempotent per (dataset, task, round). */
+  chargeRho(dataset: string, taskId: number, round: number, rho: number): void {
+    if (round < 1) throw new RangeError(`chargeRho: round must be ≥ 1, got ${round}`);
+    this.run(`INSERT INTO dp_ledger(dataset, task_id, round, rho) VALUES(?, ?, ?, ?) ON CONFLICT DO NOTHING`, dataset, taskId, round, rho);
+  }
+
+  /**
+   * A dataset's privacy ledger: ρ released so far, and ρ committed (per task the larger of its
+   * reservation and its releases), which is what new tasks are checked against.
+   */
+  rhoLedger(dataset: string): { released: number; committed: number; releases: number } {
+    const rows = this.all<{ reserved: number; released: number; n: number }>(
+      `SELECT SUM(CASE WHEN round = 0 THEN rho ELSE 0 END) AS reserved, SUM(CASE WHEN round > 0 THEN rho ELSE 0 END) AS released,
+              SUM(CASE WHEN round > 0 THEN 1 ELSE 0 END) AS n
+         FROM dp_ledger WHERE dataset = ? GROUP BY task_id`,
+      dataset,
+    );
+    return {
+      released: rows.reduce((s, r) => s + r.released, 0),
+      committed: rows.reduce((s, r) => s + Math.max(r.reserved, r.released), 0),
+      releases: rows.reduce((s, r) => s + r.n, 0),
+    };
+  }
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { privacyParam } from "./privacy.js";
 
 /**
  * Parameters every federated kind (stats, kmeans, linreg, logreg) shares for its aggregation
@@ -15,4 +16,6 @@ export const paillierKeyParam = z
 
 export const federatedCommon = {
   paillier: paillierKeyParam,
+  /** Differential privacy (tasks/privacy.ts); absent: no noise is added. */
+  privacy: privacyParam.optional(),
 };

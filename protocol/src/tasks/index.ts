@@ -3,6 +3,7 @@ export * from "./registry.js";
 export * from "./stats.js";
 export * from "./outsourced.js";
 export * from "./federated.js";
+export * from "./privacy.js";
 export * from "./kmeans.js";
 export * from "./linreg.js";
 export * from "./logreg.js";

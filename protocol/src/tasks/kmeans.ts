@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineTaskKind } from "./registry.js";
 import { federatedCommon } from "./federated.js";
+import { checkPrivacyColumns } from "./privacy.js";
 
 /**
  * Federated k-means (Lloyd) over the union of the members' rows. Round r: every member assigns its
@@ -20,6 +21,7 @@ export const kmeansParams = z
     ...federatedCommon,
   })
   .superRefine((p, ctx) => {
+    checkPrivacyColumns(p.privacy, p.columns, ctx);
     p.initial.forEach((c, i) => {
       if (c.length !== p.columns.length)
         ctx.addIssue({ code: "custom", path: ["initial", i], message: `params.initial[${i}] has ${c.length} values; give one per column (${p.columns.length})` });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineTaskKind } from "./registry.js";
 import { federatedCommon } from "./federated.js";
+import { checkPrivacyColumns } from "./privacy.js";
 
 /**
  * Parameters shared by the federated regressions. Round r: members evaluate the gradient (and, for
@@ -26,6 +27,13 @@ export const regressionParams = z
   })
   .superRefine((p, ctx) => {
     if (p.features.includes(p.target)) ctx.addIssue({ code: "custom", path: ["target"], message: "params.target must not also be a feature" });
+    checkPrivacyColumns(p.privacy, [...p.features, p.target], ctx);
+    if (p.privacy) {
+      if (p.privacy.gradientClip === undefined)
+        ctx.addIssue({ code: "custom", path: ["privacy", "gradientClip"], message: "params.privacy.gradientClip is required for regressions: the ℓ2 norm each row's gradient is clipped to" });
+      if (p.method !== "gd")
+        ctx.addIssue({ code: "custom", path: ["method"], message: 'params.privacy needs params.method "gd": noised Newton steps (a noisy Hessian) are not supported' });
+    }
   });
 export type RegressionParams = z.infer<typeof regressionParams>;
 

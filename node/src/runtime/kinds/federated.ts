@@ -7,6 +7,9 @@ import {
 } from "../aggregation/index.js";
 import { parsePlain } from "../aggregation/plain.js";
 import { secaggThreshold } from "../aggregation/secagg.js";
+import { addNoise, planNoise, privacyOf, privacyReport, roundRho, type NoisePlan, type Part, type PrivacyReport } from "../../privacy/mechanism.js";
+import type { PrivacyParam } from "../../../../protocol/src/tasks/privacy.js";
+import { encodeVector } from "../aggregation/vector.js";
 import { admitProven, circuitShape, contributeProven, openProven, opensCommitments, provenLength, type ProvenKind } from "./proven.js";
 
 /**
@@ -28,6 +31,31 @@ export interface FederatedKind<P> {
   finish(p: P, params: unknown, sum: number[], info: { round: number; rounds: number; members: number }): RoundOutcome;
   /** The kind's contribution circuit: what verification "offchain" / "onchain" runs (kinds/proven.ts). */
   proven?: ProvenKind<P>;
+  /**
+   * Differential privacy (params.privacy): the member's vector with every value clipped to the
+   * declared bounds (replaces `local`; coordinates the kind does not release are 0), and how far
+   * one row can move it (privacy/mechanism.ts). `finish` sees the noisy sum.
+   */
+  dp?: {
+    local(p: P, params: unknown, tables: Table[], privacy: PrivacyParam): number[];
+    parts(p: P, privacy: PrivacyParam): Part[];
+  };
+}
+
+/** The noise plan of a DP task's round: every member and the requester derive the same one from the spec. */
+export function noisePlanOf<P>(k: FederatedKind<P>, spec: TaskSpec, p: P): NoisePlan | undefined {
+  const privacy = privacyOf(spec);
+  if (!privacy) return undefined;
+  if (!k.dp) throw new Error(`kind ${k.kind} has no differential-privacy mechanism; drop params.privacy`);
+  return planNoise(k.dp.parts(p, privacy), k.length(p), roundRho(spec), spec.members.threshold);
+}
+
+/** A member's DP contribution as integers: clipped, encoded at the vector scale, then noised (pure but for the CSPRNG). */
+export function noisyVector<P>(k: FederatedKind<P>, spec: TaskSpec, p: P, params: unknown, tables: Table[]): bigint[] {
+  const plan = noisePlanOf(k, spec, p)!;
+  const v = k.dp!.local(p, params, tables, privacyOf(spec)!);
+  if (v.length !== k.length(p)) throw new Error(`${k.kind}: contribution has ${v.length} values, expected ${k.length(p)}`);
+  return addNoise(encodeVector(v, `${k.kind} contribution`), plan);
 }
 
 /** What every federated result carries besides the kind's own fields. */
@@ -41,6 +69,8 @@ export interface FederatedMeta {
   dropped?: string[];
   /** Proven tasks: the circuit, the chunk proofs checked off-chain, and the aggregate's opening check. */
   proofs?: { circuit: string; verification: string; chunks: number; aggregateOpensCommitments: true };
+  /** Differential-privacy tasks: the mechanism, its noise and the privacy loss. */
+  privacy?: PrivacyReport;
 }
 
 /** Rows of the named columns from each table, in column order. */
@@ -101,6 +131,10 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
       const why = admitBackend(spec);
       if (why) return why;
       const p = k.parse(spec);
+      if (privacyOf(spec)) {
+        if (spec.verification !== "none") return 'params.privacy cannot be combined with proofs yet: the circuits do not enforce the clipping nor prove the noise; use verification: "none"';
+        if (!k.dp) return `kind ${k.kind} has no differential-privacy mechanism; drop params.privacy`;
+      }
       if (spec.verification !== "none") {
         if (!k.proven) return `kind ${k.kind} has no contribution circuit; use verification: "none"`;
         return admitProven(k.proven, p, spec, datasets);
@@ -124,6 +158,7 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
         if (why) throw new Error(why);
         return contributeProven(ctx, pk, p, (v) => contributeIntegers(ctx, v));
       }
+      if (privacyOf(ctx.spec)) return contributeIntegers(ctx, noisyVector(k, ctx.spec, p, ctx.params, ctx.datasets.map((d) => d.table)));
       const v = k.local(p, ctx.params, ctx.datasets.map((d) => d.table));
       if (v.length !== k.length(p)) throw new Error(`${k.kind}: contribution has ${v.length} values, expected ${k.length(p)}`);
       return contributeVector(ctx, v);
@@ -166,6 +201,8 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
       const meta: FederatedMeta = { round: ctx.round, aggregation: ctx.spec.aggregation, members: agg.members, rejected: all };
       if (agg.dropped) meta.dropped = agg.dropped;
       if (proofs) meta.proofs = proofs;
+      const plan = noisePlanOf(k, ctx.spec, p);
+      if (plan) meta.privacy = privacyReport(ctx.spec, plan);
       if (all.length) ctx.log.warn({ rejected: all }, "contributions left out of the aggregate");
       return { ...out, result: { ...(out.result as object), ...meta } };
     },

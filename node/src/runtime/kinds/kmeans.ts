@@ -3,6 +3,8 @@ import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
 import { encode } from "../../../../protocol/src/fixedpoint.js";
 import { FX, real, type ProvenKind } from "./proven.js";
 import { federatedHandler, selectRows, type FederatedKind, type FederatedMeta } from "./federated.js";
+import { clip, maxAbs, type Part } from "../../privacy/mechanism.js";
+import type { PrivacyParam } from "../../../../protocol/src/tasks/privacy.js";
 
 /**
  * Federated k-means (Lloyd). Contribution vector, per cluster c: [count_c, Σx_c (d values)], then
@@ -116,9 +118,40 @@ export const kmeansKind: FederatedKind<KmeansParams> = {
   local: (p, params, tables) => kmeansPartial(selectRows(tables, p.columns, "kmeans"), roundCentroids(p, params)),
   finish(p, params, sum) {
     const step = kmeansStep(sum, roundCentroids(p, params), p.tolerance);
+    const privacy = p.privacy;
+    if (privacy) {
+      // Post-processing of noisy sums: a centroid of clipped rows lies inside the bounds' box.
+      step.centroids = step.centroids.map((c) => c.map((v, j) => clip(v, privacy.bounds[p.columns[j]!]!)));
+    }
     return { result: step, next: { centroids: step.centroids } satisfies KmeansRoundParams, done: step.converged };
   },
   proven: provenKmeans,
+  dp: {
+    local: (p, params, tables, privacy) => kmeansDpVector(p, params, tables, privacy),
+    parts: (p, privacy) => kmeansDpParts(p, privacy),
+  },
 };
+
+/** A member's vector under DP: rows clamped to the bounds, then per-cluster counts and sums; the inertia is not released (0). */
+export function kmeansDpVector(p: KmeansParams, params: unknown, tables: Parameters<typeof selectRows>[0], privacy: PrivacyParam): number[] {
+  const bounds = p.columns.map((c) => privacy.bounds[c]!);
+  const rows = selectRows(tables, p.columns, "kmeans").map((r) => r.map((x, j) => clip(x, bounds[j]!)));
+  const v = kmeansPartial(rows, roundCentroids(p, params));
+  v[v.length - 1] = 0;
+  return v;
+}
+
+/** A row lands in one cluster: it adds 1 to that cluster's count and its clamped point (ℓ2 ≤ ‖max|bound|‖) to its sums. */
+export function kmeansDpParts(p: KmeansParams, privacy: PrivacyParam): Part[] {
+  const d = p.columns.length;
+  const l2 = Math.hypot(...p.columns.map((c) => maxAbs(privacy.bounds[c]!)));
+  return p.initial.flatMap((_, c) => {
+    const o = c * (d + 1);
+    return [
+      { coords: [o], l2: 1, group: `cluster ${c}` },
+      { coords: Array.from({ length: d }, (_, j) => o + 1 + j), l2, group: `cluster ${c}` },
+    ];
+  });
+}
 
 export const kmeansHandler = federatedHandler(kmeansKind);

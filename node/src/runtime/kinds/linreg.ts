@@ -3,6 +3,8 @@ import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
 import { encode } from "../../../../protocol/src/fixedpoint.js";
 import { FX, real, type ProvenKind } from "./proven.js";
 import { federatedHandler, selectRows, type FederatedKind, type FederatedMeta } from "./federated.js";
+import { clip, type Part } from "../../privacy/mechanism.js";
+import type { PrivacyParam } from "../../../../protocol/src/tasks/privacy.js";
 
 /**
  * Federated regression by gradient rounds. With d' = features (+1 for the intercept), a member's
@@ -81,6 +83,39 @@ export function regressionPartial(p: RegressionParams, link: Link, rows: readonl
     }
   }
   return v;
+}
+
+/**
+ * A member's vector under DP (gd only): rows clamped to the bounds, each row's gradient scaled down
+ * to ℓ2 norm ≤ privacy.gradientClip, summed with the row count; the loss is not released (0).
+ */
+export function regressionDpVector(p: RegressionParams, link: Link, rows: readonly number[][], w: readonly number[], privacy: PrivacyParam): number[] {
+  const d = dims(p);
+  const C = privacy.gradientClip!;
+  const bounds = [...p.features, p.target].map((c) => privacy.bounds[c]!);
+  const v = new Array<number>(regressionLength(p)).fill(0);
+  const x = new Array<number>(d);
+  const nf = p.features.length;
+  const off = p.intercept ? 1 : 0;
+  for (const raw of rows) {
+    const r = raw.map((val, j) => clip(val, bounds[j]!));
+    if (p.intercept) x[0] = 1;
+    for (let j = 0; j < nf; j++) x[j + off] = r[j]!;
+    let z = 0;
+    for (let j = 0; j < d; j++) z += w[j]! * x[j]!;
+    const g1 = link(z, r[nf]!)[1];
+    const norm = Math.abs(g1) * Math.hypot(...x);
+    const f = norm > C ? C / norm : 1;
+    v[0]! += 1;
+    for (let j = 0; j < d; j++) v[2 + j]! += f * g1 * x[j]!;
+  }
+  return v;
+}
+
+/** A row adds 1 to the count and a gradient of ℓ2 norm ≤ gradientClip. */
+export function regressionDpParts(p: RegressionParams, privacy: PrivacyParam): Part[] {
+  const d = dims(p);
+  return [{ coords: [0], l2: 1 }, { coords: Array.from({ length: d }, (_, j) => 2 + j), l2: privacy.gradientClip! }];
 }
 
 /** Solves A x = b by Gaussian elimination with partial pivoting (A symmetric positive definite here). */
@@ -168,8 +203,13 @@ export function regressionKind(kind: "linreg" | "logreg", parse: (spec: TaskSpec
     columns: (p) => [...p.features, p.target],
     length: regressionLength,
     local: (p, params, tables) => regressionPartial(p, link, selectRows(tables, [...p.features, p.target], kind), roundWeights(p, params)),
+    dp: {
+      local: (p, params, tables, privacy) => regressionDpVector(p, link, selectRows(tables, [...p.features, p.target], kind), roundWeights(p, params), privacy),
+      parts: regressionDpParts,
+    },
     finish(p, params, sum) {
-      const s = regressionStep(p, sum, roundWeights(p, params));
+      // Under DP the row count is noisy: at least one row keeps the gd step finite.
+      const s = regressionStep(p, p.privacy ? [Math.max(1, sum[0]!), ...sum.slice(1)] : sum, roundWeights(p, params));
       const names = [...(p.intercept ? ["(intercept)"] : []), ...p.features];
       return { result: { ...s, names }, next: { weights: s.weights } satisfies RegressionRoundParams, done: s.converged };
     },

@@ -5,6 +5,8 @@ import { Phase } from "../../../../protocol/src/phases.js";
 import { plainCommitment, type ReceivedContribution, type TaskKindHandler } from "../handler.js";
 import { federatedHandler, type FederatedKind, type FederatedMeta } from "./federated.js";
 import { FX, real, type ProvenKind } from "./proven.js";
+import { clip, maxAbs, type Part } from "../../privacy/mechanism.js";
+import type { PrivacyParam } from "../../../../protocol/src/tasks/privacy.js";
 
 /** One member's partial sums for a column. */
 export interface ColumnPartial {
@@ -133,7 +135,7 @@ export const provenStats: ProvenKind<StatsParams> = {
  * secagg / paillier: per column [count, Σx, Σx²] as one vector through the aggregation backend
  * (min and max are not sums and are left out).
  */
-const statsVectorKind: FederatedKind<StatsParams> = {
+export const statsVectorKind: FederatedKind<StatsParams> = {
   kind: "stats",
   parse: (spec: TaskSpec) => statsParams.parse(spec.params) as StatsParams,
   columns: (p) => p.columns,
@@ -145,18 +147,60 @@ const statsVectorKind: FederatedKind<StatsParams> = {
   finish(p, _params, sum) {
     const columns: Record<string, SecureColumnStats> = {};
     p.columns.forEach((c, i) => {
-      const count = Math.round(sum[3 * i]!);
+      // Under DP the row count travels once, in column 0's slot (every column counts every row).
+      const count = Math.round(sum[p.privacy ? 0 : 3 * i]!);
       const s = sum[3 * i + 1]!;
-      const mean = count > 0 ? s / count : NaN;
-      columns[c] = { count, sum: s, mean, variance: count > 0 ? Math.max(0, sum[3 * i + 2]! / count - mean * mean) : NaN };
+      let mean = count > 0 ? s / count : NaN;
+      let variance = count > 0 ? Math.max(0, sum[3 * i + 2]! / count - mean * mean) : NaN;
+      const b = p.privacy?.bounds[c];
+      if (b && count > 0) {
+        // Post-processing of the noisy sums: a mean outside the bounds or a variance beyond
+        // (hi − lo)²/4 is impossible for clipped data, so pull them back in.
+        mean = clip(mean, b);
+        variance = Math.min(variance, (b[1] - b[0]) ** 2 / 4);
+      }
+      columns[c] = { count, sum: s, mean, variance };
     });
     return { result: { columns } };
   },
   proven: provenStats,
+  dp: {
+    local: (p, _params, tables, privacy) => statsDpVector(p.columns, tables, privacy),
+    parts: (p, privacy) => statsDpParts(p.columns, privacy),
+  },
 };
+
+/** A member's clipped vector under DP: per column [count (column 0 only), Σx, Σx²] with x clamped to its bounds (pure). */
+export function statsDpVector(columns: string[], tables: { columns: string[]; rows: number[][] }[], privacy: PrivacyParam): number[] {
+  const v = new Array<number>(3 * columns.length).fill(0);
+  columns.forEach((name, i) => {
+    const b = privacy.bounds[name]!;
+    for (const t of tables) {
+      const j = t.columns.indexOf(name);
+      if (j < 0) throw new Error(`stats: column "${name}" is not in the dataset (it has ${t.columns.join(", ")})`);
+      for (const row of t.rows) {
+        const x = clip(row[j]!, b);
+        if (i === 0) v[0]! += 1;
+        v[3 * i + 1]! += x;
+        v[3 * i + 2]! += x * x;
+      }
+    }
+  });
+  return v;
+}
+
+/** Sensitivities: a row adds 1 to the count, at most max|bound| to a sum and max|bound|² to a sum of squares. */
+export function statsDpParts(columns: string[], privacy: PrivacyParam): Part[] {
+  const parts: Part[] = [{ coords: [0], l2: 1 }];
+  columns.forEach((name, i) => {
+    const B = maxAbs(privacy.bounds[name]!);
+    parts.push({ coords: [3 * i + 1], l2: B }, { coords: [3 * i + 2], l2: B * B });
+  });
+  return parts;
+}
 const secure = federatedHandler(statsVectorKind);
 /** Plain and unproven: partials with min and max in the clear. Proven tasks go through the vector path (min/max are not additive). */
-const isPlain = (spec: TaskSpec) => spec.aggregation === "plain" && spec.verification === "none";
+const isPlain = (spec: TaskSpec) => spec.aggregation === "plain" && spec.verification === "none" && spec.params.privacy === undefined;
 
 /**
  * Federated column statistics. `plain`: each member sends its partial sums (with min and max) in
