@@ -74,4 +74,6 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 2: state a task kind keeps between phases and rounds (e.g. secure-aggregation keys).
   `ALTER TABLE rounds ADD COLUMN kind_state TEXT;`,
+  // 3: secrets sealed by the vault (requester seeds, per-round keys). The API's nonces table is made by store/nonces.ts.
+  `CREATE TABLE secrets(key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 ];
