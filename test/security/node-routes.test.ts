@@ -3,6 +3,9 @@ import assert from "node:assert/strict";
 import { Wallet } from "ethers";
 import { signRequest } from "../../protocol/src/signing.js";
 import type { RunningNode } from "../../node/src/index.js";
+import { Phase } from "../../protocol/src/phases.js";
+import { loadOrCreateX25519, roundKey } from "../../node/src/keys.js";
+import { openShare } from "../../node/src/crypto/secagg/keys.js";
 import { leaks, securityNet, type Secret, type SecurityNet } from "./fixture.js";
 
 /**
@@ -89,6 +92,33 @@ describe("node routes: who may call, and no secret in any response", () => {
     assert.equal(round.status, "done");
     assert.deepEqual(Object.keys(round.submissions).sort(), ["compute", "reveal", "setup"]);
     assert.deepEqual(leaks(mine.raw, net.secrets.get("o0")!), []);
+  });
+
+  test("secure aggregation joins with fresh round keys: shares sealed to a node do not open with its long-term key", async () => {
+    const id = { taskId: net.secaggTask, round: 1 };
+    const o0 = net.owners[0]!;
+    const me = net.ws[0]!.address.toLowerCase();
+    const members = o0.store.members(id.taskId, 1);
+    assert.equal(members.length, 3);
+    for (const [i, n] of net.owners.entries()) {
+      const m = members.find((x) => x.member === net.ws[i]!.address)!;
+      assert.notEqual(m.memberKey, loadOrCreateX25519(n.config.x25519KeyFile, n.vault).publicHex, `${n.config.name} joined with a key other than its long-term one`);
+      assert.equal(m.memberKey, roundKey(n.store, id.taskId, 1).publicHex);
+    }
+    const longTerm = loadOrCreateX25519(o0.config.x25519KeyFile, o0.vault).secretKey;
+    const mine = roundKey(o0.store, id.taskId, 1).secretKey;
+    let opened = 0;
+    for (const c of await net.h.network.getContributions(id.taskId, 1, Phase.Setup)) {
+      if (c.member.toLowerCase() === me) continue;
+      const setup = JSON.parse(new TextDecoder().decode(await net.R.connector.getBlob(c.blobHash))) as { shares: { shares: { to: string; nonce: string; ct: string }[] } };
+      const share = setup.shares.shares.find((s) => s.to === me)!;
+      const senderKey = Buffer.from(members.find((m) => m.member === c.member)!.memberKey.slice(2), "hex");
+      const args = [senderKey, c.member.toLowerCase(), me, Buffer.from(share.nonce.slice(2), "hex"), Buffer.from(share.ct.slice(2), "hex")] as const;
+      assert.throws(() => openShare(id, longTerm, ...args), /failed authentication/, "the long-term key opens nothing");
+      assert.equal(openShare(id, mine, ...args).length, 64, "the round key opens it");
+      opened++;
+    }
+    assert.equal(opened, 2);
   });
 
   test("a body nested 20,000 deep gets 400 naming the nesting, not a 500", async () => {

@@ -12,6 +12,16 @@ export function parseJsonl(text: string, source = "jsonl"): { header: string[]; 
   return { header: p.header, records };
 }
 
+/** ", column N" of a JSON syntax error, from V8's message (whose quote of the text itself is not passed on). */
+function syntaxColumn(raw: string, message: string): string {
+  const pos = /position (\d+)/.exec(message)?.[1];
+  if (pos !== undefined) return `, column ${Number(pos) + 1}`;
+  if (/end of JSON input/.test(message)) return `, column ${raw.length + 1}`;
+  const token = /Unexpected token '(.)'/u.exec(message)?.[1];
+  const at = token === undefined ? -1 : raw.indexOf(token);
+  return at < 0 ? "" : `, column ${at + 1}`;
+}
+
 const key = (k: string) => JSON.stringify(k.length > 40 ? k.slice(0, 40) + "…" : k);
 
 /**
@@ -55,9 +65,7 @@ export class JsonlParser {
     try {
       obj = JSON.parse(raw);
     } catch (e) {
-      const pos = /position (\d+)/.exec((e as Error).message)?.[1];
-      const where = pos === undefined ? "" : `, column ${Number(pos) + 1}`;
-      throw new DataError(`${source}: line ${line}${where}: not valid JSON; write one JSON object per line`);
+      throw new DataError(`${source}: line ${line}${syntaxColumn(raw, (e as Error).message)}: not valid JSON; write one JSON object per line`);
     }
     if (obj === null || typeof obj !== "object" || Array.isArray(obj))
       throw new DataError(`${source}: line ${line} is not a JSON object; write each record as {"column": value, ...}`);

@@ -51,7 +51,8 @@ export function tableFromBytes(bytes: Uint8Array, spec: Omit<DatasetConfig, "pat
         throw new DataError(`${source}: columns names ${header.length} columns, the array has ${cols}; name every column of the array`);
       const records: RawRecord[] = [];
       for (let r = 0; r < rows; r++) records.push({ line: r + 1, values: Array.from(a.data.subarray(r * cols, (r + 1) * cols)) });
-      const t = buildTable({ source, header, records, idColumn: spec.idColumn });
+      // NPY column names come from the config, not the file, so errors may name them.
+      const t = buildTable({ source, header, records, columns: header.filter((c) => c !== spec.idColumn), idColumn: spec.idColumn });
       return t;
     }
     default:

@@ -76,6 +76,8 @@ export class TableBuilder {
   private readonly ids: string[] = [];
   private readonly idSeen = new Map<string, number>();
   private readonly idColumn?: string;
+  /** How errors name a kept column: by number, and by name only when the caller listed it (a header name is the file's content). */
+  private readonly labels: string[];
 
   constructor(opts: Omit<TableOptions, "records">) {
     const { source, header } = opts;
@@ -100,20 +102,21 @@ export class TableBuilder {
       throw new DataError(`${source}: idColumn "${opts.idColumn}" is also listed in columns; leave it out of columns`);
     if (new Set(this.columns).size !== this.columns.length) throw new DataError(`${source}: columns lists a column twice; list each once`);
     this.keep = this.columns.map((c) => indexOf(c, "columns"));
+    this.labels = this.keep.map((k, j) => `column #${k + 1}${opts.columns ? ` ("${this.columns[j]}")` : ""}`);
   }
 
   add(rec: RawRecord): void {
-    const { source, header, columns } = this;
+    const { source, header } = this;
     const r = this.rows.length;
     if (rec.values.length !== header.length)
       throw new DataError(`${source}: line ${rec.line} has ${rec.values.length} fields, the header has ${header.length}; every row needs one value per column`);
-    this.rows.push(this.keep.map((k, j) => toNumber(rec.values[k], `${source}: row ${r + 1} (line ${rec.line}), column "${columns[j]}"`)));
+    this.rows.push(this.keep.map((k, j) => toNumber(rec.values[k], `${source}: row ${r + 1} (line ${rec.line}), ${this.labels[j]}`)));
     if (this.idIndex >= 0) {
       const raw = rec.values[this.idIndex];
       const id = typeof raw === "string" ? raw.trim() : typeof raw === "number" ? String(raw) : "";
-      if (id === "") throw new DataError(`${source}: row ${r + 1} (line ${rec.line}), column "${this.idColumn}": empty id; give every row an id`);
+      if (id === "") throw new DataError(`${source}: row ${r + 1} (line ${rec.line}), column #${this.idIndex + 1} ("${this.idColumn}"): empty id; give every row an id`);
       const prev = this.idSeen.get(id);
-      if (prev !== undefined) throw new DataError(`${source}: row ${r + 1} (line ${rec.line}), column "${this.idColumn}": id ${describeValue(id)} repeats row ${prev}; ids must be unique`);
+      if (prev !== undefined) throw new DataError(`${source}: row ${r + 1} (line ${rec.line}), column #${this.idIndex + 1} ("${this.idColumn}"): id ${describeValue(id)} repeats row ${prev}; ids must be unique`);
       this.idSeen.set(id, r + 1);
       this.ids.push(id);
     }
