@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Vault } from "../../node/src/secrets/vault.js";
 import { NodeStore } from "../../node/src/store/store.js";
+import { SealedBlobStore } from "../../node/src/secrets/blobs.js";
+import { LocalBlobStore } from "../../chain-connector/src/blobstore.js";
 import { leaks, securityNet, walk, type SecurityNet } from "./fixture.js";
 
 /**
@@ -95,5 +97,19 @@ describe("vault", () => {
     assert.ok(Vault.isSealedText(raw) && !raw.includes("PLAINSECRET"));
     assert.equal(t.meta("requester-seed:0xab"), undefined);
     t.close();
+  });
+
+  test("the local blob store seals what it keeps; a plain blob of an older build is sealed when read", async () => {
+    const v = Vault.ephemeral();
+    const plain = new TextEncoder().encode("OLD-PLAIN-BLOB-SECRET");
+    const hash = await new LocalBlobStore(join(dir, "blobs")).put(plain);
+    const file = join(dir, "blobs", hash.slice(2, 4), hash.slice(2));
+    const store = new SealedBlobStore(join(dir, "blobs"), v);
+    assert.deepEqual(await store.get(hash), plain);
+    const after = await readFile(file);
+    assert.ok(Vault.isSealed(after) && !after.includes(Buffer.from(plain)));
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    assert.deepEqual(await store.get(hash), plain);
+    await assert.rejects(new SealedBlobStore(join(dir, "blobs"), Vault.ephemeral()).get(hash), /does not open/);
   });
 });

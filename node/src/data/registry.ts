@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Connector } from "../../../chain-connector/src/connector.js";
 import type { DatasetConfig } from "../config.js";
 import type { DatasetRow, NodeStore } from "../store/store.js";
-import { secureDir, writeSecretFile } from "../secrets/vault.js";
+import { secureDir, Vault, writeSecretFile } from "../secrets/vault.js";
 import { commitTable, schemaHash } from "./commit.js";
 import { DataError, loadDataset, type Table } from "./load.js";
 
@@ -91,7 +91,15 @@ export class DatasetRegistry {
 
   /** The secret seed of a version's row salts (for proofs over the commitment), sealed at rest by the vault. */
   async saltSeed(row: DatasetRow): Promise<Uint8Array> {
-    return this.store.vault.open(new Uint8Array(await readFile(join(this.dataDir, row.saltSeedRef))), `salt-seed:${row.saltSeedRef}`);
+    const file = join(this.dataDir, row.saltSeedRef);
+    const raw = new Uint8Array(await readFile(file));
+    const label = `salt-seed:${row.saltSeedRef}`;
+    if (raw.length === 32 && !Vault.isSealed(raw)) {
+      // Written in plain by an older build: seal it in place.
+      writeSecretFile(file, this.store.vault.seal(raw, label));
+      return raw;
+    }
+    return this.store.vault.open(raw, label);
   }
 }
 

@@ -2,7 +2,7 @@ import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConnectorError } from "../../../chain-connector/src/connector.js";
 import { blobHash, type BlobStore } from "../../../chain-connector/src/blobstore.js";
-import { secureDir, writeSecretFile, type Vault } from "./vault.js";
+import { secureDir, Vault, writeSecretFile } from "./vault.js";
 
 const HASH = /^0x[0-9a-f]{64}$/;
 
@@ -42,8 +42,14 @@ export class SealedBlobStore implements BlobStore {
     } catch {
       throw new ConnectorError("BlobMissing", `blob ${hash} is not in the store; put it first`);
     }
-    const bytes = this.vault.open(new Uint8Array(sealed), `blob:${hash.toLowerCase()}`);
-    if (blobHash(bytes) !== hash.toLowerCase()) throw new ConnectorError("BlobHashMismatch", `blob ${hash} is corrupt on disk`);
+    const h = hash.toLowerCase();
+    if (!Vault.isSealed(sealed) && blobHash(sealed) === h) {
+      // Written in plain by an older build: seal it in place.
+      writeSecretFile(this.path(h).file, this.vault.seal(sealed, `blob:${h}`));
+      return new Uint8Array(sealed);
+    }
+    const bytes = this.vault.open(new Uint8Array(sealed), `blob:${h}`);
+    if (blobHash(bytes) !== h) throw new ConnectorError("BlobHashMismatch", `blob ${hash} is corrupt on disk`);
     return bytes;
   }
 
