@@ -20,7 +20,7 @@ import { vlinregHandler } from "./runtime/kinds/vlinreg.js";
 import { Runtime } from "./runtime/runtime.js";
 import { NodeStore } from "./store/store.js";
 import { SealedBlobStore } from "./secrets/blobs.js";
-import { Vault } from "./secrets/vault.js";
+import { secureTree, Vault } from "./secrets/vault.js";
 
 export type { TaskKindHandler, MemberContext, AggregateContext, RoundContext, Submission, ReceivedContribution, RoundOutcome, MemberDataset } from "./runtime/handler.js";
 export { HandlerRegistry, plainCommitment } from "./runtime/handler.js";
@@ -90,6 +90,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
   const self = wallet.address;
   // Makes dataDir (0700) and the data key before anything secret is written.
   const vault = Vault.open({ dataDir: config.dataDir, keyFile: config.vaultKeyFile, password: config.keystore ? process.env.CM_NODE_KEYSTORE_PASSWORD : undefined });
+  secureTree(config.dataDir);
   const x25519 = loadOrCreateX25519(config.x25519KeyFile, vault);
   const roles = rolesToMask(config.roles);
 

@@ -1,6 +1,7 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { chmod, mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Wallet } from "ethers";
 import { signRequest } from "../../protocol/src/signing.js";
@@ -82,5 +83,18 @@ describe("attacks on a node", () => {
     // An npy header that is not one: named, not quoted.
     const npy = await h.file("n.npy", Buffer.concat([Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 30, 0]), Buffer.from("{'SECRET-HEADER-TEXT': 1}    \n")]));
     await assert.rejects(api.registerDataset({ name: "p", path: npy, format: "npy", columns: ["a"] }), refused(400, /the header has no descr, fortran_order or shape/, /SECRET/));
+  });
+
+  test("a data folder left open (0755 folders, 0644 files, by an older build or another umask) is closed at start", { timeout: 60_000 }, async () => {
+    const dir = N.config.dataDir;
+    await N.stop();
+    await mkdir(join(dir, "old", "deeper"), { recursive: true, mode: 0o755 });
+    await writeFile(join(dir, "old", "deeper", "f"), "x", { mode: 0o644 });
+    for (const p of [dir, join(dir, "old"), join(dir, "old", "deeper"), join(dir, "blobs")]) await chmod(p, 0o755);
+    for (const p of [join(dir, "old", "deeper", "f"), join(dir, "node.sqlite")]) await chmod(p, 0o644);
+    N = await h.node("N", op!, { maxDatasetBytes: 4096 });
+    api = new NodeApiClient(N.url, op);
+    for (const p of [dir, join(dir, "old"), join(dir, "old", "deeper"), join(dir, "blobs")]) assert.equal((await stat(p)).mode & 0o777, 0o700, p);
+    for (const p of [join(dir, "old", "deeper", "f"), join(dir, "node.sqlite")]) assert.equal((await stat(p)).mode & 0o777, 0o600, p);
   });
 });

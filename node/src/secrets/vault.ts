@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { scryptSync } from "node:crypto";
 import { dirname, join } from "node:path";
 import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
@@ -34,6 +34,19 @@ export class VaultError extends Error {
 export function secureDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
+}
+
+/**
+ * Sets 0700 on every folder and 0600 on every file under `dir` (symbolic links are not followed):
+ * a data folder made by an older build, or under another umask, is closed at start.
+ */
+export function secureTree(dir: string): void {
+  secureDir(dir);
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) secureTree(p);
+    else if (e.isFile() && (lstatSync(p).mode & 0o777) !== 0o600) chmodSync(p, 0o600);
+  }
 }
 
 /**
