@@ -33,7 +33,9 @@ export const FIELDS: readonly FieldDoc[] = [
   { key: "keystore", env: "CM_NODE_KEYSTORE", kind: "string", default: "", meaning: "Path of an encrypted JSON keystore (password in CM_NODE_KEYSTORE_PASSWORD). Set this or `privateKey`." },
   { key: "roles", env: "CM_NODE_ROLES", kind: "list", default: "Owner", meaning: "Roles the node registers with: Owner, Worker, Requester (comma-separated in the env var)." },
   { key: "capacity", env: "CM_NODE_CAPACITY", kind: "int", default: "1000", meaning: "Rows per second the node offers; managers balance work on it." },
-  { key: "x25519KeyFile", env: "CM_NODE_X25519_KEY_FILE", kind: "string", default: "<dataDir>/x25519.key", meaning: "X25519 secret key file, generated on first start; its public key is registered on-chain." },
+  { key: "x25519KeyFile", env: "CM_NODE_X25519_KEY_FILE", kind: "string", default: "<dataDir>/x25519.key", meaning: "X25519 secret key file (sealed by the node's data key, mode 0600), generated on first start; its public key is registered on-chain. Rounds never use it: secure aggregation makes a fresh key pair per round." },
+  { key: "vaultKeyFile", env: "CM_NODE_VAULT_KEY_FILE", kind: "string", default: "<dataDir>/vault.key", meaning: "Data key (32 random bytes, mode 0600, made on first start) that seals the node's secrets at rest when no `keystore` is set; with a keystore the key is derived from its password instead." },
+  { key: "maxDatasetBytes", env: "CM_NODE_MAX_DATASET_BYTES", kind: "int", default: "1073741824", meaning: "Largest dataset file the node reads (bytes); larger files, and anything but a regular file, are refused." },
   { key: "datasets", env: "CM_NODE_DATASETS", kind: "json", default: "[]", meaning: "Datasets registered at start: `[{name, path, format: csv|npy|jsonl, columns?, idColumn?}]` (JSON in the env var)." },
   { key: "policy.allowedKinds", env: "CM_NODE_POLICY_ALLOWED_KINDS", kind: "list", default: "*", meaning: "Task kinds this node joins; `*` means every kind it has a handler for." },
   { key: "policy.allowedRequesters", env: "CM_NODE_POLICY_ALLOWED_REQUESTERS", kind: "list", default: "*", meaning: "Requester addresses whose tasks this node joins; `*` means anyone." },
@@ -88,6 +90,8 @@ export const nodeConfigSchema = z
       .default(["Owner"]),
     capacity: z.number().int().min(0).default(1000),
     x25519KeyFile: z.string().min(1).optional(),
+    vaultKeyFile: z.string().min(1).optional(),
+    maxDatasetBytes: z.number().int().min(1, "must be a positive number of bytes").default(1 << 30),
     datasets: z.array(datasetConfigSchema).default([]),
     policy: z
       .object({
@@ -113,8 +117,8 @@ export const nodeConfigSchema = z
   });
 
 export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
-/** A parsed config: paths are absolute, x25519KeyFile is filled in. */
-export type NodeConfig = z.output<typeof nodeConfigSchema> & { x25519KeyFile: string };
+/** A parsed config: paths are absolute, x25519KeyFile and vaultKeyFile are filled in. */
+export type NodeConfig = z.output<typeof nodeConfigSchema> & { x25519KeyFile: string; vaultKeyFile: string };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -152,6 +156,7 @@ export function parseConfig(input: unknown, baseDir = process.cwd()): NodeConfig
     dataDir,
     keystore: c.keystore ? abs(c.keystore) : undefined,
     x25519KeyFile: c.x25519KeyFile ? abs(c.x25519KeyFile) : join(dataDir, "x25519.key"),
+    vaultKeyFile: c.vaultKeyFile ? abs(c.vaultKeyFile) : join(dataDir, "vault.key"),
     datasets: c.datasets.map((d) => ({ ...d, path: abs(d.path) })),
   };
 }

@@ -1,7 +1,6 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Connector } from "../../chain-connector/src/connector.js";
-import { LocalBlobStore, type BlobStore } from "../../chain-connector/src/blobstore.js";
+import type { BlobStore } from "../../chain-connector/src/blobstore.js";
 import { ConnectorClient } from "../../chain-connector/src/http/client.js";
 import { rolesToMask } from "../../protocol/src/phases.js";
 import { closeServer, buildApi, listen } from "./api/server.js";
@@ -20,6 +19,8 @@ import { logregHandler } from "./runtime/kinds/logreg.js";
 import { vlinregHandler } from "./runtime/kinds/vlinreg.js";
 import { Runtime } from "./runtime/runtime.js";
 import { NodeStore } from "./store/store.js";
+import { SealedBlobStore } from "./secrets/blobs.js";
+import { secureTree, Vault } from "./secrets/vault.js";
 
 export type { TaskKindHandler, MemberContext, AggregateContext, RoundContext, Submission, ReceivedContribution, RoundOutcome, MemberDataset } from "./runtime/handler.js";
 export { HandlerRegistry, plainCommitment } from "./runtime/handler.js";
@@ -66,8 +67,10 @@ export interface RunningNode {
   connector: Connector;
   store: NodeStore;
   datasets: DatasetRegistry;
-  /** The node's private blob store (results, secret per-task state); never served to others. */
+  /** The node's private blob store (results, secret per-task state), sealed by the vault; never served to others. */
   localBlobs: BlobStore;
+  /** Seals the node's secrets at rest (data key from the keystore password or the vault key file). */
+  vault: Vault;
   handlers: HandlerRegistry;
   runtime: Runtime;
   log: Logger;
@@ -82,11 +85,13 @@ export interface RunningNode {
  */
 export async function startNode(input: NodeConfig | NodeConfigInput, opts: StartNodeOptions = {}): Promise<RunningNode> {
   const config = parseConfig(input);
-  mkdirSync(config.dataDir, { recursive: true });
   const log = opts.logger ?? createLogger(config.name, config.logLevel);
   const wallet = await loadWallet(config);
   const self = wallet.address;
-  const x25519 = loadOrCreateX25519(config.x25519KeyFile);
+  // Makes dataDir (0700) and the data key before anything secret is written.
+  const vault = Vault.open({ dataDir: config.dataDir, keyFile: config.vaultKeyFile, password: config.keystore ? process.env.CM_NODE_KEYSTORE_PASSWORD : undefined });
+  secureTree(config.dataDir);
+  const x25519 = loadOrCreateX25519(config.x25519KeyFile, vault);
   const roles = rolesToMask(config.roles);
 
   const cleanup: (() => Promise<void> | void)[] = [];
@@ -104,12 +109,12 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
       connector = await ConnectorClient.connect({ url: config.connectorUrl, signer: wallet });
       cleanup.push(() => connector.close());
     }
-    const store = new NodeStore(join(config.dataDir, "node.sqlite"));
+    const store = new NodeStore(join(config.dataDir, "node.sqlite"), vault);
     cleanup.push(() => store.close());
     const handlers = new HandlerRegistry(opts.replaceBuiltins ? [] : BUILTIN_HANDLERS);
     for (const h of opts.handlers ?? []) handlers.register(h);
-    const datasets = new DatasetRegistry(store, connector, config.dataDir);
-    const localBlobs = new LocalBlobStore(join(config.dataDir, "blobs"));
+    const datasets = new DatasetRegistry(store, connector, config.dataDir, config.maxDatasetBytes);
+    const localBlobs = new SealedBlobStore(join(config.dataDir, "blobs"), vault);
 
     const app = buildApi({
       name: config.name,
@@ -145,7 +150,6 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
       self,
       roles,
       policy: config.policy,
-      x25519,
       results: localBlobs,
       log,
       bindingDomain: opts.bindingDomain ?? (await connector.bindingDomain()),
@@ -161,7 +165,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
       cleanup.push(() => clearInterval(t));
     }
     log.info({ url, address: self, roles: config.roles }, "node started");
-    return { url, address: self, config, connector, store, datasets, localBlobs, handlers, runtime, log, stop: unwind };
+    return { url, address: self, config, connector, store, datasets, localBlobs, vault, handlers, runtime, log, stop: unwind };
   } catch (e) {
     await unwind();
     throw e;

@@ -47,6 +47,15 @@ export class AuthError extends Error {
 }
 
 /**
+ * Records a request's nonce and reports whether it was already used. `timestampMs` is the
+ * request's signed timestamp: a memory must keep the nonce until timestampMs + MAX_CLOCK_SKEW_MS,
+ * after which the timestamp check alone refuses the request. nonceMemory() keeps them in RAM; a
+ * verifier that restarts needs a persistent one (the node's is node/src/store/nonces.ts), or a
+ * captured request is accepted again for up to the window after a restart.
+ */
+export type NonceCheck = (address: string, nonce: string, timestampMs: number) => boolean;
+
+/**
  * Checks a signed request and returns the signer's address. `seenNonce` records the nonce and
  * reports whether it was already used inside the skew window (the caller keeps that memory).
  */
@@ -55,7 +64,7 @@ export function verifyRequest(
   method: string,
   path: string,
   body: Uint8Array,
-  seenNonce: (address: string, nonce: string) => boolean,
+  seenNonce: NonceCheck,
   now = Date.now(),
 ): string {
   const h = (k: string) => {
@@ -78,12 +87,12 @@ export function verifyRequest(
   }
   if (getAddress(recovered) !== getAddress(claimed))
     throw new AuthError(`${SIGNATURE_HEADERS.signature} was not made by ${claimed}`);
-  if (seenNonce(recovered, nonce)) throw new AuthError(`${SIGNATURE_HEADERS.nonce} was already used: replayed request refused`);
+  if (seenNonce(getAddress(recovered), nonce, ts)) throw new AuthError(`${SIGNATURE_HEADERS.nonce} was already used: replayed request refused`);
   return getAddress(recovered);
 }
 
 /** A nonce memory that forgets entries older than the skew window. */
-export function nonceMemory(): (address: string, nonce: string) => boolean {
+export function nonceMemory(): NonceCheck {
   const seen = new Map<string, number>();
   return (address, nonce) => {
     const now = Date.now();

@@ -50,7 +50,8 @@ describe("node HTTP API", () => {
     const v2 = await api.registerDataset({ name: "x", path, format: "csv" });
     assert.equal(v2.version, 2);
     assert.notEqual(v2.root, d.root);
-    const list = (await new NodeApiClient(N.url).datasets()) as { name: string; version: number; saltSeedRef?: string }[];
+    await assert.rejects(new NodeApiClient(N.url).request("GET", "/datasets"), status(401));
+    const list = (await api.datasets()) as { name: string; version: number; saltSeedRef?: string }[];
     assert.deepEqual(
       list.map((x) => `${x.name}@${x.version}`),
       ["x@2", "x@1"],
@@ -110,7 +111,7 @@ describe("node HTTP API", () => {
     const list = (await rapi.tasks()) as { taskId: number }[];
     assert.ok(list.some((x) => x.taskId === taskId));
     await assert.rejects(rapi.task(999), status(404));
-    await assert.rejects(rapi.request("GET", "/tasks/abc"), status(400, /task id must be a non-negative integer/));
+    await assert.rejects(rapi.request("GET", "/tasks/abc", undefined, true), status(400, /task id must be a non-negative integer/));
     await assert.rejects(rapi.request("GET", "/nowhere"), status(404, /no route/));
   });
 });

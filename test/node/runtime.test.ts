@@ -11,8 +11,8 @@ import { encodeNpy } from "../../node/src/data/npy.js";
 import type { StatsResult } from "../../node/src/runtime/kinds/stats.js";
 import { nodeHarness, wallets, type NodeHarness } from "./harness.js";
 import { NodeStore } from "../../node/src/store/store.js";
-import { LocalBlobStore } from "../../chain-connector/src/blobstore.js";
-import { loadOrCreateX25519 } from "../../node/src/keys.js";
+import { roundKey } from "../../node/src/keys.js";
+import { SealedBlobStore } from "../../node/src/secrets/blobs.js";
 
 const COLS = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
 
@@ -204,7 +204,7 @@ const phasesHandler: TaskKindHandler = {
   async setup(ctx) {
     const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("hex");
     ctx.state.set({ secret });
-    const payload = new TextEncoder().encode(canonicalJson({ key: Buffer.from(ctx.x25519.publicKey).toString("hex"), secret }));
+    const payload = new TextEncoder().encode(canonicalJson({ key: Buffer.from(ctx.roundKey.publicKey).toString("hex"), secret }));
     return { payload, commitment: plainCommitment(payload) };
   },
   async contribute(ctx) {
@@ -302,7 +302,7 @@ describe("runtime: multi-round tasks, member phases and crash recovery", () => {
     const submitted = n2.store.getRound(taskId, 1, "member")!.submissions.compute;
     await n2.stop();
     // Lose what n2 recorded after joining, as if it crashed between submitting and writing it down.
-    const st = new NodeStore(`${n2.config.dataDir}/node.sqlite`);
+    const st = new NodeStore(`${n2.config.dataDir}/node.sqlite`, n2.vault);
     st.tx(() => {
       st.putRound(before.state);
       st.setCursor(before.cursor);
@@ -332,10 +332,10 @@ describe("runtime: multi-round tasks, member phases and crash recovery", () => {
     const p2 = owners[2]!;
     await p2.stop();
     const secret = "00112233445566778899aabbccddeeff";
-    const x = loadOrCreateX25519(p2.config.x25519KeyFile);
+    const st = new NodeStore(`${p2.config.dataDir}/node.sqlite`, p2.vault);
+    const x = roundKey(st, taskId, 1);
     const payload = new TextEncoder().encode(canonicalJson({ key: x.publicHex.slice(2), secret }));
-    const blobHash = await new LocalBlobStore(`${p2.config.dataDir}/blobs`).put(payload);
-    const st = new NodeStore(`${p2.config.dataDir}/node.sqlite`);
+    const blobHash = await new SealedBlobStore(`${p2.config.dataDir}/blobs`, p2.vault).put(payload);
     const cur = st.getRound(taskId, 1, "member")!;
     st.tx(() => st.putRound({ ...cur, kindState: { secret }, submissions: { setup: { blobHash, commitment: plainCommitment(payload), sent: false } } }));
     st.close();

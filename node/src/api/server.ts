@@ -7,7 +7,8 @@ import { ZodError } from "zod";
 import { ConnectorError, type Connector } from "../../../chain-connector/src/connector.js";
 import { statusFor } from "../../../chain-connector/src/http/routes.js";
 import { Role, maskToRoles } from "../../../protocol/src/phases.js";
-import { AuthError, nonceMemory, verifyRequest } from "../../../protocol/src/signing.js";
+import { AuthError, verifyRequest, type NonceCheck } from "../../../protocol/src/signing.js";
+import { JsonDepthError, parseJsonBounded } from "../../../protocol/src/json.js";
 import { parseTaskSpec, SpecError, specHash } from "../../../protocol/src/taskspec.js";
 import { prepareFederatedSpec } from "../runtime/aggregation/submit.js";
 import type { BlobAccess } from "../runtime/handler.js";
@@ -15,7 +16,9 @@ import { ConfigError, datasetConfigSchema } from "../config.js";
 import { DataError } from "../data/csv.js";
 import type { DatasetRegistry } from "../data/registry.js";
 import type { Logger } from "../log.js";
-import type { DatasetRow, NodeStore } from "../store/store.js";
+import type { NodeStore } from "../store/store.js";
+import { sqliteNonceMemory } from "../store/nonces.js";
+import { chainTaskView, datasetView, resultView, roundView, taskView } from "./views.js";
 
 export interface ApiOptions {
   name: string;
@@ -34,6 +37,8 @@ export interface ApiOptions {
   local?: BlobAccess;
   /** Largest request body (default 1 MiB: the API takes specs and file paths, never data). */
   maxBodyBytes?: number;
+  /** Where used nonces are kept (default: the store's SQLite file, so replays stay refused after a restart). */
+  nonces?: NonceCheck;
 }
 
 export class HttpError extends Error {
@@ -46,12 +51,6 @@ export class HttpError extends Error {
   }
 }
 
-/** Data a client may see about a dataset (the salt seed file is not named). */
-function publicDataset(d: DatasetRow) {
-  const { saltSeedRef: _secret, ...rest } = d;
-  return rest;
-}
-
 function errorOf(e: unknown): { status: number; code: string; message: string } {
   if (e instanceof HttpError) return { status: e.status, code: e.code, message: e.message };
   if (e instanceof AuthError) return { status: 401, code: "Unauthorized", message: e.message };
@@ -59,8 +58,10 @@ function errorOf(e: unknown): { status: number; code: string; message: string } 
   if (e instanceof SpecError || e instanceof DataError || e instanceof ConfigError) return { status: 400, code: "BadInput", message: e.message };
   if (e instanceof ZodError)
     return { status: 400, code: "BadInput", message: e.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ") };
+  if (e instanceof JsonDepthError) return { status: 400, code: "TooDeep", message: e.message };
   if (e instanceof RangeError) return { status: 400, code: "BadInput", message: e.message };
-  return { status: 500, code: "Internal", message: e instanceof Error ? e.message : String(e) };
+  // The message of an unexpected error may carry anything (paths, values): it goes to the log only.
+  return { status: 500, code: "Internal", message: "internal error; the node's log has the details" };
 }
 
 const int = (v: unknown, field: string): number => {
@@ -70,19 +71,23 @@ const int = (v: unknown, field: string): number => {
 };
 
 /**
- * The node's HTTP API. Reads are open to anyone who can reach the bound interface (127.0.0.1 by
- * default), except results. Mutating routes (POST /datasets, POST /tasks) and GET /results take
- * only requests signed (protocol signing.ts: EIP-191 over method, path, body hash, timestamp,
- * nonce) by the node's own key or an address in `admins`.
+ * The node's HTTP API. GET /health is public; every other route takes only requests signed
+ * (protocol signing.ts: EIP-191 over method, path, body hash, timestamp, nonce) by the node's own
+ * key or an address in `admins`: the node's endpoint is public on-chain, and its datasets, tasks,
+ * rounds and results concern its operator alone (no other party needs them: rounds run through
+ * the connector). Responses are public views (views.ts), never store rows. Nonces are kept in
+ * SQLite until their window passes, so a captured request stays refused after a restart.
  */
 export function buildApi(o: ApiOptions): express.Express {
   const app = express();
   app.disable("x-powered-by");
-  const seen = nonceMemory();
   const allowed = new Set([o.self, ...o.admins].map((a) => getAddress(a)));
+  const persisted = o.nonces ?? sqliteNonceMemory(o.store.db);
+  // Only callers that may use the API leave nonces behind: anyone else is refused without a write.
+  const seen: NonceCheck = (address, nonce, ts) => allowed.has(getAddress(address)) && persisted(address, nonce, ts);
   const raw = express.raw({ type: () => true, limit: o.maxBodyBytes ?? 1 << 20 });
 
-  /** Checks the signature over the exact body bytes, then parses the body as JSON. */
+  /** Checks the signature over the exact body bytes and the caller (operator or admin), then parses the body as JSON. */
   const signed = (req: Request, response: Response, next: NextFunction) => {
     try {
       const body = Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : new Uint8Array(0);
@@ -90,9 +95,16 @@ export function buildApi(o: ApiOptions): express.Express {
       if (!allowed.has(who)) throw new HttpError(403, "Forbidden", `${who} is neither this node's operator nor in admins; sign with the operator key or add the address to admins`);
       response.locals.caller = who;
       if (body.length > 0) {
+        let text: string;
         try {
-          req.body = JSON.parse(new TextDecoder().decode(body));
+          text = new TextDecoder("utf-8", { fatal: true }).decode(body);
         } catch {
+          throw new HttpError(400, "BadInput", "the body must be UTF-8 JSON");
+        }
+        try {
+          req.body = parseJsonBounded(text);
+        } catch (e) {
+          if (e instanceof JsonDepthError) throw e;
           throw new HttpError(400, "BadInput", "the body must be JSON");
         }
       } else req.body = {};
@@ -113,8 +125,8 @@ export function buildApi(o: ApiOptions): express.Express {
     });
   });
 
-  app.get("/datasets", (_req, res) => {
-    res.json(o.store.listDatasets().map(publicDataset));
+  app.get("/datasets", raw, signed, (_req, res) => {
+    res.json(o.store.listDatasets().map(datasetView));
   });
 
   app.post("/datasets", raw, signed, async (req, res) => {
@@ -123,13 +135,13 @@ export function buildApi(o: ApiOptions): express.Express {
     const path = isAbsolute(spec.path) ? spec.path : resolve(o.baseDir, spec.path);
     const row = await o.datasets.register({ ...spec, path });
     o.log.info({ dataset: row.name, version: row.version, rows: row.rows, root: row.root }, "dataset registered");
-    res.status(201).json(publicDataset(row));
+    res.status(201).json(datasetView(row));
   });
 
-  app.get("/tasks", (req, res) => {
+  app.get("/tasks", raw, signed, (req, res) => {
     const limit = req.query.limit === undefined ? 100 : Math.min(int(req.query.limit, "limit"), 1000);
     const offset = req.query.offset === undefined ? 0 : int(req.query.offset, "offset");
-    res.json(o.store.listTasks(limit, offset));
+    res.json(o.store.listTasks(limit, offset).map(taskView));
   });
 
   app.post("/tasks", raw, signed, async (req, res) => {
@@ -146,12 +158,12 @@ export function buildApi(o: ApiOptions): express.Express {
     res.status(201).json({ taskId: r.taskId, specHash: specHash(spec), txHash: r.txHash });
   });
 
-  app.get("/tasks/:id", async (req, res) => {
+  app.get("/tasks/:id", raw, signed, async (req, res) => {
     const id = int(req.params.id, "task id");
     const local = o.store.getTask(id);
     const chain = await o.connector.getTask(id);
     if (!local && !chain) throw new HttpError(404, "UnknownTask", `task ${id} does not exist`);
-    res.json({ task: local ?? null, chain, rounds: o.store.listRounds(id) });
+    res.json({ task: local ? taskView(local) : null, chain: chain ? chainTaskView(chain) : null, rounds: o.store.listRounds(id).map(roundView) });
   });
 
   app.get("/results/:taskId/:round", raw, signed, (req, res) => {
@@ -159,13 +171,13 @@ export function buildApi(o: ApiOptions): express.Express {
     const round = int(req.params.round, "round");
     const r = o.store.getResult(taskId, round);
     if (!r) throw new HttpError(404, "NoResult", `no result for round ${round} of task ${taskId} on this node (only the requester holds results)`);
-    res.json(r);
+    res.json(resultView(r));
   });
 
   app.use((req, _res, next) => next(new HttpError(404, "NotFound", `no route ${req.method} ${req.path}`)));
   app.use((e: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const err = errorOf(e);
-    if (err.status >= 500) o.log.error({ err: err.message }, "request failed");
+    if (err.status >= 500) o.log.error({ err: e instanceof Error ? e.message : String(e) }, "request failed");
     res.status(err.status).json({ code: err.code, message: err.message });
   });
   return app;

@@ -59,7 +59,7 @@ export function parseNpy(bytes: Uint8Array, source = "npy"): NpyArray {
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined)
-    throw new DataError(`${source}: header has no descr, fortran_order or shape: ${header.trim()}`);
+    throw new DataError(`${source}: the header has no descr, fortran_order or shape; ${fix}`);
   if (fortran === "True") throw new DataError(`${source}: array is in Fortran order; ${fix}`);
   const shape = shapeText
     .split(",")
@@ -67,11 +67,11 @@ export function parseNpy(bytes: Uint8Array, source = "npy"): NpyArray {
     .filter((s) => s.length > 0)
     .map(Number);
   if (shape.length !== 2 || shape.some((d) => !Number.isSafeInteger(d) || d < 0))
-    throw new DataError(`${source}: shape (${shapeText}) is not 2-D; reshape to (rows, columns), e.g. a.reshape(-1, 1) for one column`);
+    throw new DataError(`${source}: shape (${shapeText.slice(0, 40)}) is not 2-D; reshape to (rows, columns), e.g. a.reshape(-1, 1) for one column`);
   const m = /^([<>|=])([fiu])(\d+)$/.exec(descr);
   const kind = m ? `${m[2]}${m[3]}` : "";
   const reader = READERS[kind];
-  if (!m || !reader) throw new DataError(`${source}: dtype '${descr}' is not supported (float64, float32 or integers); ${fix}`);
+  if (!m || !reader) throw new DataError(`${source}: dtype '${descr.slice(0, 16)}' is not supported (float64, float32 or integers); ${fix}`);
   if (m[1] === ">" && reader.size > 1) throw new DataError(`${source}: dtype '${descr}' is big-endian; ${fix}`);
   const [rows, cols] = shape as [number, number];
   const count = rows * cols;

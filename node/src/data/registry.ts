@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Connector } from "../../../chain-connector/src/connector.js";
 import type { DatasetConfig } from "../config.js";
 import type { DatasetRow, NodeStore } from "../store/store.js";
+import { secureDir, Vault, writeSecretFile } from "../secrets/vault.js";
 import { commitTable, schemaHash } from "./commit.js";
 import { DataError, loadDataset, type Table } from "./load.js";
 
@@ -21,6 +22,8 @@ export class DatasetRegistry {
     private readonly store: NodeStore,
     private readonly connector: Connector,
     private readonly dataDir: string,
+    /** Largest dataset file read (config maxDatasetBytes). */
+    private readonly maxBytes = 1 << 30,
   ) {}
 
   /** Registers (or, when the same file is already registered, returns) a dataset. */
@@ -31,7 +34,7 @@ export class DatasetRegistry {
   }
 
   private async doRegister(spec: DatasetConfig): Promise<DatasetRow> {
-    const { table, fileHash } = await loadDataset(spec);
+    const { table, fileHash } = await loadDataset(spec, this.maxBytes);
     const sh = schemaHash(table);
     const last = this.store.getDataset(spec.name);
     if (last && last.fileHash === fileHash && last.schema.schemaHash === sh && last.schema.idColumn === spec.idColumn && last.path === spec.path) {
@@ -42,9 +45,8 @@ export class DatasetRegistry {
     const commitment = await commitTable(table, seed);
     const ref = join("salts", `${spec.name}-${fileHash.slice(2, 14)}-${randomBytes(4).toString("hex")}.seed`);
     const seedPath = join(this.dataDir, ref);
-    await mkdir(join(this.dataDir, "salts"), { recursive: true, mode: 0o700 });
-    await writeFile(`${seedPath}.tmp`, seed, { mode: 0o600 });
-    await rename(`${seedPath}.tmp`, seedPath);
+    secureDir(join(this.dataDir, "salts"));
+    writeSecretFile(seedPath, this.store.vault.seal(seed, `salt-seed:${ref}`));
     let receipt: Awaited<ReturnType<Connector["commitDataset"]>>;
     try {
       receipt = await this.connector.commitDataset(spec.name, commitment);
@@ -77,16 +79,27 @@ export class DatasetRegistry {
     const k = key(row.name, row.version);
     const hit = this.cache.get(k);
     if (hit) return hit;
-    const { table, fileHash } = await loadDataset({ name: row.name, path: row.path, format: row.format, columns: row.schema.columns, idColumn: row.schema.idColumn });
+    const { table, fileHash } = await loadDataset(
+      { name: row.name, path: row.path, format: row.format, columns: row.schema.columns, idColumn: row.schema.idColumn },
+      this.maxBytes,
+    );
     if (fileHash !== row.fileHash)
       throw new DataError(`dataset "${row.name}" v${row.version}: ${row.path} changed after it was committed; restore the file or register it again`);
     this.cache.set(k, table);
     return table;
   }
 
-  /** The secret seed of a version's row salts (for proofs over the commitment). */
+  /** The secret seed of a version's row salts (for proofs over the commitment), sealed at rest by the vault. */
   async saltSeed(row: DatasetRow): Promise<Uint8Array> {
-    return new Uint8Array(await readFile(join(this.dataDir, row.saltSeedRef)));
+    const file = join(this.dataDir, row.saltSeedRef);
+    const raw = new Uint8Array(await readFile(file));
+    const label = `salt-seed:${row.saltSeedRef}`;
+    if (raw.length === 32 && !Vault.isSealed(raw)) {
+      // Written in plain by an older build: seal it in place.
+      writeSecretFile(file, this.store.vault.seal(raw, label));
+      return raw;
+    }
+    return this.store.vault.open(raw, label);
   }
 }
 

@@ -35,7 +35,7 @@ export interface RoundContext {
   params: unknown;
   /** This node's address. */
   self: string;
-  /** Members that joined this round, with the X25519 keys they joined with, in join order. */
+  /** Members that joined this round, with the per-round X25519 keys they joined with, in join order. */
   members: MemberKey[];
   /** Contributions of every member in a submission phase of this round, payloads fetched. */
   contributions(phase: number): Promise<ReceivedContribution[]>;
@@ -74,8 +74,11 @@ export interface KindState {
 
 export interface MemberContext extends RoundContext {
   datasets: MemberDataset[];
-  /** This node's X25519 key pair (the public key is its member key). */
-  x25519: { secretKey: Uint8Array; publicKey: Uint8Array };
+  /**
+   * This member's fresh X25519 key pair for this round (never the node's long-term key): its
+   * public key is the member key the node joined with, authenticated by the signed join.
+   */
+  roundKey: { secretKey: Uint8Array; publicKey: Uint8Array };
   /**
    * JSON state the kind keeps for this member between phases and rounds (e.g. per-round secure
    * aggregation keys, or keys made in round 1 and used later). get() returns this round's state,

@@ -122,7 +122,7 @@ export async function runLocal(
         const ctx: MemberContext = {
           ...base(wallets[i]!.address),
           datasets: [{ name: "local", version: 1, root: committed[i]?.root ?? "0x" + "00".repeat(32), table: tables[i]!, row: { name: "local", version: 1, schema: { columns: tables[i]!.columns } } as DatasetRow, saltSeed: async () => seeds[i]! }],
-          x25519: keys[i]!,
+          roundKey: keys[i]!,
           state: { get: <T>() => state as T | undefined, set: (v: unknown) => void (state = v) },
         };
         let sub: Submission;

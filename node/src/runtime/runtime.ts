@@ -11,7 +11,7 @@ import { parseTaskSpec, specHash, type TaskSpec } from "../../../protocol/src/ta
 import "../../../protocol/src/tasks/index.js";
 import type { NodeConfig } from "../config.js";
 import type { DatasetRegistry } from "../data/registry.js";
-import type { X25519Keys } from "../keys.js";
+import { roundKey } from "../keys.js";
 import type { Logger } from "../log.js";
 import type { NodeStore, ResultRow, RoundState, Side, Submission as StoredSubmission, TaskRow } from "../store/store.js";
 import {
@@ -37,7 +37,6 @@ export interface RuntimeOptions {
   /** Role mask the node registered with. */
   roles: number;
   policy: NodeConfig["policy"];
-  x25519: X25519Keys;
   /** The node's own blob store: results stay here, only their hashes leave the node. */
   results: BlobStore;
   log: Logger;
@@ -74,11 +73,11 @@ const SEED = "requester-seed:";
  * kinds whose requester prepares secrets at submission (an outsourced task's owner keys).
  */
 export function seedRequesterState(store: NodeStore, specHash: string, value: unknown): void {
-  store.setMeta(SEED + specHash.toLowerCase(), JSON.stringify(value));
+  store.putSecret(SEED + specHash.toLowerCase(), JSON.stringify(value));
 }
 
 function requesterSeed(store: NodeStore, specHash: string): unknown {
-  const v = store.meta(SEED + specHash.toLowerCase());
+  const v = store.secret(SEED + specHash.toLowerCase());
   return v === undefined ? undefined : JSON.parse(v);
 }
 
@@ -289,7 +288,8 @@ export class Runtime extends EventEmitter {
         return { name: row.name, version: row.version, root: row.root, row, table: await this.o.datasets.table(row), saltSeed: () => this.o.datasets.saltSeed(row) };
       }),
     );
-    return { ...base, datasets, x25519: { secretKey: this.o.x25519.secretKey, publicKey: this.o.x25519.publicKey } };
+    const key = roundKey(this.o.store, task.taskId, round);
+    return { ...base, datasets, roundKey: { secretKey: key.secretKey, publicKey: key.publicKey } };
   }
 
   // ---------------------------------------------------------------- events
@@ -340,7 +340,7 @@ export class Runtime extends EventEmitter {
       const s = this.state(taskId, round, "member", Phase.Join);
       if (s.status === "new") {
         try {
-          await this.o.connector.joinRound(taskId, round, this.o.x25519.publicHex);
+          await this.o.connector.joinRound(taskId, round, roundKey(this.o.store, taskId, round).publicHex);
           this.o.log.info({ taskId, round }, "joined round");
           s.status = "joined";
         } catch (e) {

@@ -83,4 +83,6 @@ export const MIGRATIONS: readonly string[] = [
     rho REAL NOT NULL,
     PRIMARY KEY(dataset, task_id, round)
   );`,
+  // 4: secrets sealed by the vault (requester seeds, per-round keys). The API's nonces table is made by store/nonces.ts.
+  `CREATE TABLE secrets(key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 ];

@@ -1,6 +1,7 @@
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
-import { mkdirSync } from "node:fs";
+import { chmodSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
+import { secureDir, secureFile, Vault } from "../secrets/vault.js";
 import { MIGRATIONS } from "./migrations.js";
 
 export interface DatasetRow {
@@ -92,21 +93,64 @@ export interface MemberKey {
 }
 
 const now = () => Math.floor(Date.now() / 1000);
+const roundLabel = (taskId: number, round: number, side: string) => `rounds.kind_state:${taskId}:${round}:${side}`;
+const resultLabel = (taskId: number, round: number) => `results.result:${taskId}:${round}`;
 
 /**
  * The node's own state in one SQLite file: datasets it registered, the event cursor, its view of
  * every round it takes part in, and results. Multi-row changes go through tx(), so a crash never
  * leaves a half-written change.
+ *
+ * Secret columns (a round's kind state, results, the `secrets` table) are sealed by the vault
+ * with the row's identity as associated data; the file, its -wal and -shm are mode 0600 in a
+ * 0700 folder, and secure_delete zeroes freed pages.
  */
 export class NodeStore {
   readonly db: DatabaseSync;
   private depth = 0;
+  readonly vault: Vault;
 
-  constructor(file: string) {
-    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  /** Without a vault (in-memory stores, tests) secrets are sealed under a key that dies with the process. */
+  constructor(
+    readonly file: string,
+    vault?: Vault,
+  ) {
+    this.vault = vault ?? Vault.ephemeral();
+    if (file !== ":memory:") {
+      secureDir(dirname(file));
+      // SQLite gives its -wal and -shm files the database file's mode.
+      secureFile(file);
+    }
     this.db = new DatabaseSync(file);
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
+    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON;");
     this.migrate();
+    this.sealLegacy();
+    this.secureFiles();
+  }
+
+  /** Sets 0600 on the database's -wal and -shm files (SQLite makes them with the main file's mode; this holds whatever made them). */
+  secureFiles(): void {
+    if (this.file === ":memory:") return;
+    for (const f of [this.file, `${this.file}-wal`, `${this.file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+  }
+
+  /** Seals what an older build stored in plain (once), then rewrites the WAL so no plain copy stays. */
+  private sealLegacy(): void {
+    if (this.meta("sealed") === "1") return;
+    this.tx(() => {
+      for (const r of this.all<{ task_id: number; round: number; side: string; kind_state: string }>(`SELECT task_id, round, side, kind_state FROM rounds WHERE kind_state IS NOT NULL`))
+        if (!Vault.isSealedText(r.kind_state))
+          this.run(`UPDATE rounds SET kind_state = ? WHERE task_id = ? AND round = ? AND side = ?`, this.vault.sealText(r.kind_state, roundLabel(r.task_id, r.round, r.side)), r.task_id, r.round, r.side);
+      for (const r of this.all<{ task_id: number; round: number; result: string }>(`SELECT task_id, round, result FROM results`))
+        if (!Vault.isSealedText(r.result))
+          this.run(`UPDATE results SET result = ? WHERE task_id = ? AND round = ?`, this.vault.sealText(r.result, resultLabel(r.task_id, r.round)), r.task_id, r.round);
+      for (const r of this.all<{ key: string; value: string }>(`SELECT key, value FROM meta WHERE key LIKE 'requester-seed:%'`)) {
+        this.putSecret(r.key, r.value);
+        this.run(`DELETE FROM meta WHERE key = ?`, r.key);
+      }
+      this.setMeta("sealed", "1");
+    });
+    if (this.file !== ":memory:") this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   }
 
   close(): void {
@@ -290,7 +334,7 @@ export class NodeStore {
       JSON.stringify(full.submissions),
       full.resultHash ?? null,
       full.error ?? null,
-      full.kindState === undefined ? null : JSON.stringify(full.kindState),
+      full.kindState === undefined ? null : this.vault.sealText(JSON.stringify(full.kindState), roundLabel(full.taskId, full.round, full.side)),
       full.updatedAt,
     );
     return full;
@@ -307,7 +351,10 @@ export class NodeStore {
       submissions: JSON.parse(r.submissions as string) as Record<string, Submission>,
       resultHash: (r.result_hash as string | null) ?? undefined,
       error: (r.error as string | null) ?? undefined,
-      kindState: r.kind_state === null || r.kind_state === undefined ? undefined : JSON.parse(r.kind_state as string),
+      kindState:
+        r.kind_state === null || r.kind_state === undefined
+          ? undefined
+          : JSON.parse(this.vault.openText(r.kind_state as string, roundLabel(r.task_id as number, r.round as number, r.side as string))),
       updatedAt: r.updated_at as number,
     };
   }
@@ -334,7 +381,7 @@ export class NodeStore {
       r.kind,
       r.resultHash,
       r.recordHash,
-      JSON.stringify(r.result),
+      this.vault.sealText(JSON.stringify(r.result), resultLabel(r.taskId, r.round)),
       JSON.stringify(r.contributors),
       r.next === undefined ? null : JSON.stringify(r.next),
       r.done ? 1 : 0,
@@ -351,7 +398,7 @@ export class NodeStore {
       kind: r.kind as string,
       resultHash: r.result_hash as string,
       recordHash: r.record_hash as string,
-      result: JSON.parse(r.result as string),
+      result: JSON.parse(this.vault.openText(r.result as string, resultLabel(r.task_id as number, r.round as number))),
       contributors: JSON.parse(r.contributors as string) as string[],
       next: r.next === null ? undefined : JSON.parse(r.next as string),
       done: r.done === 1,
@@ -371,6 +418,32 @@ export class NodeStore {
       taskId,
       round,
     ).map((m) => ({ member: m.member, memberKey: m.member_key }));
+  }
+
+  // ------------------------------------------------------------------ secrets
+
+  /** Keeps a secret string under `key`, sealed by the vault. */
+  putSecret(key: string, value: string): void {
+    this.run(
+      `INSERT INTO secrets(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+      key,
+      this.vault.sealText(value, `secrets:${key}`),
+    );
+  }
+
+  secret(key: string): string | undefined {
+    const v = this.get<{ value: string }>(`SELECT value FROM secrets WHERE key = ?`, key)?.value;
+    return v === undefined ? undefined : this.vault.openText(v, `secrets:${key}`);
+  }
+
+  /** Keeps the secret only if none is stored under `key` yet; returns the one stored. */
+  putSecretOnce(key: string, value: string): string {
+    return this.tx(() => {
+      const have = this.secret(key);
+      if (have !== undefined) return have;
+      this.putSecret(key, value);
+      return value;
+    });
   }
 
   // ------------------------------------------------------------------ differential privacy budget

@@ -22,7 +22,9 @@ import type { MemberKey } from "../../store/store.js";
 /**
  * `secagg` backend: the secure aggregation of node/src/crypto/secagg mapped onto round phases.
  *
- *   Join       memberKey = the node's X25519 key: the share-encryption key (cPk) of the protocol.
+ *   Join       memberKey = a fresh X25519 key of the member for this round (ctx.roundKey, never the
+ *              node's long-term key): the share-encryption key (cPk) of the protocol. The join is
+ *              signed with the member's Ethereum key, which authenticates cPk as in Bonawitz et al.
  *              Every member that joined is in the roster U1 (sorted by address; Shamir point i+1).
  *   Setup      a fresh per-round mask key sPk and the Shamir shares of b and of the mask secret,
  *              each sealed to its holder's cPk. Valid setups form U2.
@@ -33,9 +35,8 @@ import type { MemberKey } from "../../store/store.js";
  * Members and the requester derive U2, U3 and the unmask request from the same public submissions
  * with the same checks, so they agree without another message. The threshold t is
  * spec.members.threshold (at least 2; 2t > n keeps two disjoint groups from unmasking one party).
- * Using the long-lived node key for share encryption is safe: it only ever encrypts (AEAD bound to
- * task, round, sender and receiver); the mask key, whose shares are revealed for dropped members,
- * is fresh every round.
+ * Both keys are fresh every round: the mask key, whose shares are revealed for dropped members,
+ * and the share-encryption key, so no long-term key can open a round's shares.
  */
 interface SetupPayload {
   v: 1;
@@ -143,12 +144,12 @@ function submission(msg: unknown): Submission {
 export async function secaggSetup(ctx: MemberContext, length: number): Promise<Submission> {
   const p = params(ctx, length);
   const me = lc(ctx.self);
-  // The share-encryption key is the node key the member joined with (its memberKey).
+  // The share-encryption key is the round key the member joined with (its memberKey).
   const fresh = new SecAggParty(p, me).exportState();
-  const party = SecAggParty.restore({ ...fresh, cSecret: toHex(ctx.x25519.secretKey) });
+  const party = SecAggParty.restore({ ...fresh, cSecret: toHex(ctx.roundKey.secretKey) });
   const mine = party.advertise();
   const joined = ctx.members.find((m) => lc(m.member) === me);
-  if (!joined || lc(joined.memberKey) !== mine.cPk) throw new Error("secagg setup: this node's X25519 key is not the member key it joined with");
+  if (!joined || lc(joined.memberKey) !== mine.cPk) throw new Error("secagg setup: this node's round key is not the member key it joined with");
   const parties = ctx.members
     .map((m) => ({ address: lc(m.member), cPk: lc(m.memberKey), sPk: lc(m.member) === me ? mine.sPk : ABSENT_KEY }))
     .sort((a, b) => (a.address < b.address ? -1 : 1));

@@ -1,0 +1,148 @@
+import type { RoundRecord as ChainRound, TaskRecord } from "../../../chain-connector/src/connector.js";
+import type { DatasetRow, ResultRow, RoundState, TaskRow } from "../store/store.js";
+
+/**
+ * What the node API may show. Every response is built here by naming each field, never by
+ * spreading a store row: a field added to a row (a key, a mask, a share) stays private until
+ * someone decides to add it to a view.
+ */
+
+export interface DatasetView {
+  name: string;
+  version: number;
+  format: string;
+  /** The file's path on the node (the caller is the operator). */
+  path: string;
+  schema: { columns: string[]; idColumn?: string; schemaHash: string };
+  rows: number;
+  columns: number;
+  root: string;
+  fileHash: string;
+  committed: boolean;
+  txHash: string;
+  createdAt: number;
+}
+
+/** The salt seed's location is left out: it is the secret behind the commitment's salts. */
+export function datasetView(d: DatasetRow): DatasetView {
+  return {
+    name: d.name,
+    version: d.version,
+    format: d.format,
+    path: d.path,
+    schema: { columns: [...d.schema.columns], ...(d.schema.idColumn === undefined ? {} : { idColumn: d.schema.idColumn }), schemaHash: d.schema.schemaHash },
+    rows: d.rows,
+    columns: d.columns,
+    root: d.root,
+    fileHash: d.fileHash,
+    committed: d.committed,
+    txHash: d.txHash,
+    createdAt: d.createdAt,
+  };
+}
+
+export interface TaskView {
+  taskId: number;
+  requester: string;
+  kind: string;
+  /** The public spec (the connector serves it to every party). */
+  spec: unknown;
+  specHash: string;
+  mine: boolean;
+  decision: string;
+  reason: string;
+  datasets: string[];
+  createdAt: number;
+}
+
+export function taskView(t: TaskRow): TaskView {
+  return {
+    taskId: t.taskId,
+    requester: t.requester,
+    kind: t.kind,
+    spec: t.spec,
+    specHash: t.specHash,
+    mine: t.mine,
+    decision: t.decision,
+    reason: t.reason,
+    datasets: [...t.datasets],
+    createdAt: t.createdAt,
+  };
+}
+
+export interface ChainTaskView {
+  taskId: number;
+  requester: string;
+  kind: string;
+  specHash: string;
+  rounds: number;
+  currentRound: number;
+  closed: boolean;
+}
+
+export function chainTaskView(t: TaskRecord): ChainTaskView {
+  return { taskId: t.taskId, requester: t.requester, kind: t.kind, specHash: t.specHash, rounds: t.rounds, currentRound: t.currentRound, closed: t.closed };
+}
+
+/** A round as this node sees it: progress and the hashes it submitted; the kind's state (keys, masks, shares) is never shown. */
+export interface RoundView {
+  taskId: number;
+  round: number;
+  side: string;
+  phase: number;
+  status: string;
+  active: number;
+  submissions: Record<string, { blobHash: string; commitment: string; proven: boolean; sent: boolean }>;
+  resultHash?: string;
+  error?: string;
+  updatedAt: number;
+}
+
+export function roundView(r: RoundState): RoundView {
+  const submissions: RoundView["submissions"] = {};
+  for (const [name, s] of Object.entries(r.submissions))
+    submissions[name] = { blobHash: s.blobHash, commitment: s.commitment, proven: s.proof !== undefined, sent: s.sent !== false };
+  return {
+    taskId: r.taskId,
+    round: r.round,
+    side: r.side,
+    phase: r.phase,
+    status: r.status,
+    active: r.active,
+    submissions,
+    ...(r.resultHash === undefined ? {} : { resultHash: r.resultHash }),
+    ...(r.error === undefined ? {} : { error: r.error }),
+    updatedAt: r.updatedAt,
+  };
+}
+
+export function chainRoundView(r: ChainRound) {
+  return { taskId: r.taskId, round: r.round, phase: r.phase, deadline: r.deadline, joined: r.joined, active: r.active, submitted: r.submitted, resultHash: r.resultHash, members: [...r.members] };
+}
+
+/** A result, for the node's operator only (the API checks the caller). */
+export interface ResultView {
+  taskId: number;
+  round: number;
+  kind: string;
+  result: unknown;
+  resultHash: string;
+  recordHash: string;
+  contributors: string[];
+  done: boolean;
+  createdAt: number;
+}
+
+export function resultView(r: ResultRow): ResultView {
+  return {
+    taskId: r.taskId,
+    round: r.round,
+    kind: r.kind,
+    result: r.result,
+    resultHash: r.resultHash,
+    recordHash: r.recordHash,
+    contributors: [...r.contributors],
+    done: r.done,
+    createdAt: r.createdAt,
+  };
+}
