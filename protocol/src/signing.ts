@@ -82,8 +82,11 @@ export function verifyRequest(
   return getAddress(recovered);
 }
 
-/** A nonce memory that forgets entries older than the skew window. */
-export function nonceMemory(): (address: string, nonce: string) => boolean {
+/** Records (address, nonce) and answers whether it was seen before; see SqliteNonceStore for one that survives restarts. */
+export type NonceMemory = (address: string, nonce: string) => boolean;
+
+/** A nonce memory in RAM that forgets entries older than the skew window. */
+export function nonceMemory(): NonceMemory {
   const seen = new Map<string, number>();
   return (address, nonce) => {
     const now = Date.now();
