@@ -1,6 +1,6 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { keccak256, randomBytes, Wallet } from "ethers";
@@ -225,10 +225,15 @@ describe("security: connector routes × callers (coordinator mode)", { timeout: 
     for (const w of [B, R, S]) await assert.rejects(client(w).getBlob(hiddenHash), /Forbidden/, "naming another party's blob grants nothing");
   });
 
-  test("every route is in the authorization table", () => {
+  test("every route is in the authorization table, in the code and in the README", async () => {
     const covered = ROUTE_POLICY.map((p) => p.route).join(" ");
+    const readme = await readFile(join(import.meta.dirname, "../../README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("### Connector"), readme.indexOf("Replays:"));
     for (const r of ["/info", "/nodes/register", "/nodes/:address", "/nodes/update", "/nodes/leave", "/heartbeat", "/datasets", "/tasks", "/tasks/:id/spec", "/tasks/:id/rounds", "/join", "/submit", "/contributions/:phase", "/advance", "/finalize", "/blobs", "/blobs/:hash", "/events"])
+    {
       assert.ok(covered.includes(r), `${r} has a line in ROUTE_POLICY`);
+      assert.ok(table.includes(r), `${r} has a line in the README's authorization table`);
+    }
     assert.equal(Object.keys(ROUTES).length, 21, "a new route needs a line in ROUTE_POLICY and the README");
   });
 });
