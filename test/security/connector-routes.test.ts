@@ -1,12 +1,10 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { keccak256, randomBytes, Wallet } from "ethers";
-import { CoordinatorNetwork, ManualClock } from "../../chain-connector/src/coordinator/index.js";
-import { ConnectorServer } from "../../chain-connector/src/http/server.js";
-import { ConnectorClient } from "../../chain-connector/src/http/client.js";
+import { keccak256, randomBytes, type Wallet } from "ethers";
+import { coordinatorMode, type ModeHarness } from "../connector/modes.js";
+import { availableModes } from "../connector/ethereum-mode.js";
 import { ROUTES } from "../../chain-connector/src/http/routes.js";
 import { ROUTE_POLICY } from "../../chain-connector/src/http/authz.js";
 import { Phase, Role } from "../../protocol/src/phases.js";
@@ -14,20 +12,21 @@ import { parseTaskSpec, type TaskSpecInput } from "../../protocol/src/taskspec.j
 import "../../protocol/src/tasks/index.js";
 import { b32, call, leaks, type Answer } from "./connector-helpers.js";
 
+const modes = [coordinatorMode, ...(await availableModes())];
+
 /**
- * Every connector route in coordinator mode, called unsigned, by a task member whose secret is
+ * Every connector route, in each mode, called unsigned, by a task member whose secret is
  * planted (owner A), by the other member (owner B), by a registered node outside the task (S),
  * by the requester (R) and by an unregistered key (U). Each answer is checked for its status and
  * scanned for the planted bytes in plain, hex and base64.
  */
-describe("security: connector routes × callers (coordinator mode)", { timeout: 120_000 }, () => {
-  let dir: string;
-  let network: CoordinatorNetwork;
-  let server: ConnectorServer;
+for (const factory of modes)
+describe(`security: connector routes × callers (${factory.name.replace(/Mode$/, "")} mode)`, { timeout: 300_000 }, () => {
+  let h: ModeHarness;
   let url: string;
-  const clock = new ManualClock(1_900_000_000);
-  const [R, A, B, S, U, L] = Array.from({ length: 6 }, () => Wallet.createRandom() as unknown as Wallet);
-  const client = (w: Wallet) => new ConnectorClient({ url, signer: w, mode: "coordinator" });
+  // In ethereum mode every caller must be a key the server holds (others are refused before any rule).
+  let R: Wallet, A: Wallet, B: Wallet, S: Wallet, U: Wallet, L: Wallet;
+  const client = (w: Wallet) => h.client(w);
   /** A's Compute contribution (plain aggregation): its exact private vector in a real task. */
   const secretA = new Uint8Array([...new TextEncoder().encode("owner-A-private-sums:"), ...randomBytes(32)]);
   const secretB = new Uint8Array([...new TextEncoder().encode("owner-B-private-sums:"), ...randomBytes(32)]);
@@ -45,21 +44,30 @@ describe("security: connector routes × callers (coordinator mode)", { timeout: 
       params: { columns: ["x"] },
       members: { min: 2, max: 3, threshold: 2 },
       rounds: 2,
-      deadlines: { join: 60, setup: 60, compute: 60, aggregate: 60 },
+      deadlines: { join: 600, setup: 600, compute: 600, aggregate: 600 },
       ...over,
     });
 
-  /** Moves the round past its deadline (the coordinator advances it by itself). */
+  /** Waits for a condition the network reaches on its own (auto-advance, the keeper's timers). */
+  const until = async (what: string, cond: () => Promise<boolean>) => {
+    for (let i = 0; i < 300; i++) {
+      if (await cond()) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail(`timed out waiting for ${what}`);
+  };
+  const phaseIs = (t: number, r: number, phase: number) => until(`task ${t} round ${r} in phase ${phase}`, async () => (await client(R).getRound(t, r))!.phase === phase);
+  /** Moves the round past its deadline; the coordinator (or the keeper) advances it. */
   const pass = async (t: number, r: number) => {
     const round = await client(R).getRound(t, r);
-    clock.set(round!.deadline + 1);
+    await h.passDeadline(round!.deadline);
+    await until(`task ${t} round ${r} to leave phase ${round!.phase}`, async () => (await client(R).getRound(t, r))!.phase !== round!.phase);
   };
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "cm-sec-routes-"));
-    network = new CoordinatorNetwork({ db: join(dir, "c.sqlite"), blobs: join(dir, "blobs"), clock });
-    server = new ConnectorServer({ network, state: join(dir, "c.auth.sqlite") });
-    url = await server.start();
+    h = await factory();
+    [R, A, B, S, U, L] = h.wallets as [Wallet, Wallet, Wallet, Wallet, Wallet, Wallet];
+    url = h.url();
     const node = (roles: number) => ({ endpoint: "http://127.0.0.1:1/", x25519: b32(), roles, capacity: 1 });
     await client(R).registerNode(node(Role.Requester));
     for (const w of [A, B]) await client(w).registerNode(node(Role.Owner));
@@ -72,7 +80,7 @@ describe("security: connector routes × callers (coordinator mode)", { timeout: 
     assert.equal(await client(A).putBlob(secretA), hashA);
     await client(A).submit(taskId, 1, hashA, b32());
     await client(B).submit(taskId, 1, await client(B).putBlob(secretB), b32());
-    assert.equal((await client(R).getRound(taskId, 1))!.phase, Phase.Aggregate);
+    await phaseIs(taskId, 1, Phase.Aggregate);
     assert.equal(await client(R).putBlob(record), hashRecord);
     await client(R).finalizeRound(taskId, 1, hashRecord);
     await client(R).startRound(taskId);
@@ -80,15 +88,13 @@ describe("security: connector routes × callers (coordinator mode)", { timeout: 
   });
 
   after(async () => {
-    await server?.close();
-    await network?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await h?.stop();
   });
 
   type Caller = "unsigned" | "A" | "B" | "S" | "R" | "U";
-  const wallets: Record<Exclude<Caller, "unsigned">, Wallet> = { A, B, S, R, U };
+  const walletOf = (who: Exclude<Caller, "unsigned">): Wallet => ({ A, B, S, R, U })[who];
   const callers: Caller[] = ["unsigned", "A", "B", "S", "R", "U"];
-  const as = (who: Caller, method: string, path: string, body?: unknown) => call(url, who === "unsigned" ? null : wallets[who], method, path, body);
+  const as = (who: Caller, method: string, path: string, body?: unknown) => call(url, who === "unsigned" ? null : walletOf(who), method, path, body);
 
   /** Expected outcome per caller: a status (2xx means granted) or an error code. */
   type Expect = Partial<Record<Caller, number | string>>;
@@ -183,9 +189,10 @@ describe("security: connector routes × callers (coordinator mode)", { timeout: 
     };
     const setupA = await put(A, "setup-A");
     await put(B, "setup-B");
-    assert.equal((await client(R).getRound(t, 1))!.phase, Phase.Compute);
+    await phaseIs(t, 1, Phase.Compute);
     const maskedA = await put(A, "masked-A");
     await put(B, "masked-B");
+    await phaseIs(t, 1, Phase.Aggregate);
     const unmaskA = await put(A, "unmask-A");
     for (const [what, blob] of [["setup", setupA], ["masked input", maskedA]] as const) {
       assert.deepEqual(await client(B).getBlob(blob.h), blob.bytes, `B reads A's ${what}`);
@@ -205,7 +212,7 @@ describe("security: connector routes × callers (coordinator mode)", { timeout: 
       setup: true,
       members: { min: 2, max: 3, threshold: 2 },
       rounds: 1,
-      deadlines: { join: 60, setup: 60, compute: 60, aggregate: 60 },
+      deadlines: { join: 600, setup: 600, compute: 600, aggregate: 600 },
     });
     const { taskId: t } = await client(R).createTask(s);
     for (const w of [A, B]) await client(w).joinRound(t, 1, b32());
@@ -214,6 +221,7 @@ describe("security: connector routes × callers (coordinator mode)", { timeout: 
     const tableHash = await client(A).putBlob(table);
     const hiddenOfA = new Uint8Array([...new TextEncoder().encode("unpublished-of-A:"), ...randomBytes(16)]);
     const hiddenHash = await client(A).putBlob(hiddenOfA);
+    await phaseIs(t, 1, Phase.Setup);
     const manifestA = new TextEncoder().encode(JSON.stringify({ tables: [{ name: "ids/y", hash: tableHash }] }));
     await client(A).submit(t, 1, await client(A).putBlob(manifestA), b32());
     // B names A's unpublished blob in its own manifest: that must not open it to anyone.
