@@ -135,6 +135,7 @@ export class Authorizer {
       const t = await c.getTask(taskId);
       if (!t) throw new ConnectorError("UnknownTask", `task ${taskId} does not exist`);
       r = t.requester;
+      if (this.requesters.size > 100_000) this.requesters.clear();
       this.requesters.set(taskId, r);
     }
     return r;
@@ -144,6 +145,7 @@ export class Authorizer {
     let s = this.specs.get(taskId);
     if (!s) {
       s = (await c.getTaskSpec(taskId)) ?? forbidden(`task ${taskId} has no spec`);
+      if (this.specs.size > 10_000) this.specs.clear();
       this.specs.set(taskId, s);
     }
     return s;
@@ -154,6 +156,8 @@ export class Authorizer {
     if (this.membership.has(key)) return true;
     const r = await c.getRound(taskId, round);
     if (!r || !r.members.includes(caller)) return false;
+    // Membership never ends once recorded; the cache only saves reads, so dropping it is safe.
+    if (this.membership.size > 100_000) this.membership.clear();
     this.membership.add(key);
     return true;
   }
