@@ -83,7 +83,7 @@ export const DEFAULT_BLOB_QUOTA_WINDOW_SECONDS = 3600;
 
 const HASH_IN_TEXT = /0x[0-9a-fA-F]{64}/g;
 /** A blob larger than this names no other blob (manifests and specs are small; ciphertexts are not scanned). */
-const MAX_SCAN_BYTES = 16 * 1024 * 1024;
+export const MAX_SCAN_BYTES = 16 * 1024 * 1024;
 
 const forbidden = (message: string): never => {
   throw new ConnectorError("Forbidden", message);

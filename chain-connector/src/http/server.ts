@@ -6,7 +6,7 @@ import { parseTaskSpec, specBytes, specHash } from "../../../protocol/src/tasksp
 import { CAPS, jsonTextDepth } from "../../../protocol/src/tasks/caps.js";
 import { ConnectorError, type Connector } from "../connector.js";
 import { blobHash } from "../blobstore.js";
-import { Authorizer, type BlobRef } from "./authz.js";
+import { Authorizer, MAX_SCAN_BYTES, type BlobRef } from "./authz.js";
 import { ConnectorState } from "./state.js";
 import { ROUTES, statusFor, type ErrorBody, type ServerInfo } from "./routes.js";
 
@@ -211,7 +211,9 @@ export class ConnectorServer {
       };
     /** Records the blobs a blob about to be published names (its author's own uploads), see Authorizer.recordNamed. */
     const noteNamed = async (c: Connector, caller: string, hash: unknown) => {
-      if (typeof hash !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(hash) || !this.state.hasUploaded(caller, hash)) return;
+      if (typeof hash !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(hash)) return;
+      const size = this.state.uploadedBytes(caller, hash);
+      if (size === undefined || size > MAX_SCAN_BYTES) return;
       try {
         authz.recordNamed(caller, hash, await c.getBlob(hash));
       } catch {

@@ -29,6 +29,12 @@ export class ConnectorState {
     return r.n;
   }
 
+  /** Size of a blob `party` uploaded, or undefined when it did not upload it. */
+  uploadedBytes(party: string, hash: string): number | undefined {
+    const r = this.db.prepare(`SELECT bytes FROM uploads WHERE hash = ? AND party = ?`).get(hash.toLowerCase(), party.toLowerCase()) as { bytes: number } | undefined;
+    return r?.bytes;
+  }
+
   hasUploaded(party: string, hash: string): boolean {
     return this.db.prepare(`SELECT 1 AS x FROM uploads WHERE hash = ? AND party = ?`).get(hash.toLowerCase(), party.toLowerCase()) !== undefined;
   }
