@@ -62,13 +62,26 @@ const FEDERATED = new Set(["stats", "kmeans", "linreg", "logreg"]);
  * - vlinreg: every manifest and table, including the ids and keys of round 1 in every later round.
  * - outsourced kinds: the worker reads only what the owner (requester) publishes.
  */
-export function membersRead(spec: Pick<TaskSpec, "kind" | "aggregation">, phase: number): "none" | "round" | "task" {
+export function membersRead(spec: Pick<TaskSpec, "kind" | "aggregation">, phase: number, extra: MemberReads = {}): ReadScope {
+  const own = extra[spec.kind];
+  if (own) return own[phase] ?? "none";
   if (spec.kind === "vlinreg") return "task";
   if (FEDERATED.has(spec.kind) && spec.aggregation === "secagg" && (phase === Phase.Setup || phase === Phase.Compute)) return "round";
   return "none";
 }
 
+/** Whose rounds' members may read a contribution: nobody, the same round's, any round's of the task. */
+export type ReadScope = "none" | "round" | "task";
+
+/**
+ * Read rules for kinds this module does not know (an operator's own handlers): kind → phase →
+ * scope; phases left out are for the author and the requester only.
+ */
+export type MemberReads = Record<string, Partial<Record<number, ReadScope>>>;
+
 export interface AuthorizerOptions {
+  /** Member read rules of extra kinds (see MemberReads). */
+  memberReads?: MemberReads;
   /** Bytes of new blobs one party may store per window (default 2 GiB). */
   blobQuotaBytes?: number;
   /** The quota window in seconds (default 3600). */
@@ -110,7 +123,10 @@ export class Authorizer {
     if (!(this.quotaWindowSeconds > 0)) throw new Error("blobQuotaWindowSeconds must be > 0");
     this.now = opts.now ?? Date.now;
     this.ttl = opts.registeredTtlMs ?? 5000;
+    this.memberReads = opts.memberReads ?? {};
   }
+
+  private readonly memberReads: MemberReads;
 
   /** Refuses callers that are not registered nodes (NotRegistered, 403). */
   async registered(c: Connector, caller: string): Promise<void> {
@@ -189,7 +205,7 @@ export class Authorizer {
         return !named || this.memberOfTask(c, ref.taskId, caller);
       case "contribution": {
         if (caller === ref.member) return true;
-        const scope = membersRead(await this.spec(c, ref.taskId), ref.phase);
+        const scope = membersRead(await this.spec(c, ref.taskId), ref.phase, this.memberReads);
         if (scope === "round") return this.memberOf(c, ref.taskId, ref.round, caller);
         if (scope === "task") return this.memberOfTask(c, ref.taskId, caller, ref.round);
         return false;

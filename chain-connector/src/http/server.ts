@@ -6,7 +6,7 @@ import { parseTaskSpec, specBytes, specHash } from "../../../protocol/src/tasksp
 import { CAPS, jsonTextDepth } from "../../../protocol/src/tasks/caps.js";
 import { ConnectorError, type Connector } from "../connector.js";
 import { blobHash } from "../blobstore.js";
-import { Authorizer, MAX_SCAN_BYTES, type BlobRef } from "./authz.js";
+import { Authorizer, MAX_SCAN_BYTES, type BlobRef, type MemberReads } from "./authz.js";
 import { ConnectorState } from "./state.js";
 import { ROUTES, statusFor, type ErrorBody, type ServerInfo } from "./routes.js";
 
@@ -44,6 +44,8 @@ export interface ConnectorServerOptions {
   blobQuotaBytes?: number;
   /** Window of the blob quota in seconds (default 3600). */
   blobQuotaWindowSeconds?: number;
+  /** Which contributions members read of kinds the connector does not know (custom handlers); see authz.ts. */
+  memberReads?: MemberReads;
 }
 
 function errorBody(e: unknown): { status: number; body: ErrorBody } {
@@ -91,6 +93,7 @@ export class ConnectorServer {
     this.authz = new Authorizer(this.state, net.blobRefs ? { blobRefs: (h) => net.blobRefs!(h) } : undefined, {
       blobQuotaBytes: opts.blobQuotaBytes,
       blobQuotaWindowSeconds: opts.blobQuotaWindowSeconds,
+      memberReads: opts.memberReads,
     });
     this.app = this.build();
   }
