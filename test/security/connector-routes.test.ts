@@ -233,6 +233,24 @@ describe(`security: connector routes × callers (${factory.name.replace(/Mode$/,
     for (const w of [B, R, S]) await assert.rejects(client(w).getBlob(hiddenHash), /Forbidden/, "naming another party's blob grants nothing");
   });
 
+  test("an outsourced owner's chunks named in its spec are for the task's members: the worker once it joined", async () => {
+    const chunk = new Uint8Array([...new TextEncoder().encode("owner-ciphertext-chunk:"), ...randomBytes(16)]);
+    const chunkHash = await client(R).putBlob(chunk);
+    // Sent without a nonce, as a raw client may: the network gives the spec one of its own.
+    const { taskId: t } = await client(R).createTask({
+      kind: "skmeans",
+      requester: R.address,
+      datasets: [{ owner: R.address, datasetId: "d" }],
+      params: { workers: [S.address], setup: [chunkHash], k: 2 },
+      members: { min: 1, max: 2, threshold: 1 },
+      deadlines: { join: 600, setup: 600, compute: 600, aggregate: 600 },
+    } as never);
+    await assert.rejects(client(S).getBlob(chunkHash), /Forbidden/, "the worker before it joined");
+    await client(S).joinRound(t, 1, b32());
+    assert.deepEqual(await client(S).getBlob(chunkHash), chunk, "the worker, a member");
+    await assert.rejects(client(B).getBlob(chunkHash), /Forbidden/, "a registered node outside the task");
+  });
+
   test("every route is in the authorization table, in the code and in the README", async () => {
     const covered = ROUTE_POLICY.map((p) => p.route).join(" ");
     const readme = await readFile(join(import.meta.dirname, "../../README.md"), "utf8");

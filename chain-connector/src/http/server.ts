@@ -282,14 +282,21 @@ export class ConnectorServer {
       route(async (c, req) => {
         const input = json(req);
         const key = typeof req.query.idempotencyKey === "string" ? req.query.idempotencyKey : undefined;
+        const caller = this.callerOf(req);
+        // What the spec names (an outsourced owner's chunks) becomes readable by the task's members:
+        // recorded before the task exists, so no member can ask first.
+        let hash = "";
         try {
-          // What the spec names (an outsourced owner's chunks) becomes readable by the task's members.
           const spec = parseTaskSpec(input);
-          if (spec.requester === this.callerOf(req)) authz.recordNamed(this.callerOf(req), specHash(spec), specBytes(spec));
+          if (spec.requester === caller) authz.recordNamed(caller, (hash = specHash(spec)), specBytes(spec));
         } catch {
           /* createTask reports a bad spec */
         }
-        return c.createTask(input as never, { idempotencyKey: key });
+        const made = await c.createTask(input as never, { idempotencyKey: key });
+        // A spec sent without a nonce got another one when the network parsed it: record under the real hash.
+        const t = await c.getTask(made.taskId);
+        if (t && t.requester === caller && t.specHash !== hash) authz.recordNamed(caller, t.specHash, await c.getBlob(t.specHash));
+        return made;
       }),
     );
     app.get("/tasks/:id", route((c, req) => c.getTask(int(req.params.id, "taskId"))));
