@@ -2,7 +2,7 @@
  * What the connector's request checks cost: ms per signed request over loopback HTTP, coordinator
  * mode, one client at a time. Workload: 300 requests per row after 20 warm-up ones; a task with
  * two members that each submitted a 1 KiB contribution. Rows: GET /info (signature and nonce only)
- * with the nonces in memory and in the SQLite file (synchronous = FULL, what startConnector uses);
+ * with the nonces in memory and in the SQLite file (WAL, synchronous = NORMAL, what startConnector uses);
  * GET /blobs/:hash by its uploader and by the requester (authorization looks up where the blob is
  * published and who the requester is).
  * Run: npx tsx bench/connector-authz.ts [--json]

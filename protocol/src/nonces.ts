@@ -20,7 +20,9 @@ export class SqliteNonceStore {
   ) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.db = new DatabaseSync(path);
-    this.db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+    // WAL + NORMAL: a committed nonce survives a crash or kill of the process (what a restart is);
+    // only a power loss may drop the last ones, and FULL would cost an fsync on every request.
+    this.db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;
       CREATE TABLE IF NOT EXISTS nonces (address TEXT NOT NULL, nonce TEXT NOT NULL, seen_ms INTEGER NOT NULL, PRIMARY KEY (address, nonce));
       CREATE INDEX IF NOT EXISTS nonces_by_time ON nonces (seen_ms);`);
     const insert = this.db.prepare(`INSERT OR IGNORE INTO nonces(address, nonce, seen_ms) VALUES(?, ?, ?)`);
