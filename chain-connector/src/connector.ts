@@ -1,6 +1,19 @@
 import type { ChainEvent } from "../../protocol/src/events.js";
 import type { TaskSpec } from "../../protocol/src/taskspec.js";
 
+export interface CreateTaskOptions {
+  /** 1 to 128 characters of [A-Za-z0-9_.:-]; the typed client makes one per call (a UUID). */
+  idempotencyKey?: string;
+}
+
+/** Checks an idempotency key's form; undefined when none was given. */
+export function checkIdempotencyKey(key: unknown): string | undefined {
+  if (key === undefined || key === "") return undefined;
+  if (typeof key !== "string" || !/^[A-Za-z0-9_.:-]{1,128}$/.test(key))
+    throw new ConnectorError("BadInput", "idempotencyKey must be 1 to 128 characters of letters, digits, _ . : or - (a UUID, for example)");
+  return key;
+}
+
 /** What a node registers about itself. */
 export interface NodeInfo {
   endpoint: string;
@@ -122,8 +135,12 @@ export interface Connector {
   commitDataset(name: string, c: DatasetCommitment): Promise<TxReceipt & { version: number }>;
   getDataset(owner: string, name: string, version?: number): Promise<DatasetRecord | null>;
 
-  /** Stores the spec blob, writes its hash on-chain and starts round 1. */
-  createTask(spec: TaskSpec): Promise<TxReceipt & { taskId: number }>;
+  /**
+   * Stores the spec blob, writes its hash on-chain and starts round 1. With an idempotency key, a
+   * second call by the same requester with the same key and the same input returns the first
+   * call's task instead of creating another (a retried request never makes a duplicate).
+   */
+  createTask(spec: TaskSpec, opts?: CreateTaskOptions): Promise<TxReceipt & { taskId: number }>;
   getTask(taskId: number): Promise<TaskRecord | null>;
   getTaskSpec(taskId: number): Promise<TaskSpec | null>;
   /** Starts the next round of a task (requester only; the previous round must be finalized). */
@@ -180,6 +197,8 @@ export type ConnectorErrorCode =
   | "BadBinding"
   | "NoVerifier"
   | "Unauthorized"
+  | "Forbidden"
+  | "QuotaExceeded"
   | "BlobMissing"
   | "BlobHashMismatch"
   | "Unavailable";

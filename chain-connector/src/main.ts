@@ -9,7 +9,8 @@ import { startConnector, type ConnectorConfig } from "./http/serve.js";
  *   tsx chain-connector/src/main.ts --mode ethereum --rpc http://127.0.0.1:8545 \
  *       --addresses deployments/localhost.json --keys keys.txt --blobs state/blobs
  * Every option may come from the environment (CM_MODE, CM_HOST, CM_PORT, CM_DB, CM_BLOBS, CM_RPC,
- * CM_ADDRESSES, CM_KEYS, CM_VERIFIERS, CM_CIRCUITS, CM_LIVENESS); flags win. Prints the URL on stdout.
+ * CM_ADDRESSES, CM_KEYS, CM_VERIFIERS, CM_CIRCUITS, CM_LIVENESS, CM_AUTH_DB, CM_BLOB_QUOTA,
+ * CM_BLOB_QUOTA_WINDOW); flags win. Prints the URL on stdout.
  */
 
 function readKeys(file: string): string[] {
@@ -54,6 +55,9 @@ export function parseArgs(argv: string[]): ConnectorConfig {
     .addOption(new Option("--keeper-key <file>", "ethereum: file holding the key that pays for deadline advances (default: first of --keys)").env("CM_KEEPER_KEY"))
     .addOption(new Option("--no-keeper", "ethereum: do not advance expired deadlines from this connector"))
     .addOption(new Option("--liveness <seconds>", "heartbeat window for node liveness").env("CM_LIVENESS").default("120"))
+    .addOption(new Option("--auth-db <file>", "SQLite file for request nonces, blob uploads and quota (default: beside --db, <db>.auth.sqlite)").env("CM_AUTH_DB"))
+    .addOption(new Option("--blob-quota <bytes>", "bytes of new blobs one party may store per window").env("CM_BLOB_QUOTA").default(String(2 * 1024 ** 3)))
+    .addOption(new Option("--blob-quota-window <seconds>", "the blob quota's window").env("CM_BLOB_QUOTA_WINDOW").default("3600"))
     .exitOverride();
   program.parse(argv, { from: "user" });
   const o = program.opts<Record<string, string | boolean | undefined>>();
@@ -62,7 +66,21 @@ export function parseArgs(argv: string[]): ConnectorConfig {
   const liveness = Number(o.liveness);
   if (!Number.isInteger(liveness) || liveness < 1) throw new Error(`--liveness must be a positive number of seconds, got ${o.liveness}`);
   const mode = o.mode as ConnectorConfig["mode"];
-  const cfg: ConnectorConfig = { mode, host: o.host as string, port, blobs: o.blobs as string, db: o.db as string, livenessSeconds: liveness };
+  const quota = Number(o.blobQuota);
+  if (!Number.isSafeInteger(quota) || quota < 0) throw new Error(`--blob-quota must be a number of bytes, got ${o.blobQuota}`);
+  const window = Number(o.blobQuotaWindow);
+  if (!Number.isInteger(window) || window < 1) throw new Error(`--blob-quota-window must be a positive number of seconds, got ${o.blobQuotaWindow}`);
+  const cfg: ConnectorConfig = {
+    mode,
+    host: o.host as string,
+    port,
+    blobs: o.blobs as string,
+    db: o.db as string,
+    livenessSeconds: liveness,
+    blobQuotaBytes: quota,
+    blobQuotaWindowSeconds: window,
+  };
+  if (o.authDb) cfg.authDb = o.authDb as string;
   if (o.verifiers) cfg.verifiers = readJson(o.verifiers as string, "--verifiers");
   if (o.circuits) cfg.circuitsDir = o.circuits as string;
   if (mode === "ethereum") {

@@ -91,7 +91,7 @@ export function verifyRequest(
   return getAddress(recovered);
 }
 
-/** A nonce memory that forgets entries older than the skew window. */
+/** A nonce memory in RAM that forgets entries older than the skew window; protocol/src/nonces.ts keeps one in SQLite. */
 export function nonceMemory(): NonceCheck {
   const seen = new Map<string, number>();
   return (address, nonce) => {

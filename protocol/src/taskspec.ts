@@ -3,6 +3,7 @@ import { getAddress, isAddress, keccak256, toUtf8Bytes } from "ethers";
 import { canonicalJson, hashJson } from "./canonical.js";
 import { Verification } from "./phases.js";
 import { paramsSchemaFor, knownKinds } from "./tasks/registry.js";
+import { CAPS, capMessage, jsonDepth } from "./tasks/caps.js";
 
 export const address = z
   .string()
@@ -17,7 +18,10 @@ export const bytes32 = z
 export const datasetRef = z.object({
   owner: address,
   /** The owner's dataset name; on-chain it is keccak256(name) (see datasetKey). */
-  datasetId: z.string().min(1, "datasetId must name one of the owner's datasets"),
+  datasetId: z
+    .string()
+    .min(1, "datasetId must name one of the owner's datasets")
+    .max(CAPS.MAX_NAME_CHARS, capMessage("datasetId", "MAX_NAME_CHARS", "use a shorter dataset name")),
   /** A committed version; omitted means the latest version when the task is created. */
   version: z.number().int().min(1).optional(),
 });
@@ -34,7 +38,10 @@ export const taskSpecSchema = z
         ctx.addIssue({ code: "custom", message: `unknown kind "${k}": use one of ${knownKinds().join(", ")}` });
     }),
     requester: address,
-    datasets: z.array(datasetRef).min(1, "datasets must reference at least one committed dataset"),
+    datasets: z
+      .array(datasetRef)
+      .min(1, "datasets must reference at least one committed dataset")
+      .max(CAPS.MAX_DATASETS, capMessage("datasets", "MAX_DATASETS", "reference fewer datasets")),
     params: z.record(z.string(), z.unknown()).default({}),
     aggregation: z.enum(["plain", "secagg", "paillier"]).default("plain"),
     verification: z.enum(["none", "offchain", "onchain"]).default("none"),
@@ -43,12 +50,12 @@ export const taskSpecSchema = z
     members: z
       .object({
         min: z.number().int().min(1).default(1),
-        max: z.number().int().min(1).max(1000).default(100),
+        max: z.number().int().min(1).max(CAPS.MAX_MEMBERS, capMessage("members.max", "MAX_MEMBERS", "lower members.max")).default(100),
         /** Fewest members that must survive every phase for the round to finalize. */
         threshold: z.number().int().min(1).default(1),
       })
       .default({ min: 1, max: 100, threshold: 1 }),
-    rounds: z.number().int().min(1).max(10_000).default(1),
+    rounds: z.number().int().min(1).max(CAPS.MAX_ROUNDS, capMessage("rounds", "MAX_ROUNDS", "lower rounds")).default(1),
     deadlines: z
       .object({
         join: seconds("join"),
@@ -58,7 +65,10 @@ export const taskSpecSchema = z
       })
       .default({ join: 30, setup: 30, compute: 120, aggregate: 60 }),
     /** Distinguishes otherwise identical specs, so each submission has its own hash. */
-    nonce: z.string().default(() => crypto.randomUUID()),
+    nonce: z
+      .string()
+      .max(CAPS.MAX_NAME_CHARS, capMessage("nonce", "MAX_NAME_CHARS", "use a shorter nonce (a UUID)"))
+      .default(() => crypto.randomUUID()),
   })
   .superRefine((spec, ctx) => {
     const m = spec.members;
@@ -86,8 +96,14 @@ export type TaskSpec = z.output<typeof taskSpecSchema>;
 
 /** Parses a spec, throwing one error that lists every bad field with its fix. */
 export function parseTaskSpec(input: unknown): TaskSpec {
+  // Before zod and canonical JSON, which both recurse: a spec nested thousands deep is refused, not a stack overflow.
+  if (jsonDepth(input, CAPS.MAX_DEPTH) > CAPS.MAX_DEPTH)
+    throw new SpecError([`(spec): nests deeper than ${CAPS.MAX_DEPTH} levels (cap MAX_DEPTH, the nesting limit); flatten params`]);
   const r = taskSpecSchema.safeParse(input);
   if (!r.success) throw new SpecError(r.error.issues.map((i) => `${i.path.join(".") || "(spec)"}: ${i.message}`));
+  const size = specBytes(r.data).length;
+  if (size > CAPS.MAX_SPEC_BYTES)
+    throw new SpecError([`(spec): is ${size} bytes in canonical JSON; ${capMessage("a spec", "MAX_SPEC_BYTES", "move bulk data into blobs and name their hashes")}`]);
   return r.data;
 }
 

@@ -46,7 +46,18 @@ describe("connector CLI", () => {
 
   test("flags and CM_* variables make the configuration; bad values are named", () => {
     const cfg = parseArgs(["--mode", "coordinator", "--port", "0", "--db", "/tmp/x.sqlite", "--blobs", "/tmp/b"]);
-    assert.deepEqual(cfg, { mode: "coordinator", host: "127.0.0.1", port: 0, blobs: "/tmp/b", db: "/tmp/x.sqlite", livenessSeconds: 120 });
+    assert.deepEqual(cfg, {
+      mode: "coordinator",
+      host: "127.0.0.1",
+      port: 0,
+      blobs: "/tmp/b",
+      db: "/tmp/x.sqlite",
+      livenessSeconds: 120,
+      blobQuotaBytes: 2 * 1024 ** 3,
+      blobQuotaWindowSeconds: 3600,
+    });
+    assert.equal(parseArgs(["--blob-quota", "1000", "--blob-quota-window", "60"]).blobQuotaBytes, 1000);
+    assert.throws(() => parseArgs(["--blob-quota", "lots"]), /--blob-quota must be a number of bytes/);
     process.env.CM_PORT = "9123";
     try {
       assert.equal(parseArgs([]).port, 9123);

@@ -92,6 +92,8 @@ for (const factory of modes) {
       h = await factory();
       w = h.wallets;
       c = w.map((x) => h.client(x));
+      // Only registered nodes read the event stream: the keeper registers first.
+      await c[7]!.registerNode(node(Role.Worker));
       log = new EventLog(c[7]!);
     });
 
@@ -110,7 +112,9 @@ for (const factory of modes) {
       await c[5]!.registerNode(info);
       await rejects(c[5]!.registerNode(info), "AlreadyRegistered", "second register");
 
-      const got = await c[6]!.getNode(w[5]!.address);
+      await rejects(c[6]!.getNode(w[5]!.address), "NotRegistered", "an unregistered key reads another node");
+      assert.equal(await c[6]!.getNode(w[6]!.address), null, "an unregistered key may ask whether it is registered");
+      const got = await c[4]!.getNode(w[5]!.address);
       assert.ok(got);
       assert.equal(got.address, w[5]!.address);
       assert.equal(got.endpoint, info.endpoint);
@@ -128,10 +132,11 @@ for (const factory of modes) {
       assert.equal((await c[0]!.getNode(w[5]!.address))!.active, true);
       await rejects(c[6]!.heartbeat(), "NotRegistered", "heartbeat of an unregistered node");
 
-      const listed = await c[6]!.listNodes();
+      await rejects(c[6]!.listNodes(), "NotRegistered", "an unregistered key lists nodes");
+      const listed = await c[4]!.listNodes();
       assert.deepEqual(
         listed.map((n) => n.address).sort(),
-        [0, 1, 2, 3, 4, 5].map((i) => w[i]!.address).sort(),
+        [0, 1, 2, 3, 4, 5, 7].map((i) => w[i]!.address).sort(),
       );
 
       await c[5]!.updateNode({ ...info, endpoint: "http://127.0.0.1:9999/", capacity: 7 });
@@ -233,8 +238,10 @@ for (const factory of modes) {
       // Both submit: the round moves to Aggregate at once.
       const blob = await c[1]!.putBlob(toUtf8Bytes("partial sums of owner 1"));
       assert.equal(blob, keccak256(toUtf8Bytes("partial sums of owner 1")));
-      assert.deepEqual(new TextDecoder().decode(await c[2]!.getBlob(blob)), "partial sums of owner 1");
-      await rejects(c[2]!.getBlob(b32()), "BlobMissing", "missing blob");
+      assert.deepEqual(new TextDecoder().decode(await c[1]!.getBlob(blob)), "partial sums of owner 1");
+      await rejects(c[2]!.getBlob(blob), "Forbidden", "another member reads an unpublished blob");
+      await rejects(c[0]!.getBlob(blob), "Forbidden", "the requester reads a blob before it is submitted");
+      await rejects(c[2]!.getBlob(b32()), "Forbidden", "a missing blob is refused like a hidden one");
       m = log.mark();
       const comm = b32();
       await c[1]!.submit(taskId, 1, blob, comm);
@@ -246,6 +253,10 @@ for (const factory of modes) {
       await c[2]!.submit(taskId, 1, b32(), b32());
       const toAgg = await log.waitFor(m, (e) => e.type === "PhaseAdvanced" && e.taskId === taskId && e.round === 1);
       assert.ok(toAgg.type === "PhaseAdvanced" && toAgg.phase === Phase.Aggregate && toAgg.active === 2);
+      assert.deepEqual(new TextDecoder().decode(await c[0]!.getBlob(blob)), "partial sums of owner 1", "the requester reads a submitted contribution");
+      await rejects(c[2]!.getBlob(blob), "Forbidden", "a plain Compute contribution is not for other members");
+      await rejects(c[4]!.getBlob(blob), "Forbidden", "nor for a registered non-member");
+      await rejects(c[4]!.getContributions(taskId, 1, Phase.Compute), "Forbidden", "a non-member lists contributions");
       const contribs = await c[0]!.getContributions(taskId, 1, Phase.Compute);
       assert.deepEqual(contribs[0], { taskId, round: 1, phase: Phase.Compute, member: w[1]!.address, blobHash: blob, commitment: comm.toLowerCase() });
       assert.equal(contribs.length, 2);
@@ -350,7 +361,7 @@ for (const factory of modes) {
       // A fresh reader from the start and from a middle cursor sees exactly the same events.
       const all: ChainEvent[] = [];
       const ac = new AbortController();
-      for await (const ev of h.client(w[6]!).events(undefined, ac.signal)) {
+      for await (const ev of h.client(w[4]!).events(undefined, ac.signal)) {
         all.push(ev);
         if (ev.cursor === after.cursor) break;
       }
@@ -358,14 +369,14 @@ for (const factory of modes) {
       assert.equal(all.at(-1)!.cursor, after.cursor);
       const mid = Math.floor(before.length / 2);
       const tail: ChainEvent[] = [];
-      for await (const ev of h.client(w[6]!).events(before[mid]!.cursor)) {
+      for await (const ev of h.client(w[4]!).events(before[mid]!.cursor)) {
         tail.push(ev);
         if (ev.cursor === after.cursor) break;
       }
       assert.deepEqual(tail, all.slice(mid + 1));
       await rejects(
         (async () => {
-          for await (const _ of h.client(w[6]!).events("not-a-cursor")) break;
+          for await (const _ of h.client(w[4]!).events("not-a-cursor")) break;
         })(),
         "BadInput",
         "a malformed cursor",
@@ -407,10 +418,10 @@ for (const factory of modes) {
       };
       await expect401(await call(stale), /outside/);
 
-      // Coordinator: any signed caller may read. Ethereum: the server acts only for keys it holds.
+      // Coordinator: a signed but unregistered caller may only register. Ethereum: the server acts only for keys it holds.
       const stranger = h.client(Wallet.createRandom() as unknown as Wallet);
       if (h.name === "ethereum") await rejects(stranger.getNode(w[0]!.address), "Unauthorized", "a caller the server holds no key for");
-      else assert.equal((await stranger.getNode(w[0]!.address))!.address, w[0]!.address);
+      else await rejects(stranger.getNode(w[0]!.address), "NotRegistered", "an unregistered caller reads a node");
     });
   });
 }

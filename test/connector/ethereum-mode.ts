@@ -40,7 +40,8 @@ export async function ethereumMode(parties = 8): Promise<ModeHarness> {
     const blobs = join(dir, "blobs");
     const open = async (port?: number) => {
       const network = new eth.EthereumNetwork({ rpcUrl: chain.url, addresses, blobs, dbPath: db, pollMs: 200 });
-      const server = new ConnectorServer({ network: new KeyringNetwork(network, keys), port });
+      // The server's nonces and blob records live in a file, as startConnector keeps them: a restart keeps them.
+      const server = new ConnectorServer({ network: new KeyringNetwork(network, keys), port, state: join(dir, "events.auth.sqlite") });
       await server.start();
       return { network, server };
     };

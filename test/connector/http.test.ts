@@ -38,6 +38,8 @@ describe("connector HTTP server and client", () => {
 
   test("blobs travel as octet-stream and come back byte for byte", async () => {
     const client = new ConnectorClient({ url: server.url, signer: wallet });
+    // Only registered nodes store and read blobs.
+    await client.registerNode({ endpoint: "http://127.0.0.1:1/", x25519: "0x" + "22".repeat(32), roles: 1, capacity: 1 });
     const bytes = randomBytes(3 * 1024 * 1024 + 17);
     const hash = await client.putBlob(bytes);
     assert.equal(hash, keccak256(bytes));
@@ -50,7 +52,8 @@ describe("connector HTTP server and client", () => {
 
   test("errors carry the connector's code; bad bodies and unknown routes are clear 4xx answers", async () => {
     const client = new ConnectorClient({ url: server.url, signer: wallet });
-    await assert.rejects(client.updateNode({ endpoint: "x", x25519: "0x" + "11".repeat(32), roles: 1, capacity: 1 }), (e: unknown) => {
+    const stranger = new ConnectorClient({ url: server.url, signer: Wallet.createRandom() });
+    await assert.rejects(stranger.updateNode({ endpoint: "x", x25519: "0x" + "11".repeat(32), roles: 1, capacity: 1 }), (e: unknown) => {
       assert.ok(e instanceof ConnectorError);
       assert.equal(e.code, "NotRegistered");
       assert.match(e.message, /^NotRegistered: .* is not registered/);

@@ -33,7 +33,8 @@ export async function coordinatorMode(parties = 8): Promise<ModeHarness> {
   const db = join(dir, "state.sqlite");
   const blobs = join(dir, "blobs");
   let network = new CoordinatorNetwork({ db, blobs, clock });
-  let server = new ConnectorServer({ network });
+  const state = join(dir, "state.auth.sqlite");
+  let server = new ConnectorServer({ network, state });
   await server.start();
   const port = Number(new URL(server.url).port);
   const wallets = Array.from({ length: parties }, () => Wallet.createRandom() as unknown as Wallet);
@@ -52,7 +53,7 @@ export async function coordinatorMode(parties = 8): Promise<ModeHarness> {
       await server.close();
       await network.close();
       network = new CoordinatorNetwork({ db, blobs, clock });
-      server = new ConnectorServer({ network, port });
+      server = new ConnectorServer({ network, port, state });
       await server.start();
     },
     async stop() {

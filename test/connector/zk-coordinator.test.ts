@@ -34,11 +34,12 @@ test("a coordinator configured with kind → circuit checks Compute proofs with 
   const [req, own] = [Wallet.createRandom(), Wallet.createRandom()];
   const r = new ConnectorClient({ url: running.url, signer: req });
   const o = new ConnectorClient({ url: running.url, signer: own });
+  await r.registerNode({ endpoint: "http://r/", x25519: b32(), roles: Role.Requester, capacity: 1 });
+  // Registered nodes read the event stream; the first event is the verifier the operator set.
   for await (const ev of r.events()) {
     assert.deepEqual({ type: ev.type, kind: "kind" in ev && ev.kind, verifier: "verifier" in ev && ev.verifier }, { type: "VerifierSet", kind: kindKey("stats"), verifier: "chunk_sum" });
     break;
   }
-  await r.registerNode({ endpoint: "http://r/", x25519: b32(), roles: Role.Requester, capacity: 1 });
   await o.registerNode({ endpoint: "http://o/", x25519: b32(), roles: Role.Owner, capacity: 1 });
   const root = "0x" + BigInt(field()).toString(16).padStart(64, "0");
   await o.commitDataset("iris", { root, rows: 8, columns: 4, schemaHash: b32() });

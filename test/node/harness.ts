@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Wallet } from "ethers";
+import { Phase } from "../../protocol/src/phases.js";
 import { CoordinatorNetwork, ManualClock, type KindVerifier } from "../../chain-connector/src/coordinator/index.js";
 import { ConnectorServer } from "../../chain-connector/src/http/server.js";
 import { startNode, type RunningNode, type StartNodeOptions } from "../../node/src/index.js";
@@ -30,7 +31,10 @@ export async function nodeHarness(opts: { verifier?: KindVerifier } = {}): Promi
   const clock = new ManualClock(1_900_000_000);
   const open = () => new CoordinatorNetwork({ db: join(dir, "coordinator.sqlite"), blobs: join(dir, "coordinator-blobs"), clock, verifier: opts.verifier });
   let network = open();
-  let server = new ConnectorServer({ network });
+  // The test kinds' members read each other's Setup and Compute contributions (runtime.test.ts).
+  const memberReads = { "test-phases": { [Phase.Setup]: "round", [Phase.Compute]: "round" } } as const;
+  const state = join(dir, "coordinator.auth.sqlite");
+  let server = new ConnectorServer({ network, memberReads, state });
   await server.start();
   const url = server.url;
   const nodes = new Set<RunningNode>();
@@ -72,7 +76,7 @@ export async function nodeHarness(opts: { verifier?: KindVerifier } = {}): Promi
       await server.close();
       await network.close();
       network = open();
-      server = new ConnectorServer({ network, port: Number(new URL(url).port) });
+      server = new ConnectorServer({ network, memberReads, state, port: Number(new URL(url).port) });
       await server.start();
     },
     async stop() {

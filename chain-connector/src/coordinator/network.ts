@@ -17,8 +17,12 @@ import {
   type TaskSpec,
 } from "../../../protocol/src/taskspec.js";
 import "../../../protocol/src/tasks/index.js";
+import { hashJson } from "../../../protocol/src/canonical.js";
+import type { BlobRef } from "../http/authz.js";
 import {
+  checkIdempotencyKey,
   ConnectorError,
+  type CreateTaskOptions,
   type Connector,
   type ContributionRecord,
   type DatasetCommitment,
@@ -545,8 +549,46 @@ export class CoordinatorNetwork {
 
   // ---------------------------------------------------------------- task manager
 
-  async createTask(sender: string, input: TaskSpec): Promise<TxReceipt & { taskId: number }> {
+  /** Every place a blob is published: a task's spec, a contribution, a round's result. */
+  async blobRefs(hash: string): Promise<BlobRef[]> {
     this.open();
+    const h = hash.toLowerCase();
+    if (!/^0x[0-9a-f]{64}$/.test(h) || h === ZeroHash) return [];
+    const out: BlobRef[] = [];
+    for (const t of this.all<{ task_id: number }>(`SELECT task_id FROM tasks WHERE spec_hash = ?`, h)) out.push({ type: "spec", taskId: t.task_id });
+    for (const c of this.all<{ task_id: number; round: number; phase: number; member: string }>(
+      `SELECT task_id, round, phase, member FROM contributions WHERE blob_hash = ?`,
+      h,
+    ))
+      out.push({ type: "contribution", taskId: c.task_id, round: c.round, phase: c.phase, member: c.member });
+    for (const r of this.all<{ task_id: number; round: number }>(`SELECT task_id, round FROM rounds WHERE result_hash = ?`, h))
+      out.push({ type: "result", taskId: r.task_id, round: r.round });
+    return out;
+  }
+
+  /** The task an idempotency key already made, or undefined; the same key with other input is refused. */
+  private keyed(sender: string, key: string | undefined, inputHash: string): (TxReceipt & { taskId: number }) | undefined {
+    if (!key) return undefined;
+    const row = this.get<{ input_hash: string; task_id: number; tx: string }>(`SELECT input_hash, task_id, tx FROM task_keys WHERE requester = ? AND key = ?`, sender, key);
+    if (!row) return undefined;
+    if (row.input_hash !== inputHash) fail("BadInput", `idempotencyKey ${key} already created task ${row.task_id} from another spec; use a new key for a new task`);
+    return { taskId: row.task_id, txHash: row.tx };
+  }
+
+  async createTask(sender: string, input: TaskSpec, opts: CreateTaskOptions = {}): Promise<TxReceipt & { taskId: number }> {
+    this.open();
+    const key = checkIdempotencyKey(opts.idempotencyKey);
+    // The input, not the parsed spec: a spec without a nonce gets a fresh one on every parse.
+    let inputHash = "";
+    if (key) {
+      try {
+        inputHash = hashJson(input);
+      } catch {
+        fail("BadInput", "the spec must be JSON without non-finite numbers");
+      }
+      const done = this.keyed(sender, key, inputHash);
+      if (done) return done;
+    }
     let spec: TaskSpec;
     try {
       spec = parseTaskSpec(input);
@@ -565,9 +607,14 @@ export class CoordinatorNetwork {
     // The spec blob goes first: a crash after it leaves an unreferenced blob, never a task without its spec.
     const hash = await this.blobs.put(specBytes(spec));
     if (hash !== specHash(spec)) throw new Error("spec blob hash differs from specHash: canonical encoding changed");
-    return this.tx(() => {
+    let again: (TxReceipt & { taskId: number }) | undefined;
+    const made = this.tx(() => {
+      // A concurrent retry may have made the task while this one stored the blob.
+      again = this.keyed(sender, key, inputHash);
+      if (again) return { taskId: again.taskId };
       check();
       const taskId = (this.get<{ n: number | null }>(`SELECT MAX(task_id) AS n FROM tasks`)?.n ?? 0) + 1;
+      if (key) this.run(`INSERT INTO task_keys(requester, key, input_hash, task_id, tx) VALUES(?, ?, ?, ?, ?)`, sender, key, inputHash, taskId, this.txId);
       const d = spec.deadlines;
       this.run(
         `INSERT INTO tasks(task_id, requester, kind, kind_name, spec_hash, rounds, current_round, min_members, max_members, threshold,
@@ -592,6 +639,7 @@ export class CoordinatorNetwork {
       this.beginRound(this.task(taskId)!);
       return { taskId };
     });
+    return again ?? made;
   }
 
   private hasVerifier(kind: string): boolean {
@@ -862,8 +910,8 @@ export class CoordinatorConnector implements Connector {
   async getDataset(owner: string, name: string, version?: number): Promise<DatasetRecord | null> {
     return this.network.getDataset(owner, name, version);
   }
-  async createTask(spec: TaskSpec): Promise<TxReceipt & { taskId: number }> {
-    return this.network.createTask(this.sender, spec);
+  async createTask(spec: TaskSpec, opts?: CreateTaskOptions): Promise<TxReceipt & { taskId: number }> {
+    return this.network.createTask(this.sender, spec, opts);
   }
   async getTask(taskId: number): Promise<TaskRecord | null> {
     return this.network.getTask(taskId);

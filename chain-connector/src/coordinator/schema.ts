@@ -75,6 +75,18 @@ CREATE TABLE IF NOT EXISTS contributions (
   commitment TEXT NOT NULL,
   PRIMARY KEY (task_id, round, phase, member)
 );
+CREATE INDEX IF NOT EXISTS contributions_by_blob ON contributions (blob_hash);
+CREATE INDEX IF NOT EXISTS tasks_by_spec ON tasks (spec_hash);
+CREATE INDEX IF NOT EXISTS rounds_by_result ON rounds (result_hash);
+-- Idempotency keys of task creation: a retried POST /tasks answers the task the first one made.
+CREATE TABLE IF NOT EXISTS task_keys (
+  requester TEXT NOT NULL,
+  key TEXT NOT NULL,
+  input_hash TEXT NOT NULL,
+  task_id INTEGER NOT NULL,
+  tx TEXT NOT NULL,
+  PRIMARY KEY (requester, key)
+);
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   time INTEGER NOT NULL,

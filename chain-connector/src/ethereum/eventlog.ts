@@ -49,6 +49,13 @@ export class EventLog {
       );
       CREATE INDEX IF NOT EXISTS events_by_task ON events(task_id, type);
       CREATE TABLE IF NOT EXISTS heartbeats(address TEXT PRIMARY KEY, time INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS events_by_blob ON events(
+        COALESCE(json_extract(body, '$.blobHash'), json_extract(body, '$.specHash'), json_extract(body, '$.resultHash')));
+      -- Idempotency keys of task creation (not a cache of the chain: kept when the log is re-read).
+      -- task_id NULL: the transaction was being sent when the connector stopped.
+      CREATE TABLE IF NOT EXISTS task_keys(
+        requester TEXT NOT NULL, key TEXT NOT NULL, input_hash TEXT NOT NULL, spec_hash TEXT NOT NULL,
+        task_id INTEGER, tx TEXT, PRIMARY KEY (requester, key));
     `);
     const want = JSON.stringify(identity);
     const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'identity'`).get() as { value: string } | undefined;
@@ -112,6 +119,49 @@ export class EventLog {
       .prepare(`SELECT cursor, time, tx, body FROM events WHERE task_id = ? AND type = ? ORDER BY cursor`)
       .all(taskId, type) as { cursor: string; time: number; tx: string; body: string }[];
     return rows.map((r) => ({ ...(JSON.parse(r.body) as ChainEventBody), cursor: r.cursor, time: r.time, txHash: r.tx }));
+  }
+
+  /** Stored events that publish `hash` (TaskCreated spec, ContributionSubmitted blob, RoundFinalized result). */
+  blobEvents(hash: string): ChainEventBody[] {
+    const rows = this.db
+      .prepare(
+        `SELECT body FROM events WHERE COALESCE(json_extract(body, '$.blobHash'), json_extract(body, '$.specHash'), json_extract(body, '$.resultHash')) = ? ORDER BY cursor`,
+      )
+      .all(hash.toLowerCase()) as { body: string }[];
+    return rows.map((r) => JSON.parse(r.body) as ChainEventBody);
+  }
+
+  /** The stored TaskCreated of `requester` with `specHash`, if any. */
+  taskCreated(requester: string, specHash: string): { taskId: number; tx: string } | undefined {
+    const rows = this.db
+      .prepare(`SELECT tx, body FROM events WHERE type = 'TaskCreated' AND json_extract(body, '$.specHash') = ? ORDER BY cursor`)
+      .all(specHash.toLowerCase()) as { tx: string; body: string }[];
+    for (const r of rows) {
+      const e = JSON.parse(r.body) as ChainEventBody;
+      if (e.type === "TaskCreated" && e.requester.toLowerCase() === requester.toLowerCase()) return { taskId: e.taskId, tx: r.tx };
+    }
+    return undefined;
+  }
+
+  taskKey(requester: string, key: string): { inputHash: string; specHash: string; taskId: number | null; tx: string | null } | undefined {
+    const r = this.db.prepare(`SELECT input_hash, spec_hash, task_id, tx FROM task_keys WHERE requester = ? AND key = ?`).get(requester, key) as
+      | { input_hash: string; spec_hash: string; task_id: number | null; tx: string | null }
+      | undefined;
+    return r && { inputHash: r.input_hash, specHash: r.spec_hash, taskId: r.task_id, tx: r.tx };
+  }
+
+  /** Written before the transaction is sent, so a restart knows which TaskCreated to look for. */
+  putTaskKey(requester: string, key: string, inputHash: string, specHash: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO task_keys(requester, key, input_hash, spec_hash) VALUES(?, ?, ?, ?)
+         ON CONFLICT(requester, key) DO UPDATE SET spec_hash = excluded.spec_hash WHERE task_id IS NULL`,
+      )
+      .run(requester, key, inputHash, specHash);
+  }
+
+  setTaskKeyResult(requester: string, key: string, taskId: number, tx: string): void {
+    this.db.prepare(`UPDATE task_keys SET task_id = ?, tx = ? WHERE requester = ? AND key = ?`).run(taskId, tx, requester, key);
   }
 
   count(): number {

@@ -13,8 +13,12 @@ import {
   type TaskSpec,
 } from "../../../protocol/src/taskspec.js";
 import "../../../protocol/src/tasks/index.js";
+import { hashJson } from "../../../protocol/src/canonical.js";
+import type { BlobRef } from "../http/authz.js";
 import {
+  checkIdempotencyKey,
   ConnectorError,
+  type CreateTaskOptions,
   type Connector,
   type ConnectorErrorCode,
   type ContributionRecord,
@@ -363,6 +367,36 @@ export class EthereumNetwork {
     return out;
   }
 
+  /**
+   * Every stored event that publishes a blob. A hash not found yet is looked up again after one
+   * poll, so a contribution mined a moment ago is not refused for the poller's lag.
+   */
+  async blobRefs(hash: string): Promise<BlobRef[]> {
+    const h = hash.toLowerCase();
+    if (!/^0x[0-9a-f]{64}$/.test(h) || h === ZeroHash) return [];
+    const log = await this.eventLog();
+    let evs = log.blobEvents(h);
+    if (evs.length === 0) {
+      await this.sync();
+      evs = log.blobEvents(h);
+    }
+    const out: BlobRef[] = [];
+    for (const e of evs) {
+      if (e.type === "TaskCreated") out.push({ type: "spec", taskId: e.taskId });
+      else if (e.type === "ContributionSubmitted") out.push({ type: "contribution", taskId: e.taskId, round: e.round, phase: e.phase, member: getAddress(e.member) });
+      else if (e.type === "RoundFinalized") out.push({ type: "result", taskId: e.taskId, round: e.round });
+    }
+    return out;
+  }
+
+  /** The event log's database, which also keeps the idempotency keys of task creation. */
+  async keyStore(): Promise<EventLog> {
+    return this.eventLog();
+  }
+
+  /** One createTask per (requester, key) at a time in this process. */
+  readonly creating = new Map<string, Promise<TxReceipt & { taskId: number }>>();
+
   async recordHeartbeat(address: string): Promise<void> {
     const registered = await withRetry(() => this.nodes.isRegistered(address));
     if (!registered) fail("NotRegistered", `${address} is not registered; register before sending heartbeats`);
@@ -567,8 +601,50 @@ export class EthereumConnector implements Connector {
 
   // ---------------------------------------------------------------- tasks
 
-  async createTask(input: TaskSpec): Promise<TxReceipt & { taskId: number }> {
+  /**
+   * Idempotent when given a key: the connector keeps key → task in its SQLite file (the event
+   * log's), written as "pending" before the transaction is sent. A retry finds the task there; a
+   * retry after a crash between sending and recording finds the TaskCreated of the pending spec
+   * hash in the chain's log; concurrent retries in this process wait for the first.
+   */
+  async createTask(input: TaskSpec, opts: CreateTaskOptions = {}): Promise<TxReceipt & { taskId: number }> {
     this.open();
+    const key = checkIdempotencyKey(opts.idempotencyKey);
+    if (!key) return this.createOnce(input);
+    const me = this.sender.wallet.address;
+    const slot = `${me}:${key}`;
+    const running = this.network.creating.get(slot);
+    if (running) return running;
+    const p = this.createKeyed(input, me, key).finally(() => this.network.creating.delete(slot));
+    this.network.creating.set(slot, p);
+    return p;
+  }
+
+  private async createKeyed(input: TaskSpec, me: string, key: string): Promise<TxReceipt & { taskId: number }> {
+    let inputHash: string;
+    try {
+      inputHash = hashJson(input);
+    } catch {
+      return fail("BadInput", "the spec must be JSON without non-finite numbers");
+    }
+    const store = await this.network.keyStore();
+    const row = store.taskKey(me, key);
+    if (row) {
+      if (row.inputHash !== inputHash) fail("BadInput", `idempotencyKey ${key} was already used for another spec; use a new key for a new task`);
+      if (row.taskId !== null) return { taskId: row.taskId, txHash: row.tx ?? "" };
+      await this.network.sync();
+      const found = store.taskCreated(me, row.specHash);
+      if (found) {
+        store.setTaskKeyResult(me, key, found.taskId, found.tx);
+        return { taskId: found.taskId, txHash: found.tx };
+      }
+    }
+    const made = await this.createOnce(input, (specHash) => store.putTaskKey(me, key, inputHash, specHash));
+    store.setTaskKeyResult(me, key, made.taskId, made.txHash);
+    return made;
+  }
+
+  private async createOnce(input: TaskSpec, beforeSend?: (specHash: string) => void): Promise<TxReceipt & { taskId: number }> {
     let spec: TaskSpec;
     try {
       spec = parseTaskSpec(input);
@@ -581,6 +657,7 @@ export class EthereumConnector implements Connector {
     // The spec blob goes first: a failure after it leaves an unreferenced blob, never a task without its spec.
     const hash = await this.network.blobs.put(specBytes(spec));
     if (hash !== specHash(spec)) throw new Error("spec blob hash differs from specHash: canonical encoding changed");
+    beforeSend?.(hash);
     const r = await this.send(() => this.tasks.createTask.populateTransaction(...createTaskArgs(spec, hash)));
     const e = this.eventIn(r, "TaskCreated") as { taskId: number };
     return { ...this.receipt(r), taskId: e.taskId };

@@ -10,6 +10,7 @@ import {
   type DatasetCommitment,
   type DatasetRecord,
   type BindingDomain,
+  type CreateTaskOptions,
   type Groth16Proof,
   type NodeInfo,
   type NodeRecord,
@@ -72,7 +73,7 @@ export class ConnectorClient implements Connector {
     return this.json<ServerInfo>("GET", ROUTES.info);
   }
 
-  private async request(method: string, route: string, body?: Uint8Array, signal?: AbortSignal): Promise<Response> {
+  private async request(method: string, route: string, body?: Uint8Array, signal?: AbortSignal, idempotent = method === "GET"): Promise<Response> {
     const path = this.basePath + route;
     const bytes = body ?? EMPTY;
     let res: Response | undefined;
@@ -85,8 +86,8 @@ export class ConnectorClient implements Connector {
       } catch (e) {
         if (signal?.aborted) throw e;
         // A kept-alive socket the server closed (it restarted) fails the next request before the
-        // server reads it: retry once. Reads are always safe to retry.
-        if (attempt < 2 && (method === "GET" || staleSocket(e))) continue;
+        // server reads it: retry once. Reads, and writes carrying an idempotency key, are always safe to retry.
+        if (attempt < 2 && (idempotent || staleSocket(e))) continue;
         throw new ConnectorError("Unavailable", `connector at ${this.base} unreachable: ${(e as Error).message} (${String((e as { cause?: unknown }).cause ?? "")})`);
       }
     }
@@ -105,9 +106,9 @@ export class ConnectorClient implements Connector {
     return res;
   }
 
-  private async json<T>(method: string, route: string, body?: unknown): Promise<T> {
+  private async json<T>(method: string, route: string, body?: unknown, idempotent?: boolean): Promise<T> {
     const bytes = body === undefined ? undefined : enc.encode(JSON.stringify(body));
-    const res = await this.request(method, route, bytes);
+    const res = await this.request(method, route, bytes, undefined, idempotent);
     return (await res.json()) as T;
   }
 
@@ -151,8 +152,13 @@ export class ConnectorClient implements Connector {
     return this.json("GET", `${ROUTES.datasets}?${q}`);
   }
 
-  createTask(spec: TaskSpec): Promise<TxReceipt & { taskId: number }> {
-    return this.json("POST", ROUTES.tasks, spec);
+  /**
+   * One idempotency key per call (the caller's, or a fresh UUID), in the signed path: the retry of
+   * a request whose answer was lost returns the task the first attempt made.
+   */
+  createTask(spec: TaskSpec, opts: CreateTaskOptions = {}): Promise<TxReceipt & { taskId: number }> {
+    const key = opts.idempotencyKey ?? crypto.randomUUID();
+    return this.json("POST", `${ROUTES.tasks}?idempotencyKey=${encodeURIComponent(key)}`, spec, true);
   }
   getTask(taskId: number): Promise<TaskRecord | null> {
     return this.json("GET", ROUTES.task(taskId));

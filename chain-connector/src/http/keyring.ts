@@ -1,10 +1,12 @@
 import { Wallet } from "ethers";
 import { ConnectorError, type Connector } from "../connector.js";
 import type { NetworkLike } from "./server.js";
+import type { BlobRef } from "./authz.js";
 
 /** A network that makes a Connector from a private key (EthereumNetwork). */
 export interface KeyedNetwork {
   as(privateKey: string): Connector;
+  blobRefs?(hash: string): Promise<BlobRef[]>;
 }
 
 /**
@@ -33,6 +35,10 @@ export class KeyringNetwork implements NetworkLike {
 
   addresses(): string[] {
     return [...this.keys.keys()];
+  }
+
+  blobRefs(hash: string): Promise<BlobRef[]> {
+    return this.inner.blobRefs ? this.inner.blobRefs(hash) : Promise.resolve([]);
   }
 
   as(address: string): Connector {

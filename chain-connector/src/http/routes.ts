@@ -53,6 +53,8 @@ const STATUS: Partial<Record<ConnectorErrorCode, number>> = {
   BadBinding: 400,
   BlobHashMismatch: 400,
   NotRegistered: 403,
+  Forbidden: 403,
+  QuotaExceeded: 429,
   MissingRole: 403,
   NotRequester: 403,
   NotMember: 403,

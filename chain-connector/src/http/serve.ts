@@ -39,6 +39,29 @@ export interface ConnectorConfig {
   keeper?: boolean;
   /** Ethereum: the key the keeper pays advance() transactions with (default: the first of `keys`). */
   keeperKey?: string;
+  /** The HTTP layer's SQLite file: nonces, blob uploads and quota (default: beside `db`, see authStatePath). */
+  authDb?: string;
+  /** Bytes of new blobs one party may store per window (default 2 GiB). */
+  blobQuotaBytes?: number;
+  /** The blob quota's window in seconds (default 3600). */
+  blobQuotaWindowSeconds?: number;
+}
+
+/** state/connector.sqlite → state/connector.auth.sqlite; ":memory:" stays in memory. */
+export function authStatePath(db: string): string {
+  if (db === ":memory:") return db;
+  return db.replace(/\.(sqlite3?|db)$/i, "") + ".auth.sqlite";
+}
+
+function serverOptions(cfg: ConnectorConfig) {
+  return {
+    host: cfg.host,
+    port: cfg.port,
+    livenessSeconds: cfg.livenessSeconds,
+    state: cfg.authDb ?? authStatePath(cfg.db!),
+    blobQuotaBytes: cfg.blobQuotaBytes,
+    blobQuotaWindowSeconds: cfg.blobQuotaWindowSeconds,
+  };
 }
 
 export interface RunningConnector {
@@ -72,10 +95,11 @@ export async function startConnector(cfg: ConnectorConfig): Promise<RunningConne
     if (!cfg.db) throw new Error("config.db must name the coordinator's SQLite file (--db or CM_DB)");
     const verifier = await kindVerifier(cfg);
     const network = new CoordinatorNetwork({ db: cfg.db, blobs: cfg.blobs, verifier, livenessSeconds: cfg.livenessSeconds });
-    const server = new ConnectorServer({ network, host: cfg.host, port: cfg.port, livenessSeconds: cfg.livenessSeconds });
+    const server = new ConnectorServer({ network, ...serverOptions(cfg) });
     try {
       await server.start();
     } catch (e) {
+      await server.close();
       await network.close();
       throw e;
     }
@@ -108,7 +132,7 @@ export async function startConnector(cfg: ConnectorConfig): Promise<RunningConne
       fromBlock: cfg.fromBlock,
     });
     const network = new KeyringNetwork(eth, cfg.keys);
-    const server = new ConnectorServer({ network, host: cfg.host, port: cfg.port, livenessSeconds: cfg.livenessSeconds });
+    const server = new ConnectorServer({ network, ...serverOptions(cfg) });
     let keeper: Keeper | undefined;
     try {
       await server.start();

@@ -1,14 +1,24 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { AuthError, MAX_CLOCK_SKEW_MS, nonceMemory, SIGNATURE_HEADERS, verifyRequest } from "../../../protocol/src/signing.js";
+import { AuthError, MAX_CLOCK_SKEW_MS, SIGNATURE_HEADERS, verifyRequest } from "../../../protocol/src/signing.js";
+import { parseTaskSpec, specBytes, specHash } from "../../../protocol/src/taskspec.js";
+import { CAPS, jsonTextDepth } from "../../../protocol/src/tasks/caps.js";
 import { ConnectorError, type Connector } from "../connector.js";
+import { blobHash } from "../blobstore.js";
+import { Authorizer, MAX_SCAN_BYTES, type BlobRef, type MemberReads } from "./authz.js";
+import { ConnectorState } from "./state.js";
 import { ROUTES, statusFor, type ErrorBody, type ServerInfo } from "./routes.js";
 
 /** Anything that hands out a Connector acting for an authenticated address. */
 export interface NetworkLike {
   as(address: string): Connector;
+  /** Where a blob is published (spec, contribution, result); without it only uploaders read blobs. */
+  blobRefs?(hash: string): Promise<BlobRef[]>;
 }
+
+/** Deepest JSON body the server parses (objects and arrays). */
+export const MAX_BODY_DEPTH = CAPS.MAX_DEPTH;
 
 export interface ConnectorServerOptions {
   network: NetworkLike;
@@ -24,6 +34,18 @@ export interface ConnectorServerOptions {
   maxBodyBytes?: number;
   /** Called with unexpected (non-ConnectorError) failures. */
   onError?: (e: unknown) => void;
+  /**
+   * The server's own SQLite file (nonces, blob uploads and quota, named blobs), or an open
+   * ConnectorState. Default ":memory:", which forgets nonces on restart: give a file in production
+   * (startConnector puts it next to the connector's database).
+   */
+  state?: string | ConnectorState;
+  /** Bytes of new blobs one party may store per window (default 2 GiB). */
+  blobQuotaBytes?: number;
+  /** Window of the blob quota in seconds (default 3600). */
+  blobQuotaWindowSeconds?: number;
+  /** Which contributions members read of kinds the connector does not know (custom handlers); see authz.ts. */
+  memberReads?: MemberReads;
 }
 
 function errorBody(e: unknown): { status: number; body: ErrorBody } {
@@ -55,7 +77,9 @@ const EMPTY = new Uint8Array(0);
 export class ConnectorServer {
   readonly app: express.Express;
   private server?: Server;
-  private readonly seen = nonceMemory();
+  readonly state: ConnectorState;
+  readonly authz: Authorizer;
+  private readonly ownState: boolean;
   private readonly streams = new Set<{ abort: () => void }>();
   private readonly liveness: number;
 
@@ -63,6 +87,14 @@ export class ConnectorServer {
     if (!opts.network || typeof opts.network.as !== "function")
       throw new Error("ConnectorServer: opts.network must have .as(address) (a CoordinatorNetwork or a keyring over EthereumNetwork)");
     this.liveness = opts.livenessSeconds ?? 120;
+    this.ownState = !(opts.state instanceof ConnectorState);
+    this.state = opts.state instanceof ConnectorState ? opts.state : new ConnectorState(opts.state ?? ":memory:");
+    const net = opts.network;
+    this.authz = new Authorizer(this.state, net.blobRefs ? { blobRefs: (h) => net.blobRefs!(h) } : undefined, {
+      blobQuotaBytes: opts.blobQuotaBytes,
+      blobQuotaWindowSeconds: opts.blobQuotaWindowSeconds,
+      memberReads: opts.memberReads,
+    });
     this.app = this.build();
   }
 
@@ -88,16 +120,21 @@ export class ConnectorServer {
   async close(): Promise<void> {
     for (const s of this.streams) s.abort();
     const s = this.server;
-    if (!s) return;
     this.server = undefined;
-    await new Promise<void>((resolve) => {
-      s.close(() => resolve());
-      s.closeAllConnections();
-    });
+    if (s)
+      await new Promise<void>((resolve) => {
+        s.close(() => resolve());
+        s.closeAllConnections();
+      });
+    if (this.ownState) this.state.close();
   }
 
   private connectorFor(req: Request): Connector {
     return (req as Request & { connector: Connector }).connector;
+  }
+
+  private callerOf(req: Request): string {
+    return (req as Request & { caller: string }).caller;
   }
 
   private build(): express.Express {
@@ -128,8 +165,9 @@ export class ConnectorServer {
     app.use((req: Request, res: Response, next: NextFunction) => {
       try {
         const body = Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : EMPTY;
-        const address = verifyRequest(req.headers, req.method, req.originalUrl, body, this.seen);
+        const address = verifyRequest(req.headers, req.method, req.originalUrl, body, this.state.nonces.seen);
         (req as Request & { connector: Connector }).connector = this.opts.network.as(address);
+        (req as Request & { caller: string }).caller = address;
         (req as Request & { bodyBytes: Uint8Array }).bodyBytes = body;
         next();
       } catch (e) {
@@ -141,8 +179,12 @@ export class ConnectorServer {
     const json = (req: Request): Record<string, unknown> => {
       const bytes = (req as Request & { bodyBytes: Uint8Array }).bodyBytes;
       if (bytes.length === 0) return {};
+      const text = new TextDecoder().decode(bytes);
+      // Counted on the text before parsing: a body nested 20,000 deep gets a 400, not a stack overflow in a later step.
+      if (jsonTextDepth(text, MAX_BODY_DEPTH) > MAX_BODY_DEPTH)
+        throw new ConnectorError("BadInput", `request body nests deeper than ${MAX_BODY_DEPTH} levels (the nesting limit); flatten it`);
       try {
-        const v = JSON.parse(new TextDecoder().decode(bytes));
+        const v = JSON.parse(text);
         if (v === null || typeof v !== "object") throw new Error("not an object");
         return v as Record<string, unknown>;
       } catch {
@@ -150,11 +192,19 @@ export class ConnectorServer {
       }
     };
 
+    const bodyOf = (req: Request) => (req as Request & { bodyBytes: Uint8Array }).bodyBytes;
+    const authz = this.authz;
+    /** A handler that runs once the caller passed `allow` (default: registered nodes only). */
+    type Allow = (c: Connector, caller: string, req: Request) => Promise<void>;
+    const registered: Allow = (c, caller) => authz.registered(c, caller);
+    const anySigned: Allow = async () => {};
     const route =
-      (fn: (c: Connector, req: Request) => Promise<unknown>) =>
+      (fn: (c: Connector, req: Request) => Promise<unknown>, allow: Allow = registered) =>
       async (req: Request, res: Response): Promise<void> => {
         try {
-          const out = await fn(this.connectorFor(req), req);
+          const c = this.connectorFor(req);
+          await allow(c, this.callerOf(req), req);
+          const out = await fn(c, req);
           res.json(out ?? null);
         } catch (e) {
           const { status, body } = errorBody(e);
@@ -162,30 +212,55 @@ export class ConnectorServer {
           res.status(status).json(body);
         }
       };
+    /** Records the blobs a blob about to be published names (its author's own uploads), see Authorizer.recordNamed. */
+    const noteNamed = async (c: Connector, caller: string, hash: unknown) => {
+      if (typeof hash !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(hash)) return;
+      const size = this.state.uploadedBytes(caller, hash);
+      if (size === undefined || size > MAX_SCAN_BYTES) return;
+      try {
+        authz.recordNamed(caller, hash, await c.getBlob(hash));
+      } catch {
+        /* a missing blob names nothing; the submit itself reports what is wrong */
+      }
+    };
 
     app.get(
       ROUTES.info,
-      route(async (c): Promise<ServerInfo> => ({ mode: c.mode, address: await c.address(), livenessSeconds: this.liveness, bindingDomain: await c.bindingDomain() })),
+      route(async (c): Promise<ServerInfo> => ({ mode: c.mode, address: await c.address(), livenessSeconds: this.liveness, bindingDomain: await c.bindingDomain() }), anySigned),
     );
 
     // ---------------------------------------------------------------- nodes
-    app.post(ROUTES.register, route((c, req) => c.registerNode(json(req) as never)));
-    app.post(ROUTES.update, route((c, req) => c.updateNode(json(req) as never)));
-    app.post(ROUTES.leave, route((c) => c.leaveNode()));
+    app.post(ROUTES.register, route((c, req) => c.registerNode(json(req) as never), anySigned));
+    // The networks refuse these for unregistered senders with NotRegistered themselves.
+    app.post(ROUTES.update, route((c, req) => c.updateNode(json(req) as never), anySigned));
+    app.post(
+      ROUTES.leave,
+      route(async (c, req) => {
+        const r = await c.leaveNode();
+        authz.forget(this.callerOf(req));
+        return r;
+      }, anySigned),
+    );
     app.get(
       ROUTES.nodes,
       route(async (c, req) => c.listNodes(optInt(req.query.offset, "offset"), optInt(req.query.limit, "limit"))),
     );
     app.get(
       "/nodes/:address",
-      route((c, req) => c.getNode(String(req.params.address))),
+      route(
+        (c, req) => c.getNode(String(req.params.address)),
+        // A node asks whether it is registered before it registers.
+        async (c, caller, req) => {
+          if (String(req.params.address).toLowerCase() !== caller.toLowerCase()) await authz.registered(c, caller);
+        },
+      ),
     );
     app.post(
       ROUTES.heartbeat,
       route(async (c) => {
         await c.heartbeat();
         return { ok: true };
-      }),
+      }, anySigned),
     );
 
     // ---------------------------------------------------------------- datasets
@@ -202,7 +277,28 @@ export class ConnectorServer {
     );
 
     // ---------------------------------------------------------------- tasks and rounds
-    app.post(ROUTES.tasks, route((c, req) => c.createTask(json(req) as never)));
+    app.post(
+      ROUTES.tasks,
+      route(async (c, req) => {
+        const input = json(req);
+        const key = typeof req.query.idempotencyKey === "string" ? req.query.idempotencyKey : undefined;
+        const caller = this.callerOf(req);
+        // What the spec names (an outsourced owner's chunks) becomes readable by the task's members:
+        // recorded before the task exists, so no member can ask first.
+        let hash = "";
+        try {
+          const spec = parseTaskSpec(input);
+          if (spec.requester === caller) authz.recordNamed(caller, (hash = specHash(spec)), specBytes(spec));
+        } catch {
+          /* createTask reports a bad spec */
+        }
+        const made = await c.createTask(input as never, { idempotencyKey: key });
+        // A spec sent without a nonce got another one when the network parsed it: record under the real hash.
+        const t = await c.getTask(made.taskId);
+        if (t && t.requester === caller && t.specHash !== hash) authz.recordNamed(caller, t.specHash, await c.getBlob(t.specHash));
+        return made;
+      }),
+    );
     app.get("/tasks/:id", route((c, req) => c.getTask(int(req.params.id, "taskId"))));
     app.get("/tasks/:id/spec", route((c, req) => c.getTaskSpec(int(req.params.id, "taskId"))));
     app.post("/tasks/:id/rounds", route((c, req) => c.startRound(int(req.params.id, "taskId"))));
@@ -213,8 +309,9 @@ export class ConnectorServer {
     );
     app.post(
       "/tasks/:id/rounds/:round/submit",
-      route((c, req) => {
+      route(async (c, req) => {
         const b = json(req);
+        await noteNamed(c, this.callerOf(req), b.blobHash);
         return c.submit(
           int(req.params.id, "taskId"),
           int(req.params.round, "round"),
@@ -226,31 +323,63 @@ export class ConnectorServer {
     );
     app.get(
       "/tasks/:id/rounds/:round/contributions/:phase",
-      route((c, req) => c.getContributions(int(req.params.id, "taskId"), int(req.params.round, "round"), int(req.params.phase, "phase"))),
+      route(
+        (c, req) => c.getContributions(int(req.params.id, "taskId"), int(req.params.round, "round"), int(req.params.phase, "phase")),
+        (c, caller, req) => authz.listContributions(c, caller, int(req.params.id, "taskId"), int(req.params.round, "round")),
+      ),
     );
     app.post("/tasks/:id/rounds/:round/advance", route((c, req) => c.advance(int(req.params.id, "taskId"), int(req.params.round, "round"))));
     app.post(
       "/tasks/:id/rounds/:round/finalize",
-      route((c, req) => c.finalizeRound(int(req.params.id, "taskId"), int(req.params.round, "round"), json(req).resultHash as string)),
+      route(async (c, req) => {
+        const resultHash = json(req).resultHash;
+        const taskId = int(req.params.id, "taskId");
+        const t = await c.getTask(taskId);
+        // Only the requester's finalize counts (the network refuses anyone else's).
+        if (t?.requester === this.callerOf(req)) await noteNamed(c, this.callerOf(req), resultHash);
+        return c.finalizeRound(taskId, int(req.params.round, "round"), resultHash as string);
+      }),
     );
 
     // ---------------------------------------------------------------- blobs
     app.post(
       ROUTES.blobs,
-      route(async (c, req) => ({ hash: await c.putBlob((req as Request & { bodyBytes: Uint8Array }).bodyBytes) })),
+      route(async (c, req) => {
+        const bytes = bodyOf(req);
+        const caller = this.callerOf(req);
+        const hash = blobHash(bytes);
+        await authz.writeBlob(c, caller, hash, bytes.length);
+        const stored = await c.putBlob(bytes);
+        authz.recordUpload(caller, stored, bytes.length);
+        return { hash: stored };
+      }, anySigned),
     );
     app.get("/blobs/:hash", async (req: Request, res: Response) => {
       try {
-        const bytes = await this.connectorFor(req).getBlob(String(req.params.hash));
+        const c = this.connectorFor(req);
+        const hash = String(req.params.hash);
+        if (!/^0x[0-9a-fA-F]{64}$/.test(hash)) throw new ConnectorError("BadInput", `blob hash ${hash} must be 0x followed by 64 hex digits`);
+        await authz.readBlob(c, this.callerOf(req), hash);
+        const bytes = await c.getBlob(hash);
         res.type("application/octet-stream").send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       } catch (e) {
         const { status, body } = errorBody(e);
+        if (status >= 500) this.opts.onError?.(e);
         res.status(status).json(body);
       }
     });
 
     // ---------------------------------------------------------------- events (Server-Sent Events)
-    app.get(ROUTES.events, (req: Request, res: Response) => void this.stream(req, res));
+    app.get(ROUTES.events, async (req: Request, res: Response) => {
+      try {
+        await authz.registered(this.connectorFor(req), this.callerOf(req));
+      } catch (e) {
+        const { status, body } = errorBody(e);
+        res.status(status).json(body);
+        return;
+      }
+      void this.stream(req, res);
+    });
 
     app.use((req: Request, res: Response) => {
       res.status(404).json({ code: "BadInput", message: `no route ${req.method} ${req.path}` } satisfies ErrorBody);

@@ -17,7 +17,7 @@ import { DataError } from "../data/csv.js";
 import type { DatasetRegistry } from "../data/registry.js";
 import type { Logger } from "../log.js";
 import type { NodeStore } from "../store/store.js";
-import { sqliteNonceMemory } from "../store/nonces.js";
+import { sqliteNonceMemory } from "../../../protocol/src/nonces.js";
 import { chainTaskView, datasetView, resultView, roundView, taskView } from "./views.js";
 
 export interface ApiOptions {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { privacyParam } from "./privacy.js";
+import { CAPS, capMessage } from "./caps.js";
 
 /**
  * Parameters every federated kind (stats, kmeans, linreg, logreg) shares for its aggregation
@@ -10,7 +11,10 @@ import { privacyParam } from "./privacy.js";
 export const paillierKeyParam = z
   .object({
     /** Modulus n as lowercase hex without 0x (as serializePaillierPublicKey writes it). */
-    n: z.string().regex(/^[0-9a-f]+$/, "params.paillier.n must be the modulus as lowercase hex without 0x"),
+    n: z
+      .string()
+      .regex(/^[0-9a-f]+$/, "params.paillier.n must be the modulus as lowercase hex without 0x")
+      .max(CAPS.MAX_MODULUS_HEX, capMessage("params.paillier.n", "MAX_MODULUS_HEX", "use a key of at most 8192 bits")),
   })
   .optional();
 

@@ -8,3 +8,4 @@ export * from "./kmeans.js";
 export * from "./linreg.js";
 export * from "./logreg.js";
 export * from "./vlinreg.js";
+export * from "./caps.js";

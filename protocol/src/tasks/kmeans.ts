@@ -2,6 +2,7 @@ import { z } from "zod";
 import { defineTaskKind } from "./registry.js";
 import { federatedCommon } from "./federated.js";
 import { checkPrivacyColumns } from "./privacy.js";
+import { CAPS, capMessage, columnList } from "./caps.js";
 
 /**
  * Federated k-means (Lloyd) over the union of the members' rows. Round r: every member assigns its
@@ -13,9 +14,12 @@ import { checkPrivacyColumns } from "./privacy.js";
 export const kmeansParams = z
   .object({
     /** Feature columns, in this order; every referenced dataset must have them. */
-    columns: z.array(z.string().min(1)).min(1, "params.columns must name at least one column"),
+    columns: columnList("params.columns"),
     /** Initial centroids, one per cluster (k = initial.length), each with one value per column. */
-    initial: z.array(z.array(z.number().finite()).min(1)).min(1, "params.initial must list at least one centroid"),
+    initial: z
+      .array(z.array(z.number().finite()).min(1).max(CAPS.MAX_COLUMNS, capMessage("each centroid", "MAX_COLUMNS", "use fewer columns")))
+      .min(1, "params.initial must list at least one centroid")
+      .max(CAPS.MAX_CLUSTERS, capMessage("params.initial (k centroids)", "MAX_CLUSTERS", "lower k")),
     /** Stop once every centroid moved at most this far in a round. */
     tolerance: z.number().min(0).default(1e-4),
     ...federatedCommon,

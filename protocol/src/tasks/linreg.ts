@@ -2,6 +2,7 @@ import { z } from "zod";
 import { defineTaskKind } from "./registry.js";
 import { federatedCommon } from "./federated.js";
 import { checkPrivacyColumns } from "./privacy.js";
+import { columnList, nameString } from "./caps.js";
 
 /**
  * Parameters shared by the federated regressions. Round r: members evaluate the gradient (and, for
@@ -12,9 +13,9 @@ import { checkPrivacyColumns } from "./privacy.js";
 export const regressionParams = z
   .object({
     /** Feature columns, in this order. */
-    features: z.array(z.string().min(1)).min(1, "params.features must name at least one column"),
+    features: columnList("params.features"),
     /** Target column (logreg: labels 0 or 1). */
-    target: z.string().min(1, "params.target must name the target column"),
+    target: nameString("params.target"),
     /** Fit an intercept (a constant-1 feature first). */
     intercept: z.boolean().default(true),
     /** newton: w ← w − H⁻¹g (exact in one step for linreg); gd: w ← w − learningRate·g/n. */
