@@ -1,0 +1,34 @@
+/**
+ * The Noir (UltraHonk) circuits the project builds: circuits/noir/<name>/ (a package of the
+ * workspace circuits/noir/Nargo.toml). Parameters must match the package's globals; the build
+ * checks the public input count against the compiled ABI.
+ */
+export interface HonkCircuitDef {
+  /** Package name: circuits/noir/<name>/, circuits/noir/build/<name>/. */
+  name: string;
+  /** Solidity contract name written to contracts/verifiers/honk/<contract>.sol. */
+  contract: string;
+  /** Rows a proof covers. */
+  rows: number;
+  columns: number;
+  /** Public inputs in order (parameters marked pub, then the return values). */
+  publicInputs: string[];
+  params: Record<string, number>;
+}
+
+export const HONK_CIRCUITS: HonkCircuitDef[] = [
+  {
+    name: "stats_chunk",
+    contract: "StatsChunkHonkVerifier",
+    rows: 1024,
+    columns: 4,
+    publicInputs: ["root", "chunk_index", "binding", "commitment.x", "commitment.y"],
+    params: { chunkRows: 1024, columns: 4, treeDepth: 16, valueBits: 49, pack: 5, commitBits: 107 },
+  },
+];
+
+export function honkCircuitDef(name: string): HonkCircuitDef {
+  const def = HONK_CIRCUITS.find((c) => c.name === name);
+  if (!def) throw new Error(`unknown Honk circuit "${name}"; known: ${HONK_CIRCUITS.map((c) => c.name).join(", ")}`);
+  return def;
+}
