@@ -114,7 +114,8 @@ export class HonkCircuit {
     const bb = nativeBb();
     if (!backendLogged) {
       backendLogged = true;
-      console.log(`UltraHonk prover: native bb (${bb})`);
+      // stderr: stdout may carry machine-readable output (bench --json).
+      console.error(`UltraHonk prover: native bb (${bb})`);
     }
     const dir = mkdtempSync(join(tmpdir(), "cm-honk-"));
     try {

@@ -1,0 +1,127 @@
+/**
+ * UltraHonk proving throughput of the Noir circuits (circuits/noir): rows per CPU-minute, proof
+ * size, verification gas.
+ *
+ *   npx tsx bench/honk.ts [--proofs N] [--json]          (or npm run bench -- --only honk [--json])
+ *
+ * Per proof: the witness (noir_js in this process; its CPU time is this process's CPU time over
+ * the call) and `bb prove` (the native binary; its CPU time is the child's user + system time,
+ * every thread). rowsPerCpuMinute = rows per proof / (witness CPU-s + bb CPU-s) · 60, over full
+ * chunks. Verification gas: `verify` of the generated Solidity verifier on a fresh Hardhat node
+ * (eth_estimateGas, so it includes the 21,000 base and the calldata).
+ */
+import { pathToFileURL } from "node:url";
+import { JsonRpcProvider, Wallet } from "ethers";
+import { startDevChain } from "../chain-connector/src/ethereum/devchain.js";
+import { HONK_CIRCUITS } from "../circuits/honk/registry.js";
+import { commitChunks } from "../protocol/src/honk/chunks.js";
+import { statsChunkInputs } from "../protocol/src/honk/stats.js";
+import { HonkCircuit, solidityArgs, type HonkProof } from "../node/src/zk/honk.js";
+import { deployHonkVerifier } from "../test/helpers/honk.js";
+
+export interface HonkBenchRow {
+  kind: string;
+  circuit: string;
+  rowsPerProof: number;
+  gates: number;
+  proofs: number;
+  witnessS: number;
+  witnessCpuS: number;
+  proveS: number;
+  bbCpuS: number;
+  rowsPerCpuMinute: number;
+  proofBytes: number;
+  verifyGas: number;
+  deployGas: number;
+}
+
+/** Inputs for chunk k of a random full dataset, per circuit. */
+function inputsFor(circuit: string, rows: number, columns: number, proofs: number): { inputs: Record<string, unknown>[] } {
+  const data = Array.from({ length: rows * proofs }, (_, i) =>
+    Array.from({ length: columns }, (_, j) => BigInt(Math.round((Math.sin(i * 12.9898 + j * 78.233) * 43758.5453) % 1 * 1000 * 65536))),
+  );
+  const ds = commitChunks(data, rows, columns, new Uint8Array(32).fill(5));
+  if (circuit !== "stats_chunk") throw new Error(`bench/honk: no input builder for ${circuit}`);
+  return { inputs: Array.from({ length: proofs }, (_, k) => statsChunkInputs(ds, k, 77n + BigInt(k), 1000n + BigInt(k))) };
+}
+
+export async function honkBench(proofs = 2): Promise<HonkBenchRow[]> {
+  const chain = await startDevChain();
+  const provider = new JsonRpcProvider(chain.url, undefined, { staticNetwork: true });
+  const out: HonkBenchRow[] = [];
+  try {
+    const wallet = new Wallet(chain.accounts[0], provider);
+    for (const def of HONK_CIRCUITS) {
+      const circuit = new HonkCircuit(def.name);
+      const { inputs } = inputsFor(def.name, def.rows, def.columns, proofs);
+      // Warm-up: the first noir_js call instantiates the ACVM (≈1 s), not part of a steady state.
+      await circuit.witness(inputs[0] as never);
+      let witnessS = 0, witnessCpuS = 0, proveS = 0, bbCpuS = 0;
+      let last: HonkProof | undefined;
+      for (const inp of inputs) {
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        const { witness } = await circuit.witness(inp as never);
+        const c1 = process.cpuUsage(c0);
+        const t1 = performance.now();
+        const { proof, cpuSeconds } = await circuit.proveWitness(witness);
+        witnessS += (t1 - t0) / 1000;
+        witnessCpuS += (c1.user + c1.system) / 1e6;
+        proveS += (performance.now() - t1) / 1000;
+        bbCpuS += cpuSeconds;
+        last = proof;
+      }
+      const v = await deployHonkVerifier(wallet, def.contract);
+      const ok = await v.verify(...solidityArgs(last!));
+      if (ok !== true) throw new Error(`${def.name}: the verifier rejected a bench proof`);
+      const verifyGas = Number(await v.verify.estimateGas(...solidityArgs(last!)));
+      const { gateCount } = await import("../circuits/honk/build.js");
+      out.push({
+        kind: def.name.replace(/_chunk$/, ""),
+        circuit: def.name,
+        rowsPerProof: def.rows,
+        gates: gateCount(circuit.programPath),
+        proofs,
+        witnessS: witnessS / proofs,
+        witnessCpuS: witnessCpuS / proofs,
+        proveS: proveS / proofs,
+        bbCpuS: bbCpuS / proofs,
+        rowsPerCpuMinute: Math.round((def.rows * proofs * 60) / (witnessCpuS + bbCpuS)),
+        proofBytes: last!.proof.length,
+        verifyGas,
+        deployGas: Number(v.deployGas),
+      });
+    }
+  } finally {
+    provider.destroy();
+    await chain.stop();
+  }
+  return out;
+}
+
+export function formatHonk(rows: readonly HonkBenchRow[]): string {
+  const head = "| circuit | rows/proof | gates | witness s (CPU-s) | bb prove s (CPU-s) | rows per CPU-minute | proof bytes | verify gas | deploy gas |";
+  const sep = "|---|---|---|---|---|---|---|---|---|";
+  const fmt = (n: number) => n.toLocaleString("en-US");
+  const body = rows.map(
+    (r) =>
+      `| ${r.circuit} | ${fmt(r.rowsPerProof)} | ${fmt(r.gates)} | ${r.witnessS.toFixed(2)} (${r.witnessCpuS.toFixed(2)}) | ${r.proveS.toFixed(2)} (${r.bbCpuS.toFixed(2)}) | ${fmt(r.rowsPerCpuMinute)} | ${fmt(r.proofBytes)} | ${fmt(r.verifyGas)} | ${fmt(r.deployGas)} |`,
+  );
+  return [head, sep, ...body].join("\n");
+}
+
+export function honkJsonRows(rows: readonly HonkBenchRow[]): Record<string, unknown>[] {
+  return rows.map((r) => ({ bench: "honk", ...r }));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const argv = process.argv.slice(2);
+  const json = argv.includes("--json");
+  const i = argv.indexOf("--proofs");
+  const proofs = i >= 0 ? Number(argv[i + 1]) : 2;
+  if (!Number.isInteger(proofs) || proofs < 1) throw new Error("--proofs needs a positive integer");
+  const rows = await honkBench(proofs);
+  if (json) for (const r of honkJsonRows(rows)) console.log(JSON.stringify(r));
+  else console.log(formatHonk(rows));
+  process.exit(0);
+}
