@@ -15,7 +15,7 @@ import { JsonRpcProvider, Wallet } from "ethers";
 import { startDevChain } from "../chain-connector/src/ethereum/devchain.js";
 import { HONK_CIRCUITS } from "../circuits/honk/registry.js";
 import { commitChunks } from "../protocol/src/honk/chunks.js";
-import { statsChunkInputs } from "../protocol/src/honk/stats.js";
+import { minmaxChunkInputs, statsChunkInputs } from "../protocol/src/honk/stats.js";
 import { HonkCircuit, solidityArgs, type HonkProof } from "../node/src/zk/honk.js";
 import { deployHonkVerifier } from "../test/helpers/honk.js";
 
@@ -35,14 +35,16 @@ export interface HonkBenchRow {
   deployGas: number;
 }
 
-/** Inputs for chunk k of a random full dataset, per circuit. */
-function inputsFor(circuit: string, rows: number, columns: number, proofs: number): { inputs: Record<string, unknown>[] } {
-  const data = Array.from({ length: rows * proofs }, (_, i) =>
-    Array.from({ length: columns }, (_, j) => BigInt(Math.round((Math.sin(i * 12.9898 + j * 78.233) * 43758.5453) % 1 * 1000 * 65536))),
+/** Inputs for `proofs` full groups of a random dataset, per circuit. */
+function inputsFor(def: (typeof HONK_CIRCUITS)[number], proofs: number): Record<string, unknown>[] {
+  const data = Array.from({ length: def.rows * proofs }, (_, i) =>
+    Array.from({ length: def.columns }, (_, j) => BigInt(Math.round(((Math.sin(i * 12.9898 + j * 78.233) * 43758.5453) % 1) * 1000 * 65536))),
   );
-  const ds = commitChunks(data, rows, columns, new Uint8Array(32).fill(5));
-  if (circuit !== "stats_chunk") throw new Error(`bench/honk: no input builder for ${circuit}`);
-  return { inputs: Array.from({ length: proofs }, (_, k) => statsChunkInputs(ds, k, 77n + BigInt(k), 1000n + BigInt(k))) };
+  const ds = commitChunks(data, def.params.chunkRows, def.columns, new Uint8Array(32).fill(5));
+  const K = def.params.chunksPerProof;
+  const build = { stats_chunk: statsChunkInputs, minmax_chunk: minmaxChunkInputs }[def.name];
+  if (!build) throw new Error(`bench/honk: no input builder for ${def.name}`);
+  return Array.from({ length: proofs }, (_, g) => build(ds, g, 77n + BigInt(g), 1000n + BigInt(g), K));
 }
 
 export async function honkBench(proofs = 2): Promise<HonkBenchRow[]> {
@@ -53,7 +55,7 @@ export async function honkBench(proofs = 2): Promise<HonkBenchRow[]> {
     const wallet = new Wallet(chain.accounts[0], provider);
     for (const def of HONK_CIRCUITS) {
       const circuit = new HonkCircuit(def.name);
-      const { inputs } = inputsFor(def.name, def.rows, def.columns, proofs);
+      const inputs = inputsFor(def, proofs);
       // Warm-up: the first noir_js call instantiates the ACVM (≈1 s), not part of a steady state.
       await circuit.witness(inputs[0] as never);
       let witnessS = 0, witnessCpuS = 0, proveS = 0, bbCpuS = 0;
@@ -77,7 +79,7 @@ export async function honkBench(proofs = 2): Promise<HonkBenchRow[]> {
       const verifyGas = Number(await v.verify.estimateGas(...solidityArgs(last!)));
       const { gateCount } = await import("../circuits/honk/build.js");
       out.push({
-        kind: def.name.replace(/_chunk$/, ""),
+        kind: def.name === "minmax_chunk" ? "stats-minmax" : def.name.replace(/_chunk$/, ""),
         circuit: def.name,
         rowsPerProof: def.rows,
         gates: gateCount(circuit.programPath),

@@ -22,8 +22,16 @@ export const HONK_CIRCUITS: HonkCircuitDef[] = [
     contract: "StatsChunkHonkVerifier",
     rows: 1024,
     columns: 4,
-    publicInputs: ["root", "chunk_index", "binding", "commitment.x", "commitment.y"],
-    params: { chunkRows: 1024, columns: 4, treeDepth: 16, valueBits: 49, pack: 5, commitBits: 107 },
+    publicInputs: ["root", "group", "binding", "commitment.x", "commitment.y"],
+    params: { chunkRows: 256, chunksPerProof: 4, columns: 4, treeDepth: 16, valueBits: 49, pack: 5, commitBits: 107 },
+  },
+  {
+    name: "minmax_chunk",
+    contract: "MinMaxChunkHonkVerifier",
+    rows: 512,
+    columns: 4,
+    publicInputs: ["root", "group", "binding", "extrema"],
+    params: { chunkRows: 256, chunksPerProof: 2, columns: 4, treeDepth: 16, valueBits: 49, pack: 5 },
   },
 ];
 

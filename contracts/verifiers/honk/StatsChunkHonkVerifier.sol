@@ -7,7 +7,7 @@ pragma solidity >=0.8.21;
 uint256 constant N = 65536;
 uint256 constant LOG_N = 16;
 uint256 constant NUMBER_OF_PUBLIC_INPUTS = 13;
-uint256 constant VK_HASH = 0x0d110e4b124f9a148691f447213228ca01dd853b44d538e3df4fcc77a03ca6f5;
+uint256 constant VK_HASH = 0x14aa2386ba7589612bac6aec1a8670232aba7708ae4afc4a919515cd97a7677d;
 library HonkVerificationKey {
     function loadVerificationKey() internal pure returns (Honk.VerificationKey memory) {
         Honk.VerificationKey memory vk = Honk.VerificationKey({
@@ -15,76 +15,76 @@ library HonkVerificationKey {
             logCircuitSize: uint256(16),
             publicInputsSize: uint256(13),
             ql: Honk.G1Point({ 
-               x: uint256(0x095366feeabe2e49697b2b6c2f293a133aad86a68d10dcc48f18f3fb8c1378c0),
-               y: uint256(0x1b74344c15a58c43983ac7ac58264f1ae793af212f9348591d1c6c036bbe79d5)
+               x: uint256(0x2c083e1d72ccee894b439bcef627b7d8d14b54868fc25f5581f486864418aeb4),
+               y: uint256(0x09e2e68f7e7de4a35c1d4b21e130e2b1c488e130448f162a56ea35188e9f80f9)
             }),
             qr: Honk.G1Point({ 
-               x: uint256(0x1bde350a3f137db12b36c73817f1db9c0f136e96f29d52f18436278bed83bf15),
-               y: uint256(0x2d49b38650a63719f46a13e5e7b6cb0509bd5e3dc7c6982f2fd09fef7bf934c2)
+               x: uint256(0x0d416ce5693e5cd1302c3b600bd01d5b9ffc67635b347bb1733fe6a37487429b),
+               y: uint256(0x1e54020defc0ed96bb6008287070490c444a32b3e176770866d93a5fe90173b1)
             }),
             qo: Honk.G1Point({ 
-               x: uint256(0x0776f4d901f6fe09139249f92f7eac6667ac9339ed4e8b6b3e7fdaf5186742ac),
-               y: uint256(0x229ffff79431cae73d7d5d90adaa130523ba573bfecc699f818d4f5ef5b1553c)
+               x: uint256(0x17459ab4c6b0c5acf8d5f6700f21948c13d38b7a1d107d9a480ca9f58f93415b),
+               y: uint256(0x11fdd2c733336856966b7b8f61d375b171ce83747e3dcb128ad6fbc29f869ab9)
             }),
             q4: Honk.G1Point({ 
-               x: uint256(0x012b7c44932c9d6a786b36d9fdb34145c5b82544b1fca06e38940b55c107c93d),
-               y: uint256(0x220d5405a4da7e04937eadfc034544f3cfa707c92c5dbd4d5065ce8b3079c7d9)
+               x: uint256(0x0a6b2d49b9668bc02574df0c5b54a599b5943696eb38d7075ede2e9383358859),
+               y: uint256(0x2b90b4fd60f9d112a0be56e742c6ae1dcab09ac598a62cfb295bd2c0a395056f)
             }),
             qm: Honk.G1Point({ 
-               x: uint256(0x0ba94babe5793b32b6b4c1ffc90adff696984931532fdfa3ee889c1d6df1556c),
-               y: uint256(0x25a4b60bc0eae3cd1267450aef5129d63a479357212441113be333efded875f5)
+               x: uint256(0x2cf7a79434edb5f31959bc5c4b66107ee3b966fc3e87dbb2a0e56332943bd189),
+               y: uint256(0x044f19f79a8a9d68d6024449b679ae02576cb123170ade58d9fb6006891f5dc1)
             }),
             qc: Honk.G1Point({ 
-               x: uint256(0x0303c8684e9b9091e49ad98f29696bb9f055b7bde3b0733212cd2d732af09d41),
-               y: uint256(0x1e7fda460540eaecd3a36abe30443c2356e76238af4231c2cc40b66be0fd0fbb)
+               x: uint256(0x15060b0b0837423ed08d739be7b5d0e4c88b1d2d3df052752cfdc844b3cbabcd),
+               y: uint256(0x1c877a7402daf089d8e3d98debdff8c0ca3efc2cec8baea01222f4e3eb969a45)
             }),
             qLookup: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qArith: Honk.G1Point({ 
-               x: uint256(0x005a67cc8c8f29dd6306d7e44acefe22fea84a75bad556ebb61c3efb1c6f84c9),
-               y: uint256(0x305b1f4c4373a59cbf7974dd411072ee603faf8968a13e8cf94f5879391071a2)
+               x: uint256(0x0468a453e666040d3f92302d3e1016fb946888b87f91f461d3e84a15ba0c8dbb),
+               y: uint256(0x05cb51c2016b1cebfe75e8d774921f524e7c27f91c836ad845265d3d306737d4)
             }),
             qDeltaRange: Honk.G1Point({ 
-               x: uint256(0x2b931481659478c45fcb0a14670bafd3bec8beb0967fffcf9b36fcda37e27ea4),
-               y: uint256(0x12a45b5fa7a75a0b2ab8a53788840cf8937784210b12c4d648542750ef505482)
+               x: uint256(0x1f419cf182e9677821776dd0205f4640ad4550967d69a2bc0309c16482e2d162),
+               y: uint256(0x0e03796adfbdd06bfc46052bce99e935fd35435f59314a78da109beba9fd3466)
             }),
             qElliptic: Honk.G1Point({ 
-               x: uint256(0x10ce493e7438cb40c73ea0917a877fa2ab8ebc6085888d5faf1fe72bd9fe3c95),
-               y: uint256(0x1d5cf9be252538523552d4a8b9b9fb6dd9a7e579b21efa5db2268dbc1814e9f2)
+               x: uint256(0x1f778aca5306969d3092df6dd22c4939f3ac89d7846884d84ddbed1550ab0387),
+               y: uint256(0x0b896afc61b1a6518b581bea5340d99abba2e9cc4640c15b0ca9e9dcf4703c9c)
             }),
             qMemory: Honk.G1Point({ 
-               x: uint256(0x0fbad37c821454ae3be04a6ee2895e5150e44740bcea7728d23c779dd27e85a8),
-               y: uint256(0x270072fb9390972a7dbcdda4dd2fe0630f2bc2e119565f6fb1202718bd556476)
+               x: uint256(0x018c9d4b6177d21f4206f31d3697fea79e53de87aa6907fa4e9926abcd5fea96),
+               y: uint256(0x277afed18b9a66b9db10b309dbef9550f4f301686dcd5069337eeb161786b4bb)
             }),
             qNnf: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qPoseidon2External: Honk.G1Point({ 
-               x: uint256(0x06dec7aa108b9125c03d0c35daa5dd65b4b68028b07a908466f6bf47ad30d55d),
-               y: uint256(0x2984c4d0870d101a88cb1da2be178d3e6815d5dea16d65a052fc926b34d94513)
+               x: uint256(0x1d1b46e994626d11449fbfcfe6e870fca8f65079c845bb87307cf361c14ba014),
+               y: uint256(0x2257624e800e629730fdf335189c00b6dbdacedb3015acc81ca3b1cccc7ef769)
             }),
             qPoseidon2Internal: Honk.G1Point({ 
-               x: uint256(0x2b12e6c27144142e69bee67ebdee8af34472f145a5ff5441a1a2a97b6b478db1),
-               y: uint256(0x2b681e9ed098629024a31fff8d05e604513c04ec5e7632bd324bd3fa16f03f7f)
+               x: uint256(0x17b9d4020bcdf2adb8a08eaff4aeb5f845b7871501d633281e6e018391138229),
+               y: uint256(0x047d4e710bd5dd30f8d2c072933822d07743d567f39da0acf6f449521317652d)
             }),
             s1: Honk.G1Point({ 
-               x: uint256(0x0fee6b3640de16bc826cb41151fee5be6f061e0abda6fe2999231ea2df516ab3),
-               y: uint256(0x0e6e01b57e586599e0651d44ad3e1f96694f6be8682b5e3d33abba7eba211499)
+               x: uint256(0x02c9e3b6f44aaa36fd19c8d74ec38735b0255de702740abd20d9c5cf638a6e5e),
+               y: uint256(0x26278835d93758d3bc9b2423def56e5226a2285dab58c4279e6fd102ed7a8d73)
             }),
             s2: Honk.G1Point({ 
-               x: uint256(0x09db714c586865b4e3242e5735e4145cc6e2cedc010e5d5d6f2622bb843aa59a),
-               y: uint256(0x1b795802852322c197959f2e0298083ceb6e89eaa145808662ade5f502b49d61)
+               x: uint256(0x189475ec46f2e4ceb2b7a8b173d603045ae59a91520e65a82081a48ecdabb230),
+               y: uint256(0x1330e25748ba8a488832c3753db0ccb078c7aa1076fab7849f48c91d22563922)
             }),
             s3: Honk.G1Point({ 
-               x: uint256(0x0ce0c51da6e630e0015ef425deb5e870bd9945ef5cc47cba8c26f71d8a109b0e),
-               y: uint256(0x0b046a28dbe3a20b874ab320e51dd64836d582ebc375704354d33e45cb2f5b3d)
+               x: uint256(0x0b280bce6de5b74cb9f0c13983a8ccd324f8a5a83d5cc68c1769645fb1010991),
+               y: uint256(0x0e15ed325f890b440ecdb6fec24dd447f3d0d52980cef7422f14202b1031b935)
             }),
             s4: Honk.G1Point({ 
-               x: uint256(0x02321a0e61179baeb37e488c71bb3a1a5a44d07285adf2737924e6ab270f7894),
-               y: uint256(0x1b2ddacda3b3b0ef871d3c9ad965ab492ed94d97565cba9a29bdf7259199d7e4)
+               x: uint256(0x236b33622a5f9d6327f5a2224ceacb9328e74daabe78c76abd4ee2e14b0a29bf),
+               y: uint256(0x06d38dbfadbd5a6102d30c651e62f10fcbd8fd4d5bfb25a7c79c44f5126ee400)
             }),
             t1: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
@@ -103,28 +103,28 @@ library HonkVerificationKey {
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             id1: Honk.G1Point({ 
-               x: uint256(0x268fcc23a6955ba6530cf65e52ecb1e4f06a95bc72e903ac7952d9fb54f87e4c),
-               y: uint256(0x172b801aa6e90e0b2d72b0bdb51de75108fb5aa9f41fd69ba16eaae25dc092a3)
+               x: uint256(0x2b33744fe898e6c1f76c5e329b23afef4fb52e9bf909d92fb22edc6956ad7168),
+               y: uint256(0x2460ebac425cc2da0c67d439b0ee7af697f724225f6f5ae0a8d9e3512c8131e3)
             }),
             id2: Honk.G1Point({ 
-               x: uint256(0x275c1c293e156d9833e22202dbb5d43ac50f100d68f5991ad09ee9774c6d8b40),
-               y: uint256(0x244bd6a453e80d7b64c0e85af683d70ca47c8ac295f7eccc41eac2c3e4835e27)
+               x: uint256(0x016a5a1acb89bb949d7dfbbae0dece4b3e3647d82d88049c66c725916533ce29),
+               y: uint256(0x29b6fb3dbfc71a1ed6e61b4eac366f6b1d03d5590451c8649fc109e354e9ef3a)
             }),
             id3: Honk.G1Point({ 
-               x: uint256(0x1ebb31d2ee34011d564f917019715c23db578963da47486128ffbb2cdc2e5372),
-               y: uint256(0x246176e1d802f600b60bb56870297ba35274db7d9441099e4cd4faba476f12a3)
+               x: uint256(0x01bde670b5ec1b02b6a3b0895c1d3d690b4be3ee27a477fe315fd2e08fdf81ee),
+               y: uint256(0x0ac4e9048e970356ec3f412b707a394e77595dd7263b084bacd7c1e814a700fe)
             }),
             id4: Honk.G1Point({ 
-               x: uint256(0x11e5cf61b36273c0eee58c2266e02a8cb58cb22eacc9812c1579cb949dca6936),
-               y: uint256(0x10a0d4b772a03fa8f0b15a2ff8c6798c9a9a535e734f3f28952f5985b27b8e8e)
+               x: uint256(0x21f591ee6ec9883a28f1be8c9ee584337ef9946e75f5fd1cf5e7126ac6fae718),
+               y: uint256(0x086525b4d7527768031e41ba1612974a7417ed291593ac6c6d4441c958374e18)
             }),
             lagrangeFirst: Honk.G1Point({ 
                x: uint256(0x0f78faf3c689d718d0abbd50d26eaa2e5f551f2972cdbba0b2773f3c85a92724),
                y: uint256(0x1e2fbc2058b3b36f468bcf58a1d64096a2d287e7a1063195bfdcd5e0ab18c168)
             }),
             lagrangeLast: Honk.G1Point({ 
-               x: uint256(0x1bf09478233a3385fb7f7ea3d790d156c5bf03f1ccb0ab6269f7c2b449f4f800),
-               y: uint256(0x1140e7b0245f0abd9a573ee194159f9c6863eff087d8cc2c2901e561743cc382)
+               x: uint256(0x0c6909ab4bcdf8cc8477315925f2ce025995d0a2a820a9a53365bc75655cf09d),
+               y: uint256(0x297da2e27f4cb6326777eb8bf8672d9b1b1f5cfb6dd5dd4b15e1f3749950f817)
             })
         });
         return vk;

@@ -145,7 +145,7 @@ export function solidityArgs(p: HonkProof): [Uint8Array, string[]] {
 }
 
 /** Verifies with a deployed Honk verifier (a view call: no transaction, no gas paid); false on any rejection. */
-export async function verifyWithContract(verifier: { verify: { staticCall?: unknown } & ((proof: Uint8Array, pis: string[]) => Promise<boolean>) }, p: HonkProof): Promise<boolean> {
+export async function verifyWithContract(verifier: { verify: (proof: Uint8Array, pis: string[]) => Promise<boolean> }, p: HonkProof): Promise<boolean> {
   try {
     return await verifier.verify(...solidityArgs(p));
   } catch {

@@ -15,7 +15,9 @@ import { BN254_FR, poseidon2Hash } from "./poseidon2.js";
  * H is the Poseidon2 sponge (poseidon2.ts). One salt per chunk (HMAC-SHA512 of the owner's seed
  * and the chunk index) hides the chunk; R and count in the leaf fix the chunk size and its rows.
  * The root is a binary tree of depth CHUNK_TREE_DEPTH over chunk leaves, empty slots 0, nodes
- * H(left, right); a chunk's proof is its values, salt, count and the DEPTH siblings.
+ * H(left, right). A proof covers K = 2^J consecutive chunks, a group: the subtree at height J
+ * with index `group`, and the DEPTH − J siblings above it (`groupPath`). Slots past the last chunk
+ * are empty (leaf 0); in a group they are chunks of count 0.
  */
 export const CHUNK_TREE_DEPTH = 16;
 export const PACK = 5;
@@ -104,6 +106,11 @@ export function chunkPath(tree: ChunkTree, k: number): bigint[] {
     idx >>= 1;
   }
   return path;
+}
+
+/** Siblings of the subtree at height J (K = 2^J chunks) with index `group`, from height J up. */
+export function groupPath(tree: ChunkTree, group: number, J: number): bigint[] {
+  return chunkPath(tree, group * 2 ** J).slice(J);
 }
 
 export interface ChunkedDataset {

@@ -1,8 +1,9 @@
-import { chunkPath, toField, type ChunkedDataset } from "./chunks.js";
+import { groupPath, toField, type ChunkedDataset } from "./chunks.js";
+import { poseidon2Hash } from "./poseidon2.js";
 import { blindingLimbs, commit, type Commitment } from "./pedersen.js";
 
 /**
- * Twin of circuits/noir/stats_chunk: the contribution vector of one chunk,
+ * Twins of circuits/noir/stats_chunk and minmax_chunk: the contribution vector of a group of chunks,
  * [count, Σx_0 … Σx_{C−1}, Σx_0² … Σx_{C−1}²] (signed integers at scales 1, 2^16, 2^32), and the
  * circuit's inputs.
  */
@@ -22,24 +23,82 @@ export function statsCommitment(rows: readonly (readonly bigint[])[], C: number,
   return commit(statsVector(rows, C), blinding);
 }
 
-export type CircuitInputs = Record<string, string | number | string[] | string[][]>;
+export type CircuitInputs = Record<string, string | number | string[] | string[][] | string[][][]>;
 
-/** Inputs of stats_chunk for chunk k of a dataset, bound to `binding`. */
-export function statsChunkInputs(ds: ChunkedDataset, k: number, binding: bigint, blinding: bigint): CircuitInputs {
-  const chunk = ds.chunks[k];
-  if (!chunk) throw new Error(`statsChunkInputs: chunk ${k} does not exist (${ds.chunks.length} chunks)`);
+/** The values, counts and salts of group `group` (K consecutive chunks; absent chunks are empty). */
+function groupWitness(ds: ChunkedDataset, group: number, K: number): { values: string[][][]; counts: number[]; salts: string[]; rows: bigint[][] } {
+  if (!Number.isInteger(group) || group < 0 || group * K >= ds.chunks.length) {
+    throw new Error(`group ${group} does not exist: the dataset has ${ds.chunks.length} chunks, ${K} per group`);
+  }
   const zero = new Array<string>(ds.C).fill("0");
-  const values = Array.from({ length: ds.R }, (_, i) => (chunk[i] ? chunk[i].map((x) => toField(x).toString()) : zero));
+  const values: string[][][] = [];
+  const counts: number[] = [];
+  const salts: string[] = [];
+  const rows: bigint[][] = [];
+  for (let c = 0; c < K; c++) {
+    const k = group * K + c;
+    const chunk = ds.chunks[k] ?? [];
+    values.push(Array.from({ length: ds.R }, (_, i) => (chunk[i] ? chunk[i].map((x) => toField(x).toString()) : zero)));
+    counts.push(chunk.length);
+    salts.push(k < ds.chunks.length ? ds.salts[k].toString() : "0");
+    rows.push(...chunk);
+  }
+  return { values, counts, salts, rows };
+}
+
+/** The rows of a group (for the twins). */
+export function groupRows(ds: ChunkedDataset, group: number, K: number): bigint[][] {
+  return groupWitness(ds, group, K).rows;
+}
+
+/** Inputs of stats_chunk (K = 4 chunks per proof) for group `group`, bound to `binding`. */
+export function statsChunkInputs(ds: ChunkedDataset, group: number, binding: bigint, blinding: bigint, K = 4): CircuitInputs {
+  const w = groupWitness(ds, group, K);
   const b = blindingLimbs(blinding);
   return {
     root: ds.tree.root.toString(),
-    chunk_index: String(k),
+    group: String(group),
     binding: binding.toString(),
-    values,
-    count: chunk.length,
-    salt: ds.salts[k].toString(),
-    path: chunkPath(ds.tree, k).map(String),
+    values: w.values,
+    counts: w.counts.map(String),
+    salts: w.salts,
+    path: groupPath(ds.tree, group, Math.log2(K)).map(String),
     blinding_lo: b.lo.toString(),
     blinding_hi: b.hi.toString(),
+  };
+}
+
+/** Column-wise min and max of rows (at least one). */
+export function extrema(rows: readonly (readonly bigint[])[], C: number): { mins: bigint[]; maxs: bigint[] } {
+  if (rows.length === 0) throw new Error("extrema: no rows");
+  const mins = rows[0].slice(0, C);
+  const maxs = rows[0].slice(0, C);
+  for (const r of rows) for (let j = 0; j < C; j++) {
+    if (r[j] < mins[j]) mins[j] = r[j];
+    if (r[j] > maxs[j]) maxs[j] = r[j];
+  }
+  return { mins, maxs };
+}
+
+/** The hiding commitment minmax_chunk outputs: H(blinding, mins, maxs) (field-encoded). */
+export function extremaCommitment(mins: readonly bigint[], maxs: readonly bigint[], blinding: bigint): bigint {
+  return poseidon2Hash([blinding, ...mins.map(toField), ...maxs.map(toField)]);
+}
+
+/** Inputs of minmax_chunk (K = 2 chunks per proof) for group `group`. */
+export function minmaxChunkInputs(ds: ChunkedDataset, group: number, binding: bigint, blinding: bigint, K = 2): CircuitInputs {
+  const w = groupWitness(ds, group, K);
+  const { mins, maxs } = extrema(w.rows, ds.C);
+  return {
+    root: ds.tree.root.toString(),
+    group: String(group),
+    binding: binding.toString(),
+    values: w.values,
+    counts: w.counts.map(String),
+    salts: w.salts,
+    path: groupPath(ds.tree, group, Math.log2(K)).map(String),
+    mins: mins.map((x) => toField(x).toString()),
+    maxs: maxs.map((x) => toField(x).toString()),
+    blinding: blinding.toString(),
   };
 }
