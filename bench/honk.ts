@@ -15,7 +15,7 @@ import { JsonRpcProvider, Wallet } from "ethers";
 import { startDevChain } from "../chain-connector/src/ethereum/devchain.js";
 import { HONK_CIRCUITS } from "../circuits/honk/registry.js";
 import { commitChunks } from "../protocol/src/honk/chunks.js";
-import { minmaxChunkInputs, statsChunkInputs } from "../protocol/src/honk/stats.js";
+import { kmeansChunkInputs, minmaxChunkInputs, statsChunkInputs } from "../protocol/src/honk/stats.js";
 import { HonkCircuit, solidityArgs, type HonkProof } from "../node/src/zk/honk.js";
 import { deployHonkVerifier } from "../test/helpers/honk.js";
 
@@ -42,7 +42,12 @@ function inputsFor(def: (typeof HONK_CIRCUITS)[number], proofs: number): Record<
   );
   const ds = commitChunks(data, def.params.chunkRows, def.columns, new Uint8Array(32).fill(5));
   const K = def.params.chunksPerProof;
-  const build = { stats_chunk: statsChunkInputs, minmax_chunk: minmaxChunkInputs }[def.name];
+  const centroids = [-500n, -150n, 150n, 500n].map((c) => new Array<bigint>(def.columns).fill(c * 65536n));
+  const build = {
+    stats_chunk: statsChunkInputs,
+    minmax_chunk: minmaxChunkInputs,
+    kmeans_chunk: (d: typeof ds, g: number, b: bigint, r: bigint, k: number) => kmeansChunkInputs(d, g, centroids, b, r, k),
+  }[def.name];
   if (!build) throw new Error(`bench/honk: no input builder for ${def.name}`);
   return Array.from({ length: proofs }, (_, g) => build(ds, g, 77n + BigInt(g), 1000n + BigInt(g), K));
 }

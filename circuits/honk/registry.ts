@@ -33,6 +33,14 @@ export const HONK_CIRCUITS: HonkCircuitDef[] = [
     publicInputs: ["root", "group", "binding", "extrema"],
     params: { chunkRows: 256, chunksPerProof: 2, columns: 4, treeDepth: 16, valueBits: 49, pack: 5 },
   },
+  {
+    name: "kmeans_chunk",
+    contract: "KMeansChunkHonkVerifier",
+    rows: 256,
+    columns: 4,
+    publicInputs: ["root", "group", "binding", "centroids_hash", "commitment.x", "commitment.y"],
+    params: { chunkRows: 256, chunksPerProof: 1, columns: 4, treeDepth: 16, valueBits: 49, pack: 5, clusters: 4, commitBits: 107 },
+  },
 ];
 
 export function honkCircuitDef(name: string): HonkCircuitDef {

@@ -102,3 +102,59 @@ export function minmaxChunkInputs(ds: ChunkedDataset, group: number, binding: bi
     blinding: blinding.toString(),
   };
 }
+
+/** centroids_hash of kmeans_chunk: H(centroids row-major, field-encoded). */
+export function centroidsHash(centroids: readonly (readonly bigint[])[]): bigint {
+  return poseidon2Hash(centroids.flat().map(toField));
+}
+
+/** Index of the nearest centroid (squared distance; ties to the lowest index). */
+export function nearest(row: readonly bigint[], centroids: readonly (readonly bigint[])[]): number {
+  let best = 0;
+  let bestD = -1n;
+  centroids.forEach((c, j) => {
+    const d = row.reduce((s, x, k) => s + (x - c[k]) * (x - c[k]), 0n);
+    if (bestD < 0n || d < bestD) {
+      best = j;
+      bestD = d;
+    }
+  });
+  return best;
+}
+
+/** Twin of kmeans_chunk: [count_0..count_{k-1}, sum_0[0..C-1] … sum_{k-1}[0..C-1]]. */
+export function kmeansVector(rows: readonly (readonly bigint[])[], centroids: readonly (readonly bigint[])[], C: number): bigint[] {
+  const k = centroids.length;
+  const out = new Array<bigint>(k + k * C).fill(0n);
+  for (const r of rows) {
+    const j = nearest(r, centroids);
+    out[j] += 1n;
+    for (let c = 0; c < C; c++) out[k + j * C + c] += r[c];
+  }
+  return out;
+}
+
+/** Inputs of kmeans_chunk (one chunk per proof) for chunk `group`. */
+export function kmeansChunkInputs(ds: ChunkedDataset, group: number, centroids: readonly (readonly bigint[])[], binding: bigint, blinding: bigint, K = 1): CircuitInputs {
+  const w = groupWitness(ds, group, K);
+  const b = blindingLimbs(blinding);
+  const zero = new Array<bigint>(ds.C).fill(0n);
+  const rowsOrZero = Array.from({ length: ds.R * K }, (_, i) => w.rows[i] ?? zero);
+  return {
+    root: ds.tree.root.toString(),
+    group: String(group),
+    binding: binding.toString(),
+    centroids_hash: centroidsHash(centroids).toString(),
+    values: w.values,
+    counts: w.counts.map(String),
+    salts: w.salts,
+    path: groupPath(ds.tree, group, Math.log2(K)).map(String),
+    centroids: centroids.map((c) => c.map((x) => toField(x).toString())),
+    onehot: rowsOrZero.map((r) => {
+      const j = nearest(r, centroids);
+      return centroids.map((_, t) => (t === j ? "1" : "0"));
+    }),
+    blinding_lo: b.lo.toString(),
+    blinding_hi: b.hi.toString(),
+  };
+}
