@@ -82,15 +82,22 @@ export function blindingLimbs(r: bigint): { lo: bigint; hi: bigint } {
   return { lo: r & ((1n << 128n) - 1n), hi: r >> 128n };
 }
 
-/** Commits to signed values (bigint, or field elements p − |v| for negatives) with blinding r. */
-export function commit(values: readonly bigint[], r: bigint): Commitment {
+/** Offset bits of linreg_chunk's commitment (pedersen.nr commit_wide: gradients reach 2^140). */
+export const GRADIENT_COMMIT_BITS = 142;
+
+/**
+ * Commits to signed values (bigint, or field elements p − |v| for negatives) with blinding r;
+ * `bits` = B of the circuit (offset 2^(B−1)).
+ */
+export function commit(values: readonly bigint[], r: bigint, bits = COMMIT_BITS): Commitment {
   const { G, H } = generators();
   if (values.length > G.length) throw new Error(`commit: at most ${G.length} values, got ${values.length}`);
+  const offset = 1n << BigInt(bits - 1);
   let acc = H.multiply(r);
   values.forEach((raw, i) => {
     const v = raw >= 0n && raw < BN254_FR ? toSigned(raw) : raw;
-    if (v >= COMMIT_OFFSET || v < -COMMIT_OFFSET) throw new Error(`commit: value ${i} (${v}) is outside ±2^${COMMIT_BITS - 1}`);
-    acc = acc.add(G[i].multiply(v + COMMIT_OFFSET));
+    if (v >= offset || v < -offset) throw new Error(`commit: value ${i} (${v}) is outside ±2^${bits - 1}`);
+    acc = acc.add(G[i].multiply(v + offset));
   });
   const a = acc.toAffine();
   return { x: a.x, y: a.y };
@@ -107,9 +114,10 @@ export function addCommitments(cs: readonly Commitment[]): Commitment {
  * Checks that `sum` is the opening of n summed commitments: Σ C_k = Σ (v + n·offset)·G_i + (Σ r)·H.
  * `values` are the aggregated signed values, `rSum` the summed blindings (mod the order).
  */
-export function verifyAggregate(commitments: readonly Commitment[], values: readonly bigint[], rSum: bigint): boolean {
+export function verifyAggregate(commitments: readonly Commitment[], values: readonly bigint[], rSum: bigint, bits = COMMIT_BITS): boolean {
   const { G, H } = generators();
   const n = BigInt(commitments.length);
+  const COMMIT_OFFSET = 1n << BigInt(bits - 1);
   let acc = H.multiply(((rSum % GRUMPKIN_ORDER) + GRUMPKIN_ORDER) % GRUMPKIN_ORDER || GRUMPKIN_ORDER);
   values.forEach((v, i) => {
     const s = (((v + n * COMMIT_OFFSET) % GRUMPKIN_ORDER) + GRUMPKIN_ORDER) % GRUMPKIN_ORDER;

@@ -158,3 +158,59 @@ export function kmeansChunkInputs(ds: ChunkedDataset, group: number, centroids: 
     blinding_hi: b.hi.toString(),
   };
 }
+
+/** weights_hash of linreg_chunk: H(w_0, w_1, w_2, bias) (scale 2^16, field-encoded). */
+export function weightsHash(weights: readonly bigint[]): bigint {
+  return poseidon2Hash(weights.map(toField));
+}
+
+/** floor(a / 2^s) for signed a. */
+const floorShift = (a: bigint, s: bigint): bigint => a >> s;
+
+/** The circuit's prediction of a row (scale 2^16): floor((Σ w_c·x_c + bias·2^16) / 2^16). */
+export function linearPrediction(row: readonly bigint[], weights: readonly bigint[]): bigint {
+  const F = weights.length - 1;
+  let z = weights[F] << 16n;
+  for (let c = 0; c < F; c++) z += weights[c] * row[c];
+  return floorShift(z, 16n);
+}
+
+/** Twin of linreg_chunk: [count, Σ r·x_0 … Σ r·x_{F−1}, Σ r], r = prediction − y (y the last column). */
+export function linregVector(rows: readonly (readonly bigint[])[], weights: readonly bigint[]): bigint[] {
+  const F = weights.length - 1;
+  const out = new Array<bigint>(F + 2).fill(0n);
+  out[0] = BigInt(rows.length);
+  for (const row of rows) {
+    const r = linearPrediction(row, weights) - row[F];
+    for (let c = 0; c < F; c++) out[1 + c] += r * row[c];
+    out[1 + F] += r;
+  }
+  return out;
+}
+
+/** Inputs of linreg_chunk (K = 2 chunks per proof) for group `group`. */
+export function linregChunkInputs(ds: ChunkedDataset, group: number, weights: readonly bigint[], binding: bigint, blinding: bigint, K = 2): CircuitInputs {
+  if (weights.length !== ds.C) throw new Error(`linregChunkInputs: ${ds.C} columns need ${ds.C - 1} weights and a bias`);
+  const w = groupWitness(ds, group, K);
+  const b = blindingLimbs(blinding);
+  const zero = new Array<bigint>(ds.C).fill(0n);
+  const quotients: string[][] = [];
+  for (let k = 0; k < K; k++) {
+    const chunk = ds.chunks[group * K + k] ?? [];
+    quotients.push(Array.from({ length: ds.R }, (_, i) => toField(linearPrediction(chunk[i] ?? zero, weights)).toString()));
+  }
+  return {
+    root: ds.tree.root.toString(),
+    group: String(group),
+    binding: binding.toString(),
+    weights_hash: weightsHash(weights).toString(),
+    values: w.values,
+    counts: w.counts.map(String),
+    salts: w.salts,
+    path: groupPath(ds.tree, group, Math.log2(K)).map(String),
+    weights: weights.map((x) => toField(x).toString()),
+    quotients,
+    blinding_lo: b.lo.toString(),
+    blinding_hi: b.hi.toString(),
+  };
+}
