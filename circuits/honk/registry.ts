@@ -49,6 +49,14 @@ export const HONK_CIRCUITS: HonkCircuitDef[] = [
     publicInputs: ["root", "group", "binding", "weights_hash", "commitment.x", "commitment.y"],
     params: { chunkRows: 256, chunksPerProof: 2, columns: 4, treeDepth: 16, valueBits: 49, pack: 5, commitBits: 142 },
   },
+  {
+    name: "logreg_chunk",
+    contract: "LogRegChunkHonkVerifier",
+    rows: 512,
+    columns: 4,
+    publicInputs: ["root", "group", "binding", "weights_hash", "commitment.x", "commitment.y"],
+    params: { chunkRows: 256, chunksPerProof: 2, columns: 4, treeDepth: 16, valueBits: 49, pack: 5, commitBits: 107 },
+  },
 ];
 
 export function honkCircuitDef(name: string): HonkCircuitDef {

@@ -214,3 +214,44 @@ export function linregChunkInputs(ds: ChunkedDataset, group: number, weights: re
     blinding_hi: b.hi.toString(),
   };
 }
+
+/** logreg_chunk's hard sigmoid: u = 2^15 + floor(z / 2^18), pred = clamp(u, 0, 2^16) (scale 2^16). */
+export function logisticParts(row: readonly bigint[], weights: readonly bigint[]): { q: bigint; u: bigint; pred: bigint } {
+  const F = weights.length - 1;
+  let z = weights[F] << 16n;
+  for (let c = 0; c < F; c++) z += weights[c] * row[c];
+  const q = floorShift(z, 18n);
+  const u = (1n << 15n) + q;
+  const pred = u < 0n ? 0n : u > 1n << 16n ? 1n << 16n : u;
+  return { q, u, pred };
+}
+
+/** Twin of logreg_chunk: [count, Σ r·x_0 … Σ r·x_{F−1}, Σ r], r = σ(row) − y. */
+export function logregVector(rows: readonly (readonly bigint[])[], weights: readonly bigint[]): bigint[] {
+  const F = weights.length - 1;
+  const out = new Array<bigint>(F + 2).fill(0n);
+  out[0] = BigInt(rows.length);
+  for (const row of rows) {
+    const r = logisticParts(row, weights).pred - row[F];
+    for (let c = 0; c < F; c++) out[1 + c] += r * row[c];
+    out[1 + F] += r;
+  }
+  return out;
+}
+
+/** Inputs of logreg_chunk (K = 2 chunks per proof) for group `group`. */
+export function logregChunkInputs(ds: ChunkedDataset, group: number, weights: readonly bigint[], binding: bigint, blinding: bigint, K = 2): CircuitInputs {
+  const base = linregChunkInputs(ds, group, weights, binding, blinding, K);
+  const zero = new Array<bigint>(ds.C).fill(0n);
+  const quotients: string[][] = [];
+  const below: string[][] = [];
+  const above: string[][] = [];
+  for (let k = 0; k < K; k++) {
+    const chunk = ds.chunks[group * K + k] ?? [];
+    const parts = Array.from({ length: ds.R }, (_, i) => logisticParts(chunk[i] ?? zero, weights));
+    quotients.push(parts.map((p) => toField(p.q).toString()));
+    below.push(parts.map((p) => (p.u < 0n ? "1" : "0")));
+    above.push(parts.map((p) => (p.u > 1n << 16n ? "1" : "0")));
+  }
+  return { ...base, quotients, below, above };
+}
