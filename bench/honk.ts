@@ -15,7 +15,7 @@ import { JsonRpcProvider, Wallet } from "ethers";
 import { startDevChain } from "../chain-connector/src/ethereum/devchain.js";
 import { HONK_CIRCUITS } from "../circuits/honk/registry.js";
 import { commitChunks } from "../protocol/src/honk/chunks.js";
-import { kmeansChunkInputs, linregChunkInputs, minmaxChunkInputs, statsChunkInputs } from "../protocol/src/honk/stats.js";
+import { kmeansChunkInputs, linregChunkInputs, logregChunkInputs, minmaxChunkInputs, statsChunkInputs } from "../protocol/src/honk/stats.js";
 import { HonkCircuit, solidityArgs, type HonkProof } from "../node/src/zk/honk.js";
 import { deployHonkVerifier } from "../test/helpers/honk.js";
 
@@ -48,6 +48,7 @@ function inputsFor(def: (typeof HONK_CIRCUITS)[number], proofs: number): Record<
     minmax_chunk: minmaxChunkInputs,
     kmeans_chunk: (d: typeof ds, g: number, b: bigint, r: bigint, k: number) => kmeansChunkInputs(d, g, centroids, b, r, k),
     linreg_chunk: (d: typeof ds, g: number, b: bigint, r: bigint, k: number) => linregChunkInputs(d, g, [65536n, -32768n, 1000n, 5n * 65536n], b, r, k),
+    logreg_chunk: (d: typeof ds, g: number, b: bigint, r: bigint, k: number) => logregChunkInputs(d, g, [256n, -128n, 64n, 0n], b, r, k),
   }[def.name];
   if (!build) throw new Error(`bench/honk: no input builder for ${def.name}`);
   return Array.from({ length: proofs }, (_, g) => build(ds, g, 77n + BigInt(g), 1000n + BigInt(g), K));
