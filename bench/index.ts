@@ -6,6 +6,7 @@
  *   npm run bench -- --quick              # smaller workloads, a few minutes in all
  *   npm run bench -- --only gas,rounds    # some modules
  *   npm run bench -- --list               # the module names
+ *   npm run bench -- --only honk --json   # one JSON object per line (modules that give rows)
  *
  * A bench file this index has no entry for (or one without an exported function, like
  * federated.ts) runs as a child process; its header comment is printed as the workload.
@@ -25,6 +26,8 @@ interface Section {
   workload: string;
   /** The table (markdown) and any lines under it. */
   body: string;
+  /** Machine-readable rows printed one JSON object per line with --json (each has `bench`). */
+  json?: Record<string, unknown>[];
 }
 
 interface BenchModule {
@@ -225,6 +228,24 @@ export const MODULES: BenchModule[] = [
     },
   },
   {
+    name: "honk",
+    file: "honk.ts",
+    summary: "UltraHonk (Noir + native bb) chunk proofs: rows per CPU-minute, proof size, verification gas",
+    async run(quick) {
+      const m = await load<typeof import("./honk.js")>("honk.ts");
+      const proofs = quick ? 1 : 2;
+      const rows = await m.honkBench(proofs);
+      return [
+        {
+          title: "zk (UltraHonk): chunk proofs with the native bb, verification by the generated Solidity verifier",
+          workload: `${proofs} full chunk proof(s) per circuit over a 4-column table (witness by noir_js, proof by bb prove -t evm with the CRS from the project's ptau); verify gas by eth_estimateGas on a Hardhat node`,
+          body: m.formatHonk(rows),
+          json: m.honkJsonRows(rows),
+        },
+      ];
+    },
+  },
+  {
     name: "secagg",
     file: "secagg.ts",
     summary: "secure aggregation cost with and without drop-outs",
@@ -311,17 +332,18 @@ export const MODULES: BenchModule[] = [
   },
 ];
 
-function parseArgs(argv: string[]): { quick: boolean; only?: string[]; list: boolean } {
-  const out: { quick: boolean; only?: string[]; list: boolean } = { quick: false, list: false };
+function parseArgs(argv: string[]): { quick: boolean; only?: string[]; list: boolean; json: boolean } {
+  const out: { quick: boolean; only?: string[]; list: boolean; json: boolean } = { quick: false, list: false, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--quick") out.quick = true;
     else if (a === "--list") out.list = true;
+    else if (a === "--json") out.json = true;
     else if (a === "--only" || a.startsWith("--only=")) {
       const v = a === "--only" ? argv[++i] : a.slice("--only=".length);
       if (!v) throw new Error("--only needs a comma-separated list of module names (see --list)");
       out.only = v.split(",").map((s) => s.trim()).filter(Boolean);
-    } else throw new Error(`unknown argument "${a}": use --quick, --only <name,...> or --list`);
+    } else throw new Error(`unknown argument "${a}": use --quick, --only <name,...>, --json or --list`);
   }
   return out;
 }
@@ -349,12 +371,22 @@ async function main(): Promise<number> {
   const chosen = args.only ? present.filter((m) => args.only!.includes(m.name)) : present;
   const failed: string[] = [];
   const t0 = performance.now();
-  console.log(`ciphermine benchmarks${args.quick ? " (--quick: reduced workloads)" : ""}: ${chosen.map((m) => m.name).join(", ")}`);
+  // With --json, stdout carries only the JSON lines.
+  const say = args.json ? console.error : console.log;
+  say(`ciphermine benchmarks${args.quick ? " (--quick: reduced workloads)" : ""}: ${chosen.map((m) => m.name).join(", ")}`);
   for (const m of chosen) {
     const t = performance.now();
     console.error(`bench: running ${m.name} …`);
     try {
       const sections = await m.run(args.quick);
+      if (args.json) {
+        // One JSON object per line; modules without machine-readable rows say so on stderr.
+        for (const s of sections) {
+          if (s.json) for (const r of s.json) console.log(JSON.stringify({ bench: m.name, ...r }));
+          else console.error(`bench: ${m.name} "${s.title}" has no --json rows`);
+        }
+        continue;
+      }
       for (const s of sections) {
         console.log(`\n## ${s.title}\n`);
         console.log(`Workload: ${s.workload}\n`);
@@ -364,10 +396,10 @@ async function main(): Promise<number> {
       console.log(`(${m.name}: ${((performance.now() - t) / 1000).toFixed(1)} s)`);
     } catch (e) {
       failed.push(m.name);
-      console.log(`\n## ${m.name}: FAILED\n\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      say(`\n## ${m.name}: FAILED\n\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     }
   }
-  console.log(`\nbench finished in ${((performance.now() - t0) / 1000).toFixed(0)} s${failed.length ? `; failed: ${failed.join(", ")}` : ""}`);
+  say(`\nbench finished in ${((performance.now() - t0) / 1000).toFixed(0)} s${failed.length ? `; failed: ${failed.join(", ")}` : ""}`);
   return failed.length ? 1 : 0;
 }
 

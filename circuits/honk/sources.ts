@@ -1,0 +1,66 @@
+import { createHash } from "node:crypto";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { NODE_MODULES, ROOT } from "../sources.js";
+
+export const NOIR_DIR = join(ROOT, "circuits", "noir");
+export const HONK_BUILD_DIR = join(NOIR_DIR, "build");
+export const HONK_MANIFEST_PATH = join(HONK_BUILD_DIR, "manifest.json");
+export const HONK_VERIFIERS_DIR = join(ROOT, "contracts", "verifiers", "honk");
+
+const pkgVersion = (name: string): string => JSON.parse(readFileSync(join(NODE_MODULES, name, "package.json"), "utf8")).version;
+
+export function honkTools(): { noir_wasm: string; bb: string } {
+  return { noir_wasm: pkgVersion("@noir-lang/noir_wasm"), bb: pkgVersion("@aztec/bb.js") };
+}
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir).sort()) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...listFiles(p));
+    else if (e.endsWith(".nr") || e === "Nargo.toml") out.push(p);
+  }
+  return out;
+}
+
+/** sha256 over the tool versions and every source of a package and of the shared library. */
+export function honkSourcesHash(pkg: string): { hash: string; files: string[] } {
+  const files = [join(NOIR_DIR, "Nargo.toml"), ...listFiles(join(NOIR_DIR, "lib")), ...listFiles(join(NOIR_DIR, pkg))];
+  const h = createHash("sha256");
+  const t = honkTools();
+  h.update(`noir_wasm@${t.noir_wasm}\nbb.js@${t.bb}\n`);
+  const rel = files.map((f) => relative(ROOT, f));
+  for (let i = 0; i < files.length; i++) {
+    h.update(`${rel[i]}\n`);
+    h.update(readFileSync(files[i]));
+    h.update("\n");
+  }
+  return { hash: h.digest("hex"), files: rel };
+}
+
+export const sha256Hex = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
+
+export interface HonkFile {
+  path: string;
+  sha256: string;
+}
+
+export interface HonkManifestEntry {
+  contract: string;
+  sourcesHash: string;
+  sources: string[];
+  gates: number;
+  gatesPerRow: number;
+  rows: number;
+  publicInputs: string[];
+  params: Record<string, number>;
+  files: Record<"program" | "vk" | "verifier", HonkFile>;
+}
+
+export interface HonkManifest {
+  generatedBy: string;
+  tools: { noir_wasm: string; bb: string };
+  ptau: { sha256: string; points: number };
+  circuits: Record<string, HonkManifestEntry>;
+}

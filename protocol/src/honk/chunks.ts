@@ -1,0 +1,133 @@
+import { hmac } from "@noble/hashes/hmac.js";
+import { sha512 } from "@noble/hashes/sha2.js";
+import { MAX_ABS } from "../fixedpoint.js";
+import { BN254_FR, poseidon2Hash } from "./poseidon2.js";
+
+/**
+ * The chunked dataset commitment of the Honk circuits (twin of circuits/noir/lib/src/chunk.nr).
+ *
+ * Rows are cut into chunks of R rows (the last one padded with zero rows); a chunk's leaf is
+ *
+ *   leaf = H(salt, R, count, packed_0, …, packed_{P−1}),   P = ceil(R·C / 5),
+ *
+ * where the chunk's values x (fixed point, |x| < 2^48, row-major, zero in padding rows) are offset
+ * to u = x + 2^48 < 2^49 and packed 5 to a field element: packed_k = Σ_j u_{5k+j}·2^(49j).
+ * H is the Poseidon2 sponge (poseidon2.ts). One salt per chunk (HMAC-SHA512 of the owner's seed
+ * and the chunk index) hides the chunk; R and count in the leaf fix the chunk size and its rows.
+ * The root is a binary tree of depth CHUNK_TREE_DEPTH over chunk leaves, empty slots 0, nodes
+ * H(left, right). A proof covers K = 2^J consecutive chunks, a group: the subtree at height J
+ * with index `group`, and the DEPTH − J siblings above it (`groupPath`). Slots past the last chunk
+ * are empty (leaf 0); in a group they are chunks of count 0.
+ */
+export const CHUNK_TREE_DEPTH = 16;
+export const PACK = 5;
+export const VALUE_BITS = 49n;
+const OFFSET = 1n << 48n;
+const SALT_DOMAIN = new TextEncoder().encode("ciphermine/honk/chunk-salt/v1");
+
+/** Field element of a signed fixed-point integer (negatives as p − |x|). */
+export const toField = (x: bigint): bigint => (x < 0n ? BN254_FR + x : x);
+
+/** salt_k = HMAC-SHA512(seed, domain ‖ u64 k) mod p. */
+export function chunkSalt(seed: Uint8Array, chunkIndex: number): bigint {
+  const msg = new Uint8Array(SALT_DOMAIN.length + 8);
+  msg.set(SALT_DOMAIN);
+  new DataView(msg.buffer).setBigUint64(SALT_DOMAIN.length, BigInt(chunkIndex));
+  const d = hmac(sha512, seed, msg);
+  return BigInt("0x" + Buffer.from(d).toString("hex")) % BN254_FR;
+}
+
+/** The leaf of a chunk; `rows` are its real rows (≤ R), each of exactly C signed values. */
+export function chunkLeaf(rows: readonly (readonly bigint[])[], R: number, C: number, salt: bigint): bigint {
+  if (rows.length > R) throw new Error(`chunkLeaf: ${rows.length} rows exceed the chunk size ${R}`);
+  const packed: bigint[] = [];
+  let acc = 0n;
+  let shift = 0n;
+  let n = 0;
+  for (let i = 0; i < R; i++) {
+    const row = rows[i];
+    if (row && row.length !== C) throw new Error(`chunkLeaf: row ${i} has ${row.length} values, expected ${C}`);
+    for (let j = 0; j < C; j++) {
+      const x = row ? row[j] : 0n;
+      if (x >= MAX_ABS || x <= -MAX_ABS) throw new Error(`chunkLeaf: row ${i} column ${j} = ${x} is outside ±2^48 (fixed point)`);
+      acc += (x + OFFSET) << shift;
+      shift += VALUE_BITS;
+      if (++n % PACK === 0) {
+        packed.push(acc);
+        acc = 0n;
+        shift = 0n;
+      }
+    }
+  }
+  if (n % PACK !== 0) packed.push(acc);
+  return poseidon2Hash([salt, BigInt(R), BigInt(rows.length), ...packed]);
+}
+
+let zeros: bigint[] | undefined;
+/** zeros[l] = root of an empty subtree of height l. */
+function zeroHashes(): bigint[] {
+  if (!zeros) {
+    zeros = [0n];
+    for (let l = 0; l < CHUNK_TREE_DEPTH; l++) zeros.push(poseidon2Hash([zeros[l], zeros[l]]));
+  }
+  return zeros;
+}
+
+export interface ChunkTree {
+  root: bigint;
+  leaves: bigint[];
+  /** levels[l] = the non-empty nodes at height l (levels[0] = leaves). */
+  levels: bigint[][];
+}
+
+export function chunkTree(leaves: readonly bigint[]): ChunkTree {
+  if (leaves.length === 0) throw new Error("chunkTree: a dataset has at least one chunk");
+  if (leaves.length > 2 ** CHUNK_TREE_DEPTH) throw new Error(`chunkTree: at most 2^${CHUNK_TREE_DEPTH} chunks`);
+  const z = zeroHashes();
+  const levels: bigint[][] = [leaves.slice()];
+  for (let l = 0; l < CHUNK_TREE_DEPTH; l++) {
+    const cur = levels[l];
+    const next: bigint[] = [];
+    for (let i = 0; i < cur.length; i += 2) next.push(poseidon2Hash([cur[i], i + 1 < cur.length ? cur[i + 1] : z[l]]));
+    levels.push(next);
+  }
+  return { root: levels[CHUNK_TREE_DEPTH][0], leaves: leaves.slice(), levels };
+}
+
+/** Siblings of chunk k from the leaf up. */
+export function chunkPath(tree: ChunkTree, k: number): bigint[] {
+  if (k < 0 || k >= tree.leaves.length) throw new Error(`chunkPath: chunk ${k} does not exist (${tree.leaves.length} chunks)`);
+  const z = zeroHashes();
+  const path: bigint[] = [];
+  let idx = k;
+  for (let l = 0; l < CHUNK_TREE_DEPTH; l++) {
+    const sib = idx ^ 1;
+    path.push(sib < tree.levels[l].length ? tree.levels[l][sib] : z[l]);
+    idx >>= 1;
+  }
+  return path;
+}
+
+/** Siblings of the subtree at height J (K = 2^J chunks) with index `group`, from height J up. */
+export function groupPath(tree: ChunkTree, group: number, J: number): bigint[] {
+  return chunkPath(tree, group * 2 ** J).slice(J);
+}
+
+export interface ChunkedDataset {
+  R: number;
+  C: number;
+  chunks: bigint[][][];
+  salts: bigint[];
+  tree: ChunkTree;
+}
+
+/** Commits a dataset of signed fixed-point rows by chunks of R rows. */
+export function commitChunks(rows: readonly (readonly bigint[])[], R: number, C: number, seed: Uint8Array): ChunkedDataset {
+  if (!Number.isInteger(R) || R < 1) throw new Error("commitChunks: R must be a positive integer");
+  if (rows.length === 0) throw new Error("commitChunks: the dataset has no rows");
+  const chunks: bigint[][][] = [];
+  for (let i = 0; i < rows.length; i += R) chunks.push(rows.slice(i, i + R).map((r) => r.slice()));
+  const salts = chunks.map((_, k) => chunkSalt(seed, k));
+  const tree = chunkTree(chunks.map((c, k) => chunkLeaf(c, R, C, salts[k])));
+  return { R, C, chunks, salts, tree };
+}

@@ -1,0 +1,257 @@
+import { groupPath, toField, type ChunkedDataset } from "./chunks.js";
+import { poseidon2Hash } from "./poseidon2.js";
+import { blindingLimbs, commit, type Commitment } from "./pedersen.js";
+
+/**
+ * Twins of circuits/noir/stats_chunk and minmax_chunk: the contribution vector of a group of chunks,
+ * [count, Σx_0 … Σx_{C−1}, Σx_0² … Σx_{C−1}²] (signed integers at scales 1, 2^16, 2^32), and the
+ * circuit's inputs.
+ */
+export function statsVector(rows: readonly (readonly bigint[])[], C: number): bigint[] {
+  const out = new Array<bigint>(1 + 2 * C).fill(0n);
+  out[0] = BigInt(rows.length);
+  for (const r of rows) {
+    for (let j = 0; j < C; j++) {
+      out[1 + j] += r[j];
+      out[1 + C + j] += r[j] * r[j];
+    }
+  }
+  return out;
+}
+
+export function statsCommitment(rows: readonly (readonly bigint[])[], C: number, blinding: bigint): Commitment {
+  return commit(statsVector(rows, C), blinding);
+}
+
+export type CircuitInputs = Record<string, string | number | string[] | string[][] | string[][][]>;
+
+/** The values, counts and salts of group `group` (K consecutive chunks; absent chunks are empty). */
+function groupWitness(ds: ChunkedDataset, group: number, K: number): { values: string[][][]; counts: number[]; salts: string[]; rows: bigint[][] } {
+  if (!Number.isInteger(group) || group < 0 || group * K >= ds.chunks.length) {
+    throw new Error(`group ${group} does not exist: the dataset has ${ds.chunks.length} chunks, ${K} per group`);
+  }
+  const zero = new Array<string>(ds.C).fill("0");
+  const values: string[][][] = [];
+  const counts: number[] = [];
+  const salts: string[] = [];
+  const rows: bigint[][] = [];
+  for (let c = 0; c < K; c++) {
+    const k = group * K + c;
+    const chunk = ds.chunks[k] ?? [];
+    values.push(Array.from({ length: ds.R }, (_, i) => (chunk[i] ? chunk[i].map((x) => toField(x).toString()) : zero)));
+    counts.push(chunk.length);
+    salts.push(k < ds.chunks.length ? ds.salts[k].toString() : "0");
+    rows.push(...chunk);
+  }
+  return { values, counts, salts, rows };
+}
+
+/** The rows of a group (for the twins). */
+export function groupRows(ds: ChunkedDataset, group: number, K: number): bigint[][] {
+  return groupWitness(ds, group, K).rows;
+}
+
+/** Inputs of stats_chunk (K = 4 chunks per proof) for group `group`, bound to `binding`. */
+export function statsChunkInputs(ds: ChunkedDataset, group: number, binding: bigint, blinding: bigint, K = 4): CircuitInputs {
+  const w = groupWitness(ds, group, K);
+  const b = blindingLimbs(blinding);
+  return {
+    root: ds.tree.root.toString(),
+    group: String(group),
+    binding: binding.toString(),
+    values: w.values,
+    counts: w.counts.map(String),
+    salts: w.salts,
+    path: groupPath(ds.tree, group, Math.log2(K)).map(String),
+    blinding_lo: b.lo.toString(),
+    blinding_hi: b.hi.toString(),
+  };
+}
+
+/** Column-wise min and max of rows (at least one). */
+export function extrema(rows: readonly (readonly bigint[])[], C: number): { mins: bigint[]; maxs: bigint[] } {
+  if (rows.length === 0) throw new Error("extrema: no rows");
+  const mins = rows[0].slice(0, C);
+  const maxs = rows[0].slice(0, C);
+  for (const r of rows) for (let j = 0; j < C; j++) {
+    if (r[j] < mins[j]) mins[j] = r[j];
+    if (r[j] > maxs[j]) maxs[j] = r[j];
+  }
+  return { mins, maxs };
+}
+
+/** The hiding commitment minmax_chunk outputs: H(blinding, mins, maxs) (field-encoded). */
+export function extremaCommitment(mins: readonly bigint[], maxs: readonly bigint[], blinding: bigint): bigint {
+  return poseidon2Hash([blinding, ...mins.map(toField), ...maxs.map(toField)]);
+}
+
+/** Inputs of minmax_chunk (K = 2 chunks per proof) for group `group`. */
+export function minmaxChunkInputs(ds: ChunkedDataset, group: number, binding: bigint, blinding: bigint, K = 2): CircuitInputs {
+  const w = groupWitness(ds, group, K);
+  const { mins, maxs } = extrema(w.rows, ds.C);
+  return {
+    root: ds.tree.root.toString(),
+    group: String(group),
+    binding: binding.toString(),
+    values: w.values,
+    counts: w.counts.map(String),
+    salts: w.salts,
+    path: groupPath(ds.tree, group, Math.log2(K)).map(String),
+    mins: mins.map((x) => toField(x).toString()),
+    maxs: maxs.map((x) => toField(x).toString()),
+    blinding: blinding.toString(),
+  };
+}
+
+/** centroids_hash of kmeans_chunk: H(centroids row-major, field-encoded). */
+export function centroidsHash(centroids: readonly (readonly bigint[])[]): bigint {
+  return poseidon2Hash(centroids.flat().map(toField));
+}
+
+/** Index of the nearest centroid (squared distance; ties to the lowest index). */
+export function nearest(row: readonly bigint[], centroids: readonly (readonly bigint[])[]): number {
+  let best = 0;
+  let bestD = -1n;
+  centroids.forEach((c, j) => {
+    const d = row.reduce((s, x, k) => s + (x - c[k]) * (x - c[k]), 0n);
+    if (bestD < 0n || d < bestD) {
+      best = j;
+      bestD = d;
+    }
+  });
+  return best;
+}
+
+/** Twin of kmeans_chunk: [count_0..count_{k-1}, sum_0[0..C-1] … sum_{k-1}[0..C-1]]. */
+export function kmeansVector(rows: readonly (readonly bigint[])[], centroids: readonly (readonly bigint[])[], C: number): bigint[] {
+  const k = centroids.length;
+  const out = new Array<bigint>(k + k * C).fill(0n);
+  for (const r of rows) {
+    const j = nearest(r, centroids);
+    out[j] += 1n;
+    for (let c = 0; c < C; c++) out[k + j * C + c] += r[c];
+  }
+  return out;
+}
+
+/** Inputs of kmeans_chunk (one chunk per proof) for chunk `group`. */
+export function kmeansChunkInputs(ds: ChunkedDataset, group: number, centroids: readonly (readonly bigint[])[], binding: bigint, blinding: bigint, K = 1): CircuitInputs {
+  const w = groupWitness(ds, group, K);
+  const b = blindingLimbs(blinding);
+  const zero = new Array<bigint>(ds.C).fill(0n);
+  const rowsOrZero = Array.from({ length: ds.R * K }, (_, i) => w.rows[i] ?? zero);
+  return {
+    root: ds.tree.root.toString(),
+    group: String(group),
+    binding: binding.toString(),
+    centroids_hash: centroidsHash(centroids).toString(),
+    values: w.values,
+    counts: w.counts.map(String),
+    salts: w.salts,
+    path: groupPath(ds.tree, group, Math.log2(K)).map(String),
+    centroids: centroids.map((c) => c.map((x) => toField(x).toString())),
+    onehot: rowsOrZero.map((r) => {
+      const j = nearest(r, centroids);
+      return centroids.map((_, t) => (t === j ? "1" : "0"));
+    }),
+    blinding_lo: b.lo.toString(),
+    blinding_hi: b.hi.toString(),
+  };
+}
+
+/** weights_hash of linreg_chunk: H(w_0, w_1, w_2, bias) (scale 2^16, field-encoded). */
+export function weightsHash(weights: readonly bigint[]): bigint {
+  return poseidon2Hash(weights.map(toField));
+}
+
+/** floor(a / 2^s) for signed a. */
+const floorShift = (a: bigint, s: bigint): bigint => a >> s;
+
+/** The circuit's prediction of a row (scale 2^16): floor((Σ w_c·x_c + bias·2^16) / 2^16). */
+export function linearPrediction(row: readonly bigint[], weights: readonly bigint[]): bigint {
+  const F = weights.length - 1;
+  let z = weights[F] << 16n;
+  for (let c = 0; c < F; c++) z += weights[c] * row[c];
+  return floorShift(z, 16n);
+}
+
+/** Twin of linreg_chunk: [count, Σ r·x_0 … Σ r·x_{F−1}, Σ r], r = prediction − y (y the last column). */
+export function linregVector(rows: readonly (readonly bigint[])[], weights: readonly bigint[]): bigint[] {
+  const F = weights.length - 1;
+  const out = new Array<bigint>(F + 2).fill(0n);
+  out[0] = BigInt(rows.length);
+  for (const row of rows) {
+    const r = linearPrediction(row, weights) - row[F];
+    for (let c = 0; c < F; c++) out[1 + c] += r * row[c];
+    out[1 + F] += r;
+  }
+  return out;
+}
+
+/** Inputs of linreg_chunk (K = 2 chunks per proof) for group `group`. */
+export function linregChunkInputs(ds: ChunkedDataset, group: number, weights: readonly bigint[], binding: bigint, blinding: bigint, K = 2): CircuitInputs {
+  if (weights.length !== ds.C) throw new Error(`linregChunkInputs: ${ds.C} columns need ${ds.C - 1} weights and a bias`);
+  const w = groupWitness(ds, group, K);
+  const b = blindingLimbs(blinding);
+  const zero = new Array<bigint>(ds.C).fill(0n);
+  const quotients: string[][] = [];
+  for (let k = 0; k < K; k++) {
+    const chunk = ds.chunks[group * K + k] ?? [];
+    quotients.push(Array.from({ length: ds.R }, (_, i) => toField(linearPrediction(chunk[i] ?? zero, weights)).toString()));
+  }
+  return {
+    root: ds.tree.root.toString(),
+    group: String(group),
+    binding: binding.toString(),
+    weights_hash: weightsHash(weights).toString(),
+    values: w.values,
+    counts: w.counts.map(String),
+    salts: w.salts,
+    path: groupPath(ds.tree, group, Math.log2(K)).map(String),
+    weights: weights.map((x) => toField(x).toString()),
+    quotients,
+    blinding_lo: b.lo.toString(),
+    blinding_hi: b.hi.toString(),
+  };
+}
+
+/** logreg_chunk's hard sigmoid: u = 2^15 + floor(z / 2^18), pred = clamp(u, 0, 2^16) (scale 2^16). */
+export function logisticParts(row: readonly bigint[], weights: readonly bigint[]): { q: bigint; u: bigint; pred: bigint } {
+  const F = weights.length - 1;
+  let z = weights[F] << 16n;
+  for (let c = 0; c < F; c++) z += weights[c] * row[c];
+  const q = floorShift(z, 18n);
+  const u = (1n << 15n) + q;
+  const pred = u < 0n ? 0n : u > 1n << 16n ? 1n << 16n : u;
+  return { q, u, pred };
+}
+
+/** Twin of logreg_chunk: [count, Σ r·x_0 … Σ r·x_{F−1}, Σ r], r = σ(row) − y. */
+export function logregVector(rows: readonly (readonly bigint[])[], weights: readonly bigint[]): bigint[] {
+  const F = weights.length - 1;
+  const out = new Array<bigint>(F + 2).fill(0n);
+  out[0] = BigInt(rows.length);
+  for (const row of rows) {
+    const r = logisticParts(row, weights).pred - row[F];
+    for (let c = 0; c < F; c++) out[1 + c] += r * row[c];
+    out[1 + F] += r;
+  }
+  return out;
+}
+
+/** Inputs of logreg_chunk (K = 2 chunks per proof) for group `group`. */
+export function logregChunkInputs(ds: ChunkedDataset, group: number, weights: readonly bigint[], binding: bigint, blinding: bigint, K = 2): CircuitInputs {
+  const base = linregChunkInputs(ds, group, weights, binding, blinding, K);
+  const zero = new Array<bigint>(ds.C).fill(0n);
+  const quotients: string[][] = [];
+  const below: string[][] = [];
+  const above: string[][] = [];
+  for (let k = 0; k < K; k++) {
+    const chunk = ds.chunks[group * K + k] ?? [];
+    const parts = Array.from({ length: ds.R }, (_, i) => logisticParts(chunk[i] ?? zero, weights));
+    quotients.push(parts.map((p) => toField(p.q).toString()));
+    below.push(parts.map((p) => (p.u < 0n ? "1" : "0")));
+    above.push(parts.map((p) => (p.u > 1n << 16n ? "1" : "0")));
+  }
+  return { ...base, quotients, below, above };
+}
