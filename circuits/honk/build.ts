@@ -20,9 +20,9 @@ import { pathToFileURL } from "node:url";
 import { findBbBinary } from "@aztec/bb.js";
 import { compile_program, createFileManager } from "@noir-lang/noir_wasm";
 import { ROOT } from "../sources.js";
-import { DEFAULT_CRS_DIR, ensureCrs } from "./crs.js";
+import { crsPointsFor, DEFAULT_CRS_DIR, ensureCrs, writeProverCrs } from "./crs.js";
 import { HONK_CIRCUITS, type HonkCircuitDef } from "./registry.js";
-import { HONK_BUILD_DIR, HONK_MANIFEST_PATH, HONK_VERIFIERS_DIR, NOIR_DIR, honkSourcesHash, honkTools, sha256Hex, type HonkManifest, type HonkManifestEntry } from "./sources.js";
+import { HONK_BUILD_DIR, HONK_CRS_DIR, HONK_MANIFEST_PATH, HONK_VERIFIERS_DIR, NOIR_DIR, honkSourcesHash, honkTools, sha256Hex, type HonkManifest, type HonkManifestEntry } from "./sources.js";
 
 /** The [τ]G2 that bb 5.0.0 writes into every verifier (Aztec's ceremony), x.c1, x.c0, y.c1, y.c0. */
 const AZTEC_G2 = [
@@ -145,6 +145,10 @@ async function main(argv: string[]): Promise<void> {
       renameSync(join(tmp, def.name, `${def.contract}.sol`), join(HONK_VERIFIERS_DIR, `${def.contract}.sol`));
       renameSync(join(tmp, def.name), dest);
     }
+    const points = crsPointsFor(Math.max(...Object.values(manifest.circuits).map((c) => c.gates)));
+    const files = writeProverCrs(crs.dir, HONK_CRS_DIR, points);
+    const file = (path: string) => ({ path: relative(ROOT, path), sha256: sha256Hex(readFileSync(path)) });
+    manifest.crs = { points, g1: file(files.g1), g2: file(files.g2) };
     writeFileSync(HONK_MANIFEST_PATH, JSON.stringify(manifest, null, 2) + "\n");
     console.log(`wrote ${relative(ROOT, HONK_MANIFEST_PATH)}; run \`npx hardhat build\` so the bindings embed the new verifiers`);
   } finally {

@@ -158,6 +158,27 @@ export function ensureCrs(ptauPath: string, dir = DEFAULT_CRS_DIR): CrsInfo {
   return { dir: abs, points: crs.points, ptauSha256 };
 }
 
+/** Points a circuit of `gates` gates needs: bb rounds up to the next power of two, plus one. */
+export function crsPointsFor(gates: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(gates, 2))) + 1;
+}
+
+/**
+ * Writes the first `points` G1 powers and [τ]G2 of the CRS in `fromDir` into `outDir` (the
+ * committed prover CRS, circuits/noir/build/crs); returns the files' paths.
+ */
+export function writeProverCrs(fromDir: string, outDir: string, points: number): { g1: string; g2: string } {
+  const { g1, g2, points: have } = loadCrs(fromDir);
+  if (have < points) throw new Error(`the CRS has ${have} G1 points, the circuits need ${points}: use a larger powers of tau`);
+  mkdirSync(outDir, { recursive: true });
+  const out = { g1: join(outDir, "bn254_g1.dat"), g2: join(outDir, "bn254_g2.dat") };
+  for (const [path, data] of [[out.g1, g1.subarray(0, points * 64)], [out.g2, g2]] as const) {
+    writeFileSync(`${path}.tmp`, data);
+    renameSync(`${path}.tmp`, path);
+  }
+  return out;
+}
+
 /** Reads an existing CRS directory, with a message naming the fix when it is missing. */
 export function loadCrs(dir = DEFAULT_CRS_DIR): { g1: Buffer; g2: Buffer; points: number } {
   const g1p = join(dir, "bn254_g1.dat");

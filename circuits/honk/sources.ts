@@ -7,6 +7,12 @@ export const NOIR_DIR = join(ROOT, "circuits", "noir");
 export const HONK_BUILD_DIR = join(NOIR_DIR, "build");
 export const HONK_MANIFEST_PATH = join(HONK_BUILD_DIR, "manifest.json");
 export const HONK_VERIFIERS_DIR = join(ROOT, "contracts", "verifiers", "honk");
+/**
+ * The prover's reference string, committed with the circuits: the first powers of the given ptau
+ * that the largest circuit needs (a build output like the verification keys, so a fresh clone
+ * proves without the ptau; the ptau itself is never committed).
+ */
+export const HONK_CRS_DIR = join(HONK_BUILD_DIR, "crs");
 
 const pkgVersion = (name: string): string => JSON.parse(readFileSync(join(NODE_MODULES, name, "package.json"), "utf8")).version;
 
@@ -62,5 +68,7 @@ export interface HonkManifest {
   generatedBy: string;
   tools: { noir_wasm: string; bb: string };
   ptau: { sha256: string; points: number };
+  /** The committed CRS (HONK_CRS_DIR): G1 points kept and the files' hashes. */
+  crs?: { points: number; g1: HonkFile; g2: HonkFile };
   circuits: Record<string, HonkManifestEntry>;
 }

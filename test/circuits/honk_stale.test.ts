@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../../circuits/sources.js";
 import { HONK_CIRCUITS } from "../../circuits/honk/registry.js";
+import { crsPointsFor } from "../../circuits/honk/crs.js";
 import { HONK_MANIFEST_PATH, honkSourcesHash, honkTools, sha256Hex, type HonkManifest } from "../../circuits/honk/sources.js";
 
 // The committed Honk artifacts (compiled circuit, verification key, Solidity verifier) must come
@@ -15,6 +16,19 @@ const manifest: HonkManifest | undefined = existsSync(HONK_MANIFEST_PATH) ? JSON
 test("Honk manifest exists and names the installed noir_wasm and bb.js", () => {
   assert.ok(manifest, `${STALE} (circuits/noir/build/manifest.json is missing)`);
   assert.deepEqual(manifest.tools, honkTools(), `${STALE} (tool versions changed)`);
+});
+
+test("the committed prover CRS matches the manifest and covers every circuit", () => {
+  const crs = manifest?.crs;
+  assert.ok(crs, `${STALE} (the manifest names no CRS)`);
+  for (const f of [crs.g1, crs.g2]) {
+    const path = join(ROOT, f.path);
+    assert.ok(existsSync(path), `${STALE} (${f.path} is missing)`);
+    assert.equal(sha256Hex(readFileSync(path)), f.sha256, `${STALE} (${f.path} differs from the one the manifest recorded)`);
+  }
+  assert.equal(readFileSync(join(ROOT, crs.g1.path)).length, crs.points * 64);
+  const largest = Math.max(...Object.values(manifest!.circuits).map((c) => c.gates));
+  assert.ok(crs.points >= crsPointsFor(largest), `${STALE} (the CRS has ${crs.points} points, the largest circuit needs ${crsPointsFor(largest)})`);
 });
 
 for (const def of HONK_CIRCUITS) {

@@ -23,7 +23,8 @@ import { Noir, type CompiledCircuit, type InputMap } from "@noir-lang/noir_js";
  */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export const HONK_BUILD_DIR = join(ROOT, "circuits", "noir", "build");
-export const DEFAULT_BB_CRS_DIR = process.env.CM_BB_CRS ?? join(ROOT, ".data", "bb-crs");
+/** The committed prover CRS (circuits/honk/build.ts writes it from the given ptau); CM_BB_CRS overrides. */
+export const DEFAULT_BB_CRS_DIR = process.env.CM_BB_CRS ?? join(HONK_BUILD_DIR, "crs");
 
 export interface HonkProof {
   /** The proof bytes as bb writes them (and as the Solidity verifier takes them). */
@@ -97,7 +98,7 @@ export class HonkCircuit {
       throw new Error(`circuit ${name} is not built (${this.programPath}); run npm run circuits:build:honk -- --ptau <file>`);
     }
     if (!existsSync(join(crsDir, "bn254_g1.dat"))) {
-      throw new Error(`no bb CRS in ${crsDir}; make it with npx tsx circuits/honk/crs.ts --ptau <file> (or set CM_BB_CRS to its directory)`);
+      throw new Error(`no bb CRS in ${crsDir}; rebuild the circuits with npm run circuits:build:honk -- --ptau <file> (or set CM_BB_CRS to a CRS directory)`);
     }
     this.program = JSON.parse(readFileSync(this.programPath, "utf8")) as CompiledCircuit;
     this.noir = new Noir(this.program);
