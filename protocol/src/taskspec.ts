@@ -3,6 +3,7 @@ import { getAddress, isAddress, keccak256, toUtf8Bytes } from "ethers";
 import { canonicalJson, hashJson } from "./canonical.js";
 import { Verification } from "./phases.js";
 import { paramsSchemaFor, knownKinds } from "./tasks/registry.js";
+import { vlinregRounds } from "./tasks/vlinreg.js";
 
 export const address = z
   .string()
@@ -65,6 +66,19 @@ export const taskSpecSchema = z
     if (m.min > m.max) ctx.addIssue({ code: "custom", path: ["members", "min"], message: "members.min must not exceed members.max" });
     if (m.threshold > m.min)
       ctx.addIssue({ code: "custom", path: ["members", "threshold"], message: "members.threshold must not exceed members.min" });
+    // Requirements that would otherwise surface only as a round failing on-chain later
+    // (members decline, the round dies as too-few-joined): refused here, before any transaction.
+    if (spec.aggregation === "secagg" && !spec.setup)
+      ctx.addIssue({ code: "custom", path: ["setup"], message: 'aggregation "secagg" exchanges key shares in a Setup phase: set setup: true (a requester node sets it when the field is omitted)' });
+    if (spec.kind === "vlinreg") {
+      const p = spec.params as { iterations?: unknown; keyHolder?: unknown };
+      const iterations = typeof p.iterations === "number" ? p.iterations : 50;
+      const keyHolder = p.keyHolder === "features" ? "features" : "label";
+      if (!spec.setup) ctx.addIssue({ code: "custom", path: ["setup"], message: "vlinreg needs a Setup phase in every round: set setup: true" });
+      const need = vlinregRounds(iterations, keyHolder);
+      if (Number.isInteger(iterations) && spec.rounds < need)
+        ctx.addIssue({ code: "custom", path: ["rounds"], message: `vlinreg with ${iterations} iterations and keyHolder "${keyHolder}" needs ${need} rounds: set rounds: ${need}` });
+    }
     const schema = paramsSchemaFor(spec.kind);
     if (schema) {
       const r = schema.safeParse(spec.params);

@@ -233,6 +233,7 @@ export class ConnectorServer {
       "/tasks/:id/rounds/:round/finalize",
       route((c, req) => c.finalizeRound(int(req.params.id, "taskId"), int(req.params.round, "round"), json(req).resultHash as string)),
     );
+    app.post("/tasks/:id/close", route((c, req) => c.closeTask(int(req.params.id, "taskId"), json(req).reason as string)));
 
     // ---------------------------------------------------------------- blobs
     app.post(
