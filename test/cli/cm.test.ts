@@ -1,4 +1,4 @@
-import { test, after, before } from "node:test";
+import { describe, test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -9,8 +9,6 @@ import { fileURLToPath } from "node:url";
 // `cm` driven as a user would: a subprocess per verb, in coordinator mode, against what `cm up`
 // started (a detached supervisor with the connector, owner1..owner3 and the requester).
 const CM = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "scripts", "cm");
-const work = mkdtempSync(join(tmpdir(), "cm-cli-"));
-const dir = join(work, ".cm");
 
 interface Run {
   code: number;
@@ -18,17 +16,20 @@ interface Run {
   stderr: string;
 }
 
-function cm(...args: string[]): Promise<Run> {
+function cmIn(work: string, dir: string, args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(CM, ["--dir", dir, ...args], { cwd: work, timeout: 300_000, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : 99) : 0;
+      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 99) : 0;
       resolve({ code, stdout, stderr });
     });
   });
 }
 
 function jsonLines(s: string): Array<Record<string, unknown>> {
-  return s.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return s
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /** Running, not a zombie waiting for a parent (the detached supervisor is reparented). */
@@ -62,96 +63,130 @@ function csv(owner: number): string {
   return rows.join("\n") + "\n";
 }
 
-let pid = 0;
+// Coordinator mode always; ethereum mode too (a Hardhat node per run) unless CM_TEST_MODES says otherwise.
+const MODES = (process.env.CM_TEST_MODES ?? "coordinator,ethereum").split(",").map((m) => m.trim()) as Array<"coordinator" | "ethereum">;
 
-before(async () => {
-  const r = await cm("up", "--detach", "--json");
-  assert.equal(r.code, 0, `cm up failed: ${r.stderr}${r.stdout}`);
-  const out = jsonLines(r.stdout).at(-1)!;
-  pid = out.pid as number;
-  assert.ok(pid > 0 && alive(pid));
-  assert.deepEqual(Object.keys(out.nodes as object).sort(), ["owner1", "owner2", "owner3", "requester"]);
-});
+for (const mode of MODES) {
+  describe(`cm in ${mode} mode`, { timeout: 900_000 }, () => {
+    const work = mkdtempSync(join(tmpdir(), `cm-cli-${mode}-`));
+    const dir = join(work, ".cm");
+    const cm = (...args: string[]) => cmIn(work, dir, args);
+    let pid = 0;
 
-after(async () => {
-  const r = await cm("down", "--wipe", "--json");
-  assert.equal(r.code, 0, r.stderr);
-  assert.equal(alive(pid), false, "cm down left the supervisor running");
-  rmSync(work, { recursive: true, force: true });
-});
+    before(async () => {
+      const r = await cm("up", "--mode", mode, "--detach", "--json");
+      assert.equal(r.code, 0, `cm up failed: ${r.stderr}${r.stdout}`);
+      const out = jsonLines(r.stdout).at(-1)!;
+      pid = out.pid as number;
+      assert.ok(pid > 0 && alive(pid));
+      assert.deepEqual(Object.keys(out.nodes as object).sort(), ["owner1", "owner2", "owner3", "requester"]);
+    });
 
-test("status reports every service up", async () => {
-  const r = await cm("status", "--json");
-  assert.equal(r.code, 0, r.stderr);
-  const s = JSON.parse(r.stdout) as { ok: boolean; services: Array<{ name: string; ok: boolean }> };
-  assert.equal(s.ok, true);
-  assert.equal(s.services.length, 5);
-});
+    after(async () => {
+      const r = await cm("down", "--wipe", "--json");
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(alive(pid), false, "cm down left the supervisor running");
+      rmSync(work, { recursive: true, force: true });
+    });
 
-test("dataset add x3, k-means submit --wait converges early and closes, result has centroids, verify passes", async () => {
-  for (const i of [1, 2, 3]) {
-    const file = join(work, `part${i}.csv`);
-    writeFileSync(file, csv(i));
-    const r = await cm("dataset", "add", file, "--node", `owner${i}`, "--name", "pts", "--json");
-    assert.equal(r.code, 0, r.stderr);
-    const d = JSON.parse(r.stdout) as { name: string; rows: number };
-    assert.equal(d.name, "pts");
-    assert.equal(d.rows, 30);
-  }
-  const ls = await cm("dataset", "ls", "--json");
-  assert.equal((JSON.parse(ls.stdout) as Array<{ datasets: unknown[] }>).filter((n) => n.datasets.length === 1).length, 3);
+    test("status reports every service up", async () => {
+      const r = await cm("status", "--json");
+      assert.equal(r.code, 0, r.stderr);
+      const s = JSON.parse(r.stdout) as { ok: boolean; services: Array<{ name: string; ok: boolean }> };
+      assert.equal(s.ok, true);
+      assert.equal(s.services.length, 5);
+    });
 
-  const spec = join(work, "kmeans.json");
-  writeFileSync(
-    spec,
-    JSON.stringify({
-      kind: "kmeans",
-      datasets: [1, 2, 3].map((i) => ({ node: `owner${i}`, dataset: "pts" })),
-      params: { columns: ["x", "y"], initial: [[1, 1], [9, 9], [1, 9]] },
-      members: { min: 3, max: 3, threshold: 3 },
-      rounds: 20,
-    }),
-  );
-  const r = await cm("task", "submit", spec, "--wait", "--timeout", "240", "--json");
-  assert.equal(r.code, 0, r.stderr + r.stdout);
-  const lines = jsonLines(r.stdout);
-  const taskId = lines[0]!.taskId as number;
-  assert.ok(Number.isInteger(taskId), "the task id comes first");
-  const end = lines.at(-1)!.result as { status: string; reason: string; rounds: number; closed: boolean };
-  assert.equal(end.status, "done");
-  assert.match(end.reason, /converged/);
-  assert.ok(end.rounds < 20, `converged in round ${end.rounds}`);
-  assert.equal(end.closed, true, "a converged task must be closed on-chain");
+    test("dataset add x3, k-means submit --wait converges early and closes, result has centroids, verify passes", async () => {
+      for (const i of [1, 2, 3]) {
+        const file = join(work, `part${i}.csv`);
+        writeFileSync(file, csv(i));
+        const r = await cm("dataset", "add", file, "--node", `owner${i}`, "--name", "pts", "--json");
+        assert.equal(r.code, 0, r.stderr);
+        const d = JSON.parse(r.stdout) as { name: string; rows: number };
+        assert.equal(d.name, "pts");
+        assert.equal(d.rows, 30);
+      }
+      const ls = await cm("dataset", "ls", "--json");
+      assert.equal((JSON.parse(ls.stdout) as Array<{ datasets: unknown[] }>).filter((n) => n.datasets.length === 1).length, 3);
 
-  const got = await cm("result", "get", String(taskId), "--json");
-  assert.equal(got.code, 0, got.stderr);
-  const res = JSON.parse(got.stdout) as { round: number; result: { centroids: number[][] } };
-  assert.equal(res.round, end.rounds);
-  const cents = res.result.centroids;
-  assert.equal(cents.length, 3);
-  CENTERS.forEach((c, i) => assert.ok(Math.hypot(cents[i]![0]! - c[0]!, cents[i]![1]! - c[1]!) < 0.5, `centroid ${i} ${cents[i]} near ${c}`));
+      const spec = join(work, "kmeans.json");
+      writeFileSync(
+        spec,
+        JSON.stringify({
+          kind: "kmeans",
+          datasets: [1, 2, 3].map((i) => ({ node: `owner${i}`, dataset: "pts" })),
+          params: {
+            columns: ["x", "y"],
+            initial: [
+              [1, 1],
+              [9, 9],
+              [1, 9],
+            ],
+          },
+          members: { min: 3, max: 3, threshold: 3 },
+          rounds: 20,
+        })
+      );
+      const r = await cm("task", "submit", spec, "--wait", "--timeout", "240", "--json");
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const lines = jsonLines(r.stdout);
+      const taskId = lines[0]!.taskId as number;
+      assert.ok(Number.isInteger(taskId), "the task id comes first");
+      const end = lines.at(-1)!.result as { status: string; reason: string; rounds: number; closed: boolean };
+      assert.equal(end.status, "done");
+      assert.match(end.reason, /converged/);
+      assert.ok(end.rounds < 20, `converged in round ${end.rounds}`);
+      assert.equal(end.closed, true, "a converged task must be closed on-chain");
 
-  const v = await cm("result", "verify", String(taskId), "--json");
-  assert.equal(v.code, 0, v.stdout + v.stderr);
-  assert.equal((JSON.parse(v.stdout) as { ok: boolean }).ok, true);
+      const got = await cm("result", "get", String(taskId), "--json");
+      assert.equal(got.code, 0, got.stderr);
+      const res = JSON.parse(got.stdout) as { round: number; result: { centroids: number[][] } };
+      assert.equal(res.round, end.rounds);
+      const cents = res.result.centroids;
+      assert.equal(cents.length, 3);
+      CENTERS.forEach((c, i) => assert.ok(Math.hypot(cents[i]![0]! - c[0]!, cents[i]![1]! - c[1]!) < 0.5, `centroid ${i} ${cents[i]} near ${c}`));
 
-  const watch = await cm("task", "watch", String(taskId), "--timeout", "60", "--json");
-  assert.equal(watch.code, 0, "watch of a finished task ends at once");
-});
+      const v = await cm("result", "verify", String(taskId), "--json");
+      assert.equal(v.code, 0, v.stdout + v.stderr);
+      assert.equal((JSON.parse(v.stdout) as { ok: boolean }).ok, true);
 
-test("a bad spec is refused with the field named, before any transaction", async () => {
-  const spec = join(work, "bad.json");
-  writeFileSync(spec, JSON.stringify({ kind: "kmeans", datasets: [{ node: "owner1", dataset: "pts" }], params: { columns: ["x", "y"] } }));
-  const r = await cm("task", "submit", spec);
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /params\.initial/);
-  const unknown = join(work, "bad2.json");
-  writeFileSync(unknown, JSON.stringify({ kind: "kmeans", datasets: [{ node: "owner9", dataset: "pts" }], params: {} }));
-  const r2 = await cm("task", "submit", unknown);
-  assert.equal(r2.code, 1);
-  assert.match(r2.stderr, /datasets\.0\.node: "owner9" is not a node of the profile/);
-  const missing = await cm("task", "submit", join(work, "nope.json"));
-  assert.equal(missing.code, 2, "an unreadable spec file is a usage error");
-  const noArg = await cm("task", "submit");
-  assert.equal(noArg.code, 2);
-});
+      const watch = await cm("task", "watch", String(taskId), "--timeout", "60", "--json");
+      assert.equal(watch.code, 0, "watch of a finished task ends at once");
+    });
+
+    test("owners that decline are named with their reason when the round fails; exit 1", async () => {
+      const spec = join(work, "nocol.json");
+      writeFileSync(
+        spec,
+        JSON.stringify({
+          kind: "stats",
+          datasets: [1, 2, 3].map((i) => ({ node: `owner${i}`, dataset: "pts" })),
+          params: { columns: ["x", "zz"] },
+          members: { min: 3, max: 3, threshold: 3 },
+          deadlines: { join: 3, setup: 30, compute: 30, aggregate: 30 },
+        })
+      );
+      const r = await cm("task", "submit", spec, "--wait", "--timeout", "120");
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /FAILED: round 1 failed in Join: too-few-joined \(owner1 declined: [^;]*zz/);
+    });
+
+    test("a bad spec is refused with the field named, before any transaction", async () => {
+      const spec = join(work, "bad.json");
+      writeFileSync(spec, JSON.stringify({ kind: "kmeans", datasets: [{ node: "owner1", dataset: "pts" }], params: { columns: ["x", "y"] } }));
+      const r = await cm("task", "submit", spec);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /params\.initial/);
+      const unknown = join(work, "bad2.json");
+      writeFileSync(unknown, JSON.stringify({ kind: "kmeans", datasets: [{ node: "owner9", dataset: "pts" }], params: {} }));
+      const r2 = await cm("task", "submit", unknown);
+      assert.equal(r2.code, 1);
+      assert.match(r2.stderr, /datasets\.0\.node: "owner9" is not a node of the profile/);
+      const missing = await cm("task", "submit", join(work, "nope.json"));
+      assert.equal(missing.code, 2, "an unreadable spec file is a usage error");
+      const noArg = await cm("task", "submit");
+      assert.equal(noArg.code, 2);
+    });
+  });
+}

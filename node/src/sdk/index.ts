@@ -130,7 +130,8 @@ export class TaskHandle {
         if (e.type === "TaskClosed") {
           end("done", e.reason === "last-round" || !e.reason ? `last round (${task.rounds}) finalized` : e.reason, true);
         } else if (e.type === "RoundFailed") {
-          end("failed", `round ${e.round} failed in ${phaseName(e.phase)}: ${e.reason}`);
+          const why = await this.nodeReasons(e.round);
+          end("failed", `round ${e.round} failed in ${phaseName(e.phase)}: ${e.reason}${why.length ? ` (${why.join("; ")})` : ""}`);
         } else if (e.type === "RoundFinalized") {
           lastFinal = e.round;
           if (e.round >= task.rounds) continue; // TaskClosed follows in the same transaction
@@ -149,6 +150,26 @@ export class TaskHandle {
       ac.abort();
     }
     return outcome ?? { taskId: this.id, status: "timeout", reason: "the event stream ended", rounds: lastFinal, closed: false };
+  }
+
+  /**
+   * Why the profile's nodes did not take part in a round (declined, or failed computing, e.g. a
+   * numeric divergence), as each node recorded it. Only nodes the profile names are asked.
+   */
+  async nodeReasons(round: number): Promise<string[]> {
+    const out: string[] = [];
+    for (const [name, n] of Object.entries(this.cm.profile?.nodes ?? {})) {
+      try {
+        const v = await new NodeApiClient(n.url).task(this.id);
+        const t = v.task as { decision?: string; reason?: string } | null;
+        if (t?.decision === "decline" && n.roles.includes("Owner")) out.push(`${name} declined: ${t.reason}`);
+        for (const r of v.rounds as Array<{ round: number; side: string; error?: string }>)
+          if (r.round === round && r.error && !/^round failed:/.test(r.error)) out.push(`${name}: ${r.error}`);
+      } catch {
+        /* a node that does not answer has nothing to add */
+      }
+    }
+    return out;
   }
 
   private async resultDone(round: number): Promise<string | undefined> {
