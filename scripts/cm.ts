@@ -172,13 +172,19 @@ export function specTemplate(kind: string, owners: string[]): Record<string, unk
   const js = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
   const params = { ...(placeholder(js, "params") as Record<string, unknown>) };
   for (const [k, v] of Object.entries(EXAMPLES[kind] ?? {})) if (k in params) params[k] = v;
+  if (kind === "vlinreg" && owners.length >= 2) {
+    params.label = { owner: owners[0], column: "y" };
+    params.features = owners.slice(1).map((o, i) => ({ name: `x${i + 1}`, owner: o, columns: [`<column of ${o}>`] }));
+    params.idColumn = "id";
+  }
   return {
     kind,
     datasets: owners.map((node) => ({ node, dataset: "<dataset>" })),
     params,
     aggregation: "plain",
     members: { min: owners.length, max: owners.length, threshold: owners.length },
-    rounds: kind === "kmeans" ? 20 : 1,
+    // vlinreg: rounds and setup are derived from params.iterations when left out.
+    ...(kind === "vlinreg" ? {} : { rounds: kind === "kmeans" || kind === "linreg" || kind === "logreg" ? 20 : 1 }),
     deadlines: { join: 30, setup: 30, compute: 120, aggregate: 60 },
   };
 }

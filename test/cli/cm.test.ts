@@ -172,7 +172,38 @@ for (const mode of MODES) {
       assert.match(r.stdout, /FAILED: round 1 failed in Join: too-few-joined \(owner1 declined: [^;]*zz/);
     });
 
-    test("a bad spec is refused with the field named, before any transaction", async () => {
+    test("a numeric divergence is reported with its cause (the members' range error), not only below-threshold", async () => {
+    // Raw columns with gradient descent: the weights blow up within a few rounds and the members'
+    // fixed-point encoding refuses the contribution.
+    for (const i of [1, 2, 3]) {
+      const rows = ["hp,weight,mpg"];
+      for (let k = 0; k < 20; k++) {
+        const hp = 50 + ((k * 37 + i * 11) % 180);
+        const w = 1600 + ((k * 613 + i * 97) % 3400);
+        rows.push(`${hp},${w},${(45 - 0.05 * hp - 0.005 * w).toFixed(2)}`);
+      }
+      const file = join(work, `cars${i}.csv`);
+      writeFileSync(file, rows.join("\n") + "\n");
+      assert.equal((await cm("dataset", "add", file, "--node", `owner${i}`, "--name", "cars")).code, 0);
+    }
+    const spec = join(work, "gd.json");
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        kind: "linreg",
+        datasets: [1, 2, 3].map((i) => ({ node: `owner${i}`, dataset: "cars" })),
+        params: { features: ["hp", "weight"], target: "mpg", method: "gd", learningRate: 0.1 },
+        members: { min: 3, max: 3, threshold: 3 },
+        rounds: 30,
+        deadlines: { join: 20, setup: 20, compute: 8, aggregate: 20 },
+      }),
+    );
+    const r = await cm("task", "submit", spec, "--wait", "--timeout", "240");
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /FAILED: round \d+ failed in Compute: below-threshold \(owner1: compute: linreg contribution\[\d+\] = [-\d.e+]+ is out of range: \|value\| must stay below 2\^59; rescale the columns/);
+  });
+
+  test("a bad spec is refused with the field named, before any transaction", async () => {
       const spec = join(work, "bad.json");
       writeFileSync(spec, JSON.stringify({ kind: "kmeans", datasets: [{ node: "owner1", dataset: "pts" }], params: { columns: ["x", "y"] } }));
       const r = await cm("task", "submit", spec);

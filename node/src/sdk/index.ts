@@ -21,6 +21,7 @@ import type { ChainEvent } from "../../../protocol/src/events.js";
 import { Phase, phaseName } from "../../../protocol/src/phases.js";
 import "../../../protocol/src/tasks/index.js";
 import { SpecError, specHash } from "../../../protocol/src/taskspec.js";
+import { vlinregRounds } from "../../../protocol/src/tasks/vlinreg.js";
 import { NodeApiClient } from "../api/client.js";
 import { loadProfile, nodeNameOf, nodeWallet, requesterWallet, type LoadedProfile } from "./profile.js";
 
@@ -333,7 +334,21 @@ export class Ciphermine {
       return d;
     });
     if (problems.length) throw new SpecError(problems);
-    return { ...spec, datasets };
+    const out: Record<string, unknown> = { ...spec, datasets };
+    // vlinreg's round count follows from its iterations: computed when the spec leaves it out.
+    if (spec.kind === "vlinreg") {
+      const p = (spec.params ?? {}) as { iterations?: unknown; keyHolder?: unknown };
+      const iterations = typeof p.iterations === "number" ? p.iterations : 50;
+      out.rounds ??= vlinregRounds(iterations, p.keyHolder === "features" ? "features" : "label");
+      out.setup ??= true;
+      // Parties may be named by profile node name as well as by address.
+      const addr = (o: unknown) => (typeof o === "string" && !o.startsWith("0x") && this.profile?.nodes[o] ? getAddress(this.profile.nodes[o].address) : o);
+      const q = { ...(spec.params as Record<string, unknown>) } as { label?: { owner?: unknown }; features?: Array<{ owner?: unknown }> };
+      if (q.label) q.label = { ...q.label, owner: addr(q.label.owner) };
+      if (Array.isArray(q.features)) q.features = q.features.map((f) => ({ ...f, owner: addr(f.owner) }));
+      out.params = q;
+    }
+    return out;
   }
 
   private async createTask(spec: SpecInput): Promise<TaskHandle> {
