@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { vlinregRounds } from "../../protocol/src/tasks/vlinreg.js";
 
 // `cm` driven as a user would: a subprocess per verb, in coordinator mode, against what `cm up`
 // started (a detached supervisor with the connector, owner1..owner3 and the requester).
@@ -201,6 +202,50 @@ for (const mode of MODES) {
     const r = await cm("task", "submit", spec, "--wait", "--timeout", "240");
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /FAILED: round \d+ failed in Compute: below-threshold \(owner1: compute: linreg contribution\[\d+\] = [-\d.e+]+ is out of range: \|value\| must stay below 2\^59; rescale the columns/);
+  });
+
+  test("vlinreg from cm: parties named by node, rounds and setup derived from iterations, result from the requester", async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => i);
+    const a = ids.map((i) => ((i * 37) % 40) / 40);
+    const b = ids.map((i) => ((i * 13 + 7) % 40) / 40);
+    const parts: Record<string, string> = {
+      owner1: "id,y\n" + ids.map((i) => `${i},${(2 * a[i]! - b[i]! + 0.5).toFixed(5)}`).join("\n"),
+      owner2: "id,a\n" + ids.map((i) => `${i},${a[i]}`).join("\n"),
+      owner3: "id,b\n" + ids.map((i) => `${i},${b[i]}`).join("\n"),
+    };
+    for (const [node, text] of Object.entries(parts)) {
+      const file = join(work, `v-${node}.csv`);
+      writeFileSync(file, text + "\n");
+      assert.equal((await cm("dataset", "add", file, "--node", node, "--name", "v")).code, 0);
+    }
+    const spec = join(work, "vl.json");
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        kind: "vlinreg",
+        datasets: ["owner1", "owner2", "owner3"].map((node) => ({ node, dataset: "v" })),
+        params: {
+          idColumn: "id",
+          label: { owner: "owner1", column: "y" },
+          features: [
+            { name: "x1", owner: "owner2", columns: ["a"] },
+            { name: "x2", owner: "owner3", columns: ["b"] },
+          ],
+          iterations: 5,
+          keyBits: 1024,
+        },
+        members: { min: 3, max: 3, threshold: 3 },
+      }),
+    );
+    const r = await cm("task", "submit", spec, "--wait", "--timeout", "300", "--json");
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const lines = jsonLines(r.stdout);
+    const end = lines.at(-1)!.result as { status: string; rounds: number; closed: boolean };
+    assert.equal(end.rounds, vlinregRounds(5, "label"), "rounds computed from the iterations");
+    assert.equal(end.closed, true);
+    const got = JSON.parse((await cm("result", "get", String(lines[0]!.taskId), "--json")).stdout) as { result: { coefficients: Record<string, number> } };
+    // Five iterations are not converged: the signs of the true coefficients (2, -1) must show.
+    assert.ok(got.result.coefficients.a! > 0 && got.result.coefficients.b! < 0, JSON.stringify(got.result));
   });
 
   test("a bad spec is refused with the field named, before any transaction", async () => {
