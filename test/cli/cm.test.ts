@@ -154,6 +154,26 @@ for (const mode of MODES) {
 
       const watch = await cm("task", "watch", String(taskId), "--timeout", "60", "--json");
       assert.equal(watch.code, 0, "watch of a finished task ends at once");
+
+      const show = JSON.parse((await cm("task", "show", String(taskId), "--json")).stdout) as {
+        task: { closed: boolean };
+        rounds: Array<{ phase: string; members: string[]; awaited: string[] }>;
+        nodes: Array<{ node: string; decision: string }>;
+      };
+      assert.equal(show.task.closed, true);
+      assert.equal(show.rounds.length, end.rounds);
+      for (const r of show.rounds) {
+        assert.equal(r.phase, "Finalized");
+        assert.deepEqual([...r.members].sort(), ["owner1", "owner2", "owner3"], "members are named by the profile");
+        assert.deepEqual(r.awaited, []);
+      }
+      assert.deepEqual(show.nodes.filter((n) => n.decision === "accept").map((n) => n.node).sort(), ["owner1", "owner2", "owner3"]);
+      const tasks = JSON.parse((await cm("task", "ls", "--json")).stdout) as Array<{ taskId: number; closed: boolean }>;
+      assert.ok(tasks.some((t) => t.taskId === taskId && t.closed));
+      const logs = await cm("task", "logs", String(taskId), "--node", "requester", "--json");
+      assert.ok(jsonLines(logs.stdout).some((l) => l.msg === "task closed early"), "the requester logged the early close");
+      const doctor = await cm("doctor", "--json");
+      assert.equal(doctor.code, 0, doctor.stdout);
     });
 
     test("owners that decline are named with their reason when the round fails; exit 1", async () => {
