@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { encryptKeystoreJsonSync, Wallet } from "ethers";
 import { vlinregRounds } from "../../protocol/src/tasks/vlinreg.js";
 
 // `cm` driven as a user would: a subprocess per verb, in coordinator mode, against what `cm up`
@@ -17,9 +18,9 @@ interface Run {
   stderr: string;
 }
 
-function cmIn(work: string, dir: string, args: string[]): Promise<Run> {
+function cmIn(work: string, dir: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(CM, ["--dir", dir, ...args], { cwd: work, timeout: 300_000, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+    execFile(CM, ["--dir", dir, ...args], { cwd: work, timeout: 300_000, maxBuffer: 1 << 24, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 99) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -174,6 +175,26 @@ for (const mode of MODES) {
       assert.ok(jsonLines(logs.stdout).some((l) => l.msg === "task closed early"), "the requester logged the early close");
       const doctor = await cm("doctor", "--json");
       assert.equal(doctor.code, 0, doctor.stdout);
+
+      // A hand-written profile for a network cm did not start: URLs and an encrypted keystore.
+      const local = JSON.parse(readFileSync(join(dir, "profile.json"), "utf8")) as { connectorUrl: string; nodes: Record<string, { url: string; address: string }> };
+      const key = readFileSync(join(dir, "keys", "requester.key"), "utf8").trim();
+      writeFileSync(join(work, "req.json"), encryptKeystoreJsonSync({ address: new Wallet(key).address, privateKey: key }, "pw", { scrypt: { N: 1024 } }));
+      const remote = join(work, "remote.json");
+      writeFileSync(
+        remote,
+        JSON.stringify({
+          connectorUrl: local.connectorUrl,
+          requester: "req",
+          nodes: { req: { url: local.nodes.requester!.url, address: local.nodes.requester!.address, roles: ["Requester"], keystore: "req.json", passwordEnv: "REQ_PW" } },
+        }),
+      );
+      const noPw = await cm("--profile", remote, "result", "get", String(taskId));
+      assert.equal(noPw.code, 1);
+      assert.match(noPw.stderr, /needs its password in the environment variable REQ_PW/);
+      const viaRemote = await cmIn(work, dir, ["--profile", remote, "result", "get", String(taskId), "--json"], { REQ_PW: "pw" });
+      assert.equal(viaRemote.code, 0, viaRemote.stderr);
+      assert.deepEqual((JSON.parse(viaRemote.stdout) as { result: { centroids: number[][] } }).result.centroids, cents);
     });
 
     test("owners that decline are named with their reason when the round fails; exit 1", async () => {
