@@ -91,6 +91,9 @@ export async function gasReport(opts: GasReportOptions = {}): Promise<GasRow[]> 
     await node.increaseTime(61);
     await measure("TaskManager", "advance", "Compute deadline passed: below threshold, fails", tm(REQ).advance(2, 1));
     await measure("TaskManager", "startRound", "after a failed round", tm(REQ).startRound(2));
+    await node.increaseTime(61);
+    await tm(REQ).advance(2, 2).then((t) => t.wait());
+    await measure("TaskManager", "closeTask", "between rounds, 9-byte reason (early close, e.g. converged)", tm(REQ).closeTask(2, "converged"));
     await measure("NodeRegistry", "leave", "swap-and-pop", nr(M[2]!).leave());
 
     if (withProof) await measureProof(signers, addresses, measure);

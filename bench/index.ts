@@ -322,6 +322,16 @@ export const MODULES: BenchModule[] = [
     },
   },
   {
+    name: "cli",
+    file: "cli.ts",
+    summary: "seconds from `cm up` to a finalized 3-node task, per connector mode",
+    async run(quick) {
+      const m = await load<typeof import("./cli.js")>("cli.ts");
+      const rows = await m.cliBench(quick);
+      return [{ title: "`cm up` to a finalized 3-node task", workload: headerWorkload("cli.ts"), body: formatTable(rows as unknown as Row[]) }];
+    },
+  },
+  {
     name: "federated",
     file: "federated.ts",
     summary: "federated kinds × aggregation backends in local mode: rounds, CPU per round, bytes per member",

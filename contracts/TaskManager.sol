@@ -78,6 +78,7 @@ contract TaskManager {
     error NotRequester(address requester);
     error RoundNotFinished(uint32 round);
     error NoRoundsLeft(uint32 rounds);
+    error TaskAlreadyClosed(uint256 taskId);
     error InvalidProof();
     error BadBinding(string what);
 
@@ -96,7 +97,9 @@ contract TaskManager {
     );
     event RoundFinalized(uint256 indexed taskId, uint32 round, bytes32 resultHash);
     event RoundFailed(uint256 indexed taskId, uint32 round, uint8 phase, string reason);
-    event TaskClosed(uint256 indexed taskId);
+    /// @notice A task ended: "last-round" when its last round was finalized, otherwise the
+    /// requester's reason for closing it early (e.g. "converged").
+    event TaskClosed(uint256 indexed taskId, string reason);
 
     /// @notice The deployer; the only address that may bind verifiers to task kinds.
     address public immutable owner;
@@ -230,7 +233,23 @@ contract TaskManager {
         Phase p = _rounds[taskId][t.currentRound].phase;
         if (p != Phase.Finalized && p != Phase.Failed) revert RoundNotFinished(t.currentRound);
         if (t.currentRound >= t.rounds) revert NoRoundsLeft(t.rounds);
+        if (t.closed) revert TaskAlreadyClosed(taskId);
         round = _beginRound(taskId, t);
+    }
+
+    /// @notice Ends a task before its last round, e.g. once an iterative kind converged, so that
+    /// everyone following it sees it end. Requester only, between rounds.
+    /// @param taskId The task.
+    /// @param reason Why it ends (short, e.g. "converged"); carried by TaskClosed.
+    function closeTask(uint256 taskId, string calldata reason) external {
+        Task storage t = _task(taskId);
+        if (t.requester != msg.sender) revert NotRequester(t.requester);
+        if (t.closed) revert TaskAlreadyClosed(taskId);
+        Phase p = _rounds[taskId][t.currentRound].phase;
+        if (p != Phase.Finalized && p != Phase.Failed) revert RoundNotFinished(t.currentRound);
+        if (bytes(reason).length == 0 || bytes(reason).length > 200) revert BadInput("reason must be 1 to 200 bytes");
+        t.closed = true;
+        emit TaskClosed(taskId, reason);
     }
 
     function _beginRound(uint256 taskId, Task storage t) private returns (uint32 round) {
@@ -321,7 +340,7 @@ contract TaskManager {
         emit RoundFinalized(taskId, round, resultHash);
         if (round == t.rounds) {
             t.closed = true;
-            emit TaskClosed(taskId);
+            emit TaskClosed(taskId, "last-round");
         }
     }
 

@@ -22,6 +22,7 @@
  */
 import { readFileSync } from "node:fs";
 import { network } from "hardhat";
+import { Wallet, type Signer } from "ethers";
 import { TaskManager__factory } from "../types/ethers-contracts/index.js";
 import "../protocol/src/tasks/index.js";
 import { parseTaskSpec, SpecError, specBytes, specHash, type TaskSpec } from "../protocol/src/taskspec.js";
@@ -53,8 +54,19 @@ function readSpec(file: string, requester: string): TaskSpec {
 await runScript(async () => {
   const file = requireEnv("CM_TASK_SPEC", "a TaskSpec JSON file");
   const connectorUrl = env("CM_CONNECTOR_URL");
-  const { ethers } = await network.create();
-  const signer = await scriptSigner(ethers, 0);
+  // Through a connector no chain is needed (coordinator mode has none): sign with the given key.
+  let signer: Signer;
+  if (connectorUrl) {
+    const key = requireEnv("CM_PRIVATE_KEY", "the requester's 0x private key (submitting through CM_CONNECTOR_URL signs with it; `scripts/cm task submit` reads it from a profile instead)");
+    try {
+      signer = new Wallet(key);
+    } catch {
+      throw new ScriptError("CM_PRIVATE_KEY must be a 0x-prefixed 32-byte hex private key");
+    }
+  } else {
+    const { ethers } = await network.create();
+    signer = await scriptSigner(ethers, 0);
+  }
   const me = await signer.getAddress();
   const spec = readSpec(file, me);
 
@@ -86,5 +98,9 @@ await runScript(async () => {
   console.log(`  tx   ${txHash}`);
   const out = env("CM_TASK_OUT");
   if (out) writeJsonAtomic(out, { taskId, txHash, specHash: specHash(spec) });
-  console.log(`follow it: CM_TASK_ID=${taskId} npx hardhat run scripts/watch.ts --network localhost`);
+  console.log(
+    connectorUrl
+      ? `follow it: scripts/cm task watch ${taskId} (with a profile naming ${connectorUrl})`
+      : `follow it: CM_TASK_ID=${taskId} npx hardhat run scripts/watch.ts --network localhost`,
+  );
 });

@@ -161,6 +161,8 @@ export interface Connector {
   advance(taskId: number, round: number): Promise<TxReceipt>;
   /** Records the result hash of a round in Aggregate (requester only). */
   finalizeRound(taskId: number, round: number, resultHash: string): Promise<TxReceipt>;
+  /** Ends a task before its last round, between rounds (requester only); emits TaskClosed with the reason. */
+  closeTask(taskId: number, reason: string): Promise<TxReceipt>;
 
   /** Content-addressed blobs (keccak256 of the bytes); the hash is what goes on-chain. */
   putBlob(bytes: Uint8Array): Promise<string>;
@@ -193,6 +195,7 @@ export type ConnectorErrorCode =
   | "MissingRole"
   | "RoundNotFinished"
   | "NoRoundsLeft"
+  | "TaskAlreadyClosed"
   | "InvalidProof"
   | "BadBinding"
   | "NoVerifier"

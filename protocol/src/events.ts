@@ -51,7 +51,8 @@ export type ChainEventBody =
     }
   | { type: "RoundFinalized"; taskId: number; round: number; resultHash: string }
   | { type: "RoundFailed"; taskId: number; round: number; phase: number; reason: string }
-  | { type: "TaskClosed"; taskId: number };
+  /** reason: "last-round", or the requester's reason for closing early (e.g. "converged"). */
+  | { type: "TaskClosed"; taskId: number; reason: string };
 
 export type ChainEvent = ChainEventBody & EventMeta;
 export type ChainEventType = ChainEventBody["type"];

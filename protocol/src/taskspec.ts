@@ -4,6 +4,7 @@ import { canonicalJson, hashJson } from "./canonical.js";
 import { Verification } from "./phases.js";
 import { paramsSchemaFor, knownKinds } from "./tasks/registry.js";
 import { CAPS, capMessage, jsonDepth } from "./tasks/caps.js";
+import { vlinregRounds } from "./tasks/vlinreg.js";
 
 export const address = z
   .string()
@@ -79,6 +80,19 @@ export const taskSpecSchema = z
     // the proven commitments, and clipping is not enforced in-circuit yet.
     if (spec.params.privacy !== undefined && spec.verification !== "none")
       ctx.addIssue({ code: "custom", path: ["verification"], message: 'params.privacy cannot be combined with proofs yet (the circuits do not enforce the clipping nor prove the noise); set verification: "none" or drop params.privacy' });
+    // Requirements that would otherwise surface only as a round failing on-chain later
+    // (members decline, the round dies as too-few-joined): refused here, before any transaction.
+    if (spec.aggregation === "secagg" && !spec.setup)
+      ctx.addIssue({ code: "custom", path: ["setup"], message: 'aggregation "secagg" exchanges key shares in a Setup phase: set setup: true (a requester node sets it when the field is omitted)' });
+    if (spec.kind === "vlinreg") {
+      const p = spec.params as { iterations?: unknown; keyHolder?: unknown };
+      const iterations = typeof p.iterations === "number" ? p.iterations : 50;
+      const keyHolder = p.keyHolder === "features" ? "features" : "label";
+      if (!spec.setup) ctx.addIssue({ code: "custom", path: ["setup"], message: "vlinreg needs a Setup phase in every round: set setup: true" });
+      const need = vlinregRounds(iterations, keyHolder);
+      if (Number.isInteger(iterations) && spec.rounds < need)
+        ctx.addIssue({ code: "custom", path: ["rounds"], message: `vlinreg with ${iterations} iterations and keyHolder "${keyHolder}" needs ${need} rounds: set rounds: ${need}` });
+    }
     const schema = paramsSchemaFor(spec.kind);
     if (schema) {
       const r = schema.safeParse(spec.params);

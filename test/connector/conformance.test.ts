@@ -305,6 +305,28 @@ for (const factory of modes) {
       await rejects(c[0]!.startRound(taskId), "NoRoundsLeft", "start a third round of a two-round task");
     });
 
+    test("a converged task closes early with the requester's reason; nothing starts after it", async () => {
+      let m = log.mark();
+      const { taskId } = await c[0]!.createTask(spec({ rounds: 5, members: { min: 3, max: 3, threshold: 3 } }));
+      await log.waitFor(m, (e) => e.type === "RoundStarted" && e.taskId === taskId);
+      await rejects(c[0]!.closeTask(taskId, "converged"), "RoundNotFinished", "close while round 1 runs");
+      for (const i of [1, 2, 3]) await c[i]!.joinRound(taskId, 1, b32());
+      for (const i of [1, 2, 3]) await c[i]!.submit(taskId, 1, b32(), b32());
+      await log.waitFor(m, (e) => e.type === "PhaseAdvanced" && e.taskId === taskId && e.phase === Phase.Aggregate);
+      await c[0]!.finalizeRound(taskId, 1, b32());
+      await rejects(c[1]!.closeTask(taskId, "converged"), "NotRequester", "a member closes the task");
+      await rejects(c[0]!.closeTask(taskId, ""), "BadInput", "close without a reason");
+      m = log.mark();
+      await c[0]!.closeTask(taskId, "converged in round 1");
+      const closed = await log.waitFor(m, (e) => e.type === "TaskClosed" && e.taskId === taskId);
+      assert.deepEqual(bodies([closed])[0], { type: "TaskClosed", taskId, reason: "converged in round 1" });
+      const t = await c[4]!.getTask(taskId);
+      assert.equal(t!.closed, true);
+      assert.equal(t!.currentRound, 1);
+      await rejects(c[0]!.startRound(taskId), "TaskAlreadyClosed", "start a round of a closed task");
+      await rejects(c[0]!.closeTask(taskId, "again"), "TaskAlreadyClosed", "close twice");
+    });
+
     test("a round fails below threshold, with too few members, and on aggregate timeout", async () => {
       // Setup phase, threshold 2: one member stays silent in Setup, so the round cannot go on.
       let m = log.mark();

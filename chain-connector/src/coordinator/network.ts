@@ -665,6 +665,7 @@ export class CoordinatorNetwork {
       if (prev && prev.phase !== Phase.Finalized && prev.phase !== Phase.Failed)
         fail("RoundNotFinished", `round ${prev.round} of task ${taskId} is still running`);
       if (t.current_round >= t.rounds) fail("NoRoundsLeft", `task ${taskId} has run all its ${t.rounds} rounds`);
+      if (t.closed) fail("TaskAlreadyClosed", `task ${taskId} is closed`);
       return { round: this.beginRound(t) };
     });
   }
@@ -832,8 +833,23 @@ export class CoordinatorNetwork {
       this.touched.add(`${taskId}:${round}`);
       if (round === t.rounds) {
         this.run(`UPDATE tasks SET closed = 1 WHERE task_id = ?`, taskId);
-        this.emit({ type: "TaskClosed", taskId });
+        this.emit({ type: "TaskClosed", taskId, reason: "last-round" });
       }
+      return {};
+    });
+  }
+
+  closeTask(sender: string, taskId: number, reason: string): TxReceipt {
+    uint(taskId, "taskId");
+    if (typeof reason !== "string" || Buffer.byteLength(reason) < 1 || Buffer.byteLength(reason) > 200) fail("BadInput", "reason must be 1 to 200 bytes");
+    return this.tx(() => {
+      const t = this.task(taskId) ?? fail("UnknownTask", `task ${taskId} does not exist`);
+      if (t.requester !== sender) fail("NotRequester", `only the requester ${t.requester} may close task ${taskId}`);
+      if (t.closed) fail("TaskAlreadyClosed", `task ${taskId} is closed`);
+      const cur = this.round(taskId, t.current_round);
+      if (cur && cur.phase !== Phase.Finalized && cur.phase !== Phase.Failed) fail("RoundNotFinished", `round ${cur.round} of task ${taskId} is still running`);
+      this.run(`UPDATE tasks SET closed = 1 WHERE task_id = ?`, taskId);
+      this.emit({ type: "TaskClosed", taskId, reason });
       return {};
     });
   }
@@ -939,6 +955,9 @@ export class CoordinatorConnector implements Connector {
   }
   async finalizeRound(taskId: number, round: number, resultHash: string): Promise<TxReceipt> {
     return this.network.finalizeRound(this.sender, taskId, round, resultHash);
+  }
+  async closeTask(taskId: number, reason: string): Promise<TxReceipt> {
+    return this.network.closeTask(this.sender, taskId, reason);
   }
   async putBlob(bytes: Uint8Array): Promise<string> {
     return this.network.blobs.put(bytes);

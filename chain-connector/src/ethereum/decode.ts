@@ -84,7 +84,7 @@ export function decodeLog(log: Pick<Log, "topics" | "data">): ChainEventBody | n
     case "RoundFailed":
       return { type: "RoundFailed", taskId: num(a.taskId), round: num(a.round), phase: num(a.phase), reason: String(a.reason) };
     case "TaskClosed":
-      return { type: "TaskClosed", taskId: num(a.taskId) };
+      return { type: "TaskClosed", taskId: num(a.taskId), reason: String(a.reason) };
     default:
       return null;
   }

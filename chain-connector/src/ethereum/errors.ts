@@ -26,6 +26,7 @@ const CODES = new Set<string>([
   "MissingRole",
   "RoundNotFinished",
   "NoRoundsLeft",
+  "TaskAlreadyClosed",
   "InvalidProof",
   "BadBinding",
   "NoVerifier",
@@ -102,6 +103,8 @@ function describe(d: ErrorDescription): string {
       return `round ${a[0]} is still running`;
     case "NoRoundsLeft":
       return `the task has run all its ${a[0]} rounds`;
+    case "TaskAlreadyClosed":
+      return `task ${a[0]} is closed`;
     case "InvalidProof":
       return "the proof does not verify against the kind's verifier (or is malformed)";
     case "BadBinding":

@@ -842,6 +842,12 @@ export class EthereumConnector implements Connector {
     return this.receipt(await this.send(() => this.tasks.finalizeRound.populateTransaction(taskId, round, result)));
   }
 
+  async closeTask(taskId: number, reason: string): Promise<TxReceipt> {
+    uint(taskId, "taskId");
+    if (typeof reason !== "string" || Buffer.byteLength(reason) < 1 || Buffer.byteLength(reason) > 200) fail("BadInput", "reason must be 1 to 200 bytes");
+    return this.receipt(await this.send(() => this.tasks.closeTask.populateTransaction(taskId, reason)));
+  }
+
   // ---------------------------------------------------------------- blobs and events
 
   async putBlob(bytes: Uint8Array): Promise<string> {

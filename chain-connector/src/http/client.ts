@@ -187,6 +187,9 @@ export class ConnectorClient implements Connector {
   finalizeRound(taskId: number, round: number, resultHash: string): Promise<TxReceipt> {
     return this.json("POST", ROUTES.finalize(taskId, round), { resultHash });
   }
+  closeTask(taskId: number, reason: string): Promise<TxReceipt> {
+    return this.json("POST", ROUTES.close(taskId), { reason });
+  }
 
   async putBlob(bytes: Uint8Array): Promise<string> {
     const res = await this.request("POST", ROUTES.blobs, bytes);

@@ -24,6 +24,7 @@ export const ROUTES = {
   contributions: (id: number, r: number, phase: number) => `/tasks/${id}/rounds/${r}/contributions/${phase}`,
   advance: (id: number, r: number) => `/tasks/${id}/rounds/${r}/advance`,
   finalize: (id: number, r: number) => `/tasks/${id}/rounds/${r}/finalize`,
+  close: (id: number) => `/tasks/${id}/close`,
   blobs: "/blobs",
   blob: (hash: string) => `/blobs/${hash}`,
   events: "/events",

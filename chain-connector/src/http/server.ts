@@ -340,6 +340,7 @@ export class ConnectorServer {
         return c.finalizeRound(taskId, int(req.params.round, "round"), resultHash as string);
       }),
     );
+    app.post("/tasks/:id/close", route((c, req) => c.closeTask(int(req.params.id, "taskId"), json(req).reason as string)));
 
     // ---------------------------------------------------------------- blobs
     app.post(

@@ -575,10 +575,25 @@ export class Runtime extends EventEmitter {
           }
         }
       }
+      // A kind that finished before its last round (k-means converged) closes the task, so
+      // whoever follows it sees it end instead of waiting for rounds that never start.
+      if (round < spec.rounds && result?.done && s.status !== "done") await this.closeEarly(taskId, result);
       s.status = "done";
       commits.push(this.put(s));
     }
     return () => commits.forEach((c) => c());
+  }
+
+  private async closeEarly(taskId: number, result: { result: unknown; round: number }): Promise<void> {
+    const converged = (result.result as { converged?: unknown } | null)?.converged === true;
+    const reason = `${converged ? "converged" : "done"} in round ${result.round}`;
+    try {
+      await this.o.connector.closeTask(taskId, reason);
+      this.o.log.info({ taskId, round: result.round, reason }, "task closed early");
+    } catch (e) {
+      if (transient(e)) throw e;
+      if (!(e instanceof ConnectorError && e.code === "TaskAlreadyClosed")) this.o.log.warn({ taskId, err: errText(e) }, "could not close the task");
+    }
   }
 
   private onFailed(taskId: number, round: number, reason: string): Commit | undefined {

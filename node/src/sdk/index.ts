@@ -1,0 +1,387 @@
+/**
+ * The ciphermine SDK: one object over a network's connector and nodes, for scripts, the `cm` CLI
+ * and the Hardhat scripts alike.
+ *
+ *   const cm = await connect({ profile: ".cm/profile.json" });
+ *   const task = await cm.tasks.create({ kind: "kmeans", datasets: [{ node: "owner1", dataset: "penguins" }], params: {…} });
+ *   const end = await task.wait();            // TaskClosed, last round finalized, or failed (with the reason)
+ *   const { result } = await task.result();   // signed GET to the requester node's /results
+ *   const report = await task.verify();       // on-chain hashes vs result bytes, spec hash, contributors
+ *
+ * Tasks are submitted through the requester node's API (POST /tasks), so the requester-side state
+ * of every kind (Paillier keys, aggregation) lives in that node, never in the caller's process.
+ */
+import { resolve } from "node:path";
+import { getAddress, toUtf8Bytes, type Signer } from "ethers";
+import { ConnectorClient } from "../../../chain-connector/src/http/client.js";
+import { blobHash } from "../../../chain-connector/src/blobstore.js";
+import type { NodeRecord, RoundRecord, TaskRecord } from "../../../chain-connector/src/connector.js";
+import { canonicalJson } from "../../../protocol/src/canonical.js";
+import type { ChainEvent } from "../../../protocol/src/events.js";
+import { Phase, phaseName } from "../../../protocol/src/phases.js";
+import "../../../protocol/src/tasks/index.js";
+import { SpecError, specHash } from "../../../protocol/src/taskspec.js";
+import { vlinregRounds } from "../../../protocol/src/tasks/vlinreg.js";
+import { NodeApiClient } from "../api/client.js";
+import { loadProfile, nodeNameOf, nodeWallet, requesterWallet, type LoadedProfile } from "./profile.js";
+
+export { loadProfile, saveProfile, defaultProfilePath, writeKeyFile, ProfileError, type Profile, type LoadedProfile, type ProfileNode } from "./profile.js";
+export { ConnectorError } from "../../../chain-connector/src/connector.js";
+export { NodeApiError } from "../api/client.js";
+export { SpecError } from "../../../protocol/src/taskspec.js";
+
+export type ConnectOptions =
+  | { profile: string | LoadedProfile }
+  | { connectorUrl: string; signer: Signer; requesterUrl?: string };
+
+/** A dataset reference in a spec: by owner address, or by the profile's node name. */
+export type DatasetInput = { owner: string; datasetId: string; version?: number } | { node: string; dataset: string; version?: number };
+export type SpecInput = Record<string, unknown> & { kind: string; datasets: DatasetInput[] };
+
+export interface WaitResult {
+  taskId: number;
+  /** done: closed or its last round finalized; failed: a round failed (reason says why); timeout. */
+  status: "done" | "failed" | "timeout";
+  reason: string;
+  /** Last round that was finalized (0 if none). */
+  rounds: number;
+  /** Whether the task is closed on-chain. */
+  closed: boolean;
+}
+
+export interface VerifyCheck {
+  what: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface VerifyReport {
+  taskId: number;
+  ok: boolean;
+  checks: VerifyCheck[];
+  /** What is not re-checked here, and why. */
+  notChecked: string[];
+}
+
+export interface RequesterRoundView {
+  round: number;
+  side: string;
+  status: string;
+  phase: number;
+  error?: string;
+}
+
+export class TaskHandle {
+  constructor(
+    private readonly cm: Ciphermine,
+    readonly id: number,
+    /** Events before this cursor concern other tasks (the stream is read from here); undefined: from the start. */
+    readonly since?: string,
+  ) {}
+
+  /**
+   * The connector's events about this task, in order, then live ones, until `signal` aborts.
+   * Resume after a disconnect by passing the `cursor` of the last event you handled.
+   */
+  async *events(opts: { cursor?: string; signal?: AbortSignal } = {}): AsyncGenerator<ChainEvent> {
+    for await (const e of this.cm.connector.events(opts.cursor ?? this.since, opts.signal)) {
+      if ("taskId" in e && e.taskId === this.id) yield e;
+    }
+  }
+
+  chain(): Promise<TaskRecord | null> {
+    return this.cm.connector.getTask(this.id);
+  }
+
+  /** The requester node's own view of each round: its status and, when it failed there, why. */
+  async requesterRounds(): Promise<RequesterRoundView[]> {
+    const r = await this.cm.requester().task(this.id);
+    return (r.rounds as RequesterRoundView[]).map((x) => ({ round: x.round, side: x.side, status: x.status, phase: x.phase, error: x.error }));
+  }
+
+  /**
+   * Follows the task to its end: TaskClosed, the last round finalized, a round finalized whose
+   * result says it is done (converged), or a failure (a RoundFailed event, or the requester node
+   * failing to aggregate, with its error). `onEvent` sees every event of the task on the way.
+   */
+  async wait(opts: { timeoutMs?: number; onEvent?: (e: ChainEvent) => void; cursor?: string } = {}): Promise<WaitResult> {
+    const ac = new AbortController();
+    const task = await this.chain();
+    if (!task) throw new Error(`task ${this.id} does not exist on the connector at ${this.cm.connectorUrl}`);
+    let lastFinal = 0;
+    let outcome: WaitResult | undefined;
+    const end = (status: WaitResult["status"], reason: string, closed = false) => {
+      outcome ??= { taskId: this.id, status, reason, rounds: lastFinal, closed };
+      ac.abort();
+    };
+    const timer = opts.timeoutMs ? setTimeout(() => end("timeout", `no end within ${Math.round(opts.timeoutMs! / 1000)} s`), opts.timeoutMs) : undefined;
+    // The requester's own failures (an aggregate that diverged, a bad contribution) reach the
+    // chain only at the aggregate deadline; polling its view names the cause at once.
+    const poll = setInterval(() => {
+      this.requesterRounds()
+        .then((rs) => {
+          const bad = rs.find((r) => r.side === "requester" && r.status === "failed" && r.error);
+          if (bad) end("failed", `round ${bad.round}: ${bad.error}`);
+        })
+        .catch(() => {});
+    }, 2000);
+    try {
+      for await (const e of this.events({ cursor: opts.cursor, signal: ac.signal })) {
+        opts.onEvent?.(e);
+        if (e.type === "TaskClosed") {
+          end("done", e.reason === "last-round" || !e.reason ? `last round (${task.rounds}) finalized` : e.reason, true);
+        } else if (e.type === "RoundFailed") {
+          const why = await this.nodeReasons(e.round);
+          end("failed", `round ${e.round} failed in ${phaseName(e.phase)}: ${e.reason}${why.length ? ` (${why.join("; ")})` : ""}`);
+        } else if (e.type === "RoundFinalized") {
+          lastFinal = e.round;
+          if (e.round >= task.rounds) continue; // TaskClosed follows in the same transaction
+          const done = await this.resultDone(e.round);
+          if (done) {
+            // Give the chain's own TaskClosed (early close) a moment, so `closed` reports it.
+            const closed = await this.closedSoon(3000);
+            end("done", `${done} in round ${e.round} of ${task.rounds}`, closed);
+          }
+        }
+        if (outcome) break;
+      }
+    } finally {
+      clearTimeout(timer);
+      clearInterval(poll);
+      ac.abort();
+    }
+    return outcome ?? { taskId: this.id, status: "timeout", reason: "the event stream ended", rounds: lastFinal, closed: false };
+  }
+
+  /**
+   * Why the profile's nodes did not take part in a round (declined, or failed computing, e.g. a
+   * numeric divergence), as each node recorded it. Only nodes the profile names are asked.
+   */
+  async nodeReasons(round: number): Promise<string[]> {
+    const out: string[] = [];
+    for (const [name, n] of Object.entries(this.cm.profile?.nodes ?? {})) {
+      try {
+        const v = await new NodeApiClient(n.url).task(this.id);
+        const t = v.task as { decision?: string; reason?: string } | null;
+        if (t?.decision === "decline" && n.roles.includes("Owner")) out.push(`${name} declined: ${t.reason}`);
+        for (const r of v.rounds as Array<{ round: number; side: string; error?: string }>)
+          if (r.round === round && r.error && !/^round failed:/.test(r.error)) out.push(`${name}: ${r.error}`);
+      } catch {
+        /* a node that does not answer has nothing to add */
+      }
+    }
+    return out;
+  }
+
+  private async resultDone(round: number): Promise<string | undefined> {
+    try {
+      const r = await this.cm.requester().result<{ converged?: boolean }>(this.id, round);
+      const row = r as unknown as { done?: boolean; result: { converged?: boolean } };
+      if (row.done) return row.result?.converged ? "converged" : "done";
+    } catch {
+      /* no result on the requester yet: not done */
+    }
+    return undefined;
+  }
+
+  private async closedSoon(ms: number): Promise<boolean> {
+    const until = Date.now() + ms;
+    for (;;) {
+      if ((await this.chain())?.closed) return true;
+      if (Date.now() >= until) return false;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** The last finalized round, 0 if none. */
+  async lastFinalizedRound(): Promise<number> {
+    const t = await this.chain();
+    if (!t) throw new Error(`task ${this.id} does not exist`);
+    for (let r = t.currentRound; r >= 1; r--) if ((await this.cm.connector.getRound(this.id, r))?.phase === Phase.Finalized) return r;
+    return 0;
+  }
+
+  /** A round's result from the requester node (signed request; only the requester holds results). Default: the last finalized round. */
+  async result<T = unknown>(round?: number): Promise<{ taskId: number; round: number; result: T; resultHash: string; recordHash: string; contributors: string[] }> {
+    const r = round ?? (await this.lastFinalizedRound());
+    if (r < 1) throw new Error(`task ${this.id} has no finalized round yet`);
+    return this.cm.requester().result<T>(this.id, r);
+  }
+
+  /**
+   * Re-checks what a requester can check now, for every finalized round: the round record the
+   * chain finalized is the one the requester node stores; the record (fetched from the connector
+   * by its hash) commits to the result bytes (keccak256 of the canonical JSON); its contributors all
+   * submitted in Compute on-chain; and the spec blob hashes to the task's on-chain specHash.
+   */
+  async verify(): Promise<VerifyReport> {
+    const c = this.cm.connector;
+    const checks: VerifyCheck[] = [];
+    const add = (what: string, ok: boolean, detail: string) => checks.push({ what, ok, detail });
+    const t = await this.chain();
+    if (!t) throw new Error(`task ${this.id} does not exist`);
+    const spec = await c.getTaskSpec(this.id);
+    add("spec hash", !!spec && specHash(spec) === t.specHash, spec ? `keccak256(spec) ${specHash(spec)} vs on-chain ${t.specHash}` : "the connector has no spec blob");
+    for (let round = 1; round <= t.currentRound; round++) {
+      const r = await c.getRound(this.id, round);
+      if (r?.phase !== Phase.Finalized) continue;
+      const res = await this.cm.requester().result(this.id, round);
+      add(`round ${round} record`, res.recordHash === r.resultHash, `requester's record ${res.recordHash} vs on-chain ${r.resultHash}`);
+      let record: { resultHash?: string; contributors?: string[]; taskId?: number; round?: number } = {};
+      try {
+        record = JSON.parse(new TextDecoder().decode(await c.getBlob(r.resultHash))) as typeof record;
+        add(`round ${round} record blob`, record.taskId === this.id && record.round === round, `record blob ${r.resultHash} names task ${record.taskId} round ${record.round}`);
+      } catch (e) {
+        add(`round ${round} record blob`, false, `cannot read ${r.resultHash}: ${(e as Error).message}`);
+      }
+      const h = blobHash(toUtf8Bytes(canonicalJson(res.result)));
+      add(`round ${round} result bytes`, h === res.resultHash && record.resultHash === h, `keccak256(result) ${h}, record says ${record.resultHash}`);
+      const submitted = new Set((await c.getContributions(this.id, round, Phase.Compute)).map((x) => getAddress(x.member)));
+      const missing = (record.contributors ?? []).filter((m) => !submitted.has(getAddress(m)));
+      add(`round ${round} contributors`, missing.length === 0 && (record.contributors?.length ?? 0) > 0, missing.length ? `not on-chain in Compute: ${missing.join(", ")}` : `${record.contributors?.length ?? 0} contributor(s), each submitted on-chain`);
+    }
+    if (checks.length === 1) add("finalized rounds", false, "no round is finalized yet");
+    return {
+      taskId: this.id,
+      ok: checks.every((x) => x.ok),
+      checks,
+      notChecked: [
+        "zk chunk proofs and the aggregate-vs-commitments opening: the requester node checks them before it finalizes; re-checking needs the members' payloads (secagg/paillier payloads are masked or encrypted)",
+      ],
+    };
+  }
+}
+
+export interface NodeView {
+  name?: string;
+  address: string;
+  endpoint: string;
+  roles: number;
+  active: boolean;
+}
+
+export class Ciphermine {
+  readonly tasks = {
+    create: (spec: SpecInput) => this.createTask(spec),
+    get: (id: number, since?: string) => new TaskHandle(this, id, since),
+    list: async () => (await this.requester().tasks()) as Array<{ taskId: number; kind: string; mine: boolean; createdAt: number }>,
+  };
+  readonly datasets = {
+    /** Registers (commits) a file as a dataset on a node of the profile; the path must be readable by that node. */
+    add: async (node: string, d: { path: string; name: string; format?: "csv" | "npy" | "jsonl"; columns?: string[] }) => {
+      const format = d.format ?? formatOf(d.path);
+      return (await this.node(node)).registerDataset({ name: d.name, path: resolve(d.path), format, ...(d.columns ? { columns: d.columns } : {}) } as never);
+    },
+    list: async (node?: string) => {
+      const names = node ? [node] : Object.keys(this.profile?.nodes ?? {});
+      const out: Array<{ node: string; datasets: unknown[] }> = [];
+      for (const n of names) out.push({ node: n, datasets: await new NodeApiClient(this.nodeUrl(n)).datasets() });
+      return out;
+    },
+  };
+  readonly nodes = {
+    list: async (): Promise<NodeView[]> =>
+      (await this.connector.listNodes()).map((n: NodeRecord) => ({
+        name: this.profile ? nodeNameOf(this.profile, n.address) : undefined,
+        address: n.address,
+        endpoint: n.endpoint,
+        roles: n.roles,
+        active: n.active,
+      })),
+  };
+
+  constructor(
+    readonly connector: ConnectorClient,
+    readonly connectorUrl: string,
+    private readonly signer: Signer,
+    private readonly requesterUrl: string | undefined,
+    readonly profile?: LoadedProfile,
+  ) {}
+
+  /** A client of the requester node, signed with the requester's key. */
+  requester(): NodeApiClient {
+    if (!this.requesterUrl) throw new Error("no requester node: give requesterUrl to connect(), or a profile with a requester node");
+    return new NodeApiClient(this.requesterUrl, this.signer);
+  }
+
+  /** A client of a profile node, signed with that node's key (or the profile's signer). */
+  async node(name: string): Promise<NodeApiClient> {
+    if (!this.profile) throw new Error(`node "${name}": connect with a profile to address nodes by name`);
+    return new NodeApiClient(this.nodeUrl(name), await nodeWallet(this.profile, name));
+  }
+
+  private nodeUrl(name: string): string {
+    const n = this.profile?.nodes[name];
+    if (!n) throw new Error(`no node "${name}" in the profile: use one of ${Object.keys(this.profile?.nodes ?? {}).join(", ") || "(none)"}`);
+    return n.url;
+  }
+
+  /** Replaces `{node, dataset}` references by `{owner, datasetId}` through the profile. */
+  resolveSpec(spec: SpecInput): Record<string, unknown> {
+    if (spec === null || typeof spec !== "object" || Array.isArray(spec)) throw new SpecError(["(spec): must be one JSON object (a task spec)"]);
+    if (!Array.isArray(spec.datasets)) throw new SpecError(["datasets: must list the datasets, e.g. [{\"node\": \"owner1\", \"dataset\": \"penguins\"}]"]);
+    const problems: string[] = [];
+    const datasets = spec.datasets.map((d, i) => {
+      if (d && typeof d === "object" && "node" in d) {
+        const n = this.profile?.nodes[d.node];
+        if (!n) {
+          problems.push(`datasets.${i}.node: "${d.node}" is not a node of the profile (${Object.keys(this.profile?.nodes ?? {}).join(", ") || "no profile"}); name a node or give owner and datasetId`);
+          return d;
+        }
+        if (typeof d.dataset !== "string" || !d.dataset) problems.push(`datasets.${i}.dataset: name the dataset on ${d.node}`);
+        return { owner: getAddress(n.address), datasetId: d.dataset, ...(d.version ? { version: d.version } : {}) };
+      }
+      return d;
+    });
+    if (problems.length) throw new SpecError(problems);
+    const out: Record<string, unknown> = { ...spec, datasets };
+    // vlinreg's round count follows from its iterations: computed when the spec leaves it out.
+    if (spec.kind === "vlinreg") {
+      const p = (spec.params ?? {}) as { iterations?: unknown; keyHolder?: unknown };
+      const iterations = typeof p.iterations === "number" ? p.iterations : 50;
+      out.rounds ??= vlinregRounds(iterations, p.keyHolder === "features" ? "features" : "label");
+      out.setup ??= true;
+      // Parties may be named by profile node name as well as by address.
+      const addr = (o: unknown) => (typeof o === "string" && !o.startsWith("0x") && this.profile?.nodes[o] ? getAddress(this.profile.nodes[o].address) : o);
+      const q = { ...(spec.params as Record<string, unknown>) } as { label?: { owner?: unknown }; features?: Array<{ owner?: unknown }> };
+      if (q.label) q.label = { ...q.label, owner: addr(q.label.owner) };
+      if (Array.isArray(q.features)) q.features = q.features.map((f) => ({ ...f, owner: addr(f.owner) }));
+      out.params = q;
+    }
+    return out;
+  }
+
+  private async createTask(spec: SpecInput): Promise<TaskHandle> {
+    const body = this.resolveSpec(spec);
+    const req = this.requester();
+    // The requester node's cursor is a point of the stream before this task exists.
+    const since = (await req.health()).cursor ?? undefined;
+    const r = await req.submitTask(body as never);
+    return new TaskHandle(this, r.taskId, since);
+  }
+
+  async close(): Promise<void> {
+    await this.connector.close();
+  }
+}
+
+function formatOf(path: string): "csv" | "npy" | "jsonl" {
+  const p = path.toLowerCase();
+  if (p.endsWith(".npy")) return "npy";
+  if (p.endsWith(".jsonl") || p.endsWith(".ndjson")) return "jsonl";
+  return "csv";
+}
+
+/** Connects to a network: by a profile (file path or loaded), or by a connector URL and a signer. */
+export async function connect(opts: ConnectOptions): Promise<Ciphermine> {
+  if ("profile" in opts) {
+    const profile = typeof opts.profile === "string" ? loadProfile(opts.profile) : opts.profile;
+    const signer = await requesterWallet(profile);
+    const connector = await ConnectorClient.connect({ url: profile.connectorUrl, signer });
+    return new Ciphermine(connector, profile.connectorUrl, signer, profile.nodes[profile.requester]?.url, profile);
+  }
+  const connector = await ConnectorClient.connect({ url: opts.connectorUrl, signer: opts.signer });
+  return new Ciphermine(connector, opts.connectorUrl, opts.signer, opts.requesterUrl);
+}
+
+export type { ChainEvent, RoundRecord, TaskRecord };
