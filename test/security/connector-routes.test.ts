@@ -211,7 +211,7 @@ describe(`security: connector routes × callers (${factory.name.replace(/Mode$/,
       params: { idColumn: "id", label: { owner: A.address, column: "y" }, features: [{ name: "x1", owner: B.address, columns: ["x"] }], iterations: 1 },
       setup: true,
       members: { min: 2, max: 3, threshold: 2 },
-      rounds: 1,
+      rounds: 3,
       deadlines: { join: 600, setup: 600, compute: 600, aggregate: 600 },
     });
     const { taskId: t } = await client(R).createTask(s);
@@ -251,15 +251,20 @@ describe(`security: connector routes × callers (${factory.name.replace(/Mode$/,
     await assert.rejects(client(B).getBlob(chunkHash), /Forbidden/, "a registered node outside the task");
   });
 
+  test("closing a task: the requester only (its last round is over here), once", async () => {
+    await expectAll("POST", ROUTES.close(taskId), { reason: "converged" }, { A: "NotRequester", B: "NotRequester", S: "NotRequester", R: 200 });
+    assert.equal((await as("R", "POST", ROUTES.close(taskId), { reason: "again" })).code, "TaskAlreadyClosed");
+  });
+
   test("every route is in the authorization table, in the code and in the README", async () => {
     const covered = ROUTE_POLICY.map((p) => p.route).join(" ");
     const readme = await readFile(join(import.meta.dirname, "../../README.md"), "utf8");
     const table = readme.slice(readme.indexOf("### Connector"), readme.indexOf("Replays:"));
-    for (const r of ["/info", "/nodes/register", "/nodes/:address", "/nodes/update", "/nodes/leave", "/heartbeat", "/datasets", "/tasks", "/tasks/:id/spec", "/tasks/:id/rounds", "/join", "/submit", "/contributions/:phase", "/advance", "/finalize", "/blobs", "/blobs/:hash", "/events"])
+    for (const r of ["/info", "/nodes/register", "/nodes/:address", "/nodes/update", "/nodes/leave", "/heartbeat", "/datasets", "/tasks", "/tasks/:id/spec", "/tasks/:id/rounds", "/join", "/submit", "/contributions/:phase", "/advance", "/finalize", "/tasks/:id/close", "/blobs", "/blobs/:hash", "/events"])
     {
       assert.ok(covered.includes(r), `${r} has a line in ROUTE_POLICY`);
       assert.ok(table.includes(r), `${r} has a line in the README's authorization table`);
     }
-    assert.equal(Object.keys(ROUTES).length, 21, "a new route needs a line in ROUTE_POLICY and the README");
+    assert.equal(Object.keys(ROUTES).length, 22, "a new route needs a line in ROUTE_POLICY and the README");
   });
 });

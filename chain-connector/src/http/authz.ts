@@ -39,6 +39,7 @@ export const ROUTE_POLICY: readonly { route: string; who: string }[] = [
   { route: "GET /tasks/:id/rounds/:round/contributions/:phase", who: "the task's requester and the round's members" },
   { route: "POST /tasks/:id/rounds/:round/advance", who: "registered nodes, once the deadline has passed (network check)" },
   { route: "POST /tasks/:id/rounds/:round/finalize", who: "the task's requester (network check)" },
+  { route: "POST /tasks/:id/close", who: "the task's requester, between rounds (network check)" },
   { route: "POST /blobs", who: "registered nodes, within the per-party quota (--blob-quota bytes per --blob-quota-window seconds)" },
   {
     route: "GET /blobs/:hash",
