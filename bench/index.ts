@@ -143,8 +143,8 @@ export const MODULES: BenchModule[] = [
     async run(quick) {
       const m = await load<typeof import("./rounds.js")>("rounds.ts");
       const opts = quick
-        ? { memberCounts: [3, 10], nodeCounts: [3], rounds: 3, rowsPerNode: 100 }
-        : { memberCounts: [3, 10, 50], nodeCounts: [3, 10], rounds: 5, rowsPerNode: 500 };
+        ? { memberCounts: [3, 10], nodeCounts: [3], rounds: 3, rowsPerNode: 100, vlinregRows: 0 }
+        : { memberCounts: [3, 10, 50], nodeCounts: [3, 10, 50], rounds: 5, rowsPerNode: 500, vlinregRows: 400 };
       const rows = await m.roundBench({ ...opts, log: (s) => console.error(`  [rounds] ${s}`) });
       return [{ title: "Round latency and transactions per member per round", workload: m.roundWorkload(opts), body: `${m.ROUND_TARGETS}\n\n${m.formatRounds(rows)}` }];
     },

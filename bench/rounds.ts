@@ -22,7 +22,12 @@
  * (Delta: 5–6 per round plus a heartbeat transaction per minute, ≥ 120 s per round).
  *
  * Run: npm run rounds   (or: npx tsx bench/rounds.ts [--quick] [--mode ethereum|coordinator]
- *      [--members 3,10,50] [--nodes 3,10|none] [--rounds 5] [--rows 500])
+ *      [--members 3,10,50] [--nodes 3,10,50|none] [--rounds 5] [--rows 500]
+ *      [--vlinreg 400|none] [--iterations 10] [--key-bits 2048])
+ *
+ * The vlinreg case: full nodes run vertical linear regression (label party + two feature parties
+ * with two columns each: a 400-row, 4-feature table split by column) through the same connector;
+ * its rounds have three submission phases, and its requests include every table's blob.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -43,6 +48,8 @@ import "../protocol/src/tasks/index.js";
 import { parseTaskSpec } from "../protocol/src/taskspec.js";
 import { startNode, type RunningNode } from "../node/src/index.js";
 import { combine, partials, type ColumnPartial } from "../node/src/runtime/kinds/stats.js";
+import { submitVlinreg } from "../node/src/runtime/kinds/vlinreg.js";
+import { vlinregRounds } from "../protocol/src/tasks/vlinreg.js";
 
 export type Mode = "ethereum" | "coordinator";
 export type Driver = "connector" | "node runtime";
@@ -79,7 +86,7 @@ export interface RoundBenchOptions {
   modes?: Mode[];
   /** Member counts for the connector-level driver (default 3, 10, 50). */
   memberCounts?: number[];
-  /** Member counts for full nodes (default 3, 10). */
+  /** Member counts for full nodes (default 3, 10, 50). */
   nodeCounts?: number[];
   /** Rounds per task; the latency is their median (default 5). */
   rounds?: number;
@@ -89,6 +96,12 @@ export interface RoundBenchOptions {
   log?: (line: string) => void;
   /** Longest a case may take before it is abandoned with an error (default 15 min). */
   caseTimeoutMs?: number;
+  /** vlinreg over full nodes: rows of the shared table (0: no vlinreg case; default 400). */
+  vlinregRows?: number;
+  /** Gradient iterations of the vlinreg case (default 10). */
+  vlinregIterations?: number;
+  /** Paillier modulus bits of the vlinreg case (default 2048). */
+  vlinregKeyBits?: number;
 }
 
 const COLUMNS = ["age", "income", "score"];
@@ -494,16 +507,101 @@ async function nodeCase(env: ModeEnv, n: number, rounds: number, rowsPerNode: nu
   }
 }
 
+/**
+ * Vertical linear regression over full nodes: a label party y and two feature parties holding two
+ * columns each (a 4-feature table of `rows` rows, split by column), a separate requester node.
+ * Three submission phases per round (Setup, Compute, Aggregate reveal), every table a blob.
+ */
+async function vlinregCase(env: ModeEnv, rows: number, iterations: number, keyBits: number, timeoutMs: number): Promise<RoundRow> {
+  const parties = [
+    { name: "y", columns: ["y"] },
+    { name: "x1", columns: ["a", "b"] },
+    { name: "x2", columns: ["c", "d"] },
+  ];
+  const [req, ...owners] = take(env, parties.length + 1);
+  const dir = join(env.dir, `vlinreg-${rows}`);
+  const nodes: RunningNode[] = [];
+  const clients: ConnectorClient[] = [];
+  const tallies = owners.map(() => new Tally());
+  const reqTally = new Tally();
+  const ac = new AbortController();
+  // Deterministic rows: y = 3a − 2b + c + 0.5d + noise.
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 10;
+  const table = Array.from({ length: rows }, (_, i) => {
+    const [a, b, c, d] = [rnd(), rnd(), rnd(), rnd()];
+    return { id: i + 1, a, b, c, d, y: 3 * a - 2 * b + c + 0.5 * d + rnd() / 10 };
+  });
+  try {
+    await mkdir(dir, { recursive: true });
+    for (const [i, p] of parties.entries()) {
+      const file = join(dir, `${p.name}.csv`);
+      const cols = ["id", ...p.columns];
+      await writeFile(file, [cols.join(","), ...table.map((r) => cols.map((c) => r[c as keyof typeof r]).join(","))].join("\n") + "\n");
+      const c = await client(env, owners[i]!.wallet);
+      clients.push(c);
+      nodes.push(
+        await startNode(
+          { name: p.name, dataDir: join(dir, p.name), privateKey: owners[i]!.wallet.privateKey, roles: ["Owner"], http: { port: 0 }, datasets: [{ name: "vdata", path: file, format: "csv" }], logLevel: "error" },
+          { connector: counted(c, tallies[i]!) },
+        ),
+      );
+    }
+    const rc = await client(env, req!.wallet);
+    clients.push(rc);
+    const reqNode = await startNode(
+      { name: "requester", dataDir: join(dir, "requester"), privateKey: req!.wallet.privateKey, roles: ["Requester"], http: { port: 0 }, logLevel: "error" },
+      { connector: counted(rc, reqTally) },
+    );
+    nodes.push(reqNode);
+    const watcher = await client(env, req!.wallet);
+    clients.push(watcher);
+    let resolveId!: (id: number) => void;
+    const taskId = new Promise<number>((r) => (resolveId = r));
+    const follow = followTask(watcher, taskId, ac.signal);
+    follow.catch(() => {});
+    const before = tallies.map((t) => t.requests);
+    const mixBefore = tallies.map((t) => new Map(t.byMethod));
+    const rounds = vlinregRounds(iterations);
+    try {
+      const created = await submitVlinreg(reqNode, {
+        datasets: owners.map((o) => ({ owner: o.wallet.address, datasetId: "vdata" })),
+        params: {
+          idColumn: "id",
+          label: { owner: owners[0]!.wallet.address, column: "y" },
+          features: parties.slice(1).map((p, i) => ({ name: p.name, owner: owners[i + 1]!.wallet.address, columns: p.columns })),
+          iterations,
+          keyBits,
+        },
+        setup: true,
+        rounds,
+        members: { min: parties.length, max: parties.length, threshold: parties.length },
+        deadlines: { join: 900, setup: 900, compute: 900, aggregate: 900 },
+      });
+      resolveId(created.taskId);
+      const times = await withTimeout(follow, timeoutMs, `${env.mode} vlinreg case with ${rows} rows`);
+      return { ...summarize(env, "node runtime", parties.length, rows, rounds, created.taskId, times, tallies, reqTally, before, mixBefore), kind: `vlinreg ${keyBits}-bit, ${iterations} it.` };
+    } finally {
+      resolveId(-1);
+    }
+  } finally {
+    ac.abort();
+    for (const node of nodes.reverse()) await node.stop().catch(() => {});
+    for (const c of clients) await c.close();
+  }
+}
+
 /** Runs every case and returns one row per (mode, driver, member count). */
 export async function roundBench(opts: RoundBenchOptions = {}): Promise<RoundRow[]> {
   const modes = opts.modes ?? ["ethereum", "coordinator"];
   const memberCounts = opts.memberCounts ?? [3, 10, 50];
-  const nodeCounts = opts.nodeCounts ?? [3, 10];
+  const nodeCounts = opts.nodeCounts ?? [3, 10, 50];
   const rounds = opts.rounds ?? 5;
   const rowsPerNode = opts.rowsPerNode ?? 500;
   const timeoutMs = opts.caseTimeoutMs ?? 15 * 60_000;
   const log = opts.log ?? (() => {});
-  const parties = [...memberCounts, ...nodeCounts].reduce((a, n) => a + n + 1, 0);
+  const vRows = opts.vlinregRows ?? 400;
+  const parties = [...memberCounts, ...nodeCounts].reduce((a, n) => a + n + 1, 0) + (vRows > 0 ? 4 : 0);
   const rows: RoundRow[] = [];
   for (const mode of modes) {
     const env = await startMode(mode, parties, log);
@@ -520,6 +618,12 @@ export async function roundBench(opts: RoundBenchOptions = {}): Promise<RoundRow
         rows.push(r);
         log(`${mode}: node runtime, ${n} nodes: median ${r.medianMs.toFixed(0)} ms/round (case ${((performance.now() - t) / 1000).toFixed(1)} s)`);
       }
+      if (vRows > 0) {
+        const t = performance.now();
+        const r = await vlinregCase(env, vRows, opts.vlinregIterations ?? 10, opts.vlinregKeyBits ?? 2048, timeoutMs);
+        rows.push(r);
+        log(`${mode}: vlinreg, ${vRows} rows: median ${r.medianMs.toFixed(0)} ms/round (case ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+      }
     } finally {
       await env.close();
     }
@@ -535,6 +639,11 @@ export function roundWorkload(opts: RoundBenchOptions = {}): string {
   return (
     `kind stats (3 columns, plain aggregation, no proofs), ${opts.rowsPerNode ?? 500} rows per member, ` +
     `members = min = max = threshold, ${opts.rounds ?? 5} rounds per task (median reported); ` +
+    ((opts.vlinregRows ?? 400) > 0
+      ? `kind vlinreg: ${opts.vlinregRows ?? 400} rows, 4 features (label party y + two feature parties with two columns each, full nodes, a separate requester), ` +
+        `${opts.vlinregIterations ?? 10} iterations, Paillier ${opts.vlinregKeyBits ?? 2048} bits, three submission phases per round, every table a blob; ` +
+        "requests per member per round there count the kind's table blobs too; "
+      : "") +
     "ethereum = Hardhat dev chain (automine, EDR) + the ethereum connector server with its keeper; coordinator = startConnector in coordinator mode (SQLite). " +
     "Everything on this 2-core machine, in one Node process besides the Hardhat node: members, requester and connector " +
     "share the CPU, so each request's ECDSA signature is made and checked on the same cores (a CPU profile at 50 members " +
@@ -552,6 +661,7 @@ export function formatRounds(rows: readonly RoundRow[]): string {
   const head = [
     "mode",
     "driver",
+    "kind",
     "members",
     "rows/member",
     "rounds",
@@ -573,6 +683,7 @@ export function formatRounds(rows: readonly RoundRow[]): string {
     return [
       r.mode,
       r.driver,
+      r.kind,
       String(r.members),
       String(r.rowsPerNode),
       String(r.rounds),
@@ -605,7 +716,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   }
   const opts: RoundBenchOptions = quick
     ? { memberCounts: [3, 10], nodeCounts: [3], rounds: 3, rowsPerNode: 100 }
-    : { memberCounts: [3, 10, 50], nodeCounts: [3, 10], rounds: 5, rowsPerNode: 500 };
+    : { memberCounts: [3, 10, 50], nodeCounts: [3, 10, 50], rounds: 5, rowsPerNode: 500 };
   if (modeArg) opts.modes = [modeArg];
   const list = (flag: string): number[] | undefined => {
     const i = args.indexOf(flag);
@@ -626,6 +737,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   };
   opts.rounds = one("--rounds") ?? opts.rounds;
   opts.rowsPerNode = one("--rows") ?? opts.rowsPerNode;
+  const vi = args.indexOf("--vlinreg");
+  if (vi >= 0) opts.vlinregRows = args[vi + 1] === "none" ? 0 : Number(args[vi + 1]);
+  if (quick && vi < 0) opts.vlinregRows = 0;
+  opts.vlinregIterations = one("--iterations") ?? opts.vlinregIterations;
+  opts.vlinregKeyBits = one("--key-bits") ?? opts.vlinregKeyBits;
   opts.log = (s) => console.error(`[rounds] ${s}`);
   try {
     const rows = await roundBench(opts);

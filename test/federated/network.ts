@@ -17,8 +17,11 @@ export async function ownerDatasets(file: (name: string, b: Uint8Array) => Promi
 export async function finalResult<T>(R: RunningNode, taskId: number, rounds: number): Promise<{ result: T; round: number }> {
   let final = 0;
   let failed: string | undefined;
+  // Rounds before `from` are done and not final (a terminal state): not read again on every event,
+  // which made a many-round task's wait quadratic in its rounds.
+  let from = 1;
   await R.runtime.when(() => {
-    for (let r = 1; r <= rounds; r++) {
+    for (let r = from; r <= rounds; r++) {
       const s = R.store.getRound(taskId, r, "requester");
       if (!s) return false;
       if (s.status === "failed") {
@@ -30,6 +33,7 @@ export async function finalResult<T>(R: RunningNode, taskId: number, rounds: num
         final = r;
         return true;
       }
+      if (s.status === "done" && res && from === r) from = r + 1;
     }
     return false;
   });

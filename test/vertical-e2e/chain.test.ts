@@ -11,11 +11,12 @@ import { createLogger } from "../../node/src/log.js";
 import { vlinregParams } from "../../protocol/src/tasks/vlinreg.js";
 import { makeVlinregHandler, type VlinregResult } from "../../node/src/runtime/kinds/vlinreg.js";
 import { TranscriptRecorder } from "../../node/src/vertical/runtime-io.js";
+import { runVertical } from "../../node/src/vertical/index.js";
 import type { DevChain } from "../../chain-connector/src/ethereum/devchain.js";
 import type { ConnectorServer } from "../../chain-connector/src/http/server.js";
 import { finalResult, preferRamDisk } from "../federated/network.js";
 import { synthetic } from "../vertical/data.js";
-import { READS, cars, csv, leaks, ols, readBy, shuffle, submitVlinreg, type Party, type PartyData } from "./network.js";
+import { READS, cars, csv, leaks, readBy, shuffle, submitVlinreg, type Party, type PartyData } from "./network.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const built = existsSync(join(ROOT, "types/ethers-contracts/index.ts"));
@@ -106,20 +107,28 @@ describe("vlinreg over the runtime, chain mode (hardhat node, ethereum connector
     assert.equal(recorder.events.filter((e) => e.kind === "decrypted" && mine.has(e.node.toLowerCase())).length, 2 * iterations);
   });
 
-  test("cars (vega-datasets) with k = 4 feature parties (one column each): within 1e-3 of ml-regression; no party receives another's values", { timeout: 1_800_000 }, async (t) => {
+  // Convergence to least squares is the math's (test/vertical/regression.test.ts: cars, k = 4, in
+  // process) and the runtime's in coordinator mode (coordinator-cars.test.ts, 150 iterations). Over
+  // the chain, every iteration is checked instead: the model after 24 iterations equals the
+  // in-process run's bit for bit, which fails on any table or step the chain path gets wrong.
+  test("cars (vega-datasets) with k = 4 feature parties (one column each): the model equals the in-process run's exactly; no party receives another's values", { timeout: 1_800_000 }, async (t) => {
     const data = cars();
     const { ps, ns, R } = await start("cars", [
       { name: "y", label: "MPG", data: { ids: data.ids, columns: { MPG: data.y } } },
       ...data.cols.map((c, i) => ({ name: `x${i + 1}`, data: shuffle({ ids: data.ids, columns: { [c]: data.X[i]! } }, 20 + i) })),
     ]);
-    const iterations = 150;
+    const iterations = 24;
     const t0 = Date.now();
     const { taskId, spec } = await submitVlinreg(R, ps, { iterations });
     const { result, round } = await finalResult<VlinregResult>(R, taskId, spec.rounds);
     t.diagnostic(`${iterations} iterations in ${round} rounds, ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
-    const ref = ols(data.X, data.y);
-    data.cols.forEach((c, i) => assert.ok(Math.abs(result.coefficients![c]! - ref.coef[i]!) < 1e-3, `${c}: ${result.coefficients![c]} vs least squares ${ref.coef[i]}`));
-    assert.ok(Math.abs(result.intercept! - ref.intercept) < 1e-3, `intercept ${result.intercept} vs ${ref.intercept}`);
+    // Paillier arithmetic is exact and the masks cancel exactly: any keys give the same fixed-point run.
+    const local = await runVertical(
+      { label: { ids: data.ids, y: data.y }, features: data.cols.map((c, i) => ({ name: `x${i + 1}`, ids: data.ids, columns: { [c]: data.X[i]! } })) },
+      { keyBits: 1024, iterations },
+    );
+    assert.deepEqual(result.coefficients, local.coefficients);
+    assert.equal(result.intercept, local.intercept);
     const mine = new Set(ns.map((x) => x.address.toLowerCase()));
     assert.deepEqual(leaks(recorder, data.ids.length, { y: [data.y], ...Object.fromEntries(data.X.map((c, i) => [`x${i + 1}`, [c]])) }, mine), []);
   });

@@ -151,6 +151,11 @@ export interface TaskKindHandler {
    * for the others, and the requester aggregates as soon as the Aggregate phase opens.
    */
   usesReveal?(spec: TaskSpec): boolean;
+  /**
+   * Whether members read `params` (the previous round's `next`) in this task (default true). A
+   * kind whose rounds are independent says no, and the runtime does not fetch the round record.
+   */
+  usesParams?(spec: TaskSpec): boolean;
   /** Checks a received contribution against its commitment (default: keccak256(payload) === commitment). */
   verify?(ctx: AggregateContext, c: ReceivedContribution): boolean | Promise<boolean>;
   /** Combines the Compute contributions of the round into its result. */

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { toUtf8Bytes } from "ethers";
-import { ConnectorError, type Connector, type DatasetRecord, type Groth16Proof } from "../../../chain-connector/src/connector.js";
+import { ConnectorError, type Connector, type ContributionRecord, type DatasetRecord, type Groth16Proof } from "../../../chain-connector/src/connector.js";
 import type { BlobStore } from "../../../chain-connector/src/blobstore.js";
 import type { ChainEvent } from "../../../protocol/src/events.js";
 import { Phase } from "../../../protocol/src/phases.js";
@@ -95,6 +95,38 @@ function transient(e: unknown): boolean {
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
+ * Blobs this runtime fetched, by hash. Content-addressed bytes never go stale, so a manifest or
+ * round record read in one phase is not fetched again in the next; bounded by total bytes,
+ * oldest out first.
+ */
+class BlobCache {
+  private readonly m = new Map<string, Uint8Array>();
+  private bytes = 0;
+  constructor(private readonly max: number) {}
+  get(hash: string): Uint8Array | undefined {
+    return this.m.get(hash.toLowerCase());
+  }
+  set(hash: string, b: Uint8Array): void {
+    const k = hash.toLowerCase();
+    if (this.m.has(k) || b.length > this.max / 4) return;
+    this.m.set(k, b);
+    this.bytes += b.length;
+    for (const [old, v] of this.m) {
+      if (this.bytes <= this.max) break;
+      this.m.delete(old);
+      this.bytes -= v.length;
+    }
+  }
+}
+
+/** A submission phase's contributions as its ContributionSubmitted events delivered them. */
+interface SeenPhase {
+  list: ContributionRecord[];
+}
+
+const phaseKey = (taskId: number, round: number, phase: number) => `${taskId}/${round}/${phase}`;
+
+/**
  * The round runtime: follows the connector's event stream from the persisted cursor and drives
  * this node's part of every round (join, setup, compute, reveal as a member; aggregate,
  * finalize and next round as a requester). After each event, the state it changed and the event's
@@ -106,6 +138,16 @@ export class Runtime extends EventEmitter {
   private ac = new AbortController();
   private running?: Promise<void>;
   private readonly specs = new Map<number, TaskSpec>();
+  private readonly blobCache = new BlobCache(16 << 20);
+  /**
+   * Contributions of the submission phases this runtime saw open (PhaseAdvanced) since it started:
+   * every ContributionSubmitted of such a phase comes later in the stream, so the list is complete
+   * when the next phase opens, and no getContributions request is needed. Phases opened before a
+   * restart are not here and are asked of the connector.
+   */
+  private readonly seen = new Map<string, SeenPhase>();
+  /** Rounds whose RoundStarted this runtime handled since it started (task/round). */
+  private readonly live = new Set<string>();
 
   constructor(private readonly o: RuntimeOptions) {
     super();
@@ -178,6 +220,7 @@ export class Runtime extends EventEmitter {
 
   /** Handles one event; transient connector failures throw (the event is retried), others are recorded. */
   private async handle(ev: ChainEvent): Promise<Commit | undefined> {
+    this.observe(ev);
     switch (ev.type) {
       case "TaskCreated":
         return this.onTaskCreated(ev);
@@ -198,6 +241,44 @@ export class Runtime extends EventEmitter {
       default:
         return undefined;
     }
+  }
+
+  /** Round state taken from the stream itself, so the handlers need not ask the connector for it. */
+  private observe(ev: ChainEvent): void {
+    switch (ev.type) {
+      case "RoundStarted":
+        this.live.add(`${ev.taskId}/${ev.round}`);
+        break;
+      case "PhaseAdvanced": {
+        const k = phaseKey(ev.taskId, ev.round, ev.phase);
+        if (!this.seen.has(k)) this.seen.set(k, { list: [] });
+        break;
+      }
+      case "ContributionSubmitted": {
+        const p = this.seen.get(phaseKey(ev.taskId, ev.round, ev.phase));
+        // A retried event (stream reopened from the persisted cursor) is not counted twice.
+        if (p && !p.list.some((c) => c.member === ev.member))
+          p.list.push({ member: ev.member, blobHash: ev.blobHash, commitment: ev.commitment } as ContributionRecord);
+        break;
+      }
+      case "RoundFinalized":
+      case "RoundFailed":
+        this.live.delete(`${ev.taskId}/${ev.round}`);
+        for (const ph of [Phase.Setup, Phase.Compute, Phase.Aggregate]) this.seen.delete(phaseKey(ev.taskId, ev.round, ph));
+        break;
+    }
+  }
+
+  private async contributionList(taskId: number, round: number, phase: number): Promise<ContributionRecord[]> {
+    return this.seen.get(phaseKey(taskId, round, phase))?.list.slice() ?? (await this.o.connector.getContributions(taskId, round, phase));
+  }
+
+  private async blob(hash: string): Promise<Uint8Array> {
+    const hit = this.blobCache.get(hash);
+    if (hit) return hit;
+    const b = await this.o.connector.getBlob(hash);
+    this.blobCache.set(hash, b);
+    return b;
   }
 
   // ---------------------------------------------------------------- helpers
@@ -229,16 +310,26 @@ export class Runtime extends EventEmitter {
   }
 
   private async fetchContributions(taskId: number, round: number, phase: number): Promise<ReceivedContribution[]> {
-    const list = await this.o.connector.getContributions(taskId, round, phase);
-    return Promise.all(list.map(async (c) => ({ member: c.member, blobHash: c.blobHash, commitment: c.commitment, payload: await this.o.connector.getBlob(c.blobHash) })));
+    const list = await this.contributionList(taskId, round, phase);
+    return Promise.all(list.map(async (c) => ({ member: c.member, blobHash: c.blobHash, commitment: c.commitment, payload: await this.blob(c.blobHash) })));
   }
 
   /** Public parameters of a round: the `next` of the previous round's published record. */
-  private async roundParams(taskId: number, round: number): Promise<unknown> {
+  private async roundParams(task: TaskRow, round: number): Promise<unknown> {
+    const taskId = task.taskId;
     if (round <= 1) return undefined;
-    const prev = await this.o.connector.getRound(taskId, round - 1);
-    if (!prev || prev.phase !== Phase.Finalized) throw new Error(`round ${round - 1} of task ${taskId} was not finalized; round ${round} has no parameters`);
-    const record = JSON.parse(new TextDecoder().decode(await this.o.connector.getBlob(prev.resultHash))) as RoundRecord;
+    if (this.o.handlers.get(task.kind)?.usesParams?.(this.spec(task)) === false) return undefined;
+    // The requester published the record itself; a member saw its hash in RoundFinalized.
+    const own = task.mine ? this.o.store.getResult(taskId, round - 1) : undefined;
+    if (own) return own.next ?? undefined;
+    const mine = this.o.store.getRound(taskId, round - 1, "member");
+    let hash = mine?.phase === Phase.Finalized ? mine.resultHash : undefined;
+    if (!hash) {
+      const prev = await this.o.connector.getRound(taskId, round - 1);
+      if (!prev || prev.phase !== Phase.Finalized) throw new Error(`round ${round - 1} of task ${taskId} was not finalized; round ${round} has no parameters`);
+      hash = prev.resultHash;
+    }
+    const record = JSON.parse(new TextDecoder().decode(await this.blob(hash))) as RoundRecord;
     return record.next ?? undefined;
   }
 
@@ -265,14 +356,14 @@ export class Runtime extends EventEmitter {
       taskId: task.taskId,
       round,
       spec: this.spec(task),
-      params: await this.roundParams(task.taskId, round),
+      params: await this.roundParams(task, round),
       self: this.o.self,
       members: this.o.store.members(task.taskId, round),
       contributions: (phase) => this.fetchContributions(task.taskId, round, phase),
       binding: (commitment, member = this.o.self) =>
         roundBinding({ ...this.o.bindingDomain, taskId: task.taskId, round, member, commitment }),
       dataset: (owner, root) => this.referencedDataset(this.spec(task), owner, root),
-      blobs: { put: (b) => this.o.connector.putBlob(b), get: (h) => this.o.connector.getBlob(h) },
+      blobs: { put: (b) => this.o.connector.putBlob(b), get: (h) => this.blob(h) },
       local: { put: (b) => this.o.results.put(b), get: (h) => this.o.results.get(h) },
       log: this.o.log.child({ taskId: task.taskId, round }),
     };
@@ -372,15 +463,24 @@ export class Runtime extends EventEmitter {
   ): Promise<StoredSubmission> {
     const { connector, store } = this.o;
     const taskId = task.taskId;
-    const r = await connector.getRound(taskId, round);
-    if (!r || r.phase !== phase) {
-      // Replaying old events: the round moved on while this node was away, perhaps after this
-      // node submitted and crashed before recording it.
+    // Replaying old events: the round moved on while this node was away, perhaps after this node
+    // submitted and crashed before recording it. That is the submission the chain has.
+    const sentBefore = async (): Promise<StoredSubmission | undefined> => {
       const mine = (await connector.getContributions(taskId, round, phase)).find((c) => c.member === this.o.self);
-      if (mine) return { blobHash: mine.blobHash, commitment: mine.commitment, sent: true };
-      throw new ConnectorError("WrongPhase", `round ${round} of task ${taskId} is no longer in phase ${phase}`);
+      return mine && { blobHash: mine.blobHash, commitment: mine.commitment, sent: true };
+    };
+    // A round this runtime followed from its start is in the phase the stream says: ask the
+    // connector only for rounds that began before a restart, before computing anything.
+    if (!this.live.has(`${taskId}/${round}`)) {
+      const r = await connector.getRound(taskId, round);
+      if (!r || r.phase !== phase) {
+        const mine = await sentBefore();
+        if (mine) return mine;
+        throw new ConnectorError("WrongPhase", `round ${round} of task ${taskId} is no longer in phase ${phase}`);
+      }
     }
     let prepared = store.getRound(taskId, round, "member")?.submissions[name];
+    let payload: Uint8Array | undefined;
     if (!prepared) {
       const cur = store.getRound(taskId, round, "member")!;
       let state = cur.kindState ?? (round > 1 ? store.getRound(taskId, round - 1, "member")?.kindState : undefined);
@@ -389,6 +489,7 @@ export class Runtime extends EventEmitter {
         state: { get: <T>() => state as T | undefined, set: (v: unknown) => void (state = v) },
       };
       const sub = await make(ctx);
+      payload = sub.payload;
       const blobHash = await this.o.results.put(sub.payload);
       prepared = { blobHash, commitment: sub.commitment, proof: sub.proof, sent: false };
       const next = { ...cur, kindState: state, submissions: { ...cur.submissions, [name]: prepared } };
@@ -405,12 +506,19 @@ export class Runtime extends EventEmitter {
           this.o.log.info({ taskId, round, dataset: b.dataset, rho, released: b.released, left: b.left, delta: b.delta }, "differential-privacy release charged");
         }
     }
-    const payload = await this.o.results.get(prepared.blobHash);
+    // Just made: the bytes are at hand (read back, they would be hashed once more).
+    payload ??= await this.o.results.get(prepared.blobHash);
     await connector.putBlob(payload);
+    this.blobCache.set(prepared.blobHash, payload);
     try {
       await connector.submit(taskId, round, prepared.blobHash, prepared.commitment, prepared.proof as Groth16Proof | undefined);
     } catch (e) {
-      if (!(e instanceof ConnectorError && e.code === "AlreadySubmitted")) throw e;
+      if (e instanceof ConnectorError && e.code === "AlreadySubmitted") return { ...prepared, sent: true };
+      if (e instanceof ConnectorError && e.code === "WrongPhase") {
+        const mine = await sentBefore();
+        if (mine) return mine;
+      }
+      throw e;
     }
     return { ...prepared, sent: true };
   }
@@ -467,7 +575,7 @@ export class Runtime extends EventEmitter {
     const handler = this.o.handlers.get(task.kind);
     const s = this.o.store.getRound(taskId, round, "requester");
     if (!handler || !revealsIn(handler, this.spec(task)) || !s || s.status !== "open") return undefined;
-    const reveals = await this.o.connector.getContributions(taskId, round, Phase.Aggregate);
+    const reveals = await this.contributionList(taskId, round, Phase.Aggregate);
     const ready = handler.aggregateWhen ? handler.aggregateWhen(reveals.length, s.active, this.spec(task)) : reveals.length >= s.active;
     if (!ready) return undefined;
     return this.aggregate(task, round);

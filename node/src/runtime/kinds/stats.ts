@@ -210,6 +210,8 @@ export const statsHandler: TaskKindHandler = {
   kind: "stats",
   aggregations: ["plain", "secagg", "paillier"],
   usesReveal: (spec) => secure.usesReveal!(spec),
+  // Every round recomputes the same statistics over the committed data: no round parameters.
+  usesParams: () => false,
   setup: (ctx) => secure.setup!(ctx),
   reveal: (ctx) => secure.reveal!(ctx),
   aggregateWhen: (r, a, spec) => secure.aggregateWhen!(r, a, spec),
