@@ -511,10 +511,10 @@ task
       }
       // Each node's own view: whether it declined and why, and its rounds' errors.
       const views: Array<{ node: string; decision?: string; reason?: string; errors: string[] }> = [];
-      const { NodeApiClient } = await import("../node/src/api/client.js");
-      for (const [name, n] of Object.entries(p.nodes)) {
+      for (const name of Object.keys(p.nodes)) {
         try {
-          const v = await new NodeApiClient(n.url).task(tid);
+          // The node API answers its operator only: ask as that node (the profile holds its key).
+          const v = await (await cm.node(name)).task(tid);
           const tk = v.task as { decision?: string; reason?: string } | null;
           const errors = (v.rounds as Array<{ round: number; side: string; error?: string }>).filter((x) => x.error).map((x) => `round ${x.round} (${x.side}): ${x.error}`);
           views.push({ node: name, decision: tk?.decision, reason: tk?.reason, errors });

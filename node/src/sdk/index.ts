@@ -161,7 +161,8 @@ export class TaskHandle {
     const out: string[] = [];
     for (const [name, n] of Object.entries(this.cm.profile?.nodes ?? {})) {
       try {
-        const v = await new NodeApiClient(n.url).task(this.id);
+        // The node API answers its operator only: ask as that node (the profile holds its key).
+        const v = await (await this.cm.node(name)).task(this.id);
         const t = v.task as { decision?: string; reason?: string } | null;
         if (t?.decision === "decline" && n.roles.includes("Owner")) out.push(`${name} declined: ${t.reason}`);
         for (const r of v.rounds as Array<{ round: number; side: string; error?: string }>)
@@ -275,7 +276,7 @@ export class Ciphermine {
     list: async (node?: string) => {
       const names = node ? [node] : Object.keys(this.profile?.nodes ?? {});
       const out: Array<{ node: string; datasets: unknown[] }> = [];
-      for (const n of names) out.push({ node: n, datasets: await new NodeApiClient(this.nodeUrl(n)).datasets() });
+      for (const n of names) out.push({ node: n, datasets: await (await this.node(n)).datasets() });
       return out;
     },
   };
