@@ -38,6 +38,7 @@ export const FIELDS: readonly FieldDoc[] = [
   { key: "policy.allowedKinds", env: "CM_NODE_POLICY_ALLOWED_KINDS", kind: "list", default: "*", meaning: "Task kinds this node joins; `*` means every kind it has a handler for." },
   { key: "policy.allowedRequesters", env: "CM_NODE_POLICY_ALLOWED_REQUESTERS", kind: "list", default: "*", meaning: "Requester addresses whose tasks this node joins; `*` means anyone." },
   { key: "policy.dpEpsilonBudget", env: "CM_NODE_POLICY_DP_EPSILON_BUDGET", kind: "number", default: "1", meaning: "Total differential-privacy epsilon each dataset may spend over all tasks that ask for `params.epsilon`." },
+  { key: "policy.maxTaskCost", env: "CM_NODE_POLICY_MAX_TASK_COST", kind: "number", default: "2e9", meaning: "Largest estimated cost of a task this node joins, in row-operations (rows × columns × k × rounds for kmeans, rows × features² × rounds for regressions; formulas in node/src/runtime/policy.ts); a task above it is declined with the estimate." },
   { key: "admins", env: "CM_NODE_ADMINS", kind: "list", default: "[]", meaning: "Addresses besides the operator's own key allowed to call the mutating API routes." },
   { key: "heartbeatSeconds", env: "CM_NODE_HEARTBEAT_SECONDS", kind: "int", default: "30", meaning: "Interval of liveness pings to the connector; 0 turns them off." },
   { key: "logLevel", env: "CM_NODE_LOG_LEVEL", kind: "string", default: "info", meaning: `Log level: ${LOG_LEVELS.join(", ")}.` },
@@ -92,8 +93,9 @@ export const nodeConfigSchema = z
         allowedKinds: star(z.string().min(1)).default(["*"]),
         allowedRequesters: star(address).default(["*"]),
         dpEpsilonBudget: z.number().min(0, "must be >= 0").default(1),
+        maxTaskCost: z.number({ message: "must be a number of row-operations such as 2e9" }).positive("must be > 0").default(2e9),
       })
-      .default({ allowedKinds: ["*"], allowedRequesters: ["*"], dpEpsilonBudget: 1 }),
+      .default({ allowedKinds: ["*"], allowedRequesters: ["*"], dpEpsilonBudget: 1, maxTaskCost: 2e9 }),
     admins: z.array(address).default([]),
     heartbeatSeconds: z.number().int().min(0).default(30),
     logLevel: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
