@@ -40,6 +40,7 @@ export const FIELDS: readonly FieldDoc[] = [
   { key: "policy.dpEpsilonBudget", env: "CM_NODE_POLICY_DP_EPSILON_BUDGET", kind: "number", default: "1", meaning: "Total differential-privacy epsilon each dataset may spend over all tasks that ask for `params.epsilon`." },
   { key: "policy.maxTaskCost", env: "CM_NODE_POLICY_MAX_TASK_COST", kind: "number", default: "2e9", meaning: "Largest estimated cost of a task this node joins, in row-operations (rows × columns × k × rounds for kmeans, rows × features² × rounds for regressions; formulas in node/src/runtime/policy.ts); a task above it is declined with the estimate." },
   { key: "admins", env: "CM_NODE_ADMINS", kind: "list", default: "[]", meaning: "Addresses besides the operator's own key allowed to call the mutating API routes." },
+  { key: "workerThreads", env: "CM_NODE_WORKER_THREADS", kind: "int", default: "cores − 1, at least 1", meaning: "Threads for CPU-heavy steps (proofs, dataset commitments, Paillier) so they never stall the event loop; shared by the nodes of one process; 0 runs them on the main thread." },
   { key: "heartbeatSeconds", env: "CM_NODE_HEARTBEAT_SECONDS", kind: "int", default: "30", meaning: "Interval of liveness pings to the connector; 0 turns them off." },
   { key: "logLevel", env: "CM_NODE_LOG_LEVEL", kind: "string", default: "info", meaning: `Log level: ${LOG_LEVELS.join(", ")}.` },
 ];
@@ -97,6 +98,7 @@ export const nodeConfigSchema = z
       })
       .default({ allowedKinds: ["*"], allowedRequesters: ["*"], dpEpsilonBudget: 1, maxTaskCost: 2e9 }),
     admins: z.array(address).default([]),
+    workerThreads: z.number({ message: "must be a number of threads" }).int("must be a whole number").min(0, "must be >= 0").optional(),
     heartbeatSeconds: z.number().int().min(0).default(30),
     logLevel: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
   })

@@ -19,6 +19,7 @@ import { linregHandler } from "./runtime/kinds/linreg.js";
 import { logregHandler } from "./runtime/kinds/logreg.js";
 import { vlinregHandler } from "./runtime/kinds/vlinreg.js";
 import { Runtime } from "./runtime/runtime.js";
+import { configurePool, defaultPoolSize } from "./runtime/pool.js";
 import { NodeStore } from "./store/store.js";
 
 export type { TaskKindHandler, MemberContext, AggregateContext, RoundContext, Submission, ReceivedContribution, RoundOutcome, MemberDataset } from "./runtime/handler.js";
@@ -88,6 +89,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
   const self = wallet.address;
   const x25519 = loadOrCreateX25519(config.x25519KeyFile);
   const roles = rolesToMask(config.roles);
+  configurePool(config.workerThreads ?? defaultPoolSize());
 
   const cleanup: (() => Promise<void> | void)[] = [];
   const unwind = async () => {
