@@ -159,7 +159,7 @@ export interface DatasetContribution {
 
 /**
  * Proves every row of a committed dataset: chunks 0 .. ceil(rows / chunkRows) - 1, all bound to
- * `binding`, handed to the worker pool at once (it runs as many as it has threads; snarkjs uses
+ * `binding`, proven on the worker pool, a few chunks per pool thread at a time (snarkjs uses
  * every core within a proof too).
  */
 export async function proveAll(a: {
@@ -173,14 +173,18 @@ export async function proveAll(a: {
 }): Promise<DatasetContribution> {
   const { shape } = shapeOf(CONTRIBUTION_CIRCUITS[a.kind], a.buildDir);
   const total = Math.ceil(a.tree.rows / shape.chunkRows);
+  // A few chunks per pool thread in flight: each waiting chunk holds its witness input in memory.
+  const chunks: ChunkContribution[] = new Array(total);
+  let next = 0;
   let done = 0;
-  const chunks: ChunkContribution[] = await Promise.all(
-    Array.from({ length: total }, async (_, k) => {
-      const c = await proveContributionChunk({ ...a, chunkIndex: k });
+  const lane = async () => {
+    while (next < total) {
+      const k = next++;
+      chunks[k] = await proveContributionChunk({ ...a, chunkIndex: k });
       a.onChunk?.(++done, total);
-      return c;
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(total, Math.max(2, 2 * pool().size)) }, lane));
   const vector = chunks[0].vector.map((_, i) => chunks.reduce((s, c) => s + c.vector[i], 0n));
   return {
     kind: a.kind,
