@@ -23,7 +23,7 @@ import { CoordinatorNetwork } from "../chain-connector/src/coordinator/index.js"
 import { ConnectorServer } from "../chain-connector/src/http/server.js";
 import { NodeApiClient, startNode, type RunningNode } from "../node/src/index.js";
 import { DEFAULT_MAX_TASK_COST } from "../node/src/runtime/policy.js";
-import { defaultPoolSize } from "../node/src/runtime/pool.js";
+import { closePool, defaultPoolSize } from "../node/src/runtime/pool.js";
 import { createLogger } from "../node/src/log.js";
 
 export interface ConcurrencyRow {
@@ -146,6 +146,8 @@ export async function runConcurrency(o: { rows: number; runs: number; k?: number
     await server.close();
     await network.close();
     await rm(dir, { recursive: true, force: true });
+    // Callers end with process.exit: stop the pool's threads cleanly first.
+    await closePool();
   }
 }
 

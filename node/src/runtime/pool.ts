@@ -150,6 +150,19 @@ async function waitIdle(p: WorkerPool): Promise<void> {
 
 /** The process-wide pool (created on first use). */
 export function pool(): WorkerPool {
-  shared ??= new WorkerPool(sharedSize ?? defaultPoolSize());
+  if (!shared) {
+    shared = new WorkerPool(sharedSize ?? defaultPoolSize());
+    // Threads stay warm while the process lives. When it is about to exit on its own, they are
+    // stopped first: a process leaving with live WASM threads (snarkjs' inside a pool thread) can
+    // abort in native teardown ("free(): invalid pointer").
+    process.once("beforeExit", () => void closePool());
+  }
   return shared;
+}
+
+/** Stops the process-wide pool's threads (a later pool() starts a new pool). Call before process.exit. */
+export async function closePool(): Promise<void> {
+  const p = shared;
+  shared = undefined;
+  await p?.close();
 }
