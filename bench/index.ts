@@ -150,6 +150,22 @@ export const MODULES: BenchModule[] = [
     },
   },
   {
+    name: "concurrency",
+    file: "concurrency.ts",
+    summary: "a normal stats task's latency, idle and while the largest allowed kmeans task runs on the same nodes",
+    async run(quick) {
+      const m = await load<typeof import("./concurrency.js")>("concurrency.ts");
+      const rows = await m.runConcurrency({ rows: quick ? 5000 : 20000, runs: 3 });
+      return [
+        {
+          title: "Stats latency while a large task runs (target: ≤ 2× idle)",
+          workload: rows[0]!.workload,
+          body: formatTable(rows.map(({ workload: _w, ...r }) => r) as unknown as Row[]),
+        },
+      ];
+    },
+  },
+  {
     name: "crypto",
     file: "crypto.ts",
     summary: "CKKS and Paillier primitive costs",

@@ -42,7 +42,9 @@ export const FIELDS: readonly FieldDoc[] = [
   { key: "policy.dpEpsilonBudget", env: "CM_NODE_POLICY_DP_EPSILON_BUDGET", kind: "number", default: "1", meaning: "Differential-privacy budget of each dataset over all tasks with `params.privacy`, as ε at δ = `policy.dpDelta`; the node accounts in zCDP ρ (the largest ρ whose (ε, δ) equivalent fits)." },
   { key: "policy.dpDelta", env: "CM_NODE_POLICY_DP_DELTA", kind: "number", default: "1e-6", meaning: "The δ of the dataset budget and of the (ε, δ) figures the node reports." },
   { key: "policy.dpRhoBudget", env: "CM_NODE_POLICY_DP_RHO_BUDGET", kind: "number", default: "", meaning: "The budget directly as zCDP ρ per dataset; overrides `policy.dpEpsilonBudget` when set." },
+  { key: "policy.maxTaskCost", env: "CM_NODE_POLICY_MAX_TASK_COST", kind: "number", default: "2e9", meaning: "Largest estimated cost of a task this node joins, in row-operations (rows × columns × k × rounds for kmeans, rows × features² × rounds for regressions; formulas in node/src/runtime/policy.ts); a task above it is declined with the estimate." },
   { key: "admins", env: "CM_NODE_ADMINS", kind: "list", default: "[]", meaning: "Addresses besides the operator's own key allowed to call the mutating API routes." },
+  { key: "workerThreads", env: "CM_NODE_WORKER_THREADS", kind: "int", default: "cores − 1, at least 1", meaning: "Threads for CPU-heavy steps (proofs, dataset commitments, Paillier) so they never stall the event loop; shared by the nodes of one process; 0 runs them on the main thread." },
   { key: "heartbeatSeconds", env: "CM_NODE_HEARTBEAT_SECONDS", kind: "int", default: "30", meaning: "Interval of liveness pings to the connector; 0 turns them off." },
   { key: "logLevel", env: "CM_NODE_LOG_LEVEL", kind: "string", default: "info", meaning: `Log level: ${LOG_LEVELS.join(", ")}.` },
 ];
@@ -100,9 +102,11 @@ export const nodeConfigSchema = z
         dpEpsilonBudget: z.number().min(0, "must be >= 0").default(1),
         dpDelta: z.number().gt(0, "must lie in (0, 1)").lt(1, "must lie in (0, 1)").default(1e-6),
         dpRhoBudget: z.number().min(0, "must be >= 0").optional(),
+        maxTaskCost: z.number({ message: "must be a number of row-operations such as 2e9" }).positive("must be > 0").default(2e9),
       })
-      .default({ allowedKinds: ["*"], allowedRequesters: ["*"], dpEpsilonBudget: 1, dpDelta: 1e-6 }),
+      .default({ allowedKinds: ["*"], allowedRequesters: ["*"], dpEpsilonBudget: 1, dpDelta: 1e-6, maxTaskCost: 2e9 }),
     admins: z.array(address).default([]),
+    workerThreads: z.number({ message: "must be a number of threads" }).int("must be a whole number").min(0, "must be >= 0").optional(),
     heartbeatSeconds: z.number().int().min(0).default(30),
     logLevel: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
   })

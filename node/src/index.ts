@@ -18,6 +18,7 @@ import { linregHandler } from "./runtime/kinds/linreg.js";
 import { logregHandler } from "./runtime/kinds/logreg.js";
 import { vlinregHandler } from "./runtime/kinds/vlinreg.js";
 import { Runtime } from "./runtime/runtime.js";
+import { configurePool, defaultPoolSize } from "./runtime/pool.js";
 import { NodeStore } from "./store/store.js";
 import { SealedBlobStore } from "./secrets/blobs.js";
 import { secureTree, Vault } from "./secrets/vault.js";
@@ -93,6 +94,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
   secureTree(config.dataDir);
   const x25519 = loadOrCreateX25519(config.x25519KeyFile, vault);
   const roles = rolesToMask(config.roles);
+  configurePool(config.workerThreads ?? defaultPoolSize());
 
   const cleanup: (() => Promise<void> | void)[] = [];
   const unwind = async () => {

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { ConfigError, loadConfig } from "./config.js";
 import { startNode } from "./index.js";
+import { closePool } from "./runtime/pool.js";
 
 const program = new Command()
   .name("ciphermine-node")
@@ -16,7 +17,10 @@ const program = new Command()
     }
     process.stdout.write(`node ${node.config.name} (${node.address}) serving ${node.url}\n`);
     const shutdown = () => {
-      node.stop().finally(() => process.exit(0));
+      node
+        .stop()
+        .then(closePool)
+        .finally(() => process.exit(0));
     };
     process.once("SIGINT", shutdown);
     process.once("SIGTERM", shutdown);

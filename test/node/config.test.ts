@@ -26,7 +26,7 @@ describe("node config", () => {
     assert.equal(c.dataDir, "/base/data");
     assert.equal(c.x25519KeyFile, "/base/data/x25519.key");
     assert.equal(c.datasets[0]!.path, "/base/x.csv");
-    assert.deepEqual(c.policy, { allowedKinds: ["*"], allowedRequesters: ["*"], dpEpsilonBudget: 1, dpDelta: 1e-6 });
+    assert.deepEqual(c.policy, { allowedKinds: ["*"], allowedRequesters: ["*"], dpEpsilonBudget: 1, dpDelta: 1e-6, maxTaskCost: 2e9 });
     assert.equal(c.logLevel, "info");
   });
 
@@ -41,6 +41,7 @@ describe("node config", () => {
         CM_NODE_ROLES: "Owner, Requester",
         CM_NODE_POLICY_ALLOWED_KINDS: "stats",
         CM_NODE_POLICY_DP_EPSILON_BUDGET: "2.5",
+        CM_NODE_POLICY_MAX_TASK_COST: "1e6",
         CM_NODE_DATASETS: JSON.stringify([{ name: "iris", path: "iris.csv", format: "csv" }]),
         CM_NODE_CONNECTOR_URL: "http://127.0.0.1:8700",
       },
@@ -51,6 +52,7 @@ describe("node config", () => {
     assert.deepEqual(c.roles, ["Owner", "Requester"]);
     assert.deepEqual(c.policy.allowedKinds, ["stats"]);
     assert.equal(c.policy.dpEpsilonBudget, 2.5);
+    assert.equal(c.policy.maxTaskCost, 1e6);
     assert.equal(c.dataDir, join(dir, "d"));
     assert.equal(c.datasets[0]!.path, join(dir, "iris.csv"));
     assert.equal(c.connectorUrl, "http://127.0.0.1:8700");

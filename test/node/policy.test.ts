@@ -7,8 +7,10 @@ import "../../protocol/src/tasks/index.js";
 import { NodeStore } from "../../node/src/store/store.js";
 import { HandlerRegistry } from "../../node/src/runtime/handler.js";
 import { statsHandler } from "../../node/src/runtime/kinds/stats.js";
-import { decide, privacyBudget, rhoBudget } from "../../node/src/runtime/policy.js";
+import { decide, estimateTaskCost, privacyBudget, rhoBudget } from "../../node/src/runtime/policy.js";
 import { epsilonTight, rhoFor } from "../../node/src/privacy/accountant.js";
+import { kmeansHandler } from "../../node/src/runtime/kinds/kmeans.js";
+import { linregHandler } from "../../node/src/runtime/kinds/linreg.js";
 
 const me = Wallet.createRandom().address;
 const requester = Wallet.createRandom().address;
@@ -113,5 +115,36 @@ describe("join policy", () => {
     const over = decide({ ...base, store, spec: spec({ params: { columns: ["a"], privacy: { epsilon: 1.01, delta: 1e-6, bounds: { a: [0, 1] } } } }) });
     assert.equal(over.accept, false);
     assert.match(over.reason, /privacy budget left/);
+  });
+
+  test("a task whose estimated cost exceeds policy.maxTaskCost is declined with the estimate and the bound", () => {
+    const store = setup();
+    const handlers = new HandlerRegistry([statsHandler, kmeansHandler, linregHandler]);
+    const at = (maxTaskCost?: number) => ({ ...base, handlers, store, policy: { ...policy, maxTaskCost } });
+    // stats: 3 rows × 2 columns × 1 round = 6.
+    assert.equal(estimateTaskCost(spec({ params: { columns: ["a", "b"] } }), [{ rows: 3, columns: 2 }]), 6);
+    assert.equal(decide({ ...at(6), spec: spec({ params: { columns: ["a", "b"] } }) }).accept, true);
+    const d = decide({ ...at(5), spec: spec({ params: { columns: ["a", "b"] } }) });
+    assert.equal(d.accept, false);
+    assert.match(d.reason, /estimated cost, 6 row-operations \(kind stats.*exceeds policy\.maxTaskCost 5/);
+
+    // kmeans: rows × columns × k × rounds; k = 200,000 centroids is refused by the default bound.
+    // Built around the schema (whose caps may refuse such a spec first): the policy must hold on its own.
+    const raw = (over: Record<string, unknown>) => ({ ...spec(), ...over }) as ReturnType<typeof spec>;
+    const huge = raw({ kind: "kmeans", rounds: 10, params: { columns: ["a", "b"], initial: Array.from({ length: 200_000 }, () => [0, 0]), tolerance: 0 } });
+    assert.equal(estimateTaskCost(huge, [{ rows: 3, columns: 2 }]), 3 * 2 * 200_000 * 10);
+    assert.equal(decide({ ...at(), spec: huge }).accept, true, "12e6 row-operations on 3 rows are within the default");
+    const big = store;
+    big.insertDataset({ ...store.getDataset("iris")!, name: "big", version: 1, rows: 100_000, root: "0x03" });
+    const onBig = raw({ ...huge, datasets: [{ owner: me, datasetId: "big" }] });
+    const k = decide({ ...at(), spec: onBig });
+    assert.equal(k.accept, false);
+    assert.match(k.reason, /estimated cost, 4\.00e\+11 row-operations \(kind kmeans.*exceeds policy\.maxTaskCost 2\.00e\+9/);
+
+    // Regressions: rows × (features + intercept)² × rounds; one feature repeated 1,500 times is refused.
+    const wide = raw({ kind: "linreg", rounds: 5, datasets: [{ owner: me, datasetId: "big" }], params: { features: Array(1500).fill("a"), target: "b", intercept: true } });
+    assert.equal(estimateTaskCost(wide, [{ rows: 100_000, columns: 2 }]), 100_000 * 1501 ** 2 * 5);
+    assert.match(decide({ ...at(), spec: wide }).reason, /kind linreg.*exceeds policy\.maxTaskCost/);
+    assert.equal(estimateTaskCost(spec({ kind: "linreg", params: { features: ["a"], target: "b", intercept: false } }), [{ rows: 10, columns: 2 }]), 10);
   });
 });

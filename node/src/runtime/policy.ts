@@ -18,7 +18,10 @@ export interface Decision {
 const decline = (reason: string): Decision => ({ accept: false, reason, datasets: [], rho: 0 });
 
 /** A dataset's differential-privacy budget in zCDP ρ: policy.dpRhoBudget, else the largest ρ within (dpEpsilonBudget, dpDelta). */
-export function rhoBudget(policy: NodeConfig["policy"]): number {
+/** The policy fields the privacy budget reads. */
+export type BudgetPolicy = Pick<NodeConfig["policy"], "dpEpsilonBudget" | "dpDelta" | "dpRhoBudget">;
+
+export function rhoBudget(policy: BudgetPolicy): number {
   if (policy.dpRhoBudget !== undefined) return policy.dpRhoBudget;
   return policy.dpEpsilonBudget > 0 ? rhoFor(policy.dpEpsilonBudget, policy.dpDelta) : 0;
 }
@@ -32,7 +35,7 @@ export function describeRho(rho: number, delta: number): string {
 const fmt = (x: number) => (x === 0 ? "0" : Number(x.toPrecision(4)).toString());
 
 /** What a dataset has left and has released, for logs and the operator (never a store row). */
-export function privacyBudget(store: NodeStore, policy: NodeConfig["policy"], dataset: string) {
+export function privacyBudget(store: NodeStore, policy: BudgetPolicy, dataset: string) {
   const budget = rhoBudget(policy);
   const l = store.rhoLedger(dataset);
   const left = Math.max(0, budget - l.committed);
@@ -47,17 +50,67 @@ export function privacyBudget(store: NodeStore, policy: NodeConfig["policy"], da
   };
 }
 
+/** policy.maxTaskCost when the config names none (row-operations; see estimateTaskCost). */
+export const DEFAULT_MAX_TASK_COST = 2e9;
+
+const count = (v: unknown): number => (Array.isArray(v) ? v.length : 0);
+
+/**
+ * Estimated work of a task on this node, in row-operations: how many times some value of one of
+ * the node's rows is touched, over every round. It is an order of magnitude, not a timing: a node
+ * bounds it (policy.maxTaskCost) so that one task cannot take the node for hours. Per kind, with
+ * R = the rows of this node's datasets the task uses and T = spec.rounds:
+ *
+ *   stats              R × columns × T
+ *   kmeans             R × columns × k × T              (k = params.initial.length: every row meets every centroid)
+ *   linreg, logreg     R × f² × T                        (f = features + intercept: the Newton Hessian is f × f per row)
+ *   vlinreg            R × F² × params.iterations        (F = every party's features + 1)
+ *   any other kind     R × dataset columns × T
+ *
+ * Outsourced kinds run on workers that hold no rows (needsData false): they are bounded by their
+ * schema caps (params.k, queries, setup blobs) and get no estimate here (undefined).
+ */
+export function estimateTaskCost(spec: TaskSpec, datasets: readonly Pick<DatasetRow, "rows" | "columns">[]): number | undefined {
+  if (datasets.length === 0) return undefined;
+  const R = datasets.reduce((a, d) => a + d.rows, 0);
+  const T = spec.rounds;
+  const p = spec.params as Record<string, unknown>;
+  switch (spec.kind) {
+    case "stats":
+      return R * count(p.columns) * T;
+    case "kmeans":
+      return R * count(p.columns) * count(p.initial) * T;
+    case "linreg":
+    case "logreg": {
+      const f = count(p.features) + (p.intercept === false ? 0 : 1);
+      return R * f * f * T;
+    }
+    case "vlinreg": {
+      const parties = Array.isArray(p.features) ? (p.features as { columns?: unknown }[]) : [];
+      const F = parties.reduce((a, x) => a + count(x?.columns), 0) + 1;
+      const iterations = typeof p.iterations === "number" ? p.iterations : 50;
+      return R * F * F * iterations;
+    }
+    default:
+      return R * Math.max(...datasets.map((d) => d.columns)) * T;
+  }
+}
+
+const sci = (x: number) => (x < 1e6 ? String(Math.round(x)) : x.toExponential(2));
+
 /**
  * Whether this node joins a task as a member: it has a handler for the kind and its aggregation,
  * the operator's policy admits the kind and the requester, it holds every dataset of its own that
- * the spec references (at the referenced version), the kind's own checks pass, and the datasets'
- * differential-privacy budgets cover the task's epsilon.
+ * the spec references (at the referenced version), the kind's own checks pass, the task's
+ * estimated cost is within policy.maxTaskCost, and the datasets' differential-privacy budgets
+ * cover the task's epsilon.
  */
 export function decide(args: {
   spec: TaskSpec;
   self: string;
   roles: number;
-  policy: NodeConfig["policy"];
+  /** maxTaskCost may be left out (DEFAULT_MAX_TASK_COST). */
+  policy: Omit<NodeConfig["policy"], "maxTaskCost"> & { maxTaskCost?: number };
   handlers: HandlerRegistry;
   store: NodeStore;
 }): Decision {
@@ -87,6 +140,12 @@ export function decide(args: {
   } else if ((roles & Role.Worker) === 0) return decline(`kind ${spec.kind} runs on workers and this node lacks the Worker role`);
   const why = handler.admit?.(spec, datasets.map((row) => ({ row })), self);
   if (why) return decline(why);
+  const cost = estimateTaskCost(spec, datasets);
+  const bound = policy.maxTaskCost ?? DEFAULT_MAX_TASK_COST;
+  if (cost !== undefined && cost > bound)
+    return decline(
+      `the task's estimated cost, ${sci(cost)} row-operations (kind ${spec.kind}: see estimateTaskCost in node/src/runtime/policy.ts), exceeds policy.maxTaskCost ${sci(bound)}; ask for fewer rounds, columns or clusters, or raise the bound`,
+    );
   // Checked before anything is computed: the whole task (every round's release) must fit.
   const privacy = privacyOf(spec);
   const rho = privacy ? taskRho(privacy) : 0;

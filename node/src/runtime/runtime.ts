@@ -26,6 +26,7 @@ import {
 } from "./handler.js";
 import { decide, privacyBudget } from "./policy.js";
 import { roundRho } from "../privacy/mechanism.js";
+import { StreamProgress, type ProgressSnapshot } from "./progress.js";
 
 export interface RuntimeOptions {
   connector: Connector;
@@ -94,6 +95,14 @@ function transient(e: unknown): boolean {
 
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** Meta key of the per-task progress (see progress.ts). */
+const LANES = "cursor.lanes";
+
+/** The lane an event runs in: its task; events of no task change nothing here. */
+function laneOf(ev: ChainEvent): string | undefined {
+  return "taskId" in ev ? `task:${ev.taskId}` : undefined;
+}
+
 /**
  * Blobs this runtime fetched, by hash. Content-addressed bytes never go stale, so a manifest or
  * round record read in one phase is not fetched again in the next; bounded by total bytes,
@@ -129,10 +138,13 @@ const phaseKey = (taskId: number, round: number, phase: number) => `${taskId}/${
 /**
  * The round runtime: follows the connector's event stream from the persisted cursor and drives
  * this node's part of every round (join, setup, compute, reveal as a member; aggregate,
- * finalize and next round as a requester). After each event, the state it changed and the event's
- * cursor are written in one transaction, so a restarted node resumes exactly after the last event
- * it handled; every connector call is idempotent on replay (AlreadyJoined, AlreadySubmitted and a
- * finalized round count as done). Nothing waits on a timer: phases move on events.
+ * finalize and next round as a requester). Each task's events are handled in order in a lane of
+ * their own, and lanes run concurrently, so one task's long step never holds up another. After
+ * each event, the state it changed and the stream progress (progress.ts: a watermark plus each
+ * task's last finished event) are written in one transaction, so a restarted node neither loses
+ * nor repeats an event of any task; every connector call is idempotent on replay anyway
+ * (AlreadyJoined, AlreadySubmitted and a finalized round count as done). Nothing waits on a
+ * timer: phases move on events.
  */
 export class Runtime extends EventEmitter {
   private ac = new AbortController();
@@ -188,33 +200,103 @@ export class Runtime extends EventEmitter {
   }
 
   private async run(): Promise<void> {
-    const { connector, store, log } = this.o;
+    const { connector, log } = this.o;
     const signal = this.ac.signal;
+    const progress = new StreamProgress(this.loadProgress());
+    const lanes = this.lanes;
     while (!signal.aborted) {
       try {
-        for await (const ev of connector.events(store.cursor(), signal)) {
-          let commit: Commit | undefined;
-          try {
-            commit = await this.handle(ev);
-          } catch (e) {
-            if (transient(e) || signal.aborted) throw e;
-            // A bug or a malformed event must not block the stream forever: log it and move on.
-            log.error({ err: errText(e), event: ev.type, cursor: ev.cursor }, "event handling failed; skipped");
-            this.emit("handler-error", e, ev);
+        for await (const ev of connector.events(progress.resumeAfter, signal)) {
+          // A reopened stream starts after the last event received here; anything older is a repeat.
+          if (progress.seen(ev.cursor)) continue;
+          progress.dispatch(ev.cursor);
+          const lane = laneOf(ev);
+          if (lane === undefined || progress.finishedBefore(lane, ev.cursor)) {
+            this.finish(progress, lane, ev);
+            continue;
           }
-          store.tx(() => {
-            commit?.();
-            store.setCursor(ev.cursor);
-          });
-          this.emit("handled", ev);
+          const l = lanes.get(lane);
+          if (l) l.queue.push(ev);
+          else {
+            const fresh = { queue: [ev], done: Promise.resolve() };
+            lanes.set(lane, fresh);
+            fresh.done = this.drain(lane, fresh.queue, progress);
+          }
           if (signal.aborted) break;
         }
       } catch (e) {
         if (signal.aborted) break;
-        log.warn({ err: errText(e) }, "event stream failed; resuming from the persisted cursor");
+        log.warn({ err: errText(e) }, "event stream failed; resuming after the last event received");
         this.emit("stream-error", e);
         await sleep(this.o.retryMs ?? 500, undefined, { signal }).catch(() => {});
       }
+    }
+    await Promise.all([...lanes.values()].map((l) => l.done));
+    lanes.clear();
+  }
+
+  /**
+   * Handles one task's events in stream order while other tasks' lanes run beside it, so a long
+   * step of one task (a proof, a large aggregate) does not hold up another. A transient connector
+   * failure retries the same event (after retryMs), keeping the task's order.
+   */
+  private async drain(lane: string, queue: ChainEvent[], progress: StreamProgress): Promise<void> {
+    const { log } = this.o;
+    const signal = this.ac.signal;
+    for (;;) {
+      // An empty queue ends the lane at once, in this tick: an event the stream delivers later
+      // starts a new lane instead of joining a queue nobody drains.
+      if (queue.length === 0 || signal.aborted) return this.endLane(lane, queue);
+      const ev = queue[0]!;
+      let commit: Commit | undefined;
+      try {
+        commit = await this.handle(ev);
+      } catch (e) {
+        if (signal.aborted) return;
+        if (transient(e)) {
+          log.warn({ err: errText(e), event: ev.type, cursor: ev.cursor }, "event handling failed on the connector; retrying");
+          this.emit("stream-error", e);
+          await sleep(this.o.retryMs ?? 500, undefined, { signal }).catch(() => {});
+          continue;
+        }
+        // A bug or a malformed event must not block its task forever: log it and move on.
+        log.error({ err: errText(e), event: ev.type, cursor: ev.cursor }, "event handling failed; skipped");
+        this.emit("handler-error", e, ev);
+      }
+      queue.shift();
+      this.finish(progress, lane, ev, commit);
+    }
+  }
+
+  private readonly lanes = new Map<string, { queue: ChainEvent[]; done: Promise<void> }>();
+
+  private endLane(lane: string, queue: ChainEvent[]): void {
+    if (this.lanes.get(lane)?.queue === queue) this.lanes.delete(lane);
+  }
+
+  /** Writes an event's state change together with the stream progress it makes, in one transaction. */
+  private finish(progress: StreamProgress, lane: string | undefined, ev: ChainEvent, commit?: Commit): void {
+    const { store } = this.o;
+    store.tx(() => {
+      commit?.();
+      progress.finish(lane, ev.cursor);
+      const snap = progress.snapshot();
+      if (snap.watermark !== undefined) store.setCursor(snap.watermark);
+      store.setMeta(LANES, JSON.stringify({ base: snap.watermark ?? null, done: snap.done }));
+    });
+    this.emit("handled", ev);
+  }
+
+  /** Persisted progress; lane marks recorded against another cursor (the cursor was reset) are dropped. */
+  private loadProgress(): ProgressSnapshot {
+    const watermark = this.o.store.cursor();
+    const raw = this.o.store.meta(LANES);
+    if (!raw) return { watermark, done: {} };
+    try {
+      const saved = JSON.parse(raw) as { base: string | null; done: Record<string, string> };
+      return { watermark, done: (saved.base ?? undefined) === watermark ? saved.done : {} };
+    } catch {
+      return { watermark, done: {} };
     }
   }
 
@@ -399,23 +481,33 @@ export class Runtime extends EventEmitter {
       if (transient(e)) throw e;
       reason = `the spec cannot be read: ${errText(e)}`;
     }
-    const d = spec
-      ? decide({ spec, self, roles: this.o.roles, policy: this.o.policy, handlers: this.o.handlers, store })
-      : { accept: false, reason, datasets: [], rho: 0 };
-    log.info({ taskId: ev.taskId, kind: spec?.kind, accept: d.accept, reason: d.reason || undefined, mine }, "task seen");
-    const row: TaskRow = {
-      taskId: ev.taskId,
-      requester: ev.requester,
-      kind: spec?.kind ?? ev.kind,
-      spec: spec ?? null,
-      specHash: ev.specHash,
-      mine,
-      decision: d.accept ? "accept" : "decline",
-      reason: d.reason,
-      datasets: d.datasets.map((x) => `${x.name}@${x.version}`),
-      createdAt: ev.time,
-    };
+    const decideNow = () =>
+      spec ? decide({ spec, self, roles: this.o.roles, policy: this.o.policy, handlers: this.o.handlers, store }) : { accept: false, reason, datasets: [], rho: 0 };
+    const first = decideNow();
     return () => {
+      // Tasks are created concurrently in their own lanes: a privacy budget is checked again and
+      // reserved inside this commit, which runs synchronously in the store transaction.
+      let d = first;
+      if (first.accept && first.rho > 0) {
+        try {
+          d = decideNow();
+        } catch (e) {
+          d = { accept: false, reason: `policy check failed: ${errText(e)}`, datasets: [], rho: 0 };
+        }
+      }
+      log.info({ taskId: ev.taskId, kind: spec?.kind, accept: d.accept, reason: d.reason || undefined, mine }, "task seen");
+      const row: TaskRow = {
+        taskId: ev.taskId,
+        requester: ev.requester,
+        kind: spec?.kind ?? ev.kind,
+        spec: spec ?? null,
+        specHash: ev.specHash,
+        mine,
+        decision: d.accept ? "accept" : "decline",
+        reason: d.reason,
+        datasets: d.datasets.map((x) => `${x.name}@${x.version}`),
+        createdAt: ev.time,
+      };
       store.putTask(row);
       if (d.accept && d.rho > 0) for (const x of d.datasets) store.reserveRho(x.name, ev.taskId, d.rho);
       this.emit("task", row);

@@ -9,7 +9,8 @@ import {
 } from "../../../protocol/src/contributions.js";
 import { addBlindings, addCommitments, pedersenCommit, randomBlinding, type Commitment } from "../../../protocol/src/pedersen.js";
 import { gradientChunkInput, kmeansChunkInput, statsChunkInput, type ChunkShape } from "./inputs.js";
-import { loadCircuit, proveCircuit } from "./prover.js";
+import { loadCircuit } from "./prover.js";
+import { pool } from "../runtime/pool.js";
 
 /**
  * Provers for the federated contribution circuits (circuits/{stats,kmeans,linreg,logreg}_chunk).
@@ -135,7 +136,8 @@ export async function proveContributionChunk(a: {
   const commitment = pedersenCommit(vector, blinding, bits);
   const outputs = chunkOutputs(names, { commitment, extrema: extrema?.hash, chunkIndex: a.chunkIndex, paramsHash: pHash });
   const binding = typeof a.binding === "function" ? a.binding(outputs) : a.binding;
-  const { proof, publicSignals } = await proveCircuit(circuit, input(binding), a.buildDir);
+  // The proof itself (witness and Groth16, seconds of CPU) runs on a pool thread.
+  const { proof, publicSignals } = await pool().run("proveCircuit", { name: circuit, input: input(binding), buildDir: a.buildDir });
   if (publicSignals.slice(0, -2).some((x, i) => BigInt(x) !== outputs[i])) {
     throw new Error(`${circuit}: the proven outputs differ from the ones computed in JS (protocol pedersenCommit, paramsHash); circuits and protocol disagree (rebuild?)`);
   }
@@ -156,8 +158,9 @@ export interface DatasetContribution {
 }
 
 /**
- * Proves every row of a committed dataset: chunks 0 .. ceil(rows / chunkRows) - 1, one after the
- * other (snarkjs already uses every core per proof), all bound to `binding`.
+ * Proves every row of a committed dataset: chunks 0 .. ceil(rows / chunkRows) - 1, all bound to
+ * `binding`, proven on the worker pool, a few chunks per pool thread at a time (snarkjs uses
+ * every core within a proof too).
  */
 export async function proveAll(a: {
   kind: ContributionKind;
@@ -170,11 +173,18 @@ export async function proveAll(a: {
 }): Promise<DatasetContribution> {
   const { shape } = shapeOf(CONTRIBUTION_CIRCUITS[a.kind], a.buildDir);
   const total = Math.ceil(a.tree.rows / shape.chunkRows);
-  const chunks: ChunkContribution[] = [];
-  for (let k = 0; k < total; k++) {
-    chunks.push(await proveContributionChunk({ ...a, chunkIndex: k }));
-    a.onChunk?.(k + 1, total);
-  }
+  // A few chunks per pool thread in flight: each waiting chunk holds its witness input in memory.
+  const chunks: ChunkContribution[] = new Array(total);
+  let next = 0;
+  let done = 0;
+  const lane = async () => {
+    while (next < total) {
+      const k = next++;
+      chunks[k] = await proveContributionChunk({ ...a, chunkIndex: k });
+      a.onChunk?.(++done, total);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(total, Math.max(2, 2 * pool().size)) }, lane));
   const vector = chunks[0].vector.map((_, i) => chunks.reduce((s, c) => s + c.vector[i], 0n));
   return {
     kind: a.kind,

@@ -136,7 +136,7 @@ export async function aggregateVector(ctx: AggregateContext, length: number): Pr
     sum = new Array<bigint>(length).fill(0n);
     for (const p of parts) addInto(sum, p.v);
   } else {
-    sum = paillierSum(spec, await requesterSecretKey(ctx), parts.map((p) => p.v), length);
+    sum = await paillierSum(spec, await requesterSecretKey(ctx), parts.map((p) => p.v), length);
   }
   checkSumRange(sum, parts.length);
   return { sum: decodeVector(sum), raw: sum, members: parts.map((p) => p.member.toLowerCase()).sort(), rejected };

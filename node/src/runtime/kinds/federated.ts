@@ -26,7 +26,7 @@ export interface FederatedKind<P> {
   columns(p: P): string[];
   length(p: P): number;
   /** The member's real vector; `params` is the round's public parameters (undefined in round 1). */
-  local(p: P, params: unknown, tables: Table[]): number[];
+  local(p: P, params: unknown, tables: Table[]): number[] | Promise<number[]>;
   /** The requester's step; `members` is how many contributions are in the sum. */
   finish(p: P, params: unknown, sum: number[], info: { round: number; rounds: number; members: number }): RoundOutcome;
   /** The kind's contribution circuit: what verification "offchain" / "onchain" runs (kinds/proven.ts). */
@@ -159,7 +159,7 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
         return contributeProven(ctx, pk, p, (v) => contributeIntegers(ctx, v));
       }
       if (privacyOf(ctx.spec)) return contributeIntegers(ctx, noisyVector(k, ctx.spec, p, ctx.params, ctx.datasets.map((d) => d.table)));
-      const v = k.local(p, ctx.params, ctx.datasets.map((d) => d.table));
+      const v = await k.local(p, ctx.params, ctx.datasets.map((d) => d.table));
       if (v.length !== k.length(p)) throw new Error(`${k.kind}: contribution has ${v.length} values, expected ${k.length(p)}`);
       return contributeVector(ctx, v);
     },

@@ -2,6 +2,8 @@ import { kmeansParams, type KmeansParams } from "../../../../protocol/src/tasks/
 import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
 import { encode } from "../../../../protocol/src/fixedpoint.js";
 import { FX, real, type ProvenKind } from "./proven.js";
+import { flatten } from "../jobs.js";
+import { pool } from "../pool.js";
 import { federatedHandler, selectRows, type FederatedKind, type FederatedMeta } from "./federated.js";
 import { clip, maxAbs, type Part } from "../../privacy/mechanism.js";
 import type { PrivacyParam } from "../../../../protocol/src/tasks/privacy.js";
@@ -49,6 +51,8 @@ export function roundCentroids(p: KmeansParams, params: unknown): number[][] {
     throw new Error(`kmeans: the round's centroids must be ${p.initial.length} rows of ${p.columns.length} finite numbers`);
   return c;
 }
+
+const INLINE_TERMS = 1_000_000;
 
 /** One member's partial sums (pure). */
 export function kmeansPartial(rows: readonly number[][], centroids: readonly number[][]): number[] {
@@ -115,7 +119,14 @@ export const kmeansKind: FederatedKind<KmeansParams> = {
   parse: (spec: TaskSpec) => kmeansParams.parse(spec.params),
   columns: (p) => p.columns,
   length: (p) => p.initial.length * (p.columns.length + 1) + 1,
-  local: (p, params, tables) => kmeansPartial(selectRows(tables, p.columns, "kmeans"), roundCentroids(p, params)),
+  local: (p, params, tables) => {
+    const rows = selectRows(tables, p.columns, "kmeans");
+    const centroids = roundCentroids(p, params);
+    // rows × k × d distance terms: above ~10⁶ (a few ms) the assignment runs on a pool thread.
+    if (rows.length * centroids.length * p.columns.length < INLINE_TERMS) return kmeansPartial(rows, centroids);
+    const flat = flatten(rows, p.columns);
+    return pool().run("kmeansPartial", { rows: flat, centroids }, [flat.values.buffer]);
+  },
   finish(p, params, sum) {
     const step = kmeansStep(sum, roundCentroids(p, params), p.tolerance);
     const privacy = p.privacy;

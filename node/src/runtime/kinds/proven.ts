@@ -11,6 +11,9 @@ import { verifyGroth16 } from "../../../../chain-connector/src/zkverify.js";
 import { CONTRIBUTION_CIRCUITS, proveAll, type ContributionKind, type ContributionParams } from "../../zk/contributions.js";
 import { loadCircuit } from "../../zk/prover.js";
 import { real } from "../aggregation/vector.js";
+import { flatten } from "../jobs.js";
+import { INLINE_ROWS } from "../../data/commit.js";
+import { pool } from "../pool.js";
 import type { MemberContext, MemberDataset, ReceivedContribution, RoundContext, Submission } from "../handler.js";
 
 /**
@@ -122,7 +125,11 @@ async function datasetTree(d: MemberDataset): Promise<{ tree: DatasetTree; rows:
   const rows = encodeRows(d.table.rows, d.table.columns);
   let t = trees.get(d.root);
   if (!t) {
-    t = (async () => commitDataset(rows, await d.saltSeed()))();
+    t = (async () => {
+      if (rows.length <= INLINE_ROWS) return commitDataset(rows, await d.saltSeed());
+      const flat = flatten(d.table.rows, d.table.columns);
+      return pool().run("commitTree", { rows: flat, seed: await d.saltSeed() }, [flat.values.buffer]);
+    })();
     trees.set(d.root, t);
     t.catch(() => trees.delete(d.root));
   }
