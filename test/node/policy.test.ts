@@ -128,23 +128,30 @@ describe("join policy", () => {
     assert.equal(d.accept, false);
     assert.match(d.reason, /estimated cost, 6 row-operations \(kind stats.*exceeds policy\.maxTaskCost 5/);
 
-    // kmeans: rows × columns × k × rounds; k = 200,000 centroids is refused by the default bound.
-    // Built around the schema (whose caps may refuse such a spec first): the policy must hold on its own.
+    // kmeans: rows × columns × k × rounds. Built around the schema: the policy must hold on its own.
     const raw = (over: Record<string, unknown>) => ({ ...spec(), ...over }) as ReturnType<typeof spec>;
-    const huge = raw({ kind: "kmeans", rounds: 10, params: { columns: ["a", "b"], initial: Array.from({ length: 200_000 }, () => [0, 0]), tolerance: 0 } });
-    assert.equal(estimateTaskCost(huge, [{ rows: 3, columns: 2 }]), 3 * 2 * 200_000 * 10);
-    assert.equal(decide({ ...at(), spec: huge }).accept, true, "12e6 row-operations on 3 rows are within the default");
+    const centroids = (k: number) => Array.from({ length: k }, () => [0, 0]);
+    const small = raw({ kind: "kmeans", rounds: 10, params: { columns: ["a", "b"], initial: centroids(64), tolerance: 0 } });
+    assert.equal(estimateTaskCost(small, [{ rows: 3, columns: 2 }]), 3 * 2 * 64 * 10);
+    assert.equal(decide({ ...at(), spec: small }).accept, true, "3,840 row-operations on 3 rows are within the default");
     const big = store;
     big.insertDataset({ ...store.getDataset("iris")!, name: "big", version: 1, rows: 100_000, root: "0x03" });
-    const onBig = raw({ ...huge, datasets: [{ owner: me, datasetId: "big" }] });
+    const onBig = raw({ ...small, rounds: 500, datasets: [{ owner: me, datasetId: "big" }] });
     const k = decide({ ...at(), spec: onBig });
     assert.equal(k.accept, false);
-    assert.match(k.reason, /estimated cost, 4\.00e\+11 row-operations \(kind kmeans.*exceeds policy\.maxTaskCost 2\.00e\+9/);
+    assert.match(k.reason, /estimated cost, 6\.40e\+9 row-operations \(kind kmeans.*exceeds policy\.maxTaskCost 2\.00e\+9/);
+    // k = 200,000 centroids: past the schema's cap, which the node applies too (declined, not thrown)
+    const huge = raw({ ...small, params: { columns: ["a", "b"], initial: centroids(200_000), tolerance: 0 } });
+    assert.match(decide({ ...at(), spec: huge }).reason, /at most 64 \(cap MAX_CLUSTERS\)/);
 
-    // Regressions: rows × (features + intercept)² × rounds; one feature repeated 1,500 times is refused.
-    const wide = raw({ kind: "linreg", rounds: 5, datasets: [{ owner: me, datasetId: "big" }], params: { features: Array(1500).fill("a"), target: "b", intercept: true } });
-    assert.equal(estimateTaskCost(wide, [{ rows: 100_000, columns: 2 }]), 100_000 * 1501 ** 2 * 5);
+    // Regressions: rows × (features + intercept)² × rounds.
+    const features = Array.from({ length: 200 }, (_, i) => `f${i}`);
+    const wide = raw({ kind: "linreg", rounds: 5, datasets: [{ owner: me, datasetId: "big" }], params: { features, target: "b", intercept: true } });
+    assert.equal(estimateTaskCost(wide, [{ rows: 100_000, columns: 2 }]), 100_000 * 201 ** 2 * 5);
     assert.match(decide({ ...at(), spec: wide }).reason, /kind linreg.*exceeds policy\.maxTaskCost/);
+    // one feature repeated 1,500 times: refused by the schema (distinct columns)
+    const repeated = raw({ kind: "linreg", rounds: 5, params: { features: Array(1500).fill("a"), target: "b", intercept: true } });
+    assert.equal(decide({ ...at(), spec: repeated }).accept, false);
     assert.equal(estimateTaskCost(spec({ kind: "linreg", params: { features: ["a"], target: "b", intercept: false } }), [{ rows: 10, columns: 2 }]), 10);
   });
 });

@@ -138,14 +138,20 @@ export function decide(args: {
       datasets.push(row);
     }
   } else if ((roles & Role.Worker) === 0) return decline(`kind ${spec.kind} runs on workers and this node lacks the Worker role`);
-  const why = handler.admit?.(spec, datasets.map((row) => ({ row })), self);
-  if (why) return decline(why);
   const cost = estimateTaskCost(spec, datasets);
   const bound = policy.maxTaskCost ?? DEFAULT_MAX_TASK_COST;
   if (cost !== undefined && cost > bound)
     return decline(
       `the task's estimated cost, ${sci(cost)} row-operations (kind ${spec.kind}: see estimateTaskCost in node/src/runtime/policy.ts), exceeds policy.maxTaskCost ${sci(bound)}; ask for fewer rounds, columns or clusters, or raise the bound`,
     );
+  let why: string | undefined;
+  try {
+    why = handler.admit?.(spec, datasets.map((row) => ({ row })), self);
+  } catch (e) {
+    // A spec that reached the node without the parser (or one its kind cannot read) is declined, not thrown.
+    why = `the task's parameters do not parse: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  if (why) return decline(why);
   // Checked before anything is computed: the whole task (every round's release) must fit.
   const privacy = privacyOf(spec);
   const rho = privacy ? taskRho(privacy) : 0;
