@@ -114,4 +114,15 @@ describe("node HTTP API", () => {
     await assert.rejects(rapi.request("GET", "/tasks/abc", undefined, true), status(400, /task id must be a non-negative integer/));
     await assert.rejects(rapi.request("GET", "/nowhere"), status(404, /no route/));
   });
+
+  test("POST /tasks with an idempotency key: a retried submission (a new signature) returns the first task", async () => {
+    const rapi = new NodeApiClient(R.url, req);
+    const spec = { kind: "stats", datasets: [{ owner: op.address, datasetId: "x" }], params: { columns: ["a"] } };
+    const first = await rapi.submitTask(spec, { idempotencyKey: "retry-me-1" });
+    const again = await rapi.submitTask(spec, { idempotencyKey: "retry-me-1" });
+    assert.equal(again.taskId, first.taskId, "the retry names the first task");
+    const other = await rapi.submitTask(spec, { idempotencyKey: "retry-me-2" });
+    assert.notEqual(other.taskId, first.taskId, "another key is another task");
+    await assert.rejects(rapi.submitTask(spec, { idempotencyKey: "bad key!" }), status(400, /idempotencyKey must be/));
+  });
 });

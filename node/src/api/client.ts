@@ -47,8 +47,10 @@ export class NodeApiClient {
   tasks() {
     return this.request<unknown[]>("GET", "/tasks", undefined, true);
   }
-  submitTask(spec: Omit<TaskSpecInput, "requester"> & { requester?: string }) {
-    return this.request<{ taskId: number; specHash: string; txHash: string }>("POST", "/tasks", spec, true);
+  /** With an idempotency key, a retried submission returns the first one's task instead of creating another. */
+  submitTask(spec: Omit<TaskSpecInput, "requester"> & { requester?: string }, opts: { idempotencyKey?: string } = {}) {
+    const q = opts.idempotencyKey ? `?idempotencyKey=${encodeURIComponent(opts.idempotencyKey)}` : "";
+    return this.request<{ taskId: number; specHash: string; txHash: string }>("POST", `/tasks${q}`, spec, true);
   }
   task(id: number) {
     return this.request<{ task: unknown; chain: unknown; rounds: unknown[] }>("GET", `/tasks/${id}`, undefined, true);

@@ -4,12 +4,13 @@ import type { AddressInfo } from "node:net";
 import { isAbsolute, resolve } from "node:path";
 import { getAddress } from "ethers";
 import { ZodError } from "zod";
-import { ConnectorError, type Connector } from "../../../chain-connector/src/connector.js";
+import { checkIdempotencyKey, ConnectorError, type Connector } from "../../../chain-connector/src/connector.js";
 import { statusFor } from "../../../chain-connector/src/http/routes.js";
 import { Role, maskToRoles } from "../../../protocol/src/phases.js";
 import { AuthError, verifyRequest, type NonceCheck } from "../../../protocol/src/signing.js";
 import { JsonDepthError, parseJsonBounded } from "../../../protocol/src/json.js";
 import { parseTaskSpec, SpecError, specHash } from "../../../protocol/src/taskspec.js";
+import { hashJson } from "../../../protocol/src/canonical.js";
 import { prepareFederatedSpec } from "../runtime/aggregation/submit.js";
 import type { BlobAccess } from "../runtime/handler.js";
 import { ConfigError, datasetConfigSchema } from "../config.js";
@@ -149,11 +150,23 @@ export function buildApi(o: ApiOptions): express.Express {
       throw new HttpError(403, "MissingRole", "this node lacks the Requester role; add Requester to roles to submit tasks");
     const body = req.body as Record<string, unknown>;
     if (body === null || typeof body !== "object" || Array.isArray(body)) throw new HttpError(400, "BadInput", "the body must be a task spec object");
+    const idempotencyKey = checkIdempotencyKey(req.query.idempotencyKey);
+    // A retry under the same key sends the spec prepared the first time (same nonce, same Paillier
+    // key), so the connector recognises it and answers with the first request's task.
+    const memo = idempotencyKey === undefined ? undefined : `idempotency:${String(res.locals.caller).toLowerCase()}:${idempotencyKey}`;
+    const prior = memo === undefined ? undefined : (JSON.parse(o.store.meta(memo) ?? "null") as { body: string; spec: unknown } | null);
+    if (prior && prior.body !== hashJson(body))
+      throw new HttpError(400, "BadInput", `idempotencyKey ${idempotencyKey} was already used for another spec; use a new key for a new task`);
     // Federated backends get what they need here (a Paillier key pair for the requester, the Setup phase for secagg).
-    const spec = o.local ? await prepareFederatedSpec(body, o.self, o.local, o.store) : parseTaskSpec({ ...body, requester: body.requester ?? o.self });
+    const spec = prior
+      ? parseTaskSpec(prior.spec)
+      : o.local
+        ? await prepareFederatedSpec(body, o.self, o.local, o.store)
+        : parseTaskSpec({ ...body, requester: body.requester ?? o.self });
     if (spec.requester !== o.self)
       throw new HttpError(400, "BadInput", `requester ${spec.requester} must be this node's address ${o.self}; omit it to use the node's`);
-    const r = await o.connector.createTask(spec);
+    if (memo !== undefined && !prior) o.store.setMeta(memo, JSON.stringify({ body: hashJson(body), spec }));
+    const r = await o.connector.createTask(spec, { idempotencyKey });
     o.log.info({ taskId: r.taskId, kind: spec.kind }, "task submitted");
     res.status(201).json({ taskId: r.taskId, specHash: specHash(spec), txHash: r.txHash });
   });

@@ -22,7 +22,8 @@ import { Phase, phaseName } from "../../../protocol/src/phases.js";
 import "../../../protocol/src/tasks/index.js";
 import { SpecError, specHash } from "../../../protocol/src/taskspec.js";
 import { vlinregRounds } from "../../../protocol/src/tasks/vlinreg.js";
-import { NodeApiClient } from "../api/client.js";
+import { randomUUID } from "node:crypto";
+import { NodeApiClient, NodeApiError } from "../api/client.js";
 import { loadProfile, nodeNameOf, nodeWallet, requesterWallet, type LoadedProfile } from "./profile.js";
 
 export { loadProfile, saveProfile, defaultProfilePath, writeKeyFile, ProfileError, type Profile, type LoadedProfile, type ProfileNode } from "./profile.js";
@@ -357,7 +358,15 @@ export class Ciphermine {
     const req = this.requester();
     // The requester node's cursor is a point of the stream before this task exists.
     const since = (await req.health()).cursor ?? undefined;
-    const r = await req.submitTask(body as never);
+    // One key per logical submission: a retry after a lost answer gets the first task back.
+    const idempotencyKey = randomUUID();
+    let r: { taskId: number };
+    try {
+      r = await req.submitTask(body as never, { idempotencyKey });
+    } catch (e) {
+      if (e instanceof NodeApiError) throw e;
+      r = await req.submitTask(body as never, { idempotencyKey });
+    }
     return new TaskHandle(this, r.taskId, since);
   }
 
