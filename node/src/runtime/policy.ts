@@ -1,5 +1,6 @@
 import { Role } from "../../../protocol/src/phases.js";
-import type { TaskSpec } from "../../../protocol/src/taskspec.js";
+import { ZodError } from "zod";
+import { SpecError, type TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { NodeConfig } from "../config.js";
 import type { DatasetRow, NodeStore } from "../store/store.js";
 import type { HandlerRegistry } from "./handler.js";
@@ -148,8 +149,10 @@ export function decide(args: {
   try {
     why = handler.admit?.(spec, datasets.map((row) => ({ row })), self);
   } catch (e) {
-    // A spec that reached the node without the parser (or one its kind cannot read) is declined, not thrown.
-    why = `the task's parameters do not parse: ${e instanceof Error ? e.message : String(e)}`;
+    // Parameters the kind cannot read (a spec that skipped the parser) are the spec's fault: declined
+    // with the reason. Anything else is a fault of this node and propagates (logged as a handler error).
+    if (!(e instanceof ZodError || e instanceof SpecError)) throw e;
+    why = `the task's parameters do not parse: ${e.message}`;
   }
   if (why) return decline(why);
   // Checked before anything is computed: the whole task (every round's release) must fit.
