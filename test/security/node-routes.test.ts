@@ -82,6 +82,10 @@ describe("node routes: who may call, and no secret in any response", () => {
         }
     }
     assert.ok(calls >= 90);
+    // The owner's trail of the secure-aggregation and Paillier rounds verifies against the chain.
+    const v = (await call(o0, "operator", "GET", "/audit/verify")).json as { ok: boolean; entries: number };
+    assert.equal(v.ok, true, JSON.stringify(v));
+    assert.ok(v.entries >= 4);
   });
 
   test("GET /tasks/:id (the critical bug): unsigned is refused; the operator sees progress, never cSecret, sSecret, b or shares", async () => {
