@@ -6,6 +6,7 @@ import { submitFederated, type RunningNode } from "../../node/src/index.js";
 import { NodeApiClient } from "../../node/src/api/client.js";
 import { chainEntry, type AuditBody, type AuditEntry } from "../../node/src/audit/log.js";
 import { Phase } from "../../protocol/src/phases.js";
+import type { PrivacyReport } from "../../node/src/privacy/mechanism.js";
 import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
 import { finalResult, ownerDatasets, preferRamDisk } from "../federated/network.js";
 import { IRIS_COLS } from "../federated/reference.js";
@@ -25,6 +26,7 @@ describe("audit trail end to end, coordinator mode, 3 owners + requester", () =>
   let ws: Wallet[];
   let taskId: number;
   let declinedTask: number;
+  let resultSigma: number[];
   const api = (i: number) => new NodeApiClient(owners[i]!.url, ws[i]!);
 
   before(async () => {
@@ -47,7 +49,7 @@ describe("audit trail end to end, coordinator mode, 3 owners + requester", () =>
         members: { min: 3, max: 3, threshold: 2 },
       });
     ({ taskId } = await submit(0.8));
-    await finalResult(R, taskId, 1);
+    resultSigma = (await finalResult<{ privacy: PrivacyReport }>(R, taskId, 1)).result.privacy.sigma;
     for (const o of owners) await o.runtime.when(() => o.store.getRound(taskId, 1, "member")?.status === "done");
     declinedTask = (await submit(0.5)).taskId;
     for (const o of owners) await o.runtime.when(() => o.store.getTask(declinedTask) !== undefined);
@@ -81,6 +83,9 @@ describe("audit trail end to end, coordinator mode, 3 owners + requester", () =>
       assert.equal(compute.privacy?.threshold, 2);
       assert.equal(compute.privacy?.delta, 1e-6);
       assert.deepEqual(compute.privacy?.bounds, Object.fromEntries(IRIS_COLS.map((c) => [c, [0, 8]])));
+      // the noise scale each member calibrated to: the one the requester's privacy report states
+      assert.deepEqual(compute.privacy?.sigma, resultSigma);
+      assert.equal(accepted.privacy?.sigma, undefined);
       assert.match(declined.reason, /^dataset iris has ρ 0\.2 .* of its privacy budget left/);
       assert.deepEqual(declined.datasets, ["iris"]);
       for (const [k, ph] of [["setup", Phase.Setup], ["compute", Phase.Compute], ["reveal", Phase.Aggregate]] as const) {

@@ -1,6 +1,6 @@
 import type { RoundRecord as ChainRound, TaskRecord } from "../../../chain-connector/src/connector.js";
 import type { DatasetRow, ResultRow, RoundState, TaskRow } from "../store/store.js";
-import type { AuditEntry } from "../audit/log.js";
+import type { AuditEntry, AuditPrivacy } from "../audit/log.js";
 
 /**
  * What the node API may show. Every response is built here by naming each field, never by
@@ -166,9 +166,22 @@ export function auditView(e: AuditEntry): AuditEntry {
     ...(e.blobHash === undefined ? {} : { blobHash: e.blobHash }),
     ...(e.commitment === undefined ? {} : { commitment: e.commitment }),
     ...(e.bytes === undefined ? {} : { bytes: e.bytes }),
-    ...(e.privacy === undefined ? {} : { privacy: { ...e.privacy, bounds: { ...e.privacy.bounds } } }),
+    ...(e.privacy === undefined ? {} : { privacy: auditPrivacyView(e.privacy) }),
     anchor: { event: e.anchor.event, cursor: e.anchor.cursor, txHash: e.anchor.txHash },
     prev: e.prev,
     hash: e.hash,
+  };
+}
+
+function auditPrivacyView(p: AuditPrivacy): AuditPrivacy {
+  return {
+    mechanism: p.mechanism,
+    rho: p.rho,
+    rhoTask: p.rhoTask,
+    epsilon: p.epsilon,
+    delta: p.delta,
+    threshold: p.threshold,
+    bounds: { ...p.bounds },
+    ...(p.sigma === undefined ? {} : { sigma: [...p.sigma] }),
   };
 }

@@ -36,6 +36,8 @@ export interface AuditPrivacy {
   delta: number;
   threshold: number;
   bounds: Record<string, [number, number]>;
+  /** Releases: the aggregate noise's standard deviation per released coordinate with `threshold` members (real units). */
+  sigma?: number[];
 }
 
 export interface AuditBody {

@@ -10,9 +10,17 @@ export function anchorOf(ev: ChainEvent): AuditAnchor {
 }
 
 /** The task's declared differential privacy, with `rho` the ρ reserved or charged; undefined without params.privacy. */
-export function auditPrivacy(spec: TaskSpec, rho: number): AuditPrivacy | undefined {
+export function auditPrivacy(spec: TaskSpec, rho: number, noiseSigma?: () => number[] | undefined): AuditPrivacy | undefined {
   const p = privacyOf(spec);
   if (!p) return undefined;
+  // Called after the release went out: a kind that cannot state its noise scale leaves it out
+  // rather than turning a sent submission into a failed one.
+  let sigma: number[] | undefined;
+  try {
+    sigma = noiseSigma?.();
+  } catch {
+    sigma = undefined;
+  }
   const rhoTask = taskRho(p);
   const delta = p.delta ?? DEFAULT_DP_DELTA;
   return {
@@ -23,5 +31,6 @@ export function auditPrivacy(spec: TaskSpec, rho: number): AuditPrivacy | undefi
     delta,
     threshold: spec.members.threshold,
     bounds: p.bounds as Record<string, [number, number]>,
+    ...(sigma ? { sigma } : {}),
   };
 }

@@ -669,7 +669,7 @@ export class Runtime extends EventEmitter {
             blobHash: sub.blobHash,
             commitment: sub.commitment,
             bytes: bytes ?? null,
-            privacy: rho > 0 ? auditPrivacy(this.spec(task), rho) : undefined,
+            privacy: rho > 0 ? auditPrivacy(this.spec(task), rho, () => handler.noiseSigma?.(this.spec(task))) : undefined,
             anchor: anchorOf(ev),
           };
           commits.push(() => void this.o.store.appendAudit(release));
