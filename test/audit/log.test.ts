@@ -85,3 +85,33 @@ describe("audit log: hash chain", () => {
     }
   });
 });
+
+describe("audit log: a store upgraded from a build without it", () => {
+  test("the migration records where the trail begins (the cursor at the time); a new store has no such mark", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { MIGRATIONS } = await import("../../node/src/store/migrations.js");
+    const dir = mkdtempSync(join(tmpdir(), "cm-audit-"));
+    try {
+      const fresh = new NodeStore(join(dir, "fresh.sqlite"));
+      assert.equal(fresh.meta("audit.since"), undefined);
+      fresh.close();
+      // An older store: every migration before the audit one, and a cursor.
+      const file = join(dir, "old.sqlite");
+      const { DatabaseSync } = await import("node:sqlite");
+      const db = new DatabaseSync(file);
+      db.exec(`CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+      const at = MIGRATIONS.findIndex((m) => m.includes("CREATE TABLE audit_log"));
+      for (let v = 0; v < at; v++) db.exec(MIGRATIONS[v]!);
+      db.exec(`INSERT INTO meta VALUES('schema', '${at}'), ('cursor', '000000000042')`);
+      db.close();
+      const old = new NodeStore(file);
+      assert.equal(old.meta("audit.since"), "000000000042");
+      assert.deepEqual(old.auditEntries(), []);
+      old.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

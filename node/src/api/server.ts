@@ -199,7 +199,7 @@ export function buildApi(o: ApiOptions): express.Express {
 
   // Checks the whole log: its hash chain, and every entry against the connector's events.
   app.get("/audit/verify", raw, signed, async (_req, res) => {
-    const v = await verifyAudit({ entries: o.store.auditEntries(), connector: o.connector, self: o.self, upTo: o.store.cursor() });
+    const v = await verifyAudit({ entries: o.store.auditEntries(), connector: o.connector, self: o.self, upTo: o.store.cursor(), since: o.store.meta("audit.since") });
     res.json(v);
   });
 

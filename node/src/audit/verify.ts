@@ -58,6 +58,8 @@ export async function verifyAudit(args: {
   connector: Connector;
   self: string;
   upTo?: string;
+  /** The trail began after this cursor (a store upgraded from a build without it): earlier events need no entry. */
+  since?: string;
   idleMs?: number;
 }): Promise<AuditVerdict> {
   const { entries, connector } = args;
@@ -106,6 +108,7 @@ export async function verifyAudit(args: {
     const next = entries.length + 1;
     for (const e of events) {
       if (e.cursor > args.upTo) break;
+      if (args.since !== undefined && e.cursor <= args.since) continue;
       if (e.type === "MemberJoined" && e.member.toLowerCase() === self && !logged.has(`j${e.taskId}/${e.round}`))
         return bad(next, `the chain shows ${args.self} joined round ${e.round} of task ${e.taskId} (cursor ${e.cursor}), the log has no entry for it`);
       if (e.type === "ContributionSubmitted" && e.member.toLowerCase() === self && !logged.has(`s${e.taskId}/${e.round}/${e.phase}`))
