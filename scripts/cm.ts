@@ -7,6 +7,7 @@
  *   scripts/cm task new kmeans > spec.json
  *   scripts/cm task submit spec.json --wait
  *   scripts/cm result get 1
+ *   scripts/cm audit verify --node owner1
  *   scripts/cm down
  */
 import { spawn } from "node:child_process";
@@ -17,6 +18,7 @@ import { z } from "zod";
 import { connect, loadProfile, defaultProfilePath, type Ciphermine, type LoadedProfile, type WaitResult, ConnectorError, NodeApiError, SpecError, ProfileError } from "../node/src/sdk/index.js";
 import { nodeNameOf } from "../node/src/sdk/profile.js";
 import type { ChainEvent } from "../protocol/src/events.js";
+import type { AuditEntry } from "../node/src/audit/log.js";
 import { Phase, phaseName, maskToRoles } from "../protocol/src/phases.js";
 import "../protocol/src/tasks/index.js";
 import { knownKinds, paramsSchemaFor } from "../protocol/src/tasks/registry.js";
@@ -586,6 +588,49 @@ result
     try {
       const v = await cm.tasks.get(taskId(id)).verify();
       print(v, [...v.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.what}: ${c.detail}`), ...v.notChecked.map((n) => `  not checked here: ${n}`)].join("\n"));
+      if (!v.ok) throw new Exit(1, "");
+    } finally {
+      await cm.close();
+    }
+  });
+
+const audit = program.command("audit").description("a node's audit trail: what it did with its datasets, anchored to the chain's events");
+audit
+  .command("ls")
+  .description("the node's audit entries, oldest first")
+  .requiredOption("--node <name>", "the node whose trail to read (e.g. owner1)")
+  .option("--task <id>", "only this task")
+  .action(async (o: { node: string; task?: string }) => {
+    const cm = await sdk(g());
+    try {
+      const client = await cm.node(o.node);
+      const filter = o.task === undefined ? {} : { taskId: taskId(o.task) };
+      const entries: AuditEntry[] = [];
+      for (let after = 0; ; ) {
+        const page = await client.audit({ ...filter, after, limit: 1000 });
+        entries.push(...page.entries);
+        if (page.next === null) break;
+        after = page.next;
+      }
+      const line = (e: AuditEntry) =>
+        `  ${String(e.seq).padStart(4)} ${new Date(e.time * 1000).toISOString().slice(0, 19)} task ${e.taskId} r${e.round} ${e.action.padEnd(8)} ${e.datasets.join(",") || "-"}` +
+        (e.action === "released" ? ` ${e.phase} ${e.bytes ?? "?"} B blob ${short(e.blobHash ?? "")}${e.privacy ? ` ρ ${e.privacy.rho}` : ""}` : "") +
+        (e.reason ? ` (${e.reason})` : "") +
+        `  [${e.anchor.event} tx ${short(e.anchor.txHash)}]`;
+      print(entries, entries.length ? entries.map(line).join("\n") : `no audit entries on ${o.node}`);
+    } finally {
+      await cm.close();
+    }
+  });
+audit
+  .command("verify")
+  .description("check the node's trail: its hash chain, and every entry against the chain's events (exit 1 names the first bad entry)")
+  .requiredOption("--node <name>", "the node whose trail to check (e.g. owner1)")
+  .action(async (o: { node: string }) => {
+    const cm = await sdk(g());
+    try {
+      const v = await (await cm.node(o.node)).auditVerify();
+      print(v, v.ok ? `ok: ${v.entries} entries, hash chain whole, every entry matches the chain's events (${v.eventsRead} read)` : `FAIL at entry ${v.bad!.seq}: ${v.bad!.reason}`);
       if (!v.ok) throw new Exit(1, "");
     } finally {
       await cm.close();

@@ -153,6 +153,17 @@ for (const mode of MODES) {
       assert.equal(v.code, 0, v.stdout + v.stderr);
       assert.equal((JSON.parse(v.stdout) as { ok: boolean }).ok, true);
 
+      // Each owner's audit trail records its releases for the task and verifies against the chain's events.
+      const trail = await cm("audit", "ls", "--node", "owner1", "--task", String(taskId), "--json");
+      assert.equal(trail.code, 0, trail.stderr);
+      const entries = JSON.parse(trail.stdout) as Array<{ action: string; phase?: string; round: number; blobHash?: string }>;
+      assert.equal(entries[0]?.action, "accepted");
+      assert.equal(entries.filter((e) => e.action === "released" && e.phase === "compute").length, end.rounds, "one compute release per round");
+      assert.equal((await cm("audit", "ls", "--node", "owner1", "--task", String(taskId))).stdout.includes("released"), true);
+      const av = await cm("audit", "verify", "--node", "owner1", "--json");
+      assert.equal(av.code, 0, av.stdout + av.stderr);
+      assert.equal((JSON.parse(av.stdout) as { ok: boolean; entries: number }).ok, true);
+
       const watch = await cm("task", "watch", String(taskId), "--timeout", "60", "--json");
       assert.equal(watch.code, 0, "watch of a finished task ends at once");
 

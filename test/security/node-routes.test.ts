@@ -58,6 +58,9 @@ describe("node routes: who may call, and no secret in any response", () => {
       { method: "GET", path: `/tasks/${net.secaggTask}?limit=1`, ok: 200 },
       { method: "GET", path: `/results/${net.secaggTask}/1`, ok: node === net.R ? 200 : 404 },
       { method: "GET", path: `/results/${net.paillierTask}/1`, ok: node === net.R ? 200 : 404 },
+      { method: "GET", path: "/audit", ok: 200 },
+      { method: "GET", path: "/audit?limit=2&after=1", ok: 200 },
+      { method: "GET", path: "/audit/verify", ok: 200 },
     ];
     let calls = 0;
     for (const node of [o0, net.R]) {
@@ -79,6 +82,10 @@ describe("node routes: who may call, and no secret in any response", () => {
         }
     }
     assert.ok(calls >= 90);
+    // The owner's trail of the secure-aggregation and Paillier rounds verifies against the chain.
+    const v = (await call(o0, "operator", "GET", "/audit/verify")).json as { ok: boolean; entries: number };
+    assert.equal(v.ok, true, JSON.stringify(v));
+    assert.ok(v.entries >= 4);
   });
 
   test("GET /tasks/:id (the critical bug): unsigned is refused; the operator sees progress, never cSecret, sSecret, b or shares", async () => {

@@ -2,6 +2,8 @@ import type { Signer } from "ethers";
 import { signRequest } from "../../../protocol/src/signing.js";
 import type { TaskSpecInput } from "../../../protocol/src/taskspec.js";
 import type { DatasetConfig } from "../config.js";
+import type { AuditEntry } from "../audit/log.js";
+import type { AuditVerdict } from "../audit/verify.js";
 
 export class NodeApiError extends Error {
   constructor(
@@ -54,6 +56,19 @@ export class NodeApiClient {
   }
   task(id: number) {
     return this.request<{ task: unknown; chain: unknown; rounds: unknown[] }>("GET", `/tasks/${id}`, undefined, true);
+  }
+  /** One page of the audit trail, oldest first; `next` is the `after` of the following page (null at the end). */
+  audit(opts: { after?: number; limit?: number; taskId?: number } = {}) {
+    const q = new URLSearchParams();
+    if (opts.after !== undefined) q.set("after", String(opts.after));
+    if (opts.limit !== undefined) q.set("limit", String(opts.limit));
+    if (opts.taskId !== undefined) q.set("taskId", String(opts.taskId));
+    const qs = q.toString();
+    return this.request<{ entries: AuditEntry[]; next: number | null }>("GET", `/audit${qs ? `?${qs}` : ""}`, undefined, true);
+  }
+  /** The node's verdict on its whole audit trail (hash chain and chain events). */
+  auditVerify() {
+    return this.request<AuditVerdict>("GET", "/audit/verify", undefined, true);
   }
   result<T = unknown>(taskId: number, round: number) {
     return this.request<{ taskId: number; round: number; result: T; resultHash: string; recordHash: string; contributors: string[] }>(

@@ -19,7 +19,8 @@ import type { DatasetRegistry } from "../data/registry.js";
 import type { Logger } from "../log.js";
 import type { NodeStore } from "../store/store.js";
 import { sqliteNonceMemory } from "../../../protocol/src/nonces.js";
-import { chainTaskView, datasetView, resultView, roundView, taskView } from "./views.js";
+import { auditView, chainTaskView, datasetView, resultView, roundView, taskView } from "./views.js";
+import { verifyAudit } from "../audit/verify.js";
 
 export interface ApiOptions {
   name: string;
@@ -185,6 +186,21 @@ export function buildApi(o: ApiOptions): express.Express {
     const r = o.store.getResult(taskId, round);
     if (!r) throw new HttpError(404, "NoResult", `no result for round ${round} of task ${taskId} on this node (only the requester holds results)`);
     res.json(resultView(r));
+  });
+
+  // The audit trail (audit/log.ts), oldest first; ?after=<seq> pages on, ?taskId= narrows to one task.
+  app.get("/audit", raw, signed, (req, res) => {
+    const limit = req.query.limit === undefined ? 100 : Math.max(1, Math.min(int(req.query.limit, "limit"), 1000));
+    const after = req.query.after === undefined ? 0 : int(req.query.after, "after");
+    const taskId = req.query.taskId === undefined ? undefined : int(req.query.taskId, "taskId");
+    const entries = o.store.auditEntries({ afterSeq: after, limit, taskId }).map(auditView);
+    res.json({ entries, next: entries.length === limit ? entries[entries.length - 1]!.seq : null });
+  });
+
+  // Checks the whole log: its hash chain, and every entry against the connector's events.
+  app.get("/audit/verify", raw, signed, async (_req, res) => {
+    const v = await verifyAudit({ entries: o.store.auditEntries(), connector: o.connector, self: o.self, upTo: o.store.cursor(), since: o.store.meta("audit.since") });
+    res.json(v);
   });
 
   app.use((req, _res, next) => next(new HttpError(404, "NotFound", `no route ${req.method} ${req.path}`)));

@@ -1,5 +1,6 @@
 import type { RoundRecord as ChainRound, TaskRecord } from "../../../chain-connector/src/connector.js";
 import type { DatasetRow, ResultRow, RoundState, TaskRow } from "../store/store.js";
+import type { AuditEntry, AuditPrivacy } from "../audit/log.js";
 
 /**
  * What the node API may show. Every response is built here by naming each field, never by
@@ -144,5 +145,43 @@ export function resultView(r: ResultRow): ResultView {
     contributors: [...r.contributors],
     done: r.done,
     createdAt: r.createdAt,
+  };
+}
+
+/**
+ * An audit entry as the operator sees it: every field of the entry (they are public by design:
+ * hashes, sizes, reasons, privacy parameters), named one by one so that the hash the verifier
+ * recomputes covers exactly what is shown.
+ */
+export function auditView(e: AuditEntry): AuditEntry {
+  return {
+    seq: e.seq,
+    time: e.time,
+    action: e.action,
+    taskId: e.taskId,
+    round: e.round,
+    datasets: [...e.datasets],
+    reason: e.reason,
+    ...(e.phase === undefined ? {} : { phase: e.phase }),
+    ...(e.blobHash === undefined ? {} : { blobHash: e.blobHash }),
+    ...(e.commitment === undefined ? {} : { commitment: e.commitment }),
+    ...(e.bytes === undefined ? {} : { bytes: e.bytes }),
+    ...(e.privacy === undefined ? {} : { privacy: auditPrivacyView(e.privacy) }),
+    anchor: { event: e.anchor.event, cursor: e.anchor.cursor, txHash: e.anchor.txHash },
+    prev: e.prev,
+    hash: e.hash,
+  };
+}
+
+function auditPrivacyView(p: AuditPrivacy): AuditPrivacy {
+  return {
+    mechanism: p.mechanism,
+    rho: p.rho,
+    rhoTask: p.rhoTask,
+    epsilon: p.epsilon,
+    delta: p.delta,
+    threshold: p.threshold,
+    bounds: { ...p.bounds },
+    ...(p.sigma === undefined ? {} : { sigma: [...p.sigma] }),
   };
 }

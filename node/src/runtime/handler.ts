@@ -146,6 +146,11 @@ export interface TaskKindHandler {
    */
   aggregateWhen?(revealed: number, active: number, spec: TaskSpec): boolean;
   /**
+   * Under params.privacy: the standard deviation of the aggregate's noise per released
+   * coordinate with `members.threshold` members (real units), recorded in the audit trail.
+   */
+  noiseSigma?(spec: TaskSpec): number[] | undefined;
+  /**
    * With reveal(): whether this task has a reveal step at all (default true). A kind whose
    * reveal depends on the spec (secure aggregation only for spec.aggregation = "secagg") says no
    * for the others, and the requester aggregates as soon as the Aggregate phase opens.

@@ -27,6 +27,7 @@ import {
 import { decide, privacyBudget } from "./policy.js";
 import { roundRho } from "../privacy/mechanism.js";
 import { StreamProgress, type ProgressSnapshot } from "./progress.js";
+import { anchorOf, auditPrivacy } from "../audit/record.js";
 
 export interface RuntimeOptions {
   connector: Connector;
@@ -307,13 +308,13 @@ export class Runtime extends EventEmitter {
       case "TaskCreated":
         return this.onTaskCreated(ev);
       case "RoundStarted":
-        return this.onRoundStarted(ev.taskId, ev.round);
+        return this.onRoundStarted(ev.taskId, ev.round, ev);
       case "MemberJoined": {
         if (!this.o.store.getTask(ev.taskId)) return undefined;
         return () => this.o.store.addMember(ev.taskId, ev.round, ev.member, ev.memberKey);
       }
       case "PhaseAdvanced":
-        return this.onPhase(ev.taskId, ev.round, ev.phase, ev.active);
+        return this.onPhase(ev.taskId, ev.round, ev.phase, ev.active, ev);
       case "ContributionSubmitted":
         return this.onContribution(ev.taskId, ev.round, ev.phase);
       case "RoundFinalized":
@@ -510,11 +511,24 @@ export class Runtime extends EventEmitter {
       };
       store.putTask(row);
       if (d.accept && d.rho > 0) for (const x of d.datasets) store.reserveRho(x.name, ev.taskId, d.rho);
+      // Audited: every decision to take part, and a refusal of a task that names this node's data.
+      const named = spec?.datasets.filter((r) => r.owner === self).map((r) => (r.version ? `${r.datasetId}@${r.version}` : r.datasetId)) ?? [];
+      if (d.accept || named.length > 0)
+        store.appendAudit({
+          time: Math.floor(Date.now() / 1000),
+          action: d.accept ? "accepted" : "declined",
+          taskId: ev.taskId,
+          round: 0,
+          datasets: d.accept ? row.datasets : named,
+          reason: d.reason,
+          privacy: d.accept && spec && d.rho > 0 ? auditPrivacy(spec, d.rho) : undefined,
+          anchor: anchorOf(ev),
+        });
       this.emit("task", row);
     };
   }
 
-  private async onRoundStarted(taskId: number, round: number): Promise<Commit | undefined> {
+  private async onRoundStarted(taskId: number, round: number, ev: ChainEvent): Promise<Commit | undefined> {
     const task = this.o.store.getTask(taskId);
     if (!task || !task.spec) return undefined;
     const commits: Commit[] = [];
@@ -536,6 +550,10 @@ export class Runtime extends EventEmitter {
           }
         }
         commits.push(this.put(s));
+        if (s.status === "joined")
+          commits.push(() =>
+            this.o.store.appendAudit({ time: Math.floor(Date.now() / 1000), action: "joined", taskId, round, datasets: task.datasets, reason: "", anchor: anchorOf(ev) }),
+          );
       }
     }
     return () => commits.forEach((c) => c());
@@ -552,7 +570,7 @@ export class Runtime extends EventEmitter {
     phase: number,
     name: string,
     make: (ctx: MemberContext) => Promise<Submission>,
-  ): Promise<StoredSubmission> {
+  ): Promise<StoredSubmission & { bytes?: number }> {
     const { connector, store } = this.o;
     const taskId = task.taskId;
     // Replaying old events: the round moved on while this node was away, perhaps after this node
@@ -605,17 +623,17 @@ export class Runtime extends EventEmitter {
     try {
       await connector.submit(taskId, round, prepared.blobHash, prepared.commitment, prepared.proof as Groth16Proof | undefined);
     } catch (e) {
-      if (e instanceof ConnectorError && e.code === "AlreadySubmitted") return { ...prepared, sent: true };
+      if (e instanceof ConnectorError && e.code === "AlreadySubmitted") return { ...prepared, sent: true, bytes: payload.length };
       if (e instanceof ConnectorError && e.code === "WrongPhase") {
         const mine = await sentBefore();
         if (mine) return mine;
       }
       throw e;
     }
-    return { ...prepared, sent: true };
+    return { ...prepared, sent: true, bytes: payload.length };
   }
 
-  private async onPhase(taskId: number, round: number, phase: number, active: number): Promise<Commit | undefined> {
+  private async onPhase(taskId: number, round: number, phase: number, active: number, ev: ChainEvent): Promise<Commit | undefined> {
     const task = this.o.store.getTask(taskId);
     if (!task || !task.spec) return undefined;
     const handler = this.o.handlers.get(task.kind);
@@ -633,12 +651,28 @@ export class Runtime extends EventEmitter {
               : undefined;
       if (step) {
         try {
-          const sub = await this.memberSubmit(task, round, phase, step.name, step.make);
+          const { bytes, ...sub } = await this.memberSubmit(task, round, phase, step.name, step.make);
           // memberSubmit recorded the prepared submission and the kind's state: build on that.
           s = { ...this.o.store.getRound(taskId, round, "member")!, phase, active };
           s.submissions = { ...s.submissions, [step.name]: sub };
           s.status = step.status;
           this.o.log.info({ taskId, round, phase: step.name, blobHash: sub.blobHash }, "submitted");
+          const rho = step.name === "compute" ? roundRho(this.spec(task)) : 0;
+          const release = {
+            time: Math.floor(Date.now() / 1000),
+            action: "released" as const,
+            taskId,
+            round,
+            datasets: task.datasets,
+            reason: "",
+            phase: step.name,
+            blobHash: sub.blobHash,
+            commitment: sub.commitment,
+            bytes: bytes ?? null,
+            privacy: rho > 0 ? auditPrivacy(this.spec(task), rho, () => handler.noiseSigma?.(this.spec(task))) : undefined,
+            anchor: anchorOf(ev),
+          };
+          commits.push(() => void this.o.store.appendAudit(release));
         } catch (e) {
           if (transient(e)) throw e;
           const dropped = e instanceof ConnectorError && (e.code === "NotMember" || e.code === "WrongPhase" || e.code === "DeadlinePassed");

@@ -85,4 +85,20 @@ export const MIGRATIONS: readonly string[] = [
   );`,
   // 4: secrets sealed by the vault (requester seeds, per-round keys). The API's nonces table is made by store/nonces.ts.
   `CREATE TABLE secrets(key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // 5: the audit trail (audit/log.ts): append-only, hash-chained; the triggers refuse edits, so
+  // rewriting it means dropping them first, which the hash chain and the chain's events then expose.
+  // A store upgraded mid-life keeps where its trail begins (audit.since): what the node did
+  // before has no entries, and verify does not ask for them.
+  `CREATE TABLE audit_log(
+    seq INTEGER PRIMARY KEY,
+    task_id INTEGER NOT NULL,
+    round INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    entry TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE INDEX audit_log_task ON audit_log(task_id);
+  CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+  CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+  INSERT INTO meta(key, value) SELECT 'audit.since', value FROM meta WHERE key = 'cursor';`,
 ];

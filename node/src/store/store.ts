@@ -3,6 +3,7 @@ import { chmodSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { secureDir, secureFile, Vault } from "../secrets/vault.js";
 import { MIGRATIONS } from "./migrations.js";
+import { chainEntry, type AuditBody, type AuditEntry } from "../audit/log.js";
 
 export interface DatasetRow {
   name: string;
@@ -483,5 +484,27 @@ export class NodeStore {
       committed: rows.reduce((s, r) => s + Math.max(r.reserved, r.released), 0),
       releases: rows.reduce((s, r) => s + r.n, 0),
     };
+  }
+
+  // ------------------------------------------------------------------ audit trail
+
+  /** Appends an entry chained to the last one; call inside the transaction of the change it records. */
+  appendAudit(body: AuditBody): AuditEntry {
+    return this.tx(() => {
+      const last = this.get<{ entry: string }>(`SELECT entry FROM audit_log ORDER BY seq DESC LIMIT 1`);
+      const e = chainEntry(last ? (JSON.parse(last.entry) as AuditEntry) : undefined, body);
+      this.run(`INSERT INTO audit_log(seq, task_id, round, action, entry, hash) VALUES(?, ?, ?, ?, ?, ?)`, e.seq, e.taskId, e.round, e.action, JSON.stringify(e), e.hash);
+      return e;
+    });
+  }
+
+  /** Entries in order from `afterSeq` (exclusive), optionally of one task. */
+  auditEntries(opts: { afterSeq?: number; limit?: number; taskId?: number } = {}): AuditEntry[] {
+    const limit = opts.limit ?? -1;
+    const rows =
+      opts.taskId === undefined
+        ? this.all<{ entry: string }>(`SELECT entry FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`, opts.afterSeq ?? 0, limit)
+        : this.all<{ entry: string }>(`SELECT entry FROM audit_log WHERE seq > ? AND task_id = ? ORDER BY seq LIMIT ?`, opts.afterSeq ?? 0, opts.taskId, limit);
+    return rows.map((r) => JSON.parse(r.entry) as AuditEntry);
   }
 }

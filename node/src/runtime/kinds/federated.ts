@@ -170,6 +170,9 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
     aggregateWhen(revealed, _active, spec) {
       return revealed >= secaggThreshold(spec);
     },
+    noiseSigma(spec) {
+      return noisePlanOf(k, spec, k.parse(spec))?.sigma;
+    },
     async verify(ctx, c) {
       const p = k.parse(ctx.spec);
       const pk = provenOf(ctx.spec);

@@ -215,6 +215,7 @@ export const statsHandler: TaskKindHandler = {
   setup: (ctx) => secure.setup!(ctx),
   reveal: (ctx) => secure.reveal!(ctx),
   aggregateWhen: (r, a, spec) => secure.aggregateWhen!(r, a, spec),
+  noiseSigma: (spec) => secure.noiseSigma!(spec),
   verify: (ctx, c) => (isPlain(ctx.spec) ? plainReason(ctx.spec, c) === undefined : secure.verify!(ctx, c)),
   admit(spec, datasets, self) {
     if (!isPlain(spec) || spec.setup) return secure.admit!(spec, datasets, self);
