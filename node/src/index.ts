@@ -155,6 +155,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
       results: localBlobs,
       log,
       bindingDomain: opts.bindingDomain ?? (await connector.bindingDomain()),
+      x25519,
     });
     runtime.start();
     cleanup.push(() => runtime.stop());

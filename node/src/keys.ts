@@ -19,8 +19,9 @@ const hex = (b: Uint8Array) => "0x" + Buffer.from(b).toString("hex");
  * The node's long-term X25519 key (registered on-chain), generated on first start and kept in its
  * file, mode 0600. With a vault (a node) the file holds the key sealed by the node's data key, and
  * a plain hex file (made by scripts/register-node.ts or an older build) is sealed in place; without
- * one (scripts) it is plain hex. Rounds never use this key: secure aggregation makes a fresh key
- * pair per round (store roundKey).
+ * one (scripts) it is plain hex. As a requester the node opens with it what members sealed to it
+ * (crypto/sealedbox.ts); secure aggregation never uses it and makes a fresh key pair per round
+ * (store roundKey).
  */
 export function loadOrCreateX25519(file: string, vault?: Vault): X25519Keys {
   const label = "x25519.key";

@@ -6,6 +6,7 @@ import { linregHandler, type RegressionResult } from "../../node/src/runtime/kin
 import { logregHandler } from "../../node/src/runtime/kinds/logreg.js";
 import { statsHandler, type SecureStatsResult, type StatsResult } from "../../node/src/runtime/kinds/stats.js";
 import { BACKENDS } from "../../node/src/runtime/aggregation/index.js";
+import { sealForRequester } from "../../node/src/runtime/aggregation/sealed.js";
 import { canonicalJson } from "../../protocol/src/canonical.js";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { SNARK_FIELD } from "../../protocol/src/binding.js";
@@ -123,11 +124,8 @@ describe("local debug mode: every kind × backend equals the plaintext computati
   test("plain stats: a malformed contribution is left out and reported", async () => {
     const tables = irisTables();
     const run = await runLocal(statsHandler, { kind: "stats", aggregation: "plain", members: { min: 3, max: 3, threshold: 2 }, params: { columns: IRIS_COLS } }, tables, {
-      tamper: ({ member }, s) => {
-        if (member !== 0) return s;
-        const payload = toUtf8Bytes(canonicalJson({ v: 1, columns: {} }));
-        return { payload, commitment: keccak256(payload) };
-      },
+      // well sealed to the requester (as a member would), but empty inside
+      tamper: ({ member }, s, ctx) => (member !== 0 ? s : sealForRequester(ctx, toUtf8Bytes(canonicalJson({ v: 1, columns: {} })))),
     });
     const res = run.result as StatsResult;
     assert.equal(res.members, 2);
@@ -135,6 +133,33 @@ describe("local debug mode: every kind × backend equals the plaintext computati
     assert.match(res.rejected![0]!.reason, /no valid partial for column/);
     assert.equal(res.columns.sepal_length!.count, union(tables.slice(1)).length);
   });
+
+  for (const kind of ["stats", "linreg"] as const) {
+    test(`plain ${kind}: a sealed contribution altered in the store (commitment recomputed) does not open; the requester leaves that member out with the reason`, async () => {
+      const tables = kind === "stats" ? irisTables() : linregTables();
+      const flip = ({ member, phase }: { member: number; phase: string }, s: { payload: Uint8Array; commitment: string }) => {
+        if (member !== 2 || phase !== "compute") return s;
+        const payload = Uint8Array.from(s.payload);
+        payload[payload.length - 20]! ^= 1;
+        return { payload, commitment: keccak256(payload) };
+      };
+      const members = { min: 3, max: 3, threshold: 2 };
+      if (kind === "stats") {
+        const run = await runLocal(statsHandler, { kind, aggregation: "plain", members, params: { columns: IRIS_COLS } }, tables, { tamper: flip });
+        const res = run.result as StatsResult;
+        assert.equal(res.members, 2);
+        assert.equal(res.rejected?.[0]?.member, run.members[2]);
+        assert.match(res.rejected![0]!.reason, /does not open with the requester's key/);
+        assert.equal(res.columns.sepal_length!.count, union(tables.slice(0, 2)).length);
+      } else {
+        const run = await runLocal(linregHandler, { kind, aggregation: "plain", members, params: { features: ["x1", "x2", "x3"], target: "y" }, rounds: 2 }, tables, { tamper: flip });
+        const res = run.result as RegressionResult;
+        assert.equal(res.rejected[0]?.member, run.members[2]);
+        assert.match(res.rejected[0]!.reason, /does not open with the requester's key/);
+        relClose(res.weights, leastSquares(union(tables.slice(0, 2))), 1e-6, "weights");
+      }
+    });
+  }
 });
 
 describe("local debug mode with proofs (verification offchain): the same checks as on a network, in one process", () => {

@@ -2,6 +2,9 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Wallet } from "ethers";
+import { x25519 } from "@noble/curves/ed25519.js";
+import { openSealed, sealTo } from "../../node/src/crypto/sealedbox.js";
+import { sealContext } from "../../node/src/runtime/aggregation/sealed.js";
 import { canonicalJson } from "../../protocol/src/canonical.js";
 import { encodeNpy } from "../../node/src/data/npy.js";
 import type { Table } from "../../node/src/data/table.js";
@@ -97,15 +100,19 @@ export function cheating(inner: TaskKindHandler): TaskKindHandler {
     async contribute(ctx) {
       const how = /^cheat:(\w+)$/.exec(ctx.spec.nonce)?.[1] as Cheat | undefined;
       if (how === "replay" && ctx.round > 1) return sent.get(`${ctx.taskId}`)!;
-      const s = await inner.contribute(ctx);
+      // Under plain the body is sealed to the requester: the vector cheat seals it to a key of its
+      // own first, so it can change the plaintext and seal that to the requester.
+      const own = x25519.utils.randomSecretKey();
+      const s = await inner.contribute(how === "vector" ? { ...ctx, requesterKey: async () => x25519.getPublicKey(own) } : ctx);
       sent.set(`${ctx.taskId}`, s);
       if (!how || how === "replay") return s;
       const env = JSON.parse(new TextDecoder().decode(s.payload)) as { body: string; chunks: { proof: { a: [string, string] } }[] };
       if (how === "vector") {
         // a different first value (the count) than the proven one, in the plain body
-        const body = JSON.parse(Buffer.from(env.body, "hex").toString()) as { values: string[] };
+        const context = sealContext(ctx, ctx.self);
+        const body = JSON.parse(Buffer.from(openSealed(own, Buffer.from(env.body, "hex"), context)).toString()) as { values: string[] };
         body.values[0] = String(BigInt(body.values[0]!) + 1n);
-        env.body = Buffer.from(canonicalJson(body)).toString("hex");
+        env.body = Buffer.from(sealTo(await ctx.requesterKey(), new TextEncoder().encode(canonicalJson(body)), context)).toString("hex");
       }
       if (how === "chunk") {
         // corrupt a chunk other than the sampled one (whose proof the connector checks)

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { isSealedBox } from "../../node/src/crypto/sealedbox.js";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { keccak256 } from "ethers";
@@ -58,6 +59,7 @@ export async function assertOutputsOnChain(owner: RunningNode, worker: RunningNo
     assert.equal(cs[0]!.blobHash, sub.blobHash);
     const payload = await owner.connector.getBlob(cs[0]!.blobHash);
     assert.equal(keccak256(payload), cs[0]!.commitment, `round ${round}: the commitment is the hash of the output`);
+    assert.ok(isSealedBox(payload), `round ${round}: the output in the shared store is sealed to the owner`);
   }
 }
 

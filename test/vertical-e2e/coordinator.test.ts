@@ -78,7 +78,7 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
       assert.ok(Math.abs(result.intercept! - ref.intercept) < 0.01 * Math.abs(meanY), `intercept ${result.intercept} vs least squares ${ref.intercept} (mean y ${meanY})`);
 
       // The model left the label party sealed to the requester's result key, never in plaintext.
-      const released: { model?: unknown; sealedModel?: { ct: string } }[] = [];
+      const released: { model?: unknown; sealedModel?: { box: string } }[] = [];
       for (const ph of [Phase.Setup, Phase.Compute, Phase.Aggregate]) {
         for (const c of await R.connector.getContributions(taskId, round, ph)) {
           const m = JSON.parse(new TextDecoder().decode(await R.connector.getBlob(c.blobHash))) as (typeof released)[number];
@@ -87,7 +87,7 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
       }
       assert.equal(released.length, 1);
       assert.equal(released[0]!.model, undefined);
-      assert.ok(/^0x[0-9a-f]+$/.test(released[0]!.sealedModel!.ct));
+      assert.ok(/^0x01[0-9a-f]+$/.test(released[0]!.sealedModel!.box));
 
       // From the transcript of this run: what each party read through the runtime, and did with it.
       const mine = new Set(nodes.map((x) => x.address.toLowerCase()));

@@ -55,6 +55,13 @@ export interface RoundContext {
   blobs: BlobAccess;
   /** This node's own blob store: bytes put here never leave the node (e.g. an owner's secret key). */
   local: BlobAccess;
+  /**
+   * The requester's registered X25519 public key (its node record on the connector): what a member
+   * seals data meant only for the requester to (crypto/sealedbox.ts).
+   */
+  requesterKey(): Promise<Uint8Array>;
+  /** Opens a box sealed to this node's registered X25519 key under `context` (the requester reading what members sealed to it). */
+  openSealed(box: Uint8Array, context: string): Uint8Array;
   log: Logger;
 }
 

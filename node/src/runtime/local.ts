@@ -6,6 +6,7 @@ import { Phase } from "../../../protocol/src/phases.js";
 import { parseTaskSpec, type TaskSpec, type TaskSpecInput } from "../../../protocol/src/taskspec.js";
 import "../../../protocol/src/tasks/index.js";
 import { commitTable } from "../data/commit.js";
+import { openSealed } from "../crypto/sealedbox.js";
 import type { Table } from "../data/table.js";
 import { createLogger, type Logger } from "../log.js";
 import type { DatasetRow, MemberKey } from "../store/store.js";
@@ -27,7 +28,9 @@ export interface LocalOptions {
   /** Members (0-based) that go silent before the given phase in round 1 (to try drop-outs). */
   drop?: { setup?: number[]; compute?: number[]; reveal?: number[] };
   /** Replaces a member's submission (to try wrong contributions). */
-  tamper?: (info: { round: number; phase: "setup" | "compute" | "reveal"; member: number }, s: Submission) => Submission;
+  tamper?: (info: { round: number; phase: "setup" | "compute" | "reveal"; member: number }, s: Submission, ctx: MemberContext) => Submission | Promise<Submission>;
+  /** The requester's X25519 secret key (what members seal to), instead of a fresh one. */
+  requesterX25519?: Uint8Array;
   log?: Logger;
 }
 
@@ -63,6 +66,8 @@ export async function runLocal(
   const log = opts.log ?? createLogger("local", "silent");
   const wallets = tables.map(() => Wallet.createRandom());
   const requester = Wallet.createRandom().address;
+  const requesterX = opts.requesterX25519 ?? x25519.utils.randomSecretKey();
+  const requesterPk = x25519.getPublicKey(requesterX);
   const params: Record<string, unknown> = { ...(input.params ?? {}) };
   const local = new MemoryBlobs();
   const blobs = new MemoryBlobs();
@@ -111,6 +116,11 @@ export async function runLocal(
       },
       blobs,
       local,
+      requesterKey: async () => requesterPk,
+      openSealed: (box, context) => {
+        if (self !== requester) throw new Error("local: only the requester holds the key members seal to");
+        return openSealed(requesterX, box, context);
+      },
       log: log.child({ round }),
     });
     const alive = new Set(tables.map((_, i) => i));
@@ -134,7 +144,7 @@ export async function runLocal(
           alive.delete(i);
           continue;
         }
-        if (opts.tamper) sub = opts.tamper({ round, phase: name, member: i }, sub);
+        if (opts.tamper) sub = await opts.tamper({ round, phase: name, member: i }, sub, ctx);
         states[i] = state;
         out.push({ member: wallets[i]!.address, blobHash: await blobs.put(sub.payload), commitment: sub.commitment, payload: sub.payload });
       }

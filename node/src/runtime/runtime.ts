@@ -12,6 +12,7 @@ import "../../../protocol/src/tasks/index.js";
 import type { NodeConfig } from "../config.js";
 import type { DatasetRegistry } from "../data/registry.js";
 import { roundKey } from "../keys.js";
+import { openSealed } from "../crypto/sealedbox.js";
 import type { Logger } from "../log.js";
 import type { NodeStore, ResultRow, RoundState, Side, Submission as StoredSubmission, TaskRow } from "../store/store.js";
 import {
@@ -49,6 +50,8 @@ export interface RuntimeOptions {
    * coordinator uses the zero address and chain 0, the default; ethereum mode needs the deployment's.
    */
   bindingDomain?: { taskManager: string; chainId: bigint | number | string };
+  /** The node's registered X25519 key pair: as a requester it opens what members sealed to it (crypto/sealedbox.ts). */
+  x25519?: { secretKey: Uint8Array; publicKey: Uint8Array };
 }
 
 /** A change to the store made together with the cursor of the event that caused it. */
@@ -448,8 +451,28 @@ export class Runtime extends EventEmitter {
       dataset: (owner, root) => this.referencedDataset(this.spec(task), owner, root),
       blobs: { put: (b) => this.o.connector.putBlob(b), get: (h) => this.blob(h) },
       local: { put: (b) => this.o.results.put(b), get: (h) => this.o.results.get(h) },
+      requesterKey: () => this.requesterKey(this.spec(task).requester),
+      openSealed: (box, context) => {
+        if (!this.o.x25519) throw new Error("this node runs without its X25519 key, so it cannot open what was sealed to it");
+        return openSealed(this.o.x25519.secretKey, box, context);
+      },
       log: this.o.log.child({ taskId: task.taskId, round }),
     };
+  }
+
+  private readonly requesterKeys = new Map<string, Uint8Array>();
+
+  /** A requester's registered X25519 key, read once per runtime (it changes only if its key file is replaced). */
+  private async requesterKey(requester: string): Promise<Uint8Array> {
+    const a = requester.toLowerCase();
+    const known = this.requesterKeys.get(a);
+    if (known) return known;
+    const rec = await this.o.connector.getNode(requester);
+    if (!rec || !/^0x[0-9a-fA-F]{64}$/.test(rec.x25519))
+      throw new Error(`requester ${requester} has no registered X25519 key on the connector; it must register its node before members can seal to it`);
+    const key = new Uint8Array(Buffer.from(rec.x25519.slice(2), "hex"));
+    this.requesterKeys.set(a, key);
+    return key;
   }
 
   private async memberContext(task: TaskRow, round: number): Promise<Omit<MemberContext, "state">> {

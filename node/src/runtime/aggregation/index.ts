@@ -2,7 +2,7 @@ import { Phase } from "../../../../protocol/src/phases.js";
 import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
 import type { AggregateContext, MemberContext, ReceivedContribution, RoundContext, Submission } from "../handler.js";
 import { parsePaillier, paillierSubmission, paillierSum, requesterSecretKey, taskPublicKey } from "./paillier.js";
-import { parsePlain, plainSubmission } from "./plain.js";
+import { parsePlain, plainAck, plainSubmission } from "./plain.js";
 import { secaggAggregate, secaggLooksValid, secaggMasked, secaggReveal, secaggSetup, type Rejected } from "./secagg.js";
 import { addInto, checkSumRange, decodeVector, encodeVector, VALUE_BITS } from "./vector.js";
 
@@ -52,7 +52,7 @@ export function usesReveal(spec: TaskSpec): boolean {
 export async function setupVector(ctx: MemberContext, length: number): Promise<Submission> {
   if (backendOf(ctx.spec) === "secagg") return secaggSetup(ctx, length);
   // Other backends need no setup; a spec that asks for the phase anyway gets an acknowledgement.
-  return plainSubmission([]);
+  return plainAck();
 }
 
 export async function contributeVector(ctx: MemberContext, values: readonly number[]): Promise<Submission> {
@@ -66,7 +66,7 @@ export async function contributeIntegers(ctx: MemberContext, enc: readonly bigin
   });
   switch (backendOf(ctx.spec)) {
     case "plain":
-      return plainSubmission(enc);
+      return plainSubmission(ctx, enc);
     case "paillier":
       return paillierSubmission(ctx.spec, enc);
     case "secagg":
@@ -84,7 +84,7 @@ export function verifyVector(ctx: RoundContext, c: ReceivedContribution, length:
   try {
     switch (backendOf(ctx.spec)) {
       case "plain":
-        parsePlain(c, length);
+        parsePlain(ctx, c, length);
         return true;
       case "paillier":
         parsePaillier(ctx.spec, c, length);
@@ -124,7 +124,7 @@ export async function aggregateVector(ctx: AggregateContext, length: number): Pr
   const parts: { member: string; v: bigint[] }[] = [];
   for (const c of all) {
     try {
-      parts.push({ member: c.member, v: backendOf(spec) === "plain" ? parsePlain(c, length) : parsePaillier(spec, c, length) });
+      parts.push({ member: c.member, v: backendOf(spec) === "plain" ? parsePlain(ctx, c, length) : parsePaillier(spec, c, length) });
     } catch (e) {
       rejected.push({ member: c.member, phase: "compute", reason: text(e) });
     }

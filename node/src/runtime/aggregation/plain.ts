@@ -1,8 +1,13 @@
 import { canonicalJson } from "../../../../protocol/src/canonical.js";
-import { plainCommitment, type ReceivedContribution, type Submission } from "../handler.js";
+import { plainCommitment, type ReceivedContribution, type RoundContext, type Submission } from "../handler.js";
+import { openFromMember, sealForRequester } from "./sealed.js";
 import { VALUE_BITS } from "./vector.js";
 
-/** `plain` backend: the encoded vector in the clear (decimal integers), committed by keccak256. */
+/**
+ * `plain` backend: the encoded vector as decimal integers, sealed to the requester's registered
+ * X25519 key (./sealed.ts), committed by keccak256 of the sealed bytes. Only the requester reads a
+ * member's vector; the connector stores a box.
+ */
 interface PlainPayload {
   v: 1;
   kind: "vector/plain";
@@ -11,18 +16,28 @@ interface PlainPayload {
 
 const LIMIT = 1n << BigInt(VALUE_BITS - 1);
 
-export function plainSubmission(values: readonly bigint[]): Submission {
+function encodePlain(values: readonly bigint[]): Uint8Array {
   const payload: PlainPayload = { v: 1, kind: "vector/plain", values: values.map(String) };
-  const bytes = new TextEncoder().encode(canonicalJson(payload));
+  return new TextEncoder().encode(canonicalJson(payload));
+}
+
+/** An empty acknowledgement in the clear (a Setup phase the backend does not use): nothing in it to hide. */
+export function plainAck(): Submission {
+  const bytes = encodePlain([]);
   return { payload: bytes, commitment: plainCommitment(bytes) };
 }
 
-/** Parses a plain contribution; throws naming what is wrong (the caller leaves it out and reports why). */
-export function parsePlain(c: ReceivedContribution, length: number): bigint[] {
-  if (plainCommitment(c.payload) !== c.commitment) throw new Error("payload does not match its on-chain commitment");
+/** A member's vector, sealed to the requester. */
+export function plainSubmission(ctx: RoundContext, values: readonly bigint[]): Promise<Submission> {
+  return sealForRequester(ctx, encodePlain(values));
+}
+
+/** The requester opens and parses a plain contribution; throws naming what is wrong (the caller leaves it out and reports why). */
+export function parsePlain(ctx: RoundContext, c: ReceivedContribution, length: number): bigint[] {
+  const bytes = openFromMember(ctx, c);
   let p: PlainPayload;
   try {
-    p = JSON.parse(new TextDecoder().decode(c.payload)) as PlainPayload;
+    p = JSON.parse(new TextDecoder().decode(bytes)) as PlainPayload;
   } catch {
     throw new Error("payload is not JSON");
   }

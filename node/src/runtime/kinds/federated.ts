@@ -113,7 +113,7 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
           try {
             const o = await openProven(ctx, pk, p, c);
             // plain shows each vector: a member whose vector is not the one it proved is named here
-            if (backendOf(ctx.spec) === "plain" && !opensCommitments(o.commitments, parsePlain(o.inner, length), shape))
+            if (backendOf(ctx.spec) === "plain" && !opensCommitments(o.commitments, parsePlain(ctx, o.inner, length), shape))
               throw new Error("the vector sent is not the one proven: it does not open the member's chunk commitments");
             out.push(o.inner);
           } catch (e) {

@@ -23,7 +23,8 @@ import { parseTaskSpec, specHash, type TaskSpec, type TaskSpecInput } from "../.
 import { OUTSOURCED_KINDS, outsourcedNext, type OutsourcedKind, type OutsourcedVariant } from "../../../../protocol/src/tasks/outsourced.js";
 import type { DatasetRegistry } from "../../data/registry.js";
 import type { DatasetRow, NodeStore } from "../../store/store.js";
-import { plainCommitment, type BlobAccess, type TaskKindHandler } from "../handler.js";
+import type { BlobAccess, TaskKindHandler } from "../handler.js";
+import { openFromMember, sealForRequester } from "../aggregation/sealed.js";
 import { WorkerManager, type PickStrategy } from "../manager.js";
 import { seedRequesterState } from "../runtime.js";
 import type { z } from "zod";
@@ -222,7 +223,9 @@ export function outsourcedHandler<P extends CommonParams>(kind: OutsourcedKind, 
         workers.set(key, engine);
       }
       ctx.log.info({ kind, variant: p.variant, bytes: output.length }, "outsourced worker step");
-      return { payload: output, commitment: plainCommitment(output) };
+      // Meant for the owner only: sealed to its registered key, so the blob store holds no output
+      // even of the variants whose output is not ciphertext (plain, or order-revealing legacy ones).
+      return sealForRequester(ctx, output);
     },
     async aggregate(ctx, contributions) {
       const p = schema.parse(ctx.spec.params);
@@ -243,7 +246,7 @@ export function outsourcedHandler<P extends CommonParams>(kind: OutsourcedKind, 
         owners.set(key, engine);
       }
       const t0 = performance.now();
-      const r = await engine.step(mine[0]!.payload);
+      const r = await engine.step(openFromMember(ctx, mine[0]!));
       const ownerMs = Math.round(performance.now() - t0);
       const worker = mine[0]!.member;
       if (r.result) {

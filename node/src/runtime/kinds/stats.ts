@@ -2,7 +2,8 @@ import { canonicalJson } from "../../../../protocol/src/canonical.js";
 import { statsParams, type StatsParams } from "../../../../protocol/src/tasks/stats.js";
 import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
 import { Phase } from "../../../../protocol/src/phases.js";
-import { plainCommitment, type ReceivedContribution, type TaskKindHandler } from "../handler.js";
+import type { ReceivedContribution, RoundContext, TaskKindHandler } from "../handler.js";
+import { openFromMember, sealForRequester } from "../aggregation/sealed.js";
 import { federatedHandler, type FederatedKind, type FederatedMeta } from "./federated.js";
 import { FX, real, type ProvenKind } from "./proven.js";
 import { clip, maxAbs, type Part } from "../../privacy/mechanism.js";
@@ -38,11 +39,10 @@ export interface StatsResult {
   rejected?: FederatedMeta["rejected"];
 }
 
-/** Why a plain stats contribution is invalid, or undefined. */
-function plainReason(spec: TaskSpec, c: ReceivedContribution): string | undefined {
-  if (plainCommitment(c.payload) !== c.commitment) return "payload does not match its on-chain commitment";
+/** Why a plain stats contribution is invalid (the requester opens it to tell), or undefined. */
+function plainReason(ctx: RoundContext, c: ReceivedContribution): string | undefined {
   try {
-    decode(c, (statsParams.parse(spec.params) as StatsParams).columns);
+    decode(c.member, openFromMember(ctx, c), (statsParams.parse(ctx.spec.params) as StatsParams).columns);
     return undefined;
   } catch (e) {
     return (e as Error).message;
@@ -106,18 +106,18 @@ export function combine(parts: Record<string, ColumnPartial>[], columns: string[
   return out;
 }
 
-function decode(c: ReceivedContribution, columns: string[]): Record<string, ColumnPartial> {
+function decode(member: string, bytes: Uint8Array, columns: string[]): Record<string, ColumnPartial> {
   let p: StatsPayload;
   try {
-    p = JSON.parse(new TextDecoder().decode(c.payload)) as StatsPayload;
+    p = JSON.parse(new TextDecoder().decode(bytes)) as StatsPayload;
   } catch {
-    throw new Error(`stats: contribution of ${c.member} is not JSON`);
+    throw new Error(`stats: contribution of ${member} is not JSON`);
   }
-  if (p?.v !== 1 || typeof p.columns !== "object") throw new Error(`stats: contribution of ${c.member} is not a stats payload`);
+  if (p?.v !== 1 || typeof p.columns !== "object") throw new Error(`stats: contribution of ${member} is not a stats payload`);
   for (const name of columns) {
     const x = p.columns[name];
     const ok = x && [x.count, x.sum, x.sumSq, x.min, x.max].every((n) => typeof n === "number" && Number.isFinite(n)) && Number.isInteger(x.count) && x.count > 0;
-    if (!ok) throw new Error(`stats: contribution of ${c.member} has no valid partial for column "${name}"`);
+    if (!ok) throw new Error(`stats: contribution of ${member} has no valid partial for column "${name}"`);
   }
   return p.columns;
 }
@@ -199,12 +199,12 @@ export function statsDpParts(columns: string[], privacy: PrivacyParam): Part[] {
   return parts;
 }
 const secure = federatedHandler(statsVectorKind);
-/** Plain and unproven: partials with min and max in the clear. Proven tasks go through the vector path (min/max are not additive). */
+/** Plain and unproven: partials with min and max, sealed to the requester. Proven tasks go through the vector path (min/max are not additive). */
 const isPlain = (spec: TaskSpec) => spec.aggregation === "plain" && spec.verification === "none" && spec.params.privacy === undefined;
 
 /**
- * Federated column statistics. `plain`: each member sends its partial sums (with min and max) in
- * the clear; `secagg` and `paillier`: count, sum and sum of squares through the backend.
+ * Federated column statistics. `plain`: each member sends its partial sums (with min and max)
+ * sealed to the requester; `secagg` and `paillier`: count, sum and sum of squares through the backend.
  */
 export const statsHandler: TaskKindHandler = {
   kind: "stats",
@@ -216,7 +216,7 @@ export const statsHandler: TaskKindHandler = {
   reveal: (ctx) => secure.reveal!(ctx),
   aggregateWhen: (r, a, spec) => secure.aggregateWhen!(r, a, spec),
   noiseSigma: (spec) => secure.noiseSigma!(spec),
-  verify: (ctx, c) => (isPlain(ctx.spec) ? plainReason(ctx.spec, c) === undefined : secure.verify!(ctx, c)),
+  verify: (ctx, c) => (isPlain(ctx.spec) ? plainReason(ctx, c) === undefined : secure.verify!(ctx, c)),
   admit(spec, datasets, self) {
     if (!isPlain(spec) || spec.setup) return secure.admit!(spec, datasets, self);
     const { columns } = statsParams.parse(spec.params) as StatsParams;
@@ -230,8 +230,7 @@ export const statsHandler: TaskKindHandler = {
     if (!isPlain(ctx.spec)) return secure.contribute(ctx);
     const { columns } = statsParams.parse(ctx.spec.params) as StatsParams;
     const payload: StatsPayload = { v: 1, columns: partials(ctx.datasets.map((d) => d.table), columns) };
-    const bytes = new TextEncoder().encode(canonicalJson(payload));
-    return { payload: bytes, commitment: plainCommitment(bytes) };
+    return sealForRequester(ctx, new TextEncoder().encode(canonicalJson(payload)));
   },
   async aggregate(ctx, contributions) {
     if (!isPlain(ctx.spec)) {
@@ -241,11 +240,11 @@ export const statsHandler: TaskKindHandler = {
       return { result };
     }
     const { columns } = statsParams.parse(ctx.spec.params) as StatsParams;
-    const parts = contributions.map((c) => decode(c, columns));
+    const parts = contributions.map((c) => decode(c.member, openFromMember(ctx, c), columns));
     // As with every federated backend: invalid contributions are left out and named with the reason.
     const rejected: FederatedMeta["rejected"] = [];
     for (const c of await ctx.contributions(Phase.Compute)) {
-      const why = plainReason(ctx.spec, c);
+      const why = plainReason(ctx, c);
       if (why) rejected.push({ member: c.member, phase: "compute", reason: why });
     }
     if (parts.length === 0 || parts.length < ctx.spec.members.threshold)

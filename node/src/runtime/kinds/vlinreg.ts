@@ -1,8 +1,5 @@
 import { x25519 } from "@noble/curves/ed25519.js";
-import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
-import { hkdf } from "@noble/hashes/hkdf.js";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { randomBytes } from "@noble/hashes/utils.js";
+import { openSealed, sealTo } from "../../crypto/sealedbox.js";
 import { getBytes, hexlify, toUtf8Bytes } from "ethers";
 import type { Connector } from "../../../../chain-connector/src/connector.js";
 import { parseTaskSpec, specHash, type TaskSpec, type TaskSpecInput } from "../../../../protocol/src/taskspec.js";
@@ -15,7 +12,7 @@ import { vlinregParams, vlinregRounds, vlinregSteps, type VlinregParams } from "
 import { FeatureParty, LABEL, LabelParty, type FeatureState, type LabelState } from "../../vertical/protocol.js";
 import { RuntimeTableIO, mergeTables, writerOf, type TableRef, type TranscriptRecorder } from "../../vertical/runtime-io.js";
 import type { Id } from "../../vertical/align.js";
-import { plainCommitment, type AggregateContext, type MemberContext, type ReceivedContribution, type Submission, type TaskKindHandler } from "../handler.js";
+import { plainCommitment, type AggregateContext, type MemberContext, type ReceivedContribution, type RoundContext, type Submission, type TaskKindHandler } from "../handler.js";
 
 /**
  * Vertical linear regression (node/src/vertical/protocol.ts) on the round runtime. Every node is
@@ -50,13 +47,13 @@ import { plainCommitment, type AggregateContext, type MemberContext, type Receiv
  * refuse a table name written twice; the round then fails with that error.
  *
  * Who gets the model: the label party computes it (it holds the label's mean and scale) and puts
- * it in its last manifest, sealed to params.resultKey (the requester's X25519 key; submitVlinreg
- * makes it and keeps the secret in the requester node's own blob store), and the requester (y's
- * node itself or a separate node) keeps it as the task's result. Without resultKey the model is in
- * the manifest in plaintext, readable by whoever reads the connector's blob store. The parties'
- * columns, labels, residuals and predictions never travel in plaintext (see protocol.ts for what
- * each party learns in each mode). The parties' secrets for the task (Paillier secret key,
- * X25519 secret, mask seed) live in their member state on their own node.
+ * it in its last manifest, sealed (crypto/sealedbox.ts) to params.resultKey (a per-task X25519
+ * key; submitVlinreg makes it and keeps the secret in the requester node's own blob store), or,
+ * without resultKey, to the requester's registered X25519 key; the requester (y's node itself or a
+ * separate node) keeps it as the task's result. The connector's blob store never holds the model
+ * in plaintext. The parties' columns, labels, residuals and predictions never travel in plaintext
+ * (see protocol.ts for what each party learns in each mode). The parties' secrets for the task
+ * (Paillier secret key, X25519 secret, mask seed) live in their member state on their own node.
  */
 
 export interface VlinregModel {
@@ -84,41 +81,32 @@ interface Manifest {
   party: string;
   step: number;
   tables: TableRef[];
-  /** The label party's last step: the model, for the requester (without params.resultKey). */
-  model?: VlinregModel;
-  /** The model sealed to params.resultKey. */
+  /** Refused: a model in plaintext (older builds, without params.resultKey). */
+  model?: unknown;
+  /** The label party's last step: the model, sealed to params.resultKey or else to the requester's registered key. */
   sealedModel?: SealedModel;
 }
 
 interface SealedModel {
-  epk: string;
-  nonce: string;
-  ct: string;
+  /** crypto/sealedbox.ts box, hex. */
+  box: string;
 }
 
-const SEAL_INFO = new TextEncoder().encode("ciphermine vlinreg model");
-
-function sealKey(shared: Uint8Array, epk: Uint8Array): Uint8Array {
-  return hkdf(sha256, shared, epk, SEAL_INFO, 32);
+/** The box's associated data: a model sealed for one task and round opens for that one only. */
+function modelContext(ctx: Pick<RoundContext, "taskId" | "round" | "spec">): string {
+  return `ciphermine vlinreg-model nonce=${ctx.spec.nonce} task=${ctx.taskId} round=${ctx.round}`;
 }
 
-/** X25519 (ephemeral) + HKDF-SHA256 + XChaCha20-Poly1305: only the holder of the secret key opens it. */
-export function sealModel(model: VlinregModel, publicKeyHex: string): SealedModel {
-  const esk = x25519.utils.randomSecretKey();
-  const epk = x25519.getPublicKey(esk);
-  const key = sealKey(x25519.getSharedSecret(esk, getBytes(publicKeyHex)), epk);
-  const nonce = randomBytes(24);
-  const ct = xchacha20poly1305(key, nonce).encrypt(toUtf8Bytes(JSON.stringify(model)));
-  return { epk: hexlify(epk), nonce: hexlify(nonce), ct: hexlify(ct) };
+export function sealModel(model: VlinregModel, recipient: Uint8Array, context: string): SealedModel {
+  return { box: hexlify(sealTo(recipient, toUtf8Bytes(JSON.stringify(model)), context)) };
 }
 
-export function openModel(s: SealedModel, secretKey: Uint8Array): VlinregModel {
-  const key = sealKey(x25519.getSharedSecret(secretKey, getBytes(s.epk)), getBytes(s.epk));
+export function openModel(s: SealedModel, open: (box: Uint8Array, context: string) => Uint8Array, context: string): VlinregModel {
   let plain: Uint8Array;
   try {
-    plain = xchacha20poly1305(key, getBytes(s.nonce)).decrypt(getBytes(s.ct));
+    plain = open(getBytes(s.box), context);
   } catch {
-    throw new Error("vlinreg: the sealed model does not open with the requester's result key (sealed to another key, or altered)");
+    throw new Error("vlinreg: the sealed model does not open with the requester's key (sealed to another key, for another task or round, or altered)");
   }
   return JSON.parse(new TextDecoder().decode(plain)) as VlinregModel;
 }
@@ -302,7 +290,7 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
     mergeTables(index, refs, `${me}'s own step ${s}`);
     next.index = prune(index, s + 1);
     ctx.state.set(next);
-    const release = model ? (p.resultKey ? { sealedModel: sealModel(model, p.resultKey) } : { model }) : {};
+    const release = model ? { sealedModel: sealModel(model, p.resultKey ? getBytes(p.resultKey) : await ctx.requesterKey(), modelContext(ctx)) } : {};
     const manifest: Manifest = { v: 1, kind: "vlinreg", party: me, step: s, tables: refs, ...release };
     const payload = toUtf8Bytes(canonicalJson(manifest));
     return { payload, commitment: plainCommitment(payload) };
@@ -363,11 +351,12 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
           }
           if (m.model || m.sealedModel) {
             if (m.party !== LABEL || s !== last) throw new Error(`vlinreg: ${m.party} released a model at step ${s}; only ${LABEL} does, at step ${last}`);
+            if (m.model !== undefined || !m.sealedModel) throw new Error("vlinreg: the label party released the model unsealed; it must be sealed to the requester");
             if (p.resultKey) {
-              if (!m.sealedModel) throw new Error("vlinreg: the label party released the model unsealed, but params.resultKey asks for it sealed");
               if (!st.resultKey) throw new Error("vlinreg: this requester holds no secret for params.resultKey (submit with submitVlinreg on this node)");
-              model = openModel(m.sealedModel, await ctx.local.get(st.resultKey));
-            } else model = m.model;
+              const secret = await ctx.local.get(st.resultKey);
+              model = openModel(m.sealedModel, (box, c) => openSealed(secret, box, c), modelContext(ctx));
+            } else model = openModel(m.sealedModel, ctx.openSealed, modelContext(ctx));
           }
         }
       }

@@ -1,0 +1,84 @@
+import { x25519 } from "@noble/curves/ed25519.js";
+import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
+import { hkdf } from "@noble/hashes/hkdf.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { randomBytes } from "@noble/hashes/utils.js";
+
+/**
+ * Sealed box to one X25519 public key: anyone can seal, only the holder of the secret key opens.
+ * The construction is the ECIES/HPKE-Base shape (RFC 9180 §5.1 mode_base, with XChaCha20-Poly1305
+ * in place of its AEAD list, as libsodium's crypto_box_seal pairs X25519 with XChaCha):
+ *
+ *   epk = X25519(esk, G) for a fresh esk;  dh = X25519(esk, rpk)
+ *   key = HKDF-SHA256(ikm = dh, salt = epk ‖ rpk, info = DOMAIN)
+ *   box = VERSION ‖ epk ‖ nonce(24) ‖ XChaCha20-Poly1305(key, nonce, ad = DOMAIN ‖ 0 ‖ context)
+ *
+ * Both public keys are in the key schedule (a box re-addressed to another key, or with its epk
+ * swapped, does not open), and `context` (e.g. task/round/member) is the associated data, so a box
+ * made for one contribution cannot be replayed as another's. The ephemeral key makes every box's
+ * key fresh; the random nonce costs 24 bytes and keeps the AEAD safe even if esk were reused.
+ */
+
+const VERSION = 1;
+const DOMAIN = new TextEncoder().encode("ciphermine sealedbox v1");
+const HEADER = 1 + 32 + 24;
+/** Bytes a box adds to its plaintext: version, ephemeral key, nonce, Poly1305 tag. */
+export const SEALED_OVERHEAD = HEADER + 16;
+
+function ad(context: string): Uint8Array {
+  const c = new TextEncoder().encode(context);
+  const out = new Uint8Array(DOMAIN.length + 1 + c.length);
+  out.set(DOMAIN, 0);
+  out.set(c, DOMAIN.length + 1);
+  return out;
+}
+
+function boxKey(dh: Uint8Array, epk: Uint8Array, rpk: Uint8Array): Uint8Array {
+  const salt = new Uint8Array(64);
+  salt.set(epk, 0);
+  salt.set(rpk, 32);
+  return hkdf(sha256, dh, salt, DOMAIN, 32);
+}
+
+function key32(k: Uint8Array, what: string): Uint8Array {
+  if (!(k instanceof Uint8Array) || k.length !== 32) throw new Error(`sealed box: ${what} must be 32 bytes (an X25519 key)`);
+  return k;
+}
+
+/** Seals `plain` to `recipient` (X25519 public key) under `context`. */
+export function sealTo(recipient: Uint8Array, plain: Uint8Array, context: string): Uint8Array {
+  const rpk = key32(recipient, "the recipient's public key");
+  const esk = x25519.utils.randomSecretKey();
+  const epk = x25519.getPublicKey(esk);
+  // x25519 throws on a low-order recipient key (all-zero shared secret): nothing is sealed to it.
+  const key = boxKey(x25519.getSharedSecret(esk, rpk), epk, rpk);
+  const nonce = randomBytes(24);
+  const ct = xchacha20poly1305(key, nonce, ad(context)).encrypt(plain);
+  const out = new Uint8Array(HEADER + ct.length);
+  out[0] = VERSION;
+  out.set(epk, 1);
+  out.set(nonce, 33);
+  out.set(ct, HEADER);
+  return out;
+}
+
+/** Whether `bytes` has the shape of a sealed box (it may still not open). */
+export function isSealedBox(bytes: Uint8Array): boolean {
+  return bytes.length >= SEALED_OVERHEAD && bytes[0] === VERSION;
+}
+
+/**
+ * Opens a box sealed to the public key of `secretKey` under `context`. Throws one message for
+ * every failure (wrong key, wrong context, altered bytes): the AEAD cannot tell them apart.
+ */
+export function openSealed(secretKey: Uint8Array, box: Uint8Array, context: string): Uint8Array {
+  const sk = key32(secretKey, "the secret key");
+  if (!isSealedBox(box)) throw new Error(`sealed box: not a sealed box (expected version ${VERSION} and at least ${SEALED_OVERHEAD} bytes, got ${box.length})`);
+  const epk = box.subarray(1, 33);
+  try {
+    const key = boxKey(x25519.getSharedSecret(sk, epk), epk, x25519.getPublicKey(sk));
+    return xchacha20poly1305(key, box.slice(33, HEADER), ad(context)).decrypt(box.subarray(HEADER));
+  } catch {
+    throw new Error("sealed box: does not open with this key and context (sealed to another key, for another context, or altered)");
+  }
+}
