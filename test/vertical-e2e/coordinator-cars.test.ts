@@ -1,12 +1,11 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import type { Wallet } from "ethers";
-import type { RunningNode, TaskKindHandler } from "../../node/src/index.js";
-import { makeVlinregHandler, type VlinregResult } from "../../node/src/runtime/kinds/vlinreg.js";
+import type { RunningNode } from "../../node/src/index.js";
+import type { VlinregResult } from "../../node/src/runtime/kinds/vlinreg.js";
 import { TranscriptRecorder } from "../../node/src/vertical/runtime-io.js";
 import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
 import { finalResult, preferRamDisk } from "../federated/network.js";
-import { cars, csv, ols, shuffle, submitVlinreg, type Party, type PartyData } from "./network.js";
+import { cars, ols, partyNodes, shuffle, submitVlinreg, vlinregHandlers, type PartyDef } from "./network.js";
 
 /**
  * Vertical linear regression over the round runtime in coordinator mode on real data (cars), with
@@ -16,7 +15,7 @@ import { cars, csv, ols, shuffle, submitVlinreg, type Party, type PartyData } fr
 describe("vlinreg over the runtime, coordinator mode: cars (vega-datasets)", { concurrency: true }, () => {
   let h: NodeHarness;
   const recorder = new TranscriptRecorder();
-  const handlers = () => ({ replaceBuiltins: true, handlers: [makeVlinregHandler({ recorder })] });
+  const handlers = () => vlinregHandlers(recorder);
   let R: RunningNode;
   let n = 0;
 
@@ -29,21 +28,7 @@ describe("vlinreg over the runtime, coordinator mode: cars (vega-datasets)", { c
     await h?.stop();
   });
 
-  async function parties(defs: { name: string; data: PartyData; label?: string }[], o: { labelRequests?: boolean; wrap?: Record<string, (h: TaskKindHandler) => TaskKindHandler> } = {}): Promise<{ ps: Party[]; nodes: RunningNode[] }> {
-    const ws = wallets(defs.length);
-    const ps: Party[] = defs.map((d, i) => ({ ...d, wallet: ws[i]! as Wallet }));
-    const nodes: RunningNode[] = [];
-    const run = n++;
-    for (const p of ps) {
-      const path = await h.file(`r${run}-${p.name}.csv`, csv(p.data));
-      const roles: ("Owner" | "Requester")[] = p.label && o.labelRequests ? ["Owner", "Requester"] : ["Owner"];
-      const hs = handlers();
-      const wrap = o.wrap?.[p.name];
-      if (wrap) hs.handlers = hs.handlers.map(wrap);
-      nodes.push(await h.node(`r${run}-${p.name}`, p.wallet, { roles, datasets: [{ name: "vdata", path, format: "csv" }] }, hs));
-    }
-    return { ps, nodes };
-  }
+  const parties = (defs: PartyDef[], o?: Parameters<typeof partyNodes>[4]) => partyNodes(h, recorder, n++, defs, o);
 
   function checkAgainstOls(result: VlinregResult, data: ReturnType<typeof cars>) {
     const ref = ols(data.X, data.y);

@@ -1,6 +1,5 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import type { Wallet } from "ethers";
 import { keccak256 } from "ethers";
 import type { AggregateContext, RunningNode, TaskKindHandler } from "../../node/src/index.js";
 import { Phase } from "../../protocol/src/phases.js";
@@ -14,7 +13,7 @@ import { finalResult, preferRamDisk } from "../federated/network.js";
 import { join } from "node:path";
 import { runVertical } from "../../node/src/vertical/index.js";
 import { synthetic } from "../vertical/data.js";
-import { READS, csv, leaks, ols, readBy, shuffle, submitVlinreg, vlinregSpec, type Party, type PartyData } from "./network.js";
+import { READS, leaks, ols, partyNodes, readBy, shuffle, submitVlinreg, vlinregHandlers, vlinregSpec, type PartyDef } from "./network.js";
 
 /**
  * Vertical linear regression over the round runtime in coordinator mode (real HTTP, signed
@@ -24,7 +23,7 @@ import { READS, csv, leaks, ols, readBy, shuffle, submitVlinreg, vlinregSpec, ty
 describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, () => {
   let h: NodeHarness;
   const recorder = new TranscriptRecorder();
-  const handlers = () => ({ replaceBuiltins: true, handlers: [makeVlinregHandler({ recorder })] });
+  const handlers = () => vlinregHandlers(recorder);
   let R: RunningNode;
   let n = 0;
 
@@ -37,21 +36,7 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
     await h?.stop();
   });
 
-  async function parties(defs: { name: string; data: PartyData; label?: string }[], o: { labelRequests?: boolean; wrap?: Record<string, (h: TaskKindHandler) => TaskKindHandler> } = {}): Promise<{ ps: Party[]; nodes: RunningNode[] }> {
-    const ws = wallets(defs.length);
-    const ps: Party[] = defs.map((d, i) => ({ ...d, wallet: ws[i]! as Wallet }));
-    const nodes: RunningNode[] = [];
-    const run = n++;
-    for (const p of ps) {
-      const path = await h.file(`r${run}-${p.name}.csv`, csv(p.data));
-      const roles: ("Owner" | "Requester")[] = p.label && o.labelRequests ? ["Owner", "Requester"] : ["Owner"];
-      const hs = handlers();
-      const wrap = o.wrap?.[p.name];
-      if (wrap) hs.handlers = hs.handlers.map(wrap);
-      nodes.push(await h.node(`r${run}-${p.name}`, p.wallet, { roles, datasets: [{ name: "vdata", path, format: "csv" }] }, hs));
-    }
-    return { ps, nodes };
-  }
+  const parties = (defs: PartyDef[], o?: Parameters<typeof partyNodes>[4]) => partyNodes(h, recorder, n++, defs, o);
 
   // The default (label: y holds the one key) and the alternative (every feature party holds its own).
   for (const keyHolder of ["label", "features"] as const) {

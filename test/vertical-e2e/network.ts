@@ -4,8 +4,10 @@ import { dirname, join } from "node:path";
 import type { Wallet } from "ethers";
 import { parseTaskSpec, type TaskSpec } from "../../protocol/src/taskspec.js";
 import { vlinregRounds } from "../../protocol/src/tasks/vlinreg.js";
-import type { RunningNode } from "../../node/src/index.js";
-import { submitVlinreg as submitTask } from "../../node/src/runtime/kinds/vlinreg.js";
+import type { RunningNode, TaskKindHandler } from "../../node/src/index.js";
+import type { NodeHarness } from "../node/harness.js";
+import { wallets } from "../node/harness.js";
+import { makeVlinregHandler, submitVlinreg as submitTask } from "../../node/src/runtime/kinds/vlinreg.js";
 import type { TranscriptRecorder } from "../../node/src/vertical/runtime-io.js";
 import { rng } from "../vertical/data.js";
 import { fingerprints, transcriptLeaks } from "../vertical/leaks.js";
@@ -121,3 +123,38 @@ export const READS = {
     y: ["enc-x/x1", "enc-x/x2", "ids/x1", "ids/x2", "ids/y", "model/x1", "model/x2", "pk/x1", "pk/x2", "term/t/x1->x2", "term/t/x2->x1"],
   },
 };
+
+/** Handlers of a node that runs vlinreg alone, recording its transcript. */
+export const vlinregHandlers = (recorder: TranscriptRecorder) => ({ replaceBuiltins: true, handlers: [makeVlinregHandler({ recorder })] as TaskKindHandler[] });
+
+export interface PartyDef {
+  name: string;
+  data: PartyData;
+  label?: string;
+}
+
+/**
+ * One node per party over the harness, each with its own dataset `vdata`; `run` keeps the names of
+ * several networks in one harness apart. `labelRequests` makes the label party the requester too;
+ * `wrap` replaces a party's handler (a cheating or crashing party).
+ */
+export async function partyNodes(
+  h: NodeHarness,
+  recorder: TranscriptRecorder,
+  run: number,
+  defs: PartyDef[],
+  o: { labelRequests?: boolean; wrap?: Record<string, (h: TaskKindHandler) => TaskKindHandler> } = {},
+): Promise<{ ps: Party[]; nodes: RunningNode[] }> {
+  const ws = wallets(defs.length);
+  const ps: Party[] = defs.map((d, i) => ({ ...d, wallet: ws[i]! as Wallet }));
+  const nodes: RunningNode[] = [];
+  for (const p of ps) {
+    const path = await h.file(`r${run}-${p.name}.csv`, csv(p.data));
+    const roles: ("Owner" | "Requester")[] = p.label && o.labelRequests ? ["Owner", "Requester"] : ["Owner"];
+    const hs = vlinregHandlers(recorder);
+    const wrap = o.wrap?.[p.name];
+    if (wrap) hs.handlers = hs.handlers.map(wrap);
+    nodes.push(await h.node(`r${run}-${p.name}`, p.wallet, { roles, datasets: [{ name: "vdata", path, format: "csv" }] }, hs));
+  }
+  return { ps, nodes };
+}
