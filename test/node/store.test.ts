@@ -70,7 +70,7 @@ describe("node store", () => {
     s.close();
   });
 
-  test("tasks, round states, members, results and the epsilon budget", () => {
+  test("tasks, round states, members, results and the privacy ledger", () => {
     const s = new NodeStore(join(dir, "c.sqlite"));
     s.putTask({ taskId: 1, requester: "0xR", kind: "stats", spec: { k: 1 }, specHash: "0xh", mine: false, decision: "accept", reason: "", datasets: ["iris@1"], createdAt: 5 });
     s.putTask({ taskId: 1, requester: "0xR", kind: "stats", spec: { k: 1 }, specHash: "0xh", mine: false, decision: "decline", reason: "no", datasets: [], createdAt: 5 });
@@ -94,10 +94,12 @@ describe("node store", () => {
     const r = s.getResult(1, 1)!;
     assert.deepEqual([r.result, r.next, r.done], [{ mean: 2 }, { c: [1] }, false]);
     assert.equal(s.getResult(1, 2), undefined);
-    s.spendEpsilon("iris", 1, 0.25);
-    s.spendEpsilon("iris", 1, 0.25);
-    s.spendEpsilon("iris", 2, 0.5);
-    assert.equal(s.epsilonSpent("iris"), 0.75);
+    // The privacy ledger: a reservation per task, one charge per release, each counted once.
+    s.reserveRho("iris", 1, 0.25);
+    s.reserveRho("iris", 1, 0.25);
+    s.chargeRho("iris", 2, 1, 0.5);
+    s.chargeRho("iris", 2, 1, 0.5);
+    assert.deepEqual(s.rhoLedger("iris"), { released: 0.5, committed: 0.75, releases: 1 });
     s.close();
   });
 

@@ -449,14 +449,6 @@ export class NodeStore {
 
   // ------------------------------------------------------------------ differential privacy budget
 
-  epsilonSpent(dataset: string): number {
-    return this.get<{ s: number | null }>(`SELECT SUM(epsilon) AS s FROM dp_spend WHERE dataset = ?`, dataset)?.s ?? 0;
-  }
-
-  spendEpsilon(dataset: string, taskId: number, epsilon: number): void {
-    this.run(`INSERT INTO dp_spend(dataset, task_id, epsilon) VALUES(?, ?, ?) ON CONFLICT(dataset, task_id) DO NOTHING`, dataset, taskId, epsilon);
-  }
-
   /** Holds a task's whole ρ (all its rounds) against a dataset's budget from the moment the node joins. */
   reserveRho(dataset: string, taskId: number, rho: number): void {
     this.run(`INSERT INTO dp_ledger(dataset, task_id, round, rho) VALUES(?, ?, 0, ?) ON CONFLICT DO NOTHING`, dataset, taskId, rho);
