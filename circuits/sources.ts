@@ -11,7 +11,7 @@ export const VERIFIERS_DIR = join(ROOT, "contracts", "verifiers");
 export const NODE_MODULES = join(ROOT, "node_modules");
 
 // Read from disk: snarkjs's "exports" map hides its package.json from require.
-const pkgVersion = (name: string): string => JSON.parse(readFileSync(join(NODE_MODULES, name, "package.json"), "utf8")).version;
+export const pkgVersion = (name: string): string => JSON.parse(readFileSync(join(NODE_MODULES, name, "package.json"), "utf8")).version;
 export const CIRCOMLIB_VERSION = pkgVersion("circomlib");
 export const CIRCOM2_VERSION = pkgVersion("circom2");
 export const SNARKJS_VERSION = pkgVersion("snarkjs");
@@ -38,9 +38,13 @@ export function circuitSources(main: string, libDirs: string[] = [NODE_MODULES])
  * the repository + contents). A change to any of them makes the built artifacts stale.
  */
 export function sourcesHash(main: string, libDirs?: string[]): { hash: string; files: string[] } {
-  const files = circuitSources(main, libDirs);
+  return hashSources(`circom2@${CIRCOM2_VERSION}\ncircomlib@${CIRCOMLIB_VERSION}\nsnarkjs@${SNARKJS_VERSION}\n`, circuitSources(main, libDirs));
+}
+
+/** sha256 over a header naming the tools, then each file's path (relative to the repository) and contents. */
+export function hashSources(header: string, files: string[]): { hash: string; files: string[] } {
   const h = createHash("sha256");
-  h.update(`circom2@${CIRCOM2_VERSION}\ncircomlib@${CIRCOMLIB_VERSION}\nsnarkjs@${SNARKJS_VERSION}\n`);
+  h.update(header);
   const rel = files.map((f) => relative(ROOT, f));
   for (let i = 0; i < files.length; i++) {
     h.update(`${rel[i]}\n`);

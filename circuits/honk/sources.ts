@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
-import { NODE_MODULES, ROOT } from "../sources.js";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { hashSources, pkgVersion, ROOT } from "../sources.js";
 
 export const NOIR_DIR = join(ROOT, "circuits", "noir");
 export const HONK_BUILD_DIR = join(NOIR_DIR, "build");
@@ -13,8 +13,6 @@ export const HONK_VERIFIERS_DIR = join(ROOT, "contracts", "verifiers", "honk");
  * proves without the ptau; the ptau itself is never committed).
  */
 export const HONK_CRS_DIR = join(HONK_BUILD_DIR, "crs");
-
-const pkgVersion = (name: string): string => JSON.parse(readFileSync(join(NODE_MODULES, name, "package.json"), "utf8")).version;
 
 export function honkTools(): { noir_wasm: string; bb: string } {
   return { noir_wasm: pkgVersion("@noir-lang/noir_wasm"), bb: pkgVersion("@aztec/bb.js") };
@@ -32,17 +30,9 @@ function listFiles(dir: string): string[] {
 
 /** sha256 over the tool versions and every source of a package and of the shared library. */
 export function honkSourcesHash(pkg: string): { hash: string; files: string[] } {
-  const files = [join(NOIR_DIR, "Nargo.toml"), ...listFiles(join(NOIR_DIR, "lib")), ...listFiles(join(NOIR_DIR, pkg))];
-  const h = createHash("sha256");
   const t = honkTools();
-  h.update(`noir_wasm@${t.noir_wasm}\nbb.js@${t.bb}\n`);
-  const rel = files.map((f) => relative(ROOT, f));
-  for (let i = 0; i < files.length; i++) {
-    h.update(`${rel[i]}\n`);
-    h.update(readFileSync(files[i]));
-    h.update("\n");
-  }
-  return { hash: h.digest("hex"), files: rel };
+  const files = [join(NOIR_DIR, "Nargo.toml"), ...listFiles(join(NOIR_DIR, "lib")), ...listFiles(join(NOIR_DIR, pkg))];
+  return hashSources(`noir_wasm@${t.noir_wasm}\nbb.js@${t.bb}\n`, files);
 }
 
 export const sha256Hex = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
