@@ -19,26 +19,19 @@ import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { bn254 } from "@noble/curves/bn254.js";
 import { ROOT } from "../sources.js";
 
 /** BN254 base field. */
-const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+const Fp = bn254.fields.Fp;
+const Q = Fp.ORDER;
 const N8 = 32;
 
 /** Where the CRS goes unless told otherwise (git-ignored). */
 export const DEFAULT_CRS_DIR = join(ROOT, ".data", "bb-crs");
 
-function modpow(b: bigint, e: bigint, m: bigint): bigint {
-  let r = 1n;
-  b %= m;
-  while (e > 0n) {
-    if (e & 1n) r = (r * b) % m;
-    b = (b * b) % m;
-    e >>= 1n;
-  }
-  return r;
-}
-const R_INV = modpow((1n << 256n) % Q, Q - 2n, Q);
+/** 2^-256 mod Q: a ptau stores coordinates in Montgomery form. */
+const R_INV = Fp.inv((1n << 256n) % Q);
 
 function readLE(buf: Buffer, off: number): bigint {
   let x = 0n;
