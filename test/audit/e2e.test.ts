@@ -7,8 +7,8 @@ import { NodeApiClient } from "../../node/src/api/client.js";
 import { chainEntry, type AuditBody, type AuditEntry } from "../../node/src/audit/log.js";
 import { Phase } from "../../protocol/src/phases.js";
 import type { PrivacyReport } from "../../node/src/privacy/mechanism.js";
-import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
-import { finalResult, ownerDatasets, preferRamDisk } from "../federated/network.js";
+import type { NodeHarness } from "../node/harness.js";
+import { finalResult, ownersAndRequester } from "../federated/network.js";
 import { IRIS_COLS } from "../federated/reference.js";
 
 /**
@@ -30,15 +30,7 @@ describe("audit trail end to end, coordinator mode, 3 owners + requester", () =>
   const api = (i: number) => new NodeApiClient(owners[i]!.url, ws[i]!);
 
   before(async () => {
-    preferRamDisk();
-    h = await nodeHarness();
-    ws = wallets(4);
-    owners = [];
-    for (let i = 0; i < 3; i++) {
-      const d = await ownerDatasets((n, b) => h.file(n, b), `o${i}`, i);
-      owners.push(await h.node(`o${i}`, ws[i]!, { datasets: d.datasets, policy: { dpRhoBudget: 1 } }));
-    }
-    R = await h.node("R", ws[3]!, { roles: ["Requester"] });
+    ({ h, ws, owners, R } = await ownersAndRequester({ policy: { dpRhoBudget: 1 } }));
     const bounds = Object.fromEntries(IRIS_COLS.map((c) => [c, [0, 8]]));
     const submit = (rho: number) =>
       submitFederated(R, {

@@ -6,8 +6,8 @@ import type { KmeansResult } from "../../node/src/runtime/kinds/kmeans.js";
 import type { RegressionResult } from "../../node/src/runtime/kinds/linreg.js";
 import type { SecureStatsResult, StatsResult } from "../../node/src/runtime/kinds/stats.js";
 import { BACKENDS } from "../../node/src/runtime/aggregation/index.js";
-import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
-import { finalResult, ownerDatasets, preferRamDisk } from "./network.js";
+import type { NodeHarness } from "../node/harness.js";
+import { finalResult, ownersAndRequester } from "./network.js";
 import { IRIS_COLS, IRIS_INIT, label, leastSquares, lloyd, logisticFit, relClose, union } from "./reference.js";
 import type { Table } from "../../node/src/data/table.js";
 
@@ -20,19 +20,10 @@ describe("federated kinds × backends, coordinator mode, 3 owners + requester", 
   let owners: RunningNode[];
   let R: RunningNode;
   let ws: Wallet[];
-  const tables: Record<string, Table[]> = { iris: [], lin: [], log: [] };
+  let tables: Record<string, Table[]>;
 
   before(async () => {
-    preferRamDisk();
-    h = await nodeHarness();
-    ws = wallets(4);
-    owners = [];
-    for (let i = 0; i < 3; i++) {
-      const d = await ownerDatasets((n, b) => h.file(n, b), `o${i}`, i);
-      for (const k of Object.keys(tables)) tables[k]!.push(d.tables[k]!);
-      owners.push(await h.node(`o${i}`, ws[i]!, { datasets: d.datasets }));
-    }
-    R = await h.node("R", ws[3]!, { roles: ["Requester"] });
+    ({ h, ws, owners, R, tables } = await ownersAndRequester());
   });
   after(async () => {
     await h?.stop();

@@ -4,6 +4,7 @@ import { encodeNpy } from "../../node/src/data/npy.js";
 import type { Table } from "../../node/src/data/table.js";
 import type { RunningNode } from "../../node/src/index.js";
 import { irisTables, linregTables, logregTables } from "./reference.js";
+import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
 
 /** Owner i's datasets for every federated kind: iris, linear and logistic data (NPY files). */
 export async function ownerDatasets(file: (name: string, b: Uint8Array) => Promise<string>, name: string, i: number, parts = 3) {
@@ -11,6 +12,26 @@ export async function ownerDatasets(file: (name: string, b: Uint8Array) => Promi
   const datasets = [];
   for (const [ds, t] of Object.entries(tables)) datasets.push({ name: ds, path: await file(`${name}-${ds}.npy`, encodeNpy(t.rows)), format: "npy" as const, columns: t.columns });
   return { datasets, tables };
+}
+
+/**
+ * The federated network most coordinator-mode tests use: owners o0..o2 holding the reference
+ * datasets (iris, lin, log; their tables by name, one per owner) and a requester R, all over one
+ * node harness; `owner` adds config to every owner (a policy, say).
+ */
+export async function ownersAndRequester(owner: Parameters<NodeHarness["node"]>[2] = {}) {
+  preferRamDisk();
+  const h = await nodeHarness();
+  const ws = wallets(4);
+  const owners: RunningNode[] = [];
+  const tables: Record<string, Table[]> = {};
+  for (let i = 0; i < 3; i++) {
+    const d = await ownerDatasets((n, b) => h.file(n, b), `o${i}`, i);
+    for (const [k, t] of Object.entries(d.tables)) (tables[k] ??= []).push(t);
+    owners.push(await h.node(`o${i}`, ws[i]!, { datasets: d.datasets, ...owner }));
+  }
+  const R = await h.node("R", ws[3]!, { roles: ["Requester"] });
+  return { h, ws, owners, R, tables };
 }
 
 /** Resolves with the task's final round (done, or the last allowed) once the requester recorded it; rejects if a round failed. */

@@ -5,8 +5,8 @@ import { submitFederated, type RunningNode } from "../../node/src/index.js";
 import type { SecureStatsResult } from "../../node/src/runtime/kinds/stats.js";
 import type { PrivacyReport } from "../../node/src/privacy/mechanism.js";
 import { privacyBudget } from "../../node/src/runtime/policy.js";
-import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
-import { finalResult, ownerDatasets, preferRamDisk } from "../federated/network.js";
+import type { NodeHarness } from "../node/harness.js";
+import { finalResult, ownersAndRequester } from "../federated/network.js";
 import { IRIS_COLS, union } from "../federated/reference.js";
 import type { Table } from "../../node/src/data/table.js";
 
@@ -26,16 +26,9 @@ describe("differential privacy end to end, coordinator mode, 3 owners + requeste
   const BUDGET = 1;
 
   before(async () => {
-    preferRamDisk();
-    h = await nodeHarness();
-    ws = wallets(4);
-    owners = [];
-    for (let i = 0; i < 3; i++) {
-      const d = await ownerDatasets((n, b) => h.file(n, b), `o${i}`, i);
-      iris.push(d.tables.iris!);
-      owners.push(await h.node(`o${i}`, ws[i]!, { datasets: d.datasets, policy: { dpRhoBudget: BUDGET } }));
-    }
-    R = await h.node("R", ws[3]!, { roles: ["Requester"] });
+    let tables: Record<string, Table[]>;
+    ({ h, ws, owners, R, tables } = await ownersAndRequester({ policy: { dpRhoBudget: BUDGET } }));
+    iris.push(...tables.iris!);
   });
   after(async () => {
     await h?.stop();
