@@ -139,6 +139,12 @@ interface SeenPhase {
 
 const phaseKey = (taskId: number, round: number, phase: number) => `${taskId}/${round}/${phase}`;
 
+/** A task row's dataset reference, "name@version", as its parts. */
+function datasetRef(ref: string): { name: string; version: number } {
+  const at = ref.lastIndexOf("@");
+  return { name: ref.slice(0, at), version: Number(ref.slice(at + 1)) };
+}
+
 /**
  * The round runtime: follows the connector's event stream from the persisted cursor and drives
  * this node's part of every round (join, setup, compute, reveal as a member; aggregate,
@@ -479,8 +485,8 @@ export class Runtime extends EventEmitter {
     const base = await this.baseContext(task, round);
     const datasets = await Promise.all(
       task.datasets.map(async (ref) => {
-        const at = ref.lastIndexOf("@");
-        const row = this.o.store.getDataset(ref.slice(0, at), Number(ref.slice(at + 1)));
+        const { name, version } = datasetRef(ref);
+        const row = this.o.store.getDataset(name, version);
         if (!row) throw new Error(`dataset ${ref} is no longer registered on this node`);
         return { name: row.name, version: row.version, root: row.root, row, table: await this.o.datasets.table(row), saltSeed: () => this.o.datasets.saltSeed(row) };
       }),
@@ -631,11 +637,11 @@ export class Runtime extends EventEmitter {
       const rho = name === "compute" ? roundRho(this.spec(task)) : 0;
       store.tx(() => {
         store.putRound(next);
-        if (rho > 0) for (const ref of task.datasets) store.chargeRho(ref.slice(0, ref.lastIndexOf("@")), taskId, round, rho);
+        if (rho > 0) for (const ref of task.datasets) store.chargeRho(datasetRef(ref).name, taskId, round, rho);
       });
       if (rho > 0)
         for (const ref of task.datasets) {
-          const b = privacyBudget(store, this.o.policy, ref.slice(0, ref.lastIndexOf("@")));
+          const b = privacyBudget(store, this.o.policy, datasetRef(ref).name);
           this.o.log.info({ taskId, round, dataset: b.dataset, rho, released: b.released, left: b.left, delta: b.delta }, "differential-privacy release charged");
         }
     }
