@@ -3,7 +3,8 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { AuthError, MAX_CLOCK_SKEW_MS, SIGNATURE_HEADERS, verifyRequest } from "../../../protocol/src/signing.js";
 import { parseTaskSpec, specBytes, specHash } from "../../../protocol/src/taskspec.js";
-import { CAPS, jsonTextDepth } from "../../../protocol/src/tasks/caps.js";
+import { CAPS } from "../../../protocol/src/tasks/caps.js";
+import { checkJsonDepth } from "../../../protocol/src/json.js";
 import { ConnectorError, type Connector } from "../connector.js";
 import { blobHash } from "../blobstore.js";
 import { Authorizer, MAX_SCAN_BYTES, type BlobRef, type MemberReads } from "./authz.js";
@@ -181,8 +182,11 @@ export class ConnectorServer {
       if (bytes.length === 0) return {};
       const text = new TextDecoder().decode(bytes);
       // Counted on the text before parsing: a body nested 20,000 deep gets a 400, not a stack overflow in a later step.
-      if (jsonTextDepth(text, MAX_BODY_DEPTH) > MAX_BODY_DEPTH)
+      try {
+        checkJsonDepth(text, MAX_BODY_DEPTH);
+      } catch {
         throw new ConnectorError("BadInput", `request body nests deeper than ${MAX_BODY_DEPTH} levels (the nesting limit); flatten it`);
+      }
       try {
         const v = JSON.parse(text);
         if (v === null || typeof v !== "object") throw new Error("not an object");

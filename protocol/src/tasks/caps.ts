@@ -61,33 +61,6 @@ export function jsonDepth(value: unknown, limit = Number.MAX_SAFE_INTEGER): numb
   return max;
 }
 
-/**
- * Nesting depth of JSON text, scanning the characters (strings skipped), so an over-deep body is
- * refused before JSON.parse builds it. Stops at `limit + 1`.
- */
-export function jsonTextDepth(text: string, limit = Number.MAX_SAFE_INTEGER): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
-      continue;
-    }
-    if (c === 34) inString = true;
-    else if (c === 123 /* { */ || c === 91 /* [ */) {
-      depth++;
-      if (depth > max) {
-        max = depth;
-        if (max > limit) return max;
-      }
-    } else if (c === 125 || c === 93) depth--;
-  }
-  return max;
-}
-
 /** A name (column, target, party): 1 to MAX_NAME_CHARS characters. */
 export function nameString(what: string) {
   return z
