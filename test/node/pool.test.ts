@@ -6,7 +6,7 @@ import { commitDataset } from "../../protocol/src/commitment.js";
 import { encodeRows } from "../../protocol/src/fixedpoint.js";
 import { paillierDecrypt, paillierEncrypt, paillierKeygen } from "../../node/src/crypto/paillier.js";
 import { flatten } from "../../node/src/runtime/jobs.js";
-import { WorkerPool, pool } from "../../node/src/runtime/pool.js";
+import { WorkerPool, closePool, pool } from "../../node/src/runtime/pool.js";
 import { proveContributionChunk } from "../../node/src/zk/contributions.js";
 import { releaseZk, verifyGroth16 } from "../../chain-connector/src/zkverify.js";
 import { NodeApiClient } from "../../node/src/index.js";
@@ -90,6 +90,7 @@ describe("a node stays responsive while it proves", () => {
       assert.ok(await verifyGroth16(c.circuit, { ...c.proof, publicSignals: c.publicSignals }), "the proof made on the pool verifies");
     } finally {
       await h.stop();
+      await closePool();
       // verifyGroth16 started snarkjs' threads on this (main) thread: they would keep the process alive.
       await releaseZk();
     }

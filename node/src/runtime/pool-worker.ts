@@ -22,10 +22,20 @@ try {
   wt.isMainThread = was;
 }
 
-threads.parentPort!.on("message", (msg: { id: number; name: JobName; args: unknown }) => {
+threads.parentPort!.on("message", (msg: { id: number; name: JobName | "close"; args: unknown }) => {
+  // Asked to stop: snarkjs' WASM threads go first, then this thread ends on its own. A thread
+  // terminated with them alive can abort the whole process in native teardown.
+  if (msg.name === "close") return void releaseCurve().finally(() => threads.parentPort!.close());
   const job = JOBS[msg.name] as ((a: unknown) => Promise<unknown>) | undefined;
   (job ? job(msg.args) : Promise.reject(new Error(`no job named ${msg.name}`))).then(
     (result) => threads.parentPort!.postMessage({ id: msg.id, result }),
     (e: unknown) => threads.parentPort!.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) }),
   );
 });
+
+async function releaseCurve(): Promise<void> {
+  const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } | null };
+  const c = g.curve_bn128;
+  g.curve_bn128 = null;
+  await c?.terminate();
+}

@@ -71,14 +71,26 @@ export class WorkerPool {
     });
   }
 
-  /** Stops every thread; running and queued jobs fail. */
+  /**
+   * Stops every thread; running and queued jobs fail. An idle thread is asked to stop (it releases
+   * snarkjs' WASM threads first) and terminated only if it has not within two seconds.
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const p of this.queue.splice(0)) p.reject(new Error("worker pool: closed"));
     await Promise.all(
-      this.slots.splice(0).map((s) => {
-        s.job?.reject(new Error("worker pool: closed"));
-        return s.worker.terminate();
+      this.slots.splice(0).map(async (s) => {
+        if (s.job) {
+          s.job.reject(new Error("worker pool: closed"));
+          await s.worker.terminate();
+          return;
+        }
+        const exited = new Promise<boolean>((r) => s.worker.once("exit", () => r(true)));
+        s.worker.ref();
+        s.worker.postMessage({ id: 0, name: "close" });
+        const timer = setTimeout(() => void s.worker.terminate(), 2000);
+        await exited;
+        clearTimeout(timer);
       }),
     );
   }

@@ -121,7 +121,9 @@ export class TaskHandle {
     const poll = setInterval(() => {
       this.requesterRounds()
         .then((rs) => {
-          const bad = rs.find((r) => r.side === "requester" && r.status === "failed" && r.error);
+          // "round failed: …" mirrors the chain's RoundFailed, whose event names the phase and the
+          // nodes' reasons; only the requester's own failures are news here.
+          const bad = rs.find((r) => r.side === "requester" && r.status === "failed" && r.error && !/^round failed:/.test(r.error));
           if (bad) end("failed", `round ${bad.round}: ${bad.error}`);
         })
         .catch(() => {});
