@@ -118,6 +118,19 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
     const datasets = new DatasetRegistry(store, connector, config.dataDir, config.maxDatasetBytes);
     const localBlobs = new SealedBlobStore(join(config.dataDir, "blobs"), vault);
 
+    const runtime = new Runtime({
+      connector,
+      store,
+      datasets,
+      handlers,
+      self,
+      roles,
+      policy: config.policy,
+      results: localBlobs,
+      log,
+      bindingDomain: opts.bindingDomain ?? (await connector.bindingDomain()),
+      x25519,
+    });
     const app = buildApi({
       name: config.name,
       self,
@@ -129,6 +142,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
       baseDir: opts.baseDir ?? process.cwd(),
       local: localBlobs,
       log,
+      approvals: runtime,
     });
     const { server, url } = await listen(app, config.http.host, config.http.port);
     cleanup.push(() => closeServer(server));
@@ -144,19 +158,6 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
       log.info({ dataset: row.name, version: row.version, rows: row.rows, root: row.root }, "dataset ready");
     }
 
-    const runtime = new Runtime({
-      connector,
-      store,
-      datasets,
-      handlers,
-      self,
-      roles,
-      policy: config.policy,
-      results: localBlobs,
-      log,
-      bindingDomain: opts.bindingDomain ?? (await connector.bindingDomain()),
-      x25519,
-    });
     runtime.start();
     cleanup.push(() => runtime.stop());
 

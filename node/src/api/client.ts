@@ -4,6 +4,8 @@ import type { TaskSpecInput } from "../../../protocol/src/taskspec.js";
 import type { DatasetConfig } from "../config.js";
 import type { AuditEntry } from "../audit/log.js";
 import type { AuditVerdict } from "../audit/verify.js";
+import type { DatasetPolicyView, InboxView } from "./views.js";
+import type { DatasetPolicy } from "../runtime/dataset-policy.js";
 
 export class NodeApiError extends Error {
   constructor(
@@ -43,8 +45,29 @@ export class NodeApiClient {
   datasets() {
     return this.request<unknown[]>("GET", "/datasets", undefined, true);
   }
-  registerDataset(d: DatasetConfig) {
-    return this.request<{ name: string; version: number; root: string; rows: number; columns: number }>("POST", "/datasets", d, true);
+  /** With `policy`, the dataset's policy is set once it is committed (checked before anything is). */
+  registerDataset(d: DatasetConfig & { policy?: unknown }) {
+    return this.request<{ name: string; version: number; root: string; rows: number; columns: number; policy: DatasetPolicy }>("POST", "/datasets", d, true);
+  }
+  datasetPolicy(name: string) {
+    return this.request<DatasetPolicyView>("GET", `/datasets/${encodeURIComponent(name)}/policy`, undefined, true);
+  }
+  /** Replaces the dataset's policy ({} lifts every per-dataset restriction). */
+  setDatasetPolicy(name: string, policy: unknown) {
+    return this.request<DatasetPolicyView>("PUT", `/datasets/${encodeURIComponent(name)}/policy`, policy, true);
+  }
+  /** Tasks waiting for approval (all: decided ones too). */
+  inbox(opts: { all?: boolean } = {}) {
+    return this.request<InboxView[]>("GET", `/inbox${opts.all ? "?all=1" : ""}`, undefined, true);
+  }
+  inboxTask(taskId: number) {
+    return this.request<InboxView>("GET", `/inbox/${taskId}`, undefined, true);
+  }
+  allow(taskId: number) {
+    return this.request<InboxView & { joined: boolean; joinError?: string }>("POST", `/inbox/${taskId}/allow`, undefined, true);
+  }
+  deny(taskId: number, reason: string) {
+    return this.request<InboxView>("POST", `/inbox/${taskId}/deny`, { reason }, true);
   }
   tasks() {
     return this.request<unknown[]>("GET", "/tasks", undefined, true);

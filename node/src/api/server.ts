@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isAbsolute, resolve } from "node:path";
 import { getAddress } from "ethers";
-import { ZodError } from "zod";
+import { z, ZodError } from "zod";
 import { checkIdempotencyKey, ConnectorError, type Connector } from "../../../chain-connector/src/connector.js";
 import { statusFor } from "../../../chain-connector/src/http/routes.js";
 import { Role, maskToRoles } from "../../../protocol/src/phases.js";
@@ -19,7 +19,9 @@ import type { DatasetRegistry } from "../data/registry.js";
 import type { Logger } from "../log.js";
 import type { NodeStore } from "../store/store.js";
 import { sqliteNonceMemory } from "../../../protocol/src/nonces.js";
-import { auditView, chainTaskView, datasetView, resultView, roundView, taskView } from "./views.js";
+import { auditView, chainTaskView, datasetPolicyView, datasetView, inboxView, resultView, roundView, taskView } from "./views.js";
+import { datasetPolicySchema } from "../runtime/dataset-policy.js";
+import { ApprovalError, type Runtime } from "../runtime/runtime.js";
 import { verifyAudit } from "../audit/verify.js";
 
 export interface ApiOptions {
@@ -41,7 +43,14 @@ export interface ApiOptions {
   maxBodyBytes?: number;
   /** Where used nonces are kept (default: the store's SQLite file, so replays stay refused after a restart). */
   nonces?: NonceCheck;
+  /** The round runtime, which allows (and joins) or denies the tasks in the inbox; without it the inbox is read-only. */
+  approvals?: Pick<Runtime, "approve" | "deny">;
 }
+
+const datasetWithPolicy = datasetConfigSchema.extend({ policy: datasetPolicySchema.optional() });
+const denyBody = z.object({
+  reason: z.string({ message: "is required: say why the task is denied" }).trim().min(1, "must not be empty: say why the task is denied").max(500, "must be at most 500 characters"),
+});
 
 export class HttpError extends Error {
   constructor(
@@ -54,7 +63,7 @@ export class HttpError extends Error {
 }
 
 function errorOf(e: unknown): { status: number; code: string; message: string } {
-  if (e instanceof HttpError) return { status: e.status, code: e.code, message: e.message };
+  if (e instanceof HttpError || e instanceof ApprovalError) return { status: e.status, code: e.code, message: e.message };
   if (e instanceof AuthError) return { status: 401, code: "Unauthorized", message: e.message };
   if (e instanceof ConnectorError) return { status: statusFor(e.code), code: e.code, message: e.message };
   if (e instanceof SpecError || e instanceof DataError || e instanceof ConfigError) return { status: 400, code: "BadInput", message: e.message };
@@ -133,11 +142,70 @@ export function buildApi(o: ApiOptions): express.Express {
 
   app.post("/datasets", raw, signed, async (req, res) => {
     if ((o.roles & Role.Owner) === 0) throw new HttpError(403, "MissingRole", "this node lacks the Owner role; add Owner to roles to register datasets");
-    const spec = datasetConfigSchema.parse(req.body);
+    // The policy is checked with the rest before anything is committed, and set only once the dataset is.
+    const { policy, ...spec } = datasetWithPolicy.parse(req.body);
     const path = isAbsolute(spec.path) ? spec.path : resolve(o.baseDir, spec.path);
     const row = await o.datasets.register({ ...spec, path });
-    o.log.info({ dataset: row.name, version: row.version, rows: row.rows, root: row.root }, "dataset registered");
-    res.status(201).json(datasetView(row));
+    if (policy) o.store.setDatasetPolicy(row.name, policy);
+    o.log.info({ dataset: row.name, version: row.version, rows: row.rows, root: row.root, policy: policy !== undefined || undefined }, "dataset registered");
+    res.status(201).json({ ...datasetView(row), policy: datasetPolicyView(row.name, o.store.datasetPolicy(row.name)).policy });
+  });
+
+  const knownDataset = (name: string) => {
+    if (!o.store.listDatasets().some((d) => d.name === name))
+      throw new HttpError(404, "UnknownDataset", `no dataset named ${name} on this node (GET /datasets lists them)`);
+  };
+
+  app.get("/datasets/:name/policy", raw, signed, (req, res) => {
+    const name = String(req.params.name);
+    knownDataset(name);
+    res.json(datasetPolicyView(name, o.store.datasetPolicy(name)));
+  });
+
+  // Replaces the dataset's policy (every version); {} lifts every per-dataset restriction. Tasks already accepted keep running.
+  app.put("/datasets/:name/policy", raw, signed, (req, res) => {
+    const name = String(req.params.name);
+    knownDataset(name);
+    const policy = datasetPolicySchema.parse(req.body);
+    o.store.setDatasetPolicy(name, policy);
+    o.log.info({ dataset: name, by: res.locals.caller }, "dataset policy set");
+    res.json(datasetPolicyView(name, o.store.datasetPolicy(name)));
+  });
+
+  const inboxEntry = (taskId: number) => {
+    const i = o.store.getInbox(taskId);
+    const t = o.store.getTask(taskId);
+    if (!i || !t) throw new HttpError(404, "NotInInbox", `task ${taskId} is not in this node's inbox (GET /inbox lists the tasks waiting)`);
+    return inboxView(i, t, o.self);
+  };
+
+  // Tasks waiting for the owner's approval (?all=1: decided ones too), newest first.
+  app.get("/inbox", raw, signed, (req, res) => {
+    const all = req.query.all === "1" || req.query.all === "true";
+    const limit = req.query.limit === undefined ? 100 : Math.max(1, Math.min(int(req.query.limit, "limit"), 1000));
+    res.json(o.store.listInbox(all, limit).map((i) => inboxEntry(i.taskId)));
+  });
+
+  app.get("/inbox/:taskId", raw, signed, (req, res) => {
+    res.json(inboxEntry(int(req.params.taskId, "taskId")));
+  });
+
+  const approvals = () => {
+    if (!o.approvals) throw new HttpError(503, "NoRuntime", "this node's round runtime is not running, so it cannot decide on tasks");
+    return o.approvals;
+  };
+
+  app.post("/inbox/:taskId/allow", raw, signed, async (req, res) => {
+    const taskId = int(req.params.taskId, "taskId");
+    const r = await approvals().approve(taskId, String(res.locals.caller));
+    res.json({ ...inboxEntry(taskId), joined: r.joined, ...(r.error ? { joinError: r.error } : {}) });
+  });
+
+  app.post("/inbox/:taskId/deny", raw, signed, (req, res) => {
+    const taskId = int(req.params.taskId, "taskId");
+    const { reason } = denyBody.parse(req.body);
+    approvals().deny(taskId, String(res.locals.caller), reason);
+    res.json(inboxEntry(taskId));
   });
 
   app.get("/tasks", raw, signed, (req, res) => {

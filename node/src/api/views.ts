@@ -1,5 +1,9 @@
 import type { RoundRecord as ChainRound, TaskRecord } from "../../../chain-connector/src/connector.js";
-import type { DatasetRow, ResultRow, RoundState, TaskRow } from "../store/store.js";
+import type { DatasetRow, InboxRow, InboxStatus, ResultRow, RoundState, TaskRow } from "../store/store.js";
+import type { TaskSpec } from "../../../protocol/src/taskspec.js";
+import { columnsOf, type DatasetPolicy } from "../runtime/dataset-policy.js";
+import { DEFAULT_DP_DELTA, privacyOf, taskRho } from "../privacy/mechanism.js";
+import { epsilonOf } from "../privacy/accountant.js";
 import type { AuditEntry, AuditPrivacy } from "../audit/log.js";
 
 /**
@@ -183,5 +187,65 @@ function auditPrivacyView(p: AuditPrivacy): AuditPrivacy {
     threshold: p.threshold,
     bounds: { ...p.bounds },
     ...(p.sigma === undefined ? {} : { sigma: [...p.sigma] }),
+  };
+}
+
+/** A dataset's policy as set (every field the operator gave; absent fields do not restrict). */
+export interface DatasetPolicyView {
+  dataset: string;
+  policy: DatasetPolicy;
+  /** null: the dataset has no policy of its own (only the node-wide one applies). */
+  updatedAt: number | null;
+}
+
+export function datasetPolicyView(dataset: string, p: { policy: DatasetPolicy; updatedAt: number } | undefined): DatasetPolicyView {
+  return { dataset, policy: p ? (JSON.parse(JSON.stringify(p.policy)) as DatasetPolicy) : {}, updatedAt: p?.updatedAt ?? null };
+}
+
+/** A task in the owner's inbox: what it asks of which dataset, and where its approval stands. */
+export interface InboxView {
+  taskId: number;
+  status: InboxStatus;
+  /** The datasets (name@version) whose policy asks for approval. */
+  datasets: string[];
+  reason: string;
+  decidedBy: string | null;
+  createdAt: number;
+  decidedAt: number | null;
+  requester: string;
+  kind: string;
+  specHash: string;
+  rounds: number;
+  aggregation: string;
+  verification: string;
+  members: { min: number; max: number; threshold: number };
+  /** The columns of this node's data the task reads (null: the kind names none this node can read). */
+  columns: string[] | null;
+  /** The privacy loss the task asks for (whole task), null without params.privacy. */
+  privacy: { rho: number; epsilon: number; delta: number } | null;
+}
+
+export function inboxView(i: InboxRow, task: TaskRow, self: string): InboxView {
+  const spec = task.spec as TaskSpec;
+  const p = privacyOf(spec);
+  const rho = p ? taskRho(p) : 0;
+  const delta = p?.delta ?? DEFAULT_DP_DELTA;
+  return {
+    taskId: i.taskId,
+    status: i.status,
+    datasets: [...i.datasets],
+    reason: i.reason,
+    decidedBy: i.decidedBy ?? null,
+    createdAt: i.createdAt,
+    decidedAt: i.decidedAt ?? null,
+    requester: task.requester,
+    kind: task.kind,
+    specHash: task.specHash,
+    rounds: spec.rounds,
+    aggregation: spec.aggregation,
+    verification: spec.verification,
+    members: { min: spec.members.min, max: spec.members.max, threshold: spec.members.threshold },
+    columns: columnsOf(spec, self) ?? null,
+    privacy: p ? { rho, epsilon: epsilonOf(rho, delta), delta } : null,
   };
 }

@@ -13,11 +13,13 @@ import type { ChainEvent } from "../../../protocol/src/events.js";
 
 /**
  * accepted / declined: the decision on a task (TaskCreated), with the reason;
+ * pending / approved: a task waiting for the owner's approval, and the owner allowing it (the
+ * owner's denial, and a task not approved in time, are `declined`); anchored to its TaskCreated;
  * joined: this node joined a round (RoundStarted; MemberJoined by this node follows on-chain);
  * released: a submission left the node (PhaseAdvanced; ContributionSubmitted by this node follows).
  */
-export type AuditAction = "accepted" | "declined" | "joined" | "released";
-export const AUDIT_ACTIONS: readonly AuditAction[] = ["accepted", "declined", "joined", "released"];
+export type AuditAction = "accepted" | "declined" | "pending" | "approved" | "joined" | "released";
+export const AUDIT_ACTIONS: readonly AuditAction[] = ["accepted", "declined", "pending", "approved", "joined", "released"];
 
 /** The chain event an entry was written with (in the same store transaction as its cursor). */
 export interface AuditAnchor {

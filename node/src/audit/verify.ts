@@ -86,7 +86,7 @@ export async function verifyAudit(args: {
     const evRound = "round" in ev ? ev.round : 0;
     if (evTask !== e.taskId || evRound !== e.round)
       return bad(e.seq, `entry ${e.seq}: the event at cursor ${e.anchor.cursor} is about task ${evTask} round ${evRound}, the entry says task ${e.taskId} round ${e.round}`);
-    const expected = e.action === "accepted" || e.action === "declined" ? "TaskCreated" : e.action === "joined" ? "RoundStarted" : e.action === "released" ? "PhaseAdvanced" : undefined;
+    const expected = e.action === "accepted" || e.action === "declined" || e.action === "pending" || e.action === "approved" ? "TaskCreated" : e.action === "joined" ? "RoundStarted" : e.action === "released" ? "PhaseAdvanced" : undefined;
     if (ev.type !== expected) return bad(e.seq, `entry ${e.seq}: a ${e.action} entry cannot be anchored to ${ev.type}`);
     if (e.action === "joined") {
       if (!joins.has(`${e.taskId}/${e.round}`)) return bad(e.seq, `entry ${e.seq}: the chain shows no MemberJoined of ${args.self} in round ${e.round} of task ${e.taskId}`);

@@ -6,6 +6,8 @@ import type { DatasetRow, NodeStore } from "../store/store.js";
 import type { HandlerRegistry } from "./handler.js";
 import { epsilonOf, rhoFor } from "../privacy/accountant.js";
 import { privacyOf, taskRho } from "../privacy/mechanism.js";
+import { specHash } from "../../../protocol/src/taskspec.js";
+import { autoApproval, checkDatasetPolicy, policyRho } from "./dataset-policy.js";
 
 export interface Decision {
   accept: boolean;
@@ -14,6 +16,10 @@ export interface Decision {
   datasets: DatasetRow[];
   /** zCDP ρ the task spends on each of those datasets (all its rounds together); 0 without params.privacy. */
   rho: number;
+  /** Accepted, but these datasets' policies wait for the owner's approval (name@version). */
+  approval?: string[];
+  /** Accepted without the owner by an auto-approve rule: which one. */
+  autoApproved?: string;
 }
 
 const decline = (reason: string): Decision => ({ accept: false, reason, datasets: [], rho: 0 });
@@ -35,9 +41,15 @@ export function describeRho(rho: number, delta: number): string {
 
 const fmt = (x: number) => (x === 0 ? "0" : Number(x.toPrecision(4)).toString());
 
+/** A dataset's budget in ρ: its own policy's rhoBudget / epsilonBudget, else the node's. */
+export function datasetRhoBudget(store: NodeStore, policy: BudgetPolicy, dataset: string): number {
+  const own = store.datasetPolicy(dataset);
+  return (own && policyRho(own.policy, policy.dpDelta).budget) ?? rhoBudget(policy);
+}
+
 /** What a dataset has left and has released, for logs and the operator (never a store row). */
 export function privacyBudget(store: NodeStore, policy: BudgetPolicy, dataset: string) {
-  const budget = rhoBudget(policy);
+  const budget = datasetRhoBudget(store, policy, dataset);
   const l = store.rhoLedger(dataset);
   const left = Math.max(0, budget - l.committed);
   const eps = (r: number) => (r > 0 ? epsilonOf(r, policy.dpDelta) : 0);
@@ -114,6 +126,8 @@ export function decide(args: {
   policy: Omit<NodeConfig["policy"], "maxTaskCost"> & { maxTaskCost?: number };
   handlers: HandlerRegistry;
   store: NodeStore;
+  /** Rows behind each owner the spec references (its referenced datasets' committed rows, read from the chain); this node's own come from its store. */
+  ownerRows?: ReadonlyMap<string, number>;
 }): Decision {
   const { spec, self, roles, policy, handlers, store } = args;
   if ((roles & (Role.Owner | Role.Worker)) === 0) return decline("this node has neither the Owner nor the Worker role");
@@ -139,6 +153,21 @@ export function decide(args: {
       datasets.push(row);
     }
   } else if ((roles & Role.Worker) === 0) return decline(`kind ${spec.kind} runs on workers and this node lacks the Worker role`);
+  // Each dataset's own policy (dataset-policy.ts), checked before anything costly.
+  const ownerRows = new Map(args.ownerRows ?? []);
+  if (datasets.length > 0) ownerRows.set(self, datasets.reduce((a, d) => a + d.rows, 0));
+  const hash = specHash(spec);
+  const approval: string[] = [];
+  let autoApproved: string | undefined;
+  for (const d of datasets) {
+    const own = store.datasetPolicy(d.name)?.policy;
+    if (!own) continue;
+    const why = checkDatasetPolicy({ dataset: d.name, policy: own, spec, self, delta: policy.dpDelta, ownerRows });
+    if (why) return decline(why);
+    const auto = autoApproval(own, spec, hash);
+    if (auto === null) approval.push(`${d.name}@${d.version}`);
+    else if (auto !== undefined) autoApproved ??= `dataset ${d.name}: auto-approved (${auto})`;
+  }
   const cost = estimateTaskCost(spec, datasets);
   const bound = policy.maxTaskCost ?? DEFAULT_MAX_TASK_COST;
   if (cost !== undefined && cost > bound)
@@ -159,8 +188,8 @@ export function decide(args: {
   const privacy = privacyOf(spec);
   const rho = privacy ? taskRho(privacy) : 0;
   if (rho > 0) {
-    const budget = rhoBudget(policy);
     for (const d of datasets) {
+      const budget = datasetRhoBudget(store, policy, d.name);
       const left = Math.max(0, budget - store.rhoLedger(d.name).committed);
       if (rho > left * (1 + 1e-12))
         return decline(
@@ -168,5 +197,12 @@ export function decide(args: {
         );
     }
   }
-  return { accept: true, reason: "", datasets, rho };
+  return {
+    accept: true,
+    reason: approval.length ? "" : (autoApproved ?? ""),
+    datasets,
+    rho,
+    ...(approval.length ? { approval } : {}),
+    ...(autoApproved && !approval.length ? { autoApproved } : {}),
+  };
 }

@@ -14,7 +14,7 @@ import type { DatasetRegistry } from "../data/registry.js";
 import { roundKey } from "../keys.js";
 import { openSealed } from "../crypto/sealedbox.js";
 import type { Logger } from "../log.js";
-import type { NodeStore, ResultRow, RoundState, Side, Submission as StoredSubmission, TaskRow } from "../store/store.js";
+import type { InboxRow, NodeStore, ResultRow, RoundState, Side, Submission as StoredSubmission, TaskRow } from "../store/store.js";
 import {
   plainCommitment,
   type AggregateContext,
@@ -29,6 +29,21 @@ import { decide, privacyBudget } from "./policy.js";
 import { roundRho } from "../privacy/mechanism.js";
 import { StreamProgress, type ProgressSnapshot } from "./progress.js";
 import { anchorOf, auditPrivacy } from "../audit/record.js";
+import type { AuditAnchor } from "../audit/log.js";
+
+/** An approval the owner cannot give now (unknown task, already decided, Join over); status is the HTTP status the API answers with. */
+export class ApprovalError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The reason a task waiting for approval is declined with when its first Join phase ends. */
+export const NOT_APPROVED = "not approved in time";
 
 export interface RuntimeOptions {
   connector: Connector;
@@ -511,8 +526,9 @@ export class Runtime extends EventEmitter {
       if (transient(e)) throw e;
       reason = `the spec cannot be read: ${errText(e)}`;
     }
-    const decideNow = () =>
-      spec ? decide({ spec, self, roles: this.o.roles, policy: this.o.policy, handlers: this.o.handlers, store }) : { accept: false, reason, datasets: [], rho: 0 };
+    const ownerRows = spec ? await this.ownerRows(spec) : undefined;
+    const decideNow = (): ReturnType<typeof decide> =>
+      spec ? decide({ spec, self, roles: this.o.roles, policy: this.o.policy, handlers: this.o.handlers, store, ownerRows }) : { accept: false, reason, datasets: [], rho: 0 };
     const first = decideNow();
     return () => {
       // Tasks are created concurrently in their own lanes: a privacy budget is checked again and
@@ -525,7 +541,10 @@ export class Runtime extends EventEmitter {
           d = { accept: false, reason: `policy check failed: ${errText(e)}`, datasets: [], rho: 0 };
         }
       }
-      log.info({ taskId: ev.taskId, kind: spec?.kind, accept: d.accept, reason: d.reason || undefined, mine }, "task seen");
+      // A dataset's policy asks for the owner: the task waits in the inbox, nothing is reserved yet.
+      const waits = d.accept && d.approval !== undefined && d.approval.length > 0;
+      if (waits) d = { ...d, reason: `awaiting the owner's approval (policy of ${d.approval!.join(", ")})` };
+      log.info({ taskId: ev.taskId, kind: spec?.kind, accept: d.accept, pending: waits || undefined, reason: d.reason || undefined, mine }, "task seen");
       const row: TaskRow = {
         taskId: ev.taskId,
         requester: ev.requester,
@@ -533,12 +552,18 @@ export class Runtime extends EventEmitter {
         spec: spec ?? null,
         specHash: ev.specHash,
         mine,
-        decision: d.accept ? "accept" : "decline",
+        decision: waits ? "pending" : d.accept ? "accept" : "decline",
         reason: d.reason,
         datasets: d.datasets.map((x) => `${x.name}@${x.version}`),
         createdAt: ev.time,
       };
       store.putTask(row);
+      if (waits) {
+        store.putInbox({ taskId: ev.taskId, status: "pending", datasets: d.approval!, reason: "", anchor: anchorOf(ev), createdAt: Math.floor(Date.now() / 1000) });
+        store.appendAudit({ time: Math.floor(Date.now() / 1000), action: "pending", taskId: ev.taskId, round: 0, datasets: row.datasets, reason: d.reason, anchor: anchorOf(ev) });
+        this.emit("task", row);
+        return;
+      }
       if (d.accept && d.rho > 0) for (const x of d.datasets) store.reserveRho(x.name, ev.taskId, d.rho);
       // Audited: every decision to take part, and a refusal of a task that names this node's data.
       const named = spec?.datasets.filter((r) => r.owner === self).map((r) => (r.version ? `${r.datasetId}@${r.version}` : r.datasetId)) ?? [];
@@ -562,30 +587,156 @@ export class Runtime extends EventEmitter {
     if (!task || !task.spec) return undefined;
     const commits: Commit[] = [];
     if (task.mine) commits.push(this.put({ ...this.state(taskId, round, "requester", Phase.Join), phase: Phase.Join }));
-    if (task.decision === "accept") {
-      const s = this.state(taskId, round, "member", Phase.Join);
-      if (s.status === "new") {
-        try {
-          await this.o.connector.joinRound(taskId, round, roundKey(this.o.store, taskId, round).publicHex);
-          this.o.log.info({ taskId, round }, "joined round");
-          s.status = "joined";
-        } catch (e) {
-          if (e instanceof ConnectorError && e.code === "AlreadyJoined") s.status = "joined";
-          else if (transient(e)) throw e;
-          else {
-            s.status = "missed";
-            s.error = `join: ${errText(e)}`;
-            this.o.log.warn({ taskId, round, err: s.error }, "could not join");
-          }
-        }
-        commits.push(this.put(s));
-        if (s.status === "joined")
-          commits.push(() =>
-            this.o.store.appendAudit({ time: Math.floor(Date.now() / 1000), action: "joined", taskId, round, datasets: task.datasets, reason: "", anchor: anchorOf(ev) }),
-          );
+    if (task.decision === "pending" && round === 1)
+      commits.push(() => {
+        // Kept so that an approval joins under this event; one that came in meanwhile joins now.
+        const inbox = this.o.store.getInbox(taskId);
+        if (inbox && !inbox.joinAnchor) this.o.store.putInbox({ ...inbox, joinAnchor: anchorOf(ev) });
+        if (inbox?.status === "allowed") void this.joinApproved(taskId, anchorOf(ev));
+      });
+    if (task.decision === "accept") commits.push(...(await this.join(task, round, anchorOf(ev))));
+    return () => commits.forEach((c) => c());
+  }
+
+  /** Joins a round as a member (status new → joined, or missed with the connector's reason); the commits record it. */
+  private async join(task: TaskRow, round: number, anchor: AuditAnchor): Promise<Commit[]> {
+    const taskId = task.taskId;
+    const commits: Commit[] = [];
+    const s = this.state(taskId, round, "member", Phase.Join);
+    if (s.status !== "new") return commits;
+    try {
+      await this.o.connector.joinRound(taskId, round, roundKey(this.o.store, taskId, round).publicHex);
+      this.o.log.info({ taskId, round }, "joined round");
+      s.status = "joined";
+    } catch (e) {
+      if (e instanceof ConnectorError && e.code === "AlreadyJoined") s.status = "joined";
+      else if (transient(e)) throw e;
+      else {
+        s.status = "missed";
+        s.error = `join: ${errText(e)}`;
+        this.o.log.warn({ taskId, round, err: s.error }, "could not join");
       }
     }
-    return () => commits.forEach((c) => c());
+    commits.push(this.put(s));
+    if (s.status === "joined")
+      commits.push(() => this.o.store.appendAudit({ time: Math.floor(Date.now() / 1000), action: "joined", taskId, round, datasets: task.datasets, reason: "", anchor }));
+    return commits;
+  }
+
+  private async joinApproved(taskId: number, anchor: AuditAnchor): Promise<void> {
+    const task = this.o.store.getTask(taskId);
+    if (!task || task.decision !== "accept") return;
+    try {
+      const commits = await this.join(task, 1, anchor);
+      this.o.store.tx(() => commits.forEach((c) => c()));
+    } catch (e) {
+      this.o.log.warn({ taskId, err: errText(e) }, "could not join an approved task");
+    }
+  }
+
+  /** Rows behind each other owner the spec references (their committed row counts), read only when a policy here asks for them. */
+  private async ownerRows(spec: TaskSpec): Promise<Map<string, number> | undefined> {
+    const { store, self, connector } = this.o;
+    const needed = spec.datasets.some((r) => r.owner === self && store.datasetPolicy(r.datasetId)?.policy.minRowsPerOwner !== undefined);
+    if (!needed) return undefined;
+    const rows = new Map<string, number>();
+    for (const ref of spec.datasets) {
+      if (ref.owner === self) continue;
+      const d = await connector.getDataset(ref.owner, ref.datasetId, ref.version);
+      rows.set(ref.owner, (rows.get(ref.owner) ?? 0) + (d?.rows ?? 0));
+    }
+    return rows;
+  }
+
+  // ---------------------------------------------------------------- approvals
+
+  private pendingInbox(taskId: number): { task: TaskRow; inbox: InboxRow } {
+    const task = this.o.store.getTask(taskId);
+    const inbox = this.o.store.getInbox(taskId);
+    if (!task || !inbox) throw new ApprovalError(404, "NotInInbox", `task ${taskId} is not in this node's inbox (GET /inbox lists the tasks waiting)`);
+    if (inbox.status !== "pending")
+      throw new ApprovalError(409, "AlreadyDecided", `task ${taskId} was already ${inbox.status}${inbox.reason ? ` (${inbox.reason})` : ""}`);
+    return { task, inbox };
+  }
+
+  /** Leaves the inbox declined: the task row, the inbox row and an audit entry, together. */
+  private declinePending(task: TaskRow, inbox: InboxRow, status: "denied" | "expired", reason: string, by?: string): void {
+    const { store } = this.o;
+    const t = Math.floor(Date.now() / 1000);
+    store.putInbox({ ...inbox, status, reason, ...(by ? { decidedBy: by } : {}), decidedAt: t });
+    store.putTask({ ...task, decision: "decline", reason });
+    store.appendAudit({ time: t, action: "declined", taskId: task.taskId, round: 0, datasets: task.datasets, reason, anchor: inbox.anchor });
+    this.o.log.info({ taskId: task.taskId, reason }, "task declined");
+    this.emit("task", store.getTask(task.taskId));
+  }
+
+  /**
+   * The owner allows a task waiting in the inbox. Only while round 1 is in Join: the policy is
+   * checked again (it, or the budget left, may have changed while the task waited), the task's
+   * privacy is reserved, and the node joins through the runtime's join path. Returns the inbox row
+   * and whether the join went through.
+   */
+  async approve(taskId: number, by: string): Promise<{ inbox: InboxRow; joined: boolean; error?: string }> {
+    const { store, connector } = this.o;
+    this.pendingInbox(taskId);
+    const r = await connector.getRound(taskId, 1);
+    if (!r || r.phase !== Phase.Join)
+      throw new ApprovalError(409, "JoinEnded", `task ${taskId} is past its Join phase; it is declined as "${NOT_APPROVED}"`);
+    const spec = parseTaskSpec(this.o.store.getTask(taskId)!.spec);
+    const ownerRows = await this.ownerRows(spec);
+    const declined = store.tx(() => {
+      const { task, inbox } = this.pendingInbox(taskId);
+      const d = decide({ spec, self: this.o.self, roles: this.o.roles, policy: this.o.policy, handlers: this.o.handlers, store, ownerRows });
+      if (!d.accept) {
+        this.declinePending(task, inbox, "denied", `approved by ${by}, but the policy now declines it: ${d.reason}`, by);
+        return d.reason;
+      }
+      const t = Math.floor(Date.now() / 1000);
+      const reason = `approved by ${by}`;
+      store.putTask({ ...task, decision: "accept", reason, datasets: d.datasets.map((x) => `${x.name}@${x.version}`) });
+      if (d.rho > 0) for (const x of d.datasets) store.reserveRho(x.name, taskId, d.rho);
+      store.putInbox({ ...inbox, status: "allowed", reason, decidedBy: by, decidedAt: t });
+      store.appendAudit({
+        time: t,
+        action: "approved",
+        taskId,
+        round: 0,
+        datasets: task.datasets,
+        reason,
+        privacy: d.rho > 0 ? auditPrivacy(spec, d.rho) : undefined,
+        anchor: inbox.anchor,
+      });
+      return undefined;
+    });
+    if (declined !== undefined) throw new ApprovalError(409, "PolicyDeclines", `task ${taskId} no longer passes this node's policy, so it is declined: ${declined}`);
+    this.o.log.info({ taskId, by }, "task approved");
+    const task = store.getTask(taskId)!;
+    this.emit("task", task);
+    const inbox = store.getInbox(taskId)!;
+    // Round 1 not seen yet: onRoundStarted joins (the task is accepted now).
+    if (!inbox.joinAnchor) return { inbox, joined: false };
+    const commits = await this.join(task, 1, inbox.joinAnchor);
+    store.tx(() => commits.forEach((c) => c()));
+    const m = store.getRound(taskId, 1, "member");
+    return { inbox, joined: m?.status === "joined", ...(m?.error ? { error: m.error } : {}) };
+  }
+
+  /** The owner denies a task waiting in the inbox, with a reason (kept in the task, the inbox and the audit trail). */
+  deny(taskId: number, by: string, reason: string): InboxRow {
+    this.o.store.tx(() => {
+      const { task, inbox } = this.pendingInbox(taskId);
+      this.declinePending(task, inbox, "denied", `denied by the owner (${by}): ${reason}`, by);
+    });
+    return this.o.store.getInbox(taskId)!;
+  }
+
+  /** Round 1's Join is over (or the round failed) and the task still waits: declined as not approved in time. */
+  private expire(taskId: number): Commit {
+    return () => {
+      const task = this.o.store.getTask(taskId);
+      const inbox = this.o.store.getInbox(taskId);
+      if (task?.decision === "pending" && inbox?.status === "pending") this.declinePending(task, inbox, "expired", NOT_APPROVED);
+    };
   }
 
   /**
@@ -667,6 +818,7 @@ export class Runtime extends EventEmitter {
     if (!task || !task.spec) return undefined;
     const handler = this.o.handlers.get(task.kind);
     const commits: Commit[] = [];
+    if (task.decision === "pending" && round === 1 && phase !== Phase.Join) commits.push(this.expire(taskId));
     const m = this.o.store.getRound(taskId, round, "member");
     if (m && MEMBER_LIVE.has(m.status) && handler) {
       let s = { ...m, phase, active };
@@ -864,6 +1016,7 @@ export class Runtime extends EventEmitter {
     const task = store.getTask(taskId);
     if (!task) return undefined;
     const commits: Commit[] = [];
+    if (task.decision === "pending" && round === 1) commits.push(this.expire(taskId));
     const m = store.getRound(taskId, round, "member");
     if (m) commits.push(this.put({ ...m, phase: Phase.Failed, status: "failed", error: m.error ?? `round failed: ${reason}` }));
     if (task.mine)

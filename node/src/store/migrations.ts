@@ -101,4 +101,22 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
   CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
   INSERT INTO meta(key, value) SELECT 'audit.since', value FROM meta WHERE key = 'cursor';`,
+  // 6: per-dataset policies (by name, so a new version keeps its dataset's policy) and the
+  // owner's approval inbox (runtime/runtime.ts approve/deny/expire).
+  `CREATE TABLE dataset_policies(
+    name TEXT PRIMARY KEY,
+    policy TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE inbox(
+    task_id INTEGER PRIMARY KEY,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'allowed', 'denied', 'expired')),
+    datasets TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    decided_by TEXT,
+    anchor TEXT NOT NULL,
+    join_anchor TEXT,
+    created_at INTEGER NOT NULL,
+    decided_at INTEGER
+  );`,
 ];

@@ -3,7 +3,8 @@ import { chmodSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { secureDir, secureFile, Vault } from "../secrets/vault.js";
 import { MIGRATIONS } from "./migrations.js";
-import { chainEntry, type AuditBody, type AuditEntry } from "../audit/log.js";
+import { chainEntry, type AuditAnchor, type AuditBody, type AuditEntry } from "../audit/log.js";
+import type { DatasetPolicy } from "../runtime/dataset-policy.js";
 
 export interface DatasetRow {
   name: string;
@@ -23,7 +24,27 @@ export interface DatasetRow {
   createdAt: number;
 }
 
-export type TaskDecision = "accept" | "decline";
+/** pending: every check passed, and a dataset's policy waits for the owner's approval (the inbox). */
+export type TaskDecision = "accept" | "decline" | "pending";
+
+export type InboxStatus = "pending" | "allowed" | "denied" | "expired";
+
+/** A task waiting for (or decided by) the owner's approval. */
+export interface InboxRow {
+  taskId: number;
+  status: InboxStatus;
+  /** The datasets (name@version) whose policy asks for approval. */
+  datasets: string[];
+  /** The owner's reason (deny), or why the task left the inbox. */
+  reason: string;
+  decidedBy?: string;
+  /** The TaskCreated event the decision entries of the audit trail are anchored to. */
+  anchor: AuditAnchor;
+  /** The RoundStarted of round 1, once seen: an approval joins under it. */
+  joinAnchor?: AuditAnchor;
+  createdAt: number;
+  decidedAt?: number;
+}
 
 export interface TaskRow {
   taskId: number;
@@ -270,6 +291,69 @@ export class NodeStore {
         ? this.get<Record<string, unknown>>(`SELECT * FROM datasets WHERE name = ? AND committed = 1 ORDER BY version DESC LIMIT 1`, name)
         : this.get<Record<string, unknown>>(`SELECT * FROM datasets WHERE name = ? AND version = ?`, name, version);
     return r ? this.datasetRow(r) : undefined;
+  }
+
+  // ------------------------------------------------------------------ dataset policies
+
+  /** Sets (replaces) a dataset's policy; it holds for every version of the dataset. */
+  setDatasetPolicy(name: string, policy: DatasetPolicy): void {
+    this.run(
+      `INSERT INTO dataset_policies(name, policy, updated_at) VALUES(?, ?, ?) ON CONFLICT(name) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at`,
+      name,
+      JSON.stringify(policy),
+      now(),
+    );
+  }
+
+  datasetPolicy(name: string): { policy: DatasetPolicy; updatedAt: number } | undefined {
+    const r = this.get<{ policy: string; updated_at: number }>(`SELECT policy, updated_at FROM dataset_policies WHERE name = ?`, name);
+    return r && { policy: JSON.parse(r.policy) as DatasetPolicy, updatedAt: r.updated_at };
+  }
+
+  // ------------------------------------------------------------------ approval inbox
+
+  putInbox(i: InboxRow): void {
+    this.run(
+      `INSERT INTO inbox(task_id, status, datasets, reason, decided_by, anchor, join_anchor, created_at, decided_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(task_id) DO UPDATE SET status = excluded.status, reason = excluded.reason, decided_by = excluded.decided_by,
+         join_anchor = excluded.join_anchor, decided_at = excluded.decided_at`,
+      i.taskId,
+      i.status,
+      JSON.stringify(i.datasets),
+      i.reason,
+      i.decidedBy ?? null,
+      JSON.stringify(i.anchor),
+      i.joinAnchor === undefined ? null : JSON.stringify(i.joinAnchor),
+      i.createdAt,
+      i.decidedAt ?? null,
+    );
+  }
+
+  private inboxRow(r: Record<string, unknown>): InboxRow {
+    return {
+      taskId: r.task_id as number,
+      status: r.status as InboxStatus,
+      datasets: JSON.parse(r.datasets as string) as string[],
+      reason: r.reason as string,
+      ...(r.decided_by === null ? {} : { decidedBy: r.decided_by as string }),
+      anchor: JSON.parse(r.anchor as string) as AuditAnchor,
+      ...(r.join_anchor === null ? {} : { joinAnchor: JSON.parse(r.join_anchor as string) as AuditAnchor }),
+      createdAt: r.created_at as number,
+      ...(r.decided_at === null ? {} : { decidedAt: r.decided_at as number }),
+    };
+  }
+
+  getInbox(taskId: number): InboxRow | undefined {
+    const r = this.get<Record<string, unknown>>(`SELECT * FROM inbox WHERE task_id = ?`, taskId);
+    return r ? this.inboxRow(r) : undefined;
+  }
+
+  /** Newest first; only pending ones unless `all`. */
+  listInbox(all = false, limit = 100): InboxRow[] {
+    return this.all<Record<string, unknown>>(
+      `SELECT * FROM inbox ${all ? "" : "WHERE status = 'pending'"} ORDER BY task_id DESC LIMIT ?`,
+      limit,
+    ).map((r) => this.inboxRow(r));
   }
 
   // ------------------------------------------------------------------ tasks
