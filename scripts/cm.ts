@@ -8,6 +8,8 @@
  *   scripts/cm task submit spec.json --wait
  *   scripts/cm result get 1
  *   scripts/cm audit verify --node owner1
+ *   scripts/cm dataset policy penguins --node owner1 --set policy.json
+ *   scripts/cm inbox ls; scripts/cm inbox allow 3 --node owner1
  *   scripts/cm down
  */
 import { spawn } from "node:child_process";
@@ -389,15 +391,40 @@ dataset
   .requiredOption("--node <name>", "the node that holds the data (e.g. owner1)")
   .option("--name <id>", "dataset name (default: the file name without extension)")
   .option("--columns <a,b>", "columns to keep, in this order")
-  .action(async (file: string, o: { node: string; name?: string; columns?: string }) => {
+  .option("--policy <file.json>", "the dataset's policy (allowed kinds, requesters, columns, minimum owners and rows, privacy loss, proofs, approval); see the README")
+  .action(async (file: string, o: { node: string; name?: string; columns?: string; policy?: string }) => {
     const path = resolve(file);
     if (!existsSync(path)) throw usage(`${file} does not exist`);
     const name = o.name ?? basename(path, extname(path));
+    const policy = o.policy === undefined ? undefined : policyFile(o.policy);
     const cm = await sdk(g());
     try {
       const columns = o.columns?.split(",").map((c) => c.trim()).filter(Boolean);
-      const d = await cm.datasets.add(o.node, { path, name, ...(columns ? { columns } : {}) });
-      print({ node: o.node, ...d }, `dataset ${d.name} v${d.version} on ${o.node}: ${d.rows} rows × ${d.columns} columns, root ${d.root}`);
+      const d = await cm.datasets.add(o.node, { path, name, ...(columns ? { columns } : {}), ...(policy !== undefined ? { policy } : {}) });
+      print(
+        { node: o.node, ...d },
+        `dataset ${d.name} v${d.version} on ${o.node}: ${d.rows} rows × ${d.columns} columns, root ${d.root}` + (policy !== undefined ? `\npolicy: ${JSON.stringify(d.policy)}` : ""),
+      );
+    } finally {
+      await cm.close();
+    }
+  });
+dataset
+  .command("policy <name>")
+  .description("show a dataset's policy on a node, or replace it with --set (a JSON file; {} lifts every per-dataset rule)")
+  .requiredOption("--node <name>", "the node that holds the dataset (e.g. owner1)")
+  .option("--set <file.json>", "the new policy")
+  .action(async (name: string, o: { node: string; set?: string }) => {
+    const policy = o.set === undefined ? undefined : policyFile(o.set);
+    const cm = await sdk(g());
+    try {
+      const v = policy === undefined ? await cm.datasets.policy(o.node, name) : await cm.datasets.setPolicy(o.node, name, policy);
+      const fields = Object.entries(v.policy as Record<string, unknown>);
+      print(
+        { node: o.node, ...v },
+        `dataset ${name} on ${o.node}: ${fields.length ? "" : "no policy of its own (the node-wide policy applies)"}` +
+          fields.map(([k, x]) => `\n  ${k.padEnd(18)} ${JSON.stringify(x)}`).join(""),
+      );
     } finally {
       await cm.close();
     }
@@ -636,6 +663,91 @@ audit
       await cm.close();
     }
   });
+
+const inbox = program.command("inbox").description("tasks waiting for an owner's approval (dataset policies with approval: \"required\")");
+type Inboxed = Awaited<ReturnType<Ciphermine["inbox"]["show"]>>;
+const inboxLine = (node: string, t: Inboxed) =>
+  `  ${node.padEnd(10)} task ${String(t.taskId).padEnd(5)} ${t.status.padEnd(8)} ${t.kind.padEnd(8)} from ${short(t.requester)}  ${t.datasets.join(",")}` +
+  `  columns ${t.columns?.join(",") ?? "?"}${t.privacy ? `  ρ ${t.privacy.rho}` : "  no DP"}${t.reason ? `  (${t.reason})` : ""}`;
+inbox
+  .command("ls")
+  .description("tasks waiting in the owners' inboxes")
+  .option("--node <name>", "only this node (default: every owner node of the profile)")
+  .option("--all", "decided tasks too (allowed, denied, expired)")
+  .action(async (o: { node?: string; all?: boolean }) => {
+    const cm = await sdk(g());
+    try {
+      const all = await cm.inbox.list(o.node, { all: o.all === true });
+      const lines = all.flatMap(({ node, tasks }) => tasks.map((t) => inboxLine(node, t)));
+      print(all, lines.length ? lines.join("\n") : "no task waits for approval");
+    } finally {
+      await cm.close();
+    }
+  });
+inbox
+  .command("show <task>")
+  .description("what a waiting task asks of the node's data")
+  .requiredOption("--node <name>", "the owner node (e.g. owner1)")
+  .action(async (id: string, o: { node: string }) => {
+    const cm = await sdk(g());
+    try {
+      const t = await cm.inbox.show(o.node, taskId(id));
+      print(
+        t,
+        [
+          `task ${t.taskId} on ${o.node}: ${t.status}${t.reason ? ` (${t.reason})` : ""}`,
+          `  kind         ${t.kind}, ${t.rounds} round(s), aggregation ${t.aggregation}, verification ${t.verification}`,
+          `  requester    ${t.requester}`,
+          `  spec hash    ${t.specHash}`,
+          `  datasets     ${t.datasets.join(", ")}`,
+          `  columns      ${t.columns?.join(", ") ?? "(not known for this kind)"}`,
+          `  members      min ${t.members.min}, max ${t.members.max}, threshold ${t.members.threshold}`,
+          `  privacy      ${t.privacy ? `ρ ${t.privacy.rho} (ε ${Number(t.privacy.epsilon.toPrecision(4))} at δ ${t.privacy.delta})` : "none: exact aggregates"}`,
+        ].join("\n"),
+      );
+    } finally {
+      await cm.close();
+    }
+  });
+inbox
+  .command("allow <task>")
+  .description("allow a waiting task: the node checks its policy again and joins (only while round 1 is in Join)")
+  .requiredOption("--node <name>", "the owner node (e.g. owner1)")
+  .action(async (id: string, o: { node: string }) => {
+    const cm = await sdk(g());
+    try {
+      const t = await cm.inbox.allow(o.node, taskId(id));
+      print(t, `task ${t.taskId} allowed on ${o.node}; ${t.joined ? "joined round 1" : t.joinError ? `could not join: ${t.joinError}` : "joins when round 1 starts"}`);
+      if (t.joinError) throw new Exit(1, "");
+    } finally {
+      await cm.close();
+    }
+  });
+inbox
+  .command("deny <task>")
+  .description("deny a waiting task; the reason goes to the task's record and the audit trail")
+  .requiredOption("--node <name>", "the owner node (e.g. owner1)")
+  .requiredOption("--reason <text>", "why (kept with the decision)")
+  .action(async (id: string, o: { node: string; reason: string }) => {
+    const cm = await sdk(g());
+    try {
+      const t = await cm.inbox.deny(o.node, taskId(id), o.reason);
+      print(t, `task ${t.taskId} denied on ${o.node}: ${t.reason}`);
+    } finally {
+      await cm.close();
+    }
+  });
+
+/** A policy file's JSON (the node checks the fields). */
+function policyFile(file: string): unknown {
+  const path = resolve(file);
+  if (!existsSync(path)) throw usage(`${file} does not exist`);
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw usage(`${file} is not JSON: ${(e as Error).message}`);
+  }
+}
 
 function taskId(s: string): number {
   const n = Number(s);

@@ -300,6 +300,79 @@ for (const mode of MODES) {
     assert.ok(got.result.coefficients.a! > 0 && got.result.coefficients.b! < 0, JSON.stringify(got.result));
   });
 
+  // One mode is enough: the verbs talk to the owner's node API, which is the same in both.
+  if (mode === "coordinator")
+    test("inbox verbs: a dataset added with a policy needing approval; ls, show, allow (the task finishes), deny with a reason; exit codes", async () => {
+      const policy = join(work, "appr-policy.json");
+      writeFileSync(policy, JSON.stringify({ approval: "required", allowedColumns: ["x", "y"] }));
+      for (const i of [1, 2, 3]) {
+        const file = join(work, `appr${i}.csv`);
+        writeFileSync(file, csv(i));
+        const r = await cm("dataset", "add", file, "--node", `owner${i}`, "--name", "appr", ...(i === 1 ? ["--policy", policy] : []), "--json");
+        assert.equal(r.code, 0, r.stderr);
+        if (i === 1) assert.deepEqual((JSON.parse(r.stdout) as { policy: unknown }).policy, { approval: "required", allowedColumns: ["x", "y"] });
+      }
+      const shown = await cm("dataset", "policy", "appr", "--node", "owner1");
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, /approval\s+"required"/);
+      const bad = join(work, "bad-policy.json");
+      writeFileSync(bad, JSON.stringify({ minOwners: 0 }));
+      const refused = await cm("dataset", "policy", "appr", "--node", "owner1", "--set", bad);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /minOwners: must be >= 1/);
+
+      const spec = join(work, "appr.json");
+      const submit = async () => {
+        writeFileSync(
+          spec,
+          JSON.stringify({
+            kind: "stats",
+            datasets: [1, 2, 3].map((i) => ({ node: `owner${i}`, dataset: "appr" })),
+            params: { columns: ["x"] },
+            members: { min: 3, max: 3, threshold: 3 },
+            deadlines: { join: 120, setup: 30, compute: 60, aggregate: 60 },
+          }),
+        );
+        const r = await cm("task", "submit", spec, "--json");
+        assert.equal(r.code, 0, r.stderr);
+        const id = jsonLines(r.stdout)[0]!.taskId as number;
+        for (let i = 0; i < 60; i++) {
+          const ls = await cm("inbox", "ls", "--node", "owner1", "--json");
+          assert.equal(ls.code, 0, ls.stderr);
+          const tasks = (JSON.parse(ls.stdout) as Array<{ node: string; tasks: Array<{ taskId: number; status: string }> }>)[0]!.tasks;
+          if (tasks.some((t) => t.taskId === id && t.status === "pending")) return id;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        assert.fail(`task ${id} never reached owner1's inbox`);
+      };
+
+      const first = await submit();
+      const show = await cm("inbox", "show", String(first), "--node", "owner1");
+      assert.equal(show.code, 0, show.stderr);
+      assert.match(show.stdout, /columns\s+x\n/);
+      assert.match(show.stdout, /privacy\s+none: exact aggregates/);
+      const allow = await cm("inbox", "allow", String(first), "--node", "owner1", "--json");
+      assert.equal(allow.code, 0, allow.stderr);
+      assert.equal((JSON.parse(allow.stdout) as { joined: boolean; status: string }).joined, true);
+      const watch = await cm("task", "watch", String(first), "--timeout", "180");
+      assert.equal(watch.code, 0, watch.stdout + watch.stderr);
+
+      const second = await submit();
+      const noReason = await cm("inbox", "deny", String(second), "--node", "owner1");
+      assert.equal(noReason.code, 2, "deny without --reason is a usage error");
+      const deny = await cm("inbox", "deny", String(second), "--node", "owner1", "--reason", "not for this study", "--json");
+      assert.equal(deny.code, 0, deny.stderr);
+      const after = JSON.parse((await cm("inbox", "show", String(second), "--node", "owner1", "--json")).stdout) as { status: string; reason: string };
+      assert.equal(after.status, "denied");
+      assert.match(after.reason, /^denied by the owner \(0x[0-9a-fA-F]{40}\): not for this study$/);
+      const again = await cm("inbox", "allow", String(second), "--node", "owner1");
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /AlreadyDecided: task \d+ was already denied/);
+      const all = await cm("inbox", "ls", "--all", "--json");
+      assert.equal(all.code, 0, all.stderr);
+      assert.equal((JSON.parse(all.stdout) as Array<{ node: string; tasks: unknown[] }>).find((n) => n.node === "owner1")!.tasks.length, 2);
+    });
+
   test("a bad spec is refused with the field named, before any transaction", async () => {
       const spec = join(work, "bad.json");
       writeFileSync(spec, JSON.stringify({ kind: "kmeans", datasets: [{ node: "owner1", dataset: "pts" }], params: { columns: ["x", "y"] } }));

@@ -24,6 +24,7 @@ import { SpecError, specHash } from "../../../protocol/src/taskspec.js";
 import { vlinregRounds } from "../../../protocol/src/tasks/vlinreg.js";
 import { randomUUID } from "node:crypto";
 import { NodeApiClient, NodeApiError } from "../api/client.js";
+import type { InboxView } from "../api/views.js";
 import { loadProfile, nodeNameOf, nodeWallet, requesterWallet, type LoadedProfile } from "./profile.js";
 
 export { loadProfile, saveProfile, defaultProfilePath, writeKeyFile, ProfileError, type Profile, type LoadedProfile, type ProfileNode } from "./profile.js";
@@ -272,16 +273,38 @@ export class Ciphermine {
   };
   readonly datasets = {
     /** Registers (commits) a file as a dataset on a node of the profile; the path must be readable by that node. */
-    add: async (node: string, d: { path: string; name: string; format?: "csv" | "npy" | "jsonl"; columns?: string[] }) => {
+    add: async (node: string, d: { path: string; name: string; format?: "csv" | "npy" | "jsonl"; columns?: string[]; policy?: unknown }) => {
       const format = d.format ?? formatOf(d.path);
-      return (await this.node(node)).registerDataset({ name: d.name, path: resolve(d.path), format, ...(d.columns ? { columns: d.columns } : {}) } as never);
+      return (await this.node(node)).registerDataset({
+        name: d.name,
+        path: resolve(d.path),
+        format,
+        ...(d.columns ? { columns: d.columns } : {}),
+        ...(d.policy !== undefined ? { policy: d.policy } : {}),
+      } as never);
     },
+    /** A dataset's policy on a node (every field it sets; {} when it has none). */
+    policy: async (node: string, name: string) => (await this.node(node)).datasetPolicy(name),
+    /** Replaces a dataset's policy; the node checks it and names any bad field. */
+    setPolicy: async (node: string, name: string, policy: unknown) => (await this.node(node)).setDatasetPolicy(name, policy),
     list: async (node?: string) => {
       const names = node ? [node] : Object.keys(this.profile?.nodes ?? {});
       const out: Array<{ node: string; datasets: unknown[] }> = [];
       for (const n of names) out.push({ node: n, datasets: await (await this.node(n)).datasets() });
       return out;
     },
+  };
+  /** Tasks waiting for an owner's approval (dataset policies with approval: "required"). */
+  readonly inbox = {
+    list: async (node?: string, opts: { all?: boolean } = {}) => {
+      const names = node ? [node] : Object.keys(this.profile?.nodes ?? {}).filter((n) => this.profile!.nodes[n]!.roles.includes("Owner"));
+      const out: Array<{ node: string; tasks: InboxView[] }> = [];
+      for (const n of names) out.push({ node: n, tasks: await (await this.node(n)).inbox(opts) });
+      return out;
+    },
+    show: async (node: string, taskId: number) => (await this.node(node)).inboxTask(taskId),
+    allow: async (node: string, taskId: number) => (await this.node(node)).allow(taskId),
+    deny: async (node: string, taskId: number, reason: string) => (await this.node(node)).deny(taskId, reason),
   };
   readonly nodes = {
     list: async (): Promise<NodeView[]> =>
