@@ -11,6 +11,7 @@ import { decide, estimateTaskCost, privacyBudget, rhoBudget } from "../../node/s
 import { epsilonTight, rhoFor } from "../../node/src/privacy/accountant.js";
 import { kmeansHandler } from "../../node/src/runtime/kinds/kmeans.js";
 import { linregHandler } from "../../node/src/runtime/kinds/linreg.js";
+import { columnsOf, parseDatasetPolicy } from "../../node/src/runtime/dataset-policy.js";
 
 const me = Wallet.createRandom().address;
 const requester = Wallet.createRandom().address;
@@ -153,5 +154,41 @@ describe("join policy", () => {
     const repeated = raw({ kind: "linreg", rounds: 5, params: { features: Array(1500).fill("a"), target: "b", intercept: true } });
     assert.equal(decide({ ...at(), spec: repeated }).accept, false);
     assert.equal(estimateTaskCost(spec({ kind: "linreg", params: { features: ["a"], target: "b", intercept: false } }), [{ rows: 10, columns: 2 }]), 10);
+  });
+
+  test("a dataset's policy: columns read per kind, kinds, proofs, its own budget, approval and auto-approval", () => {
+    const store = setup();
+    const h = new HandlerRegistry([statsHandler, linregHandler]);
+    const run = (sp: ReturnType<typeof spec>) => decide({ ...base, handlers: h, store, spec: sp });
+    const lin = spec({ kind: "linreg", params: { features: ["a"], target: "b" } });
+    assert.deepEqual(columnsOf(lin, me), ["a", "b"]);
+    const v = parseTaskSpec({
+      kind: "vlinreg",
+      requester,
+      datasets: [{ owner: me, datasetId: "iris" }, { owner: requester, datasetId: "y" }],
+      params: { idColumn: "id", label: { owner: requester, column: "y" }, features: [{ name: "x1", owner: me, columns: ["a"] }] },
+      setup: true,
+      rounds: 60,
+    });
+    assert.deepEqual(columnsOf(v, me), ["id", "a"], "vlinreg: the id column and this party's columns only");
+    store.setDatasetPolicy("iris", parseDatasetPolicy({ allowedColumns: ["a"] }));
+    assert.equal(run(lin).reason, "dataset iris: column b not allowed (allowed: a)");
+    store.setDatasetPolicy("iris", parseDatasetPolicy({ allowedKinds: ["stats"], requireProofs: true }));
+    assert.equal(run(lin).reason, "dataset iris: kind linreg not allowed (allowed: stats)");
+    assert.equal(run(spec()).reason, 'dataset iris: proofs are required: the task must set verification "offchain" or "onchain", it has "none"');
+    // The dataset's own budget replaces the node's (1 ε) in the same ledger.
+    store.setDatasetPolicy("iris", parseDatasetPolicy({ rhoBudget: 0.05 }));
+    const dp = (rho: number) => spec({ params: { columns: ["a"], privacy: { rho, bounds: { a: [0, 1] } } } });
+    assert.match(run(dp(0.06)).reason, /^dataset iris has ρ 0\.05 .* of its privacy budget left; the task asks for ρ 0\.06/);
+    assert.equal(privacyBudget(store, policy, "iris").budget.rho, 0.05);
+    assert.equal(run(dp(0.04)).accept, true);
+    store.setDatasetPolicy("iris", parseDatasetPolicy({ approval: "required", autoApprove: { requesters: [me] } }));
+    assert.deepEqual(run(spec()).approval, ["iris@2"]);
+    store.setDatasetPolicy("iris", parseDatasetPolicy({ approval: "required", autoApprove: { requesters: [requester] } }));
+    const auto = run(spec());
+    assert.equal(auto.approval, undefined);
+    assert.equal(auto.reason, `dataset iris: auto-approved (requester ${requester})`);
+    assert.throws(() => parseDatasetPolicy({ autoApprove: { requesters: [me] } }), /autoApprove/);
+    assert.throws(() => parseDatasetPolicy({ allowedRequesters: ["0x12"] }), /allowedRequesters/);
   });
 });

@@ -50,6 +50,14 @@ describe("node routes: who may call, and no secret in any response", () => {
       { method: "GET", path: "/health", ok: 200 },
       { method: "GET", path: "/datasets", ok: 200 },
       { method: "POST", path: "/datasets", body: { name: "sec", path: file, format: "csv" }, ok: 201 },
+      // Per-dataset policies and the approval inbox ("sec" exists from the POST above; no task waits here, so the inbox's task routes answer 404 to allowed callers).
+      { method: "GET", path: "/datasets/sec/policy", ok: 200 },
+      { method: "PUT", path: "/datasets/sec/policy", body: { allowedColumns: ["a"], approval: "none" }, ok: 200 },
+      { method: "GET", path: "/inbox", ok: 200 },
+      { method: "GET", path: "/inbox?all=1", ok: 200 },
+      { method: "GET", path: `/inbox/${net.secaggTask}`, ok: 404 },
+      { method: "POST", path: `/inbox/${net.secaggTask}/allow`, ok: 404 },
+      { method: "POST", path: `/inbox/${net.secaggTask}/deny`, body: { reason: "no" }, ok: 404 },
       { method: "GET", path: "/tasks", ok: 200 },
       // The owner node lacks the Requester role: its operator is refused for that reason, after the signature check.
       { method: "POST", path: "/tasks", body: spec, ok: node === net.R ? 201 : 403 },
@@ -86,6 +94,18 @@ describe("node routes: who may call, and no secret in any response", () => {
     const v = (await call(o0, "operator", "GET", "/audit/verify")).json as { ok: boolean; entries: number };
     assert.equal(v.ok, true, JSON.stringify(v));
     assert.ok(v.entries >= 4);
+  });
+
+  test("every node route has a line in the README's authorization table", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const readme = await readFile(join(import.meta.dirname, "../../README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("### Node: who may call each route"), readme.indexOf("### Node: key handling"));
+    for (const r of [
+      "GET /health", "GET /datasets", "POST /datasets", "GET /datasets/:name/policy", "PUT /datasets/:name/policy", "GET /tasks", "POST /tasks", "GET /tasks/:id",
+      "GET /results/:taskId/:round", "GET /audit", "GET /audit/verify", "GET /inbox", "GET /inbox/:taskId", "POST /inbox/:taskId/allow", "POST /inbox/:taskId/deny",
+    ])
+      assert.ok(table.includes(`node \`${r}\``), `${r} has a line in the README's node authorization table`);
   });
 
   test("GET /tasks/:id (the critical bug): unsigned is refused; the operator sees progress, never cSecret, sSecret, b or shares", async () => {
