@@ -591,8 +591,9 @@ export class Runtime extends EventEmitter {
       commits.push(() => {
         // Kept so that an approval joins under this event; one that came in meanwhile joins now.
         const inbox = this.o.store.getInbox(taskId);
-        if (inbox && !inbox.joinAnchor) this.o.store.putInbox({ ...inbox, joinAnchor: anchorOf(ev) });
-        if (inbox?.status === "allowed") void this.joinApproved(taskId, anchorOf(ev));
+        if (!inbox || inbox.joinAnchor) return;
+        this.o.store.putInbox({ ...inbox, joinAnchor: anchorOf(ev) });
+        if (inbox.status === "allowed") void this.joinApproved(taskId, anchorOf(ev));
       });
     if (task.decision === "accept") commits.push(...(await this.join(task, round, anchorOf(ev))));
     return () => commits.forEach((c) => c());
@@ -715,8 +716,14 @@ export class Runtime extends EventEmitter {
     const inbox = store.getInbox(taskId)!;
     // Round 1 not seen yet: onRoundStarted joins (the task is accepted now).
     if (!inbox.joinAnchor) return { inbox, joined: false };
-    const commits = await this.join(task, 1, inbox.joinAnchor);
-    store.tx(() => commits.forEach((c) => c()));
+    try {
+      const commits = await this.join(task, 1, inbox.joinAnchor);
+      store.tx(() => commits.forEach((c) => c()));
+    } catch (e) {
+      // The connector did not answer: the approval stands, the join did not happen.
+      this.o.log.warn({ taskId, err: errText(e) }, "could not join an approved task");
+      return { inbox, joined: false, error: `join: ${errText(e)}` };
+    }
     const m = store.getRound(taskId, 1, "member");
     return { inbox, joined: m?.status === "joined", ...(m?.error ? { error: m.error } : {}) };
   }
