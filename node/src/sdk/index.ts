@@ -169,6 +169,8 @@ export class TaskHandle {
         const v = await (await this.cm.node(name)).task(this.id);
         const t = v.task as { decision?: string; reason?: string } | null;
         if (t?.decision === "decline" && n.roles.includes("Owner")) out.push(`${name} declined: ${t.reason}`);
+        // Read before the owner recorded "not approved in time": the task still waits in its inbox.
+        if (t?.decision === "pending" && n.roles.includes("Owner")) out.push(`${name} did not approve it (${t.reason})`);
         for (const r of v.rounds as Array<{ round: number; side: string; error?: string }>)
           if (r.round === round && r.error && !/^round failed:/.test(r.error)) out.push(`${name}: ${r.error}`);
       } catch {
