@@ -183,6 +183,8 @@ export class Runtime extends EventEmitter {
    * restart are not here and are asked of the connector.
    */
   private readonly seen = new Map<string, SeenPhase>();
+  /** Approved tasks whose join is under way outside their lane (see handle). */
+  private readonly approving = new Map<number, Promise<unknown>>();
   /** Rounds whose RoundStarted this runtime handled since it started (task/round). */
   private readonly live = new Set<string>();
 
@@ -327,6 +329,10 @@ export class Runtime extends EventEmitter {
 
   /** Handles one event; transient connector failures throw (the event is retried), others are recorded. */
   private async handle(ev: ChainEvent): Promise<Commit | undefined> {
+    // An approval joining outside the lane: the task's later events (its Compute phase may open
+    // as soon as the join lands) wait until the join is recorded, as they would behind onRoundStarted.
+    const approving = "taskId" in ev ? this.approving.get(ev.taskId) : undefined;
+    if (approving) await approving;
     this.observe(ev);
     switch (ev.type) {
       case "TaskCreated":
@@ -593,7 +599,7 @@ export class Runtime extends EventEmitter {
         const inbox = this.o.store.getInbox(taskId);
         if (!inbox || inbox.joinAnchor) return;
         this.o.store.putInbox({ ...inbox, joinAnchor: anchorOf(ev) });
-        if (inbox.status === "allowed") void this.joinApproved(taskId, anchorOf(ev));
+        if (inbox.status === "allowed") this.joinApproved(taskId, anchorOf(ev));
       });
     if (task.decision === "accept") commits.push(...(await this.join(task, round, anchorOf(ev))));
     return () => commits.forEach((c) => c());
@@ -624,15 +630,25 @@ export class Runtime extends EventEmitter {
     return commits;
   }
 
-  private async joinApproved(taskId: number, anchor: AuditAnchor): Promise<void> {
+  /**
+   * Joins round 1 of a task allowed while its RoundStarted was being handled. Registered in
+   * `approving` before it yields, so the task's next events wait for the join (see handle).
+   */
+  private joinApproved(taskId: number, anchor: AuditAnchor): void {
     const task = this.o.store.getTask(taskId);
     if (!task || task.decision !== "accept") return;
-    try {
-      const commits = await this.join(task, 1, anchor);
-      this.o.store.tx(() => commits.forEach((c) => c()));
-    } catch (e) {
-      this.o.log.warn({ taskId, err: errText(e) }, "could not join an approved task");
-    }
+    const p = (async () => {
+      try {
+        const commits = await this.join(task, 1, anchor);
+        this.o.store.tx(() => commits.forEach((c) => c()));
+      } catch (e) {
+        this.o.log.warn({ taskId, err: errText(e) }, "could not join an approved task");
+      }
+    })();
+    this.approving.set(taskId, p);
+    void p.finally(() => {
+      if (this.approving.get(taskId) === p) this.approving.delete(taskId);
+    });
   }
 
   /** Rows behind each other owner the spec references (their committed row counts), read only when a policy here asks for them. */
@@ -716,14 +732,22 @@ export class Runtime extends EventEmitter {
     const inbox = store.getInbox(taskId)!;
     // Round 1 not seen yet: onRoundStarted joins (the task is accepted now).
     if (!inbox.joinAnchor) return { inbox, joined: false };
-    try {
-      const commits = await this.join(task, 1, inbox.joinAnchor);
-      store.tx(() => commits.forEach((c) => c()));
-    } catch (e) {
-      // The connector did not answer: the approval stands, the join did not happen.
-      this.o.log.warn({ taskId, err: errText(e) }, "could not join an approved task");
-      return { inbox, joined: false, error: `join: ${errText(e)}` };
-    }
+    const joining = (async () => {
+      try {
+        const commits = await this.join(task, 1, inbox.joinAnchor!);
+        store.tx(() => commits.forEach((c) => c()));
+        return undefined;
+      } catch (e) {
+        // The connector did not answer: the approval stands, the join did not happen.
+        this.o.log.warn({ taskId, err: errText(e) }, "could not join an approved task");
+        return `join: ${errText(e)}`;
+      }
+    })();
+    this.approving.set(taskId, joining);
+    const failed = await joining.finally(() => {
+      if (this.approving.get(taskId) === joining) this.approving.delete(taskId);
+    });
+    if (failed) return { inbox, joined: false, error: failed };
     const m = store.getRound(taskId, 1, "member");
     return { inbox, joined: m?.status === "joined", ...(m?.error ? { error: m.error } : {}) };
   }
