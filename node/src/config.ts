@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { getAddress, isAddress } from "ethers";
+import { datasetPolicySchema } from "./runtime/dataset-policy.js";
 import { LOG_LEVELS } from "./log.js";
 
 /**
@@ -36,7 +37,7 @@ export const FIELDS: readonly FieldDoc[] = [
   { key: "x25519KeyFile", env: "CM_NODE_X25519_KEY_FILE", kind: "string", default: "<dataDir>/x25519.key", meaning: "X25519 secret key file (sealed by the node's data key, mode 0600), generated on first start; its public key is registered on-chain, and members seal what only the requester may read (plain contributions, outsourced outputs, models) to it. Secure aggregation never uses it: it makes a fresh key pair per round." },
   { key: "vaultKeyFile", env: "CM_NODE_VAULT_KEY_FILE", kind: "string", default: "<dataDir>/vault.key", meaning: "Data key (32 random bytes, mode 0600, made on first start) that seals the node's secrets at rest when no `keystore` is set; with a keystore the key is derived from its password instead." },
   { key: "maxDatasetBytes", env: "CM_NODE_MAX_DATASET_BYTES", kind: "int", default: "1073741824", meaning: "Largest dataset file the node reads (bytes); larger files, and anything but a regular file, are refused." },
-  { key: "datasets", env: "CM_NODE_DATASETS", kind: "json", default: "[]", meaning: "Datasets registered at start: `[{name, path, format: csv|npy|jsonl, columns?, idColumn?}]` (JSON in the env var)." },
+  { key: "datasets", env: "CM_NODE_DATASETS", kind: "json", default: "[]", meaning: "Datasets registered at start: `[{name, path, format: csv|npy|jsonl, columns?, idColumn?, policy?}]` (JSON in the env var); a `policy` given here is set at every start, replacing one set through the API since." },
   { key: "policy.allowedKinds", env: "CM_NODE_POLICY_ALLOWED_KINDS", kind: "list", default: "*", meaning: "Task kinds this node joins; `*` means every kind it has a handler for." },
   { key: "policy.allowedRequesters", env: "CM_NODE_POLICY_ALLOWED_REQUESTERS", kind: "list", default: "*", meaning: "Requester addresses whose tasks this node joins; `*` means anyone." },
   { key: "policy.dpEpsilonBudget", env: "CM_NODE_POLICY_DP_EPSILON_BUDGET", kind: "number", default: "1", meaning: "Differential-privacy budget of each dataset over all tasks with `params.privacy`, as ε at δ = `policy.dpDelta`; the node accounts in zCDP ρ (the largest ρ whose (ε, δ) equivalent fits)." },
@@ -66,6 +67,8 @@ export const datasetConfigSchema = z.object({
   columns: z.array(z.string().min(1)).min(1).optional(),
   /** A column holding record ids: kept aside, never part of the numeric rows. */
   idColumn: z.string().min(1).optional(),
+  /** The dataset's policy (runtime/dataset-policy.ts); given here, it is set at every start. */
+  policy: datasetPolicySchema.optional(),
 });
 export type DatasetConfig = z.infer<typeof datasetConfigSchema>;
 

@@ -154,8 +154,10 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
       await connector.updateNode(info);
 
     for (const d of config.datasets) {
-      const row = await datasets.register(d);
-      log.info({ dataset: row.name, version: row.version, rows: row.rows, root: row.root }, "dataset ready");
+      const { policy, ...spec } = d;
+      const row = await datasets.register(spec);
+      if (policy) store.setDatasetPolicy(row.name, policy);
+      log.info({ dataset: row.name, version: row.version, rows: row.rows, root: row.root, policy: policy !== undefined || undefined }, "dataset ready");
     }
 
     runtime.start();

@@ -143,7 +143,10 @@ describe("dataset policies and approvals, coordinator mode, 3 owners + requester
     // The inbox is in node.sqlite: a restart keeps it.
     const config = o0().config;
     await o0().stop();
-    owners[0] = await h.node("o0", ws[0]!, { datasets: config.datasets });
+    // A policy in the node's config is set at start, beside the one set through the API.
+    owners[0] = await h.node("o0", ws[0]!, { datasets: config.datasets.map((d) => (d.name === "log" ? { ...d, policy: { allowedKinds: ["logreg"] } } : d)) });
+    assert.deepEqual((await api(0).datasetPolicy("log")).policy, { allowedKinds: ["logreg"] });
+    assert.deepEqual((await api(0).datasetPolicy("iris")).policy, { approval: "required" });
     const list = await api(0).inbox();
     assert.deepEqual(list.map((i) => i.taskId), [taskId]);
     const show = await api(0).inboxTask(taskId);

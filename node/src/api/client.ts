@@ -46,7 +46,7 @@ export class NodeApiClient {
     return this.request<unknown[]>("GET", "/datasets", undefined, true);
   }
   /** With `policy`, the dataset's policy is set once it is committed (checked before anything is). */
-  registerDataset(d: DatasetConfig & { policy?: unknown }) {
+  registerDataset(d: Omit<DatasetConfig, "policy"> & { policy?: unknown }) {
     return this.request<{ name: string; version: number; root: string; rows: number; columns: number; policy: DatasetPolicy }>("POST", "/datasets", d, true);
   }
   datasetPolicy(name: string) {

@@ -47,7 +47,6 @@ export interface ApiOptions {
   approvals?: Pick<Runtime, "approve" | "deny">;
 }
 
-const datasetWithPolicy = datasetConfigSchema.extend({ policy: datasetPolicySchema.optional() });
 const denyBody = z.object({
   reason: z.string({ message: "is required: say why the task is denied" }).trim().min(1, "must not be empty: say why the task is denied").max(500, "must be at most 500 characters"),
 });
@@ -143,7 +142,7 @@ export function buildApi(o: ApiOptions): express.Express {
   app.post("/datasets", raw, signed, async (req, res) => {
     if ((o.roles & Role.Owner) === 0) throw new HttpError(403, "MissingRole", "this node lacks the Owner role; add Owner to roles to register datasets");
     // The policy is checked with the rest before anything is committed, and set only once the dataset is.
-    const { policy, ...spec } = datasetWithPolicy.parse(req.body);
+    const { policy, ...spec } = datasetConfigSchema.parse(req.body);
     const path = isAbsolute(spec.path) ? spec.path : resolve(o.baseDir, spec.path);
     const row = await o.datasets.register({ ...spec, path });
     if (policy) o.store.setDatasetPolicy(row.name, policy);
