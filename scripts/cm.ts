@@ -170,9 +170,23 @@ const EXAMPLES: Record<string, Record<string, unknown>> = {
   logreg: { features: ["x1", "x2"], target: "y" },
 };
 
+/**
+ * Outsourced kinds: what the data owner's node takes (it encrypts the data, computes the round
+ * count and the setup itself; the manager picks a worker when `workers` is left out).
+ */
+const OUTSOURCED_TEMPLATES: Record<string, Record<string, unknown>> = {
+  skmeans: { variant: "ckks", columns: ["x", "y"], k: 3, initialIndices: [0, 1, 2], maxIterations: 10 },
+  dbskmeans: { variant: "ckks", columns: ["x", "y"], k: 3, initialIndices: [0, 1, 2], maxIterations: 10 },
+  sknn: { variant: "ckks", columns: ["x", "y"], labelColumn: "label", query: [[0, 0]] },
+  dbsnnc: { variant: "ckks", columns: ["x", "y"], threshold: 1 },
+};
+
 export function specTemplate(kind: string, owners: string[]): Record<string, unknown> {
   const schema = paramsSchemaFor(kind);
   if (!schema) throw usage(`unknown kind "${kind}": use one of ${knownKinds().join(", ")}`);
+  const outsourced = OUTSOURCED_TEMPLATES[kind];
+  // Submitted to the owner's node (the task's requester): one dataset, the owner's own.
+  if (outsourced) return { kind, datasets: [{ node: owners[0] ?? "owner1", dataset: "<dataset>" }], params: { ...outsourced }, deadlines: { join: 30, setup: 30, compute: 300, aggregate: 300 } };
   const js = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
   const params = { ...(placeholder(js, "params") as Record<string, unknown>) };
   for (const [k, v] of Object.entries(EXAMPLES[kind] ?? {})) if (k in params) params[k] = v;
@@ -208,15 +222,18 @@ const g = (): Global => program.opts<Global>();
 
 program
   .command("up")
-  .description("start a connector (coordinator, or ethereum with a Hardhat node and the contracts), N owner nodes owner1…ownerN and a requester node; writes <dir>/profile.json")
+  .description("start a connector (coordinator, or ethereum with a Hardhat node and the contracts), N owner nodes owner1…ownerN, M worker nodes worker1…workerM and a requester node; writes <dir>/profile.json")
   .addOption(new Option("--mode <mode>", "coordinator or ethereum").choices(["coordinator", "ethereum"]).default("coordinator"))
   .option("--nodes <n>", "number of owner nodes", "3")
+  .option("--workers <n>", "number of worker nodes (outsourced kinds compute there)", "1")
   .option("--detach", "start in the background and return once everything answers")
   .option("--timeout <s>", "with --detach: give up after this many seconds", "240")
   .addOption(new Option("--serve").hideHelp())
-  .action(async (o: { mode: "coordinator" | "ethereum"; nodes: string; detach?: boolean; serve?: boolean; timeout: string }) => {
+  .action(async (o: { mode: "coordinator" | "ethereum"; nodes: string; workers: string; detach?: boolean; serve?: boolean; timeout: string }) => {
     const n = Number(o.nodes);
     if (!Number.isInteger(n) || n < 1 || n > 50) throw usage(`--nodes must be an integer from 1 to 50, got "${o.nodes}"`);
+    const w = Number(o.workers);
+    if (!Number.isInteger(w) || w < 0 || w > 10) throw usage(`--workers must be an integer from 0 to 10, got "${o.workers}"`);
     const dir = resolve(g().dir ?? ".cm");
     const file = join(dir, "profile.json");
     if (existsSync(file)) {
@@ -229,7 +246,7 @@ program
     if (o.serve || !o.detach) {
       const t0 = Date.now();
       const { serveUp } = await import("./cm-up.js");
-      await serveUp({ dir, mode: o.mode, nodes: n }, (line) => process.stderr.write(`+${((Date.now() - t0) / 1000).toFixed(1)}s  ${line}\n`));
+      await serveUp({ dir, mode: o.mode, nodes: n, workers: w }, (line) => process.stderr.write(`+${((Date.now() - t0) / 1000).toFixed(1)}s  ${line}\n`));
       return;
     }
     const log = join(dir, "up.log");
@@ -237,7 +254,7 @@ program
     const { mkdirSync } = await import("node:fs");
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const fd = openSync(log, "a");
-    const args = [...process.execArgv, process.argv[1]!, "--dir", dir, "up", "--mode", o.mode, "--nodes", String(n), "--serve"];
+    const args = [...process.execArgv, process.argv[1]!, "--dir", dir, "up", "--mode", o.mode, "--nodes", String(n), "--workers", String(w), "--serve"];
     const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", fd, fd], cwd: process.cwd() });
     closeSync(fd);
     let exited: number | null = null;
@@ -464,7 +481,7 @@ task
   });
 task
   .command("submit <spec>")
-  .description("submit a spec (JSON file) through the requester node; prints the task id first")
+  .description("submit a spec (JSON file) through the requester node (an outsourced kind: its data owner's node, the task's requester); prints the task id first")
   .option("--wait", "follow the task to its end")
   .option("--timeout <s>", "with --wait: give up after this many seconds (exit 2)", "600")
   .action(async (file: string, o: { wait?: boolean; timeout: string }) => {

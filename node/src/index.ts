@@ -36,7 +36,9 @@ export { kmeansHandler } from "./runtime/kinds/kmeans.js";
 export { linregHandler } from "./runtime/kinds/linreg.js";
 export { logregHandler } from "./runtime/kinds/logreg.js";
 export { vlinregHandler, makeVlinregHandler } from "./runtime/kinds/vlinreg.js";
-export { submitFederated, prepareFederatedSpec } from "./runtime/aggregation/submit.js";
+export { submitFederated, prepareFederatedSpec, prepareFederated } from "./runtime/aggregation/submit.js";
+export { submitTask, prepareTask, keepPrepared, submittingNode, type SubmittingNode, type Submitted } from "./runtime/prepare.js";
+export type { PrepareContext, PreparedTask } from "./runtime/handler.js";
 export { runLocal } from "./runtime/local.js";
 export { submitOutsourced, outsourcedResult, workerEnginesOf, assertHoldsNoSecret, disposeOutsourcedEngines } from "./runtime/kinds/outsourced.js";
 export { WorkerManager, type PickStrategy } from "./runtime/manager.js";
@@ -141,6 +143,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
       connector,
       baseDir: opts.baseDir ?? process.cwd(),
       local: localBlobs,
+      handlers,
       log,
       approvals: runtime,
     });

@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encryptKeystoreJsonSync, Wallet } from "ethers";
 import { vlinregRounds } from "../../protocol/src/tasks/vlinreg.js";
+import { connect } from "../../node/src/sdk/index.js";
 
 // `cm` driven as a user would: a subprocess per verb, in coordinator mode, against what `cm up`
 // started (a detached supervisor with the connector, owner1..owner3 and the requester).
@@ -81,7 +82,7 @@ for (const mode of MODES) {
       const out = jsonLines(r.stdout).at(-1)!;
       pid = out.pid as number;
       assert.ok(pid > 0 && alive(pid));
-      assert.deepEqual(Object.keys(out.nodes as object).sort(), ["owner1", "owner2", "owner3", "requester"]);
+      assert.deepEqual(Object.keys(out.nodes as object).sort(), ["owner1", "owner2", "owner3", "requester", "worker1"]);
     });
 
     after(async () => {
@@ -96,7 +97,7 @@ for (const mode of MODES) {
       assert.equal(r.code, 0, r.stderr);
       const s = JSON.parse(r.stdout) as { ok: boolean; services: Array<{ name: string; ok: boolean }> };
       assert.equal(s.ok, true);
-      assert.equal(s.services.length, 5);
+      assert.equal(s.services.length, 6);
     });
 
     test("dataset add x3, k-means submit --wait converges early and closes, result has centroids, verify passes", async () => {
@@ -208,6 +209,44 @@ for (const mode of MODES) {
       assert.deepEqual((JSON.parse(viaRemote.stdout) as { result: { centroids: number[][] } }).result.centroids, cents);
     });
 
+    test("skmeans from cm: the template, submitted through owner1 (its requester), which encrypts and keeps the keys; the worker node computes; result and verify", async () => {
+      const tpl = await cm("task", "new", "skmeans");
+      assert.equal(tpl.code, 0, tpl.stderr);
+      const spec = JSON.parse(tpl.stdout) as { datasets: Array<{ node: string; dataset: string }>; params: Record<string, unknown> };
+      assert.equal(spec.datasets.length, 1);
+      assert.equal(spec.params.setup, undefined, "the owner node makes the setup");
+      spec.datasets[0]!.dataset = "pts";
+      const file = join(work, "skm.json");
+      writeFileSync(file, JSON.stringify(spec));
+      const r = await cm("task", "submit", file, "--wait", "--timeout", "240", "--json");
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const lines = jsonLines(r.stdout);
+      const taskId = lines[0]!.taskId as number;
+      const end = lines.at(-1)!.result as { status: string; reason: string; rounds: number; closed: boolean };
+      assert.equal(end.status, "done");
+      assert.match(end.reason, /converged/);
+      assert.equal(end.closed, true);
+      const got = await cm("result", "get", String(taskId), "--json");
+      assert.equal(got.code, 0, got.stderr);
+      const res = JSON.parse(got.stdout) as { result: { centroids: number[][]; labels: number[]; variant: string; worker: string } };
+      assert.equal(res.result.variant, "ckks");
+      assert.equal(res.result.labels.length, 30);
+      res.result.centroids.forEach((c, i) => assert.ok(Math.hypot(c[0]! - CENTERS[i]![0]!, c[1]! - CENTERS[i]![1]!) < 0.5, `centroid ${i} ${c} near ${CENTERS[i]}`));
+      const v = await cm("result", "verify", String(taskId), "--json");
+      assert.equal(v.code, 0, v.stdout + v.stderr);
+      // On-chain: owner1 is the requester, worker1 the named worker, and the spec carries only the setup's blob hashes.
+      const sdk = await connect({ profile: join(dir, "profile.json") });
+      try {
+        const on = (await sdk.connector.getTaskSpec(taskId))!;
+        assert.equal(on.requester, sdk.profile!.nodes.owner1!.address);
+        assert.deepEqual(on.params.workers, [sdk.profile!.nodes.worker1!.address]);
+        assert.equal(res.result.worker, sdk.profile!.nodes.worker1!.address);
+        assert.ok((on.params.setup as string[]).every((h) => /^0x[0-9a-f]{64}$/.test(h)));
+      } finally {
+        await sdk.close();
+      }
+    });
+
     test("owners that decline are named with their reason when the round fails; exit 1", async () => {
       const spec = join(work, "nocol.json");
       writeFileSync(
@@ -296,6 +335,15 @@ for (const mode of MODES) {
     assert.equal(end.rounds, vlinregRounds(5, "label"), "rounds computed from the iterations");
     assert.equal(end.closed, true);
     const got = JSON.parse((await cm("result", "get", String(lines[0]!.taskId), "--json")).stdout) as { result: { coefficients: Record<string, number> } };
+    // The requester node made the task's result key (its secret stays there): the model was sealed to it.
+    const sdk = await connect({ profile: join(dir, "profile.json") });
+    try {
+      const on = (await sdk.connector.getTaskSpec(lines[0]!.taskId as number))!;
+      assert.match(String(on.params.resultKey), /^0x[0-9a-f]{64}$/);
+      assert.equal(on.setup, true);
+    } finally {
+      await sdk.close();
+    }
     // Five iterations are not converged: the signs of the true coefficients (2, -1) must show.
     assert.ok(got.result.coefficients.a! > 0 && got.result.coefficients.b! < 0, JSON.stringify(got.result));
   });

@@ -1,18 +1,15 @@
 import { x25519 } from "@noble/curves/ed25519.js";
 import { openSealed, sealTo } from "../../crypto/sealedbox.js";
 import { getBytes, hexlify, toUtf8Bytes } from "ethers";
-import type { Connector } from "../../../../chain-connector/src/connector.js";
-import { parseTaskSpec, specHash, type TaskSpec, type TaskSpecInput } from "../../../../protocol/src/taskspec.js";
-import type { NodeStore } from "../../store/store.js";
-import { seedRequesterState } from "../runtime.js";
-import type { BlobAccess } from "../handler.js";
+import { parseTaskSpec, type TaskSpec, type TaskSpecInput } from "../../../../protocol/src/taskspec.js";
+import { submitTask, submittingNode, type SubmittingNode } from "../prepare.js";
 import { canonicalJson } from "../../../../protocol/src/canonical.js";
 import { Phase } from "../../../../protocol/src/phases.js";
 import { vlinregParams, vlinregRounds, vlinregSteps, type VlinregParams } from "../../../../protocol/src/tasks/vlinreg.js";
 import { FeatureParty, LABEL, LabelParty, type FeatureState, type LabelState } from "../../vertical/protocol.js";
 import { RuntimeTableIO, mergeTables, writerOf, type TableRef, type TranscriptRecorder } from "../../vertical/runtime-io.js";
 import type { Id } from "../../vertical/align.js";
-import { plainCommitment, type AggregateContext, type MemberContext, type ReceivedContribution, type RoundContext, type Submission, type TaskKindHandler } from "../handler.js";
+import { HandlerRegistry, plainCommitment, type AggregateContext, type PrepareContext, type PreparedTask, type MemberContext, type ReceivedContribution, type RoundContext, type Submission, type TaskKindHandler } from "../handler.js";
 
 /**
  * Vertical linear regression (node/src/vertical/protocol.ts) on the round runtime. Every node is
@@ -48,7 +45,7 @@ import { plainCommitment, type AggregateContext, type MemberContext, type Receiv
  *
  * Who gets the model: the label party computes it (it holds the label's mean and scale) and puts
  * it in its last manifest, sealed (crypto/sealedbox.ts) to params.resultKey (a per-task X25519
- * key; submitVlinreg makes it and keeps the secret in the requester node's own blob store), or,
+ * key; the requester node's prepare() makes it and keeps the secret in its own blob store), or,
  * without resultKey, to the requester's registered X25519 key; the requester (y's node itself or a
  * separate node) keeps it as the task's result. The connector's blob store never holds the model
  * in plaintext. The parties' columns, labels, residuals and predictions never travel in plaintext
@@ -120,7 +117,7 @@ interface MemberState {
 interface RequesterState {
   /** Every table name written in the task → its writer. */
   written: Record<string, string>;
-  /** Local blob hash of the result key's secret (seeded by submitVlinreg). */
+  /** Local blob hash of the result key's secret (seeded by prepare()). */
   resultKey?: string;
 }
 
@@ -321,6 +318,7 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
       }
       return undefined;
     },
+    prepare: prepareVlinreg,
     setup: (ctx) => step(ctx, Phase.Setup),
     contribute: (ctx) => step(ctx, Phase.Compute),
     reveal: (ctx) => step(ctx, Phase.Aggregate),
@@ -353,7 +351,7 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
             if (m.party !== LABEL || s !== last) throw new Error(`vlinreg: ${m.party} released a model at step ${s}; only ${LABEL} does, at step ${last}`);
             if (m.model !== undefined || !m.sealedModel) throw new Error("vlinreg: the label party released the model unsealed; it must be sealed to the requester");
             if (p.resultKey) {
-              if (!st.resultKey) throw new Error("vlinreg: this requester holds no secret for params.resultKey (submit with submitVlinreg on this node)");
+              if (!st.resultKey) throw new Error("vlinreg: this requester holds no secret for params.resultKey (submit the task through this node's POST /tasks, which makes the key)");
               const secret = await ctx.local.get(st.resultKey);
               model = openModel(m.sealedModel, (box, c) => openSealed(secret, box, c), modelContext(ctx));
             } else model = openModel(m.sealedModel, ctx.openSealed, modelContext(ctx));
@@ -371,26 +369,39 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
 
 export const vlinregHandler = makeVlinregHandler();
 
-/** What submitVlinreg needs of a running requester node. */
-export interface VlinregRequester {
-  address: string;
-  store: NodeStore;
-  connector: Connector;
-  /** The node's own blob store, where the result key's secret is kept. */
-  localBlobs: BlobAccess;
+/**
+ * The requester side of a vlinreg submission, run in the requester node (POST /tasks): derives
+ * `rounds` (from params.iterations and keyHolder) and `setup` (on) when the input leaves them out,
+ * makes an X25519 result key unless params.resultKey names one, and keeps its secret in the node's
+ * own blob store (sealed by the vault; named in the requester state aggregate() gets, never sent
+ * anywhere), so the model is readable by this node only. The spec is parsed (every field checked)
+ * before anything is kept.
+ */
+export async function prepareVlinreg(input: Record<string, unknown>, ctx: Pick<PrepareContext, "self" | "local">): Promise<PreparedTask> {
+  const given = input.params;
+  const params: Record<string, unknown> = given !== null && typeof given === "object" && !Array.isArray(given) ? { ...(given as Record<string, unknown>) } : {};
+  const iterations = typeof params.iterations === "number" && Number.isInteger(params.iterations) && params.iterations >= 1 ? params.iterations : 50;
+  const keyHolder = params.keyHolder === "features" ? "features" : "label";
+  const secret = params.resultKey === undefined ? x25519.utils.randomSecretKey() : undefined;
+  if (secret) params.resultKey = hexlify(x25519.getPublicKey(secret));
+  const spec = parseTaskSpec({
+    ...input,
+    kind: "vlinreg",
+    requester: input.requester ?? ctx.self,
+    params: given === undefined ? undefined : params,
+    rounds: input.rounds ?? vlinregRounds(iterations, keyHolder),
+    setup: input.setup ?? true,
+  });
+  const state: RequesterState = { written: {}, ...(secret ? { resultKey: await ctx.local.put(secret) } : {}) };
+  return { spec, state };
 }
 
-/**
- * Submits a vlinreg task from the requester's node: makes an X25519 result key, keeps its secret in
- * the node's own blob store (named in the requester state aggregate() gets, never sent anywhere)
- * and puts the public key in params.resultKey, so the model is readable by this node only. The
- * spec is parsed (every field checked) before anything is kept.
- */
+/** What submitVlinreg needs of a running requester node (RunningNode has it all). */
+export type VlinregRequester = SubmittingNode | Parameters<typeof submittingNode>[0];
+
+/** Submits a vlinreg task from the requester's node: the node's own submission path (runtime/prepare.ts, as POST /tasks). */
 export async function submitVlinreg(node: VlinregRequester, input: Omit<TaskSpecInput, "requester" | "kind">): Promise<{ taskId: number; specHash: string; spec: TaskSpec }> {
-  const secret = x25519.utils.randomSecretKey();
-  const params = { ...(input.params ?? {}), resultKey: hexlify(x25519.getPublicKey(secret)) };
-  const spec = parseTaskSpec({ ...input, kind: "vlinreg", requester: node.address, params });
-  seedRequesterState(node.store, specHash(spec), { written: {}, resultKey: await node.localBlobs.put(secret) } satisfies RequesterState);
-  const r = await node.connector.createTask(spec);
-  return { taskId: r.taskId, specHash: specHash(spec), spec };
+  const n = "localBlobs" in node ? submittingNode(node) : node;
+  const r = await submitTask({ ...n, handlers: n.handlers ?? new HandlerRegistry([vlinregHandler]) }, { ...(input as Record<string, unknown>), kind: "vlinreg" });
+  return { taskId: r.taskId, specHash: r.specHash, spec: r.spec };
 }
