@@ -18,7 +18,7 @@ import { findBbBinary } from "@aztec/bb.js/platform";
  * Solidity verifiers. The constant must occur exactly once in the binary, otherwise this refuses
  * (a new bb version: check and update AZTEC_G2). The copy lives in the OS temp directory, keyed by
  * the hashes of bb and of the G2, written atomically (a temp file renamed), so concurrent
- * processes agree on it and nothing in the tree changes.
+ * processes agree on it and nothing in the tree changes (CM_HONK_VERIFIER_DIR moves it elsewhere).
  */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const HONK_BUILD_DIR = join(ROOT, "circuits", "noir", "build");
@@ -61,7 +61,8 @@ export function honkVerifierBinary(crsDir: string = HONK_CRS_DIR): string {
   const known = verifiers.get(key);
   if (known && existsSync(known)) return known;
   const original = readFileSync(bb);
-  const dir = join(tmpdir(), "ciphermine-bb", `${sha256(original).slice(0, 16)}-${sha256(g2).slice(0, 16)}`);
+  // CM_HONK_VERIFIER_DIR: where the copy goes when the temp directory does not allow executables (noexec).
+  const dir = join(process.env.CM_HONK_VERIFIER_DIR ?? join(tmpdir(), "ciphermine-bb"), `${sha256(original).slice(0, 16)}-${sha256(g2).slice(0, 16)}`);
   const path = join(dir, "bb");
   if (!existsSync(path)) {
     const at = original.indexOf(AZTEC_G2);
