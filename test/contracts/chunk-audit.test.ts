@@ -1,9 +1,10 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { AbiCoder, id, keccak256, concat, type ContractTransactionResponse } from "ethers";
+import { id, type ContractTransactionResponse } from "ethers";
 import { startChain, mined, eventNamed, type Chain } from "./fixture.js";
 import { commitChunks, type ChunkedDataset } from "../../protocol/src/honk/chunks.js";
 import { statsChunkInputs } from "../../protocol/src/honk/stats.js";
+import { chunkAuditBinding, proofListTree } from "../../protocol/src/honk/prooflist.js";
 import { HonkCircuit, solidityArgs, type HonkProof } from "../../node/src/zk/honk.js";
 import { deployHonkVerifier } from "../helpers/honk.js";
 import { ChunkAudit__factory, type ChunkAudit } from "../../types/ethers-contracts/index.js";
@@ -15,7 +16,6 @@ import { ChunkAudit__factory, type ChunkAudit } from "../../types/ethers-contrac
 // is printed for contracts/README.md.
 const A = 1;
 const B = 2;
-const abi = AbiCoder.defaultAbiCoder();
 const rows = Array.from({ length: 1100 }, (_, i) => Array.from({ length: 4 }, (_, j) => BigInt(((i * 31 + j * 7) % 61) - 30) * 65536n));
 const hex = (x: bigint) => "0x" + x.toString(16).padStart(64, "0");
 
@@ -24,21 +24,7 @@ interface Entry {
   pis: string[];
 }
 const entry = (p: HonkProof): Entry => ({ proof: p.proof, pis: solidityArgs(p)[1] });
-const leaf = (e: Entry) => keccak256(abi.encode(["bytes32", "bytes32[]"], [keccak256(e.proof), e.pis]));
-
-/** Root and paths of a proof list (least depth holding every entry, empty leaves zero). */
-function tree(list: Entry[]): { root: string; path: (i: number) => string[] } {
-  let depth = 0;
-  while (1 << depth < list.length) depth++;
-  const levels: string[][] = [list.map(leaf)];
-  for (let d = 0; d < depth; d++) {
-    const cur = levels[d]!;
-    const next: string[] = [];
-    for (let i = 0; i < 1 << (depth - d - 1); i++) next.push(keccak256(concat([cur[2 * i] ?? hex(0n), cur[2 * i + 1] ?? hex(0n)])));
-    levels.push(next);
-  }
-  return { root: levels[depth]![0]!, path: (i) => Array.from({ length: depth }, (_, d) => levels[d]![(i >> d) ^ 1] ?? hex(0n)) };
-}
+const tree = (list: Entry[]) => proofListTree(list.map((e) => ({ proof: e.proof, publicInputs: e.pis })));
 
 describe("ChunkAudit: challenges and the random audit with real Honk proofs", () => {
   let c: Chain;
@@ -59,6 +45,7 @@ describe("ChunkAudit: challenges and the random audit with real Honk proofs", ()
   }
   async function prove(k: string, member: number, group: number): Promise<Entry> {
     const binding = await audit(0).bindingOf(k, c.wallets[member]!.address);
+    assert.equal(binding, chunkAuditBinding(k, c.wallets[member]!.address), "protocol twin of bindingOf");
     return entry((await circuit.prove(statsChunkInputs(ds, group, binding, 1000n + BigInt(group)))).proof);
   }
   async function run(label: string, tx: Promise<ContractTransactionResponse>) {
