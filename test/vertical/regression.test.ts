@@ -4,9 +4,10 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import {
-  runVertical, TableStore, generateKeyPair, encodeStd, standardize, openSealed, pairSecret, sealSecretFromHex, readSealKey, readCiphertexts,
-  type FeatureInput, type KeyHolder, type PaillierKeyPair, type VerticalResult,
+  runVertical, TableStore, encodeStd, standardize, openSealed, pairSecret, sealSecretFromHex, readSealKey, readCiphertexts,
+  type FeatureInput, type KeyHolder, type VerticalResult,
 } from "../../node/src/vertical/index.js";
+import { generatePaillierKeyPair, type PaillierKeyPair } from "../../node/src/crypto/paillier.js";
 import { synthetic, shuffled } from "./data.js";
 import { fingerprints, transcriptLeaks } from "./leaks.js";
 
@@ -18,7 +19,7 @@ const { MultivariateLinearRegression } = createRequire(import.meta.url)("ml-regr
 // Tests use 1,024-bit keys for speed (the default is 2,048); made once and shared.
 const keys: Record<string, PaillierKeyPair> = {};
 before(async () => {
-  for (const name of ["y", "x1", "x2", "x3", "x4"]) keys[name] = await generateKeyPair(1024);
+  for (const name of ["y", "x1", "x2", "x3", "x4"]) keys[name] = await generatePaillierKeyPair(1024);
 });
 
 function ols(cols: number[][], y: number[]): { coef: number[]; intercept: number } {

@@ -3,7 +3,7 @@ import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { randomBytes } from "@noble/hashes/utils.js";
-import { bitLength, bytesToBig } from "./bigmath.js";
+import { bitLength, fromBytes } from "../crypto/bigmath.js";
 import { decodeTable, encodeTable, type TableIO, type TablePayload } from "./tables.js";
 
 /**
@@ -110,7 +110,7 @@ export function readSealed(store: TableIO, name: string, reader: string, shared:
 export function maskMod(seed: Uint8Array, info: string, n: bigint): bigint {
   const len = Math.ceil(bitLength(n) / 8) + 16;
   if (len > 255 * 32) throw new Error(`maskMod: modulus of ${bitLength(n)} bits is too large for one HKDF output`);
-  return bytesToBig(hkdf(sha256, seed, undefined, enc.encode(`ciphermine vlinreg mask ${info}`), len)) % n;
+  return fromBytes(hkdf(sha256, seed, undefined, enc.encode(`ciphermine vlinreg mask ${info}`), len)) % n;
 }
 
 /** Fresh secret seed of a party's own masks. */
