@@ -83,6 +83,7 @@ import {
   type PaillierEncryptor, type PaillierKeyPair, type PaillierPublicKey, type PaillierRandomnessOptions,
 } from "../crypto/paillier.js";
 import { encryptAll } from "../crypto/paillier-workers.js";
+import { solve } from "../algorithms/linalg.js";
 import {
   maskMod, newMaskSeed, newSealSecret, pairSecret, readSealKey, readSealed, sealKeyTable, sealSecretFromHex, sealSecretHex, sealTable, bytesHex, hexBytes,
 } from "./seal.js";
@@ -135,23 +136,6 @@ function prodAllOf(col: readonly bigint[], n2: bigint): bigint {
   let acc = 1n;
   for (const c of col) acc = (acc * c) % n2;
   return acc;
-}
-
-function solve(a: number[][], b: number[]): number[] {
-  const k = b.length;
-  const m = a.map((row, i) => [...row, b[i]]);
-  for (let c = 0; c < k; c++) {
-    let piv = c;
-    for (let r = c + 1; r < k; r++) if (Math.abs(m[r][c]) > Math.abs(m[piv][c])) piv = r;
-    if (Math.abs(m[piv][c]) < 1e-12) throw new Error("preconditioner: a party's own columns are collinear; drop a redundant column");
-    [m[c], m[piv]] = [m[piv], m[c]];
-    for (let r = 0; r < k; r++) {
-      if (r === c) continue;
-      const f = m[r][c] / m[c][c];
-      for (let j = c; j <= k; j++) m[r][j] -= f * m[c][j];
-    }
-  }
-  return m.map((row, i) => row[k] / row[i]);
 }
 
 const hexOf = (v: bigint) => "0x" + v.toString(16);
@@ -441,7 +425,7 @@ export class FeatureParty {
       return Number(v) / 2 ** GRAD_BITS / this.n + own;
     });
     this.gradients.push(grad);
-    const delta = solve(this.Gown, grad);
+    const delta = solve(this.Gown, grad, { tolerance: 1e-12, singular: "preconditioner: a party's own columns are collinear; drop a redundant column" });
     const next = this.theta.map((th, c) => th - step.learningRate * delta[c] + step.momentum * (th - this.prev[c]));
     this.prev = this.theta;
     this.theta = next;
