@@ -78,7 +78,7 @@ test("alignment: common sorted order; missing, duplicate ids and row-count misma
 });
 
 test("sealed tables open for their addressees only, bound to their name; pairwise masks agree and are near-uniform mod N", async () => {
-  const { newSealSecret, sealKeyTable, pairSecret, sealTable, openSealed, maskMod, readSealed } = await import("../../node/src/vertical/seal.js");
+  const { newSealSecret, sealKeyTable, pairSecret, sealTable, openSealedTable, maskMod, readSealed } = await import("../../node/src/vertical/seal.js");
   const { TableStore } = await import("../../node/src/vertical/tables.js");
   const { x25519 } = await import("@noble/curves/ed25519.js");
   const [a, b, c] = [newSealSecret(), newSealSecret(), newSealSecret()];
@@ -87,14 +87,14 @@ test("sealed tables open for their addressees only, bound to their name; pairwis
   const inner = { type: "masked" as const, key: "y", values: ["0x1234"] };
   const sealed = sealTable("grad/0/x1", inner, "y", [{ party: "x1", shared: pairSecret(a, pub(b)) }, { party: "x2", shared: pairSecret(a, pub(c)) }]);
   assert.ok(!JSON.stringify(sealed).includes("1234"));
-  assert.deepEqual(openSealed("grad/0/x1", sealed, "x1", pairSecret(b, pub(a))).payload, inner);
-  assert.deepEqual(openSealed("grad/0/x1", sealed, "x2", pairSecret(c, pub(a))).payload, inner);
-  assert.throws(() => openSealed("grad/0/x1", sealed, "x3", pairSecret(c, pub(a))), /sealed to x1, x2, not to x3/);
+  assert.deepEqual(openSealedTable("grad/0/x1", sealed, "x1", pairSecret(b, pub(a))).payload, inner);
+  assert.deepEqual(openSealedTable("grad/0/x1", sealed, "x2", pairSecret(c, pub(a))).payload, inner);
+  assert.throws(() => openSealedTable("grad/0/x1", sealed, "x3", pairSecret(c, pub(a))), /sealed to x1, x2, not to x3/);
   // x2 cannot open x1's entry, a table moved under another name does not open, nor an altered one.
-  assert.throws(() => openSealed("grad/0/x1", sealed, "x1", pairSecret(c, pub(a))), /does not open for x1/);
-  assert.throws(() => openSealed("grad/1/x1", sealed, "x1", pairSecret(b, pub(a))), /does not open/);
+  assert.throws(() => openSealedTable("grad/0/x1", sealed, "x1", pairSecret(c, pub(a))), /does not open for x1/);
+  assert.throws(() => openSealedTable("grad/1/x1", sealed, "x1", pairSecret(b, pub(a))), /does not open/);
   const altered = { ...sealed, data: Buffer.from(Buffer.from((sealed as { data: string }).data, "base64").map((x, i) => (i === 3 ? x ^ 1 : x))).toString("base64") };
-  assert.throws(() => openSealed("grad/0/x1", altered, "x1", pairSecret(b, pub(a))), /does not open/);
+  assert.throws(() => openSealedTable("grad/0/x1", altered, "x1", pairSecret(b, pub(a))), /does not open/);
   // Reading through a store notes what the reader saw inside.
   const store = new TableStore();
   store.write("grad/0/x1", "y", sealed);
