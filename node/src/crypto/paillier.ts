@@ -13,7 +13,8 @@
  * - Decryption by CRT: m_p = L_p(c^{p−1} mod p²)·h_p mod p, same for q, recombined.
  * - Packing: several signed values per plaintext in fixed-width slots, with headroom bits so that
  *   sums of up to `maxTerms` packed ciphertexts never carry across slots; signed values are stored
- *   as v + 2^(valueBits−1), and `unpack` subtracts terms·offset.
+ *   as v + 2^(valueBits−1), and `unpack` subtracts terms·offset. `packCentred` is the packing for
+ *   scaling by signed constants (centred slots, mod n).
  *
  * Detectable misuse gives an error: a ciphertext of another key (fingerprint of n in the byte
  * header), ciphertext ≥ n² or 0, and ciphertexts not coprime to n (found during CRT decryption).
@@ -414,6 +415,36 @@ export function unpack(layout: PackingLayout, x: bigint, count: number, terms = 
     out.push((x & mask) - offset);
     x >>= w;
   }
+  return out;
+}
+
+/**
+ * The other packing: centred signed slots of `slotBits`, reduced mod n. Unlike `pack` (offset
+ * slots, sums only), it survives homomorphic scaling by signed constants — a borrow between slots
+ * is undone by the centred decoder — as long as every slot stays within ±2^(slotBits−1) and the
+ * whole value within ±n/2 (vertical regression's gradients, vertical/encoding.ts).
+ */
+export function packCentred(values: readonly bigint[], slotBits: number, n: bigint): bigint {
+  let acc = 0n;
+  for (let i = values.length - 1; i >= 0; i--) acc = (acc << BigInt(slotBits)) + values[i]!;
+  const r = acc % n;
+  return r < 0n ? r + n : r;
+}
+
+/** Unpacks `count` centred slots of `slotBits` from a plaintext in [0, n). */
+export function unpackCentred(plain: bigint, count: number, slotBits: number, n: bigint): bigint[] {
+  let v = plain > n / 2n ? plain - n : plain;
+  const base = 1n << BigInt(slotBits);
+  const half = base >> 1n;
+  const out: bigint[] = [];
+  for (let i = 0; i < count; i++) {
+    let s = v % base;
+    if (s < 0n) s += base;
+    if (s >= half) s -= base;
+    out.push(s);
+    v = (v - s) / base;
+  }
+  if (v !== 0n) throw new Error("unpack: plaintext has more data than the expected slots; a slot overflowed its bound");
   return out;
 }
 
