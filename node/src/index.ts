@@ -25,7 +25,7 @@ import { secureTree, Vault } from "./secrets/vault.js";
 
 export type { TaskKindHandler, MemberContext, AggregateContext, RoundContext, Submission, ReceivedContribution, RoundOutcome, MemberDataset } from "./runtime/handler.js";
 export { HandlerRegistry, plainCommitment } from "./runtime/handler.js";
-export { Runtime, type RoundRecord } from "./runtime/runtime.js";
+export { Runtime, type RoundResultRecord } from "./runtime/runtime.js";
 export { NodeApiClient, NodeApiError } from "./api/client.js";
 export { loadConfig, parseConfig, renderConfigTable, ConfigError, type NodeConfig, type NodeConfigInput } from "./config.js";
 export { statsHandler } from "./runtime/kinds/stats.js";

@@ -4,9 +4,10 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import {
-  runVertical, TableStore, generateKeyPair, encodeStd, standardize, openSealed, pairSecret, sealSecretFromHex, readSealKey, readCiphertexts,
-  type FeatureInput, type KeyHolder, type PaillierKeyPair, type VerticalResult,
+  runVertical, TableStore, encodeStd, standardize, openSealedTable, pairSecret, sealSecretFromHex, readSealKey, readCiphertexts,
+  type FeatureInput, type KeyHolder, type VerticalResult,
 } from "../../node/src/vertical/index.js";
+import { generatePaillierKeyPair, type PaillierKeyPair } from "../../node/src/crypto/paillier.js";
 import { synthetic, shuffled } from "./data.js";
 import { fingerprints, transcriptLeaks } from "./leaks.js";
 
@@ -18,7 +19,7 @@ const { MultivariateLinearRegression } = createRequire(import.meta.url)("ml-regr
 // Tests use 1,024-bit keys for speed (the default is 2,048); made once and shared.
 const keys: Record<string, PaillierKeyPair> = {};
 before(async () => {
-  for (const name of ["y", "x1", "x2", "x3", "x4"]) keys[name] = await generateKeyPair(1024);
+  for (const name of ["y", "x1", "x2", "x3", "x4"]) keys[name] = await generatePaillierKeyPair(1024);
 });
 
 function ols(cols: number[][], y: number[]): { coef: number[]; intercept: number } {
@@ -99,11 +100,11 @@ test("label mode: every value y can decrypt is masked (uniform mod N), and x_j's
     for (let t = 0; t < iterations; t++) {
       const name = `grad/${t}/${f.name}`;
       const outer = JSON.parse(new TextDecoder().decode(r.store.bytes(name)!));
-      const { payload } = openSealed(name, outer, f.name, shared);
+      const { payload } = openSealedTable(name, outer, f.name, shared);
       assert.equal(payload.type, "masked");
       if (payload.type === "masked") for (const v of payload.values) assert.ok(masked(BigInt(v)), `${name}: y saw an unmasked value`);
-      assert.throws(() => openSealed(name, outer, "x2" === f.name ? "x1" : "x2", shared), /sealed to/);
-      assert.throws(() => openSealed(name, outer, f.name, new Uint8Array(32).fill(7)), /does not open/);
+      assert.throws(() => openSealedTable(name, outer, "x2" === f.name ? "x1" : "x2", shared), /sealed to/);
+      assert.throws(() => openSealedTable(name, outer, f.name, new Uint8Array(32).fill(7)), /does not open/);
     }
   }
 });

@@ -14,7 +14,7 @@ import type { DatasetRegistry } from "../data/registry.js";
 import { roundKey } from "../keys.js";
 import { openSealed } from "../crypto/sealedbox.js";
 import type { Logger } from "../log.js";
-import type { InboxRow, NodeStore, ResultRow, RoundState, Side, Submission as StoredSubmission, TaskRow } from "../store/store.js";
+import type { InboxRow, NodeStore, ResultRow, RoundState, Side, StoredSubmission, TaskRow } from "../store/store.js";
 import {
   plainCommitment,
   type AggregateContext,
@@ -72,8 +72,11 @@ export interface RuntimeOptions {
 /** A change to the store made together with the cursor of the event that caused it. */
 type Commit = () => void;
 
-/** Round record the requester publishes (its hash is the round's on-chain resultHash). */
-export interface RoundRecord {
+/**
+ * The round's result record the requester publishes (its hash is the round's on-chain resultHash);
+ * not the connector's RoundRecord, which is the round's on-chain state.
+ */
+export interface RoundResultRecord {
   v: 1;
   taskId: number;
   round: number;
@@ -442,7 +445,7 @@ export class Runtime extends EventEmitter {
       if (!prev || prev.phase !== Phase.Finalized) throw new Error(`round ${round - 1} of task ${taskId} was not finalized; round ${round} has no parameters`);
       hash = prev.resultHash;
     }
-    const record = JSON.parse(new TextDecoder().decode(await this.blob(hash))) as RoundRecord;
+    const record = JSON.parse(new TextDecoder().decode(await this.blob(hash))) as RoundResultRecord;
     return record.next ?? undefined;
   }
 
@@ -946,7 +949,7 @@ export class Runtime extends EventEmitter {
         }
         const outcome = await handler.aggregate(ctx, valid);
         const resultHash = await this.o.results.put(toUtf8Bytes(canonicalJson(outcome.result)));
-        const record: RoundRecord = {
+        const record: RoundResultRecord = {
           v: 1,
           taskId,
           round,

@@ -1,4 +1,4 @@
-import { bigToBytes, bytesToBig } from "./bigmath.js";
+import { fromBytes, toBytes } from "../crypto/bigmath.js";
 
 /**
  * Write-once tables, the unit of exchange between vertical parties (as in fiu-cloud: every table is
@@ -76,7 +76,7 @@ export function decodeTable(name: string, bytes: Uint8Array): TablePayload {
 export function ciphertextTable(key: string, cts: readonly bigint[], n2: bigint): TablePayload {
   const width = Math.ceil(n2.toString(16).length / 2);
   const buf = new Uint8Array(width * cts.length);
-  cts.forEach((c, i) => buf.set(bigToBytes(c, width), i * width));
+  cts.forEach((c, i) => buf.set(toBytes(c, width), i * width));
   return { type: "ciphertexts", key, width, count: cts.length, data: Buffer.from(buf).toString("base64") };
 }
 
@@ -88,7 +88,7 @@ export function readCiphertexts(name: string, t: TablePayload, key: string, coun
   if (buf.length !== t.width * t.count) throw new Error(`table ${name}: data length ${buf.length} ≠ width ${t.width} × count ${t.count}`);
   const out = new Array<bigint>(count);
   for (let i = 0; i < count; i++) {
-    const c = bytesToBig(buf.subarray(i * t.width, (i + 1) * t.width));
+    const c = fromBytes(buf.subarray(i * t.width, (i + 1) * t.width));
     if (c <= 0n || c >= n2) throw new Error(`table ${name}: ciphertext ${i} is outside [1, N²)`);
     out[i] = c;
   }

@@ -4,6 +4,7 @@ import { encode } from "../../../../protocol/src/fixedpoint.js";
 import { FX, real, type ProvenKind } from "./proven.js";
 import { federatedHandler, selectRows, type FederatedKind, type FederatedMeta } from "./federated.js";
 import { clip, type Part } from "../../privacy/mechanism.js";
+import { solve } from "../../algorithms/linalg.js";
 import type { PrivacyParam } from "../../../../protocol/src/tasks/privacy.js";
 
 /**
@@ -118,29 +119,6 @@ export function regressionDpParts(p: RegressionParams, privacy: PrivacyParam): P
   return [{ coords: [0], l2: 1 }, { coords: Array.from({ length: d }, (_, j) => 2 + j), l2: privacy.gradientClip! }];
 }
 
-/** Solves A x = b by Gaussian elimination with partial pivoting (A symmetric positive definite here). */
-export function solve(A: number[][], b: number[]): number[] {
-  const n = b.length;
-  const M = A.map((row, i) => [...row, b[i]!]);
-  for (let c = 0; c < n; c++) {
-    let piv = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(M[r]![c]!) > Math.abs(M[piv]![c]!)) piv = r;
-    if (Math.abs(M[piv]![c]!) < 1e-300) throw new Error("regression: the Hessian is singular (constant or collinear features); drop a feature or set params.l2 > 0");
-    [M[c], M[piv]] = [M[piv]!, M[c]!];
-    for (let r = c + 1; r < n; r++) {
-      const f = M[r]![c]! / M[c]![c]!;
-      for (let k = c; k <= n; k++) M[r]![k]! -= f * M[c]![k]!;
-    }
-  }
-  const x = new Array<number>(n).fill(0);
-  for (let r = n - 1; r >= 0; r--) {
-    let s = M[r]![n]!;
-    for (let k = r + 1; k < n; k++) s -= M[r]![k]! * x[k]!;
-    x[r] = s / M[r]![r]!;
-  }
-  return x;
-}
-
 /** The requester's step from summed partials (pure). */
 export function regressionStep(p: RegressionParams, sum: readonly number[], w: readonly number[]) {
   const d = dims(p);
@@ -158,7 +136,7 @@ export function regressionStep(p: RegressionParams, sum: readonly number[], w: r
         H[i]![j] = H[j]![i] = sum[o++]!;
       }
     for (let j = start; j < d; j++) H[j]![j]! += p.l2;
-    delta = solve(H, g);
+    delta = solve(H, g, { singular: "regression: the Hessian is singular (constant or collinear features); drop a feature or set params.l2 > 0" });
   } else {
     if (n <= 0) throw new Error("regression: no rows were aggregated");
     delta = g.map((v) => (p.learningRate * v) / n);
