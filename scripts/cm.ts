@@ -101,6 +101,8 @@ function describe(p: LoadedProfile | undefined, e: ChainEvent): string {
       return `round ${e.round}: FAILED in ${phaseName(e.phase)}: ${e.reason}`;
     case "TaskClosed":
       return `task closed: ${e.reason}`;
+    case "MemberReported":
+      return `round ${e.round}: ${who(p, e.member)} ${e.status}: ${e.reason}`;
     default:
       return e.type;
   }
@@ -511,7 +513,11 @@ task
         }
         rounds.push({ round: r, phase: phaseName(rr.phase), deadline: rr.deadline, joined: rr.joined, active: rr.active, members: rr.members.map((m) => who(p, m)), awaited, resultHash: rr.resultHash });
       }
-      // Each node's own view: whether it declined and why, and its rounds' errors.
+      // What the nodes reported (declined, failed), signed by each: from the connector's events,
+      // so it names nodes this profile does not operate too.
+      const reports = await cm.tasks.get(tid).reports();
+      // The profile's own nodes' views add the requester's errors (a failed aggregate) and
+      // whether each node took part.
       const views: Array<{ node: string; decision?: string; reason?: string; errors: string[] }> = [];
       for (const name of Object.keys(p.nodes)) {
         try {
@@ -524,10 +530,11 @@ task
           /* the node does not know the task */
         }
       }
-      const out = { task: t, kind: spec?.kind, aggregation: spec?.aggregation, rounds, nodes: views };
+      const out = { task: t, kind: spec?.kind, aggregation: spec?.aggregation, rounds, reports, nodes: views };
       print(out, [
         `task ${tid}: ${spec?.kind ?? "?"} (${spec?.aggregation ?? "?"}), round ${t.currentRound}/${t.rounds}${t.closed ? ", closed" : ""}`,
         ...rounds.map((r) => `  round ${r.round}: ${r.phase}; members ${r.members.join(", ") || "-"}${r.awaited.length ? `; awaiting ${r.awaited.join(", ")}` : ""}`),
+        ...reports.map((x) => `  round ${x.round}: ${x.text}`),
         ...views.map((v) => `  ${v.node.padEnd(10)} ${v.decision ?? ""}${v.reason ? `: ${v.reason}` : ""}${v.errors.length ? `; ${v.errors.join("; ")}` : ""}`),
       ].join("\n"));
     } finally {
