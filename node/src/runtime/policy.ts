@@ -6,6 +6,7 @@ import type { DatasetRow, NodeStore } from "../store/store.js";
 import type { HandlerRegistry } from "./handler.js";
 import { epsilonOf, rhoFor } from "../privacy/accountant.js";
 import { privacyOf, taskRho } from "../privacy/mechanism.js";
+import { vlinregPlan } from "../../../protocol/src/tasks/vlinreg.js";
 
 export interface Decision {
   accept: boolean;
@@ -65,7 +66,7 @@ const count = (v: unknown): number => (Array.isArray(v) ? v.length : 0);
  *   stats              R × columns × T
  *   kmeans             R × columns × k × T              (k = params.initial.length: every row meets every centroid)
  *   linreg, logreg     R × f² × T                        (f = features + intercept: the Newton Hessian is f × f per row)
- *   vlinreg            R × F² × params.iterations        (F = every party's features + 1)
+ *   vlinreg            R × F² × maxIterations            (F = every party's features + 1)
  *   any other kind     R × dataset columns × T
  *
  * Outsourced kinds run on workers that hold no rows (needsData false): they are bounded by their
@@ -89,8 +90,7 @@ export function estimateTaskCost(spec: TaskSpec, datasets: readonly Pick<Dataset
     case "vlinreg": {
       const parties = Array.isArray(p.features) ? (p.features as { columns?: unknown }[]) : [];
       const F = parties.reduce((a, x) => a + count(x?.columns), 0) + 1;
-      const iterations = typeof p.iterations === "number" ? p.iterations : 50;
-      return R * F * F * iterations;
+      return R * F * F * vlinregPlan(p).maxIterations;
     }
     default:
       return R * Math.max(...datasets.map((d) => d.columns)) * T;

@@ -21,7 +21,7 @@ import type { ChainEvent } from "../../../protocol/src/events.js";
 import { Phase, phaseName } from "../../../protocol/src/phases.js";
 import "../../../protocol/src/tasks/index.js";
 import { SpecError, specHash } from "../../../protocol/src/taskspec.js";
-import { vlinregRounds } from "../../../protocol/src/tasks/vlinreg.js";
+import { vlinregRoundsFor } from "../../../protocol/src/tasks/vlinreg.js";
 import { randomUUID } from "node:crypto";
 import { NodeApiClient, NodeApiError } from "../api/client.js";
 import { loadProfile, nodeNameOf, nodeWallet, requesterWallet, type LoadedProfile } from "./profile.js";
@@ -394,9 +394,8 @@ export class Ciphermine {
     const out: Record<string, unknown> = { ...spec, datasets };
     // vlinreg's round count follows from its iterations: computed when the spec leaves it out.
     if (spec.kind === "vlinreg") {
-      const p = (spec.params ?? {}) as { iterations?: unknown; keyHolder?: unknown };
-      const iterations = typeof p.iterations === "number" ? p.iterations : 50;
-      out.rounds ??= vlinregRounds(iterations, p.keyHolder === "features" ? "features" : "label");
+      // The longest run (maxIterations); a run that reaches its tolerance closes the task earlier.
+      out.rounds ??= vlinregRoundsFor(spec.params);
       out.setup ??= true;
       // Parties may be named by profile node name as well as by address.
       const addr = (o: unknown) => (typeof o === "string" && !o.startsWith("0x") && this.profile?.nodes[o] ? getAddress(this.profile.nodes[o].address) : o);
