@@ -15,8 +15,9 @@ import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, wri
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { z } from "zod";
-import { connect, loadProfile, defaultProfilePath, type Ciphermine, type LoadedProfile, type WaitResult, ConnectorError, NodeApiError, SpecError, ProfileError } from "../node/src/sdk/index.js";
+import { connect, loadProfile, defaultProfilePath, type Ciphermine, type LoadedProfile, type WaitResult, ConnectorError, describeEvent, NodeApiError, SpecError, ProfileError } from "../node/src/sdk/index.js";
 import { nodeNameOf } from "../node/src/sdk/profile.js";
+import { VLINREG_DEFAULT_MAX_ITERATIONS, VLINREG_DEFAULT_TOLERANCE } from "../protocol/src/tasks/vlinreg.js";
 import type { ChainEvent } from "../protocol/src/events.js";
 import type { AuditEntry } from "../node/src/audit/log.js";
 import { Phase, phaseName, maskToRoles } from "../protocol/src/phases.js";
@@ -84,28 +85,7 @@ function who(p: LoadedProfile | undefined, a: string): string {
 }
 
 function describe(p: LoadedProfile | undefined, e: ChainEvent): string {
-  switch (e.type) {
-    case "TaskCreated":
-      return `task ${e.taskId} created (${e.rounds} round${e.rounds === 1 ? "" : "s"})`;
-    case "RoundStarted":
-      return `round ${e.round}: Join`;
-    case "MemberJoined":
-      return `round ${e.round}: ${who(p, e.member)} joined`;
-    case "PhaseAdvanced":
-      return `round ${e.round}: ${phaseName(e.phase)} (${e.active} active)`;
-    case "ContributionSubmitted":
-      return `round ${e.round}: ${phaseName(e.phase)} from ${who(p, e.member)}`;
-    case "RoundFinalized":
-      return `round ${e.round}: finalized (record ${e.resultHash.slice(0, 12)}…)`;
-    case "RoundFailed":
-      return `round ${e.round}: FAILED in ${phaseName(e.phase)}: ${e.reason}`;
-    case "TaskClosed":
-      return `task closed: ${e.reason}`;
-    case "MemberReported":
-      return `round ${e.round}: ${who(p, e.member)} ${e.status}: ${e.reason}`;
-    default:
-      return e.type;
-  }
+  return describeEvent(e, (a) => who(p, a));
 }
 
 function seconds(v: string | undefined, flag: string, fallback: number): number {
@@ -180,6 +160,9 @@ export function specTemplate(kind: string, owners: string[]): Record<string, unk
     params.label = { owner: owners[0], column: "y" };
     params.features = owners.slice(1).map((o, i) => ({ name: `x${i + 1}`, owner: o, columns: [`<column of ${o}>`] }));
     params.idColumn = "id";
+    // Stops at the tolerance; maxIterations caps the run and sets the rounds.
+    params.maxIterations = VLINREG_DEFAULT_MAX_ITERATIONS;
+    params.tolerance = VLINREG_DEFAULT_TOLERANCE;
   }
   return {
     kind,
@@ -187,7 +170,7 @@ export function specTemplate(kind: string, owners: string[]): Record<string, unk
     params,
     aggregation: "plain",
     members: { min: owners.length, max: owners.length, threshold: owners.length },
-    // vlinreg: rounds and setup are derived from params.iterations when left out.
+    // vlinreg: rounds and setup are derived from params.maxIterations when left out.
     ...(kind === "vlinreg" ? {} : { rounds: kind === "kmeans" || kind === "linreg" || kind === "logreg" ? 20 : 1 }),
     deadlines: { join: 30, setup: 30, compute: 120, aggregate: 60 },
   };

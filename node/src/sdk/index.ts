@@ -28,6 +28,7 @@ import { loadProfile, nodeNameOf, nodeWallet, requesterWallet, type LoadedProfil
 
 export { loadProfile, saveProfile, defaultProfilePath, writeKeyFile, ProfileError, type Profile, type LoadedProfile, type ProfileNode } from "./profile.js";
 export { ConnectorError } from "../../../chain-connector/src/connector.js";
+export { commitDatasetTable, describeEvent, ensureNode, readDatasetFile, readSpecFile, type DatasetCommits, type NodeRecords } from "./ops.js";
 export { NodeApiError } from "../api/client.js";
 export { SpecError } from "../../../protocol/src/taskspec.js";
 
