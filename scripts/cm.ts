@@ -17,8 +17,9 @@ import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, wri
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { z } from "zod";
-import { connect, loadProfile, defaultProfilePath, type Ciphermine, type LoadedProfile, type WaitResult, ConnectorError, NodeApiError, SpecError, ProfileError } from "../node/src/sdk/index.js";
+import { connect, loadProfile, defaultProfilePath, type Ciphermine, type LoadedProfile, type WaitResult, ConnectorError, describeEvent, NodeApiError, SpecError, ProfileError } from "../node/src/sdk/index.js";
 import { nodeNameOf } from "../node/src/sdk/profile.js";
+import { VLINREG_DEFAULT_MAX_ITERATIONS, VLINREG_DEFAULT_TOLERANCE } from "../protocol/src/tasks/vlinreg.js";
 import type { ChainEvent } from "../protocol/src/events.js";
 import type { AuditEntry } from "../node/src/audit/log.js";
 import { Phase, phaseName, maskToRoles } from "../protocol/src/phases.js";
@@ -86,26 +87,7 @@ function who(p: LoadedProfile | undefined, a: string): string {
 }
 
 function describe(p: LoadedProfile | undefined, e: ChainEvent): string {
-  switch (e.type) {
-    case "TaskCreated":
-      return `task ${e.taskId} created (${e.rounds} round${e.rounds === 1 ? "" : "s"})`;
-    case "RoundStarted":
-      return `round ${e.round}: Join`;
-    case "MemberJoined":
-      return `round ${e.round}: ${who(p, e.member)} joined`;
-    case "PhaseAdvanced":
-      return `round ${e.round}: ${phaseName(e.phase)} (${e.active} active)`;
-    case "ContributionSubmitted":
-      return `round ${e.round}: ${phaseName(e.phase)} from ${who(p, e.member)}`;
-    case "RoundFinalized":
-      return `round ${e.round}: finalized (record ${e.resultHash.slice(0, 12)}…)`;
-    case "RoundFailed":
-      return `round ${e.round}: FAILED in ${phaseName(e.phase)}: ${e.reason}`;
-    case "TaskClosed":
-      return `task closed: ${e.reason}`;
-    default:
-      return e.type;
-  }
+  return describeEvent(e, (a) => who(p, a));
 }
 
 function seconds(v: string | undefined, flag: string, fallback: number): number {
@@ -194,6 +176,9 @@ export function specTemplate(kind: string, owners: string[]): Record<string, unk
     params.label = { owner: owners[0], column: "y" };
     params.features = owners.slice(1).map((o, i) => ({ name: `x${i + 1}`, owner: o, columns: [`<column of ${o}>`] }));
     params.idColumn = "id";
+    // Stops at the tolerance; maxIterations caps the run and sets the rounds.
+    params.maxIterations = VLINREG_DEFAULT_MAX_ITERATIONS;
+    params.tolerance = VLINREG_DEFAULT_TOLERANCE;
   }
   return {
     kind,
@@ -201,7 +186,7 @@ export function specTemplate(kind: string, owners: string[]): Record<string, unk
     params,
     aggregation: "plain",
     members: { min: owners.length, max: owners.length, threshold: owners.length },
-    // vlinreg: rounds and setup are derived from params.iterations when left out.
+    // vlinreg: rounds and setup are derived from params.maxIterations when left out.
     ...(kind === "vlinreg" ? {} : { rounds: kind === "kmeans" || kind === "linreg" || kind === "logreg" ? 20 : 1 }),
     deadlines: { join: 30, setup: 30, compute: 120, aggregate: 60 },
   };
@@ -555,7 +540,11 @@ task
         }
         rounds.push({ round: r, phase: phaseName(rr.phase), deadline: rr.deadline, joined: rr.joined, active: rr.active, members: rr.members.map((m) => who(p, m)), awaited, resultHash: rr.resultHash });
       }
-      // Each node's own view: whether it declined and why, and its rounds' errors.
+      // What the nodes reported (declined, failed), signed by each: from the connector's events,
+      // so it names nodes this profile does not operate too.
+      const reports = await cm.tasks.get(tid).reports();
+      // The profile's own nodes' views add the requester's errors (a failed aggregate) and
+      // whether each node took part.
       const views: Array<{ node: string; decision?: string; reason?: string; errors: string[] }> = [];
       for (const name of Object.keys(p.nodes)) {
         try {
@@ -568,10 +557,11 @@ task
           /* the node does not know the task */
         }
       }
-      const out = { task: t, kind: spec?.kind, aggregation: spec?.aggregation, rounds, nodes: views };
+      const out = { task: t, kind: spec?.kind, aggregation: spec?.aggregation, rounds, reports, nodes: views };
       print(out, [
         `task ${tid}: ${spec?.kind ?? "?"} (${spec?.aggregation ?? "?"}), round ${t.currentRound}/${t.rounds}${t.closed ? ", closed" : ""}`,
         ...rounds.map((r) => `  round ${r.round}: ${r.phase}; members ${r.members.join(", ") || "-"}${r.awaited.length ? `; awaiting ${r.awaited.join(", ")}` : ""}`),
+        ...reports.map((x) => `  round ${x.round}: ${x.text}`),
         ...views.map((v) => `  ${v.node.padEnd(10)} ${v.decision ?? ""}${v.reason ? `: ${v.reason}` : ""}${v.errors.length ? `; ${v.errors.join("; ")}` : ""}`),
       ].join("\n"));
     } finally {

@@ -259,14 +259,37 @@ for (const mode of MODES) {
           deadlines: { join: 3, setup: 30, compute: 30, aggregate: 30 },
         })
       );
-      const r = await cm("task", "submit", spec, "--wait", "--timeout", "120");
+      const r = await cm("task", "submit", spec, "--wait", "--timeout", "120", "--json");
       assert.equal(r.code, 1, r.stdout + r.stderr);
-      assert.match(r.stdout, /FAILED: round 1 failed in Join: too-few-joined \(owner1 declined: [^;]*zz/);
+      const lines = jsonLines(r.stdout);
+      const end = lines.at(-1)!.result as { reason: string; reports: Array<{ name?: string; status: string; reason: string }> };
+      assert.match(end.reason, /^round 1 failed in Join: too-few-joined \(owner1 declined: [^;]*zz/);
+      assert.deepEqual(end.reports.map((x) => `${x.name} ${x.status}`).sort(), ["owner1 declined", "owner2 declined", "owner3 declined"]);
+      // A requester that does not operate the owners (a profile with its own node only) sees the
+      // same signed reasons, from the connector's events, under the owners' addresses.
+      const local = JSON.parse(readFileSync(join(dir, "profile.json"), "utf8")) as { connectorUrl: string; nodes: Record<string, { url: string; address: string }> };
+      const remote = join(work, "req-only.json");
+      writeFileSync(
+        remote,
+        JSON.stringify({
+          connectorUrl: local.connectorUrl,
+          requester: "req",
+          nodes: { req: { url: local.nodes.requester!.url, address: local.nodes.requester!.address, roles: ["Requester"], keyFile: join(dir, "keys", "requester.key") } },
+        }),
+      );
+      const show = await cm("--profile", remote, "task", "show", String(lines[0]!.taskId), "--json");
+      assert.equal(show.code, 0, show.stderr);
+      const seen = (JSON.parse(show.stdout) as { reports: Array<{ member: string; status: string; reason: string }> }).reports;
+      assert.deepEqual(seen.map((x) => x.member).sort(), [1, 2, 3].map((i) => local.nodes[`owner${i}`]!.address).sort());
+      for (const x of seen) {
+        assert.equal(x.status, "declined");
+        assert.match(x.reason, /zz/);
+      }
     });
 
     test("a numeric divergence is reported with its cause (the members' range error), not only below-threshold", async () => {
-    // Raw columns with gradient descent: the weights blow up within a few rounds and the members'
-    // fixed-point encoding refuses the contribution.
+    // Gradient descent with an absurd step: the weights blow up within a few rounds and the
+    // members' fixed-point encoding refuses the contribution; each member reports it, signed.
     for (const i of [1, 2, 3]) {
       const rows = ["hp,weight,mpg"];
       for (let k = 0; k < 20; k++) {
@@ -284,7 +307,8 @@ for (const mode of MODES) {
       JSON.stringify({
         kind: "linreg",
         datasets: [1, 2, 3].map((i) => ({ node: `owner${i}`, dataset: "cars" })),
-        params: { features: ["hp", "weight"], target: "mpg", method: "gd", learningRate: 0.1 },
+        // gd standardizes internally, so a sane rate converges on these raw columns: an absurd one diverges.
+        params: { features: ["hp", "weight"], target: "mpg", method: "gd", learningRate: 1000 },
         members: { min: 3, max: 3, threshold: 3 },
         rounds: 30,
         deadlines: { join: 20, setup: 20, compute: 8, aggregate: 20 },
@@ -292,7 +316,7 @@ for (const mode of MODES) {
     );
     const r = await cm("task", "submit", spec, "--wait", "--timeout", "240");
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /FAILED: round \d+ failed in Compute: below-threshold \(owner1: compute: linreg contribution\[\d+\] = [-\d.e+]+ is out of range: \|value\| must stay below 2\^59; rescale the columns/);
+    assert.match(r.stdout, /FAILED: round \d+ failed in Compute: below-threshold \(owner\d failed: compute: linreg contribution\[\d+\] = [-\d.e+]+ is out of range: \|value\| must stay below 2\^59; rescale the columns/);
   });
 
   test("vlinreg from cm: parties named by node, rounds and setup derived from iterations, result from the requester", async () => {

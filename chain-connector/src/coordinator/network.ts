@@ -2,7 +2,7 @@ import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { getAddress, isAddress, ZeroAddress, ZeroHash } from "ethers";
-import type { ChainEvent, ChainEventBody } from "../../../protocol/src/events.js";
+import type { ChainEvent, ChainEventBody, MemberReportStatus } from "../../../protocol/src/events.js";
 import { FailReason } from "../../../protocol/src/events.js";
 import { Phase, Role, Verification } from "../../../protocol/src/phases.js";
 import { roundBinding } from "../../../protocol/src/binding.js";
@@ -22,6 +22,7 @@ import { hashJson } from "../../../protocol/src/canonical.js";
 import type { BlobRef } from "../http/authz.js";
 import {
   checkIdempotencyKey,
+  checkReport,
   ConnectorError,
   type CreateTaskOptions,
   type Connector,
@@ -827,6 +828,21 @@ export class CoordinatorNetwork {
     });
   }
 
+  report(sender: string, taskId: number, round: number, status: MemberReportStatus, reason: string): TxReceipt {
+    checkReport(status, reason);
+    return this.tx(() => {
+      this.loadRound(taskId, round);
+      this.requireRole(sender, Role.Owner | Role.Worker, "report on rounds (Owner or Worker)");
+      if (status === "failed" && !this.get(`SELECT 1 AS x FROM members WHERE task_id = ? AND round = ? AND member = ?`, taskId, round, sender))
+        fail("NotMember", `${sender} did not join round ${round} of task ${taskId}: only a member reports a failure (a non-member reports "declined")`);
+      if (this.get(`SELECT 1 AS x FROM reports WHERE task_id = ? AND round = ? AND member = ?`, taskId, round, sender))
+        fail("AlreadySubmitted", `${sender} already reported on round ${round} of task ${taskId}`);
+      this.run(`INSERT INTO reports(task_id, round, member) VALUES(?, ?, ?)`, taskId, round, sender);
+      this.emit({ type: "MemberReported", taskId, round, member: sender, status, reason });
+      return {};
+    });
+  }
+
   // ---------------------------------------------------------------- events
 
   /** Events after `cursor`, then live ones, until the signal aborts or the network closes. */
@@ -931,6 +947,9 @@ export class CoordinatorConnector implements Connector {
   }
   async closeTask(taskId: number, reason: string): Promise<TxReceipt> {
     return this.network.closeTask(this.sender, taskId, reason);
+  }
+  async report(taskId: number, round: number, status: MemberReportStatus, reason: string): Promise<TxReceipt> {
+    return this.network.report(this.sender, taskId, round, status, reason);
   }
   async putBlob(bytes: Uint8Array): Promise<string> {
     return this.network.blobs.put(bytes);

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { JsonRpcProvider, Wallet, ZeroHash, getAddress, isAddress, type Log, type TransactionReceipt } from "ethers";
-import type { ChainEvent, ChainEventBody } from "../../../protocol/src/events.js";
+import { REPORT_STATUS, type ChainEvent, type ChainEventBody, type MemberReportStatus } from "../../../protocol/src/events.js";
 import { Phase, Verification } from "../../../protocol/src/phases.js";
 import { roundBinding } from "../../../protocol/src/binding.js";
 import { checkContributionProof } from "../proofcheck.js";
@@ -18,6 +18,7 @@ import { hashJson } from "../../../protocol/src/canonical.js";
 import type { BlobRef } from "../http/authz.js";
 import {
   checkIdempotencyKey,
+  checkReport,
   ConnectorError,
   type CreateTaskOptions,
   type Connector,
@@ -827,6 +828,13 @@ export class EthereumConnector implements Connector {
     uint(taskId, "taskId");
     if (typeof reason !== "string" || Buffer.byteLength(reason) < 1 || Buffer.byteLength(reason) > 200) fail("BadInput", "reason must be 1 to 200 bytes");
     return this.receipt(await this.send(() => this.tasks.closeTask.populateTransaction(taskId, reason)));
+  }
+
+  async report(taskId: number, round: number, status: MemberReportStatus, reason: string): Promise<TxReceipt> {
+    uint(taskId, "taskId");
+    uint(round, "round", 0, U32);
+    checkReport(status, reason);
+    return this.receipt(await this.send(() => this.tasks.report.populateTransaction(taskId, round, REPORT_STATUS[status], reason)));
   }
 
   // ---------------------------------------------------------------- blobs and events

@@ -32,6 +32,7 @@ import { loadProfile, nodeNameOf, nodeWallet, requesterWallet, type LoadedProfil
 
 export { loadProfile, saveProfile, defaultProfilePath, writeKeyFile, ProfileError, type Profile, type LoadedProfile, type ProfileNode } from "./profile.js";
 export { ConnectorError } from "../../../chain-connector/src/connector.js";
+export { commitDatasetTable, describeEvent, ensureNode, readDatasetFile, readSpecFile, type DatasetCommits, type NodeRecords } from "./ops.js";
 export { NodeApiError } from "../api/client.js";
 export { SpecError } from "../../../protocol/src/taskspec.js";
 
@@ -52,6 +53,21 @@ export interface WaitResult {
   rounds: number;
   /** Whether the task is closed on-chain. */
   closed: boolean;
+  /** What nodes reported about the task (declined, failed), from the connector's events. */
+  reports: MemberReport[];
+}
+
+/** A node's signed account of why it is not in a round (a MemberReported event). */
+export interface MemberReport {
+  round: number;
+  /** The authenticated sender: the transaction's (ethereum) or the signed request's (coordinator). */
+  member: string;
+  /** The profile's name of the node, when it has one. */
+  name?: string;
+  status: "declined" | "failed";
+  reason: string;
+  /** One line for people: `owner2 declined: secagg needs setup: true`. */
+  text: string;
 }
 
 export interface VerifyCheck {
@@ -142,8 +158,9 @@ export class TaskHandle {
     if (!task) throw new Error(`task ${this.id} does not exist on the connector at ${this.cm.connectorUrl}`);
     let lastFinal = 0;
     let outcome: WaitResult | undefined;
+    const reports: MemberReport[] = [];
     const end = (status: WaitResult["status"], reason: string, closed = false) => {
-      outcome ??= { taskId: this.id, status, reason, rounds: lastFinal, closed };
+      outcome ??= { taskId: this.id, status, reason, rounds: lastFinal, closed, reports };
       ac.abort();
     };
     const timer = opts.timeoutMs ? setTimeout(() => end("timeout", `no end within ${Math.round(opts.timeoutMs! / 1000)} s`), opts.timeoutMs) : undefined;
@@ -162,10 +179,14 @@ export class TaskHandle {
     try {
       for await (const e of this.events({ cursor: opts.cursor, signal: ac.signal })) {
         opts.onEvent?.(e);
-        if (e.type === "TaskClosed") {
+        if (e.type === "MemberReported") {
+          reports.push(this.cm.reportOf(e));
+        } else if (e.type === "TaskClosed") {
           end("done", e.reason === "last-round" || !e.reason ? `last round (${task.rounds}) finalized` : e.reason, true);
         } else if (e.type === "RoundFailed") {
-          const why = await this.nodeReasons(e.round);
+          // Declines are about the task (reported in round 1); failures about their round.
+          const told = reports.filter((x) => x.status === "declined" || x.round === e.round).map((x) => x.text);
+          const why = told.length ? told : await this.nodeReasons(e.round);
           end("failed", `round ${e.round} failed in ${phaseName(e.phase)}: ${e.reason}${why.length ? ` (${why.join("; ")})` : ""}`);
         } else if (e.type === "RoundFinalized") {
           lastFinal = e.round;
@@ -184,12 +205,39 @@ export class TaskHandle {
       clearInterval(poll);
       ac.abort();
     }
-    return outcome ?? { taskId: this.id, status: "timeout", reason: "the event stream ended", rounds: lastFinal, closed: false };
+    return outcome ?? { taskId: this.id, status: "timeout", reason: "the event stream ended", rounds: lastFinal, closed: false, reports };
   }
 
   /**
-   * Why the profile's nodes did not take part in a round (declined, or failed computing, e.g. a
-   * numeric divergence), as each node recorded it. Only nodes the profile names are asked.
+   * What nodes reported about this task (declined, failed), read from the connector's events from
+   * the start (or this handle's cursor): signed by their senders, so they come from nodes the
+   * caller does not operate too. Reading stops once the stream is quiet for `quietMs`.
+   */
+  async reports(opts: { quietMs?: number; maxMs?: number } = {}): Promise<MemberReport[]> {
+    const out: MemberReport[] = [];
+    const ac = new AbortController();
+    const quiet = opts.quietMs ?? 750;
+    let timer = setTimeout(() => ac.abort(), quiet);
+    const cap = setTimeout(() => ac.abort(), opts.maxMs ?? 30_000);
+    try {
+      for await (const e of this.cm.connector.events(this.since, ac.signal)) {
+        clearTimeout(timer);
+        timer = setTimeout(() => ac.abort(), quiet);
+        if (e.type === "MemberReported" && e.taskId === this.id) out.push(this.cm.reportOf(e));
+      }
+    } catch (e) {
+      if (!ac.signal.aborted) throw e;
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(cap);
+      ac.abort();
+    }
+    return out;
+  }
+
+  /**
+   * Fallback when no node reported (older nodes): why the profile's nodes did not take part in a
+   * round, as each node recorded it. Only nodes the profile names (and whose keys it holds) are asked.
    */
   async nodeReasons(round: number): Promise<string[]> {
     const out: string[] = [];
@@ -356,6 +404,12 @@ export class Ciphermine {
     private readonly requesterUrl: string | undefined,
     readonly profile?: LoadedProfile,
   ) {}
+
+  /** A MemberReported event as a report, the node named by the profile when it can be. */
+  reportOf(e: Extract<ChainEvent, { type: "MemberReported" }>): MemberReport {
+    const name = this.profile ? nodeNameOf(this.profile, e.member) : undefined;
+    return { round: e.round, member: e.member, name, status: e.status, reason: e.reason, text: `${name ?? e.member} ${e.status}: ${e.reason}` };
+  }
 
   /** A client of the requester node, signed with the requester's key. */
   requester(): NodeApiClient {

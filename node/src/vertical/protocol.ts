@@ -465,6 +465,20 @@ export class FeatureParty {
     return f;
   }
 
+  /** Whether the last update moved θ by at most `tolerance` relative to it (standardized units). */
+  settled(tolerance: number): boolean {
+    const moved = Math.hypot(...this.theta.map((th, c) => th - this.prev[c]!));
+    return moved <= tolerance * Math.hypot(...this.theta);
+  }
+
+  /**
+   * conv/t/me after update t: one bit, whether this party settled. Every party settling bounds the
+   * whole model's change too: Σ‖Δθ_j‖² ≤ tol²·Σ‖θ_j‖².
+   */
+  publishProgress(store: TableIO, t: number, tolerance: number): void {
+    store.write(`conv/${t}/${this.name}`, this.name, { type: "progress", settled: this.settled(tolerance) });
+  }
+
   publishModel(store: TableIO): void {
     const coefOverSd = this.theta.map((th, c) => th / this.sds[c]);
     store.write(`model/${this.name}`, this.name, {
@@ -606,6 +620,17 @@ export class LabelParty {
     }
   }
 
+  /** After iteration t: whether every feature party settled (conv/t/j); if so, stop/y tells them to publish their models. */
+  checkStop(store: TableIO, t: number, features: string[]): boolean {
+    const all = features.every((f) => {
+      const x = store.read(`conv/${t}/${f}`, LABEL);
+      if (x.type !== "progress") throw new Error(`table conv/${t}/${f}: expected a progress bit`);
+      return x.settled;
+    });
+    if (all) store.write(`stop/${LABEL}`, LABEL, { type: "progress", settled: true });
+    return all;
+  }
+
   /** Un-scale: β_c = s_y·θ_c/σ_c, intercept = ȳ − s_y·Σ θ_c μ_c/σ_c. */
   finish(store: TableIO, features: string[]): { coefficients: Record<string, number>; intercept: number } {
     const coefficients: Record<string, number> = {};
@@ -633,7 +658,10 @@ export interface VerticalOptions {
   keyOptions?: PaillierRandomnessOptions;
   /** Pre-made key pairs by party name: feature parties in features mode, "y" in label mode (tests reuse them to save key generation). */
   keys?: Record<string, PaillierKeyPair>;
+  /** Most iterations (200 by default). */
   iterations?: number;
+  /** Stop once every party's coefficients move by less than this (relative, standardized units) in one iteration; 0 (default) runs every iteration. */
+  tolerance?: number;
   /** Step size α; default 1/p for p feature parties (safe: the preconditioned Hessian's eigenvalues are ≤ p). */
   learningRate?: number;
   /** Heavy-ball momentum β; default 0.8 (0 with a single feature party). */
@@ -650,6 +678,9 @@ export interface VerticalResult {
   parties: { label: LabelParty; features: FeatureParty[] };
   /** Per step and party: wall-clock and CPU milliseconds (CPU of this process, worker threads included). */
   timings: { step: string; party: string; ms: number; cpuMs: number }[];
+  /** Iterations run, and whether they stopped at the tolerance. */
+  iterations: number;
+  converged: boolean;
 }
 
 /**
@@ -703,12 +734,23 @@ export async function runVertical(input: VerticalInput, opts: VerticalOptions = 
     for (const f of feats) await timed("cross", f.name, () => f.prepareCross(store, shape));
     await timed("cross", LABEL, () => label.prepareLabelTerms(store, shape));
   }
-  for (let t = 0; t < iterations; t++) {
+  const tolerance = opts.tolerance ?? 0;
+  if (!(tolerance >= 0 && tolerance < 1)) throw new Error(`tolerance ${tolerance}: must be in [0, 1)`);
+  let ran = 0;
+  let converged = false;
+  // The runtime's schedule: after update t (t < last) each party publishes conv/t/j with its next
+  // terms; the label party then stops the run instead of relaying, and the parties publish models.
+  for (let t = 0; t < iterations && !converged; t++) {
     for (const f of feats) await timed("iter:term", f.name, () => f.sendTerms(store, t));
     await timed("iter:relay", LABEL, () => label.relay(store, t, shape));
     for (const f of feats) await timed("iter:update", f.name, () => f.update(store, t, step));
+    ran = t + 1;
+    if (tolerance > 0 && t < iterations - 1) {
+      feats.forEach((f) => f.publishProgress(store, t, tolerance));
+      converged = label.checkStop(store, t, names);
+    }
   }
   feats.forEach((f) => f.publishModel(store));
   const model = label.finish(store, names);
-  return { ...model, store, parties: { label, features: feats }, timings };
+  return { ...model, store, parties: { label, features: feats }, timings, iterations: ran, converged };
 }

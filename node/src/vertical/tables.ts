@@ -22,9 +22,14 @@ export type TablePayload =
    */
   | { type: "sealed"; from: string; to: { party: string; nonce: string; key: string }[]; nonce: string; data: string }
   /** A feature party's final coefficients divided by its columns' standard deviations (the model is the task's output). */
-  | { type: "model"; columns: string[]; coefOverSd: number[]; offset: number };
+  | { type: "model"; columns: string[]; coefOverSd: number[]; offset: number }
+  /**
+   * conv/t/j: whether feature party j's coefficients moved by less than the task's tolerance in
+   * iteration t (one bit per iteration); stop/y: the label party saw every party settle.
+   */
+  | { type: "progress"; settled: boolean };
 
-const TYPES: TablePayload["type"][] = ["ids", "paillier-pk", "x25519-pk", "ciphertexts", "masked", "sealed", "model"];
+const TYPES: TablePayload["type"][] = ["ids", "paillier-pk", "x25519-pk", "ciphertexts", "masked", "sealed", "model", "progress"];
 
 export interface Delivery {
   table: string;
