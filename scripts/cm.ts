@@ -20,7 +20,6 @@ import { nodeNameOf } from "../node/src/sdk/profile.js";
 import type { ChainEvent } from "../protocol/src/events.js";
 import type { AuditEntry } from "../node/src/audit/log.js";
 import { Phase, phaseName, maskToRoles } from "../protocol/src/phases.js";
-import "../protocol/src/tasks/index.js";
 import { knownKinds, paramsSchemaFor } from "../protocol/src/tasks/registry.js";
 
 class Exit extends Error {

@@ -24,7 +24,6 @@ import { readFileSync } from "node:fs";
 import { network } from "hardhat";
 import { Wallet, type Signer } from "ethers";
 import { TaskManager__factory } from "../types/ethers-contracts/index.js";
-import "../protocol/src/tasks/index.js";
 import { parseTaskSpec, SpecError, specBytes, specHash, type TaskSpec } from "../protocol/src/taskspec.js";
 import { LocalBlobStore } from "../chain-connector/src/blobstore.js";
 import { ConnectorClient } from "../chain-connector/src/http/client.js";

@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Wallet } from "ethers";
-import "../../protocol/src/tasks/index.js";
 import { parseTaskSpec, SpecError } from "../../protocol/src/taskspec.js";
 import { vlinregRounds } from "../../protocol/src/tasks/vlinreg.js";
 

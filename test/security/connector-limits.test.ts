@@ -12,7 +12,6 @@ import { ROUTES } from "../../chain-connector/src/http/routes.js";
 import { Role } from "../../protocol/src/phases.js";
 import { parseTaskSpec, SpecError, type TaskSpecInput } from "../../protocol/src/taskspec.js";
 import { CAPS } from "../../protocol/src/tasks/caps.js";
-import "../../protocol/src/tasks/index.js";
 import { b32, call } from "./connector-helpers.js";
 
 /** Bounded work at the connector: the blob quota, the spec caps and the nesting limit. */

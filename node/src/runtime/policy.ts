@@ -1,6 +1,7 @@
 import { Role } from "../../../protocol/src/phases.js";
 import { ZodError } from "zod";
 import { SpecError, type TaskSpec } from "../../../protocol/src/taskspec.js";
+import { kindDef } from "../../../protocol/src/tasks/registry.js";
 import type { NodeConfig } from "../config.js";
 import type { DatasetRow, NodeStore } from "../store/store.js";
 import type { HandlerRegistry } from "./handler.js";
@@ -54,19 +55,14 @@ export function privacyBudget(store: NodeStore, policy: BudgetPolicy, dataset: s
 /** policy.maxTaskCost when the config names none (row-operations; see estimateTaskCost). */
 export const DEFAULT_MAX_TASK_COST = 2e9;
 
-const count = (v: unknown): number => (Array.isArray(v) ? v.length : 0);
 
 /**
  * Estimated work of a task on this node, in row-operations: how many times some value of one of
  * the node's rows is touched, over every round. It is an order of magnitude, not a timing: a node
- * bounds it (policy.maxTaskCost) so that one task cannot take the node for hours. Per kind, with
- * R = the rows of this node's datasets the task uses and T = spec.rounds:
- *
- *   stats              R × columns × T
- *   kmeans             R × columns × k × T              (k = params.initial.length: every row meets every centroid)
- *   linreg, logreg     R × f² × T                        (f = features + intercept: the Newton Hessian is f × f per row)
- *   vlinreg            R × F² × params.iterations        (F = every party's features + 1)
- *   any other kind     R × dataset columns × T
+ * bounds it (policy.maxTaskCost) so that one task cannot take the node for hours. Each kind states
+ * its own (TaskKindDef.cost in protocol/src/tasks, e.g. stats R × columns × T, kmeans
+ * R × columns × k × T, with R = the rows of this node's datasets the task uses and T = spec.rounds);
+ * a kind without one: R × dataset columns × T.
  *
  * Outsourced kinds run on workers that hold no rows (needsData false): they are bounded by their
  * schema caps (params.k, queries, setup blobs) and get no estimate here (undefined).
@@ -75,26 +71,10 @@ export function estimateTaskCost(spec: TaskSpec, datasets: readonly Pick<Dataset
   if (datasets.length === 0) return undefined;
   const R = datasets.reduce((a, d) => a + d.rows, 0);
   const T = spec.rounds;
-  const p = spec.params as Record<string, unknown>;
-  switch (spec.kind) {
-    case "stats":
-      return R * count(p.columns) * T;
-    case "kmeans":
-      return R * count(p.columns) * count(p.initial) * T;
-    case "linreg":
-    case "logreg": {
-      const f = count(p.features) + (p.intercept === false ? 0 : 1);
-      return R * f * f * T;
-    }
-    case "vlinreg": {
-      const parties = Array.isArray(p.features) ? (p.features as { columns?: unknown }[]) : [];
-      const F = parties.reduce((a, x) => a + count(x?.columns), 0) + 1;
-      const iterations = typeof p.iterations === "number" ? p.iterations : 50;
-      return R * F * F * iterations;
-    }
-    default:
-      return R * Math.max(...datasets.map((d) => d.columns)) * T;
-  }
+  const def = kindDef(spec.kind);
+  // spec.params were parsed with the kind's schema by parseTaskSpec
+  if (def?.cost) return def.cost(spec.params, R, T);
+  return R * Math.max(...datasets.map((d) => d.columns)) * T;
 }
 
 const sci = (x: number) => (x < 1e6 ? String(Math.round(x)) : x.toExponential(2));

@@ -8,7 +8,6 @@ import { Phase } from "../../../protocol/src/phases.js";
 import { canonicalJson } from "../../../protocol/src/canonical.js";
 import { roundBinding } from "../../../protocol/src/binding.js";
 import { parseTaskSpec, specHash, type TaskSpec } from "../../../protocol/src/taskspec.js";
-import "../../../protocol/src/tasks/index.js";
 import type { NodeConfig } from "../config.js";
 import type { DatasetRegistry } from "../data/registry.js";
 import { roundKey } from "../keys.js";

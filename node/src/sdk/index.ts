@@ -19,7 +19,6 @@ import type { NodeRecord, RoundRecord, TaskRecord } from "../../../chain-connect
 import { canonicalJson } from "../../../protocol/src/canonical.js";
 import type { ChainEvent } from "../../../protocol/src/events.js";
 import { Phase, phaseName } from "../../../protocol/src/phases.js";
-import "../../../protocol/src/tasks/index.js";
 import { SpecError, specHash } from "../../../protocol/src/taskspec.js";
 import { vlinregRounds } from "../../../protocol/src/tasks/vlinreg.js";
 import { randomUUID } from "node:crypto";
