@@ -51,7 +51,7 @@ export function symmetricEigen(A: readonly (readonly number[])[], opts: { maxSwe
 
   // Work on the symmetrised copy, so a tolerated asymmetry cannot bias the result.
   const a = A.map((row, i) => row.map((x, j) => (x + A[j]![i]!) / 2));
-  const V = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+  const V: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
   const maxSweeps = opts.maxSweeps ?? 100;
   let norm = 0;
   for (const row of a) for (const x of row) norm += x * x;

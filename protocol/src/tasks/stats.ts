@@ -13,7 +13,8 @@ export const statsParams = z.object({
 export type StatsParams = z.infer<typeof statsParams>;
 
 /** Aggregates of one column (min and max only with plain aggregation: they are not sums). */
-const columnStats = z.looseObject({ count: z.number(), sum: z.number(), mean: z.number(), variance: z.number(), min: z.number().optional(), max: z.number().optional() });
+const num = z.union([z.number(), z.nan()]); // a column over no rows has no mean
+const columnStats = z.looseObject({ count: z.number(), sum: z.number(), mean: num, variance: num, min: num.optional(), max: num.optional() });
 export const statsResult = z.looseObject({ columns: z.record(z.string(), columnStats), members: z.number().int() });
 
 export const statsKind = defineKind({
