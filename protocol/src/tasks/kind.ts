@@ -59,6 +59,8 @@ export interface TaskKindDef<Name extends string = string, P = unknown> {
   readonly privacy: boolean;
   /** Whether members of a round read each other's contributions of `phase` (the connector's blob read rule). */
   memberReads(spec: Pick<KindSpecView, "aggregation">, phase: number): ReadScope;
+  /** What `cm task new <kind>` fills in: example params (column names are placeholders) and the rounds to ask for (default 1). */
+  readonly template?: { params: Record<string, unknown>; rounds?: number };
   /** Spec-level requirements beyond params (rounds, setup); call `issue` once per problem. */
   checkSpec?(spec: KindSpecView, params: P, issue: (path: (string | number)[], message: string) => void): void;
   /**

@@ -46,4 +46,5 @@ export const kmeansKind = defineKind({
   memberReads: federatedReads,
   // every row meets every centroid
   cost: (p, rows, rounds) => rows * p.columns.length * p.initial.length * rounds,
+  template: { params: { columns: ["x", "y"], initial: [[0, 0], [1, 1], [2, 2]] }, rounds: 20 },
 });

@@ -60,4 +60,5 @@ export const linregKind = defineKind({
   privacy: true,
   memberReads: federatedReads,
   cost: regressionCost,
+  template: { params: { features: ["x1", "x2"], target: "y" }, rounds: 20 },
 });

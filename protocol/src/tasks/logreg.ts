@@ -18,4 +18,5 @@ export const logregKind = defineKind({
   privacy: true,
   memberReads: federatedReads,
   cost: regressionCost,
+  template: { params: { features: ["x1", "x2"], target: "y" }, rounds: 20 },
 });

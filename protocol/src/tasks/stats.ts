@@ -27,4 +27,5 @@ export const statsKind = defineKind({
   privacy: true,
   memberReads: federatedReads,
   cost: (p, rows, rounds) => rows * p.columns.length * rounds,
+  template: { params: { columns: ["x", "y"] } },
 });

@@ -55,4 +55,5 @@ export const pcaKind = defineKind({
   memberReads: federatedReads,
   // each row adds its d × d outer product
   cost: (p, rows, rounds) => rows * p.columns.length * p.columns.length * rounds,
+  template: { params: { columns: ["x", "y", "z"], k: 2 } },
 });
