@@ -96,6 +96,11 @@ export const taskSpecSchema = z
     // A kind without a privacy mechanism would drop the field silently: the task would run without noise.
     if (spec.params.privacy !== undefined && !def.privacy)
       ctx.addIssue({ code: "custom", path: ["params", "privacy"], message: `kind ${spec.kind} has no differential-privacy mechanism (${TASK_KINDS.filter((k) => k.privacy).map((k) => k.name).join(", ")} have one); drop params.privacy` });
+    // The parsed params replace the given ones: a field the kind does not know (a typo) would vanish unnoticed.
+    const shape = (def.params as { shape?: Record<string, unknown> }).shape;
+    for (const key of Object.keys(spec.params))
+      if (spec.params[key] !== undefined && !(key in (r.data as object)) && !(key === "privacy" && !def.privacy))
+        ctx.addIssue({ code: "custom", path: ["params", key], message: `kind ${spec.kind} has no parameter "${key}"; remove it${shape ? ` (its parameters: ${Object.keys(shape).join(", ")})` : ""}` });
     def.checkSpec?.(spec, r.data, (path, message) => ctx.addIssue({ code: "custom", path, message }));
   })
   // Parameters are parsed once, here: the spec carries the kind's parsed params (defaults filled

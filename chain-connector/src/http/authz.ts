@@ -1,4 +1,3 @@
-import { Phase } from "../../../protocol/src/phases.js";
 import type { TaskSpec } from "../../../protocol/src/taskspec.js";
 import { kindDef } from "../../../protocol/src/tasks/registry.js";
 import type { ReadScope } from "../../../protocol/src/tasks/kind.js";

@@ -119,6 +119,11 @@ export function decide(args: {
       datasets.push(row);
     }
   } else if ((roles & Role.Worker) === 0) return decline(`kind ${spec.kind} runs on workers and this node lacks the Worker role`);
+  // The runtime reads specs through parseTaskSpec; one that skipped it is checked against the kind's
+  // schema here, once, before the estimate or the handler read its params (declined, not thrown).
+  const checked = kindDef(spec.kind)?.params.safeParse(spec.params);
+  if (checked && !checked.success)
+    return decline(`the task's parameters do not parse: ${checked.error.issues.map((i) => `params.${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const cost = estimateTaskCost(spec, datasets);
   const bound = policy.maxTaskCost ?? DEFAULT_MAX_TASK_COST;
   if (cost !== undefined && cost > bound)

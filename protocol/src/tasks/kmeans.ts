@@ -35,7 +35,7 @@ export type KmeansParams = z.infer<typeof kmeansParams>;
 
 export const kmeansResult = z.looseObject({ centroids: z.array(z.array(z.number())), counts: z.array(z.number()), inertia: z.number(), converged: z.boolean() });
 
-export const kmeansKind = defineKind({
+export const kmeansTaskKind = defineKind({
   name: "kmeans",
   family: "federated",
   summary: "Lloyd k-means over every member's rows, from the given initial centroids",

@@ -50,7 +50,7 @@ export function regressionCost(p: RegressionParams, rows: number, rounds: number
   return rows * f * f * rounds;
 }
 
-export const linregKind = defineKind({
+export const linregTaskKind = defineKind({
   name: "linreg",
   family: "federated",
   summary: "least-squares linear regression by Newton or gradient rounds",

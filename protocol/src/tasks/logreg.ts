@@ -8,7 +8,7 @@ import { regressionCost, regressionParams, regressionResult, type RegressionPara
 export const logregParams = regressionParams;
 export type LogregParams = RegressionParams;
 
-export const logregKind = defineKind({
+export const logregTaskKind = defineKind({
   name: "logreg",
   family: "federated",
   summary: "logistic regression (labels 0/1) by Newton (IRLS) or gradient rounds",

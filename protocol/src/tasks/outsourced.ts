@@ -72,8 +72,8 @@ export const outsourcedResult = z.looseObject({ kind: z.string().optional(), var
 // The worker reads only what the owner (requester) publishes: members read nothing of each other's.
 const outsourced = { family: "outsourced", result: outsourcedResult, privacy: false, memberReads: (): ReadScope => "none" } as const;
 
-export const skmeansKind = defineKind({ name: "skmeans", summary: "k-means by a worker over the owner's encrypted rows", params: skmeansParams, ...outsourced });
+export const skmeansTaskKind = defineKind({ name: "skmeans", summary: "k-means by a worker over the owner's encrypted rows", params: skmeansParams, ...outsourced });
 /** DBSKMeans: legacy FDH-OPE-encrypts the distance matrix; over CKKS it runs SKMeans's message flow. */
-export const dbskmeansKind = defineKind({ name: "dbskmeans", summary: "k-means over an encrypted distance matrix (SKMeans's flow over CKKS)", params: skmeansParams, ...outsourced });
-export const sknnKind = defineKind({ name: "sknn", summary: "k-nearest-neighbour labels of encrypted queries", params: sknnParams, ...outsourced });
-export const dbsnncKind = defineKind({ name: "dbsnnc", summary: "density-based clustering over encrypted rows", params: dbsnncParams, ...outsourced });
+export const dbskmeansTaskKind = defineKind({ name: "dbskmeans", summary: "k-means over an encrypted distance matrix (SKMeans's flow over CKKS)", params: skmeansParams, ...outsourced });
+export const sknnTaskKind = defineKind({ name: "sknn", summary: "k-nearest-neighbour labels of encrypted queries", params: sknnParams, ...outsourced });
+export const dbsnncTaskKind = defineKind({ name: "dbsnnc", summary: "density-based clustering over encrypted rows", params: dbsnncParams, ...outsourced });

@@ -1,12 +1,12 @@
 import { z } from "zod";
 import type { TaskKindDef } from "./kind.js";
-import { statsKind } from "./stats.js";
-import { kmeansKind } from "./kmeans.js";
-import { linregKind } from "./linreg.js";
-import { logregKind } from "./logreg.js";
-import { pcaKind } from "./pca/index.js";
-import { skmeansKind, dbskmeansKind, sknnKind, dbsnncKind } from "./outsourced.js";
-import { vlinregKind } from "./vlinreg.js";
+import { statsTaskKind } from "./stats.js";
+import { kmeansTaskKind } from "./kmeans.js";
+import { linregTaskKind } from "./linreg.js";
+import { logregTaskKind } from "./logreg.js";
+import { pcaTaskKind } from "./pca/index.js";
+import { skmeansTaskKind, dbskmeansTaskKind, sknnTaskKind, dbsnncTaskKind } from "./outsourced.js";
+import { vlinregTaskKind } from "./vlinreg.js";
 
 /**
  * Every task kind, in one explicit list: adding a kind is its folder plus one line here (and its
@@ -14,7 +14,7 @@ import { vlinregKind } from "./vlinreg.js";
  * Task kinds are declarative: nothing executable ever travels in a spec; nodes map the name to
  * the math they run.
  */
-export const TASK_KINDS = [statsKind, kmeansKind, linregKind, logregKind, pcaKind, skmeansKind, dbskmeansKind, sknnKind, dbsnncKind, vlinregKind] as const;
+export const TASK_KINDS = [statsTaskKind, kmeansTaskKind, linregTaskKind, logregTaskKind, pcaTaskKind, skmeansTaskKind, dbskmeansTaskKind, sknnTaskKind, dbsnncTaskKind, vlinregTaskKind] as const;
 
 export type KindName = (typeof TASK_KINDS)[number]["name"];
 /** The definition of kind `K`, with its params type. */

@@ -17,7 +17,7 @@ const num = z.union([z.number(), z.nan()]); // a column over no rows has no mean
 const columnStats = z.looseObject({ count: z.number(), sum: z.number(), mean: num, variance: num, min: num.optional(), max: num.optional() });
 export const statsResult = z.looseObject({ columns: z.record(z.string(), columnStats), members: z.number().int() });
 
-export const statsKind = defineKind({
+export const statsTaskKind = defineKind({
   name: "stats",
   family: "federated",
   summary: "count, sum, mean, variance (and min/max with plain aggregation) of columns over every member's rows",

@@ -81,7 +81,7 @@ export function vlinregRounds(iterations: number, keyHolder: "label" | "features
 /** A round's result at the label party: progress, and once done the model (when not sealed to the requester). */
 export const vlinregResult = z.looseObject({ steps: z.number().int(), iterations: z.number().int(), done: z.boolean() });
 
-export const vlinregKind = defineKind({
+export const vlinregTaskKind = defineKind({
   name: "vlinreg",
   family: "vertical",
   summary: "linear regression over features split across parties (Paillier)",

@@ -44,7 +44,7 @@ export const pcaResult = z.looseObject({
 });
 export type PcaResult = z.infer<typeof pcaResult>;
 
-export const pcaKind = defineKind({
+export const pcaTaskKind = defineKind({
   name: "pca",
   family: "federated",
   summary: "top-k principal components of columns over every member's rows (covariance through the aggregation backend)",

@@ -1,4 +1,4 @@
-import { pcaKind, type PcaParams } from "../../../../../protocol/src/tasks/pca/index.js";
+import { pcaTaskKind, type PcaParams } from "../../../../../protocol/src/tasks/pca/index.js";
 import type { TaskSpec } from "../../../../../protocol/src/taskspec.js";
 import { federatedHandler, selectRows, type FederatedKind } from "../federated.js";
 import { pcaFromSums, pcaLength, pcaVector } from "./math.js";
@@ -9,7 +9,7 @@ import { pcaFromSums, pcaLength, pcaVector } from "./math.js";
  * circuit and no differential privacy: parseTaskSpec refuses both for pca.
  */
 export const pcaFederated: FederatedKind<PcaParams> = {
-  kind: pcaKind.name,
+  kind: pcaTaskKind.name,
   // parseTaskSpec parsed the params with the kind's schema (defaults filled in)
   parse: (spec: TaskSpec) => spec.params as PcaParams,
   columns: (p) => p.columns,
