@@ -79,7 +79,17 @@ export function vlinregRounds(iterations: number, keyHolder: "label" | "features
 }
 
 /** A round's result at the label party: progress, and once done the model (when not sealed to the requester). */
-export const vlinregResult = z.looseObject({ steps: z.number().int(), iterations: z.number().int(), done: z.boolean() });
+export const vlinregResult = z.looseObject({
+  /** Protocol steps run in this round. */
+  steps: z.array(z.number().int()),
+  /** Tables written in this round. */
+  tables: z.number().int(),
+  iterations: z.number().int(),
+  done: z.boolean(),
+  /** Once done: the model, by feature column. */
+  coefficients: z.record(z.string(), z.number()).optional(),
+  intercept: z.number().optional(),
+});
 
 export const vlinregTaskKind = defineKind({
   name: "vlinreg",
