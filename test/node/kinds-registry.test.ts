@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { TASK_KINDS, kindDef } from "../../protocol/src/tasks/registry.js";
 import { NODE_KINDS } from "../../node/src/runtime/kinds/registry.js";
-import { CONTRIBUTION_CIRCUITS } from "../../protocol/src/contributions.js";
+import { CONTRIBUTION_CIRCUITS, parseContributionSignals } from "../../protocol/src/contributions.js";
 import { CIRCUITS, checkKindCircuits } from "../../circuits/registry.js";
 import { membersRead } from "../../chain-connector/src/http/authz.js";
 import { Phase } from "../../protocol/src/phases.js";
@@ -40,4 +40,13 @@ test("the proof parts name built circuits with the kind's public-input layout; t
   }
   assert.equal(membersRead({ kind: "vlinreg", aggregation: "plain" }, Phase.Compute), "task");
   assert.equal(membersRead({ kind: "sknn", aggregation: "plain" }, Phase.Compute), "none");
+});
+
+test("proof public signals are read by each kind's declared layout", () => {
+  const s = [11n, 12n, 13n, 14n, 15n, 16n];
+  assert.deepEqual(parseContributionSignals("stats", s), { commitment: { x: 11n, y: 12n }, extrema: 13n, chunkIndex: 14, binding: 15n, root: 16n });
+  for (const kind of ["kmeans", "linreg", "logreg"] as const)
+    assert.deepEqual(parseContributionSignals(kind, s.map(String)), { commitment: { x: 11n, y: 12n }, chunkIndex: 13, paramsHash: 14n, binding: 15n, root: 16n });
+  assert.throws(() => parseContributionSignals("stats", s.slice(1)), /a stats proof has 6 public signals, got 5/);
+  assert.throws(() => parseContributionSignals("pca" as never, s), /kind pca has no contribution circuit/);
 });
