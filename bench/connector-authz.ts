@@ -16,7 +16,6 @@ import { ConnectorServer } from "../chain-connector/src/http/server.js";
 import { ConnectorClient } from "../chain-connector/src/http/client.js";
 import { Role } from "../protocol/src/phases.js";
 import { parseTaskSpec } from "../protocol/src/taskspec.js";
-import "../protocol/src/tasks/index.js";
 
 const N = 300;
 const b32 = () => hexlify(randomBytes(32));

@@ -12,7 +12,6 @@
 import { pathToFileURL } from "node:url";
 import { Wallet } from "ethers";
 import { parseTaskSpec, type TaskSpec } from "../protocol/src/taskspec.js";
-import "../protocol/src/tasks/index.js";
 import type { Table } from "../node/src/data/table.js";
 import { decodeVector } from "../node/src/runtime/aggregation/vector.js";
 import { noisePlanOf, noisyVector } from "../node/src/runtime/kinds/federated.js";

@@ -44,7 +44,6 @@ import { blobHash } from "../chain-connector/src/blobstore.js";
 import type { ChainEvent } from "../protocol/src/events.js";
 import { Phase, Role } from "../protocol/src/phases.js";
 import { canonicalJson } from "../protocol/src/canonical.js";
-import "../protocol/src/tasks/index.js";
 import { parseTaskSpec } from "../protocol/src/taskspec.js";
 import { startNode, type RunningNode } from "../node/src/index.js";
 import { combine, partials, type ColumnPartial } from "../node/src/runtime/kinds/stats.js";

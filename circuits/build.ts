@@ -23,7 +23,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { basename, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as snarkjs from "snarkjs";
-import { CIRCUITS, type CircuitDef } from "./registry.js";
+import { CIRCUITS, checkKindCircuits, type CircuitDef } from "./registry.js";
 import {
   BUILD_DIR, CIRCOM2_VERSION, CIRCOMLIB_VERSION, CIRCUITS_DIR, MANIFEST_PATH, NODE_MODULES, ROOT, SNARKJS_VERSION, VERIFIERS_DIR,
   sha256File, sourcesHash, type Manifest, type ManifestEntry,
@@ -230,6 +230,7 @@ async function buildOne(def: CircuitDef, ptau: string | undefined, ptauInfo: { p
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  checkKindCircuits();
   if (args.ptau && !existsSync(args.ptau)) throw new Error(`circuits:build: ptau file ${args.ptau} does not exist`);
   const defs = args.only ? CIRCUITS.filter((c) => c.name === args.only) : CIRCUITS;
   if (defs.length === 0) throw new Error(`circuits:build: no circuit named "${args.only}"; known: ${CIRCUITS.map((c) => c.name).join(", ")}`);

@@ -1,3 +1,5 @@
+import { kindDef, provenKinds } from "../protocol/src/tasks/registry.js";
+
 /**
  * The circuits the project builds. Parameters here must match the `component main` line of each
  * source (build.ts checks the public signal count against the compiled circuit).
@@ -17,7 +19,12 @@ export interface CircuitDef {
   keepR1cs?: boolean;
 }
 
-const commitmentSignals = ["commitment[0]", "commitment[1]"];
+/** A kind circuit's public signals: the layout its kind declares (protocol/src/tasks, TaskKindDef.proof). */
+function kindSignals(circuit: string): string[] {
+  const k = provenKinds().find((x) => x.circuit === circuit);
+  if (!k) throw new Error(`circuits/registry: no task kind names circuit ${circuit}`);
+  return [...kindDef(k.kind)!.proof!.publicInputs];
+}
 
 export const CIRCUITS: CircuitDef[] = [
   {
@@ -35,30 +42,36 @@ export const CIRCUITS: CircuitDef[] = [
     contract: "StatsChunkVerifier",
     rows: 32,
     params: { chunkRows: 32, columns: 4, treeDepth: 20, valueBits: 49, commitmentBits: 103 },
-    publicSignals: [...commitmentSignals, "extrema", "chunkIndex", "binding", "root"],
+    publicSignals: kindSignals("stats_chunk"),
   },
   {
     name: "kmeans_chunk",
     contract: "KMeansChunkVerifier",
     rows: 32,
     params: { chunkRows: 32, columns: 4, treeDepth: 20, valueBits: 49, clusters: 4, commitmentBits: 55 },
-    publicSignals: [...commitmentSignals, "chunkIndex", "centroidsHash", "binding", "root"],
+    publicSignals: kindSignals("kmeans_chunk"),
   },
   {
     name: "linreg_chunk",
     contract: "LinRegChunkVerifier",
     rows: 64,
     params: { chunkRows: 64, columns: 4, treeDepth: 20, valueBits: 49, logistic: 0, commitmentBits: 140 },
-    publicSignals: [...commitmentSignals, "chunkIndex", "weightsHash", "binding", "root"],
+    publicSignals: kindSignals("linreg_chunk"),
   },
   {
     name: "logreg_chunk",
     contract: "LogRegChunkVerifier",
     rows: 64,
     params: { chunkRows: 64, columns: 4, treeDepth: 20, valueBits: 49, logistic: 1, commitmentBits: 106 },
-    publicSignals: [...commitmentSignals, "chunkIndex", "weightsHash", "binding", "root"],
+    publicSignals: kindSignals("logreg_chunk"),
   },
 ];
+
+/** Every kind with a proof part names a circuit defined here (the build refuses to run otherwise). */
+export function checkKindCircuits(): void {
+  const missing = provenKinds().filter((k) => !CIRCUITS.some((c) => c.name === k.circuit));
+  if (missing.length) throw new Error(`circuits:build: task kinds name circuits that circuits/registry.ts does not define: ${missing.map((k) => `${k.kind} → ${k.circuit}`).join(", ")}; add a CircuitDef or drop the kind's proof part`);
+}
 
 export function circuitDef(name: string): CircuitDef {
   const def = CIRCUITS.find((c) => c.name === name);

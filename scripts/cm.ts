@@ -23,8 +23,7 @@ import { VLINREG_DEFAULT_MAX_ITERATIONS, VLINREG_DEFAULT_TOLERANCE } from "../pr
 import type { ChainEvent } from "../protocol/src/events.js";
 import type { AuditEntry } from "../node/src/audit/log.js";
 import { Phase, phaseName, maskToRoles } from "../protocol/src/phases.js";
-import "../protocol/src/tasks/index.js";
-import { knownKinds, paramsSchemaFor } from "../protocol/src/tasks/registry.js";
+import { kindDef, knownKinds, provenKinds } from "../protocol/src/tasks/registry.js";
 
 class Exit extends Error {
   constructor(
@@ -145,13 +144,6 @@ function placeholder(s: Record<string, unknown>, key: string): unknown {
   }
 }
 
-const EXAMPLES: Record<string, Record<string, unknown>> = {
-  kmeans: { columns: ["x", "y"], initial: [[0, 0], [1, 1], [2, 2]] },
-  stats: { columns: ["x", "y"] },
-  linreg: { features: ["x1", "x2"], target: "y" },
-  logreg: { features: ["x1", "x2"], target: "y" },
-};
-
 /**
  * Outsourced kinds: what the data owner's node takes (it encrypts the data, computes the round
  * count and the setup itself; the manager picks a worker when `workers` is left out).
@@ -164,14 +156,15 @@ const OUTSOURCED_TEMPLATES: Record<string, Record<string, unknown>> = {
 };
 
 export function specTemplate(kind: string, owners: string[]): Record<string, unknown> {
-  const schema = paramsSchemaFor(kind);
-  if (!schema) throw usage(`unknown kind "${kind}": use one of ${knownKinds().join(", ")}`);
+  const def = kindDef(kind);
+  if (!def) throw usage(`unknown kind "${kind}": use one of ${knownKinds().join(", ")}`);
+  const schema = def.params;
   const outsourced = OUTSOURCED_TEMPLATES[kind];
   // Submitted to the owner's node (the task's requester): one dataset, the owner's own.
   if (outsourced) return { kind, datasets: [{ node: owners[0] ?? "owner1", dataset: "<dataset>" }], params: { ...outsourced }, deadlines: { join: 30, setup: 30, compute: 300, aggregate: 300 } };
   const js = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
   const params = { ...(placeholder(js, "params") as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(EXAMPLES[kind] ?? {})) if (k in params) params[k] = v;
+  for (const [k, v] of Object.entries(def.template?.params ?? {})) if (k in params) params[k] = v;
   if (kind === "vlinreg" && owners.length >= 2) {
     params.label = { owner: owners[0], column: "y" };
     params.features = owners.slice(1).map((o, i) => ({ name: `x${i + 1}`, owner: o, columns: [`<column of ${o}>`] }));
@@ -187,7 +180,7 @@ export function specTemplate(kind: string, owners: string[]): Record<string, unk
     aggregation: "plain",
     members: { min: owners.length, max: owners.length, threshold: owners.length },
     // vlinreg: rounds and setup are derived from params.maxIterations when left out.
-    ...(kind === "vlinreg" ? {} : { rounds: kind === "kmeans" || kind === "linreg" || kind === "logreg" ? 20 : 1 }),
+    ...(kind === "vlinreg" ? {} : { rounds: def.template?.rounds ?? 1 }),
     deadlines: { join: 30, setup: 30, compute: 120, aggregate: 60 },
   };
 }
@@ -366,7 +359,7 @@ program
         const provider = new JsonRpcProvider(p.rpc, undefined, { staticNetwork: true });
         try {
           const tm = TaskManager__factory.connect(p.addresses.taskManager, provider);
-          for (const kind of ["stats", "kmeans", "linreg", "logreg"]) {
+          for (const { kind } of provenKinds()) {
             const v = (await tm.verifiers(kindKey(kind))) as unknown as { verifier: string };
             const bound = v.verifier !== "0x0000000000000000000000000000000000000000";
             checks.push({ what: `verifier for ${kind}`, ok: bound, detail: bound ? v.verifier : "none bound: verification \"onchain\" tasks of this kind are refused" });

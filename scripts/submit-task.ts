@@ -23,7 +23,6 @@
 import { network } from "hardhat";
 import { Wallet, type Signer } from "ethers";
 import { TaskManager__factory } from "../types/ethers-contracts/index.js";
-import "../protocol/src/tasks/index.js";
 import { specBytes, specHash, type TaskSpec } from "../protocol/src/taskspec.js";
 import { LocalBlobStore } from "../chain-connector/src/blobstore.js";
 import { connect, readSpecFile } from "../node/src/sdk/index.js";

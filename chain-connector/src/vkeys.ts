@@ -26,5 +26,5 @@ export function loadVerificationKey(circuit: string, buildDir: string = DEFAULT_
 
 /** Task kind → contribution circuit, for the federated kinds whose circuit is built: the default verifier map. */
 export function builtContributionCircuits(buildDir: string = DEFAULT_BUILD_DIR): Record<string, string> {
-  return Object.fromEntries(Object.entries(CONTRIBUTION_CIRCUITS).filter(([, c]) => existsSync(join(buildDir, c, "vkey.json"))));
+  return Object.fromEntries(Object.entries(CONTRIBUTION_CIRCUITS as Record<string, string>).filter(([, c]) => existsSync(join(buildDir, c, "vkey.json"))));
 }

@@ -9,14 +9,7 @@ import { DatasetRegistry } from "./data/registry.js";
 import { loadOrCreateX25519, loadWallet } from "./keys.js";
 import { createLogger, type Logger } from "./log.js";
 import { HandlerRegistry, type TaskKindHandler } from "./runtime/handler.js";
-import { statsHandler } from "./runtime/kinds/stats.js";
-import { skmeansHandler, dbskmeansHandler } from "./runtime/kinds/skmeans.js";
-import { sknnHandler } from "./runtime/kinds/sknn.js";
-import { dbsnncHandler } from "./runtime/kinds/dbsnnc.js";
-import { kmeansHandler } from "./runtime/kinds/kmeans.js";
-import { linregHandler } from "./runtime/kinds/linreg.js";
-import { logregHandler } from "./runtime/kinds/logreg.js";
-import { vlinregHandler } from "./runtime/kinds/vlinreg.js";
+import { NODE_KINDS } from "./runtime/kinds/registry.js";
 import { Runtime } from "./runtime/runtime.js";
 import { configurePool, defaultPoolSize } from "./runtime/pool.js";
 import { NodeStore } from "./store/store.js";
@@ -36,6 +29,8 @@ export { kmeansHandler } from "./runtime/kinds/kmeans.js";
 export { linregHandler } from "./runtime/kinds/linreg.js";
 export { logregHandler } from "./runtime/kinds/logreg.js";
 export { vlinregHandler, makeVlinregHandler } from "./runtime/kinds/vlinreg.js";
+export { pcaHandler } from "./runtime/kinds/pca/index.js";
+export { NODE_KINDS } from "./runtime/kinds/registry.js";
 export { submitFederated, prepareFederatedSpec, prepareFederated } from "./runtime/aggregation/submit.js";
 export { submitTask, prepareTask, keepPrepared, submittingNode, type SubmittingNode, type Submitted } from "./runtime/prepare.js";
 export type { PrepareContext, PreparedTask } from "./runtime/handler.js";
@@ -44,8 +39,8 @@ export { submitOutsourced, outsourcedResult, workerEnginesOf, assertHoldsNoSecre
 export { WorkerManager, type PickStrategy } from "./runtime/manager.js";
 export { seedRequesterState } from "./runtime/runtime.js";
 
-/** Kinds every node runs; later kinds are appended here (or passed in StartNodeOptions.handlers). */
-export const BUILTIN_HANDLERS: readonly TaskKindHandler[] = [statsHandler, skmeansHandler, dbskmeansHandler, sknnHandler, dbsnncHandler, kmeansHandler, linregHandler, logregHandler, vlinregHandler];
+/** Kinds every node runs: the node kind registry (runtime/kinds/registry.ts); an operator's own kinds go in StartNodeOptions.handlers. */
+export const BUILTIN_HANDLERS: readonly TaskKindHandler[] = NODE_KINDS;
 
 export interface StartNodeOptions {
   /** Act through this connector instead of connecting to config.connectorUrl (it must act for the node's key). */

@@ -1,6 +1,7 @@
 import { SNARK_FIELD } from "./binding.js";
 import { hashRow, type Hasher } from "./commitment.js";
 import { CIRCUIT_FIXED, FRAC_BITS, fromField } from "./fixedpoint.js";
+import { kindDef, provenKinds, type ProvenKindName } from "./tasks/registry.js";
 
 /**
  * What each federated contribution circuit computes over one chunk of fixed-point rows, in plain
@@ -17,14 +18,12 @@ import { CIRCUIT_FIXED, FRAC_BITS, fromField } from "./fixedpoint.js";
  * Public parameters (centroids, weights) reach a circuit as ONE public input, paramsHash.
  */
 
-/** The circuit that proves each federated kind's Compute contribution (circuits/<name>.circom). */
-export const CONTRIBUTION_CIRCUITS = {
-  stats: "stats_chunk",
-  kmeans: "kmeans_chunk",
-  linreg: "linreg_chunk",
-  logreg: "logreg_chunk",
-} as const;
-export type ContributionKind = keyof typeof CONTRIBUTION_CIRCUITS;
+/**
+ * The circuit that proves each federated kind's Compute contribution (circuits/<name>.circom):
+ * the proof part of each kind in the registry (protocol/src/tasks, TaskKindDef.proof).
+ */
+export const CONTRIBUTION_CIRCUITS: Readonly<Record<ContributionKind, string>> = Object.fromEntries(provenKinds().map((k) => [k.kind, k.circuit])) as Record<ContributionKind, string>;
+export type ContributionKind = ProvenKindName;
 
 /** Bit width of fixed-point values in circuits: |x| < 2^48 is SignedRange(49) (CIRCUIT_FIXED). */
 export const VALUE_BITS = CIRCUIT_FIXED.valueBits;
@@ -185,7 +184,7 @@ export function gradientVector(g: GradientContribution): bigint[] {
  * Pedersen bit widths of the circuits' committed vectors for chunks of 2^r rows (the PBITS of
  * each template); pass them to pedersen.pedersenCommit / verifyAggregate.
  */
-export function commitmentBits(kind: "stats" | "kmeans" | "linreg" | "logreg", r: number): number {
+export function commitmentBits(kind: ContributionKind, r: number): number {
   const qbits = (shift: number) => 2 * VALUE_BITS - shift + 1;
   switch (kind) {
     case "stats":
@@ -211,14 +210,20 @@ export interface ContributionSignals {
 }
 
 /**
- * Reads a contribution proof's public signals (circuits/README.md):
- * stats [cx, cy, extrema, chunkIndex, binding, root]; kmeans / linreg / logreg
- * [cx, cy, chunkIndex, paramsHash, binding, root]. A verifier compares paramsHash with
- * paramsHash(H, the round's centroids or weights) and binding/root with the round's.
+ * Reads a contribution proof's public signals by the kind's declared layout (its proof part's
+ * publicInputs, protocol/src/tasks): stats [cx, cy, extrema, chunkIndex, binding, root]; kmeans /
+ * linreg / logreg [cx, cy, chunkIndex, paramsHash, binding, root]. A verifier compares paramsHash
+ * with paramsHash(H, the round's centroids or weights) and binding/root with the round's.
  */
-export function parseContributionSignals(kind: "stats" | "kmeans" | "linreg" | "logreg", signals: readonly (string | bigint)[]): ContributionSignals {
-  if (signals.length !== 6) throw new RangeError(`contributions: a ${kind} proof has 6 public signals, got ${signals.length}`);
+export function parseContributionSignals(kind: ContributionKind, signals: readonly (string | bigint)[]): ContributionSignals {
+  const names = kindDef(kind)?.proof?.publicInputs;
+  if (!names) throw new RangeError(`contributions: kind ${kind} has no contribution circuit`);
+  if (signals.length !== names.length) throw new RangeError(`contributions: a ${kind} proof has ${names.length} public signals, got ${signals.length}`);
   const s = signals.map((x) => BigInt(x));
-  const base = { commitment: { x: s[0], y: s[1] }, binding: s[4], root: s[5] };
-  return kind === "stats" ? { ...base, extrema: s[2], chunkIndex: Number(s[3]) } : { ...base, chunkIndex: Number(s[2]), paramsHash: s[3] };
+  const at = (name: string) => s[names.indexOf(name)]!;
+  const out: ContributionSignals = { commitment: { x: at("commitment[0]"), y: at("commitment[1]") }, chunkIndex: Number(at("chunkIndex")), binding: at("binding"), root: at("root") };
+  if (names.includes("extrema")) out.extrema = at("extrema");
+  const params = names.find((n) => n === "centroidsHash" || n === "weightsHash");
+  if (params) out.paramsHash = at(params);
+  return out;
 }

@@ -2,9 +2,8 @@ import { z } from "zod";
 import { getAddress, isAddress, keccak256, toUtf8Bytes } from "ethers";
 import { canonicalJson, hashJson } from "./canonical.js";
 import { Verification } from "./phases.js";
-import { paramsSchemaFor, knownKinds } from "./tasks/registry.js";
+import { kindDef, knownKinds, TASK_KINDS, type KindName, type ParamsOf } from "./tasks/registry.js";
 import { CAPS, capMessage, jsonDepth } from "./tasks/caps.js";
-import { vlinregPlan, vlinregRounds } from "./tasks/vlinreg.js";
 
 export const address = z
   .string()
@@ -84,30 +83,35 @@ export const taskSpecSchema = z
     // (members decline, the round dies as too-few-joined): refused here, before any transaction.
     if (spec.aggregation === "secagg" && !spec.setup)
       ctx.addIssue({ code: "custom", path: ["setup"], message: 'aggregation "secagg" exchanges key shares in a Setup phase: set setup: true (a requester node sets it when the field is omitted)' });
-    if (spec.kind === "vlinreg") {
-      const p = spec.params as { iterations?: unknown; maxIterations?: unknown; keyHolder?: unknown };
-      const iterations = vlinregPlan(p).maxIterations;
-      const keyHolder = p.keyHolder === "features" ? "features" : "label";
-      if (!spec.setup) ctx.addIssue({ code: "custom", path: ["setup"], message: "vlinreg needs a Setup phase in every round: set setup: true" });
-      const need = vlinregRounds(iterations, keyHolder);
-      if (Number.isInteger(iterations) && spec.rounds < need)
-        ctx.addIssue({
-          code: "custom",
-          path: ["rounds"],
-          message: `vlinreg with up to ${iterations} iterations and keyHolder "${keyHolder}" needs ${need} rounds: set rounds: ${need}, or leave rounds out (the SDK, cm and a requester node derive it)`,
-        });
+    const def = kindDef(spec.kind);
+    if (!def) return;
+    if (spec.verification !== "none" && !def.proof)
+      ctx.addIssue({ code: "custom", path: ["verification"], message: `kind ${spec.kind} has no contribution circuit, so it cannot be proven: set verification: "none" (kinds with proofs: ${TASK_KINDS.filter((k) => "proof" in k).map((k) => k.name).join(", ")})` });
+    const r = def.params.safeParse(spec.params);
+    if (!r.success) {
+      for (const issue of r.error.issues)
+        ctx.addIssue({ code: "custom", path: ["params", ...issue.path.map(String)], message: issue.message });
+      return;
     }
-    const schema = paramsSchemaFor(spec.kind);
-    if (schema) {
-      const r = schema.safeParse(spec.params);
-      if (!r.success)
-        for (const issue of r.error.issues)
-          ctx.addIssue({ code: "custom", path: ["params", ...issue.path.map(String)], message: issue.message });
-      // A kind whose schema has no privacy field would drop it silently: the task would run without noise.
-      else if (spec.params.privacy !== undefined && (r.data as { privacy?: unknown }).privacy === undefined)
-        ctx.addIssue({ code: "custom", path: ["params", "privacy"], message: `kind ${spec.kind} has no differential-privacy mechanism (stats, kmeans, linreg and logreg have one); drop params.privacy` });
-    }
-  });
+    // A kind without a privacy mechanism would drop the field silently: the task would run without noise.
+    if (spec.params.privacy !== undefined && !def.privacy)
+      ctx.addIssue({ code: "custom", path: ["params", "privacy"], message: `kind ${spec.kind} has no differential-privacy mechanism (${TASK_KINDS.filter((k) => k.privacy).map((k) => k.name).join(", ")} have one); drop params.privacy` });
+    // The parsed params replace the given ones: a field the kind does not know (a typo) would vanish unnoticed.
+    const shape = (def.params as { shape?: Record<string, unknown> }).shape;
+    for (const key of Object.keys(spec.params))
+      if (spec.params[key] !== undefined && !(key in (r.data as object)) && !(key === "privacy" && !def.privacy))
+        ctx.addIssue({ code: "custom", path: ["params", key], message: `kind ${spec.kind} has no parameter "${key}"; remove it${shape ? ` (its parameters: ${Object.keys(shape).join(", ")})` : ""}` });
+    def.checkSpec?.(spec, r.data, (path, message) => ctx.addIssue({ code: "custom", path, message }));
+  })
+  // Parameters are parsed once, here: the spec carries the kind's parsed params (defaults filled
+  // in), so every party reads them typed (kindParams) and hashes the same bytes.
+  .transform((spec) => ({ ...spec, params: kindDef(spec.kind)!.params.parse(spec.params) as Record<string, unknown> }));
+
+/** The parsed params of a spec of kind `kind` (parseTaskSpec parsed them; this only narrows the type). */
+export function kindParams<K extends KindName>(spec: { kind: string; params: unknown }, kind: K): ParamsOf<K> {
+  if (spec.kind !== kind) throw new Error(`expected a ${kind} spec, got kind ${spec.kind}`);
+  return spec.params as ParamsOf<K>;
+}
 
 export type TaskSpecInput = z.input<typeof taskSpecSchema>;
 export type TaskSpec = z.output<typeof taskSpecSchema>;

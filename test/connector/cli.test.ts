@@ -10,7 +10,6 @@ import { ConnectorClient } from "../../chain-connector/src/http/client.js";
 import { parseArgs } from "../../chain-connector/src/main.js";
 import { Phase, Role } from "../../protocol/src/phases.js";
 import { parseTaskSpec } from "../../protocol/src/taskspec.js";
-import "../../protocol/src/tasks/index.js";
 import { availableModes } from "./ethereum-mode.js";
 
 const b32 = () => hexlify(randomBytes(32));

@@ -6,7 +6,6 @@ import { FailReason } from "../../protocol/src/events.js";
 import { Phase, Role } from "../../protocol/src/phases.js";
 import { parseTaskSpec, specHash, datasetKey, kindKey, type TaskSpecInput } from "../../protocol/src/taskspec.js";
 import { signingText, SIGNATURE_HEADERS, signRequest } from "../../protocol/src/signing.js";
-import "../../protocol/src/tasks/index.js";
 import { ConnectorError } from "../../chain-connector/src/connector.js";
 import type { ConnectorClient } from "../../chain-connector/src/http/client.js";
 import { coordinatorMode, type ModeHarness } from "./modes.js";

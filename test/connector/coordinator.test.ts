@@ -12,7 +12,6 @@ import { Phase, Role } from "../../protocol/src/phases.js";
 import { outputsCommitment, roundBinding } from "../../protocol/src/binding.js";
 import { parseTaskSpec, type TaskSpecInput } from "../../protocol/src/taskspec.js";
 import type { ChainEvent } from "../../protocol/src/events.js";
-import "../../protocol/src/tasks/index.js";
 
 const b32 = () => hexlify(randomBytes(32));
 const node = (roles: number) => ({ endpoint: "http://127.0.0.1:1/", x25519: b32(), roles, capacity: 1 });

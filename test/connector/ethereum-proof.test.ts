@@ -17,7 +17,6 @@ import { commitDataset, fieldToBytes32, type DatasetTree } from "../../protocol/
 import { encodeRows } from "../../protocol/src/fixedpoint.js";
 import { Phase, Role } from "../../protocol/src/phases.js";
 import { parseTaskSpec } from "../../protocol/src/taskspec.js";
-import "../../protocol/src/tasks/index.js";
 import { chunkSumInput } from "../../node/src/zk/inputs.js";
 import { loadCircuit, proveChunkSum } from "../../node/src/zk/prover.js";
 

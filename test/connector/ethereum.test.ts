@@ -12,7 +12,6 @@ import { NodeRegistry__factory } from "../../types/ethers-contracts/index.js";
 import type { ChainEvent } from "../../protocol/src/events.js";
 import { Phase, Role } from "../../protocol/src/phases.js";
 import { datasetKey, kindKey, parseTaskSpec, specHash, type TaskSpecInput } from "../../protocol/src/taskspec.js";
-import "../../protocol/src/tasks/index.js";
 
 async function rejectsWith(p: Promise<unknown>, code: ConnectorErrorCode): Promise<void> {
   await assert.rejects(p, (e: unknown) => {

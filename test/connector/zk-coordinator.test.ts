@@ -11,7 +11,6 @@ import { releaseZk } from "../../chain-connector/src/zkverify.js";
 import { outputsCommitment, roundBinding, SNARK_FIELD } from "../../protocol/src/binding.js";
 import { Phase, Role } from "../../protocol/src/phases.js";
 import { parseTaskSpec, kindKey } from "../../protocol/src/taskspec.js";
-import "../../protocol/src/tasks/index.js";
 
 let running: RunningConnector | undefined;
 let dir: string | undefined;

@@ -7,6 +7,7 @@ import { canonicalJson } from "../../protocol/src/canonical.js";
 import { Phase } from "../../protocol/src/phases.js";
 import { submitFederated, type RunningNode } from "../../node/src/index.js";
 import { kmeansKind, type KmeansResult } from "../../node/src/runtime/kinds/kmeans.js";
+import { kmeansParams } from "../../protocol/src/tasks/kmeans.js";
 import { partials, type StatsResult } from "../../node/src/runtime/kinds/stats.js";
 import { encodeVector } from "../../node/src/runtime/aggregation/vector.js";
 import { isSealedBox } from "../../node/src/crypto/sealedbox.js";
@@ -105,7 +106,7 @@ describe("plain aggregation is sealed to the requester: the coordinator's blob s
     result.centroids.forEach((c, k) => c.forEach((v, d) => assert.ok(Math.abs(v - ref.centroids[k]![d]!) < 1e-6, `centroid ${k}[${d}]`)));
 
     // Round 1 starts from the public initial centroids: each member's vector is known to the test.
-    const p = kmeansKind.parse({ params } as never);
+    const p = kmeansKind.parse({ kind: "kmeans", params: kmeansParams.parse(params) } as never);
     const needles: string[] = [];
     for (const t of tables.iris!) {
       const enc = encodeVector(await kmeansKind.local(p, undefined, [t]));

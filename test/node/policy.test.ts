@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { Wallet } from "ethers";
 import { Role } from "../../protocol/src/phases.js";
 import { parseTaskSpec } from "../../protocol/src/taskspec.js";
-import "../../protocol/src/tasks/index.js";
 import { NodeStore } from "../../node/src/store/store.js";
 import { HandlerRegistry } from "../../node/src/runtime/handler.js";
 import { statsHandler } from "../../node/src/runtime/kinds/stats.js";

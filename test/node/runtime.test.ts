@@ -349,6 +349,28 @@ describe("runtime: multi-round tasks, member phases and crash recovery", () => {
     assert.equal(sent.blobHash, blobHash, "the prepared bytes were sent, not new ones");
     for (const n of owners) assert.deepEqual(Object.keys(n.store.getRound(taskId, 1, "member")!.submissions).sort(), ["compute", "reveal", "setup"]);
   });
+  test("a result that does not match its kind's result schema fails the round, naming the field; nothing is stored", { timeout: 120_000 }, async () => {
+    defineTaskKind("test-shape", z.object({}), { result: z.object({ total: z.number() }) });
+    const drifted: TaskKindHandler = {
+      kind: "test-shape",
+      aggregations: ["plain"],
+      usesParams: () => false,
+      async contribute() {
+        const payload = new TextEncoder().encode("1");
+        return { payload, commitment: plainCommitment(payload) };
+      },
+      // "totl": the handler drifted from the declared { total }
+      aggregate: async (_ctx, cs) => ({ result: { totl: cs.length } }),
+    };
+    const [w, wR] = wallets(2);
+    const n = await h.node("s1", w!, { datasets: [{ name: "d", path: await h.file("s1.csv", "x\n1\n"), format: "csv" }] }, { handlers: [drifted] });
+    const R = await h.node("Rs", wR!, { roles: ["Requester"] }, { handlers: [drifted] });
+    const { taskId } = await new NodeApiClient(R.url, wR).submitTask({ kind: "test-shape", datasets: [{ owner: w!.address, datasetId: "d" }], members: { min: 1, max: 1, threshold: 1 } });
+    await R.runtime.when(() => R.store.getRound(taskId, 1, "requester")?.status === "failed");
+    assert.match(R.store.getRound(taskId, 1, "requester")!.error!, /test-shape: the round's result does not match the kind's result schema: total: /);
+    assert.equal(R.store.getResult(taskId, 1), undefined);
+    await n.stop();
+  });
   test("an event whose handling throws is logged and skipped; later events are still handled", { timeout: 120_000 }, async () => {
     defineTaskKind("test-bomb", z.object({}));
     const bomb: TaskKindHandler = {

@@ -2,7 +2,6 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Wallet } from "ethers";
 import { parseTaskSpec, type TaskSpec } from "../../protocol/src/taskspec.js";
-import "../../protocol/src/tasks/index.js";
 import type { Table } from "../../node/src/data/table.js";
 import { decodeVector, encodeVector, VECTOR_FRAC_BITS } from "../../node/src/runtime/aggregation/vector.js";
 import { noisePlanOf, noisyVector, type FederatedKind } from "../../node/src/runtime/kinds/federated.js";

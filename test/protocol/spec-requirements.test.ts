@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Wallet } from "ethers";
-import "../../protocol/src/tasks/index.js";
 import { parseTaskSpec, SpecError } from "../../protocol/src/taskspec.js";
 import { VLINREG_DEFAULT_MAX_ITERATIONS, VLINREG_DEFAULT_TOLERANCE, vlinregPlan, vlinregRounds, vlinregRoundsFor } from "../../protocol/src/tasks/vlinreg.js";
 

@@ -12,7 +12,6 @@ import { ROUTES } from "../../chain-connector/src/http/routes.js";
 import { Role } from "../../protocol/src/phases.js";
 import { parseTaskSpec, SpecError, type TaskSpecInput } from "../../protocol/src/taskspec.js";
 import { CAPS } from "../../protocol/src/tasks/caps.js";
-import "../../protocol/src/tasks/index.js";
 import { b32, call } from "./connector-helpers.js";
 
 /** Bounded work at the connector: the blob quota, the spec caps and the nesting limit. */
@@ -117,7 +116,12 @@ describe("security: connector limits", { timeout: 120_000 }, () => {
       [base({ rounds: CAPS.MAX_ROUNDS + 1 }), /cap MAX_ROUNDS/],
       [base({ members: { min: 1, max: CAPS.MAX_MEMBERS + 1, threshold: 1 } }), /cap MAX_MEMBERS/],
       [base({ datasets: Array.from({ length: CAPS.MAX_DATASETS + 1 }, () => ({ owner: A.address, datasetId: "d" })) }), /cap MAX_DATASETS/],
-      [base({ params: { columns: ["x"], junk: "z".repeat(CAPS.MAX_SPEC_BYTES) } }), /cap MAX_SPEC_BYTES/],
+      // every field within its own cap, the whole over MAX_SPEC_BYTES: 64 centroids × 256 long coordinates
+      [
+        base({ kind: "kmeans", params: { columns: many(CAPS.MAX_COLUMNS), initial: Array.from({ length: CAPS.MAX_CLUSTERS }, () => Array.from({ length: CAPS.MAX_COLUMNS }, () => 1.2345678901234567)) } }),
+        /cap MAX_SPEC_BYTES/,
+      ],
+      [base({ params: { columns: ["x"], junk: "z".repeat(CAPS.MAX_SPEC_BYTES) } }), /params.junk: kind stats has no parameter "junk"; remove it \(its parameters: columns, paillier, privacy\)/],
     ];
     for (const [input, pattern] of cases) assert.match(problems(input), pattern, JSON.stringify(input).slice(0, 120));
     assert.equal(problems(base({ params: { columns: many(CAPS.MAX_COLUMNS) } })), "", "the cap itself is allowed");

@@ -6,7 +6,6 @@ import { ROUTES } from "../../chain-connector/src/http/routes.js";
 import { Role } from "../../protocol/src/phases.js";
 import { parseTaskSpec } from "../../protocol/src/taskspec.js";
 import { signRequest } from "../../protocol/src/signing.js";
-import "../../protocol/src/tasks/index.js";
 import { coordinatorMode, type ModeHarness } from "../connector/modes.js";
 import { availableModes } from "../connector/ethereum-mode.js";
 import { b32 } from "./connector-helpers.js";

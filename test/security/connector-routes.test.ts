@@ -9,7 +9,6 @@ import { ROUTES } from "../../chain-connector/src/http/routes.js";
 import { ROUTE_POLICY } from "../../chain-connector/src/http/authz.js";
 import { Phase, Role } from "../../protocol/src/phases.js";
 import { parseTaskSpec, type TaskSpecInput } from "../../protocol/src/taskspec.js";
-import "../../protocol/src/tasks/index.js";
 import { b32, call, leaks, type Answer } from "./connector-helpers.js";
 
 const modes = [coordinatorMode, ...(await availableModes())];

@@ -51,11 +51,15 @@ export async function deployContracts(deployer: Signer, verifiers: VerifierBindi
   return { nodeRegistry, dataRegistry, taskManager, ...(deployBlock === undefined ? {} : { deployBlock }) };
 }
 
-const CONTRIBUTION_VERIFIERS: Record<ContributionKind, { deploy(s: Signer): Promise<{ waitForDeployment(): Promise<unknown>; getAddress(): Promise<string> }> }> = {
-  stats: { deploy: (s) => new StatsChunkVerifier__factory(s).deploy() },
-  kmeans: { deploy: (s) => new KMeansChunkVerifier__factory(s).deploy() },
-  linreg: { deploy: (s) => new LinRegChunkVerifier__factory(s).deploy() },
-  logreg: { deploy: (s) => new LogRegChunkVerifier__factory(s).deploy() },
+/**
+ * The generated verifier contract of each contribution circuit. Which kind uses which circuit is
+ * the kind's proof part (protocol/src/tasks registry): a kind reusing a circuit needs nothing here.
+ */
+const CIRCUIT_VERIFIERS: Record<string, { deploy(s: Signer): Promise<{ waitForDeployment(): Promise<unknown>; getAddress(): Promise<string> }> }> = {
+  stats_chunk: { deploy: (s) => new StatsChunkVerifier__factory(s).deploy() },
+  kmeans_chunk: { deploy: (s) => new KMeansChunkVerifier__factory(s).deploy() },
+  linreg_chunk: { deploy: (s) => new LinRegChunkVerifier__factory(s).deploy() },
+  logreg_chunk: { deploy: (s) => new LogRegChunkVerifier__factory(s).deploy() },
 };
 
 /**
@@ -72,7 +76,9 @@ export async function deployContributionVerifiers(deployer: Signer, opts: { buil
   const signer = deployer instanceof NonceManager ? deployer : new NonceManager(deployer);
   const out: VerifierBinding[] = [];
   for (const kind of kinds.filter((k) => built[k])) {
-    const v = await CONTRIBUTION_VERIFIERS[kind].deploy(signer);
+    const factory = CIRCUIT_VERIFIERS[CONTRIBUTION_CIRCUITS[kind]];
+    if (!factory) throw new Error(`kind ${kind} is proven by circuit ${CONTRIBUTION_CIRCUITS[kind]}, which has no verifier contract in deploy.ts CIRCUIT_VERIFIERS; generate it (npm run circuits:build) and add it`);
+    const v = await factory.deploy(signer);
     await v.waitForDeployment();
     out.push({ kind, address: await v.getAddress(), selector: verifyProofSelector(loadVerificationKey(CONTRIBUTION_CIRCUITS[kind], buildDir).nPublic) });
   }

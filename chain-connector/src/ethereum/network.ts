@@ -13,7 +13,6 @@ import {
   specHash,
   type TaskSpec,
 } from "../../../protocol/src/taskspec.js";
-import "../../../protocol/src/tasks/index.js";
 import { hashJson } from "../../../protocol/src/canonical.js";
 import type { BlobRef } from "../http/authz.js";
 import {

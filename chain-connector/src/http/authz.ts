@@ -1,5 +1,6 @@
-import { Phase } from "../../../protocol/src/phases.js";
 import type { TaskSpec } from "../../../protocol/src/taskspec.js";
+import { kindDef } from "../../../protocol/src/tasks/registry.js";
+import type { ReadScope } from "../../../protocol/src/tasks/kind.js";
 import { ConnectorError, type Connector } from "../connector.js";
 import type { ConnectorState } from "./state.js";
 
@@ -55,28 +56,19 @@ export const ROUTE_POLICY: readonly { route: string; who: string }[] = [
   { route: "GET /events", who: "registered nodes" },
 ];
 
-/** Federated kinds whose secagg messages members read from each other. */
-const FEDERATED = new Set(["stats", "kmeans", "linreg", "logreg"]);
-
 /**
  * Whether the members of a round read each other's contributions of `phase`, and whose rounds
- * count: worked out from node/src/runtime (kinds/*, aggregation/*).
- * - federated with secagg: Setup (public keys and encrypted shares) is read in Compute and
- *   Aggregate, Compute (masked inputs) in the Aggregate reveal; unmask messages (Aggregate) are
- *   for the requester only. With plain or paillier members read nothing of each other's.
- * - vlinreg: every manifest and table, including the ids and keys of round 1 in every later round.
- * - outsourced kinds: the worker reads only what the owner (requester) publishes.
+ * count: the kind's own rule from the protocol registry (TaskKindDef.memberReads; federated
+ * kinds with secagg: Setup and Compute of the same round; vlinreg: every round's; outsourced:
+ * nothing), or for an operator's own kind the rule given in `extra`.
  */
 export function membersRead(spec: Pick<TaskSpec, "kind" | "aggregation">, phase: number, extra: MemberReads = {}): ReadScope {
   const own = extra[spec.kind];
   if (own) return own[phase] ?? "none";
-  if (spec.kind === "vlinreg") return "task";
-  if (FEDERATED.has(spec.kind) && spec.aggregation === "secagg" && (phase === Phase.Setup || phase === Phase.Compute)) return "round";
-  return "none";
+  return kindDef(spec.kind)?.memberReads(spec, phase) ?? "none";
 }
 
-/** Whose rounds' members may read a contribution: nobody, the same round's, any round's of the task. */
-export type ReadScope = "none" | "round" | "task";
+export type { ReadScope };
 
 /**
  * Read rules for kinds this module does not know (an operator's own handlers): kind → phase →

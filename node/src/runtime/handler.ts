@@ -226,7 +226,7 @@ export function plainCommitment(payload: Uint8Array): string {
   return keccakHex(payload);
 }
 
-/** Kind name → handler. Later kinds add a handler here and nothing else. */
+/** Kind name → handler: the built-in kinds (runtime/kinds/registry.ts NODE_KINDS) and an operator's own. */
 export class HandlerRegistry {
   private readonly handlers = new Map<string, TaskKindHandler>();
 

@@ -4,7 +4,6 @@ import type { DatasetRecord } from "../../../chain-connector/src/connector.js";
 import { roundBinding } from "../../../protocol/src/binding.js";
 import { Phase } from "../../../protocol/src/phases.js";
 import { parseTaskSpec, type TaskSpec, type TaskSpecInput } from "../../../protocol/src/taskspec.js";
-import "../../../protocol/src/tasks/index.js";
 import { commitTable } from "../data/commit.js";
 import { openSealed } from "../crypto/sealedbox.js";
 import type { Table } from "../data/table.js";

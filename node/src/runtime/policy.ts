@@ -1,6 +1,7 @@
 import { Role } from "../../../protocol/src/phases.js";
 import { ZodError } from "zod";
 import { SpecError, type TaskSpec } from "../../../protocol/src/taskspec.js";
+import { kindDef } from "../../../protocol/src/tasks/registry.js";
 import type { NodeConfig } from "../config.js";
 import type { DatasetRow, NodeStore } from "../store/store.js";
 import type { HandlerRegistry } from "./handler.js";
@@ -8,7 +9,6 @@ import { epsilonOf, rhoFor } from "../privacy/accountant.js";
 import { privacyOf, taskRho } from "../privacy/mechanism.js";
 import { specHash } from "../../../protocol/src/taskspec.js";
 import { autoApproval, checkDatasetPolicy, policyRho } from "./dataset-policy.js";
-import { vlinregPlan } from "../../../protocol/src/tasks/vlinreg.js";
 
 export interface Decision {
   accept: boolean;
@@ -67,19 +67,14 @@ export function privacyBudget(store: NodeStore, policy: BudgetPolicy, dataset: s
 /** policy.maxTaskCost when the config names none (row-operations; see estimateTaskCost). */
 export const DEFAULT_MAX_TASK_COST = 2e9;
 
-const count = (v: unknown): number => (Array.isArray(v) ? v.length : 0);
 
 /**
  * Estimated work of a task on this node, in row-operations: how many times some value of one of
  * the node's rows is touched, over every round. It is an order of magnitude, not a timing: a node
- * bounds it (policy.maxTaskCost) so that one task cannot take the node for hours. Per kind, with
- * R = the rows of this node's datasets the task uses and T = spec.rounds:
- *
- *   stats              R × columns × T
- *   kmeans             R × columns × k × T              (k = params.initial.length: every row meets every centroid)
- *   linreg, logreg     R × f² × T                        (f = features + intercept: the Newton Hessian is f × f per row)
- *   vlinreg            R × F² × maxIterations            (F = every party's features + 1)
- *   any other kind     R × dataset columns × T
+ * bounds it (policy.maxTaskCost) so that one task cannot take the node for hours. Each kind states
+ * its own (TaskKindDef.cost in protocol/src/tasks, e.g. stats R × columns × T, kmeans
+ * R × columns × k × T, with R = the rows of this node's datasets the task uses and T = spec.rounds);
+ * a kind without one: R × dataset columns × T.
  *
  * Outsourced kinds run on workers that hold no rows (needsData false): they are bounded by their
  * schema caps (params.k, queries, setup blobs) and get no estimate here (undefined).
@@ -88,25 +83,10 @@ export function estimateTaskCost(spec: TaskSpec, datasets: readonly Pick<Dataset
   if (datasets.length === 0) return undefined;
   const R = datasets.reduce((a, d) => a + d.rows, 0);
   const T = spec.rounds;
-  const p = spec.params as Record<string, unknown>;
-  switch (spec.kind) {
-    case "stats":
-      return R * count(p.columns) * T;
-    case "kmeans":
-      return R * count(p.columns) * count(p.initial) * T;
-    case "linreg":
-    case "logreg": {
-      const f = count(p.features) + (p.intercept === false ? 0 : 1);
-      return R * f * f * T;
-    }
-    case "vlinreg": {
-      const parties = Array.isArray(p.features) ? (p.features as { columns?: unknown }[]) : [];
-      const F = parties.reduce((a, x) => a + count(x?.columns), 0) + 1;
-      return R * F * F * vlinregPlan(p).maxIterations;
-    }
-    default:
-      return R * Math.max(...datasets.map((d) => d.columns)) * T;
-  }
+  const def = kindDef(spec.kind);
+  // spec.params were parsed with the kind's schema by parseTaskSpec
+  if (def?.cost) return def.cost(spec.params, R, T);
+  return R * Math.max(...datasets.map((d) => d.columns)) * T;
 }
 
 const sci = (x: number) => (x < 1e6 ? String(Math.round(x)) : x.toExponential(2));
@@ -153,6 +133,11 @@ export function decide(args: {
       datasets.push(row);
     }
   } else if ((roles & Role.Worker) === 0) return decline(`kind ${spec.kind} runs on workers and this node lacks the Worker role`);
+  // The runtime reads specs through parseTaskSpec; one that skipped it is checked against the kind's
+  // schema here, once, before the estimate or the handler read its params (declined, not thrown).
+  const checked = kindDef(spec.kind)?.params.safeParse(spec.params);
+  if (checked && !checked.success)
+    return decline(`the task's parameters do not parse: ${checked.error.issues.map((i) => `params.${i.path.join(".")}: ${i.message}`).join("; ")}`);
   // Each dataset's own policy (dataset-policy.ts), checked before anything costly.
   const ownerRows = new Map(args.ownerRows ?? []);
   if (datasets.length > 0) ownerRows.set(self, datasets.reduce((a, d) => a + d.rows, 0));

@@ -8,7 +8,7 @@ import { Phase } from "../../../protocol/src/phases.js";
 import { canonicalJson } from "../../../protocol/src/canonical.js";
 import { roundBinding } from "../../../protocol/src/binding.js";
 import { parseTaskSpec, specHash, type TaskSpec } from "../../../protocol/src/taskspec.js";
-import "../../../protocol/src/tasks/index.js";
+import { kindDef } from "../../../protocol/src/tasks/registry.js";
 import type { NodeConfig } from "../config.js";
 import type { DatasetRegistry } from "../data/registry.js";
 import { roundKey } from "../keys.js";
@@ -952,6 +952,10 @@ export class Runtime extends EventEmitter {
           else log.warn({ taskId, round, member: c.member }, "contribution does not match its commitment; left out");
         }
         const outcome = await handler.aggregate(ctx, valid);
+        // The kind's declared result shape (protocol/src/tasks): a handler that drifted from it fails the round here, not a reader later.
+        const shape = kindDef(task.kind)?.result.safeParse(outcome.result);
+        if (shape && !shape.success)
+          throw new Error(`${task.kind}: the round's result does not match the kind's result schema: ${shape.error.issues.map((i) => `${i.path.join(".") || "(result)"}: ${i.message}`).join("; ")}`);
         const resultHash = await this.o.results.put(toUtf8Bytes(canonicalJson(outcome.result)));
         const record: RoundResultRecord = {
           v: 1,

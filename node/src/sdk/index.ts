@@ -22,7 +22,6 @@ import type { NodeRecord, RoundRecord, TaskRecord } from "../../../chain-connect
 import { canonicalJson } from "../../../protocol/src/canonical.js";
 import type { ChainEvent } from "../../../protocol/src/events.js";
 import { Phase, phaseName } from "../../../protocol/src/phases.js";
-import "../../../protocol/src/tasks/index.js";
 import { SpecError, specHash } from "../../../protocol/src/taskspec.js";
 import { OUTSOURCED_KINDS } from "../../../protocol/src/tasks/outsourced.js";
 import { randomUUID } from "node:crypto";

@@ -9,6 +9,8 @@ import { z } from "zod";
 export const CAPS = {
   /** Columns a federated task reads (stats columns, kmeans columns, regression features). */
   MAX_COLUMNS: 256,
+  /** Columns of a PCA task: a member's contribution has d(d+1)/2 + d + 1 values (2,145 at 64). */
+  MAX_PCA_COLUMNS: 64,
   /** Clusters (kmeans initial centroids, skmeans k). */
   MAX_CLUSTERS: 64,
   /** Query rows of an sknn task. */

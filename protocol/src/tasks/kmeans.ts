@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineTaskKind } from "./registry.js";
+import { defineKind, federatedReads } from "./kind.js";
 import { federatedCommon } from "./federated.js";
 import { checkPrivacyColumns } from "./privacy.js";
 import { CAPS, capMessage, columnList } from "./caps.js";
@@ -33,4 +33,18 @@ export const kmeansParams = z
   });
 export type KmeansParams = z.infer<typeof kmeansParams>;
 
-defineTaskKind("kmeans", kmeansParams);
+export const kmeansResult = z.looseObject({ centroids: z.array(z.array(z.number())), counts: z.array(z.number()), inertia: z.number(), converged: z.boolean() });
+
+export const kmeansTaskKind = defineKind({
+  name: "kmeans",
+  family: "federated",
+  summary: "Lloyd k-means over every member's rows, from the given initial centroids",
+  params: kmeansParams,
+  result: kmeansResult,
+  proof: { circuit: "kmeans_chunk", publicInputs: ["commitment[0]", "commitment[1]", "chunkIndex", "centroidsHash", "binding", "root"] },
+  privacy: true,
+  memberReads: federatedReads,
+  // every row meets every centroid
+  cost: (p, rows, rounds) => rows * p.columns.length * p.initial.length * rounds,
+  template: { params: { columns: ["x", "y"], initial: [[0, 0], [1, 1], [2, 2]] }, rounds: 20 },
+});

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineTaskKind } from "./registry.js";
+import { defineKind, federatedReads } from "./kind.js";
 import { federatedCommon } from "./federated.js";
 import { checkPrivacyColumns } from "./privacy.js";
 import { columnList, nameString } from "./caps.js";
@@ -42,4 +42,23 @@ export type RegressionParams = z.infer<typeof regressionParams>;
 export const linregParams = regressionParams;
 export type LinregParams = RegressionParams;
 
-defineTaskKind("linreg", linregParams);
+export const regressionResult = z.looseObject({ weights: z.array(z.number()), names: z.array(z.string()), loss: z.number(), converged: z.boolean() });
+
+/** Row-operations of a regression: the Newton Hessian is f × f per row (f = features + intercept). */
+export function regressionCost(p: RegressionParams, rows: number, rounds: number): number {
+  const f = p.features.length + (p.intercept ? 1 : 0);
+  return rows * f * f * rounds;
+}
+
+export const linregTaskKind = defineKind({
+  name: "linreg",
+  family: "federated",
+  summary: "least-squares linear regression by Newton or gradient rounds",
+  params: linregParams,
+  result: regressionResult,
+  proof: { circuit: "linreg_chunk", publicInputs: ["commitment[0]", "commitment[1]", "chunkIndex", "weightsHash", "binding", "root"] },
+  privacy: true,
+  memberReads: federatedReads,
+  cost: regressionCost,
+  template: { params: { features: ["x1", "x2"], target: "y" }, rounds: 20 },
+});

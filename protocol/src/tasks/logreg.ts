@@ -1,5 +1,5 @@
-import { defineTaskKind } from "./registry.js";
-import { regressionParams, type RegressionParams } from "./linreg.js";
+import { defineKind, federatedReads } from "./kind.js";
+import { regressionCost, regressionParams, regressionResult, type RegressionParams } from "./linreg.js";
 
 /**
  * Federated logistic regression (labels 0/1). Members evaluate the exact sigmoid on their own
@@ -8,4 +8,15 @@ import { regressionParams, type RegressionParams } from "./linreg.js";
 export const logregParams = regressionParams;
 export type LogregParams = RegressionParams;
 
-defineTaskKind("logreg", logregParams);
+export const logregTaskKind = defineKind({
+  name: "logreg",
+  family: "federated",
+  summary: "logistic regression (labels 0/1) by Newton (IRLS) or gradient rounds",
+  params: logregParams,
+  result: regressionResult,
+  proof: { circuit: "logreg_chunk", publicInputs: ["commitment[0]", "commitment[1]", "chunkIndex", "weightsHash", "binding", "root"] },
+  privacy: true,
+  memberReads: federatedReads,
+  cost: regressionCost,
+  template: { params: { features: ["x1", "x2"], target: "y" }, rounds: 20 },
+});

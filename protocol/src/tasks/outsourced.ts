@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { getAddress, isAddress } from "ethers";
-import { defineTaskKind } from "./registry.js";
+import { defineKind, type ReadScope } from "./kind.js";
 import { CAPS, capMessage } from "./caps.js";
 
 /**
@@ -63,8 +63,17 @@ export type DbsnncParams = z.infer<typeof dbsnncParams>;
 export const outsourcedNext = z.object({ replies: z.array(z.array(blobHash).min(1)).min(1) });
 export type OutsourcedNext = z.infer<typeof outsourcedNext>;
 
-defineTaskKind("skmeans", skmeansParams);
+/**
+ * A round's result as the owner stores it: the final one carries the kind's output (labels,
+ * centroids, …, depending on kind and variant), the others the progress of the exchange.
+ */
+export const outsourcedResult = z.looseObject({ kind: z.string().optional(), variant: outsourcedVariant.optional() });
+
+// The worker reads only what the owner (requester) publishes: members read nothing of each other's.
+const outsourced = { family: "outsourced", result: outsourcedResult, privacy: false, memberReads: (): ReadScope => "none" } as const;
+
+export const skmeansTaskKind = defineKind({ name: "skmeans", summary: "k-means by a worker over the owner's encrypted rows", params: skmeansParams, ...outsourced });
 /** DBSKMeans: legacy FDH-OPE-encrypts the distance matrix; over CKKS it runs SKMeans's message flow. */
-defineTaskKind("dbskmeans", skmeansParams);
-defineTaskKind("sknn", sknnParams);
-defineTaskKind("dbsnnc", dbsnncParams);
+export const dbskmeansTaskKind = defineKind({ name: "dbskmeans", summary: "k-means over an encrypted distance matrix (SKMeans's flow over CKKS)", params: skmeansParams, ...outsourced });
+export const sknnTaskKind = defineKind({ name: "sknn", summary: "k-nearest-neighbour labels of encrypted queries", params: sknnParams, ...outsourced });
+export const dbsnncTaskKind = defineKind({ name: "dbsnnc", summary: "density-based clustering over encrypted rows", params: dbsnncParams, ...outsourced });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineTaskKind } from "./registry.js";
+import { defineKind } from "./kind.js";
 import { CAPS, capMessage, nameString } from "./caps.js";
 
 const owner = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be the party's node address (0x + 40 hex digits)");
@@ -105,4 +105,38 @@ export function vlinregRounds(iterations: number, keyHolder: "label" | "features
   return Math.ceil(vlinregSteps(iterations, keyHolder) / 3);
 }
 
-defineTaskKind("vlinreg", vlinregParams);
+/** A round's result at the label party: progress, and once done the model (when not sealed to the requester). */
+export const vlinregResult = z.looseObject({
+  /** Protocol steps run in this round. */
+  steps: z.array(z.number().int()),
+  /** Tables written in this round. */
+  tables: z.number().int(),
+  iterations: z.number().int(),
+  done: z.boolean(),
+  /** Once done: the model, by feature column. */
+  coefficients: z.record(z.string(), z.number()).optional(),
+  intercept: z.number().optional(),
+});
+
+export const vlinregTaskKind = defineKind({
+  name: "vlinreg",
+  family: "vertical",
+  summary: "linear regression over features split across parties (Paillier)",
+  params: vlinregParams,
+  result: vlinregResult,
+  privacy: false,
+  // every manifest and table, including the ids and keys of round 1, is read in every later round
+  memberReads: () => "task",
+  checkSpec(spec, p, issue) {
+    if (!spec.setup) issue(["setup"], "vlinreg needs a Setup phase in every round: set setup: true");
+    const iterations = vlinregPlan(p).maxIterations;
+    const need = vlinregRounds(iterations, p.keyHolder);
+    if (spec.rounds < need)
+      issue(["rounds"], `vlinreg with up to ${iterations} iterations and keyHolder "${p.keyHolder}" needs ${need} rounds: set rounds: ${need}, or leave rounds out (the SDK, cm and a requester node derive it)`);
+  },
+  // F = every party's features + 1: the Gram terms are F × F per row, every iteration
+  cost(p, rows) {
+    const F = p.features.reduce((a, f) => a + f.columns.length, 0) + 1;
+    return rows * F * F * vlinregPlan(p).maxIterations;
+  },
+});

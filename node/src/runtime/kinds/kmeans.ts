@@ -1,5 +1,5 @@
-import { kmeansParams, type KmeansParams } from "../../../../protocol/src/tasks/kmeans.js";
-import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
+import type { KmeansParams } from "../../../../protocol/src/tasks/kmeans.js";
+import { kindParams, type TaskSpec } from "../../../../protocol/src/taskspec.js";
 import { encode } from "../../../../protocol/src/fixedpoint.js";
 import { FX, real, type ProvenKind } from "./proven.js";
 import { flatten } from "../jobs.js";
@@ -116,7 +116,7 @@ export const provenKmeans: ProvenKind<KmeansParams> = {
 
 export const kmeansKind: FederatedKind<KmeansParams> = {
   kind: "kmeans",
-  parse: (spec: TaskSpec) => kmeansParams.parse(spec.params),
+  parse: (spec: TaskSpec) => kindParams(spec, "kmeans"),
   columns: (p) => p.columns,
   length: (p) => p.initial.length * (p.columns.length + 1) + 1,
   local: (p, params, tables) => {

@@ -1,5 +1,5 @@
-import { linregParams, type RegressionParams } from "../../../../protocol/src/tasks/linreg.js";
-import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
+import type { RegressionParams } from "../../../../protocol/src/tasks/linreg.js";
+import { kindParams, type TaskSpec } from "../../../../protocol/src/taskspec.js";
 import { encode } from "../../../../protocol/src/fixedpoint.js";
 import { FX, real, type ProvenKind } from "./proven.js";
 import { federatedHandler, selectRows, type FederatedKind, type FederatedMeta } from "./federated.js";
@@ -298,5 +298,5 @@ export function regressionKind(kind: "linreg" | "logreg", parse: (spec: TaskSpec
   };
 }
 
-export const linregKind = regressionKind("linreg", (spec) => linregParams.parse(spec.params), squaredLink, provenLinreg);
+export const linregKind = regressionKind("linreg", (spec) => kindParams(spec, "linreg"), squaredLink, provenLinreg);
 export const linregHandler = federatedHandler(linregKind);

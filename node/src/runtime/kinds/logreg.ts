@@ -1,4 +1,4 @@
-import { logregParams } from "../../../../protocol/src/tasks/logreg.js";
+import { kindParams } from "../../../../protocol/src/taskspec.js";
 import { federatedHandler } from "./federated.js";
 import { provenLogreg, regressionKind, type Link } from "./linreg.js";
 
@@ -14,5 +14,5 @@ export const logisticLink: Link = (z, y) => {
   return [softplus - y * z, s - y, s * (1 - s)];
 };
 
-export const logregKind = regressionKind("logreg", (spec) => logregParams.parse(spec.params), logisticLink, provenLogreg);
+export const logregKind = regressionKind("logreg", (spec) => kindParams(spec, "logreg"), logisticLink, provenLogreg);
 export const logregHandler = federatedHandler(logregKind);

@@ -1,6 +1,6 @@
 import { canonicalJson } from "../../../../protocol/src/canonical.js";
-import { statsParams, type StatsParams } from "../../../../protocol/src/tasks/stats.js";
-import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
+import type { StatsParams } from "../../../../protocol/src/tasks/stats.js";
+import { kindParams, type TaskSpec } from "../../../../protocol/src/taskspec.js";
 import { Phase } from "../../../../protocol/src/phases.js";
 import type { ReceivedContribution, RoundContext, TaskKindHandler } from "../handler.js";
 import { openFromMember, sealForRequester } from "../aggregation/sealed.js";
@@ -42,7 +42,7 @@ export interface StatsResult {
 /** Why a plain stats contribution is invalid (the requester opens it to tell), or undefined. */
 function plainReason(ctx: RoundContext, c: ReceivedContribution): string | undefined {
   try {
-    decode(c.member, openFromMember(ctx, c), (statsParams.parse(ctx.spec.params) as StatsParams).columns);
+    decode(c.member, openFromMember(ctx, c), kindParams(ctx.spec, "stats").columns);
     return undefined;
   } catch (e) {
     return (e as Error).message;
@@ -137,7 +137,8 @@ export const provenStats: ProvenKind<StatsParams> = {
  */
 export const statsVectorKind: FederatedKind<StatsParams> = {
   kind: "stats",
-  parse: (spec: TaskSpec) => statsParams.parse(spec.params) as StatsParams,
+  // parseTaskSpec parsed the params with the kind's schema: read, not re-parsed
+  parse: (spec: TaskSpec) => kindParams(spec, "stats"),
   columns: (p) => p.columns,
   length: (p) => 3 * p.columns.length,
   local: (p, _params, tables) => p.columns.flatMap((c) => {
@@ -219,7 +220,7 @@ export const statsHandler: TaskKindHandler = {
   verify: (ctx, c) => (isPlain(ctx.spec) ? plainReason(ctx, c) === undefined : secure.verify!(ctx, c)),
   admit(spec, datasets, self) {
     if (!isPlain(spec) || spec.setup) return secure.admit!(spec, datasets, self);
-    const { columns } = statsParams.parse(spec.params) as StatsParams;
+    const { columns } = kindParams(spec, "stats");
     for (const d of datasets) {
       const missing = columns.filter((c) => !d.row.schema.columns.includes(c));
       if (missing.length) return `dataset ${d.row.name} v${d.row.version} lacks column(s) ${missing.join(", ")}`;
@@ -228,7 +229,7 @@ export const statsHandler: TaskKindHandler = {
   },
   async contribute(ctx) {
     if (!isPlain(ctx.spec)) return secure.contribute(ctx);
-    const { columns } = statsParams.parse(ctx.spec.params) as StatsParams;
+    const { columns } = kindParams(ctx.spec, "stats");
     const payload: StatsPayload = { v: 1, columns: partials(ctx.datasets.map((d) => d.table), columns) };
     return sealForRequester(ctx, new TextEncoder().encode(canonicalJson(payload)));
   },
@@ -239,7 +240,7 @@ export const statsHandler: TaskKindHandler = {
       const result: SecureStatsResult = { ...rest, members: members.length, contributors: members };
       return { result };
     }
-    const { columns } = statsParams.parse(ctx.spec.params) as StatsParams;
+    const { columns } = kindParams(ctx.spec, "stats");
     const parts = contributions.map((c) => decode(c.member, openFromMember(ctx, c), columns));
     // As with every federated backend: invalid contributions are left out and named with the reason.
     const rejected: FederatedMeta["rejected"] = [];
