@@ -165,7 +165,7 @@ describe("join policy", () => {
       kind: "vlinreg",
       requester,
       datasets: [{ owner: me, datasetId: "iris" }, { owner: requester, datasetId: "y" }],
-      params: { idColumn: "id", label: { owner: requester, column: "y" }, features: [{ name: "x1", owner: me, columns: ["a"] }] },
+      params: { idColumn: "id", label: { owner: requester, column: "y" }, features: [{ name: "x1", owner: me, columns: ["a"] }], iterations: 50 },
       setup: true,
       rounds: 60,
     });
