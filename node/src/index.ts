@@ -143,6 +143,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
       local: localBlobs,
       log,
       approvals: runtime,
+      connectorUrl: config.connectorUrl,
     });
     const { server, url } = await listen(app, config.http.host, config.http.port);
     cleanup.push(() => closeServer(server));
