@@ -20,7 +20,8 @@ import { IRIS_COLS, IRIS_INIT } from "../federated/reference.js";
  */
 // The functions handed to page.evaluate run in the page; the root tsconfig has no DOM library, so the little they use is declared here.
 type El = { textContent: string | null; disabled: boolean; width: number; height: number; getAttribute(n: string): string | null; getContext(k: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
-declare const document: { querySelector(sel: string): El | null; querySelectorAll(sel: string): { length: number } };
+declare const document: { body: unknown; querySelector(sel: string): El | null; querySelectorAll(sel: string): { length: number } };
+declare const MutationObserver: new (f: () => void) => { observe(n: never, o: object): void };
 
 const ARTIFACTS = join(import.meta.dirname, "../../test-artifacts/dash");
 
@@ -52,7 +53,10 @@ describe("dashboard in Chromium", () => {
   });
 
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-  const noBoundary = async (where: string) => assert.equal(await page.locator(".error-boundary").count(), 0, `${where} rendered its error boundary: ${await page.locator(".error-boundary").textContent().catch(() => "")}`);
+  const noBoundary = async (where: string) => {
+    const b = page.locator(".error-boundary");
+    if ((await b.count()) > 0) assert.fail(`${where} rendered its error boundary: ${await b.first().textContent()}`);
+  };
   /** How many pixels of a canvas are not blank: a chart that drew nothing has none. */
   const inked = (id: string) =>
     page.evaluate((sel) => {
@@ -108,6 +112,15 @@ describe("dashboard in Chromium", () => {
     assert.deepEqual(shown.datasets.map((d) => d.owner).sort(), owners.map((o) => o.address).sort());
     assert.deepEqual(shown.params.initial, IRIS_INIT);
     await shot("submit");
+    // Every text the round counter shows, recorded in the page: rounds must advance live, without a reload.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (globalThis as unknown as { seenRounds: string[] }).seenRounds = seen;
+      new MutationObserver(() => {
+        const t = document.querySelector("#task-round")?.textContent;
+        if (t && seen[seen.length - 1] !== t) seen.push(t);
+      }).observe(document.body as never, { subtree: true, childList: true, characterData: true });
+    });
     await page.click("#submit");
     await page.waitForURL(/#\/task\/\d+$/);
     const taskId = Number(/#\/task\/(\d+)$/.exec(page.url())![1]);
@@ -116,6 +129,8 @@ describe("dashboard in Chromium", () => {
     await page.waitForFunction(() => document.querySelector("#task-state")?.textContent?.startsWith("closed"), undefined, { timeout: 60_000 });
     const rounds = Number(/^(\d+) of 6$/.exec((await page.textContent("#task-round"))!)![1]);
     assert.ok(rounds >= 2 && rounds <= 6, `ran ${rounds} rounds`);
+    const seen = await page.evaluate(() => (globalThis as unknown as { seenRounds: string[] }).seenRounds);
+    assert.ok(seen.length >= 2 && seen[seen.length - 1] === `${rounds} of 6`, `the round counter advanced live: ${seen.join(" → ")}`);
     await page.waitForFunction((k) => document.querySelector("#chart-scatter")?.getAttribute("data-marks") === String(k) && Number(document.querySelector("#chart-rounds")?.getAttribute("data-marks")) > 0, IRIS_INIT.length);
     // The member × round matrix: every owner submitted in every round.
     const cells = await page.$$eval("#matrix tbody tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td[data-cell]")].map((td) => td.getAttribute("data-cell"))));
