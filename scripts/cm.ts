@@ -296,6 +296,32 @@ program
   });
 
 program
+  .command("dash")
+  .description("the dashboard's URL on a node (default the requester), and which key unlocks it; --open starts the desktop's browser")
+  .option("--node <name>", "the profile's node whose dashboard to open (default the profile's requester)")
+  .option("--open", "open it with xdg-open (or open on macOS) when there is one")
+  .action(async (o: { node?: string; open?: boolean }) => {
+    const p = profileOf(g());
+    const name = o.node ?? p.requester ?? Object.keys(p.nodes)[0];
+    const n = name === undefined ? undefined : p.nodes[name];
+    if (!n) throw usage(`no node named "${name}" in ${p.path}; nodes: ${Object.keys(p.nodes).join(", ")}`);
+    const url = `${n.url.replace(/\/+$/, "")}/dash/`;
+    // The key never goes on a command line or into the URL: the page asks for it and keeps it in memory.
+    const key = n.keyFile ? resolve(dirname(p.path), n.keyFile) : n.keystore ? resolve(dirname(p.path), n.keystore) : undefined;
+    let opened = false;
+    if (o.open) {
+      const opener = process.platform === "darwin" ? "open" : "xdg-open";
+      try {
+        spawn(opener, [url], { detached: true, stdio: "ignore" }).on("error", () => {}).unref();
+        opened = true;
+      } catch {
+        opened = false;
+      }
+    }
+    print({ ok: true, node: name, url, key: key ?? null, opened }, `${url}\n  unlock with ${name}'s ${n.keystore ? "keystore" : "key"}${key ? `: ${key}` : " (the profile's signer)"}`);
+  });
+
+program
   .command("status")
   .description("is the supervisor, the connector and each node up?")
   .action(async () => {
