@@ -14,7 +14,7 @@ import { clusterScatter, color, lineChart } from "./charts.js";
 // ------------------------------------------------------------------ shared state
 
 type Spec = { kind: string; aggregation?: string; verification?: string; rounds?: number; members?: { min: number; max: number; threshold: number }; params?: Record<string, unknown> };
-interface NodeTask { taskId: number; kind: string; spec: Spec; mine: boolean; decision: string; reason: string }
+interface NodeTask { taskId: number; kind: string; spec: Spec; mine: boolean; decision: string; reason: string; datasets?: string[] }
 interface Live {
   s: Session;
   model: Model;
@@ -389,6 +389,110 @@ function TaskDetail({ id }: { id: number }) {
   );
 }
 
+// ------------------------------------------------------------------ datasets (owner view) and the approvals inbox
+
+interface DatasetRow { name: string; version: number; format: string; rows: number; columns: number; root: string; committed: boolean; txHash: string; schema: { columns: string[] } }
+interface InboxRow { taskId: number; status: string; datasets: string[]; reason: string; requester: string; kind: string; rounds: number; aggregation: string; verification: string; columns: string[] | null; privacy: { epsilon: number; delta: number } | null; members: { min: number; max: number; threshold: number } }
+
+function Datasets() {
+  const l = useLive();
+  const [rows, setRows] = useState<DatasetRow[] | undefined>();
+  const [policies, setPolicies] = useState<Record<string, string>>({});
+  const [edit, setEdit] = useState<Record<string, string>>({});
+  const [msg, setMsg] = useState<Record<string, string>>({});
+  const [inbox, setInbox] = useState<InboxRow[]>([]);
+  const [why, setWhy] = useState<Record<number, string>>({});
+  const [err, setErr] = useState("");
+  const isOwner = l.health?.roles.includes("Owner");
+  const reload = async () => {
+    try {
+      const ds = (await l.s.node.datasets()) as DatasetRow[];
+      const pol: Record<string, string> = {};
+      for (const name of new Set(ds.map((d) => d.name))) pol[name] = JSON.stringify((await l.s.node.datasetPolicy(name)).policy, null, 1);
+      setRows(ds);
+      setPolicies(pol);
+      setInbox((await l.s.node.inbox({ all: true })) as unknown as InboxRow[]);
+      await refreshNodeTasks(l);
+    } catch (e) {
+      setErr((e as Error).message);
+    }
+  };
+  // A task asking for approval arrives on the event stream: the inbox is re-read after events
+  // (at most every 300 ms, so the node has recorded it), never on a timer of its own.
+  useEffect(() => {
+    const t = setTimeout(() => void reload(), 300);
+    return () => clearTimeout(t);
+  }, [l.model.events]);
+  const save = async (name: string) => {
+    try {
+      const v = await l.s.node.setDatasetPolicy(name, JSON.parse(edit[name] ?? policies[name] ?? "{}"));
+      setPolicies({ ...policies, [name]: JSON.stringify(v.policy, null, 1) });
+      setMsg({ ...msg, [name]: "saved" });
+    } catch (e) {
+      setMsg({ ...msg, [name]: e instanceof SyntaxError ? `not JSON: ${e.message}` : (e as Error).message });
+    }
+  };
+  const decide = async (taskId: number, allow: boolean) => {
+    try {
+      if (allow) await l.s.node.allow(taskId);
+      else await l.s.node.deny(taskId, why[taskId] ?? "");
+      await reload();
+    } catch (e) {
+      setErr((e as Error).message);
+    }
+  };
+  const names = [...new Set((rows ?? []).map((d) => d.name))];
+  const used = (name: string) => Object.values(l.specs).filter((t) => t.decision === "accept" && t.datasets?.some((d) => d === name || d.startsWith(`${name}@`)));
+  return (
+    <section id="page-datasets">
+      <h2>Datasets on {l.health?.name}</h2>
+      {!isOwner && <p>this node has no Owner role: it holds no datasets</p>}
+      {err && <p class="field-error">{err}</p>}
+      <table id="datasets">
+        <thead><tr><th>name</th><th>version</th><th>format</th><th>rows</th><th>columns</th><th>root</th><th>committed</th></tr></thead>
+        <tbody>
+          {(rows ?? []).map((d) => (
+            <tr data-dataset={d.name}>
+              <td>{d.name}</td><td>{d.version}</td><td>{d.format}</td><td>{d.rows}</td><td title={d.schema.columns.join(", ")}>{d.columns}</td><td class="mono">{short(d.root)}</td><td>{d.committed ? "yes" : "no"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {names.map((name) => (
+        <div class="policy">
+          <h3>Policy of {name}</h3>
+          <textarea name={`policy-${name}`} rows={4} cols={60} value={edit[name] ?? policies[name] ?? ""} onInput={(e) => setEdit({ ...edit, [name]: (e.target as HTMLTextAreaElement).value })} />
+          <br />
+          <button class="save-policy" data-dataset={name} onClick={() => save(name)}>save policy</button> <span class="policy-msg" data-dataset={name}>{msg[name]}</span>
+          <p>tasks this node took with it: {used(name).map((t) => <a href={`#/task/${t.taskId}`}>{t.taskId} </a>)}</p>
+        </div>
+      ))}
+      <h3>Approvals inbox</h3>
+      <table id="inbox">
+        <thead><tr><th>task</th><th>kind</th><th>requester</th><th>datasets</th><th>columns</th><th>privacy</th><th>members</th><th>status</th><th>decide</th></tr></thead>
+        <tbody>
+          {inbox.map((i) => (
+            <tr data-inbox={i.taskId}>
+              <td><a href={`#/task/${i.taskId}`}>{i.taskId}</a></td><td>{i.kind}</td><td class="mono">{short(i.requester)}</td><td>{i.datasets.join(", ")}</td>
+              <td>{i.columns?.join(", ") ?? "—"}</td><td>{i.privacy ? `ε ${i.privacy.epsilon.toFixed(3)}` : "none"}</td><td>{i.members.min}–{i.members.max}, t {i.members.threshold}</td>
+              <td class="inbox-status">{i.status}{i.reason ? `: ${i.reason}` : ""}</td>
+              <td>
+                {i.status === "pending" && (
+                  <span>
+                    <button class="allow" onClick={() => decide(i.taskId, true)}>allow</button>{" "}
+                    <input class="deny-reason" placeholder="reason" value={why[i.taskId] ?? ""} onInput={(e) => setWhy({ ...why, [i.taskId]: (e.target as HTMLInputElement).value })} />{" "}
+                    <button class="deny" onClick={() => decide(i.taskId, false)}>deny</button>
+                  </span>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
 // ------------------------------------------------------------------ submit form generated from the kind's schema
 
 type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; required?: string[]; default?: unknown; enum?: unknown[]; description?: string; minimum?: number; maximum?: number; anyOf?: JsonSchema[] };
@@ -580,13 +684,15 @@ function useHash() {
 function App() {
   const [ready, setReady] = useState(false);
   const hash = useHash();
+  // The header shows the stream's state: subscribe like the pages do.
+  useLive();
   if (!ready || !live) return <Login onDone={() => setReady(true)} />;
   const task = /^#\/task\/(\d+)/.exec(hash);
-  const page = task ? <TaskDetail id={Number(task[1])} /> : hash === "#/tasks" ? <Tasks /> : hash === "#/submit" ? <Submit /> : <Network />;
+  const page = task ? <TaskDetail id={Number(task[1])} /> : hash === "#/tasks" ? <Tasks /> : hash === "#/submit" ? <Submit /> : hash === "#/datasets" ? <Datasets /> : <Network />;
   return (
     <div>
       <nav>
-        <b>ciphermine</b> <a href="#/">Network</a> <a href="#/tasks">Tasks</a> <a href="#/submit">Submit</a>
+        <b>ciphermine</b> <a href="#/">Network</a> <a href="#/tasks">Tasks</a> <a href="#/submit">Submit</a> <a href="#/datasets">Datasets</a>
         <span class="who mono">{live.s.address}</span> <span id="stream" class={`stream-${live.stream}`}>{live.stream}</span>
       </nav>
       <Boundary key={hash}>{page}</Boundary>

@@ -161,6 +161,43 @@ describe("dashboard in Chromium", () => {
     assert.deepEqual(pageErrors, [], "no uncaught error in the page");
   });
 
+  test("an owner's datasets page: policy edited with its field named, a task waiting for approval denied from the inbox", { timeout: 60_000 }, async () => {
+    const { R, ws, owners } = net;
+    const o0 = owners[0]!;
+    const p2 = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    p2.on("pageerror", (e) => pageErrors.push(e.message));
+    await p2.goto(`${o0.url}/dash/#/datasets`);
+    await p2.fill("#key", ws[0]!.privateKey);
+    await p2.click("#unlock");
+    await p2.waitForSelector("#datasets tr[data-dataset='iris']");
+    await p2.waitForFunction(() => document.querySelector("#stream")?.textContent === "live");
+    assert.match((await p2.textContent("#datasets tr[data-dataset='iris']"))!, /iris\s*1\s*npy\s*50\s*4/);
+    await p2.fill("textarea[name='policy-iris']", '{"approval": "maybe"}');
+    await p2.click("button.save-policy[data-dataset='iris']");
+    await p2.waitForFunction(() => /approval: must be "none" or "required"/.test(document.querySelector(".policy-msg")?.textContent ?? ""));
+    await p2.fill("textarea[name='policy-iris']", '{"approval": "required"}');
+    await p2.click("button.save-policy[data-dataset='iris']");
+    await p2.waitForFunction(() => document.querySelector(".policy-msg")?.textContent === "saved");
+    assert.deepEqual(o0.store.datasetPolicy("iris")?.policy, { approval: "required" });
+
+    const { NodeApiClient } = await import("../../node/src/api/client.js");
+    const spec = { kind: "stats", datasets: owners.map((o) => ({ owner: o.address, datasetId: "iris" })), params: { columns: ["sepal_length"] }, members: { min: 2, max: 3, threshold: 2 } };
+    const { taskId } = await new NodeApiClient(R.url, ws[3]!).submitTask(spec);
+    const row = `#inbox tr[data-inbox='${taskId}']`;
+    await p2.waitForSelector(row);
+    assert.match((await p2.textContent(`${row} .inbox-status`))!, /^pending/);
+    assert.match((await p2.textContent(row))!, /stats/);
+    await p2.fill(`${row} .deny-reason`, "not this quarter");
+    await p2.click(`${row} .deny`);
+    await p2.waitForFunction((sel) => document.querySelector(sel)?.textContent?.startsWith("denied"), `${row} .inbox-status`);
+    assert.match((await p2.textContent(`${row} .inbox-status`))!, /^denied: .*not this quarter/);
+    assert.equal(o0.store.getInbox(taskId)?.status, "denied");
+    assert.equal(await p2.locator(".error-boundary").count(), 0);
+    await p2.screenshot({ path: join(ARTIFACTS, "datasets.png"), fullPage: true });
+    await p2.close();
+    assert.deepEqual(pageErrors, []);
+  });
+
   test("the connector pass-through forwards only the operator's or an admin's signature; the bundle is public and holds no key", async () => {
     const { R, ws } = net;
     const get = async (w: Wallet | undefined, path: string) => {
