@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Component, type ComponentChildren } from "preact";
 import "../../protocol/src/tasks/index.js";
 import { knownKinds, paramsSchemaFor } from "../../protocol/src/tasks/registry.js";
-import { parseTaskSpec, SpecError } from "../../protocol/src/taskspec.js";
+import { datasetKey, parseTaskSpec, SpecError } from "../../protocol/src/taskspec.js";
 import { maskToRoles, Phase, phaseName, Role } from "../../protocol/src/phases.js";
 import type { ChainEvent } from "../../protocol/src/events.js";
 import { z } from "zod";
@@ -307,6 +307,7 @@ function TaskDetail({ id }: { id: number }) {
         <dt>round</dt><dd id="task-round">{t.current} of {t.rounds}</dd>
         <dt>state</dt><dd id="task-state">{t.closed ? `closed: ${t.closed}` : cur ? phaseName(cur.phase) : "created"}</dd>
         <dt>spec hash</dt><dd class="mono">{t.specHash}</dd>
+        <dt>proofs</dt><dd><a id="to-proofs" href={`#/proofs/${id}`}>contributions, commitments and dataset roots</a></dd>
       </dl>
       <p id="waiting" class="waiting">{waitingFor(t, cur, spec?.members?.threshold ?? 1)}{cur && cur.phase < Phase.Finalized && !t.closed ? ` — deadline in ${countdown(now, cur.deadline)}` : ""}</p>
 
@@ -385,6 +386,59 @@ function TaskDetail({ id }: { id: number }) {
           <button id="dl-csv" onClick={() => download(`task-${id}.csv`, resultCsv(kind, results, columns), "text/csv")}>download CSV</button>
         </p>
       )}
+    </section>
+  );
+}
+
+// ------------------------------------------------------------------ proofs and provenance
+
+/**
+ * For each contribution of a task: its commitment and blob, where it was recorded (transaction or
+ * event cursor), the verifier bound to the kind, and the member's dataset commitments registered
+ * before the task (the roots a proof must open). Re-checking a proof in the browser is not here yet.
+ */
+function Proofs({ id }: { id: number }) {
+  const l = useLive();
+  const t = l.model.tasks[id];
+  if (!t) return <section id="page-proofs"><h2>Proofs of task {id}</h2><p>not seen in the event stream (yet)</p></section>;
+  const spec = l.specs[id]?.spec;
+  const verifier = l.model.verifiers[t.kind];
+  const rounds = Object.values(t.round).sort((a, b) => a.round - b.round);
+  const members = [...new Set(rounds.flatMap((r) => Object.keys(r.members)))];
+  // The spec names datasets; the chain keys them by keccak256 of the name.
+  const refs = ((spec as { datasets?: { owner: string; datasetId: string }[] } | undefined)?.datasets ?? []).map((r) => ({ owner: r.owner, key: datasetKey(r.datasetId) }));
+  return (
+    <section id="page-proofs">
+      <h2>Proofs and provenance of task {id} ({kindOf(l, t)})</h2>
+      <dl class="facts">
+        <dt>verification</dt><dd id="proof-verification">{spec?.verification ?? "?"}</dd>
+        <dt>verifier bound to the kind</dt><dd class="mono" id="proof-verifier">{verifier ?? (l.info?.mode === "coordinator" ? "coordinator: checked off-chain with the kind's verification key" : "none set")}</dd>
+        <dt>spec hash (on-chain)</dt><dd class="mono">{t.specHash}</dd>
+      </dl>
+      <h3>Dataset commitments the task references (members only)</h3>
+      <table id="provenance">
+        <thead><tr><th>owner</th><th>dataset (key)</th><th>version</th><th>root</th><th>rows</th><th>registered</th></tr></thead>
+        <tbody>
+          {l.model.datasets.filter((d) => refs.some((r) => r.owner === d.owner && r.key === d.datasetId) && members.includes(d.owner)).map((d) => (
+            <tr><td class="mono">{short(d.owner)}</td><td class="mono">{short(d.datasetId)}</td><td>{d.version}</td><td class="mono">{short(d.root)}</td><td>{d.rows}</td><td class="mono">{d.txHash ? short(d.txHash) : `event ${d.cursor}`}</td></tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>Contributions</h3>
+      <table id="contributions">
+        <thead><tr><th>round</th><th>phase</th><th>member</th><th>commitment</th><th>blob</th><th>recorded</th></tr></thead>
+        <tbody>
+          {rounds.flatMap((r) =>
+            Object.entries(r.members).flatMap(([a, m]) =>
+              Object.entries(m.submitted).map(([p, c]) => (
+                <tr data-contribution={`${r.round}:${a}`}>
+                  <td>{r.round}</td><td>{phaseName(Number(p))}</td><td class="mono">{short(a)}</td><td class="mono" title={c.commitment}>{short(c.commitment)}</td><td class="mono" title={c.blobHash}>{short(c.blobHash)}</td><td class="mono">{c.txHash ? short(c.txHash) : `event ${c.cursor}`}</td>
+                </tr>
+              )),
+            ),
+          )}
+        </tbody>
+      </table>
     </section>
   );
 }
@@ -664,7 +718,7 @@ function Login({ onDone }: { onDone: () => void }) {
       <h2>Unlock</h2>
       <p>The dashboard signs every request in this page with the node operator's (or an admin's) key, as the node API client does. The key stays in this tab's memory; reload to forget it.</p>
       <label>private key <input id="key" type="password" autocomplete="off" value={key} onInput={(e) => setKey((e.target as HTMLInputElement).value)} /></label>
-      <p>or a keystore file: <input type="file" onChange={async (e) => setFile(await (e.target as HTMLInputElement).files?.[0]?.text())} /> password <input type="password" value={pw} onInput={(e) => setPw((e.target as HTMLInputElement).value)} /></p>
+      <p>or a keystore file: <input id="keystore" type="file" onChange={async (e) => setFile(await (e.target as HTMLInputElement).files?.[0]?.text())} /> password <input id="keystore-password" type="password" value={pw} onInput={(e) => setPw((e.target as HTMLInputElement).value)} /></p>
       <button id="unlock" disabled={busy}>{busy ? "unlocking…" : "unlock"}</button>
       {err && <p class="field-error" id="login-error">{err}</p>}
     </form>
@@ -688,7 +742,8 @@ function App() {
   useLive();
   if (!ready || !live) return <Login onDone={() => setReady(true)} />;
   const task = /^#\/task\/(\d+)/.exec(hash);
-  const page = task ? <TaskDetail id={Number(task[1])} /> : hash === "#/tasks" ? <Tasks /> : hash === "#/submit" ? <Submit /> : hash === "#/datasets" ? <Datasets /> : <Network />;
+  const proofs = /^#\/proofs\/(\d+)/.exec(hash);
+  const page = proofs ? <Proofs id={Number(proofs[1])} /> : task ? <TaskDetail id={Number(task[1])} /> : hash === "#/tasks" ? <Tasks /> : hash === "#/submit" ? <Submit /> : hash === "#/datasets" ? <Datasets /> : <Network />;
   return (
     <div>
       <nav>

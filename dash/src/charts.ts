@@ -90,7 +90,7 @@ export function clusterScatter(canvas: HTMLCanvasElement, rounds: { centroids: n
   const yr = range(all.map((c) => c[dims[1]] ?? 0));
   axes(g, w, h, xr, yr, m);
   g.fillText(labels[0], w / 2, h - 6);
-  g.fillText(labels[1], m + 4, 12);
+  g.fillText(labels[1], 2, h - m + 28);
   const px = (v: number) => m + ((v - xr[0]) / (xr[1] - xr[0])) * (w - m - 8);
   const py = (v: number) => h - m - ((v - yr[0]) / (yr[1] - yr[0])) * (h - m - 8);
   const last = rounds[rounds.length - 1]!;
@@ -114,7 +114,8 @@ export function clusterScatter(canvas: HTMLCanvasElement, rounds: { centroids: n
     g.beginPath();
     g.arc(px(c[dims[0]]!), py(c[dims[1]]!), 4, 0, 2 * Math.PI);
     g.fill();
-    g.fillText(`#${k} (${last.counts?.[k] ?? "?"})`, px(c[dims[0]]!) + 8, py(c[dims[1]]!) - 8);
+    // Labels stay inside the canvas (a centroid at the edge of the range would push them out).
+    g.fillText(`#${k} (${last.counts?.[k] ?? "?"})`, Math.min(px(c[dims[0]]!) + 8, w - 56), Math.max(py(c[dims[1]]!) - 8, 22));
     marks++;
   });
   return marks;

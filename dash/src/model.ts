@@ -16,7 +16,7 @@ export interface PhaseStep {
 export interface MemberState {
   joinedAt: number;
   /** Phases this member submitted in → blob hash and commitment. */
-  submitted: Record<number, { blobHash: string; commitment: string; at: number }>;
+  submitted: Record<number, { blobHash: string; commitment: string; at: number; txHash?: string; cursor: string }>;
 }
 
 export interface RoundState {
@@ -55,15 +55,29 @@ export interface NodeState {
   lastSeen?: number;
 }
 
+export interface DatasetEvent {
+  owner: string;
+  datasetId: string;
+  version: number;
+  root: string;
+  rows: number;
+  at: number;
+  txHash?: string;
+  cursor: string;
+}
+
 export interface Model {
   tasks: Record<number, TaskState>;
+  /** Verifier contract (or off-chain key name) per kind hash, as set on-chain. */
+  verifiers: Record<string, string>;
+  datasets: DatasetEvent[];
   nodes: Record<string, NodeState>;
   events: number;
   lastTime: number;
   cursor?: string;
 }
 
-export const emptyModel = (): Model => ({ tasks: {}, nodes: {}, events: 0, lastTime: 0 });
+export const emptyModel = (): Model => ({ tasks: {}, verifiers: {}, datasets: [], nodes: {}, events: 0, lastTime: 0 });
 
 /** Applies one event in place (the caller re-renders after a batch). */
 export function apply(m: Model, e: ChainEvent): void {
@@ -81,6 +95,12 @@ export function apply(m: Model, e: ChainEvent): void {
       return;
     case "NodeLeft":
       if (m.nodes[e.node]) m.nodes[e.node]!.left = true;
+      return;
+    case "VerifierSet":
+      m.verifiers[e.kind] = e.verifier;
+      return;
+    case "DatasetCommitted":
+      m.datasets.push({ owner: e.owner, datasetId: e.datasetId, version: e.version, root: e.root, rows: e.rows, at: e.time, txHash: e.txHash, cursor: e.cursor });
       return;
     case "TaskCreated":
       m.tasks[e.taskId] = { taskId: e.taskId, requester: e.requester, kind: e.kind, specHash: e.specHash, rounds: e.rounds, createdAt: e.time, round: {}, current: 0 };
@@ -114,7 +134,7 @@ export function apply(m: Model, e: ChainEvent): void {
       if ((e.phase === Phase.Setup || e.phase === Phase.Compute) && !r.submissionPhases.includes(e.phase)) r.submissionPhases.push(e.phase);
       break;
     case "ContributionSubmitted":
-      (r.members[e.member] ??= { joinedAt: e.time, submitted: {} }).submitted[e.phase] = { blobHash: e.blobHash, commitment: e.commitment, at: e.time };
+      (r.members[e.member] ??= { joinedAt: e.time, submitted: {} }).submitted[e.phase] = { blobHash: e.blobHash, commitment: e.commitment, at: e.time, txHash: e.txHash, cursor: e.cursor };
       seen(e.member);
       break;
     case "RoundFinalized":

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Wallet } from "ethers";
+import { encryptKeystoreJsonSync, Wallet } from "ethers";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { signRequest } from "../../protocol/src/signing.js";
 import { DASH_DIST } from "../../node/src/api/dashboard.js";
@@ -150,6 +150,20 @@ describe("dashboard in Chromium", () => {
     const json = JSON.parse(readFileSync(file!, "utf8")) as Record<string, { centroids: number[][] }>;
     assert.deepEqual(json[String(rounds)]!.centroids, (R.store.getResult(taskId, rounds)!.result as { centroids: number[][] }).centroids);
 
+    // Proofs and provenance: every contribution with the commitment the connector recorded, and the members' dataset roots.
+    await page.click("#to-proofs");
+    await page.waitForSelector("#page-proofs");
+    assert.equal(await page.locator("#contributions tbody tr").count(), 3 * rounds);
+    const recorded = await net.h.network.getContributions(taskId, rounds, 3);
+    assert.equal(recorded.length, 3);
+    for (const c of recorded) {
+      const text = (await page.getAttribute(`#contributions tr[data-contribution='${rounds}:${c.member}'] td[title='${c.commitment}']`, "title"))!;
+      assert.equal(text, c.commitment, `member ${c.member}'s commitment in round ${rounds}`);
+    }
+    assert.equal(await page.locator("#provenance tbody tr").count(), 3, "each member's iris commitment, not its other datasets");
+    await noBoundary("proofs");
+    await shot("proofs");
+
     await page.goto(`${R.url}/dash/#/tasks`);
     await page.waitForSelector(`#tasks tr[data-task='${taskId}']`);
     const row = (await page.textContent(`#tasks tr[data-task='${taskId}']`))!;
@@ -220,6 +234,17 @@ describe("dashboard in Chromium", () => {
     const once = await signRequest(ws[3]!, "GET", "/info", new Uint8Array(0));
     assert.equal((await fetch(`${R.url}/dash/connector/info`, { headers: { ...once } })).status, 200);
     assert.equal((await fetch(`${R.url}/dash/connector/info`, { headers: { ...once } })).status, 401);
+
+    // A keystore file unlocked in the page works as well as a pasted key.
+    const p3 = await browser.newPage();
+    await p3.goto(`${R.url}/dash/`);
+    const ks = encryptKeystoreJsonSync({ address: ws[3]!.address, privateKey: ws[3]!.privateKey }, "pw", { scrypt: { N: 1 << 10 } });
+    await p3.setInputFiles("#keystore", { name: "key.json", mimeType: "application/json", buffer: Buffer.from(ks) });
+    await p3.fill("#keystore-password", "pw");
+    await p3.click("#unlock");
+    await p3.waitForSelector("#page-network");
+    assert.equal(await p3.textContent("nav .who"), R.address);
+    await p3.close();
 
     for (const f of ["", "app.js", "app.css"]) assert.equal((await fetch(`${R.url}/dash/${f}`)).status, 200, `/dash/${f} is public`);
     const bundle = readFileSync(join(DASH_DIST, "app.js"), "utf8");
