@@ -443,6 +443,45 @@ function Proofs({ id }: { id: number }) {
   );
 }
 
+// ------------------------------------------------------------------ explorer: the decoded event stream
+
+function Explorer() {
+  const l = useLive();
+  const [type, setType] = useState("");
+  const [task, setTask] = useState("");
+  const [page, setPage] = useState(0);
+  const per = 50;
+  const all = l.model.recent;
+  const types = [...new Set(all.map((e) => e.type))].sort();
+  const rows = all.filter((e) => (!type || e.type === type) && (!task || ("taskId" in e && String(e.taskId) === task))).slice().reverse();
+  const shown = rows.slice(page * per, page * per + per);
+  const detail = (e: ChainEvent) => {
+    const { type: _t, cursor: _c, time: _ti, txHash: _x, ...rest } = e as ChainEvent & Record<string, unknown>;
+    return Object.entries(rest).map(([k, v]) => `${k}=${typeof v === "string" && v.length > 18 ? short(v) : String(v)}`).join("  ");
+  };
+  return (
+    <section id="page-explorer">
+      <h2>Events ({l.model.events} seen, latest {all.length} kept)</h2>
+      <div class="filters">
+        <label>type <select id="explorer-type" value={type} onChange={(e) => (setType((e.target as HTMLSelectElement).value), setPage(0))}><option value="">all</option>{types.map((t) => <option>{t}</option>)}</select></label>
+        <label>task <input id="explorer-task" size={6} value={task} onInput={(e) => (setTask((e.target as HTMLInputElement).value.trim()), setPage(0))} /></label>
+        <span>{rows.length} events</span>
+        {rows.length > per && <span> page <button onClick={() => setPage(Math.max(0, page - 1))}>‹</button> {page + 1} <button onClick={() => setPage(page + 1)}>›</button></span>}
+      </div>
+      <table id="events">
+        <thead><tr><th>cursor</th><th>time</th><th>event</th><th>fields</th><th>tx</th></tr></thead>
+        <tbody>
+          {shown.map((e) => (
+            <tr data-type={e.type}>
+              <td class="mono">{e.cursor}</td><td>{new Date(e.time * 1000).toISOString().replace(".000Z", "Z")}</td><td>{e.type}</td><td class="mono">{detail(e)}</td><td class="mono" title={e.txHash}>{e.txHash ? short(e.txHash) : ""}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
 // ------------------------------------------------------------------ datasets (owner view) and the approvals inbox
 
 interface DatasetRow { name: string; version: number; format: string; rows: number; columns: number; root: string; committed: boolean; txHash: string; schema: { columns: string[] } }
@@ -743,11 +782,11 @@ function App() {
   if (!ready || !live) return <Login onDone={() => setReady(true)} />;
   const task = /^#\/task\/(\d+)/.exec(hash);
   const proofs = /^#\/proofs\/(\d+)/.exec(hash);
-  const page = proofs ? <Proofs id={Number(proofs[1])} /> : task ? <TaskDetail id={Number(task[1])} /> : hash === "#/tasks" ? <Tasks /> : hash === "#/submit" ? <Submit /> : hash === "#/datasets" ? <Datasets /> : <Network />;
+  const page = proofs ? <Proofs id={Number(proofs[1])} /> : task ? <TaskDetail id={Number(task[1])} /> : hash === "#/tasks" ? <Tasks /> : hash === "#/submit" ? <Submit /> : hash === "#/datasets" ? <Datasets /> : hash === "#/explorer" ? <Explorer /> : <Network />;
   return (
     <div>
       <nav>
-        <b>ciphermine</b> <a href="#/">Network</a> <a href="#/tasks">Tasks</a> <a href="#/submit">Submit</a> <a href="#/datasets">Datasets</a>
+        <b>ciphermine</b> <a href="#/">Network</a> <a href="#/tasks">Tasks</a> <a href="#/submit">Submit</a> <a href="#/datasets">Datasets</a> <a href="#/explorer">Explorer</a>
         <span class="who mono">{live.s.address}</span> <span id="stream" class={`stream-${live.stream}`}>{live.stream}</span>
       </nav>
       <Boundary key={hash}>{page}</Boundary>

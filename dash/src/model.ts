@@ -71,17 +71,22 @@ export interface Model {
   /** Verifier contract (or off-chain key name) per kind hash, as set on-chain. */
   verifiers: Record<string, string>;
   datasets: DatasetEvent[];
+  /** The latest events, oldest first (at most RECENT), for the explorer. */
+  recent: ChainEvent[];
   nodes: Record<string, NodeState>;
   events: number;
   lastTime: number;
   cursor?: string;
 }
 
-export const emptyModel = (): Model => ({ tasks: {}, verifiers: {}, datasets: [], nodes: {}, events: 0, lastTime: 0 });
+export const RECENT = 2000;
+export const emptyModel = (): Model => ({ tasks: {}, verifiers: {}, datasets: [], recent: [], nodes: {}, events: 0, lastTime: 0 });
 
 /** Applies one event in place (the caller re-renders after a batch). */
 export function apply(m: Model, e: ChainEvent): void {
   m.events++;
+  m.recent.push(e);
+  if (m.recent.length > RECENT) m.recent.splice(0, m.recent.length - RECENT);
   m.lastTime = Math.max(m.lastTime, e.time);
   m.cursor = e.cursor;
   const seen = (addr: string) => {

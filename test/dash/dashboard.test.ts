@@ -164,6 +164,16 @@ describe("dashboard in Chromium", () => {
     await noBoundary("proofs");
     await shot("proofs");
 
+    // Explorer: the task's events, filtered by type and task, one RoundFinalized per round.
+    await page.goto(`${R.url}/dash/#/explorer`);
+    await page.waitForSelector("#events");
+    await page.fill("#explorer-task", String(taskId));
+    await page.selectOption("#explorer-type", "RoundFinalized");
+    await page.waitForFunction((n) => document.querySelectorAll("#events tbody tr").length === n, rounds);
+    assert.equal(await page.locator("#events tbody tr[data-type='RoundFinalized']").count(), rounds);
+    await noBoundary("explorer");
+    await shot("explorer");
+
     await page.goto(`${R.url}/dash/#/tasks`);
     await page.waitForSelector(`#tasks tr[data-task='${taskId}']`);
     const row = (await page.textContent(`#tasks tr[data-task='${taskId}']`))!;
