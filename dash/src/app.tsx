@@ -284,10 +284,14 @@ function TaskDetail({ id }: { id: number }) {
   const spec = nodeTask?.spec;
   const [dims, setDims] = useState<[number, number]>([0, 1]);
   const results = l.results[id] ?? {};
+  const [nodeRounds, setNodeRounds] = useState<{ round: number; side: string; status: string; error?: string }[]>([]);
+  const failures = t ? Object.values(t.round).filter((r) => r.phase === Phase.Failed).length : 0;
   useEffect(() => {
     if (!t) return;
     for (const r of Object.values(t.round)) if (r.phase === Phase.Finalized && results[r.round] === undefined) void loadResult(l, id, r.round);
-  }, [id, t?.current]);
+    // This node's own view of the task's rounds (its errors say why it failed or left a round): re-read when a round moves on or fails.
+    l.s.node.task(id).then((v) => setNodeRounds(v.rounds as typeof nodeRounds), () => {});
+  }, [id, t?.current, failures, t?.closed]);
   if (!t) return <section id="page-task"><h2>Task {id}</h2><p>not seen in the event stream (yet)</p></section>;
   const rounds = Object.values(t.round).sort((a, b) => a.round - b.round);
   const members = [...new Set(rounds.flatMap((r) => Object.keys(r.members)))].sort();
@@ -347,6 +351,7 @@ function TaskDetail({ id }: { id: number }) {
         </tbody>
       </table>
       {nodeTask && nodeTask.decision === "decline" && <p class="why">this node declined: {nodeTask.reason}</p>}
+      {nodeRounds.filter((r) => r.error).map((r) => <p class="why node-error">round {r.round} on this node ({r.side}): {r.status}: {r.error}</p>)}
 
       {kind === "kmeans" && (
         <div class="charts">

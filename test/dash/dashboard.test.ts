@@ -216,6 +216,10 @@ describe("dashboard in Chromium", () => {
     await p2.waitForFunction((sel) => document.querySelector(sel)?.textContent?.startsWith("denied"), `${row} .inbox-status`);
     assert.match((await p2.textContent(`${row} .inbox-status`))!, /^denied: .*not this quarter/);
     assert.equal(o0.store.getInbox(taskId)?.status, "denied");
+    // On the requester's dashboard the task waits in Join: the others joined, the round waits for its deadline.
+    await page.goto(`${R.url}/dash/#/task/${taskId}`);
+    await page.waitForFunction(() => /waiting for members to join \(2 joined, threshold 2\)/.test(document.querySelector("#waiting")?.textContent ?? ""));
+    await noBoundary("a waiting task");
     assert.equal(await p2.locator(".error-boundary").count(), 0);
     await p2.screenshot({ path: join(ARTIFACTS, "datasets.png"), fullPage: true });
     await p2.close();
