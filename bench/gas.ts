@@ -86,6 +86,8 @@ export async function gasReport(opts: GasReportOptions = {}): Promise<GasRow[]> 
     await tm(REQ).createTask(id("spec2"), kindKey("stats"), 2, 2, 5, 1, [60, 60, 60, 60], false, 0).then((t) => t.wait());
     await tm(M[0]!).joinRound(2, 1, id("k")).then((t) => t.wait());
     await tm(M[1]!).joinRound(2, 1, id("k")).then((t) => t.wait());
+    await measure("TaskManager", "report", "declined by a non-member, 39-byte reason", tm(M[2]!).report(2, 1, 1, "policy: kind stats not allowed for iris"));
+    await measure("TaskManager", "report", "failed by a member, 200-byte reason (the cap)", tm(M[0]!).report(2, 1, 2, "compute: " + "x".repeat(191)));
     await node.increaseTime(61);
     await measure("TaskManager", "advance", "Join deadline passed: to Compute", tm(REQ).advance(2, 1));
     await node.increaseTime(61);

@@ -8,7 +8,13 @@
  * the call) and `bb prove` (the native binary; its CPU time is the child's user + system time,
  * every thread). rowsPerCpuMinute = rows per proof / (witness CPU-s + bb CPU-s) · 60, over full
  * chunks. Verification gas: `verify` of the generated Solidity verifier on a fresh Hardhat node
- * (eth_estimateGas, so it includes the 21,000 base and the calldata).
+ * (eth_estimateGas, so it includes the 21,000 base and the calldata); off-chain verification: the
+ * wall time of chain-connector/src/honkverify.ts (native bb) on the last proof.
+ *
+ * honkRoundBench: one proven stats round at the library level (no connector, no chain): each owner
+ * commits its rows by chunks (Poseidon2), proves every group on the worker pool, and the requester
+ * verifies every proof off-chain and checks that the summed vector and blindings open the sum of
+ * all commitments. CPU = this process (all threads) + every child (bb), from /proc/self/stat.
  */
 import { pathToFileURL } from "node:url";
 import { JsonRpcProvider, Wallet } from "ethers";
@@ -18,6 +24,10 @@ import { commitChunks } from "../protocol/src/honk/chunks.js";
 import { kmeansChunkInputs, linregChunkInputs, logregChunkInputs, minmaxChunkInputs, statsChunkInputs } from "../protocol/src/honk/stats.js";
 import { HonkCircuit, solidityArgs, type HonkProof } from "../node/src/zk/honk.js";
 import { deployHonkVerifier } from "../test/helpers/honk.js";
+import { readFileSync } from "node:fs";
+import { verifyHonk } from "../chain-connector/src/honkverify.js";
+import { configurePool, closePool } from "../node/src/runtime/pool.js";
+import { opensHonk, proveHonkAll, type HonkContribution } from "../node/src/zk/honk-contributions.js";
 
 export interface HonkBenchRow {
   kind: string;
@@ -33,6 +43,8 @@ export interface HonkBenchRow {
   proofBytes: number;
   verifyGas: number;
   deployGas: number;
+  /** Off-chain verification (native bb, patched [τ]G2), wall ms. */
+  verifyMs: number;
 }
 
 /** Inputs for `proofs` full groups of a random dataset, per circuit. */
@@ -84,6 +96,9 @@ export async function honkBench(proofs = 2): Promise<HonkBenchRow[]> {
       const ok = await v.verify(...solidityArgs(last!));
       if (ok !== true) throw new Error(`${def.name}: the verifier rejected a bench proof`);
       const verifyGas = Number(await v.verify.estimateGas(...solidityArgs(last!)));
+      const tv = performance.now();
+      if (!(await verifyHonk(def.name, last!))) throw new Error(`${def.name}: off-chain verification rejected a bench proof`);
+      const verifyMs = performance.now() - tv;
       const { gateCount } = await import("../circuits/honk/build.js");
       out.push({
         kind: def.name === "minmax_chunk" ? "stats-minmax" : def.name.replace(/_chunk$/, ""),
@@ -99,6 +114,7 @@ export async function honkBench(proofs = 2): Promise<HonkBenchRow[]> {
         proofBytes: last!.proof.length,
         verifyGas,
         deployGas: Number(v.deployGas),
+        verifyMs,
       });
     }
   } finally {
@@ -109,18 +125,95 @@ export async function honkBench(proofs = 2): Promise<HonkBenchRow[]> {
 }
 
 export function formatHonk(rows: readonly HonkBenchRow[]): string {
-  const head = "| circuit | rows/proof | gates | witness s (CPU-s) | bb prove s (CPU-s) | rows per CPU-minute | proof bytes | verify gas | deploy gas |";
-  const sep = "|---|---|---|---|---|---|---|---|---|";
+  const head = "| kind | circuit | rows/proof | gates | witness s (CPU-s) | bb prove s (CPU-s) | rows per CPU-minute | proof bytes | verify gas | verify off-chain ms | deploy gas |";
+  const sep = "|---|---|---|---|---|---|---|---|---|---|---|";
   const fmt = (n: number) => n.toLocaleString("en-US");
   const body = rows.map(
     (r) =>
-      `| ${r.circuit} | ${fmt(r.rowsPerProof)} | ${fmt(r.gates)} | ${r.witnessS.toFixed(2)} (${r.witnessCpuS.toFixed(2)}) | ${r.proveS.toFixed(2)} (${r.bbCpuS.toFixed(2)}) | ${fmt(r.rowsPerCpuMinute)} | ${fmt(r.proofBytes)} | ${fmt(r.verifyGas)} | ${fmt(r.deployGas)} |`,
+      `| ${r.kind} | ${r.circuit} | ${fmt(r.rowsPerProof)} | ${fmt(r.gates)} | ${r.witnessS.toFixed(2)} (${r.witnessCpuS.toFixed(2)}) | ${r.proveS.toFixed(2)} (${r.bbCpuS.toFixed(2)}) | ${fmt(r.rowsPerCpuMinute)} | ${fmt(r.proofBytes)} | ${fmt(r.verifyGas)} | ${r.verifyMs.toFixed(0)} | ${fmt(r.deployGas)} |`,
   );
   return [head, sep, ...body].join("\n");
 }
 
-export function honkJsonRows(rows: readonly HonkBenchRow[]): Record<string, unknown>[] {
-  return rows.map((r) => ({ bench: "honk", ...r }));
+export function honkJsonRows(rows: readonly HonkBenchRow[], bench = "honk"): Record<string, unknown>[] {
+  return rows.map((r) => ({ bench, ...r }));
+}
+
+/** CPU seconds of this process (every thread) and of its waited-for children, from /proc/self/stat (Linux). */
+function cpuWithChildren(): number {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14–17 of proc(5) (utime, stime, cutime, cstime) are 11–14 after the command name.
+    return f.slice(11, 15).reduce((s, x) => s + Number(x), 0) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+export interface HonkRoundRow {
+  kind: string;
+  owners: number;
+  rowsPerOwner: number;
+  columns: number;
+  proofs: number;
+  commitS: number;
+  proveS: number;
+  verifyS: number;
+  wallS: number;
+  cpuS: number;
+  rowsPerCpuMinute: number;
+}
+
+/** One proven stats round over `owners` datasets of `rows` × 4 (see the module doc). */
+export async function honkRoundBench(owners = 3, rows = 10_000, threads = 2): Promise<HonkRoundRow> {
+  configurePool(threads);
+  const cpu0 = cpuWithChildren();
+  const t0 = performance.now();
+  try {
+    const datasets = Array.from({ length: owners }, (_, o) =>
+      commitChunks(
+        Array.from({ length: rows }, (_, i) => Array.from({ length: 4 }, (_, j) => BigInt(Math.round(Math.sin(o * 7.1 + i * 12.9898 + j * 78.233) * 1000 * 65536)))),
+        256,
+        4,
+        new Uint8Array(32).fill(o + 1),
+      ),
+    );
+    const t1 = performance.now();
+    const contributions: HonkContribution[] = await Promise.all(datasets.map((ds, o) => proveHonkAll({ kind: "stats", ds, binding: BigInt(o + 1) })));
+    const t2 = performance.now();
+    const groups = contributions.flatMap((c) => c.groups);
+    const ok = await Promise.all(groups.map((g) => verifyHonk("stats_chunk", g)));
+    if (ok.some((x) => !x)) throw new Error("honk round: an honest proof did not verify");
+    const sum = contributions[0]!.vector.map((_, i) => contributions.reduce((s, c) => s + c.vector[i]!, 0n));
+    const blinding = contributions.reduce((s, c) => s + c.blinding!, 0n);
+    if (!opensHonk("stats", groups.map((g) => ({ x: g.outputs[0]!, y: g.outputs[1]! })), sum, blinding)) throw new Error("honk round: the aggregate does not open the commitments");
+    const t3 = performance.now();
+    const cpuS = cpuWithChildren() - cpu0;
+    return {
+      kind: "stats-round",
+      owners,
+      rowsPerOwner: rows,
+      columns: 4,
+      proofs: groups.length,
+      commitS: (t1 - t0) / 1000,
+      proveS: (t2 - t1) / 1000,
+      verifyS: (t3 - t2) / 1000,
+      wallS: (t3 - t0) / 1000,
+      cpuS,
+      rowsPerCpuMinute: Math.round((owners * rows * 60) / cpuS),
+    };
+  } finally {
+    await closePool();
+  }
+}
+
+export function formatHonkRound(r: HonkRoundRow): string {
+  return [
+    "| owners × rows × columns | proofs | commit s | prove s | verify + aggregate check s | wall s | CPU-s | rows per CPU-minute |",
+    "|---|---|---|---|---|---|---|---|",
+    `| ${r.owners} × ${r.rowsPerOwner.toLocaleString("en-US")} × ${r.columns} | ${r.proofs} | ${r.commitS.toFixed(1)} | ${r.proveS.toFixed(1)} | ${r.verifyS.toFixed(1)} | ${r.wallS.toFixed(1)} | ${r.cpuS.toFixed(1)} | ${r.rowsPerCpuMinute.toLocaleString("en-US")} |`,
+  ].join("\n");
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
@@ -132,5 +225,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const rows = await honkBench(proofs);
   if (json) for (const r of honkJsonRows(rows)) console.log(JSON.stringify(r));
   else console.log(formatHonk(rows));
+  if (argv.includes("--round")) {
+    const round = await honkRoundBench();
+    if (json) console.log(JSON.stringify({ bench: "honk", ...round }));
+    else console.log(formatHonkRound(round));
+  }
   process.exit(0);
 }

@@ -209,15 +209,32 @@ export const MODULES: BenchModule[] = [
   {
     name: "zk",
     file: "zk.ts",
-    summary: "dataset commitment, chunk proofs (chunk_sum and, when present, the contribution circuits), verification",
+    summary: "UltraHonk proofs per kind (rows per CPU-minute, proof size, verify gas), a proven stats round; then the Groth16 circuits the runtime still uses",
     async run(quick) {
+      const h = await load<typeof import("./honk.js")>("honk.ts");
+      const proofs = quick ? 1 : 2;
+      const honkRows = await h.honkBench(proofs);
+      const [owners, perOwner] = quick ? [3, 2_000] : [3, 10_000];
+      const round = await h.honkRoundBench(owners, perOwner);
       const m = await load<typeof import("./zk.js")>("zk.ts");
       const { releaseZk } = await import("../chain-connector/src/zkverify.js");
       try {
         const rows = await m.zkBench(quick ? 1 : 3);
         const sections: Section[] = [
           {
-            title: "zk: commitments and chunk_sum proofs (snarkjs, WASM witness)",
+            title: "zk (UltraHonk): proofs per kind with the native bb; verify gas of the generated Solidity verifier, off-chain verify by bb",
+            workload: `${proofs} full proof(s) per circuit over a 4-column table (witness by noir_js, bb prove -t evm, CRS from the project's ptau); verify gas by eth_estimateGas on a Hardhat node (21,000 base and calldata included)`,
+            body: h.formatHonk(honkRows),
+            json: h.honkJsonRows(honkRows, "zk"),
+          },
+          {
+            title: "zk (UltraHonk): one proven stats round, library level (commit, prove every row, verify every proof off-chain, aggregate opens Σ commitments)",
+            workload: `${owners} owners × ${perOwner.toLocaleString("en-US")} rows × 4 columns, chunks of 256 rows, 4 chunks per proof, 2 pool threads; no connector or chain (the runtime still proves with Groth16)`,
+            body: h.formatHonkRound(round),
+            json: [{ bench: "zk", ...round, proofBytes: null, verifyGas: null }],
+          },
+          {
+            title: "zk (Groth16, the runtime's today): commitments and chunk_sum proofs (snarkjs, WASM witness)",
             workload: `Poseidon tree (depth 20) over 1,000 and 10,000 rows × 4 columns; ${quick ? 1 : 3} chunk_sum proof(s) of 8 rows × 4 columns over a 100-row dataset; one off-chain verification`,
             body: m.formatZk(rows),
           },

@@ -15,7 +15,8 @@
  * Run: npx tsx bench/vertical.ts [maxMeasuredRows=10000] [workers=1] [keyHolder=label,features]
  */
 import { pathToFileURL } from "node:url";
-import { runVertical, generateKeyPair, type KeyHolder, type PaillierKeyPair, type VerticalInput, type VerticalResult } from "../node/src/vertical/index.js";
+import { runVertical, type KeyHolder, type VerticalInput, type VerticalResult } from "../node/src/vertical/index.js";
+import { generatePaillierKeyPair, type PaillierKeyPair } from "../node/src/crypto/paillier.js";
 
 export interface VerticalRow {
   keyHolder: KeyHolder;
@@ -85,7 +86,7 @@ export async function verticalBench(maxMeasured = 10_000, iterations = 10, worke
     const keygen: number[] = [];
     for (const name of keyHolder === "label" ? ["y"] : ["x1", "x2"]) {
       const c = process.cpuUsage();
-      keys[name] = await generateKeyPair(keyBits);
+      keys[name] = await generatePaillierKeyPair(keyBits);
       const d = process.cpuUsage(c);
       keygen.push((d.user + d.system) / 1e6);
     }

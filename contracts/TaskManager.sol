@@ -100,6 +100,10 @@ contract TaskManager {
     /// @notice A task ended: "last-round" when its last round was finalized, otherwise the
     /// requester's reason for closing it early (e.g. "converged").
     event TaskClosed(uint256 indexed taskId, string reason);
+    /// @notice A node says why it does not take part in a round: status 1 = declined (its policy
+    /// or admission refused the task), 2 = failed (it joined and its computation failed). The
+    /// author is msg.sender, so the requester trusts the reason as much as the node's key.
+    event MemberReported(uint256 indexed taskId, uint32 round, address indexed member, uint8 status, string reason);
 
     /// @notice The deployer; the only address that may bind verifiers to task kinds.
     address public immutable owner;
@@ -120,6 +124,8 @@ contract TaskManager {
     // The last phase a member took part in (Join when it joined); a member is still active in a
     // phase when this is the submission phase just before it, which makes dropping silent members free.
     mapping(uint256 => mapping(uint32 => mapping(address => Phase))) private _lastPhase;
+    /// @dev Whether a node reported (declined or failed) in a round: one report each.
+    mapping(uint256 => mapping(uint32 => mapping(address => bool))) private _reported;
     // Member lists and contributions (blob hash, commitment) live in the MemberJoined and
     // ContributionSubmitted events only: storing them cost ~66k gas per member per round and no
     // transaction reads them.
@@ -250,6 +256,24 @@ contract TaskManager {
         if (bytes(reason).length == 0 || bytes(reason).length > 200) revert BadInput("reason must be 1 to 200 bytes");
         t.closed = true;
         emit TaskClosed(taskId, reason);
+    }
+
+    /// @notice Reports why the caller declined a round (status 1; any Owner or Worker node) or
+    /// failed in it (status 2; members of the round only). One report per node and round; the
+    /// reason is 1 to 200 bytes. Costs only the reporting node's gas; nothing reads it on-chain.
+    /// @param taskId The task.
+    /// @param round The round (1 to the current round).
+    /// @param status 1 declined, 2 failed.
+    /// @param reason Why, for the requester (e.g. "secagg needs setup: true").
+    function report(uint256 taskId, uint32 round, uint8 status, string calldata reason) external {
+        _round(taskId, round);
+        _requireRole(3);
+        if (status != 1 && status != 2) revert BadInput("status must be 1 (declined) or 2 (failed)");
+        if (bytes(reason).length == 0 || bytes(reason).length > 200) revert BadInput("reason must be 1 to 200 bytes");
+        if (status == 2 && _lastPhase[taskId][round][msg.sender] == Phase.None) revert NotMember(msg.sender);
+        if (_reported[taskId][round][msg.sender]) revert AlreadySubmitted(msg.sender);
+        _reported[taskId][round][msg.sender] = true;
+        emit MemberReported(taskId, round, msg.sender, status, reason);
     }
 
     function _beginRound(uint256 taskId, Task storage t) private returns (uint32 round) {

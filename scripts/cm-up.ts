@@ -1,7 +1,8 @@
 /**
  * What `cm up` runs: a supervising process holding, in ethereum mode, a Hardhat node with the
- * contracts deployed, then the connector, the owner nodes `owner1…ownerN` and the node
- * `requester`. It writes the profile (URLs, key files 0600, its own pid) once everything answers,
+ * contracts deployed, then the connector, the owner nodes `owner1…ownerN` (Owner and Requester:
+ * an owner is the requester of its own outsourced tasks), the worker nodes `worker1…workerM`
+ * (outsourced kinds compute there) and the node `requester`. It writes the profile (URLs, key files 0600, its own pid) once everything answers,
  * and stops everything on SIGTERM/SIGINT (`cm down`).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -18,10 +19,18 @@ export interface UpOptions {
   dir: string;
   mode: "coordinator" | "ethereum";
   nodes: number;
+  /** Worker nodes (default 1). */
+  workers?: number;
 }
 
-export function nodeNames(n: number): string[] {
-  return [...Array.from({ length: n }, (_, i) => `owner${i + 1}`), "requester"];
+export function nodeNames(n: number, workers = 1): string[] {
+  return [...Array.from({ length: n }, (_, i) => `owner${i + 1}`), ...Array.from({ length: workers }, (_, i) => `worker${i + 1}`), "requester"];
+}
+
+export function rolesOf(name: string): Array<"Owner" | "Worker" | "Requester"> {
+  if (name === "requester") return ["Requester"];
+  if (name.startsWith("worker")) return ["Worker"];
+  return ["Owner", "Requester"];
 }
 
 function keyOf(dir: string, name: string): { file: string; wallet: Wallet } {
@@ -43,7 +52,7 @@ function fileLogger(dir: string, name: string) {
 export async function serveUp(o: UpOptions, say: (line: string) => void): Promise<void> {
   const dir = resolve(o.dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const names = nodeNames(o.nodes);
+  const names = nodeNames(o.nodes, o.workers ?? 1);
   const keys = Object.fromEntries(names.map((n) => [n, keyOf(dir, n)]));
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -88,7 +97,7 @@ export async function serveUp(o: UpOptions, say: (line: string) => void): Promis
           dataDir: join(dir, "nodes", name),
           privateKey: keys[name]!.wallet.privateKey,
           connectorUrl: connector.url,
-          roles: name === "requester" ? ["Requester"] : ["Owner"],
+          roles: rolesOf(name),
           http: { port: 0 },
           logLevel: "info",
         },
@@ -96,6 +105,9 @@ export async function serveUp(o: UpOptions, say: (line: string) => void): Promis
       );
       stops.push(() => node.stop());
       nodes[name] = node;
+      // The worker manager picks only workers the registry reports active: announce at once
+      // instead of after the first heartbeat interval.
+      if (name.startsWith("worker")) await node.connector.heartbeat();
       say(`node ${name} on ${node.url} (${node.address})`);
     }
     const profile: Profile = {
@@ -104,7 +116,7 @@ export async function serveUp(o: UpOptions, say: (line: string) => void): Promis
       connectorUrl: connector.url,
       requester: "requester",
       nodes: Object.fromEntries(
-        names.map((n) => [n, { url: nodes[n]!.url, address: nodes[n]!.address, roles: n === "requester" ? ["Requester" as const] : ["Owner" as const], keyFile: `keys/${n}.key` }]),
+        names.map((n) => [n, { url: nodes[n]!.url, address: nodes[n]!.address, roles: rolesOf(n), keyFile: `keys/${n}.key` }]),
       ),
       pid: process.pid,
       startedAt: Date.now(),

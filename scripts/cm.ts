@@ -17,8 +17,9 @@ import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, wri
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { z } from "zod";
-import { connect, loadProfile, defaultProfilePath, type Ciphermine, type LoadedProfile, type WaitResult, ConnectorError, NodeApiError, SpecError, ProfileError } from "../node/src/sdk/index.js";
+import { connect, loadProfile, defaultProfilePath, type Ciphermine, type LoadedProfile, type WaitResult, ConnectorError, describeEvent, NodeApiError, SpecError, ProfileError } from "../node/src/sdk/index.js";
 import { nodeNameOf } from "../node/src/sdk/profile.js";
+import { VLINREG_DEFAULT_MAX_ITERATIONS, VLINREG_DEFAULT_TOLERANCE } from "../protocol/src/tasks/vlinreg.js";
 import type { ChainEvent } from "../protocol/src/events.js";
 import type { AuditEntry } from "../node/src/audit/log.js";
 import { Phase, phaseName, maskToRoles } from "../protocol/src/phases.js";
@@ -86,26 +87,7 @@ function who(p: LoadedProfile | undefined, a: string): string {
 }
 
 function describe(p: LoadedProfile | undefined, e: ChainEvent): string {
-  switch (e.type) {
-    case "TaskCreated":
-      return `task ${e.taskId} created (${e.rounds} round${e.rounds === 1 ? "" : "s"})`;
-    case "RoundStarted":
-      return `round ${e.round}: Join`;
-    case "MemberJoined":
-      return `round ${e.round}: ${who(p, e.member)} joined`;
-    case "PhaseAdvanced":
-      return `round ${e.round}: ${phaseName(e.phase)} (${e.active} active)`;
-    case "ContributionSubmitted":
-      return `round ${e.round}: ${phaseName(e.phase)} from ${who(p, e.member)}`;
-    case "RoundFinalized":
-      return `round ${e.round}: finalized (record ${e.resultHash.slice(0, 12)}…)`;
-    case "RoundFailed":
-      return `round ${e.round}: FAILED in ${phaseName(e.phase)}: ${e.reason}`;
-    case "TaskClosed":
-      return `task closed: ${e.reason}`;
-    default:
-      return e.type;
-  }
+  return describeEvent(e, (a) => who(p, a));
 }
 
 function seconds(v: string | undefined, flag: string, fallback: number): number {
@@ -170,9 +152,23 @@ const EXAMPLES: Record<string, Record<string, unknown>> = {
   logreg: { features: ["x1", "x2"], target: "y" },
 };
 
+/**
+ * Outsourced kinds: what the data owner's node takes (it encrypts the data, computes the round
+ * count and the setup itself; the manager picks a worker when `workers` is left out).
+ */
+const OUTSOURCED_TEMPLATES: Record<string, Record<string, unknown>> = {
+  skmeans: { variant: "ckks", columns: ["x", "y"], k: 3, initialIndices: [0, 1, 2], maxIterations: 10 },
+  dbskmeans: { variant: "ckks", columns: ["x", "y"], k: 3, initialIndices: [0, 1, 2], maxIterations: 10 },
+  sknn: { variant: "ckks", columns: ["x", "y"], labelColumn: "label", query: [[0, 0]] },
+  dbsnnc: { variant: "ckks", columns: ["x", "y"], threshold: 1 },
+};
+
 export function specTemplate(kind: string, owners: string[]): Record<string, unknown> {
   const schema = paramsSchemaFor(kind);
   if (!schema) throw usage(`unknown kind "${kind}": use one of ${knownKinds().join(", ")}`);
+  const outsourced = OUTSOURCED_TEMPLATES[kind];
+  // Submitted to the owner's node (the task's requester): one dataset, the owner's own.
+  if (outsourced) return { kind, datasets: [{ node: owners[0] ?? "owner1", dataset: "<dataset>" }], params: { ...outsourced }, deadlines: { join: 30, setup: 30, compute: 300, aggregate: 300 } };
   const js = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
   const params = { ...(placeholder(js, "params") as Record<string, unknown>) };
   for (const [k, v] of Object.entries(EXAMPLES[kind] ?? {})) if (k in params) params[k] = v;
@@ -180,6 +176,9 @@ export function specTemplate(kind: string, owners: string[]): Record<string, unk
     params.label = { owner: owners[0], column: "y" };
     params.features = owners.slice(1).map((o, i) => ({ name: `x${i + 1}`, owner: o, columns: [`<column of ${o}>`] }));
     params.idColumn = "id";
+    // Stops at the tolerance; maxIterations caps the run and sets the rounds.
+    params.maxIterations = VLINREG_DEFAULT_MAX_ITERATIONS;
+    params.tolerance = VLINREG_DEFAULT_TOLERANCE;
   }
   return {
     kind,
@@ -187,7 +186,7 @@ export function specTemplate(kind: string, owners: string[]): Record<string, unk
     params,
     aggregation: "plain",
     members: { min: owners.length, max: owners.length, threshold: owners.length },
-    // vlinreg: rounds and setup are derived from params.iterations when left out.
+    // vlinreg: rounds and setup are derived from params.maxIterations when left out.
     ...(kind === "vlinreg" ? {} : { rounds: kind === "kmeans" || kind === "linreg" || kind === "logreg" ? 20 : 1 }),
     deadlines: { join: 30, setup: 30, compute: 120, aggregate: 60 },
   };
@@ -208,15 +207,18 @@ const g = (): Global => program.opts<Global>();
 
 program
   .command("up")
-  .description("start a connector (coordinator, or ethereum with a Hardhat node and the contracts), N owner nodes owner1…ownerN and a requester node; writes <dir>/profile.json")
+  .description("start a connector (coordinator, or ethereum with a Hardhat node and the contracts), N owner nodes owner1…ownerN, M worker nodes worker1…workerM and a requester node; writes <dir>/profile.json")
   .addOption(new Option("--mode <mode>", "coordinator or ethereum").choices(["coordinator", "ethereum"]).default("coordinator"))
   .option("--nodes <n>", "number of owner nodes", "3")
+  .option("--workers <n>", "number of worker nodes (outsourced kinds compute there)", "1")
   .option("--detach", "start in the background and return once everything answers")
   .option("--timeout <s>", "with --detach: give up after this many seconds", "240")
   .addOption(new Option("--serve").hideHelp())
-  .action(async (o: { mode: "coordinator" | "ethereum"; nodes: string; detach?: boolean; serve?: boolean; timeout: string }) => {
+  .action(async (o: { mode: "coordinator" | "ethereum"; nodes: string; workers: string; detach?: boolean; serve?: boolean; timeout: string }) => {
     const n = Number(o.nodes);
     if (!Number.isInteger(n) || n < 1 || n > 50) throw usage(`--nodes must be an integer from 1 to 50, got "${o.nodes}"`);
+    const w = Number(o.workers);
+    if (!Number.isInteger(w) || w < 0 || w > 10) throw usage(`--workers must be an integer from 0 to 10, got "${o.workers}"`);
     const dir = resolve(g().dir ?? ".cm");
     const file = join(dir, "profile.json");
     if (existsSync(file)) {
@@ -229,7 +231,7 @@ program
     if (o.serve || !o.detach) {
       const t0 = Date.now();
       const { serveUp } = await import("./cm-up.js");
-      await serveUp({ dir, mode: o.mode, nodes: n }, (line) => process.stderr.write(`+${((Date.now() - t0) / 1000).toFixed(1)}s  ${line}\n`));
+      await serveUp({ dir, mode: o.mode, nodes: n, workers: w }, (line) => process.stderr.write(`+${((Date.now() - t0) / 1000).toFixed(1)}s  ${line}\n`));
       return;
     }
     const log = join(dir, "up.log");
@@ -237,7 +239,7 @@ program
     const { mkdirSync } = await import("node:fs");
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const fd = openSync(log, "a");
-    const args = [...process.execArgv, process.argv[1]!, "--dir", dir, "up", "--mode", o.mode, "--nodes", String(n), "--serve"];
+    const args = [...process.execArgv, process.argv[1]!, "--dir", dir, "up", "--mode", o.mode, "--nodes", String(n), "--workers", String(w), "--serve"];
     const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", fd, fd], cwd: process.cwd() });
     closeSync(fd);
     let exited: number | null = null;
@@ -490,7 +492,7 @@ task
   });
 task
   .command("submit <spec>")
-  .description("submit a spec (JSON file) through the requester node; prints the task id first")
+  .description("submit a spec (JSON file) through the requester node (an outsourced kind: its data owner's node, the task's requester); prints the task id first")
   .option("--wait", "follow the task to its end")
   .option("--timeout <s>", "with --wait: give up after this many seconds (exit 2)", "600")
   .action(async (file: string, o: { wait?: boolean; timeout: string }) => {
@@ -564,7 +566,11 @@ task
         }
         rounds.push({ round: r, phase: phaseName(rr.phase), deadline: rr.deadline, joined: rr.joined, active: rr.active, members: rr.members.map((m) => who(p, m)), awaited, resultHash: rr.resultHash });
       }
-      // Each node's own view: whether it declined and why, and its rounds' errors.
+      // What the nodes reported (declined, failed), signed by each: from the connector's events,
+      // so it names nodes this profile does not operate too.
+      const reports = await cm.tasks.get(tid).reports();
+      // The profile's own nodes' views add the requester's errors (a failed aggregate) and
+      // whether each node took part.
       const views: Array<{ node: string; decision?: string; reason?: string; errors: string[] }> = [];
       for (const name of Object.keys(p.nodes)) {
         try {
@@ -577,10 +583,11 @@ task
           /* the node does not know the task */
         }
       }
-      const out = { task: t, kind: spec?.kind, aggregation: spec?.aggregation, rounds, nodes: views };
+      const out = { task: t, kind: spec?.kind, aggregation: spec?.aggregation, rounds, reports, nodes: views };
       print(out, [
         `task ${tid}: ${spec?.kind ?? "?"} (${spec?.aggregation ?? "?"}), round ${t.currentRound}/${t.rounds}${t.closed ? ", closed" : ""}`,
         ...rounds.map((r) => `  round ${r.round}: ${r.phase}; members ${r.members.join(", ") || "-"}${r.awaited.length ? `; awaiting ${r.awaited.join(", ")}` : ""}`),
+        ...reports.map((x) => `  round ${x.round}: ${x.text}`),
         ...views.map((v) => `  ${v.node.padEnd(10)} ${v.decision ?? ""}${v.reason ? `: ${v.reason}` : ""}${v.errors.length ? `; ${v.errors.join("; ")}` : ""}`),
       ].join("\n"));
     } finally {

@@ -33,9 +33,7 @@ import { network } from "hardhat";
 import { DataRegistry__factory, NodeRegistry__factory } from "../types/ethers-contracts/index.js";
 import { datasetKey } from "../protocol/src/taskspec.js";
 import { decodeLog } from "../chain-connector/src/ethereum/decode.js";
-import { ConnectorClient } from "../chain-connector/src/http/client.js";
-import { loadDataset } from "../node/src/data/load.js";
-import { commitTable } from "../node/src/data/commit.js";
+import { commitDatasetTable, connect, readDatasetFile, type DatasetCommits } from "../node/src/sdk/index.js";
 import type { DatasetConfig } from "../node/src/config.js";
 import { env, readAddresses, requireEnv, runScript, scriptSigner, ScriptError } from "./env.js";
 
@@ -65,13 +63,13 @@ await runScript(async () => {
   if (format === "npy" && !columns) throw new ScriptError("CM_DATASET_COLUMNS is required for npy files: they carry no column names");
 
   // The whole file is checked before any key is touched or any transaction sent.
-  const { table, fileHash } = await loadDataset({ name, path, format, columns, idColumn });
+  const { table, fileHash } = await readDatasetFile({ name, path, format, columns, idColumn });
 
   const { ethers } = await network.create();
   const signer = await scriptSigner(ethers, 1);
   const me = await signer.getAddress();
   const connectorUrl = env("CM_CONNECTOR_URL");
-  const client = connectorUrl ? await ConnectorClient.connect({ url: connectorUrl, signer }) : undefined;
+  const client = connectorUrl ? (await connect({ connectorUrl, signer })).connector : undefined;
   const addresses = client ? undefined : readAddresses();
   const roles = client
     ? ((await client.getNode(me))?.roles ?? 0)
@@ -81,21 +79,17 @@ await runScript(async () => {
 
   const seedFile = env("CM_SALT_SEED_FILE", `state/salts/${me}-${name}.seed`)!;
   const seed = readOrCreateSeed(seedFile);
-  const c = await commitTable(table, seed);
-  let version: number;
-  let txHash: string;
-  if (client) {
-    const r = await client.commitDataset(name, c);
-    await client.close();
-    version = r.version;
-    txHash = r.txHash;
-  } else {
-    const data = DataRegistry__factory.connect(addresses!.dataRegistry, signer);
-    const receipt = await (await data.commit(datasetKey(name), c.root, c.rows, c.columns, c.schemaHash)).wait();
-    const ev = receipt!.logs.map((l) => decodeLog(l)).find((e) => e?.type === "DatasetCommitted");
-    version = ev?.type === "DatasetCommitted" ? ev.version : Number(await data.latestVersion(me, datasetKey(name)));
-    txHash = receipt!.hash;
-  }
+  // Straight to DataRegistry: the same operation through a thin adapter over the binding.
+  const target: DatasetCommits = client ?? {
+    commitDataset: async (n, x) => {
+      const data = DataRegistry__factory.connect(addresses!.dataRegistry, signer);
+      const receipt = await (await data.commit(datasetKey(n), x.root, x.rows, x.columns, x.schemaHash)).wait();
+      const ev = receipt!.logs.map((l) => decodeLog(l)).find((e) => e?.type === "DatasetCommitted");
+      return { version: ev?.type === "DatasetCommitted" ? ev.version : Number(await data.latestVersion(me, datasetKey(n))), txHash: receipt!.hash };
+    },
+  };
+  const { version, txHash, commitment: c } = await commitDatasetTable(target, name, table, seed);
+  await client?.close();
   console.log(`dataset "${name}" v${version} committed by ${me} (tx ${txHash})`);
   console.log(`  file     ${path} (${format}, keccak256 ${fileHash})`);
   console.log(`  rows     ${c.rows} × ${c.columns} columns: ${table.columns.join(", ")}`);

@@ -23,7 +23,7 @@ import { network } from "hardhat";
 import { NodeRegistry__factory } from "../types/ethers-contracts/index.js";
 import { maskToRoles, Role, rolesToMask, type RoleName } from "../protocol/src/phases.js";
 import { loadOrCreateX25519 } from "../node/src/keys.js";
-import { ConnectorClient } from "../chain-connector/src/http/client.js";
+import { connect, ensureNode, type NodeRecords } from "../node/src/sdk/index.js";
 import { env, intEnv, readAddresses, runScript, scriptSigner, ScriptError } from "./env.js";
 
 function parseRoles(raw: string): RoleName[] {
@@ -50,38 +50,25 @@ await runScript(async () => {
   const x25519 = loadOrCreateX25519(keyFile).publicHex;
 
   const connectorUrl = env("CM_CONNECTOR_URL");
-  let record: () => Promise<{ endpoint: string; x25519: string; roles: number; capacity: number } | null>;
-  let register: () => Promise<unknown>;
-  let update: () => Promise<unknown>;
   const info = { endpoint, x25519, roles, capacity };
-  let client: ConnectorClient | undefined;
-  if (connectorUrl) {
-    const c = (client = await ConnectorClient.connect({ url: connectorUrl, signer }));
-    record = () => c.getNode(me);
-    register = () => c.registerNode(info);
-    update = () => c.updateNode(info);
-  } else {
-    const registry = NodeRegistry__factory.connect(readAddresses().nodeRegistry, signer);
-    record = async () => {
-      const n = await registry.getNode(me);
-      return n.registeredAt === 0n ? null : { endpoint: n.endpoint, x25519: n.x25519.toLowerCase(), roles: Number(n.roles), capacity: Number(n.capacity) };
-    };
-    register = async () => (await registry.register(endpoint, x25519, roles, capacity)).wait();
-    update = async () => (await registry.update(endpoint, x25519, roles, capacity)).wait();
-  }
-  const known = await record();
-  let action: string;
-  if (!known) {
-    await register();
-    action = "registered";
-  } else if (known.endpoint !== endpoint || known.x25519.toLowerCase() !== x25519 || known.roles !== roles || known.capacity !== capacity) {
-    await update();
-    action = "updated";
-  } else {
-    action = "already registered with these values; nothing sent";
-  }
-  const now = (await record())!;
-  await client?.close();
+  const cm = connectorUrl ? await connect({ connectorUrl, signer }) : undefined;
+  // Straight to NodeRegistry: the same operation through a thin adapter over the binding.
+  const target: NodeRecords =
+    cm?.connector ??
+    (() => {
+      const registry = NodeRegistry__factory.connect(readAddresses().nodeRegistry, signer);
+      return {
+        getNode: async (a: string) => {
+          const n = await registry.getNode(a);
+          return n.registeredAt === 0n ? null : { endpoint: n.endpoint, x25519: n.x25519.toLowerCase(), roles: Number(n.roles), capacity: Number(n.capacity) };
+        },
+        registerNode: async (i: typeof info) => (await registry.register(i.endpoint, i.x25519, i.roles, i.capacity)).wait(),
+        updateNode: async (i: typeof info) => (await registry.update(i.endpoint, i.x25519, i.roles, i.capacity)).wait(),
+      };
+    })();
+  const { action: did, record: now } = await ensureNode(target, me, info);
+  await cm?.close();
+  const action = did === "unchanged" ? "already registered with these values; nothing sent" : did;
   console.log(`node ${me} ${action}`);
   console.log(`  endpoint ${now.endpoint}`);
   console.log(`  roles    ${maskToRoles(now.roles).join(", ")}`);

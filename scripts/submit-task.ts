@@ -20,34 +20,22 @@
  *   CM_BLOBS          direct route: the connector's blob directory, where the spec blob goes (default state/blobs)
  *   CM_TASK_OUT       also write {taskId, txHash, specHash} as JSON to this file (for watch.ts)
  */
-import { readFileSync } from "node:fs";
 import { network } from "hardhat";
 import { Wallet, type Signer } from "ethers";
 import { TaskManager__factory } from "../types/ethers-contracts/index.js";
 import "../protocol/src/tasks/index.js";
-import { parseTaskSpec, SpecError, specBytes, specHash, type TaskSpec } from "../protocol/src/taskspec.js";
+import { specBytes, specHash, type TaskSpec } from "../protocol/src/taskspec.js";
 import { LocalBlobStore } from "../chain-connector/src/blobstore.js";
-import { ConnectorClient } from "../chain-connector/src/http/client.js";
+import { connect, readSpecFile } from "../node/src/sdk/index.js";
 import { decodeLog } from "../chain-connector/src/ethereum/decode.js";
 import { createTaskArgs } from "../chain-connector/src/ethereum/deploy.js";
 import { env, readAddresses, requireEnv, runScript, scriptSigner, ScriptError, writeJsonAtomic } from "./env.js";
 
 function readSpec(file: string, requester: string): TaskSpec {
-  let json: Record<string, unknown>;
   try {
-    json = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    return readSpecFile(file, requester);
   } catch (e) {
-    throw new ScriptError(`CM_TASK_SPEC ${file}: ${(e as Error).message}`);
-  }
-  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new ScriptError(`CM_TASK_SPEC ${file} must hold one JSON object (a TaskSpec)`);
-  try {
-    const spec = parseTaskSpec({ requester, ...json });
-    if (spec.requester !== requester)
-      throw new ScriptError(`CM_TASK_SPEC: requester ${spec.requester} is not the signer ${requester}; drop the field or sign as that requester`);
-    return spec;
-  } catch (e) {
-    if (e instanceof SpecError) throw new ScriptError(`CM_TASK_SPEC ${file}: ${e.message}`);
-    throw e;
+    throw new ScriptError(`CM_TASK_SPEC ${(e as Error).message}`);
   }
 }
 
@@ -73,7 +61,7 @@ await runScript(async () => {
   let taskId: number;
   let txHash: string;
   if (connectorUrl) {
-    const client = await ConnectorClient.connect({ url: connectorUrl, signer });
+    const client = (await connect({ connectorUrl, signer })).connector;
     const r = await client.createTask(spec);
     await client.close();
     taskId = r.taskId;

@@ -18,10 +18,10 @@
 import { readFileSync } from "node:fs";
 import { toBeHex, zeroPadValue } from "ethers";
 import { network } from "hardhat";
-import type { ChainEvent, ChainEventBody } from "../protocol/src/events.js";
-import { phaseName } from "../protocol/src/phases.js";
+import type { ChainEventBody } from "../protocol/src/events.js";
 import { decodeLog } from "../chain-connector/src/ethereum/decode.js";
-import { ConnectorClient } from "../chain-connector/src/http/client.js";
+import type { ConnectorClient } from "../chain-connector/src/http/client.js";
+import { connect, describeEvent } from "../node/src/sdk/index.js";
 import { env, intEnv, readAddresses, runScript, scriptSigner, ScriptError } from "./env.js";
 
 type Timed = ChainEventBody & { time: number; txHash?: string };
@@ -41,29 +41,9 @@ function taskIdFromEnv(): number {
   throw new ScriptError("CM_TASK_ID is not set: set it to the task id submit-task.ts printed");
 }
 
-/** One line per event; phases named, addresses and hashes shortened. */
+/** One line per event (the SDK's wording, as `cm task watch` prints it), with the event's name first. */
 export function describe(e: ChainEventBody): string {
-  const short = (s: string) => `${s.slice(0, 10)}…`;
-  switch (e.type) {
-    case "TaskCreated":
-      return `TaskCreated       by ${short(e.requester)}, ${e.rounds} round(s), spec ${short(e.specHash)}`;
-    case "RoundStarted":
-      return `RoundStarted      round ${e.round}: Join until ${new Date(e.deadline * 1000).toISOString()}`;
-    case "MemberJoined":
-      return `MemberJoined      round ${e.round}: ${short(e.member)}`;
-    case "PhaseAdvanced":
-      return `PhaseAdvanced     round ${e.round}: ${phaseName(e.phase)} with ${e.active} active member(s), until ${new Date(e.deadline * 1000).toISOString()}`;
-    case "ContributionSubmitted":
-      return `Contribution      round ${e.round}: ${phaseName(e.phase)} from ${short(e.member)}, blob ${short(e.blobHash)}`;
-    case "RoundFinalized":
-      return `RoundFinalized    round ${e.round}: result ${short(e.resultHash)}`;
-    case "RoundFailed":
-      return `RoundFailed       round ${e.round} in ${phaseName(e.phase)}: ${e.reason}`;
-    case "TaskClosed":
-      return "TaskClosed";
-    default:
-      return e.type;
-  }
+  return `${e.type.padEnd(22)}${describeEvent(e)}`;
 }
 
 function taskOf(e: ChainEventBody): number | undefined {
@@ -112,11 +92,9 @@ await runScript(async () => {
   let source: AsyncIterable<Timed>;
   let client: ConnectorClient | undefined;
   if (connectorUrl) {
-    client = await ConnectorClient.connect({ url: connectorUrl, signer: await scriptSigner(ethers, 0) });
-    const c = client;
-    source = (async function* () {
-      for await (const e of c.events(undefined, ac.signal) as AsyncIterable<ChainEvent>) if (taskOf(e) === taskId) yield e;
-    })();
+    const cm = await connect({ connectorUrl, signer: await scriptSigner(ethers, 0) });
+    client = cm.connector;
+    source = cm.tasks.get(taskId).events({ signal: ac.signal });
     console.log(`watching task ${taskId} through the ${client.mode} connector at ${connectorUrl}`);
   } else {
     const a = readAddresses();

@@ -1,4 +1,4 @@
-import type { ChainEvent } from "../../protocol/src/events.js";
+import type { ChainEvent, MemberReportStatus } from "../../protocol/src/events.js";
 import type { TaskSpec } from "../../protocol/src/taskspec.js";
 
 export interface CreateTaskOptions {
@@ -163,6 +163,13 @@ export interface Connector {
   finalizeRound(taskId: number, round: number, resultHash: string): Promise<TxReceipt>;
   /** Ends a task before its last round, between rounds (requester only); emits TaskClosed with the reason. */
   closeTask(taskId: number, reason: string): Promise<TxReceipt>;
+  /**
+   * Says why this node is not in a round, for the requester: "declined" (any Owner or Worker node;
+   * its admission or policy refused the task) or "failed" (a member of the round whose computation
+   * failed). One report per node and round; the reason is 1 to 200 UTF-8 bytes. Emits
+   * MemberReported with the sender as `member`.
+   */
+  report(taskId: number, round: number, status: MemberReportStatus, reason: string): Promise<TxReceipt>;
 
   /** Content-addressed blobs (keccak256 of the bytes); the hash is what goes on-chain. */
   putBlob(bytes: Uint8Array): Promise<string>;
@@ -175,6 +182,13 @@ export interface Connector {
   events(cursor?: string, signal?: AbortSignal): AsyncIterable<ChainEvent>;
 
   close(): Promise<void>;
+}
+
+/** Checks a report's status and reason (both modes refuse the same inputs before anything else). */
+export function checkReport(status: unknown, reason: unknown): void {
+  if (status !== "declined" && status !== "failed") throw new ConnectorError("BadInput", `status must be "declined" or "failed", got ${JSON.stringify(status)}`);
+  if (typeof reason !== "string" || Buffer.byteLength(reason) < 1 || Buffer.byteLength(reason) > 200)
+    throw new ConnectorError("BadInput", "reason must be 1 to 200 bytes (protocol boundReason cuts a longer one)");
 }
 
 /** Error codes shared by both modes, named after the Solidity custom errors. */

@@ -294,7 +294,8 @@ function TaskDetail({ id }: { id: number }) {
   }, [id, t?.current, failures, t?.closed]);
   if (!t) return <section id="page-task"><h2>Task {id}</h2><p>not seen in the event stream (yet)</p></section>;
   const rounds = Object.values(t.round).sort((a, b) => a.round - b.round);
-  const members = [...new Set(rounds.flatMap((r) => Object.keys(r.members)))].sort();
+  const members = [...new Set(rounds.flatMap((r) => [...Object.keys(r.members), ...Object.keys(r.reports)]))].sort();
+  const reports = rounds.flatMap((r) => Object.entries(r.reports).map(([a, x]) => ({ round: r.round, member: a, ...x })));
   const proven = spec?.verification !== undefined && spec.verification !== "none";
   const cur = t.round[t.current];
   const columns = ((spec?.params as { columns?: string[] })?.columns ?? []) as string[];
@@ -351,6 +352,11 @@ function TaskDetail({ id }: { id: number }) {
         </tbody>
       </table>
       {nodeTask && nodeTask.decision === "decline" && <p class="why">this node declined: {nodeTask.reason}</p>}
+      {reports.length > 0 && (
+        <ul id="reports" class="why">
+          {reports.map((x) => <li>round {x.round}: {short(x.member)} {x.status}: {x.reason}</li>)}
+        </ul>
+      )}
       {nodeRounds.filter((r) => r.error).map((r) => <p class="why node-error">round {r.round} on this node ({r.side}): {r.status}: {r.error}</p>)}
 
       {kind === "kmeans" && (

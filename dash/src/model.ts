@@ -30,6 +30,8 @@ export interface RoundState {
   failed?: string;
   /** Submission phases the round went through (Setup only when the task has one). */
   submissionPhases: number[];
+  /** Members' own signed accounts of why they are not in the round (MemberReported). */
+  reports: Record<string, { status: string; reason: string }>;
 }
 
 export interface TaskState {
@@ -121,7 +123,7 @@ export function apply(m: Model, e: ChainEvent): void {
   }
   if (e.type === "RoundStarted") {
     t.current = Math.max(t.current, e.round);
-    t.round[e.round] = { round: e.round, phase: Phase.Join, deadline: e.deadline, steps: [{ phase: Phase.Join, at: e.time, deadline: e.deadline }], members: {}, submissionPhases: [] };
+    t.round[e.round] = { round: e.round, phase: Phase.Join, deadline: e.deadline, steps: [{ phase: Phase.Join, at: e.time, deadline: e.deadline }], members: {}, submissionPhases: [], reports: {} };
     return;
   }
   const r = t.round[e.round];
@@ -142,6 +144,9 @@ export function apply(m: Model, e: ChainEvent): void {
       (r.members[e.member] ??= { joinedAt: e.time, submitted: {} }).submitted[e.phase] = { blobHash: e.blobHash, commitment: e.commitment, at: e.time, txHash: e.txHash, cursor: e.cursor };
       seen(e.member);
       break;
+    case "MemberReported":
+      r.reports[e.member] = { status: e.status, reason: e.reason };
+      break;
     case "RoundFinalized":
       r.phase = Phase.Finalized;
       r.resultHash = e.resultHash;
@@ -156,7 +161,7 @@ export function apply(m: Model, e: ChainEvent): void {
   }
 }
 
-export type Cell = "joined" | "submitted" | "proof" | "dropped" | "absent" | "pending";
+export type Cell = "joined" | "submitted" | "proof" | "dropped" | "absent" | "pending" | "declined" | "failed";
 
 /**
  * A member's standing in a round: submitted every submission phase reached so far (with a proof
@@ -165,6 +170,9 @@ export type Cell = "joined" | "submitted" | "proof" | "dropped" | "absent" | "pe
  */
 export function memberCell(r: RoundState, member: string, proven: boolean): { cell: Cell; why: string } {
   const s = r.members[member];
+  const report = r.reports[member];
+  // The member's own signed report names the cause; it wins over what the phases alone show.
+  if (report) return { cell: report.status === "failed" ? "failed" : "declined", why: `${report.status}: ${report.reason}` };
   if (!s) return { cell: "absent", why: "did not join this round" };
   const phases = r.submissionPhases;
   for (const p of phases) {

@@ -25,7 +25,7 @@ import { secureTree, Vault } from "./secrets/vault.js";
 
 export type { TaskKindHandler, MemberContext, AggregateContext, RoundContext, Submission, ReceivedContribution, RoundOutcome, MemberDataset } from "./runtime/handler.js";
 export { HandlerRegistry, plainCommitment } from "./runtime/handler.js";
-export { Runtime, type RoundRecord } from "./runtime/runtime.js";
+export { Runtime, type RoundResultRecord } from "./runtime/runtime.js";
 export { NodeApiClient, NodeApiError } from "./api/client.js";
 export { loadConfig, parseConfig, renderConfigTable, ConfigError, type NodeConfig, type NodeConfigInput } from "./config.js";
 export { statsHandler } from "./runtime/kinds/stats.js";
@@ -36,7 +36,9 @@ export { kmeansHandler } from "./runtime/kinds/kmeans.js";
 export { linregHandler } from "./runtime/kinds/linreg.js";
 export { logregHandler } from "./runtime/kinds/logreg.js";
 export { vlinregHandler, makeVlinregHandler } from "./runtime/kinds/vlinreg.js";
-export { submitFederated, prepareFederatedSpec } from "./runtime/aggregation/submit.js";
+export { submitFederated, prepareFederatedSpec, prepareFederated } from "./runtime/aggregation/submit.js";
+export { submitTask, prepareTask, keepPrepared, submittingNode, type SubmittingNode, type Submitted } from "./runtime/prepare.js";
+export type { PrepareContext, PreparedTask } from "./runtime/handler.js";
 export { runLocal } from "./runtime/local.js";
 export { submitOutsourced, outsourcedResult, workerEnginesOf, assertHoldsNoSecret, disposeOutsourcedEngines } from "./runtime/kinds/outsourced.js";
 export { WorkerManager, type PickStrategy } from "./runtime/manager.js";
@@ -141,6 +143,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
       connector,
       baseDir: opts.baseDir ?? process.cwd(),
       local: localBlobs,
+      handlers,
       log,
       approvals: runtime,
       connectorUrl: config.connectorUrl,

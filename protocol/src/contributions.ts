@@ -1,6 +1,6 @@
 import { SNARK_FIELD } from "./binding.js";
 import { hashRow, type Hasher } from "./commitment.js";
-import { FRAC_BITS, fromField, MAX_ABS_BITS } from "./fixedpoint.js";
+import { CIRCUIT_FIXED, FRAC_BITS, fromField } from "./fixedpoint.js";
 
 /**
  * What each federated contribution circuit computes over one chunk of fixed-point rows, in plain
@@ -26,8 +26,8 @@ export const CONTRIBUTION_CIRCUITS = {
 } as const;
 export type ContributionKind = keyof typeof CONTRIBUTION_CIRCUITS;
 
-/** Bit width of fixed-point values in circuits: |x| < 2^48 is SignedRange(49). */
-export const VALUE_BITS = MAX_ABS_BITS + 1;
+/** Bit width of fixed-point values in circuits: |x| < 2^48 is SignedRange(49) (CIRCUIT_FIXED). */
+export const VALUE_BITS = CIRCUIT_FIXED.valueBits;
 
 /**
  * One field element for many public parameters (MACI's convention): chained Poseidon over

@@ -52,7 +52,31 @@ export type ChainEventBody =
   | { type: "RoundFinalized"; taskId: number; round: number; resultHash: string }
   | { type: "RoundFailed"; taskId: number; round: number; phase: number; reason: string }
   /** reason: "last-round", or the requester's reason for closing early (e.g. "converged"). */
-  | { type: "TaskClosed"; taskId: number; reason: string };
+  | { type: "TaskClosed"; taskId: number; reason: string }
+  /**
+   * A node's own account of why it is not in a round: "declined" (its admission or policy refused
+   * the task) or "failed" (it joined and its computation failed). `member` is the authenticated
+   * sender (the transaction's, or the signed request's), never a field the node fills in.
+   */
+  | { type: "MemberReported"; taskId: number; round: number; member: string; status: MemberReportStatus; reason: string };
+
+export type MemberReportStatus = "declined" | "failed";
+/** On-chain encoding of MemberReported.status. */
+export const REPORT_STATUS: Record<MemberReportStatus, number> = { declined: 1, failed: 2 };
+/** Longest reason a report carries, in UTF-8 bytes (the contract's bound). */
+export const MAX_REPORT_REASON_BYTES = 200;
+
+/** A reason cut to MAX_REPORT_REASON_BYTES at a character boundary (… marks a cut). */
+export function boundReason(reason: string): string {
+  const s = reason.trim() || "(no reason given)";
+  if (Buffer.byteLength(s) <= MAX_REPORT_REASON_BYTES) return s;
+  let out = "";
+  for (const ch of s) {
+    if (Buffer.byteLength(out + ch) > MAX_REPORT_REASON_BYTES - 3) break;
+    out += ch;
+  }
+  return out + "…";
+}
 
 export type ChainEvent = ChainEventBody & EventMeta;
 export type ChainEventType = ChainEventBody["type"];

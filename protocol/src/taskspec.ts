@@ -4,7 +4,7 @@ import { canonicalJson, hashJson } from "./canonical.js";
 import { Verification } from "./phases.js";
 import { paramsSchemaFor, knownKinds } from "./tasks/registry.js";
 import { CAPS, capMessage, jsonDepth } from "./tasks/caps.js";
-import { vlinregRounds } from "./tasks/vlinreg.js";
+import { vlinregPlan, vlinregRounds } from "./tasks/vlinreg.js";
 
 export const address = z
   .string()
@@ -85,13 +85,17 @@ export const taskSpecSchema = z
     if (spec.aggregation === "secagg" && !spec.setup)
       ctx.addIssue({ code: "custom", path: ["setup"], message: 'aggregation "secagg" exchanges key shares in a Setup phase: set setup: true (a requester node sets it when the field is omitted)' });
     if (spec.kind === "vlinreg") {
-      const p = spec.params as { iterations?: unknown; keyHolder?: unknown };
-      const iterations = typeof p.iterations === "number" ? p.iterations : 50;
+      const p = spec.params as { iterations?: unknown; maxIterations?: unknown; keyHolder?: unknown };
+      const iterations = vlinregPlan(p).maxIterations;
       const keyHolder = p.keyHolder === "features" ? "features" : "label";
       if (!spec.setup) ctx.addIssue({ code: "custom", path: ["setup"], message: "vlinreg needs a Setup phase in every round: set setup: true" });
       const need = vlinregRounds(iterations, keyHolder);
       if (Number.isInteger(iterations) && spec.rounds < need)
-        ctx.addIssue({ code: "custom", path: ["rounds"], message: `vlinreg with ${iterations} iterations and keyHolder "${keyHolder}" needs ${need} rounds: set rounds: ${need}` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["rounds"],
+          message: `vlinreg with up to ${iterations} iterations and keyHolder "${keyHolder}" needs ${need} rounds: set rounds: ${need}, or leave rounds out (the SDK, cm and a requester node derive it)`,
+        });
     }
     const schema = paramsSchemaFor(spec.kind);
     if (schema) {

@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encryptKeystoreJsonSync, Wallet } from "ethers";
 import { vlinregRounds } from "../../protocol/src/tasks/vlinreg.js";
+import { connect } from "../../node/src/sdk/index.js";
 
 // `cm` driven as a user would: a subprocess per verb, in coordinator mode, against what `cm up`
 // started (a detached supervisor with the connector, owner1..owner3 and the requester).
@@ -81,7 +82,7 @@ for (const mode of MODES) {
       const out = jsonLines(r.stdout).at(-1)!;
       pid = out.pid as number;
       assert.ok(pid > 0 && alive(pid));
-      assert.deepEqual(Object.keys(out.nodes as object).sort(), ["owner1", "owner2", "owner3", "requester"]);
+      assert.deepEqual(Object.keys(out.nodes as object).sort(), ["owner1", "owner2", "owner3", "requester", "worker1"]);
     });
 
     after(async () => {
@@ -96,7 +97,7 @@ for (const mode of MODES) {
       assert.equal(r.code, 0, r.stderr);
       const s = JSON.parse(r.stdout) as { ok: boolean; services: Array<{ name: string; ok: boolean }> };
       assert.equal(s.ok, true);
-      assert.equal(s.services.length, 5);
+      assert.equal(s.services.length, 6);
     });
 
     test("dataset add x3, k-means submit --wait converges early and closes, result has centroids, verify passes", async () => {
@@ -208,6 +209,44 @@ for (const mode of MODES) {
       assert.deepEqual((JSON.parse(viaRemote.stdout) as { result: { centroids: number[][] } }).result.centroids, cents);
     });
 
+    test("skmeans from cm: the template, submitted through owner1 (its requester), which encrypts and keeps the keys; the worker node computes; result and verify", async () => {
+      const tpl = await cm("task", "new", "skmeans");
+      assert.equal(tpl.code, 0, tpl.stderr);
+      const spec = JSON.parse(tpl.stdout) as { datasets: Array<{ node: string; dataset: string }>; params: Record<string, unknown> };
+      assert.equal(spec.datasets.length, 1);
+      assert.equal(spec.params.setup, undefined, "the owner node makes the setup");
+      spec.datasets[0]!.dataset = "pts";
+      const file = join(work, "skm.json");
+      writeFileSync(file, JSON.stringify(spec));
+      const r = await cm("task", "submit", file, "--wait", "--timeout", "240", "--json");
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const lines = jsonLines(r.stdout);
+      const taskId = lines[0]!.taskId as number;
+      const end = lines.at(-1)!.result as { status: string; reason: string; rounds: number; closed: boolean };
+      assert.equal(end.status, "done");
+      assert.match(end.reason, /converged/);
+      assert.equal(end.closed, true);
+      const got = await cm("result", "get", String(taskId), "--json");
+      assert.equal(got.code, 0, got.stderr);
+      const res = JSON.parse(got.stdout) as { result: { centroids: number[][]; labels: number[]; variant: string; worker: string } };
+      assert.equal(res.result.variant, "ckks");
+      assert.equal(res.result.labels.length, 30);
+      res.result.centroids.forEach((c, i) => assert.ok(Math.hypot(c[0]! - CENTERS[i]![0]!, c[1]! - CENTERS[i]![1]!) < 0.5, `centroid ${i} ${c} near ${CENTERS[i]}`));
+      const v = await cm("result", "verify", String(taskId), "--json");
+      assert.equal(v.code, 0, v.stdout + v.stderr);
+      // On-chain: owner1 is the requester, worker1 the named worker, and the spec carries only the setup's blob hashes.
+      const sdk = await connect({ profile: join(dir, "profile.json") });
+      try {
+        const on = (await sdk.connector.getTaskSpec(taskId))!;
+        assert.equal(on.requester, sdk.profile!.nodes.owner1!.address);
+        assert.deepEqual(on.params.workers, [sdk.profile!.nodes.worker1!.address]);
+        assert.equal(res.result.worker, sdk.profile!.nodes.worker1!.address);
+        assert.ok((on.params.setup as string[]).every((h) => /^0x[0-9a-f]{64}$/.test(h)));
+      } finally {
+        await sdk.close();
+      }
+    });
+
     test("owners that decline are named with their reason when the round fails; exit 1", async () => {
       const spec = join(work, "nocol.json");
       writeFileSync(
@@ -220,14 +259,37 @@ for (const mode of MODES) {
           deadlines: { join: 3, setup: 30, compute: 30, aggregate: 30 },
         })
       );
-      const r = await cm("task", "submit", spec, "--wait", "--timeout", "120");
+      const r = await cm("task", "submit", spec, "--wait", "--timeout", "120", "--json");
       assert.equal(r.code, 1, r.stdout + r.stderr);
-      assert.match(r.stdout, /FAILED: round 1 failed in Join: too-few-joined \(owner1 declined: [^;]*zz/);
+      const lines = jsonLines(r.stdout);
+      const end = lines.at(-1)!.result as { reason: string; reports: Array<{ name?: string; status: string; reason: string }> };
+      assert.match(end.reason, /^round 1 failed in Join: too-few-joined \(owner1 declined: [^;]*zz/);
+      assert.deepEqual(end.reports.map((x) => `${x.name} ${x.status}`).sort(), ["owner1 declined", "owner2 declined", "owner3 declined"]);
+      // A requester that does not operate the owners (a profile with its own node only) sees the
+      // same signed reasons, from the connector's events, under the owners' addresses.
+      const local = JSON.parse(readFileSync(join(dir, "profile.json"), "utf8")) as { connectorUrl: string; nodes: Record<string, { url: string; address: string }> };
+      const remote = join(work, "req-only.json");
+      writeFileSync(
+        remote,
+        JSON.stringify({
+          connectorUrl: local.connectorUrl,
+          requester: "req",
+          nodes: { req: { url: local.nodes.requester!.url, address: local.nodes.requester!.address, roles: ["Requester"], keyFile: join(dir, "keys", "requester.key") } },
+        }),
+      );
+      const show = await cm("--profile", remote, "task", "show", String(lines[0]!.taskId), "--json");
+      assert.equal(show.code, 0, show.stderr);
+      const seen = (JSON.parse(show.stdout) as { reports: Array<{ member: string; status: string; reason: string }> }).reports;
+      assert.deepEqual(seen.map((x) => x.member).sort(), [1, 2, 3].map((i) => local.nodes[`owner${i}`]!.address).sort());
+      for (const x of seen) {
+        assert.equal(x.status, "declined");
+        assert.match(x.reason, /zz/);
+      }
     });
 
     test("a numeric divergence is reported with its cause (the members' range error), not only below-threshold", async () => {
-    // Raw columns with gradient descent: the weights blow up within a few rounds and the members'
-    // fixed-point encoding refuses the contribution.
+    // Gradient descent with an absurd step: the weights blow up within a few rounds and the
+    // members' fixed-point encoding refuses the contribution; each member reports it, signed.
     for (const i of [1, 2, 3]) {
       const rows = ["hp,weight,mpg"];
       for (let k = 0; k < 20; k++) {
@@ -245,7 +307,8 @@ for (const mode of MODES) {
       JSON.stringify({
         kind: "linreg",
         datasets: [1, 2, 3].map((i) => ({ node: `owner${i}`, dataset: "cars" })),
-        params: { features: ["hp", "weight"], target: "mpg", method: "gd", learningRate: 0.1 },
+        // gd standardizes internally, so a sane rate converges on these raw columns: an absurd one diverges.
+        params: { features: ["hp", "weight"], target: "mpg", method: "gd", learningRate: 1000 },
         members: { min: 3, max: 3, threshold: 3 },
         rounds: 30,
         deadlines: { join: 20, setup: 20, compute: 8, aggregate: 20 },
@@ -253,7 +316,7 @@ for (const mode of MODES) {
     );
     const r = await cm("task", "submit", spec, "--wait", "--timeout", "240");
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /FAILED: round \d+ failed in Compute: below-threshold \(owner1: compute: linreg contribution\[\d+\] = [-\d.e+]+ is out of range: \|value\| must stay below 2\^59; rescale the columns/);
+    assert.match(r.stdout, /FAILED: round \d+ failed in Compute: below-threshold \(owner\d failed: compute: linreg contribution\[\d+\] = [-\d.e+]+ is out of range: \|value\| must stay below 2\^59; rescale the columns/);
   });
 
   test("vlinreg from cm: parties named by node, rounds and setup derived from iterations, result from the requester", async () => {
@@ -296,6 +359,15 @@ for (const mode of MODES) {
     assert.equal(end.rounds, vlinregRounds(5, "label"), "rounds computed from the iterations");
     assert.equal(end.closed, true);
     const got = JSON.parse((await cm("result", "get", String(lines[0]!.taskId), "--json")).stdout) as { result: { coefficients: Record<string, number> } };
+    // The requester node made the task's result key (its secret stays there): the model was sealed to it.
+    const sdk = await connect({ profile: join(dir, "profile.json") });
+    try {
+      const on = (await sdk.connector.getTaskSpec(lines[0]!.taskId as number))!;
+      assert.match(String(on.params.resultKey), /^0x[0-9a-f]{64}$/);
+      assert.equal(on.setup, true);
+    } finally {
+      await sdk.close();
+    }
     // Five iterations are not converged: the signs of the true coefficients (2, -1) must show.
     assert.ok(got.result.coefficients.a! > 0 && got.result.coefficients.b! < 0, JSON.stringify(got.result));
   });

@@ -327,6 +327,30 @@ for (const factory of modes) {
       await rejects(c[0]!.closeTask(taskId, "again"), "TaskAlreadyClosed", "close twice");
     });
 
+    test("a node reports why it declined or failed: the event names the sender; members only for failures, once per round", async () => {
+      let m = log.mark();
+      const { taskId } = await c[0]!.createTask(spec({ rounds: 2, members: { min: 1, max: 3, threshold: 1 } }));
+      await log.waitFor(m, (e) => e.type === "RoundStarted" && e.taskId === taskId);
+      await c[1]!.joinRound(taskId, 1, b32());
+      m = log.mark();
+      await c[2]!.report(taskId, 1, "declined", "secagg needs setup: true");
+      await c[1]!.report(taskId, 1, "failed", "compute: |value| must stay below 2^59 (étape ✓)");
+      const declined = await log.waitFor(m, (e) => e.type === "MemberReported" && e.taskId === taskId && e.status === "declined");
+      const failed = await log.waitFor(m, (e) => e.type === "MemberReported" && e.taskId === taskId && e.status === "failed");
+      assert.deepEqual(bodies([declined, failed]), [
+        { type: "MemberReported", taskId, round: 1, member: w[2]!.address, status: "declined", reason: "secagg needs setup: true" },
+        { type: "MemberReported", taskId, round: 1, member: w[1]!.address, status: "failed", reason: "compute: |value| must stay below 2^59 (étape ✓)" },
+      ]);
+      await rejects(c[3]!.report(taskId, 1, "failed", "I did not join"), "NotMember", "a non-member reports a failure");
+      await rejects(c[2]!.report(taskId, 1, "declined", "again"), "AlreadySubmitted", "a second report in the round");
+      await rejects(c[0]!.report(taskId, 1, "declined", "requester"), "MissingRole", "the requester (no Owner or Worker role) reports");
+      await rejects(c[6]!.report(taskId, 1, "declined", "who am I"), "NotRegistered", "an unregistered key reports");
+      await rejects(c[3]!.report(taskId, 1, "declined", "x".repeat(201)), "BadInput", "a reason over 200 bytes");
+      await rejects(c[3]!.report(taskId, 1, "declined", ""), "BadInput", "an empty reason");
+      await rejects(c[3]!.report(taskId, 2, "declined", "later"), "UnknownRound", "a round that has not started");
+      await rejects(c[3]!.report(taskId + 1000, 1, "declined", "what task"), "UnknownTask", "a task that does not exist");
+    });
+
     test("a round fails below threshold, with too few members, and on aggregate timeout", async () => {
       // Setup phase, threshold 2: one member stays silent in Setup, so the round cannot go on.
       let m = log.mark();

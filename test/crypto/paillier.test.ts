@@ -1,11 +1,12 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  freshRn, freshRnCrt, pack, packingLayout, paillierAdd, paillierAddPlain, paillierDecrypt, paillierEncrypt, paillierKeygen,
+  freshRn, freshRnCrt, generatePaillierKeyPair, pack, paillierEncryptor, packingLayout, paillierAdd, paillierAddPlain, paillierDecrypt, paillierEncrypt, paillierKeygen,
   paillierMulPlain, type PaillierSecretKey, parsePaillierCiphertext, parsePaillierPublicKey, parsePaillierSecretKey,
   RandomnessPool, serializePaillierCiphertext, serializePaillierPublicKey, serializePaillierSecretKey, unpack,
 } from "../../node/src/crypto/paillier.js";
 import { modPow } from "../../node/src/crypto/bigmath.js";
+import { encryptAll } from "../../node/src/crypto/paillier-workers.js";
 import { randomInt } from "../../node/src/crypto/random.js";
 
 describe("paillier (own, g = n+1, CRT)", () => {
@@ -83,4 +84,43 @@ describe("paillier (own, g = n+1, CRT)", () => {
     try { ok = paillierDecrypt(sk, foreign) !== 42n; } catch { ok = true; }
     assert.ok(ok);
   });
+});
+
+test("key pairs: CRT decryption, homomorphic add and signed scalar multiply, both randomness modes", async () => {
+  for (const fastRandomness of [true, false]) {
+    const kp = await generatePaillierKeyPair(512, { fastRandomness });
+    const n = kp.pub.n;
+    const a = kp.encrypt(12345n);
+    const b = kp.encrypt(n - 5n);
+    assert.equal(kp.decrypt(paillierAdd(kp.pub, a, b)), 12340n);
+    assert.equal(kp.decrypt(paillierMulPlain(kp.pub, a, -3n)), n - 37035n);
+    assert.notEqual(kp.encrypt(7n), kp.encrypt(7n), "encryption must be randomized");
+    assert.throws(() => kp.encrypt(-1n), /plaintext must be in \[0, N\)/);
+    assert.throws(() => kp.decrypt(0n), /out of range/);
+  }
+});
+
+test("encryption split across worker threads decrypts to the same plaintexts", async () => {
+  const kp = await generatePaillierKeyPair(512);
+  const ms = Array.from({ length: 600 }, (_, i) => BigInt(i) * 1_000_003n);
+  const cts = await encryptAll(kp, ms, 2);
+  assert.equal(cts.length, ms.length);
+  cts.forEach((c, i) => assert.equal(kp.decrypt(c), ms[i]));
+  await assert.rejects(encryptAll(kp, ms, 0), /workers 0/);
+});
+
+test("public-key encryption (label mode: under a key the encrypting party does not hold), with and without the DJN base, one thread or several", async () => {
+  const kp = await generatePaillierKeyPair(512);
+  const hs = kp.secret().options.djnBase!;
+  for (const enc of [paillierEncryptor(kp.pub, hs), paillierEncryptor(kp.pub)]) {
+    const a = enc.encrypt(12345n);
+    assert.equal(kp.decrypt(a), 12345n);
+    assert.notEqual(enc.encrypt(7n), enc.encrypt(7n), "encryption must be randomized");
+    assert.equal(kp.decrypt(paillierAdd(kp.pub, a, enc.encrypt(kp.pub.n - 5n))), 12340n);
+    assert.throws(() => enc.encrypt(kp.pub.n), /plaintext must be in \[0, N\)/);
+  }
+  const ms = Array.from({ length: 600 }, (_, i) => BigInt(i) * 999_983n);
+  const cts = await encryptAll(paillierEncryptor(kp.pub, hs), ms, 2);
+  cts.forEach((c, i) => assert.equal(kp.decrypt(c), ms[i]));
+  assert.throws(() => paillierEncryptor(kp.pub, 1n), /DJN base/);
 });

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { x25519 } from "@noble/curves/ed25519.js";
-import { isSealedBox, openSealed, SEALED_OVERHEAD, sealTo } from "../../node/src/crypto/sealedbox.js";
+import { agree, boxKey, isSealedBox, openSealed, openWithKey, SEALED_OVERHEAD, sealTo, sealWithKey } from "../../node/src/crypto/sealedbox.js";
 
 const enc = new TextEncoder();
 const keys = () => {
@@ -46,4 +46,20 @@ test("bad keys are refused with a clear error; a low-order recipient key is refu
   assert.throws(() => sealTo(new Uint8Array(31), enc.encode("x"), CTX), /recipient's public key must be 32 bytes/);
   assert.throws(() => openSealed(new Uint8Array(16), sealTo(keys().publicKey, enc.encode("x"), CTX), CTX), /secret key must be 32 bytes/);
   assert.throws(() => sealTo(new Uint8Array(32), enc.encode("x"), CTX));
+});
+
+test("pairwise boxes (secagg shares, vertical tables): both ends derive one key per label; another label, pair or ad does not open", () => {
+  const a = keys();
+  const b = keys();
+  const c = keys();
+  const kab = boxKey(agree(a.secretKey, b.publicKey), "ciphermine test share 1");
+  assert.deepEqual(boxKey(agree(b.secretKey, a.publicKey), "ciphermine test share 1"), kab);
+  const ad = enc.encode("task 7 round 2 a->b");
+  const { nonce, ct } = sealWithKey(kab, enc.encode("share"), ad);
+  assert.equal(nonce.length, 24);
+  assert.deepEqual(openWithKey(kab, nonce, ct, ad), enc.encode("share"));
+  assert.throws(() => openWithKey(boxKey(agree(b.secretKey, a.publicKey), "ciphermine test share 2"), nonce, ct, ad));
+  assert.throws(() => openWithKey(boxKey(agree(c.secretKey, a.publicKey), "ciphermine test share 1"), nonce, ct, ad));
+  assert.throws(() => openWithKey(kab, nonce, ct, enc.encode("task 7 round 3 a->b")));
+  assert.throws(() => agree(a.secretKey, new Uint8Array(32)), "a low-order peer key is refused");
 });

@@ -2,7 +2,11 @@ import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { runLocal } from "../../node/src/runtime/local.js";
 import { kmeansHandler, type KmeansResult } from "../../node/src/runtime/kinds/kmeans.js";
-import { linregHandler, type RegressionResult } from "../../node/src/runtime/kinds/linreg.js";
+import { linregHandler, regressionPartial, regressionStep, squaredLink, type RegressionResult } from "../../node/src/runtime/kinds/linreg.js";
+import { regressionParams } from "../../protocol/src/tasks/linreg.js";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { logregHandler } from "../../node/src/runtime/kinds/logreg.js";
 import { statsHandler, type SecureStatsResult, type StatsResult } from "../../node/src/runtime/kinds/stats.js";
 import { BACKENDS } from "../../node/src/runtime/aggregation/index.js";
@@ -16,6 +20,10 @@ import { blindingFromLimbs, blindingLimbs, real, sampledChunk } from "../../node
 import { IRIS_COLS, IRIS_INIT, irisTables, label, leastSquares, linregTables, lloyd, logisticFit, logregTables, relClose, union } from "./reference.js";
 
 const BITS = 1024;
+// ml-regression ships no types; only its multivariate least squares is used.
+const { MultivariateLinearRegression: MLR } = createRequire(import.meta.url)("ml-regression") as {
+  MultivariateLinearRegression: new (x: number[][], y: number[][], o: { intercept: boolean }) => { weights: number[][] };
+};
 
 describe("local debug mode: every kind × backend equals the plaintext computation on the union", () => {
   for (const aggregation of BACKENDS) {
@@ -75,6 +83,26 @@ describe("local debug mode: every kind × backend equals the plaintext computati
     const res = run.result as RegressionResult;
     assert.equal(res.converged, true, `not converged after ${run.rounds.length} rounds`);
     relClose(res.weights, leastSquares(union(tables)), 1e-3, "weights");
+  });
+
+  test("gd on raw cars columns (horsepower, weight in lbs → mpg) converges to the closed-form least squares: standardized inside, weights on the original scale", async () => {
+    // vega-datasets hides data/ behind its exports map: locate it next to the package entry point.
+    const path = join(dirname(createRequire(import.meta.url).resolve("vega-datasets")), "..", "data", "cars.json");
+    const cols = ["Horsepower", "Weight_in_lbs", "Miles_per_Gallon"];
+    const all = (JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>[]).filter((r) => cols.every((c) => typeof r[c] === "number"));
+    const rows = all.map((r) => cols.map((c) => r[c] as number));
+    const tables = [0, 1, 2].map((i) => ({ columns: ["hp", "weight", "mpg"], rows: rows.filter((_, k) => k % 3 === i) }));
+    const params = { features: ["hp", "weight"], target: "mpg", method: "gd", learningRate: 0.5, tolerance: 1e-10 };
+    const run = await runLocal(linregHandler, { kind: "linreg", aggregation: "secagg", setup: true, members: { min: 3, max: 3, threshold: 2 }, params, rounds: 3000 }, tables);
+    const res = run.result as RegressionResult;
+    assert.equal(res.converged, true, `not converged after ${run.rounds.length} rounds`);
+    const ols = new MLR(rows.map((r) => [r[0]!, r[1]!]), rows.map((r) => [r[2]!]), { intercept: true }).weights.map((r: number[]) => r[0]!);
+    relClose(res.weights, [ols[2]!, ols[0]!, ols[1]!], 1e-6, "weights (intercept, hp, weight)");
+    // Raw, the same step diverges within a few rounds (the largest curvature is Σweight²/n ≈ 9e6).
+    const p = regressionParams.parse(params);
+    let w = [0, 0, 0];
+    for (let r = 0; r < 5; r++) w = regressionStep(p, regressionPartial(p, squaredLink, rows, w), w).weights;
+    assert.ok(Math.abs(w[2]!) > 1e10, `raw gd diverges: ${w}`);
   });
 
   test("the three backends give bit-identical aggregates", async () => {

@@ -1,7 +1,14 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import type { Wallet } from "ethers";
+import { vlinregRounds } from "../../protocol/src/tasks/vlinreg.js";
+import { specHash, type TaskSpec } from "../../protocol/src/taskspec.js";
+import { Vault } from "../../node/src/secrets/vault.js";
+import { disposeOutsourcedEngines, outsourcedResult } from "../../node/src/index.js";
+import { kmeans, adjustedRandIndex } from "../../node/src/algorithms/index.js";
 import { signRequest } from "../../protocol/src/signing.js";
 import { NodeApiClient, NodeApiError, type RunningNode } from "../../node/src/index.js";
 import { DatasetRegistry } from "../../node/src/data/registry.js";
@@ -124,5 +131,110 @@ describe("node HTTP API", () => {
     const other = await rapi.submitTask(spec, { idempotencyKey: "retry-me-2" });
     assert.notEqual(other.taskId, first.taskId, "another key is another task");
     await assert.rejects(rapi.submitTask(spec, { idempotencyKey: "bad key!" }), status(400, /idempotencyKey must be/));
+  });
+});
+
+/** Every file under `dir`, recursively. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await filesUnder(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+describe("POST /tasks prepares every kind inside the requester node", () => {
+  let h: NodeHarness;
+  let wO: Wallet, wW: Wallet, wR: Wallet, wX: Wallet;
+  let O: RunningNode, W: RunningNode, R: RunningNode, X: RunningNode;
+  // Three separated groups of four points: k-means from one point of each converges at once.
+  const rows = [0, 1, 2].flatMap((g) => [0, 1, 2, 3].map((i) => [g * 10 + (i % 2) * 0.3, g * 5 + (i >> 1) * 0.2]));
+
+  before(async () => {
+    h = await nodeHarness();
+    [wO, wW, wR, wX] = wallets(4);
+    const pts = await h.file("pts.csv", "x,y\n" + rows.map((r) => r.join(",")).join("\n") + "\n");
+    O = await h.node("owner", wO, { roles: ["Owner", "Requester"], datasets: [{ name: "pts", path: pts, format: "csv" }] });
+    W = await h.node("worker", wW, { roles: ["Worker"], capacity: 4 });
+    R = await h.node("req", wR, { roles: ["Requester"] });
+    X = await h.node("plainowner", wX, { roles: ["Owner"] });
+    await W.connector.heartbeat();
+  });
+  after(async () => {
+    await h?.stop();
+    disposeOutsourcedEngines();
+  });
+
+  test("skmeans: the owner node checks, encrypts and keeps the keys sealed; bad fields are refused before anything is created; the task runs", { timeout: 180_000 }, async () => {
+    const api = new NodeApiClient(O.url, wO);
+    const base = { kind: "skmeans", datasets: [{ owner: wO.address, datasetId: "pts" }], params: { k: 3, initialIndices: [0, 4, 8], maxIterations: 5, chunks: 2 } };
+    await assert.rejects(api.submitTask({ ...base, rounds: 3 } as never), status(400, /rounds: an outsourced task's rounds is computed by the data owner's node/));
+    await assert.rejects(api.submitTask({ ...base, datasets: [{ owner: wX.address, datasetId: "pts" }] } as never), status(400, /datasets\.0\.owner: .* is not this node/));
+    await assert.rejects(api.submitTask({ ...base, params: { ...base.params, setup: ["0x" + "00".repeat(32)] } } as never), status(400, /params\.setup: the encrypted first message is made by the data owner's node/));
+    await assert.rejects(api.submitTask({ ...base, params: { ...base.params, k: 13 } } as never), status(400, /k: 13 clusters need at least 13 rows, the dataset has 12/));
+    await assert.rejects(api.submitTask({ ...base, params: { ...base.params, workers: [wX.address] } } as never), status(400, /is not a registered node with the Worker role/));
+    // Only the node holding the data (Owner and Requester) prepares an outsourced task.
+    await assert.rejects(new NodeApiClient(R.url, wR).submitTask({ ...base, datasets: [{ owner: wR.address, datasetId: "pts" }] } as never), status(400, /roles: the data owner's node submits its own outsourced tasks/));
+    assert.equal(await O.connector.getTask(1), null, "a refused submission creates no task");
+
+    const r = (await api.submitTask(base)) as { taskId: number; specHash: string; info: { workers: string[]; setup: string[]; setupBytes: number } };
+    assert.equal(r.taskId, 1);
+    assert.deepEqual(Object.keys(r).sort(), ["info", "specHash", "taskId", "txHash"].filter((k) => k in r).sort());
+    assert.deepEqual(Object.keys(r.info).sort(), ["setup", "setupBytes", "workers"], "the answer holds public facts only");
+    assert.deepEqual(r.info.workers, [wW.address], "the manager picked the one active worker");
+    assert.equal(r.info.setup.length, 2, "the encrypted dataset travels in 2 chunks");
+    for (const b of r.info.setup) assert.ok((await O.connector.getBlob(b)).length > 0, "each setup chunk is on the connector");
+    const spec = (await O.connector.getTaskSpec(r.taskId)) as TaskSpec;
+    assert.equal(specHash(spec), r.specHash);
+    assert.equal(spec.requester, wO.address);
+    assert.equal(spec.rounds, 5, "rounds computed from maxIterations");
+    assert.deepEqual(spec.members, { min: 1, max: 1, threshold: 1 });
+    assert.equal(JSON.stringify(spec).includes("initialIndices"), false, "the spec names sizes and options, never the starting rows");
+
+    // At rest: the requester state is sealed in node.sqlite, the owner's key snapshot sealed in the local blob store.
+    const db = new DatabaseSync(join(O.config.dataDir, "node.sqlite"), { readOnly: true });
+    const secrets = db.prepare("SELECT key, value FROM secrets").all() as Array<{ key: string; value: string }>;
+    db.close();
+    const seed = secrets.find((x) => x.key === `requester-seed:${r.specHash.toLowerCase()}`);
+    assert.ok(seed, "the requester state is kept under the spec hash");
+    for (const x of secrets) assert.ok(Vault.isSealedText(x.value), `secret ${x.key} is sealed`);
+    const state = JSON.parse(O.store.secret(seed.key)!) as { snapshot: string; steps: number };
+    assert.equal(state.steps, 0);
+    const files = await filesUnder(join(O.config.dataDir, "blobs"));
+    assert.ok(files.some((f) => f.endsWith(state.snapshot.slice(2))), "the owner's snapshot is in the node's own blob store");
+    for (const f of files) assert.ok(Vault.isSealed(new Uint8Array(await readFile(f))), `${f} is sealed`);
+    assert.equal((await O.connector.getBlob(state.snapshot).then(() => true, () => false)), false, "the owner's keys never reach the connector");
+
+    await O.runtime.when(() => outsourcedResult(O.store, r.taskId) !== undefined);
+    const res = outsourcedResult<{ labels: number[]; converged: boolean }>(O.store, r.taskId)!;
+    const plain = kmeans(rows, [rows[0]!, rows[4]!, rows[8]!], { maxIterations: 5 });
+    assert.ok(adjustedRandIndex(res.labels, plain.labels) >= 0.99, `same partition: ${res.labels}`);
+  });
+
+  test("vlinreg: rounds and setup derived from the iterations, a result key made by the node, its secret sealed there", async () => {
+    const api = new NodeApiClient(R.url, wR);
+    const input = {
+      kind: "vlinreg",
+      datasets: [{ owner: wO.address, datasetId: "pts" }, { owner: wX.address, datasetId: "pts" }],
+      params: { idColumn: "id", label: { owner: wO.address, column: "y" }, features: [{ name: "x1", owner: wX.address, columns: ["x"] }], iterations: 7, keyBits: 1024 },
+      members: { min: 2, max: 2, threshold: 2 },
+    };
+    await assert.rejects(api.submitTask({ ...input, rounds: 2 } as never), status(400, /rounds/));
+    const { taskId, specHash: hash } = await api.submitTask(input as never);
+    const spec = (await R.connector.getTaskSpec(taskId)) as TaskSpec;
+    assert.equal(spec.rounds, vlinregRounds(7, "label"));
+    assert.equal(spec.setup, true);
+    const key = (spec.params as { resultKey?: string }).resultKey;
+    assert.match(key ?? "", /^0x[0-9a-f]{64}$/);
+    const state = JSON.parse(R.store.secret(`requester-seed:${hash.toLowerCase()}`)!) as { resultKey: string };
+    const secret = await R.localBlobs.get(state.resultKey);
+    assert.equal(secret.length, 32, "the result key's secret is in the requester's own blob store");
+    assert.equal(await R.connector.getBlob(state.resultKey).then(() => true, () => false), false, "and never on the connector");
+    // A resultKey the caller already holds is kept as given: no secret is made.
+    const mine = "0x" + "11".repeat(32);
+    const other = await api.submitTask({ ...input, params: { ...input.params, resultKey: mine } } as never);
+    assert.equal(((await R.connector.getTaskSpec(other.taskId)) as TaskSpec).params.resultKey, mine);
   });
 });

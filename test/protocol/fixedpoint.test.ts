@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { SNARK_FIELD } from "../../protocol/src/binding.js";
 import {
   encode, decode, toField, fromField, encodeRows, decodeRows, FRAC_BITS, MAX_ABS, MAX_REAL, SCALE,
+  CIRCUIT_FIXED, VECTOR_FIXED, VLINREG_FEATURE_FIXED, VLINREG_THETA_FIXED, VLINREG_LABEL_FIXED, fixedPoint,
 } from "../../protocol/src/fixedpoint.js";
 
 test("values round-trip at 2^-16 resolution, negatives as p - |x|", () => {
@@ -46,4 +47,24 @@ test("NaN, Infinity and ragged rows name the column and row", () => {
 test("encodeRows/decodeRows round-trip a table", () => {
   const rows = [[5.1, 3.5, -1.4, 0.2], [4.9, -3, 1.4, 0.2]];
   assert.deepEqual(decodeRows(encodeRows(rows)), rows.map((r) => r.map((v) => Math.round(v * 65536) / 65536)));
+});
+
+test("one factory, named instances: the circuits' 49-bit values, the 80-bit Paillier vector slots, vertical regression's three scales", () => {
+  assert.deepEqual([CIRCUIT_FIXED.fracBits, CIRCUIT_FIXED.valueBits, CIRCUIT_FIXED.maxReal], [16, 49, 2 ** 32]);
+  assert.equal(CIRCUIT_FIXED.limit, MAX_ABS);
+  assert.deepEqual([VECTOR_FIXED.fracBits, VECTOR_FIXED.valueBits, VECTOR_FIXED.maxReal], [20, 80, 2 ** 59]);
+  assert.deepEqual([VLINREG_FEATURE_FIXED, VLINREG_THETA_FIXED, VLINREG_LABEL_FIXED].map((f) => [f.fracBits, f.valueBits]), [[24, 32], [24, 41], [48, 56]]);
+  // Round-half-up at the scale; the integer bound is exclusive even when the real is just below it.
+  assert.equal(VECTOR_FIXED.encode(1.5 / 2 ** 20), 2n);
+  assert.equal(VECTOR_FIXED.tryEncode(-(2 ** 59)), "out-of-range");
+  assert.equal(CIRCUIT_FIXED.tryEncode(2 ** 32 - 2 ** -20), "out-of-range");
+  assert.equal(CIRCUIT_FIXED.tryEncode(NaN), "not-finite");
+  assert.throws(() => VLINREG_THETA_FIXED.encode(2 ** 16, "theta[a]"), /theta\[a\] = 65536 is out of range: \|value\| must stay below 2\^16 \(vlinreg coefficient fixed point\)/);
+  assert.throws(() => VECTOR_FIXED.encode(Infinity, "sum[2]"), /sum\[2\] is Infinity; only finite numbers encode/);
+  // decode splits whole and fraction: an integer above 2^53 keeps its fraction bits' worth of rounding only once.
+  const big = (1n << 70n) + 3n;
+  assert.equal(VECTOR_FIXED.decode(big), 2 ** 50);
+  assert.equal(VECTOR_FIXED.decode(-big, 0), -(2 ** 70));
+  assert.ok(VECTOR_FIXED.fits(VECTOR_FIXED.limit * 3n - 1n, 3) && !VECTOR_FIXED.fits(VECTOR_FIXED.limit * 3n, 3));
+  assert.throws(() => fixedPoint({ name: "bad", fracBits: 10, valueBits: 11 }), /fixed point bad/);
 });

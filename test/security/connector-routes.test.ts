@@ -256,15 +256,25 @@ describe(`security: connector routes × callers (${factory.name.replace(/Mode$/,
     assert.equal((await as("R", "POST", ROUTES.close(taskId), { reason: "again" })).code, "TaskAlreadyClosed");
   });
 
+  test("member reports: failed by the round's members only, declined by any Owner or Worker node, once each, as the signer", async () => {
+    const failed = { status: "failed", reason: "compute: |value| must stay below 2^59" };
+    await expectAll("POST", ROUTES.report(taskId, 1), failed, { A: 200, B: 200, S: "NotMember", R: "MissingRole" });
+    assert.equal((await as("A", "POST", ROUTES.report(taskId, 1), failed)).code, "AlreadySubmitted", "one report per node and round");
+    assert.equal((await as("S", "POST", ROUTES.report(taskId, 1), { status: "declined", reason: "x".repeat(201) })).code, "BadInput", "a reason over 200 bytes");
+    assert.equal((await as("S", "POST", ROUTES.report(taskId, 1), { status: "bored", reason: "no" })).code, "BadInput", "an unknown status");
+    assert.equal((await as("S", "POST", ROUTES.report(taskId, 1), { status: "declined", reason: "policy: kind stats not allowed" })).status, 200);
+    assert.equal((await as("S", "POST", ROUTES.report(taskId, 9), { status: "declined", reason: "no such round" })).code, "UnknownRound");
+  });
+
   test("every route is in the authorization table, in the code and in the README", async () => {
     const covered = ROUTE_POLICY.map((p) => p.route).join(" ");
     const readme = await readFile(join(import.meta.dirname, "../../README.md"), "utf8");
     const table = readme.slice(readme.indexOf("### Connector"), readme.indexOf("Replays:"));
-    for (const r of ["/info", "/nodes/register", "/nodes/:address", "/nodes/update", "/nodes/leave", "/heartbeat", "/datasets", "/tasks", "/tasks/:id/spec", "/tasks/:id/rounds", "/join", "/submit", "/contributions/:phase", "/advance", "/finalize", "/tasks/:id/close", "/blobs", "/blobs/:hash", "/events"])
+    for (const r of ["/info", "/nodes/register", "/nodes/:address", "/nodes/update", "/nodes/leave", "/heartbeat", "/datasets", "/tasks", "/tasks/:id/spec", "/tasks/:id/rounds", "/join", "/submit", "/contributions/:phase", "/advance", "/finalize", "/tasks/:id/close", "/report", "/blobs", "/blobs/:hash", "/events"])
     {
       assert.ok(covered.includes(r), `${r} has a line in ROUTE_POLICY`);
       assert.ok(table.includes(r), `${r} has a line in the README's authorization table`);
     }
-    assert.equal(Object.keys(ROUTES).length, 22, "a new route needs a line in ROUTE_POLICY and the README");
+    assert.equal(Object.keys(ROUTES).length, 23, "a new route needs a line in ROUTE_POLICY and the README");
   });
 });

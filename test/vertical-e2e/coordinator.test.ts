@@ -5,7 +5,7 @@ import type { AggregateContext, RunningNode, TaskKindHandler } from "../../node/
 import { Phase } from "../../protocol/src/phases.js";
 import { encodeTable } from "../../node/src/vertical/tables.js";
 import { RuntimeTableIO, mergeTables } from "../../node/src/vertical/runtime-io.js";
-import { vlinregParams } from "../../protocol/src/tasks/vlinreg.js";
+import { vlinregParams, vlinregRounds } from "../../protocol/src/tasks/vlinreg.js";
 import { makeVlinregHandler, type VlinregResult } from "../../node/src/runtime/kinds/vlinreg.js";
 import { TranscriptRecorder } from "../../node/src/vertical/runtime-io.js";
 import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
@@ -187,6 +187,37 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
     // The label party reads x1's step-4 manifest in the next phase and refuses it.
     await Y.runtime.when(() => Y.store.getRound(taskId, 2, "member")?.status === "failed");
     assert.match(Y.store.getRound(taskId, 2, "member")!.error!, /table xk\/x1: already written by x1 at step 1; a second write \(x1's manifest, step 4\) is refused: tables are write-once/);
+    for (const node of nodes) await node.stop();
+  });
+
+  test("params.tolerance: the parties stop once every one settled, the requester closes the task early (converged), and the model equals the in-process run's exactly", { timeout: 1_200_000 }, async () => {
+    const d = synthetic(60, 21);
+    const ids = d.ids.map((_, i) => i);
+    const { ps, nodes } = await parties([
+      { name: "y", label: "y", data: { ids, columns: { y: d.y } } },
+      { name: "x1", data: { ids, columns: { x1: d.x1 } } },
+      { name: "x2", data: { ids, columns: { x2: d.x2 } } },
+    ]);
+    const tolerance = 1e-3;
+    const maxIterations = 60;
+    const local = await runVertical({ label: { ids, y: d.y }, features: [{ name: "x1", ids, columns: { x1: d.x1 } }, { name: "x2", ids, columns: { x2: d.x2 } }] }, { keyBits: 1024, iterations: maxIterations, tolerance });
+    assert.ok(local.converged && local.iterations < maxIterations - 5, `the in-process run stops at ${local.iterations} of ${maxIterations}`);
+    const { taskId, spec } = await submitVlinreg(R, ps, { maxIterations, tolerance });
+    assert.equal(spec.rounds, vlinregRounds(maxIterations, "label"), "rounds cover the longest run");
+    const { result, round } = await finalResult<VlinregResult>(R, taskId, spec.rounds);
+    assert.ok(round < spec.rounds, `done in round ${round} of ${spec.rounds}`);
+    // The requester closes the task on-chain once it has the model (event-driven, just after finalizing).
+    let closed = await R.connector.getTask(taskId);
+    for (let i = 0; i < 100 && !closed?.closed; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      closed = await R.connector.getTask(taskId);
+    }
+    assert.equal(closed?.closed, true, "closed on-chain");
+    assert.equal(closed?.currentRound, round);
+    assert.equal(result.converged, true);
+    assert.equal(result.iterations, local.iterations);
+    assert.deepEqual(result.coefficients, local.coefficients);
+    assert.equal(result.intercept, local.intercept);
     for (const node of nodes) await node.stop();
   });
 

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Wallet } from "ethers";
 import { parseTaskSpec, type TaskSpec } from "../../protocol/src/taskspec.js";
-import { vlinregRounds } from "../../protocol/src/tasks/vlinreg.js";
+import { vlinregRoundsFor } from "../../protocol/src/tasks/vlinreg.js";
 import type { RunningNode, TaskKindHandler } from "../../node/src/index.js";
 import type { NodeHarness } from "../node/harness.js";
 import { wallets } from "../node/harness.js";
@@ -62,7 +62,7 @@ export interface Party {
 }
 
 /** The vlinreg spec input for these parties (each holds dataset `ds`), with the rounds its iterations need. */
-export function vlinregInput(parties: Party[], o: { iterations: number; keyHolder?: "label" | "features"; keyBits?: number; learningRate?: number; momentum?: number; ds?: string }) {
+export function vlinregInput(parties: Party[], o: { iterations?: number; maxIterations?: number; tolerance?: number; keyHolder?: "label" | "features"; keyBits?: number; learningRate?: number; momentum?: number; ds?: string }) {
   const label = parties.find((p) => p.label)!;
   const feats = parties.filter((p) => !p.label);
   return {
@@ -71,14 +71,16 @@ export function vlinregInput(parties: Party[], o: { iterations: number; keyHolde
       idColumn: "id",
       label: { owner: label.wallet.address, column: label.label },
       features: feats.map((f) => ({ name: f.name, owner: f.wallet.address, columns: Object.keys(f.data.columns) })),
-      iterations: o.iterations,
+      ...(o.iterations === undefined ? {} : { iterations: o.iterations }),
+      ...(o.maxIterations === undefined ? {} : { maxIterations: o.maxIterations }),
+      ...(o.tolerance === undefined ? {} : { tolerance: o.tolerance }),
       ...(o.keyHolder === undefined ? {} : { keyHolder: o.keyHolder }),
       keyBits: o.keyBits ?? 1024,
       ...(o.learningRate === undefined ? {} : { learningRate: o.learningRate }),
       ...(o.momentum === undefined ? {} : { momentum: o.momentum }),
     },
     setup: true,
-    rounds: vlinregRounds(o.iterations, o.keyHolder),
+    rounds: vlinregRoundsFor({ iterations: o.iterations, maxIterations: o.maxIterations, keyHolder: o.keyHolder }),
     // max = number of parties: the join phase closes as soon as all are in; no clock needed.
     members: { min: parties.length, max: parties.length, threshold: parties.length },
   };

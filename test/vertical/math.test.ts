@@ -1,11 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { invMod, multiExp, powMod, FixedBase } from "../../node/src/vertical/bigmath.js";
-import { gcd } from "../../node/src/crypto/bigmath.js";
+import { gcd, modInv, modPow, multiExp, FixedBase } from "../../node/src/crypto/bigmath.js";
 import { pack, unpack, encodeStd, encodeTheta, slotsPerPlaintext, standardize, SLOT_BITS } from "../../node/src/vertical/encoding.js";
 import { alignIds } from "../../node/src/vertical/align.js";
-import { generateKeyPair, addCt, mulPlain } from "../../node/src/vertical/paillier-port.js";
 
 const rnd = (bits: number) => BigInt("0x" + randomBytes(bits / 8).toString("hex"));
 function naivePow(b: bigint, e: bigint, m: bigint): bigint {
@@ -19,12 +17,12 @@ function naivePow(b: bigint, e: bigint, m: bigint): bigint {
   return r;
 }
 
-test("powMod, multiExp, FixedBase and invMod agree with schoolbook arithmetic", () => {
+test("modPow, multiExp, FixedBase and modInv agree with schoolbook arithmetic", () => {
   const m = rnd(512) | 1n;
   for (let k = 0; k < 10; k++) {
     const b = rnd(512);
     const e = rnd(8 * (1 + 6 * k));
-    assert.equal(powMod(b, e, m), naivePow(b, e, m));
+    assert.equal(modPow(b, e, m), naivePow(b, e, m));
   }
   const bases = Array.from({ length: 200 }, () => rnd(512) % m);
   const exps = bases.map((_, i) => (i % 5 === 0 ? 0n : rnd(64) >> BigInt(i % 60)));
@@ -37,9 +35,9 @@ test("powMod, multiExp, FixedBase and invMod agree with schoolbook arithmetic", 
   assert.equal(fb.pow(e), naivePow(bases[1], e, m));
   // m is a random odd number, not a prime: invert a base that shares no factor with it.
   const unit = bases.find((b) => gcd(b, m) === 1n)!;
-  assert.equal((invMod(unit, m) * unit) % m, 1n);
+  assert.equal((modInv(unit, m) * unit) % m, 1n);
   const shared = (m / 3n) * 3n === m ? 3n : m;
-  assert.throws(() => invMod(shared, m), /not invertible/);
+  assert.throws(() => modInv(shared, m), /not invertible/);
 });
 
 test("signed values pack into one plaintext and come back, and an overflowing slot is detected", () => {
@@ -79,50 +77,8 @@ test("alignment: common sorted order; missing, duplicate ids and row-count misma
   assert.throws(() => alignIds({ y: ["a"] }), /at least 2 parties/);
 });
 
-test("Paillier port: CRT decryption, homomorphic add and signed scalar multiply, both randomness modes", async () => {
-  for (const fastRandomness of [true, false]) {
-    const kp = await generateKeyPair(512, { fastRandomness });
-    const n = kp.pub.n;
-    const a = kp.encrypt(12345n);
-    const b = kp.encrypt(n - 5n);
-    assert.equal(kp.decrypt(addCt(kp.pub, a, b)), 12340n);
-    assert.equal(kp.decrypt(mulPlain(kp.pub, a, -3n)), n - 37035n);
-    assert.notEqual(kp.encrypt(7n), kp.encrypt(7n), "encryption must be randomized");
-    assert.throws(() => kp.encrypt(-1n), /plaintext must be in \[0, N\)/);
-    assert.throws(() => kp.decrypt(0n), /out of range/);
-  }
-});
-
-test("encryption split across worker threads decrypts to the same plaintexts", async () => {
-  const { encryptAll } = await import("../../node/src/vertical/parallel.js");
-  const kp = await generateKeyPair(512);
-  const ms = Array.from({ length: 600 }, (_, i) => BigInt(i) * 1_000_003n);
-  const cts = await encryptAll(kp, ms, 2);
-  assert.equal(cts.length, ms.length);
-  cts.forEach((c, i) => assert.equal(kp.decrypt(c), ms[i]));
-  await assert.rejects(encryptAll(kp, ms, 0), /workers 0/);
-});
-
-test("public-key encryption (label mode: under a key the encrypting party does not hold), with and without the DJN base, one thread or several", async () => {
-  const { publicEncryptor } = await import("../../node/src/vertical/paillier-port.js");
-  const { encryptAll } = await import("../../node/src/vertical/parallel.js");
-  const kp = await generateKeyPair(512);
-  const hs = kp.secret().options.djnBase!;
-  for (const enc of [publicEncryptor(kp.pub, hs), publicEncryptor(kp.pub)]) {
-    const a = enc.encrypt(12345n);
-    assert.equal(kp.decrypt(a), 12345n);
-    assert.notEqual(enc.encrypt(7n), enc.encrypt(7n), "encryption must be randomized");
-    assert.equal(kp.decrypt(addCt(kp.pub, a, enc.encrypt(kp.pub.n - 5n))), 12340n);
-    assert.throws(() => enc.encrypt(kp.pub.n), /plaintext must be in \[0, N\)/);
-  }
-  const ms = Array.from({ length: 600 }, (_, i) => BigInt(i) * 999_983n);
-  const cts = await encryptAll(publicEncryptor(kp.pub, hs), ms, 2);
-  cts.forEach((c, i) => assert.equal(kp.decrypt(c), ms[i]));
-  assert.throws(() => publicEncryptor(kp.pub, 1n), /DJN base/);
-});
-
 test("sealed tables open for their addressees only, bound to their name; pairwise masks agree and are near-uniform mod N", async () => {
-  const { newSealSecret, sealKeyTable, pairSecret, sealTable, openSealed, maskMod, readSealed } = await import("../../node/src/vertical/seal.js");
+  const { newSealSecret, sealKeyTable, pairSecret, sealTable, openSealedTable, maskMod, readSealed } = await import("../../node/src/vertical/seal.js");
   const { TableStore } = await import("../../node/src/vertical/tables.js");
   const { x25519 } = await import("@noble/curves/ed25519.js");
   const [a, b, c] = [newSealSecret(), newSealSecret(), newSealSecret()];
@@ -131,14 +87,14 @@ test("sealed tables open for their addressees only, bound to their name; pairwis
   const inner = { type: "masked" as const, key: "y", values: ["0x1234"] };
   const sealed = sealTable("grad/0/x1", inner, "y", [{ party: "x1", shared: pairSecret(a, pub(b)) }, { party: "x2", shared: pairSecret(a, pub(c)) }]);
   assert.ok(!JSON.stringify(sealed).includes("1234"));
-  assert.deepEqual(openSealed("grad/0/x1", sealed, "x1", pairSecret(b, pub(a))).payload, inner);
-  assert.deepEqual(openSealed("grad/0/x1", sealed, "x2", pairSecret(c, pub(a))).payload, inner);
-  assert.throws(() => openSealed("grad/0/x1", sealed, "x3", pairSecret(c, pub(a))), /sealed to x1, x2, not to x3/);
+  assert.deepEqual(openSealedTable("grad/0/x1", sealed, "x1", pairSecret(b, pub(a))).payload, inner);
+  assert.deepEqual(openSealedTable("grad/0/x1", sealed, "x2", pairSecret(c, pub(a))).payload, inner);
+  assert.throws(() => openSealedTable("grad/0/x1", sealed, "x3", pairSecret(c, pub(a))), /sealed to x1, x2, not to x3/);
   // x2 cannot open x1's entry, a table moved under another name does not open, nor an altered one.
-  assert.throws(() => openSealed("grad/0/x1", sealed, "x1", pairSecret(c, pub(a))), /does not open for x1/);
-  assert.throws(() => openSealed("grad/1/x1", sealed, "x1", pairSecret(b, pub(a))), /does not open/);
+  assert.throws(() => openSealedTable("grad/0/x1", sealed, "x1", pairSecret(c, pub(a))), /does not open for x1/);
+  assert.throws(() => openSealedTable("grad/1/x1", sealed, "x1", pairSecret(b, pub(a))), /does not open/);
   const altered = { ...sealed, data: Buffer.from(Buffer.from((sealed as { data: string }).data, "base64").map((x, i) => (i === 3 ? x ^ 1 : x))).toString("base64") };
-  assert.throws(() => openSealed("grad/0/x1", altered, "x1", pairSecret(b, pub(a))), /does not open/);
+  assert.throws(() => openSealedTable("grad/0/x1", altered, "x1", pairSecret(b, pub(a))), /does not open/);
   // Reading through a store notes what the reader saw inside.
   const store = new TableStore();
   store.write("grad/0/x1", "y", sealed);

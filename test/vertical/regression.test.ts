@@ -1,12 +1,14 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { VLINREG_DEFAULT_MAX_ITERATIONS, VLINREG_DEFAULT_TOLERANCE } from "../../protocol/src/tasks/vlinreg.js";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import {
-  runVertical, TableStore, generateKeyPair, encodeStd, standardize, openSealed, pairSecret, sealSecretFromHex, readSealKey, readCiphertexts,
-  type FeatureInput, type KeyHolder, type PaillierKeyPair, type VerticalResult,
+  runVertical, TableStore, encodeStd, standardize, openSealedTable, pairSecret, sealSecretFromHex, readSealKey, readCiphertexts,
+  type FeatureInput, type KeyHolder, type VerticalResult,
 } from "../../node/src/vertical/index.js";
+import { generatePaillierKeyPair, type PaillierKeyPair } from "../../node/src/crypto/paillier.js";
 import { synthetic, shuffled } from "./data.js";
 import { fingerprints, transcriptLeaks } from "./leaks.js";
 
@@ -18,7 +20,7 @@ const { MultivariateLinearRegression } = createRequire(import.meta.url)("ml-regr
 // Tests use 1,024-bit keys for speed (the default is 2,048); made once and shared.
 const keys: Record<string, PaillierKeyPair> = {};
 before(async () => {
-  for (const name of ["y", "x1", "x2", "x3", "x4"]) keys[name] = await generateKeyPair(1024);
+  for (const name of ["y", "x1", "x2", "x3", "x4"]) keys[name] = await generatePaillierKeyPair(1024);
 });
 
 function ols(cols: number[][], y: number[]): { coef: number[]; intercept: number } {
@@ -99,11 +101,11 @@ test("label mode: every value y can decrypt is masked (uniform mod N), and x_j's
     for (let t = 0; t < iterations; t++) {
       const name = `grad/${t}/${f.name}`;
       const outer = JSON.parse(new TextDecoder().decode(r.store.bytes(name)!));
-      const { payload } = openSealed(name, outer, f.name, shared);
+      const { payload } = openSealedTable(name, outer, f.name, shared);
       assert.equal(payload.type, "masked");
       if (payload.type === "masked") for (const v of payload.values) assert.ok(masked(BigInt(v)), `${name}: y saw an unmasked value`);
-      assert.throws(() => openSealed(name, outer, "x2" === f.name ? "x1" : "x2", shared), /sealed to/);
-      assert.throws(() => openSealed(name, outer, f.name, new Uint8Array(32).fill(7)), /does not open/);
+      assert.throws(() => openSealedTable(name, outer, "x2" === f.name ? "x1" : "x2", shared), /sealed to/);
+      assert.throws(() => openSealedTable(name, outer, f.name, new Uint8Array(32).fill(7)), /does not open/);
     }
   }
 });
@@ -175,6 +177,29 @@ test("cars with k = 4 feature parties (one column each): within 1e-3 of ml-regre
   }, { keys, iterations: 300 });
   checkAgainstOls(r, data);
   assert.deepEqual(leaks(r.store, data.ids.length, fingerprints({ y: [data.y], ...Object.fromEntries(data.X.map((c, i) => [`x${i + 1}`, [c]])) })), []);
+});
+
+test("cars with the task's defaults (tolerance 1e-6 relative, at most 300 iterations): stops at the tolerance, within 1e-3 of ml-regression", async () => {
+  const data = cars();
+  const [c0, c1, c2, c3] = data.X;
+  const r = await runVertical({
+    label: { ids: data.ids, y: data.y },
+    features: [
+      { name: "x1", ids: data.ids, columns: { Cylinders: c0, Displacement: c1 } },
+      { name: "x2", ids: data.ids, columns: { Horsepower: c2, Weight_in_lbs: c3 } },
+    ],
+  }, { keys, iterations: VLINREG_DEFAULT_MAX_ITERATIONS, tolerance: VLINREG_DEFAULT_TOLERANCE });
+  assert.equal(r.converged, true, `ran all ${r.iterations} iterations`);
+  assert.ok(r.iterations < VLINREG_DEFAULT_MAX_ITERATIONS && r.iterations > 10, `stopped after ${r.iterations} iterations`);
+  checkAgainstOls(r, data);
+  // Each party said, every iteration, whether it settled: one bit each; the last bits are all true.
+  const t = r.iterations - 1;
+  for (const f of ["x1", "x2"]) assert.deepEqual(r.store.read(`conv/${t}/${f}`, "y"), { type: "progress", settled: true });
+  assert.deepEqual(r.store.read("stop/y", "x1"), { type: "progress", settled: true });
+  // Without a tolerance the same run goes on to its cap.
+  const fixed = await runVertical({ label: { ids: data.ids, y: data.y }, features: [{ name: "x1", ids: data.ids, columns: { Cylinders: c0, Displacement: c1 } }, { name: "x2", ids: data.ids, columns: { Horsepower: c2, Weight_in_lbs: c3 } }] }, { keys, iterations: r.iterations + 3 });
+  assert.equal(fixed.converged, false);
+  assert.equal(fixed.iterations, r.iterations + 3);
 });
 
 test("alignment errors are reported before any key is used or anything encrypted", async () => {

@@ -2,10 +2,11 @@ import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { getAddress, isAddress, ZeroAddress, ZeroHash } from "ethers";
-import type { ChainEvent, ChainEventBody } from "../../../protocol/src/events.js";
+import type { ChainEvent, ChainEventBody, MemberReportStatus } from "../../../protocol/src/events.js";
 import { FailReason } from "../../../protocol/src/events.js";
 import { Phase, Role, Verification } from "../../../protocol/src/phases.js";
-import { outputsCommitment, roundBinding } from "../../../protocol/src/binding.js";
+import { roundBinding } from "../../../protocol/src/binding.js";
+import { checkContributionProof } from "../proofcheck.js";
 import {
   datasetKey,
   kindKey,
@@ -21,6 +22,7 @@ import { hashJson } from "../../../protocol/src/canonical.js";
 import type { BlobRef } from "../http/authz.js";
 import {
   checkIdempotencyKey,
+  checkReport,
   ConnectorError,
   type CreateTaskOptions,
   type Connector,
@@ -104,16 +106,6 @@ function b32(v: unknown, field: string): string {
 function uint(v: unknown, field: string, min = 0): number {
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) fail("BadInput", `${field} must be an integer >= ${min}`);
   return v as number;
-}
-
-function fieldToBytes32(v: string): string {
-  let n: bigint;
-  try {
-    n = BigInt(v);
-  } catch {
-    return fail("InvalidProof", `public signal ${v} is not an integer`);
-  }
-  return "0x" + n.toString(16).padStart(64, "0");
 }
 
 interface TaskRow {
@@ -789,36 +781,18 @@ export class CoordinatorNetwork {
     });
   }
 
+  /** chain-connector/src/proofcheck.ts, with this coordinator's binding (no chain: task, round, member, commitment). */
   private async checkProof(t: TaskRow, member: string, round: number, comm: string, proof?: Groth16Proof): Promise<void> {
-    if (!proof || typeof proof !== "object" || !Array.isArray(proof.publicSignals))
-      fail("InvalidProof", `task ${t.task_id} asks for verification: submit a Groth16 proof with the Compute contribution`);
-    const sig = proof!.publicSignals;
-    if (sig.length < 3) fail("InvalidProof", "publicSignals must be [outputs..., binding, root] with at least one output");
-    const outputs = sig.slice(0, -2);
-    const binding = roundBinding({ taskId: t.task_id, round, member, commitment: comm });
-    let claimed: bigint;
-    try {
-      claimed = BigInt(sig[sig.length - 2]!);
-    } catch {
-      return fail("InvalidProof", "the binding public signal is not an integer");
-    }
-    if (claimed !== binding) fail("BadBinding", "the proof is bound to another task, round, member or commitment");
-    let expected: string;
-    try {
-      expected = outputsCommitment(outputs);
-    } catch {
-      return fail("InvalidProof", "output public signals must be integers");
-    }
-    if (expected !== comm) fail("BadBinding", "commitment must be keccak256 of the proof's packed outputs");
-    const root = fieldToBytes32(sig[sig.length - 1]!);
-    if (!this.hasRoot(member, root)) fail("BadBinding", `the proof's dataset root ${root} was never committed by ${member}`);
-    let ok = false;
-    try {
-      ok = await this.verifier!.verify(t.kind_name, proof!);
-    } catch (e) {
-      fail("InvalidProof", `the proof could not be checked: ${(e as Error).message}`);
-    }
-    if (!ok) fail("InvalidProof", `the proof does not verify against the ${t.kind_name} verification key`);
+    await checkContributionProof({
+      kind: t.kind_name,
+      taskId: t.task_id,
+      member,
+      commitment: comm,
+      binding: roundBinding({ taskId: t.task_id, round, member, commitment: comm }),
+      proof,
+      hasRoot: (m, root) => this.hasRoot(m, root),
+      verifier: this.verifier!,
+    });
   }
 
   finalizeRound(sender: string, taskId: number, round: number, resultHash: string): TxReceipt {
@@ -850,6 +824,21 @@ export class CoordinatorNetwork {
       if (cur && cur.phase !== Phase.Finalized && cur.phase !== Phase.Failed) fail("RoundNotFinished", `round ${cur.round} of task ${taskId} is still running`);
       this.run(`UPDATE tasks SET closed = 1 WHERE task_id = ?`, taskId);
       this.emit({ type: "TaskClosed", taskId, reason });
+      return {};
+    });
+  }
+
+  report(sender: string, taskId: number, round: number, status: MemberReportStatus, reason: string): TxReceipt {
+    checkReport(status, reason);
+    return this.tx(() => {
+      this.loadRound(taskId, round);
+      this.requireRole(sender, Role.Owner | Role.Worker, "report on rounds (Owner or Worker)");
+      if (status === "failed" && !this.get(`SELECT 1 AS x FROM members WHERE task_id = ? AND round = ? AND member = ?`, taskId, round, sender))
+        fail("NotMember", `${sender} did not join round ${round} of task ${taskId}: only a member reports a failure (a non-member reports "declined")`);
+      if (this.get(`SELECT 1 AS x FROM reports WHERE task_id = ? AND round = ? AND member = ?`, taskId, round, sender))
+        fail("AlreadySubmitted", `${sender} already reported on round ${round} of task ${taskId}`);
+      this.run(`INSERT INTO reports(task_id, round, member) VALUES(?, ?, ?)`, taskId, round, sender);
+      this.emit({ type: "MemberReported", taskId, round, member: sender, status, reason });
       return {};
     });
   }
@@ -958,6 +947,9 @@ export class CoordinatorConnector implements Connector {
   }
   async closeTask(taskId: number, reason: string): Promise<TxReceipt> {
     return this.network.closeTask(this.sender, taskId, reason);
+  }
+  async report(taskId: number, round: number, status: MemberReportStatus, reason: string): Promise<TxReceipt> {
+    return this.network.report(this.sender, taskId, round, status, reason);
   }
   async putBlob(bytes: Uint8Array): Promise<string> {
     return this.network.blobs.put(bytes);

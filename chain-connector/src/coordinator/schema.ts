@@ -87,6 +87,13 @@ CREATE TABLE IF NOT EXISTS task_keys (
   tx TEXT NOT NULL,
   PRIMARY KEY (requester, key)
 );
+-- One MemberReported per node and round (the contract's _reported).
+CREATE TABLE IF NOT EXISTS reports (
+  task_id INTEGER NOT NULL,
+  round INTEGER NOT NULL,
+  member TEXT NOT NULL,
+  PRIMARY KEY (task_id, round, member)
+);
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   time INTEGER NOT NULL,

@@ -1,6 +1,6 @@
 import { Interface, getAddress, type Log } from "ethers";
 import { DataRegistry__factory, NodeRegistry__factory, TaskManager__factory } from "../../../types/ethers-contracts/index.js";
-import type { ChainEventBody } from "../../../protocol/src/events.js";
+import { REPORT_STATUS, type ChainEventBody } from "../../../protocol/src/events.js";
 
 /** Event-only interface over the three contracts (their event names do not overlap). */
 export const EVENTS = new Interface(
@@ -85,6 +85,10 @@ export function decodeLog(log: Pick<Log, "topics" | "data">): ChainEventBody | n
       return { type: "RoundFailed", taskId: num(a.taskId), round: num(a.round), phase: num(a.phase), reason: String(a.reason) };
     case "TaskClosed":
       return { type: "TaskClosed", taskId: num(a.taskId), reason: String(a.reason) };
+    case "MemberReported": {
+      const status = num(a.status) === REPORT_STATUS.declined ? "declined" : "failed";
+      return { type: "MemberReported", taskId: num(a.taskId), round: num(a.round), member: addr(a.member), status, reason: String(a.reason) };
+    }
     default:
       return null;
   }

@@ -1,9 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { JsonRpcProvider, Wallet, ZeroHash, getAddress, isAddress, type Log, type TransactionReceipt } from "ethers";
-import type { ChainEvent, ChainEventBody } from "../../../protocol/src/events.js";
+import { REPORT_STATUS, type ChainEvent, type ChainEventBody, type MemberReportStatus } from "../../../protocol/src/events.js";
 import { Phase, Verification } from "../../../protocol/src/phases.js";
-import { outputsCommitment, roundBinding } from "../../../protocol/src/binding.js";
+import { roundBinding } from "../../../protocol/src/binding.js";
+import { checkContributionProof } from "../proofcheck.js";
 import {
   datasetKey,
   parseTaskSpec,
@@ -17,6 +18,7 @@ import { hashJson } from "../../../protocol/src/canonical.js";
 import type { BlobRef } from "../http/authz.js";
 import {
   checkIdempotencyKey,
+  checkReport,
   ConnectorError,
   type CreateTaskOptions,
   type Connector,
@@ -779,37 +781,17 @@ export class EthereumConnector implements Connector {
     const kind = spec!.kind;
     const v = this.network.verifier;
     if (!v || !v.kinds().includes(kind)) fail("NoVerifier", `no verification key is configured for kind ${kind}`);
-    if (!proof || typeof proof !== "object" || !Array.isArray(proof.publicSignals))
-      fail("InvalidProof", `task ${taskId} asks for verification: submit a Groth16 proof with the Compute contribution`);
-    const sig = proof.publicSignals;
-    if (sig.length < 3) fail("InvalidProof", "publicSignals must be [outputs..., binding, root] with at least one output");
-    let values: bigint[];
-    try {
-      values = sig.map((s) => BigInt(s));
-    } catch {
-      return fail("InvalidProof", "public signals must be integers");
-    }
     const member = this.sender.wallet.address;
-    const binding = roundBinding({
-      taskManager: this.network.addresses.taskManager,
-      chainId: await this.network.getChainId(),
+    await checkContributionProof({
+      kind,
       taskId,
-      round,
       member,
       commitment: comm,
+      binding: roundBinding({ taskManager: this.network.addresses.taskManager, chainId: await this.network.getChainId(), taskId, round, member, commitment: comm }),
+      proof,
+      hasRoot: (m, root) => this.read(() => this.data.hasRoot(m, root)),
+      verifier: v!,
     });
-    if (values[values.length - 2] !== binding) fail("BadBinding", "the proof is bound to another task, round, member or commitment");
-    if (outputsCommitment(values.slice(0, -2)) !== comm) fail("BadBinding", "commitment must be keccak256 of the proof's packed outputs");
-    const root = "0x" + values[values.length - 1]!.toString(16).padStart(64, "0");
-    if (!(await this.read(() => this.data.hasRoot(member, root))))
-      fail("BadBinding", `the proof's dataset root ${root} was never committed by ${member}`);
-    let ok = false;
-    try {
-      ok = await v.verify(kind, proof);
-    } catch (e) {
-      fail("InvalidProof", `the proof could not be checked: ${(e as Error).message}`);
-    }
-    if (!ok) fail("InvalidProof", `the proof does not verify against the ${kind} verification key`);
   }
 
   async getContributions(taskId: number, round: number, phase: number): Promise<ContributionRecord[]> {
@@ -846,6 +828,13 @@ export class EthereumConnector implements Connector {
     uint(taskId, "taskId");
     if (typeof reason !== "string" || Buffer.byteLength(reason) < 1 || Buffer.byteLength(reason) > 200) fail("BadInput", "reason must be 1 to 200 bytes");
     return this.receipt(await this.send(() => this.tasks.closeTask.populateTransaction(taskId, reason)));
+  }
+
+  async report(taskId: number, round: number, status: MemberReportStatus, reason: string): Promise<TxReceipt> {
+    uint(taskId, "taskId");
+    uint(round, "round", 0, U32);
+    checkReport(status, reason);
+    return this.receipt(await this.send(() => this.tasks.report.populateTransaction(taskId, round, REPORT_STATUS[status], reason)));
   }
 
   // ---------------------------------------------------------------- blobs and events

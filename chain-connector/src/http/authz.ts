@@ -40,6 +40,10 @@ export const ROUTE_POLICY: readonly { route: string; who: string }[] = [
   { route: "POST /tasks/:id/rounds/:round/advance", who: "registered nodes, once the deadline has passed (network check)" },
   { route: "POST /tasks/:id/rounds/:round/finalize", who: "the task's requester (network check)" },
   { route: "POST /tasks/:id/close", who: "the task's requester, between rounds (network check)" },
+  {
+    route: "POST /tasks/:id/rounds/:round/report",
+    who: "registered Owner or Worker nodes, as themselves: \"declined\" by any of them, \"failed\" by the round's members only; one report per node and round (network check)",
+  },
   { route: "POST /blobs", who: "registered nodes, within the per-party quota (--blob-quota bytes per --blob-quota-window seconds)" },
   {
     route: "GET /blobs/:hash",

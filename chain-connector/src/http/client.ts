@@ -1,5 +1,5 @@
 import type { Signer } from "ethers";
-import type { ChainEvent } from "../../../protocol/src/events.js";
+import type { ChainEvent, MemberReportStatus } from "../../../protocol/src/events.js";
 import { signRequest } from "../../../protocol/src/signing.js";
 import type { TaskSpec } from "../../../protocol/src/taskspec.js";
 import {
@@ -189,6 +189,9 @@ export class ConnectorClient implements Connector {
   }
   closeTask(taskId: number, reason: string): Promise<TxReceipt> {
     return this.json("POST", ROUTES.close(taskId), { reason });
+  }
+  report(taskId: number, round: number, status: MemberReportStatus, reason: string): Promise<TxReceipt> {
+    return this.json("POST", ROUTES.report(taskId, round), { status, reason });
   }
 
   async putBlob(bytes: Uint8Array): Promise<string> {

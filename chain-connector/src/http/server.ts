@@ -344,6 +344,13 @@ export class ConnectorServer {
         return c.finalizeRound(taskId, int(req.params.round, "round"), resultHash as string);
       }),
     );
+    app.post(
+      "/tasks/:id/rounds/:round/report",
+      route((c, req) => {
+        const b = json(req);
+        return c.report(int(req.params.id, "taskId"), int(req.params.round, "round"), b.status as never, b.reason as string);
+      }),
+    );
     app.post("/tasks/:id/close", route((c, req) => c.closeTask(int(req.params.id, "taskId"), json(req).reason as string)));
 
     // ---------------------------------------------------------------- blobs

@@ -1,8 +1,43 @@
 /**
- * Message framing for the owner ⇄ worker steps: "CMM1" | u32 header length | JSON header |
- * u32 frame count | (u32 length | bytes)*. Headers carry only sizes and step names, never data.
+ * The node's one binary framing: a head, then length-prefixed frames (u32 little-endian length ‖
+ * bytes)*, ending exactly at the last frame. Two users:
+ * - owner ⇄ worker messages (`encodeMessage`): "CMM1" | u32 header length | JSON header |
+ *   u32 frame count | frames. Headers carry only sizes and step names, never data.
+ * - CKKS key bundles (crypto/ckks/session.ts): magic, preset, fingerprint and scale as the head,
+ *   and a fixed number of frames.
  */
 const MAGIC = [0x43, 0x4d, 0x4d, 0x31];
+
+/** head ‖ (u32 LE length ‖ frame)*. */
+export function writeFrames(head: ArrayLike<number>, frames: readonly Uint8Array[]): Uint8Array {
+  let len = head.length;
+  for (const f of frames) len += 4 + f.length;
+  const out = new Uint8Array(len);
+  out.set(head, 0);
+  const dv = new DataView(out.buffer);
+  let at = head.length;
+  for (const f of frames) {
+    dv.setUint32(at, f.length, true);
+    out.set(f, at + 4);
+    at += 4 + f.length;
+  }
+  return out;
+}
+
+/** `count` length-prefixed frames from offset `at`, which must end exactly at the end of `bytes`; errors name `what`. */
+export function readFrames(bytes: Uint8Array, at: number, count: number, what: string): Uint8Array[] {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const frames: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    if (at + 4 > bytes.length) throw new Error(`${what}: truncated frames`);
+    const n = dv.getUint32(at, true);
+    if (at + 4 + n > bytes.length) throw new Error(`${what}: truncated frames`);
+    frames.push(bytes.subarray(at + 4, at + 4 + n));
+    at += 4 + n;
+  }
+  if (at !== bytes.length) throw new Error(`${what}: trailing bytes`);
+  return frames;
+}
 
 export interface Message<H> {
   header: H;
@@ -11,22 +46,13 @@ export interface Message<H> {
 
 export function encodeMessage<H extends { step: string }>(header: H, frames: readonly Uint8Array[]): Uint8Array {
   const hb = new TextEncoder().encode(JSON.stringify(header));
-  let len = 4 + 4 + hb.length + 4;
-  for (const f of frames) len += 4 + f.length;
-  const out = new Uint8Array(len);
-  const dv = new DataView(out.buffer);
-  out.set(MAGIC, 0);
+  const head = new Uint8Array(4 + 4 + hb.length + 4);
+  const dv = new DataView(head.buffer);
+  head.set(MAGIC, 0);
   dv.setUint32(4, hb.length, true);
-  out.set(hb, 8);
-  let at = 8 + hb.length;
-  dv.setUint32(at, frames.length, true);
-  at += 4;
-  for (const f of frames) {
-    dv.setUint32(at, f.length, true);
-    out.set(f, at + 4);
-    at += 4 + f.length;
-  }
-  return out;
+  head.set(hb, 8);
+  dv.setUint32(8 + hb.length, frames.length, true);
+  return writeFrames(head, frames);
 }
 
 export function decodeMessage<H extends { step: string }>(bytes: Uint8Array, expectStep: string): Message<H> {
@@ -38,19 +64,8 @@ export function decodeMessage<H extends { step: string }>(bytes: Uint8Array, exp
   if (8 + hl + 4 > bytes.length) throw new Error("message: truncated header");
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + hl))) as H;
   if (header.step !== expectStep) throw new Error(`message: got step "${header.step}", expected "${expectStep}"`);
-  let at = 8 + hl;
-  const count = dv.getUint32(at, true);
-  at += 4;
-  const frames: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) {
-    if (at + 4 > bytes.length) throw new Error("message: truncated frames");
-    const n = dv.getUint32(at, true);
-    if (at + 4 + n > bytes.length) throw new Error("message: truncated frames");
-    frames.push(bytes.subarray(at + 4, at + 4 + n));
-    at += 4 + n;
-  }
-  if (at !== bytes.length) throw new Error("message: trailing bytes");
-  return { header, frames };
+  const count = dv.getUint32(8 + hl, true);
+  return { header, frames: readFrames(bytes, 8 + hl + 4, count, "message") };
 }
 
 export function f64Bytes(v: ArrayLike<number>): Uint8Array {

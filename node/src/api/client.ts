@@ -72,10 +72,15 @@ export class NodeApiClient {
   tasks() {
     return this.request<unknown[]>("GET", "/tasks", undefined, true);
   }
-  /** With an idempotency key, a retried submission returns the first one's task instead of creating another. */
-  submitTask(spec: Omit<TaskSpecInput, "requester"> & { requester?: string }, opts: { idempotencyKey?: string } = {}) {
+  /**
+   * Any kind's input: the node runs the kind's requester-side preparation (an outsourced kind's
+   * options in params, vlinreg without rounds…). `info` holds public facts the preparation made
+   * (an outsourced task's workers and setup chunks). With an idempotency key, a retried
+   * submission returns the first one's task instead of creating another.
+   */
+  submitTask(spec: (Omit<TaskSpecInput, "requester"> & { requester?: string }) | Record<string, unknown>, opts: { idempotencyKey?: string } = {}) {
     const q = opts.idempotencyKey ? `?idempotencyKey=${encodeURIComponent(opts.idempotencyKey)}` : "";
-    return this.request<{ taskId: number; specHash: string; txHash: string }>("POST", `/tasks${q}`, spec, true);
+    return this.request<{ taskId: number; specHash: string; txHash?: string; info?: Record<string, unknown> }>("POST", `/tasks${q}`, spec, true);
   }
   task(id: number) {
     return this.request<{ task: unknown; chain: unknown; rounds: unknown[] }>("GET", `/tasks/${id}`, undefined, true);

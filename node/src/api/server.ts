@@ -9,10 +9,10 @@ import { statusFor } from "../../../chain-connector/src/http/routes.js";
 import { Role, maskToRoles } from "../../../protocol/src/phases.js";
 import { AuthError, verifyRequest, type NonceCheck } from "../../../protocol/src/signing.js";
 import { JsonDepthError, parseJsonBounded } from "../../../protocol/src/json.js";
-import { parseTaskSpec, SpecError, specHash } from "../../../protocol/src/taskspec.js";
+import { parseTaskSpec, SpecError, specHash, type TaskSpec } from "../../../protocol/src/taskspec.js";
 import { hashJson } from "../../../protocol/src/canonical.js";
-import { prepareFederatedSpec } from "../runtime/aggregation/submit.js";
-import type { BlobAccess } from "../runtime/handler.js";
+import { keepPrepared, prepareTask } from "../runtime/prepare.js";
+import type { BlobAccess, HandlerRegistry } from "../runtime/handler.js";
 import { ConfigError, datasetConfigSchema } from "../config.js";
 import { DataError } from "../data/csv.js";
 import type { DatasetRegistry } from "../data/registry.js";
@@ -38,8 +38,10 @@ export interface ApiOptions {
   /** Relative dataset paths in POST /datasets are taken from here. */
   baseDir: string;
   log: Logger;
-  /** The node's own blob store; with it, POST /tasks prepares federated backends (see prepareFederatedSpec). */
-  local?: BlobAccess;
+  /** The node's own blob store (sealed by the vault), where POST /tasks keeps what a kind's prepare() makes secret. */
+  local: BlobAccess;
+  /** The node's kind handlers: POST /tasks runs the kind's requester-side prepare() (runtime/prepare.ts). */
+  handlers?: HandlerRegistry;
   /** Largest request body (default 1 MiB: the API takes specs and file paths, never data). */
   maxBodyBytes?: number;
   /** Where used nonces are kept (default: the store's SQLite file, so replays stay refused after a restart). */
@@ -222,24 +224,28 @@ export function buildApi(o: ApiOptions): express.Express {
     const body = req.body as Record<string, unknown>;
     if (body === null || typeof body !== "object" || Array.isArray(body)) throw new HttpError(400, "BadInput", "the body must be a task spec object");
     const idempotencyKey = checkIdempotencyKey(req.query.idempotencyKey);
-    // A retry under the same key sends the spec prepared the first time (same nonce, same Paillier
-    // key), so the connector recognises it and answers with the first request's task.
+    // A retry under the same key sends the spec prepared the first time (same nonce, same keys,
+    // same encrypted setup), so the connector recognises it and answers with the first request's task.
     const memo = idempotencyKey === undefined ? undefined : `idempotency:${String(res.locals.caller).toLowerCase()}:${idempotencyKey}`;
     const prior = memo === undefined ? undefined : (JSON.parse(o.store.meta(memo) ?? "null") as { body: string; spec: unknown } | null);
     if (prior && prior.body !== hashJson(body))
       throw new HttpError(400, "BadInput", `idempotencyKey ${idempotencyKey} was already used for another spec; use a new key for a new task`);
-    // Federated backends get what they need here (a Paillier key pair for the requester, the Setup phase for secagg).
-    const spec = prior
-      ? parseTaskSpec(prior.spec)
-      : o.local
-        ? await prepareFederatedSpec(body, o.self, o.local, o.store)
-        : parseTaskSpec({ ...body, requester: body.requester ?? o.self });
-    if (spec.requester !== o.self)
-      throw new HttpError(400, "BadInput", `requester ${spec.requester} must be this node's address ${o.self}; omit it to use the node's`);
-    if (memo !== undefined && !prior) o.store.setMeta(memo, JSON.stringify({ body: hashJson(body), spec }));
+    let spec: TaskSpec;
+    let info: Record<string, unknown> | undefined;
+    if (prior) spec = parseTaskSpec(prior.spec);
+    else {
+      // The kind's requester-side preparation runs here, in this node: keys, an outsourced owner's
+      // encrypted setup, derived fields. Its secrets stay in the node, sealed by the vault.
+      const node = { address: o.self, roles: o.roles, store: o.store, datasets: o.datasets, connector: o.connector, local: o.local, handlers: o.handlers, log: o.log };
+      const prepared = await prepareTask(node, body);
+      await keepPrepared(node, prepared);
+      spec = prepared.spec;
+      info = prepared.info;
+      if (memo !== undefined) o.store.setMeta(memo, JSON.stringify({ body: hashJson(body), spec }));
+    }
     const r = await o.connector.createTask(spec, { idempotencyKey });
     o.log.info({ taskId: r.taskId, kind: spec.kind }, "task submitted");
-    res.status(201).json({ taskId: r.taskId, specHash: specHash(spec), txHash: r.txHash });
+    res.status(201).json({ taskId: r.taskId, specHash: specHash(spec), txHash: r.txHash, ...(info ? { info } : {}) });
   });
 
   app.get("/tasks/:id", raw, signed, async (req, res) => {

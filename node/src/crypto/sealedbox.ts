@@ -5,9 +5,18 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { randomBytes } from "@noble/hashes/utils.js";
 
 /**
- * Sealed box to one X25519 public key: anyone can seal, only the holder of the secret key opens.
- * The construction is the ECIES/HPKE-Base shape (RFC 9180 §5.1 mode_base, with XChaCha20-Poly1305
- * in place of its AEAD list, as libsodium's crypto_box_seal pairs X25519 with XChaCha):
+ * The one X25519 + HKDF-SHA256 + XChaCha20-Poly1305 construction of the node. Every use agrees a
+ * key with X25519, derives it with HKDF-SHA256 under its own label (the HKDF info; the salt where
+ * a use binds the public keys), and encrypts with XChaCha20-Poly1305 under a random 24-byte nonce
+ * and associated data naming what the box is for. The uses, each with its label:
+ *
+ * - requester results (`sealTo`/`openSealed`): an anonymous sealed box to one public key;
+ * - secure-aggregation shares (crypto/secagg/keys.ts): between two members' round keys;
+ * - vertical regression tables and vlinreg (vertical/seal.ts): a content key wrapped for each
+ *   addressee under the writer's pairwise key with it.
+ *
+ * The anonymous sealed box is the ECIES/HPKE-Base shape (RFC 9180 §5.1 mode_base, with
+ * XChaCha20-Poly1305 in place of its AEAD list, as libsodium's crypto_box_seal pairs X25519 with XChaCha):
  *
  *   epk = X25519(esk, G) for a fresh esk;  dh = X25519(esk, rpk)
  *   key = HKDF-SHA256(ikm = dh, salt = epk ‖ rpk, info = DOMAIN)
@@ -19,25 +28,50 @@ import { randomBytes } from "@noble/hashes/utils.js";
  * key fresh; the random nonce costs 24 bytes and keeps the AEAD safe even if esk were reused.
  */
 
+const enc = new TextEncoder();
+
+/** X25519 shared secret with a peer; x25519 refuses a low-order public key (all-zero secret). */
+export function agree(secret: Uint8Array, peerPublic: Uint8Array): Uint8Array {
+  return x25519.getSharedSecret(secret, peerPublic);
+}
+
+/** The key schedule of every box: HKDF-SHA256(ikm = shared, salt, info = label), 32 bytes. */
+export function boxKey(shared: Uint8Array, label: string | Uint8Array, salt?: Uint8Array): Uint8Array {
+  return hkdf(sha256, shared, salt, typeof label === "string" ? enc.encode(label) : label, 32);
+}
+
+export const NONCE_BYTES = 24;
+
+/** XChaCha20-Poly1305 under `key` with a fresh random nonce; `ad` binds what the box is for. */
+export function sealWithKey(key: Uint8Array, plain: Uint8Array, ad?: Uint8Array): { nonce: Uint8Array; ct: Uint8Array } {
+  const nonce = randomBytes(NONCE_BYTES);
+  return { nonce, ct: xchacha20poly1305(key, nonce, ad).encrypt(plain) };
+}
+
+/** Opens what `sealWithKey` made; throws (the AEAD's error) on a wrong key, nonce, ad or altered bytes. */
+export function openWithKey(key: Uint8Array, nonce: Uint8Array, ct: Uint8Array, ad?: Uint8Array): Uint8Array {
+  return xchacha20poly1305(key, nonce, ad).decrypt(ct);
+}
+
 const VERSION = 1;
-const DOMAIN = new TextEncoder().encode("ciphermine sealedbox v1");
-const HEADER = 1 + 32 + 24;
+const DOMAIN = enc.encode("ciphermine sealedbox v1");
+const HEADER = 1 + 32 + NONCE_BYTES;
 /** Bytes a box adds to its plaintext: version, ephemeral key, nonce, Poly1305 tag. */
 export const SEALED_OVERHEAD = HEADER + 16;
 
 function ad(context: string): Uint8Array {
-  const c = new TextEncoder().encode(context);
+  const c = enc.encode(context);
   const out = new Uint8Array(DOMAIN.length + 1 + c.length);
   out.set(DOMAIN, 0);
   out.set(c, DOMAIN.length + 1);
   return out;
 }
 
-function boxKey(dh: Uint8Array, epk: Uint8Array, rpk: Uint8Array): Uint8Array {
+function anonymousKey(dh: Uint8Array, epk: Uint8Array, rpk: Uint8Array): Uint8Array {
   const salt = new Uint8Array(64);
   salt.set(epk, 0);
   salt.set(rpk, 32);
-  return hkdf(sha256, dh, salt, DOMAIN, 32);
+  return boxKey(dh, DOMAIN, salt);
 }
 
 function key32(k: Uint8Array, what: string): Uint8Array {
@@ -51,9 +85,7 @@ export function sealTo(recipient: Uint8Array, plain: Uint8Array, context: string
   const esk = x25519.utils.randomSecretKey();
   const epk = x25519.getPublicKey(esk);
   // x25519 throws on a low-order recipient key (all-zero shared secret): nothing is sealed to it.
-  const key = boxKey(x25519.getSharedSecret(esk, rpk), epk, rpk);
-  const nonce = randomBytes(24);
-  const ct = xchacha20poly1305(key, nonce, ad(context)).encrypt(plain);
+  const { nonce, ct } = sealWithKey(anonymousKey(agree(esk, rpk), epk, rpk), plain, ad(context));
   const out = new Uint8Array(HEADER + ct.length);
   out[0] = VERSION;
   out.set(epk, 1);
@@ -76,8 +108,8 @@ export function openSealed(secretKey: Uint8Array, box: Uint8Array, context: stri
   if (!isSealedBox(box)) throw new Error(`sealed box: not a sealed box (expected version ${VERSION} and at least ${SEALED_OVERHEAD} bytes, got ${box.length})`);
   const epk = box.subarray(1, 33);
   try {
-    const key = boxKey(x25519.getSharedSecret(sk, epk), epk, x25519.getPublicKey(sk));
-    return xchacha20poly1305(key, box.slice(33, HEADER), ad(context)).decrypt(box.subarray(HEADER));
+    const key = anonymousKey(agree(sk, epk), epk, x25519.getPublicKey(sk));
+    return openWithKey(key, box.slice(33, HEADER), box.subarray(HEADER), ad(context));
   } catch {
     throw new Error("sealed box: does not open with this key and context (sealed to another key, for another context, or altered)");
   }

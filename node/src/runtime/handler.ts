@@ -1,9 +1,10 @@
 import { keccakHex } from "../../../protocol/src/hash.js";
-import type { DatasetRecord, Groth16Proof } from "../../../chain-connector/src/connector.js";
+import type { Connector, DatasetRecord, Groth16Proof } from "../../../chain-connector/src/connector.js";
 import type { TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { Table } from "../data/table.js";
 import type { Logger } from "../log.js";
-import type { DatasetRow, MemberKey } from "../store/store.js";
+import type { DatasetRegistry } from "../data/registry.js";
+import type { DatasetRow, MemberKey, NodeStore } from "../store/store.js";
 
 /**
  * How a task kind plugs into the round runtime. The runtime does all I/O (events, joins, blobs,
@@ -129,6 +130,45 @@ export interface RoundOutcome {
   done?: boolean;
 }
 
+/**
+ * What a requester-side prepare() may use: the requester node itself. Everything prepare() makes
+ * runs inside that node (POST /tasks), never in the submitting user's process.
+ */
+export interface PrepareContext {
+  /** The requester node's address (the spec's requester). */
+  self: string;
+  /** The node's role mask (protocol phases.ts Role). */
+  roles: number;
+  store: NodeStore;
+  datasets: DatasetRegistry;
+  connector: Connector;
+  /** The node's own blob store, sealed at rest by the vault: where prepare() keeps secret keys. */
+  local: BlobAccess;
+  log: Logger;
+  /**
+   * Bytes only an in-process caller can give (never from the HTTP body), e.g. an outsourced
+   * owner's dataset encrypted beforehand. Kinds that take none ignore it.
+   */
+  extra?: Record<string, unknown>;
+}
+
+/** What prepare() turns a submission into. Nothing of it has left the node yet. */
+export interface PreparedTask {
+  /** The spec to create, parsed (every field checked). */
+  spec: TaskSpec;
+  /**
+   * The requester state aggregate() starts from (JSON; secrets in it are local blob hashes, or
+   * values the store seals). Kept sealed under the spec hash before the task exists.
+   */
+  state?: unknown;
+  /** Public blobs the spec names (e.g. an outsourced owner's first message), put on the connector before the task is created. */
+  blobs?: Uint8Array[];
+  /** Public facts for the caller (sizes, chosen workers); JSON. */
+  info?: Record<string, unknown>;
+  /** Frees what prepare() holds in memory when the task is not created after all. */
+  abort?(): void;
+}
+
 export interface TaskKindHandler {
   /** The protocol kind name (protocol/src/tasks). */
   readonly kind: string;
@@ -170,6 +210,14 @@ export interface TaskKindHandler {
   usesParams?(spec: TaskSpec): boolean;
   /** Checks a received contribution against its commitment (default: keccak256(payload) === commitment). */
   verify?(ctx: AggregateContext, c: ReceivedContribution): boolean | Promise<boolean>;
+  /**
+   * Requester side, at submission (POST /tasks on the requester node): turns the submitted input
+   * (a spec without its requester-made parts) into the spec to create, with the secrets the kind
+   * needs kept in the node (keys, an owner's encrypted setup, derived fields such as a round
+   * count). Absent: the input is parsed as a spec with this node as its requester. Every check
+   * runs before anything is written or sent.
+   */
+  prepare?(input: Record<string, unknown>, ctx: PrepareContext): Promise<PreparedTask>;
   /** Combines the Compute contributions of the round into its result. */
   aggregate(ctx: AggregateContext, contributions: ReceivedContribution[]): Promise<RoundOutcome>;
 }

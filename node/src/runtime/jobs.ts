@@ -36,6 +36,8 @@ function unflatten(f: FlatRows): number[][] {
   return out;
 }
 
+const honkCircuits = new Map<string, import("../zk/honk.js").HonkCircuit>();
+
 export const JOBS = {
   /** The Poseidon Merkle tree of a dataset's fixed-point rows (protocol commitment.ts). */
   commitTree: tree,
@@ -48,6 +50,18 @@ export const JOBS = {
   async proveCircuit(a: { name: string; input: Record<string, unknown>; buildDir?: string }): Promise<{ proof: Groth16Proof; publicSignals: string[] }> {
     const { proveCircuit } = await import("../zk/prover.js");
     return proveCircuit(a.name, a.input, a.buildDir);
+  },
+  /**
+   * An UltraHonk proof of a Noir circuit (node/src/zk/honk.ts): the witness here, `bb prove` in a
+   * child process. The compiled circuit is loaded once per thread.
+   */
+  async proveHonk(a: { circuit: string; inputs: Record<string, unknown>; buildDir?: string }): Promise<{ proof: Uint8Array; publicInputs: bigint[]; bbCpuSeconds: number; witnessMs: number }> {
+    const { HonkCircuit } = await import("../zk/honk.js");
+    const key = `${a.buildDir ?? ""}\0${a.circuit}`;
+    let c = honkCircuits.get(key);
+    if (!c) honkCircuits.set(key, (c = new HonkCircuit(a.circuit, a.buildDir)));
+    const r = await c.prove(a.inputs as never);
+    return { proof: r.proof.proof, publicInputs: r.proof.publicInputs, bbCpuSeconds: r.timings.bbCpuSeconds, witnessMs: r.timings.witnessMs };
   },
   /** Paillier encryptions under the public key n (each ≈ 120 ms at 2,048 bits). */
   async paillierEncrypt(a: { n: bigint; plaintexts: bigint[] }): Promise<bigint[]> {

@@ -8,6 +8,7 @@ import { epsilonOf, rhoFor } from "../privacy/accountant.js";
 import { privacyOf, taskRho } from "../privacy/mechanism.js";
 import { specHash } from "../../../protocol/src/taskspec.js";
 import { autoApproval, checkDatasetPolicy, policyRho } from "./dataset-policy.js";
+import { vlinregPlan } from "../../../protocol/src/tasks/vlinreg.js";
 
 export interface Decision {
   accept: boolean;
@@ -77,7 +78,7 @@ const count = (v: unknown): number => (Array.isArray(v) ? v.length : 0);
  *   stats              R × columns × T
  *   kmeans             R × columns × k × T              (k = params.initial.length: every row meets every centroid)
  *   linreg, logreg     R × f² × T                        (f = features + intercept: the Newton Hessian is f × f per row)
- *   vlinreg            R × F² × params.iterations        (F = every party's features + 1)
+ *   vlinreg            R × F² × maxIterations            (F = every party's features + 1)
  *   any other kind     R × dataset columns × T
  *
  * Outsourced kinds run on workers that hold no rows (needsData false): they are bounded by their
@@ -101,8 +102,7 @@ export function estimateTaskCost(spec: TaskSpec, datasets: readonly Pick<Dataset
     case "vlinreg": {
       const parties = Array.isArray(p.features) ? (p.features as { columns?: unknown }[]) : [];
       const F = parties.reduce((a, x) => a + count(x?.columns), 0) + 1;
-      const iterations = typeof p.iterations === "number" ? p.iterations : 50;
-      return R * F * F * iterations;
+      return R * F * F * vlinregPlan(p).maxIterations;
     }
     default:
       return R * Math.max(...datasets.map((d) => d.columns)) * T;

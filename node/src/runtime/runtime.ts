@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { toUtf8Bytes } from "ethers";
 import { ConnectorError, type Connector, type ContributionRecord, type DatasetRecord, type Groth16Proof } from "../../../chain-connector/src/connector.js";
 import type { BlobStore } from "../../../chain-connector/src/blobstore.js";
-import type { ChainEvent } from "../../../protocol/src/events.js";
+import { boundReason, type ChainEvent, type MemberReportStatus } from "../../../protocol/src/events.js";
 import { Phase } from "../../../protocol/src/phases.js";
 import { canonicalJson } from "../../../protocol/src/canonical.js";
 import { roundBinding } from "../../../protocol/src/binding.js";
@@ -14,7 +14,7 @@ import type { DatasetRegistry } from "../data/registry.js";
 import { roundKey } from "../keys.js";
 import { openSealed } from "../crypto/sealedbox.js";
 import type { Logger } from "../log.js";
-import type { InboxRow, NodeStore, ResultRow, RoundState, Side, Submission as StoredSubmission, TaskRow } from "../store/store.js";
+import type { InboxRow, NodeStore, ResultRow, RoundState, Side, StoredSubmission, TaskRow } from "../store/store.js";
 import {
   plainCommitment,
   type AggregateContext,
@@ -72,8 +72,11 @@ export interface RuntimeOptions {
 /** A change to the store made together with the cursor of the event that caused it. */
 type Commit = () => void;
 
-/** Round record the requester publishes (its hash is the round's on-chain resultHash). */
-export interface RoundRecord {
+/**
+ * The round's result record the requester publishes (its hash is the round's on-chain resultHash);
+ * not the connector's RoundRecord, which is the round's on-chain state.
+ */
+export interface RoundResultRecord {
   v: 1;
   taskId: number;
   round: number;
@@ -442,7 +445,7 @@ export class Runtime extends EventEmitter {
       if (!prev || prev.phase !== Phase.Finalized) throw new Error(`round ${round - 1} of task ${taskId} was not finalized; round ${round} has no parameters`);
       hash = prev.resultHash;
     }
-    const record = JSON.parse(new TextDecoder().decode(await this.blob(hash))) as RoundRecord;
+    const record = JSON.parse(new TextDecoder().decode(await this.blob(hash))) as RoundResultRecord;
     return record.next ?? undefined;
   }
 
@@ -593,6 +596,9 @@ export class Runtime extends EventEmitter {
     if (!task || !task.spec) return undefined;
     const commits: Commit[] = [];
     if (task.mine) commits.push(this.put({ ...this.state(taskId, round, "requester", Phase.Join), phase: Phase.Join }));
+    // A refusal of a task that names this node's data is told to the requester once, on-chain
+    // (or through the coordinator), signed by this node: it cannot ask this node itself.
+    if (task.decision === "decline" && round === 1 && this.spec(task).datasets.some((r) => r.owner === this.o.self)) await this.report(taskId, round, "declined", task.reason);
     if (task.decision === "pending" && round === 1)
       commits.push(() => {
         // Kept so that an approval joins under this event; one that came in meanwhile joins now.
@@ -891,6 +897,7 @@ export class Runtime extends EventEmitter {
           s.status = dropped ? "missed" : "failed";
           s.error = `${step.name}: ${errText(e)}`;
           this.o.log.warn({ taskId, round, err: s.error }, "submission failed");
+          if (!dropped) await this.report(taskId, round, "failed", s.error);
         }
       }
       commits.push(this.put(s));
@@ -946,7 +953,7 @@ export class Runtime extends EventEmitter {
         }
         const outcome = await handler.aggregate(ctx, valid);
         const resultHash = await this.o.results.put(toUtf8Bytes(canonicalJson(outcome.result)));
-        const record: RoundRecord = {
+        const record: RoundResultRecord = {
           v: 1,
           taskId,
           round,
@@ -1028,6 +1035,20 @@ export class Runtime extends EventEmitter {
       commits.push(this.put(s));
     }
     return () => commits.forEach((c) => c());
+  }
+
+  /**
+   * Tells the requester why this node is not (or no longer) in a round. Best effort: a report
+   * that cannot be sent is logged, never retried by replaying the event (that would redo the step).
+   */
+  private async report(taskId: number, round: number, status: MemberReportStatus, reason: string): Promise<void> {
+    const text = boundReason(reason);
+    try {
+      await this.o.connector.report(taskId, round, status, text);
+      this.o.log.info({ taskId, round, status, reason: text }, "reported to the requester");
+    } catch (e) {
+      if (!(e instanceof ConnectorError && e.code === "AlreadySubmitted")) this.o.log.warn({ taskId, round, status, err: errText(e) }, "could not report to the requester");
+    }
   }
 
   private async closeEarly(taskId: number, result: { result: unknown; round: number }): Promise<void> {

@@ -8,11 +8,14 @@
  *   const { result } = await task.result();   // signed GET to the requester node's /results
  *   const report = await task.verify();       // on-chain hashes vs result bytes, spec hash, contributors
  *
- * Tasks are submitted through the requester node's API (POST /tasks), so the requester-side state
- * of every kind (Paillier keys, aggregation) lives in that node, never in the caller's process.
+ * Tasks of every kind are submitted through the requester node's API (POST /tasks), so the
+ * requester-side state of every kind (Paillier keys, vlinreg's result key, an outsourced owner's
+ * CKKS/Liu keys and encrypted setup) is made and kept in that node, never in the caller's process.
+ * An outsourced kind's requester is the data owner itself: its spec goes to the node that holds
+ * the dataset.
  */
 import { resolve } from "node:path";
-import { getAddress, toUtf8Bytes, type Signer } from "ethers";
+import { getAddress, isAddress, toUtf8Bytes, type Signer } from "ethers";
 import { ConnectorClient } from "../../../chain-connector/src/http/client.js";
 import { blobHash } from "../../../chain-connector/src/blobstore.js";
 import type { NodeRecord, RoundRecord, TaskRecord } from "../../../chain-connector/src/connector.js";
@@ -21,7 +24,7 @@ import type { ChainEvent } from "../../../protocol/src/events.js";
 import { Phase, phaseName } from "../../../protocol/src/phases.js";
 import "../../../protocol/src/tasks/index.js";
 import { SpecError, specHash } from "../../../protocol/src/taskspec.js";
-import { vlinregRounds } from "../../../protocol/src/tasks/vlinreg.js";
+import { OUTSOURCED_KINDS } from "../../../protocol/src/tasks/outsourced.js";
 import { randomUUID } from "node:crypto";
 import { NodeApiClient, NodeApiError } from "../api/client.js";
 import type { InboxView } from "../api/views.js";
@@ -29,6 +32,7 @@ import { loadProfile, nodeNameOf, nodeWallet, requesterWallet, type LoadedProfil
 
 export { loadProfile, saveProfile, defaultProfilePath, writeKeyFile, ProfileError, type Profile, type LoadedProfile, type ProfileNode } from "./profile.js";
 export { ConnectorError } from "../../../chain-connector/src/connector.js";
+export { commitDatasetTable, describeEvent, ensureNode, readDatasetFile, readSpecFile, type DatasetCommits, type NodeRecords } from "./ops.js";
 export { NodeApiError } from "../api/client.js";
 export { SpecError } from "../../../protocol/src/taskspec.js";
 
@@ -49,6 +53,21 @@ export interface WaitResult {
   rounds: number;
   /** Whether the task is closed on-chain. */
   closed: boolean;
+  /** What nodes reported about the task (declined, failed), from the connector's events. */
+  reports: MemberReport[];
+}
+
+/** A node's signed account of why it is not in a round (a MemberReported event). */
+export interface MemberReport {
+  round: number;
+  /** The authenticated sender: the transaction's (ethereum) or the signed request's (coordinator). */
+  member: string;
+  /** The profile's name of the node, when it has one. */
+  name?: string;
+  status: "declined" | "failed";
+  reason: string;
+  /** One line for people: `owner2 declined: secagg needs setup: true`. */
+  text: string;
 }
 
 export interface VerifyCheck {
@@ -95,9 +114,36 @@ export class TaskHandle {
     return this.cm.connector.getTask(this.id);
   }
 
+  private requesterNode?: Promise<NodeApiClient>;
+
+  /**
+   * A client of the task's requester node: the profile's requester, or (an outsourced task, whose
+   * requester is its data owner) the profile node with the task's requester address.
+   */
+  requesterClient(): Promise<NodeApiClient> {
+    this.requesterNode ??= (async () => {
+      const p = this.cm.profile;
+      const t = p ? await this.chain() : null;
+      const name = t && p ? nodeNameOf(p, t.requester) : undefined;
+      return name && p?.nodes[name] && name !== p.requester ? this.cm.node(name) : this.cm.requester();
+    })();
+    return this.requesterNode;
+  }
+
+  /**
+   * The connector as the task's requester (the connector lets only the requester and the members
+   * read a round's contributions): the profile's signer, or the owner node's key for an outsourced task.
+   */
+  private async requesterConnector(): Promise<ConnectorClient> {
+    const p = this.cm.profile;
+    const t = p ? await this.chain() : null;
+    const name = t && p ? nodeNameOf(p, t.requester) : undefined;
+    return name && name !== p?.requester ? this.cm.connectorAs(name) : this.cm.connector;
+  }
+
   /** The requester node's own view of each round: its status and, when it failed there, why. */
   async requesterRounds(): Promise<RequesterRoundView[]> {
-    const r = await this.cm.requester().task(this.id);
+    const r = await (await this.requesterClient()).task(this.id);
     return (r.rounds as RequesterRoundView[]).map((x) => ({ round: x.round, side: x.side, status: x.status, phase: x.phase, error: x.error }));
   }
 
@@ -112,8 +158,9 @@ export class TaskHandle {
     if (!task) throw new Error(`task ${this.id} does not exist on the connector at ${this.cm.connectorUrl}`);
     let lastFinal = 0;
     let outcome: WaitResult | undefined;
+    const reports: MemberReport[] = [];
     const end = (status: WaitResult["status"], reason: string, closed = false) => {
-      outcome ??= { taskId: this.id, status, reason, rounds: lastFinal, closed };
+      outcome ??= { taskId: this.id, status, reason, rounds: lastFinal, closed, reports };
       ac.abort();
     };
     const timer = opts.timeoutMs ? setTimeout(() => end("timeout", `no end within ${Math.round(opts.timeoutMs! / 1000)} s`), opts.timeoutMs) : undefined;
@@ -132,10 +179,14 @@ export class TaskHandle {
     try {
       for await (const e of this.events({ cursor: opts.cursor, signal: ac.signal })) {
         opts.onEvent?.(e);
-        if (e.type === "TaskClosed") {
+        if (e.type === "MemberReported") {
+          reports.push(this.cm.reportOf(e));
+        } else if (e.type === "TaskClosed") {
           end("done", e.reason === "last-round" || !e.reason ? `last round (${task.rounds}) finalized` : e.reason, true);
         } else if (e.type === "RoundFailed") {
-          const why = await this.nodeReasons(e.round);
+          // Declines are about the task (reported in round 1); failures about their round.
+          const told = reports.filter((x) => x.status === "declined" || x.round === e.round).map((x) => x.text);
+          const why = told.length ? told : await this.nodeReasons(e.round);
           end("failed", `round ${e.round} failed in ${phaseName(e.phase)}: ${e.reason}${why.length ? ` (${why.join("; ")})` : ""}`);
         } else if (e.type === "RoundFinalized") {
           lastFinal = e.round;
@@ -154,12 +205,39 @@ export class TaskHandle {
       clearInterval(poll);
       ac.abort();
     }
-    return outcome ?? { taskId: this.id, status: "timeout", reason: "the event stream ended", rounds: lastFinal, closed: false };
+    return outcome ?? { taskId: this.id, status: "timeout", reason: "the event stream ended", rounds: lastFinal, closed: false, reports };
   }
 
   /**
-   * Why the profile's nodes did not take part in a round (declined, or failed computing, e.g. a
-   * numeric divergence), as each node recorded it. Only nodes the profile names are asked.
+   * What nodes reported about this task (declined, failed), read from the connector's events from
+   * the start (or this handle's cursor): signed by their senders, so they come from nodes the
+   * caller does not operate too. Reading stops once the stream is quiet for `quietMs`.
+   */
+  async reports(opts: { quietMs?: number; maxMs?: number } = {}): Promise<MemberReport[]> {
+    const out: MemberReport[] = [];
+    const ac = new AbortController();
+    const quiet = opts.quietMs ?? 750;
+    let timer = setTimeout(() => ac.abort(), quiet);
+    const cap = setTimeout(() => ac.abort(), opts.maxMs ?? 30_000);
+    try {
+      for await (const e of this.cm.connector.events(this.since, ac.signal)) {
+        clearTimeout(timer);
+        timer = setTimeout(() => ac.abort(), quiet);
+        if (e.type === "MemberReported" && e.taskId === this.id) out.push(this.cm.reportOf(e));
+      }
+    } catch (e) {
+      if (!ac.signal.aborted) throw e;
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(cap);
+      ac.abort();
+    }
+    return out;
+  }
+
+  /**
+   * Fallback when no node reported (older nodes): why the profile's nodes did not take part in a
+   * round, as each node recorded it. Only nodes the profile names (and whose keys it holds) are asked.
    */
   async nodeReasons(round: number): Promise<string[]> {
     const out: string[] = [];
@@ -182,7 +260,7 @@ export class TaskHandle {
 
   private async resultDone(round: number): Promise<string | undefined> {
     try {
-      const r = await this.cm.requester().result<{ converged?: boolean }>(this.id, round);
+      const r = await (await this.requesterClient()).result<{ converged?: boolean }>(this.id, round);
       const row = r as unknown as { done?: boolean; result: { converged?: boolean } };
       if (row.done) return row.result?.converged ? "converged" : "done";
     } catch {
@@ -212,7 +290,7 @@ export class TaskHandle {
   async result<T = unknown>(round?: number): Promise<{ taskId: number; round: number; result: T; resultHash: string; recordHash: string; contributors: string[] }> {
     const r = round ?? (await this.lastFinalizedRound());
     if (r < 1) throw new Error(`task ${this.id} has no finalized round yet`);
-    return this.cm.requester().result<T>(this.id, r);
+    return (await this.requesterClient()).result<T>(this.id, r);
   }
 
   /**
@@ -222,7 +300,7 @@ export class TaskHandle {
    * submitted in Compute on-chain; and the spec blob hashes to the task's on-chain specHash.
    */
   async verify(): Promise<VerifyReport> {
-    const c = this.cm.connector;
+    const c = await this.requesterConnector();
     const checks: VerifyCheck[] = [];
     const add = (what: string, ok: boolean, detail: string) => checks.push({ what, ok, detail });
     const t = await this.chain();
@@ -232,7 +310,7 @@ export class TaskHandle {
     for (let round = 1; round <= t.currentRound; round++) {
       const r = await c.getRound(this.id, round);
       if (r?.phase !== Phase.Finalized) continue;
-      const res = await this.cm.requester().result(this.id, round);
+      const res = await (await this.requesterClient()).result(this.id, round);
       add(`round ${round} record`, res.recordHash === r.resultHash, `requester's record ${res.recordHash} vs on-chain ${r.resultHash}`);
       let record: { resultHash?: string; contributors?: string[]; taskId?: number; round?: number } = {};
       try {
@@ -327,10 +405,30 @@ export class Ciphermine {
     readonly profile?: LoadedProfile,
   ) {}
 
+  /** A MemberReported event as a report, the node named by the profile when it can be. */
+  reportOf(e: Extract<ChainEvent, { type: "MemberReported" }>): MemberReport {
+    const name = this.profile ? nodeNameOf(this.profile, e.member) : undefined;
+    return { round: e.round, member: e.member, name, status: e.status, reason: e.reason, text: `${name ?? e.member} ${e.status}: ${e.reason}` };
+  }
+
   /** A client of the requester node, signed with the requester's key. */
   requester(): NodeApiClient {
     if (!this.requesterUrl) throw new Error("no requester node: give requesterUrl to connect(), or a profile with a requester node");
     return new NodeApiClient(this.requesterUrl, this.signer);
+  }
+
+  private readonly connectors = new Map<string, Promise<ConnectorClient>>();
+
+  /** The connector, signed with a profile node's key (or the profile's signer). */
+  connectorAs(name: string): Promise<ConnectorClient> {
+    if (!this.profile) throw new Error(`node "${name}": connect with a profile to address nodes by name`);
+    const profile = this.profile;
+    let c = this.connectors.get(name);
+    if (!c) {
+      c = nodeWallet(profile, name).then((signer) => ConnectorClient.connect({ url: this.connectorUrl, signer }));
+      this.connectors.set(name, c);
+    }
+    return c;
   }
 
   /** A client of a profile node, signed with that node's key (or the profile's signer). */
@@ -364,25 +462,43 @@ export class Ciphermine {
     });
     if (problems.length) throw new SpecError(problems);
     const out: Record<string, unknown> = { ...spec, datasets };
-    // vlinreg's round count follows from its iterations: computed when the spec leaves it out.
-    if (spec.kind === "vlinreg") {
-      const p = (spec.params ?? {}) as { iterations?: unknown; keyHolder?: unknown };
-      const iterations = typeof p.iterations === "number" ? p.iterations : 50;
-      out.rounds ??= vlinregRounds(iterations, p.keyHolder === "features" ? "features" : "label");
-      out.setup ??= true;
-      // Parties may be named by profile node name as well as by address.
-      const addr = (o: unknown) => (typeof o === "string" && !o.startsWith("0x") && this.profile?.nodes[o] ? getAddress(this.profile.nodes[o].address) : o);
+    // Parties (vlinreg) and workers (outsourced kinds) may be named by profile node name as well as
+    // by address. Everything else a kind derives (vlinreg's rounds, keys, encrypted setups) the
+    // requester node derives when it prepares the task.
+    const addr = (o: unknown) => (typeof o === "string" && !o.startsWith("0x") && this.profile?.nodes[o] ? getAddress(this.profile.nodes[o].address) : o);
+    if (spec.kind === "vlinreg" && spec.params && typeof spec.params === "object") {
       const q = { ...(spec.params as Record<string, unknown>) } as { label?: { owner?: unknown }; features?: Array<{ owner?: unknown }> };
       if (q.label) q.label = { ...q.label, owner: addr(q.label.owner) };
       if (Array.isArray(q.features)) q.features = q.features.map((f) => ({ ...f, owner: addr(f.owner) }));
       out.params = q;
     }
+    if (isOutsourced(spec.kind) && spec.params && typeof spec.params === "object") {
+      const q = { ...(spec.params as Record<string, unknown>) };
+      if (Array.isArray(q.workers)) q.workers = q.workers.map(addr);
+      out.params = q;
+    }
     return out;
+  }
+
+  /**
+   * The node a spec is submitted to: the profile's requester, except for outsourced kinds, whose
+   * requester is the data owner (it encrypts its data and keeps the keys): the node of the one
+   * dataset, signed with that node's key.
+   */
+  private async submitterFor(spec: SpecInput, body: Record<string, unknown>): Promise<NodeApiClient> {
+    if (!isOutsourced(spec.kind)) return this.requester();
+    const d = (body.datasets as Array<{ owner?: unknown }>)[0];
+    const name = d && typeof d.owner === "string" && isAddress(d.owner) && this.profile ? nodeNameOf(this.profile, d.owner) : undefined;
+    if (!name || !this.profile?.nodes[name])
+      throw new SpecError([
+        `datasets.0: a ${spec.kind} task is submitted to the node that holds its one dataset (the data owner is the task's requester); name a node of the profile, e.g. {"node": "owner1", "dataset": "iris"}`,
+      ]);
+    return this.node(name);
   }
 
   private async createTask(spec: SpecInput): Promise<TaskHandle> {
     const body = this.resolveSpec(spec);
-    const req = this.requester();
+    const req = await this.submitterFor(spec, body);
     // The requester node's cursor is a point of the stream before this task exists.
     const since = (await req.health()).cursor ?? undefined;
     // One key per logical submission: a retry after a lost answer gets the first task back.
@@ -398,8 +514,14 @@ export class Ciphermine {
   }
 
   async close(): Promise<void> {
+    for (const c of this.connectors.values()) await (await c.catch(() => undefined))?.close();
+    this.connectors.clear();
     await this.connector.close();
   }
+}
+
+function isOutsourced(kind: unknown): boolean {
+  return (OUTSOURCED_KINDS as readonly unknown[]).includes(kind);
 }
 
 function formatOf(path: string): "csv" | "npy" | "jsonl" {

@@ -64,7 +64,8 @@ export interface TaskRow {
 
 export type Side = "member" | "requester";
 
-export interface Submission {
+/** A member's submission in one phase as this node keeps it (blob hash, commitment, whether the connector took it). */
+export interface StoredSubmission {
   blobHash: string;
   commitment: string;
   /** Groth16 proof sent with it, if any. */
@@ -84,7 +85,7 @@ export interface RoundState {
   /** Members still active when the round entered its current phase. */
   active: number;
   /** What this node submitted, by phase name. */
-  submissions: Record<string, Submission>;
+  submissions: Record<string, StoredSubmission>;
   resultHash?: string;
   error?: string;
   /** What the task kind's handler keeps between phases and rounds (JSON). */
@@ -433,7 +434,7 @@ export class NodeStore {
       phase: r.phase as number,
       status: r.status as string,
       active: r.active as number,
-      submissions: JSON.parse(r.submissions as string) as Record<string, Submission>,
+      submissions: JSON.parse(r.submissions as string) as Record<string, StoredSubmission>,
       resultHash: (r.result_hash as string | null) ?? undefined,
       error: (r.error as string | null) ?? undefined,
       kindState:

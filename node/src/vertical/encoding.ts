@@ -1,8 +1,12 @@
+import { packCentred, unpackCentred } from "../crypto/paillier.js";
+import { VLINREG_FEATURE_FIXED, VLINREG_LABEL_FIXED, VLINREG_THETA_FIXED, type FixedPointFormat } from "../../../protocol/src/fixedpoint.js";
+
 /**
  * Fixed-point encoding of reals into Paillier plaintexts, and packing of several signed values
  * into one plaintext.
  *
- * Scales (all powers of two, so the decoder divides exactly):
+ * Scales (all powers of two, so the decoder divides exactly; the formats are the named instances
+ * VLINREG_*_FIXED of protocol/src/fixedpoint.ts):
  * - standardized features and standardized labels: x̂ = round(x·2^FX_BITS), |x| < 2^STD_LIMIT_BITS
  *   (128 σ; anything larger is refused: an outlier or a unit error, not data to regress on);
  * - coefficients (standardized units): θ̂ = round(θ·2^THETA_BITS), |θ| < 2^THETA_LIMIT_BITS;
@@ -13,27 +17,29 @@
  *   between slots is undone by the centred decoder), and the whole plaintext is below N/2, so a value
  *   mod N is read back as a signed integer.
  */
-export const FX_BITS = 24;
-export const THETA_BITS = 24;
+export const FX_BITS = VLINREG_FEATURE_FIXED.fracBits;
+export const THETA_BITS = VLINREG_THETA_FIXED.fracBits;
 export const GRAD_BITS = 2 * FX_BITS + THETA_BITS;
-export const STD_LIMIT_BITS = 7;
-export const THETA_LIMIT_BITS = 16;
+export const STD_LIMIT_BITS = VLINREG_FEATURE_FIXED.valueBits - 1 - FX_BITS;
+export const THETA_LIMIT_BITS = VLINREG_THETA_FIXED.valueBits - 1 - THETA_BITS;
 export const SLOT_BITS = 176;
 /** Non-negative shift for exponents: multi-exponentiation takes x̂ + X_OFFSET ≥ 0, the shift is removed homomorphically. */
-export const X_OFFSET = 1n << BigInt(FX_BITS + STD_LIMIT_BITS);
-export const Y_OFFSET = 1n << BigInt(FX_BITS + THETA_BITS + STD_LIMIT_BITS);
+export const X_OFFSET = VLINREG_FEATURE_FIXED.limit;
+export const Y_OFFSET = VLINREG_LABEL_FIXED.limit;
 
-function fixed(v: number, bits: number, limitBits: number, field: string): bigint {
-  if (!Number.isFinite(v)) throw new Error(`${field}: ${v} is not a finite number; remove or impute missing values first`);
-  if (Math.abs(v) >= 2 ** limitBits) {
+function fixed(format: FixedPointFormat, v: number, field: string): bigint {
+  const x = format.tryEncode(v);
+  if (x === "not-finite") throw new Error(`${field}: ${v} is not a finite number; remove or impute missing values first`);
+  if (x === "out-of-range") {
+    const limitBits = format.valueBits - 1 - format.fracBits;
     throw new Error(`${field}: |${v}| ≥ 2^${limitBits} after scaling; it would overflow the fixed-point slots (outlier, unit error, or a diverging learning rate)`);
   }
-  return BigInt(Math.round(v * 2 ** bits));
+  return x;
 }
 
-export const encodeStd = (v: number, field: string) => fixed(v, FX_BITS, STD_LIMIT_BITS, field);
-export const encodeTheta = (v: number, field: string) => fixed(v, THETA_BITS, THETA_LIMIT_BITS, field);
-export const encodeLabel = (v: number, field: string) => fixed(v, FX_BITS + THETA_BITS, STD_LIMIT_BITS, field);
+export const encodeStd = (v: number, field: string) => fixed(VLINREG_FEATURE_FIXED, v, field);
+export const encodeTheta = (v: number, field: string) => fixed(VLINREG_THETA_FIXED, v, field);
+export const encodeLabel = (v: number, field: string) => fixed(VLINREG_LABEL_FIXED, v, field);
 
 /** Values of SLOT_BITS each that fit in one plaintext mod N with room for the sign. */
 export function slotsPerPlaintext(nBits: number): number {
@@ -42,28 +48,11 @@ export function slotsPerPlaintext(nBits: number): number {
   return s;
 }
 
-export function pack(values: readonly bigint[], n: bigint): bigint {
-  let acc = 0n;
-  for (let i = values.length - 1; i >= 0; i--) acc = (acc << BigInt(SLOT_BITS)) + values[i];
-  const r = acc % n;
-  return r < 0n ? r + n : r;
-}
+/** Packs SLOT_BITS-wide signed slots into one plaintext mod N (crypto/paillier.ts packCentred). */
+export const pack = (values: readonly bigint[], n: bigint): bigint => packCentred(values, SLOT_BITS, n);
 
-export function unpack(plain: bigint, count: number, n: bigint): bigint[] {
-  let v = plain > n / 2n ? plain - n : plain;
-  const base = 1n << BigInt(SLOT_BITS);
-  const half = base >> 1n;
-  const out: bigint[] = [];
-  for (let i = 0; i < count; i++) {
-    let s = v % base;
-    if (s < 0n) s += base;
-    if (s >= half) s -= base;
-    out.push(s);
-    v = (v - s) / base;
-  }
-  if (v !== 0n) throw new Error("unpack: plaintext has more data than the expected slots; a slot overflowed its bound");
-  return out;
-}
+/** Unpacks `count` signed SLOT_BITS-wide slots (crypto/paillier.ts unpackCentred). */
+export const unpack = (plain: bigint, count: number, n: bigint): bigint[] => unpackCentred(plain, count, SLOT_BITS, n);
 
 export interface Standardized {
   mean: number;

@@ -74,14 +74,16 @@
  * job). Row ids are shared in plaintext (a PSI that hides non-shared ids is out of scope).
  */
 import { alignIds, checkIds, type Id } from "./align.js";
-import { invMod, mod, multiExp, powMod } from "./bigmath.js";
+import { modInv, mod, multiExp, modPow } from "../crypto/bigmath.js";
 import {
   FX_BITS, GRAD_BITS, SLOT_BITS, X_OFFSET, Y_OFFSET, encodeLabel, encodeStd, encodeTheta, pack, slotsPerPlaintext, standardize, unpack,
 } from "./encoding.js";
 import {
-  generateKeyPair, keyPairFromPrimes, publicEncryptor, publicKeyFromN, type KeyOptions, type PaillierKeyPair, type PaillierPublicKey, type PublicEncryptor,
-} from "./paillier-port.js";
-import { encryptAll } from "./parallel.js";
+  generatePaillierKeyPair, paillierEncryptor, paillierKeyPair, paillierPublicKey, paillierSecretKey,
+  type PaillierEncryptor, type PaillierKeyPair, type PaillierPublicKey, type PaillierRandomnessOptions,
+} from "../crypto/paillier.js";
+import { encryptAll } from "../crypto/paillier-workers.js";
+import { solve } from "../algorithms/linalg.js";
 import {
   maskMod, newMaskSeed, newSealSecret, pairSecret, readSealKey, readSealed, sealKeyTable, sealSecretFromHex, sealSecretHex, sealTable, bytesHex, hexBytes,
 } from "./seal.js";
@@ -99,14 +101,14 @@ function chunkCount(k: number, pub: PaillierPublicKey): number {
 function readPk(store: TableIO, party: string, reader: string): PaillierPublicKey {
   const t = store.read(`pk/${party}`, reader);
   if (t.type !== "paillier-pk") throw new Error(`table pk/${party}: expected a Paillier public key`);
-  return publicKeyFromN(BigInt(t.n));
+  return paillierPublicKey(BigInt(t.n));
 }
 
 /** pk/y with its DJN base: what a feature party encrypts under in label mode. */
 function readLabelKey(store: TableIO, reader: string): { pub: PaillierPublicKey; hs?: bigint } {
   const t = store.read(`pk/${LABEL}`, reader);
   if (t.type !== "paillier-pk") throw new Error(`table pk/${LABEL}: expected a Paillier public key`);
-  return { pub: publicKeyFromN(BigInt(t.n)), hs: t.hs === undefined ? undefined : BigInt(t.hs) };
+  return { pub: paillierPublicKey(BigInt(t.n)), hs: t.hs === undefined ? undefined : BigInt(t.hs) };
 }
 
 function readIds(store: TableIO, parties: string[], reader: string): Record<string, string[]> {
@@ -120,7 +122,7 @@ function readIds(store: TableIO, parties: string[], reader: string): Record<stri
 /** Enc(Σ_r v_r·m_r) from Enc(m_r) and signed v_r: exponents are shifted by `offset` to be non-negative and the shift removed with Π Enc(m_r). */
 function innerProduct(cts: readonly bigint[], v: readonly bigint[], offset: bigint, pub: PaillierPublicKey, prodAll: bigint): bigint {
   const main = multiExp(cts, v.map((x) => x + offset), pub.n2);
-  return (main * invMod(powMod(prodAll, offset, pub.n2), pub.n2)) % pub.n2;
+  return (main * modInv(modPow(prodAll, offset, pub.n2), pub.n2)) % pub.n2;
 }
 
 /** Ciphertexts of chunk c of every row (the table is row-major: row r, chunk c at r·chunks + c). */
@@ -134,23 +136,6 @@ function prodAllOf(col: readonly bigint[], n2: bigint): bigint {
   let acc = 1n;
   for (const c of col) acc = (acc * c) % n2;
   return acc;
-}
-
-function solve(a: number[][], b: number[]): number[] {
-  const k = b.length;
-  const m = a.map((row, i) => [...row, b[i]]);
-  for (let c = 0; c < k; c++) {
-    let piv = c;
-    for (let r = c + 1; r < k; r++) if (Math.abs(m[r][c]) > Math.abs(m[piv][c])) piv = r;
-    if (Math.abs(m[piv][c]) < 1e-12) throw new Error("preconditioner: a party's own columns are collinear; drop a redundant column");
-    [m[c], m[piv]] = [m[piv], m[c]];
-    for (let r = 0; r < k; r++) {
-      if (r === c) continue;
-      const f = m[r][c] / m[c][c];
-      for (let j = c; j <= k; j++) m[r][j] -= f * m[c][j];
-    }
-  }
-  return m.map((row, i) => row[k] / row[i]);
 }
 
 const hexOf = (v: bigint) => "0x" + v.toString(16);
@@ -203,7 +188,7 @@ function exportKey(kp: PaillierKeyPair | undefined): FeatureState["key"] {
 }
 
 function importKey(k: NonNullable<FeatureState["key"]>): PaillierKeyPair {
-  return keyPairFromPrimes(BigInt(k.p), BigInt(k.q), { djnBase: k.djnBase === undefined ? undefined : BigInt(k.djnBase), window: k.window, fastRandomness: k.fastRandomness });
+  return paillierKeyPair(paillierSecretKey(BigInt(k.p), BigInt(k.q)), { djnBase: k.djnBase === undefined ? undefined : BigInt(k.djnBase), window: k.window, fastRandomness: k.fastRandomness });
 }
 
 export class FeatureParty {
@@ -223,7 +208,7 @@ export class FeatureParty {
   private seal?: { secret: Uint8Array; maskSeed: Uint8Array };
   /** X25519 shared secrets with other parties (label mode), derived on demand from xk/P. */
   private readonly pairs = new Map<string, Uint8Array>();
-  private label?: { pub: PaillierPublicKey; enc: PublicEncryptor };
+  private label?: { pub: PaillierPublicKey; enc: PaillierEncryptor };
   private labelTerm: bigint[] = [];
   private chunks = 0;
   private Gown: number[][] = [];
@@ -282,9 +267,9 @@ export class FeatureParty {
   }
 
   /** Features mode: this party's own Paillier key pair. */
-  async makeKey(bits: number, opts?: KeyOptions, given?: PaillierKeyPair): Promise<void> {
+  async makeKey(bits: number, opts?: PaillierRandomnessOptions, given?: PaillierKeyPair): Promise<void> {
     this.need("features", "makeKey");
-    this.key = given ?? (await generateKeyPair(bits, opts));
+    this.key = given ?? (await generatePaillierKeyPair(bits, opts));
   }
 
   /** Label mode: xk/me, this party's X25519 key for the task (sealed tables and pairwise masks). */
@@ -303,10 +288,10 @@ export class FeatureParty {
     return s;
   }
 
-  private labelKey(store: TableIO): { pub: PaillierPublicKey; enc: PublicEncryptor } {
+  private labelKey(store: TableIO): { pub: PaillierPublicKey; enc: PaillierEncryptor } {
     if (!this.label) {
       const { pub, hs } = readLabelKey(store, this.name);
-      this.label = { pub, enc: publicEncryptor(pub, hs) };
+      this.label = { pub, enc: paillierEncryptor(pub, hs) };
     }
     return this.label;
   }
@@ -332,7 +317,7 @@ export class FeatureParty {
     }
     const { enc } = this.labelKey(store);
     // A fresh encryptor: its window is sized for this batch (the masks' one is small).
-    const rows = publicEncryptor(pub, enc.spec().hs);
+    const rows = paillierEncryptor(pub, enc.spec().hs);
     const cts = await encryptAll(rows, plain, workers);
     const to = this.peers.map((p) => ({ party: p, shared: this.pair(store, p) }));
     store.write(name, this.name, sealTable(name, ciphertextTable(LABEL, cts, pub.n2), this.name, to));
@@ -359,7 +344,7 @@ export class FeatureParty {
       const cols = Array.from({ length: ch }, (_, c) => chunkColumn(cts, this.n, ch, c));
       const all = cols.map((col) => prodAllOf(col, pub.n2));
       const a = this.columnNames.map((_, d) => cols.map((col, c) => innerProduct(col, this.X.map((row) => row[d]), X_OFFSET, pub, all[c])));
-      this.cross.set(peer.name, { pub, a, aInv: a.map((row) => row.map((x) => invMod(x, pub.n2))) });
+      this.cross.set(peer.name, { pub, a, aInv: a.map((row) => row.map((x) => modInv(x, pub.n2))) });
     }
   }
 
@@ -375,8 +360,8 @@ export class FeatureParty {
     // Pack homomorphically: slot i of a chunk is the column's sum times 2^(SLOT_BITS·i).
     this.labelTerm = Array.from({ length: this.chunks }, (_, c) => {
       let acc = 1n;
-      for (let i = 0; i < s && c * s + i < perColumn.length; i++) acc = (acc * powMod(perColumn[c * s + i], 1n << BigInt(SLOT_BITS * i), pub.n2)) % pub.n2;
-      return invMod(acc, pub.n2);
+      for (let i = 0; i < s && c * s + i < perColumn.length; i++) acc = (acc * modPow(perColumn[c * s + i], 1n << BigInt(SLOT_BITS * i), pub.n2)) % pub.n2;
+      return modInv(acc, pub.n2);
     });
   }
 
@@ -391,7 +376,7 @@ export class FeatureParty {
       const out = a[0].map((_, c) => {
         let acc = 1n;
         th.forEach((e, d) => {
-          if (e !== 0n) acc = (acc * (e > 0n ? powMod(a[d][c], e, pub.n2) : powMod(aInv[d][c], -e, pub.n2))) % pub.n2;
+          if (e !== 0n) acc = (acc * (e > 0n ? modPow(a[d][c], e, pub.n2) : modPow(aInv[d][c], -e, pub.n2))) % pub.n2;
         });
         if (label) acc = (acc * this.labelKey(store).enc.encrypt(maskMod(this.pair(store, peer), termMask(t, this.name, peer, c), pub.n))) % pub.n2;
         return acc;
@@ -440,7 +425,7 @@ export class FeatureParty {
       return Number(v) / 2 ** GRAD_BITS / this.n + own;
     });
     this.gradients.push(grad);
-    const delta = solve(this.Gown, grad);
+    const delta = solve(this.Gown, grad, { tolerance: 1e-12, singular: "preconditioner: a party's own columns are collinear; drop a redundant column" });
     const next = this.theta.map((th, c) => th - step.learningRate * delta[c] + step.momentum * (th - this.prev[c]));
     this.prev = this.theta;
     this.theta = next;
@@ -473,11 +458,25 @@ export class FeatureParty {
     if (state.seal) f.seal = { secret: sealSecretFromHex(state.seal.secret), maskSeed: hexBytes(state.seal.maskSeed, "mask seed", 32) };
     if (state.labelTerm) f.labelTerm = state.labelTerm.map(BigInt);
     f.chunks = state.chunks;
-    for (const c of state.cross) f.cross.set(c.peer, { pub: publicKeyFromN(BigInt(c.n)), a: c.a.map((r) => r.map(BigInt)), aInv: c.aInv.map((r) => r.map(BigInt)) });
+    for (const c of state.cross) f.cross.set(c.peer, { pub: paillierPublicKey(BigInt(c.n)), a: c.a.map((r) => r.map(BigInt)), aInv: c.aInv.map((r) => r.map(BigInt)) });
     f.theta = [...state.theta];
     f.prev = [...state.prev];
     f.gradients.push(...state.gradients);
     return f;
+  }
+
+  /** Whether the last update moved θ by at most `tolerance` relative to it (standardized units). */
+  settled(tolerance: number): boolean {
+    const moved = Math.hypot(...this.theta.map((th, c) => th - this.prev[c]!));
+    return moved <= tolerance * Math.hypot(...this.theta);
+  }
+
+  /**
+   * conv/t/me after update t: one bit, whether this party settled. Every party settling bounds the
+   * whole model's change too: Σ‖Δθ_j‖² ≤ tol²·Σ‖θ_j‖².
+   */
+  publishProgress(store: TableIO, t: number, tolerance: number): void {
+    store.write(`conv/${t}/${this.name}`, this.name, { type: "progress", settled: this.settled(tolerance) });
   }
 
   publishModel(store: TableIO): void {
@@ -530,9 +529,9 @@ export class LabelParty {
   }
 
   /** Label mode: the key pair (with the DJN base others encrypt with) and the X25519 key; pk/y and xk/y. */
-  async publishKeys(store: TableIO, bits: number, opts?: KeyOptions, given?: PaillierKeyPair): Promise<void> {
+  async publishKeys(store: TableIO, bits: number, opts?: PaillierRandomnessOptions, given?: PaillierKeyPair): Promise<void> {
     this.need("label", "publishKeys");
-    this.key = given ?? (await generateKeyPair(bits, { ...opts, fastRandomness: true }));
+    this.key = given ?? (await generatePaillierKeyPair(bits, { ...opts, fastRandomness: true }));
     this.seal = newSealSecret();
     const hs = this.key.secret().options.djnBase;
     store.write(`pk/${LABEL}`, LABEL, { type: "paillier-pk", n: hexOf(this.key.pub.n), ...(hs === undefined ? {} : { hs: hexOf(hs) }) });
@@ -556,7 +555,7 @@ export class LabelParty {
       const cts = readCiphertexts(`enc-x/${f.name}`, store.read(`enc-x/${f.name}`, LABEL), f.name, this.n * ch, pub.n2);
       const b = Array.from({ length: ch }, (_, c) => {
         const col = chunkColumn(cts, this.n, ch, c);
-        return invMod(innerProduct(col, this.Y, Y_OFFSET, pub, prodAllOf(col, pub.n2)), pub.n2);
+        return modInv(innerProduct(col, this.Y, Y_OFFSET, pub, prodAllOf(col, pub.n2)), pub.n2);
       });
       this.labelTerms.set(f.name, { pub, b });
     }
@@ -575,7 +574,7 @@ export class LabelParty {
   static restore(ids: readonly Id[], y: readonly number[], state: LabelState, store: TableIO, parties: string[]): LabelParty {
     const l = new LabelParty(ids, y, state.keyHolder ?? "features");
     l.align(store, parties);
-    for (const t of state.labelTerms) l.labelTerms.set(t.party, { pub: publicKeyFromN(BigInt(t.n)), b: t.b.map(BigInt) });
+    for (const t of state.labelTerms) l.labelTerms.set(t.party, { pub: paillierPublicKey(BigInt(t.n)), b: t.b.map(BigInt) });
     if (state.key) l.key = importKey(state.key);
     if (state.seal) l.seal = sealSecretFromHex(state.seal);
     return l;
@@ -621,6 +620,17 @@ export class LabelParty {
     }
   }
 
+  /** After iteration t: whether every feature party settled (conv/t/j); if so, stop/y tells them to publish their models. */
+  checkStop(store: TableIO, t: number, features: string[]): boolean {
+    const all = features.every((f) => {
+      const x = store.read(`conv/${t}/${f}`, LABEL);
+      if (x.type !== "progress") throw new Error(`table conv/${t}/${f}: expected a progress bit`);
+      return x.settled;
+    });
+    if (all) store.write(`stop/${LABEL}`, LABEL, { type: "progress", settled: true });
+    return all;
+  }
+
   /** Un-scale: β_c = s_y·θ_c/σ_c, intercept = ȳ − s_y·Σ θ_c μ_c/σ_c. */
   finish(store: TableIO, features: string[]): { coefficients: Record<string, number>; intercept: number } {
     const coefficients: Record<string, number> = {};
@@ -645,10 +655,13 @@ export interface VerticalOptions {
   keyHolder?: KeyHolder;
   /** Paillier modulus size; 2048 by default. */
   keyBits?: number;
-  keyOptions?: KeyOptions;
+  keyOptions?: PaillierRandomnessOptions;
   /** Pre-made key pairs by party name: feature parties in features mode, "y" in label mode (tests reuse them to save key generation). */
   keys?: Record<string, PaillierKeyPair>;
+  /** Most iterations (200 by default). */
   iterations?: number;
+  /** Stop once every party's coefficients move by less than this (relative, standardized units) in one iteration; 0 (default) runs every iteration. */
+  tolerance?: number;
   /** Step size α; default 1/p for p feature parties (safe: the preconditioned Hessian's eigenvalues are ≤ p). */
   learningRate?: number;
   /** Heavy-ball momentum β; default 0.8 (0 with a single feature party). */
@@ -665,6 +678,9 @@ export interface VerticalResult {
   parties: { label: LabelParty; features: FeatureParty[] };
   /** Per step and party: wall-clock and CPU milliseconds (CPU of this process, worker threads included). */
   timings: { step: string; party: string; ms: number; cpuMs: number }[];
+  /** Iterations run, and whether they stopped at the tolerance. */
+  iterations: number;
+  converged: boolean;
 }
 
 /**
@@ -718,12 +734,23 @@ export async function runVertical(input: VerticalInput, opts: VerticalOptions = 
     for (const f of feats) await timed("cross", f.name, () => f.prepareCross(store, shape));
     await timed("cross", LABEL, () => label.prepareLabelTerms(store, shape));
   }
-  for (let t = 0; t < iterations; t++) {
+  const tolerance = opts.tolerance ?? 0;
+  if (!(tolerance >= 0 && tolerance < 1)) throw new Error(`tolerance ${tolerance}: must be in [0, 1)`);
+  let ran = 0;
+  let converged = false;
+  // The runtime's schedule: after update t (t < last) each party publishes conv/t/j with its next
+  // terms; the label party then stops the run instead of relaying, and the parties publish models.
+  for (let t = 0; t < iterations && !converged; t++) {
     for (const f of feats) await timed("iter:term", f.name, () => f.sendTerms(store, t));
     await timed("iter:relay", LABEL, () => label.relay(store, t, shape));
     for (const f of feats) await timed("iter:update", f.name, () => f.update(store, t, step));
+    ran = t + 1;
+    if (tolerance > 0 && t < iterations - 1) {
+      feats.forEach((f) => f.publishProgress(store, t, tolerance));
+      converged = label.checkStop(store, t, names);
+    }
   }
   feats.forEach((f) => f.publishModel(store));
   const model = label.finish(store, names);
-  return { ...model, store, parties: { label, features: feats }, timings };
+  return { ...model, store, parties: { label, features: feats }, timings, iterations: ran, converged };
 }

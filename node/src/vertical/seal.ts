@@ -1,20 +1,21 @@
 import { x25519 } from "@noble/curves/ed25519.js";
-import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { randomBytes } from "@noble/hashes/utils.js";
-import { bitLength, bytesToBig } from "./bigmath.js";
+import { agree, boxKey, openWithKey, sealWithKey } from "../crypto/sealedbox.js";
+import { bitLength, fromBytes } from "../crypto/bigmath.js";
 import { decodeTable, encodeTable, type TableIO, type TablePayload } from "./tables.js";
 
 /**
  * Point-to-point confidentiality between vertical parties, and the pairwise masks of the
  * label-key mode. Every party makes an X25519 key pair per task and publishes its public key (xk/P).
  *
- * Sealed tables: the inner payload is encrypted once with XChaCha20-Poly1305 under a fresh content
- * key (the table name as associated data, so a sealed table cannot be passed off under another
- * name), and the content key is wrapped for each addressee under HKDF-SHA256 of the writer's and
- * the addressee's X25519 shared secret (the table name and direction in the HKDF info). Anyone can
- * fetch the table; only an addressee can open it.
+ * Sealed tables (the one box construction, crypto/sealedbox.ts): the inner payload is encrypted
+ * once with XChaCha20-Poly1305 under a fresh content key (the table name as associated data, so a
+ * sealed table cannot be passed off under another name), and the content key is wrapped for each
+ * addressee under HKDF-SHA256 of the writer's and the addressee's X25519 shared secret (the label
+ * "ciphermine vlinreg seal", the table name and direction in the HKDF info). Anyone can fetch the
+ * table; only an addressee can open it.
  *
  * Masks: x_i and x_j derive the same pseudo-random value from their shared secret (HKDF with the
  * mask's name as info), taken 128 bits longer than the Paillier modulus N and reduced mod N, so it
@@ -58,25 +59,24 @@ export function readSealKey(store: TableIO, party: string, reader: string): Uint
 
 /** The X25519 secret both ends of a pair derive (x25519 refuses low-order public keys); one per pair and task. */
 export function pairSecret(secret: Uint8Array, peerKey: Uint8Array): Uint8Array {
-  return x25519.getSharedSecret(secret, peerKey);
+  return agree(secret, peerKey);
 }
 
 function wrapKey(shared: Uint8Array, name: string, from: string, to: string): Uint8Array {
-  return hkdf(sha256, shared, undefined, enc.encode(`ciphermine vlinreg seal ${name} ${from}->${to}`), 32);
+  return boxKey(shared, `ciphermine vlinreg seal ${name} ${from}->${to}`);
 }
 
 /** A sealed table `name` holding `inner`, readable by the parties in `to` (each with the writer's pairSecret with it). */
 export function sealTable(name: string, inner: TablePayload, from: string, to: { party: string; shared: Uint8Array }[]): TablePayload {
   if (to.length === 0) throw new Error(`table ${name}: a sealed table needs at least one addressee`);
   const content = randomBytes(32);
-  const nonce = randomBytes(24);
-  const data = xchacha20poly1305(content, nonce, enc.encode(name)).encrypt(encodeTable(inner));
+  const { nonce, ct: data } = sealWithKey(content, encodeTable(inner), enc.encode(name));
   return {
     type: "sealed",
     from,
     to: to.map(({ party, shared }) => {
-      const n = randomBytes(24);
-      return { party, nonce: hex(n), key: hex(xchacha20poly1305(wrapKey(shared, name, from, party), n).encrypt(content)) };
+      const wrapped = sealWithKey(wrapKey(shared, name, from, party), content);
+      return { party, nonce: hex(wrapped.nonce), key: hex(wrapped.ct) };
     }),
     nonce: hex(nonce),
     data: Buffer.from(data).toString("base64"),
@@ -84,14 +84,14 @@ export function sealTable(name: string, inner: TablePayload, from: string, to: {
 }
 
 /** Opens sealed table `name` as `reader`, with its pairSecret with the writer (whose key is xk/writer). */
-export function openSealed(name: string, t: TablePayload, reader: string, shared: Uint8Array): { payload: TablePayload; bytes: Uint8Array } {
+export function openSealedTable(name: string, t: TablePayload, reader: string, shared: Uint8Array): { payload: TablePayload; bytes: Uint8Array } {
   if (t.type !== "sealed") throw new Error(`table ${name}: expected a sealed table, got ${t.type}`);
   const entry = t.to.find((x) => x.party === reader);
   if (!entry) throw new Error(`table ${name}: sealed to ${t.to.map((x) => x.party).join(", ")}, not to ${reader}`);
   let bytes: Uint8Array;
   try {
-    const content = xchacha20poly1305(wrapKey(shared, name, t.from, reader), unhex(entry.nonce, `table ${name} nonce`, 24)).decrypt(unhex(entry.key, `table ${name} key`));
-    bytes = xchacha20poly1305(content, unhex(t.nonce, `table ${name} nonce`, 24), enc.encode(name)).decrypt(Uint8Array.from(Buffer.from(t.data, "base64")));
+    const content = openWithKey(wrapKey(shared, name, t.from, reader), unhex(entry.nonce, `table ${name} nonce`, 24), unhex(entry.key, `table ${name} key`));
+    bytes = openWithKey(content, unhex(t.nonce, `table ${name} nonce`, 24), Uint8Array.from(Buffer.from(t.data, "base64")), enc.encode(name));
   } catch (e) {
     if (e instanceof Error && /expected/.test(e.message)) throw e;
     throw new Error(`table ${name}: does not open for ${reader} with ${t.from}'s published key (sealed under other keys, or altered)`);
@@ -101,7 +101,7 @@ export function openSealed(name: string, t: TablePayload, reader: string, shared
 
 /** Reads and opens a sealed table, and notes what the reader saw inside. */
 export function readSealed(store: TableIO, name: string, reader: string, shared: Uint8Array): TablePayload {
-  const { payload, bytes } = openSealed(name, store.read(name, reader), reader, shared);
+  const { payload, bytes } = openSealedTable(name, store.read(name, reader), reader, shared);
   store.note?.({ kind: "opened", table: name, reader, type: payload.type, key: payload.type === "ciphertexts" || payload.type === "masked" ? payload.key : undefined, bytes });
   return payload;
 }
@@ -110,7 +110,7 @@ export function readSealed(store: TableIO, name: string, reader: string, shared:
 export function maskMod(seed: Uint8Array, info: string, n: bigint): bigint {
   const len = Math.ceil(bitLength(n) / 8) + 16;
   if (len > 255 * 32) throw new Error(`maskMod: modulus of ${bitLength(n)} bits is too large for one HKDF output`);
-  return bytesToBig(hkdf(sha256, seed, undefined, enc.encode(`ciphermine vlinreg mask ${info}`), len)) % n;
+  return fromBytes(hkdf(sha256, seed, undefined, enc.encode(`ciphermine vlinreg mask ${info}`), len)) % n;
 }
 
 /** Fresh secret seed of a party's own masks. */

@@ -1,4 +1,4 @@
-import { bigToBytes, bytesToBig } from "./bigmath.js";
+import { fromBytes, toBytes } from "../crypto/bigmath.js";
 
 /**
  * Write-once tables, the unit of exchange between vertical parties (as in fiu-cloud: every table is
@@ -22,9 +22,14 @@ export type TablePayload =
    */
   | { type: "sealed"; from: string; to: { party: string; nonce: string; key: string }[]; nonce: string; data: string }
   /** A feature party's final coefficients divided by its columns' standard deviations (the model is the task's output). */
-  | { type: "model"; columns: string[]; coefOverSd: number[]; offset: number };
+  | { type: "model"; columns: string[]; coefOverSd: number[]; offset: number }
+  /**
+   * conv/t/j: whether feature party j's coefficients moved by less than the task's tolerance in
+   * iteration t (one bit per iteration); stop/y: the label party saw every party settle.
+   */
+  | { type: "progress"; settled: boolean };
 
-const TYPES: TablePayload["type"][] = ["ids", "paillier-pk", "x25519-pk", "ciphertexts", "masked", "sealed", "model"];
+const TYPES: TablePayload["type"][] = ["ids", "paillier-pk", "x25519-pk", "ciphertexts", "masked", "sealed", "model", "progress"];
 
 export interface Delivery {
   table: string;
@@ -76,7 +81,7 @@ export function decodeTable(name: string, bytes: Uint8Array): TablePayload {
 export function ciphertextTable(key: string, cts: readonly bigint[], n2: bigint): TablePayload {
   const width = Math.ceil(n2.toString(16).length / 2);
   const buf = new Uint8Array(width * cts.length);
-  cts.forEach((c, i) => buf.set(bigToBytes(c, width), i * width));
+  cts.forEach((c, i) => buf.set(toBytes(c, width), i * width));
   return { type: "ciphertexts", key, width, count: cts.length, data: Buffer.from(buf).toString("base64") };
 }
 
@@ -88,7 +93,7 @@ export function readCiphertexts(name: string, t: TablePayload, key: string, coun
   if (buf.length !== t.width * t.count) throw new Error(`table ${name}: data length ${buf.length} ≠ width ${t.width} × count ${t.count}`);
   const out = new Array<bigint>(count);
   for (let i = 0; i < count; i++) {
-    const c = bytesToBig(buf.subarray(i * t.width, (i + 1) * t.width));
+    const c = fromBytes(buf.subarray(i * t.width, (i + 1) * t.width));
     if (c <= 0n || c >= n2) throw new Error(`table ${name}: ciphertext ${i} is outside [1, N²)`);
     out[i] = c;
   }

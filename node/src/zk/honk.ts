@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { findBbBinary } from "@aztec/bb.js";
+import { findBbBinary } from "@aztec/bb.js/platform";
 import { Noir, type CompiledCircuit, type InputMap } from "@noir-lang/noir_js";
 
 /**
@@ -18,8 +18,9 @@ import { Noir, type CompiledCircuit, type InputMap } from "@noir-lang/noir_js";
  *   platforms without a native binary (bb.js ships linux and macos, x64 and arm64) get a clear
  *   error instead.
  * - Verification: bb's own `verify` carries Aztec's [τ]G2, so proofs from our CRS fail its
- *   pairing; the Solidity verifier (with our [τ]G2) is the verifier, called as a view on any EVM
- *   (`verifyWithContract`).
+ *   pairing as shipped; off-chain, chain-connector/src/honkverify.ts runs a copy of bb with that
+ *   constant replaced by our [τ]G2; on-chain, the Solidity verifier (with our [τ]G2), also callable
+ *   as a view on any EVM (`verifyWithContract`).
  */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export const HONK_BUILD_DIR = join(ROOT, "circuits", "noir", "build");

@@ -24,6 +24,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import type { Ciphertext, Decryptor, Encryptor, GaloisKeys, KeyGenerator, Plaintext, PublicKey, RelinKeys, SecretKey } from "node-seal";
 import { type CkksContext, type CkksPresetName, getCkksContext, sealCall } from "./context.js";
+import { readFrames, writeFrames } from "../../algorithms/wire.js";
 
 const CT_MAGIC = [0x43, 0x4b, 0x43, 0x31]; // "CKC1"
 const WK_MAGIC = [0x43, 0x4b, 0x57, 0x31]; // "CKW1"
@@ -44,37 +45,6 @@ function eqBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** length-prefixed sections: u32 LE length then bytes */
-function pack(header: number[], sections: Uint8Array[]): Uint8Array {
-  let len = header.length;
-  for (const s of sections) len += 4 + s.length;
-  const out = new Uint8Array(len);
-  out.set(header, 0);
-  let at = header.length;
-  const dv = new DataView(out.buffer);
-  for (const s of sections) {
-    dv.setUint32(at, s.length, true);
-    out.set(s, at + 4);
-    at += 4 + s.length;
-  }
-  return out;
-}
-
-function unpack(bytes: Uint8Array, headerLen: number, count: number, what: string): Uint8Array[] {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: Uint8Array[] = [];
-  let at = headerLen;
-  for (let i = 0; i < count; i++) {
-    if (at + 4 > bytes.length) throw new Error(`${what}: truncated bytes`);
-    const n = dv.getUint32(at, true);
-    if (at + 4 + n > bytes.length) throw new Error(`${what}: truncated bytes`);
-    out.push(bytes.subarray(at + 4, at + 4 + n));
-    at += 4 + n;
-  }
-  if (at !== bytes.length) throw new Error(`${what}: trailing bytes`);
-  return out;
 }
 
 function checkMagic(bytes: Uint8Array, magic: number[], what: string): void {
@@ -467,7 +437,7 @@ export class CkksOwner extends CkksEvaluator {
     }
     const steps = new Uint8Array(new Int32Array(this.rotationSteps).buffer);
     const header = [...WK_MAGIC, presetByte(this.ctx.preset.name), ...this.fingerprint, Math.log2(this.ctx.scale)];
-    this.workerBundle = pack(header, [this.publicKeyBytes, rkBytes, gkBytes, steps]);
+    this.workerBundle = writeFrames(header, [this.publicKeyBytes, rkBytes, gkBytes, steps]);
     return this.workerBundle;
   }
 
@@ -510,14 +480,14 @@ export class CkksOwner extends CkksEvaluator {
   exportSecret(): Uint8Array {
     const skBytes = this.secretKey.saveToArray(this.ctx.seal.ComprModeType.zstd) as Uint8Array;
     const steps = new Uint8Array(new Int32Array(this.rotationSteps).buffer);
-    return pack([...OWN_MAGIC, presetByte(this.ctx.preset.name), ...this.fingerprint, Math.log2(this.ctx.scale)], [this.publicKeyBytes, skBytes, steps]);
+    return writeFrames([...OWN_MAGIC, presetByte(this.ctx.preset.name), ...this.fingerprint, Math.log2(this.ctx.scale)], [this.publicKeyBytes, skBytes, steps]);
   }
 
   static async importSecret(bytes: Uint8Array): Promise<CkksOwner> {
     checkMagic(bytes, OWN_MAGIC, "ckks owner key");
     const preset = presetFromByte(bytes[4], "ckks owner key");
     const ctx = await getCkksContext(preset, bytes[5 + FP_LEN]);
-    const [pkBytes, skBytes, stepBytes] = unpack(bytes, KEY_HEADER, 3, "ckks owner key");
+    const [pkBytes, skBytes, stepBytes] = readFrames(bytes, KEY_HEADER, 3, "ckks owner key");
     if (!eqBytes(fingerprintOf(pkBytes), bytes.subarray(5, 5 + FP_LEN))) throw new Error("ckks owner key: fingerprint does not match its public key (corrupted file)");
     const { seal, context } = ctx;
     const sk = new seal.SecretKey();
@@ -553,7 +523,7 @@ export class CkksWorker extends CkksEvaluator {
     checkMagic(bytes, WK_MAGIC, "ckks worker keys");
     const preset = presetFromByte(bytes[4], "ckks worker keys");
     const ctx = await getCkksContext(preset, bytes[5 + FP_LEN]);
-    const [pkBytes, rkBytes, gkBytes, stepBytes] = unpack(bytes, KEY_HEADER, 4, "ckks worker keys");
+    const [pkBytes, rkBytes, gkBytes, stepBytes] = readFrames(bytes, KEY_HEADER, 4, "ckks worker keys");
     const fp = fingerprintOf(pkBytes);
     if (!eqBytes(fp, bytes.subarray(5, 5 + FP_LEN))) throw new Error("ckks worker keys: fingerprint does not match the public key (corrupted or tampered bundle)");
     const { seal, context } = ctx;

@@ -1,7 +1,7 @@
 /**
  * Π^mod (CGGMP21, §C.1 / fig. 16): N is a Paillier–Blum modulus, i.e. N = p·q with primes
  * p ≡ q ≡ 3 (mod 4) and gcd(N, φ(N)) = 1, so that Paillier over N is well formed. And the proof
- * that a fixed randomness base h (the DJN option of node/src/vertical/paillier-port.ts) is an N-th
+ * that a fixed randomness base h (the DJN option of paillierKeyPair in node/src/crypto/paillier.ts) is an N-th
  * residue, so that encryptions with randomness h^a still decrypt correctly.
  *
  * Π^mod, m = 80 rounds (soundness error 2^−80, as CGGMP21):

@@ -1,17 +1,17 @@
 import { x25519 } from "@noble/curves/ed25519.js";
-import { hkdf } from "@noble/hashes/hkdf.js";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
-import { randomBytes } from "@noble/hashes/utils.js";
+import { agree as x25519Agree, boxKey, openWithKey, sealWithKey } from "../sealedbox.js";
 import { canonicalJson } from "../../../../protocol/src/canonical.js";
 import { elementToBytes } from "./field.js";
 import type { RoundId } from "./messages.js";
 
-/** Domain separation: every derived key names its purpose, task, round and the pair it belongs to. */
+/**
+ * Domain separation: every derived key names its purpose, task, round and the pair it belongs to
+ * (the HKDF info of the one key schedule, crypto/sealedbox.ts, under this salt).
+ */
 const SALT = new TextEncoder().encode("ciphermine/secagg/v1");
 
 function derive(ikm: Uint8Array, info: string): Uint8Array {
-  return hkdf(sha256, ikm, SALT, new TextEncoder().encode(info), 32);
+  return boxKey(ikm, info, SALT);
 }
 
 function pairLabel(a: string, b: string): string {
@@ -32,7 +32,7 @@ export function publicKey(secret: Uint8Array): Uint8Array {
 
 function agree(secret: Uint8Array, peerPublic: Uint8Array, peer: string): Uint8Array {
   try {
-    return x25519.getSharedSecret(secret, peerPublic);
+    return x25519Agree(secret, peerPublic);
   } catch (e) {
     throw new Error(`key agreement with ${peer} failed (${(e as Error).message}); its published key is invalid`);
   }
@@ -56,14 +56,12 @@ function shareAad(id: RoundId, from: string, to: string): Uint8Array {
 }
 
 export function sealShare(id: RoundId, cSecret: Uint8Array, peerCPk: Uint8Array, from: string, to: string, plain: Uint8Array) {
-  const nonce = randomBytes(24);
-  const ct = xchacha20poly1305(shareKey(id, cSecret, peerCPk, from, to), nonce, shareAad(id, from, to)).encrypt(plain);
-  return { nonce, ct };
+  return sealWithKey(shareKey(id, cSecret, peerCPk, from, to), plain, shareAad(id, from, to));
 }
 
 export function openShare(id: RoundId, cSecret: Uint8Array, peerCPk: Uint8Array, from: string, to: string, nonce: Uint8Array, ct: Uint8Array): Uint8Array {
   try {
-    return xchacha20poly1305(shareKey(id, cSecret, peerCPk, to, from), nonce, shareAad(id, from, to)).decrypt(ct);
+    return openWithKey(shareKey(id, cSecret, peerCPk, to, from), nonce, ct, shareAad(id, from, to));
   } catch {
     throw new Error(`share from ${from} to ${to} failed authentication (tampered, misaddressed or from another round); refusing it`);
   }

@@ -4,9 +4,9 @@ import type { AggregateContext, MemberContext, ReceivedContribution, RoundContex
 import { parsePaillier, paillierSubmission, paillierSum, requesterSecretKey, taskPublicKey } from "./paillier.js";
 import { parsePlain, plainAck, plainSubmission } from "./plain.js";
 import { secaggAggregate, secaggLooksValid, secaggMasked, secaggReveal, secaggSetup, type Rejected } from "./secagg.js";
+import { VECTOR_FIXED } from "../../../../protocol/src/fixedpoint.js";
 import { addInto, checkSumRange, decodeVector, encodeVector, VALUE_BITS } from "./vector.js";
 
-const VALUE_LIMIT = 1n << BigInt(VALUE_BITS - 1);
 
 /**
  * Backend glue: a federated kind hands over a real vector per member and gets back the sum over
@@ -62,7 +62,7 @@ export async function contributeVector(ctx: MemberContext, values: readonly numb
 /** A vector of signed integers (|v| < 2^(VALUE_BITS−1)), summed exactly as they are. */
 export async function contributeIntegers(ctx: MemberContext, enc: readonly bigint[]): Promise<Submission> {
   enc.forEach((x, i) => {
-    if (x >= VALUE_LIMIT || -x >= VALUE_LIMIT) throw new RangeError(`${ctx.spec.kind} contribution[${i}] does not fit ${VALUE_BITS} signed bits; rescale the columns`);
+    if (!VECTOR_FIXED.fits(x)) throw new RangeError(`${ctx.spec.kind} contribution[${i}] does not fit ${VALUE_BITS} signed bits; rescale the columns`);
   });
   switch (backendOf(ctx.spec)) {
     case "plain":

@@ -1,6 +1,7 @@
 import { canonicalJson } from "../../../../protocol/src/canonical.js";
 import { plainCommitment, type ReceivedContribution, type RoundContext, type Submission } from "../handler.js";
 import { openFromMember, sealForRequester } from "./sealed.js";
+import { VECTOR_FIXED } from "../../../../protocol/src/fixedpoint.js";
 import { VALUE_BITS } from "./vector.js";
 
 /**
@@ -14,7 +15,6 @@ interface PlainPayload {
   values: string[];
 }
 
-const LIMIT = 1n << BigInt(VALUE_BITS - 1);
 
 function encodePlain(values: readonly bigint[]): Uint8Array {
   const payload: PlainPayload = { v: 1, kind: "vector/plain", values: values.map(String) };
@@ -46,7 +46,7 @@ export function parsePlain(ctx: RoundContext, c: ReceivedContribution, length: n
   return p.values.map((s, i) => {
     if (typeof s !== "string" || !/^-?\d{1,40}$/.test(s)) throw new Error(`value ${i} is not an integer string`);
     const x = BigInt(s);
-    if (x >= LIMIT || -x >= LIMIT) throw new Error(`value ${i} is outside the ${VALUE_BITS}-bit signed range`);
+    if (!VECTOR_FIXED.fits(x)) throw new Error(`value ${i} is outside the ${VALUE_BITS}-bit signed range`);
     return x;
   });
 }

@@ -2,7 +2,7 @@ import type { Connector } from "../../../../chain-connector/src/connector.js";
 import type { BlobStore } from "../../../../chain-connector/src/blobstore.js";
 import { parseTaskSpec, specHash, type TaskSpec, type TaskSpecInput } from "../../../../protocol/src/taskspec.js";
 import type { NodeStore } from "../../store/store.js";
-import type { BlobAccess } from "../handler.js";
+import type { BlobAccess, PrepareContext, PreparedTask } from "../handler.js";
 import { seedRequesterState } from "../runtime.js";
 import { newRequesterKey, type PaillierRequesterState } from "./paillier.js";
 
@@ -21,20 +21,15 @@ export interface SubmitFederatedOptions {
 }
 
 /**
- * Turns a requester's spec input into the spec to submit, with what its backend needs. For
- * `paillier` without params.paillier it makes the task's key pair here: the public modulus goes
- * into params.paillier, the secret key into the node's own blob store (`local`, never the
- * connector), named in the requester state the runtime hands to aggregate(). For `secagg` the
- * Setup phase the key shares need is on unless the input says otherwise. The spec is parsed
- * (every field checked) before anything is written.
+ * The federated requester-side preparation (kinds without a prepare() of their own): turns a
+ * requester's spec input into the spec to submit, with what its backend needs. For `paillier`
+ * without params.paillier it makes the task's key pair here: the public modulus goes into
+ * params.paillier, the secret key into the node's own blob store (`local`, sealed by the vault,
+ * never the connector), named in the requester state the runtime hands to aggregate(). For
+ * `secagg` the Setup phase the key shares need is on unless the input says otherwise. The spec is
+ * parsed (every field checked) before the key is kept.
  */
-export async function prepareFederatedSpec(
-  input: Record<string, unknown>,
-  requester: string,
-  local: BlobAccess,
-  store: NodeStore,
-  opts: SubmitFederatedOptions = {},
-): Promise<TaskSpec> {
+export async function prepareFederated(input: Record<string, unknown>, ctx: Pick<PrepareContext, "self" | "local">, opts: SubmitFederatedOptions = {}): Promise<PreparedTask> {
   const params: Record<string, unknown> = { ...((input.params as Record<string, unknown> | undefined) ?? {}) };
   const aggregation = input.aggregation ?? "plain";
   let secret: Uint8Array | undefined;
@@ -43,9 +38,22 @@ export async function prepareFederatedSpec(
     params.paillier = { n: k.n };
     secret = k.secret;
   }
-  const spec = parseTaskSpec({ ...input, params, requester: input.requester ?? requester, setup: input.setup ?? aggregation === "secagg" });
-  if (secret) seedRequesterState(store, specHash(spec), { paillierKey: await local.put(secret) } satisfies PaillierRequesterState);
-  return spec;
+  const spec = parseTaskSpec({ ...input, params, requester: input.requester ?? ctx.self, setup: input.setup ?? aggregation === "secagg" });
+  if (!secret) return { spec };
+  return { spec, state: { paillierKey: await ctx.local.put(secret) } satisfies PaillierRequesterState };
+}
+
+/** prepareFederated, with its requester state seeded into `store` (in-process callers). */
+export async function prepareFederatedSpec(
+  input: Record<string, unknown>,
+  requester: string,
+  local: BlobAccess,
+  store: NodeStore,
+  opts: SubmitFederatedOptions = {},
+): Promise<TaskSpec> {
+  const p = await prepareFederated(input, { self: requester, local }, opts);
+  if (p.state !== undefined) seedRequesterState(store, specHash(p.spec), p.state);
+  return p.spec;
 }
 
 /** Submits a federated task from the requester's node (see prepareFederatedSpec). */

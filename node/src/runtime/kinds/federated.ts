@@ -1,7 +1,7 @@
 import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
 import type { Table } from "../../data/table.js";
 import { Phase } from "../../../../protocol/src/phases.js";
-import type { ReceivedContribution, RoundContext, RoundOutcome, TaskKindHandler } from "../handler.js";
+import type { KindState, ReceivedContribution, RoundContext, RoundOutcome, TaskKindHandler } from "../handler.js";
 import {
   admitBackend, aggregateVector, backendOf, contributeIntegers, contributeVector, revealVector, setupVector, usesReveal, verifyVector, type Rejected, type VectorAggregate,
 } from "../aggregation/index.js";
@@ -28,7 +28,7 @@ export interface FederatedKind<P> {
   /** The member's real vector; `params` is the round's public parameters (undefined in round 1). */
   local(p: P, params: unknown, tables: Table[]): number[] | Promise<number[]>;
   /** The requester's step; `members` is how many contributions are in the sum. */
-  finish(p: P, params: unknown, sum: number[], info: { round: number; rounds: number; members: number }): RoundOutcome;
+  finish(p: P, params: unknown, sum: number[], info: { round: number; rounds: number; members: number; proven?: boolean; state?: KindState }): RoundOutcome;
   /** The kind's contribution circuit: what verification "offchain" / "onchain" runs (kinds/proven.ts). */
   proven?: ProvenKind<P>;
   /**
@@ -199,7 +199,7 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
         sum = pk.toKind(p, agg.raw, shape);
         proofs = { circuit: shape.name, verification: ctx.spec.verification, chunks: commitments.length, aggregateOpensCommitments: true };
       }
-      const out = k.finish(p, ctx.params, sum, { round: ctx.round, rounds: ctx.spec.rounds, members: agg.members.length });
+      const out = k.finish(p, ctx.params, sum, { round: ctx.round, rounds: ctx.spec.rounds, members: agg.members.length, proven: !!pk, state: ctx.state });
       const all = [...rejected, ...agg.rejected.filter((r) => !rejected.some((x) => x.member === r.member))];
       const meta: FederatedMeta = { round: ctx.round, aggregation: ctx.spec.aggregation, members: agg.members, rejected: all };
       if (agg.dropped) meta.dropped = agg.dropped;

@@ -4,6 +4,7 @@ import { encode } from "../../../../protocol/src/fixedpoint.js";
 import { FX, real, type ProvenKind } from "./proven.js";
 import { federatedHandler, selectRows, type FederatedKind, type FederatedMeta } from "./federated.js";
 import { clip, type Part } from "../../privacy/mechanism.js";
+import { solve } from "../../algorithms/linalg.js";
 import type { PrivacyParam } from "../../../../protocol/src/tasks/privacy.js";
 
 /**
@@ -47,9 +48,84 @@ export function dims(p: RegressionParams): number {
   return p.features.length + (p.intercept ? 1 : 0);
 }
 
+/**
+ * Newton: [n, loss, g, H upper triangle]. gd: [n, loss, g, Σx_f, Σx_f²] where the feature sums
+ * are filled in round 1 only (zeros later): the requester standardizes with them (FeatureScale).
+ */
 export function regressionLength(p: RegressionParams): number {
   const d = dims(p);
-  return 2 + d + (p.method === "newton" ? tri(d) : 0);
+  return 2 + d + (p.method === "newton" ? tri(d) : 2 * p.features.length);
+}
+
+/**
+ * How gd standardizes: it steps in u, where w = A·u maps standardized weights to the original
+ * scale (w_f = u_f/sd_f, intercept w_0 = u_0 − Σ u_f·mean_f/sd_f). Members always evaluate the
+ * gradient g at the original-scale weights, as before; the requester turns it into Aᵀg, the
+ * gradient in u. So members need nothing new, and the result's weights are on the original scale.
+ */
+export interface FeatureScale {
+  mean: number[];
+  sd: number[];
+}
+
+/** The scale from round 1's summed Σx_f and Σx_f² (gd, no DP): released through the task's aggregation backend like every other sum. */
+export function scaleFromSums(p: RegressionParams, sum: readonly number[]): FeatureScale {
+  const nf = p.features.length;
+  const n = sum[0]!;
+  const off = 2 + dims(p);
+  const mean: number[] = [];
+  const sd: number[] = [];
+  for (let f = 0; f < nf; f++) {
+    const m = n > 0 ? sum[off + f]! / n : 0;
+    const m2 = n > 0 ? sum[off + nf + f]! / n : 0;
+    // Without an intercept a shift cannot be absorbed: scale by the root mean square only.
+    const s = p.intercept ? Math.sqrt(Math.max(0, m2 - m * m)) : Math.sqrt(Math.max(0, m2));
+    mean.push(p.intercept ? m : 0);
+    // A constant column (sd ≈ 0 next to its mean) is left as it is.
+    sd.push(s > 1e-9 * Math.max(1, Math.abs(m)) ? s : 1);
+  }
+  return { mean, sd };
+}
+
+/** Under DP the declared bounds give the scale: public, so nothing more is released. */
+export function scaleFromBounds(p: RegressionParams, privacy: PrivacyParam): FeatureScale {
+  const mean: number[] = [];
+  const sd: number[] = [];
+  for (const c of p.features) {
+    const [lo, hi] = privacy.bounds[c]!;
+    const half = p.intercept ? (hi - lo) / 2 : Math.max(Math.abs(lo), Math.abs(hi));
+    mean.push(p.intercept ? (lo + hi) / 2 : 0);
+    sd.push(half > 0 ? half : 1);
+  }
+  return { mean, sd };
+}
+
+function toStd(p: RegressionParams, w: readonly number[], sc: FeatureScale): number[] {
+  const o = p.intercept ? 1 : 0;
+  const u = [...w];
+  for (let f = 0; f < p.features.length; f++) {
+    u[f + o] = w[f + o]! * sc.sd[f]!;
+    if (o) u[0]! += w[f + o]! * sc.mean[f]!;
+  }
+  return u;
+}
+
+function fromStd(p: RegressionParams, u: readonly number[], sc: FeatureScale): number[] {
+  const o = p.intercept ? 1 : 0;
+  const w = [...u];
+  for (let f = 0; f < p.features.length; f++) {
+    w[f + o] = u[f + o]! / sc.sd[f]!;
+    if (o) w[0]! -= (u[f + o]! * sc.mean[f]!) / sc.sd[f]!;
+  }
+  return w;
+}
+
+/** Aᵀg: the gradient with respect to the standardized weights. */
+function gradToStd(p: RegressionParams, g: readonly number[], sc: FeatureScale): number[] {
+  const o = p.intercept ? 1 : 0;
+  const out = [...g];
+  for (let f = 0; f < p.features.length; f++) out[f + o] = (g[f + o]! - (o ? sc.mean[f]! * g[0]! : 0)) / sc.sd[f]!;
+  return out;
 }
 
 export function roundWeights(p: RegressionParams, params: unknown): number[] {
@@ -61,8 +137,8 @@ export function roundWeights(p: RegressionParams, params: unknown): number[] {
   return w;
 }
 
-/** A member's vector from its rows (pure). */
-export function regressionPartial(p: RegressionParams, link: Link, rows: readonly number[][], w: readonly number[]): number[] {
+/** A member's vector from its rows (pure); `withSums`: gd's round 1, which adds Σx_f and Σx_f². */
+export function regressionPartial(p: RegressionParams, link: Link, rows: readonly number[][], w: readonly number[], withSums = false): number[] {
   const d = dims(p);
   const newton = p.method === "newton";
   const v = new Array<number>(regressionLength(p)).fill(0);
@@ -80,6 +156,11 @@ export function regressionPartial(p: RegressionParams, link: Link, rows: readonl
     if (newton) {
       let o = 2 + d;
       for (let i = 0; i < d; i++) for (let j = i; j < d; j++) v[o++]! += g2 * x[i]! * x[j]!;
+    } else if (withSums) {
+      for (let f = 0; f < nf; f++) {
+        v[2 + d + f]! += r[f]!;
+        v[2 + d + nf + f]! += r[f]! * r[f]!;
+      }
     }
   }
   return v;
@@ -118,31 +199,13 @@ export function regressionDpParts(p: RegressionParams, privacy: PrivacyParam): P
   return [{ coords: [0], l2: 1 }, { coords: Array.from({ length: d }, (_, j) => 2 + j), l2: privacy.gradientClip! }];
 }
 
-/** Solves A x = b by Gaussian elimination with partial pivoting (A symmetric positive definite here). */
-export function solve(A: number[][], b: number[]): number[] {
-  const n = b.length;
-  const M = A.map((row, i) => [...row, b[i]!]);
-  for (let c = 0; c < n; c++) {
-    let piv = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(M[r]![c]!) > Math.abs(M[piv]![c]!)) piv = r;
-    if (Math.abs(M[piv]![c]!) < 1e-300) throw new Error("regression: the Hessian is singular (constant or collinear features); drop a feature or set params.l2 > 0");
-    [M[c], M[piv]] = [M[piv]!, M[c]!];
-    for (let r = c + 1; r < n; r++) {
-      const f = M[r]![c]! / M[c]![c]!;
-      for (let k = c; k <= n; k++) M[r]![k]! -= f * M[c]![k]!;
-    }
-  }
-  const x = new Array<number>(n).fill(0);
-  for (let r = n - 1; r >= 0; r--) {
-    let s = M[r]![n]!;
-    for (let k = r + 1; k < n; k++) s -= M[r]![k]! * x[k]!;
-    x[r] = s / M[r]![r]!;
-  }
-  return x;
-}
-
-/** The requester's step from summed partials (pure). */
-export function regressionStep(p: RegressionParams, sum: readonly number[], w: readonly number[]) {
+/**
+ * The requester's step from summed partials (pure). gd with `scale` steps in standardized
+ * coordinates (see FeatureScale): `step` and convergence are measured there, `weights` are on the
+ * original scale. Without it (proven tasks: the circuit proves the raw gradient and no sums) gd
+ * steps on the raw weights.
+ */
+export function regressionStep(p: RegressionParams, sum: readonly number[], w: readonly number[], scale?: FeatureScale) {
   const d = dims(p);
   const n = Math.round(sum[0]!);
   const start = p.intercept ? 1 : 0;
@@ -158,9 +221,17 @@ export function regressionStep(p: RegressionParams, sum: readonly number[], w: r
         H[i]![j] = H[j]![i] = sum[o++]!;
       }
     for (let j = start; j < d; j++) H[j]![j]! += p.l2;
-    delta = solve(H, g);
+    delta = solve(H, g, { singular: "regression: the Hessian is singular (constant or collinear features); drop a feature or set params.l2 > 0" });
   } else {
     if (n <= 0) throw new Error("regression: no rows were aggregated");
+    if (scale) {
+      const u = toStd(p, w, scale);
+      const du = gradToStd(p, g, scale).map((v) => (p.learningRate * v) / n);
+      const u2 = u.map((v, j) => v - du[j]!);
+      const step = Math.hypot(...du);
+      const converged = step <= p.tolerance * Math.max(1, Math.hypot(...u2));
+      return { weights: fromStd(p, u2, scale), loss, gradientNorm: Math.hypot(...g), step, rows: n, converged };
+    }
     delta = g.map((v) => (p.learningRate * v) / n);
   }
   const next = w.map((v, j) => v - delta[j]!);
@@ -202,14 +273,25 @@ export function regressionKind(kind: "linreg" | "logreg", parse: (spec: TaskSpec
     parse,
     columns: (p) => [...p.features, p.target],
     length: regressionLength,
-    local: (p, params, tables) => regressionPartial(p, link, selectRows(tables, [...p.features, p.target], kind), roundWeights(p, params)),
+    // gd's round 1 (no weights yet) also sums each feature and its square, for the standardization.
+    local: (p, params, tables) => regressionPartial(p, link, selectRows(tables, [...p.features, p.target], kind), roundWeights(p, params), p.method === "gd" && (params === undefined || params === null)),
     dp: {
       local: (p, params, tables, privacy) => regressionDpVector(p, link, selectRows(tables, [...p.features, p.target], kind), roundWeights(p, params), privacy),
       parts: regressionDpParts,
     },
-    finish(p, params, sum) {
+    finish(p, params, sum, info) {
+      // gd standardizes (FeatureScale): the scale is fixed in round 1 and kept in the requester's
+      // own state, never in the published `next` (members would learn the features' moments).
+      let scale: FeatureScale | undefined;
+      if (p.method === "gd" && !info.proven) {
+        scale = info.state?.get<{ scale?: FeatureScale }>()?.scale;
+        if (!scale) {
+          scale = p.privacy ? scaleFromBounds(p, p.privacy) : scaleFromSums(p, sum);
+          info.state?.set({ scale });
+        }
+      }
       // Under DP the row count is noisy: at least one row keeps the gd step finite.
-      const s = regressionStep(p, p.privacy ? [Math.max(1, sum[0]!), ...sum.slice(1)] : sum, roundWeights(p, params));
+      const s = regressionStep(p, p.privacy ? [Math.max(1, sum[0]!), ...sum.slice(1)] : sum, roundWeights(p, params), scale);
       const names = [...(p.intercept ? ["(intercept)"] : []), ...p.features];
       return { result: { ...s, names }, next: { weights: s.weights } satisfies RegressionRoundParams, done: s.converged };
     },

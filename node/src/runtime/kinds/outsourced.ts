@@ -2,8 +2,9 @@
  * Outsourced mining (the Rory family) on the round runtime. The data owner is the requester of its
  * own task and the only party holding keys; the worker named in the spec is the only round member.
  *
- *   submission (owner node) : checks every input, encrypts, keeps its secret state locally, puts
- *                             the first message in chunks, creates the task (submitOutsourced)
+ *   submission (owner node) : POST /tasks on the owner's node runs the kind's prepare(): checks
+ *                             every input, encrypts, keeps its secret state locally (sealed), puts
+ *                             the first message in chunks, creates the task
  *   round r, worker         : reads the owner's message (round 1: params.setup; later: the last of
  *                             the previous round record's `next.replies`), runs its step, submits
  *                             its output — the output's hash is on-chain (ContributionSubmitted)
@@ -16,17 +17,15 @@
  * restarted or replacement worker rebuilds from the setup and the replies (resume, or a replay).
  */
 import { keccak256 } from "ethers";
-import type { Connector } from "../../../../chain-connector/src/connector.js";
-import type { BlobStore } from "../../../../chain-connector/src/blobstore.js";
+import { ConnectorError } from "../../../../chain-connector/src/connector.js";
 import { Role } from "../../../../protocol/src/phases.js";
-import { parseTaskSpec, specHash, type TaskSpec, type TaskSpecInput } from "../../../../protocol/src/taskspec.js";
+import { parseTaskSpec, SpecError, specHash, type TaskSpec, type TaskSpecInput } from "../../../../protocol/src/taskspec.js";
 import { OUTSOURCED_KINDS, outsourcedNext, type OutsourcedKind, type OutsourcedVariant } from "../../../../protocol/src/tasks/outsourced.js";
-import type { DatasetRegistry } from "../../data/registry.js";
 import type { DatasetRow, NodeStore } from "../../store/store.js";
-import type { BlobAccess, TaskKindHandler } from "../handler.js";
+import type { HandlerRegistry, BlobAccess, PrepareContext, PreparedTask, TaskKindHandler } from "../handler.js";
 import { openFromMember, sealForRequester } from "../aggregation/sealed.js";
 import { WorkerManager, type PickStrategy } from "../manager.js";
-import { seedRequesterState } from "../runtime.js";
+import { submitTask, submittingNode } from "../prepare.js";
 import type { z } from "zod";
 
 // ------------------------------------------------------------------ engines
@@ -187,6 +186,7 @@ export function outsourcedHandler<P extends CommonParams>(kind: OutsourcedKind, 
     kind,
     aggregations: ["plain"],
     needsData: false,
+    prepare: (input, ctx) => prepareOutsourced(kind, input, ctx),
     admit(spec, _datasets, self) {
       const r = schema.safeParse(spec.params);
       if (!r.success) return `params do not parse: ${r.error.issues.map((i) => i.message).join("; ")}`;
@@ -236,7 +236,7 @@ export function outsourcedHandler<P extends CommonParams>(kind: OutsourcedKind, 
         throw new Error(`${kind}: round ${ctx.round} has ${mine.length} output(s) from the named worker(s) ${p.workers.join(", ")}; expected exactly one`);
       const st = ctx.state.get<OwnerState>();
       if (!st || st.v !== 1)
-        throw new Error(`${kind}: this node holds no owner state for task ${ctx.taskId}; outsourced tasks are submitted with submitOutsourced on the data owner's node`);
+        throw new Error(`${kind}: this node holds no owner state for task ${ctx.taskId}; outsourced tasks are submitted through the data owner's node (POST /tasks there)`);
       const key = cacheKey(ctx.self, ctx.spec);
       let engine = owners.get(key);
       if (!engine || engine.steps !== st.steps) {
@@ -268,15 +268,7 @@ export function outsourcedHandler<P extends CommonParams>(kind: OutsourcedKind, 
 // ------------------------------------------------------------------ submission
 
 /** The parts of a running node that submission uses (RunningNode has them all). */
-export interface OwnerNode {
-  address: string;
-  connector: Connector;
-  store: NodeStore;
-  datasets: DatasetRegistry;
-  /** The node's private blob store, where the owner's secret state is kept. */
-  localBlobs: BlobStore;
-  config: { roles: readonly string[] };
-}
+export type OwnerNode = Parameters<typeof submittingNode>[0] & { handlers: HandlerRegistry };
 
 export interface OutsourcedRequestBase {
   kind: OutsourcedKind;
@@ -313,9 +305,9 @@ export function registerPreparer(kind: OutsourcedKind, p: Preparer): void {
 
 const managers = new WeakMap<object, WorkerManager>();
 
-function datasetRow(node: OwnerNode, name: unknown, version?: number): DatasetRow {
+function datasetRow(store: NodeStore, name: unknown, version?: number): DatasetRow {
   if (typeof name !== "string" || !name) throw new Error("dataset: name one of this node's registered datasets");
-  const row = node.store.getDataset(name, version);
+  const row = store.getDataset(name, version);
   if (!row) throw new Error(`dataset: "${name}"${version ? ` v${version}` : ""} is not registered on this node; register it first (POST /datasets)`);
   if (!row.committed) throw new Error(`dataset: "${name}" v${row.version} is not committed on-chain yet`);
   return row;
@@ -331,24 +323,93 @@ export function selectColumns(table: { columns: string[]; rows: number[][] }, co
 }
 
 /**
- * Submits an outsourced mining task from the data owner's node, e.g.
- *   submitOutsourced(node, { kind: "skmeans", dataset: "iris", k: 3, initialIndices: [0, 50, 100] })
- *   submitOutsourced(node, { kind: "sknn", variant: "legacy", dataset: "train", labelColumn: "y", query: rows })
- * The final result (labels, centroids, iterations…) is then outsourcedResult(node.store, taskId). Every check (request fields,
- * data, dimensions, k, ciphertext keys, workers, the spec itself) runs before anything leaves
- * the node: a bad request puts no blob and creates no task. Then the owner's secret state goes
- * to the node's own store, the first message to the connector's blob store in `chunks` pieces,
- * and the task on-chain.
+ * Turns a spec-shaped submission of an outsourced kind (POST /tasks on the data owner's node, which
+ * is the task's requester) into the owner's request: the one dataset must be this node's, the
+ * kind's options are in `params` (k, initialIndices, query, labelColumn, columns, workers,
+ * strategy, chunks…); rounds, members and params.setup are the owner node's to compute.
  */
-export async function submitOutsourced(
-  node: OwnerNode,
+export function outsourcedRequest(kind: OutsourcedKind, input: Record<string, unknown>, self: string): OutsourcedRequestBase & Record<string, unknown> {
+  const problems: string[] = [];
+  for (const f of ["rounds", "members", "setup"] as const)
+    if (input[f] !== undefined) problems.push(`${f}: an outsourced task's ${f} is computed by the data owner's node from the kind and its parameters; leave it out`);
+  if (input.aggregation !== undefined && input.aggregation !== "plain") problems.push(`aggregation: outsourced kinds run with "plain" only (the worker computes on ciphertexts); leave it out`);
+  const ds = input.datasets;
+  let ref: { owner?: unknown; datasetId?: unknown; version?: unknown } = {};
+  if (!Array.isArray(ds) || ds.length !== 1 || ds[0] === null || typeof ds[0] !== "object")
+    problems.push(`datasets: an outsourced task names exactly one dataset, the data owner's own, e.g. [{"owner": "${self}", "datasetId": "iris"}]`);
+  else {
+    ref = ds[0] as typeof ref;
+    if (typeof ref.owner !== "string" || ref.owner.toLowerCase() !== self.toLowerCase())
+      problems.push(`datasets.0.owner: ${String(ref.owner)} is not this node (${self}); an outsourced task is submitted to the node that holds the data (it is the task's requester and keeps the keys)`);
+    if (typeof ref.datasetId !== "string" || !ref.datasetId) problems.push("datasets.0.datasetId: name one of this node's registered datasets");
+    if (ref.version !== undefined && (!Number.isInteger(ref.version) || (ref.version as number) < 1)) problems.push("datasets.0.version: must be a positive integer, or omitted for the latest");
+  }
+  const params = input.params ?? {};
+  if (params === null || typeof params !== "object" || Array.isArray(params)) problems.push("params: must be an object of the kind's options");
+  const p = params as Record<string, unknown>;
+  if (p.setup !== undefined) problems.push("params.setup: the encrypted first message is made by the data owner's node from its dataset; leave it out");
+  if (p.prepared !== undefined) problems.push("params.prepared: a prepared encrypted dataset is given in-process only (submitOutsourced), never in a request body");
+  if (problems.length) throw new SpecError(problems);
+  return {
+    ...p,
+    kind,
+    dataset: ref.datasetId as string,
+    ...(ref.version !== undefined ? { version: ref.version as number } : {}),
+    ...(input.deadlines !== undefined ? { deadlines: input.deadlines as TaskSpecInput["deadlines"] } : {}),
+  } as OutsourcedRequestBase & Record<string, unknown>;
+}
+
+/**
+ * The data owner's side of an outsourced submission, run inside its node (the kind's prepare()):
+ * every check (request fields, data, dimensions, k, ciphertext keys, workers, the spec itself)
+ * runs first, then the data is encrypted here, the owner engine's snapshot (secret keys) goes to
+ * the node's own blob store (sealed by the vault) and its requester state names it. The first
+ * message is returned in `chunks` public pieces for the connector; nothing has left the node yet.
+ */
+export async function prepareOutsourced(kind: OutsourcedKind, input: Record<string, unknown>, ctx: PrepareContext, opts: { manager?: WorkerManager } = {}): Promise<PreparedTask> {
+  const req = outsourcedRequest(kind, input, ctx.self);
+  if (ctx.extra?.prepared !== undefined) req.prepared = ctx.extra.prepared;
+  let prepared: Prepared;
+  let spec: TaskSpec;
+  let parts: Uint8Array[];
+  let workerList: string[];
+  let chunks: number;
+  try {
+    ({ prepared, spec, parts, workerList, chunks } = await checkAndEncrypt(req, ctx, opts));
+  } catch (e) {
+    // Anything refused here is the request's fault (fields, data, workers): a 400 naming the field.
+    if (e instanceof SpecError || e instanceof ConnectorError) throw e;
+    throw new SpecError([(e as Error).message]);
+  }
+  const hash = specHash(spec);
+  const key = `${ctx.self.toLowerCase()}:${hash}`;
+  let snapshot: string | undefined;
+  try {
+    snapshot = prepared.engine.snapshot ? await ctx.local.put(prepared.engine.snapshot()) : undefined;
+  } catch (e) {
+    prepared.engine.dispose();
+    throw e;
+  }
+  // The engine stays warm in this process for the first round; a restart restores it from the snapshot.
+  owners.set(key, prepared.engine);
+  return {
+    spec,
+    state: { v: 1, snapshot, steps: 0, chunks, replies: [] } satisfies OwnerState,
+    blobs: parts,
+    info: { workers: workerList, setup: spec.params.setup as string[], setupBytes: prepared.setup.length },
+    abort: () => owners.delete(key),
+  };
+}
+
+async function checkAndEncrypt(
   req: OutsourcedRequestBase & Record<string, unknown>,
-  opts: { manager?: WorkerManager } = {},
-): Promise<{ taskId: number; specHash: string; workers: string[]; setup: string[]; setupBytes: number }> {
+  ctx: PrepareContext,
+  opts: { manager?: WorkerManager },
+): Promise<{ prepared: Prepared; spec: TaskSpec; parts: Uint8Array[]; workerList: string[]; chunks: number }> {
   if (!OUTSOURCED_KINDS.includes(req.kind)) throw new Error(`kind: must be one of ${OUTSOURCED_KINDS.join(", ")}, got ${String(req.kind)}`);
   const variant = req.variant ?? "ckks";
   if (!["ckks", "legacy", "plain"].includes(variant)) throw new Error(`variant: must be "ckks", "legacy" or "plain", got ${String(variant)}`);
-  if (!node.config.roles.includes("Requester") || !node.config.roles.includes("Owner"))
+  if ((ctx.roles & Role.Requester) === 0 || (ctx.roles & Role.Owner) === 0)
     throw new Error("roles: the data owner's node submits its own outsourced tasks; give it the Owner and Requester roles");
   if (req.securityLevel !== undefined && ![128, 192, 256].includes(req.securityLevel))
     throw new Error(`securityLevel: must be 128, 192 or 256, got ${String(req.securityLevel)}`);
@@ -356,8 +417,8 @@ export async function submitOutsourced(
   if (!Number.isInteger(chunks) || chunks < 1 || chunks > 256) throw new Error(`chunks: must be an integer in 1..256, got ${chunks}`);
   const prepare = preparers.get(req.kind);
   if (!prepare) throw new Error(`kind: ${req.kind} has no submission path on this node`);
-  const row = datasetRow(node, req.dataset, req.version);
-  const table = await node.datasets.table(row);
+  const row = datasetRow(ctx.store, req.dataset, req.version);
+  const table = await ctx.datasets.table(row);
   const label = typeof req.labelColumn === "string" ? req.labelColumn : undefined;
   const columns = req.columns ?? table.columns.filter((c) => c !== label);
   if (!Array.isArray(columns) || columns.length === 0) throw new Error("columns: name at least one feature column");
@@ -368,43 +429,58 @@ export async function submitOutsourced(
     if (!Array.isArray(req.workers) || req.workers.length === 0) throw new Error("workers: list at least one worker address, or omit it to let the manager pick");
     for (const w of req.workers) {
       if (typeof w !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(w)) continue; // the spec check names the bad address
-      if (w.toLowerCase() === node.address.toLowerCase()) throw new Error("workers: the data owner cannot be its own task's worker; name another node");
-      const rec = await node.connector.getNode(w);
+      if (w.toLowerCase() === ctx.self.toLowerCase()) throw new Error("workers: the data owner cannot be its own task's worker; name another node");
+      const rec = await ctx.connector.getNode(w);
       if (!rec || (rec.roles & Role.Worker) === 0) throw new Error(`workers: ${w} is not a registered node with the Worker role; pick one from the node registry (or omit workers)`);
     }
     workerList = req.workers;
   } else {
-    const manager = opts.manager ?? managers.get(node.connector) ?? new WorkerManager(node.connector);
-    managers.set(node.connector, manager);
-    workerList = await manager.pick({ count: 1, strategy: req.strategy, exclude: [node.address] });
+    const manager = opts.manager ?? managers.get(ctx.connector) ?? new WorkerManager(ctx.connector);
+    managers.set(ctx.connector, manager);
+    workerList = await manager.pick({ count: 1, strategy: req.strategy, exclude: [ctx.self] });
   }
 
   const prepared = await prepare({ ...req, variant }, X, table);
-  let spec: TaskSpec;
-  let parts: Uint8Array[];
   try {
-    parts = splitChunks(prepared.setup, chunks);
-    spec = parseTaskSpec({
+    const parts = splitChunks(prepared.setup, chunks);
+    const spec = parseTaskSpec({
       kind: req.kind,
-      requester: node.address,
-      datasets: [{ owner: node.address, datasetId: row.name, version: row.version }],
+      requester: ctx.self,
+      datasets: [{ owner: ctx.self, datasetId: row.name, version: row.version }],
       params: { ...prepared.params, variant, workers: workerList, setup: parts.map((c) => keccak256(c)), securityLevel: req.securityLevel ?? 128 },
       rounds: prepared.rounds,
       members: { min: 1, max: 1, threshold: 1 },
       ...(req.deadlines ? { deadlines: req.deadlines } : {}),
     } satisfies TaskSpecInput);
+    return { prepared, spec, parts, workerList, chunks };
   } catch (e) {
     prepared.engine.dispose();
     throw e;
   }
-  const hash = specHash(spec);
-  // Past this point only I/O: the owner's secret state first (local), then the public blobs, then the task.
-  const snapshot = prepared.engine.snapshot ? await node.localBlobs.put(prepared.engine.snapshot()) : undefined;
-  owners.set(`${node.address.toLowerCase()}:${hash}`, prepared.engine);
-  seedRequesterState(node.store, hash, { v: 1, snapshot, steps: 0, chunks, replies: [] } satisfies OwnerState);
-  for (const c of parts) await node.connector.putBlob(c);
-  const r = await node.connector.createTask(spec);
-  return { taskId: r.taskId, specHash: hash, workers: workerList, setup: spec.params.setup as string[], setupBytes: prepared.setup.length };
+}
+
+/**
+ * Submits an outsourced mining task from the data owner's node through the node's own submission
+ * path (runtime/prepare.ts, as POST /tasks does), e.g.
+ *   submitOutsourced(node, { kind: "skmeans", dataset: "iris", k: 3, initialIndices: [0, 50, 100] })
+ *   submitOutsourced(node, { kind: "sknn", variant: "legacy", dataset: "train", labelColumn: "y", query: rows })
+ * The final result (labels, centroids, iterations…) is then outsourcedResult(node.store, taskId).
+ * A bad request puts no blob and creates no task.
+ */
+export async function submitOutsourced(
+  node: OwnerNode,
+  req: OutsourcedRequestBase & Record<string, unknown>,
+): Promise<{ taskId: number; specHash: string; workers: string[]; setup: string[]; setupBytes: number }> {
+  const { kind, dataset, version, deadlines, prepared, ...params } = req;
+  const input: Record<string, unknown> = {
+    kind,
+    datasets: [{ owner: node.address, datasetId: dataset, ...(version !== undefined ? { version } : {}) }],
+    params,
+    ...(deadlines ? { deadlines } : {}),
+  };
+  const r = await submitTask(submittingNode(node), input, prepared !== undefined ? { extra: { prepared } } : {});
+  const info = r.info as { workers: string[]; setup: string[]; setupBytes: number };
+  return { taskId: r.taskId, specHash: r.specHash, workers: info.workers, setup: info.setup, setupBytes: info.setupBytes };
 }
 
 /** The final result of an outsourced task on the owner's node, once a round ended it. */

@@ -1,18 +1,15 @@
 import { x25519 } from "@noble/curves/ed25519.js";
 import { openSealed, sealTo } from "../../crypto/sealedbox.js";
 import { getBytes, hexlify, toUtf8Bytes } from "ethers";
-import type { Connector } from "../../../../chain-connector/src/connector.js";
-import { parseTaskSpec, specHash, type TaskSpec, type TaskSpecInput } from "../../../../protocol/src/taskspec.js";
-import type { NodeStore } from "../../store/store.js";
-import { seedRequesterState } from "../runtime.js";
-import type { BlobAccess } from "../handler.js";
+import { parseTaskSpec, type TaskSpec, type TaskSpecInput } from "../../../../protocol/src/taskspec.js";
+import { submitTask, submittingNode, type SubmittingNode } from "../prepare.js";
 import { canonicalJson } from "../../../../protocol/src/canonical.js";
 import { Phase } from "../../../../protocol/src/phases.js";
-import { vlinregParams, vlinregRounds, vlinregSteps, type VlinregParams } from "../../../../protocol/src/tasks/vlinreg.js";
+import { vlinregParams, vlinregPlan, vlinregRounds, vlinregRoundsFor, vlinregSteps, type VlinregParams } from "../../../../protocol/src/tasks/vlinreg.js";
 import { FeatureParty, LABEL, LabelParty, type FeatureState, type LabelState } from "../../vertical/protocol.js";
 import { RuntimeTableIO, mergeTables, writerOf, type TableRef, type TranscriptRecorder } from "../../vertical/runtime-io.js";
 import type { Id } from "../../vertical/align.js";
-import { plainCommitment, type AggregateContext, type MemberContext, type ReceivedContribution, type RoundContext, type Submission, type TaskKindHandler } from "../handler.js";
+import { HandlerRegistry, plainCommitment, type AggregateContext, type PrepareContext, type PreparedTask, type MemberContext, type ReceivedContribution, type RoundContext, type Submission, type TaskKindHandler } from "../handler.js";
 
 /**
  * Vertical linear regression (node/src/vertical/protocol.ts) on the round runtime. Every node is
@@ -48,7 +45,7 @@ import { plainCommitment, type AggregateContext, type MemberContext, type Receiv
  *
  * Who gets the model: the label party computes it (it holds the label's mean and scale) and puts
  * it in its last manifest, sealed (crypto/sealedbox.ts) to params.resultKey (a per-task X25519
- * key; submitVlinreg makes it and keeps the secret in the requester node's own blob store), or,
+ * key; the requester node's prepare() makes it and keeps the secret in its own blob store), or,
  * without resultKey, to the requester's registered X25519 key; the requester (y's node itself or a
  * separate node) keeps it as the task's result. The connector's blob store never holds the model
  * in plaintext. The parties' columns, labels, residuals and predictions never travel in plaintext
@@ -66,7 +63,10 @@ export interface VlinregResult extends Partial<VlinregModel> {
   steps: number[];
   /** Tables written in this round. */
   tables: number;
+  /** Iterations run (so far, until done). */
   iterations: number;
+  /** Stopped at params.tolerance (the task closes early, "converged in round r"). */
+  converged: boolean;
   done: boolean;
 }
 
@@ -113,6 +113,8 @@ export function openModel(s: SealedModel, open: (box: Uint8Array, context: strin
 
 interface MemberState {
   index: Record<string, TableRef>;
+  /** The run's last step (the label party's finish), once the parties stopped at the tolerance. */
+  end?: number;
   feature?: FeatureState;
   label?: LabelState;
 }
@@ -120,9 +122,14 @@ interface MemberState {
 interface RequesterState {
   /** Every table name written in the task → its writer. */
   written: Record<string, string>;
-  /** Local blob hash of the result key's secret (seeded by submitVlinreg). */
+  /** Local blob hash of the result key's secret (seeded by prepare()). */
   resultKey?: string;
+  /** Step of stop/y, once the parties stopped at the tolerance. */
+  stoppedAt?: number;
 }
+
+/** The step of update t is updateStep + 2t (the label party relays iteration t one step earlier). */
+const updateStep = (mode: "label" | "features") => (mode === "label" ? 5 : 4);
 
 const OFFSET: Record<number, number> = { [Phase.Setup]: 0, [Phase.Compute]: 1, [Phase.Aggregate]: 2 };
 
@@ -205,10 +212,11 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
     const s = stepOf(ctx.round, phase);
     const me = partyOf(p, ctx.self);
     if (!me) throw new Error(`vlinreg: ${ctx.self} is not a party of task ${ctx.taskId}`);
-    const I = p.iterations;
+    const { maxIterations: I, tolerance } = vlinregPlan(p);
     const mode = p.keyHolder;
-    const last = vlinregSteps(I, mode) - 1;
+    const U = updateStep(mode);
     const prev = ctx.state.get<MemberState>();
+    const last = prev?.end ?? vlinregSteps(I, mode) - 1;
     const index: Record<string, TableRef> = { ...(prev?.index ?? {}) };
     if (ctx.round > 1) {
       const np = ctx.params as VlinregRoundParams | undefined;
@@ -223,7 +231,7 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
     const shape = p.features.map((f) => ({ name: f.name, columns: f.columns.length }));
     const stepOpts = { learningRate: p.learningRate ?? 1 / feats.length, momentum: p.momentum ?? (feats.length === 1 ? 0 : 0.8) };
     const io = await RuntimeTableIO.open({ party: me, node: ctx.self, step: s, index: prune(index, s), blobs: ctx.blobs, recorder: opts.recorder });
-    const next: MemberState = { index };
+    const next: MemberState = { index, ...(prev?.end !== undefined ? { end: prev.end } : {}) };
     let model: VlinregModel | undefined;
     if (s <= last) {
       if (me === LABEL) {
@@ -236,6 +244,9 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
         } else {
           l = LabelParty.restore(ids, y, prev!.label!, io, parties);
           if (s === last) model = l.finish(io, feats);
+          // After update t every party said whether it settled: stop (the parties publish their
+          // models next, y finishes after) instead of relaying iteration t + 1.
+          else if (tolerance > 0 && s > U && (s - U - 1) % 2 === 0 && l.checkStop(io, (s - U - 1) / 2, feats)) next.end = s + 2;
           else if (mode === "label") {
             if (s === 1) await l.publishKeys(io, p.keyBits);
             else if (s === 2) await l.publishLabels(io);
@@ -253,9 +264,17 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
         let x: FeatureParty;
         // After an update: the next iteration's terms, or the model after the last one.
         const iterate = (t: number) => {
+          if (index[`stop/${LABEL}`]) {
+            // y stopped the run after the last update: publish the model instead of stepping again.
+            x.publishModel(io);
+            next.end = s + 1;
+            return;
+          }
           x.update(io, t, stepOpts);
-          if (t < I - 1) x.sendTerms(io, t + 1);
-          else x.publishModel(io);
+          if (t < I - 1) {
+            x.sendTerms(io, t + 1);
+            if (tolerance > 0) x.publishProgress(io, t, tolerance);
+          } else x.publishModel(io);
         };
         if (s === 0) {
           x = new FeatureParty(input, mode);
@@ -310,8 +329,9 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
       const me = partyOf(p, self);
       if (!me) return "the task names this node as no party";
       if (!spec.setup) return "vlinreg needs a Setup phase in every round: set setup = true";
-      const need = vlinregRounds(p.iterations, p.keyHolder);
-      if (spec.rounds < need) return `vlinreg with ${p.iterations} iterations and keyHolder "${p.keyHolder}" needs ${need} rounds; set rounds = ${need}`;
+      const I = vlinregPlan(p).maxIterations;
+      const need = vlinregRounds(I, p.keyHolder);
+      if (spec.rounds < need) return `vlinreg with up to ${I} iterations and keyHolder "${p.keyHolder}" needs ${need} rounds; set rounds = ${need}`;
       const cols = me === LABEL ? [p.label.column] : p.features.find((f) => f.name === me)!.columns;
       for (const d of datasets) {
         const have = d.row.schema.columns;
@@ -321,14 +341,18 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
       }
       return undefined;
     },
+    prepare: prepareVlinreg,
     setup: (ctx) => step(ctx, Phase.Setup),
     contribute: (ctx) => step(ctx, Phase.Compute),
     reveal: (ctx) => step(ctx, Phase.Aggregate),
     async aggregate(ctx: AggregateContext, compute: ReceivedContribution[]) {
       const p = params(ctx.spec);
       const parties = [LABEL, ...p.features.map((f) => f.name)];
-      const last = vlinregSteps(p.iterations, p.keyHolder) - 1;
+      const { maxIterations: I } = vlinregPlan(p);
       const st = ctx.state.get<RequesterState>() ?? { written: {} };
+      let stoppedAt = st.stoppedAt;
+      // The last step: y's finish, two steps after its stop/y when the run stopped at the tolerance.
+      const lastStep = () => (stoppedAt !== undefined ? stoppedAt + 2 : vlinregSteps(I, p.keyHolder) - 1);
       const written = { ...(st.written ?? {}) };
       const tables: TableRef[] = [];
       const steps: number[] = [];
@@ -336,7 +360,7 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
       for (const ph of [Phase.Setup, Phase.Compute, Phase.Aggregate]) {
         const s = stepOf(ctx.round, ph);
         const ms = manifests(p, ph === Phase.Compute ? compute : await ctx.contributions(ph), s);
-        if (s <= last) {
+        if (s <= lastStep()) {
           const missing = parties.filter((q) => !ms.some((m) => m.party === q));
           if (missing.length) throw new Error(`vlinreg: step ${s} has no submission from ${missing.join(", ")}; every party takes part in every step`);
         }
@@ -348,22 +372,25 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
             if (written[r.name]) throw new Error(`vlinreg: table ${r.name}: already written by ${written[r.name]}; ${m.party}'s second write at step ${s} is refused: tables are write-once`);
             written[r.name] = m.party;
             tables.push(r);
+            if (r.name === `stop/${LABEL}`) stoppedAt = s;
           }
           if (m.model || m.sealedModel) {
-            if (m.party !== LABEL || s !== last) throw new Error(`vlinreg: ${m.party} released a model at step ${s}; only ${LABEL} does, at step ${last}`);
+            if (m.party !== LABEL || s !== lastStep()) throw new Error(`vlinreg: ${m.party} released a model at step ${s}; only ${LABEL} does, at step ${lastStep()}`);
             if (m.model !== undefined || !m.sealedModel) throw new Error("vlinreg: the label party released the model unsealed; it must be sealed to the requester");
             if (p.resultKey) {
-              if (!st.resultKey) throw new Error("vlinreg: this requester holds no secret for params.resultKey (submit with submitVlinreg on this node)");
+              if (!st.resultKey) throw new Error("vlinreg: this requester holds no secret for params.resultKey (submit the task through this node's POST /tasks, which makes the key)");
               const secret = await ctx.local.get(st.resultKey);
               model = openModel(m.sealedModel, (box, c) => openSealed(secret, box, c), modelContext(ctx));
             } else model = openModel(m.sealedModel, ctx.openSealed, modelContext(ctx));
           }
         }
       }
-      ctx.state.set({ written, ...(st.resultKey ? { resultKey: st.resultKey } : {}) } satisfies RequesterState);
-      const done = steps.includes(last);
+      ctx.state.set({ written, ...(st.resultKey ? { resultKey: st.resultKey } : {}), ...(stoppedAt !== undefined ? { stoppedAt } : {}) } satisfies RequesterState);
+      const done = steps.includes(lastStep());
       if (done && !model) throw new Error(`vlinreg: the label party's last step released no model`);
-      const result: VlinregResult = { steps, tables: tables.length, iterations: p.iterations, done, ...(model ?? {}) };
+      // stop/y after update t is written at step U + 2t + 1: t + 1 iterations ran.
+      const iterations = stoppedAt !== undefined ? (stoppedAt - updateStep(p.keyHolder) - 1) / 2 + 1 : I;
+      const result: VlinregResult = { steps, tables: tables.length, iterations, converged: stoppedAt !== undefined, done, ...(model ?? {}) };
       return { result, next: { tables } satisfies VlinregRoundParams, done };
     },
   };
@@ -371,26 +398,38 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
 
 export const vlinregHandler = makeVlinregHandler();
 
-/** What submitVlinreg needs of a running requester node. */
-export interface VlinregRequester {
-  address: string;
-  store: NodeStore;
-  connector: Connector;
-  /** The node's own blob store, where the result key's secret is kept. */
-  localBlobs: BlobAccess;
+/**
+ * The requester side of a vlinreg submission, run in the requester node (POST /tasks): derives
+ * `rounds` (from params.maxIterations or iterations, and keyHolder) and `setup` (on) when the input leaves them out,
+ * makes an X25519 result key unless params.resultKey names one, and keeps its secret in the node's
+ * own blob store (sealed by the vault; named in the requester state aggregate() gets, never sent
+ * anywhere), so the model is readable by this node only. The spec is parsed (every field checked)
+ * before anything is kept.
+ */
+export async function prepareVlinreg(input: Record<string, unknown>, ctx: Pick<PrepareContext, "self" | "local">): Promise<PreparedTask> {
+  const given = input.params;
+  const params: Record<string, unknown> = given !== null && typeof given === "object" && !Array.isArray(given) ? { ...(given as Record<string, unknown>) } : {};
+  const secret = params.resultKey === undefined ? x25519.utils.randomSecretKey() : undefined;
+  if (secret) params.resultKey = hexlify(x25519.getPublicKey(secret));
+  const spec = parseTaskSpec({
+    ...input,
+    kind: "vlinreg",
+    requester: input.requester ?? ctx.self,
+    params: given === undefined ? undefined : params,
+    // The longest run (maxIterations); a run that reaches its tolerance closes the task earlier.
+    rounds: input.rounds ?? vlinregRoundsFor(params),
+    setup: input.setup ?? true,
+  });
+  const state: RequesterState = { written: {}, ...(secret ? { resultKey: await ctx.local.put(secret) } : {}) };
+  return { spec, state };
 }
 
-/**
- * Submits a vlinreg task from the requester's node: makes an X25519 result key, keeps its secret in
- * the node's own blob store (named in the requester state aggregate() gets, never sent anywhere)
- * and puts the public key in params.resultKey, so the model is readable by this node only. The
- * spec is parsed (every field checked) before anything is kept.
- */
+/** What submitVlinreg needs of a running requester node (RunningNode has it all). */
+export type VlinregRequester = SubmittingNode | Parameters<typeof submittingNode>[0];
+
+/** Submits a vlinreg task from the requester's node: the node's own submission path (runtime/prepare.ts, as POST /tasks). */
 export async function submitVlinreg(node: VlinregRequester, input: Omit<TaskSpecInput, "requester" | "kind">): Promise<{ taskId: number; specHash: string; spec: TaskSpec }> {
-  const secret = x25519.utils.randomSecretKey();
-  const params = { ...(input.params ?? {}), resultKey: hexlify(x25519.getPublicKey(secret)) };
-  const spec = parseTaskSpec({ ...input, kind: "vlinreg", requester: node.address, params });
-  seedRequesterState(node.store, specHash(spec), { written: {}, resultKey: await node.localBlobs.put(secret) } satisfies RequesterState);
-  const r = await node.connector.createTask(spec);
-  return { taskId: r.taskId, specHash: specHash(spec), spec };
+  const n = "localBlobs" in node ? submittingNode(node) : node;
+  const r = await submitTask({ ...n, handlers: n.handlers ?? new HandlerRegistry([vlinregHandler]) }, { ...(input as Record<string, unknown>), kind: "vlinreg" });
+  return { taskId: r.taskId, specHash: r.specHash, spec: r.spec };
 }

@@ -1,0 +1,217 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ChunkedDataset } from "../../../protocol/src/honk/chunks.js";
+import { addCommitments, commit, GRUMPKIN_ORDER, verifyAggregate, type Commitment } from "../../../protocol/src/honk/pedersen.js";
+import {
+  centroidsHash, extrema, extremaCommitment, groupRows, kmeansChunkInputs, kmeansVector, linregChunkInputs, linregVector,
+  logregChunkInputs, logregVector, minmaxChunkInputs, statsChunkInputs, statsVector, weightsHash, type CircuitInputs,
+} from "../../../protocol/src/honk/stats.js";
+import { pool } from "../runtime/pool.js";
+import { HONK_BUILD_DIR } from "./honk.js";
+
+/**
+ * UltraHonk contributions of the federated kinds over a chunked dataset commitment
+ * (protocol/src/honk/chunks.ts): every group of chunks proven on the worker pool (the witness in a
+ * pool thread, `bb prove` a child process of it), the outputs computed first by the JS twins
+ * (protocol/src/honk/stats.ts) so a binding may commit to them, and the proven outputs checked
+ * against the twins afterwards.
+ *
+ * stats, kmeans, linreg and logreg output a Grumpkin Pedersen commitment to their vector (signed
+ * values offset into non-negative scalars, so negatives add correctly); a member's contribution
+ * commits to the sum of its groups' vectors with the sum of their blindings, and an aggregate over
+ * members is checked against the sum of every group commitment (`opensHonk`). minmax outputs a
+ * hiding hash of its group's extrema (min/max do not add).
+ */
+export type HonkKind = "stats" | "minmax" | "kmeans" | "linreg" | "logreg";
+
+export const HONK_KIND_CIRCUITS: Record<HonkKind, string> = {
+  stats: "stats_chunk",
+  minmax: "minmax_chunk",
+  kmeans: "kmeans_chunk",
+  linreg: "linreg_chunk",
+  logreg: "logreg_chunk",
+};
+
+export interface HonkShape {
+  circuit: string;
+  chunkRows: number;
+  chunksPerProof: number;
+  columns: number;
+  clusters: number;
+  /** Offset bits of the Pedersen commitment (0 for minmax). */
+  commitBits: number;
+  publicInputs: string[];
+}
+
+const shapes = new Map<string, HonkShape>();
+
+/** The shape of a kind's circuit from circuits/noir/build/manifest.json. */
+export function honkShape(kind: HonkKind, buildDir = HONK_BUILD_DIR): HonkShape {
+  const circuit = HONK_KIND_CIRCUITS[kind];
+  if (!circuit) throw new Error(`honk: unknown kind "${kind}"; use ${Object.keys(HONK_KIND_CIRCUITS).join(", ")}`);
+  const key = `${buildDir}\0${circuit}`;
+  const known = shapes.get(key);
+  if (known) return known;
+  const path = join(buildDir, "manifest.json");
+  if (!existsSync(path)) throw new Error(`honk: ${path} is missing; run npm run circuits:build:honk -- --ptau <file>`);
+  const m = JSON.parse(readFileSync(path, "utf8")) as { circuits: Record<string, { publicInputs: string[]; params: Record<string, number> }> };
+  const e = m.circuits[circuit];
+  if (!e) throw new Error(`honk: circuit ${circuit} is not in ${path}; rebuild the circuits`);
+  const s: HonkShape = {
+    circuit,
+    chunkRows: e.params.chunkRows!,
+    chunksPerProof: e.params.chunksPerProof!,
+    columns: e.params.columns!,
+    clusters: e.params.clusters ?? 0,
+    commitBits: e.params.commitBits ?? 0,
+    publicInputs: e.publicInputs,
+  };
+  shapes.set(key, s);
+  return s;
+}
+
+export interface HonkParams {
+  /** kmeans: exactly the circuit's number of centroids, each of `columns` signed fixed-point values. */
+  centroids?: readonly (readonly bigint[])[];
+  /** linreg / logreg: [w_0..w_{C−2}, bias], signed at scale 2^16. */
+  weights?: readonly bigint[];
+}
+
+/** A public value bound into every proof: a constant, or a function of the group's outputs (computed before proving). */
+export type HonkBinding = bigint | ((outputs: bigint[]) => bigint);
+
+export interface HonkGroupProof {
+  kind: HonkKind;
+  circuit: string;
+  group: number;
+  proof: Uint8Array;
+  /** [root, group, binding, (params hash), outputs…] as the circuit orders them. */
+  publicInputs: bigint[];
+  /** The outputs (the commitment x, y; minmax: the extrema hash). */
+  outputs: bigint[];
+  /** Secret: the Pedersen (or extrema hash) blinding. */
+  blinding: bigint;
+  /** Secret: the committed vector (signed); minmax: [mins…, maxs…]. */
+  vector: bigint[];
+  bbCpuSeconds: number;
+}
+
+/** A uniformly random blinding in [1, Grumpkin order). */
+export function randomHonkBlinding(): bigint {
+  for (;;) {
+    const b = crypto.getRandomValues(new Uint8Array(32));
+    b[0]! &= 0x3f;
+    const r = BigInt("0x" + Buffer.from(b).toString("hex"));
+    if (r > 0n && r < GRUMPKIN_ORDER) return r;
+  }
+}
+
+/** Number of proofs (groups of chunksPerProof chunks) that cover every row of `ds`. */
+export function honkGroups(kind: HonkKind, ds: ChunkedDataset, buildDir?: string): number {
+  const s = honkShape(kind, buildDir);
+  if (ds.R !== s.chunkRows || ds.C !== s.columns)
+    throw new Error(`${s.circuit}: the dataset is committed in chunks of ${ds.R} rows × ${ds.C} columns; the circuit proves chunks of ${s.chunkRows} × ${s.columns}`);
+  return Math.ceil(ds.chunks.length / s.chunksPerProof);
+}
+
+/** The circuit inputs (given the binding), the twin's vector and outputs of one group. */
+function plan(kind: HonkKind, ds: ChunkedDataset, group: number, s: HonkShape, blinding: bigint, params: HonkParams): { inputs: (binding: bigint) => CircuitInputs; vector: bigint[]; outputs: bigint[] } {
+  const K = s.chunksPerProof;
+  const rows = groupRows(ds, group, K);
+  const pt = (c: Commitment) => [c.x, c.y];
+  switch (kind) {
+    case "stats": {
+      const vector = statsVector(rows, ds.C);
+      return { inputs: (b) => statsChunkInputs(ds, group, b, blinding, K), vector, outputs: pt(commit(vector, blinding, s.commitBits)) };
+    }
+    case "minmax": {
+      const { mins, maxs } = extrema(rows, ds.C);
+      return { inputs: (b) => minmaxChunkInputs(ds, group, b, blinding, K), vector: [...mins, ...maxs], outputs: [extremaCommitment(mins, maxs, blinding)] };
+    }
+    case "kmeans": {
+      const c = params.centroids;
+      if (!c || c.length !== s.clusters || c.some((r) => r.length !== ds.C))
+        throw new Error(`${s.circuit}: params.centroids must be ${s.clusters} centroids of ${ds.C} values each`);
+      const vector = kmeansVector(rows, c, ds.C);
+      return { inputs: (b) => kmeansChunkInputs(ds, group, c, b, blinding, K), vector, outputs: pt(commit(vector, blinding, s.commitBits)) };
+    }
+    case "linreg":
+    case "logreg": {
+      const w = params.weights;
+      if (!w || w.length !== ds.C) throw new Error(`${s.circuit}: params.weights must be ${ds.C - 1} weights and the bias (${ds.C} values)`);
+      const vector = kind === "linreg" ? linregVector(rows, w) : logregVector(rows, w);
+      const inputs = kind === "linreg" ? (b: bigint) => linregChunkInputs(ds, group, w, b, blinding, K) : (b: bigint) => logregChunkInputs(ds, group, w, b, blinding, K);
+      return { inputs, vector, outputs: pt(commit(vector, blinding, s.commitBits)) };
+    }
+  }
+}
+
+/** The public parameter hash of a round (kmeans: the centroids', gradients: the weights'), or undefined. */
+export function honkParamsHash(kind: HonkKind, params: HonkParams): bigint | undefined {
+  if (kind === "kmeans") return centroidsHash(params.centroids ?? []);
+  if (kind === "linreg" || kind === "logreg") return weightsHash(params.weights ?? []);
+  return undefined;
+}
+
+/** Proves group `group` of a chunked dataset for one kind, on the worker pool. */
+export async function proveHonkGroup(a: { kind: HonkKind; ds: ChunkedDataset; group: number; binding: HonkBinding; params?: HonkParams; blinding?: bigint; buildDir?: string }): Promise<HonkGroupProof> {
+  const s = honkShape(a.kind, a.buildDir);
+  const groups = honkGroups(a.kind, a.ds, a.buildDir);
+  if (!Number.isInteger(a.group) || a.group < 0 || a.group >= groups) throw new Error(`${s.circuit}: group ${a.group} does not exist (${groups} groups)`);
+  const blinding = a.blinding ?? randomHonkBlinding();
+  const p = plan(a.kind, a.ds, a.group, s, blinding, a.params ?? {});
+  const binding = typeof a.binding === "function" ? a.binding(p.outputs) : a.binding;
+  const r = await pool().run("proveHonk", { circuit: s.circuit, inputs: p.inputs(binding), buildDir: a.buildDir });
+  const n = p.outputs.length;
+  const proven = r.publicInputs.slice(-n);
+  if (r.publicInputs.length !== s.publicInputs.length || proven.some((x, i) => x !== p.outputs[i]))
+    throw new Error(`${s.circuit}: the proven outputs differ from the JS twin's (protocol/src/honk); circuits and protocol disagree (rebuild?)`);
+  return { kind: a.kind, circuit: s.circuit, group: a.group, proof: r.proof, publicInputs: r.publicInputs, outputs: proven, blinding, vector: p.vector, bbCpuSeconds: r.bbCpuSeconds };
+}
+
+export interface HonkContribution {
+  kind: HonkKind;
+  groups: HonkGroupProof[];
+  /** Σ of the group vectors: the member's plain contribution (minmax: the column-wise extrema). */
+  vector: bigint[];
+  /** Σ of the group commitments and blindings (mod the Grumpkin order); absent for minmax. */
+  commitment?: Commitment;
+  blinding?: bigint;
+}
+
+/**
+ * Proves every row of a chunked dataset: groups 0 … honkGroups − 1, each bound by `binding`,
+ * a few in flight per pool thread so a thread never waits on its next witness input.
+ */
+export async function proveHonkAll(a: { kind: HonkKind; ds: ChunkedDataset; binding: HonkBinding; params?: HonkParams; buildDir?: string; onGroup?: (done: number, total: number) => void }): Promise<HonkContribution> {
+  const total = honkGroups(a.kind, a.ds, a.buildDir);
+  const groups: HonkGroupProof[] = new Array(total);
+  let next = 0;
+  let done = 0;
+  const lane = async () => {
+    while (next < total) {
+      const g = next++;
+      groups[g] = await proveHonkGroup({ ...a, group: g });
+      a.onGroup?.(++done, total);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(total, Math.max(2, 2 * pool().size)) }, lane));
+  if (a.kind === "minmax") {
+    const C = a.ds.C;
+    const mins = Array.from({ length: C }, (_, j) => groups.reduce((m, g) => (g.vector[j]! < m ? g.vector[j]! : m), groups[0]!.vector[j]!));
+    const maxs = Array.from({ length: C }, (_, j) => groups.reduce((m, g) => (g.vector[C + j]! > m ? g.vector[C + j]! : m), groups[0]!.vector[C + j]!));
+    return { kind: a.kind, groups, vector: [...mins, ...maxs] };
+  }
+  const vector = groups[0]!.vector.map((_, i) => groups.reduce((s, g) => s + g.vector[i]!, 0n));
+  const commitment = addCommitments(groups.map((g) => ({ x: g.outputs[0]!, y: g.outputs[1]! })));
+  const blinding = groups.reduce((s, g) => (s + g.blinding) % GRUMPKIN_ORDER, 0n);
+  return { kind: a.kind, groups, vector, commitment, blinding };
+}
+
+/**
+ * Whether the summed vector and blinding open the sum of the given group commitments (of every
+ * member): the requester's check that an aggregate is the sum of what was proven.
+ */
+export function opensHonk(kind: Exclude<HonkKind, "minmax">, commitments: readonly Commitment[], vector: readonly bigint[], blinding: bigint, buildDir?: string): boolean {
+  return verifyAggregate(commitments, vector, blinding, honkShape(kind, buildDir).commitBits);
+}

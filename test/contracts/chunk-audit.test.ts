@@ -1,0 +1,141 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { id, type ContractTransactionResponse } from "ethers";
+import { startChain, mined, eventNamed, type Chain } from "./fixture.js";
+import { commitChunks, type ChunkedDataset } from "../../protocol/src/honk/chunks.js";
+import { statsChunkInputs } from "../../protocol/src/honk/stats.js";
+import { chunkAuditBinding, proofListTree } from "../../protocol/src/honk/prooflist.js";
+import { HonkCircuit, solidityArgs, type HonkProof } from "../../node/src/zk/honk.js";
+import { deployHonkVerifier } from "../helpers/honk.js";
+import { ChunkAudit__factory, type ChunkAudit } from "../../types/ethers-contracts/index.js";
+
+// ChunkAudit with the real StatsChunkHonkVerifier and real stats_chunk proofs: a member commits
+// only the Merkle root of its proof list (the honest path); a failing entry is caught by a
+// challenge (member excluded, each reason named) or by the random audit drawn after close (a
+// failing answer, or none in time, excludes); a valid entry cannot be challenged. Gas per step
+// is printed for contracts/README.md.
+const A = 1;
+const B = 2;
+const rows = Array.from({ length: 1100 }, (_, i) => Array.from({ length: 4 }, (_, j) => BigInt(((i * 31 + j * 7) % 61) - 30) * 65536n));
+const hex = (x: bigint) => "0x" + x.toString(16).padStart(64, "0");
+
+interface Entry {
+  proof: Uint8Array;
+  pis: string[];
+}
+const entry = (p: HonkProof): Entry => ({ proof: p.proof, pis: solidityArgs(p)[1] });
+const tree = (list: Entry[]) => proofListTree(list.map((e) => ({ proof: e.proof, publicInputs: e.pis })));
+
+describe("ChunkAudit: challenges and the random audit with real Honk proofs", () => {
+  let c: Chain;
+  let audit: (i: number) => ChunkAudit;
+  let verifier: string;
+  let ds: ChunkedDataset;
+  let circuit: HonkCircuit;
+  const gas: Record<string, bigint> = {};
+  const key = (label: string) => id(`round ${label}`);
+
+  async function reverts(p: Promise<unknown>, name: string): Promise<void> {
+    await assert.rejects(p, (e: unknown) => {
+      const data = (e as { data?: string }).data ?? (e as { info?: { error?: { data?: string } } }).info?.error?.data;
+      const parsed = data ? ChunkAudit__factory.createInterface().parseError(data) : null;
+      assert.equal(parsed?.name, name, `expected ${name}, got ${(e as Error).message}`);
+      return true;
+    });
+  }
+  async function prove(k: string, member: number, group: number): Promise<Entry> {
+    const binding = await audit(0).bindingOf(k, c.wallets[member]!.address);
+    assert.equal(binding, chunkAuditBinding(k, c.wallets[member]!.address), "protocol twin of bindingOf");
+    return entry((await circuit.prove(statsChunkInputs(ds, group, binding, 1000n + BigInt(group)))).proof);
+  }
+  async function run(label: string, tx: Promise<ContractTransactionResponse>) {
+    const r = await mined(tx);
+    gas[label] = r.gasUsed;
+    return r;
+  }
+  async function openRound(k: string): Promise<void> {
+    await mined(audit(0).open(k, verifier, 5));
+  }
+  const forged = (e: Entry, bindingOf: string): Entry => {
+    const proof = e.proof.slice();
+    proof[300]! ^= 1;
+    return { proof, pis: [e.pis[0]!, e.pis[1]!, bindingOf, e.pis[3]!, e.pis[4]!] };
+  };
+
+  before(async () => {
+    ds = commitChunks(rows, 256, 4, new Uint8Array(32).fill(9));
+    circuit = new HonkCircuit("stats_chunk");
+    c = await startChain();
+    const v = await deployHonkVerifier(c.wallets[0]!, "StatsChunkHonkVerifier");
+    verifier = await v.getAddress();
+    const a = await new ChunkAudit__factory(c.wallets[0]!).deploy(c.addresses.dataRegistry);
+    await a.waitForDeployment();
+    const addr = await a.getAddress();
+    audit = (i) => ChunkAudit__factory.connect(addr, c.wallets[i]!);
+    for (const m of [A, B]) {
+      await mined(c.nr(m).register(`http://m${m}`, id(`k${m}`), 1, 1));
+      await mined(c.dr(m).commit(id("data"), hex(ds.tree.root), rows.length, 4, id("schema")));
+    }
+  });
+  after(async () => {
+    console.log("ChunkAudit gas:", Object.entries(gas).map(([k, v]) => `${k} ${v.toLocaleString("en-US")}`).join(", "));
+    await c?.stop();
+  });
+
+  test("challenge: a valid entry stands; a failing one excludes its member (proof rejected, wrong binding)", async () => {
+    const k = key("challenge");
+    await openRound(k);
+    const honest = [await prove(k, A, 0), await prove(k, A, 1)];
+    const bBinding = hex(await audit(0).bindingOf(k, c.wallets[B]!.address));
+    const cheat = [honest[0]!, forged(honest[1]!, bBinding)];
+    const ta = tree(honest);
+    const tb = tree(cheat);
+    await run("commitProofs", audit(A).commitProofs(k, ta.root, 2));
+    await mined(audit(B).commitProofs(k, tb.root, 2));
+    await reverts(audit(B).commitProofs(k, tb.root, 2), "AlreadyCommitted");
+    await reverts(audit(3).challenge(k, c.wallets[A]!.address, 0, honest[0]!.pis, honest[0]!.proof, ta.path(0)), "ChunkValid");
+    await reverts(audit(3).challenge(k, c.wallets[A]!.address, 1, honest[0]!.pis, honest[0]!.proof, ta.path(1)), "NotInList");
+    const snap = await c.snapshot();
+    // B's entry 0 is A's proof: valid, but bound to A.
+    let r = await mined(audit(3).challenge(k, c.wallets[B]!.address, 0, cheat[0]!.pis, cheat[0]!.proof, tb.path(0)));
+    assert.deepEqual([...eventNamed(audit(0).interface, r.logs, "MemberExcluded").args].slice(1), [c.wallets[B]!.address, 0n, 3n]);
+    await snap();
+    r = await run("challenge (caught)", audit(3).challenge(k, c.wallets[B]!.address, 1, cheat[1]!.pis, cheat[1]!.proof, tb.path(1)));
+    assert.deepEqual([...eventNamed(audit(0).interface, r.logs, "MemberExcluded").args].slice(1), [c.wallets[B]!.address, 1n, 5n]);
+    assert.equal((await audit(0).entryOf(k, c.wallets[B]!.address)).excluded, true);
+    assert.equal((await audit(0).entryOf(k, c.wallets[A]!.address)).excluded, false);
+    await reverts(audit(3).challenge(k, c.wallets[B]!.address, 1, cheat[1]!.pis, cheat[1]!.proof, tb.path(1)), "Excluded");
+  });
+
+  test("audit: drawn after close from the next block's hash; an honest answer passes, a failing one or none excludes", async () => {
+    // One member per round, so the draw must pick it; its one entry is the audited one.
+    const kA = key("audit honest");
+    const kB = key("audit cheat");
+    const kC = key("audit silent");
+    for (const k of [kA, kB, kC]) await openRound(k);
+    const honest = await prove(kA, A, 0);
+    const bad = forged(honest, hex(await audit(0).bindingOf(kB, c.wallets[B]!.address)));
+    await mined(audit(A).commitProofs(kA, tree([honest]).root, 1));
+    await mined(audit(B).commitProofs(kB, tree([bad]).root, 1));
+    await mined(audit(B).commitProofs(kC, tree([bad]).root, 1));
+    await reverts(audit(3).close(kA), "NotCoordinator");
+    await reverts(audit(3).drawAudit(kA), "RoundStillOpen");
+    for (const k of [kA, kB, kC]) await run("close", audit(0).close(k));
+    await reverts(audit(B).commitProofs(kA, tree([bad]).root, 1), "RoundClosedAlready");
+    await c.provider.send("hardhat_mine", ["0x2"]);
+    for (const k of [kA, kB, kC]) {
+      const r = await run("drawAudit", audit(3).drawAudit(k));
+      assert.equal(eventNamed(audit(0).interface, r.logs, "AuditDrawn").args.index, 0n);
+    }
+    let r = await run("answerAudit (passes)", audit(3).answerAudit(kA, honest.pis, honest.proof, []));
+    assert.equal(eventNamed(audit(0).interface, r.logs, "AuditPassed").args.member, c.wallets[A]!.address);
+    await reverts(audit(3).answerAudit(kA, honest.pis, honest.proof, []), "AuditDone");
+    r = await mined(audit(3).answerAudit(kB, bad.pis, bad.proof, []));
+    assert.equal(eventNamed(audit(0).interface, r.logs, "MemberExcluded").args.reason, 5n);
+    await reverts(audit(3).expireAudit(kC), "AuditWindowOpen");
+    await c.provider.send("hardhat_mine", ["0xc9"]); // AUDIT_WINDOW + 1 blocks
+    await reverts(audit(3).answerAudit(kC, bad.pis, bad.proof, []), "AuditWindowClosed");
+    r = await run("expireAudit", audit(3).expireAudit(kC));
+    assert.equal(eventNamed(audit(0).interface, r.logs, "MemberExcluded").args.reason, 6n);
+  });
+});

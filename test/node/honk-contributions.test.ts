@@ -1,0 +1,75 @@
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { commitChunks } from "../../protocol/src/honk/chunks.js";
+import { extrema, kmeansVector, linregVector, logregVector, statsVector } from "../../protocol/src/honk/stats.js";
+import { verifyHonk } from "../../chain-connector/src/honkverify.js";
+import { HONK_KIND_CIRCUITS, honkGroups, opensHonk, proveHonkAll, type HonkContribution, type HonkKind } from "../../node/src/zk/honk-contributions.js";
+import { closePool } from "../../node/src/runtime/pool.js";
+
+// Every group of a chunked dataset proven with UltraHonk on the worker pool, per kind; each proof
+// verifies off-chain with the outputs the JS twins computed; the members' commitments add up and
+// open to the aggregate (negative values included), and a vector other than the proven one does
+// not. Small datasets (≤ 300 rows) keep this to a handful of proofs.
+const C = 4;
+const FX = 65536n;
+const signedRows = (n: number, salt: number) =>
+  Array.from({ length: n }, (_, i) => Array.from({ length: C }, (_, j) => BigInt(((i * 37 + j * 11 + salt) % 41) - 20) * FX + BigInt(j - i)));
+const a = commitChunks(signedRows(300, 1), 256, C, new Uint8Array(32).fill(1));
+const b = commitChunks(signedRows(90, 5), 256, C, new Uint8Array(32).fill(2));
+const binding = (member: number) => (outputs: bigint[]) => (BigInt(member) << 200n) + (outputs[0]! % (1n << 200n));
+
+after(() => closePool());
+
+async function checkProofs(kind: HonkKind, c: HonkContribution, member: number): Promise<void> {
+  for (const g of c.groups) {
+    assert.equal(await verifyHonk(HONK_KIND_CIRCUITS[kind], g), true, `${kind} group ${g.group} verifies`);
+    assert.equal(g.publicInputs[2], binding(member)(g.outputs), "the binding is the function of the outputs");
+  }
+}
+
+test("stats: two members, every group proven; Σ commitments open to the aggregate, a changed sum does not", async () => {
+  assert.equal(honkGroups("stats", a), 1);
+  const [ca, cb] = [await proveHonkAll({ kind: "stats", ds: a, binding: binding(1) }), await proveHonkAll({ kind: "stats", ds: b, binding: binding(2) })];
+  await checkProofs("stats", ca, 1);
+  await checkProofs("stats", cb, 2);
+  assert.deepEqual(ca.vector, statsVector(a.chunks.flat(), C));
+  assert.ok(ca.vector.slice(1, 1 + C).some((x) => x < 0n), "the data has negative sums");
+  const commitments = [...ca.groups, ...cb.groups].map((g) => ({ x: g.outputs[0]!, y: g.outputs[1]! }));
+  const sum = ca.vector.map((x, i) => x + cb.vector[i]!);
+  const r = ca.blinding! + cb.blinding!;
+  assert.equal(opensHonk("stats", commitments, sum, r), true);
+  const forged = sum.slice();
+  forged[1]! -= 1n;
+  assert.equal(opensHonk("stats", commitments, forged, r), false, "a member that sends another vector than it proved is caught");
+  assert.equal(opensHonk("stats", commitments.slice(1), sum, r), false);
+});
+
+test("minmax: the extrema hash of each group, the member's extrema over its groups", async () => {
+  const c = await proveHonkAll({ kind: "minmax", ds: a, binding: binding(1) });
+  assert.equal(c.groups.length, 1);
+  await checkProofs("minmax", c, 1);
+  const { mins, maxs } = extrema(a.chunks.flat(), C);
+  assert.deepEqual(c.vector, [...mins, ...maxs]);
+});
+
+test("kmeans, linreg, logreg: each group verifies and its commitment opens to the twin's vector", async () => {
+  const centroids = [[-10n, -10n, 0n, 0n], [10n, 10n, 0n, 0n], [0n, 5n, 5n, -5n], [3n, -3n, 3n, -3n]].map((r) => r.map((x) => x * FX));
+  const weights = [FX / 2n, -FX / 4n, FX / 8n, 3n * FX];
+  const cases: [HonkKind, bigint[]][] = [
+    ["kmeans", kmeansVector(b.chunks.flat(), centroids, C)],
+    ["linreg", linregVector(b.chunks.flat(), weights)],
+    ["logreg", logregVector(b.chunks.flat(), weights)],
+  ];
+  for (const [kind, twin] of cases) {
+    const c = await proveHonkAll({ kind, ds: b, binding: binding(2), params: { centroids, weights } });
+    await checkProofs(kind, c, 2);
+    assert.deepEqual(c.vector, twin, kind);
+    assert.equal(opensHonk(kind as "kmeans", [c.commitment!], c.vector, c.blinding!), true, kind);
+  }
+  await assert.rejects(proveHonkAll({ kind: "kmeans", ds: b, binding: 1n, params: { centroids: centroids.slice(1) } }), /params.centroids must be 4 centroids/);
+});
+
+test("a dataset committed in other chunks is refused with the circuit's shape", () => {
+  const small = commitChunks(signedRows(10, 0), 8, C, new Uint8Array(32));
+  assert.throws(() => honkGroups("stats", small), /chunks of 8 rows × 4 columns; the circuit proves chunks of 256 × 4/);
+});
