@@ -45,3 +45,22 @@ test("cm dash names the node's dashboard URL and the key file that unlocks it, n
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("cm up --detach prints the requester's dashboard URL, and the node serves the dashboard there", { timeout: 240_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "cm-dash-up-"));
+  try {
+    const r = await cm(["--dir", dir, "up", "--nodes", "1", "--workers", "0", "--detach", "--json"]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { dashboard: string; nodes: Record<string, { url: string }> };
+    assert.equal(out.dashboard, `${out.nodes.requester!.url.replace(/\/+$/, "")}/dash/`);
+    const page = await fetch(out.dashboard);
+    assert.equal(page.status, 200, "the bundle is built by `npm run build` (the test command runs it first)");
+    assert.match(await page.text(), /<script src="app.js">/);
+    const d = await cm(["--dir", dir, "--json", "dash"]);
+    assert.equal((JSON.parse(d.stdout) as { url: string }).url, out.dashboard);
+  } finally {
+    const down = await cm(["--dir", dir, "down", "--wipe", "--json"]);
+    assert.equal(down.code, 0, down.stderr);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
