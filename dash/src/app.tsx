@@ -9,7 +9,7 @@ import type { ChainEvent } from "../../protocol/src/events.js";
 import { z } from "zod";
 import { session, unlock, type Session } from "./api.js";
 import { apply, emptyModel, memberCell, short, waitingFor, type Model, type TaskState } from "./model.js";
-import { clusterScatter, color, lineChart } from "./charts.js";
+import { clusterScatter, lineChart } from "./charts.js";
 
 // ------------------------------------------------------------------ shared state
 
@@ -206,6 +206,13 @@ function taskRow(l: Live, t: TaskState) {
   return { t, kind: kindOf(l, t), spec, r, joined, state, phase: r ? phaseName(r.phase) : "—" };
 }
 
+/** The privacy loss a task asks for, as its spec states it (ε, δ or zCDP ρ). */
+function privacyOf(spec: Spec | undefined): string {
+  const p = (spec?.params as { privacy?: { rho?: number; epsilon?: number; delta?: number } } | undefined)?.privacy;
+  if (!p) return "none";
+  return p.epsilon !== undefined ? `ε ${p.epsilon}${p.delta !== undefined ? `, δ ${p.delta}` : ""}` : `ρ ${p.rho}`;
+}
+
 function Tasks() {
   const l = useLive();
   const now = useNow();
@@ -241,7 +248,7 @@ function Tasks() {
               <td class={`phase phase-${phase}`}>{phase}</td>
               <td>{joined} / {spec?.members?.threshold ?? "?"}</td>
               <td>{r && r.phase < Phase.Finalized && !t.closed ? countdown(now, r.deadline) : "—"}</td>
-              <td>{spec?.params && (spec.params as { privacy?: { epsilon?: number } }).privacy ? `ε ${(spec.params as { privacy: { epsilon?: number } }).privacy.epsilon ?? "?"}` : "none"}</td>
+              <td>{privacyOf(spec)}</td>
               <td>{state}{t.closed ? `: ${t.closed}` : ""}</td>
             </tr>
           ))}
@@ -805,5 +812,4 @@ function App() {
   );
 }
 
-void color;
 render(<App />, document.getElementById("app")!);
