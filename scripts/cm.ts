@@ -206,8 +206,9 @@ program
   .option("--workers <n>", "number of worker nodes (outsourced kinds compute there)", "1")
   .option("--detach", "start in the background and return once everything answers")
   .option("--timeout <s>", "with --detach: give up after this many seconds", "240")
+  .option("--dashboard", "with --detach: open the requester's dashboard once up (its URL is printed either way)")
   .addOption(new Option("--serve").hideHelp())
-  .action(async (o: { mode: "coordinator" | "ethereum"; nodes: string; workers: string; detach?: boolean; serve?: boolean; timeout: string }) => {
+  .action(async (o: { mode: "coordinator" | "ethereum"; nodes: string; workers: string; detach?: boolean; serve?: boolean; timeout: string; dashboard?: boolean }) => {
     const n = Number(o.nodes);
     if (!Number.isInteger(n) || n < 1 || n > 50) throw usage(`--nodes must be an integer from 1 to 50, got "${o.nodes}"`);
     const w = Number(o.workers);
@@ -246,12 +247,14 @@ program
         const p = loadProfile(file);
         if (p.pid === child.pid) {
           const secs = (Date.now() - t0) / 1000;
+          const dash = dashboardOf(p);
           print(
-            { ok: true, pid: p.pid, profile: file, mode: p.mode, connectorUrl: p.connectorUrl, nodes: p.nodes, seconds: secs },
+            { ok: true, pid: p.pid, profile: file, mode: p.mode, connectorUrl: p.connectorUrl, nodes: p.nodes, seconds: secs, dashboard: dash.url },
             `up in ${secs.toFixed(1)} s (pid ${p.pid}, ${p.mode} mode)\n  connector ${p.connectorUrl}\n` +
               Object.entries(p.nodes).map(([k, v]) => `  ${k.padEnd(10)} ${v.url}  ${v.address}`).join("\n") +
-              `\n  profile ${file}; log ${log}`,
+              `\n  dashboard ${dash.url} (unlock with ${dash.key ?? "the profile's signer"})\n  profile ${file}; log ${log}`,
           );
+          if (o.dashboard) openUrl(dash.url);
           return;
         }
       }
@@ -288,6 +291,37 @@ program
       rmSync(dir, { recursive: true, force: true });
     }
     print({ ok: true, stopped, pid: pid ?? null, wiped: !!o.wipe }, stopped ? `stopped (pid ${pid})${o.wipe ? `; ${dir} deleted` : ""}` : `nothing running${o.wipe ? `; ${dir} deleted` : ""}`);
+  });
+
+/** A node's dashboard URL and the key file that unlocks it. The key never goes on a command line or into the URL: the page asks for it and keeps it in memory. */
+function dashboardOf(p: LoadedProfile, node?: string): { name: string; url: string; key?: string; keystore: boolean } {
+  const name = node ?? p.requester ?? Object.keys(p.nodes)[0];
+  const n = name === undefined ? undefined : p.nodes[name];
+  if (!n || name === undefined) throw usage(`no node named "${name}" in ${p.path}; nodes: ${Object.keys(p.nodes).join(", ")}`);
+  const file = n.keyFile ?? n.keystore;
+  return { name, url: `${n.url.replace(/\/+$/, "")}/dash/`, key: file ? resolve(dirname(p.path), file) : undefined, keystore: !!n.keystore };
+}
+
+/** Opens a URL in the desktop's browser when there is one; false when none could be started. */
+function openUrl(url: string): boolean {
+  try {
+    spawn(process.platform === "darwin" ? "open" : "xdg-open", [url], { detached: true, stdio: "ignore" }).on("error", () => {}).unref();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+program
+  .command("dash")
+  .description("the dashboard's URL on a node (default the requester), and which key unlocks it; --open starts the desktop's browser")
+  .option("--node <name>", "the profile's node whose dashboard to open (default the profile's requester)")
+  .option("--open", "open it with xdg-open (or open on macOS) when there is one")
+  .action(async (o: { node?: string; open?: boolean }) => {
+    const p = profileOf(g());
+    const { name, url, key, keystore } = dashboardOf(p, o.node);
+    const opened = o.open ? openUrl(url) : false;
+    print({ ok: true, node: name, url, key: key ?? null, opened }, `${url}\n  unlock with ${name}'s ${keystore ? "keystore" : "key"}${key ? `: ${key}` : " (the profile's signer)"}`);
   });
 
 program

@@ -141,6 +141,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
       handlers,
       log,
       approvals: runtime,
+      connectorUrl: config.connectorUrl,
     });
     const { server, url } = await listen(app, config.http.host, config.http.port);
     cleanup.push(() => closeServer(server));

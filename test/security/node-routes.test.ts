@@ -103,7 +103,7 @@ describe("node routes: who may call, and no secret in any response", () => {
     const table = readme.slice(readme.indexOf("### Node: who may call each route"), readme.indexOf("### Node: key handling"));
     for (const r of [
       "GET /health", "GET /datasets", "POST /datasets", "GET /datasets/:name/policy", "PUT /datasets/:name/policy", "GET /tasks", "POST /tasks", "GET /tasks/:id",
-      "GET /results/:taskId/:round", "GET /audit", "GET /audit/verify", "GET /inbox", "GET /inbox/:taskId", "POST /inbox/:taskId/allow", "POST /inbox/:taskId/deny",
+      "GET /results/:taskId/:round", "GET /audit", "GET /audit/verify", "GET /inbox", "GET /inbox/:taskId", "POST /inbox/:taskId/allow", "POST /inbox/:taskId/deny", "GET /dash/", "GET /dash/connector/*",
     ])
       assert.ok(table.includes(`node \`${r}\``), `${r} has a line in the README's node authorization table`);
   });

@@ -23,6 +23,7 @@ import { auditView, chainTaskView, datasetPolicyView, datasetView, inboxView, re
 import { datasetPolicySchema } from "../runtime/dataset-policy.js";
 import { ApprovalError, type Runtime } from "../runtime/runtime.js";
 import { verifyAudit } from "../audit/verify.js";
+import { mountDashboard } from "./dashboard.js";
 
 export interface ApiOptions {
   name: string;
@@ -47,6 +48,8 @@ export interface ApiOptions {
   nonces?: NonceCheck;
   /** The round runtime, which allows (and joins) or denies the tasks in the inbox; without it the inbox is read-only. */
   approvals?: Pick<Runtime, "approve" | "deny">;
+  /** The connector's URL, for the dashboard's pass-through (api/dashboard.ts). */
+  connectorUrl?: string;
 }
 
 const denyBody = z.object({
@@ -275,6 +278,8 @@ export function buildApi(o: ApiOptions): express.Express {
     const v = await verifyAudit({ entries: o.store.auditEntries(), connector: o.connector, self: o.self, upTo: o.store.cursor(), since: o.store.meta("audit.since") });
     res.json(v);
   });
+
+  mountDashboard(app, { allowed, connectorUrl: o.connectorUrl });
 
   app.use((req, _res, next) => next(new HttpError(404, "NotFound", `no route ${req.method} ${req.path}`)));
   app.use((e: unknown, _req: Request, res: Response, _next: NextFunction) => {

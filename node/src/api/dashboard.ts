@@ -1,0 +1,83 @@
+import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Readable } from "node:stream";
+import { getAddress } from "ethers";
+import { AuthError, SIGNATURE_HEADERS, verifyRequest } from "../../../protocol/src/signing.js";
+
+/** Where `npm run build` puts the dashboard bundle (scripts/build-dash.ts); git-ignored like the other build outputs. */
+export const DASH_DIST = resolve(import.meta.dirname, "../../../dash/dist");
+
+export interface DashboardOptions {
+  /** The operator and admins: the only callers the connector pass-through forwards for. */
+  allowed: ReadonlySet<string>;
+  /** The connector this node follows; without it the pass-through answers 503. */
+  connectorUrl?: string;
+  dist?: string;
+}
+
+const FORWARDED = [...Object.values(SIGNATURE_HEADERS), "accept", "last-event-id"];
+
+/**
+ * The dashboard: static files under /dash/ (public: the bundle holds code only; every datum it
+ * shows comes through the signed APIs), and GET /dash/connector/<path>, a pass-through to the
+ * connector for the browser, which cannot call the connector's origin itself (no CORS there).
+ * The browser signs the connector's own path (/tasks/1, /events?cursor=…) exactly as a node does;
+ * this node checks that the signature is its operator's or an admin's before forwarding (so the
+ * endpoint is no open relay), and the connector checks it again, nonce included.
+ */
+export function mountDashboard(app: Express, o: DashboardOptions): void {
+  const dist = o.dist ?? DASH_DIST;
+  // Express matches "/dash/" here too (non-strict routing): only the bare path is sent on, so the bundle's relative URLs resolve.
+  app.get("/dash", (req, res, next) => (req.path === "/dash" && !req.originalUrl.startsWith("/dash/") ? res.redirect(301, "/dash/") : next()));
+
+  app.get(/^\/dash\/connector(\/.*)$/, async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const path = req.originalUrl.slice("/dash/connector".length);
+      // The nonce is the connector's to record: here only who signed matters.
+      const who = verifyRequest(req.headers, "GET", path, new Uint8Array(0), () => false);
+      if (!o.allowed.has(getAddress(who))) {
+        res.status(403).json({ code: "Forbidden", message: `${who} is neither this node's operator nor in admins; the dashboard's connector pass-through forwards for them only` });
+        return;
+      }
+      if (!o.connectorUrl) {
+        res.status(503).json({ code: "Unavailable", message: "this node was started without a connector URL" });
+        return;
+      }
+      const headers: Record<string, string> = {};
+      for (const h of FORWARDED) if (typeof req.headers[h] === "string") headers[h] = req.headers[h] as string;
+      const ac = new AbortController();
+      res.on("close", () => ac.abort());
+      const up = await fetch(o.connectorUrl.replace(/\/+$/, "") + path, { headers, signal: ac.signal });
+      res.status(up.status);
+      for (const h of ["content-type", "cache-control"]) {
+        const v = up.headers.get(h);
+        if (v) res.setHeader(h, v);
+      }
+      if (up.headers.get("content-type")?.startsWith("text/event-stream")) res.flushHeaders();
+      if (!up.body) {
+        res.end();
+        return;
+      }
+      Readable.fromWeb(up.body as never)
+        .on("error", () => res.end())
+        .pipe(res);
+    } catch (e) {
+      if (e instanceof AuthError) {
+        res.status(401).json({ code: "Unauthorized", message: e.message });
+        return;
+      }
+      if ((e as Error).name === "AbortError") return;
+      next(e);
+    }
+  });
+
+  app.use("/dash", (req: Request, res: Response, next: NextFunction) => {
+    if (!existsSync(join(dist, "index.html"))) {
+      res.status(503).json({ code: "NotBuilt", message: "the dashboard bundle is missing: run `scripts/npmw run build`" });
+      return;
+    }
+    next();
+  });
+  app.use("/dash", express.static(dist, { index: "index.html", fallthrough: true, dotfiles: "deny" }));
+}
