@@ -5,7 +5,7 @@ import hardhatTypechain from "@nomicfoundation/hardhat-typechain";
 
 const require = createRequire(import.meta.url);
 // solc's own package version, so the compiler comes from node_modules and nothing is downloaded.
-const solcVersion: string = require("solc/package.json").version;
+const solcVersion = (require("solc/package.json") as { version: string }).version;
 
 const config: HardhatUserConfig = {
   plugins: [hardhatEthers, hardhatTypechain],

@@ -41,8 +41,8 @@ function csv(owner: number, rows: number): string {
   ];
   const out = ["x,y"];
   for (let i = 0; i < rows; i++) {
-    const c = centers[i % 3]!;
-    out.push(`${c[0]! + (((i * 7 + owner) % 11) - 5) / 10},${c[1]! + (((i * 5 + owner * 3) % 11) - 5) / 10}`);
+    const c = centers[i % 3];
+    out.push(`${c[0] + (((i * 7 + owner) % 11) - 5) / 10},${c[1] + (((i * 5 + owner * 3) % 11) - 5) / 10}`);
   }
   return out.join("\n") + "\n";
 }

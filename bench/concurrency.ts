@@ -52,7 +52,7 @@ function csv(rows: number, seed: number): string {
   return lines.join("\n");
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function runConcurrency(o: { rows: number; runs: number; k?: number }): Promise<ConcurrencyRow[]> {
   const k = o.k ?? 100;
@@ -83,7 +83,7 @@ export async function runConcurrency(o: { rows: number; runs: number; k?: number
       { logger: log("R") },
     );
     nodes.push(R);
-    const api = new NodeApiClient(R.url, wR as unknown as Wallet);
+    const api = new NodeApiClient(R.url, wR);
     const datasets = owners.map((w) => ({ owner: w.address, datasetId: "d" }));
     const members = { min: 3, max: 3, threshold: 3 };
     const done = (taskId: number, round = 1) => R.store.getRound(taskId, round, "requester")?.status === "done";
@@ -164,17 +164,17 @@ async function main(): Promise<void> {
   if (args.includes("--json")) for (const r of out) console.log(JSON.stringify(r));
   else {
     const { formatTable } = await import("./index.js");
-    console.log(`Workload: ${out[0]!.workload}\n`);
+    console.log(`Workload: ${out[0].workload}\n`);
     console.log(formatTable(out.map(({ workload: _w, ...r }) => r)));
     const [l1] = loadavg();
-    console.log(`\n(machine: ${availableParallelism()} CPUs, load average ${l1!.toFixed(1)}) target: ratio ≤ 2`);
+    console.log(`\n(machine: ${availableParallelism()} CPUs, load average ${l1.toFixed(1)}) target: ratio ≤ 2`);
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().then(
     () => process.exit(0),
-    (e) => {
+    (e: unknown) => {
       console.error(e);
       process.exit(1);
     },

@@ -29,7 +29,7 @@ const regTables = (logistic: boolean): Table[] =>
     columns: ["x1", "x2", "x3", "y"],
     rows: Array.from({ length: 50 }, () => {
       const x = [gauss(), gauss(), gauss()];
-      const z = 0.5 + 1.5 * x[0]! - 2 * x[1]! + 0.5 * x[2]!;
+      const z = 0.5 + 1.5 * x[0] - 2 * x[1] + 0.5 * x[2];
       return [...x, logistic ? (rand() < 1 / (1 + Math.exp(-z)) ? 1 : 0) : z + 0.3 * gauss()];
     }),
   }));
@@ -41,7 +41,7 @@ const cpu = () => {
 
 const cases: { kind: string; handler: TaskKindHandler; tables: Table[]; params: Record<string, unknown>; rounds: number }[] = [
   { kind: "stats", handler: statsHandler, tables: irisTables, params: { columns: IRIS_COLS }, rounds: 1 },
-  { kind: "kmeans", handler: kmeansHandler, tables: irisTables, params: { columns: IRIS_COLS, initial: [iris[0]!, iris[50]!, iris[100]!] }, rounds: 50 },
+  { kind: "kmeans", handler: kmeansHandler, tables: irisTables, params: { columns: IRIS_COLS, initial: [iris[0], iris[50], iris[100]] }, rounds: 50 },
   { kind: "linreg", handler: linregHandler, tables: regTables(false), params: { features: ["x1", "x2", "x3"], target: "y" }, rounds: 10 },
   { kind: "logreg", handler: logregHandler, tables: regTables(true), params: { features: ["x1", "x2", "x3"], target: "y" }, rounds: 30 },
 ];

@@ -93,7 +93,7 @@ export async function honkBench(proofs = 2): Promise<HonkBenchRow[]> {
         last = proof;
       }
       const v = await deployHonkVerifier(wallet, def.contract);
-      const ok = await v.verify(...solidityArgs(last!));
+      const ok: unknown = await v.verify(...solidityArgs(last!));
       if (ok !== true) throw new Error(`${def.name}: the verifier rejected a bench proof`);
       const verifyGas = Number(await v.verify.estimateGas(...solidityArgs(last!)));
       const tv = performance.now();

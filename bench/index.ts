@@ -52,17 +52,18 @@ export function formatTable(rows: readonly Row[]): string {
       const abs = Math.abs(v);
       return abs >= 100 ? v.toLocaleString("en-US", { maximumFractionDigits: 0 }) : abs >= 1 ? v.toFixed(2) : v.toPrecision(3);
     }
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- table cells are strings, booleans or bigints here; numbers and nullish are handled above
     return String(v).replace(/\|/g, "\\|");
   };
   const body = rows.map((r) => cols.map((c) => cell(r[c])));
-  const w = cols.map((c, i) => Math.max(c.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(w[i]!)).join(" | ")} |`;
+  const w = cols.map((c, i) => Math.max(c.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(w[i])).join(" | ")} |`;
   return [line(cols), `|${w.map((x) => "-".repeat(x + 2)).join("|")}|`, ...body.map(line)].join("\n");
 }
 
 function machineLine(): string {
   const [l1, l5] = loadavg();
-  return `(machine: ${cpus().length} CPUs, ${cpus()[0]?.model.trim() ?? "unknown"}; load average ${l1!.toFixed(1)} / ${l5!.toFixed(1)} over 1 / 5 min after this module)`;
+  return `(machine: ${cpus().length} CPUs, ${cpus()[0]?.model.trim() ?? "unknown"}; load average ${l1.toFixed(1)} / ${l5.toFixed(1)} over 1 / 5 min after this module)`;
 }
 
 /** The opening doc comment of a bench file, as one line (its stated workload). */
@@ -70,7 +71,7 @@ function headerWorkload(file: string): string {
   const text = readFileSync(join(HERE, file), "utf8");
   const m = /^\s*\/\*\*([\s\S]*?)\*\//.exec(text);
   if (!m) return `see ${file}`;
-  return m[1]!
+  return m[1]
     .split("\n")
     .map((l) => l.replace(/^\s*\* ?/, "").trim())
     .filter((l) => l && !/^Run:/.test(l))
@@ -159,8 +160,8 @@ export const MODULES: BenchModule[] = [
       return [
         {
           title: "Stats latency while a large task runs (target: ≤ 2× idle)",
-          workload: rows[0]!.workload,
-          body: formatTable(rows.map(({ workload: _w, ...r }) => r) as unknown as Row[]),
+          workload: rows[0].workload,
+          body: formatTable(rows.map(({ workload: _w, ...r }) => r)),
         },
       ];
     },
@@ -349,7 +350,7 @@ export const MODULES: BenchModule[] = [
         {
           title: "Exact discrete Gaussian sampler (bigint rationals, OS CSPRNG)",
           workload: `${quick ? "5,000" : "20,000"} draws each`,
-          body: formatTable(speed as unknown as Row[]),
+          body: formatTable(speed),
         },
       ];
     },
@@ -378,7 +379,7 @@ export const MODULES: BenchModule[] = [
 function parseArgs(argv: string[]): { quick: boolean; only?: string[]; list: boolean; json: boolean } {
   const out: { quick: boolean; only?: string[]; list: boolean; json: boolean } = { quick: false, list: false, json: false };
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
+    const a = argv[i];
     if (a === "--quick") out.quick = true;
     else if (a === "--list") out.list = true;
     else if (a === "--json") out.json = true;

@@ -50,8 +50,8 @@ function dataset(rows: number, members: number): Table[] {
   const centres = [[2.5, 3, 2, 7], [6, 7.5, 5, 2.5], [8, 2.5, 7.5, 6]];
   const tables: Table[] = Array.from({ length: members }, () => ({ columns: COLUMNS, rows: [] }));
   for (let i = 0; i < rows; i++) {
-    const c = centres[i % 3]!;
-    tables[i % members]!.rows.push(c.map((m) => Math.min(10, Math.max(0, m + 0.8 * gauss()))));
+    const c = centres[i % 3];
+    tables[i % members].rows.push(c.map((m) => Math.min(10, Math.max(0, m + 0.8 * gauss()))));
   }
   return tables;
 }
@@ -68,7 +68,7 @@ function spec(epsilon: number, rounds: number, kind: "stats" | "kmeans"): TaskSp
   });
 }
 
-const sumOf = (vs: bigint[][]) => vs.reduce((a, v) => a.map((x, i) => x + v[i]!));
+const sumOf = (vs: bigint[][]) => vs.reduce((a, v) => a.map((x, i) => x + v[i]));
 
 export function privacyBench(opts: { rows?: number; epsilons?: number[]; statsTrials?: number; kmeansTrials?: number; rounds?: number } = {}): PrivacyRow[] {
   const rows = opts.rows ?? 10_000;
@@ -79,7 +79,7 @@ export function privacyBench(opts: { rows?: number; epsilons?: number[]; statsTr
   const tables = dataset(rows, 3);
   const all = tables.flatMap((t) => t.rows);
   const truth = COLUMNS.map((_, j) => {
-    const xs = all.map((r) => r[j]!);
+    const xs = all.map((r) => r[j]);
     const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
     return { mean, variance: xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length };
   });
@@ -97,8 +97,8 @@ export function privacyBench(opts: { rows?: number; epsilons?: number[]; statsTr
       const sum = decodeVector(sumOf(tables.map((tb) => noisyVector(statsVectorKind, ss, sp, undefined, [tb]))));
       const res = statsVectorKind.finish(sp, undefined, sum, { round: 1, rounds: 1, members: 3 }).result as { columns: Record<string, { mean: number; variance: number }> };
       COLUMNS.forEach((c, j) => {
-        meanErr += Math.abs(res.columns[c]!.mean - truth[j]!.mean) / truth[j]!.mean;
-        varErr += Math.abs(res.columns[c]!.variance - truth[j]!.variance) / truth[j]!.variance;
+        meanErr += Math.abs(res.columns[c].mean - truth[j].mean) / truth[j].mean;
+        varErr += Math.abs(res.columns[c].variance - truth[j].variance) / truth[j].variance;
       });
     }
     const ks = spec(epsilon, rounds, "kmeans");
@@ -111,7 +111,7 @@ export function privacyBench(opts: { rows?: number; epsilons?: number[]; statsTr
         const sum = decodeVector(sumOf(tables.map((tb) => noisyVector(kmeansKind, ks, kp, params, [tb]))));
         centroids = (kmeansKind.finish(kp, params, sum, { round: r + 1, rounds, members: 3 }).result as { centroids: number[][] }).centroids;
       }
-      centroids.forEach((c, i) => (cErr += Math.hypot(...c.map((v, j) => v - plain[i]![j]!)) / Math.hypot(...plain[i]!)));
+      centroids.forEach((c, i) => (cErr += Math.hypot(...c.map((v, j) => v - plain[i][j])) / Math.hypot(...plain[i])));
     }
     out.push({
       epsilon,
@@ -122,7 +122,7 @@ export function privacyBench(opts: { rows?: number; epsilons?: number[]; statsTr
       varianceRelErr: varErr / (statsTrials * COLUMNS.length),
       kmeansTrials,
       centroidRelErr: cErr / (kmeansTrials * INIT.length),
-      meanSd: (plan.sigma[1]! * Math.sqrt(1.5)) / rows,
+      meanSd: (plan.sigma[1] * Math.sqrt(1.5)) / rows,
     });
   }
   return out;

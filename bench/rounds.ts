@@ -176,7 +176,7 @@ function memberRows(member: number, n: number): number[][] {
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
 const randomKey = () => hexlify(randomBytes(32));
@@ -320,7 +320,7 @@ async function pool<T>(items: T[], limit: number, f: (x: T, i: number) => Promis
     Array.from({ length: Math.min(limit, items.length) }, async () => {
       while (next < items.length) {
         const i = next++;
-        await f(items[i]!, i);
+        await f(items[i], i);
       }
     }),
   );
@@ -354,7 +354,7 @@ function summarize(
 ): RoundRow {
   const mix = new Map<string, number>();
   members.forEach((t, i) => {
-    for (const [m, c] of t.byMethod) mix.set(m, (mix.get(m) ?? 0) + c - (mixBefore[i]!.get(m) ?? 0));
+    for (const [m, c] of t.byMethod) mix.set(m, (mix.get(m) ?? 0) + c - (mixBefore[i].get(m) ?? 0));
   });
   const requestMix = [...mix.entries()]
     .filter(([, c]) => c > 0)
@@ -382,7 +382,7 @@ function summarize(
     computeMs: median(done.map((t) => (t.aggregate ?? t.finalized!) - (t.compute ?? t.started!))),
     aggregateMs: median(done.map((t) => t.finalized! - (t.aggregate ?? t.started!))),
     txPerMember: memberCalls.length / (n * rounds),
-    requestsPerMember: members.reduce((a, t, i) => a + t.requests - requestsBefore[i]!, 0) / (n * rounds),
+    requestsPerMember: members.reduce((a, t, i) => a + t.requests - requestsBefore[i], 0) / (n * rounds),
     requestMix,
     gasPerMember: eth ? gas(memberCalls) / (n * rounds) : undefined,
     requesterTx: reqCalls.length / rounds,
@@ -394,11 +394,11 @@ function summarize(
 async function connectorCase(env: ModeEnv, n: number, rounds: number, rowsPerNode: number, timeoutMs: number): Promise<RoundRow> {
   const [req, ...owners] = take(env, n + 1);
   const reqTally = new Tally();
-  const reqClient = await client(env, req!.wallet);
+  const reqClient = await client(env, req.wallet);
   const requester = counted(reqClient, reqTally);
   const tallies = owners.map(() => new Tally());
   const clients = await Promise.all(owners.map((o) => client(env, o.wallet)));
-  const members = clients.map((c, i) => counted(c, tallies[i]!));
+  const members = clients.map((c, i) => counted(c, tallies[i]));
   const datasetId = `bench-${n}`;
   await requester.registerNode({ endpoint: "http://127.0.0.1:1/requester", x25519: randomKey(), roles: Role.Requester, capacity: 1 });
   await pool(members, 10, async (m, i) => {
@@ -427,10 +427,12 @@ async function connectorCase(env: ModeEnv, n: number, rounds: number, rowsPerNod
   const before = tallies.map((t) => t.requests);
   const mixBefore = tallies.map((t) => new Map(t.byMethod));
   try {
-    const created = await requester.createTask(spec(req!.wallet.address, owners.map((o) => o.wallet.address), datasetId, rounds));
+    const created = await requester.createTask(spec(req.wallet.address, owners.map((o) => o.wallet.address), datasetId, rounds));
     resolveId(created.taskId);
     // A member that fails (a refused call) fails the case at once rather than at the timeout.
-    const memberFailed = new Promise<never>((_, reject) => memberRuns.forEach((p) => p.catch(reject)));
+    const memberFailed = new Promise<never>((_, reject) => {
+      for (const p of memberRuns) p.catch(reject);
+    });
     const times = await withTimeout(Promise.race([follow, memberFailed]), timeoutMs, `${env.mode} connector case with ${n} members`);
     await Promise.all(memberRuns);
     return summarize(env, "connector", n, rowsPerNode, rounds, created.taskId, times, tallies, reqTally, before, mixBefore);
@@ -470,20 +472,20 @@ async function nodeCase(env: ModeEnv, n: number, rounds: number, rowsPerNode: nu
             datasets: [{ name: datasetId, path: file, format: "csv" }],
             logLevel: "error",
           },
-          { connector: counted(c, tallies[i]!) },
+          { connector: counted(c, tallies[i]) },
         ),
       );
     }
-    const rc = await client(env, req!.wallet);
+    const rc = await client(env, req.wallet);
     clients.push(rc);
     const reqNode = await startNode(
-      { name: "requester", dataDir: join(dir, "requester"), privateKey: req!.wallet.privateKey, roles: ["Requester"], http: { port: 0 }, logLevel: "error" },
+      { name: "requester", dataDir: join(dir, "requester"), privateKey: req.wallet.privateKey, roles: ["Requester"], http: { port: 0 }, logLevel: "error" },
       { connector: counted(rc, reqTally) },
     );
     nodes.push(reqNode);
 
     // The bench watches with a stream of its own, acting for the requester (the connector holds that key).
-    const watcher = await client(env, req!.wallet);
+    const watcher = await client(env, req.wallet);
     clients.push(watcher);
     let resolveId!: (id: number) => void;
     const taskId = new Promise<number>((r) => (resolveId = r));
@@ -492,7 +494,7 @@ async function nodeCase(env: ModeEnv, n: number, rounds: number, rowsPerNode: nu
     const before = tallies.map((t) => t.requests);
   const mixBefore = tallies.map((t) => new Map(t.byMethod));
     try {
-      const created = await reqNode.connector.createTask(spec(req!.wallet.address, owners.map((o) => o.wallet.address), datasetId, rounds));
+      const created = await reqNode.connector.createTask(spec(req.wallet.address, owners.map((o) => o.wallet.address), datasetId, rounds));
       resolveId(created.taskId);
       const times = await withTimeout(follow, timeoutMs, `${env.mode} node-runtime case with ${n} nodes`);
       return summarize(env, "node runtime", n, rowsPerNode, rounds, created.taskId, times, tallies, reqTally, before, mixBefore);
@@ -537,23 +539,23 @@ async function vlinregCase(env: ModeEnv, rows: number, iterations: number, keyBi
       const file = join(dir, `${p.name}.csv`);
       const cols = ["id", ...p.columns];
       await writeFile(file, [cols.join(","), ...table.map((r) => cols.map((c) => r[c as keyof typeof r]).join(","))].join("\n") + "\n");
-      const c = await client(env, owners[i]!.wallet);
+      const c = await client(env, owners[i].wallet);
       clients.push(c);
       nodes.push(
         await startNode(
-          { name: p.name, dataDir: join(dir, p.name), privateKey: owners[i]!.wallet.privateKey, roles: ["Owner"], http: { port: 0 }, datasets: [{ name: "vdata", path: file, format: "csv" }], logLevel: "error" },
-          { connector: counted(c, tallies[i]!) },
+          { name: p.name, dataDir: join(dir, p.name), privateKey: owners[i].wallet.privateKey, roles: ["Owner"], http: { port: 0 }, datasets: [{ name: "vdata", path: file, format: "csv" }], logLevel: "error" },
+          { connector: counted(c, tallies[i]) },
         ),
       );
     }
-    const rc = await client(env, req!.wallet);
+    const rc = await client(env, req.wallet);
     clients.push(rc);
     const reqNode = await startNode(
-      { name: "requester", dataDir: join(dir, "requester"), privateKey: req!.wallet.privateKey, roles: ["Requester"], http: { port: 0 }, logLevel: "error" },
+      { name: "requester", dataDir: join(dir, "requester"), privateKey: req.wallet.privateKey, roles: ["Requester"], http: { port: 0 }, logLevel: "error" },
       { connector: counted(rc, reqTally) },
     );
     nodes.push(reqNode);
-    const watcher = await client(env, req!.wallet);
+    const watcher = await client(env, req.wallet);
     clients.push(watcher);
     let resolveId!: (id: number) => void;
     const taskId = new Promise<number>((r) => (resolveId = r));
@@ -567,8 +569,8 @@ async function vlinregCase(env: ModeEnv, rows: number, iterations: number, keyBi
         datasets: owners.map((o) => ({ owner: o.wallet.address, datasetId: "vdata" })),
         params: {
           idColumn: "id",
-          label: { owner: owners[0]!.wallet.address, column: "y" },
-          features: parties.slice(1).map((p, i) => ({ name: p.name, owner: owners[i + 1]!.wallet.address, columns: p.columns })),
+          label: { owner: owners[0].wallet.address, column: "y" },
+          features: parties.slice(1).map((p, i) => ({ name: p.name, owner: owners[i + 1].wallet.address, columns: p.columns })),
           iterations,
           keyBits,
         },
@@ -653,7 +655,7 @@ export function roundWorkload(opts: RoundBenchOptions = {}): string {
 /** CPU count and load: timings on a shared machine mean little without them. */
 export function machine(): string {
   const [l1, l5] = loadavg();
-  return `Machine: ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "unknown"}), load average ${l1!.toFixed(1)} (1 min) / ${l5!.toFixed(1)} (5 min) when the table was printed.`;
+  return `Machine: ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "unknown"}), load average ${l1.toFixed(1)} (1 min) / ${l5.toFixed(1)} (5 min) when the table was printed.`;
 }
 
 export function formatRounds(rows: readonly RoundRow[]): string {
@@ -698,8 +700,8 @@ export function formatRounds(rows: readonly RoundRow[]): string {
       verdict,
     ];
   });
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(w[i]!)).join(" | ")} |`;
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(w[i])).join(" | ")} |`;
   const mixes = rows.map((r) => `- ${r.mode}, ${r.driver}, ${r.members}: ${r.requestMix}`);
   return [line(head), `|${w.map((x) => "-".repeat(x + 2)).join("|")}|`, ...body.map(line), "", "Requests per member per round, by connector method:", ...mixes].join("\n");
 }

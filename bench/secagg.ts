@@ -35,7 +35,7 @@ export function runSecAggCase(n: number, length: number, dropFraction = 0): SecA
   const params = { taskId: 1, round: 1, threshold, vectorLength: length };
   const addrs = Array.from({ length: n }, () => Wallet.createRandom().address.toLowerCase());
   const inputs = addrs.map(() => randomElements(length));
-  const partyMs = new Array(n).fill(0);
+  const partyMs = new Array<number>(n).fill(0);
   let serverMs = 0;
   const server = new SecAggServer(params);
   const parties = addrs.map((a, i) => {

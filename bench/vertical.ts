@@ -125,6 +125,6 @@ export function formatVertical(rows: VerticalRow[]): string {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const max = Number(process.argv[2] ?? 10_000);
   const modes = (process.argv[4] ?? "label,features").split(",") as KeyHolder[];
-  for (const m of modes) if (m !== "label" && m !== "features") throw new Error(`keyHolder ${m}: use label, features or both (comma-separated)`);
+  for (const m of modes) if (m !== "label" && m !== "features") throw new Error(`keyHolder ${String(m)}: use label, features or both (comma-separated)`);
   console.log(formatVertical(await verticalBench(max, 10, Number(process.argv[3] ?? 1), modes)));
 }

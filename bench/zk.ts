@@ -42,7 +42,7 @@ export async function zkBench(proofs = 3): Promise<ZkRow[]> {
   }
   const rows = table(100);
   const tree = await commitDataset(rows, seed);
-  let last;
+  let last: Awaited<ReturnType<typeof proveChunkSum>> | undefined;
   for (let i = 0; i < proofs; i++) {
     const [p, ms] = await timed(() => proveChunkSum({ tree, rows, chunkIndex: i, binding: 1n + BigInt(i) }));
     out.push({ step: `proveChunkSum #${i + 1}`, workload: "chunk of 8 rows × 4 columns", ms });

@@ -255,7 +255,7 @@ async function main(): Promise<void> {
   }
 
   // Read just before writing, so builds of other circuits (--only) that finished meanwhile are kept.
-  const previous: Manifest | undefined = existsSync(MANIFEST_PATH) ? JSON.parse(readFileSync(MANIFEST_PATH, "utf8")) : undefined;
+  const previous: Manifest | undefined = existsSync(MANIFEST_PATH) ? (JSON.parse(readFileSync(MANIFEST_PATH, "utf8")) as Manifest) : undefined;
   const circuits: Record<string, ManifestEntry> = {};
   // Keep entries of circuits not rebuilt this time (--only), drop ones no longer in the registry.
   for (const c of CIRCUITS) {

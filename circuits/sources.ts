@@ -11,7 +11,7 @@ export const VERIFIERS_DIR = join(ROOT, "contracts", "verifiers");
 export const NODE_MODULES = join(ROOT, "node_modules");
 
 // Read from disk: snarkjs's "exports" map hides its package.json from require.
-export const pkgVersion = (name: string): string => JSON.parse(readFileSync(join(NODE_MODULES, name, "package.json"), "utf8")).version;
+export const pkgVersion = (name: string): string => (JSON.parse(readFileSync(join(NODE_MODULES, name, "package.json"), "utf8")) as { version: string }).version;
 export const CIRCOMLIB_VERSION = pkgVersion("circomlib");
 export const CIRCOM2_VERSION = pkgVersion("circom2");
 export const SNARKJS_VERSION = pkgVersion("snarkjs");

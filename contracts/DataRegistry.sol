@@ -22,6 +22,14 @@ contract DataRegistry {
     mapping(address => mapping(bytes32 => Dataset[])) private _versions;
     mapping(address => mapping(bytes32 => bool)) private _roots;
 
+    /// @notice An owner committed a new version of one of its datasets.
+    /// @param owner The data owner.
+    /// @param datasetId keccak256 of the dataset's name.
+    /// @param version The new version number.
+    /// @param root Merkle root of the dataset's rows.
+    /// @param rows Number of rows.
+    /// @param columns Number of columns.
+    /// @param schemaHash Hash of the dataset's schema.
     event DatasetCommitted(
         address indexed owner,
         bytes32 indexed datasetId,
@@ -32,6 +40,7 @@ contract DataRegistry {
         bytes32 schemaHash
     );
 
+    /// @notice Deploys the dataset registry on top of a node registry.
     /// @param nodeRegistry The registry whose Owner role may commit datasets.
     constructor(NodeRegistry nodeRegistry) {
         nodes = nodeRegistry;

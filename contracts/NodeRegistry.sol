@@ -30,8 +30,22 @@ contract NodeRegistry {
     mapping(address => Node) private _nodes;
     address[] private _list;
 
+    /// @notice A node registered.
+    /// @param node The node's address.
+    /// @param endpoint URL other parties reach it at.
+    /// @param x25519 Its X25519 public key.
+    /// @param roles Its role bit mask.
+    /// @param capacity Its declared capacity.
     event NodeRegistered(address indexed node, string endpoint, bytes32 x25519, uint8 roles, uint32 capacity);
+    /// @notice A node changed its record.
+    /// @param node The node's address.
+    /// @param endpoint URL other parties reach it at.
+    /// @param x25519 Its X25519 public key.
+    /// @param roles Its role bit mask.
+    /// @param capacity Its declared capacity.
     event NodeUpdated(address indexed node, string endpoint, bytes32 x25519, uint8 roles, uint32 capacity);
+    /// @notice A node left the registry.
+    /// @param node The node's address.
     event NodeLeft(address indexed node);
 
     /// @notice Registers the caller as a node.
@@ -124,7 +138,7 @@ contract NodeRegistry {
         uint256 count = end - offset;
         addrs = new address[](count);
         records = new Node[](count);
-        for (uint256 i = 0; i < count; i++) {
+        for (uint256 i = 0; i < count; ++i) {
             address a = _list[offset + i];
             addrs[i] = a;
             records[i] = _nodes[a];

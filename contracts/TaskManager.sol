@@ -59,6 +59,8 @@ contract TaskManager {
         bytes32 resultHash;
     }
 
+    // 26 bytes already share one slot; the field order is the public `verifiers` getter's ABI.
+    // solhint-disable-next-line gas-struct-packing
     struct Verifier {
         address verifier;
         bytes4 selector;
@@ -82,11 +84,42 @@ contract TaskManager {
     error InvalidProof();
     error BadBinding(string what);
 
+    /// @notice A verifier was bound to a task kind, or unbound (zero address).
+    /// @param kind keccak256 of the task kind's name.
+    /// @param verifier The verifier contract, or zero when unbound.
     event VerifierSet(bytes32 indexed kind, address verifier);
+    /// @notice A task was created; its first round starts in the same transaction.
+    /// @param taskId The new task's id.
+    /// @param requester The address that created it.
+    /// @param kind keccak256 of the task kind's name.
+    /// @param specHash keccak256 of the canonical task spec.
+    /// @param rounds Number of rounds.
     event TaskCreated(uint256 indexed taskId, address indexed requester, bytes32 indexed kind, bytes32 specHash, uint32 rounds);
+    /// @notice A round opened its Join phase.
+    /// @param taskId The task.
+    /// @param round The round.
+    /// @param deadline Unix time the Join phase ends.
     event RoundStarted(uint256 indexed taskId, uint32 round, uint64 deadline);
+    /// @notice A member joined a round.
+    /// @param taskId The task.
+    /// @param round The round.
+    /// @param member The member's address.
+    /// @param memberKey The member's per-round public key.
     event MemberJoined(uint256 indexed taskId, uint32 round, address indexed member, bytes32 memberKey);
+    /// @notice A round entered its next phase.
+    /// @param taskId The task.
+    /// @param round The round.
+    /// @param phase The phase entered (protocol/src/phases.ts numbering).
+    /// @param deadline Unix time that phase ends.
+    /// @param active Members still taking part.
     event PhaseAdvanced(uint256 indexed taskId, uint32 round, uint8 phase, uint64 deadline, uint32 active);
+    /// @notice A member submitted its contribution in a phase.
+    /// @param taskId The task.
+    /// @param round The round.
+    /// @param phase The phase it was submitted in.
+    /// @param member The member's address.
+    /// @param blobHash keccak256 of the payload in the blob store.
+    /// @param commitment Commitment to the contribution.
     event ContributionSubmitted(
         uint256 indexed taskId,
         uint32 round,
@@ -95,10 +128,21 @@ contract TaskManager {
         bytes32 blobHash,
         bytes32 commitment
     );
+    /// @notice The requester recorded a round's result.
+    /// @param taskId The task.
+    /// @param round The round.
+    /// @param resultHash Hash of the round's result blob.
     event RoundFinalized(uint256 indexed taskId, uint32 round, bytes32 resultHash);
+    /// @notice A round failed.
+    /// @param taskId The task.
+    /// @param round The round.
+    /// @param phase The phase it failed in.
+    /// @param reason Why, e.g. "below-threshold".
     event RoundFailed(uint256 indexed taskId, uint32 round, uint8 phase, string reason);
     /// @notice A task ended: "last-round" when its last round was finalized, otherwise the
     /// requester's reason for closing it early (e.g. "converged").
+    /// @param taskId The task.
+    /// @param reason "last-round" or the requester's reason.
     event TaskClosed(uint256 indexed taskId, string reason);
     /// @notice A node says why it does not take part in a round: status 1 = declined (its policy
     /// or admission refused the task), 2 = failed (it joined and its computation failed). The
@@ -130,6 +174,7 @@ contract TaskManager {
     // ContributionSubmitted events only: storing them cost ~66k gas per member per round and no
     // transaction reads them.
 
+    /// @notice Deploys the task manager; the deployer becomes its owner.
     /// @param nodeRegistry Registry that holds roles.
     /// @param dataRegistry Registry that holds committed dataset roots.
     constructor(NodeRegistry nodeRegistry, DataRegistry dataRegistry) {
@@ -161,7 +206,7 @@ contract TaskManager {
     }
 
     function _publicSignalsOf(bytes4 selector) private pure returns (uint16) {
-        for (uint256 n = 3; n <= MAX_PUBLIC; n++) {
+        for (uint256 n = 3; n <= MAX_PUBLIC; ++n) {
             bytes4 s = bytes4(
                 keccak256(
                     abi.encodePacked("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[", _decimal(n), "])")
@@ -206,7 +251,7 @@ contract TaskManager {
         if (threshold == 0) revert BadInput("threshold must be at least 1");
         if (threshold > minMembers) revert BadInput("threshold must not exceed minMembers");
         if (minMembers > maxMembers) revert BadInput("minMembers must not exceed maxMembers");
-        for (uint256 i = 0; i < 4; i++) {
+        for (uint256 i = 0; i < 4; ++i) {
             if (deadlines[i] == 0) revert BadInput("deadlines must be at least 1 second each");
         }
         if (verification > VERIFY_ONCHAIN) revert BadInput("verification must be 0 none, 1 offchain or 2 onchain");
@@ -300,7 +345,7 @@ contract TaskManager {
         uint32 joined = r.joined;
         if (joined >= t.maxMembers) revert RoundFull(t.maxMembers);
         last[msg.sender] = Phase.Join;
-        joined += 1;
+        ++joined;
         r.joined = joined;
         lastActive[msg.sender] = uint64(block.timestamp);
         emit MemberJoined(taskId, round, msg.sender, memberKey);

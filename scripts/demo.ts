@@ -49,7 +49,7 @@ function ownerRows(owner: number, n: number): number[][] {
 function plainStats(rows: number[][]): Record<string, StatsColumn> {
   const out: Record<string, StatsColumn> = {};
   COLUMNS.forEach((c, j) => {
-    const xs = rows.map((r) => r[j]!);
+    const xs = rows.map((r) => r[j]);
     const count = xs.length;
     const sum = xs.reduce((a, b) => a + b, 0);
     const mean = sum / count;
@@ -212,7 +212,7 @@ async function runMode(mode: Mode, rowsPerOwner: number, proofs: boolean): Promi
     abort.abort();
     return { mode, latencyMs: plain.latencyMs, provenMs };
   } finally {
-    for (const stop of stops.reverse()) await stop().catch((e) => console.error(`shutdown: ${String(e)}`));
+    for (const stop of stops.reverse()) await stop().catch((e: unknown) => console.error(`shutdown: ${String(e)}`));
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -230,9 +230,9 @@ function compare(title: string, got: Record<string, StatsColumn>, want: Record<s
   for (const c of COLUMNS)
     for (const k of stats) {
       const g = got[c]?.[k];
-      console.log(`${c.padEnd(8)} ${k.padEnd(10)} ${String(g).padEnd(18)} ${want[c]![k]}`);
-      if (g === undefined || Math.abs(g - want[c]![k]) > rel * Math.max(1, Math.abs(want[c]![k])))
-        throw new Error(`result ${c}.${k} = ${g} differs from the plaintext ${want[c]![k]}`);
+      console.log(`${c.padEnd(8)} ${k.padEnd(10)} ${String(g).padEnd(18)} ${want[c][k]}`);
+      if (g === undefined || Math.abs(g - want[c][k]) > rel * Math.max(1, Math.abs(want[c][k])))
+        throw new Error(`result ${c}.${k} = ${g} differs from the plaintext ${want[c][k]}`);
     }
 }
 

@@ -87,7 +87,10 @@ await runScript(async () => {
   const { ethers } = await network.create();
   const ac = new AbortController();
   let timedOut = false;
-  const timer = timeoutS > 0 ? setTimeout(() => ((timedOut = true), ac.abort()), timeoutS * 1000) : undefined;
+  const timer = timeoutS > 0 ? setTimeout(() => {
+        timedOut = true;
+        ac.abort();
+      }, timeoutS * 1000) : undefined;
 
   let source: AsyncIterable<Timed>;
   let client: ConnectorClient | undefined;
@@ -98,7 +101,7 @@ await runScript(async () => {
     console.log(`watching task ${taskId} through the ${client.mode} connector at ${connectorUrl}`);
   } else {
     const a = readAddresses();
-    source = chainEvents(ethers.provider as never, a.taskManager, taskId, Number(a.deployBlock ?? 0), pollMs, ac.signal);
+    source = chainEvents(ethers.provider, a.taskManager, taskId, Number(a.deployBlock ?? 0), pollMs, ac.signal);
     console.log(`watching task ${taskId} on TaskManager ${a.taskManager}`);
   }
 

@@ -32,7 +32,7 @@ function readJson(file: string, flag: string): Record<string, string> {
     if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error("must hold a JSON object");
     return v as Record<string, string>;
   } catch (e) {
-    throw new Error(`${flag} ${file}: ${(e as Error).message}`);
+    throw new Error(`${flag} ${file}: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
 }
 
 if (import.meta.url === new URL(`file://${process.argv[1]}`).href || process.argv[1]?.endsWith("chain-connector/src/main.ts")) {
-  main().catch((e) => {
+  main().catch((e: unknown) => {
     console.error(`error: ${(e as Error).message}`);
     process.exit(1);
   });

@@ -132,7 +132,7 @@ async function main(argv: string[]): Promise<void> {
   const tmp = mkdtempSync(join(HONK_BUILD_DIR, ".tmp-"));
   try {
     const manifest: HonkManifest = existsSync(HONK_MANIFEST_PATH)
-      ? JSON.parse(readFileSync(HONK_MANIFEST_PATH, "utf8"))
+      ? (JSON.parse(readFileSync(HONK_MANIFEST_PATH, "utf8")) as HonkManifest)
       : { generatedBy: "circuits/honk/build.ts", tools: honkTools(), ptau: { sha256: crs.ptauSha256, points: crs.points }, circuits: {} };
     if (manifest.ptau.sha256 !== crs.ptauSha256 && only) throw new Error("honk build: the ptau differs from the manifest's; rebuild every circuit (drop --only)");
     manifest.tools = honkTools();
@@ -157,7 +157,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  main(process.argv.slice(2)).catch((e) => {
+  main(process.argv.slice(2)).catch((e: unknown) => {
     console.error((e as Error).message);
     process.exit(1);
   });

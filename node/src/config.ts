@@ -52,7 +52,7 @@ export const FIELDS: readonly FieldDoc[] = [
 
 const address = z
   .string()
-  .refine((s) => isAddress(s), { message: "must be a 0x-prefixed 20-byte Ethereum address" })
+  .refine((s) => isAddress(s), { error: "must be a 0x-prefixed 20-byte Ethereum address" })
   .transform((s) => getAddress(s));
 
 const star = <T extends z.ZodType>(item: T) => z.union([z.tuple([z.literal("*")]), z.array(item)]);
@@ -62,7 +62,7 @@ export const DATASET_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 export const datasetConfigSchema = z.object({
   name: z.string().regex(DATASET_NAME, "must be 1-64 letters, digits, `.`, `_` or `-`"),
   path: z.string().min(1, "must be the path of the data file"),
-  format: z.enum(["csv", "npy", "jsonl"], { message: "must be csv, npy or jsonl" }),
+  format: z.enum(["csv", "npy", "jsonl"], { error: "must be csv, npy or jsonl" }),
   /** Column names: required for NPY (which has none); for CSV/JSONL a subset to keep. */
   columns: z.array(z.string().min(1)).min(1).optional(),
   /** A column holding record ids: kept aside, never part of the numeric rows. */
@@ -74,23 +74,23 @@ export type DatasetConfig = z.infer<typeof datasetConfigSchema>;
 
 export const nodeConfigSchema = z
   .object({
-    name: z.string({ message: "is required" }).regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, `.`, `_` or `-`"),
-    dataDir: z.string({ message: "is required" }).min(1, "must name a directory"),
+    name: z.string({ error: "is required" }).regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, `.`, `_` or `-`"),
+    dataDir: z.string({ error: "is required" }).min(1, "must name a directory"),
     http: z
       .object({
         host: z.string().min(1).default("127.0.0.1"),
-        port: z.number({ message: "must be a number" }).int().min(0).max(65535, "must be a port from 0 to 65535").default(8800),
-        publicUrl: z.url({ message: "must be a URL such as http://10.0.0.5:8800" }).optional(),
+        port: z.number({ error: "must be a number" }).int().min(0).max(65535, "must be a port from 0 to 65535").default(8800),
+        publicUrl: z.url({ error: "must be a URL such as http://10.0.0.5:8800" }).optional(),
       })
       .default({ host: "127.0.0.1", port: 8800 }),
-    connectorUrl: z.url({ message: "must be the connector's URL, e.g. http://127.0.0.1:8700" }).optional(),
+    connectorUrl: z.url({ error: "must be the connector's URL, e.g. http://127.0.0.1:8700" }).optional(),
     privateKey: z
       .string()
       .regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits")
       .optional(),
     keystore: z.string().min(1).optional(),
     roles: z
-      .array(z.enum(["Owner", "Worker", "Requester"], { message: "must be Owner, Worker or Requester" }))
+      .array(z.enum(["Owner", "Worker", "Requester"], { error: "must be Owner, Worker or Requester" }))
       .min(1, "must name at least one role")
       .default(["Owner"]),
     capacity: z.number().int().min(0).default(1000),
@@ -105,13 +105,13 @@ export const nodeConfigSchema = z
         dpEpsilonBudget: z.number().min(0, "must be >= 0").default(1),
         dpDelta: z.number().gt(0, "must lie in (0, 1)").lt(1, "must lie in (0, 1)").default(1e-6),
         dpRhoBudget: z.number().min(0, "must be >= 0").optional(),
-        maxTaskCost: z.number({ message: "must be a number of row-operations such as 2e9" }).positive("must be > 0").default(2e9),
+        maxTaskCost: z.number({ error: "must be a number of row-operations such as 2e9" }).positive("must be > 0").default(2e9),
       })
       .default({ allowedKinds: ["*"], allowedRequesters: ["*"], dpEpsilonBudget: 1, dpDelta: 1e-6, maxTaskCost: 2e9 }),
     admins: z.array(address).default([]),
-    workerThreads: z.number({ message: "must be a number of threads" }).int("must be a whole number").min(0, "must be >= 0").optional(),
+    workerThreads: z.number({ error: "must be a number of threads" }).int("must be a whole number").min(0, "must be >= 0").optional(),
     heartbeatSeconds: z.number().int().min(0).default(30),
-    logLevel: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+    logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
   })
   .superRefine((c, ctx) => {
     const names = new Set<string>();
@@ -201,7 +201,7 @@ function setPath(obj: Record<string, unknown>, key: string, value: unknown): voi
     if (next === null || typeof next !== "object" || Array.isArray(next)) o[p] = {};
     o = o[p] as Record<string, unknown>;
   }
-  o[parts[parts.length - 1]!] = value;
+  o[parts[parts.length - 1]] = value;
 }
 
 /**

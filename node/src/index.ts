@@ -95,7 +95,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
 
   const cleanup: (() => Promise<void> | void)[] = [];
   const unwind = async () => {
-    for (const f of cleanup.splice(0).reverse()) await Promise.resolve(f()).catch((e) => log.warn({ err: String(e) }, "cleanup failed"));
+    for (const f of cleanup.splice(0).reverse()) await Promise.resolve(f()).catch((e: unknown) => log.warn({ err: String(e) }, "cleanup failed"));
   };
   try {
     let connector: Connector;
@@ -164,7 +164,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
 
     if (config.heartbeatSeconds > 0) {
       const t = setInterval(() => {
-        connector.heartbeat().catch((e) => log.debug({ err: String(e) }, "heartbeat failed"));
+        connector.heartbeat().catch((e: unknown) => log.debug({ err: String(e) }, "heartbeat failed"));
       }, config.heartbeatSeconds * 1000);
       t.unref();
       cleanup.push(() => clearInterval(t));

@@ -60,7 +60,7 @@ export async function loadWallet(config: Pick<NodeConfig, "privateKey" | "keysto
   try {
     json = readFileSync(config.keystore, "utf8");
   } catch (e) {
-    throw new Error(`keystore (env CM_NODE_KEYSTORE): ${config.keystore} cannot be read (${(e as NodeJS.ErrnoException).code}); check the path`);
+    throw new Error(`keystore (env CM_NODE_KEYSTORE): ${config.keystore} cannot be read (${(e as NodeJS.ErrnoException).code}); check the path`, { cause: e });
   }
   const password = env.CM_NODE_KEYSTORE_PASSWORD;
   if (password === undefined) throw new Error("keystore: set CM_NODE_KEYSTORE_PASSWORD to the keystore's password");
@@ -68,7 +68,7 @@ export async function loadWallet(config: Pick<NodeConfig, "privateKey" | "keysto
     const w = await Wallet.fromEncryptedJson(json, password);
     return new Wallet(w.privateKey);
   } catch (e) {
-    throw new Error(`keystore ${config.keystore} cannot be decrypted (${(e as Error).message}); check CM_NODE_KEYSTORE_PASSWORD`);
+    throw new Error(`keystore ${config.keystore} cannot be decrypted (${(e as Error).message}); check CM_NODE_KEYSTORE_PASSWORD`, { cause: e });
   }
 }
 

@@ -17,7 +17,7 @@ const program = new Command()
     }
     process.stdout.write(`node ${node.config.name} (${node.address}) serving ${node.url}\n`);
     const shutdown = () => {
-      node
+      void node
         .stop()
         .then(closePool)
         .finally(() => process.exit(0));

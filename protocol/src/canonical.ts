@@ -14,7 +14,7 @@ function sortDeep(v: unknown): unknown {
   if (v instanceof Uint8Array) return Buffer.from(v).toString("base64");
   if (v !== null && typeof v === "object") {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v as object).sort()) {
+    for (const k of Object.keys(v).sort()) {
       const x = (v as Record<string, unknown>)[k];
       if (x !== undefined) out[k] = sortDeep(x);
     }

@@ -7,7 +7,7 @@ import { CAPS, capMessage, jsonDepth } from "./tasks/caps.js";
 
 export const address = z
   .string()
-  .refine((s) => isAddress(s), { message: "must be a 0x-prefixed 20-byte Ethereum address" })
+  .refine((s) => isAddress(s), { error: "must be a 0x-prefixed 20-byte Ethereum address" })
   .transform((s) => getAddress(s));
 
 export const bytes32 = z

@@ -27,7 +27,7 @@ describe("audit trail end to end, coordinator mode, 3 owners + requester", () =>
   let taskId: number;
   let declinedTask: number;
   let resultSigma: number[];
-  const api = (i: number) => new NodeApiClient(owners[i]!.url, ws[i]!);
+  const api = (i: number) => new NodeApiClient(owners[i].url, ws[i]);
 
   before(async () => {
     ({ h, ws, owners, R } = await ownersAndRequester({ policy: { dpRhoBudget: 1 } }));
@@ -52,7 +52,7 @@ describe("audit trail end to end, coordinator mode, 3 owners + requester", () =>
 
   test("each owner logged its decision, join and releases, matching the chain, and its log verifies", { timeout: 120_000 }, async () => {
     const contributions = new Map<number, Awaited<ReturnType<typeof h.network.getContributions>>>();
-    for (const ph of [Phase.Setup, Phase.Compute, Phase.Aggregate]) contributions.set(ph, await h.network.getContributions(taskId, 1, ph));
+    for (const ph of [Phase.Setup, Phase.Compute, Phase.Aggregate]) contributions.set(ph, h.network.getContributions(taskId, 1, ph));
     for (let i = 0; i < 3; i++) {
       const { entries, next } = await api(i).audit();
       assert.equal(next, null);
@@ -82,7 +82,7 @@ describe("audit trail end to end, coordinator mode, 3 owners + requester", () =>
       assert.deepEqual(declined.datasets, ["iris"]);
       for (const [k, ph] of [["setup", Phase.Setup], ["compute", Phase.Compute], ["reveal", Phase.Aggregate]] as const) {
         const e = entries.find((x) => x.phase === k)!;
-        const c = contributions.get(ph)!.find((x) => x.member === ws[i]!.address)!;
+        const c = contributions.get(ph)!.find((x) => x.member === ws[i].address)!;
         assert.equal(e.blobHash, c.blobHash, `o${i} ${k}`);
         assert.equal(e.commitment, c.commitment, `o${i} ${k}`);
         assert.equal(e.bytes, (await R.connector.getBlob(c.blobHash)).length, `o${i} ${k}: the released size`);
@@ -92,7 +92,7 @@ describe("audit trail end to end, coordinator mode, 3 owners + requester", () =>
       // paging walks the same entries
       const p1 = await api(i).audit({ limit: 4 });
       assert.equal(p1.next, 4);
-      const p2 = await api(i).audit({ after: p1.next!, limit: 4 });
+      const p2 = await api(i).audit({ after: p1.next, limit: 4 });
       assert.deepEqual([...p1.entries, ...p2.entries], entries);
       assert.deepEqual((await api(i).audit({ taskId: declinedTask })).entries.map((e) => e.seq), [6]);
 
@@ -101,12 +101,12 @@ describe("audit trail end to end, coordinator mode, 3 owners + requester", () =>
       assert.ok(v.eventsRead > 10);
     }
     // The requester released no data: nothing to audit.
-    assert.deepEqual((await new NodeApiClient(R.url, ws[3]!).audit()).entries, []);
+    assert.deepEqual((await new NodeApiClient(R.url, ws[3]).audit()).entries, []);
   });
 
   /** The operator's own edits to its node's SQLite file, triggers dropped first. */
   function tamper(i: number, edit: (entries: AuditEntry[]) => AuditEntry[]) {
-    const db = new DatabaseSync(owners[i]!.store.file);
+    const db = new DatabaseSync(owners[i].store.file);
     try {
       db.exec("PRAGMA busy_timeout = 5000; DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete;");
       const rows = db.prepare(`SELECT entry FROM audit_log ORDER BY seq`).all() as { entry: string }[];
@@ -129,26 +129,26 @@ describe("audit trail end to end, coordinator mode, 3 owners + requester", () =>
     let v = await api(0).auditVerify();
     assert.equal(v.ok, false);
     assert.equal(v.bad?.seq, 4, JSON.stringify(v));
-    assert.match(v.bad!.reason, /entry 4 was altered/);
+    assert.match(v.bad.reason, /entry 4 was altered/);
 
     // o1 forges the blob of its compute release and rebuilds the whole hash chain: the chain's ContributionSubmitted disagrees.
     tamper(1, (es) => rehash(es.map((e) => (e.seq === 4 ? { ...bodyOf(e), blobHash: "0x" + "11".repeat(32) } : bodyOf(e)))));
     v = await api(1).auditVerify();
     assert.equal(v.ok, false);
     assert.equal(v.bad?.seq, 4, JSON.stringify(v));
-    assert.match(v.bad!.reason, /ContributionSubmitted has blob 0x[0-9a-f]{64} and commitment/);
+    assert.match(v.bad.reason, /ContributionSubmitted has blob 0x[0-9a-f]{64} and commitment/);
 
     // o2 drops its compute release and rebuilds the chain: the chain shows a submission the log lacks.
     tamper(2, (es) => rehash(es.filter((e) => e.seq !== 4).map(bodyOf)));
     v = await api(2).auditVerify();
     assert.equal(v.ok, false);
     assert.equal(v.bad?.seq, 6, JSON.stringify(v));
-    assert.match(v.bad!.reason, /submitted blob 0x[0-9a-f]{64} in round 1 of task \d+ .* the log has no entry for it/);
+    assert.match(v.bad.reason, /submitted blob 0x[0-9a-f]{64} in round 1 of task \d+ .* the log has no entry for it/);
 
     // o0 moves an anchor to another event: the event at that cursor is not what the entry says.
-    tamper(0, (es) => rehash(es.map((e) => (e.seq === 2 ? { ...bodyOf(e), anchor: { ...e.anchor, cursor: es[0]!.anchor.cursor } } : bodyOf(e)))));
+    tamper(0, (es) => rehash(es.map((e) => (e.seq === 2 ? { ...bodyOf(e), anchor: { ...e.anchor, cursor: es[0].anchor.cursor } } : bodyOf(e)))));
     v = await api(0).auditVerify();
     assert.equal(v.bad?.seq, 2, JSON.stringify(v));
-    assert.match(v.bad!.reason, /the event at cursor \d+ is TaskCreated, the entry says RoundStarted/);
+    assert.match(v.bad.reason, /the event at cursor \d+ is TaskCreated, the entry says RoundStarted/);
   });
 });

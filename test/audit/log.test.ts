@@ -24,10 +24,10 @@ describe("audit log: hash chain", () => {
   test("a log built by chainEntry verifies; entries link and number from 1", () => {
     const l = log(8);
     assert.equal(verifyChain(l), undefined);
-    assert.equal(l[0]!.prev, GENESIS);
+    assert.equal(l[0].prev, GENESIS);
     l.forEach((e, i) => {
       assert.equal(e.seq, i + 1);
-      if (i > 0) assert.equal(e.prev, l[i - 1]!.hash);
+      if (i > 0) assert.equal(e.prev, l[i - 1].hash);
     });
     assert.equal(verifyChain([]), undefined);
   });
@@ -41,16 +41,16 @@ describe("audit log: hash chain", () => {
       ["anchor", { event: "PhaseAdvanced", cursor: "000000000099", txHash: "0x00" }],
     ] as const) {
       const l = log(9);
-      l[5] = { ...l[5]!, [field]: value } as AuditEntry;
+      l[5] = { ...l[5], [field]: value };
       const f = verifyChain(l);
       assert.equal(f?.seq, 6, `${field}: ${JSON.stringify(f)}`);
-      assert.match(f!.reason, /altered/);
+      assert.match(f.reason, /altered/);
     }
   });
 
   test("an entry rehashed after editing breaks the link of the next one", () => {
     const l = log(6);
-    const { hash: _h, ...rest } = { ...l[2]!, reason: "rewritten" };
+    const { hash: _h, ...rest } = { ...l[2], reason: "rewritten" };
     l[2] = { ...rest, hash: entryHash(rest) };
     assert.deepEqual(verifyChain(l)?.seq, 4);
     assert.match(verifyChain(l)!.reason, /does not link/);
@@ -61,7 +61,7 @@ describe("audit log: hash chain", () => {
     assert.equal(verifyChain([...l.slice(0, 3), ...l.slice(4)])?.seq, 4, "deleted entry 4");
     assert.equal(verifyChain(l.slice(1))?.seq, 1, "deleted entry 1");
     const swapped = [...l];
-    [swapped[2], swapped[3]] = [swapped[3]!, swapped[2]!];
+    [swapped[2], swapped[3]] = [swapped[3], swapped[2]];
     assert.equal(verifyChain(swapped)?.seq, 3, "entries 3 and 4 swapped");
     // renumbered after a deletion: the link to the entry before still fails
     const renumbered = [...l.slice(0, 2), ...l.slice(3).map((e) => ({ ...e, seq: e.seq - 1 }))];
@@ -90,6 +90,7 @@ describe("audit log: a store upgraded from a build without it", () => {
   test("the migration records where the trail begins (the cursor at the time); a new store has no such mark", async () => {
     const { mkdtempSync, rmSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- node:path's functions do not use `this`
     const { join } = await import("node:path");
     const { MIGRATIONS } = await import("../../node/src/store/migrations.js");
     const dir = mkdtempSync(join(tmpdir(), "cm-audit-"));
@@ -103,7 +104,7 @@ describe("audit log: a store upgraded from a build without it", () => {
       const db = new DatabaseSync(file);
       db.exec(`CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
       const at = MIGRATIONS.findIndex((m) => m.includes("CREATE TABLE audit_log"));
-      for (let v = 0; v < at; v++) db.exec(MIGRATIONS[v]!);
+      for (let v = 0; v < at; v++) db.exec(MIGRATIONS[v]);
       db.exec(`INSERT INTO meta VALUES('schema', '${at}'), ('cursor', '000000000042')`);
       db.close();
       const old = new NodeStore(file);

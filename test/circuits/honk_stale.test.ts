@@ -11,7 +11,7 @@ import { HONK_MANIFEST_PATH, honkSourcesHash, honkTools, sha256Hex, type HonkMan
 // from the current Noir sources and tools; otherwise proofs, keys and on-chain verifiers disagree.
 const STALE = "Honk circuit artifacts are stale: run npm run circuits:build:honk -- --ptau <file>";
 
-const manifest: HonkManifest | undefined = existsSync(HONK_MANIFEST_PATH) ? JSON.parse(readFileSync(HONK_MANIFEST_PATH, "utf8")) : undefined;
+const manifest: HonkManifest | undefined = existsSync(HONK_MANIFEST_PATH) ? (JSON.parse(readFileSync(HONK_MANIFEST_PATH, "utf8")) as HonkManifest) : undefined;
 
 test("Honk manifest exists and names the installed noir_wasm and bb.js", () => {
   assert.ok(manifest, `${STALE} (circuits/noir/build/manifest.json is missing)`);
@@ -27,7 +27,7 @@ test("the committed prover CRS matches the manifest and covers every circuit", (
     assert.equal(sha256Hex(readFileSync(path)), f.sha256, `${STALE} (${f.path} differs from the one the manifest recorded)`);
   }
   assert.equal(readFileSync(join(ROOT, crs.g1.path)).length, crs.points * 64);
-  const largest = Math.max(...Object.values(manifest!.circuits).map((c) => c.gates));
+  const largest = Math.max(...Object.values(manifest.circuits).map((c) => c.gates));
   assert.ok(crs.points >= crsPointsFor(largest), `${STALE} (the CRS has ${crs.points} points, the largest circuit needs ${crsPointsFor(largest)})`);
 });
 

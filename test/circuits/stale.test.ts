@@ -11,7 +11,7 @@ import {
 // sources; otherwise proofs, vkeys and on-chain verifiers silently disagree with the code.
 const STALE = "circuit artifacts are stale: run npm run circuits:build -- --ptau <file>";
 
-const manifest: Manifest = existsSync(MANIFEST_PATH) ? JSON.parse(readFileSync(MANIFEST_PATH, "utf8")) : (undefined as never);
+const manifest: Manifest = existsSync(MANIFEST_PATH) ? (JSON.parse(readFileSync(MANIFEST_PATH, "utf8")) as Manifest) : (undefined as never);
 
 test("manifest exists and names the installed tool versions", () => {
   assert.ok(manifest, `${STALE} (circuits/build/manifest.json is missing)`);

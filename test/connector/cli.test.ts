@@ -22,9 +22,9 @@ async function startCli(args: string[], env: Record<string, string> = {}): Promi
     stdio: ["ignore", "pipe", "pipe"],
   });
   let err = "";
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once("line", resolve);
+    createInterface({ input: child.stdout }).once("line", resolve);
     child.once("exit", (code) => reject(new Error(`connector exited with ${code}: ${err}`)));
   });
   return { url, child };
@@ -81,14 +81,14 @@ describe("connector CLI", () => {
   });
 
   test("ethereum mode: acts for the keys it holds, and its keeper advances an expired deadline", { timeout: 180_000 }, async (t) => {
-    if ((await availableModes()).length === 0) return t.skip("chain-connector/src/ethereum or the contract bindings are not built");
+    if ((await availableModes()).length === 0) { t.skip("chain-connector/src/ethereum or the contract bindings are not built"); return; }
     const { startHardhatNode } = await import("../helpers/hardhat.js");
     const { deployContracts } = await import("../../chain-connector/src/ethereum/index.js");
     const chain = await startHardhatNode();
     cleanup.push(() => chain.stop());
     const rpc = new JsonRpcProvider(chain.url, undefined, { staticNetwork: true });
     cleanup.push(async () => rpc.destroy());
-    const addresses = await deployContracts(new Wallet(chain.accounts[19]!, rpc));
+    const addresses = await deployContracts(new Wallet(chain.accounts[19], rpc));
     const dir = await mkdtemp(join(tmpdir(), "cm-cli-eth-"));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
     // Key 0 is the keeper (first in the file); 1 requests, 2 owns data.
@@ -100,11 +100,11 @@ describe("connector CLI", () => {
       "--db", join(dir, "events.sqlite"), "--blobs", join(dir, "blobs"),
     ]);
     cleanup.push(() => stopCli(child));
-    const [req, own] = [new Wallet(chain.accounts[1]!), new Wallet(chain.accounts[2]!)];
+    const [req, own] = [new Wallet(chain.accounts[1]), new Wallet(chain.accounts[2])];
     const r = await ConnectorClient.connect({ url, signer: req });
     const o = new ConnectorClient({ url, signer: own, mode: "ethereum" });
     assert.equal(r.mode, "ethereum");
-    await assert.rejects(new ConnectorClient({ url, signer: new Wallet(chain.accounts[5]!) }).info(), /Unauthorized: this connector holds no key/);
+    await assert.rejects(new ConnectorClient({ url, signer: new Wallet(chain.accounts[5]) }).info(), /Unauthorized: this connector holds no key/);
 
     await r.registerNode({ endpoint: "http://r/", x25519: b32(), roles: Role.Requester, capacity: 1 });
     await o.registerNode({ endpoint: "http://o/", x25519: b32(), roles: Role.Owner, capacity: 1 });

@@ -96,7 +96,7 @@ describe("coordinator network", () => {
     const raw = new DatabaseSync(db);
     const nodes = (raw.prepare("SELECT COUNT(*) AS n FROM nodes").get() as { n: number }).n;
     const datasets = (raw.prepare("SELECT COUNT(*) AS n FROM datasets").get() as { n: number }).n;
-    const kinds = raw.prepare("SELECT body FROM events").all().map((r) => JSON.parse((r as { body: string }).body).type as string);
+    const kinds = raw.prepare("SELECT body FROM events").all().map((r) => (JSON.parse((r as { body: string }).body) as { type: string }).type);
     raw.close();
     assert.ok(nodes >= 20);
     assert.equal(kinds.filter((k) => k === "NodeRegistered").length, nodes, "one NodeRegistered per stored node");

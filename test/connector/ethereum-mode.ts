@@ -33,7 +33,7 @@ export async function ethereumMode(parties = 8): Promise<ModeHarness> {
   const rpc = new JsonRpcProvider(chain.url, undefined, { staticNetwork: true });
   const dir = await mkdtemp(join(tmpdir(), "cm-eth-"));
   try {
-    const addresses = await eth.deployContracts(new Wallet(chain.accounts[19]!, rpc));
+    const addresses = await eth.deployContracts(new Wallet(chain.accounts[19], rpc));
     const keys = chain.accounts.slice(0, parties);
     const wallets = keys.map((k) => new Wallet(k));
     const db = join(dir, "events.sqlite");
@@ -48,7 +48,7 @@ export async function ethereumMode(parties = 8): Promise<ModeHarness> {
     let { network, server } = await open();
     const port = Number(new URL(server.url).port);
     const startKeeper = async (cursor?: string) => {
-      const k = new Keeper({ connector: network.as(keys[parties - 1]!), chainNow: () => network.now(), cursor, onError: (e) => console.error("keeper:", e) });
+      const k = new Keeper({ connector: network.as(keys[parties - 1]), chainNow: () => network.now(), cursor, onError: (e) => console.error("keeper:", e) });
       await k.start();
       return k;
     };

@@ -44,7 +44,7 @@ describe("EthereumConnector with Groth16 proofs", () => {
     [node, tree] = await Promise.all([startHardhatNode(), commitDataset(rows, new Uint8Array(32).fill(5))]);
     dir = await mkdtemp(join(tmpdir(), "cm-ethzk-"));
     const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
-    const deployer = new Wallet(node.accounts[0]!, provider);
+    const deployer = new Wallet(node.accounts[0], provider);
     const v = await new ChunkSumVerifier__factory(deployer).deploy();
     await v.waitForDeployment();
     const addresses = await deployContracts(deployer, [
@@ -59,8 +59,8 @@ describe("EthereumConnector with Groth16 proofs", () => {
       pollMs: 100,
       verifier: kindVerifier({ stats: "chunk_sum" }, (_k, p) => verifyGroth16("chunk_sum", p)),
     });
-    req = net.as(node.accounts[1]!);
-    owner = net.as(node.accounts[2]!);
+    req = net.as(node.accounts[1]);
+    owner = net.as(node.accounts[2]);
     await req.registerNode({ endpoint: "http://req", x25519: id("a"), roles: Role.Requester, capacity: 1 });
     await owner.registerNode({ endpoint: "http://owner", x25519: id("b"), roles: Role.Owner, capacity: 1 });
     await owner.commitDataset("d", { root: fieldToBytes32(tree.rootField), rows: rows.length, columns: 4, schemaHash: id("schema") });
@@ -89,11 +89,11 @@ describe("EthereumConnector with Groth16 proofs", () => {
   }
 
   /** Outputs (from a witness), their commitment, then one proof bound to this submission. */
-  async function prove(taskId: number, blob: string): Promise<{ proof: Groth16Proof; commitment: string }> {
-    const params = { chunkRows: circuit.params.chunkRows!, columns: circuit.params.columns!, treeDepth: circuit.params.treeDepth! };
+  async function prove(taskId: number, _blob: string): Promise<{ proof: Groth16Proof; commitment: string }> {
+    const params = { chunkRows: circuit.params.chunkRows, columns: circuit.params.columns, treeDepth: circuit.params.treeDepth };
     const mem: { type: "mem"; data?: Uint8Array } = { type: "mem" };
     await snarkjs.wtns.calculate(chunkSumInput(tree, rows, 0, 0n, params), circuit.wasm, mem);
-    const outputs = (await snarkjs.wtns.exportJson(mem)).map((x) => BigInt(x)).slice(1, circuit.nPublic - 1);
+    const outputs = (await snarkjs.wtns.exportJson(mem)).slice(1, circuit.nPublic - 1);
     const commitment = outputsCommitment(outputs);
     const binding = roundBinding({
       taskManager: net.addresses.taskManager,

@@ -59,10 +59,10 @@ describe("EthereumConnector on a hardhat node", () => {
     node = await startHardhatNode();
     dir = await mkdtemp(join(tmpdir(), "cm-eth-"));
     const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
-    addresses = await deployContracts(new Wallet(node.accounts[0]!, provider));
+    addresses = await deployContracts(new Wallet(node.accounts[0], provider));
     provider.destroy();
     net = open();
-    [req, a, b, c] = [1, 2, 3, 4].map((i) => net.as(node.accounts[i]!));
+    [req, a, b, c] = [1, 2, 3, 4].map((i) => net.as(node.accounts[i]));
   });
 
   after(async () => {
@@ -82,7 +82,7 @@ describe("EthereumConnector on a hardhat node", () => {
     assert.ok(r.gasUsed! > 21_000);
     for (const [i, conn] of [a, b, c].entries()) await conn.registerNode(info(i + 2, Role.Owner | Role.Worker));
     await rejectsWith(a.registerNode(info(2, 3)), "AlreadyRegistered");
-    await rejectsWith(net.as(node.accounts[9]!).updateNode(info(9, 1)), "NotRegistered");
+    await rejectsWith(net.as(node.accounts[9]).updateNode(info(9, 1)), "NotRegistered");
     await a.updateNode({ ...info(2, 3), capacity: 99 });
     const n = await req.getNode(await a.address());
     assert.ok(n);
@@ -92,7 +92,7 @@ describe("EthereumConnector on a hardhat node", () => {
     assert.equal(n.x25519, id("x2"));
     assert.equal(n.lastActive, 0);
     assert.equal(n.active, false);
-    assert.equal(await req.getNode(new Wallet(node.accounts[9]!).address), null);
+    assert.equal(await req.getNode(new Wallet(node.accounts[9]).address), null);
     const list = await req.listNodes(0, 10);
     assert.deepEqual(
       list.map((x) => x.address),
@@ -102,7 +102,7 @@ describe("EthereumConnector on a hardhat node", () => {
     await rejectsWith(req.listNodes(-1, 2), "BadInput");
     await a.heartbeat();
     assert.equal((await req.getNode(await a.address()))!.active, true);
-    await rejectsWith(net.as(node.accounts[9]!).heartbeat(), "NotRegistered");
+    await rejectsWith(net.as(node.accounts[9]).heartbeat(), "NotRegistered");
   });
 
   test("datasets: versions append; concurrent commits from one wallet get distinct nonces", async () => {
@@ -124,10 +124,10 @@ describe("EthereumConnector on a hardhat node", () => {
     await b.commitDataset("iris", { root: id("root-b"), rows: 10, columns: 4, schemaHash: id("schema") });
     // A call that reverts at gas estimation, sent between others, burns no nonce.
     const mixed = await Promise.allSettled([commit(id("root-5")), a.joinRound(77, 1, id("k")), commit(id("root-6"))]);
-    assert.equal(mixed[0]!.status, "fulfilled");
-    assert.equal(mixed[1]!.status, "rejected");
-    assert.equal(((mixed[1] as PromiseRejectedResult).reason as ConnectorError).code, "UnknownTask");
-    assert.equal(mixed[2]!.status, "fulfilled");
+    assert.equal(mixed[0].status, "fulfilled");
+    assert.equal(mixed[1].status, "rejected");
+    assert.equal(((mixed[1]).reason as ConnectorError).code, "UnknownTask");
+    assert.equal(mixed[2].status, "fulfilled");
     assert.equal((await commit(id("root-7"))).version, 7);
   });
 
@@ -146,7 +146,7 @@ describe("EthereumConnector on a hardhat node", () => {
       nonce: "ethereum-test",
     };
     spec = parseTaskSpec(input);
-    await rejectsWith(req.createTask({ ...spec, kind: "nope" } as never), "BadInput");
+    await rejectsWith(req.createTask({ ...spec, kind: "nope" }), "BadInput");
     await rejectsWith(a.createTask({ ...spec, requester: await a.address() }), "MissingRole");
     await rejectsWith(req.createTask({ ...spec, requester: await a.address() }), "BadInput");
     await rejectsWith(req.createTask({ ...spec, verification: "onchain" }), "NoVerifier");
@@ -234,8 +234,8 @@ describe("EthereumConnector on a hardhat node", () => {
       "RoundFinalized",
       "TaskClosed",
     ]);
-    for (let i = 1; i < stream.length; i++) assert.ok(stream[i - 1]!.cursor < stream[i]!.cursor, "cursors increase");
-    for (let i = 1; i < stream.length; i++) assert.ok(stream[i - 1]!.time <= stream[i]!.time, "times do not go back");
+    for (let i = 1; i < stream.length; i++) assert.ok(stream[i - 1].cursor < stream[i].cursor, "cursors increase");
+    for (let i = 1; i < stream.length; i++) assert.ok(stream[i - 1].time <= stream[i].time, "times do not go back");
     const created = stream.find((e) => e.type === "TaskCreated");
     assert.deepEqual(
       created && { ...created, cursor: undefined, time: undefined, txHash: undefined },
@@ -261,12 +261,12 @@ describe("EthereumConnector on a hardhat node", () => {
     await rejectsWith(a.getTask(1), "Unavailable");
     // a transaction while no connector runs
     const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
-    const outside = new Wallet(node.accounts[6]!, provider);
+    const outside = new Wallet(node.accounts[6], provider);
     await (await NodeRegistry__factory.connect(addresses.nodeRegistry, outside).register("http://outside", id("o"), 1, 1)).wait();
     provider.destroy();
 
     net = open();
-    [req, a, b, c] = [1, 2, 3, 4].map((i) => net.as(node.accounts[i]!));
+    [req, a, b, c] = [1, 2, 3, 4].map((i) => net.as(node.accounts[i]));
     await net.sync();
     const replay = await collect(net, undefined, (_e, all) => all.length === stream.length + 1);
     assert.deepEqual(replay.slice(0, stream.length), stream);
@@ -274,7 +274,7 @@ describe("EthereumConnector on a hardhat node", () => {
     assert.equal(last.type, "NodeRegistered");
     assert.ok(last.type === "NodeRegistered" && last.node === outside.address && last.endpoint === "http://outside");
     // resuming from a cursor yields exactly the events after it
-    const mid = stream[10]!.cursor;
+    const mid = stream[10].cursor;
     const tail = await collect(net, mid, (_e, all) => all.length === replay.length - 11);
     assert.deepEqual(tail, replay.slice(11));
     // and nothing is stored twice: a second sync adds no events
@@ -313,14 +313,14 @@ describe("EthereumConnector on a hardhat node", () => {
       confirmations: 2,
     });
     try {
-      const r = await net.as(node.accounts[7]!).registerNode(info(7, Role.Worker));
+      const r = await net.as(node.accounts[7]).registerNode(info(7, Role.Worker));
       await slow.sync();
       const all = await collect(slow, undefined, (e) => e.txHash === r.txHash || e.type === "NodeLeft");
       assert.equal(all.at(-1)!.type, "NodeLeft", "the last confirmed event is the one before the newest block");
       await node.increaseTime(1); // mines one empty block
       await slow.sync();
       const next = await collect(slow, all.at(-1)!.cursor, () => true);
-      assert.equal(next[0]!.txHash, r.txHash);
+      assert.equal(next[0].txHash, r.txHash);
     } finally {
       await slow.close();
     }
@@ -337,8 +337,8 @@ describe("EthereumConnector on a hardhat node", () => {
       onError: (e) => errors.push(e),
     });
     try {
-      await rejectsWith(dead.as(node.accounts[1]!).getTask(1), "Unavailable");
-      await rejectsWith(dead.as(node.accounts[1]!).joinRound(1, 1, id("k")), "Unavailable");
+      await rejectsWith(dead.as(node.accounts[1]).getTask(1), "Unavailable");
+      await rejectsWith(dead.as(node.accounts[1]).joinRound(1, 1, id("k")), "Unavailable");
     } finally {
       await dead.close();
     }
@@ -350,13 +350,13 @@ describe("EthereumConnector on a hardhat node", () => {
       addresses,
       blobs: join(dir, "blobs"),
       dbPath: join(dir, "events-solo.sqlite"),
-      privateKey: node.accounts[2]!,
+      privateKey: node.accounts[2],
     });
     assert.equal(solo.mode, "ethereum");
     assert.equal(await solo.address(), await a.address());
     assert.equal((await solo.getTask(1))!.taskId, 1);
     const first = await collect((solo as unknown as { network: EthereumNetwork }).network, undefined, () => true);
-    assert.equal(first[0]!.type, "NodeRegistered");
+    assert.equal(first[0].type, "NodeRegistered");
     await solo.close();
     await rejectsWith(solo.getTask(1), "Unavailable");
   });
@@ -373,13 +373,13 @@ describe("EthereumConnector on a hardhat node", () => {
     });
     const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
     try {
-      const snap: string = await provider.send("evm_snapshot", []);
-      await net.as(node.accounts[11]!).registerNode(info(11, Role.Worker));
+      const snap = (await provider.send("evm_snapshot", [])) as string;
+      await net.as(node.accounts[11]).registerNode(info(11, Role.Worker));
       await watcher.sync();
       assert.equal(await provider.send("evm_revert", [snap]), true);
-      await net.as(node.accounts[12]!).registerNode(info(12, Role.Worker)); // another block at that height
+      await net.as(node.accounts[12]).registerNode(info(12, Role.Worker)); // another block at that height
       await rejectsWith(watcher.sync(), "Unavailable");
-      assert.match(String((errors.at(-1) as Error).message), /reset or reorganised/);
+      assert.match((errors.at(-1) as Error).message, /reset or reorganised/);
     } finally {
       provider.destroy();
       await watcher.close();

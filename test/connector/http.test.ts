@@ -66,7 +66,7 @@ describe("connector HTTP server and client", () => {
     const missing = await fetch(server.url + "/nope", { headers: { ...(await signRequest(wallet, "GET", "/nope", new Uint8Array())) } });
     assert.equal(missing.status, 404);
     assert.equal(((await missing.json()) as { code: string }).code, "BadInput");
-    await assert.rejects(client.getTask(-1 as number), (e: unknown) => e instanceof ConnectorError);
+    await assert.rejects(client.getTask(-1), (e: unknown) => e instanceof ConnectorError);
   });
 
   test("the event stream is signed, sends heartbeat comments, and stops on abort", async () => {
@@ -77,7 +77,7 @@ describe("connector HTTP server and client", () => {
     assert.match(res.headers.get("content-type")!, /^text\/event-stream/);
     const reader = res.body!.getReader();
     let text = "";
-    while (!text.includes(": ping")) text += new TextDecoder().decode((await reader.read()).value);
+    while (!text.includes(": ping")) text += new TextDecoder().decode((await reader.read()).value as Uint8Array | undefined);
     ac.abort();
     await reader.cancel().catch(() => {});
   });
@@ -114,7 +114,7 @@ describe("connector HTTP server and client", () => {
       const stranger = new ConnectorClient({ url: s.url, signer: Wallet.createRandom() });
       await assert.rejects(stranger.info(), (e: unknown) => e instanceof ConnectorError && e.code === "Unauthorized" && /holds no key for/.test(e.message));
       assert.deepEqual(made, [held.address]);
-      assert.throws(() => new KeyringNetwork(keyring as never, ["0x1234"]), /key #1 is not a 0x-prefixed 32-byte private key/);
+      assert.throws(() => new KeyringNetwork(keyring, ["0x1234"]), /key #1 is not a 0x-prefixed 32-byte private key/);
     } finally {
       await s.close();
     }

@@ -32,17 +32,17 @@ export async function startChain(): Promise<Chain> {
   const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
   provider.pollingInterval = 50;
   const wallets = node.accounts.map((k) => new Wallet(k, provider));
-  const addresses = await deployContracts(wallets[0]!);
+  const addresses = await deployContracts(wallets[0]);
   return {
     node,
     provider,
     wallets,
     addresses,
-    nr: (i) => NodeRegistry__factory.connect(addresses.nodeRegistry, wallets[i]!),
-    dr: (i) => DataRegistry__factory.connect(addresses.dataRegistry, wallets[i]!),
-    tm: (i) => TaskManager__factory.connect(addresses.taskManager, wallets[i]!),
+    nr: (i) => NodeRegistry__factory.connect(addresses.nodeRegistry, wallets[i]),
+    dr: (i) => DataRegistry__factory.connect(addresses.dataRegistry, wallets[i]),
+    tm: (i) => TaskManager__factory.connect(addresses.taskManager, wallets[i]),
     async snapshot() {
-      const id: string = await provider.send("evm_snapshot", []);
+      const id = (await provider.send("evm_snapshot", [])) as string;
       return async () => {
         assert.equal(await provider.send("evm_revert", [id]), true, "evm_revert failed");
       };

@@ -34,7 +34,7 @@ describe("TaskManager with a real Groth16 verifier", () => {
 
   before(async () => {
     [c, tree] = await Promise.all([startChain(), commitDataset(rows, new Uint8Array(32).fill(7))]);
-    const v = await new StatsChunkVerifier__factory(c.wallets[0]!).deploy();
+    const v = await new StatsChunkVerifier__factory(c.wallets[0]).deploy();
     await v.waitForDeployment();
     const circuit = loadCircuit("stats_chunk");
     await mined(c.tm(0).setVerifier(KIND, await v.getAddress(), verifyProofSelector(circuit.nPublic)));
@@ -57,7 +57,7 @@ describe("TaskManager with a real Groth16 verifier", () => {
       rows,
       chunkIndex: 0,
       binding: (outputs) =>
-        roundBinding({ taskManager: c.addresses.taskManager, chainId, taskId, round: 1, member: c.wallets[OWNER]!.address, commitment: outputsCommitment(outputs) }),
+        roundBinding({ taskManager: c.addresses.taskManager, chainId, taskId, round: 1, member: c.wallets[OWNER].address, commitment: outputsCommitment(outputs) }),
     });
     proof = chunk.proof;
     commitment = outputsCommitment(chunk.publicSignals.slice(0, -2));
@@ -79,8 +79,8 @@ describe("TaskManager with a real Groth16 verifier", () => {
     const r = await mined(c.tm(OWNER).submit(taskId, 1, blob, commitment, bytes));
     t.diagnostic(`submit with an on-chain stats_chunk proof (6 public signals): ${r.gasUsed} gas`);
     const e = eventNamed(c.tm(0).interface, r.logs, "ContributionSubmitted");
-    assert.deepEqual([e.args.member, e.args.blobHash, e.args.commitment], [c.wallets[OWNER]!.address, blob, commitment]);
-    assert.equal(Number(await c.tm(0).lastPhaseOf(taskId, 1, c.wallets[OWNER]!.address)), Phase.Compute);
+    assert.deepEqual([e.args.member, e.args.blobHash, e.args.commitment], [c.wallets[OWNER].address, blob, commitment]);
+    assert.equal(Number(await c.tm(0).lastPhaseOf(taskId, 1, c.wallets[OWNER].address)), Phase.Compute);
     await reverts(c.tm(OWNER).submit(taskId, 1, blob, commitment, bytes), "AlreadySubmitted");
   });
 

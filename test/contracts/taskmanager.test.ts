@@ -1,6 +1,6 @@
 import { describe, test, before, after, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { AbiCoder, ZeroAddress, ZeroHash, id, keccak256 } from "ethers";
+import { AbiCoder, ZeroAddress, id, keccak256 } from "ethers";
 import { startChain, mined, reverts, eventNamed, events, type Chain } from "./fixture.js";
 import { verifyProofSelector } from "../../chain-connector/src/ethereum/deploy.js";
 import { Phase } from "../../protocol/src/phases.js";
@@ -50,7 +50,7 @@ describe("TaskManager", () => {
     await restore();
   });
 
-  const addr = (i: number) => c.wallets[i]!.address;
+  const addr = (i: number) => c.wallets[i].address;
 
   async function createTask(o: TaskOpts = {}) {
     const r = await mined(
@@ -153,17 +153,17 @@ describe("TaskManager", () => {
 
   test("joinRound: checks, events, lastActive and immediate advance at max", async () => {
     const { taskId } = await createTask({ min: 2, max: 3, threshold: 1 });
-    await reverts(c.tm(M[0]!).joinRound(99, 1, id("k")), "UnknownTask", [99]);
-    await reverts(c.tm(M[0]!).joinRound(taskId, 2, id("k")), "UnknownRound", [taskId, 2]);
-    await reverts(c.tm(M[0]!).joinRound(taskId, 0, id("k")), "UnknownRound", [taskId, 0]);
+    await reverts(c.tm(M[0]).joinRound(99, 1, id("k")), "UnknownTask", [99]);
+    await reverts(c.tm(M[0]).joinRound(taskId, 2, id("k")), "UnknownRound", [taskId, 2]);
+    await reverts(c.tm(M[0]).joinRound(taskId, 0, id("k")), "UnknownRound", [taskId, 0]);
     await reverts(c.tm(STRANGER).joinRound(taskId, 1, id("k")), "NotRegistered");
     await reverts(c.tm(REQ_ONLY).joinRound(taskId, 1, id("k")), "MissingRole", [addr(REQ_ONLY), 3]);
-    const r1 = await mined(c.tm(M[0]!).joinRound(taskId, 1, id("mk")));
+    const r1 = await mined(c.tm(M[0]).joinRound(taskId, 1, id("mk")));
     const mj = eventNamed(c.tm(0).interface, r1.logs, "MemberJoined");
-    assert.deepEqual([mj.args.taskId, mj.args.round, mj.args.member, mj.args.memberKey], [1n, 1n, addr(M[0]!), id("mk")]);
+    assert.deepEqual([mj.args.taskId, mj.args.round, mj.args.member, mj.args.memberKey], [1n, 1n, addr(M[0]), id("mk")]);
     const t1 = (await c.provider.getBlock(r1.blockNumber))!.timestamp;
-    assert.equal(await c.tm(0).lastActive(addr(M[0]!)), BigInt(t1));
-    await reverts(c.tm(M[0]!).joinRound(taskId, 1, id("mk")), "AlreadyJoined", [addr(M[0]!)]);
+    assert.equal(await c.tm(0).lastActive(addr(M[0])), BigInt(t1));
+    await reverts(c.tm(M[0]).joinRound(taskId, 1, id("mk")), "AlreadyJoined", [addr(M[0])]);
     await mined(c.tm(WORKER_ONLY).joinRound(taskId, 1, id("w")));
     assert.equal(Number((await round(taskId)).phase), Phase.Join);
     const r3 = await mined(c.tm(OWNER_ONLY).joinRound(taskId, 1, id("o")));
@@ -176,21 +176,21 @@ describe("TaskManager", () => {
     const r = await round(taskId);
     assert.deepEqual([Number(r.phase), r.joined, r.active, r.submitted], [Phase.Compute, 3n, 3n, 0n]);
     // The round is full: Join is over, so a fourth member meets WrongPhase.
-    await reverts(c.tm(M[1]!).joinRound(taskId, 1, id("late")), "WrongPhase", [Phase.Compute]);
+    await reverts(c.tm(M[1]).joinRound(taskId, 1, id("late")), "WrongPhase", [Phase.Compute]);
     // Members are recorded in MemberJoined events only, in join order.
     const joinedEvents = await c.tm(0).queryFilter(c.tm(0).filters.MemberJoined(taskId));
-    assert.deepEqual(joinedEvents.filter((e) => e.args.round === 1n).map((e) => e.args.member), [addr(M[0]!), addr(WORKER_ONLY), addr(OWNER_ONLY)]);
-    assert.equal(await c.tm(0).isMember(taskId, 1, addr(M[0]!)), true);
-    assert.equal(await c.tm(0).isMember(taskId, 1, addr(M[1]!)), false);
-    assert.equal(await c.tm(0).lastPhaseOf(taskId, 1, addr(M[0]!)), BigInt(Phase.Join));
+    assert.deepEqual(joinedEvents.filter((e) => e.args.round === 1n).map((e) => e.args.member), [addr(M[0]), addr(WORKER_ONLY), addr(OWNER_ONLY)]);
+    assert.equal(await c.tm(0).isMember(taskId, 1, addr(M[0])), true);
+    assert.equal(await c.tm(0).isMember(taskId, 1, addr(M[1])), false);
+    assert.equal(await c.tm(0).lastPhaseOf(taskId, 1, addr(M[0])), BigInt(Phase.Join));
   });
 
   test("joinRound after the deadline reverts DeadlinePassed; advance then leaves Join", async () => {
     const { taskId } = await createTask({ min: 2, max: 5, setup: true, deadlines: [30, 40, 50, 60] });
-    await join(taskId, 1, [M[0]!, M[1]!]);
-    await reverts(c.tm(M[2]!).advance(taskId, 1), "DeadlineNotPassed");
+    await join(taskId, 1, [M[0], M[1]]);
+    await reverts(c.tm(M[2]).advance(taskId, 1), "DeadlineNotPassed");
     await c.node.increaseTime(31);
-    await reverts(c.tm(M[2]!).joinRound(taskId, 1, id("k")), "DeadlinePassed");
+    await reverts(c.tm(M[2]).joinRound(taskId, 1, id("k")), "DeadlinePassed");
     const r = await mined(c.tm(STRANGER).advance(taskId, 1)); // anyone may advance
     const now = (await c.provider.getBlock(r.blockNumber))!.timestamp;
     const pa = eventNamed(c.tm(0).interface, r.logs, "PhaseAdvanced");
@@ -199,7 +199,7 @@ describe("TaskManager", () => {
 
   test("too few joined: the round fails with too-few-joined", async () => {
     const { taskId } = await createTask({ min: 3, max: 5 });
-    await join(taskId, 1, [M[0]!, M[1]!]);
+    await join(taskId, 1, [M[0], M[1]]);
     await c.node.increaseTime(101);
     const r = await mined(c.tm(0).advance(taskId, 1));
     const f = eventNamed(c.tm(0).interface, r.logs, "RoundFailed");
@@ -212,18 +212,18 @@ describe("TaskManager", () => {
 
   test("a full round: setup, compute (auto-advance), aggregate (no auto-advance), finalize, close", async () => {
     const { taskId } = await createTask({ min: 3, max: 3, threshold: 2, setup: true });
-    await reverts(c.tm(M[0]!).submit(taskId, 1, id("b"), id("c"), "0x"), "WrongPhase", [Phase.Join]);
+    await reverts(c.tm(M[0]).submit(taskId, 1, id("b"), id("c"), "0x"), "WrongPhase", [Phase.Join]);
     await join(taskId, 1, M.slice(0, 3));
     assert.equal(Number((await round(taskId)).phase), Phase.Setup);
-    await reverts(c.tm(M[3]!).submit(taskId, 1, id("b"), id("c"), "0x"), "NotMember", [addr(M[3]!)]);
-    const s1 = await mined(c.tm(M[0]!).submit(taskId, 1, id("b0"), id("c0"), "0x"));
+    await reverts(c.tm(M[3]).submit(taskId, 1, id("b"), id("c"), "0x"), "NotMember", [addr(M[3])]);
+    const s1 = await mined(c.tm(M[0]).submit(taskId, 1, id("b0"), id("c0"), "0x"));
     const cs = eventNamed(c.tm(0).interface, s1.logs, "ContributionSubmitted");
     assert.deepEqual(
       [cs.args.taskId, cs.args.round, cs.args.phase, cs.args.member, cs.args.blobHash, cs.args.commitment],
-      [1n, 1n, BigInt(Phase.Setup), addr(M[0]!), id("b0"), id("c0")],
+      [1n, 1n, BigInt(Phase.Setup), addr(M[0]), id("b0"), id("c0")],
     );
-    assert.equal(await c.tm(0).lastActive(addr(M[0]!)), BigInt((await c.provider.getBlock(s1.blockNumber))!.timestamp));
-    await reverts(c.tm(M[0]!).submit(taskId, 1, id("b"), id("c"), "0x"), "AlreadySubmitted", [addr(M[0]!)]);
+    assert.equal(await c.tm(0).lastActive(addr(M[0])), BigInt((await c.provider.getBlock(s1.blockNumber))!.timestamp));
+    await reverts(c.tm(M[0]).submit(taskId, 1, id("b"), id("c"), "0x"), "AlreadySubmitted", [addr(M[0])]);
     assert.equal((await round(taskId)).submitted, 1n);
     await submitAll(taskId, 1, M.slice(1, 3), "s");
     let r = await round(taskId);
@@ -233,13 +233,13 @@ describe("TaskManager", () => {
     assert.deepEqual([Number(r.phase), r.active], [Phase.Aggregate, 3n]);
     // Contributions are recorded in ContributionSubmitted events only.
     const computed = (await c.tm(0).queryFilter(c.tm(0).filters.ContributionSubmitted(taskId))).filter((e) => e.args.round === 1n && Number(e.args.phase) === Phase.Compute);
-    const mine = computed.find((e) => e.args.member === addr(M[1]!))!;
+    const mine = computed.find((e) => e.args.member === addr(M[1]))!;
     assert.deepEqual([mine.args.blobHash, mine.args.commitment], [id(`cb${M[1]}`), id(`cc${M[1]}`)]);
-    assert.equal(computed.some((e) => e.args.member === addr(M[4]!)), false);
+    assert.equal(computed.some((e) => e.args.member === addr(M[4])), false);
     await submitAll(taskId, 1, M.slice(0, 3), "a");
     r = await round(taskId);
     assert.deepEqual([Number(r.phase), r.submitted], [Phase.Aggregate, 3n]);
-    await reverts(c.tm(M[0]!).finalizeRound(taskId, 1, id("result")), "NotRequester", [addr(REQ)]);
+    await reverts(c.tm(M[0]).finalizeRound(taskId, 1, id("result")), "NotRequester", [addr(REQ)]);
     const f = await mined(c.tm(REQ).finalizeRound(taskId, 1, id("result")));
     const names = events(c.tm(0).interface, f.logs).map((e) => e.name);
     assert.deepEqual(names, ["RoundFinalized", "TaskClosed"]);
@@ -249,7 +249,7 @@ describe("TaskManager", () => {
     assert.deepEqual([Number(r.phase), r.resultHash], [Phase.Finalized, id("result")]);
     assert.equal((await c.tm(0).getTask(taskId)).closed, true);
     await reverts(c.tm(REQ).finalizeRound(taskId, 1, id("again")), "WrongPhase", [Phase.Finalized]);
-    await reverts(c.tm(M[0]!).submit(taskId, 1, id("b"), id("c"), "0x"), "WrongPhase", [Phase.Finalized]);
+    await reverts(c.tm(M[0]).submit(taskId, 1, id("b"), id("c"), "0x"), "WrongPhase", [Phase.Finalized]);
     await reverts(c.tm(REQ).startRound(taskId), "NoRoundsLeft", [1]);
   });
 
@@ -260,16 +260,16 @@ describe("TaskManager", () => {
     assert.equal(Number((await round(taskId)).phase), Phase.Setup);
     await reverts(c.tm(0).advance(taskId, 1), "DeadlineNotPassed");
     await c.node.increaseTime(101);
-    await reverts(c.tm(M[3]!).submit(taskId, 1, id("b"), id("c"), "0x"), "DeadlinePassed");
+    await reverts(c.tm(M[3]).submit(taskId, 1, id("b"), id("c"), "0x"), "DeadlinePassed");
     const a = await mined(c.tm(0).advance(taskId, 1));
     const pa = eventNamed(c.tm(0).interface, a.logs, "PhaseAdvanced");
     assert.deepEqual([pa.args.phase, pa.args.active], [BigInt(Phase.Compute), 3n]);
-    await reverts(c.tm(M[3]!).submit(taskId, 1, id("b"), id("c"), "0x"), "NotMember", [addr(M[3]!)]);
+    await reverts(c.tm(M[3]).submit(taskId, 1, id("b"), id("c"), "0x"), "NotMember", [addr(M[3])]);
     // the three survivors complete Compute, which advances at once because all active submitted
     await submitAll(taskId, 1, M.slice(0, 3), "c");
     const r = await round(taskId);
     assert.deepEqual([Number(r.phase), r.active], [Phase.Aggregate, 3n]);
-    await reverts(c.tm(M[3]!).submit(taskId, 1, id("b"), id("c"), "0x"), "NotMember");
+    await reverts(c.tm(M[3]).submit(taskId, 1, id("b"), id("c"), "0x"), "NotMember");
   });
 
   test("below threshold: the round fails when too few survive a phase", async () => {
@@ -296,7 +296,7 @@ describe("TaskManager", () => {
     const f = eventNamed(c.tm(0).interface, a.logs, "RoundFailed");
     assert.deepEqual([f.args.phase, f.args.reason], [BigInt(Phase.Aggregate), "aggregate-timeout"]);
     // a failed round may be followed by the next one
-    await reverts(c.tm(M[0]!).startRound(taskId), "NotRequester", [addr(REQ)]);
+    await reverts(c.tm(M[0]).startRound(taskId), "NotRequester", [addr(REQ)]);
     const s = await mined(c.tm(REQ).startRound(taskId));
     const rs = eventNamed(c.tm(0).interface, s.logs, "RoundStarted");
     assert.deepEqual([rs.args.taskId, rs.args.round], [1n, 2n]);
@@ -312,14 +312,14 @@ describe("TaskManager", () => {
 
   test("startRound after a finalized round; RoundFull is unreachable past max because Join ends", async () => {
     const { taskId } = await createTask({ min: 1, max: 1, threshold: 1, rounds: 3 });
-    await join(taskId, 1, [M[0]!]);
-    await submitAll(taskId, 1, [M[0]!], "c");
+    await join(taskId, 1, [M[0]]);
+    await submitAll(taskId, 1, [M[0]], "c");
     await mined(c.tm(REQ).finalizeRound(taskId, 1, id("r1")));
     assert.equal((await c.tm(0).getTask(taskId)).closed, false);
     await mined(c.tm(REQ).startRound(taskId));
     assert.equal(Number((await round(taskId, 2)).phase), Phase.Join);
     // membership is per round
-    assert.equal(await c.tm(0).isMember(taskId, 2, addr(M[0]!)), false);
+    assert.equal(await c.tm(0).isMember(taskId, 2, addr(M[0])), false);
   });
 
   test("SNARK_FIELD is the BN254 scalar field order", async () => {
@@ -328,11 +328,11 @@ describe("TaskManager", () => {
 
   test("gas: joinRound and a proof-less submit stay within 120k", async () => {
     const { taskId } = await createTask({ min: 2, max: 3, threshold: 2 });
-    const j = await mined(c.tm(M[0]!).joinRound(taskId, 1, id("k")));
-    await mined(c.tm(M[1]!).joinRound(taskId, 1, id("k")));
+    const j = await mined(c.tm(M[0]).joinRound(taskId, 1, id("k")));
+    await mined(c.tm(M[1]).joinRound(taskId, 1, id("k")));
     await c.node.increaseTime(101);
     await mined(c.tm(0).advance(taskId, 1));
-    const s = await mined(c.tm(M[0]!).submit(taskId, 1, id("b"), id("c"), "0x"));
+    const s = await mined(c.tm(M[0]).submit(taskId, 1, id("b"), id("c"), "0x"));
     assert.ok(j.gasUsed <= 120_000n, `joinRound used ${j.gasUsed}`);
     assert.ok(s.gasUsed <= 120_000n, `submit used ${s.gasUsed}`);
   });
@@ -345,9 +345,9 @@ describe("TaskManager", () => {
       // DataRegistry has code but no verifyProof: every check before the verifier call is real,
       // and the verifier call itself fails, which must surface as InvalidProof.
       await mined(c.tm(0).setVerifier(KIND, c.addresses.dataRegistry, verifyProofSelector(N)));
-      await mined(c.dr(M[0]!).commit(id("ds"), id("root"), 10, 3, id("schema")));
+      await mined(c.dr(M[0]).commit(id("ds"), id("root"), 10, 3, id("schema")));
       const { taskId } = await createTask({ min: 1, max: 1, threshold: 1, verification: 2 });
-      await join(taskId, 1, [M[0]!]);
+      await join(taskId, 1, [M[0]]);
       return taskId;
     }
     function proofBytes(pub: bigint[]): string {
@@ -361,7 +361,7 @@ describe("TaskManager", () => {
         chainId: (await c.provider.getNetwork()).chainId,
         taskId,
         round: 1,
-        member: addr(M[0]!),
+        member: addr(M[0]),
         commitment,
       });
       return { commitment, binding };
@@ -373,7 +373,7 @@ describe("TaskManager", () => {
       const outputs = [1n, 2n, 3n];
       const { commitment, binding } = await signals(taskId, blob, outputs);
       const root = BigInt(id("root"));
-      const sub = (proof: string, comm = commitment) => c.tm(M[0]!).submit(taskId, 1, blob, comm, proof);
+      const sub = (proof: string, comm = commitment) => c.tm(M[0]).submit(taskId, 1, blob, comm, proof);
       await reverts(sub("0x"), "InvalidProof");
       await reverts(sub(proofBytes([...outputs, binding, root, 0n])), "InvalidProof");
       await reverts(sub(proofBytes([...outputs, (binding + 1n) % SNARK_FIELD, root])), "BadBinding", ["binding"]);
@@ -386,7 +386,7 @@ describe("TaskManager", () => {
         chainId: (await c.provider.getNetwork()).chainId,
         taskId,
         round: 1,
-        member: addr(M[0]!),
+        member: addr(M[0]),
         commitment: other,
       });
       await reverts(sub(proofBytes([...outputs, binding, BigInt(id("unknown root"))])), "BadBinding", ["root"]);
@@ -400,7 +400,7 @@ describe("TaskManager", () => {
     test("a verifier removed after task creation makes Compute submissions revert NoVerifier", async () => {
       const taskId = await proven();
       await mined(c.tm(0).setVerifier(KIND, ZeroAddress, "0x00000000"));
-      await reverts(c.tm(M[0]!).submit(taskId, 1, id("b"), id("c"), "0x"), "NoVerifier", [KIND]);
+      await reverts(c.tm(M[0]).submit(taskId, 1, id("b"), id("c"), "0x"), "NoVerifier", [KIND]);
     });
   });
 });

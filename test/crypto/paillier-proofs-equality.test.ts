@@ -59,17 +59,17 @@ describe("Paillier–Pedersen plaintext equality", () => {
 
   test("wrong x in C: a ciphertext of other values is rejected", () => {
     const wrong = values.slice();
-    wrong[13]! += 1n;
+    wrong[13] += 1n;
     const enc = encryptPacked(s.publicKey, s.layout as ReturnType<typeof packingLayout>, wrong);
     const bad = { ...s, ciphertexts: enc.ciphertexts };
     // the prover knows an opening of P and ρ for C, but C holds other values
     assert.equal(verifyEquality(bad, proveEquality(bad, { values, blinding, randomness: enc.randomness })), false, "proof made over the wrong C");
-    assert.equal(verifyEquality({ ...s, ciphertexts: [s.ciphertexts[0]!, enc.ciphertexts[1]!] }, proof), false, "the right proof against a swapped C");
+    assert.equal(verifyEquality({ ...s, ciphertexts: [s.ciphertexts[0], enc.ciphertexts[1]] }, proof), false, "the right proof against a swapped C");
   });
 
   test("wrong x in P: a commitment to other values is rejected", () => {
     const wrong = values.slice();
-    wrong[3]! -= 5n;
+    wrong[3] -= 5n;
     const r = randomBlinding();
     const bad = { ...s, commitment: pedersenCommit(wrong, r, s.bits) };
     assert.equal(verifyEquality(bad, proveEquality(bad, { values: wrong, blinding: r, randomness })), false, "proof made over the wrong P");
@@ -78,16 +78,16 @@ describe("Paillier–Pedersen plaintext equality", () => {
   });
 
   test("tampered responses, challenge, binding, key, shape: each rejected", () => {
-    const r0 = proof.reps[0]!;
+    const r0 = proof.reps[0];
     const tamper = (f: Partial<EqualityProof["reps"][number]>): EqualityProof => ({ reps: [{ ...r0, ...f }] });
     const z = r0.z.slice();
-    z[7]! += 1n;
+    z[7] += 1n;
     assert.equal(verifyEquality(s, tamper({ z })), false, "z");
     const zBig = r0.z.slice();
-    zBig[0]! += 1n << 300n;
+    zBig[0] += 1n << 300n;
     assert.equal(verifyEquality(s, tamper({ z: zBig })), false, "z out of range");
     assert.equal(verifyEquality(s, tamper({ zb: r0.zb ^ 1n })), false, "zb");
-    assert.equal(verifyEquality(s, tamper({ nu: [r0.nu[0]!, (r0.nu[1]! * 2n) % s.publicKey.n] })), false, "nu");
+    assert.equal(verifyEquality(s, tamper({ nu: [r0.nu[0], (r0.nu[1] * 2n) % s.publicKey.n] })), false, "nu");
     assert.equal(verifyEquality(s, tamper({ e: r0.e ^ 4n })), false, "e");
     assert.equal(verifyEquality(s, tamper({ z: r0.z.slice(1) })), false, "a response short");
     assert.equal(verifyEquality({ ...s, binding: "0badc0ffee0ddf00e0" }, proof), false, "binding");
@@ -101,9 +101,9 @@ describe("Paillier–Pedersen plaintext equality", () => {
     const pk = sk.publicKey;
     const bits = 134;
     const chunks = [0, 1, 2].map(() => Array.from({ length: 5 }, () => randomSignedBelow(bits)));
-    const sum = chunks[0]!.map((_, i) => chunks.reduce((a, c) => a + c[i]!, 0n));
+    const sum = chunks[0].map((_, i) => chunks.reduce((a, c) => a + c[i], 0n));
     const bl = chunks.map(() => randomBlinding());
-    const commitment = addCommitments(chunks.map((c, i) => pedersenCommit(c, bl[i]!, bits)));
+    const commitment = addCommitments(chunks.map((c, i) => pedersenCommit(c, bl[i], bits)));
     const layout = packingLayout(pk, 137, 10);
     const enc = encryptPacked(pk, layout, sum);
     const st: EqualityStatement = { publicKey: pk, ciphertexts: enc.ciphertexts, layout, commitment, count: 5, bits, commitments: 3, binding: BINDING };
@@ -112,10 +112,10 @@ describe("Paillier–Pedersen plaintext equality", () => {
     assert.deepEqual(split, { k: 72, reps: 2 });
     assert.equal(pr.reps.length, 2);
     assert.ok(verifyEquality(st, pr));
-    assert.equal(verifyEquality(st, { reps: [pr.reps[0]!] }), false, "one repetition dropped");
-    assert.equal(verifyEquality(st, { reps: [pr.reps[0]!, { ...pr.reps[1]!, e: pr.reps[1]!.e ^ 1n }] }), false, "second challenge");
+    assert.equal(verifyEquality(st, { reps: [pr.reps[0]] }), false, "one repetition dropped");
+    assert.equal(verifyEquality(st, { reps: [pr.reps[0], { ...pr.reps[1], e: pr.reps[1].e ^ 1n }] }), false, "second challenge");
     const wrong = sum.slice();
-    wrong[4]! += 1n << 100n;
+    wrong[4] += 1n << 100n;
     const encW = encryptPacked(pk, layout, wrong);
     const bad = { ...st, ciphertexts: encW.ciphertexts };
     assert.equal(verifyEquality(bad, proveEquality(bad, { values: sum, blinding: addBlindings(bl), randomness: encW.randomness })), false);

@@ -53,16 +53,16 @@ describe("secagg faults in chain mode (hardhat node, ethereum connector)", { ski
         await writeFile(p, b);
         return p;
       }, `o${i}`, i, 5);
-      tables.push(d.tables.iris!);
-      nodes.push(await net.node(`o${i}`, net.keys[i]!, { roles: ["Owner"], datasets: d.datasets.filter((x) => x.name === "iris") }));
+      tables.push(d.tables.iris);
+      nodes.push(await net.node(`o${i}`, net.keys[i], { roles: ["Owner"], datasets: d.datasets.filter((x) => x.name === "iris") }));
     }
-    R = await net.node("R", net.keys[5]!, { roles: ["Requester"] });
+    R = await net.node("R", net.keys[5], { roles: ["Requester"] });
     const d = await ownerDatasets(async (n, b) => {
       const p = join(net.dir, n);
       await writeFile(p, b);
       return p;
     }, "bad", 3, 5);
-    await net.node("bad", net.keys[6]!, { roles: ["Owner"], datasets: d.datasets.filter((x) => x.name === "iris") }, { handlers: [wrongStats], replaceBuiltins: true });
+    await net.node("bad", net.keys[6], { roles: ["Owner"], datasets: d.datasets.filter((x) => x.name === "iris") }, { handlers: [wrongStats], replaceBuiltins: true });
   });
   after(async () => {
     await net?.stop();
@@ -78,19 +78,19 @@ describe("secagg faults in chain mode (hardhat node, ethereum connector)", { ski
     const { taskId } = await submitFederated(R, {
       kind: "stats",
       aggregation: "secagg",
-      datasets: [...ws.slice(0, 3), ws[6]!].map((w) => ({ owner: w.address, datasetId: "iris" })),
+      datasets: [...ws.slice(0, 3), ws[6]].map((w) => ({ owner: w.address, datasetId: "iris" })),
       params: { columns: IRIS_COLS },
       members: { min: 4, max: 4, threshold: 3 },
       deadlines: { join: DEADLINE, setup: DEADLINE, compute: DEADLINE, aggregate: DEADLINE },
     });
     const { result } = await finalResult<SecureStatsResult>(R, taskId, 1);
     assert.deepEqual(result.contributors, ws.slice(0, 3).map((w) => w.address.toLowerCase()).sort());
-    assert.deepEqual(result.dropped, [ws[6]!.address.toLowerCase()]);
+    assert.deepEqual(result.dropped, [ws[6].address.toLowerCase()]);
     assert.equal(result.rejected.length, 1);
-    assert.equal(result.rejected[0]!.member.toLowerCase(), ws[6]!.address.toLowerCase());
+    assert.equal(result.rejected[0].member.toLowerCase(), ws[6].address.toLowerCase());
     const rows = union(tables.slice(0, 3));
-    assert.equal(result.columns.sepal_length!.count, rows.length);
-    assert.ok(Math.abs(result.columns.sepal_length!.sum - rows.reduce((a, r) => a + r[0]!, 0)) <= 3 * 2 ** -20);
+    assert.equal(result.columns.sepal_length.count, rows.length);
+    assert.ok(Math.abs(result.columns.sepal_length.sum - rows.reduce((a, r) => a + r[0], 0)) <= 3 * 2 ** -20);
   });
 
   test("one owner silent in Setup, one in Compute: the three survivors' sum is exact and the round finalizes", { timeout: 240_000 }, async () => {
@@ -103,22 +103,22 @@ describe("secagg faults in chain mode (hardhat node, ethereum connector)", { ski
       deadlines: { join: DEADLINE, setup: DEADLINE, compute: DEADLINE, aggregate: DEADLINE },
     });
     await Promise.all(nodes.map((n) => n.runtime.when(() => status(n, taskId) === "joined")));
-    await nodes[3]!.stop();
+    await nodes[3].stop();
     await passDeadline(taskId);
-    await Promise.all([0, 1, 2, 4].map((i) => nodes[i]!.runtime.when(() => status(nodes[i]!, taskId) === "setup-submitted")));
-    await nodes[4]!.stop();
+    await Promise.all([0, 1, 2, 4].map((i) => nodes[i].runtime.when(() => status(nodes[i], taskId) === "setup-submitted")));
+    await nodes[4].stop();
     await passDeadline(taskId);
-    await Promise.all([0, 1, 2].map((i) => nodes[i]!.runtime.when(() => status(nodes[i]!, taskId) === "submitted")));
+    await Promise.all([0, 1, 2].map((i) => nodes[i].runtime.when(() => status(nodes[i], taskId) === "submitted")));
     assert.equal((await R.connector.getRound(taskId, 1))!.phase, Phase.Compute);
     await passDeadline(taskId);
     const { result } = await finalResult<SecureStatsResult>(R, taskId, 1);
     assert.deepEqual(result.contributors, ws.slice(0, 3).map((w) => w.address.toLowerCase()).sort());
-    assert.deepEqual(result.dropped, [ws[4]!.address.toLowerCase()]);
+    assert.deepEqual(result.dropped, [ws[4].address.toLowerCase()]);
     const rows = union(tables.slice(0, 3));
     IRIS_COLS.forEach((c, j) => {
-      const sum = rows.reduce((a, r) => a + r[j]!, 0);
-      assert.equal(result.columns[c]!.count, rows.length);
-      assert.ok(Math.abs(result.columns[c]!.sum - sum) <= 3 * 2 ** -20, `${c}: ${result.columns[c]!.sum} vs ${sum}`);
+      const sum = rows.reduce((a, r) => a + r[j], 0);
+      assert.equal(result.columns[c].count, rows.length);
+      assert.ok(Math.abs(result.columns[c].sum - sum) <= 3 * 2 ** -20, `${c}: ${result.columns[c].sum} vs ${sum}`);
     });
     assert.equal((await R.connector.getRound(taskId, 1))!.phase, Phase.Finalized);
   });
@@ -132,10 +132,10 @@ describe("secagg faults in chain mode (hardhat node, ethereum connector)", { ski
       members: { min: 3, max: 4, threshold: 3 },
       deadlines: { join: DEADLINE, setup: DEADLINE, compute: DEADLINE, aggregate: DEADLINE },
     });
-    await Promise.all([0, 1, 2].map((i) => nodes[i]!.runtime.when(() => status(nodes[i]!, taskId) === "joined")));
-    await nodes[2]!.stop();
+    await Promise.all([0, 1, 2].map((i) => nodes[i].runtime.when(() => status(nodes[i], taskId) === "joined")));
+    await nodes[2].stop();
     await passDeadline(taskId);
-    await Promise.all([0, 1].map((i) => nodes[i]!.runtime.when(() => status(nodes[i]!, taskId) === "setup-submitted")));
+    await Promise.all([0, 1].map((i) => nodes[i].runtime.when(() => status(nodes[i], taskId) === "setup-submitted")));
     await passDeadline(taskId);
     await R.runtime.when(() => R.store.getRound(taskId, 1, "requester")?.status === "failed");
     assert.equal((await R.connector.getRound(taskId, 1))!.phase, Phase.Failed);

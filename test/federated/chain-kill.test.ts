@@ -25,12 +25,17 @@ async function spawnTs(entry: string, args: string[], ready: RegExp): Promise<{ 
   const child = spawn(process.execPath, ["--import", "tsx", "--no-warnings", join(ROOT, entry), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (err += d));
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
   await new Promise<void>((resolve, reject) => {
-    const check = () => ready.test(out) && (child.stdout!.off("data", check), child.off("exit", exit), resolve());
+    const check = () => {
+      if (!ready.test(out)) return;
+      child.stdout.off("data", check);
+      child.off("exit", exit);
+      resolve();
+    };
     const exit = (code: number | null) => reject(new Error(`${entry} exited with ${code} before it was ready:\n${err.slice(-2000)}`));
-    child.stdout!.on("data", check);
+    child.stdout.on("data", check);
     child.once("exit", exit);
   });
   return { child, out: () => out };
@@ -87,7 +92,7 @@ describe("kill -9 mid-round in ethereum mode (secagg)", { skip: built ? false : 
         await writeFile(p, b);
         return p;
       }, `o${i}`, i, 3);
-      tables.push(d.tables.iris!);
+      tables.push(d.tables.iris);
       const cfg = join(dir, `o${i}.json`);
       await writeFile(
         cfg,
@@ -97,7 +102,7 @@ describe("kill -9 mid-round in ethereum mode (secagg)", { skip: built ? false : 
       owners.push(await spawnTs("node/src/main.ts", ["--config", cfg], /serving http/));
     }
     R = await startNode(
-      { name: "R", dataDir: join(dir, "R"), privateKey: keys[3]!, connectorUrl: url, http: { port: 0 }, heartbeatSeconds: 0, logLevel: "silent", roles: ["Requester"] },
+      { name: "R", dataDir: join(dir, "R"), privateKey: keys[3], connectorUrl: url, http: { port: 0 }, heartbeatSeconds: 0, logLevel: "silent", roles: ["Requester"] },
       { logger: createLogger("R", (process.env.CM_TEST_LOG as "info") ?? "silent") },
     );
   });
@@ -113,7 +118,7 @@ describe("kill -9 mid-round in ethereum mode (secagg)", { skip: built ? false : 
     await chain.increaseTime(DEADLINE + 1);
     await R.connector.advance(taskId, 1);
   };
-  const ownerAddr = (i: number) => new Wallet(keys[i]!).address;
+  const ownerAddr = (i: number) => new Wallet(keys[i]).address;
 
   /** Polls the chain (through the requester's connector) until `pred` holds; rounds move on other processes. */
   const until = async (what: string, pred: () => Promise<boolean>, ms = 180_000) => {
@@ -135,9 +140,9 @@ describe("kill -9 mid-round in ethereum mode (secagg)", { skip: built ? false : 
     assert.deepEqual(result.contributors, [0, 1, 2].map((i) => ownerAddr(i).toLowerCase()).sort());
     const rows = union(tables);
     IRIS_COLS.forEach((c, j) => {
-      const sum = rows.reduce((a, r) => a + r[j]!, 0);
-      assert.equal(result.columns[c]!.count, rows.length);
-      assert.ok(Math.abs(result.columns[c]!.sum - sum) <= 3 * 2 ** -20, `${c}: ${result.columns[c]!.sum} vs ${sum}`);
+      const sum = rows.reduce((a, r) => a + r[j], 0);
+      assert.equal(result.columns[c].count, rows.length);
+      assert.ok(Math.abs(result.columns[c].sum - sum) <= 3 * 2 ** -20, `${c}: ${result.columns[c].sum} vs ${sum}`);
     });
     for (const phase of [Phase.Setup, Phase.Compute, Phase.Aggregate]) {
       const subs = (await R.connector.getContributions(taskId, 1, phase)).map((c) => c.member).sort();
@@ -163,9 +168,9 @@ describe("kill -9 mid-round in ethereum mode (secagg)", { skip: built ? false : 
     await passDeadline(taskId);
     // Owner 2 dies the moment its key shares are on-chain, before it computes or records anything more.
     await until("owner 2's setup", async () => (await R.connector.getContributions(taskId, 1, Phase.Setup)).some((c) => c.member === ownerAddr(2)));
-    await kill9(owners[2]!);
+    await kill9(owners[2]);
     assert.notEqual((await R.connector.getRound(taskId, 1))!.phase, Phase.Finalized, "killed mid-round");
-    owners[2] = await spawnTs("node/src/main.ts", ["--config", ownerConfigs[2]!], /serving http/);
+    owners[2] = await spawnTs("node/src/main.ts", ["--config", ownerConfigs[2]], /serving http/);
     await checkRound(taskId);
   });
 

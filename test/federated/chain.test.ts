@@ -40,10 +40,10 @@ describe("federated kinds in chain mode (hardhat node, ethereum connector), 3 ow
         await writeFile(p, b);
         return p;
       }, `o${i}`, i);
-      for (const k of Object.keys(tables)) tables[k]!.push(d.tables[k]!);
-      owners.push(await net.node(`o${i}`, net.keys[i]!, { roles: ["Owner"], datasets: d.datasets }));
+      for (const k of Object.keys(tables)) tables[k].push(d.tables[k]);
+      owners.push(await net.node(`o${i}`, net.keys[i], { roles: ["Owner"], datasets: d.datasets }));
     }
-    R = await net.node("R", net.keys[3]!, { roles: ["Requester"] });
+    R = await net.node("R", net.keys[3], { roles: ["Requester"] });
   });
   after(async () => {
     await net?.stop();
@@ -73,7 +73,7 @@ describe("federated kinds in chain mode (hardhat node, ethereum connector), 3 ow
     const { taskId } = await submit("kmeans", aggregation, "iris", { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 1e-9 }, 30);
     const { result, round } = await finalResult<KmeansResult>(R, taskId, 30);
       t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
-    const rows = union(tables.iris!);
+    const rows = union(tables.iris);
     const ref = lloyd(rows, IRIS_INIT, 1e-9);
     assert.equal(round, ref.rounds);
     assert.deepEqual(rows.map((x) => label(x, result.centroids)), rows.map((x) => label(x, ref.centroids)));
@@ -85,7 +85,7 @@ describe("federated kinds in chain mode (hardhat node, ethereum connector), 3 ow
     const { taskId } = await submit("linreg", aggregation, "lin", { features: ["x1", "x2", "x3"], target: "y" }, 5);
     const { result, round } = await finalResult<RegressionResult>(R, taskId, 5);
       t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
-    relClose(result.weights, leastSquares(union(tables.lin!)), 1e-6, "weights");
+    relClose(result.weights, leastSquares(union(tables.lin)), 1e-6, "weights");
   });
 
   test(`logreg / ${aggregation}: the centralized logistic fit`, { timeout: 240_000 }, async (t) => {
@@ -94,7 +94,7 @@ describe("federated kinds in chain mode (hardhat node, ethereum connector), 3 ow
     const { result, round } = await finalResult<RegressionResult>(R, taskId, 15);
       t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
     assert.equal(result.converged, true);
-    relClose(result.weights, logisticFit(union(tables.log!)), 1e-5, "weights");
+    relClose(result.weights, logisticFit(union(tables.log)), 1e-5, "weights");
   });
 
   }
@@ -107,10 +107,10 @@ describe("federated kinds in chain mode (hardhat node, ethereum connector), 3 ow
       t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
       assert.equal(result.members, 3);
       IRIS_COLS.forEach((c, j) => {
-        const xs = union(tables.iris!).map((r) => r[j]!);
+        const xs = union(tables.iris).map((r) => r[j]);
         const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-        assert.equal(result.columns[c]!.count, 150);
-        relClose([result.columns[c]!.mean], [mean], 1e-6, c);
+        assert.equal(result.columns[c].count, 150);
+        relClose([result.columns[c].mean], [mean], 1e-6, c);
       });
     });
 });

@@ -17,13 +17,12 @@ import type { Table } from "../../node/src/data/table.js";
  */
 describe("federated kinds × backends, coordinator mode, 3 owners + requester", { concurrency: true }, () => {
   let h: NodeHarness;
-  let owners: RunningNode[];
   let R: RunningNode;
   let ws: Wallet[];
   let tables: Record<string, Table[]>;
 
   before(async () => {
-    ({ h, ws, owners, R, tables } = await ownersAndRequester());
+    ({ h, ws, R, tables } = await ownersAndRequester());
   });
   after(async () => {
     await h?.stop();
@@ -50,12 +49,12 @@ describe("federated kinds × backends, coordinator mode, 3 owners + requester", 
       const { taskId } = await submit("kmeans", aggregation, "iris", { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 1e-9 }, 30);
       const { result, round } = await finalResult<KmeansResult>(R, taskId, 30);
       t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
-      const rows = union(tables.iris!);
+      const rows = union(tables.iris);
       const ref = lloyd(rows, IRIS_INIT, 1e-9);
       assert.equal(result.converged, true);
       assert.equal(round, ref.rounds);
       assert.deepEqual(rows.map((x) => label(x, result.centroids)), rows.map((x) => label(x, ref.centroids)));
-      result.centroids.forEach((c, k) => relClose(c, ref.centroids[k]!, 1e-5, `centroid ${k}`));
+      result.centroids.forEach((c, k) => relClose(c, ref.centroids[k], 1e-5, `centroid ${k}`));
       assert.deepEqual(result.members, ws.slice(0, 3).map((w) => w.address.toLowerCase()).sort());
       assert.deepEqual(result.rejected, []);
     });
@@ -66,7 +65,7 @@ describe("federated kinds × backends, coordinator mode, 3 owners + requester", 
       const { result, round } = await finalResult<RegressionResult>(R, taskId, 5);
       t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
       assert.equal(round, 2);
-      relClose(result.weights, leastSquares(union(tables.lin!)), 1e-6, "weights");
+      relClose(result.weights, leastSquares(union(tables.lin)), 1e-6, "weights");
     });
 
     test(`logreg / ${aggregation}: IRLS rounds give the centralized logistic fit`, { timeout: 120_000 }, async (t) => {
@@ -75,7 +74,7 @@ describe("federated kinds × backends, coordinator mode, 3 owners + requester", 
       const { result, round } = await finalResult<RegressionResult>(R, taskId, 15);
       t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
       assert.equal(result.converged, true);
-      relClose(result.weights, logisticFit(union(tables.log!)), 1e-5, "weights");
+      relClose(result.weights, logisticFit(union(tables.log)), 1e-5, "weights");
     });
 
     test(`stats / ${aggregation}: statistics of the union`, { timeout: 120_000 }, async (t) => {
@@ -85,11 +84,11 @@ describe("federated kinds × backends, coordinator mode, 3 owners + requester", 
       t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
       assert.equal(result.members, 3);
       IRIS_COLS.forEach((c, j) => {
-        const xs = union(tables.iris!).map((r) => r[j]!);
+        const xs = union(tables.iris).map((r) => r[j]);
         const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
         const variance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length;
-        assert.equal(result.columns[c]!.count, 150);
-        relClose([result.columns[c]!.mean, result.columns[c]!.variance], [mean, variance], 1e-6, c);
+        assert.equal(result.columns[c].count, 150);
+        relClose([result.columns[c].mean, result.columns[c].variance], [mean, variance], 1e-6, c);
       });
     });
   }
@@ -106,7 +105,7 @@ describe("federated kinds × backends, coordinator mode, 3 owners + requester", 
     });
     const { result, round } = await finalResult<RegressionResult>(R, taskId, 1);
       t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
-    relClose(result.weights, leastSquares(union(tables.lin!)), 1e-6, "weights");
+    relClose(result.weights, leastSquares(union(tables.lin)), 1e-6, "weights");
     const spec = (await R.connector.getTaskSpec(taskId))!;
     assert.ok(BigInt("0x" + (spec.params.paillier as { n: string }).n) >= 1n << 2047n, "the spec names a 2048-bit modulus");
     const res = await api.result<RegressionResult>(taskId, 1);

@@ -37,7 +37,7 @@ describe("local debug mode: every kind × backend equals the plaintext computati
       assert.equal(res.converged, true);
       assert.equal(run.rounds.length, ref.rounds);
       assert.deepEqual(union(tables).map((x) => label(x, res.centroids)), union(tables).map((x) => label(x, ref.centroids)));
-      res.centroids.forEach((c, k) => relClose(c, ref.centroids[k]!, 1e-5, `centroid ${k}`));
+      res.centroids.forEach((c, k) => relClose(c, ref.centroids[k], 1e-5, `centroid ${k}`));
       assert.equal(res.members.length, 3);
     });
 
@@ -64,11 +64,11 @@ describe("local debug mode: every kind × backend equals the plaintext computati
       const res = run.result as StatsResult | SecureStatsResult;
       assert.equal(res.members, 3);
       IRIS_COLS.forEach((c, j) => {
-        const xs = union(tables).map((r) => r[j]!);
+        const xs = union(tables).map((r) => r[j]);
         const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
         const variance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length;
-        assert.equal(res.columns[c]!.count, 150);
-        relClose([res.columns[c]!.mean, res.columns[c]!.variance], [mean, variance], 1e-6, c);
+        assert.equal(res.columns[c].count, 150);
+        relClose([res.columns[c].mean, res.columns[c].variance], [mean, variance], 1e-6, c);
       });
     });
   }
@@ -107,11 +107,11 @@ describe("local debug mode: every kind × backend equals the plaintext computati
 
   test("the three backends give bit-identical aggregates", async () => {
     const tables = linregTables();
-    const out = [];
+    const out: RegressionResult[] = [];
     for (const aggregation of BACKENDS)
       out.push((await runLocal(linregHandler, { kind: "linreg", aggregation, members: { min: 3, max: 3, threshold: 2 }, params: { features: ["x1", "x2", "x3"], target: "y" }, rounds: 1 }, tables, { paillierBits: BITS })).result as RegressionResult);
-    assert.deepEqual(out[1]!.weights, out[0]!.weights);
-    assert.deepEqual(out[2]!.weights, out[0]!.weights);
+    assert.deepEqual(out[1].weights, out[0].weights);
+    assert.deepEqual(out[2].weights, out[0].weights);
   });
 
   test("paillier: a contribution with a forged ciphertext is left out and reported", async () => {
@@ -124,7 +124,7 @@ describe("local debug mode: every kind × backend equals the plaintext computati
         paillierBits: BITS,
         tamper: ({ phase, member }, s) => {
           if (phase !== "compute" || member !== 1) return s;
-          const p = JSON.parse(new TextDecoder().decode(s.payload));
+          const p = JSON.parse(new TextDecoder().decode(s.payload)) as { c: string[] };
           p.c[0] = "0";
           const payload = toUtf8Bytes(canonicalJson(p));
           return { payload, commitment: keccak256(payload) };
@@ -133,9 +133,9 @@ describe("local debug mode: every kind × backend equals the plaintext computati
     );
     const res = run.result as RegressionResult;
     assert.equal(res.rejected.length, 1);
-    assert.equal(res.rejected[0]!.member, run.members[1]);
-    assert.match(res.rejected[0]!.reason, /not a ciphertext of the task's key/);
-    relClose(res.weights, leastSquares(union([tables[0]!, tables[2]!])), 1e-6, "weights");
+    assert.equal(res.rejected[0].member, run.members[1]);
+    assert.match(res.rejected[0].reason, /not a ciphertext of the task's key/);
+    relClose(res.weights, leastSquares(union([tables[0], tables[2]])), 1e-6, "weights");
   });
 
   test("secagg: drop-outs before Setup and before the masked input; below the threshold aggregation fails", async () => {
@@ -144,8 +144,8 @@ describe("local debug mode: every kind × backend equals the plaintext computati
     const run = await runLocal(statsHandler, spec, tables, { drop: { setup: [3], compute: [4] } });
     const res = run.result as SecureStatsResult;
     assert.deepEqual(res.contributors, run.members.slice(0, 3).map((a) => a.toLowerCase()).sort());
-    assert.deepEqual(res.dropped, [run.members[4]!.toLowerCase()]);
-    assert.equal(res.columns.sepal_length!.count, union(tables.slice(0, 3)).length);
+    assert.deepEqual(res.dropped, [run.members[4].toLowerCase()]);
+    assert.equal(res.columns.sepal_length.count, union(tables.slice(0, 3)).length);
     await assert.rejects(runLocal(statsHandler, spec, tables, { drop: { setup: [3], compute: [4, 2] } }), /below the threshold 3/);
   });
 
@@ -158,8 +158,8 @@ describe("local debug mode: every kind × backend equals the plaintext computati
     const res = run.result as StatsResult;
     assert.equal(res.members, 2);
     assert.equal(res.rejected?.[0]?.member, run.members[0]);
-    assert.match(res.rejected![0]!.reason, /no valid partial for column/);
-    assert.equal(res.columns.sepal_length!.count, union(tables.slice(1)).length);
+    assert.match(res.rejected[0].reason, /no valid partial for column/);
+    assert.equal(res.columns.sepal_length.count, union(tables.slice(1)).length);
   });
 
   for (const kind of ["stats", "linreg"] as const) {
@@ -168,7 +168,7 @@ describe("local debug mode: every kind × backend equals the plaintext computati
       const flip = ({ member, phase }: { member: number; phase: string }, s: { payload: Uint8Array; commitment: string }) => {
         if (member !== 2 || phase !== "compute") return s;
         const payload = Uint8Array.from(s.payload);
-        payload[payload.length - 20]! ^= 1;
+        payload[payload.length - 20] ^= 1;
         return { payload, commitment: keccak256(payload) };
       };
       const members = { min: 3, max: 3, threshold: 2 };
@@ -177,13 +177,13 @@ describe("local debug mode: every kind × backend equals the plaintext computati
         const res = run.result as StatsResult;
         assert.equal(res.members, 2);
         assert.equal(res.rejected?.[0]?.member, run.members[2]);
-        assert.match(res.rejected![0]!.reason, /does not open with the requester's key/);
-        assert.equal(res.columns.sepal_length!.count, union(tables.slice(0, 2)).length);
+        assert.match(res.rejected[0].reason, /does not open with the requester's key/);
+        assert.equal(res.columns.sepal_length.count, union(tables.slice(0, 2)).length);
       } else {
         const run = await runLocal(linregHandler, { kind, aggregation: "plain", members, params: { features: ["x1", "x2", "x3"], target: "y" }, rounds: 2 }, tables, { tamper: flip });
         const res = run.result as RegressionResult;
         assert.equal(res.rejected[0]?.member, run.members[2]);
-        assert.match(res.rejected[0]!.reason, /does not open with the requester's key/);
+        assert.match(res.rejected[0].reason, /does not open with the requester's key/);
         relClose(res.weights, leastSquares(union(tables.slice(0, 2))), 1e-6, "weights");
       }
     });
@@ -201,9 +201,9 @@ describe("local debug mode with proofs (verification offchain): the same checks 
     const p = proven.result as SecureStatsResult & { proofs: { chunks: number } };
     assert.equal(p.proofs.chunks, 3);
     for (const c of IRIS_COLS) {
-      const q = (plain.result as SecureStatsResult).columns[c]!;
-      assert.equal(p.columns[c]!.count, q.count);
-      relClose([p.columns[c]!.mean, p.columns[c]!.variance], [q.mean, q.variance], 1e-5, c);
+      const q = (plain.result as SecureStatsResult).columns[c];
+      assert.equal(p.columns[c].count, q.count);
+      relClose([p.columns[c].mean, p.columns[c].variance], [q.mean, q.variance], 1e-5, c);
     }
     // With secagg only the sum is visible: a member that sends a vector other than the one it
     // proved makes the aggregate miss the summed commitments, and the requester refuses it.
@@ -211,7 +211,7 @@ describe("local debug mode with proofs (verification offchain): the same checks 
       if (info.phase !== "compute" || info.member !== 1) return s as never;
       const env = JSON.parse(new TextDecoder().decode(s.payload)) as { body: string };
       const body = JSON.parse(Buffer.from(env.body, "hex").toString()) as { y: string[] };
-      const y0 = (BigInt(body.y[0]!) + 1n) % SNARK_FIELD;
+      const y0 = (BigInt(body.y[0]) + 1n) % SNARK_FIELD;
       body.y[0] = "0x" + y0.toString(16);
       env.body = Buffer.from(canonicalJson(body)).toString("hex");
       return { ...s, payload: new TextEncoder().encode(canonicalJson(env)) } as never;
@@ -225,7 +225,7 @@ describe("proven contribution helpers", () => {
     const a = randomBlinding();
     const b = randomBlinding();
     assert.equal(blindingFromLimbs(blindingLimbs(a)), a);
-    const sum = blindingLimbs(a).map((x, i) => x + blindingLimbs(b)[i]!);
+    const sum = blindingLimbs(a).map((x, i) => x + blindingLimbs(b)[i]);
     assert.equal(blindingFromLimbs(sum), addBlindings([a, b]));
     assert.ok(blindingLimbs(a).every((x) => x >= 0n && x < 1n << 64n));
   });

@@ -8,7 +8,7 @@ import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
 
 /** Owner i's datasets for every federated kind: iris, linear and logistic data (NPY files). */
 export async function ownerDatasets(file: (name: string, b: Uint8Array) => Promise<string>, name: string, i: number, parts = 3) {
-  const tables: Record<string, Table> = { iris: irisTables(parts)[i]!, lin: linregTables(parts)[i]!, log: logregTables(parts)[i]! };
+  const tables: Record<string, Table> = { iris: irisTables(parts)[i], lin: linregTables(parts)[i], log: logregTables(parts)[i] };
   const datasets = [];
   for (const [ds, t] of Object.entries(tables)) datasets.push({ name: ds, path: await file(`${name}-${ds}.npy`, encodeNpy(t.rows)), format: "npy" as const, columns: t.columns });
   return { datasets, tables };
@@ -28,9 +28,9 @@ export async function ownersAndRequester(owner: Parameters<NodeHarness["node"]>[
   for (let i = 0; i < 3; i++) {
     const d = await ownerDatasets((n, b) => h.file(n, b), `o${i}`, i);
     for (const [k, t] of Object.entries(d.tables)) (tables[k] ??= []).push(t);
-    owners.push(await h.node(`o${i}`, ws[i]!, { datasets: d.datasets, ...owner }));
+    owners.push(await h.node(`o${i}`, ws[i], { datasets: d.datasets, ...owner }));
   }
-  const R = await h.node("R", ws[3]!, { roles: ["Requester"] });
+  const R = await h.node("R", ws[3], { roles: ["Requester"] });
   return { h, ws, owners, R, tables };
 }
 
@@ -100,6 +100,7 @@ export interface ChainNet {
 export async function chainNetwork(parties: number, opts: { verifiers?: boolean } = {}): Promise<ChainNet> {
   const { mkdtemp, rm } = await import("node:fs/promises");
   const { tmpdir } = await import("node:os");
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- node:path's functions do not use `this`
   const { join } = await import("node:path");
   const { startNode } = await import("../../node/src/index.js");
   const { createLogger } = await import("../../node/src/log.js");
@@ -131,7 +132,7 @@ export async function chainNetwork(parties: number, opts: { verifiers?: boolean 
         { logger: createLogger(name, (process.env.CM_TEST_LOG as "info") ?? "silent"), ...opts },
       );
       nodes.add(n);
-      const stop = n.stop;
+      const stop = n.stop.bind(n);
       n.stop = async () => {
         nodes.delete(n);
         await stop();

@@ -28,15 +28,15 @@ describe("proven federated contributions, chain mode (hardhat node, verifiers bo
     ws = net.keys.map((k) => new Wallet(k));
     for (let i = 0; i < 3; i++) {
       const t = proofDatasets(i);
-      for (const k of Object.keys(tables)) tables[k]!.push(t[k]!);
+      for (const k of Object.keys(tables)) tables[k].push(t[k]);
       const datasets = await writeDatasets(async (n, b) => {
         const p = join(net.dir, n);
         await writeFile(p, b);
         return p;
       }, `o${i}`, t);
-      owners.push(await net.node(`o${i}`, net.keys[i]!, { roles: ["Owner"], datasets }, i === 2 ? { handlers: CHEATERS, replaceBuiltins: true } : {}));
+      owners.push(await net.node(`o${i}`, net.keys[i], { roles: ["Owner"], datasets }, i === 2 ? { handlers: CHEATERS, replaceBuiltins: true } : {}));
     }
-    R = await net.node("R", net.keys[3]!, { roles: ["Requester"] });
+    R = await net.node("R", net.keys[3], { roles: ["Requester"] });
   });
   after(async () => {
     await net?.stop();
@@ -52,33 +52,33 @@ describe("proven federated contributions, chain mode (hardhat node, verifiers bo
       const { taskId } = await submit("stats", "plain", "onchain", "iris30", { columns: IRIS_COLS }, 1);
       const { result } = await finalResult<SecureStatsResult & { proofs: unknown }>(R, taskId, 1);
       assert.deepEqual(result.proofs, { circuit: "stats_chunk", verification: "onchain", chunks: 3, aggregateOpensCommitments: true });
-      const rows = union(tables.iris30!);
-      IRIS_COLS.forEach((c, j) => relClose([result.columns[c]!.mean, result.columns[c]!.variance], [plainStats(rows, j).mean, plainStats(rows, j).variance], 1e-5, c));
+      const rows = union(tables.iris30);
+      IRIS_COLS.forEach((c, j) => relClose([result.columns[c].mean, result.columns[c].variance], [plainStats(rows, j).mean, plainStats(rows, j).variance], 1e-5, c));
     });
 
     test("kmeans / paillier / offchain, 1 round: plaintext Lloyd's first step", { timeout: 900_000 }, async () => {
       const { taskId } = await submit("kmeans", "paillier", "offchain", "iris30", { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 0 }, 1);
       const { result } = await finalResult<KmeansResult>(R, taskId, 1);
-      const ref = lloyd(union(tables.iris30!), IRIS_INIT, 0, 1);
-      result.centroids.forEach((c, k) => relClose(c, ref.centroids[k]!, 1e-4, `centroid ${k}`));
+      const ref = lloyd(union(tables.iris30), IRIS_INIT, 0, 1);
+      result.centroids.forEach((c, k) => relClose(c, ref.centroids[k], 1e-4, `centroid ${k}`));
     });
 
     test("linreg / secagg / onchain, 1 round: the plaintext gradient step within 1e-3", { timeout: 900_000 }, async () => {
       const { taskId } = await submit("linreg", "secagg", "onchain", "lin", REG, 1);
       const { result } = await finalResult<RegressionResult>(R, taskId, 1);
-      relClose(result.weights, gdReference(union(tables.lin!), squaredLink, REG, 1), 1e-3, "weights");
+      relClose(result.weights, gdReference(union(tables.lin), squaredLink, REG, 1), 1e-3, "weights");
     });
 
     test("logreg / plain / offchain, 1 round: the hard-sigmoid gradient step within 1e-3", { timeout: 900_000 }, async () => {
       const { taskId } = await submit("logreg", "plain", "offchain", "log", REG, 1);
       const { result } = await finalResult<RegressionResult>(R, taskId, 1);
-      relClose(result.weights, gdReference(union(tables.log!), hardSigmoidLink, REG, 1), 1e-3, "weights");
+      relClose(result.weights, gdReference(union(tables.log), hardSigmoidLink, REG, 1), 1e-3, "weights");
     });
   });
 
   test("a round-1 proof replayed in round 2 is rejected on-chain (BadBinding); the member drops out of round 2", { timeout: 900_000 }, async () => {
     const { taskId } = await submit("logreg", "plain", "onchain", "log", REG, 2, "replay");
-    const o2 = owners[2]!;
+    const o2 = owners[2];
     await o2.runtime.when(() => o2.store.getRound(taskId, 2, "member")?.status === "failed");
     assert.match(o2.store.getRound(taskId, 2, "member")!.error!, /BadBinding/);
     // the honest owners prove round 2 first; then the Compute deadline passes

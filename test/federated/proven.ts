@@ -15,7 +15,7 @@ import { linregHandler, regressionPartial, regressionStep, type Link } from "../
 import { statsHandler } from "../../node/src/runtime/kinds/stats.js";
 import { logregHandler } from "../../node/src/runtime/kinds/logreg.js";
 import { regressionParams } from "../../protocol/src/tasks/linreg.js";
-import { IRIS_COLS, REG_COLS, irisTables, linregTables, logregTables, union } from "./reference.js";
+import { IRIS_COLS, REG_COLS, irisTables, linregTables, logregTables } from "./reference.js";
 
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -32,8 +32,8 @@ export const built = existsSync(join(ROOT, "types/ethers-contracts/index.ts"));
 
 /** Owner i's datasets: iris (50 rows: two stats chunks of 32), iris30 (its first 30 rows: one chunk), lin and log (one chunk of 64). */
 export function proofDatasets(i: number): Record<string, Table> {
-  const iris = irisTables(3)[i]!;
-  return { iris, iris30: { columns: IRIS_COLS, rows: iris.rows.slice(0, 30) }, lin: linregTables(3)[i]!, log: logregTables(3)[i]! };
+  const iris = irisTables(3)[i];
+  return { iris, iris30: { columns: IRIS_COLS, rows: iris.rows.slice(0, 30) }, lin: linregTables(3)[i], log: logregTables(3)[i] };
 }
 
 export async function writeDatasets(file: (name: string, b: Uint8Array) => Promise<string>, name: string, tables: Record<string, Table>) {
@@ -43,7 +43,7 @@ export async function writeDatasets(file: (name: string, b: Uint8Array) => Promi
 }
 
 export function plainStats(rows: number[][], j: number) {
-  const xs = rows.map((r) => r[j]!);
+  const xs = rows.map((r) => r[j]);
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   return { count: xs.length, mean, variance: xs.reduce((a, b) => a + b * b, 0) / xs.length - mean * mean };
 }
@@ -111,14 +111,14 @@ export function cheating(inner: TaskKindHandler): TaskKindHandler {
         // a different first value (the count) than the proven one, in the plain body
         const context = sealContext(ctx, ctx.self);
         const body = JSON.parse(Buffer.from(openSealed(own, Buffer.from(env.body, "hex"), context)).toString()) as { values: string[] };
-        body.values[0] = String(BigInt(body.values[0]!) + 1n);
+        body.values[0] = String(BigInt(body.values[0]) + 1n);
         env.body = Buffer.from(sealTo(await ctx.requesterKey(), new TextEncoder().encode(canonicalJson(body)), context)).toString("hex");
       }
       if (how === "chunk") {
         // corrupt a chunk other than the sampled one (whose proof the connector checks)
         const sampled = env.chunks.findIndex((c) => JSON.stringify(c.proof) === JSON.stringify(s.proof));
         const k = sampled === 0 ? 1 : 0;
-        env.chunks[k]!.proof.a = [env.chunks[k]!.proof.a[0], (BigInt(env.chunks[k]!.proof.a[1]) + 1n).toString()];
+        env.chunks[k].proof.a = [env.chunks[k].proof.a[0], (BigInt(env.chunks[k].proof.a[1]) + 1n).toString()];
       }
       const payload = new TextEncoder().encode(canonicalJson(env));
       if (how === "sampled") return { ...s, payload, proof: { ...s.proof!, a: [s.proof!.a[0], (BigInt(s.proof!.a[1]) + 1n).toString()] } };

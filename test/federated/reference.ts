@@ -36,7 +36,7 @@ export function linregTables(parts = 3, seed = 7): Table[] {
     columns: REG_COLS,
     rows: Array.from({ length: 30 + 10 * p }, () => {
       const x = [normal(r) * 2, normal(r) + 1, r() * 5];
-      return [...x, 1.5 + 2 * x[0]! - 0.7 * x[1]! + 0.3 * x[2]! + 0.5 * normal(r)];
+      return [...x, 1.5 + 2 * x[0] - 0.7 * x[1] + 0.3 * x[2] + 0.5 * normal(r)];
     }),
   }));
 }
@@ -48,7 +48,7 @@ export function logregTables(parts = 3, seed = 11): Table[] {
     columns: REG_COLS,
     rows: Array.from({ length: 40 + 10 * p }, () => {
       const x = [normal(r), normal(r), normal(r)];
-      const z = 0.5 + 1.5 * x[0]! - 2 * x[1]! + 0.5 * x[2]!;
+      const z = 0.5 + 1.5 * x[0] - 2 * x[1] + 0.5 * x[2];
       return [...x, r() < 1 / (1 + Math.exp(-z)) ? 1 : 0];
     }),
   }));
@@ -63,9 +63,9 @@ export function lloyd(rows: number[][], init: number[][], tol: number, maxRounds
     const labels = rows.map((x) => label(x, c));
     const next = c.map((old, k) => {
       const mine = rows.filter((_, i) => labels[i] === k);
-      return mine.length ? old.map((_, j) => mine.reduce((a, x) => a + x[j]!, 0) / mine.length) : old;
+      return mine.length ? old.map((_, j) => mine.reduce((a, x) => a + x[j], 0) / mine.length) : old;
     });
-    const moved = Math.max(...next.map((n, k) => Math.hypot(...n.map((v, j) => v - c[k]![j]!))));
+    const moved = Math.max(...next.map((n, k) => Math.hypot(...n.map((v, j) => v - c[k][j]))));
     c = next;
     if (moved <= tol) return { centroids: c, rounds: round };
   }
@@ -76,7 +76,7 @@ export function label(x: number[], centroids: number[][]): number {
   let best = 0;
   let bd = Infinity;
   centroids.forEach((c, k) => {
-    const d = c.reduce((a, v, j) => a + (x[j]! - v) ** 2, 0);
+    const d = c.reduce((a, v, j) => a + (x[j] - v) ** 2, 0);
     if (d < bd) {
       bd = d;
       best = k;
@@ -87,9 +87,9 @@ export function label(x: number[], centroids: number[][]): number {
 
 /** Closed-form least squares by ml-regression (intercept first, as the kinds report it). */
 export function leastSquares(rows: number[][]): number[] {
-  const m = new MLR(rows.map((r) => r.slice(0, 3)), rows.map((r) => [r[3]!]), { intercept: true });
-  const w = m.weights.map((r: number[]) => r[0]!);
-  return [w[3]!, w[0]!, w[1]!, w[2]!];
+  const m = new MLR(rows.map((r) => r.slice(0, 3)), rows.map((r) => [r[3]]), { intercept: true });
+  const w = m.weights.map((r: number[]) => r[0]);
+  return [w[3], w[0], w[1], w[2]];
 }
 
 /** Centralized logistic regression by Newton's method in double precision (intercept first). */
@@ -99,31 +99,31 @@ export function logisticFit(rows: number[][], iters = 50): number[] {
     const g = [0, 0, 0, 0];
     const H = [0, 1, 2, 3].map(() => [0, 0, 0, 0]);
     for (const r of rows) {
-      const x = [1, r[0]!, r[1]!, r[2]!];
-      const s = 1 / (1 + Math.exp(-x.reduce((a, v, j) => a + v * w[j]!, 0)));
+      const x = [1, r[0], r[1], r[2]];
+      const s = 1 / (1 + Math.exp(-x.reduce((a, v, j) => a + v * w[j], 0)));
       for (let i = 0; i < 4; i++) {
-        g[i]! += (s - r[3]!) * x[i]!;
-        for (let j = 0; j < 4; j++) H[i]![j]! += s * (1 - s) * x[i]! * x[j]!;
+        g[i] += (s - r[3]) * x[i];
+        for (let j = 0; j < 4; j++) H[i][j] += s * (1 - s) * x[i] * x[j];
       }
     }
     // Gauss-Jordan on the 4×4 system.
-    const M = H.map((row, i) => [...row, g[i]!]);
+    const M = H.map((row, i) => [...row, g[i]]);
     for (let c = 0; c < 4; c++) {
       for (let r = 0; r < 4; r++) {
         if (r === c) continue;
-        const f = M[r]![c]! / M[c]![c]!;
-        for (let k = 0; k < 5; k++) M[r]![k]! -= f * M[c]![k]!;
+        const f = M[r][c] / M[c][c];
+        for (let k = 0; k < 5; k++) M[r][k] -= f * M[c][k];
       }
     }
-    w = w.map((v, i) => v - M[i]![4]! / M[i]![i]!);
+    w = w.map((v, i) => v - M[i][4] / M[i][i]);
   }
   return w;
 }
 
 export function relClose(got: number[], want: number[], rel: number, what: string): void {
   got.forEach((v, i) => {
-    const ok = Math.abs(v - want[i]!) <= rel * Math.max(Math.abs(want[i]!), 1e-9);
-    if (!ok) throw new Error(`${what}[${i}]: ${v} vs ${want[i]} (relative error ${Math.abs(v - want[i]!) / Math.abs(want[i]!)} > ${rel})`);
+    const ok = Math.abs(v - want[i]) <= rel * Math.max(Math.abs(want[i]), 1e-9);
+    if (!ok) throw new Error(`${what}[${i}]: ${v} vs ${want[i]} (relative error ${Math.abs(v - want[i]) / Math.abs(want[i])} > ${rel})`);
   });
 }
 

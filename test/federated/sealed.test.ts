@@ -32,10 +32,10 @@ describe("plain aggregation is sealed to the requester: the coordinator's blob s
     ws = wallets(4);
     for (let i = 0; i < 3; i++) {
       const d = await ownerDatasets((n, b) => h.file(n, b), `o${i}`, i);
-      tables.iris!.push(d.tables.iris!);
-      await h.node(`o${i}`, ws[i]!, { datasets: d.datasets });
+      tables.iris.push(d.tables.iris);
+      await h.node(`o${i}`, ws[i], { datasets: d.datasets });
     }
-    R = await h.node("R", ws[3]!, { roles: ["Requester"] });
+    R = await h.node("R", ws[3], { roles: ["Requester"] });
   });
   after(async () => {
     await h?.stop();
@@ -55,7 +55,7 @@ describe("plain aggregation is sealed to the requester: the coordinator's blob s
   /** The member contribution blobs of a round, read from disk by their on-chain blob hashes. */
   async function computeBlobs(taskId: number, round: number): Promise<Buffer[]> {
     const files = await storeFiles();
-    const recs = await h.network.getContributions(taskId, round, Phase.Compute);
+    const recs = h.network.getContributions(taskId, round, Phase.Compute);
     assert.equal(recs.length, 3);
     return recs.map((r) => {
       const b = files.get(r.blobHash.toLowerCase());
@@ -71,23 +71,23 @@ describe("plain aggregation is sealed to the requester: the coordinator's blob s
   test("stats: partial sums (JSON numbers) are in no blob; the requester's statistics are exact", { timeout: 120_000 }, async () => {
     const { taskId } = await submit("stats", { columns: IRIS_COLS }, 1);
     const { result } = await finalResult<StatsResult>(R, taskId, 1);
-    const all = union(tables.iris!);
+    const all = union(tables.iris);
     const j = IRIS_COLS.indexOf("sepal_length");
     assert.equal(result.members, 3);
-    assert.equal(result.columns.sepal_length!.count, all.length);
-    assert.equal(result.columns.sepal_length!.sum, tables.iris!.reduce((a, t) => a + partials([t], IRIS_COLS).sepal_length!.sum, 0));
-    assert.ok(Math.abs(result.columns.sepal_length!.mean - all.reduce((a, r) => a + r[j]!, 0) / all.length) < 1e-12);
+    assert.equal(result.columns.sepal_length.count, all.length);
+    assert.equal(result.columns.sepal_length.sum, tables.iris.reduce((a, t) => a + partials([t], IRIS_COLS).sepal_length.sum, 0));
+    assert.ok(Math.abs(result.columns.sepal_length.mean - all.reduce((a, r) => a + r[j], 0) / all.length) < 1e-12);
 
     const blobs = await computeBlobs(taskId, 1);
     for (const b of blobs) assert.ok(isSealedBox(b), "a contribution blob is a sealed box");
     // What each member would have sent in the clear: its per-column partials, and their long numbers.
     const needles: string[] = [];
-    for (const t of tables.iris!) {
+    for (const t of tables.iris) {
       const p = partials([t], IRIS_COLS);
       // The search must be able to fail: the unsealed payload contains every needle.
       const clear = Buffer.from(canonicalJson({ v: 1, columns: p }));
       for (const c of IRIS_COLS) {
-        const ns = [canonicalJson(p[c]), JSON.stringify(p[c]!.sum), JSON.stringify(p[c]!.sumSq)].filter((n) => n.length >= 5);
+        const ns = [canonicalJson(p[c]), JSON.stringify(p[c].sum), JSON.stringify(p[c].sumSq)].filter((n) => n.length >= 5);
         for (const n of ns) assert.ok(clear.includes(Buffer.from(n)));
         needles.push(...ns);
       }
@@ -101,14 +101,14 @@ describe("plain aggregation is sealed to the requester: the coordinator's blob s
     const params = { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 1e-9 };
     const { taskId } = await submit("kmeans", params, 30);
     const { result, round } = await finalResult<KmeansResult>(R, taskId, 30);
-    const ref = lloyd(union(tables.iris!), IRIS_INIT, 1e-9);
+    const ref = lloyd(union(tables.iris), IRIS_INIT, 1e-9);
     assert.equal(round, ref.rounds);
-    result.centroids.forEach((c, k) => c.forEach((v, d) => assert.ok(Math.abs(v - ref.centroids[k]![d]!) < 1e-6, `centroid ${k}[${d}]`)));
+    result.centroids.forEach((c, k) => c.forEach((v, d) => assert.ok(Math.abs(v - ref.centroids[k][d]) < 1e-6, `centroid ${k}[${d}]`)));
 
     // Round 1 starts from the public initial centroids: each member's vector is known to the test.
     const p = kmeansKind.parse({ kind: "kmeans", params: kmeansParams.parse(params) } as never);
     const needles: string[] = [];
-    for (const t of tables.iris!) {
+    for (const t of tables.iris) {
       const enc = encodeVector(await kmeansKind.local(p, undefined, [t]));
       const clear = canonicalJson({ v: 1, kind: "vector/plain", values: enc.map(String) });
       const ns = enc.map((x) => `"${x}"`).filter((n) => n.length >= 8);

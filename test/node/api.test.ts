@@ -63,7 +63,7 @@ describe("node HTTP API", () => {
       list.map((x) => `${x.name}@${x.version}`),
       ["x@2", "x@1"],
     );
-    assert.equal(list[0]!.saltSeedRef, undefined, "the salt seed's location is not published");
+    assert.equal(list[0].saltSeedRef, undefined, "the salt seed's location is not published");
     // v1's file changed after its commitment: a fresh registry (as after a restart) refuses to compute on it.
     const fresh = new DatasetRegistry(N.store, N.connector, N.config.dataDir);
     await assert.rejects(fresh.table(N.store.getDataset("x", 1)!), /changed after it was committed; restore the file or register it again/);

@@ -64,7 +64,7 @@ const gateHandler: TaskKindHandler = {
   async contribute(ctx) {
     entered++;
     await gate.promise;
-    const payload = new TextEncoder().encode(canonicalJson({ rows: ctx.datasets[0]!.table.rows.length }));
+    const payload = new TextEncoder().encode(canonicalJson({ rows: ctx.datasets[0].table.rows.length }));
     return { payload, commitment: plainCommitment(payload) };
   },
   async aggregate(_ctx, contributions) {
@@ -86,10 +86,10 @@ describe("runtime: tasks run concurrently, in order within a task", () => {
     const [w, wR] = wallets(2);
     const opts = { handlers: [gateHandler] };
     const cfg = { datasets: [{ name: "d", path: await h.file("g.csv", "x\n1\n2\n3\n"), format: "csv" as const }] };
-    let n: RunningNode = await h.node("g1", w!, cfg, opts);
-    const R = await h.node("gR", wR!, { roles: ["Requester"] }, opts);
+    let n: RunningNode = await h.node("g1", w, cfg, opts);
+    const R = await h.node("gR", wR, { roles: ["Requester"] }, opts);
     const api = new NodeApiClient(R.url, wR);
-    const ds = [{ owner: w!.address, datasetId: "d" }];
+    const ds = [{ owner: w.address, datasetId: "d" }];
     const one = { min: 1, max: 1, threshold: 1 };
     newGate();
     entered = 0;
@@ -100,7 +100,7 @@ describe("runtime: tasks run concurrently, in order within a task", () => {
     // The slow task holds its contribution; a stats task submitted after it runs to the end.
     const fast = (await api.submitTask({ kind: "stats", datasets: ds, params: { columns: ["x"] }, members: one })).taskId;
     await R.runtime.when(() => R.store.getRound(fast, 1, "requester")?.status === "done");
-    assert.equal((R.store.getResult(fast, 1)!.result as StatsResult).columns.x!.sum, 6);
+    assert.equal((R.store.getResult(fast, 1)!.result as StatsResult).columns.x.sum, 6);
     assert.equal(n.store.getRound(fast, 1, "member")?.status, "done");
     assert.equal(n.store.getRound(slow, 1, "member")?.status, "joined", "the slow task is still computing");
 
@@ -112,14 +112,14 @@ describe("runtime: tasks run concurrently, in order within a task", () => {
     const lanes = JSON.parse(st.meta("cursor.lanes")!) as { base: string; done: Record<string, string> };
     assert.equal(lanes.base, st.cursor());
     st.close();
-    assert.ok(lanes.done[`task:${fast}`]! > lanes.base, "the fast task ran ahead of the watermark, which waits for the slow task");
+    assert.ok(lanes.done[`task:${fast}`] > lanes.base, "the fast task ran ahead of the watermark, which waits for the slow task");
     assert.equal(lanes.done[`task:${slow}`], undefined);
 
     newGate();
     gate.open();
     entered = 0;
     const rounds: RoundState[] = [];
-    n = await h.node("g1", w!, cfg, opts);
+    n = await h.node("g1", w, cfg, opts);
     n.runtime.on("round", (r: RoundState) => rounds.push(r));
     await R.runtime.when(() => R.store.getRound(slow, 1, "requester")?.status === "done");
     await n.runtime.when(() => n.store.getRound(slow, 1, "member")?.status === "done");

@@ -25,7 +25,7 @@ describe("node config", () => {
     assert.deepEqual(c.roles, ["Owner"]);
     assert.equal(c.dataDir, "/base/data");
     assert.equal(c.x25519KeyFile, "/base/data/x25519.key");
-    assert.equal(c.datasets[0]!.path, "/base/x.csv");
+    assert.equal(c.datasets[0].path, "/base/x.csv");
     assert.deepEqual(c.policy, { allowedKinds: ["*"], allowedRequesters: ["*"], dpEpsilonBudget: 1, dpDelta: 1e-6, maxTaskCost: 2e9 });
     assert.equal(c.logLevel, "info");
   });
@@ -54,7 +54,7 @@ describe("node config", () => {
     assert.equal(c.policy.dpEpsilonBudget, 2.5);
     assert.equal(c.policy.maxTaskCost, 1e6);
     assert.equal(c.dataDir, join(dir, "d"));
-    assert.equal(c.datasets[0]!.path, join(dir, "iris.csv"));
+    assert.equal(c.datasets[0].path, join(dir, "iris.csv"));
     assert.equal(c.connectorUrl, "http://127.0.0.1:8700");
   });
 

@@ -60,7 +60,7 @@ export async function nodeHarness(opts: { verifier?: KindVerifier } = {}): Promi
         { logger: createLogger(name, (process.env.CM_TEST_LOG as "info") ?? "silent"), ...opts },
       );
       nodes.add(n);
-      const stop = n.stop;
+      const stop = n.stop.bind(n);
       n.stop = async () => {
         nodes.delete(n);
         await stop();

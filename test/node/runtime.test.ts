@@ -19,7 +19,7 @@ const COLS = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
 /** Plaintext reference: the statistics of the union of every owner's rows. */
 function plainStats(rows: number[][], cols: number[]) {
   return cols.map((j) => {
-    const xs = rows.map((r) => r[j]!);
+    const xs = rows.map((r) => r[j]);
     const n = xs.length;
     const sum = xs.reduce((a, b) => a + b, 0);
     const mean = sum / n;
@@ -122,18 +122,18 @@ describe("round runtime end to end (coordinator over HTTP)", () => {
     assert.equal(res.result.members, 3);
     const expect = plainStats(iris, [0, 1, 2, 3]);
     COLS.forEach((c, j) => {
-      const got = res.result.columns[c]!;
-      const want = expect[j]!;
+      const got = res.result.columns[c];
+      const want = expect[j];
       assert.equal(got.count, 150);
       for (const k of ["sum", "mean", "variance", "min", "max"] as const) close(got[k], want[k], `${c}.${k}`);
     });
     // The published round record commits to the result the requester keeps.
-    const record = JSON.parse(new TextDecoder().decode(await R.connector.getBlob(round.resultHash)));
+    const record = JSON.parse(new TextDecoder().decode(await R.connector.getBlob(round.resultHash))) as { resultHash: string; taskId: number };
     assert.equal(record.resultHash, stored.resultHash);
     assert.equal(record.taskId, taskId);
     // Each member's submission is on record with the commitment of its payload.
     for (const n of [A, B, C]) {
-      const sub = n.store.getRound(taskId, 1, "member")!.submissions.compute!;
+      const sub = n.store.getRound(taskId, 1, "member")!.submissions.compute;
       const payload = await n.connector.getBlob(sub.blobHash);
       assert.equal(plainCommitment(payload), sub.commitment);
     }
@@ -184,7 +184,7 @@ const chainHandler: TaskKindHandler = {
   async contribute(ctx) {
     const { column } = chainParams.parse(ctx.spec.params);
     const offset = (ctx.params as { offset?: number } | undefined)?.offset ?? 0;
-    const sum = ctx.datasets.reduce((a, d) => a + d.table.rows.reduce((s, r) => s + r[d.table.columns.indexOf(column)]!, 0), 0);
+    const sum = ctx.datasets.reduce((a, d) => a + d.table.rows.reduce((s, r) => s + r[d.table.columns.indexOf(column)], 0), 0);
     const payload = new TextEncoder().encode(canonicalJson({ value: sum + offset }));
     return { payload, commitment: plainCommitment(payload) };
   },
@@ -197,7 +197,7 @@ const chainHandler: TaskKindHandler = {
 // A kind with every member phase (Setup, Compute, Aggregate reveal) and state kept between them,
 // the shape secure aggregation takes.
 defineTaskKind("test-phases", z.object({}));
-const dec = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
+const dec = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b)) as { key?: string; secret?: string; saw?: unknown };
 const phasesHandler: TaskKindHandler = {
   kind: "test-phases",
   aggregations: ["plain"],
@@ -214,7 +214,7 @@ const phasesHandler: TaskKindHandler = {
     const mine = setups.find((c) => c.member === ctx.self);
     const stateOk = !!mine && dec(mine.payload).secret === ctx.state.get<{ secret: string }>()?.secret;
     const keysMatch = seen.length === keys.length && seen.every((k) => keys.includes(k));
-    const payload = new TextEncoder().encode(canonicalJson({ rows: ctx.datasets[0]!.table.rows.length, keysMatch, stateOk }));
+    const payload = new TextEncoder().encode(canonicalJson({ rows: ctx.datasets[0].table.rows.length, keysMatch, stateOk }));
     return { payload, commitment: plainCommitment(payload) };
   },
   async reveal(ctx) {
@@ -253,14 +253,14 @@ describe("runtime: multi-round tasks, member phases and crash recovery", () => {
     const f1 = await h.file("1.csv", "x\n1\n2\n");
     const f2 = await h.file("2.csv", "x\n10\n");
     const opts = { handlers: [chainHandler] };
-    const n1 = await h.node("n1", w1!, { datasets: [{ name: "d", path: f1, format: "csv" }] }, opts);
-    const n2 = await h.node("n2", w2!, { datasets: [{ name: "d", path: f2, format: "csv" }] }, opts);
-    let R = await h.node("R", wR!, { roles: ["Requester"] }, opts);
+    const n1 = await h.node("n1", w1, { datasets: [{ name: "d", path: f1, format: "csv" }] }, opts);
+    const n2 = await h.node("n2", w2, { datasets: [{ name: "d", path: f2, format: "csv" }] }, opts);
+    let R = await h.node("R", wR, { roles: ["Requester"] }, opts);
     const { taskId } = await new NodeApiClient(R.url, wR).submitTask({
       kind: "test-chain",
       datasets: [
-        { owner: w1!.address, datasetId: "d" },
-        { owner: w2!.address, datasetId: "d" },
+        { owner: w1.address, datasetId: "d" },
+        { owner: w2.address, datasetId: "d" },
       ],
       params: { column: "x" },
       members: { min: 2, max: 2, threshold: 2 },
@@ -271,7 +271,7 @@ describe("runtime: multi-round tasks, member phases and crash recovery", () => {
     await R.stop();
     await Promise.all([n1, n2].map((n) => n.runtime.when(() => memberStatus(n, taskId) === "submitted")));
     assert.equal(h.network.getRound(taskId, 1)!.phase, Phase.Aggregate);
-    R = await h.node("R", wR!, { roles: ["Requester"] }, opts);
+    R = await h.node("R", wR, { roles: ["Requester"] }, opts);
     await R.runtime.when(() => R.store.getRound(taskId, 3, "requester")?.status === "done");
     // Round 1: 3 + 10 = 13. Round 2: each member adds offset 13: 3+13 + 10+13 = 39. Round 3: 3+39 + 10+39 = 91.
     assert.deepEqual([1, 2, 3].map((r) => (R.store.getResult(taskId, r)!.result as { total: number }).total), [13, 39, 91]);
@@ -282,14 +282,14 @@ describe("runtime: multi-round tasks, member phases and crash recovery", () => {
     const [w1, w2, wR] = wallets(3);
     const cfg = async (n: string) => ({ datasets: [{ name: "d", path: await h.file(`${n}.csv`, "x\n1\n2\n"), format: "csv" as const }] });
     const c2 = await cfg("m2");
-    const n1 = await h.node("m1", w1!, await cfg("m1"));
-    let n2 = await h.node("m2", w2!, c2);
-    const R = await h.node("R2", wR!, { roles: ["Requester"] });
+    const n1 = await h.node("m1", w1, await cfg("m1"));
+    let n2 = await h.node("m2", w2, c2);
+    const R = await h.node("R2", wR, { roles: ["Requester"] });
     const { taskId } = await new NodeApiClient(R.url, wR).submitTask({
       kind: "stats",
       datasets: [
-        { owner: w1!.address, datasetId: "d" },
-        { owner: w2!.address, datasetId: "d" },
+        { owner: w1.address, datasetId: "d" },
+        { owner: w2.address, datasetId: "d" },
       ],
       params: { columns: ["x"] },
       members: { min: 2, max: 3, threshold: 2 },
@@ -308,7 +308,7 @@ describe("runtime: multi-round tasks, member phases and crash recovery", () => {
       st.setCursor(before.cursor);
     });
     st.close();
-    n2 = await h.node("m2", w2!, c2);
+    n2 = await h.node("m2", w2, c2);
     await n2.runtime.when(() => ["done", "missed", "failed"].includes(memberStatus(n2, taskId)!));
     assert.equal(memberStatus(n2, taskId), "done", n2.store.getRound(taskId, 1, "member")!.error);
     assert.deepEqual(n2.store.getRound(taskId, 1, "member")!.submissions.compute, submitted);
@@ -320,7 +320,7 @@ describe("runtime: multi-round tasks, member phases and crash recovery", () => {
     const cfg = async (i: number) => ({ datasets: [{ name: "d", path: await h.file(`p${i}.csv`, "x\n" + "1\n".repeat(i + 1)), format: "csv" as const }] });
     const configs = await Promise.all([0, 1, 2].map(cfg));
     const owners = await Promise.all(ws.slice(0, 3).map((w, i) => h.node(`p${i}`, w, configs[i], opts)));
-    const R = await h.node("R3", ws[3]!, { roles: ["Requester"] }, opts);
+    const R = await h.node("R3", ws[3], { roles: ["Requester"] }, opts);
     const { taskId } = await new NodeApiClient(R.url, ws[3]).submitTask({
       kind: "test-phases",
       datasets: ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: "d" })),
@@ -329,7 +329,7 @@ describe("runtime: multi-round tasks, member phases and crash recovery", () => {
     });
     await Promise.all(owners.map((n) => n.runtime.when(() => memberStatus(n, taskId) === "joined")));
     // p2 goes down having prepared its setup submission (payload kept, state written) but not sent it.
-    const p2 = owners[2]!;
+    const p2 = owners[2];
     await p2.stop();
     const secret = "00112233445566778899aabbccddeeff";
     const st = new NodeStore(`${p2.config.dataDir}/node.sqlite`, p2.vault);
@@ -341,11 +341,11 @@ describe("runtime: multi-round tasks, member phases and crash recovery", () => {
     st.close();
     h.clock.set(h.network.getRound(taskId, 1)!.deadline + 1);
     await Promise.all(owners.slice(0, 2).map((n) => n.runtime.when(() => memberStatus(n, taskId) === "setup-submitted")));
-    owners[2] = await h.node("p2", ws[2]!, configs[2], opts);
+    owners[2] = await h.node("p2", ws[2], configs[2], opts);
     await R.runtime.when(() => ["done", "failed"].includes(R.store.getRound(taskId, 1, "requester")?.status ?? ""));
     assert.equal(R.store.getRound(taskId, 1, "requester")!.status, "done", R.store.getRound(taskId, 1, "requester")!.error);
     assert.deepEqual(R.store.getResult(taskId, 1)!.result, { rows: 6, keysMatch: true, stateOk: true, secretsKept: true, reveals: [3, 3, 3] });
-    const sent = (await h.network.getContributions(taskId, 1, Phase.Setup)).find((c) => c.member === ws[2]!.address)!;
+    const sent = h.network.getContributions(taskId, 1, Phase.Setup).find((c) => c.member === ws[2].address)!;
     assert.equal(sent.blobHash, blobHash, "the prepared bytes were sent, not new ones");
     for (const n of owners) assert.deepEqual(Object.keys(n.store.getRound(taskId, 1, "member")!.submissions).sort(), ["compute", "reveal", "setup"]);
   });
@@ -383,12 +383,12 @@ describe("runtime: multi-round tasks, member phases and crash recovery", () => {
       aggregate: async () => assert.fail("never runs"),
     };
     const [w, wR] = wallets(2);
-    const n = await h.node("b1", w!, { datasets: [{ name: "d", path: await h.file("b1.csv", "x\n1\n"), format: "csv" }] }, { handlers: [bomb] });
-    const R = await h.node("Rb", wR!, { roles: ["Requester"] });
+    const n = await h.node("b1", w, { datasets: [{ name: "d", path: await h.file("b1.csv", "x\n1\n"), format: "csv" }] }, { handlers: [bomb] });
+    const R = await h.node("Rb", wR, { roles: ["Requester"] });
     const errors: unknown[] = [];
     n.runtime.on("handler-error", (e) => errors.push(e));
     const api = new NodeApiClient(R.url, wR);
-    const ds = [{ owner: w!.address, datasetId: "d" }];
+    const ds = [{ owner: w.address, datasetId: "d" }];
     await api.submitTask({ kind: "test-bomb", datasets: ds, members: { min: 1, max: 1, threshold: 1 } });
     const { taskId } = await api.submitTask({ kind: "stats", datasets: ds, params: { columns: ["x"] }, members: { min: 1, max: 1, threshold: 1 } });
     await n.runtime.when(() => memberStatus(n, taskId) === "done");
@@ -397,14 +397,14 @@ describe("runtime: multi-round tasks, member phases and crash recovery", () => {
   });
   test("a connector restarted mid-round: nodes reconnect and the round completes", { timeout: 120_000 }, async () => {
     const [w1, w2, wR] = wallets(3);
-    const n1 = await h.node("c1", w1!, { datasets: [{ name: "d", path: await h.file("c1.csv", "x\n1\n2\n"), format: "csv" }] });
-    const n2 = await h.node("c2", w2!, { datasets: [{ name: "d", path: await h.file("c2.csv", "x\n3\n"), format: "csv" }] });
-    const R = await h.node("Rc", wR!, { roles: ["Requester"] });
+    const n1 = await h.node("c1", w1, { datasets: [{ name: "d", path: await h.file("c1.csv", "x\n1\n2\n"), format: "csv" }] });
+    const n2 = await h.node("c2", w2, { datasets: [{ name: "d", path: await h.file("c2.csv", "x\n3\n"), format: "csv" }] });
+    const R = await h.node("Rc", wR, { roles: ["Requester"] });
     const { taskId } = await new NodeApiClient(R.url, wR).submitTask({
       kind: "stats",
       datasets: [
-        { owner: w1!.address, datasetId: "d" },
-        { owner: w2!.address, datasetId: "d" },
+        { owner: w1.address, datasetId: "d" },
+        { owner: w2.address, datasetId: "d" },
       ],
       params: { columns: ["x"] },
       members: { min: 2, max: 3, threshold: 2 },
@@ -414,7 +414,7 @@ describe("runtime: multi-round tasks, member phases and crash recovery", () => {
     h.clock.set(h.network.getRound(taskId, 1)!.deadline + 1);
     await R.runtime.when(() => ["done", "failed"].includes(R.store.getRound(taskId, 1, "requester")?.status ?? ""));
     const res = R.store.getResult(taskId, 1)!.result as StatsResult;
-    const { variance, ...rest } = res.columns.x!;
+    const { variance, ...rest } = res.columns.x;
     assert.deepEqual(rest, { count: 3, sum: 6, mean: 2, min: 1, max: 3 });
     close(variance, 2 / 3, "variance");
   });

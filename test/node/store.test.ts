@@ -107,7 +107,7 @@ describe("node store", () => {
     const file = join(dir, "old.sqlite");
     const db = new DatabaseSync(file);
     db.exec(`CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES('schema', '1');`);
-    db.exec(MIGRATIONS[0]!);
+    db.exec(MIGRATIONS[0]);
     db.exec(`INSERT INTO rounds(task_id, round, side, phase, status, updated_at) VALUES(1, 1, 'member', 1, 'joined', 0)`);
     db.close();
     const s = new NodeStore(file);

@@ -33,7 +33,7 @@ describe("outsourced mining in chain mode (hardhat node, the three contracts, et
     chain = await startDevChain();
     const addresses = await eth.deployContracts(chain.signer(19));
     taskManager = addresses.taskManager;
-    const keys = [chain.accounts[1]!, chain.accounts[2]!];
+    const keys = [chain.accounts[1], chain.accounts[2]];
     // Polling every 200 ms keeps rounds quick; no keeper: rounds move on submissions, not deadlines.
     const eNet = new eth.EthereumNetwork({ rpcUrl: chain.url, addresses, blobs: join(dir, "blobs"), dbPath: join(dir, "events.sqlite"), pollMs: 200 });
     network = eNet;
@@ -46,8 +46,8 @@ describe("outsourced mining in chain mode (hardhat node, the three contracts, et
         { name, dataDir: join(dir, name), privateKey: key, connectorUrl: server.url, http: { port: 0 }, heartbeatSeconds: 0, logLevel: "silent", ...extra },
         { logger: createLogger(name, (process.env.CM_TEST_LOG as "info") ?? "silent") },
       );
-    O = await node("owner", keys[0]!, { roles: ["Owner", "Requester"], datasets: [{ name: "iris", path: csv, format: "csv" }] });
-    W = await node("worker", keys[1]!, { roles: ["Worker"], capacity: 4 });
+    O = await node("owner", keys[0], { roles: ["Owner", "Requester"], datasets: [{ name: "iris", path: csv, format: "csv" }] });
+    W = await node("worker", keys[1], { roles: ["Worker"], capacity: 4 });
     await W.connector.heartbeat();
   });
   after(async () => {
@@ -70,10 +70,10 @@ describe("outsourced mining in chain mode (hardhat node, the three contracts, et
     const res = await finalResult<{ labels: number[]; centroids: number[][]; iterations: number }>(O, W, sub.taskId);
     const { rounds, first, later } = timer.stop();
     t.diagnostic(`chain mode skmeans/ckks (owner update) Iris: ${rounds} rounds; submission to round 1 result ${first.toFixed(2)} s, then ${later.toFixed(2)} s per iteration`);
-    const plain = kmeans(iris, [iris[0]!, iris[50]!, iris[100]!], { maxIterations: 20 });
+    const plain = kmeans(iris, [iris[0], iris[50], iris[100]], { maxIterations: 20 });
     assert.ok(adjustedRandIndex(res.labels, plain.labels) >= 0.99);
     assert.equal(res.iterations, plain.iterations);
-    res.centroids.forEach((c, j) => c.forEach((v, z) => assert.ok(Math.abs(v - plain.centroids[j]![z]!) < 1e-4)));
+    res.centroids.forEach((c, j) => c.forEach((v, z) => assert.ok(Math.abs(v - plain.centroids[j][z]) < 1e-4)));
     // ContributionSubmitted per round: through the connector, and straight from the contract's logs.
     await assertOutputsOnChain(O, W, sub.taskId, rounds);
     const { TaskManager__factory } = await import("../../types/ethers-contracts/index.js");
@@ -82,9 +82,9 @@ describe("outsourced mining in chain mode (hardhat node, the three contracts, et
     assert.deepEqual(logs.map((l) => Number(l.args.round)), Array.from({ length: rounds }, (_, i) => i + 1));
     for (const l of logs) {
       assert.equal(l.args.member, W.address);
-      assert.equal(l.args.blobHash, W.store.getRound(sub.taskId, Number(l.args.round), "member")!.submissions.compute!.blobHash);
+      assert.equal(l.args.blobHash, W.store.getRound(sub.taskId, Number(l.args.round), "member")!.submissions.compute.blobHash);
     }
-    await assertWorkerCannotDecrypt(O, W, sub.taskId, "skmeans-ckks/owner-state", (s) => decodeMessage(s, "skmeans-ckks/setup").frames[0]!);
+    await assertWorkerCannotDecrypt(O, W, sub.taskId, "skmeans-ckks/owner-state", (s) => decodeMessage(s, "skmeans-ckks/setup").frames[0]);
   });
 });
 

@@ -68,17 +68,17 @@ describe("outsourced mining over the round runtime (coordinator over HTTP)", () 
     const { rounds, first, later } = timer.stop();
     t.diagnostic(`skmeans/ckks (worker update) Iris: ${rounds} rounds; submission to round 1 result ${first.toFixed(2)} s (setup ${(sub.setupBytes / 1e6).toFixed(1)} MB), then ${later.toFixed(2)} s per iteration over the runtime`);
 
-    const plain = kmeans(iris, [iris[0]!, iris[50]!, iris[100]!], { maxIterations: 20 });
+    const plain = kmeans(iris, [iris[0], iris[50], iris[100]], { maxIterations: 20 });
     assert.ok(adjustedRandIndex(res.labels, plain.labels) >= 0.99, "same partition");
     assert.equal(res.iterations, plain.iterations);
     assert.equal(res.worker, W.address);
-    res.centroids.forEach((c, j) => c.forEach((v, z) => assert.ok(Math.abs(v - plain.centroids[j]![z]!) < 1e-4, `centroid ${j}.${z}`)));
+    res.centroids.forEach((c, j) => c.forEach((v, z) => assert.ok(Math.abs(v - plain.centroids[j][z]) < 1e-4, `centroid ${j}.${z}`)));
     assert.equal(rounds, res.iterations, "one round per iteration");
     await assertOutputsOnChain(O, W, sub.taskId, rounds);
     // Only the named worker joined; the other worker declined with the reason.
     assert.match(V.store.getTask(sub.taskId)!.reason, /names worker\(s\) .* not this node/);
     assert.equal(O.store.getTask(sub.taskId)!.decision, "decline", "the owner is requester, not member");
-    await assertWorkerCannotDecrypt(O, W, sub.taskId, "skmeans-ckks/owner-state", (s) => decodeMessage(s, "skmeans-ckks/setup").frames[0]!);
+    await assertWorkerCannotDecrypt(O, W, sub.taskId, "skmeans-ckks/owner-state", (s) => decodeMessage(s, "skmeans-ckks/setup").frames[0]);
   });
 
   test("sknn/ckks: labels equal plaintext 1-NN; the manager picked the worker", { timeout: 60_000 }, async () => {
@@ -89,15 +89,15 @@ describe("outsourced mining over the round runtime (coordinator over HTTP)", () 
     assert.deepEqual(res.labels, knn(train, trainLabels, query, 1));
     await assertOutputsOnChain(O, worker, sub.taskId, 1);
     await assertWorkerCannotDecrypt(O, worker, sub.taskId, "sknn-ckks/owner-state", (s) => {
-      const train = decodeMessage(s, "outsourced/sknn-setup").frames[0]!;
-      return decodeMessage(train, "sknn-ckks/train").frames[0]!;
+      const train = decodeMessage(s, "outsourced/sknn-setup").frames[0];
+      return decodeMessage(train, "sknn-ckks/train").frames[0];
     });
   });
 
   test("legacy variants run through the runtime: skmeans/legacy (Liu + UDM) and sknn/legacy (two rounds, as Rory)", { timeout: 60_000 }, async () => {
     const km = await submitOutsourced(O, { kind: "skmeans", variant: "legacy", dataset: "iris", k: 3, maxIterations: 10, initialIndices: [0, 50, 100], workers: [W.address] });
     const res = await finalResult<KmRes>(O, W, km.taskId);
-    const plain = kmeans(iris, [iris[0]!, iris[50]!, iris[100]!], { maxIterations: 10, metric: "manhattan" });
+    const plain = kmeans(iris, [iris[0], iris[50], iris[100]], { maxIterations: 10, metric: "manhattan" });
     assert.equal(res.variant, "legacy");
     assert.ok(adjustedRandIndex(res.labels, plain.labels) >= 0.9, `legacy partition close to L1 k-means (ARI ${adjustedRandIndex(res.labels, plain.labels)})`);
     assert.equal(res.centroids.length, 3);
@@ -130,7 +130,7 @@ describe("outsourced mining over the round runtime (coordinator over HTTP)", () 
     owner.runtime.off("result", onResult);
     O = await h.node("owner", wO, ownerConfig);
     const res = await finalResult<KmRes>(O, W, sub.taskId);
-    const plain = kmeans(iris, [iris[0]!, iris[50]!, iris[100]!], { maxIterations: 20 });
+    const plain = kmeans(iris, [iris[0], iris[50], iris[100]], { maxIterations: 20 });
     assert.ok(adjustedRandIndex(res.labels, plain.labels) >= 0.99);
     assert.equal(res.iterations, plain.iterations);
     await assertOutputsOnChain(O, W, sub.taskId, res.iterations);
@@ -149,7 +149,7 @@ describe("outsourced mining over the round runtime (coordinator over HTTP)", () 
     assert.equal(legacy.length, X.length);
     legacy.reduce((top, l) => (assert.ok(l <= top + 1, "one-pass labels only grow by one"), Math.max(top, l)), -1);
     t.diagnostic(`legacy dbsnnc vs plaintext L1 NNC on 30 rows: ARI ${adjustedRandIndex(legacy, nnc(X, { metric: "manhattan" })).toFixed(2)}`);
-    const C0 = [X[0]!, X[10]!, X[20]!];
+    const C0 = [X[0], X[10], X[20]];
     const db = (await run({ kind: "dbskmeans", variant: "legacy", dataset: "few", k: 3, initialIndices: [0, 10, 20] })).labels;
     assert.ok(adjustedRandIndex(db, kmeans(X, C0, { metric: "manhattan", maxIterations: 10 }).labels) >= 0.5, "legacy DBSKMeans is approximate");
     const pl = (await run({ kind: "skmeans", variant: "plain", dataset: "few", k: 3, initialIndices: [0, 10, 20] })).labels;
@@ -178,15 +178,15 @@ describe("outsourced mining over the round runtime (coordinator over HTTP)", () 
     await assert.rejects(submitOutsourced(O, { ...base, dataset: "nope", k: 3 }), /dataset: "nope" is not registered on this node/);
     await assert.rejects(submitOutsourced(O, { ...base, k: 3, workers: ["0x12"] }), /params\.workers\.0: must be a 0x-prefixed 20-byte Ethereum address/);
     await assert.rejects(submitOutsourced(O, { ...base, k: 3, workers: [O.address] }), /workers: the data owner cannot be its own task's worker/);
-    await assert.rejects(submitOutsourced(O, { ...base, k: 3, workers: [wallets(1)[0]!.address] }), /is not a registered node with the Worker role/);
+    await assert.rejects(submitOutsourced(O, { ...base, k: 3, workers: [wallets(1)[0].address] }), /is not a registered node with the Worker role/);
 
     // A ciphertext from another key: an encrypted dataset prepared earlier, with one ciphertext swapped for one under another key.
-    const C0 = [iris[0]!, iris[50]!, iris[100]!];
+    const C0 = [iris[0], iris[50], iris[100]];
     const a = await SkmeansCkksOwner.start(iris, C0, { centroidUpdate: "owner" });
     const b = await SkmeansCkksOwner.start(iris, C0, { centroidUpdate: "owner" });
     const ma = decodeMessage<{ step: string }>(a.setup, "skmeans-ckks/setup");
     const mb = decodeMessage<{ step: string }>(b.setup, "skmeans-ckks/setup");
-    const mixed = encodeMessage(ma.header, [ma.frames[0]!, mb.frames[1]!, ...ma.frames.slice(2)]);
+    const mixed = encodeMessage(ma.header, [ma.frames[0], mb.frames[1], ...ma.frames.slice(2)]);
     await assert.rejects(
       submitOutsourced(O, { ...base, prepared: { setup: mixed, ownerState: a.owner.snapshot() } }),
       /prepared\.setup: ciphertext 1: ckks ciphertext: encrypted under another key/,

@@ -42,9 +42,9 @@ export function roundTimer(owner: RunningNode, taskId: () => number | undefined)
   return {
     stop() {
       owner.runtime.off("result", on);
-      const first = (at[0]! - t0) / 1000;
-      const later = at.length > 1 ? (at[at.length - 1]! - at[0]!) / 1000 / (at.length - 1) : NaN;
-      return { rounds: at.length, seconds: (at[at.length - 1]! - t0) / 1000, first, later };
+      const first = (at[0] - t0) / 1000;
+      const later = at.length > 1 ? (at[at.length - 1] - at[0]) / 1000 / (at.length - 1) : NaN;
+      return { rounds: at.length, seconds: (at[at.length - 1] - t0) / 1000, first, later };
     },
   };
 }
@@ -54,11 +54,11 @@ export async function assertOutputsOnChain(owner: RunningNode, worker: RunningNo
   for (let round = 1; round <= rounds; round++) {
     const cs = await owner.connector.getContributions(taskId, round, Phase.Compute);
     assert.equal(cs.length, 1, `round ${round}: one contribution`);
-    assert.equal(cs[0]!.member, worker.address);
-    const sub = worker.store.getRound(taskId, round, "member")!.submissions.compute!;
-    assert.equal(cs[0]!.blobHash, sub.blobHash);
-    const payload = await owner.connector.getBlob(cs[0]!.blobHash);
-    assert.equal(keccak256(payload), cs[0]!.commitment, `round ${round}: the commitment is the hash of the output`);
+    assert.equal(cs[0].member, worker.address);
+    const sub = worker.store.getRound(taskId, round, "member")!.submissions.compute;
+    assert.equal(cs[0].blobHash, sub.blobHash);
+    const payload = await owner.connector.getBlob(cs[0].blobHash);
+    assert.equal(keccak256(payload), cs[0].commitment, `round ${round}: the commitment is the hash of the output`);
     assert.ok(isSealedBox(payload), `round ${round}: the output in the shared store is sealed to the owner`);
   }
 }
@@ -110,7 +110,7 @@ export async function assertWorkerCannotDecrypt(
   let sk: Uint8Array | undefined;
   for (const b of ownerBlobs) {
     try {
-      sk = secretKeyOf(decodeMessage(b, snapshotStep).frames[0]!);
+      sk = secretKeyOf(decodeMessage(b, snapshotStep).frames[0]);
       break;
     } catch {
       /* not a snapshot */
@@ -135,7 +135,7 @@ export async function assertWorkerCannotDecrypt(
       if ((e as { code?: string }).code === "Forbidden") continue;
       throw e;
     }
-    const record = JSON.parse(new TextDecoder().decode(bytes));
+    const record = JSON.parse(new TextDecoder().decode(bytes)) as { next?: { replies?: string[][] } };
     for (const hs of record.next?.replies ?? []) for (const h of hs) received.push(await worker.connector.getBlob(h));
   }
   for (const f of await filesUnder(worker.config.dataDir)) received.push(new Uint8Array(await readFile(f)));

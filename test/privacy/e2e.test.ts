@@ -28,7 +28,7 @@ describe("differential privacy end to end, coordinator mode, 3 owners + requeste
   before(async () => {
     let tables: Record<string, Table[]>;
     ({ h, ws, owners, R, tables } = await ownersAndRequester({ policy: { dpRhoBudget: BUDGET } }));
-    iris.push(...tables.iris!);
+    iris.push(...tables.iris);
   });
   after(async () => {
     await h?.stop();
@@ -55,16 +55,16 @@ describe("differential privacy end to end, coordinator mode, 3 owners + requeste
     assert.equal(rep.threshold, 2);
     assert.ok(rep.epsilon > 0 && rep.delta === 1e-6);
     // 1 + 2·4 parts share ρ = 0.8: σ(count) = √(9/1.6) ≈ 2.37; with 3 of threshold 2 members the noise is √1.5 times that
-    const sdCount = rep.sigma[0]! * Math.sqrt(1.5);
-    assert.ok(Math.abs(rep.sigma[0]! - Math.sqrt(9 / 1.6)) < 0.01, `σ(count) ${rep.sigma[0]}`);
+    const sdCount = rep.sigma[0] * Math.sqrt(1.5);
+    assert.ok(Math.abs(rep.sigma[0] - Math.sqrt(9 / 1.6)) < 0.01, `σ(count) ${rep.sigma[0]}`);
     IRIS_COLS.forEach((c, j) => {
-      const xs = rows.map((r) => r[j]!);
+      const xs = rows.map((r) => r[j]);
       const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-      const col = result.columns[c]!;
+      const col = result.columns[c];
       // the count is noised (one count for all columns) and within 6 sd of 150
       assert.ok(Math.abs(col.count - 150) <= 6 * sdCount + 1, `${c}: count ${col.count}`);
       // the sum carries noise of sd σ_sum·√1.5; un-noised it would equal Σx to 1e-6
-      const sdSum = rep.sigma[3 * j + 1]! * Math.sqrt(1.5);
+      const sdSum = rep.sigma[3 * j + 1] * Math.sqrt(1.5);
       const exact = xs.reduce((a, b) => a + b, 0);
       assert.ok(Math.abs(col.sum - exact) <= 6 * sdSum, `${c}: sum ${col.sum} vs ${exact} (sd ${sdSum})`);
       assert.ok(col.mean >= 0 && col.mean <= 8);
@@ -74,7 +74,7 @@ describe("differential privacy end to end, coordinator mode, 3 owners + requeste
       const countLow = 150 - 6 * sdCount - 1;
       assert.ok(Math.abs(col.mean - mean) <= (6 * sdSum + 8 * (6 * sdCount + 1)) / countLow, `${c}: mean ${col.mean} vs ${mean}`);
     });
-    assert.ok(IRIS_COLS.some((c, j) => Math.abs(result.columns[c]!.sum - rows.reduce((a, r) => a + r[j]!, 0)) > 1e-3), "the sums carry noise");
+    assert.ok(IRIS_COLS.some((c, j) => Math.abs(result.columns[c].sum - rows.reduce((a, r) => a + r[j], 0)) > 1e-3), "the sums carry noise");
 
     for (const o of owners) {
       const b = privacyBudget(o.store, o.config.policy, "iris");

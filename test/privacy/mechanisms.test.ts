@@ -33,15 +33,15 @@ function spec(kind: string, params: Record<string, unknown>, over: Record<string
 function trialsOf<P>(k: FederatedKind<P>, s: TaskSpec, tables: Table[], trials: number, params?: unknown): { noise: number[][]; exact: number[]; noisy: number[][] } {
   const p = k.parse(s);
   const privacy = (s.params as { privacy: never }).privacy;
-  const exactInt = tables.map((t) => encodeVector(k.dp!.local(p, params, [t], privacy))).reduce((a, v) => a.map((x, i) => x + v[i]!));
+  const exactInt = tables.map((t) => encodeVector(k.dp!.local(p, params, [t], privacy))).reduce((a, v) => a.map((x, i) => x + v[i]));
   const exact = decodeVector(exactInt);
   const noise: number[][] = [];
   const noisy: number[][] = [];
   for (let r = 0; r < trials; r++) {
-    const sum = tables.map((t) => noisyVector(k, s, p, params, [t])).reduce((a, v) => a.map((x, i) => x + v[i]!));
+    const sum = tables.map((t) => noisyVector(k, s, p, params, [t])).reduce((a, v) => a.map((x, i) => x + v[i]));
     const real = decodeVector(sum);
     noisy.push(real);
-    noise.push(real.map((x, i) => x - exact[i]!));
+    noise.push(real.map((x, i) => x - exact[i]));
   }
   return { noise, exact, noisy };
 }
@@ -49,7 +49,7 @@ function trialsOf<P>(k: FederatedKind<P>, s: TaskSpec, tables: Table[], trials: 
 /** Standardised noise of the noised coordinates, pooled: mean ≈ 0 and variance ≈ expected ratio. */
 function checkNoise(noise: number[][], sigma: number[], members: number, threshold: number, what: string) {
   const z: number[] = [];
-  for (const row of noise) row.forEach((x, i) => { if (sigma[i]! > 0) z.push(x / sigma[i]!); });
+  for (const row of noise) row.forEach((x, i) => { if (sigma[i] > 0) z.push(x / sigma[i]); });
   const n = z.length;
   const mean = z.reduce((s, x) => s + x, 0) / n;
   const variance = z.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1);
@@ -69,13 +69,13 @@ describe("differential-privacy mechanisms in the federated kinds", () => {
     // 5 parts (one count, a sum and a sum of squares per column) share ρ = 0.5: σ_p² = 5/(2ρ)·Δ_p² in integer units
     const D = (l2: number, k = 1) => l2 * 2 ** VECTOR_FRAC_BITS + 2 * Math.sqrt(k);
     const want = (l2: number) => Math.sqrt((5 / (2 * 0.5)) * D(l2) ** 2) / 2 ** VECTOR_FRAC_BITS;
-    [[0, 1], [1, 10], [2, 100], [4, 4], [5, 16]].forEach(([i, l2]) => assert.ok(Math.abs(plan.sigma[i!]! / want(l2!) - 1) < 1e-6, `σ of coordinate ${i}`));
+    [[0, 1], [1, 10], [2, 100], [4, 4], [5, 16]].forEach(([i, l2]) => assert.ok(Math.abs(plan.sigma[i] / want(l2) - 1) < 1e-6, `σ of coordinate ${i}`));
     assert.equal(plan.sigma[3], 0, "column b's count slot is not released (the count travels once)");
     assert.ok(plan.rho <= plan.target && plan.rho > 0.999 * plan.target, `accounted ρ ${plan.rho} vs ${plan.target}`);
 
     const { noise, exact } = trialsOf(statsVectorKind, s, tables, 400);
     // clipping: the outliers count as 4, not 1e6
-    assert.ok(exact[4]! < 900 * 4 + 1e-6 && exact[4]! > 900 * 2, `clipped Σb ${exact[4]}`);
+    assert.ok(exact[4] < 900 * 4 + 1e-6 && exact[4] > 900 * 2, `clipped Σb ${exact[4]}`);
     assert.equal(exact[0], 900);
     // all three members are honest: the aggregate carries 3/2 of σ²
     checkNoise(noise, plan.sigma, 3, 2, "stats, 3 members");
@@ -89,9 +89,9 @@ describe("differential-privacy mechanisms in the federated kinds", () => {
     const s = spec("stats", { columns: ["a"], privacy: { rho: 1e-4, bounds: { a: [0, 5] } } });
     const p = statsVectorKind.parse(s);
     for (let i = 0; i < 50; i++) {
-      const sum = decodeVector(tables.map((t) => noisyVector(statsVectorKind, s, p, undefined, [t])).reduce((a, v) => a.map((x, j) => x + v[j]!)));
+      const sum = decodeVector(tables.map((t) => noisyVector(statsVectorKind, s, p, undefined, [t])).reduce((a, v) => a.map((x, j) => x + v[j])));
       const out = statsVectorKind.finish(p, undefined, sum, { round: 1, rounds: 1, members: 2 }).result as { columns: Record<string, { count: number; mean: number; variance: number }> };
-      const c = out.columns.a!;
+      const c = out.columns.a;
       if (c.count > 0) {
         assert.ok(c.mean >= 0 && c.mean <= 5, `mean ${c.mean}`);
         assert.ok(c.variance >= 0 && c.variance <= 6.25, `variance ${c.variance}`);
@@ -101,7 +101,7 @@ describe("differential-privacy mechanisms in the federated kinds", () => {
 
   test("kmeans: per-cluster counts and sums noised (a row is in one cluster: two parts' worth of ρ), inertia not released", () => {
     const tables = irisTables(3);
-    const columns = tables[0]!.columns;
+    const columns = tables[0].columns;
     const bounds = Object.fromEntries(columns.map((c) => [c, [0, 8]]));
     const initial = [[5, 3.4, 1.5, 0.2], [5.9, 2.8, 4.3, 1.3], [6.6, 3, 5.5, 2]];
     const s = spec("kmeans", { columns, initial, privacy: { rho: 0.3, bounds } }, { rounds: 3 });
@@ -110,7 +110,7 @@ describe("differential-privacy mechanisms in the federated kinds", () => {
     // ρ per round = 0.3/3; m = 2 (a row touches one cluster: its count and its sums)
     const c2 = 2 / (2 * 0.1);
     const D1 = 2 ** VECTOR_FRAC_BITS + 2;
-    assert.ok(Math.abs(plan.sigma[0]! / (Math.sqrt(c2 * D1 * D1) / 2 ** VECTOR_FRAC_BITS) - 1) < 1e-6);
+    assert.ok(Math.abs(plan.sigma[0] / (Math.sqrt(c2 * D1 * D1) / 2 ** VECTOR_FRAC_BITS) - 1) < 1e-6);
     assert.equal(plan.sigma[plan.sigma.length - 1], 0);
     assert.ok(plan.rho <= plan.target && plan.rho > 0.999 * 0.1);
     const { noise, noisy } = trialsOf(kmeansKind, s, tables, 150);
@@ -124,16 +124,16 @@ describe("differential-privacy mechanisms in the federated kinds", () => {
 
   test("linreg / logreg: each row's gradient is clipped to gradientClip; count and gradient noised", () => {
     for (const [k, tables] of [[linregKind, linregTables(3)], [logregKind, logregTables(3)]] as const) {
-      const cols = tables[0]!.columns;
+      const cols = tables[0].columns;
       const features = cols.slice(0, -1);
-      const target = cols[cols.length - 1]!;
+      const target = cols[cols.length - 1];
       const bounds = Object.fromEntries(cols.map((c) => [c, c === target && k === logregKind ? [0, 1] : [-20, 20]]));
       const s = spec(k.kind, { features, target, method: "gd", privacy: { epsilon: 2, delta: 1e-6, bounds, gradientClip: 0.5 } }, { rounds: 4 });
       const p = k.parse(s);
       const privacy = (s.params as { privacy: never }).privacy;
       // one row at a time: its gradient's norm never exceeds the clip, even far from the optimum
       const w = [3, -7, 2, 9].slice(0, features.length + 1);
-      for (const row of tables[0]!.rows.slice(0, 40)) {
+      for (const row of tables[0].rows.slice(0, 40)) {
         const v = k.dp!.local(p, { weights: w }, [{ columns: cols, rows: [row] }], privacy);
         assert.equal(v[0], 1);
         assert.equal(v[1], 0, "the loss is not released");
@@ -154,9 +154,9 @@ describe("differential-privacy mechanisms in the federated kinds", () => {
       const sr = st.result as SecureStatsResult & { privacy: PrivacyReport };
       assert.equal(sr.privacy.rhoRound, 1);
       const rows = union(tables);
-      const exact = rows.reduce((a, r) => a + r[0]!, 0);
-      const sd = sr.privacy.sigma[1]! * Math.sqrt(1.5);
-      const got = sr.columns[IRIS_COLS[0]!]!.sum;
+      const exact = rows.reduce((a, r) => a + r[0], 0);
+      const sd = sr.privacy.sigma[1] * Math.sqrt(1.5);
+      const got = sr.columns[IRIS_COLS[0]].sum;
       assert.ok(got !== exact && Math.abs(got - exact) < 6 * sd, `Σ ${got} vs ${exact} (sd ${sd})`);
       const km = await runLocal(kmeansHandler, { ...base, kind: "kmeans", params: { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 0, privacy: { rho: 3, bounds } }, rounds: 3 }, tables, { paillierBits: 1024 });
       assert.equal(km.rounds.length, 3);
@@ -167,7 +167,7 @@ describe("differential-privacy mechanisms in the federated kinds", () => {
         assert.equal(res.inertia, 0);
         // noisy counts: they need not add up to 150 exactly, but stay close
         const n = res.counts.reduce((a, b) => a + b, 0);
-        assert.ok(Math.abs(n - 150) < 6 * res.privacy.sigma[0]! * Math.sqrt(1.5 * 3), `Σ counts ${n}`);
+        assert.ok(Math.abs(n - 150) < 6 * res.privacy.sigma[0] * Math.sqrt(1.5 * 3), `Σ counts ${n}`);
       }
     });
   }

@@ -29,22 +29,22 @@ function chiSquare(samples: number[], pmf: (x: number) => number, lo: number, hi
   let left = 0;
   for (let x = lo - 1; x > lo - 300; x--) left += pmf(x);
   below -= left;
-  mass[0]! += left;
-  mass[mass.length - 1]! += Math.max(0, below);
+  mass[0] += left;
+  mass[mass.length - 1] += Math.max(0, below);
   const obs = xs.map((x, i) => (counts.get(x) ?? 0) + (i === 0 ? samples.filter((s) => s < lo).length : 0) + (i === xs.length - 1 ? samples.filter((s) => s > hi).length : 0));
   // merge bins until each expects ≥ 5
   const bins: { e: number; o: number }[] = [];
   let acc = { e: 0, o: 0 };
   mass.forEach((m, i) => {
     acc.e += m * n;
-    acc.o += obs[i]!;
+    acc.o += obs[i];
     if (acc.e >= 5) {
       bins.push(acc);
       acc = { e: 0, o: 0 };
     }
   });
   if (acc.e > 0) {
-    const last = bins[bins.length - 1]!;
+    const last = bins[bins.length - 1];
     last.e += acc.e;
     last.o += acc.o;
   }

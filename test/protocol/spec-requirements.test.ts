@@ -23,7 +23,7 @@ test("secagg without a Setup phase is refused at parse time; with setup: true it
   const base = { kind: "stats", datasets: [{ owner: owners[0], datasetId: "d" }], params: { columns: ["a"] }, aggregation: "secagg" };
   const p = problems(base);
   assert.equal(p.length, 1);
-  assert.match(p[0]!, /^setup: aggregation "secagg" exchanges key shares in a Setup phase: set setup: true/);
+  assert.match(p[0], /^setup: aggregation "secagg" exchanges key shares in a Setup phase: set setup: true/);
   assert.deepEqual(problems({ ...base, setup: true }), []);
 });
 

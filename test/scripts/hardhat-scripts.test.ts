@@ -5,7 +5,7 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -16,7 +16,6 @@ import { startDevChain, type DevChain } from "../../chain-connector/src/ethereum
 import { DataRegistry__factory, NodeRegistry__factory, TaskManager__factory } from "../../types/ethers-contracts/index.js";
 import { datasetKey, kindKey } from "../../protocol/src/taskspec.js";
 import { Role } from "../../protocol/src/phases.js";
-import { MANIFEST_PATH } from "../../circuits/sources.js";
 import { LocalBlobStore } from "../../chain-connector/src/blobstore.js";
 import { builtContributionCircuits, loadVerificationKey } from "../../chain-connector/src/vkeys.js";
 
@@ -67,19 +66,19 @@ describe("hardhat scripts against a dev chain", { timeout: 600_000 }, () => {
     const r = await hardhatRun("deploy.ts", { ...base, CM_ADDRESSES_OUT: addressesFile });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const a = JSON.parse(readFileSync(addressesFile, "utf8")) as Record<string, string>;
-    for (const k of ["nodeRegistry", "dataRegistry", "taskManager"]) assert.notEqual(await chain.provider.getCode(a[k]!), "0x", `${k} has no code`);
+    for (const k of ["nodeRegistry", "dataRegistry", "taskManager"]) assert.notEqual(await chain.provider.getCode(a[k]), "0x", `${k} has no code`);
     assert.equal(a.chainId, "31337");
-    const tm = TaskManager__factory.connect(a.taskManager!, chain.provider);
+    const tm = TaskManager__factory.connect(a.taskManager, chain.provider);
     assert.equal(await tm.nodes(), a.nodeRegistry);
     assert.equal(await tm.data(), a.dataRegistry);
-    assert.equal(await tm.owner(), new Wallet(chain.accounts[0]!).address);
+    assert.equal(await tm.owner(), new Wallet(chain.accounts[0]).address);
     const built = builtContributionCircuits();
     for (const kind of ["stats", "kmeans", "linreg", "logreg"]) {
       const bound = await tm.verifiers(kindKey(kind));
       if (built[kind]) {
         assert.equal(bound.verifier, a[`${kind}Verifier`]);
         assert.notEqual(await chain.provider.getCode(bound.verifier), "0x");
-        assert.equal(Number(bound.publicSignals), loadVerificationKey(built[kind]!).nPublic);
+        assert.equal(Number(bound.publicSignals), loadVerificationKey(built[kind]).nPublic);
       } else {
         assert.equal(bound.verifier, "0x0000000000000000000000000000000000000000");
       }
@@ -92,7 +91,7 @@ describe("hardhat scripts against a dev chain", { timeout: 600_000 }, () => {
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const a = JSON.parse(readFileSync(out, "utf8")) as Record<string, string>;
     assert.equal(a.statsVerifier, undefined);
-    const bound = await TaskManager__factory.connect(a.taskManager!, chain.provider).verifiers(kindKey("stats"));
+    const bound = await TaskManager__factory.connect(a.taskManager, chain.provider).verifiers(kindKey("stats"));
     assert.equal(bound.verifier, "0x0000000000000000000000000000000000000000");
   });
 
@@ -102,8 +101,8 @@ describe("hardhat scripts against a dev chain", { timeout: 600_000 }, () => {
     const r = await hardhatRun("register-node.ts", env);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const a = JSON.parse(readFileSync(addressesFile, "utf8")) as Record<string, string>;
-    const nr = NodeRegistry__factory.connect(a.nodeRegistry!, chain.provider);
-    const me = new Wallet(chain.accounts[1]!).address;
+    const nr = NodeRegistry__factory.connect(a.nodeRegistry, chain.provider);
+    const me = new Wallet(chain.accounts[1]).address;
     const n = await nr.getNode(me);
     assert.equal(n.endpoint, "http://10.1.2.3:8080");
     assert.equal(Number(n.roles), Role.Owner | Role.Worker);
@@ -123,7 +122,7 @@ describe("hardhat scripts against a dev chain", { timeout: 600_000 }, () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /CM_ROLES: "Miner" is not a role/);
     const a = JSON.parse(readFileSync(addressesFile, "utf8")) as Record<string, string>;
-    assert.equal(await NodeRegistry__factory.connect(a.nodeRegistry!, chain.provider).isRegistered(new Wallet(chain.accounts[2]!).address), false);
+    assert.equal(await NodeRegistry__factory.connect(a.nodeRegistry, chain.provider).isRegistered(new Wallet(chain.accounts[2]).address), false);
   });
 
   test("register-dataset.ts, submit-task.ts and watch.ts: a dataset committed, a task created, its failed round followed", async () => {
@@ -132,8 +131,8 @@ describe("hardhat scripts against a dev chain", { timeout: 600_000 }, () => {
     writeFileSync(csv, "age,income\n30,1000\n40,2000\n50,1500\n");
     const ds = await hardhatRun("register-dataset.ts", { ...base, CM_ACCOUNT: "1", CM_DATASET_PATH: csv, CM_SALT_SEED_FILE: join(dir, "survey.seed") });
     assert.equal(ds.code, 0, ds.stderr + ds.stdout);
-    const owner = new Wallet(chain.accounts[1]!).address;
-    const d = await DataRegistry__factory.connect(a.dataRegistry!, chain.provider).getDataset(owner, datasetKey("survey"), 1);
+    const owner = new Wallet(chain.accounts[1]).address;
+    const d = await DataRegistry__factory.connect(a.dataRegistry, chain.provider).getDataset(owner, datasetKey("survey"), 1);
     assert.equal(Number(d.rows), 3);
     assert.equal(Number(d.columns), 2);
     assert.equal(readFileSync(join(dir, "survey.seed")).length, 32);
@@ -156,9 +155,9 @@ describe("hardhat scripts against a dev chain", { timeout: 600_000 }, () => {
     const sub = await hardhatRun("submit-task.ts", { ...base, CM_ACCOUNT: "3", CM_TASK_SPEC: spec, CM_BLOBS: blobs, CM_TASK_OUT: taskOut });
     assert.equal(sub.code, 0, sub.stderr + sub.stdout);
     const { taskId, specHash } = JSON.parse(readFileSync(taskOut, "utf8")) as { taskId: number; specHash: string };
-    const tm = TaskManager__factory.connect(a.taskManager!, chain.signer(0));
+    const tm = TaskManager__factory.connect(a.taskManager, chain.signer(0));
     const t = await tm.getTask(taskId);
-    assert.equal(t.requester, new Wallet(chain.accounts[3]!).address);
+    assert.equal(t.requester, new Wallet(chain.accounts[3]).address);
     assert.equal(t.specHash.toLowerCase(), specHash);
     const stored = JSON.parse(new TextDecoder().decode(await new LocalBlobStore(blobs).get(specHash))) as { requester: string; kind: string };
     assert.equal(stored.kind, "stats", "the spec blob is in the blob directory, under its hash");
@@ -171,7 +170,7 @@ describe("hardhat scripts against a dev chain", { timeout: 600_000 }, () => {
     assert.equal(w.code, 1, w.stderr + w.stdout);
     const lines = w.stdout.split("\n");
     const order = ["TaskCreated", "RoundStarted", "RoundFailed"].map((k) => lines.findIndex((l) => l.includes(k)));
-    assert.ok(order.every((i, j) => i >= 0 && (j === 0 || i > order[j - 1]!)), w.stdout);
+    assert.ok(order.every((i, j) => i >= 0 && (j === 0 || i > order[j - 1])), w.stdout);
     assert.match(w.stdout, /too-few-joined/);
 
     const bad = join(dir, "bad.json");

@@ -6,7 +6,7 @@ import { split, reconstruct, Interpolator } from "../../node/src/crypto/secagg/s
 
 /** χ² statistic of values in [0, p) over equal-width buckets. */
 function chiSquare(vals: bigint[], buckets: number): number {
-  const counts = new Array(buckets).fill(0);
+  const counts = new Array<number>(buckets).fill(0);
   for (const v of vals) counts[Number((v * BigInt(buckets)) / P)]++;
   const e = vals.length / buckets;
   return counts.reduce((s, c) => s + (c - e) ** 2 / e, 0);

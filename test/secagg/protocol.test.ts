@@ -172,10 +172,10 @@ test("messages cross the channel as bytes, and a party resumes from its exported
   const roster = wire(server.closeKeys());
   parties.forEach((p) => server.addShares(wire(p.shareKeys(roster))));
   // Every party restarts between phases.
-  parties = parties.map((p) => SecAggParty.restore(JSON.parse(JSON.stringify(p.exportState()))));
+  parties = parties.map((p) => SecAggParty.restore(JSON.parse(JSON.stringify(p.exportState())) as ReturnType<typeof p.exportState>));
   const set = wire(server.closeShares());
   parties.forEach((p) => server.addMasked(wire(p.maskedInput(set, inputs.get(p.address)!))));
-  parties = parties.map((p) => SecAggParty.restore(JSON.parse(JSON.stringify(p.exportState()))));
+  parties = parties.map((p) => SecAggParty.restore(JSON.parse(JSON.stringify(p.exportState())) as ReturnType<typeof p.exportState>));
   const req = wire(server.closeMasked());
   parties.forEach((p) => server.addUnmask(wire(p.unmask(req))));
   assert.deepEqual(server.finalize().sum, plainSum(inputs, addrs, 4));

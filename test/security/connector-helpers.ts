@@ -26,7 +26,7 @@ export async function call(url: string, who: Wallet | null, method: string, path
   if ((res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
     // An open stream: the first chunk is enough to see it was granted.
     const reader = res.body!.getReader();
-    out = (await reader.read()).value ?? new Uint8Array();
+    out = ((await reader.read()).value as Uint8Array | undefined) ?? new Uint8Array();
     ac.abort();
     await reader.cancel().catch(() => {});
   } else out = new Uint8Array(await res.arrayBuffer());

@@ -80,8 +80,8 @@ for (const factory of modes) {
       const results = await Promise.all([0, 1, 2, 3].map(() => c.createTask(bare as never, { idempotencyKey: k2 })));
       assert.equal(new Set(results.map((r) => r.taskId)).size, 1, "concurrent retries make one task");
       await h.restart();
-      assert.equal((await h.client(requester).createTask(bare as never, { idempotencyKey: k2 })).taskId, results[0]!.taskId);
-      await nextFree(results[0]!.taskId + 1);
+      assert.equal((await h.client(requester).createTask(bare as never, { idempotencyKey: k2 })).taskId, results[0].taskId);
+      await nextFree(results[0].taskId + 1);
       await assert.rejects(
         h.client(requester).createTask(spec(), { idempotencyKey: key }),
         (e: unknown) => e instanceof ConnectorError && e.code === "BadInput" && /idempotencyKey .* another spec/.test(e.message),

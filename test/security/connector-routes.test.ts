@@ -171,7 +171,7 @@ describe(`security: connector routes × callers (${factory.name.replace(/Mode$/,
   test("blob writes: registered nodes only; the event stream: registered nodes only", async () => {
     const bytes = randomBytes(64);
     const answers = await expectAll("POST", ROUTES.blobs, bytes, {});
-    assert.equal(JSON.parse(answers.A!.text).hash, keccak256(bytes));
+    assert.equal((JSON.parse(answers.A.text) as { hash: string }).hash, keccak256(bytes));
     await expectAll("GET", ROUTES.events, undefined, {});
   });
 

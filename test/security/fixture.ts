@@ -76,9 +76,9 @@ export async function securityNet(): Promise<SecurityNet> {
   const owners: RunningNode[] = [];
   for (let i = 0; i < 3; i++) {
     const path = await h.file(`o${i}.csv`, "a,b\n" + Array.from({ length: 5 + i }, (_, r) => `${r + i},${2 * r - i}`).join("\n") + "\n");
-    owners.push(await h.node(`o${i}`, ws[i]!, { datasets: [{ name: "d", path, format: "csv" }], admins: [ws[4]!.address] }));
+    owners.push(await h.node(`o${i}`, ws[i], { datasets: [{ name: "d", path, format: "csv" }], admins: [ws[4].address] }));
   }
-  const R = await h.node("R", ws[3]!, { roles: ["Requester", "Owner"] });
+  const R = await h.node("R", ws[3], { roles: ["Requester", "Owner"] });
   const base = { kind: "stats", datasets: ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: "d" })), params: { columns: ["a", "b"] }, members: { min: 3, max: 3, threshold: 2 } };
   const secaggTask = (await submitFederated(R, { ...base, aggregation: "secagg" } as never)).taskId;
   await finalResult(R, secaggTask, 1);
@@ -114,16 +114,16 @@ export async function securityNet(): Promise<SecurityNet> {
   secrets.get("R")!.push({ name: "R paillier p", bytes: hexBytes(sk.p) }, { name: "R paillier q", bytes: hexBytes(sk.q) });
 
   // Planted: known bytes in a round's kind state, the secrets table and the local blob store of o0.
-  const o0 = owners[0]!;
+  const o0 = owners[0];
   const planted: Secret[] = [
     { name: "planted kind state", bytes: new Uint8Array(32).fill(0xa7) },
     { name: "planted secret", bytes: new Uint8Array(32).fill(0x5c) },
     { name: "planted blob", bytes: new TextEncoder().encode("PLANTED-SECRET-BLOB-0123456789abcdef") },
   ];
   const cur = o0.store.getRound(secaggTask, 1, "member")!;
-  o0.store.putRound({ ...cur, kindState: { ...(cur.kindState as object), planted: Buffer.from(planted[0]!.bytes).toString("hex") } });
-  o0.store.putSecret("planted", "0x" + Buffer.from(planted[1]!.bytes).toString("hex"));
-  await o0.localBlobs.put(planted[2]!.bytes);
+  o0.store.putRound({ ...cur, kindState: { ...(cur.kindState as object), planted: Buffer.from(planted[0].bytes).toString("hex") } });
+  o0.store.putSecret("planted", "0x" + Buffer.from(planted[1].bytes).toString("hex"));
+  await o0.localBlobs.put(planted[2].bytes);
   secrets.get("o0")!.push(...planted);
   return { h, ws, owners, R, secaggTask, paillierTask, secrets, planted };
 }

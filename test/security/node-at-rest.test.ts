@@ -45,7 +45,7 @@ describe("node data at rest", () => {
   });
 
   test("the x25519 key file is sealed too, and opens only with the node's vault", async () => {
-    const o0 = net.owners[0]!;
+    const o0 = net.owners[0];
     const raw = await readFile(o0.config.x25519KeyFile);
     assert.ok(Vault.isSealed(raw));
     const longTerm = net.secrets.get("o0")!.find((s) => s.name.includes("long-term"))!;

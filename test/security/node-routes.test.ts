@@ -35,7 +35,7 @@ describe("node routes: who may call, and no secret in any response", () => {
     const headers: Record<string, string> = {};
     const signer =
       who === "operator" ? (node === net.R ? net.ws[3] : net.ws[0]) : who === "admin" ? net.ws[4] : who === "other node" ? (node === net.R ? net.ws[0] : net.ws[1]) : who === "unregistered" ? stranger : undefined;
-    if (signer) Object.assign(headers, await signRequest(signer!, method, path, bytes));
+    if (signer) Object.assign(headers, await signRequest(signer, method, path, bytes));
     if (bytes.length) headers["content-type"] = "application/json";
     const res = await fetch(node.url + path, { method, headers, body: bytes.length ? bytes : undefined });
     const raw = new Uint8Array(await res.arrayBuffer());
@@ -45,7 +45,7 @@ describe("node routes: who may call, and no secret in any response", () => {
   test("every route × every caller: the status the authorization table gives, and no secret in any body", { timeout: 120_000 }, async () => {
     const file = await net.h.file("sec.csv", "a,b\n1,2\n3,4\n");
     const spec = { kind: "stats", aggregation: "plain", datasets: net.ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: "d" })), params: { columns: ["a"] }, members: { min: 3, max: 3, threshold: 2 } };
-    const o0 = net.owners[0]!;
+    const o0 = net.owners[0];
     const routes = (node: RunningNode) => [
       { method: "GET", path: "/health", ok: 200 },
       { method: "GET", path: "/datasets", ok: 200 },
@@ -109,7 +109,7 @@ describe("node routes: who may call, and no secret in any response", () => {
   });
 
   test("GET /tasks/:id (the critical bug): unsigned is refused; the operator sees progress, never cSecret, sSecret, b or shares", async () => {
-    const o0 = net.owners[0]!;
+    const o0 = net.owners[0];
     const unsigned = await fetch(`${o0.url}/tasks/${net.secaggTask}`);
     assert.equal(unsigned.status, 401);
     const mine = await call(o0, "operator", "GET", `/tasks/${net.secaggTask}`);
@@ -123,19 +123,19 @@ describe("node routes: who may call, and no secret in any response", () => {
 
   test("secure aggregation joins with fresh round keys: shares sealed to a node do not open with its long-term key", async () => {
     const id = { taskId: net.secaggTask, round: 1 };
-    const o0 = net.owners[0]!;
-    const me = net.ws[0]!.address.toLowerCase();
+    const o0 = net.owners[0];
+    const me = net.ws[0].address.toLowerCase();
     const members = o0.store.members(id.taskId, 1);
     assert.equal(members.length, 3);
     for (const [i, n] of net.owners.entries()) {
-      const m = members.find((x) => x.member === net.ws[i]!.address)!;
+      const m = members.find((x) => x.member === net.ws[i].address)!;
       assert.notEqual(m.memberKey, loadOrCreateX25519(n.config.x25519KeyFile, n.vault).publicHex, `${n.config.name} joined with a key other than its long-term one`);
       assert.equal(m.memberKey, roundKey(n.store, id.taskId, 1).publicHex);
     }
     const longTerm = loadOrCreateX25519(o0.config.x25519KeyFile, o0.vault).secretKey;
     const mine = roundKey(o0.store, id.taskId, 1).secretKey;
     let opened = 0;
-    for (const c of await net.h.network.getContributions(id.taskId, 1, Phase.Setup)) {
+    for (const c of net.h.network.getContributions(id.taskId, 1, Phase.Setup)) {
       if (c.member.toLowerCase() === me) continue;
       const setup = JSON.parse(new TextDecoder().decode(await net.R.connector.getBlob(c.blobHash))) as { shares: { shares: { to: string; nonce: string; ct: string }[] } };
       const share = setup.shares.shares.find((s) => s.to === me)!;
@@ -152,7 +152,7 @@ describe("node routes: who may call, and no secret in any response", () => {
     let params = "1";
     for (let i = 0; i < 20_000; i++) params = `{"p":${params}}`;
     const bytes = new TextEncoder().encode(`{"kind":"stats","params":${params}}`);
-    const headers = { ...(await signRequest(net.ws[3]!, "POST", "/tasks", bytes)), "content-type": "application/json" };
+    const headers = { ...(await signRequest(net.ws[3], "POST", "/tasks", bytes)), "content-type": "application/json" };
     const res = await fetch(`${net.R.url}/tasks`, { method: "POST", headers, body: bytes });
     assert.equal(res.status, 400);
     const j = (await res.json()) as { code: string; message: string };

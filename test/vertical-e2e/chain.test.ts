@@ -70,14 +70,14 @@ describe("vlinreg over the runtime, chain mode (hardhat node, ethereum connector
   };
 
   async function start(tag: string, defs: { name: string; data: PartyData; label?: string }[]) {
-    const ps: Party[] = defs.map((d) => ({ ...d, wallet: new Wallet(keys[nextKey++]!) }));
+    const ps: Party[] = defs.map((d) => ({ ...d, wallet: new Wallet(keys[nextKey++]) }));
     const ns: RunningNode[] = [];
     for (const p of ps) {
       const path = join(dir, `${tag}-${p.name}.csv`);
       await writeFile(path, csv(p.data));
       ns.push(await node(`${tag}-${p.name}`, p.wallet.privateKey, { roles: ["Owner"], datasets: [{ name: "vdata", path, format: "csv" }] }));
     }
-    const R = await node(`${tag}-R`, keys[nextKey++]!, { roles: ["Requester"] });
+    const R = await node(`${tag}-R`, keys[nextKey++], { roles: ["Requester"] });
     return { ps, ns, R };
   }
 
@@ -96,8 +96,8 @@ describe("vlinreg over the runtime, chain mode (hardhat node, ethereum connector
     const { result, round } = await finalResult<VlinregResult>(R, taskId, spec.rounds);
     t.diagnostic(`${iterations} iterations in ${round} rounds, ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
     const c = result.coefficients!;
-    assert.ok(Math.abs(c.x1! - 31) / 31 < 0.01, `x1 coefficient ${c.x1}`);
-    assert.ok(Math.abs(c.x2! + 5.5) / 5.5 < 0.01, `x2 coefficient ${c.x2}`);
+    assert.ok(Math.abs(c.x1 - 31) / 31 < 0.01, `x1 coefficient ${c.x1}`);
+    assert.ok(Math.abs(c.x2 + 5.5) / 5.5 < 0.01, `x2 coefficient ${c.x2}`);
     // The default key mode: y holds the one key, decrypts only masked sums, reads no sealed table.
     assert.equal(vlinregParams.parse(spec.params).keyHolder, "label");
     const mine = new Set(ns.map((x) => x.address.toLowerCase()));
@@ -115,7 +115,7 @@ describe("vlinreg over the runtime, chain mode (hardhat node, ethereum connector
     const data = cars();
     const { ps, ns, R } = await start("cars", [
       { name: "y", label: "MPG", data: { ids: data.ids, columns: { MPG: data.y } } },
-      ...data.cols.map((c, i) => ({ name: `x${i + 1}`, data: shuffle({ ids: data.ids, columns: { [c]: data.X[i]! } }, 20 + i) })),
+      ...data.cols.map((c, i) => ({ name: `x${i + 1}`, data: shuffle({ ids: data.ids, columns: { [c]: data.X[i] } }, 20 + i) })),
     ]);
     const iterations = 24;
     const t0 = Date.now();
@@ -124,7 +124,7 @@ describe("vlinreg over the runtime, chain mode (hardhat node, ethereum connector
     t.diagnostic(`${iterations} iterations in ${round} rounds, ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
     // Paillier arithmetic is exact and the masks cancel exactly: any keys give the same fixed-point run.
     const local = await runVertical(
-      { label: { ids: data.ids, y: data.y }, features: data.cols.map((c, i) => ({ name: `x${i + 1}`, ids: data.ids, columns: { [c]: data.X[i]! } })) },
+      { label: { ids: data.ids, y: data.y }, features: data.cols.map((c, i) => ({ name: `x${i + 1}`, ids: data.ids, columns: { [c]: data.X[i] } })) },
       { keyBits: 1024, iterations },
     );
     assert.deepEqual(result.coefficients, local.coefficients);

@@ -22,7 +22,7 @@ describe("vlinreg over the runtime, coordinator mode: cars (vega-datasets)", { c
   before(async () => {
     preferRamDisk();
     h = await nodeHarness();
-    R = await h.node("R", wallets(1)[0]!, { roles: ["Requester"] }, handlers());
+    R = await h.node("R", wallets(1)[0], { roles: ["Requester"] }, handlers());
   });
   after(async () => {
     await h?.stop();
@@ -33,7 +33,7 @@ describe("vlinreg over the runtime, coordinator mode: cars (vega-datasets)", { c
   function checkAgainstOls(result: VlinregResult, data: ReturnType<typeof cars>) {
     const ref = ols(data.X, data.y);
     data.cols.forEach((c, i) => {
-      assert.ok(Math.abs(result.coefficients![c]! - ref.coef[i]!) < 1e-3, `${c}: ${result.coefficients![c]} vs least squares ${ref.coef[i]}`);
+      assert.ok(Math.abs(result.coefficients![c] - ref.coef[i]) < 1e-3, `${c}: ${result.coefficients![c]} vs least squares ${ref.coef[i]}`);
     });
     assert.ok(Math.abs(result.intercept! - ref.intercept) < 1e-3, `intercept ${result.intercept} vs ${ref.intercept}`);
   }
@@ -46,7 +46,7 @@ describe("vlinreg over the runtime, coordinator mode: cars (vega-datasets)", { c
       { name: "x1", data: shuffle({ ids: data.ids, columns: { Cylinders: c0, Displacement: c1 } }, 11) },
       { name: "x2", data: shuffle({ ids: data.ids, columns: { Horsepower: c2, Weight_in_lbs: c3 } }, 12) },
     ], { labelRequests: true });
-    const Y = nodes[0]!;
+    const Y = nodes[0];
     const iterations = 100;
     const t0 = Date.now();
     const { taskId, spec } = await submitVlinreg(Y, ps, { iterations });
@@ -60,7 +60,7 @@ describe("vlinreg over the runtime, coordinator mode: cars (vega-datasets)", { c
     const data = cars();
     const { nodes, ps } = await parties([
       { name: "y", label: "MPG", data: { ids: data.ids, columns: { MPG: data.y } } },
-      ...data.cols.map((c, i) => ({ name: `x${i + 1}`, data: shuffle({ ids: data.ids, columns: { [c]: data.X[i]! } }, 20 + i) })),
+      ...data.cols.map((c, i) => ({ name: `x${i + 1}`, data: shuffle({ ids: data.ids, columns: { [c]: data.X[i] } }, 20 + i) })),
     ]);
     const iterations = 150;
     const t0 = Date.now();

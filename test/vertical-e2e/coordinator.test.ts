@@ -30,7 +30,7 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
   before(async () => {
     preferRamDisk();
     h = await nodeHarness();
-    R = await h.node("R", wallets(1)[0]!, { roles: ["Requester"] }, handlers());
+    R = await h.node("R", wallets(1)[0], { roles: ["Requester"] }, handlers());
   });
   after(async () => {
     await h?.stop();
@@ -55,8 +55,8 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
       const { result, round } = await finalResult<VlinregResult>(R, taskId, spec.rounds);
       t.diagnostic(`${keyHolder}: ${iterations} iterations in ${round} rounds, ${((Date.now() - t0) / 1000).toFixed(1)} s (tests running concurrently)`);
       const c = result.coefficients!;
-      assert.ok(Math.abs(c.x1! - 31) / 31 < 0.01, `x1 coefficient ${c.x1}`);
-      assert.ok(Math.abs(c.x2! + 5.5) / 5.5 < 0.01, `x2 coefficient ${c.x2}`);
+      assert.ok(Math.abs(c.x1 - 31) / 31 < 0.01, `x1 coefficient ${c.x1}`);
+      assert.ok(Math.abs(c.x2 + 5.5) / 5.5 < 0.01, `x2 coefficient ${c.x2}`);
       const ref = ols([d.x1, d.x2], d.y);
       // The intercept absorbs the coefficients' residual error times the columns' means: compare on the label's scale.
       const meanY = d.y.reduce((a, b) => a + b, 0) / d.y.length;
@@ -71,8 +71,8 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
         }
       }
       assert.equal(released.length, 1);
-      assert.equal(released[0]!.model, undefined);
-      assert.ok(/^0x01[0-9a-f]+$/.test(released[0]!.sealedModel!.box));
+      assert.equal(released[0].model, undefined);
+      assert.ok(/^0x01[0-9a-f]+$/.test(released[0].sealedModel!.box));
 
       // From the transcript of this run: what each party read through the runtime, and did with it.
       const mine = new Set(nodes.map((x) => x.address.toLowerCase()));
@@ -115,9 +115,9 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
         { name: "y", label: "y", data: { ids, columns: { y: d.y } } },
         { name: "x1", data: { ids: xIds, columns: { x1 } } },
       ]);
-      const { taskId, spec } = await submitVlinreg(R, ps, { iterations: 2 });
-      const errs = await memberErrors(taskId, Object.keys(expect).map((p) => [p, nodes[ps.findIndex((q) => q.name === p)]!]));
-      for (const [p, re] of Object.entries(expect)) assert.match(errs[p]!, re, `${what}: ${p}`);
+      const { taskId } = await submitVlinreg(R, ps, { iterations: 2 });
+      const errs = await memberErrors(taskId, Object.keys(expect).map((p) => [p, nodes[ps.findIndex((q) => q.name === p)]]));
+      for (const [p, re] of Object.entries(expect)) assert.match(errs[p], re, `${what}: ${p}`);
       // Nothing but ids was ever written: no key, no ciphertext.
       assert.deepEqual(await R.connector.getContributions(taskId, 1, Phase.Compute), [], what);
       for (const c of await R.connector.getContributions(taskId, 1, Phase.Setup)) {
@@ -140,14 +140,14 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
 
     // The requester's registry: pk/x1 was written in round 1; x1 lists it again at step 4.
     const ws = wallets(3);
-    const rs = vlinregSpec(ws[0]!.address, [
-      { name: "y", label: "y", wallet: ws[0]!, data: { ids: [1], columns: { y: [1] } } },
-      { name: "x1", wallet: ws[1]!, data: { ids: [1], columns: { a: [1] } } },
-      { name: "x2", wallet: ws[2]!, data: { ids: [1], columns: { b: [1] } } },
+    const rs = vlinregSpec(ws[0].address, [
+      { name: "y", label: "y", wallet: ws[0], data: { ids: [1], columns: { y: [1] } } },
+      { name: "x1", wallet: ws[1], data: { ids: [1], columns: { a: [1] } } },
+      { name: "x2", wallet: ws[2], data: { ids: [1], columns: { b: [1] } } },
     ], { iterations: 5 });
     const manifest = (party: string, step: number, tables: { name: string; writer: string; hash: string; step: number }[]) => {
       const payload = new TextEncoder().encode(JSON.stringify({ v: 1, kind: "vlinreg", party, step, tables }));
-      return { member: ws[["y", "x1", "x2"].indexOf(party)]!.address.toLowerCase(), blobHash: keccak256(payload), commitment: keccak256(payload), payload };
+      return { member: ws[["y", "x1", "x2"].indexOf(party)].address.toLowerCase(), blobHash: keccak256(payload), commitment: keccak256(payload), payload };
     };
     const h0 = "0x" + "11".repeat(32);
     const byPhase: Record<number, ReturnType<typeof manifest>[]> = {
@@ -156,10 +156,10 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
       [Phase.Aggregate]: [manifest("y", 5, []), manifest("x1", 5, []), manifest("x2", 5, [])],
     };
     let state: unknown = { written: { "ids/x1": "x1", "pk/x1": "x1", "enc-x/x1": "x1" } };
-    const actx = { round: 2, spec: rs, state: { get: () => state, set: (v: unknown) => void (state = v) }, contributions: async (ph: number) => byPhase[ph]! } as unknown as AggregateContext;
-    await assert.rejects(makeVlinregHandler().aggregate(actx, byPhase[Phase.Compute]!), /table pk\/x1: already written by x1; x1's second write at step 4 is refused: tables are write-once/);
-    byPhase[Phase.Compute]![1] = manifest("x1", 4, [{ name: "term/1/x1->x2", writer: "x1", hash: h0, step: 4 }]);
-    const ok = await makeVlinregHandler().aggregate(actx, byPhase[Phase.Compute]!);
+    const actx = { round: 2, spec: rs, state: { get: () => state, set: (v: unknown) => void (state = v) }, contributions: async (ph: number) => byPhase[ph] } as unknown as AggregateContext;
+    await assert.rejects(makeVlinregHandler().aggregate(actx, byPhase[Phase.Compute]), /table pk\/x1: already written by x1; x1's second write at step 4 is refused: tables are write-once/);
+    byPhase[Phase.Compute][1] = manifest("x1", 4, [{ name: "term/1/x1->x2", writer: "x1", hash: h0, step: 4 }]);
+    const ok = await makeVlinregHandler().aggregate(actx, byPhase[Phase.Compute]);
     assert.deepEqual((ok.next as { tables: { name: string }[] }).tables.map((x) => x.name), ["grad/0/x1", "term/1/x1->x2"]);
 
     // Over the runtime: x1 re-publishes xk/x1 (its X25519 key, first written at step 1) in its step-4 manifest.
@@ -182,8 +182,8 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
       { name: "x1", data: { ids, columns: { x1: d.x1 } } },
       { name: "x2", data: { ids, columns: { x2: d.x2 } } },
     ], { wrap: { x1: rewrite } });
-    const { taskId, spec } = await submitVlinreg(R, ps, { iterations: 5 });
-    const Y = nodes[0]!;
+    const { taskId } = await submitVlinreg(R, ps, { iterations: 5 });
+    const Y = nodes[0];
     // The label party reads x1's step-4 manifest in the next phase and refuses it.
     await Y.runtime.when(() => Y.store.getRound(taskId, 2, "member")?.status === "failed");
     assert.match(Y.store.getRound(taskId, 2, "member")!.error!, /table xk\/x1: already written by x1 at step 1; a second write \(x1's manifest, step 4\) is refused: tables are write-once/);
@@ -232,15 +232,15 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
     const iterations = 12;
     const { taskId, spec } = await submitVlinreg(R, ps, { iterations });
     await R.runtime.when(() => !!R.store.getResult(taskId, 4));
-    const x1 = nodes[1]!;
+    const x1 = nodes[1];
     const dataDir = x1.config.dataDir;
     await x1.stop();
-    const again = await h.node(dataDir.split("/").pop()!, ps[1]!.wallet, { roles: ["Owner"], datasets: [{ name: "vdata", path: join(h.dir, `${dataDir.split("/").pop()}.csv`), format: "csv" }] }, handlers());
+    const again = await h.node(dataDir.split("/").pop()!, ps[1].wallet, { roles: ["Owner"], datasets: [{ name: "vdata", path: join(h.dir, `${dataDir.split("/").pop()}.csv`), format: "csv" }] }, handlers());
     const { result } = await finalResult<VlinregResult>(R, taskId, spec.rounds);
     // Paillier arithmetic is exact and the masks cancel exactly, so any keys and masks give the same fixed-point run as the local debug mode.
     const local = await runVertical({ label: { ids, y: d.y }, features: [{ name: "x1", ids, columns: { x1: d.x1 } }, { name: "x2", ids, columns: { x2: d.x2 } }] }, { keyBits: 1024, iterations });
     assert.deepEqual(result.coefficients, local.coefficients);
     assert.equal(result.intercept, local.intercept);
-    for (const node of [nodes[0]!, again, nodes[2]!]) await node.stop();
+    for (const node of [nodes[0], again, nodes[2]]) await node.stop();
   });
 });

@@ -20,7 +20,7 @@ export interface PartyData {
 
 export function csv(d: PartyData): string {
   const names = Object.keys(d.columns);
-  return ["id," + names.join(","), ...d.ids.map((id, r) => [id, ...names.map((c) => String(d.columns[c]![r]))].join(","))].join("\n") + "\n";
+  return ["id," + names.join(","), ...d.ids.map((id, r) => [id, ...names.map((c) => String(d.columns[c][r]))].join(","))].join("\n") + "\n";
 }
 
 /** Rows in a seeded random order (ids stay attached), so alignment has work to do. */
@@ -29,9 +29,9 @@ export function shuffle(d: PartyData, seed: number): PartyData {
   const idx = d.ids.map((_, i) => i);
   for (let i = idx.length - 1; i > 0; i--) {
     const j = Math.floor(r() * (i + 1));
-    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+    [idx[i], idx[j]] = [idx[j], idx[i]];
   }
-  return { ids: idx.map((i) => d.ids[i]!), columns: Object.fromEntries(Object.entries(d.columns).map(([c, v]) => [c, idx.map((i) => v[i]!)])) };
+  return { ids: idx.map((i) => d.ids[i]), columns: Object.fromEntries(Object.entries(d.columns).map(([c, v]) => [c, idx.map((i) => v[i])])) };
 }
 
 export function cars() {
@@ -48,9 +48,9 @@ const { MultivariateLinearRegression } = createRequire(import.meta.url)("ml-regr
 };
 
 export function ols(cols: number[][], y: number[]): { coef: number[]; intercept: number } {
-  const x = y.map((_, r) => cols.map((c) => c[r]!));
-  const w = new MultivariateLinearRegression(x, y.map((v) => [v])).weights.map((row) => row[0]!);
-  return { coef: w.slice(0, cols.length), intercept: w[cols.length]! };
+  const x = y.map((_, r) => cols.map((c) => c[r]));
+  const w = new MultivariateLinearRegression(x, y.map((v) => [v])).weights.map((row) => row[0]);
+  return { coef: w.slice(0, cols.length), intercept: w[cols.length] };
 }
 
 export interface Party {
@@ -104,7 +104,7 @@ export function leaks(rec: TranscriptRecorder, rows: number, byParty: Record<str
     prints: fingerprints(byParty),
     deliveries: rec.deliveries.filter((d) => mine(d.node)),
     events: rec.events.filter((e) => mine(e.node)),
-    payload: (d) => new TextDecoder().decode(rec.bytes(d.hash)!),
+    payload: (d) => new TextDecoder().decode(rec.bytes(d.hash)),
   });
 }
 
@@ -148,7 +148,7 @@ export async function partyNodes(
   o: { labelRequests?: boolean; wrap?: Record<string, (h: TaskKindHandler) => TaskKindHandler> } = {},
 ): Promise<{ ps: Party[]; nodes: RunningNode[] }> {
   const ws = wallets(defs.length);
-  const ps: Party[] = defs.map((d, i) => ({ ...d, wallet: ws[i]! as Wallet }));
+  const ps: Party[] = defs.map((d, i) => ({ ...d, wallet: ws[i] }));
   const nodes: RunningNode[] = [];
   for (const p of ps) {
     const path = await h.file(`r${run}-${p.name}.csv`, csv(p.data));

@@ -29,7 +29,7 @@ export function fingerprints(byOwner: Record<string, number[][]>): Map<string, s
       col.forEach((v, i) => {
         if (String(v).length >= 8) s.push(String(v));
         s.push(String(st[i]));
-        const fx = encodeStd(st[i]!, owner).toString();
+        const fx = encodeStd(st[i], owner).toString();
         if (fx.replace("-", "").length >= 8) s.push(fx);
       });
     }

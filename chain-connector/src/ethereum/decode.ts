@@ -8,7 +8,7 @@ export const EVENTS = new Interface(
 );
 
 const num = (v: unknown): number => {
-  const b = BigInt(v as bigint);
+  const b = BigInt(v as bigint | number | string);
   if (b > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`event value ${b} exceeds 2^53`);
   return Number(b);
 };

@@ -84,8 +84,8 @@ export async function startDevChain(): Promise<DevChain> {
     });
     trackChild(child);
     let log = "";
-    child.stdout!.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-    child.stderr!.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+    child.stdout.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+    child.stderr.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
     const url = `http://127.0.0.1:${port}`;
     const ok = await waitForRpc(url, child, 90_000);
     if (!ok) {
@@ -98,7 +98,7 @@ export async function startDevChain(): Promise<DevChain> {
     const signers = new Map<number, NonceManager>();
     const signer = (i: number) => {
       let s = signers.get(i);
-      if (!s) signers.set(i, (s = new NonceManager(new Wallet(accounts[i]!, provider))));
+      if (!s) signers.set(i, (s = new NonceManager(new Wallet(accounts[i], provider))));
       return s;
     };
     return {

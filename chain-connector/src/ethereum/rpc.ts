@@ -73,7 +73,7 @@ export class TxSender {
         await withRetry(() => this.provider.broadcastTransaction(signed));
       } catch (e) {
         // A retried broadcast may find its own earlier attempt already accepted.
-        const known = /already known|known transaction|nonce too low/i.test(String((e as Error).message));
+        const known = /already known|known transaction|nonce too low/i.test((e as Error).message);
         if (!known || !(await this.provider.getTransaction(txHash).catch(() => null))) {
           this.nonce = undefined;
           throw e;

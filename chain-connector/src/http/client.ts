@@ -88,7 +88,7 @@ export class ConnectorClient implements Connector {
         // A kept-alive socket the server closed (it restarted) fails the next request before the
         // server reads it: retry once. Reads, and writes carrying an idempotency key, are always safe to retry.
         if (attempt < 2 && (idempotent || staleSocket(e))) continue;
-        throw new ConnectorError("Unavailable", `connector at ${this.base} unreachable: ${(e as Error).message} (${String((e as { cause?: unknown }).cause ?? "")})`);
+        throw new ConnectorError("Unavailable", `connector at ${this.base} unreachable: ${(e as Error).message} (${String((e as { cause?: Error | string }).cause ?? "")})`);
       }
     }
     if (!res.ok) {
@@ -149,7 +149,7 @@ export class ConnectorClient implements Connector {
   getDataset(owner: string, name: string, version?: number): Promise<DatasetRecord | null> {
     const q = new URLSearchParams({ owner, name });
     if (version !== undefined) q.set("version", String(version));
-    return this.json("GET", `${ROUTES.datasets}?${q}`);
+    return this.json("GET", `${ROUTES.datasets}?${q.toString()}`);
   }
 
   /**

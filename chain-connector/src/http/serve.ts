@@ -138,7 +138,7 @@ export async function startConnector(cfg: ConnectorConfig): Promise<RunningConne
       await server.start();
       if (cfg.keeper !== false) {
         keeper = new Keeper({
-          connector: cfg.keeperKey ? eth.as(cfg.keeperKey) : network.as(network.addresses()[0]!),
+          connector: cfg.keeperKey ? eth.as(cfg.keeperKey) : network.as(network.addresses()[0]),
           chainNow: () => eth.now(),
         });
         await keeper.start();

@@ -59,8 +59,11 @@ function errorBody(e: unknown): { status: number; body: ErrorBody } {
   return { status: 500, body: { code: "Unavailable", message: e instanceof Error ? e.message : String(e) } };
 }
 
+/** A request value as text: strings and numbers as they are, anything else (object, array) as JSON so an error can show it. */
+const text = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : v === undefined || v === null ? "" : JSON.stringify(v));
+
 const int = (v: unknown, field: string): number => {
-  const s = String(v ?? "");
+  const s = text(v);
   if (!/^\d{1,15}$/.test(s)) throw new ConnectorError("BadInput", `${field} must be a non-negative integer, got "${s}"`);
   return Number(s);
 };
@@ -188,7 +191,7 @@ export class ConnectorServer {
         throw new ConnectorError("BadInput", `request body nests deeper than ${MAX_BODY_DEPTH} levels (the nesting limit); flatten it`);
       }
       try {
-        const v = JSON.parse(text);
+        const v: unknown = JSON.parse(text);
         if (v === null || typeof v !== "object") throw new Error("not an object");
         return v as Record<string, unknown>;
       } catch {
@@ -277,7 +280,7 @@ export class ConnectorServer {
     );
     app.get(
       ROUTES.datasets,
-      route((c, req) => c.getDataset(String(req.query.owner ?? ""), String(req.query.name ?? ""), optInt(req.query.version, "version"))),
+      route((c, req) => c.getDataset(text(req.query.owner), text(req.query.name), optInt(req.query.version, "version"))),
     );
 
     // ---------------------------------------------------------------- tasks and rounds

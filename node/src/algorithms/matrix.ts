@@ -9,7 +9,7 @@ export function checkMatrix(name: string, X: unknown, opts: { cols?: number; min
   const cols = opts.cols ?? (Array.isArray(X[0]) ? X[0].length : -1);
   if (cols < 1) throw new Error(`${name}: rows must be non-empty arrays of numbers`);
   for (let i = 0; i < X.length; i++) {
-    const row = X[i];
+    const row: unknown = X[i];
     if (!Array.isArray(row)) throw new Error(`${name}: row ${i} is not an array`);
     if (row.length !== cols) throw new Error(`${name}: row ${i} has ${row.length} attributes, expected ${cols}; every row needs the same dimension`);
     for (let j = 0; j < cols; j++) {
@@ -19,7 +19,7 @@ export function checkMatrix(name: string, X: unknown, opts: { cols?: number; min
 }
 
 export function checkK(k: unknown, rows: number): asserts k is number {
-  if (typeof k !== "number" || !Number.isInteger(k) || k < 1) throw new Error(`k: must be a positive integer, got ${k}`);
+  if (typeof k !== "number" || !Number.isInteger(k) || k < 1) throw new Error(`k: must be a positive integer, got ${String(k)}`);
   if (k > rows) throw new Error(`k: ${k} clusters need at least ${k} rows, the dataset has ${rows}; lower k`);
 }
 

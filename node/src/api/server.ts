@@ -79,8 +79,11 @@ function errorOf(e: unknown): { status: number; code: string; message: string } 
   return { status: 500, code: "Internal", message: "internal error; the node's log has the details" };
 }
 
+/** A request value as text: strings and numbers as they are, anything else (object, array) as JSON so an error can show it. */
+const text = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : v === undefined || v === null ? "" : JSON.stringify(v));
+
 const int = (v: unknown, field: string): number => {
-  const s = String(v ?? "");
+  const s = text(v);
   if (!/^\d{1,15}$/.test(s)) throw new HttpError(400, "BadInput", `${field} must be a non-negative integer, got "${s}"`);
   return Number(s);
 };
@@ -270,7 +273,7 @@ export function buildApi(o: ApiOptions): express.Express {
     const after = req.query.after === undefined ? 0 : int(req.query.after, "after");
     const taskId = req.query.taskId === undefined ? undefined : int(req.query.taskId, "taskId");
     const entries = o.store.auditEntries({ afterSeq: after, limit, taskId }).map(auditView);
-    res.json({ entries, next: entries.length === limit ? entries[entries.length - 1]!.seq : null });
+    res.json({ entries, next: entries.length === limit ? entries[entries.length - 1].seq : null });
   });
 
   // Checks the whole log: its hash chain, and every entry against the connector's events.

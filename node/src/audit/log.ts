@@ -98,7 +98,7 @@ export interface ChainFault {
 export function verifyChain(entries: readonly AuditEntry[]): ChainFault | undefined {
   let prev = GENESIS;
   for (let i = 0; i < entries.length; i++) {
-    const e = entries[i]!;
+    const e = entries[i];
     const want = i + 1;
     if (e.seq !== want) return { seq: want, reason: `entry ${want} is missing or out of place (found seq ${e.seq} there)` };
     if (e.prev !== prev) return { seq: want, reason: `entry ${want} does not link to entry ${want - 1} (prev ${e.prev}, expected ${prev})` };

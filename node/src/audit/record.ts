@@ -30,7 +30,7 @@ export function auditPrivacy(spec: TaskSpec, rho: number, noiseSigma?: () => num
     epsilon: epsilonOf(rhoTask, delta),
     delta,
     threshold: spec.members.threshold,
-    bounds: p.bounds as Record<string, [number, number]>,
+    bounds: p.bounds,
     ...(sigma ? { sigma } : {}),
   };
 }

@@ -72,7 +72,7 @@ export class CsvParser {
     const stop = final ? n : n - 1;
     let i = 0;
     while (i < stop) {
-      const ch = text[i]!;
+      const ch = text[i];
       if (this.state === "quoted") {
         if (ch === '"') {
           if (text[i + 1] === '"') {

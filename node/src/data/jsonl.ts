@@ -76,12 +76,12 @@ export class JsonlParser {
       this.headerLine = line;
     } else {
       const header = this.header;
-      const missing = header.filter((k) => !(k in (obj as object)));
+      const missing = header.filter((k) => !(k in (obj)));
       const extra = keys.filter((k) => !this.headerSet.has(k));
       if (missing.length || extra.length)
         throw new DataError(
           `${source}: line ${line} has ${keys.length} fields, line ${this.headerLine} has ${header.length}` +
-            `${missing.length ? `; missing ${missing.slice(0, 5).map(key).join(", ")}` : ""}` +
+            (missing.length ? `; missing ${missing.slice(0, 5).map(key).join(", ")}` : "") +
             `${extra.length ? `; extra ${extra.slice(0, 5).map(key).join(", ")}` : ""}; every line needs the same keys`,
         );
     }

@@ -32,7 +32,7 @@ export function tableFromBytes(bytes: Uint8Array, spec: Omit<DatasetConfig, "pat
       const [head, ...rest] = recs;
       return buildTable({
         source,
-        header: head!.fields.map((h) => h.trim()),
+        header: head.fields.map((h) => h.trim()),
         records: rest.map((r) => ({ line: r.line, values: r.fields })),
         columns: spec.columns,
         idColumn: spec.idColumn,

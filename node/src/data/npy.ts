@@ -41,7 +41,7 @@ function readU64(v: DataView, o: number): number {
 export function parseNpy(bytes: Uint8Array, source = "npy"): NpyArray {
   const fix = "save it with np.save(path, np.ascontiguousarray(a, dtype='<f8'))";
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new DataError(`${source}: not a .npy file (no \\x93NUMPY magic); ${fix}`);
-  const major = bytes[6]!;
+  const major = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let headerLen: number;
   let headerStart: number;

@@ -30,6 +30,7 @@ function describeValue(v: unknown): string {
   if (v === null) return "null";
   if (typeof v === "string") return `"${v.length > 40 ? v.slice(0, 40) + "…" : v}"`;
   if (typeof v === "object") return Array.isArray(v) ? "an array" : "an object";
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- objects returned above; TypeScript does not narrow unknown by the typeof test
   return `${String(v)} (${typeof v})`;
 }
 

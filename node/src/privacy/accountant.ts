@@ -16,7 +16,7 @@ export function gaussianRho(sensitivity: number, sigma2: number): number {
 /** The ℓ2 version over a vector: per-coordinate sensitivities Δ_i (a row moves each by at most Δ_i), noise σ_i² per coordinate. */
 export function gaussianRhoVector(sensitivities: readonly number[], sigma2: readonly number[]): number {
   if (sensitivities.length !== sigma2.length) throw new RangeError("gaussianRhoVector: one σ² per coordinate");
-  return sensitivities.reduce((s, d, i) => s + (d === 0 ? 0 : gaussianRho(d, sigma2[i]!)), 0);
+  return sensitivities.reduce((s, d, i) => s + (d === 0 ? 0 : gaussianRho(d, sigma2[i])), 0);
 }
 
 /**

@@ -92,7 +92,7 @@ export function planNoise(parts: readonly Part[], length: number, rho: number, t
   const largest = Math.max(0, ...[...groups.values()].map((g) => g.length));
   const m = ungrouped.length + largest;
   const c2 = m / (2 * rho);
-  const memberSigma2: (Rational | null)[] = new Array(length).fill(null);
+  const memberSigma2 = new Array<Rational | null>(length).fill(null);
   const sigma = new Array<number>(length).fill(0);
   const partRho = (p: Part, s2m: number) =>
     distributedGaussianRho({ sensitivity: integerSensitivity(p), sigma2PerMember: s2m, members: threshold, dimension: p.coords.length });
@@ -166,6 +166,6 @@ export function privacyReport(spec: TaskSpec, plan: NoisePlan): PrivacyReport {
     delta,
     threshold: plan.threshold,
     sigma: plan.sigma,
-    bounds: p.bounds as Record<string, [number, number]>,
+    bounds: p.bounds,
   };
 }

@@ -85,7 +85,8 @@ export function bernoulli(p: Rational, bytes: ByteSource = osBytes): boolean {
 
 /** Bernoulli(exp(−γ)) for rational γ ≥ 0 (CKS20 Algorithm 1). */
 export function bernoulliExp(gamma: Rational, bytes: ByteSource = osBytes): boolean {
-  let { num, den } = gamma;
+  const { den } = gamma;
+  let { num } = gamma;
   // exp(−γ) = exp(−1)^⌊γ⌋ · exp(−(γ − ⌊γ⌋)): each factor is a separate coin, all must come up.
   while (num > den) {
     if (!bernoulliExpSmall(1n, 1n, bytes)) return false;

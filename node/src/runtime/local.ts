@@ -88,12 +88,12 @@ export async function runLocal(
     const secretKey = x25519.utils.randomSecretKey();
     return { secretKey, publicKey: x25519.getPublicKey(secretKey) };
   });
-  const members: MemberKey[] = wallets.map((w, i) => ({ member: w.address, memberKey: "0x" + Buffer.from(keys[i]!.publicKey).toString("hex") }));
+  const members: MemberKey[] = wallets.map((w, i) => ({ member: w.address, memberKey: "0x" + Buffer.from(keys[i].publicKey).toString("hex") }));
   // Proven tasks: each member's table is committed here as a node would register it, so the
   // same proofs, bindings and checks run as on a network.
   const seeds = tables.map(() => crypto.getRandomValues(new Uint8Array(32)));
-  const committed = spec.verification === "none" ? [] : await Promise.all(tables.map((t, i) => commitTable(t, seeds[i]!)));
-  const records = new Map<string, DatasetRecord>(committed.map((c, i) => [wallets[i]!.address.toLowerCase(), { ...c, owner: wallets[i]!.address, datasetId: "local", version: 1, committedAt: 0 }]));
+  const committed = spec.verification === "none" ? [] : await Promise.all(tables.map((t, i) => commitTable(t, seeds[i])));
+  const records = new Map<string, DatasetRecord>(committed.map((c, i) => [wallets[i].address.toLowerCase(), { ...c, owner: wallets[i].address, datasetId: "local", version: 1, committedAt: 0 }]));
   const states = tables.map(() => undefined as unknown);
   const reveals = !!handler.reveal && (handler.usesReveal?.(spec) ?? true);
   const rounds: RoundOutcome[] = [];
@@ -129,9 +129,9 @@ export async function runLocal(
       for (const i of [...alive]) {
         let state = states[i];
         const ctx: MemberContext = {
-          ...base(wallets[i]!.address),
-          datasets: [{ name: "local", version: 1, root: committed[i]?.root ?? "0x" + "00".repeat(32), table: tables[i]!, row: { name: "local", version: 1, schema: { columns: tables[i]!.columns } } as DatasetRow, saltSeed: async () => seeds[i]! }],
-          roundKey: keys[i]!,
+          ...base(wallets[i].address),
+          datasets: [{ name: "local", version: 1, root: committed[i]?.root ?? "0x" + "00".repeat(32), table: tables[i], row: { name: "local", version: 1, schema: { columns: tables[i].columns } } as DatasetRow, saltSeed: async () => seeds[i] }],
+          roundKey: keys[i],
           state: { get: <T>() => state as T | undefined, set: (v: unknown) => void (state = v) },
         };
         let sub: Submission;
@@ -145,7 +145,7 @@ export async function runLocal(
         }
         if (opts.tamper) sub = await opts.tamper({ round, phase: name, member: i }, sub, ctx);
         states[i] = state;
-        out.push({ member: wallets[i]!.address, blobHash: await blobs.put(sub.payload), commitment: sub.commitment, payload: sub.payload });
+        out.push({ member: wallets[i].address, blobHash: await blobs.put(sub.payload), commitment: sub.commitment, payload: sub.payload });
       }
       channel.set(p, out);
     };
@@ -163,5 +163,5 @@ export async function runLocal(
     next = outcome.next;
     if (outcome.done) break;
   }
-  return { spec, rounds, result: rounds[rounds.length - 1]!.result, members: wallets.map((w) => w.address) };
+  return { spec, rounds, result: rounds[rounds.length - 1].result, members: wallets.map((w) => w.address) };
 }

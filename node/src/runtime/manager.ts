@@ -53,12 +53,12 @@ export class WorkerManager {
       let n: NodeRecord;
       if (strategy === "round-robin") {
         const last = this.lastPicked?.toLowerCase();
-        n = pool.find((c) => last === undefined || c.address.toLowerCase() > last) ?? pool[0]!;
+        n = pool.find((c) => last === undefined || c.address.toLowerCase() > last) ?? pool[0];
       } else {
         // Two distinct candidates: with replacement, a draw of the same node twice would be no choice at all.
         const i = randomInt(pool.length);
-        const a = pool[i]!;
-        const b = pool.length > 1 ? pool[(i + 1 + randomInt(pool.length - 1)) % pool.length]! : a;
+        const a = pool[i];
+        const b = pool.length > 1 ? pool[(i + 1 + randomInt(pool.length - 1)) % pool.length] : a;
         n = this.load(b) < this.load(a) ? b : a;
       }
       picked.push(n);

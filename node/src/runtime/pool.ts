@@ -66,7 +66,7 @@ export class WorkerPool {
     if (this.closed) return Promise.reject(new Error("worker pool: closed"));
     if (this.size === 0) return import("./jobs.js").then(({ JOBS }) => (JOBS[name] as (a: unknown) => Promise<JobResult<N>>)(args));
     return new Promise<JobResult<N>>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, name, args, transfer, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ id: this.nextId++, name, args, transfer, resolve: resolve, reject });
       this.pump();
     });
   }

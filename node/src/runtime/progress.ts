@@ -74,7 +74,7 @@ export class StreamProgress {
       if (d === undefined || cursor > d) this.done.set(lane, cursor);
     }
     let moved = false;
-    while (this.pending.length > 0 && this.pending[0]!.finished) {
+    while (this.pending.length > 0 && this.pending[0].finished) {
       this.mark = this.pending.shift()!.cursor;
       moved = true;
     }

@@ -211,7 +211,7 @@ export class Runtime extends EventEmitter {
   when(pred: () => boolean): Promise<void> {
     return new Promise((resolve, reject) => {
       const check = () => {
-        let ok = false;
+        let ok: boolean;
         try {
           ok = pred();
         } catch (e) {
@@ -276,8 +276,8 @@ export class Runtime extends EventEmitter {
     for (;;) {
       // An empty queue ends the lane at once, in this tick: an event the stream delivers later
       // starts a new lane instead of joining a queue nobody drains.
-      if (queue.length === 0 || signal.aborted) return this.endLane(lane, queue);
-      const ev = queue[0]!;
+      if (queue.length === 0 || signal.aborted) { this.endLane(lane, queue); return; }
+      const ev = queue[0];
       let commit: Commit | undefined;
       try {
         commit = await this.handle(ev);

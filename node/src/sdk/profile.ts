@@ -18,7 +18,7 @@ const keySource = {
 };
 
 export const profileNodeSchema = z.object({
-  url: z.string().url("nodes.<name>.url must be the node API's base URL, e.g. http://127.0.0.1:8800"),
+  url: z.url("nodes.<name>.url must be the node API's base URL, e.g. http://127.0.0.1:8800"),
   address: z.string().refine((a) => /^0x[0-9a-fA-F]{40}$/.test(a), "nodes.<name>.address must be the node operator's 0x address"),
   roles: z.array(z.enum(["Owner", "Worker", "Requester"])).default([]),
   ...keySource,
@@ -27,7 +27,7 @@ export const profileNodeSchema = z.object({
 export const profileSchema = z.object({
   version: z.literal(1).default(1),
   mode: z.enum(["coordinator", "ethereum"]).optional(),
-  connectorUrl: z.string().url("connectorUrl must be the connector's base URL, e.g. http://127.0.0.1:8700"),
+  connectorUrl: z.url("connectorUrl must be the connector's base URL, e.g. http://127.0.0.1:8700"),
   /** The node tasks are submitted through and results are read from (default "requester"). */
   requester: z.string().min(1).default("requester"),
   nodes: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/, "node names are letters, digits, '.', '_' and '-'"), profileNodeSchema).default({}),

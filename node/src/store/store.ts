@@ -192,7 +192,7 @@ export class NodeStore {
       throw new Error(`node store: the database has schema ${have}, this build knows ${MIGRATIONS.length}; run a newer build or use a new dataDir`);
     for (let v = have; v < MIGRATIONS.length; v++)
       this.tx(() => {
-        this.db.exec(MIGRATIONS[v]!);
+        this.db.exec(MIGRATIONS[v]);
         this.setMeta("schema", String(v + 1));
       });
   }

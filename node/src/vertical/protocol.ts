@@ -235,7 +235,7 @@ export class FeatureParty {
       }
     }
     this.ids = checkIds(this.name, input.ids, this.raw[0].length);
-    this.theta = new Array(this.columnNames.length).fill(0);
+    this.theta = new Array<number>(this.columnNames.length).fill(0);
     this.prev = [...this.theta];
   }
 
@@ -727,7 +727,10 @@ export async function runVertical(input: VerticalInput, opts: VerticalOptions = 
     feats.forEach((f) => f.publishSealKey(store));
     await timed("encrypt", LABEL, () => label.publishLabels(store, workers));
     for (const f of feats) await timed("encrypt", f.name, () => f.publishEncrypted(store, workers));
-    for (const f of feats) await timed("cross", f.name, () => (f.prepareCross(store, shape), f.prepareLabelTerm(store)));
+    for (const f of feats) await timed("cross", f.name, () => {
+      f.prepareCross(store, shape);
+      f.prepareLabelTerm(store);
+    });
   } else {
     for (const f of feats) await timed("keygen", f.name, () => f.makeKey(bits, opts.keyOptions, opts.keys?.[f.name]));
     for (const f of feats) await timed("encrypt", f.name, () => f.publishEncrypted(store, workers));

@@ -57,12 +57,12 @@ export class TranscriptRecorder {
 /** The only party that may write a table of this name (the naming scheme of node/src/vertical/protocol.ts). */
 export function writerOf(name: string): string {
   let m = /^(ids|xk|pk|enc-x|model)\/([A-Za-z0-9_-]+)$/.exec(name);
-  if (m) return m[2]!;
+  if (m) return m[2];
   if (name === `enc-y/${LABEL}`) return LABEL;
   m = /^term\/\d+\/([A-Za-z0-9_-]+)->([A-Za-z0-9_-]+)$/.exec(name);
-  if (m) return m[1]!;
+  if (m) return m[1];
   m = /^lterm\/\d+\/([A-Za-z0-9_-]+)$/.exec(name);
-  if (m) return m[1]!;
+  if (m) return m[1];
   if (/^grad\/\d+\/[A-Za-z0-9_-]+$/.test(name)) return LABEL;
   m = /^conv\/\d+\/([A-Za-z0-9_-]+)$/.exec(name);
   if (m) return m[1]!;

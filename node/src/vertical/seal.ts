@@ -94,7 +94,7 @@ export function openSealedTable(name: string, t: TablePayload, reader: string, s
     bytes = openWithKey(content, unhex(t.nonce, `table ${name} nonce`, 24), Uint8Array.from(Buffer.from(t.data, "base64")), enc.encode(name));
   } catch (e) {
     if (e instanceof Error && /expected/.test(e.message)) throw e;
-    throw new Error(`table ${name}: does not open for ${reader} with ${t.from}'s published key (sealed under other keys, or altered)`);
+    throw new Error(`table ${name}: does not open for ${reader} with ${t.from}'s published key (sealed under other keys, or altered)`, { cause: e });
   }
   return { payload: decodeTable(name, bytes), bytes };
 }

@@ -174,7 +174,7 @@ export async function proveAll(a: {
   const { shape } = shapeOf(CONTRIBUTION_CIRCUITS[a.kind], a.buildDir);
   const total = Math.ceil(a.tree.rows / shape.chunkRows);
   // A few chunks per pool thread in flight: each waiting chunk holds its witness input in memory.
-  const chunks: ChunkContribution[] = new Array(total);
+  const chunks = new Array<ChunkContribution>(total);
   let next = 0;
   let done = 0;
   const lane = async () => {

@@ -48,7 +48,7 @@ export async function proveCircuit(name: string, input: Record<string, unknown>,
     out = await snarkjs.groth16.fullProve(input, c.wasm, c.zkey);
   } catch (e) {
     // The witness calculator fails on the first violated constraint ("Assert Failed … line N").
-    throw new Error(`prover: ${name}: the input does not satisfy the circuit (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
+    throw new Error(`prover: ${name}: the input does not satisfy the circuit (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`, { cause: e });
   }
   return { proof: fromSnarkjsProof(out.proof, out.publicSignals), publicSignals: out.publicSignals };
 }

@@ -29,7 +29,7 @@ let roundConstants: bigint[][] | undefined;
 function constants(): bigint[][] {
   if (!roundConstants) {
     const c = grainGenConstants({ Fp: Field(P), t: T, roundsFull: ROUNDS_F, roundsPartial: ROUNDS_P }, 0);
-    const stream = c.roundConstants.flat().map((x) => BigInt(x));
+    const stream = c.roundConstants.flat();
     const half = ROUNDS_F / 2;
     let k = 0;
     roundConstants = [];

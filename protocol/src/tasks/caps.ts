@@ -58,7 +58,7 @@ export function jsonDepth(value: unknown, limit = Number.MAX_SAFE_INTEGER): numb
     if (v === null || typeof v !== "object") continue;
     if (d > max) max = d;
     if (max > limit) return max;
-    for (const x of Object.values(v as object)) if (x !== null && typeof x === "object") stack.push([x, d + 1]);
+    for (const x of Object.values(v)) if (x !== null && typeof x === "object") stack.push([x, d + 1]);
   }
   return max;
 }

@@ -17,7 +17,7 @@ export const kmeansParams = z
     columns: columnList("params.columns"),
     /** Initial centroids, one per cluster (k = initial.length), each with one value per column. */
     initial: z
-      .array(z.array(z.number().finite()).min(1).max(CAPS.MAX_COLUMNS, capMessage("each centroid", "MAX_COLUMNS", "use fewer columns")))
+      .array(z.array(z.number()).min(1).max(CAPS.MAX_COLUMNS, capMessage("each centroid", "MAX_COLUMNS", "use fewer columns")))
       .min(1, "params.initial must list at least one centroid")
       .max(CAPS.MAX_CLUSTERS, capMessage("params.initial (k centroids)", "MAX_CLUSTERS", "lower k")),
     /** Stop once every centroid moved at most this far in a round. */

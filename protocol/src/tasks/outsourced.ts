@@ -21,7 +21,7 @@ export type OutsourcedVariant = z.infer<typeof outsourcedVariant>;
 
 const address = z
   .string()
-  .refine((s) => isAddress(s), { message: "must be a 0x-prefixed 20-byte Ethereum address" })
+  .refine((s) => isAddress(s), { error: "must be a 0x-prefixed 20-byte Ethereum address" })
   .transform((s) => getAddress(s));
 const blobHash = z
   .string()

@@ -9,21 +9,21 @@ import { z } from "zod";
  * equivalent stays within them), split evenly over spec.rounds releases.
  */
 const bound = z
-  .tuple([z.number().finite(), z.number().finite()], { message: "each bound must be [lo, hi], two finite numbers" })
-  .refine(([lo, hi]) => lo < hi, { message: "a bound [lo, hi] needs lo < hi" })
-  .refine(([lo, hi]) => Math.max(Math.abs(lo), Math.abs(hi)) <= 1e9, { message: "bounds must stay within ±1e9 (rescale the column)" });
+  .tuple([z.number(), z.number()], { error: "each bound must be [lo, hi], two finite numbers" })
+  .refine(([lo, hi]) => lo < hi, { error: "a bound [lo, hi] needs lo < hi" })
+  .refine(([lo, hi]) => Math.max(Math.abs(lo), Math.abs(hi)) <= 1e9, { error: "bounds must stay within ±1e9 (rescale the column)" });
 
 export const privacyParam = z
   .object({
     /** zCDP ρ of the whole task (every round together). */
-    rho: z.number().positive("params.privacy.rho must be > 0").finite().optional(),
+    rho: z.number().positive("params.privacy.rho must be > 0").optional(),
     /** (ε, δ) of the whole task; give both, or rho instead. */
-    epsilon: z.number().positive("params.privacy.epsilon must be > 0").finite().optional(),
+    epsilon: z.number().positive("params.privacy.epsilon must be > 0").optional(),
     delta: z.number().gt(0, "params.privacy.delta must lie in (0, 1)").lt(1, "params.privacy.delta must lie in (0, 1)").optional(),
     /** Clipping bounds per column the task reads: values are clamped to [lo, hi] before anything is summed. */
     bounds: z.record(z.string().min(1), bound),
     /** linreg/logreg: each row's gradient is scaled down to at most this ℓ2 norm. */
-    gradientClip: z.number().positive("params.privacy.gradientClip must be > 0").finite().optional(),
+    gradientClip: z.number().positive("params.privacy.gradientClip must be > 0").optional(),
   })
   .superRefine((p, ctx) => {
     const eps = p.epsilon !== undefined || p.delta !== undefined;

@@ -3,7 +3,7 @@ import { defineKind } from "./kind.js";
 import { CAPS, capMessage, nameString } from "./caps.js";
 
 const owner = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be the party's node address (0x + 40 hex digits)");
-const partyName = nameString("a feature party name").regex(/^[A-Za-z0-9_-]+$/, "use letters, digits, _ or -").refine((s) => s !== "y", { message: `"y" is the label party's name` });
+const partyName = nameString("a feature party name").regex(/^[A-Za-z0-9_-]+$/, "use letters, digits, _ or -").refine((s) => s !== "y", { error: `"y" is the label party's name` });
 
 /**
  * Vertical (feature-partitioned) linear regression, the fiu-cloud family (node/src/vertical):

@@ -51,7 +51,7 @@ export class SknnCkksOwner {
     const frames = [keys.workerKeys()];
     for (let b = 0; b < layout.blocks; b++) frames.push(keys.encryptToBytes(packBlock(Mn, layout, b)));
     const header: TrainHeader = { step: "sknn-ckks/train", layout: layoutHeader(layout) };
-    return { owner: new SknnCkksOwner(keys, nz, [...labels], layout), train: encodeMessage(header, frames) };
+    return { owner: new SknnCkksOwner(keys, nz, [...(labels as readonly number[])], layout), train: encodeMessage(header, frames) };
   }
 
   query(X: Matrix): Uint8Array {

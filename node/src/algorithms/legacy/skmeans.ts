@@ -133,7 +133,7 @@ export class SkmeansLegacyWorker {
   /** Step A: label by L1 over U', average member ciphertexts, return S_enc = C_old − C_new. */
   assign(): Uint8Array {
     const { n, a, k, m } = this.h;
-    const labels: number[] = new Array(n);
+    const labels = new Array<number>(n);
     const d = new Float64Array(k);
     for (let x = 0; x < n; x++) {
       for (let y = 0; y < k; y++) {

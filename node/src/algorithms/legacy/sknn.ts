@@ -33,7 +33,7 @@ export class SknnLegacyOwner {
     checkMatrix("model", M);
     if (!Array.isArray(labels) || labels.length !== M.length) throw new Error(`labels: need one label per model row (${M.length})`);
     const key = liuKeygen({ securityLevel: opts.securityLevel ?? 128 });
-    const header: TrainHeader = { step: "sknn-legacy/train", rows: M.length, a: M[0].length, labels: [...labels] };
+    const header: TrainHeader = { step: "sknn-legacy/train", rows: M.length, a: M[0].length, labels: [...(labels as readonly number[])] };
     return { owner: new SknnLegacyOwner(key, M[0].length), train: encodeMessage(header, [serializeLiuCiphertext(liuEncrypt(key, flatten(M)))]) };
   }
 

@@ -338,7 +338,7 @@ export abstract class CkksEvaluator {
    */
   rotateSum(a: Ciphertext, stride: number, count: number): Ciphertext {
     if (!Number.isInteger(Math.log2(count))) throw new Error(`ckks rotateSum: count must be a power of two, got ${count}`);
-    let acc = a.copy();
+    const acc = a.copy();
     for (let step = stride; step < stride * count; step *= 2) {
       const r = this.rotate(acc, step);
       sealCall("add", () => this.ctx.evaluator.addInplace(acc, r));

@@ -145,6 +145,7 @@ function gen(i: number): BjjPoint {
 function toPoint(c: Commitment, what: string): BjjPoint {
   let p: BjjPoint;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- c comes off the wire; BigInt() inside the try turns a malformed coordinate into the named error below
     p = Point.fromAffine({ x: BigInt(c.x), y: BigInt(c.y) });
     p.assertValidity();
   } catch {
@@ -162,7 +163,7 @@ function commitPoint(scalars: readonly bigint[], blind: bigint): BjjPoint {
 
 /** Σ_t 2^(wt)·xs[idx_t]. */
 function packed(xs: readonly bigint[], idx: readonly number[], slotBits: number): bigint {
-  return idx.reduce((acc, i, t) => acc + (xs[i]! << BigInt(slotBits * t)), 0n);
+  return idx.reduce((acc, i, t) => acc + (xs[i] << BigInt(slotBits * t)), 0n);
 }
 
 function transcript(s: EqualityStatement, p: Params, P: BjjPoint): Transcript {
@@ -213,19 +214,19 @@ export function proveEquality(s: EqualityStatement, w: EqualityWitness): Equalit
     const beta = mod(randomBits(256), SUBGROUP_ORDER);
     const mu = s.ciphertexts.map(() => randomUnit(pk.n));
     const AP = commitPoint(alpha, beta).toAffine();
-    const AC = p.groups.map((idx, j) => (mod(1n + packed(alpha, idx, s.layout.slotBits) * pk.n, pk.n2) * modPow(mu[j]!, pk.n, pk.n2)) % pk.n2);
+    const AC = p.groups.map((idx, j) => (mod(1n + packed(alpha, idx, s.layout.slotBits) * pk.n, pk.n2) * modPow(mu[j], pk.n, pk.n2)) % pk.n2);
     return { alpha, beta, mu, AP, AC };
   });
   secrets.forEach((r, i) => t.ints(`AP${i}`, [r.AP.x, r.AP.y]).ints(`AC${i}`, r.AC));
   const es = secrets.map((_, i) => t.challengeBits(`e${i}`, p.k));
   return {
     reps: secrets.map((r, i) => {
-      const e = es[i]!;
+      const e = es[i];
       return {
         e,
-        z: r.alpha.map((a, j) => a + e * sv[j]!),
+        z: r.alpha.map((a, j) => a + e * sv[j]),
         zb: mod(r.beta + e * w.blinding, SUBGROUP_ORDER),
-        nu: r.mu.map((m, j) => (m * modPow(w.randomness[j]!, e, pk.n)) % pk.n),
+        nu: r.mu.map((m, j) => (m * modPow(w.randomness[j], e, pk.n)) % pk.n),
       };
     }),
   };
@@ -246,10 +247,10 @@ export function verifyEquality(s: EqualityStatement, proof: EqualityProof): bool
   const pk = s.publicKey;
   if (!proof || !Array.isArray(proof.reps) || proof.reps.length !== p.reps) return false;
   if (s.ciphertexts.some((c) => typeof c !== "bigint" || c <= 0n || c >= pk.n2 || !isUnit(c % pk.n, pk.n))) return false;
-  const Cs = s.ciphertexts.map((c, j) => shifted(pk, c, p.shift[j]!));
+  const Cs = s.ciphertexts.map((c, j) => shifted(pk, c, p.shift[j]));
   const eBound = 1n << BigInt(p.k);
   for (let i = 0; i < p.reps; i++) {
-    const r = proof.reps[i]!;
+    const r = proof.reps[i];
     if (typeof r.e !== "bigint" || r.e < 0n || r.e >= eBound) return false;
     if (!Array.isArray(r.z) || r.z.length !== s.count || r.z.some((z) => typeof z !== "bigint" || z < 0n || z >= p.zBound)) return false;
     if (typeof r.zb !== "bigint" || r.zb < 0n || r.zb >= SUBGROUP_ORDER) return false;
@@ -264,7 +265,7 @@ function checkAll(s: EqualityStatement, p: Params, P: BjjPoint, Cs: bigint[], pr
     const eP = r.e === 0n ? Point.ZERO : P.multiply(r.e % SUBGROUP_ORDER);
     const AP = commitPoint(r.z, r.zb).subtract(eP).toAffine();
     const AC = p.groups.map((idx, j) =>
-      (mod(1n + packed(r.z, idx, s.layout.slotBits) * pk.n, pk.n2) * modPow(r.nu[j]!, pk.n, pk.n2) % pk.n2) * powSigned(Cs[j]!, -r.e, pk.n2) % pk.n2,
+      (mod(1n + packed(r.z, idx, s.layout.slotBits) * pk.n, pk.n2) * modPow(r.nu[j], pk.n, pk.n2) % pk.n2) * powSigned(Cs[j], -r.e, pk.n2) % pk.n2,
     );
     t.ints(`AP${i}`, [AP.x, AP.y]).ints(`AC${i}`, AC);
   });
@@ -290,8 +291,8 @@ export function parseEqualityProof(text: string): EqualityProof {
       return {
         e: parseHex(x, "e", w),
         zb: parseHex(x, "zb", w),
-        z: x.z.map((_, j) => parseHex(x.z as unknown as Record<string, unknown>, String(j), `${w} z`)),
-        nu: x.nu.map((_, j) => parseHex(x.nu as unknown as Record<string, unknown>, String(j), `${w} nu`)),
+        z: x.z.map((_, j) => parseHex(x.z as Record<string, unknown>, String(j), `${w} z`)),
+        nu: x.nu.map((_, j) => parseHex(x.nu as Record<string, unknown>, String(j), `${w} nu`)),
       };
     }),
   };

@@ -128,7 +128,7 @@ export function verifyPrm(aux: RingPedersen, binding: Binding, proof: PrmProof):
   } catch {
     return false;
   }
-  return proof.z.every((z, i) => modPow(aux.t, z, aux.n) === ((bits >> BigInt(i)) & 1n ? (proof.a[i]! * aux.s) % aux.n : proof.a[i]));
+  return proof.z.every((z, i) => modPow(aux.t, z, aux.n) === ((bits >> BigInt(i)) & 1n ? (proof.a[i] * aux.s) % aux.n : proof.a[i]));
 }
 
 // ---------- Π^fac ----------

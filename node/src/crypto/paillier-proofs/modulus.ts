@@ -96,7 +96,7 @@ export function verifyModulus(pk: PaillierPublicKey, binding: Binding, proof: Mo
     return false;
   }
   return proof.rounds.every((r, i) => {
-    const y = ys[i]!;
+    const y = ys[i];
     if (typeof r.x !== "bigint" || typeof r.z !== "bigint" || typeof r.a !== "boolean" || typeof r.b !== "boolean") return false;
     if (!isUnit(r.x, n) || !isUnit(r.z, n)) return false;
     if (modPow(r.z, n, n) !== y) return false;

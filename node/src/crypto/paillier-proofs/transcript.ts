@@ -116,7 +116,7 @@ export class Transcript {
     const mask = bits % 8 === 0 ? 0xff : (1 << bits % 8) - 1;
     for (let ctr = 0; ; ctr++) {
       const b = this.stream(label, ctr, len);
-      b[0]! &= mask;
+      b[0] &= mask;
       const x = bits === 0 ? 0n : fromBytes(b);
       if (x < bound) {
         this.int(`challenge/${label}`, x);

@@ -20,7 +20,7 @@ export function randomBits(bits: number): bigint {
   const len = Math.ceil(bits / 8);
   const b = randomBytes(len);
   const extra = len * 8 - bits;
-  if (extra) b[0]! &= 0xff >> extra;
+  if (extra) b[0] &= 0xff >> extra;
   return BigInt("0x" + (Buffer.from(b).toString("hex") || "0"));
 }
 

@@ -29,7 +29,7 @@ export function checkVector(v: readonly bigint[], length: number, field: string)
   if (!Array.isArray(v) || v.length !== length) {
     throw new Error(`${field}: expected a vector of ${length} field elements, got ${Array.isArray(v) ? v.length : typeof v}`);
   }
-  for (let i = 0; i < v.length; i++) checkElement(v[i], `${field}[${i}]`);
+  for (let i = 0; i < v.length; i++) checkElement((v as readonly bigint[])[i], `${field}[${i}]`);
 }
 
 export function addVec(acc: bigint[], v: readonly bigint[]): void {

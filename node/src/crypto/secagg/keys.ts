@@ -34,7 +34,7 @@ function agree(secret: Uint8Array, peerPublic: Uint8Array, peer: string): Uint8A
   try {
     return x25519Agree(secret, peerPublic);
   } catch (e) {
-    throw new Error(`key agreement with ${peer} failed (${(e as Error).message}); its published key is invalid`);
+    throw new Error(`key agreement with ${peer} failed (${(e as Error).message}); its published key is invalid`, { cause: e });
   }
 }
 

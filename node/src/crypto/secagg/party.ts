@@ -190,7 +190,7 @@ export class SecAggParty {
     checkRound(req, this.params, "unmask request");
     const survivors = req.survivors.map((a, i) => normAddress(a, `unmask request survivors[${i}]`));
     const dropped = req.dropped.map((a, i) => normAddress(a, `unmask request dropped[${i}]`));
-    const u2 = new Set(this.shareSet!);
+    const u2 = new Set(this.shareSet);
     for (const a of survivors) {
       if (dropped.includes(a)) throw new Error(`unmask request asks for both the self-mask share and the mask-key share of ${a}; refused`);
     }

@@ -25,7 +25,7 @@ export const BACKENDS: readonly Backend[] = ["plain", "secagg", "paillier"];
 export type { Rejected };
 
 export function backendOf(spec: TaskSpec): Backend {
-  return spec.aggregation as Backend;
+  return spec.aggregation;
 }
 
 /** Why a member should not join a task with this backend (a spec the backend cannot run), or undefined. */

@@ -89,8 +89,8 @@ export function parsePaillier(spec: TaskSpec, c: ReceivedContribution, length: n
 export async function paillierSum(spec: TaskSpec, sk: PaillierSecretKey, parts: readonly bigint[][], length: number): Promise<bigint[]> {
   const pk = sk.publicKey;
   const layout = layoutFor(pk, spec);
-  const acc = parts[0]!.slice();
-  for (const p of parts.slice(1)) for (let i = 0; i < acc.length; i++) acc[i] = paillierAdd(pk, acc[i]!, p[i]!);
+  const acc = parts[0].slice();
+  for (const p of parts.slice(1)) for (let i = 0; i < acc.length; i++) acc[i] = paillierAdd(pk, acc[i], p[i]);
   const plain = await pool().run("paillierDecrypt", { p: sk.p, q: sk.q, ciphertexts: acc });
   const out: bigint[] = [];
   plain.forEach((m, i) => out.push(...unpack(layout, m, Math.min(layout.slots, length - i * layout.slots), parts.length)));

@@ -83,6 +83,7 @@ function parseSetup(c: ReceivedContribution, p: SecAggParams): SetupPayload {
   const s = parseJson(c) as SetupPayload;
   if (s?.v !== 1 || s.kind !== "fed/secagg-setup" || typeof s.sPk !== "string" || !/^0x[0-9a-f]{64}$/.test(s.sPk) || typeof s.shares !== "object")
     throw new Error("not a secagg setup payload");
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- shares.from comes off the wire unchecked; String() keeps a non-string from throwing a TypeError
   if (lc(String(s.shares.from)) !== lc(c.member)) throw new Error("shares claim another sender");
   if (s.shares.taskId !== p.taskId || s.shares.round !== p.round) throw new Error("shares belong to another round");
   return s;
@@ -118,7 +119,7 @@ function setupView(members: MemberKey[], setups: ReceivedContribution[], p: SecA
 
 function parseMasked(c: ReceivedContribution, p: SecAggParams): MaskedMsg {
   const m = decodeMessage(new TextEncoder().encode(JSON.stringify(parseJson(c)))) as MaskedMsg;
-  if (m.kind !== "secagg/masked") throw new Error(`expected a masked input, got ${m.kind}`);
+  if (m.kind !== "secagg/masked") throw new Error(`expected a masked input, got ${String(m.kind)}`);
   if (lc(m.from) !== lc(c.member)) throw new Error("masked input claims another sender");
   if (m.taskId !== p.taskId || m.round !== p.round) throw new Error("masked input belongs to another round");
   return m;

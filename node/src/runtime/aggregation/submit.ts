@@ -62,7 +62,7 @@ export async function submitFederated(
   input: Omit<TaskSpecInput, "requester">,
   opts: SubmitFederatedOptions = {},
 ): Promise<{ taskId: number; specHash: string; spec: TaskSpec }> {
-  const spec = await prepareFederatedSpec(input as Record<string, unknown>, node.address, node.localBlobs, node.store, opts);
+  const spec = await prepareFederatedSpec(input, node.address, node.localBlobs, node.store, opts);
   const r = await node.connector.createTask(spec);
   return { taskId: r.taskId, specHash: specHash(spec), spec };
 }

@@ -38,5 +38,5 @@ export function checkSumRange(sum: readonly bigint[], terms: number): void {
 }
 
 export function addInto(acc: bigint[], v: readonly bigint[]): void {
-  for (let i = 0; i < acc.length; i++) acc[i]! += v[i]!;
+  for (let i = 0; i < acc.length; i++) acc[i] += v[i];
 }

@@ -82,7 +82,7 @@ export function selectRows(tables: readonly Table[], columns: readonly string[],
       if (j < 0) throw new Error(`${kind}: column "${c}" is not in the dataset (it has ${t.columns.join(", ")})`);
       return j;
     });
-    for (const r of t.rows) out.push(idx.map((j) => r[j]!));
+    for (const r of t.rows) out.push(idx.map((j) => r[j]));
   }
   return out;
 }

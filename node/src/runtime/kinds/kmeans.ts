@@ -35,7 +35,7 @@ export function nearest(x: readonly number[], centroids: readonly (readonly numb
   let bestD = Infinity;
   centroids.forEach((c, i) => {
     let d = 0;
-    for (let j = 0; j < x.length; j++) d += (x[j]! - c[j]!) ** 2;
+    for (let j = 0; j < x.length; j++) d += (x[j] - c[j]) ** 2;
     if (d < bestD) {
       bestD = d;
       best = i;
@@ -57,14 +57,14 @@ const INLINE_TERMS = 1_000_000;
 /** One member's partial sums (pure). */
 export function kmeansPartial(rows: readonly number[][], centroids: readonly number[][]): number[] {
   const k = centroids.length;
-  const d = centroids[0]!.length;
+  const d = centroids[0].length;
   const v = new Array<number>(k * (d + 1) + 1).fill(0);
   for (const x of rows) {
     const [c, dist] = nearest(x, centroids);
     const o = c * (d + 1);
-    v[o]! += 1;
-    for (let j = 0; j < d; j++) v[o + 1 + j]! += x[j]!;
-    v[k * (d + 1)]! += dist;
+    v[o] += 1;
+    for (let j = 0; j < d; j++) v[o + 1 + j] += x[j];
+    v[k * (d + 1)] += dist;
   }
   return v;
 }
@@ -72,20 +72,20 @@ export function kmeansPartial(rows: readonly number[][], centroids: readonly num
 /** New centroids from summed partials; an empty cluster keeps its centroid. */
 export function kmeansStep(sum: readonly number[], centroids: readonly number[][], tolerance: number) {
   const k = centroids.length;
-  const d = centroids[0]!.length;
+  const d = centroids[0].length;
   const counts: number[] = [];
   let movement = 0;
   const next = centroids.map((old, c) => {
     const o = c * (d + 1);
     // Counts are sums of exact integers: rounding only ever adds sub-2^-20 noise.
-    const n = Math.round(sum[o]!);
+    const n = Math.round(sum[o]);
     counts.push(n);
     if (n <= 0) return [...old];
-    const nc = Array.from({ length: d }, (_, j) => sum[o + 1 + j]! / n);
-    movement = Math.max(movement, Math.hypot(...nc.map((v, j) => v - old[j]!)));
+    const nc = Array.from({ length: d }, (_, j) => sum[o + 1 + j] / n);
+    movement = Math.max(movement, Math.hypot(...nc.map((v, j) => v - old[j])));
     return nc;
   });
-  return { centroids: next, counts, inertia: sum[k * (d + 1)]!, movement, converged: movement <= tolerance };
+  return { centroids: next, counts, inertia: sum[k * (d + 1)], movement, converged: movement <= tolerance };
 }
 
 export const provenKmeans: ProvenKind<KmeansParams> = {
@@ -98,7 +98,7 @@ export const provenKmeans: ProvenKind<KmeansParams> = {
   // Unused centroid slots repeat centroid 0: ties go to the lowest index, so they never win a row.
   params: (p, round, s) => {
     const c = roundCentroids(p, round).map((row) => row.map((v, j) => encode(v, { column: p.columns[j] })));
-    while (c.length < s.clusters) c.push([...c[0]!]);
+    while (c.length < s.clusters) c.push([...c[0]]);
     return { centroids: c };
   },
   // circuit [count[0..K-1], sum[0][0..C-1], …] → per cluster [count, Σx (d)], then inertia (not proven: 0)
@@ -107,7 +107,7 @@ export const provenKmeans: ProvenKind<KmeansParams> = {
     const out: number[] = [];
     for (let c = 0; c < p.initial.length; c++) {
       out.push(Number(sum[c]));
-      for (let j = 0; j < d; j++) out.push(real(sum[s.clusters + c * s.columns + j]!, FX));
+      for (let j = 0; j < d; j++) out.push(real(sum[s.clusters + c * s.columns + j], FX));
     }
     out.push(0);
     return out;
@@ -132,7 +132,7 @@ export const kmeansKind: FederatedKind<KmeansParams> = {
     const privacy = p.privacy;
     if (privacy) {
       // Post-processing of noisy sums: a centroid of clipped rows lies inside the bounds' box.
-      step.centroids = step.centroids.map((c) => c.map((v, j) => clip(v, privacy.bounds[p.columns[j]!]!)));
+      step.centroids = step.centroids.map((c) => c.map((v, j) => clip(v, privacy.bounds[p.columns[j]])));
     }
     return { result: step, next: { centroids: step.centroids } satisfies KmeansRoundParams, done: step.converged };
   },
@@ -145,8 +145,8 @@ export const kmeansKind: FederatedKind<KmeansParams> = {
 
 /** A member's vector under DP: rows clamped to the bounds, then per-cluster counts and sums; the inertia is not released (0). */
 export function kmeansDpVector(p: KmeansParams, params: unknown, tables: Parameters<typeof selectRows>[0], privacy: PrivacyParam): number[] {
-  const bounds = p.columns.map((c) => privacy.bounds[c]!);
-  const rows = selectRows(tables, p.columns, "kmeans").map((r) => r.map((x, j) => clip(x, bounds[j]!)));
+  const bounds = p.columns.map((c) => privacy.bounds[c]);
+  const rows = selectRows(tables, p.columns, "kmeans").map((r) => r.map((x, j) => clip(x, bounds[j])));
   const v = kmeansPartial(rows, roundCentroids(p, params));
   v[v.length - 1] = 0;
   return v;
@@ -155,7 +155,7 @@ export function kmeansDpVector(p: KmeansParams, params: unknown, tables: Paramet
 /** A row lands in one cluster: it adds 1 to that cluster's count and its clamped point (ℓ2 ≤ ‖max|bound|‖) to its sums. */
 export function kmeansDpParts(p: KmeansParams, privacy: PrivacyParam): Part[] {
   const d = p.columns.length;
-  const l2 = Math.hypot(...p.columns.map((c) => maxAbs(privacy.bounds[c]!)));
+  const l2 = Math.hypot(...p.columns.map((c) => maxAbs(privacy.bounds[c])));
   return p.initial.flatMap((_, c) => {
     const o = c * (d + 1);
     return [

@@ -62,8 +62,8 @@ export interface CircuitShape {
 export function circuitShape(kind: ContributionKind): CircuitShape {
   const name = CONTRIBUTION_CIRCUITS[kind];
   const c = loadCircuit(name);
-  const chunkRows = c.params.chunkRows!;
-  return { name, chunkRows, columns: c.params.columns!, clusters: c.params.clusters ?? 0, nPublic: c.nPublic, bits: commitmentBits(kind, Math.log2(chunkRows)) };
+  const chunkRows = c.params.chunkRows;
+  return { name, chunkRows, columns: c.params.columns, clusters: c.params.clusters ?? 0, nPublic: c.nPublic, bits: commitmentBits(kind, Math.log2(chunkRows)) };
 }
 
 export { real };
@@ -82,9 +82,9 @@ export function admitProven<P>(pk: ProvenKind<P>, p: P, spec: TaskSpec, datasets
   if (why) return why;
   if (datasets.length !== 1) return `a proven contribution covers one committed dataset; this node holds ${datasets.length} of the task's datasets`;
   const want = pk.layout(p);
-  const have = datasets[0]!.row.schema.columns;
+  const have = datasets[0].row.schema.columns;
   if (have.length !== want.length || have.some((c, i) => c !== want[i]))
-    return `proofs cover the committed rows as they are: dataset ${datasets[0]!.row.name} v${datasets[0]!.row.version} must have exactly the columns ${want.join(", ")} in this order (it has ${have.join(", ")}); register a dataset with those columns`;
+    return `proofs cover the committed rows as they are: dataset ${datasets[0].row.name} v${datasets[0].row.version} must have exactly the columns ${want.join(", ")} in this order (it has ${have.join(", ")}); register a dataset with those columns`;
   return undefined;
 }
 
@@ -150,7 +150,7 @@ export async function contributeProven<P>(
   send: (values: bigint[]) => Promise<Submission>,
 ): Promise<Submission> {
   const shape = circuitShape(pk.circuit);
-  const { tree, rows } = await datasetTree(ctx.datasets[0]!);
+  const { tree, rows } = await datasetTree(ctx.datasets[0]);
   const started = Date.now();
   const dc = await proveAll({
     kind: pk.circuit,
@@ -169,7 +169,7 @@ export async function contributeProven<P>(
     chunks: dc.chunks.map((c) => ({ signals: c.publicSignals, proof: c.proof })),
   };
   const j = sampledChunk(ctx.taskId, ctx.round, ctx.self, dc.chunks.length);
-  const sampled = dc.chunks[j]!;
+  const sampled = dc.chunks[j];
   return {
     payload: new TextEncoder().encode(canonicalJson(env)),
     commitment: outputsCommitment(sampled.publicSignals.slice(0, -2)),
@@ -214,7 +214,7 @@ async function open<P>(ctx: RoundContext, pk: ProvenKind<P>, p: P, c: ReceivedCo
   if (env.circuit !== shape.name) throw new Error(`proofs are for circuit ${env.circuit}, the task's kind uses ${shape.name}`);
   const first = env.chunks[0];
   if (!first || !Array.isArray(first.signals) || first.signals.length !== shape.nPublic) throw new Error("no chunk proofs, or the first has the wrong number of public signals");
-  const root = fieldToBytes32(BigInt(first.signals[shape.nPublic - 1]!));
+  const root = fieldToBytes32(BigInt(first.signals[shape.nPublic - 1]));
   const dataset = await ctx.dataset(c.member, root);
   if (!dataset) throw new Error(`the proofs' root ${root} is not a committed version of a dataset this task references for ${c.member}`);
   const expected = Math.ceil(dataset.rows / shape.chunkRows);

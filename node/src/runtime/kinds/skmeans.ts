@@ -155,13 +155,13 @@ async function checkPrepared(prep: NonNullable<SkmeansRequest["prepared"]>, X: n
   if (!(prep.setup instanceof Uint8Array) || !(prep.ownerState instanceof Uint8Array)) throw new Error("prepared: give setup and ownerState as bytes");
   const state = decodeMessage<{ step: string; maxIterations: number; mode: CentroidUpdate; tolerance: number }>(prep.ownerState, "skmeans-ckks/owner-state").header;
   const { header, frames } = decodeMessage<{ step: string; k: number; layout: { n: number; a: number } }>(prep.setup, "skmeans-ckks/setup");
-  if (header.layout.n !== X.length || header.layout.a !== X[0]!.length)
-    throw new Error(`prepared.setup: encrypts ${header.layout.n}×${header.layout.a} values, the dataset's columns are ${X.length}×${X[0]!.length}`);
+  if (header.layout.n !== X.length || header.layout.a !== X[0].length)
+    throw new Error(`prepared.setup: encrypts ${header.layout.n}×${header.layout.a} values, the dataset's columns are ${X.length}×${X[0].length}`);
   if (k !== undefined && k !== header.k) throw new Error(`k: ${k}, but prepared.setup was made for k = ${header.k}`);
   const owner = await SkmeansCkksOwner.restore(prep.ownerState);
   try {
     if (owner.iterationsDone !== 0) throw new Error(`prepared.ownerState: has ${owner.iterationsDone} iterations done; give the state saved right after start()`);
-    const wk = await CkksWorker.fromBundle(frames[0]!);
+    const wk = await CkksWorker.fromBundle(frames[0]);
     try {
       if (wk.fingerprintHex !== owner.fingerprint)
         throw new Error(`prepared.setup: its worker keys are under another key (fingerprint ${wk.fingerprintHex}) than the owner state's (${owner.fingerprint}); encrypt with the owner's key`);
@@ -169,7 +169,7 @@ async function checkPrepared(prep: NonNullable<SkmeansRequest["prepared"]>, X: n
         try {
           wk.load(f).delete();
         } catch (e) {
-          throw new Error(`prepared.setup: ciphertext ${i + 1}: ${(e as Error).message}`);
+          throw new Error(`prepared.setup: ciphertext ${i + 1}: ${(e as Error).message}`, { cause: e });
         }
       });
     } finally {
@@ -186,13 +186,13 @@ function initialRows(X: number[][], k: number, req: SkmeansRequest): number[][] 
   if (req.initialCentroids !== undefined) {
     if (!Array.isArray(req.initialCentroids) || req.initialCentroids.length !== k)
       throw new Error(`initialCentroids: need k = ${k} rows, got ${Array.isArray(req.initialCentroids) ? req.initialCentroids.length : typeof req.initialCentroids}`);
-    checkMatrix("initialCentroids", req.initialCentroids, { cols: X[0]!.length });
+    checkMatrix("initialCentroids", req.initialCentroids, { cols: X[0].length });
     return req.initialCentroids.map((r) => [...r]);
   }
   const idx = req.initialIndices ?? Array.from({ length: k }, (_, i) => i);
   if (!Array.isArray(idx) || idx.length !== k || idx.some((i) => !Number.isInteger(i) || i < 0 || i >= X.length))
     throw new Error(`initialIndices: need ${k} row indices in [0, ${X.length})`);
-  return idx.map((i) => [...X[i]!]);
+  return idx.map((i) => [...X[i]]);
 }
 
 async function prepareSkmeans(req: SkmeansRequest & { variant: SkmeansParams["variant"]; kind: string; securityLevel?: 128 | 192 | 256 }, X: number[][]): Promise<Prepared> {

@@ -34,7 +34,7 @@ const pair = (train: Uint8Array, query: Uint8Array) => encodeMessage({ step: SET
 function unpair(setup: Uint8Array): [Uint8Array, Uint8Array] {
   const { frames } = decodeMessage<{ step: string }>(setup, SETUP);
   if (frames.length !== 2) throw new Error(`sknn setup: ${frames.length} frames, expected train and query`);
-  return [frames[0]!, frames[1]!];
+  return [frames[0], frames[1]];
 }
 
 class CkksOwnerEngine implements OwnerEngine {
@@ -142,10 +142,10 @@ registerPreparer("sknn", async (req, X, table): Promise<Prepared> => {
   if (typeof r.labelColumn !== "string" || !table.columns.includes(r.labelColumn))
     throw new Error(`labelColumn: name the dataset column holding the class labels (columns: ${table.columns.join(", ")})`);
   const j = table.columns.indexOf(r.labelColumn);
-  const labels = table.rows.map((row) => row[j]!);
+  const labels = table.rows.map((row) => row[j]);
   if (labels.some((l) => !Number.isInteger(l))) throw new Error(`labelColumn: "${r.labelColumn}" must hold integer class labels`);
   checkMatrix("dataset", X);
-  checkMatrix("query", r.query, { cols: X[0]!.length });
+  checkMatrix("query", r.query, { cols: X[0].length });
   const query = r.query.map((q) => [...q]);
   const params = { queries: query.length, securityLevel: req.securityLevel ?? 128 };
   if (req.variant === "legacy") {

@@ -140,7 +140,7 @@ export function stepOf(round: number, phase: number): number {
 }
 
 function params(spec: TaskSpec): VlinregParams {
-  return vlinregParams.parse(spec.params) as VlinregParams;
+  return vlinregParams.parse(spec.params);
 }
 
 /** Party name of a node address in this task, or undefined. */
@@ -184,14 +184,14 @@ function partyData(ctx: MemberContext, p: VlinregParams, columns: string[]): { i
   const t = d.table;
   const idAt = t.columns.indexOf(p.idColumn);
   let ids: Id[];
-  if (idAt >= 0) ids = t.rows.map((r) => r[idAt]!);
+  if (idAt >= 0) ids = t.rows.map((r) => r[idAt]);
   else if (t.ids && d.row.schema.idColumn === p.idColumn) ids = t.ids;
   else throw new Error(`vlinreg: dataset ${d.name} has no id column ${p.idColumn} (columns: ${t.columns.join(", ")}); set params.idColumn to the shared id column`);
   const values: Record<string, number[]> = {};
   for (const c of columns) {
     const j = t.columns.indexOf(c);
     if (j < 0) throw new Error(`vlinreg: dataset ${d.name} has no column ${c} (columns: ${t.columns.join(", ")})`);
-    values[c] = t.rows.map((r) => r[j]!);
+    values[c] = t.rows.map((r) => r[j]);
   }
   return { ids, values };
 }
@@ -236,7 +236,7 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
     if (s <= last) {
       if (me === LABEL) {
         const { ids, values } = partyData(ctx, p, [p.label.column]);
-        const y = values[p.label.column]!;
+        const y = values[p.label.column];
         let l: LabelParty;
         if (s === 0) {
           l = new LabelParty(ids, y, mode);
@@ -381,7 +381,7 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
               if (!st.resultKey) throw new Error("vlinreg: this requester holds no secret for params.resultKey (submit the task through this node's POST /tasks, which makes the key)");
               const secret = await ctx.local.get(st.resultKey);
               model = openModel(m.sealedModel, (box, c) => openSealed(secret, box, c), modelContext(ctx));
-            } else model = openModel(m.sealedModel, ctx.openSealed, modelContext(ctx));
+            } else model = openModel(m.sealedModel, (box, c) => ctx.openSealed(box, c), modelContext(ctx));
           }
         }
       }
