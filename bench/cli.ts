@@ -64,7 +64,14 @@ export async function runCliCase(mode: "coordinator" | "ethereum", rows: number)
       JSON.stringify({
         kind: "kmeans",
         datasets: [1, 2, 3].map((i) => ({ node: `owner${i}`, dataset: "pts" })),
-        params: { columns: ["x", "y"], initial: [[1, 1], [9, 9], [1, 9]] },
+        params: {
+          columns: ["x", "y"],
+          initial: [
+            [1, 1],
+            [9, 9],
+            [1, 9],
+          ],
+        },
         members: { min: 3, max: 3, threshold: 3 },
         rounds: 20,
       }),
@@ -73,7 +80,15 @@ export async function runCliCase(mode: "coordinator" | "ethereum", rows: number)
     const t3 = performance.now();
     const end = (JSON.parse(out.trim().split("\n").at(-1)!) as { result: { status: string; rounds: number } }).result;
     if (end.status !== "done") throw new Error(`the task ended ${end.status}`);
-    return { mode, "rows/owner": rows, "up s": (t1 - t0) / 1000, "datasets s": (t2 - t1) / 1000, "submit→done s": (t3 - t2) / 1000, rounds: end.rounds, "up→finalized s": (t3 - t0) / 1000 };
+    return {
+      mode,
+      "rows/owner": rows,
+      "up s": (t1 - t0) / 1000,
+      "datasets s": (t2 - t1) / 1000,
+      "submit→done s": (t3 - t2) / 1000,
+      rounds: end.rounds,
+      "up→finalized s": (t3 - t0) / 1000,
+    };
   } finally {
     await cm(work, dir, ["down", "--wipe"]).catch(() => {});
     rmSync(work, { recursive: true, force: true });

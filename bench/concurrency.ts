@@ -73,7 +73,16 @@ export async function runConcurrency(o: { rows: number; runs: number; k?: number
       await writeFile(path, csv(o.rows, i + 1));
       nodes.push(
         await startNode(
-          { name: `o${i}`, dataDir: join(dir, `o${i}`), privateKey: w.privateKey, connectorUrl: server.url, http: { port: 0 }, heartbeatSeconds: 0, logLevel: "silent", datasets: [{ name: "d", path, format: "csv" }] },
+          {
+            name: `o${i}`,
+            dataDir: join(dir, `o${i}`),
+            privateKey: w.privateKey,
+            connectorUrl: server.url,
+            http: { port: 0 },
+            heartbeatSeconds: 0,
+            logLevel: "silent",
+            datasets: [{ name: "d", path, format: "csv" }],
+          },
           { logger: log(`o${i}`) },
         ),
       );
@@ -128,7 +137,17 @@ export async function runConcurrency(o: { rows: number; runs: number; k?: number
     const workload = `stats over 3 owners × ${o.rows.toLocaleString("en-US")} rows × 4 columns; kmeans k = ${k}, ${kmeansRounds} rounds (${DEFAULT_MAX_TASK_COST.toExponential(0)} row-ops per node); pool ${defaultPoolSize()} thread(s)`;
     const mi = median(idle);
     return [
-      { workload, condition: "idle", runs: o.runs, medianMs: mi, maxMs: Math.max(...idle), ratio: 1, kmeansRounds: 0, loopDelayP99Ms: idleLoop.percentile(99) / 1e6, loopDelayMaxMs: idleLoop.max / 1e6 },
+      {
+        workload,
+        condition: "idle",
+        runs: o.runs,
+        medianMs: mi,
+        maxMs: Math.max(...idle),
+        ratio: 1,
+        kmeansRounds: 0,
+        loopDelayP99Ms: idleLoop.percentile(99) / 1e6,
+        loopDelayMaxMs: idleLoop.max / 1e6,
+      },
       {
         workload,
         condition: "during largest allowed kmeans",

@@ -9,9 +9,7 @@
 import { pathToFileURL } from "node:url";
 import * as paillierBigint from "paillier-bigint";
 import { CkksOwner, CkksWorker, getCkksContext, type CkksPresetName } from "../node/src/crypto/ckks/index.js";
-import {
-  freshRn, freshRnCrt, pack, packingLayout, paillierAdd, paillierDecrypt, paillierEncrypt, paillierKeygen, RandomnessPool, unpack,
-} from "../node/src/crypto/paillier.js";
+import { freshRn, freshRnCrt, pack, packingLayout, paillierAdd, paillierDecrypt, paillierEncrypt, paillierKeygen, RandomnessPool, unpack } from "../node/src/crypto/paillier.js";
 import { randomInt, randomOpen } from "../node/src/crypto/random.js";
 
 export interface CkksOpRow {
@@ -50,15 +48,44 @@ export async function ckksRows(presets: CkksPresetName[] = [128, 192], reps = 8)
     const x = Array.from({ length: ctx.slots }, () => randomOpen(-1, 1));
     const a = worker.encrypt(x);
     const b = worker.encrypt(x);
-    push("encrypt (public key)", timeIt(reps, () => worker.encrypt(x).delete()));
-    push("encrypt symmetric → bytes", timeIt(reps, () => owner.encryptToBytes(x)), "seeded, owner side");
-    push("add", timeIt(reps * 5, () => worker.add(a, b).delete()));
-    push("multiply (no relin)", timeIt(reps, () => worker.multiply(a, b, { relinearize: false, rescale: false }).delete()));
-    push("multiply + relinearize", timeIt(reps, () => worker.multiply(a, b, { rescale: false }).delete()));
-    push("multiply + relinearize + rescale", timeIt(reps, () => worker.multiply(a, b).delete()));
-    push("multiply plain + rescale", timeIt(reps, () => worker.multiplyPlain(a, x).delete()), "includes encoding the plaintext");
-    push("rotate by 1", timeIt(reps, () => worker.rotate(a, 1).delete()));
-    push("decrypt + decode", timeIt(reps, () => owner.decrypt(a)));
+    push(
+      "encrypt (public key)",
+      timeIt(reps, () => worker.encrypt(x).delete()),
+    );
+    push(
+      "encrypt symmetric → bytes",
+      timeIt(reps, () => owner.encryptToBytes(x)),
+      "seeded, owner side",
+    );
+    push(
+      "add",
+      timeIt(reps * 5, () => worker.add(a, b).delete()),
+    );
+    push(
+      "multiply (no relin)",
+      timeIt(reps, () => worker.multiply(a, b, { relinearize: false, rescale: false }).delete()),
+    );
+    push(
+      "multiply + relinearize",
+      timeIt(reps, () => worker.multiply(a, b, { rescale: false }).delete()),
+    );
+    push(
+      "multiply + relinearize + rescale",
+      timeIt(reps, () => worker.multiply(a, b).delete()),
+    );
+    push(
+      "multiply plain + rescale",
+      timeIt(reps, () => worker.multiplyPlain(a, x).delete()),
+      "includes encoding the plaintext",
+    );
+    push(
+      "rotate by 1",
+      timeIt(reps, () => worker.rotate(a, 1).delete()),
+    );
+    push(
+      "decrypt + decode",
+      timeIt(reps, () => owner.decrypt(a)),
+    );
     const fresh = worker.save(a);
     const prod = worker.multiply(a, b);
     const prodBytes = worker.save(prod);
@@ -93,32 +120,82 @@ export async function paillierRows(bits = 2048, reps = 6): Promise<PaillierRow[]
   push("paillier-bigint", "keygen", performance.now() - t);
   const m = 123456789n;
   const lc = lib.publicKey.encrypt(m);
-  push("paillier-bigint", "encrypt", timeIt(reps, () => lib.publicKey.encrypt(m)));
-  push("paillier-bigint", "add", timeIt(reps * 50, () => lib.publicKey.addition(lc, lc)));
-  push("paillier-bigint", "decrypt", timeIt(reps, () => lib.privateKey.decrypt(lc)));
+  push(
+    "paillier-bigint",
+    "encrypt",
+    timeIt(reps, () => lib.publicKey.encrypt(m)),
+  );
+  push(
+    "paillier-bigint",
+    "add",
+    timeIt(reps * 50, () => lib.publicKey.addition(lc, lc)),
+  );
+  push(
+    "paillier-bigint",
+    "decrypt",
+    timeIt(reps, () => lib.privateKey.decrypt(lc)),
+  );
 
   t = performance.now();
   const sk = paillierKeygen(bits);
   push("own", "keygen", performance.now() - t, "node:crypto generatePrime");
   const pk = sk.publicKey;
   const c = paillierEncrypt(pk, m);
-  push("own", "encrypt (public key, r^n mod n²)", timeIt(reps, () => paillierEncrypt(pk, m, freshRn(pk))));
-  push("own", "encrypt (key holder, CRT r^n)", timeIt(reps, () => paillierEncrypt(pk, m, freshRnCrt(sk))));
+  push(
+    "own",
+    "encrypt (public key, r^n mod n²)",
+    timeIt(reps, () => paillierEncrypt(pk, m, freshRn(pk))),
+  );
+  push(
+    "own",
+    "encrypt (key holder, CRT r^n)",
+    timeIt(reps, () => paillierEncrypt(pk, m, freshRnCrt(sk))),
+  );
   const pool = new RandomnessPool(pk, sk);
   t = performance.now();
   pool.fill(reps * 20);
   const fillMs = (performance.now() - t) / (reps * 20);
   push("own", "pool fill (per r^n, CRT)", fillMs, "precomputed off the critical path");
-  push("own", "encrypt (pooled r^n)", timeIt(reps * 10, () => paillierEncrypt(pk, m, pool.take())));
-  push("own", "add", timeIt(reps * 50, () => paillierAdd(pk, c, c)));
-  push("own", "decrypt (CRT)", timeIt(reps, () => paillierDecrypt(sk, c)));
+  push(
+    "own",
+    "encrypt (pooled r^n)",
+    timeIt(reps * 10, () => paillierEncrypt(pk, m, pool.take())),
+  );
+  push(
+    "own",
+    "add",
+    timeIt(reps * 50, () => paillierAdd(pk, c, c)),
+  );
+  push(
+    "own",
+    "decrypt (CRT)",
+    timeIt(reps, () => paillierDecrypt(sk, c)),
+  );
   const layout = packingLayout(pk, 32, 1024);
   const vals = Array.from({ length: layout.slots }, () => BigInt(randomInt(-(2 ** 31), 2 ** 31 - 1)));
   const note = `${layout.slots} × 32-bit signed values per ciphertext, headroom for 1024-term sums`;
-  push("own packed", "encrypt (CRT r^n), values/s", timeIt(reps, () => paillierEncrypt(pk, pack(layout, vals), freshRnCrt(sk))), note, layout.slots);
+  push(
+    "own packed",
+    "encrypt (CRT r^n), values/s",
+    timeIt(reps, () => paillierEncrypt(pk, pack(layout, vals), freshRnCrt(sk))),
+    note,
+    layout.slots,
+  );
   const pc = paillierEncrypt(pk, pack(layout, vals));
-  push("own packed", "add, values/s", timeIt(reps * 50, () => paillierAdd(pk, pc, pc)), note, layout.slots);
-  push("own packed", "decrypt + unpack, values/s", timeIt(reps, () => unpack(layout, paillierDecrypt(sk, pc), layout.slots)), note, layout.slots);
+  push(
+    "own packed",
+    "add, values/s",
+    timeIt(reps * 50, () => paillierAdd(pk, pc, pc)),
+    note,
+    layout.slots,
+  );
+  push(
+    "own packed",
+    "decrypt + unpack, values/s",
+    timeIt(reps, () => unpack(layout, paillierDecrypt(sk, pc), layout.slots)),
+    note,
+    layout.slots,
+  );
   return rows;
 }
 

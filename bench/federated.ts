@@ -22,7 +22,7 @@ const iris = getNumbers();
 const irisTables: Table[] = Array.from({ length: members }, (_, m) => ({ columns: IRIS_COLS, rows: iris.filter((_, i) => i % members === m) }));
 
 let seed = 7;
-const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 const regTables = (logistic: boolean): Table[] =>
   Array.from({ length: members }, () => ({

@@ -14,11 +14,7 @@ import { startHardhatNode } from "../test/helpers/hardhat.js";
 import { deployContracts, deployContributionVerifiers } from "../chain-connector/src/ethereum/deploy.js";
 import { encodeProof } from "../chain-connector/src/ethereum/proof.js";
 import { DEFAULT_BUILD_DIR, releaseZk } from "../chain-connector/src/zkverify.js";
-import {
-  DataRegistry__factory,
-  NodeRegistry__factory,
-  TaskManager__factory,
-} from "../types/ethers-contracts/index.js";
+import { DataRegistry__factory, NodeRegistry__factory, TaskManager__factory } from "../types/ethers-contracts/index.js";
 import { outputsCommitment, roundBinding } from "../protocol/src/binding.js";
 import { commitDataset, fieldToBytes32 } from "../protocol/src/commitment.js";
 import { encodeRows } from "../protocol/src/fixedpoint.js";
@@ -45,10 +41,10 @@ export async function gasReport(opts: GasReportOptions = {}): Promise<GasRow[]> 
   const rows: GasRow[] = [];
   try {
     const signers = node.accounts.slice(0, 6).map((k) => new NonceManager(new Wallet(k, provider)));
-    const addresses = await deployContracts(signers[0]!);
-    const nr = (i: number) => NodeRegistry__factory.connect(addresses.nodeRegistry, signers[i]!);
-    const dr = (i: number) => DataRegistry__factory.connect(addresses.dataRegistry, signers[i]!);
-    const tm = (i: number) => TaskManager__factory.connect(addresses.taskManager, signers[i]!);
+    const addresses = await deployContracts(signers[0]);
+    const nr = (i: number) => NodeRegistry__factory.connect(addresses.nodeRegistry, signers[i]);
+    const dr = (i: number) => DataRegistry__factory.connect(addresses.dataRegistry, signers[i]);
+    const tm = (i: number) => TaskManager__factory.connect(addresses.taskManager, signers[i]);
     const measure = async (contract: string, fn: string, what: string, p: Promise<ContractTransactionResponse>) => {
       const r = await (await p).wait();
       rows.push({ contract, function: fn, case: what, gas: Number(r!.gasUsed) });
@@ -58,45 +54,56 @@ export async function gasReport(opts: GasReportOptions = {}): Promise<GasRow[]> 
     const M = [2, 3, 4];
 
     await measure("NodeRegistry", "register", "requester, 22-byte endpoint", nr(REQ).register("http://10.0.0.1:8080", id("x1"), 4, 100));
-    for (const i of M) await nr(i).register(`http://10.0.0.${i}:8080`, id(`x${i}`), 3, 100).then((t) => t.wait());
-    await measure("NodeRegistry", "update", "same endpoint length", nr(M[0]!).update("http://10.0.0.9:8080", id("x9"), 3, 50));
-    await measure("DataRegistry", "commit", "first version", dr(M[0]!).commit(id("iris"), id("root1"), 150, 4, id("schema")));
-    await measure("DataRegistry", "commit", "second version", dr(M[0]!).commit(id("iris"), id("root2"), 150, 4, id("schema")));
-    for (const i of M.slice(1)) await dr(i).commit(id("iris"), id(`root${i}`), 150, 4, id("schema")).then((t) => t.wait());
+    for (const i of M)
+      await nr(i)
+        .register(`http://10.0.0.${i}:8080`, id(`x${i}`), 3, 100)
+        .then((t) => t.wait());
+    await measure("NodeRegistry", "update", "same endpoint length", nr(M[0]).update("http://10.0.0.9:8080", id("x9"), 3, 50));
+    await measure("DataRegistry", "commit", "first version", dr(M[0]).commit(id("iris"), id("root1"), 150, 4, id("schema")));
+    await measure("DataRegistry", "commit", "second version", dr(M[0]).commit(id("iris"), id("root2"), 150, 4, id("schema")));
+    for (const i of M.slice(1))
+      await dr(i)
+        .commit(id("iris"), id(`root${i}`), 150, 4, id("schema"))
+        .then((t) => t.wait());
 
-    await measure(
-      "TaskManager",
-      "createTask",
-      "starts round 1",
-      tm(REQ).createTask(id("spec"), kindKey("stats"), 1, 3, 3, 2, [60, 60, 60, 60], true, 0),
-    );
+    await measure("TaskManager", "createTask", "starts round 1", tm(REQ).createTask(id("spec"), kindKey("stats"), 1, 3, 3, 2, [60, 60, 60, 60], true, 0));
     const taskId = 1;
-    await measure("TaskManager", "joinRound", "first member", tm(M[0]!).joinRound(taskId, 1, id("k2")));
-    await measure("TaskManager", "joinRound", "second member", tm(M[1]!).joinRound(taskId, 1, id("k3")));
-    await measure("TaskManager", "joinRound", "last member (max reached: advances to Setup)", tm(M[2]!).joinRound(taskId, 1, id("k4")));
-    await measure("TaskManager", "submit", "Setup, no proof", tm(M[0]!).submit(taskId, 1, id("s2"), id("c2"), "0x"));
-    await tm(M[1]!).submit(taskId, 1, id("s3"), id("c3"), "0x").then((t) => t.wait());
+    await measure("TaskManager", "joinRound", "first member", tm(M[0]).joinRound(taskId, 1, id("k2")));
+    await measure("TaskManager", "joinRound", "second member", tm(M[1]).joinRound(taskId, 1, id("k3")));
+    await measure("TaskManager", "joinRound", "last member (max reached: advances to Setup)", tm(M[2]).joinRound(taskId, 1, id("k4")));
+    await measure("TaskManager", "submit", "Setup, no proof", tm(M[0]).submit(taskId, 1, id("s2"), id("c2"), "0x"));
+    await tm(M[1])
+      .submit(taskId, 1, id("s3"), id("c3"), "0x")
+      .then((t) => t.wait());
     await node.increaseTime(61);
     await measure("TaskManager", "advance", "Setup deadline passed: 1 silent member dropped", tm(REQ).advance(taskId, 1));
-    await measure("TaskManager", "submit", "Compute, no proof", tm(M[0]!).submit(taskId, 1, id("p2"), id("q2"), "0x"));
-    await measure("TaskManager", "submit", "Compute, last active member (advances to Aggregate)", tm(M[1]!).submit(taskId, 1, id("p3"), id("q3"), "0x"));
-    await measure("TaskManager", "submit", "Aggregate, no proof", tm(M[0]!).submit(taskId, 1, id("a2"), id("b2"), "0x"));
+    await measure("TaskManager", "submit", "Compute, no proof", tm(M[0]).submit(taskId, 1, id("p2"), id("q2"), "0x"));
+    await measure("TaskManager", "submit", "Compute, last active member (advances to Aggregate)", tm(M[1]).submit(taskId, 1, id("p3"), id("q3"), "0x"));
+    await measure("TaskManager", "submit", "Aggregate, no proof", tm(M[0]).submit(taskId, 1, id("a2"), id("b2"), "0x"));
     await measure("TaskManager", "finalizeRound", "last round (also closes the task)", tm(REQ).finalizeRound(taskId, 1, id("result")));
 
-    await tm(REQ).createTask(id("spec2"), kindKey("stats"), 2, 2, 5, 1, [60, 60, 60, 60], false, 0).then((t) => t.wait());
-    await tm(M[0]!).joinRound(2, 1, id("k")).then((t) => t.wait());
-    await tm(M[1]!).joinRound(2, 1, id("k")).then((t) => t.wait());
-    await measure("TaskManager", "report", "declined by a non-member, 39-byte reason", tm(M[2]!).report(2, 1, 1, "policy: kind stats not allowed for iris"));
-    await measure("TaskManager", "report", "failed by a member, 200-byte reason (the cap)", tm(M[0]!).report(2, 1, 2, "compute: " + "x".repeat(191)));
+    await tm(REQ)
+      .createTask(id("spec2"), kindKey("stats"), 2, 2, 5, 1, [60, 60, 60, 60], false, 0)
+      .then((t) => t.wait());
+    await tm(M[0])
+      .joinRound(2, 1, id("k"))
+      .then((t) => t.wait());
+    await tm(M[1])
+      .joinRound(2, 1, id("k"))
+      .then((t) => t.wait());
+    await measure("TaskManager", "report", "declined by a non-member, 39-byte reason", tm(M[2]).report(2, 1, 1, "policy: kind stats not allowed for iris"));
+    await measure("TaskManager", "report", "failed by a member, 200-byte reason (the cap)", tm(M[0]).report(2, 1, 2, "compute: " + "x".repeat(191)));
     await node.increaseTime(61);
     await measure("TaskManager", "advance", "Join deadline passed: to Compute", tm(REQ).advance(2, 1));
     await node.increaseTime(61);
     await measure("TaskManager", "advance", "Compute deadline passed: below threshold, fails", tm(REQ).advance(2, 1));
     await measure("TaskManager", "startRound", "after a failed round", tm(REQ).startRound(2));
     await node.increaseTime(61);
-    await tm(REQ).advance(2, 2).then((t) => t.wait());
+    await tm(REQ)
+      .advance(2, 2)
+      .then((t) => t.wait());
     await measure("TaskManager", "closeTask", "between rounds, 9-byte reason (early close, e.g. converged)", tm(REQ).closeTask(2, "converged"));
-    await measure("NodeRegistry", "leave", "swap-and-pop", nr(M[2]!).leave());
+    await measure("NodeRegistry", "leave", "swap-and-pop", nr(M[2]).leave());
 
     if (withProof) await measureProof(signers, addresses, measure);
   } finally {
@@ -113,19 +120,25 @@ async function measureProof(
   measure: (contract: string, fn: string, what: string, p: Promise<ContractTransactionResponse>) => Promise<unknown>,
 ): Promise<void> {
   const { proveContributionChunk } = await import("../node/src/zk/contributions.js");
-  const owner = signers[5]!;
+  const owner = signers[5];
   const ownerAddress = await owner.getAddress();
   const tm = (s: NonceManager) => TaskManager__factory.connect(addresses.taskManager, s);
-  const [binding] = await deployContributionVerifiers(signers[0]!, { require: false }).then((b) => b.filter((x) => x.kind === "stats"));
+  const [binding] = await deployContributionVerifiers(signers[0], { require: false }).then((b) => b.filter((x) => x.kind === "stats"));
   const kind = kindKey("stats");
-  await measure("TaskManager", "setVerifier", "stats_chunk, N=6 (selector search)", tm(signers[0]!).setVerifier(kind, binding!.address, binding!.selector));
+  await measure("TaskManager", "setVerifier", "stats_chunk, N=6 (selector search)", tm(signers[0]).setVerifier(kind, binding.address, binding.selector));
   const data = encodeRows(Array.from({ length: 32 }, (_, i) => [i, i * 2, 3, i % 5]));
   const tree = await commitDataset(data, new Uint8Array(32).fill(3));
-  await NodeRegistry__factory.connect(addresses.nodeRegistry, owner).register("http://10.0.0.6:8080", id("x6"), 3, 1).then((t) => t.wait());
-  await DataRegistry__factory.connect(addresses.dataRegistry, owner).commit(id("d"), fieldToBytes32(tree.rootField), 32, 4, id("schema")).then((t) => t.wait());
-  const r = await (await tm(signers[1]!).createTask(id("spec3"), kind, 1, 1, 1, 1, [600, 600, 600, 600], false, 2)).wait();
-  const taskId = Number(TaskManager__factory.createInterface().parseLog(r!.logs[0]!)!.args.taskId);
-  await tm(owner).joinRound(taskId, 1, id("k")).then((t) => t.wait());
+  await NodeRegistry__factory.connect(addresses.nodeRegistry, owner)
+    .register("http://10.0.0.6:8080", id("x6"), 3, 1)
+    .then((t) => t.wait());
+  await DataRegistry__factory.connect(addresses.dataRegistry, owner)
+    .commit(id("d"), fieldToBytes32(tree.rootField), 32, 4, id("schema"))
+    .then((t) => t.wait());
+  const r = await (await tm(signers[1]).createTask(id("spec3"), kind, 1, 1, 1, 1, [600, 600, 600, 600], false, 2)).wait();
+  const taskId = Number(TaskManager__factory.createInterface().parseLog(r!.logs[0])!.args.taskId);
+  await tm(owner)
+    .joinRound(taskId, 1, id("k"))
+    .then((t) => t.wait());
   const chainId = (await owner.provider!.getNetwork()).chainId;
   const chunk = await proveContributionChunk({
     kind: "stats",
@@ -172,8 +185,8 @@ export function formatPerMember(rows: ReturnType<typeof perMemberRound>): string
 export function formatGasTable(rows: readonly GasRow[]): string {
   const head = ["contract", "function", "case", "gas"];
   const body = rows.map((r) => [r.contract, r.function, r.case, r.gas.toLocaleString("en-US")]);
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 3 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join(" | ")} |`;
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 3 ? c.padStart(w[i]) : c.padEnd(w[i]))).join(" | ")} |`;
   return [line(head), `|${w.map((x, i) => (i === 3 ? "-".repeat(x + 1) + ":" : "-".repeat(x + 2))).join("|")}|`, ...body.map(line)].join("\n");
 }
 

@@ -77,7 +77,10 @@ export async function honkBench(proofs = 2): Promise<HonkBenchRow[]> {
       const inputs = inputsFor(def, proofs);
       // Warm-up: the first noir_js call instantiates the ACVM (≈1 s), not part of a steady state.
       await circuit.witness(inputs[0] as never);
-      let witnessS = 0, witnessCpuS = 0, proveS = 0, bbCpuS = 0;
+      let witnessS = 0,
+        witnessCpuS = 0,
+        proveS = 0,
+        bbCpuS = 0;
       let last: HonkProof | undefined;
       for (const inp of inputs) {
         const c0 = process.cpuUsage();
@@ -125,7 +128,8 @@ export async function honkBench(proofs = 2): Promise<HonkBenchRow[]> {
 }
 
 export function formatHonk(rows: readonly HonkBenchRow[]): string {
-  const head = "| kind | circuit | rows/proof | gates | witness s (CPU-s) | bb prove s (CPU-s) | rows per CPU-minute | proof bytes | verify gas | verify off-chain ms | deploy gas |";
+  const head =
+    "| kind | circuit | rows/proof | gates | witness s (CPU-s) | bb prove s (CPU-s) | rows per CPU-minute | proof bytes | verify gas | verify off-chain ms | deploy gas |";
   const sep = "|---|---|---|---|---|---|---|---|---|---|---|";
   const fmt = (n: number) => n.toLocaleString("en-US");
   const body = rows.map(
@@ -185,9 +189,17 @@ export async function honkRoundBench(owners = 3, rows = 10_000, threads = 2): Pr
     const groups = contributions.flatMap((c) => c.groups);
     const ok = await Promise.all(groups.map((g) => verifyHonk("stats_chunk", g)));
     if (ok.some((x) => !x)) throw new Error("honk round: an honest proof did not verify");
-    const sum = contributions[0]!.vector.map((_, i) => contributions.reduce((s, c) => s + c.vector[i]!, 0n));
+    const sum = contributions[0].vector.map((_, i) => contributions.reduce((s, c) => s + c.vector[i], 0n));
     const blinding = contributions.reduce((s, c) => s + c.blinding!, 0n);
-    if (!opensHonk("stats", groups.map((g) => ({ x: g.outputs[0]!, y: g.outputs[1]! })), sum, blinding)) throw new Error("honk round: the aggregate does not open the commitments");
+    if (
+      !opensHonk(
+        "stats",
+        groups.map((g) => ({ x: g.outputs[0], y: g.outputs[1] })),
+        sum,
+        blinding,
+      )
+    )
+      throw new Error("honk round: the aggregate does not open the commitments");
     const t3 = performance.now();
     const cpuS = cpuWithChildren() - cpu0;
     return {

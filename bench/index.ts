@@ -87,9 +87,7 @@ function runChild(file: string, args: string[]): Promise<string> {
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
     child.on("error", reject);
-    child.on("exit", (code, signal) =>
-      code === 0 ? resolve(out.trimEnd()) : reject(new Error(`${file} exited with ${code ?? signal}:\n${err}`)),
-    );
+    child.on("exit", (code, signal) => (code === 0 ? resolve(out.trimEnd()) : reject(new Error(`${file} exited with ${code ?? signal}:\n${err}`))));
   });
 }
 
@@ -201,7 +199,9 @@ export const MODULES: BenchModule[] = [
           title: "Encrypted mining: seconds per iteration (owner and worker in one process)",
           workload:
             "Iris (150 × 4, k = 3), CKKS preset 128 (n = 8192) and the legacy Liu/FDH-OPE variants" +
-            (quick ? "; the 10,000 × 8 Gaussian blobs are skipped (--quick)" : "; Gaussian blobs 10,000 × 8, k = 8 (legacy on a 1,000-row subset, DBSNNC CKKS at 500 rows, extrapolated)"),
+            (quick
+              ? "; the 10,000 × 8 Gaussian blobs are skipped (--quick)"
+              : "; Gaussian blobs 10,000 × 8, k = 8 (legacy on a 1,000-row subset, DBSNNC CKKS at 500 rows, extrapolated)"),
           body: formatTable(rows as unknown as Row[]),
         },
       ];
@@ -286,14 +286,14 @@ export const MODULES: BenchModule[] = [
     async run(quick) {
       const m = await load<typeof import("./secagg.js")>("secagg.ts");
       m.runSecAggCase(3, 16); // warm-up
-      const rows = quick
-        ? [m.runSecAggCase(3, 16), m.runSecAggCase(10, 1000), m.runSecAggCase(10, 1000, 0.2)]
-        : m.secaggBench();
+      const rows = quick ? [m.runSecAggCase(3, 16), m.runSecAggCase(10, 1000), m.runSecAggCase(10, 1000, 0.2)] : m.secaggBench();
       return [
         {
           title: "Secure aggregation (pairwise masks, Shamir-shared mask keys)",
           workload:
-            (quick ? "3 parties × 16 values; 10 parties × 1,000 values with and without 20 % drop-outs" : "3, 10, 50 parties × 16 and 1,000 values; 10 and 50 parties × 1,000 values with 20 % dropping after key sharing") +
+            (quick
+              ? "3 parties × 16 values; 10 parties × 1,000 values with and without 20 % drop-outs"
+              : "3, 10, 50 parties × 16 and 1,000 values; 10 and 50 parties × 1,000 values with 20 % dropping after key sharing") +
             "; threshold ⌊n/2⌋+1; per-party time is the mean over all four phases",
           body: m.formatSecAgg(rows),
         },
@@ -325,7 +325,11 @@ export const MODULES: BenchModule[] = [
       const m = await load<typeof import("./paillier-proofs.js")>("paillier-proofs.ts");
       const { rows, round, keygenMs } = m.proofRows({ reps: quick ? 1 : 3, prm: !quick, log: (s) => console.error(`  [paillier-proofs] ${s}`) });
       return [
-        { title: "Paillier proofs: prove / verify / size", workload: `${m.PROOF_WORKLOAD}; Blum keygen ${(keygenMs / 1000).toFixed(1)} s${quick ? "; Π^prm skipped (--quick)" : ""}`, body: m.formatProofs(rows) },
+        {
+          title: "Paillier proofs: prove / verify / size",
+          workload: `${m.PROOF_WORKLOAD}; Blum keygen ${(keygenMs / 1000).toFixed(1)} s${quick ? "; Π^prm skipped (--quick)" : ""}`,
+          body: m.formatProofs(rows),
+        },
         { title: "Paillier proofs: overhead on a 10-member federated Paillier round", workload: "estimated from the rows above", body: m.formatRound(round) },
       ];
     },
@@ -386,7 +390,10 @@ function parseArgs(argv: string[]): { quick: boolean; only?: string[]; list: boo
     else if (a === "--only" || a.startsWith("--only=")) {
       const v = a === "--only" ? argv[++i] : a.slice("--only=".length);
       if (!v) throw new Error("--only needs a comma-separated list of module names (see --list)");
-      out.only = v.split(",").map((s) => s.trim()).filter(Boolean);
+      out.only = v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
     } else throw new Error(`unknown argument "${a}": use --quick, --only <name,...>, --json or --list`);
   }
   return out;

@@ -11,10 +11,33 @@ import { packingLayout, paillierEncrypt, paillierKeygen, type PaillierSecretKey 
 import { modPow } from "../node/src/crypto/bigmath.js";
 import { pedersenCommit, randomBlinding } from "../protocol/src/pedersen.js";
 import {
-  decryptionProofBytes, encryptPacked, equalityChallengeSplit, equalityProofBytes, facProofBytes, modProofBytes, proveBaseResidue, proveDecryption,
-  proveEquality, proveFactors, proveModulus, provePrm, publicRingPedersen, ringPedersenKeygen, serializeBaseResidueProof, serializeDecryptionProof,
-  serializeEqualityProof, serializeFacProof, serializeModProof, serializePrmProof, verifyBaseResidue, verifyDecryption, verifyEquality, verifyFactors,
-  verifyModulus, verifyPrm, type EqualityStatement,
+  decryptionProofBytes,
+  encryptPacked,
+  equalityChallengeSplit,
+  equalityProofBytes,
+  facProofBytes,
+  modProofBytes,
+  proveBaseResidue,
+  proveDecryption,
+  proveEquality,
+  proveFactors,
+  proveModulus,
+  provePrm,
+  publicRingPedersen,
+  ringPedersenKeygen,
+  serializeBaseResidueProof,
+  serializeDecryptionProof,
+  serializeEqualityProof,
+  serializeFacProof,
+  serializeModProof,
+  serializePrmProof,
+  verifyBaseResidue,
+  verifyDecryption,
+  verifyEquality,
+  verifyFactors,
+  verifyModulus,
+  verifyPrm,
+  type EqualityStatement,
 } from "../node/src/crypto/paillier-proofs/index.js";
 
 const BINDING = "c1f3e5d7b9a1c3e5d7b9a1c3e5d7b9a1c3e5d7b9a1c3e5d7b9a1c3e5d7b9a1c3";
@@ -93,14 +116,28 @@ export function proofRows(opts: { bits?: number; reps?: number; prm?: boolean; l
   const [dec, decP] = mean(reps, () => proveDecryption(sk, c, BINDING));
   const [okD, decV] = mean(reps, () => verifyDecryption(pk, c, dec.m, BINDING, dec.proof));
   if (!okD) throw new Error("bench: decryption proof did not verify");
-  rows.push({ proof: "decryption", workload: "one ciphertext", proveMs: decP, verifyMs: decV, bytes: decryptionProofBytes(pk), jsonBytes: serializeDecryptionProof(dec.proof).length });
+  rows.push({
+    proof: "decryption",
+    workload: "one ciphertext",
+    proveMs: decP,
+    verifyMs: decV,
+    bytes: decryptionProofBytes(pk),
+    jsonBytes: serializeDecryptionProof(dec.proof).length,
+  });
 
   log("base residue");
   const h = modPow(pk.n - 4n, pk.n, pk.n2);
   const [br, brP] = mean(reps, () => proveBaseResidue(sk, h, BINDING));
   const [okB, brV] = mean(reps, () => verifyBaseResidue(pk, h, BINDING, br));
   if (!okB) throw new Error("bench: base-residue proof did not verify");
-  rows.push({ proof: "base residue (DJN h)", workload: "h = (−x²)^N", proveMs: brP, verifyMs: brV, bytes: decryptionProofBytes(pk), jsonBytes: serializeBaseResidueProof(br).length });
+  rows.push({
+    proof: "base residue (DJN h)",
+    workload: "h = (−x²)^N",
+    proveMs: brP,
+    verifyMs: brV,
+    bytes: decryptionProofBytes(pk),
+    jsonBytes: serializeBaseResidueProof(br).length,
+  });
 
   log("Π^mod");
   const r1 = Math.max(1, Math.min(reps, 2));
@@ -122,7 +159,14 @@ export function proofRows(opts: { bits?: number; reps?: number; prm?: boolean; l
     const [pp, prmP] = mean(1, () => provePrm(own, BINDING));
     const [okP, prmV] = mean(1, () => verifyPrm(own.params, BINDING, pp));
     if (!okP) throw new Error("bench: Π^prm did not verify");
-    rows.push({ proof: "Π^prm", workload: "verifier's own setup, 80 rounds", proveMs: prmP, verifyMs: prmV, bytes: Math.ceil(serializePrmProof(pp).length / 2), jsonBytes: serializePrmProof(pp).length });
+    rows.push({
+      proof: "Π^prm",
+      workload: "verifier's own setup, 80 rounds",
+      proveMs: prmP,
+      verifyMs: prmV,
+      bytes: Math.ceil(serializePrmProof(pp).length / 2),
+      jsonBytes: serializePrmProof(pp).length,
+    });
     const [fo, facOP] = mean(1, () => proveFactors(sk, own.params, BINDING));
     const [okO, facOV] = mean(1, () => verifyFactors(pk, own.params, BINDING, fo));
     if (!okO) throw new Error("bench: Π^fac (own setup) did not verify");
@@ -141,7 +185,14 @@ export function proofRows(opts: { bits?: number; reps?: number; prm?: boolean; l
     const [okE, eV] = mean(reps, () => verifyEquality(s, pr));
     if (!okE) throw new Error(`bench: equality proof (${label}) did not verify`);
     const split = equalityChallengeSplit(b);
-    rows.push({ proof: "equality", workload: `${label}; ${split.reps} × ${split.k}-bit challenge`, proveMs: eP, verifyMs: eV, bytes: equalityProofBytes(s), jsonBytes: serializeEqualityProof(pr).length });
+    rows.push({
+      proof: "equality",
+      workload: `${label}; ${split.reps} × ${split.k}-bit challenge`,
+      proveMs: eP,
+      verifyMs: eV,
+      bytes: equalityProofBytes(s),
+      jsonBytes: serializeEqualityProof(pr).length,
+    });
   }
 
   // A 10-member round: each member's vector in 24-value groups (one 80-bit-slot ciphertext and
@@ -175,7 +226,12 @@ export function proofRows(opts: { bits?: number; reps?: number; prm?: boolean; l
 
 export function formatProofs(rows: ProofRow[]): string {
   const head = "| proof | workload | prove ms | verify ms | bytes (raw) | bytes (JSON) |\n|---|---|---:|---:|---:|---:|";
-  return [head, ...rows.map((r) => `| ${r.proof} | ${r.workload} | ${r.proveMs.toFixed(1)} | ${r.verifyMs.toFixed(1)} | ${r.bytes.toLocaleString("en-US")} | ${r.jsonBytes.toLocaleString("en-US")} |`)].join("\n");
+  return [
+    head,
+    ...rows.map(
+      (r) => `| ${r.proof} | ${r.workload} | ${r.proveMs.toFixed(1)} | ${r.verifyMs.toFixed(1)} | ${r.bytes.toLocaleString("en-US")} | ${r.jsonBytes.toLocaleString("en-US")} |`,
+    ),
+  ].join("\n");
 }
 
 export function formatRound(rows: RoundRow[]): string {

@@ -35,7 +35,11 @@ export interface PrivacyRow {
 
 const COLUMNS = ["a", "b", "c", "d"];
 const BOUNDS = Object.fromEntries(COLUMNS.map((c) => [c, [0, 10]]));
-const INIT = [[2, 2, 2, 2], [5, 5, 5, 5], [8, 8, 8, 8]];
+const INIT = [
+  [2, 2, 2, 2],
+  [5, 5, 5, 5],
+  [8, 8, 8, 8],
+];
 
 /** Deterministic data (mulberry32 + Box–Muller), so every run measures the same rows. */
 function dataset(rows: number, members: number): Table[] {
@@ -47,7 +51,11 @@ function dataset(rows: number, members: number): Table[] {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const gauss = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
-  const centres = [[2.5, 3, 2, 7], [6, 7.5, 5, 2.5], [8, 2.5, 7.5, 6]];
+  const centres = [
+    [2.5, 3, 2, 7],
+    [6, 7.5, 5, 2.5],
+    [8, 2.5, 7.5, 6],
+  ];
   const tables: Table[] = Array.from({ length: members }, () => ({ columns: COLUMNS, rows: [] }));
   for (let i = 0; i < rows; i++) {
     const c = centres[i % 3];
@@ -131,7 +139,10 @@ export function privacyBench(opts: { rows?: number; epsilons?: number[]; statsTr
 /** Discrete Gaussian draws per second at the fixed-point scale the mechanisms use (σ ≈ 2^20 · 10 · a few). */
 export function samplerSpeed(draws = 20_000): { sigma: string; drawsPerSecond: number }[] {
   const res: { sigma: string; drawsPerSecond: number }[] = [];
-  for (const [label, s2] of [["σ = 3", { num: 9n, den: 1n }], ["σ ≈ 5·10^7", { num: 25n * 10n ** 14n + 1n, den: 3n }]] as const) {
+  for (const [label, s2] of [
+    ["σ = 3", { num: 9n, den: 1n }],
+    ["σ ≈ 5·10^7", { num: 25n * 10n ** 14n + 1n, den: 3n }],
+  ] as const) {
     const t = performance.now();
     for (let i = 0; i < draws; i++) discreteGaussian(s2);
     res.push({ sigma: label, drawsPerSecond: Math.round(draws / ((performance.now() - t) / 1000)) });
@@ -143,7 +154,9 @@ export function formatPrivacy(rows: PrivacyRow[]): string {
   const head = "| ε (δ = 1e-6) | ρ (zCDP) | stats: mean rel. error | stats: variance rel. error | noise sd of a mean | k-means: centroid rel. error (5 rounds) |";
   const sep = "|---|---|---|---|---|---|";
   const fmt = (x: number) => (x === 0 ? "0" : x.toPrecision(3));
-  return [head, sep, ...rows.map((r) => `| ${r.epsilon} | ${fmt(r.rho)} | ${fmt(r.meanRelErr)} | ${fmt(r.varianceRelErr)} | ${fmt(r.meanSd)} | ${fmt(r.centroidRelErr)} |`)].join("\n");
+  return [head, sep, ...rows.map((r) => `| ${r.epsilon} | ${fmt(r.rho)} | ${fmt(r.meanRelErr)} | ${fmt(r.varianceRelErr)} | ${fmt(r.meanSd)} | ${fmt(r.centroidRelErr)} |`)].join(
+    "\n",
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

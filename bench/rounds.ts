@@ -104,18 +104,7 @@ export interface RoundBenchOptions {
 }
 
 const COLUMNS = ["age", "income", "score"];
-const TX_METHODS = new Set([
-  "registerNode",
-  "updateNode",
-  "leaveNode",
-  "commitDataset",
-  "createTask",
-  "startRound",
-  "joinRound",
-  "submit",
-  "advance",
-  "finalizeRound",
-]);
+const TX_METHODS = new Set(["registerNode", "updateNode", "leaveNode", "commitDataset", "createTask", "startRound", "joinRound", "submit", "advance", "finalizeRound"]);
 /** Calls whose first argument is the task id. */
 const TASK_METHODS = new Set(["startRound", "joinRound", "submit", "advance", "finalizeRound"]);
 
@@ -166,11 +155,7 @@ function counted(inner: Connector, tally: Tally): Connector {
 
 /** A member's rows: deterministic and member-specific. */
 function memberRows(member: number, n: number): number[][] {
-  return Array.from({ length: n }, (_, i) => [
-    20 + ((i * 7 + member * 13) % 50),
-    1000 + ((i * 37 + member * 101) % 900),
-    Math.round(((i * 0.37 + member) % 10) * 100) / 100,
-  ]);
+  return Array.from({ length: n }, (_, i) => [20 + ((i * 7 + member * 13) % 50), 1000 + ((i * 37 + member * 101) % 900), Math.round(((i * 0.37 + member) % 10) * 100) / 100]);
 }
 
 const median = (xs: number[]) => {
@@ -270,7 +255,10 @@ async function startMode(mode: Mode, parties: number, log: (s: string) => void):
     if (mode === "ethereum") {
       chain = await startDevChain();
       const addresses = await deployContracts(chain.signer(0));
-      await chain.fund(pool.map((p) => p.wallet.address), "10");
+      await chain.fund(
+        pool.map((p) => p.wallet.address),
+        "10",
+      );
       connector = await startConnector({
         mode,
         rpc: chain.url,
@@ -427,7 +415,14 @@ async function connectorCase(env: ModeEnv, n: number, rounds: number, rowsPerNod
   const before = tallies.map((t) => t.requests);
   const mixBefore = tallies.map((t) => new Map(t.byMethod));
   try {
-    const created = await requester.createTask(spec(req.wallet.address, owners.map((o) => o.wallet.address), datasetId, rounds));
+    const created = await requester.createTask(
+      spec(
+        req.wallet.address,
+        owners.map((o) => o.wallet.address),
+        datasetId,
+        rounds,
+      ),
+    );
     resolveId(created.taskId);
     // A member that fails (a refused call) fails the case at once rather than at the timeout.
     const memberFailed = new Promise<never>((_, reject) => {
@@ -492,9 +487,16 @@ async function nodeCase(env: ModeEnv, n: number, rounds: number, rowsPerNode: nu
     const follow = followTask(watcher, taskId, ac.signal);
     follow.catch(() => {});
     const before = tallies.map((t) => t.requests);
-  const mixBefore = tallies.map((t) => new Map(t.byMethod));
+    const mixBefore = tallies.map((t) => new Map(t.byMethod));
     try {
-      const created = await reqNode.connector.createTask(spec(req.wallet.address, owners.map((o) => o.wallet.address), datasetId, rounds));
+      const created = await reqNode.connector.createTask(
+        spec(
+          req.wallet.address,
+          owners.map((o) => o.wallet.address),
+          datasetId,
+          rounds,
+        ),
+      );
       resolveId(created.taskId);
       const times = await withTimeout(follow, timeoutMs, `${env.mode} node-runtime case with ${n} nodes`);
       return summarize(env, "node runtime", n, rowsPerNode, rounds, created.taskId, times, tallies, reqTally, before, mixBefore);
@@ -543,7 +545,15 @@ async function vlinregCase(env: ModeEnv, rows: number, iterations: number, keyBi
       clients.push(c);
       nodes.push(
         await startNode(
-          { name: p.name, dataDir: join(dir, p.name), privateKey: owners[i].wallet.privateKey, roles: ["Owner"], http: { port: 0 }, datasets: [{ name: "vdata", path: file, format: "csv" }], logLevel: "error" },
+          {
+            name: p.name,
+            dataDir: join(dir, p.name),
+            privateKey: owners[i].wallet.privateKey,
+            roles: ["Owner"],
+            http: { port: 0 },
+            datasets: [{ name: "vdata", path: file, format: "csv" }],
+            logLevel: "error",
+          },
           { connector: counted(c, tallies[i]) },
         ),
       );
@@ -581,7 +591,10 @@ async function vlinregCase(env: ModeEnv, rows: number, iterations: number, keyBi
       });
       resolveId(created.taskId);
       const times = await withTimeout(follow, timeoutMs, `${env.mode} vlinreg case with ${rows} rows`);
-      return { ...summarize(env, "node runtime", parties.length, rows, rounds, created.taskId, times, tallies, reqTally, before, mixBefore), kind: `vlinreg ${keyBits}-bit, ${iterations} it.` };
+      return {
+        ...summarize(env, "node runtime", parties.length, rows, rounds, created.taskId, times, tallies, reqTally, before, mixBefore),
+        kind: `vlinreg ${keyBits}-bit, ${iterations} it.`,
+      };
     } finally {
       resolveId(-1);
     }

@@ -94,7 +94,13 @@ export function secaggBench(): SecAggRow[] {
 
 export function formatSecAgg(rows: SecAggRow[]): string {
   const head = "| parties | t | values | dropped | per party (ms) | server (ms) | plain sum (ms) | overhead ×|\n|---|---|---|---|---|---|---|---|";
-  return [head, ...rows.map((r) => `| ${r.parties} | ${r.threshold} | ${r.length} | ${r.dropped} | ${r.partyMs.toFixed(1)} | ${r.serverMs.toFixed(1)} | ${r.plainSumMs.toFixed(2)} | ${r.overhead.toFixed(0)} |`)].join("\n");
+  return [
+    head,
+    ...rows.map(
+      (r) =>
+        `| ${r.parties} | ${r.threshold} | ${r.length} | ${r.dropped} | ${r.partyMs.toFixed(1)} | ${r.serverMs.toFixed(1)} | ${r.plainSumMs.toFixed(2)} | ${r.overhead.toFixed(0)} |`,
+    ),
+  ].join("\n");
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

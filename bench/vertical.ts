@@ -98,15 +98,32 @@ export async function verticalBench(maxMeasured = 10_000, iterations = 10, worke
         const s = summarize(res, iterations, workers > 1);
         last = { n, s };
         rows.push({
-          keyHolder, rows: n, keyBits, features: 4, iterations, keygenS, encryptS: s.encrypt, crossS: s.cross, iterationS: s.iterPath,
-          criticalPathS: keygenS + s.setupPath + iterations * s.iterPath, cpuS: keygen.reduce((a, b) => a + b, 0) + s.cpu,
+          keyHolder,
+          rows: n,
+          keyBits,
+          features: 4,
+          iterations,
+          keygenS,
+          encryptS: s.encrypt,
+          crossS: s.cross,
+          iterationS: s.iterPath,
+          criticalPathS: keygenS + s.setupPath + iterations * s.iterPath,
+          cpuS: keygen.reduce((a, b) => a + b, 0) + s.cpu,
           note: `measured${workers > 1 ? `, ${workers} encryption threads per party, wall-clock s` : ", CPU s"}; one iteration, all parties: ${s.iterCpu.toFixed(3)} s`,
         });
       } else if (last) {
         const f = n / last.n;
         const s = last.s;
         rows.push({
-          keyHolder, rows: n, keyBits, features: 4, iterations, keygenS, encryptS: s.encrypt * f, crossS: s.cross * f, iterationS: s.iterPath,
+          keyHolder,
+          rows: n,
+          keyBits,
+          features: 4,
+          iterations,
+          keygenS,
+          encryptS: s.encrypt * f,
+          crossS: s.cross * f,
+          iterationS: s.iterPath,
           criticalPathS: keygenS + s.setupPath * f + iterations * s.iterPath,
           cpuS: keygen.reduce((a, b) => a + b, 0) + (s.cpu - iterations * s.iterCpu) * f + iterations * s.iterCpu,
           note: `extrapolated ×${f} from ${last.n.toLocaleString("en")} measured rows (setup linear in rows; iteration independent of rows)`,
@@ -118,8 +135,15 @@ export async function verticalBench(maxMeasured = 10_000, iterations = 10, worke
 }
 
 export function formatVertical(rows: VerticalRow[]): string {
-  const head = "| key holder | rows | key bits | features | keygen s (per key) | encrypt rows s (max party) | Gram/label terms s (max party) | s per iteration | total s, 10 it., critical path | total s, all parties in one process | note |\n|---|---|---|---|---|---|---|---|---|---|---|";
-  return [head, ...rows.map((r) => `| ${r.keyHolder} | ${r.rows.toLocaleString("en")} | ${r.keyBits} | ${r.features} | ${r.keygenS.toFixed(1)} | ${r.encryptS.toFixed(1)} | ${r.crossS.toFixed(1)} | ${r.iterationS.toFixed(3)} | ${r.criticalPathS.toFixed(1)} | ${r.cpuS.toFixed(1)} | ${r.note} |`)].join("\n");
+  const head =
+    "| key holder | rows | key bits | features | keygen s (per key) | encrypt rows s (max party) | Gram/label terms s (max party) | s per iteration | total s, 10 it., critical path | total s, all parties in one process | note |\n|---|---|---|---|---|---|---|---|---|---|---|";
+  return [
+    head,
+    ...rows.map(
+      (r) =>
+        `| ${r.keyHolder} | ${r.rows.toLocaleString("en")} | ${r.keyBits} | ${r.features} | ${r.keygenS.toFixed(1)} | ${r.encryptS.toFixed(1)} | ${r.crossS.toFixed(1)} | ${r.iterationS.toFixed(3)} | ${r.criticalPathS.toFixed(1)} | ${r.cpuS.toFixed(1)} | ${r.note} |`,
+    ),
+  ].join("\n");
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -94,7 +94,12 @@ export async function contributionBench(proofs = 2, kinds: ContributionKind[] = 
   const rows = encodeRows(Array.from({ length: 64 * proofs }, (_, i) => [Math.sin(i) * 10, (i % 11) - 5, i / 100, i % 3 === 0 ? 1 : 0]));
   const tree = await commitDataset(rows, new Uint8Array(32).fill(6));
   const params = {
-    centroids: encodeRows([[0, 0, 0, 0], [5, 5, 1, 1], [-5, -5, 1, 0], [0, 5, 2, 1]]),
+    centroids: encodeRows([
+      [0, 0, 0, 0],
+      [5, 5, 1, 1],
+      [-5, -5, 1, 0],
+      [0, 5, 2, 1],
+    ]),
     weights: encodeRows([[0.5, -0.25, 1, 0.1]])[0],
   };
   const chain = await startDevChain();

@@ -25,8 +25,19 @@ import { pathToFileURL } from "node:url";
 import * as snarkjs from "snarkjs";
 import { CIRCUITS, checkKindCircuits, type CircuitDef } from "./registry.js";
 import {
-  BUILD_DIR, CIRCOM2_VERSION, CIRCOMLIB_VERSION, CIRCUITS_DIR, MANIFEST_PATH, NODE_MODULES, ROOT, SNARKJS_VERSION, VERIFIERS_DIR,
-  sha256File, sourcesHash, type Manifest, type ManifestEntry,
+  BUILD_DIR,
+  CIRCOM2_VERSION,
+  CIRCOMLIB_VERSION,
+  CIRCUITS_DIR,
+  MANIFEST_PATH,
+  NODE_MODULES,
+  ROOT,
+  SNARKJS_VERSION,
+  VERIFIERS_DIR,
+  sha256File,
+  sourcesHash,
+  type Manifest,
+  type ManifestEntry,
 } from "./sources.js";
 
 function parseArgs(argv: string[]): { ptau?: string; only?: string } {
@@ -127,7 +138,11 @@ function verifierSource(template: string, def: CircuitDef): (sol: string) => str
   };
 }
 
-async function buildOne(def: CircuitDef, ptau: string | undefined, ptauInfo: { path?: string; power?: number }): Promise<{ entry: ManifestEntry; ptauPath: string; stage: () => void }> {
+async function buildOne(
+  def: CircuitDef,
+  ptau: string | undefined,
+  ptauInfo: { path?: string; power?: number },
+): Promise<{ entry: ManifestEntry; ptauPath: string; stage: () => void }> {
   const main = join(CIRCUITS_DIR, `${def.name}.circom`);
   const { hash, files: sources } = sourcesHash(main);
   const tmp = mkdtempSync(join(BUILD_DIR, `.tmp-${def.name}-`));

@@ -70,7 +70,10 @@ export const CIRCUITS: CircuitDef[] = [
 /** Every kind with a proof part names a circuit defined here (the build refuses to run otherwise). */
 export function checkKindCircuits(): void {
   const missing = provenKinds().filter((k) => !CIRCUITS.some((c) => c.name === k.circuit));
-  if (missing.length) throw new Error(`circuits:build: task kinds name circuits that circuits/registry.ts does not define: ${missing.map((k) => `${k.kind} → ${k.circuit}`).join(", ")}; add a CircuitDef or drop the kind's proof part`);
+  if (missing.length)
+    throw new Error(
+      `circuits:build: task kinds name circuits that circuits/registry.ts does not define: ${missing.map((k) => `${k.kind} → ${k.circuit}`).join(", ")}; add a CircuitDef or drop the kind's proof part`,
+    );
 }
 
 export function circuitDef(name: string): CircuitDef {

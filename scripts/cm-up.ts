@@ -74,12 +74,12 @@ export async function serveUp(o: UpOptions, say: (line: string) => void): Promis
       const a = await deployContracts(deployer, await deployContributionVerifiers(deployer));
       addresses = Object.fromEntries(Object.entries(a).map(([k, v]) => [k, String(v)]));
       say(`contracts deployed: TaskManager ${a.taskManager}`);
-      await chain.fund(names.map((n) => keys[n]!.wallet.address));
+      await chain.fund(names.map((n) => keys[n].wallet.address));
       connector = await startConnector({
         mode: "ethereum",
         rpc: chain.url,
         addresses: a,
-        keys: names.map((n) => keys[n]!.wallet.privateKey),
+        keys: names.map((n) => keys[n].wallet.privateKey),
         blobs: join(dir, "blobs"),
         db: join(dir, "connector.sqlite"),
       });
@@ -95,7 +95,7 @@ export async function serveUp(o: UpOptions, say: (line: string) => void): Promis
         {
           name,
           dataDir: join(dir, "nodes", name),
-          privateKey: keys[name]!.wallet.privateKey,
+          privateKey: keys[name].wallet.privateKey,
           connectorUrl: connector.url,
           roles: rolesOf(name),
           http: { port: 0 },
@@ -115,9 +115,7 @@ export async function serveUp(o: UpOptions, say: (line: string) => void): Promis
       mode: o.mode,
       connectorUrl: connector.url,
       requester: "requester",
-      nodes: Object.fromEntries(
-        names.map((n) => [n, { url: nodes[n]!.url, address: nodes[n]!.address, roles: rolesOf(n), keyFile: `keys/${n}.key` }]),
-      ),
+      nodes: Object.fromEntries(names.map((n) => [n, { url: nodes[n].url, address: nodes[n].address, roles: rolesOf(n), keyFile: `keys/${n}.key` }])),
       pid: process.pid,
       startedAt: Date.now(),
       ...(chain ? { rpc: chain.url, addresses } : {}),

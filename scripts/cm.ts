@@ -17,7 +17,19 @@ import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, wri
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { z } from "zod";
-import { connect, loadProfile, defaultProfilePath, type Ciphermine, type LoadedProfile, type WaitResult, ConnectorError, describeEvent, NodeApiError, SpecError, ProfileError } from "../node/src/sdk/index.js";
+import {
+  connect,
+  loadProfile,
+  defaultProfilePath,
+  type Ciphermine,
+  type LoadedProfile,
+  type WaitResult,
+  ConnectorError,
+  describeEvent,
+  NodeApiError,
+  SpecError,
+  ProfileError,
+} from "../node/src/sdk/index.js";
 import { nodeNameOf } from "../node/src/sdk/profile.js";
 import { VLINREG_DEFAULT_MAX_ITERATIONS, VLINREG_DEFAULT_TOLERANCE } from "../protocol/src/tasks/vlinreg.js";
 import type { ChainEvent } from "../protocol/src/events.js";
@@ -121,7 +133,7 @@ function placeholder(s: Record<string, unknown>, key: string): unknown {
   if (Array.isArray(s.enum)) return s.enum[0];
   if ("const" in s) return s.const;
   const anyOf = (s.anyOf ?? s.oneOf) as Record<string, unknown>[] | undefined;
-  if (anyOf?.length) return placeholder(anyOf[0]!, key);
+  if (anyOf?.length) return placeholder(anyOf[0], key);
   switch (s.type) {
     case "string":
       return `<${key}>`;
@@ -137,7 +149,11 @@ function placeholder(s: Record<string, unknown>, key: string): unknown {
     case "object": {
       const props = (s.properties ?? {}) as Record<string, Record<string, unknown>>;
       const req = new Set((s.required ?? []) as string[]);
-      return Object.fromEntries(Object.entries(props).filter(([k, v]) => req.has(k) || "default" in v).map(([k, v]) => [k, placeholder(v, k)]));
+      return Object.fromEntries(
+        Object.entries(props)
+          .filter(([k, v]) => req.has(k) || "default" in v)
+          .map(([k, v]) => [k, placeholder(v, k)]),
+      );
     }
     default:
       return null;
@@ -161,7 +177,8 @@ export function specTemplate(kind: string, owners: string[]): Record<string, unk
   const schema = def.params;
   const outsourced = OUTSOURCED_TEMPLATES[kind];
   // Submitted to the owner's node (the task's requester): one dataset, the owner's own.
-  if (outsourced) return { kind, datasets: [{ node: owners[0] ?? "owner1", dataset: "<dataset>" }], params: { ...outsourced }, deadlines: { join: 30, setup: 30, compute: 300, aggregate: 300 } };
+  if (outsourced)
+    return { kind, datasets: [{ node: owners[0] ?? "owner1", dataset: "<dataset>" }], params: { ...outsourced }, deadlines: { join: 30, setup: 30, compute: 300, aggregate: 300 } };
   const js = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
   const params = { ...(placeholder(js, "params") as Record<string, unknown>) };
   for (const [k, v] of Object.entries(def.template?.params ?? {})) if (k in params) params[k] = v;
@@ -200,7 +217,9 @@ const g = (): Global => program.opts<Global>();
 
 program
   .command("up")
-  .description("start a connector (coordinator, or ethereum with a Hardhat node and the contracts), N owner nodes owner1…ownerN, M worker nodes worker1…workerM and a requester node; writes <dir>/profile.json")
+  .description(
+    "start a connector (coordinator, or ethereum with a Hardhat node and the contracts), N owner nodes owner1…ownerN, M worker nodes worker1…workerM and a requester node; writes <dir>/profile.json",
+  )
   .addOption(new Option("--mode <mode>", "coordinator or ethereum").choices(["coordinator", "ethereum"]).default("coordinator"))
   .option("--nodes <n>", "number of owner nodes", "3")
   .option("--workers <n>", "number of worker nodes (outsourced kinds compute there)", "1")
@@ -233,7 +252,7 @@ program
     const { mkdirSync } = await import("node:fs");
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const fd = openSync(log, "a");
-    const args = [...process.execArgv, process.argv[1]!, "--dir", dir, "up", "--mode", o.mode, "--nodes", String(n), "--workers", String(w), "--serve"];
+    const args = [...process.execArgv, process.argv[1], "--dir", dir, "up", "--mode", o.mode, "--nodes", String(n), "--workers", String(w), "--serve"];
     const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", fd, fd], cwd: process.cwd() });
     closeSync(fd);
     let exited: number | null = null;
@@ -251,7 +270,9 @@ program
           print(
             { ok: true, pid: p.pid, profile: file, mode: p.mode, connectorUrl: p.connectorUrl, nodes: p.nodes, seconds: secs, dashboard: dash.url },
             `up in ${secs.toFixed(1)} s (pid ${p.pid}, ${p.mode} mode)\n  connector ${p.connectorUrl}\n` +
-              Object.entries(p.nodes).map(([k, v]) => `  ${k.padEnd(10)} ${v.url}  ${v.address}`).join("\n") +
+              Object.entries(p.nodes)
+                .map(([k, v]) => `  ${k.padEnd(10)} ${v.url}  ${v.address}`)
+                .join("\n") +
               `\n  dashboard ${dash.url} (unlock with ${dash.key ?? "the profile's signer"})\n  profile ${file}; log ${log}`,
           );
           if (o.dashboard) openUrl(dash.url);
@@ -287,10 +308,14 @@ program
       stopped = true;
     }
     if (o.wipe && existsSync(dir)) {
-      if (!existsSync(join(dir, "profile.json")) && !existsSync(join(dir, "keys"))) throw new Exit(1, `${dir} does not look like a cm folder (no profile.json or keys/); not deleting it`);
+      if (!existsSync(join(dir, "profile.json")) && !existsSync(join(dir, "keys")))
+        throw new Exit(1, `${dir} does not look like a cm folder (no profile.json or keys/); not deleting it`);
       rmSync(dir, { recursive: true, force: true });
     }
-    print({ ok: true, stopped, pid: pid ?? null, wiped: !!o.wipe }, stopped ? `stopped (pid ${pid})${o.wipe ? `; ${dir} deleted` : ""}` : `nothing running${o.wipe ? `; ${dir} deleted` : ""}`);
+    print(
+      { ok: true, stopped, pid: pid ?? null, wiped: !!o.wipe },
+      stopped ? `stopped (pid ${pid})${o.wipe ? `; ${dir} deleted` : ""}` : `nothing running${o.wipe ? `; ${dir} deleted` : ""}`,
+    );
   });
 
 /** A node's dashboard URL and the key file that unlocks it. The key never goes on a command line or into the URL: the page asks for it and keeps it in memory. */
@@ -305,7 +330,9 @@ function dashboardOf(p: LoadedProfile, node?: string): { name: string; url: stri
 /** Opens a URL in the desktop's browser when there is one; false when none could be started. */
 function openUrl(url: string): boolean {
   try {
-    spawn(process.platform === "darwin" ? "open" : "xdg-open", [url], { detached: true, stdio: "ignore" }).on("error", () => {}).unref();
+    spawn(process.platform === "darwin" ? "open" : "xdg-open", [url], { detached: true, stdio: "ignore" })
+      .on("error", () => {})
+      .unref();
     return true;
   } catch {
     return false;
@@ -321,7 +348,10 @@ program
     const p = profileOf(g());
     const { name, url, key, keystore } = dashboardOf(p, o.node);
     const opened = o.open ? openUrl(url) : false;
-    print({ ok: true, node: name, url, key: key ?? null, opened }, `${url}\n  unlock with ${name}'s ${keystore ? "keystore" : "key"}${key ? `: ${key}` : " (the profile's signer)"}`);
+    print(
+      { ok: true, node: name, url, key: key ?? null, opened },
+      `${url}\n  unlock with ${name}'s ${keystore ? "keystore" : "key"}${key ? `: ${key}` : " (the profile's signer)"}`,
+    );
   });
 
 program
@@ -350,10 +380,13 @@ program
     }
     await cm?.close();
     const ok = rows.every((r) => r.ok);
-    print({ ok, pid: p.pid ?? null, supervisor: running, mode: p.mode ?? null, services: rows }, [
-      `profile ${p.path}${p.pid ? `; supervisor pid ${p.pid} ${running ? "running" : "NOT running"}` : ""}`,
-      ...rows.map((r) => `  ${r.ok ? "up  " : "DOWN"} ${r.name.padEnd(10)} ${r.url}  ${r.detail}`),
-    ].join("\n"));
+    print(
+      { ok, pid: p.pid ?? null, supervisor: running, mode: p.mode ?? null, services: rows },
+      [
+        `profile ${p.path}${p.pid ? `; supervisor pid ${p.pid} ${running ? "running" : "NOT running"}` : ""}`,
+        ...rows.map((r) => `  ${r.ok ? "up  " : "DOWN"} ${r.name.padEnd(10)} ${r.url}  ${r.detail}`),
+      ].join("\n"),
+    );
     if (!ok) throw new Exit(1, "");
   });
 
@@ -368,13 +401,19 @@ program
       const res = await fetch(new URL("/info", p.connectorUrl));
       const date = res.headers.get("date");
       const skew = date ? Math.round((Date.now() - Date.parse(date)) / 1000) : NaN;
-      checks.push({ what: "clock skew", ok: Math.abs(skew) < 30, detail: Number.isNaN(skew) ? "the connector sent no Date header" : `${skew} s vs the connector (signed requests allow ±60 s)` });
+      checks.push({
+        what: "clock skew",
+        ok: Math.abs(skew) < 30,
+        detail: Number.isNaN(skew) ? "the connector sent no Date header" : `${skew} s vs the connector (signed requests allow ±60 s)`,
+      });
       for (const [name, n] of Object.entries(p.nodes)) {
         const rec = await cm.connector.getNode(n.address);
         checks.push({
           what: `key of ${name} registered`,
           ok: !!rec && rec.endpoint === n.url,
-          detail: rec ? `${maskToRoles(rec.roles).join(",")} at ${rec.endpoint}${rec.endpoint !== n.url ? ` (profile says ${n.url})` : ""}` : `${n.address} is not registered: start the node, it registers itself`,
+          detail: rec
+            ? `${maskToRoles(rec.roles).join(",")} at ${rec.endpoint}${rec.endpoint !== n.url ? ` (profile says ${n.url})` : ""}`
+            : `${n.address} is not registered: start the node, it registers itself`,
         });
       }
       try {
@@ -382,7 +421,11 @@ program
         const { CIRCUITS } = await import("../circuits/registry.js");
         const manifest = JSON.parse(readFileSync(MANIFEST_PATH, "utf8")) as { circuits: Record<string, { sourcesHash: string }> };
         const stale = CIRCUITS.filter((d) => manifest.circuits[d.name]?.sourcesHash !== sourcesHash(join(CIRCUITS_DIR, `${d.name}.circom`)).hash).map((d) => d.name);
-        checks.push({ what: "circuits current", ok: stale.length === 0, detail: stale.length ? `stale: ${stale.join(", ")}; run npm run circuits:build -- --ptau <file>` : `${CIRCUITS.length} circuits built from the current sources` });
+        checks.push({
+          what: "circuits current",
+          ok: stale.length === 0,
+          detail: stale.length ? `stale: ${stale.join(", ")}; run npm run circuits:build -- --ptau <file>` : `${CIRCUITS.length} circuits built from the current sources`,
+        });
       } catch (e) {
         checks.push({ what: "circuits current", ok: false, detail: `cannot read the circuits manifest: ${(e as Error).message}` });
       }
@@ -396,7 +439,7 @@ program
           for (const { kind } of provenKinds()) {
             const v = (await tm.verifiers(kindKey(kind))) as unknown as { verifier: string };
             const bound = v.verifier !== "0x0000000000000000000000000000000000000000";
-            checks.push({ what: `verifier for ${kind}`, ok: bound, detail: bound ? v.verifier : "none bound: verification \"onchain\" tasks of this kind are refused" });
+            checks.push({ what: `verifier for ${kind}`, ok: bound, detail: bound ? v.verifier : 'none bound: verification "onchain" tasks of this kind are refused' });
           }
         } finally {
           provider.destroy();
@@ -428,11 +471,15 @@ dataset
     const policy = o.policy === undefined ? undefined : policyFile(o.policy);
     const cm = await sdk(g());
     try {
-      const columns = o.columns?.split(",").map((c) => c.trim()).filter(Boolean);
+      const columns = o.columns
+        ?.split(",")
+        .map((c) => c.trim())
+        .filter(Boolean);
       const d = await cm.datasets.add(o.node, { path, name, ...(columns ? { columns } : {}), ...(policy !== undefined ? { policy } : {}) });
       print(
         { node: o.node, ...d },
-        `dataset ${d.name} v${d.version} on ${o.node}: ${d.rows} rows × ${d.columns} columns, root ${d.root}` + (policy !== undefined ? `\npolicy: ${JSON.stringify(d.policy)}` : ""),
+        `dataset ${d.name} v${d.version} on ${o.node}: ${d.rows} rows × ${d.columns} columns, root ${d.root}` +
+          (policy !== undefined ? `\npolicy: ${JSON.stringify(d.policy)}` : ""),
       );
     } finally {
       await cm.close();
@@ -484,7 +531,9 @@ task
   .action(async (kind: string) => {
     let owners = ["owner1", "owner2", "owner3"];
     try {
-      owners = Object.entries(profileOf(g()).nodes).filter(([, n]) => n.roles.includes("Owner")).map(([k]) => k);
+      owners = Object.entries(profileOf(g()).nodes)
+        .filter(([, n]) => n.roles.includes("Owner"))
+        .map(([k]) => k);
     } catch {
       /* no profile: the default names */
     }
@@ -540,7 +589,12 @@ task
         const c = await cm.connector.getTask(t.taskId);
         rows.push({ taskId: t.taskId, kind: t.kind, mine: t.mine, rounds: c?.rounds, currentRound: c?.currentRound, closed: c?.closed });
       }
-      print(rows, rows.length ? rows.map((r) => `  ${String(r.taskId).padStart(4)}  ${r.kind.padEnd(10)} round ${r.currentRound}/${r.rounds}${r.closed ? "  closed" : ""}`).join("\n") : "no tasks");
+      print(
+        rows,
+        rows.length
+          ? rows.map((r) => `  ${String(r.taskId).padStart(4)}  ${r.kind.padEnd(10)} round ${r.currentRound}/${r.rounds}${r.closed ? "  closed" : ""}`).join("\n")
+          : "no tasks",
+      );
     } finally {
       await cm.close();
     }
@@ -565,7 +619,16 @@ task
           const done = new Set((await cm.connector.getContributions(tid, r, rr.phase)).map((c) => c.member));
           awaited = rr.members.filter((m) => !done.has(m)).map((m) => who(p, m));
         }
-        rounds.push({ round: r, phase: phaseName(rr.phase), deadline: rr.deadline, joined: rr.joined, active: rr.active, members: rr.members.map((m) => who(p, m)), awaited, resultHash: rr.resultHash });
+        rounds.push({
+          round: r,
+          phase: phaseName(rr.phase),
+          deadline: rr.deadline,
+          joined: rr.joined,
+          active: rr.active,
+          members: rr.members.map((m) => who(p, m)),
+          awaited,
+          resultHash: rr.resultHash,
+        });
       }
       // What the nodes reported (declined, failed), signed by each: from the connector's events,
       // so it names nodes this profile does not operate too.
@@ -585,12 +648,15 @@ task
         }
       }
       const out = { task: t, kind: spec?.kind, aggregation: spec?.aggregation, rounds, reports, nodes: views };
-      print(out, [
-        `task ${tid}: ${spec?.kind ?? "?"} (${spec?.aggregation ?? "?"}), round ${t.currentRound}/${t.rounds}${t.closed ? ", closed" : ""}`,
-        ...rounds.map((r) => `  round ${r.round}: ${r.phase}; members ${r.members.join(", ") || "-"}${r.awaited.length ? `; awaiting ${r.awaited.join(", ")}` : ""}`),
-        ...reports.map((x) => `  round ${x.round}: ${x.text}`),
-        ...views.map((v) => `  ${v.node.padEnd(10)} ${v.decision ?? ""}${v.reason ? `: ${v.reason}` : ""}${v.errors.length ? `; ${v.errors.join("; ")}` : ""}`),
-      ].join("\n"));
+      print(
+        out,
+        [
+          `task ${tid}: ${spec?.kind ?? "?"} (${spec?.aggregation ?? "?"}), round ${t.currentRound}/${t.rounds}${t.closed ? ", closed" : ""}`,
+          ...rounds.map((r) => `  round ${r.round}: ${r.phase}; members ${r.members.join(", ") || "-"}${r.awaited.length ? `; awaiting ${r.awaited.join(", ")}` : ""}`),
+          ...reports.map((x) => `  round ${x.round}: ${x.text}`),
+          ...views.map((v) => `  ${v.node.padEnd(10)} ${v.decision ?? ""}${v.reason ? `: ${v.reason}` : ""}${v.errors.length ? `; ${v.errors.join("; ")}` : ""}`),
+        ].join("\n"),
+      );
     } finally {
       await cm.close();
     }
@@ -606,9 +672,7 @@ task
     if (!existsSync(dir)) throw new Exit(1, `no logs in ${dir}: logs exist only for nodes \`cm up\` started`);
     const files = readdirSync(dir).filter((f) => f.endsWith(".log") && (!o.node || f === `${o.node}.log`));
     const lines: string[] = [];
-    for (const f of files)
-      for (const l of readFileSync(join(dir, f), "utf8").split("\n"))
-        if (l.includes(`"taskId":${tid},`) || l.includes(`"taskId":${tid}}`)) lines.push(l);
+    for (const f of files) for (const l of readFileSync(join(dir, f), "utf8").split("\n")) if (l.includes(`"taskId":${tid},`) || l.includes(`"taskId":${tid}}`)) lines.push(l);
     lines.sort((a, b) => (JSON.parse(a).time < JSON.parse(b).time ? -1 : 1));
     if (JSON_OUT) for (const l of lines) process.stdout.write(l + "\n");
     else
@@ -667,7 +731,7 @@ audit
       const client = await cm.node(o.node);
       const filter = o.task === undefined ? {} : { taskId: taskId(o.task) };
       const entries: AuditEntry[] = [];
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const page = await client.audit({ ...filter, after, limit: 1000 });
         entries.push(...page.entries);
         if (page.next === null) break;
@@ -691,14 +755,17 @@ audit
     const cm = await sdk(g());
     try {
       const v = await (await cm.node(o.node)).auditVerify();
-      print(v, v.ok ? `ok: ${v.entries} entries, hash chain whole, every entry matches the chain's events (${v.eventsRead} read)` : `FAIL at entry ${v.bad!.seq}: ${v.bad!.reason}`);
+      print(
+        v,
+        v.ok ? `ok: ${v.entries} entries, hash chain whole, every entry matches the chain's events (${v.eventsRead} read)` : `FAIL at entry ${v.bad!.seq}: ${v.bad!.reason}`,
+      );
       if (!v.ok) throw new Exit(1, "");
     } finally {
       await cm.close();
     }
   });
 
-const inbox = program.command("inbox").description("tasks waiting for an owner's approval (dataset policies with approval: \"required\")");
+const inbox = program.command("inbox").description('tasks waiting for an owner\'s approval (dataset policies with approval: "required")');
 type Inboxed = Awaited<ReturnType<Ciphermine["inbox"]["show"]>>;
 const inboxLine = (node: string, t: Inboxed) =>
   `  ${node.padEnd(10)} task ${String(t.taskId).padEnd(5)} ${t.status.padEnd(8)} ${t.kind.padEnd(8)} from ${short(t.requester)}  ${t.datasets.join(",")}` +
@@ -797,11 +864,15 @@ async function main(): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0 ? 0 : 2;
     const [code, msg] =
-      e instanceof Exit ? [e.code, e.message]
-      : e instanceof SpecError || e instanceof ProfileError ? [1 as const, e.message]
-      : e instanceof NodeApiError ? [1 as const, `${e.message}`]
-      : e instanceof ConnectorError ? [1 as const, e.message]
-      : [1 as const, (e as Error).stack ?? String(e)];
+      e instanceof Exit
+        ? [e.code, e.message]
+        : e instanceof SpecError || e instanceof ProfileError
+          ? [1 as const, e.message]
+          : e instanceof NodeApiError
+            ? [1 as const, e.message]
+            : e instanceof ConnectorError
+              ? [1 as const, e.message]
+              : [1 as const, (e as Error).stack ?? String(e)];
     if (msg) {
       if (JSON_OUT) process.stdout.write(JSON.stringify({ error: msg, exit: code }) + "\n");
       process.stderr.write(`error: ${msg}\n`);

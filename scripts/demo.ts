@@ -205,7 +205,13 @@ async function runMode(mode: Mode, rowsPerOwner: number, proofs: boolean): Promi
       });
       const meta = req.store.getResult(proven.taskId, 1)!.result as { proofs: { chunks: number; verification: string } };
       // Rows are proven in fixed point (2^-16), so the comparison allows for that rounding.
-      compare(`task ${proven.taskId} (secagg, ${meta.proofs.chunks} chunk proofs checked, verification ${meta.proofs.verification}, aggregate opens the Pedersen commitments)`, proven.result, want, ["count", "mean", "variance"], 1e-4);
+      compare(
+        `task ${proven.taskId} (secagg, ${meta.proofs.chunks} chunk proofs checked, verification ${meta.proofs.verification}, aggregate opens the Pedersen commitments)`,
+        proven.result,
+        want,
+        ["count", "mean", "variance"],
+        1e-4,
+      );
       console.log(`\n${mode}: proven round finalized; latency ${proven.latencyMs} ms (proving included)`);
       provenMs = proven.latencyMs;
     }
@@ -244,8 +250,7 @@ const program = new Command()
   .option("--no-proofs", "skip the proven secure-aggregation task")
   .parse();
 const opts = program.opts<{ mode: string; rows: string; proofs: boolean }>();
-const modes: Mode[] =
-  opts.mode === "both" ? ["ethereum", "coordinator"] : opts.mode === "ethereum" || opts.mode === "coordinator" ? [opts.mode] : [];
+const modes: Mode[] = opts.mode === "both" ? ["ethereum", "coordinator"] : opts.mode === "ethereum" || opts.mode === "coordinator" ? [opts.mode] : [];
 if (modes.length === 0) {
   console.error(`--mode must be ethereum, coordinator or both, got "${opts.mode}"`);
   process.exit(2);
@@ -261,7 +266,9 @@ try {
   await releaseZk();
   console.log("\nsummary");
   for (const s of summary)
-    console.log(`  ${s.mode.padEnd(12)} plain round ${s.latencyMs} ms` + (s.provenMs === undefined ? "" : `; secagg round with every row proven ${(s.provenMs / 1000).toFixed(1)} s`));
+    console.log(
+      `  ${s.mode.padEnd(12)} plain round ${s.latencyMs} ms` + (s.provenMs === undefined ? "" : `; secagg round with every row proven ${(s.provenMs / 1000).toFixed(1)} s`),
+    );
   process.exit(0);
 } catch (e) {
   console.error(`demo failed: ${e instanceof Error ? e.stack : String(e)}`);

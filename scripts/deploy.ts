@@ -54,6 +54,7 @@ await runScript(async () => {
   console.log(`DataRegistry     ${addresses.dataRegistry}`);
   console.log(`TaskManager      ${addresses.taskManager}`);
   for (const v of verifiers) console.log(`verifier of kind ${v.kind.padEnd(7)} ${v.address}`);
-  if (verifiers.length === 0) console.log(`no verifier bound (${mode === "none" ? "CM_VERIFIER=none" : "no contribution circuit is built"}): on-chain verified tasks will be refused`);
+  if (verifiers.length === 0)
+    console.log(`no verifier bound (${mode === "none" ? "CM_VERIFIER=none" : "no contribution circuit is built"}): on-chain verified tasks will be refused`);
   console.log(`addresses written to ${out} (start the connector with --addresses ${out} --from-block ${deployBlock})`);
 });

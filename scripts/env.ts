@@ -50,8 +50,7 @@ export function requireEnv(name: string, what: string): string {
 export function intEnv(name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = env(name);
   if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
-    throw new ScriptError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ScriptError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   return Number(raw);
 }
 
@@ -82,10 +81,7 @@ export function writeJsonAtomic(file: string, value: unknown): void {
  * network's account number CM_ACCOUNT (default `defaultAccount`; on a Hardhat node, its funded
  * development accounts).
  */
-export async function scriptSigner(
-  ethers: { provider: Provider; getSigners(): Promise<Signer[]> },
-  defaultAccount: number,
-): Promise<Signer> {
+export async function scriptSigner(ethers: { provider: Provider; getSigners(): Promise<Signer[]> }, defaultAccount: number): Promise<Signer> {
   const key = env("CM_PRIVATE_KEY");
   if (key !== undefined) {
     try {

@@ -58,7 +58,10 @@ await runScript(async () => {
   const format = env("CM_DATASET_FORMAT", ext)! as DatasetConfig["format"];
   if (!FORMATS.includes(format)) throw new ScriptError(`CM_DATASET_FORMAT must be one of ${FORMATS.join(", ")} (the extension "${ext}" does not say)`);
   const name = env("CM_DATASET_NAME", basename(path, extname(path)))!;
-  const columns = env("CM_DATASET_COLUMNS")?.split(",").map((c) => c.trim()).filter(Boolean);
+  const columns = env("CM_DATASET_COLUMNS")
+    ?.split(",")
+    .map((c) => c.trim())
+    .filter(Boolean);
   const idColumn = env("CM_DATASET_ID_COLUMN");
   if (format === "npy" && !columns) throw new ScriptError("CM_DATASET_COLUMNS is required for npy files: they carry no column names");
 
@@ -71,9 +74,7 @@ await runScript(async () => {
   const connectorUrl = env("CM_CONNECTOR_URL");
   const client = connectorUrl ? (await connect({ connectorUrl, signer })).connector : undefined;
   const addresses = client ? undefined : readAddresses();
-  const roles = client
-    ? ((await client.getNode(me))?.roles ?? 0)
-    : Number(await NodeRegistry__factory.connect(addresses!.nodeRegistry, signer).rolesOf(me));
+  const roles = client ? ((await client.getNode(me))?.roles ?? 0) : Number(await NodeRegistry__factory.connect(addresses!.nodeRegistry, signer).rolesOf(me));
   if (roles === 0) throw new ScriptError(`${me} is not a registered node: run scripts/register-node.ts with CM_ROLES=Owner first`);
   if ((roles & 1) === 0) throw new ScriptError(`${me} lacks the Owner role: re-run scripts/register-node.ts with CM_ROLES including Owner`);
 

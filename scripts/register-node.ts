@@ -29,7 +29,10 @@ import { env, intEnv, readAddresses, runScript, scriptSigner, ScriptError } from
 function parseRoles(raw: string): RoleName[] {
   const names = Object.keys(Role) as RoleName[];
   const out: RoleName[] = [];
-  for (const part of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const hit = names.find((n) => n.toLowerCase() === part.toLowerCase());
     if (!hit) throw new ScriptError(`CM_ROLES: "${part}" is not a role; use a comma-separated list of ${names.join(", ")}`);
     if (!out.includes(hit)) out.push(hit);

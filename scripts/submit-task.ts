@@ -44,7 +44,10 @@ await runScript(async () => {
   // Through a connector no chain is needed (coordinator mode has none): sign with the given key.
   let signer: Signer;
   if (connectorUrl) {
-    const key = requireEnv("CM_PRIVATE_KEY", "the requester's 0x private key (submitting through CM_CONNECTOR_URL signs with it; `scripts/cm task submit` reads it from a profile instead)");
+    const key = requireEnv(
+      "CM_PRIVATE_KEY",
+      "the requester's 0x private key (submitting through CM_CONNECTOR_URL signs with it; `scripts/cm task submit` reads it from a profile instead)",
+    );
     try {
       signer = new Wallet(key);
     } catch {

@@ -52,7 +52,11 @@ function taskOf(e: ChainEventBody): number | undefined {
 
 /** TaskManager logs of one task (taskId is the first indexed topic of every task event), from the chain. */
 async function* chainEvents(
-  provider: { getBlockNumber(): Promise<number>; getLogs(f: object): Promise<{ topics: readonly string[]; data: string; blockNumber: number; index: number; transactionHash: string }[]>; getBlock(n: number): Promise<{ timestamp: number } | null> },
+  provider: {
+    getBlockNumber(): Promise<number>;
+    getLogs(f: object): Promise<{ topics: readonly string[]; data: string; blockNumber: number; index: number; transactionHash: string }[]>;
+    getBlock(n: number): Promise<{ timestamp: number } | null>;
+  },
   taskManager: string,
   taskId: number,
   fromBlock: number,
@@ -87,10 +91,13 @@ await runScript(async () => {
   const { ethers } = await network.create();
   const ac = new AbortController();
   let timedOut = false;
-  const timer = timeoutS > 0 ? setTimeout(() => {
-        timedOut = true;
-        ac.abort();
-      }, timeoutS * 1000) : undefined;
+  const timer =
+    timeoutS > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          ac.abort();
+        }, timeoutS * 1000)
+      : undefined;
 
   let source: AsyncIterable<Timed>;
   let client: ConnectorClient | undefined;
@@ -130,7 +137,9 @@ await runScript(async () => {
     await client?.close();
   }
   if (timedOut) {
-    console.error(`error: CM_WATCH_TIMEOUT=${timeoutS}s passed before task ${taskId} ${seen ? "closed" : "showed any event (check CM_TASK_ID, and CM_ADDRESSES or CM_CONNECTOR_URL)"}`);
+    console.error(
+      `error: CM_WATCH_TIMEOUT=${timeoutS}s passed before task ${taskId} ${seen ? "closed" : "showed any event (check CM_TASK_ID, and CM_ADDRESSES or CM_CONNECTOR_URL)"}`,
+    );
     exit = 2;
   }
   process.exitCode = exit;

@@ -149,13 +149,7 @@ export interface Connector {
 
   joinRound(taskId: number, round: number, memberKey: string): Promise<TxReceipt>;
   /** Submits in the round's current phase (Setup, Compute or Aggregate). */
-  submit(
-    taskId: number,
-    round: number,
-    blobHash: string,
-    commitment: string,
-    proof?: Groth16Proof,
-  ): Promise<TxReceipt>;
+  submit(taskId: number, round: number, blobHash: string, commitment: string, proof?: Groth16Proof): Promise<TxReceipt>;
   getContributions(taskId: number, round: number, phase: number): Promise<ContributionRecord[]>;
   /** Moves a round past an expired deadline; anyone may call it. */
   advance(taskId: number, round: number): Promise<TxReceipt>;

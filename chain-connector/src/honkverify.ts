@@ -103,11 +103,7 @@ export function honkVkPath(circuit: string, buildDir: string = HONK_BUILD_DIR): 
  * oversized bytes, public inputs that are not field elements, or a count other than `expectedInputs`
  * when given) return false without running bb; a missing circuit or bb throws (a configuration error).
  */
-export async function verifyHonk(
-  circuit: string,
-  p: HonkProofData,
-  opts: { buildDir?: string; crsDir?: string; expectedInputs?: number } = {},
-): Promise<boolean> {
+export async function verifyHonk(circuit: string, p: HonkProofData, opts: { buildDir?: string; crsDir?: string; expectedInputs?: number } = {}): Promise<boolean> {
   const vk = honkVkPath(circuit, opts.buildDir);
   const bin = honkVerifierBinary(opts.crsDir);
   if (!(p?.proof instanceof Uint8Array) || p.proof.length === 0 || p.proof.length > MAX_PROOF_BYTES) return false;

@@ -131,7 +131,7 @@ export class Keeper {
     clearTimeout(p.timer);
     if (this.ac.signal.aborted) return;
     // advance() needs block.timestamp > deadline: aim one second past it.
-    const ms = Math.max(minDelayMs, ((p.deadline + 1 - this.offset) * 1000 - Date.now()));
+    const ms = Math.max(minDelayMs, (p.deadline + 1 - this.offset) * 1000 - Date.now());
     p.timer = setTimeout(() => void this.fire(p), Math.min(ms, 2 ** 31 - 1));
   }
 

@@ -45,8 +45,17 @@ export function parseArgs(argv: string[]): ConnectorConfig {
     .addOption(new Option("--host <host>", "interface to bind").env("CM_HOST").default("127.0.0.1"))
     .addOption(new Option("--port <port>", "port (0 picks a free one)").env("CM_PORT").default("8700"))
     .addOption(new Option("--db <file>", "SQLite file: coordinator state, or the ethereum event log").env("CM_DB").default("state/connector.sqlite"))
-    .addOption(new Option("--blobs <dir or s3 url>", "blob directory, or s3://bucket/prefix?endpoint=<url> (credentials in CM_S3_ACCESS_KEY_ID / CM_S3_SECRET_ACCESS_KEY)").env("CM_BLOBS").default("state/blobs"))
-    .addOption(new Option("--verifiers <json>", "JSON file mapping task kind to circuit name (off-chain proof checks); default: the built contribution circuits of stats, kmeans, linreg, logreg; {} for none").env("CM_VERIFIERS"))
+    .addOption(
+      new Option("--blobs <dir or s3 url>", "blob directory, or s3://bucket/prefix?endpoint=<url> (credentials in CM_S3_ACCESS_KEY_ID / CM_S3_SECRET_ACCESS_KEY)")
+        .env("CM_BLOBS")
+        .default("state/blobs"),
+    )
+    .addOption(
+      new Option(
+        "--verifiers <json>",
+        "JSON file mapping task kind to circuit name (off-chain proof checks); default: the built contribution circuits of stats, kmeans, linreg, logreg; {} for none",
+      ).env("CM_VERIFIERS"),
+    )
     .addOption(new Option("--circuits <dir>", "directory of <circuit>/vkey.json (default circuits/build)").env("CM_CIRCUITS"))
     .addOption(new Option("--rpc <url>", "ethereum: JSON-RPC URL").env("CM_RPC").default("http://127.0.0.1:8545"))
     .addOption(new Option("--addresses <json>", "ethereum: deployed contract addresses (JSON file)").env("CM_ADDRESSES"))

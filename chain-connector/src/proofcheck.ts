@@ -51,7 +51,7 @@ export async function checkContributionProof(a: {
   }
   if (values[values.length - 2] !== a.binding) fail("BadBinding", "the proof is bound to another task, round, member or commitment");
   if (outputsCommitment(values.slice(0, -2)) !== a.commitment.toLowerCase()) fail("BadBinding", "commitment must be keccak256 of the proof's packed outputs");
-  const root = "0x" + values[values.length - 1]!.toString(16).padStart(64, "0");
+  const root = "0x" + values[values.length - 1].toString(16).padStart(64, "0");
   if (!(await a.hasRoot(a.member, root))) fail("BadBinding", `the proof's dataset root ${root} was never committed by ${a.member}`);
   let ok = false;
   try {

@@ -18,7 +18,11 @@ export { DEFAULT_BUILD_DIR, loadVerificationKey } from "./vkeys.js";
 export function toSnarkjsProof(p: Groth16Proof): SnarkjsProof {
   return {
     pi_a: [p.a[0], p.a[1], "1"],
-    pi_b: [[p.b[0][1], p.b[0][0]], [p.b[1][1], p.b[1][0]], ["1", "0"]],
+    pi_b: [
+      [p.b[0][1], p.b[0][0]],
+      [p.b[1][1], p.b[1][0]],
+      ["1", "0"],
+    ],
     pi_c: [p.c[0], p.c[1], "1"],
     protocol: "groth16",
     curve: "bn128",

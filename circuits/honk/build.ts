@@ -22,7 +22,18 @@ import { compile_program, createFileManager } from "@noir-lang/noir_wasm";
 import { ROOT } from "../sources.js";
 import { crsPointsFor, DEFAULT_CRS_DIR, ensureCrs, writeProverCrs } from "./crs.js";
 import { HONK_CIRCUITS, type HonkCircuitDef } from "./registry.js";
-import { HONK_BUILD_DIR, HONK_CRS_DIR, HONK_MANIFEST_PATH, HONK_VERIFIERS_DIR, NOIR_DIR, honkSourcesHash, honkTools, sha256Hex, type HonkManifest, type HonkManifestEntry } from "./sources.js";
+import {
+  HONK_BUILD_DIR,
+  HONK_CRS_DIR,
+  HONK_MANIFEST_PATH,
+  HONK_VERIFIERS_DIR,
+  NOIR_DIR,
+  honkSourcesHash,
+  honkTools,
+  sha256Hex,
+  type HonkManifest,
+  type HonkManifestEntry,
+} from "./sources.js";
 
 /** The [τ]G2 that bb 5.0.0 writes into every verifier (Aztec's ceremony), x.c1, x.c0, y.c1, y.c0. */
 const AZTEC_G2 = [
@@ -75,7 +86,11 @@ async function buildOne(def: HonkCircuitDef, crsDir: string, g2: Buffer, tmp: st
   const fm = createFileManager("/");
   const silent = () => {};
   const compiled = await compile_program(fm, join(NOIR_DIR, def.name), silent, silent);
-  const program = compiled.program as unknown as { abi: { parameters: { name: string; visibility: string }[]; return_type: { abi_type: { kind: string; length?: number } } | null }; bytecode: string; noir_version: string };
+  const program = compiled.program as unknown as {
+    abi: { parameters: { name: string; visibility: string }[]; return_type: { abi_type: { kind: string; length?: number } } | null };
+    bytecode: string;
+    noir_version: string;
+  };
   const pub = program.abi.parameters.filter((p) => p.visibility === "public").length;
   const ret = program.abi.return_type ? (program.abi.return_type.abi_type.length ?? 1) : 0;
   if (pub + ret !== def.publicInputs.length) {

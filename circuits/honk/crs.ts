@@ -143,7 +143,10 @@ export function ensureCrs(ptauPath: string, dir = DEFAULT_CRS_DIR): CrsInfo {
   }
   const crs = crsFromPtau(ptauPath);
   mkdirSync(abs, { recursive: true });
-  for (const [name, data] of [["bn254_g1.dat", crs.g1], ["bn254_g2.dat", crs.g2]] as const) {
+  for (const [name, data] of [
+    ["bn254_g1.dat", crs.g1],
+    ["bn254_g2.dat", crs.g2],
+  ] as const) {
     writeFileSync(join(abs, `${name}.tmp`), data);
     renameSync(join(abs, `${name}.tmp`), join(abs, name));
   }
@@ -165,7 +168,10 @@ export function writeProverCrs(fromDir: string, outDir: string, points: number):
   if (have < points) throw new Error(`the CRS has ${have} G1 points, the circuits need ${points}: use a larger powers of tau`);
   mkdirSync(outDir, { recursive: true });
   const out = { g1: join(outDir, "bn254_g1.dat"), g2: join(outDir, "bn254_g2.dat") };
-  for (const [path, data] of [[out.g1, g1.subarray(0, points * 64)], [out.g2, g2]] as const) {
+  for (const [path, data] of [
+    [out.g1, g1.subarray(0, points * 64)],
+    [out.g2, g2],
+  ] as const) {
     writeFileSync(`${path}.tmp`, data);
     renameSync(`${path}.tmp`, path);
   }

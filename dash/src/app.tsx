@@ -13,8 +13,23 @@ import { clusterScatter, lineChart } from "./charts.js";
 
 // ------------------------------------------------------------------ shared state
 
-type Spec = { kind: string; aggregation?: string; verification?: string; rounds?: number; members?: { min: number; max: number; threshold: number }; params?: Record<string, unknown> };
-interface NodeTask { taskId: number; kind: string; spec: Spec; mine: boolean; decision: string; reason: string; datasets?: string[] }
+type Spec = {
+  kind: string;
+  aggregation?: string;
+  verification?: string;
+  rounds?: number;
+  members?: { min: number; max: number; threshold: number };
+  params?: Record<string, unknown>;
+};
+interface NodeTask {
+  taskId: number;
+  kind: string;
+  spec: Spec;
+  mine: boolean;
+  decision: string;
+  reason: string;
+  datasets?: string[];
+}
 interface Live {
   s: Session;
   model: Model;
@@ -96,7 +111,10 @@ async function start(s: Session) {
     if (e.type === "TaskCreated") void loadSpec(l, e.taskId).then(soon, () => {});
     if (e.type === "RoundFinalized") void loadResult(l, e.taskId, e.round);
     if (e.type === "NodeRegistered" || e.type === "NodeUpdated" || e.type === "MemberJoined" || e.type === "ContributionSubmitted")
-      void s.connector<Live["chainNodes"]>("/nodes").then((n) => ((l.chainNodes = n), soon()), () => {});
+      void s.connector<Live["chainNodes"]>("/nodes").then(
+        (n) => ((l.chainNodes = n), soon()),
+        () => {},
+      );
     soon();
   };
   void s
@@ -166,17 +184,41 @@ function Network() {
     <section id="page-network">
       <h2>Network</h2>
       <dl class="facts">
-        <dt>mode</dt><dd id="net-mode">{l.info?.mode}</dd>
-        <dt>height (event cursor)</dt><dd id="net-height">{height}</dd>
-        <dt>events seen</dt><dd>{m.events}</dd>
-        <dt>connector</dt><dd id="net-connector">{l.stream === "live" ? "healthy: event stream live" : l.stream}</dd>
-        <dt>liveness window</dt><dd>{l.info?.livenessSeconds} s</dd>
-        <dt>this node</dt><dd>{l.health?.name} ({l.health?.roles.join(", ")})</dd>
+        <dt>mode</dt>
+        <dd id="net-mode">{l.info?.mode}</dd>
+        <dt>height (event cursor)</dt>
+        <dd id="net-height">{height}</dd>
+        <dt>events seen</dt>
+        <dd>{m.events}</dd>
+        <dt>connector</dt>
+        <dd id="net-connector">{l.stream === "live" ? "healthy: event stream live" : l.stream}</dd>
+        <dt>liveness window</dt>
+        <dd>{l.info?.livenessSeconds} s</dd>
+        <dt>this node</dt>
+        <dd>
+          {l.health?.name} ({l.health?.roles.join(", ")})
+        </dd>
       </dl>
-      {alerts.length > 0 && <ul class="alerts">{alerts.map((a) => <li>{a}</li>)}</ul>}
+      {alerts.length > 0 && (
+        <ul class="alerts">
+          {alerts.map((a) => (
+            <li>{a}</li>
+          ))}
+        </ul>
+      )}
       <h3>Nodes ({nodes.length})</h3>
       <table id="nodes">
-        <thead><tr><th>address</th><th>roles</th><th>capacity</th><th>endpoint</th><th>active</th><th>last active</th><th>last event</th></tr></thead>
+        <thead>
+          <tr>
+            <th>address</th>
+            <th>roles</th>
+            <th>capacity</th>
+            <th>endpoint</th>
+            <th>active</th>
+            <th>last active</th>
+            <th>last event</th>
+          </tr>
+        </thead>
         <tbody>
           {nodes.map((n) => (
             <tr>
@@ -230,26 +272,69 @@ function Tasks() {
     <section id="page-tasks">
       <h2>Tasks</h2>
       <div class="filters">
-        <label>kind <select id="filter-kind" value={kind} onChange={(e) => setKind((e.target as HTMLSelectElement).value)}><option value="">all</option>{kinds.map((k) => <option>{k}</option>)}</select></label>
-        <label>state <select id="filter-state" value={state} onChange={(e) => setState((e.target as HTMLSelectElement).value)}><option value="">all</option><option>running</option><option>closed</option><option>failed</option></select></label>
+        <label>
+          kind{" "}
+          <select id="filter-kind" value={kind} onChange={(e) => setKind((e.target as HTMLSelectElement).value)}>
+            <option value="">all</option>
+            {kinds.map((k) => (
+              <option>{k}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          state{" "}
+          <select id="filter-state" value={state} onChange={(e) => setState((e.target as HTMLSelectElement).value)}>
+            <option value="">all</option>
+            <option>running</option>
+            <option>closed</option>
+            <option>failed</option>
+          </select>
+        </label>
         <span>{rows.length} tasks</span>
-        {rows.length > per && <span> page <button onClick={() => setPage(Math.max(0, page - 1))}>‹</button> {page + 1} <button onClick={() => setPage(page + 1)}>›</button></span>}
+        {rows.length > per && (
+          <span>
+            {" "}
+            page <button onClick={() => setPage(Math.max(0, page - 1))}>‹</button> {page + 1} <button onClick={() => setPage(page + 1)}>›</button>
+          </span>
+        )}
       </div>
       <table id="tasks">
-        <thead><tr><th>id</th><th>kind</th><th>backend</th><th>verification</th><th>round</th><th>phase</th><th>joined / threshold</th><th>deadline</th><th>privacy</th><th>state</th></tr></thead>
+        <thead>
+          <tr>
+            <th>id</th>
+            <th>kind</th>
+            <th>backend</th>
+            <th>verification</th>
+            <th>round</th>
+            <th>phase</th>
+            <th>joined / threshold</th>
+            <th>deadline</th>
+            <th>privacy</th>
+            <th>state</th>
+          </tr>
+        </thead>
         <tbody>
           {shown.map(({ t, kind, spec, r, joined, state, phase }) => (
             <tr data-task={t.taskId}>
-              <td><a href={`#/task/${t.taskId}`}>{t.taskId}</a></td>
+              <td>
+                <a href={`#/task/${t.taskId}`}>{t.taskId}</a>
+              </td>
               <td>{kind}</td>
               <td>{spec?.aggregation ?? "?"}</td>
               <td>{spec?.verification ?? "?"}</td>
-              <td>{t.current} of {t.rounds}</td>
+              <td>
+                {t.current} of {t.rounds}
+              </td>
               <td class={`phase phase-${phase}`}>{phase}</td>
-              <td>{joined} / {spec?.members?.threshold ?? "?"}</td>
+              <td>
+                {joined} / {spec?.members?.threshold ?? "?"}
+              </td>
               <td>{r && r.phase < Phase.Finalized && !t.closed ? countdown(now, r.deadline) : "—"}</td>
               <td>{privacyOf(spec)}</td>
-              <td>{state}{t.closed ? `: ${t.closed}` : ""}</td>
+              <td>
+                {state}
+                {t.closed ? `: ${t.closed}` : ""}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -297,9 +382,18 @@ function TaskDetail({ id }: { id: number }) {
     if (!t) return;
     for (const r of Object.values(t.round)) if (r.phase === Phase.Finalized && results[r.round] === undefined) void loadResult(l, id, r.round);
     // This node's own view of the task's rounds (its errors say why it failed or left a round): re-read when a round moves on or fails.
-    l.s.node.task(id).then((v) => setNodeRounds(v.rounds as typeof nodeRounds), () => {});
+    l.s.node.task(id).then(
+      (v) => setNodeRounds(v.rounds as typeof nodeRounds),
+      () => {},
+    );
   }, [id, t?.current, failures, t?.closed]);
-  if (!t) return <section id="page-task"><h2>Task {id}</h2><p>not seen in the event stream (yet)</p></section>;
+  if (!t)
+    return (
+      <section id="page-task">
+        <h2>Task {id}</h2>
+        <p>not seen in the event stream (yet)</p>
+      </section>
+    );
   const rounds = Object.values(t.round).sort((a, b) => a.round - b.round);
   const members = [...new Set(rounds.flatMap((r) => [...Object.keys(r.members), ...Object.keys(r.reports)]))].sort();
   const reports = rounds.flatMap((r) => Object.entries(r.reports).map(([a, x]) => ({ round: r.round, member: a, ...x })));
@@ -312,16 +406,35 @@ function TaskDetail({ id }: { id: number }) {
   const kind = kindOf(l, t);
   return (
     <section id="page-task">
-      <h2>Task {id}: {kind}</h2>
+      <h2>
+        Task {id}: {kind}
+      </h2>
       <dl class="facts">
-        <dt>requester</dt><dd class="mono">{t.requester}</dd>
-        <dt>backend / verification</dt><dd>{spec?.aggregation ?? "?"} / {spec?.verification ?? "?"}</dd>
-        <dt>round</dt><dd id="task-round">{t.current} of {t.rounds}</dd>
-        <dt>state</dt><dd id="task-state">{t.closed ? `closed: ${t.closed}` : cur ? phaseName(cur.phase) : "created"}</dd>
-        <dt>spec hash</dt><dd class="mono">{t.specHash}</dd>
-        <dt>proofs</dt><dd><a id="to-proofs" href={`#/proofs/${id}`}>contributions, commitments and dataset roots</a></dd>
+        <dt>requester</dt>
+        <dd class="mono">{t.requester}</dd>
+        <dt>backend / verification</dt>
+        <dd>
+          {spec?.aggregation ?? "?"} / {spec?.verification ?? "?"}
+        </dd>
+        <dt>round</dt>
+        <dd id="task-round">
+          {t.current} of {t.rounds}
+        </dd>
+        <dt>state</dt>
+        <dd id="task-state">{t.closed ? `closed: ${t.closed}` : cur ? phaseName(cur.phase) : "created"}</dd>
+        <dt>spec hash</dt>
+        <dd class="mono">{t.specHash}</dd>
+        <dt>proofs</dt>
+        <dd>
+          <a id="to-proofs" href={`#/proofs/${id}`}>
+            contributions, commitments and dataset roots
+          </a>
+        </dd>
       </dl>
-      <p id="waiting" class="waiting">{waitingFor(t, cur, spec?.members?.threshold ?? 1)}{cur && cur.phase < Phase.Finalized && !t.closed ? ` — deadline in ${countdown(now, cur.deadline)}` : ""}</p>
+      <p id="waiting" class="waiting">
+        {waitingFor(t, cur, spec?.members?.threshold ?? 1)}
+        {cur && cur.phase < Phase.Finalized && !t.closed ? ` — deadline in ${countdown(now, cur.deadline)}` : ""}
+      </p>
 
       <h3>Phases per round</h3>
       <div id="swimlane" class="swimlane">
@@ -333,7 +446,11 @@ function TaskDetail({ id }: { id: number }) {
               {r.steps.map((st, i) => {
                 const end = r.steps[i + 1]?.at ?? (st.phase >= Phase.Finalized ? st.at : now / 1000);
                 return (
-                  <span class={`step phase-${phaseName(st.phase)}`} title={`${phaseName(st.phase)} from +${st.at - t0} s${st.deadline ? `, deadline ${new Date(st.deadline * 1000).toISOString()}` : ""}`} style={{ flexGrow: Math.max(1, end - st.at) }}>
+                  <span
+                    class={`step phase-${phaseName(st.phase)}`}
+                    title={`${phaseName(st.phase)} from +${st.at - t0} s${st.deadline ? `, deadline ${new Date(st.deadline * 1000).toISOString()}` : ""}`}
+                    style={{ flexGrow: Math.max(1, end - st.at) }}
+                  >
                     {phaseName(st.phase)} +{st.at - t0}s
                   </span>
                 );
@@ -345,14 +462,27 @@ function TaskDetail({ id }: { id: number }) {
 
       <h3>Members × rounds</h3>
       <table id="matrix" class="matrix">
-        <thead><tr><th>member</th>{rounds.map((r) => <th>r{r.round}</th>)}</tr></thead>
+        <thead>
+          <tr>
+            <th>member</th>
+            {rounds.map((r) => (
+              <th>r{r.round}</th>
+            ))}
+          </tr>
+        </thead>
         <tbody>
           {members.map((a) => (
             <tr>
-              <td class="mono" title={a}>{short(a)}</td>
+              <td class="mono" title={a}>
+                {short(a)}
+              </td>
               {rounds.map((r) => {
                 const c = memberCell(r, a, proven);
-                return <td class={`cell cell-${c.cell}`} data-cell={c.cell} title={c.why}>{c.cell}</td>;
+                return (
+                  <td class={`cell cell-${c.cell}`} data-cell={c.cell} title={c.why}>
+                    {c.cell}
+                  </td>
+                );
               })}
             </tr>
           ))}
@@ -361,10 +491,20 @@ function TaskDetail({ id }: { id: number }) {
       {nodeTask && nodeTask.decision === "decline" && <p class="why">this node declined: {nodeTask.reason}</p>}
       {reports.length > 0 && (
         <ul id="reports" class="why">
-          {reports.map((x) => <li>round {x.round}: {short(x.member)} {x.status}: {x.reason}</li>)}
+          {reports.map((x) => (
+            <li>
+              round {x.round}: {short(x.member)} {x.status}: {x.reason}
+            </li>
+          ))}
         </ul>
       )}
-      {nodeRounds.filter((r) => r.error).map((r) => <p class="why node-error">round {r.round} on this node ({r.side}): {r.status}: {r.error}</p>)}
+      {nodeRounds
+        .filter((r) => r.error)
+        .map((r) => (
+          <p class="why node-error">
+            round {r.round} on this node ({r.side}): {r.status}: {r.error}
+          </p>
+        ))}
 
       {kind === "kmeans" && (
         <div class="charts">
@@ -385,8 +525,22 @@ function TaskDetail({ id }: { id: number }) {
             <h3>Clusters (centroids sized by count, paths over rounds)</h3>
             {columns.length > 2 && (
               <span>
-                x <select onChange={(e) => setDims([Number((e.target as HTMLSelectElement).value), dims[1]])}>{columns.map((c, i) => <option value={i} selected={i === dims[0]}>{c}</option>)}</select>
-                y <select onChange={(e) => setDims([dims[0], Number((e.target as HTMLSelectElement).value)])}>{columns.map((c, i) => <option value={i} selected={i === dims[1]}>{c}</option>)}</select>
+                x{" "}
+                <select onChange={(e) => setDims([Number((e.target as HTMLSelectElement).value), dims[1]])}>
+                  {columns.map((c, i) => (
+                    <option value={i} selected={i === dims[0]}>
+                      {c}
+                    </option>
+                  ))}
+                </select>
+                y{" "}
+                <select onChange={(e) => setDims([dims[0], Number((e.target as HTMLSelectElement).value)])}>
+                  {columns.map((c, i) => (
+                    <option value={i} selected={i === dims[1]}>
+                      {c}
+                    </option>
+                  ))}
+                </select>
               </span>
             )}
             <Canvas id="chart-scatter" deps={[kres.length, dims[0], dims[1]]} draw={(c) => clusterScatter(c, kres, dims, [columns[dims[0]] ?? "x", columns[dims[1]] ?? "y"])} />
@@ -400,8 +554,12 @@ function TaskDetail({ id }: { id: number }) {
       ) : (
         <p>
           {allRounds} round(s) held by this node.{" "}
-          <button id="dl-json" onClick={() => download(`task-${id}.json`, JSON.stringify(results, null, 2), "application/json")}>download JSON</button>{" "}
-          <button id="dl-csv" onClick={() => download(`task-${id}.csv`, resultCsv(kind, results, columns), "text/csv")}>download CSV</button>
+          <button id="dl-json" onClick={() => download(`task-${id}.json`, JSON.stringify(results, null, 2), "application/json")}>
+            download JSON
+          </button>{" "}
+          <button id="dl-csv" onClick={() => download(`task-${id}.csv`, resultCsv(kind, results, columns), "text/csv")}>
+            download CSV
+          </button>
         </p>
       )}
     </section>
@@ -418,7 +576,13 @@ function TaskDetail({ id }: { id: number }) {
 function Proofs({ id }: { id: number }) {
   const l = useLive();
   const t = l.model.tasks[id];
-  if (!t) return <section id="page-proofs"><h2>Proofs of task {id}</h2><p>not seen in the event stream (yet)</p></section>;
+  if (!t)
+    return (
+      <section id="page-proofs">
+        <h2>Proofs of task {id}</h2>
+        <p>not seen in the event stream (yet)</p>
+      </section>
+    );
   const spec = l.specs[id]?.spec;
   const verifier = l.model.verifiers[t.kind];
   const rounds = Object.values(t.round).sort((a, b) => a.round - b.round);
@@ -427,30 +591,73 @@ function Proofs({ id }: { id: number }) {
   const refs = ((spec as { datasets?: { owner: string; datasetId: string }[] } | undefined)?.datasets ?? []).map((r) => ({ owner: r.owner, key: datasetKey(r.datasetId) }));
   return (
     <section id="page-proofs">
-      <h2>Proofs and provenance of task {id} ({kindOf(l, t)})</h2>
+      <h2>
+        Proofs and provenance of task {id} ({kindOf(l, t)})
+      </h2>
       <dl class="facts">
-        <dt>verification</dt><dd id="proof-verification">{spec?.verification ?? "?"}</dd>
-        <dt>verifier bound to the kind</dt><dd class="mono" id="proof-verifier">{verifier ?? (l.info?.mode === "coordinator" ? "coordinator: checked off-chain with the kind's verification key" : "none set")}</dd>
-        <dt>spec hash (on-chain)</dt><dd class="mono">{t.specHash}</dd>
+        <dt>verification</dt>
+        <dd id="proof-verification">{spec?.verification ?? "?"}</dd>
+        <dt>verifier bound to the kind</dt>
+        <dd class="mono" id="proof-verifier">
+          {verifier ?? (l.info?.mode === "coordinator" ? "coordinator: checked off-chain with the kind's verification key" : "none set")}
+        </dd>
+        <dt>spec hash (on-chain)</dt>
+        <dd class="mono">{t.specHash}</dd>
       </dl>
       <h3>Dataset commitments the task references (members only)</h3>
       <table id="provenance">
-        <thead><tr><th>owner</th><th>dataset (key)</th><th>version</th><th>root</th><th>rows</th><th>registered</th></tr></thead>
+        <thead>
+          <tr>
+            <th>owner</th>
+            <th>dataset (key)</th>
+            <th>version</th>
+            <th>root</th>
+            <th>rows</th>
+            <th>registered</th>
+          </tr>
+        </thead>
         <tbody>
-          {l.model.datasets.filter((d) => refs.some((r) => r.owner === d.owner && r.key === d.datasetId) && members.includes(d.owner)).map((d) => (
-            <tr><td class="mono">{short(d.owner)}</td><td class="mono">{short(d.datasetId)}</td><td>{d.version}</td><td class="mono">{short(d.root)}</td><td>{d.rows}</td><td class="mono">{d.txHash ? short(d.txHash) : `event ${d.cursor}`}</td></tr>
-          ))}
+          {l.model.datasets
+            .filter((d) => refs.some((r) => r.owner === d.owner && r.key === d.datasetId) && members.includes(d.owner))
+            .map((d) => (
+              <tr>
+                <td class="mono">{short(d.owner)}</td>
+                <td class="mono">{short(d.datasetId)}</td>
+                <td>{d.version}</td>
+                <td class="mono">{short(d.root)}</td>
+                <td>{d.rows}</td>
+                <td class="mono">{d.txHash ? short(d.txHash) : `event ${d.cursor}`}</td>
+              </tr>
+            ))}
         </tbody>
       </table>
       <h3>Contributions</h3>
       <table id="contributions">
-        <thead><tr><th>round</th><th>phase</th><th>member</th><th>commitment</th><th>blob</th><th>recorded</th></tr></thead>
+        <thead>
+          <tr>
+            <th>round</th>
+            <th>phase</th>
+            <th>member</th>
+            <th>commitment</th>
+            <th>blob</th>
+            <th>recorded</th>
+          </tr>
+        </thead>
         <tbody>
           {rounds.flatMap((r) =>
             Object.entries(r.members).flatMap(([a, m]) =>
               Object.entries(m.submitted).map(([p, c]) => (
                 <tr data-contribution={`${r.round}:${a}`}>
-                  <td>{r.round}</td><td>{phaseName(Number(p))}</td><td class="mono">{short(a)}</td><td class="mono" title={c.commitment}>{short(c.commitment)}</td><td class="mono" title={c.blobHash}>{short(c.blobHash)}</td><td class="mono">{c.txHash ? short(c.txHash) : `event ${c.cursor}`}</td>
+                  <td>{r.round}</td>
+                  <td>{phaseName(Number(p))}</td>
+                  <td class="mono">{short(a)}</td>
+                  <td class="mono" title={c.commitment}>
+                    {short(c.commitment)}
+                  </td>
+                  <td class="mono" title={c.blobHash}>
+                    {short(c.blobHash)}
+                  </td>
+                  <td class="mono">{c.txHash ? short(c.txHash) : `event ${c.cursor}`}</td>
                 </tr>
               )),
             ),
@@ -471,27 +678,63 @@ function Explorer() {
   const per = 50;
   const all = l.model.recent;
   const types = [...new Set(all.map((e) => e.type))].sort();
-  const rows = all.filter((e) => (!type || e.type === type) && (!task || ("taskId" in e && String(e.taskId) === task))).slice().reverse();
+  const rows = all
+    .filter((e) => (!type || e.type === type) && (!task || ("taskId" in e && String(e.taskId) === task)))
+    .slice()
+    .reverse();
   const shown = rows.slice(page * per, page * per + per);
   const detail = (e: ChainEvent) => {
     const { type: _t, cursor: _c, time: _ti, txHash: _x, ...rest } = e as ChainEvent & Record<string, unknown>;
-    return Object.entries(rest).map(([k, v]) => `${k}=${typeof v === "string" && v.length > 18 ? short(v) : String(v)}`).join("  ");
+    return Object.entries(rest)
+      .map(([k, v]) => `${k}=${typeof v === "string" && v.length > 18 ? short(v) : String(v)}`)
+      .join("  ");
   };
   return (
     <section id="page-explorer">
-      <h2>Events ({l.model.events} seen, latest {all.length} kept)</h2>
+      <h2>
+        Events ({l.model.events} seen, latest {all.length} kept)
+      </h2>
       <div class="filters">
-        <label>type <select id="explorer-type" value={type} onChange={(e) => (setType((e.target as HTMLSelectElement).value), setPage(0))}><option value="">all</option>{types.map((t) => <option>{t}</option>)}</select></label>
-        <label>task <input id="explorer-task" size={6} value={task} onInput={(e) => (setTask((e.target as HTMLInputElement).value.trim()), setPage(0))} /></label>
+        <label>
+          type{" "}
+          <select id="explorer-type" value={type} onChange={(e) => (setType((e.target as HTMLSelectElement).value), setPage(0))}>
+            <option value="">all</option>
+            {types.map((t) => (
+              <option>{t}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          task <input id="explorer-task" size={6} value={task} onInput={(e) => (setTask((e.target as HTMLInputElement).value.trim()), setPage(0))} />
+        </label>
         <span>{rows.length} events</span>
-        {rows.length > per && <span> page <button onClick={() => setPage(Math.max(0, page - 1))}>‹</button> {page + 1} <button onClick={() => setPage(page + 1)}>›</button></span>}
+        {rows.length > per && (
+          <span>
+            {" "}
+            page <button onClick={() => setPage(Math.max(0, page - 1))}>‹</button> {page + 1} <button onClick={() => setPage(page + 1)}>›</button>
+          </span>
+        )}
       </div>
       <table id="events">
-        <thead><tr><th>cursor</th><th>time</th><th>event</th><th>fields</th><th>tx</th></tr></thead>
+        <thead>
+          <tr>
+            <th>cursor</th>
+            <th>time</th>
+            <th>event</th>
+            <th>fields</th>
+            <th>tx</th>
+          </tr>
+        </thead>
         <tbody>
           {shown.map((e) => (
             <tr data-type={e.type}>
-              <td class="mono">{e.cursor}</td><td>{new Date(e.time * 1000).toISOString().replace(".000Z", "Z")}</td><td>{e.type}</td><td class="mono">{detail(e)}</td><td class="mono" title={e.txHash}>{e.txHash ? short(e.txHash) : ""}</td>
+              <td class="mono">{e.cursor}</td>
+              <td>{new Date(e.time * 1000).toISOString().replace(".000Z", "Z")}</td>
+              <td>{e.type}</td>
+              <td class="mono">{detail(e)}</td>
+              <td class="mono" title={e.txHash}>
+                {e.txHash ? short(e.txHash) : ""}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -502,8 +745,31 @@ function Explorer() {
 
 // ------------------------------------------------------------------ datasets (owner view) and the approvals inbox
 
-interface DatasetRow { name: string; version: number; format: string; rows: number; columns: number; root: string; committed: boolean; txHash: string; schema: { columns: string[] } }
-interface InboxRow { taskId: number; status: string; datasets: string[]; reason: string; requester: string; kind: string; rounds: number; aggregation: string; verification: string; columns: string[] | null; privacy: { epsilon: number; delta: number } | null; members: { min: number; max: number; threshold: number } }
+interface DatasetRow {
+  name: string;
+  version: number;
+  format: string;
+  rows: number;
+  columns: number;
+  root: string;
+  committed: boolean;
+  txHash: string;
+  schema: { columns: string[] };
+}
+interface InboxRow {
+  taskId: number;
+  status: string;
+  datasets: string[];
+  reason: string;
+  requester: string;
+  kind: string;
+  rounds: number;
+  aggregation: string;
+  verification: string;
+  columns: string[] | null;
+  privacy: { epsilon: number; delta: number } | null;
+  members: { min: number; max: number; threshold: number };
+}
 
 function Datasets() {
   const l = useLive();
@@ -560,11 +826,27 @@ function Datasets() {
       {!isOwner && <p>this node has no Owner role: it holds no datasets</p>}
       {err && <p class="field-error">{err}</p>}
       <table id="datasets">
-        <thead><tr><th>name</th><th>version</th><th>format</th><th>rows</th><th>columns</th><th>root</th><th>committed</th></tr></thead>
+        <thead>
+          <tr>
+            <th>name</th>
+            <th>version</th>
+            <th>format</th>
+            <th>rows</th>
+            <th>columns</th>
+            <th>root</th>
+            <th>committed</th>
+          </tr>
+        </thead>
         <tbody>
           {(rows ?? []).map((d) => (
             <tr data-dataset={d.name}>
-              <td>{d.name}</td><td>{d.version}</td><td>{d.format}</td><td>{d.rows}</td><td title={d.schema.columns.join(", ")}>{d.columns}</td><td class="mono">{short(d.root)}</td><td>{d.committed ? "yes" : "no"}</td>
+              <td>{d.name}</td>
+              <td>{d.version}</td>
+              <td>{d.format}</td>
+              <td>{d.rows}</td>
+              <td title={d.schema.columns.join(", ")}>{d.columns}</td>
+              <td class="mono">{short(d.root)}</td>
+              <td>{d.committed ? "yes" : "no"}</td>
             </tr>
           ))}
         </tbody>
@@ -572,27 +854,76 @@ function Datasets() {
       {names.map((name) => (
         <div class="policy">
           <h3>Policy of {name}</h3>
-          <textarea name={`policy-${name}`} rows={4} cols={60} value={edit[name] ?? policies[name] ?? ""} onInput={(e) => setEdit({ ...edit, [name]: (e.target as HTMLTextAreaElement).value })} />
+          <textarea
+            name={`policy-${name}`}
+            rows={4}
+            cols={60}
+            value={edit[name] ?? policies[name] ?? ""}
+            onInput={(e) => setEdit({ ...edit, [name]: (e.target as HTMLTextAreaElement).value })}
+          />
           <br />
-          <button class="save-policy" data-dataset={name} onClick={() => save(name)}>save policy</button> <span class="policy-msg" data-dataset={name}>{msg[name]}</span>
-          <p>tasks this node took with it: {used(name).map((t) => <a href={`#/task/${t.taskId}`}>{t.taskId} </a>)}</p>
+          <button class="save-policy" data-dataset={name} onClick={() => save(name)}>
+            save policy
+          </button>{" "}
+          <span class="policy-msg" data-dataset={name}>
+            {msg[name]}
+          </span>
+          <p>
+            tasks this node took with it:{" "}
+            {used(name).map((t) => (
+              <a href={`#/task/${t.taskId}`}>{t.taskId} </a>
+            ))}
+          </p>
         </div>
       ))}
       <h3>Approvals inbox</h3>
       <table id="inbox">
-        <thead><tr><th>task</th><th>kind</th><th>requester</th><th>datasets</th><th>columns</th><th>privacy</th><th>members</th><th>status</th><th>decide</th></tr></thead>
+        <thead>
+          <tr>
+            <th>task</th>
+            <th>kind</th>
+            <th>requester</th>
+            <th>datasets</th>
+            <th>columns</th>
+            <th>privacy</th>
+            <th>members</th>
+            <th>status</th>
+            <th>decide</th>
+          </tr>
+        </thead>
         <tbody>
           {inbox.map((i) => (
             <tr data-inbox={i.taskId}>
-              <td><a href={`#/task/${i.taskId}`}>{i.taskId}</a></td><td>{i.kind}</td><td class="mono">{short(i.requester)}</td><td>{i.datasets.join(", ")}</td>
-              <td>{i.columns?.join(", ") ?? "—"}</td><td>{i.privacy ? `ε ${i.privacy.epsilon.toFixed(3)}` : "none"}</td><td>{i.members.min}–{i.members.max}, t {i.members.threshold}</td>
-              <td class="inbox-status">{i.status}{i.reason ? `: ${i.reason}` : ""}</td>
+              <td>
+                <a href={`#/task/${i.taskId}`}>{i.taskId}</a>
+              </td>
+              <td>{i.kind}</td>
+              <td class="mono">{short(i.requester)}</td>
+              <td>{i.datasets.join(", ")}</td>
+              <td>{i.columns?.join(", ") ?? "—"}</td>
+              <td>{i.privacy ? `ε ${i.privacy.epsilon.toFixed(3)}` : "none"}</td>
+              <td>
+                {i.members.min}–{i.members.max}, t {i.members.threshold}
+              </td>
+              <td class="inbox-status">
+                {i.status}
+                {i.reason ? `: ${i.reason}` : ""}
+              </td>
               <td>
                 {i.status === "pending" && (
                   <span>
-                    <button class="allow" onClick={() => decide(i.taskId, true)}>allow</button>{" "}
-                    <input class="deny-reason" placeholder="reason" value={why[i.taskId] ?? ""} onInput={(e) => setWhy({ ...why, [i.taskId]: (e.target as HTMLInputElement).value })} />{" "}
-                    <button class="deny" onClick={() => decide(i.taskId, false)}>deny</button>
+                    <button class="allow" onClick={() => decide(i.taskId, true)}>
+                      allow
+                    </button>{" "}
+                    <input
+                      class="deny-reason"
+                      placeholder="reason"
+                      value={why[i.taskId] ?? ""}
+                      onInput={(e) => setWhy({ ...why, [i.taskId]: (e.target as HTMLInputElement).value })}
+                    />{" "}
+                    <button class="deny" onClick={() => decide(i.taskId, false)}>
+                      deny
+                    </button>
                   </span>
                 )}
               </td>
@@ -606,7 +937,18 @@ function Datasets() {
 
 // ------------------------------------------------------------------ submit form generated from the kind's schema
 
-type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; required?: string[]; default?: unknown; enum?: unknown[]; description?: string; minimum?: number; maximum?: number; anyOf?: JsonSchema[] };
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  required?: string[];
+  default?: unknown;
+  enum?: unknown[];
+  description?: string;
+  minimum?: number;
+  maximum?: number;
+  anyOf?: JsonSchema[];
+};
 
 function schemaOf(kind: string): JsonSchema {
   const s = paramsSchemaFor(kind);
@@ -619,7 +961,7 @@ function fieldKind(s: JsonSchema): "number" | "string" | "boolean" | "strings" |
   if (t === "number" || t === "integer") return "number";
   if (t === "string" && !s.enum) return "string";
   if (t === "boolean") return "boolean";
-  if (t === "array" && (s.items?.type === "string")) return "strings";
+  if (t === "array" && s.items?.type === "string") return "strings";
   return "json";
 }
 
@@ -643,7 +985,19 @@ function Submit() {
     if (v === undefined || v === "") continue;
     const fk = fieldKind(s);
     try {
-      params[name] = fk === "number" ? Number(v) : fk === "boolean" ? v === "true" : fk === "strings" ? v.split(",").map((x) => x.trim()).filter(Boolean) : fk === "string" ? v : JSON.parse(v);
+      params[name] =
+        fk === "number"
+          ? Number(v)
+          : fk === "boolean"
+            ? v === "true"
+            : fk === "strings"
+              ? v
+                  .split(",")
+                  .map((x) => x.trim())
+                  .filter(Boolean)
+              : fk === "string"
+                ? v
+                : JSON.parse(v);
     } catch {
       fieldErrors[`params.${name}`] = "is not valid JSON";
     }
@@ -668,8 +1022,17 @@ function Submit() {
     const key = Object.keys(schema.properties ?? {}).find((n) => field === `params.${n}` || field.startsWith(`params.${n}.`));
     fieldErrors[key ? `params.${key}` : field] ??= p;
   }
-  problems.push(...Object.entries(fieldErrors).filter(([k, m]) => !problems.some((p) => p.startsWith(k)) && m.startsWith("is")).map(([k, m]) => `${k}: ${m}`));
-  const errorFor = (f: string) => fieldErrors[f] && <div class="field-error" data-field={f}>{fieldErrors[f]}</div>;
+  problems.push(
+    ...Object.entries(fieldErrors)
+      .filter(([k, m]) => !problems.some((p) => p.startsWith(k)) && m.startsWith("is"))
+      .map(([k, m]) => `${k}: ${m}`),
+  );
+  const errorFor = (f: string) =>
+    fieldErrors[f] && (
+      <div class="field-error" data-field={f}>
+        {fieldErrors[f]}
+      </div>
+    );
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -687,7 +1050,11 @@ function Submit() {
     <label>
       {label}{" "}
       {opts ? (
-        <select name={k} value={top[k]} onChange={(e) => setTop({ ...top, [k]: (e.target as HTMLSelectElement).value })}>{opts.map((o) => <option>{o}</option>)}</select>
+        <select name={k} value={top[k]} onChange={(e) => setTop({ ...top, [k]: (e.target as HTMLSelectElement).value })}>
+          {opts.map((o) => (
+            <option>{o}</option>
+          ))}
+        </select>
       ) : (
         <input name={k} value={top[k]} onInput={(e) => setTop({ ...top, [k]: (e.target as HTMLInputElement).value })} />
       )}
@@ -697,12 +1064,28 @@ function Submit() {
     <section id="page-submit" class="submit">
       <form onSubmit={submit} id="submit-form">
         <h2>Submit a task</h2>
-        <label>kind <select name="kind" value={kind} onChange={(e) => (setKind((e.target as HTMLSelectElement).value), setRaw({}))}>{kinds.map((k) => <option>{k}</option>)}</select></label>
+        <label>
+          kind{" "}
+          <select name="kind" value={kind} onChange={(e) => (setKind((e.target as HTMLSelectElement).value), setRaw({}))}>
+            {kinds.map((k) => (
+              <option>{k}</option>
+            ))}
+          </select>
+        </label>
         <fieldset>
           <legend>datasets</legend>
-          <label>dataset name (on every chosen owner) <input name="dataset" value={dsName} onInput={(e) => setDsName((e.target as HTMLInputElement).value)} /></label>
+          <label>
+            dataset name (on every chosen owner) <input name="dataset" value={dsName} onInput={(e) => setDsName((e.target as HTMLInputElement).value)} />
+          </label>
           {owners.map((o) => (
-            <label class="owner"><input type="checkbox" checked={chosen.includes(o)} onChange={(e) => setPicked((e.target as HTMLInputElement).checked ? [...chosen, o] : chosen.filter((x) => x !== o))} /> <span class="mono">{o}</span></label>
+            <label class="owner">
+              <input
+                type="checkbox"
+                checked={chosen.includes(o)}
+                onChange={(e) => setPicked((e.target as HTMLInputElement).checked ? [...chosen, o] : chosen.filter((x) => x !== o))}
+              />{" "}
+              <span class="mono">{o}</span>
+            </label>
           ))}
           {errorFor("datasets")}
         </fieldset>
@@ -726,7 +1109,14 @@ function Submit() {
             const hint = fk === "strings" ? "comma-separated" : fk === "json" ? "JSON" : fk;
             return (
               <label class="param">
-                <span>params.{name}{req ? " *" : ""} <small>({hint}{s.default !== undefined ? `, default ${JSON.stringify(s.default)}` : ""})</small></span>
+                <span>
+                  params.{name}
+                  {req ? " *" : ""}{" "}
+                  <small>
+                    ({hint}
+                    {s.default !== undefined ? `, default ${JSON.stringify(s.default)}` : ""})
+                  </small>
+                </span>
                 {fk === "json" ? (
                   <textarea name={`params.${name}`} rows={2} value={raw[name] ?? ""} onInput={(e) => setRaw({ ...raw, [name]: (e.target as HTMLTextAreaElement).value })} />
                 ) : (
@@ -737,8 +1127,17 @@ function Submit() {
             );
           })}
         </fieldset>
-        {problems.length > 0 && <ul id="problems" class="problems">{problems.map((p) => <li>{p}</li>)}</ul>}
-        <button id="submit" type="submit" disabled={problems.length > 0}>submit through this node</button> <span id="submit-status">{sent}</span>
+        {problems.length > 0 && (
+          <ul id="problems" class="problems">
+            {problems.map((p) => (
+              <li>{p}</li>
+            ))}
+          </ul>
+        )}
+        <button id="submit" type="submit" disabled={problems.length > 0}>
+          submit through this node
+        </button>{" "}
+        <span id="submit-status">{sent}</span>
       </form>
       <div>
         <h3>spec JSON</h3>
@@ -773,11 +1172,25 @@ function Login({ onDone }: { onDone: () => void }) {
   return (
     <form id="login" class="login" onSubmit={go}>
       <h2>Unlock</h2>
-      <p>The dashboard signs every request in this page with the node operator's (or an admin's) key, as the node API client does. The key stays in this tab's memory; reload to forget it.</p>
-      <label>private key <input id="key" type="password" autocomplete="off" value={key} onInput={(e) => setKey((e.target as HTMLInputElement).value)} /></label>
-      <p>or a keystore file: <input id="keystore" type="file" onChange={async (e) => setFile(await (e.target as HTMLInputElement).files?.[0]?.text())} /> password <input id="keystore-password" type="password" value={pw} onInput={(e) => setPw((e.target as HTMLInputElement).value)} /></p>
-      <button id="unlock" disabled={busy}>{busy ? "unlocking…" : "unlock"}</button>
-      {err && <p class="field-error" id="login-error">{err}</p>}
+      <p>
+        The dashboard signs every request in this page with the node operator's (or an admin's) key, as the node API client does. The key stays in this tab's memory; reload to
+        forget it.
+      </p>
+      <label>
+        private key <input id="key" type="password" autocomplete="off" value={key} onInput={(e) => setKey((e.target as HTMLInputElement).value)} />
+      </label>
+      <p>
+        or a keystore file: <input id="keystore" type="file" onChange={async (e) => setFile(await (e.target as HTMLInputElement).files?.[0]?.text())} /> password{" "}
+        <input id="keystore-password" type="password" value={pw} onInput={(e) => setPw((e.target as HTMLInputElement).value)} />
+      </p>
+      <button id="unlock" disabled={busy}>
+        {busy ? "unlocking…" : "unlock"}
+      </button>
+      {err && (
+        <p class="field-error" id="login-error">
+          {err}
+        </p>
+      )}
     </form>
   );
 }
@@ -800,12 +1213,29 @@ function App() {
   if (!ready || !live) return <Login onDone={() => setReady(true)} />;
   const task = /^#\/task\/(\d+)/.exec(hash);
   const proofs = /^#\/proofs\/(\d+)/.exec(hash);
-  const page = proofs ? <Proofs id={Number(proofs[1])} /> : task ? <TaskDetail id={Number(task[1])} /> : hash === "#/tasks" ? <Tasks /> : hash === "#/submit" ? <Submit /> : hash === "#/datasets" ? <Datasets /> : hash === "#/explorer" ? <Explorer /> : <Network />;
+  const page = proofs ? (
+    <Proofs id={Number(proofs[1])} />
+  ) : task ? (
+    <TaskDetail id={Number(task[1])} />
+  ) : hash === "#/tasks" ? (
+    <Tasks />
+  ) : hash === "#/submit" ? (
+    <Submit />
+  ) : hash === "#/datasets" ? (
+    <Datasets />
+  ) : hash === "#/explorer" ? (
+    <Explorer />
+  ) : (
+    <Network />
+  );
   return (
     <div>
       <nav>
         <b>ciphermine</b> <a href="#/">Network</a> <a href="#/tasks">Tasks</a> <a href="#/submit">Submit</a> <a href="#/datasets">Datasets</a> <a href="#/explorer">Explorer</a>
-        <span class="who mono">{live.s.address}</span> <span id="stream" class={`stream-${live.stream}`}>{live.stream}</span>
+        <span class="who mono">{live.s.address}</span>{" "}
+        <span id="stream" class={`stream-${live.stream}`}>
+          {live.stream}
+        </span>
       </nav>
       <Boundary key={hash}>{page}</Boundary>
     </div>

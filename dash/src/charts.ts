@@ -4,7 +4,7 @@
  * test can tell an empty canvas from a drawn one.
  */
 const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#65a30d"];
-export const color = (i: number) => COLORS[i % COLORS.length]!;
+export const color = (i: number) => COLORS[i % COLORS.length];
 
 function frame(canvas: HTMLCanvasElement) {
   const dpr = window.devicePixelRatio || 1;
@@ -71,7 +71,7 @@ export function lineChart(canvas: HTMLCanvasElement, series: { name: string; poi
       g.fill();
       marks++;
     }
-    g.fillText(`${s.name} (${fmt(s.points[s.points.length - 1]![1])})`, w - 190, 16 + i * 14);
+    g.fillText(`${s.name} (${fmt(s.points[s.points.length - 1][1])})`, w - 190, 16 + i * 14);
   });
   return marks;
 }
@@ -93,7 +93,7 @@ export function clusterScatter(canvas: HTMLCanvasElement, rounds: { centroids: n
   g.fillText(labels[1], 2, h - m + 28);
   const px = (v: number) => m + ((v - xr[0]) / (xr[1] - xr[0])) * (w - m - 8);
   const py = (v: number) => h - m - ((v - yr[0]) / (yr[1] - yr[0])) * (h - m - 8);
-  const last = rounds[rounds.length - 1]!;
+  const last = rounds[rounds.length - 1];
   const total = (last.counts ?? []).reduce((a, b) => a + b, 0) || 1;
   let marks = 0;
   last.centroids.forEach((c, k) => {
@@ -102,20 +102,20 @@ export function clusterScatter(canvas: HTMLCanvasElement, rounds: { centroids: n
     g.beginPath();
     rounds.forEach((r, j) => {
       const p = r.centroids[k];
-      if (p) j ? g.lineTo(px(p[dims[0]]!), py(p[dims[1]]!)) : g.moveTo(px(p[dims[0]]!), py(p[dims[1]]!));
+      if (p) j ? g.lineTo(px(p[dims[0]]), py(p[dims[1]])) : g.moveTo(px(p[dims[0]]), py(p[dims[1]]));
     });
     g.stroke();
     const share = (last.counts?.[k] ?? 0) / total;
     g.globalAlpha = 0.35;
     g.beginPath();
-    g.arc(px(c[dims[0]]!), py(c[dims[1]]!), 6 + 30 * Math.sqrt(share), 0, 2 * Math.PI);
+    g.arc(px(c[dims[0]]), py(c[dims[1]]), 6 + 30 * Math.sqrt(share), 0, 2 * Math.PI);
     g.fill();
     g.globalAlpha = 1;
     g.beginPath();
-    g.arc(px(c[dims[0]]!), py(c[dims[1]]!), 4, 0, 2 * Math.PI);
+    g.arc(px(c[dims[0]]), py(c[dims[1]]), 4, 0, 2 * Math.PI);
     g.fill();
     // Labels stay inside the canvas (a centroid at the edge of the range would push them out).
-    g.fillText(`#${k} (${last.counts?.[k] ?? "?"})`, Math.min(px(c[dims[0]]!) + 8, w - 56), Math.max(py(c[dims[1]]!) - 8, 22));
+    g.fillText(`#${k} (${last.counts?.[k] ?? "?"})`, Math.min(px(c[dims[0]]) + 8, w - 56), Math.max(py(c[dims[1]]) - 8, 22));
     marks++;
   });
   return marks;

@@ -101,7 +101,7 @@ export function apply(m: Model, e: ChainEvent): void {
       m.nodes[e.node] = { ...(m.nodes[e.node] ?? { registeredAt: e.time }), address: e.node, endpoint: e.endpoint, roles: e.roles, capacity: e.capacity, left: false };
       return;
     case "NodeLeft":
-      if (m.nodes[e.node]) m.nodes[e.node]!.left = true;
+      if (m.nodes[e.node]) m.nodes[e.node].left = true;
       return;
     case "VerifierSet":
       m.verifiers[e.kind] = e.verifier;
@@ -123,7 +123,15 @@ export function apply(m: Model, e: ChainEvent): void {
   }
   if (e.type === "RoundStarted") {
     t.current = Math.max(t.current, e.round);
-    t.round[e.round] = { round: e.round, phase: Phase.Join, deadline: e.deadline, steps: [{ phase: Phase.Join, at: e.time, deadline: e.deadline }], members: {}, submissionPhases: [], reports: {} };
+    t.round[e.round] = {
+      round: e.round,
+      phase: Phase.Join,
+      deadline: e.deadline,
+      steps: [{ phase: Phase.Join, at: e.time, deadline: e.deadline }],
+      members: {},
+      submissionPhases: [],
+      reports: {},
+    };
     return;
   }
   const r = t.round[e.round];
@@ -141,7 +149,13 @@ export function apply(m: Model, e: ChainEvent): void {
       if ((e.phase === Phase.Setup || e.phase === Phase.Compute) && !r.submissionPhases.includes(e.phase)) r.submissionPhases.push(e.phase);
       break;
     case "ContributionSubmitted":
-      (r.members[e.member] ??= { joinedAt: e.time, submitted: {} }).submitted[e.phase] = { blobHash: e.blobHash, commitment: e.commitment, at: e.time, txHash: e.txHash, cursor: e.cursor };
+      (r.members[e.member] ??= { joinedAt: e.time, submitted: {} }).submitted[e.phase] = {
+        blobHash: e.blobHash,
+        commitment: e.commitment,
+        at: e.time,
+        txHash: e.txHash,
+        cursor: e.cursor,
+      };
       seen(e.member);
       break;
     case "MemberReported":

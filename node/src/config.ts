@@ -30,22 +30,100 @@ export const FIELDS: readonly FieldDoc[] = [
   { key: "http.port", env: "CM_NODE_HTTP_PORT", kind: "int", default: "8800", meaning: "HTTP API port; 0 picks a free one." },
   { key: "http.publicUrl", env: "CM_NODE_HTTP_PUBLIC_URL", kind: "string", default: "the bound address", meaning: "URL registered on-chain as the node's endpoint." },
   { key: "connectorUrl", env: "CM_NODE_CONNECTOR_URL", kind: "string", default: "", meaning: "Base URL of the chain connector (coordinator or ethereum mode). Required." },
-  { key: "privateKey", env: "CM_NODE_PRIVATE_KEY", kind: "string", default: "", meaning: "The operator's Ethereum key (0x + 64 hex); it signs every request. Set this or `keystore`." },
-  { key: "keystore", env: "CM_NODE_KEYSTORE", kind: "string", default: "", meaning: "Path of an encrypted JSON keystore (password in CM_NODE_KEYSTORE_PASSWORD). Set this or `privateKey`." },
+  {
+    key: "privateKey",
+    env: "CM_NODE_PRIVATE_KEY",
+    kind: "string",
+    default: "",
+    meaning: "The operator's Ethereum key (0x + 64 hex); it signs every request. Set this or `keystore`.",
+  },
+  {
+    key: "keystore",
+    env: "CM_NODE_KEYSTORE",
+    kind: "string",
+    default: "",
+    meaning: "Path of an encrypted JSON keystore (password in CM_NODE_KEYSTORE_PASSWORD). Set this or `privateKey`.",
+  },
   { key: "roles", env: "CM_NODE_ROLES", kind: "list", default: "Owner", meaning: "Roles the node registers with: Owner, Worker, Requester (comma-separated in the env var)." },
   { key: "capacity", env: "CM_NODE_CAPACITY", kind: "int", default: "1000", meaning: "Rows per second the node offers; managers balance work on it." },
-  { key: "x25519KeyFile", env: "CM_NODE_X25519_KEY_FILE", kind: "string", default: "<dataDir>/x25519.key", meaning: "X25519 secret key file (sealed by the node's data key, mode 0600), generated on first start; its public key is registered on-chain, and members seal what only the requester may read (plain contributions, outsourced outputs, models) to it. Secure aggregation never uses it: it makes a fresh key pair per round." },
-  { key: "vaultKeyFile", env: "CM_NODE_VAULT_KEY_FILE", kind: "string", default: "<dataDir>/vault.key", meaning: "Data key (32 random bytes, mode 0600, made on first start) that seals the node's secrets at rest when no `keystore` is set; with a keystore the key is derived from its password instead." },
-  { key: "maxDatasetBytes", env: "CM_NODE_MAX_DATASET_BYTES", kind: "int", default: "1073741824", meaning: "Largest dataset file the node reads (bytes); larger files, and anything but a regular file, are refused." },
-  { key: "datasets", env: "CM_NODE_DATASETS", kind: "json", default: "[]", meaning: "Datasets registered at start: `[{name, path, format: csv|npy|jsonl, columns?, idColumn?, policy?}]` (JSON in the env var); a `policy` given here is set at every start, replacing one set through the API since." },
-  { key: "policy.allowedKinds", env: "CM_NODE_POLICY_ALLOWED_KINDS", kind: "list", default: "*", meaning: "Task kinds this node joins; `*` means every kind it has a handler for." },
-  { key: "policy.allowedRequesters", env: "CM_NODE_POLICY_ALLOWED_REQUESTERS", kind: "list", default: "*", meaning: "Requester addresses whose tasks this node joins; `*` means anyone." },
-  { key: "policy.dpEpsilonBudget", env: "CM_NODE_POLICY_DP_EPSILON_BUDGET", kind: "number", default: "1", meaning: "Differential-privacy budget of each dataset over all tasks with `params.privacy`, as ε at δ = `policy.dpDelta`; the node accounts in zCDP ρ (the largest ρ whose (ε, δ) equivalent fits)." },
+  {
+    key: "x25519KeyFile",
+    env: "CM_NODE_X25519_KEY_FILE",
+    kind: "string",
+    default: "<dataDir>/x25519.key",
+    meaning:
+      "X25519 secret key file (sealed by the node's data key, mode 0600), generated on first start; its public key is registered on-chain, and members seal what only the requester may read (plain contributions, outsourced outputs, models) to it. Secure aggregation never uses it: it makes a fresh key pair per round.",
+  },
+  {
+    key: "vaultKeyFile",
+    env: "CM_NODE_VAULT_KEY_FILE",
+    kind: "string",
+    default: "<dataDir>/vault.key",
+    meaning:
+      "Data key (32 random bytes, mode 0600, made on first start) that seals the node's secrets at rest when no `keystore` is set; with a keystore the key is derived from its password instead.",
+  },
+  {
+    key: "maxDatasetBytes",
+    env: "CM_NODE_MAX_DATASET_BYTES",
+    kind: "int",
+    default: "1073741824",
+    meaning: "Largest dataset file the node reads (bytes); larger files, and anything but a regular file, are refused.",
+  },
+  {
+    key: "datasets",
+    env: "CM_NODE_DATASETS",
+    kind: "json",
+    default: "[]",
+    meaning:
+      "Datasets registered at start: `[{name, path, format: csv|npy|jsonl, columns?, idColumn?, policy?}]` (JSON in the env var); a `policy` given here is set at every start, replacing one set through the API since.",
+  },
+  {
+    key: "policy.allowedKinds",
+    env: "CM_NODE_POLICY_ALLOWED_KINDS",
+    kind: "list",
+    default: "*",
+    meaning: "Task kinds this node joins; `*` means every kind it has a handler for.",
+  },
+  {
+    key: "policy.allowedRequesters",
+    env: "CM_NODE_POLICY_ALLOWED_REQUESTERS",
+    kind: "list",
+    default: "*",
+    meaning: "Requester addresses whose tasks this node joins; `*` means anyone.",
+  },
+  {
+    key: "policy.dpEpsilonBudget",
+    env: "CM_NODE_POLICY_DP_EPSILON_BUDGET",
+    kind: "number",
+    default: "1",
+    meaning:
+      "Differential-privacy budget of each dataset over all tasks with `params.privacy`, as ε at δ = `policy.dpDelta`; the node accounts in zCDP ρ (the largest ρ whose (ε, δ) equivalent fits).",
+  },
   { key: "policy.dpDelta", env: "CM_NODE_POLICY_DP_DELTA", kind: "number", default: "1e-6", meaning: "The δ of the dataset budget and of the (ε, δ) figures the node reports." },
-  { key: "policy.dpRhoBudget", env: "CM_NODE_POLICY_DP_RHO_BUDGET", kind: "number", default: "", meaning: "The budget directly as zCDP ρ per dataset; overrides `policy.dpEpsilonBudget` when set." },
-  { key: "policy.maxTaskCost", env: "CM_NODE_POLICY_MAX_TASK_COST", kind: "number", default: "2e9", meaning: "Largest estimated cost of a task this node joins, in row-operations (rows × columns × k × rounds for kmeans, rows × features² × rounds for regressions; formulas in node/src/runtime/policy.ts); a task above it is declined with the estimate." },
+  {
+    key: "policy.dpRhoBudget",
+    env: "CM_NODE_POLICY_DP_RHO_BUDGET",
+    kind: "number",
+    default: "",
+    meaning: "The budget directly as zCDP ρ per dataset; overrides `policy.dpEpsilonBudget` when set.",
+  },
+  {
+    key: "policy.maxTaskCost",
+    env: "CM_NODE_POLICY_MAX_TASK_COST",
+    kind: "number",
+    default: "2e9",
+    meaning:
+      "Largest estimated cost of a task this node joins, in row-operations (rows × columns × k × rounds for kmeans, rows × features² × rounds for regressions; formulas in node/src/runtime/policy.ts); a task above it is declined with the estimate.",
+  },
   { key: "admins", env: "CM_NODE_ADMINS", kind: "list", default: "[]", meaning: "Addresses besides the operator's own key allowed to call the mutating API routes." },
-  { key: "workerThreads", env: "CM_NODE_WORKER_THREADS", kind: "int", default: "cores − 1, at least 1", meaning: "Threads for CPU-heavy steps (proofs, dataset commitments, Paillier) so they never stall the event loop; shared by the nodes of one process; 0 runs them on the main thread." },
+  {
+    key: "workerThreads",
+    env: "CM_NODE_WORKER_THREADS",
+    kind: "int",
+    default: "cores − 1, at least 1",
+    meaning:
+      "Threads for CPU-heavy steps (proofs, dataset commitments, Paillier) so they never stall the event loop; shared by the nodes of one process; 0 runs them on the main thread.",
+  },
   { key: "heartbeatSeconds", env: "CM_NODE_HEARTBEAT_SECONDS", kind: "int", default: "30", meaning: "Interval of liveness pings to the connector; 0 turns them off." },
   { key: "logLevel", env: "CM_NODE_LOG_LEVEL", kind: "string", default: "info", meaning: `Log level: ${LOG_LEVELS.join(", ")}.` },
 ];
@@ -96,7 +174,11 @@ export const nodeConfigSchema = z
     capacity: z.number().int().min(0).default(1000),
     x25519KeyFile: z.string().min(1).optional(),
     vaultKeyFile: z.string().min(1).optional(),
-    maxDatasetBytes: z.number().int().min(1, "must be a positive number of bytes").default(1 << 30),
+    maxDatasetBytes: z
+      .number()
+      .int()
+      .min(1, "must be a positive number of bytes")
+      .default(1 << 30),
     datasets: z.array(datasetConfigSchema).default([]),
     policy: z
       .object({
@@ -118,8 +200,7 @@ export const nodeConfigSchema = z
     c.datasets.forEach((d, i) => {
       if (names.has(d.name)) ctx.addIssue({ code: "custom", path: ["datasets", i, "name"], message: `"${d.name}" is listed twice: give each dataset its own name` });
       names.add(d.name);
-      if (d.format === "npy" && !d.columns)
-        ctx.addIssue({ code: "custom", path: ["datasets", i, "columns"], message: "is required for npy files (they carry no column names)" });
+      if (d.format === "npy" && !d.columns) ctx.addIssue({ code: "custom", path: ["datasets", i, "columns"], message: "is required for npy files (they carry no column names)" });
     });
   });
 

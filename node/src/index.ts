@@ -149,8 +149,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
     const info = { endpoint: config.http.publicUrl ?? url, x25519: x25519.publicHex, roles, capacity: config.capacity };
     const known = await connector.getNode(self);
     if (!known) await connector.registerNode(info);
-    else if (known.endpoint !== info.endpoint || known.x25519 !== info.x25519 || known.roles !== info.roles || known.capacity !== info.capacity)
-      await connector.updateNode(info);
+    else if (known.endpoint !== info.endpoint || known.x25519 !== info.x25519 || known.roles !== info.roles || known.capacity !== info.capacity) await connector.updateNode(info);
 
     for (const d of config.datasets) {
       const { policy, ...spec } = d;

@@ -11,14 +11,7 @@ export const SNARK_FIELD = 21888242871839275222246405745257275088548364400416034
  * carries its chunk proofs, so the payload's hash is only known after proving. The coordinator uses
  * the zero address and chain id 0.
  */
-export function roundBinding(args: {
-  taskManager?: string;
-  chainId?: bigint | number | string;
-  taskId: number;
-  round: number;
-  member: string;
-  commitment: string;
-}): bigint {
+export function roundBinding(args: { taskManager?: string; chainId?: bigint | number | string; taskId: number; round: number; member: string; commitment: string }): bigint {
   const enc = AbiCoder.defaultAbiCoder().encode(
     ["address", "uint256", "uint256", "uint256", "address", "bytes32"],
     [args.taskManager ?? ZeroAddress, BigInt(args.chainId ?? 0), args.taskId, args.round, args.member, args.commitment],
@@ -32,5 +25,10 @@ export function roundBinding(args: {
  * keccak256 of the packed outputs, so the recorded commitment is exactly what was proven.
  */
 export function outputsCommitment(outputs: readonly (bigint | string)[]): string {
-  return keccak256(solidityPacked(outputs.map(() => "uint256"), outputs.map((o) => BigInt(o))));
+  return keccak256(
+    solidityPacked(
+      outputs.map(() => "uint256"),
+      outputs.map((o) => BigInt(o)),
+    ),
+  );
 }

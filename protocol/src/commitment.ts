@@ -129,9 +129,7 @@ function checkRows(rows: readonly (readonly bigint[])[]): number {
     if (row.length !== columns) throw new RangeError(`commitment: row ${r} has ${row.length} values, expected ${columns}`);
     row.forEach((v, c) => {
       if (typeof v !== "bigint" || v < 0n || v >= SNARK_FIELD || (v >= MAX_ABS && v <= neg)) {
-        throw new RangeError(
-          `commitment: row ${r}, column #${c} = ${String(v)} is not a fixed-point field element (|x| < 2^${MAX_ABS_BITS}); encode it with fixedpoint.encode`,
-        );
+        throw new RangeError(`commitment: row ${r}, column #${c} = ${String(v)} is not a fixed-point field element (|x| < 2^${MAX_ABS_BITS}); encode it with fixedpoint.encode`);
       }
     });
   });

@@ -22,7 +22,10 @@ import { kindDef, provenKinds, type ProvenKindName } from "./tasks/registry.js";
  * The circuit that proves each federated kind's Compute contribution (circuits/<name>.circom):
  * the proof part of each kind in the registry (protocol/src/tasks, TaskKindDef.proof).
  */
-export const CONTRIBUTION_CIRCUITS: Readonly<Record<ContributionKind, string>> = Object.fromEntries(provenKinds().map((k) => [k.kind, k.circuit])) as Record<ContributionKind, string>;
+export const CONTRIBUTION_CIRCUITS: Readonly<Record<ContributionKind, string>> = Object.fromEntries(provenKinds().map((k) => [k.kind, k.circuit])) as Record<
+  ContributionKind,
+  string
+>;
 export type ContributionKind = ProvenKindName;
 
 /** Bit width of fixed-point values in circuits: |x| < 2^48 is SignedRange(49) (CIRCUIT_FIXED). */
@@ -220,8 +223,13 @@ export function parseContributionSignals(kind: ContributionKind, signals: readon
   if (!names) throw new RangeError(`contributions: kind ${kind} has no contribution circuit`);
   if (signals.length !== names.length) throw new RangeError(`contributions: a ${kind} proof has ${names.length} public signals, got ${signals.length}`);
   const s = signals.map((x) => BigInt(x));
-  const at = (name: string) => s[names.indexOf(name)]!;
-  const out: ContributionSignals = { commitment: { x: at("commitment[0]"), y: at("commitment[1]") }, chunkIndex: Number(at("chunkIndex")), binding: at("binding"), root: at("root") };
+  const at = (name: string) => s[names.indexOf(name)];
+  const out: ContributionSignals = {
+    commitment: { x: at("commitment[0]"), y: at("commitment[1]") },
+    chunkIndex: Number(at("chunkIndex")),
+    binding: at("binding"),
+    root: at("root"),
+  };
   if (names.includes("extrema")) out.extrema = at("extrema");
   const params = names.find((n) => n === "centroidsHash" || n === "weightsHash");
   if (params) out.paramsHash = at(params);

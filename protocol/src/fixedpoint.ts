@@ -55,7 +55,13 @@ export function fixedPoint(spec: { name: string; fracBits: number; valueBits: nu
     return x >= limit || -x >= limit ? "out-of-range" : x;
   };
   return {
-    name, fracBits, valueBits, scale, limit, maxReal, tryEncode,
+    name,
+    fracBits,
+    valueBits,
+    scale,
+    limit,
+    maxReal,
+    tryEncode,
     encode(v: number, what = "value"): bigint {
       const x = tryEncode(v);
       if (x === "not-finite") throw new RangeError(`${what} is ${String(v)}; only finite numbers encode (clean or impute the value)`);
@@ -130,9 +136,7 @@ function site(at?: ValueSite): string {
 export function toField(x: bigint, at?: ValueSite): bigint {
   const abs = x < 0n ? -x : x;
   if (abs >= MAX_ABS) {
-    throw new RangeError(
-      `fixedpoint: ${site(at)} has scaled magnitude ${abs} ≥ 2^${MAX_ABS_BITS}; rescale the column so |value| < ${MAX_REAL}`,
-    );
+    throw new RangeError(`fixedpoint: ${site(at)} has scaled magnitude ${abs} ≥ 2^${MAX_ABS_BITS}; rescale the column so |value| < ${MAX_REAL}`);
   }
   return x < 0n ? SNARK_FIELD + x : x;
 }

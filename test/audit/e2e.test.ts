@@ -80,7 +80,11 @@ describe("audit trail end to end, coordinator mode, 3 owners + requester", () =>
       assert.equal(accepted.privacy?.sigma, undefined);
       assert.match(declined.reason, /^dataset iris has ρ 0\.2 .* of its privacy budget left/);
       assert.deepEqual(declined.datasets, ["iris"]);
-      for (const [k, ph] of [["setup", Phase.Setup], ["compute", Phase.Compute], ["reveal", Phase.Aggregate]] as const) {
+      for (const [k, ph] of [
+        ["setup", Phase.Setup],
+        ["compute", Phase.Compute],
+        ["reveal", Phase.Aggregate],
+      ] as const) {
         const e = entries.find((x) => x.phase === k)!;
         const c = contributions.get(ph)!.find((x) => x.member === ws[i].address)!;
         assert.equal(e.blobHash, c.blobHash, `o${i} ${k}`);
@@ -94,7 +98,10 @@ describe("audit trail end to end, coordinator mode, 3 owners + requester", () =>
       assert.equal(p1.next, 4);
       const p2 = await api(i).audit({ after: p1.next, limit: 4 });
       assert.deepEqual([...p1.entries, ...p2.entries], entries);
-      assert.deepEqual((await api(i).audit({ taskId: declinedTask })).entries.map((e) => e.seq), [6]);
+      assert.deepEqual(
+        (await api(i).audit({ taskId: declinedTask })).entries.map((e) => e.seq),
+        [6],
+      );
 
       const v = await api(i).auditVerify();
       assert.deepEqual({ ok: v.ok, entries: v.entries, bad: v.bad }, { ok: true, entries: 6, bad: undefined }, `o${i}: ${JSON.stringify(v)}`);

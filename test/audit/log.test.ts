@@ -75,8 +75,14 @@ describe("audit log: hash chain", () => {
       const all = s.auditEntries();
       assert.equal(all.length, 4);
       assert.equal(verifyChain(all), undefined);
-      assert.deepEqual(s.auditEntries({ afterSeq: 2, limit: 1 }).map((e) => e.seq), [3]);
-      assert.deepEqual(s.auditEntries({ taskId: 2 }).map((e) => e.seq), [4]);
+      assert.deepEqual(
+        s.auditEntries({ afterSeq: 2, limit: 1 }).map((e) => e.seq),
+        [3],
+      );
+      assert.deepEqual(
+        s.auditEntries({ taskId: 2 }).map((e) => e.seq),
+        [4],
+      );
       assert.throws(() => s.db.exec(`UPDATE audit_log SET entry = '{}' WHERE seq = 2`), /append-only/);
       assert.throws(() => s.db.exec(`DELETE FROM audit_log WHERE seq = 4`), /append-only/);
       assert.equal(verifyChain(s.auditEntries()), undefined);

@@ -50,7 +50,12 @@ describe("chunk_sum: right witnesses", () => {
       assert.equal(firstViolation(r1cs, w), -1);
       const first = chunk * 8;
       const mine = rows.slice(first, first + 8);
-      for (let c = 0; c < 4; c++) assert.equal(w[W.sums + c], mine.reduce((s, r) => (s + r[c]) % P, 0n), `sum of column ${c}`);
+      for (let c = 0; c < 4; c++)
+        assert.equal(
+          w[W.sums + c],
+          mine.reduce((s, r) => (s + r[c]) % P, 0n),
+          `sum of column ${c}`,
+        );
       assert.equal(w[W.count], BigInt(mine.length));
       assert.equal(w[W.chunkIndex], BigInt(chunk));
       assert.equal(w[W.binding], binding);
@@ -64,7 +69,10 @@ describe("chunk_sum: right witnesses", () => {
     const w = await calcWitness(WASM, chunkSumInput(t3, narrow, 1, binding, PARAMS));
     assert.equal(firstViolation(r1cs, w), -1);
     assert.equal(w[W.sums + 3], 0n);
-    assert.equal(w[W.sums], narrow.slice(8, 16).reduce((s, r) => (s + r[0]) % P, 0n));
+    assert.equal(
+      w[W.sums],
+      narrow.slice(8, 16).reduce((s, r) => (s + r[0]) % P, 0n),
+    );
     assert.equal(w[W.root], t3.rootField);
     const wide = encodeRows(raw.map((r) => [...r, 1]));
     assert.throws(() => chunkSumInput(commitDatasetWithSync(wide), wide, 0, binding, PARAMS), /5 columns; this circuit proves datasets of 1 to 4 columns/);

@@ -25,7 +25,10 @@ type Verifier = BaseContract & {
 };
 type Factory = { new (signer: Signer): ContractFactory; bytecode: string };
 const CONTRACT: Record<ContributionKind, string> = {
-  stats: "StatsChunkVerifier", kmeans: "KMeansChunkVerifier", linreg: "LinRegChunkVerifier", logreg: "LogRegChunkVerifier",
+  stats: "StatsChunkVerifier",
+  kmeans: "KMeansChunkVerifier",
+  linreg: "LinRegChunkVerifier",
+  logreg: "LogRegChunkVerifier",
 };
 function factory(kind: ContributionKind): Factory {
   const f = (typechain as unknown as Record<string, Factory | undefined>)[`${CONTRACT[kind]}__factory`];
@@ -38,7 +41,12 @@ const raw = Array.from({ length: 40 }, (_, i) => [Math.sin(i) * 3, (i % 7) - 3, 
 const rows = encodeRows(raw);
 const binding = roundBinding({ taskId: 4, round: 2, member: "0x" + "44".repeat(20), commitment: "0x" + "66".repeat(32) });
 const params = {
-  centroids: encodeRows([[0, 0, 0, 0], [2, 2, 2, 1], [-2, -2, 1, 0], [0, 3, 3, 1]]),
+  centroids: encodeRows([
+    [0, 0, 0, 0],
+    [2, 2, 2, 1],
+    [-2, -2, 1, 0],
+    [0, 3, 3, 1],
+  ]),
   weights: encodeRows([[0.5, -0.25, 1, 0.1]])[0],
 };
 let tree: DatasetTree;
@@ -63,8 +71,14 @@ for (const kind of ["stats", "kmeans", "linreg", "logreg"] as const) {
     before(async () => {
       const vkey = JSON.parse(readFileSync(join(BUILD_DIR, CIRCUIT[kind], "vkey.json"), "utf8")) as { IC: string[][] };
       // The IC points are PUSH constants (PUSH31 when the top byte is 0): compare minimal even-length hex.
-      const hex = (x: string) => BigInt(x).toString(16).replace(/^(.(..)*)$/, "0$1");
-      assert.ok(vkey.IC.flat().every((x) => factory(kind).bytecode.includes(hex(x))), `${CIRCUIT[kind]} verifier bytecode is older than contracts/verifiers: run npx hardhat build`);
+      const hex = (x: string) =>
+        BigInt(x)
+          .toString(16)
+          .replace(/^(.(..)*)$/, "0$1");
+      assert.ok(
+        vkey.IC.flat().every((x) => factory(kind).bytecode.includes(hex(x))),
+        `${CIRCUIT[kind]} verifier bytecode is older than contracts/verifiers: run npx hardhat build`,
+      );
       // Chunk 1: rows 32..39 of 40 and padding (stats/kmeans, 32 rows per chunk), or chunk 0 (64 rows per chunk).
       if (kind === "stats") {
         // proveAll: every row of the 40-row dataset, ceil(40 / 32) = 2 proofs whose commitments
@@ -91,9 +105,21 @@ for (const kind of ["stats", "kmeans", "linreg", "logreg"] as const) {
         assert.equal(p.vector[0], 8n);
         assert.equal(BigInt(s[2]), extremaCommitment(await poseidonHasher(), st, p.extrema!.blinding));
         assert.equal(s[3], "1");
-        assert.deepEqual(all!.chunks.map((c) => Number(c.publicSignals[3])), [0, 1], "every chunk proven once");
+        assert.deepEqual(
+          all!.chunks.map((c) => Number(c.publicSignals[3])),
+          [0, 1],
+          "every chunk proven once",
+        );
         assert.deepEqual(all!.vector, statsVector(statsContribution(rows)));
-        assert.equal(verifyAggregate(all!.chunks.map((c) => c.commitment), statsVector(statsContribution(rows)), all!.blinding, bits), true);
+        assert.equal(
+          verifyAggregate(
+            all!.chunks.map((c) => c.commitment),
+            statsVector(statsContribution(rows)),
+            all!.blinding,
+            bits,
+          ),
+          true,
+        );
       } else {
         assert.equal(BigInt(s[3]), p.paramsHash);
       }

@@ -40,7 +40,10 @@ describe("PedersenCommit(3, 60) equals protocol pedersenCommit", () => {
     t = await setup("t_pedersen", `include "lib/pedersen.circom";\ncomponent main = PedersenCommit(3, 60);`);
   });
   test("signed values, random blinding; outputs cannot be tampered", async () => {
-    for (const values of [[0n, 1n, P - 1n], [(1n << 59n) - 1n, P - (1n << 59n), 12345n]]) {
+    for (const values of [
+      [0n, 1n, P - 1n],
+      [(1n << 59n) - 1n, P - (1n << 59n), 12345n],
+    ]) {
       const r = randomBlinding();
       const w = await sound(t, { values: values.map(f), blinding: r.toString() });
       const js = pedersenCommit(values, r, 60);
@@ -85,9 +88,16 @@ describe("NearestCentroid(3, 2, 20)", () => {
   before(async () => {
     t = await setup("t_nearest", `include "lib/nearest.circom";\ncomponent main = NearestCentroid(3, 2, 20);`);
   });
-  const centroids = [[0n, 0n], [10n, 10n], [-10n, 5n]];
+  const centroids = [
+    [0n, 0n],
+    [10n, 10n],
+    [-10n, 5n],
+  ];
   const input = (x: bigint[], assign: number[], active = 1) => ({
-    x: x.map(f), centroids: centroids.map((c) => c.map(f)), active: String(active), assign: assign.map(String),
+    x: x.map(f),
+    centroids: centroids.map((c) => c.map(f)),
+    active: String(active),
+    assign: assign.map(String),
   });
   test("the nearest centroid passes, ties may go to either; padding is all zero", async () => {
     await sound(t, input([9n, 8n], [0, 1, 0]));

@@ -4,7 +4,15 @@ import { SNARK_FIELD as P } from "../../protocol/src/binding.js";
 import { commitDataset, poseidonHasher, type DatasetTree, type Hasher } from "../../protocol/src/commitment.js";
 import { encode, encodeRows } from "../../protocol/src/fixedpoint.js";
 import {
-  commitmentBits, extremaCommitment, gradientContribution, gradientVector, kmeansContribution, kmeansVector, paramsHash, statsContribution, statsVector,
+  commitmentBits,
+  extremaCommitment,
+  gradientContribution,
+  gradientVector,
+  kmeansContribution,
+  kmeansVector,
+  paramsHash,
+  statsContribution,
+  statsVector,
 } from "../../protocol/src/contributions.js";
 import { addBlindings, pedersenCommit, randomBlinding, verifyAggregate, type Commitment } from "../../protocol/src/pedersen.js";
 import { releaseZk } from "../../chain-connector/src/zkverify.js";
@@ -21,7 +29,15 @@ type Input = Record<string, unknown> & { values: string[][]; mask: string[]; sib
 
 let H: Hasher;
 const seed = new Uint8Array(32).fill(3);
-const raw = [[1.5, -2, 3, 0.25], [-0.5, 4, 1, 1], [2, 2, -3, 0], [0, -1.25, 5, 1], [3, 0.5, 0, 0], [-2, 1, 1, 1], [1, 1, 1, 1]];
+const raw = [
+  [1.5, -2, 3, 0.25],
+  [-0.5, 4, 1, 1],
+  [2, 2, -3, 0],
+  [0, -1.25, 5, 1],
+  [3, 0.5, 0, 0],
+  [-2, 1, 1, 1],
+  [1, 1, 1, 1],
+];
 const rows = encodeRows(raw);
 let tree: DatasetTree;
 const binding = 987654321n;
@@ -117,7 +133,11 @@ describe("stats_chunk template (StatsChunk, 4 rows)", () => {
 
 describe("kmeans_chunk template (KMeansChunk, 4 rows, k = 3)", () => {
   let t: T;
-  const centroids = encodeRows([[0, 0, 0, 0], [2, 2, 2, 1], [-1, 2, 1, 1]]);
+  const centroids = encodeRows([
+    [0, 0, 0, 0],
+    [2, 2, 2, 1],
+    [-1, 2, 1, 1],
+  ]);
   const blind = [randomBlinding(), randomBlinding()];
   const input = (k: number) =>
     kmeansChunkInput({ tree, rows, chunkIndex: k, binding, blinding: blind[k], centroids, centroidsHash: paramsHash(H, centroids.flat()), clusters: 3, shape: SHAPE }) as Input;
@@ -163,7 +183,18 @@ for (const logistic of [false, true]) {
     let dtree: DatasetTree;
     const blind = [randomBlinding(), randomBlinding()];
     const input = (k: number) =>
-      gradientChunkInput({ circuit: `${name}_chunk`, logistic, tree: dtree, rows: data, chunkIndex: k, binding, blinding: blind[k], weights, weightsHash: paramsHash(H, weights), shape: SHAPE }) as Input;
+      gradientChunkInput({
+        circuit: `${name}_chunk`,
+        logistic,
+        tree: dtree,
+        rows: data,
+        chunkIndex: k,
+        binding,
+        blinding: blind[k],
+        weights,
+        weightsHash: paramsHash(H, weights),
+        shape: SHAPE,
+      }) as Input;
     before(async () => {
       dtree = await commitDataset(data, seed);
       t = await setup(`t_${name}_chunk`, `GradientChunk(${r}, 4, 20, 49, ${logistic ? 1 : 0})`, "gradient_chunk");
@@ -185,7 +216,10 @@ for (const logistic of [false, true]) {
       if (logistic) {
         const preds = all.predictions;
         assert.ok(preds.includes(0n) || preds.includes(65536n), "some row saturates the hard sigmoid");
-        assert.ok(preds.some((p) => p > 0n && p < 65536n), "some row is on the linear part");
+        assert.ok(
+          preds.some((p) => p > 0n && p < 65536n),
+          "some row is on the linear part",
+        );
       }
       assert.equal(verifyAggregate(cs, gradientVector(all), addBlindings(blind), commitmentBits(name, r)), true);
       const wrong = gradientVector(all);

@@ -27,14 +27,22 @@ export interface R1cs {
 
 export async function loadR1cs(path: string): Promise<R1cs> {
   const j = (await snarkjs.r1cs.exportJson(path)) as unknown as {
-    nVars: number; nOutputs: number; nPubInputs: number; constraints: Record<string, string>[][];
+    nVars: number;
+    nOutputs: number;
+    nPubInputs: number;
+    constraints: Record<string, string>[][];
   };
   const conv = (m: Record<string, string>): LC => Object.entries(m).map(([k, v]) => [Number(k), BigInt(v)]);
   const constraints = j.constraints.map((c) => [conv(c[0]), conv(c[1]), conv(c[2])] as [LC, LC, LC]);
   const uses: number[][] = Array.from({ length: j.nVars }, () => []);
   constraints.forEach((c, i) => {
     const seen = new Set<number>();
-    for (const lc of c) for (const [k] of lc) if (!seen.has(k)) { seen.add(k); uses[k].push(i); }
+    for (const lc of c)
+      for (const [k] of lc)
+        if (!seen.has(k)) {
+          seen.add(k);
+          uses[k].push(i);
+        }
   });
   return { nVars: j.nVars, nOutputs: j.nOutputs, nPubInputs: j.nPubInputs, constraints, uses };
 }
@@ -143,5 +151,7 @@ export function wireNames(symPath: string): Map<number, string> {
  */
 export function harmfulFreeWires(r1cs: R1cs, w: Witness, symPath: string): string[] {
   const names = wireNames(symPath);
-  return freeWires(r1cs, w).map((k) => names.get(k) ?? `wire ${k}`).filter((n) => !/\.inv$/.test(n));
+  return freeWires(r1cs, w)
+    .map((k) => names.get(k) ?? `wire ${k}`)
+    .filter((n) => !/\.inv$/.test(n));
 }

@@ -14,7 +14,12 @@ import type { KMeansChunkHonkVerifier } from "../../types/ethers-contracts/index
 const C = 4;
 const S = 65536n;
 const rows = Array.from({ length: 200 }, (_, i) => Array.from({ length: C }, (_, j) => (BigInt((i * 13 + j * 7) % 40) - 20n) * S + BigInt(i % 3)));
-const centroids = [[-10n, -10n, -10n, -10n], [10n, 10n, 10n, 10n], [-10n, 10n, -10n, 10n], [10n, -10n, 10n, -10n]].map((c) => c.map((x) => x * S));
+const centroids = [
+  [-10n, -10n, -10n, -10n],
+  [10n, 10n, 10n, 10n],
+  [-10n, 10n, -10n, 10n],
+  [10n, -10n, 10n, -10n],
+].map((c) => c.map((x) => x * S));
 const binding = 99n;
 const blinding = 123n;
 let ds: ChunkedDataset;
@@ -40,8 +45,14 @@ after(async () => {
 
 test("a right witness proves the twin's commitment; the EVM verifier accepts it and nothing else", async () => {
   const v = kmeansVector(groupRows(ds, 0, 1), centroids, C);
-  assert.equal(v.slice(0, 4).reduce((a, b) => a + b), 200n);
-  assert.ok(v.slice(0, 4).every((c) => c > 0n), "every cluster gets rows");
+  assert.equal(
+    v.slice(0, 4).reduce((a, b) => a + b),
+    200n,
+  );
+  assert.ok(
+    v.slice(0, 4).every((c) => c > 0n),
+    "every cluster gets rows",
+  );
   const c = commit(v, blinding);
   const inputs = kmeansChunkInputs(ds, 0, centroids, binding, blinding);
   assert.deepEqual(proof.publicInputs, [ds.tree.root, 0n, binding, BigInt(inputs.centroids_hash as string), c.x, c.y]);

@@ -45,7 +45,10 @@ after(async () => {
 test("a right witness proves the twin's gradient commitment; the EVM verifier accepts it and nothing else", async () => {
   const v = linregVector(groupRows(ds, 0, 2), weights);
   assert.equal(v[0], 400n);
-  assert.ok(v.some((x) => x < 0n), "some negative gradient entries");
+  assert.ok(
+    v.some((x) => x < 0n),
+    "some negative gradient entries",
+  );
   const c = commit(v, blinding, GRADIENT_COMMIT_BITS);
   const inputs = linregChunkInputs(ds, 0, weights, binding, blinding);
   assert.deepEqual(proof.publicInputs, [ds.tree.root, 0n, binding, BigInt(inputs.weights_hash as string), c.x, c.y]);

@@ -60,7 +60,10 @@ test("wrong region and quotient hints have no proof", async () => {
   };
   const iLow = rows.findIndex((r) => logisticParts(r, weights).u < 0n);
   const iHigh = rows.findIndex((r) => logisticParts(r, weights).u > S);
-  const iMid = rows.findIndex((r) => { const u = logisticParts(r, weights).u; return u > 0n && u < S; });
+  const iMid = rows.findIndex((r) => {
+    const u = logisticParts(r, weights).u;
+    return u > 0n && u < S;
+  });
   await assert.rejects(circuit.witness(region("below", iLow, "0")), /assert_max_bit_size|bit size/i, "a clamped-low row treated as in range");
   await assert.rejects(circuit.witness(region("above", iMid, "1")), /assert_max_bit_size|bit size|below and above/i, "an in-range row clamped high");
   await assert.rejects(circuit.witness(region("below", iHigh, "1")), /assert_max_bit_size|bit size|below and above/i, "a high row clamped low");

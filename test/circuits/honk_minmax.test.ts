@@ -12,7 +12,9 @@ import type { MinMaxChunkHonkVerifier } from "../../types/ethers-contracts/index
 // bounds that are not the extrema have no proof. Every value is ≥ 1, so padding rows (zeros)
 // would break min ≤ x if the circuit did not mask them.
 const C = 4;
-const rows = Array.from({ length: 300 }, (_, i) => Array.from({ length: C }, (_, j) => BigInt(1 + ((i * 37 + j * 11) % 500)) * 65536n * (j === 3 ? -1n : 1n) + (j === 3 ? -1n : 0n)));
+const rows = Array.from({ length: 300 }, (_, i) =>
+  Array.from({ length: C }, (_, j) => BigInt(1 + ((i * 37 + j * 11) % 500)) * 65536n * (j === 3 ? -1n : 1n) + (j === 3 ? -1n : 0n)),
+);
 const binding = 4242n;
 const blinding = 31337n;
 let ds: ChunkedDataset;

@@ -16,9 +16,7 @@ import type { StatsChunkHonkVerifier } from "../../types/ethers-contracts/index.
 const R = 256;
 const K = 4;
 const C = 4;
-const rows = Array.from({ length: 1500 }, (_, i) =>
-  Array.from({ length: C }, (_, j) => BigInt(((i * 7919 + j * 104729) % 200001) - 100000) * 65536n + BigInt(j)),
-);
+const rows = Array.from({ length: 1500 }, (_, i) => Array.from({ length: C }, (_, j) => BigInt(((i * 7919 + j * 104729) % 200001) - 100000) * 65536n + BigInt(j)));
 const seed = new Uint8Array(32).fill(7);
 const binding = 0x1234567890abcdefn;
 const blinding = 987654321987654321n;
@@ -74,7 +72,9 @@ before(async () => {
   node = n;
   provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
   verifier = (await deployHonkVerifier(new Wallet(node.accounts[0], provider), "StatsChunkHonkVerifier")) as unknown as StatsChunkHonkVerifier;
-  console.log(`stats_chunk: witness ${proved.timings.witnessMs.toFixed(0)} ms, bb ${proved.timings.proveMs.toFixed(0)} ms wall / ${proved.timings.bbCpuSeconds.toFixed(2)} CPU-s, proof ${proof.proof.length} bytes`);
+  console.log(
+    `stats_chunk: witness ${proved.timings.witnessMs.toFixed(0)} ms, bb ${proved.timings.proveMs.toFixed(0)} ms wall / ${proved.timings.bbCpuSeconds.toFixed(2)} CPU-s, proof ${proof.proof.length} bytes`,
+  );
 });
 after(async () => {
   provider?.destroy();
@@ -108,8 +108,7 @@ test("wrong public inputs are rejected: binding, commitment, chunk index, root",
 
 test("wrong witnesses have no proof", async () => {
   const good = statsChunkInputs(ds, 1, binding, blinding);
-  const reject = async (inputs: CircuitInputs, why: string, msg: RegExp) =>
-    assert.rejects(circuit.witness(inputs), msg, why);
+  const reject = async (inputs: CircuitInputs, why: string, msg: RegExp) => assert.rejects(circuit.witness(inputs), msg, why);
   const ROOT_MSG = /not under the dataset root/;
   const salts = (good.salts as string[]).slice();
   salts[0] = (BigInt(salts[0]) + 1n).toString();
@@ -126,10 +125,26 @@ test("wrong witnesses have no proof", async () => {
   const dropped = (good.values as string[][][]).map((c, i) => (i === 1 ? c.map((r) => r.map(() => "0")) : c));
   await reject({ ...good, values: dropped, counts: ["256", "0", "0", "0"] }, "a chunk declared empty", ROOT_MSG);
   // Consistent roots: only the constraint under test can fail.
-  await reject(consistent((v) => ((v[3][1] = 1n << 48n), 220)), "a value of 2^48 (outside its range)", /assert_max_bit_size|bit size/i);
-  await reject(consistent((v) => ((v[3][1] = BN254_FR - (1n << 48n) - 1n), 220)), "a value of −2^48 − 1", /assert_max_bit_size|bit size/i);
-  await reject(consistent(() => 219), "a real row hidden as padding", /padding row holds a value/);
-  await reject(consistent(() => 257), "count above R", /count exceeds/);
+  await reject(
+    consistent((v) => ((v[3][1] = 1n << 48n), 220)),
+    "a value of 2^48 (outside its range)",
+    /assert_max_bit_size|bit size/i,
+  );
+  await reject(
+    consistent((v) => ((v[3][1] = BN254_FR - (1n << 48n) - 1n), 220)),
+    "a value of −2^48 − 1",
+    /assert_max_bit_size|bit size/i,
+  );
+  await reject(
+    consistent(() => 219),
+    "a real row hidden as padding",
+    /padding row holds a value/,
+  );
+  await reject(
+    consistent(() => 257),
+    "count above R",
+    /count exceeds/,
+  );
   // The consistent builder itself yields a valid witness when nothing is changed.
   await circuit.witness(consistent(() => 220));
 });

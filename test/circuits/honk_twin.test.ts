@@ -17,7 +17,10 @@ const big = (b: Uint8Array): bigint => BigInt("0x" + Buffer.from(b).toString("he
 test("Poseidon2 permutation and sponge equal Barretenberg's", async () => {
   const bb = await BarretenbergSync.new({ backend: BackendType.Wasm });
   try {
-    const inputs = [[0n, 1n, 2n, 3n], [BN254_FR - 1n, 5n, 0n, 123456789n]];
+    const inputs = [
+      [0n, 1n, 2n, 3n],
+      [BN254_FR - 1n, 5n, 0n, 123456789n],
+    ];
     for (const inp of inputs) {
       assert.deepEqual(poseidon2Permutation(inp), bb.poseidon2Permutation({ inputs: inp.map(fr) }).outputs.map(big));
     }
@@ -49,7 +52,13 @@ test("Grumpkin Pedersen: negative values add, the aggregate opens, a wrong openi
   const cb = commit(b, rb);
   const sum = a.map((x, i) => x + b[i]);
   assert.ok(verifyAggregate([ca, cb], sum, ra + rb));
-  assert.ok(!verifyAggregate([ca, cb], sum.map((x, i) => (i === 1 ? x + 1n : x)), ra + rb));
+  assert.ok(
+    !verifyAggregate(
+      [ca, cb],
+      sum.map((x, i) => (i === 1 ? x + 1n : x)),
+      ra + rb,
+    ),
+  );
   assert.ok(!verifyAggregate([ca, cb], sum, ra + rb + 1n));
   // Field-encoded negatives (p − |v|) commit like the signed value.
   assert.deepEqual(commit([BN254_FR - 7n], 5n), commit([-7n], 5n));
@@ -78,5 +87,14 @@ test("chunked commitment: leaf binds salt, size, count and every value; paths le
     assert.equal(node, ds.tree.root);
   }
   assert.equal(chunkTree(ds.tree.leaves).root, ds.tree.root);
-  assert.deepEqual(statsVector([[1n, -2n], [3n, 4n]], 2), [2n, 4n, 2n, 10n, 20n]);
+  assert.deepEqual(
+    statsVector(
+      [
+        [1n, -2n],
+        [3n, 4n],
+      ],
+      2,
+    ),
+    [2n, 4n, 2n, 10n, 20n],
+  );
 });

@@ -4,9 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { babyjubjub } from "@noble/curves/misc.js";
 import { SNARK_FIELD as P } from "../../protocol/src/binding.js";
-import {
-  addBlindings, addCommitments, generator, generatorsCircom, pedersenCommit, randomBlinding, SUBGROUP_ORDER, verifyAggregate,
-} from "../../protocol/src/pedersen.js";
+import { addBlindings, addCommitments, generator, generatorsCircom, pedersenCommit, randomBlinding, SUBGROUP_ORDER, verifyAggregate } from "../../protocol/src/pedersen.js";
 import { CIRCUITS_DIR } from "../../circuits/sources.js";
 
 // The JS twin of circuits/lib/pedersen.circom; the circuit side is checked in contrib_templates.test.ts.
@@ -40,7 +38,15 @@ describe("pedersen (Baby Jubjub)", () => {
     assert.equal(verifyAggregate(cs, agg, (addBlindings(rs) + 1n) % SUBGROUP_ORDER, bits), false);
     assert.equal(verifyAggregate(cs.slice(1), agg, addBlindings(rs), bits), false);
     // Field-element form of the aggregate works too.
-    assert.equal(verifyAggregate(cs, agg.map((x) => (x < 0n ? P + x : x)), addBlindings(rs), bits), true);
+    assert.equal(
+      verifyAggregate(
+        cs,
+        agg.map((x) => (x < 0n ? P + x : x)),
+        addBlindings(rs),
+        bits,
+      ),
+      true,
+    );
   });
 
   test("hiding: the same values under fresh blindings give unrelated points; addCommitments is the group sum", () => {

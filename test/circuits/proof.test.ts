@@ -50,7 +50,10 @@ after(async () => {
 test("the proof states the chunk's sums, count, index, binding and root", () => {
   // Chunk 1 = rows 8..12 (5 rows), then 3 padding rows.
   const mine = raw.slice(8);
-  assert.deepEqual(p.sums.map((s) => decode(s)), [0, 1, 2, 3].map((c) => mine.reduce((a, r) => a + r[c], 0)));
+  assert.deepEqual(
+    p.sums.map((s) => decode(s)),
+    [0, 1, 2, 3].map((c) => mine.reduce((a, r) => a + r[c], 0)),
+  );
   assert.equal(p.count, 5);
   assert.equal(p.chunkIndex, 1);
   assert.equal(p.publicSignals.length, 8);
@@ -78,7 +81,10 @@ test("verifies on-chain with the generated verifier; a tampered signal is reject
   assert.equal(await verifier.verifyProof(a, b, c, withSignal(p.proof, 6, binding + 1n).publicSignals), false);
   assert.equal(await verifier.verifyProof(a, b, c, withSignal(p.proof, 0, BigInt(publicSignals[0]) + 1n).publicSignals), false);
   // snarkjs' own b coordinate order is the wrong one for the EVM.
-  const swapped: Groth16Proof["b"] = [[b[0][1], b[0][0]], [b[1][1], b[1][0]]];
+  const swapped: Groth16Proof["b"] = [
+    [b[0][1], b[0][0]],
+    [b[1][1], b[1][0]],
+  ];
   assert.equal(await verifier.verifyProof(a, swapped, c, publicSignals), false);
 });
 
@@ -86,8 +92,22 @@ test("toSolidityProofBytes is abi.encode(a, b, c) then the signals as words", as
   const bytes = toSolidityProofBytes(p.proof);
   assert.equal(bytes.length, 2 + 2 * 32 * (8 + 8));
   const [a, b, c, s] = AbiCoder.defaultAbiCoder().decode(["uint256[2]", "uint256[2][2]", "uint256[2]", "uint256[8]"], bytes) as unknown as [
-    [bigint, bigint], [[bigint, bigint], [bigint, bigint]], [bigint, bigint], bigint[],
+    [bigint, bigint],
+    [[bigint, bigint], [bigint, bigint]],
+    [bigint, bigint],
+    bigint[],
   ];
-  assert.equal(await verifier.verifyProof([a[0], a[1]], [[b[0][0], b[0][1]], [b[1][0], b[1][1]]], [c[0], c[1]], [...s]), true);
+  assert.equal(
+    await verifier.verifyProof(
+      [a[0], a[1]],
+      [
+        [b[0][0], b[0][1]],
+        [b[1][0], b[1][1]],
+      ],
+      [c[0], c[1]],
+      [...s],
+    ),
+    true,
+  );
   assert.deepEqual([...s].map(String), p.publicSignals);
 });

@@ -3,9 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CIRCUITS } from "../../circuits/registry.js";
-import {
-  CIRCOM2_VERSION, CIRCOMLIB_VERSION, CIRCUITS_DIR, MANIFEST_PATH, ROOT, SNARKJS_VERSION, sha256File, sourcesHash, type Manifest,
-} from "../../circuits/sources.js";
+import { CIRCOM2_VERSION, CIRCOMLIB_VERSION, CIRCUITS_DIR, MANIFEST_PATH, ROOT, SNARKJS_VERSION, sha256File, sourcesHash, type Manifest } from "../../circuits/sources.js";
 
 // The committed artifacts (wasm, zkey, r1cs, vkey, Solidity verifier) must come from the current
 // sources; otherwise proofs, vkeys and on-chain verifiers silently disagree with the code.

@@ -57,7 +57,12 @@ describe("PrefixMask(4)", () => {
     t = await setup("t_mask", `include "lib/prefix_mask.circom";\ncomponent main = PrefixMask(4);`);
   });
   test("prefixes of ones pass and are counted", async () => {
-    for (const m of [[0, 0, 0, 0], [1, 0, 0, 0], [1, 1, 1, 0], [1, 1, 1, 1]]) {
+    for (const m of [
+      [0, 0, 0, 0],
+      [1, 0, 0, 0],
+      [1, 1, 1, 0],
+      [1, 1, 1, 1],
+    ]) {
       // --O2 folds the linear `count = Σ mask` by substituting mask[3] = count - Σ others, so
       // moving count alone moves mask[3] too: from [1,1,1,0] that is the valid mask [1,1,1,1]
       // (count 4), a different right witness rather than a free wire.
@@ -101,7 +106,11 @@ describe("Merkle templates equal the protocol tree", () => {
   test("MerklePath(3): root and index; non-boolean path bits rejected", async () => {
     const t = await setup("t_path", `include "lib/merkle.circom";\ncomponent main = MerklePath(3);`);
     const siblings = [5n, 6n, 7n];
-    for (const bits of [[0, 0, 0], [1, 0, 1], [1, 1, 1]]) {
+    for (const bits of [
+      [0, 0, 0],
+      [1, 0, 1],
+      [1, 1, 1],
+    ]) {
       const input = { node: "99", pathIndices: bits.map(String), siblings: siblings.map(String) };
       const w = await sound(t, input);
       assert.equal(w[1], rootFromPath(H, 99n, bits, siblings));

@@ -52,7 +52,7 @@ test("cm up --detach prints the requester's dashboard URL, and the node serves t
     const r = await cm(["--dir", dir, "up", "--nodes", "1", "--workers", "0", "--detach", "--json"]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { dashboard: string; nodes: Record<string, { url: string }> };
-    assert.equal(out.dashboard, `${out.nodes.requester!.url.replace(/\/+$/, "")}/dash/`);
+    assert.equal(out.dashboard, `${out.nodes.requester.url.replace(/\/+$/, "")}/dash/`);
     const page = await fetch(out.dashboard);
     assert.equal(page.status, 200, "the bundle is built by `npm run build` (the test command runs it first)");
     assert.match(await page.text(), /<script src="app.js">/);

@@ -81,7 +81,10 @@ describe("connector CLI", () => {
   });
 
   test("ethereum mode: acts for the keys it holds, and its keeper advances an expired deadline", { timeout: 180_000 }, async (t) => {
-    if ((await availableModes()).length === 0) { t.skip("chain-connector/src/ethereum or the contract bindings are not built"); return; }
+    if ((await availableModes()).length === 0) {
+      t.skip("chain-connector/src/ethereum or the contract bindings are not built");
+      return;
+    }
     const { startHardhatNode } = await import("../helpers/hardhat.js");
     const { deployContracts } = await import("../../chain-connector/src/ethereum/index.js");
     const chain = await startHardhatNode();
@@ -95,9 +98,20 @@ describe("connector CLI", () => {
     await writeFile(join(dir, "keys.txt"), `# parties\n${chain.accounts.slice(0, 3).join("\n")}\n`);
     await writeFile(join(dir, "addresses.json"), JSON.stringify(addresses));
     const { url, child } = await startCli([
-      "--mode", "ethereum", "--port", "0", "--rpc", chain.url,
-      "--addresses", join(dir, "addresses.json"), "--keys", join(dir, "keys.txt"),
-      "--db", join(dir, "events.sqlite"), "--blobs", join(dir, "blobs"),
+      "--mode",
+      "ethereum",
+      "--port",
+      "0",
+      "--rpc",
+      chain.url,
+      "--addresses",
+      join(dir, "addresses.json"),
+      "--keys",
+      join(dir, "keys.txt"),
+      "--db",
+      join(dir, "events.sqlite"),
+      "--blobs",
+      join(dir, "blobs"),
     ]);
     cleanup.push(() => stopCli(child));
     const [req, own] = [new Wallet(chain.accounts[1]), new Wallet(chain.accounts[2])];

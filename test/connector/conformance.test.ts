@@ -97,7 +97,11 @@ for (const factory of modes) {
     });
 
     after(async () => {
-      if (log) streams.set(h.name, log.seen.map((e) => e.type));
+      if (log)
+        streams.set(
+          h.name,
+          log.seen.map((e) => e.type),
+        );
       await log?.stop();
       await h?.stop();
     });
@@ -133,10 +137,7 @@ for (const factory of modes) {
 
       await rejects(c[6].listNodes(), "NotRegistered", "an unregistered key lists nodes");
       const listed = await c[4].listNodes();
-      assert.deepEqual(
-        listed.map((n) => n.address).sort(),
-        [0, 1, 2, 3, 4, 5, 7].map((i) => w[i].address).sort(),
-      );
+      assert.deepEqual(listed.map((n) => n.address).sort(), [0, 1, 2, 3, 4, 5, 7].map((i) => w[i].address).sort());
 
       await c[5].updateNode({ ...info, endpoint: "http://127.0.0.1:9999/", capacity: 7 });
       const upd = await c[5].getNode(w[5].address);
@@ -328,26 +329,26 @@ for (const factory of modes) {
 
     test("a node reports why it declined or failed: the event names the sender; members only for failures, once per round", async () => {
       let m = log.mark();
-      const { taskId } = await c[0]!.createTask(spec({ rounds: 2, members: { min: 1, max: 3, threshold: 1 } }));
+      const { taskId } = await c[0].createTask(spec({ rounds: 2, members: { min: 1, max: 3, threshold: 1 } }));
       await log.waitFor(m, (e) => e.type === "RoundStarted" && e.taskId === taskId);
-      await c[1]!.joinRound(taskId, 1, b32());
+      await c[1].joinRound(taskId, 1, b32());
       m = log.mark();
-      await c[2]!.report(taskId, 1, "declined", "secagg needs setup: true");
-      await c[1]!.report(taskId, 1, "failed", "compute: |value| must stay below 2^59 (étape ✓)");
+      await c[2].report(taskId, 1, "declined", "secagg needs setup: true");
+      await c[1].report(taskId, 1, "failed", "compute: |value| must stay below 2^59 (étape ✓)");
       const declined = await log.waitFor(m, (e) => e.type === "MemberReported" && e.taskId === taskId && e.status === "declined");
       const failed = await log.waitFor(m, (e) => e.type === "MemberReported" && e.taskId === taskId && e.status === "failed");
       assert.deepEqual(bodies([declined, failed]), [
-        { type: "MemberReported", taskId, round: 1, member: w[2]!.address, status: "declined", reason: "secagg needs setup: true" },
-        { type: "MemberReported", taskId, round: 1, member: w[1]!.address, status: "failed", reason: "compute: |value| must stay below 2^59 (étape ✓)" },
+        { type: "MemberReported", taskId, round: 1, member: w[2].address, status: "declined", reason: "secagg needs setup: true" },
+        { type: "MemberReported", taskId, round: 1, member: w[1].address, status: "failed", reason: "compute: |value| must stay below 2^59 (étape ✓)" },
       ]);
-      await rejects(c[3]!.report(taskId, 1, "failed", "I did not join"), "NotMember", "a non-member reports a failure");
-      await rejects(c[2]!.report(taskId, 1, "declined", "again"), "AlreadySubmitted", "a second report in the round");
-      await rejects(c[0]!.report(taskId, 1, "declined", "requester"), "MissingRole", "the requester (no Owner or Worker role) reports");
-      await rejects(c[6]!.report(taskId, 1, "declined", "who am I"), "NotRegistered", "an unregistered key reports");
-      await rejects(c[3]!.report(taskId, 1, "declined", "x".repeat(201)), "BadInput", "a reason over 200 bytes");
-      await rejects(c[3]!.report(taskId, 1, "declined", ""), "BadInput", "an empty reason");
-      await rejects(c[3]!.report(taskId, 2, "declined", "later"), "UnknownRound", "a round that has not started");
-      await rejects(c[3]!.report(taskId + 1000, 1, "declined", "what task"), "UnknownTask", "a task that does not exist");
+      await rejects(c[3].report(taskId, 1, "failed", "I did not join"), "NotMember", "a non-member reports a failure");
+      await rejects(c[2].report(taskId, 1, "declined", "again"), "AlreadySubmitted", "a second report in the round");
+      await rejects(c[0].report(taskId, 1, "declined", "requester"), "MissingRole", "the requester (no Owner or Worker role) reports");
+      await rejects(c[6].report(taskId, 1, "declined", "who am I"), "NotRegistered", "an unregistered key reports");
+      await rejects(c[3].report(taskId, 1, "declined", "x".repeat(201)), "BadInput", "a reason over 200 bytes");
+      await rejects(c[3].report(taskId, 1, "declined", ""), "BadInput", "an empty reason");
+      await rejects(c[3].report(taskId, 2, "declined", "later"), "UnknownRound", "a round that has not started");
+      await rejects(c[3].report(taskId + 1000, 1, "declined", "what task"), "UnknownTask", "a task that does not exist");
     });
 
     test("a round fails below threshold, with too few members, and on aggregate timeout", async () => {
@@ -444,7 +445,10 @@ for (const factory of modes) {
 
       const signed = { ...(await signRequest(w[0], "GET", path, new Uint8Array())) };
       const other = Wallet.createRandom();
-      const forged = { ...signed, [SIGNATURE_HEADERS.signature]: await other.signMessage(signingText("GET", path, new Uint8Array(), signed[SIGNATURE_HEADERS.timestamp], signed[SIGNATURE_HEADERS.nonce])) };
+      const forged = {
+        ...signed,
+        [SIGNATURE_HEADERS.signature]: await other.signMessage(signingText("GET", path, new Uint8Array(), signed[SIGNATURE_HEADERS.timestamp], signed[SIGNATURE_HEADERS.nonce])),
+      };
       await expect401(await call(forged), /was not made by/);
       const elsewhere = { ...(await signRequest(w[0], "GET", "/tasks/1", new Uint8Array())) };
       await expect401(await call(elsewhere), /was not made by/);

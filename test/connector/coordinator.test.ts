@@ -96,7 +96,10 @@ describe("coordinator network", () => {
     const raw = new DatabaseSync(db);
     const nodes = (raw.prepare("SELECT COUNT(*) AS n FROM nodes").get() as { n: number }).n;
     const datasets = (raw.prepare("SELECT COUNT(*) AS n FROM datasets").get() as { n: number }).n;
-    const kinds = raw.prepare("SELECT body FROM events").all().map((r) => (JSON.parse((r as { body: string }).body) as { type: string }).type);
+    const kinds = raw
+      .prepare("SELECT body FROM events")
+      .all()
+      .map((r) => (JSON.parse((r as { body: string }).body) as { type: string }).type);
     raw.close();
     assert.ok(nodes >= 20);
     assert.equal(kinds.filter((k) => k === "NodeRegistered").length, nodes, "one NodeRegistered per stored node");
@@ -183,7 +186,10 @@ describe("coordinator network", () => {
 
       await c.submit(taskId, 1, blob, comm, proof([...outputs, binding, rootField]));
       const contribs = net.getContributions(taskId, 1, Phase.Compute);
-      assert.deepEqual(contribs.map((x) => [x.member, x.blobHash, x.commitment]), [[own, blob, comm]]);
+      assert.deepEqual(
+        contribs.map((x) => [x.member, x.blobHash, x.commitment]),
+        [[own, blob, comm]],
+      );
       assert.equal(net.getRound(taskId, 1)!.phase, Phase.Aggregate);
     });
   });

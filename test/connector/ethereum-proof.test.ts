@@ -47,9 +47,7 @@ describe("EthereumConnector with Groth16 proofs", () => {
     const deployer = new Wallet(node.accounts[0], provider);
     const v = await new ChunkSumVerifier__factory(deployer).deploy();
     await v.waitForDeployment();
-    const addresses = await deployContracts(deployer, [
-      { kind: "stats", address: await v.getAddress(), selector: verifyProofSelector(circuit.nPublic) },
-    ]);
+    const addresses = await deployContracts(deployer, [{ kind: "stats", address: await v.getAddress(), selector: verifyProofSelector(circuit.nPublic) }]);
     provider.destroy();
     net = new EthereumNetwork({
       rpcUrl: node.url,

@@ -126,7 +126,7 @@ describe("EthereumConnector on a hardhat node", () => {
     const mixed = await Promise.allSettled([commit(id("root-5")), a.joinRound(77, 1, id("k")), commit(id("root-6"))]);
     assert.equal(mixed[0].status, "fulfilled");
     assert.equal(mixed[1].status, "rejected");
-    assert.equal(((mixed[1]).reason as ConnectorError).code, "UnknownTask");
+    assert.equal((mixed[1].reason as ConnectorError).code, "UnknownTask");
     assert.equal(mixed[2].status, "fulfilled");
     assert.equal((await commit(id("root-7"))).version, 7);
   });
@@ -138,7 +138,10 @@ describe("EthereumConnector on a hardhat node", () => {
     const input: TaskSpecInput = {
       kind: "stats",
       requester: await req.address(),
-      datasets: [{ owner: await a.address(), datasetId: "iris" }, { owner: await b.address(), datasetId: "iris" }],
+      datasets: [
+        { owner: await a.address(), datasetId: "iris" },
+        { owner: await b.address(), datasetId: "iris" },
+      ],
       params: { columns: ["sepal_length"] },
       members: { min: 2, max: 3, threshold: 2 },
       setup: true,
@@ -237,10 +240,17 @@ describe("EthereumConnector on a hardhat node", () => {
     for (let i = 1; i < stream.length; i++) assert.ok(stream[i - 1].cursor < stream[i].cursor, "cursors increase");
     for (let i = 1; i < stream.length; i++) assert.ok(stream[i - 1].time <= stream[i].time, "times do not go back");
     const created = stream.find((e) => e.type === "TaskCreated");
-    assert.deepEqual(
-      created && { ...created, cursor: undefined, time: undefined, txHash: undefined },
-      { type: "TaskCreated", taskId, requester: await req.address(), kind: kindKey("stats"), specHash: specHash(spec), rounds: 1, cursor: undefined, time: undefined, txHash: undefined },
-    );
+    assert.deepEqual(created && { ...created, cursor: undefined, time: undefined, txHash: undefined }, {
+      type: "TaskCreated",
+      taskId,
+      requester: await req.address(),
+      kind: kindKey("stats"),
+      specHash: specHash(spec),
+      rounds: 1,
+      cursor: undefined,
+      time: undefined,
+      txHash: undefined,
+    });
     const drop = stream.filter((e) => e.type === "PhaseAdvanced");
     assert.deepEqual(
       drop.map((e) => (e.type === "PhaseAdvanced" ? [e.phase, e.active] : [])),
@@ -281,7 +291,10 @@ describe("EthereumConnector on a hardhat node", () => {
     await net.sync();
     const again = await collect(net, stream.at(-1)!.cursor, () => true);
     assert.deepEqual(again, [last]);
-    await rejectsWith(collect(net, "not-a-cursor", () => true), "BadInput");
+    await rejectsWith(
+      collect(net, "not-a-cursor", () => true),
+      "BadInput",
+    );
   });
 
   test("a live subscriber sees new events after the replay", async () => {

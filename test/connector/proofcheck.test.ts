@@ -12,7 +12,15 @@ const rootHex = "0x" + root.toString(16).padStart(64, "0");
 const outputs = [5n, 6n];
 const commitment = outputsCommitment(outputs);
 const binding = 777n;
-const proof = (signals: string[]): Groth16Proof => ({ a: ["1", "2"], b: [["1", "2"], ["3", "4"]], c: ["1", "2"], publicSignals: signals });
+const proof = (signals: string[]): Groth16Proof => ({
+  a: ["1", "2"],
+  b: [
+    ["1", "2"],
+    ["3", "4"],
+  ],
+  c: ["1", "2"],
+  publicSignals: signals,
+});
 const good = proof([...outputs, binding, root].map(String));
 
 function run(over: Partial<Parameters<typeof checkContributionProof>[0]> = {}, verdict: boolean | Error = true) {
@@ -46,7 +54,14 @@ test("a bound, verifying proof passes", async () => {
 });
 
 test("malformed proofs are InvalidProof before the verifier runs", async () => {
-  for (const bad of [undefined, proof([String(binding), String(root)]), proof(["", "6", String(binding), String(root)]), proof(["-1", "6", String(binding), String(root)]), proof(["0x5", "6", String(binding), String(root)]), proof([(1n << 256n).toString(), "6", String(binding), String(root)])]) {
+  for (const bad of [
+    undefined,
+    proof([String(binding), String(root)]),
+    proof(["", "6", String(binding), String(root)]),
+    proof(["-1", "6", String(binding), String(root)]),
+    proof(["0x5", "6", String(binding), String(root)]),
+    proof([(1n << 256n).toString(), "6", String(binding), String(root)]),
+  ]) {
     const r = run({ proof: bad });
     await assert.rejects(r.p, code("InvalidProof"));
     assert.equal(r.asked(), 0);

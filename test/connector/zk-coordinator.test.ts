@@ -36,7 +36,10 @@ test("a coordinator configured with kind → circuit checks Compute proofs with 
   await r.registerNode({ endpoint: "http://r/", x25519: b32(), roles: Role.Requester, capacity: 1 });
   // Registered nodes read the event stream; the first event is the verifier the operator set.
   for await (const ev of r.events()) {
-    assert.deepEqual({ type: ev.type, kind: "kind" in ev && ev.kind, verifier: "verifier" in ev && ev.verifier }, { type: "VerifierSet", kind: kindKey("stats"), verifier: "chunk_sum" });
+    assert.deepEqual(
+      { type: ev.type, kind: "kind" in ev && ev.kind, verifier: "verifier" in ev && ev.verifier },
+      { type: "VerifierSet", kind: kindKey("stats"), verifier: "chunk_sum" },
+    );
     break;
   }
   await o.registerNode({ endpoint: "http://o/", x25519: b32(), roles: Role.Owner, capacity: 1 });
@@ -68,6 +71,9 @@ test("a coordinator configured with kind → circuit checks Compute proofs with 
     c: [field(), field()] as [string, string],
     publicSignals: [...outputs, binding.toString(), BigInt(root).toString()],
   };
-  await assert.rejects(o.submit(taskId, 1, blobHash, commitment, forged), (e: unknown) => e instanceof ConnectorError && e.code === "InvalidProof" && /chunk_sum|stats/.test(e.message));
+  await assert.rejects(
+    o.submit(taskId, 1, blobHash, commitment, forged),
+    (e: unknown) => e instanceof ConnectorError && e.code === "InvalidProof" && /chunk_sum|stats/.test(e.message),
+  );
   assert.equal((await r.getContributions(taskId, 1, Phase.Compute)).length, 0);
 });

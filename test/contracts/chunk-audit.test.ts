@@ -44,8 +44,8 @@ describe("ChunkAudit: challenges and the random audit with real Honk proofs", ()
     });
   }
   async function prove(k: string, member: number, group: number): Promise<Entry> {
-    const binding = await audit(0).bindingOf(k, c.wallets[member]!.address);
-    assert.equal(binding, chunkAuditBinding(k, c.wallets[member]!.address), "protocol twin of bindingOf");
+    const binding = await audit(0).bindingOf(k, c.wallets[member].address);
+    assert.equal(binding, chunkAuditBinding(k, c.wallets[member].address), "protocol twin of bindingOf");
     return entry((await circuit.prove(statsChunkInputs(ds, group, binding, 1000n + BigInt(group)))).proof);
   }
   async function run(label: string, tx: Promise<ContractTransactionResponse>) {
@@ -58,20 +58,20 @@ describe("ChunkAudit: challenges and the random audit with real Honk proofs", ()
   }
   const forged = (e: Entry, bindingOf: string): Entry => {
     const proof = e.proof.slice();
-    proof[300]! ^= 1;
-    return { proof, pis: [e.pis[0]!, e.pis[1]!, bindingOf, e.pis[3]!, e.pis[4]!] };
+    proof[300] ^= 1;
+    return { proof, pis: [e.pis[0], e.pis[1], bindingOf, e.pis[3], e.pis[4]] };
   };
 
   before(async () => {
     ds = commitChunks(rows, 256, 4, new Uint8Array(32).fill(9));
     circuit = new HonkCircuit("stats_chunk");
     c = await startChain();
-    const v = await deployHonkVerifier(c.wallets[0]!, "StatsChunkHonkVerifier");
+    const v = await deployHonkVerifier(c.wallets[0], "StatsChunkHonkVerifier");
     verifier = await v.getAddress();
-    const a = await new ChunkAudit__factory(c.wallets[0]!).deploy(c.addresses.dataRegistry);
+    const a = await new ChunkAudit__factory(c.wallets[0]).deploy(c.addresses.dataRegistry);
     await a.waitForDeployment();
     const addr = await a.getAddress();
-    audit = (i) => ChunkAudit__factory.connect(addr, c.wallets[i]!);
+    audit = (i) => ChunkAudit__factory.connect(addr, c.wallets[i]);
     for (const m of [A, B]) {
       await mined(c.nr(m).register(`http://m${m}`, id(`k${m}`), 1, 1));
       await mined(c.dr(m).commit(id("data"), hex(ds.tree.root), rows.length, 4, id("schema")));
@@ -86,25 +86,25 @@ describe("ChunkAudit: challenges and the random audit with real Honk proofs", ()
     const k = key("challenge");
     await openRound(k);
     const honest = [await prove(k, A, 0), await prove(k, A, 1)];
-    const bBinding = hex(await audit(0).bindingOf(k, c.wallets[B]!.address));
-    const cheat = [honest[0]!, forged(honest[1]!, bBinding)];
+    const bBinding = hex(await audit(0).bindingOf(k, c.wallets[B].address));
+    const cheat = [honest[0], forged(honest[1], bBinding)];
     const ta = tree(honest);
     const tb = tree(cheat);
     await run("commitProofs", audit(A).commitProofs(k, ta.root, 2));
     await mined(audit(B).commitProofs(k, tb.root, 2));
     await reverts(audit(B).commitProofs(k, tb.root, 2), "AlreadyCommitted");
-    await reverts(audit(3).challenge(k, c.wallets[A]!.address, 0, honest[0]!.pis, honest[0]!.proof, ta.path(0)), "ChunkValid");
-    await reverts(audit(3).challenge(k, c.wallets[A]!.address, 1, honest[0]!.pis, honest[0]!.proof, ta.path(1)), "NotInList");
+    await reverts(audit(3).challenge(k, c.wallets[A].address, 0, honest[0].pis, honest[0].proof, ta.path(0)), "ChunkValid");
+    await reverts(audit(3).challenge(k, c.wallets[A].address, 1, honest[0].pis, honest[0].proof, ta.path(1)), "NotInList");
     const snap = await c.snapshot();
     // B's entry 0 is A's proof: valid, but bound to A.
-    let r = await mined(audit(3).challenge(k, c.wallets[B]!.address, 0, cheat[0]!.pis, cheat[0]!.proof, tb.path(0)));
-    assert.deepEqual([...eventNamed(audit(0).interface, r.logs, "MemberExcluded").args].slice(1), [c.wallets[B]!.address, 0n, 3n]);
+    let r = await mined(audit(3).challenge(k, c.wallets[B].address, 0, cheat[0].pis, cheat[0].proof, tb.path(0)));
+    assert.deepEqual([...eventNamed(audit(0).interface, r.logs, "MemberExcluded").args].slice(1), [c.wallets[B].address, 0n, 3n]);
     await snap();
-    r = await run("challenge (caught)", audit(3).challenge(k, c.wallets[B]!.address, 1, cheat[1]!.pis, cheat[1]!.proof, tb.path(1)));
-    assert.deepEqual([...eventNamed(audit(0).interface, r.logs, "MemberExcluded").args].slice(1), [c.wallets[B]!.address, 1n, 5n]);
-    assert.equal((await audit(0).entryOf(k, c.wallets[B]!.address)).excluded, true);
-    assert.equal((await audit(0).entryOf(k, c.wallets[A]!.address)).excluded, false);
-    await reverts(audit(3).challenge(k, c.wallets[B]!.address, 1, cheat[1]!.pis, cheat[1]!.proof, tb.path(1)), "Excluded");
+    r = await run("challenge (caught)", audit(3).challenge(k, c.wallets[B].address, 1, cheat[1].pis, cheat[1].proof, tb.path(1)));
+    assert.deepEqual([...eventNamed(audit(0).interface, r.logs, "MemberExcluded").args].slice(1), [c.wallets[B].address, 1n, 5n]);
+    assert.equal((await audit(0).entryOf(k, c.wallets[B].address)).excluded, true);
+    assert.equal((await audit(0).entryOf(k, c.wallets[A].address)).excluded, false);
+    await reverts(audit(3).challenge(k, c.wallets[B].address, 1, cheat[1].pis, cheat[1].proof, tb.path(1)), "Excluded");
   });
 
   test("audit: drawn after close from the next block's hash; an honest answer passes, a failing one or none excludes", async () => {
@@ -114,7 +114,7 @@ describe("ChunkAudit: challenges and the random audit with real Honk proofs", ()
     const kC = key("audit silent");
     for (const k of [kA, kB, kC]) await openRound(k);
     const honest = await prove(kA, A, 0);
-    const bad = forged(honest, hex(await audit(0).bindingOf(kB, c.wallets[B]!.address)));
+    const bad = forged(honest, hex(await audit(0).bindingOf(kB, c.wallets[B].address)));
     await mined(audit(A).commitProofs(kA, tree([honest]).root, 1));
     await mined(audit(B).commitProofs(kB, tree([bad]).root, 1));
     await mined(audit(B).commitProofs(kC, tree([bad]).root, 1));
@@ -128,7 +128,7 @@ describe("ChunkAudit: challenges and the random audit with real Honk proofs", ()
       assert.equal(eventNamed(audit(0).interface, r.logs, "AuditDrawn").args.index, 0n);
     }
     let r = await run("answerAudit (passes)", audit(3).answerAudit(kA, honest.pis, honest.proof, []));
-    assert.equal(eventNamed(audit(0).interface, r.logs, "AuditPassed").args.member, c.wallets[A]!.address);
+    assert.equal(eventNamed(audit(0).interface, r.logs, "AuditPassed").args.member, c.wallets[A].address);
     await reverts(audit(3).answerAudit(kA, honest.pis, honest.proof, []), "AuditDone");
     r = await mined(audit(3).answerAudit(kB, bad.pis, bad.proof, []));
     assert.equal(eventNamed(audit(0).interface, r.logs, "MemberExcluded").args.reason, 5n);

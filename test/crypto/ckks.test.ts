@@ -54,13 +54,48 @@ describe("ckks preset 128", () => {
       const e = maxErr(dec(c), want);
       assert.ok(e < tol, `${name}: max error ${e} ≥ ${tol}`);
     };
-    check("add", sum, x.map((v, i) => v + y[i]), 1e-6);
-    check("sub", diff, x.map((v, i) => v - y[i]), 1e-6);
-    check("multiply", prod, x.map((v, i) => v * y[i]), 1e-6);
-    check("square (no relin)", sq, x.map((v, i) => (v - y[i]) ** 2), 2e-5);
-    check("multiply plain", pm, x.map((v, i) => v * y[i]), 1e-6);
-    check("rotate", rot, x.map((_, i) => x[(i + 1) % 4096]), 5e-6);
-    check("mixed levels", mixed, x.map((v, i) => v * y[i] + v), 5e-6);
+    check(
+      "add",
+      sum,
+      x.map((v, i) => v + y[i]),
+      1e-6,
+    );
+    check(
+      "sub",
+      diff,
+      x.map((v, i) => v - y[i]),
+      1e-6,
+    );
+    check(
+      "multiply",
+      prod,
+      x.map((v, i) => v * y[i]),
+      1e-6,
+    );
+    check(
+      "square (no relin)",
+      sq,
+      x.map((v, i) => (v - y[i]) ** 2),
+      2e-5,
+    );
+    check(
+      "multiply plain",
+      pm,
+      x.map((v, i) => v * y[i]),
+      1e-6,
+    );
+    check(
+      "rotate",
+      rot,
+      x.map((_, i) => x[(i + 1) % 4096]),
+      5e-6,
+    );
+    check(
+      "mixed levels",
+      mixed,
+      x.map((v, i) => v * y[i] + v),
+      5e-6,
+    );
     for (const c of [cx, cy, sum, diff, prod, sq, pm, rot, mixed]) c.delete();
   });
 
@@ -70,7 +105,12 @@ describe("ckks preset 128", () => {
     const s = worker.rotateSum(c, 4, 1024);
     const d = owner.decryptBytes(worker.save(s));
     const expect = [0, 1, 2, 3].map((r) => x.filter((_, i) => i % 4 === r).reduce((p, q) => p + q, 0));
-    assert.ok(maxErr(d, Array.from({ length: 4096 }, (_, i) => expect[i % 4])) < 1e-4);
+    assert.ok(
+      maxErr(
+        d,
+        Array.from({ length: 4096 }, (_, i) => expect[i % 4]),
+      ) < 1e-4,
+    );
     c.delete();
     s.delete();
   });
@@ -133,7 +173,16 @@ describe("ckks presets 192 and 256", () => {
       const c = w.load(o.encryptToBytes(x));
       const sq = w.multiply(c, c);
       const d = o.decryptBytes(w.save(sq), 16);
-      assert.ok(maxErr(d, x.map((v) => v * v)) < 1e-4, `preset ${p} err ${maxErr(d, x.map((v) => v * v))}`);
+      assert.ok(
+        maxErr(
+          d,
+          x.map((v) => v * v),
+        ) < 1e-4,
+        `preset ${p} err ${maxErr(
+          d,
+          x.map((v) => v * v),
+        )}`,
+      );
       c.delete();
       sq.delete();
       o.dispose();
@@ -148,7 +197,12 @@ describe("ckks presets 192 and 256", () => {
     const x = rand(8, -3, 3);
     const c = w.load(o.encryptToBytes(x));
     const sq = w.multiply(c, c);
-    assert.ok(maxErr(o.decryptBytes(w.save(sq), 8), x.map((v) => v * v)) < 1e-4);
+    assert.ok(
+      maxErr(
+        o.decryptBytes(w.save(sq), 8),
+        x.map((v) => v * v),
+      ) < 1e-4,
+    );
     // the next level's scale is 2^70, so it cannot be added to a fresh 2^60 ciphertext
     assert.throws(() => w.add(sq, c), /operand scales differ/);
     c.delete();

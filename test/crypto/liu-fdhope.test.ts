@@ -1,8 +1,20 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  liuAbs, liuAdd, liuDecrypt, liuDecryptProduct, liuEncrypt, liuKeygen, liuMul, liuScale, liuSub,
-  parseLiuCiphertext, parseLiuKey, serializeLiuCiphertext, serializeLiuKey, validateLiuKey,
+  liuAbs,
+  liuAdd,
+  liuDecrypt,
+  liuDecryptProduct,
+  liuEncrypt,
+  liuKeygen,
+  liuMul,
+  liuScale,
+  liuSub,
+  parseLiuCiphertext,
+  parseLiuKey,
+  serializeLiuCiphertext,
+  serializeLiuKey,
+  validateLiuKey,
 } from "../../node/src/crypto/liu.js";
 import { fdhOpeEncrypt, fdhOpeKeygen, parseFdhOpeKey, serializeFdhOpeKey } from "../../node/src/crypto/fdhope.js";
 import { randomOpen } from "../../node/src/crypto/random.js";
@@ -59,7 +71,10 @@ describe("liu", () => {
     const k2 = parseLiuKey(serializeLiuKey(key));
     const c = liuEncrypt(key, [3.25, -7]);
     const c2 = parseLiuCiphertext(serializeLiuCiphertext(c));
-    assert.deepEqual(Array.from(liuDecrypt(k2, c2)).map((x) => Math.round(x * 1e6) / 1e6), [3.25, -7]);
+    assert.deepEqual(
+      Array.from(liuDecrypt(k2, c2)).map((x) => Math.round(x * 1e6) / 1e6),
+      [3.25, -7],
+    );
     assert.throws(() => liuDecrypt(liuKeygen({ securityLevel: 128 }), c), /wrong key/);
     assert.throws(() => parseLiuCiphertext(new Uint8Array([1, 2, 3])), /bad magic/);
     assert.throws(() => parseLiuCiphertext(serializeLiuCiphertext(c).subarray(0, 20)), /truncated/);

@@ -7,8 +7,14 @@ import assert from "node:assert/strict";
 import { packingLayout, paillierDecrypt, paillierKeygen, unpack, type PaillierSecretKey } from "../../node/src/crypto/paillier.js";
 import { addBlindings, addCommitments, pedersenCommit, randomBlinding } from "../../protocol/src/pedersen.js";
 import {
-  encryptPacked, equalityChallengeSplit, parseEqualityProof, proveEquality, serializeEqualityProof, verifyEquality,
-  type EqualityProof, type EqualityStatement,
+  encryptPacked,
+  equalityChallengeSplit,
+  parseEqualityProof,
+  proveEquality,
+  serializeEqualityProof,
+  verifyEquality,
+  type EqualityProof,
+  type EqualityStatement,
 } from "../../node/src/crypto/paillier-proofs/index.js";
 
 const BINDING = "0badc0ffee0ddf00d0";

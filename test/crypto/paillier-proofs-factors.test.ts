@@ -9,8 +9,20 @@ import { generatePrimeSync } from "node:crypto";
 import { bitLength } from "../../node/src/crypto/bigmath.js";
 import { paillierKeygen, paillierSecretKey, type PaillierSecretKey } from "../../node/src/crypto/paillier.js";
 import {
-  FAC_EPS, FAC_L, parseFacProof, parsePrmProof, proveFactors, provePrm, publicRingPedersen, ringPedersenKeygen, serializeFacProof,
-  serializePrmProof, verifyFactors, verifyPrm, type FacProof, type RingPedersenSecret,
+  FAC_EPS,
+  FAC_L,
+  parseFacProof,
+  parsePrmProof,
+  proveFactors,
+  provePrm,
+  publicRingPedersen,
+  ringPedersenKeygen,
+  serializeFacProof,
+  serializePrmProof,
+  verifyFactors,
+  verifyPrm,
+  type FacProof,
+  type RingPedersenSecret,
 } from "../../node/src/crypto/paillier-proofs/index.js";
 
 const BINDING = "5e7f00000000000000000000000000000000000000000000000000000000aa01";

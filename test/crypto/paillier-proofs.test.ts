@@ -8,8 +8,21 @@ import { generatePrimeSync } from "node:crypto";
 import { modPow } from "../../node/src/crypto/bigmath.js";
 import { isBlumKey, paillierEncrypt, paillierKeygen, paillierPublicKey, type PaillierSecretKey } from "../../node/src/crypto/paillier.js";
 import {
-  MOD_ROUNDS, Transcript, parseBaseResidueProof, parseDecryptionProof, parseModProof, proveBaseResidue, proveDecryption, proveModulus,
-  serializeBaseResidueProof, serializeDecryptionProof, serializeModProof, verifyBaseResidue, verifyDecryption, verifyModulus, type ModProof,
+  MOD_ROUNDS,
+  Transcript,
+  parseBaseResidueProof,
+  parseDecryptionProof,
+  parseModProof,
+  proveBaseResidue,
+  proveDecryption,
+  proveModulus,
+  serializeBaseResidueProof,
+  serializeDecryptionProof,
+  serializeModProof,
+  verifyBaseResidue,
+  verifyDecryption,
+  verifyModulus,
+  type ModProof,
 } from "../../node/src/crypto/paillier-proofs/index.js";
 import { crt, jacobi } from "../../node/src/crypto/paillier-proofs/util.js";
 
@@ -27,14 +40,35 @@ describe("Fiat–Shamir transcript", () => {
   test("same statement, same challenge; any changed value, label or binding changes it", () => {
     const make = (f: (t: Transcript) => Transcript) => f(new Transcript("t")).challengeBits("e", 128);
     const base = make((t) => t.int("N", 77n).ints("c", [1n, 2n]).binding("00ff"));
-    assert.equal(make((t) => t.int("N", 77n).ints("c", [1n, 2n]).binding("00ff")), base);
-    assert.notEqual(make((t) => t.int("N", 78n).ints("c", [1n, 2n]).binding("00ff")), base);
-    assert.notEqual(make((t) => t.int("N", 77n).ints("c", [1n, 3n]).binding("00ff")), base);
-    assert.notEqual(make((t) => t.int("N", 77n).ints("c", [1n, 2n]).binding("00fe")), base);
-    assert.notEqual(make((t) => t.int("M", 77n).ints("c", [1n, 2n]).binding("00ff")), base);
+    assert.equal(
+      make((t) => t.int("N", 77n).ints("c", [1n, 2n]).binding("00ff")),
+      base,
+    );
+    assert.notEqual(
+      make((t) => t.int("N", 78n).ints("c", [1n, 2n]).binding("00ff")),
+      base,
+    );
+    assert.notEqual(
+      make((t) => t.int("N", 77n).ints("c", [1n, 3n]).binding("00ff")),
+      base,
+    );
+    assert.notEqual(
+      make((t) => t.int("N", 77n).ints("c", [1n, 2n]).binding("00fe")),
+      base,
+    );
+    assert.notEqual(
+      make((t) => t.int("M", 77n).ints("c", [1n, 2n]).binding("00ff")),
+      base,
+    );
     // length prefixes: [12, 3] and [1, 23] absorb differently even as concatenated digits
-    assert.notEqual(make((t) => t.ints("c", [0x12n, 0x3n])), make((t) => t.ints("c", [0x1n, 0x23n])));
-    assert.notEqual(make((t) => t.int("x", -5n)), make((t) => t.int("x", 5n)));
+    assert.notEqual(
+      make((t) => t.ints("c", [0x12n, 0x3n])),
+      make((t) => t.ints("c", [0x1n, 0x23n])),
+    );
+    assert.notEqual(
+      make((t) => t.int("x", -5n)),
+      make((t) => t.int("x", 5n)),
+    );
     assert.notEqual(new Transcript("a").challengeBits("e", 64), new Transcript("b").challengeBits("e", 64));
   });
 
@@ -129,7 +163,10 @@ function cheatModulus(primes: bigint[], binding: string): ModProof {
   try {
     inv = (() => {
       let [r0, r1, s0, s1] = [n % phi, phi, 1n, 0n];
-      while (r1 !== 0n) { const q = r0 / r1; [r0, r1, s0, s1] = [r1, r0 - q * r1, s1, s0 - q * s1]; }
+      while (r1 !== 0n) {
+        const q = r0 / r1;
+        [r0, r1, s0, s1] = [r1, r0 - q * r1, s1, s0 - q * s1];
+      }
       if (r0 !== 1n) throw new Error("gcd");
       return ((s0 % phi) + phi) % phi;
     })();
@@ -137,18 +174,20 @@ function cheatModulus(primes: bigint[], binding: string): ModProof {
     inv = 1n;
   }
   const rounds = ys.map((y) => {
-    for (const a of [false, true]) for (const b of [false, true]) {
-      let yy = a ? n - y : y;
-      if (b) yy = (yy * w) % n;
-      if (!primes.every((p) => square(yy, p))) continue;
-      let x = 0n, m = 1n;
-      for (const p of primes) {
-        const r = modPow(yy % p, ((p + 1n) / 4n) ** 2n % (p - 1n), p);
-        x = m === 1n ? r : crt(x, r, m, p, modInvSimple(m % p, p));
-        m *= p;
+    for (const a of [false, true])
+      for (const b of [false, true]) {
+        let yy = a ? n - y : y;
+        if (b) yy = (yy * w) % n;
+        if (!primes.every((p) => square(yy, p))) continue;
+        let x = 0n,
+          m = 1n;
+        for (const p of primes) {
+          const r = modPow(yy % p, ((p + 1n) / 4n) ** 2n % (p - 1n), p);
+          x = m === 1n ? r : crt(x, r, m, p, modInvSimple(m % p, p));
+          m *= p;
+        }
+        return { x, a, b, z: modPow(y, inv, n) };
       }
-      return { x, a, b, z: modPow(y, inv, n) };
-    }
     return { x: 1n, a: false, b: false, z: modPow(y, inv, n) };
   });
   return { w, rounds };
@@ -180,10 +219,42 @@ describe("Π^mod (Paillier–Blum modulus)", () => {
     while (jacobi(w, pk.n) !== -1) w++;
     assert.equal(verifyModulus(pk, BINDING, { ...proof, w }), false, "w");
     const at = (i: number, f: (r: ModProof["rounds"][number]) => ModProof["rounds"][number]) => ({ ...proof, rounds: proof.rounds.map((r, j) => (j === i ? f(r) : r)) });
-    assert.equal(verifyModulus(pk, BINDING, at(17, (r) => ({ ...r, x: (r.x * 2n) % pk.n }))), false, "x");
-    assert.equal(verifyModulus(pk, BINDING, at(3, (r) => ({ ...r, z: (r.z * 3n) % pk.n }))), false, "z");
-    assert.equal(verifyModulus(pk, BINDING, at(79, (r) => ({ ...r, a: !r.a }))), false, "a");
-    assert.equal(verifyModulus(pk, BINDING, at(0, (r) => ({ ...r, b: !r.b }))), false, "b");
+    assert.equal(
+      verifyModulus(
+        pk,
+        BINDING,
+        at(17, (r) => ({ ...r, x: (r.x * 2n) % pk.n })),
+      ),
+      false,
+      "x",
+    );
+    assert.equal(
+      verifyModulus(
+        pk,
+        BINDING,
+        at(3, (r) => ({ ...r, z: (r.z * 3n) % pk.n })),
+      ),
+      false,
+      "z",
+    );
+    assert.equal(
+      verifyModulus(
+        pk,
+        BINDING,
+        at(79, (r) => ({ ...r, a: !r.a })),
+      ),
+      false,
+      "a",
+    );
+    assert.equal(
+      verifyModulus(
+        pk,
+        BINDING,
+        at(0, (r) => ({ ...r, b: !r.b })),
+      ),
+      false,
+      "b",
+    );
     assert.equal(verifyModulus(pk, BINDING, { ...proof, rounds: proof.rounds.slice(1) }), false, "a round short");
   });
 

@@ -1,9 +1,27 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  freshRn, freshRnCrt, generatePaillierKeyPair, pack, paillierEncryptor, packingLayout, paillierAdd, paillierAddPlain, paillierDecrypt, paillierEncrypt, paillierKeygen,
-  paillierMulPlain, type PaillierSecretKey, parsePaillierCiphertext, parsePaillierPublicKey, parsePaillierSecretKey,
-  RandomnessPool, serializePaillierCiphertext, serializePaillierPublicKey, serializePaillierSecretKey, unpack,
+  freshRn,
+  freshRnCrt,
+  generatePaillierKeyPair,
+  pack,
+  paillierEncryptor,
+  packingLayout,
+  paillierAdd,
+  paillierAddPlain,
+  paillierDecrypt,
+  paillierEncrypt,
+  paillierKeygen,
+  paillierMulPlain,
+  type PaillierSecretKey,
+  parsePaillierCiphertext,
+  parsePaillierPublicKey,
+  parsePaillierSecretKey,
+  RandomnessPool,
+  serializePaillierCiphertext,
+  serializePaillierPublicKey,
+  serializePaillierSecretKey,
+  unpack,
 } from "../../node/src/crypto/paillier.js";
 import { modPow } from "../../node/src/crypto/bigmath.js";
 import { encryptAll } from "../../node/src/crypto/paillier-workers.js";
@@ -22,8 +40,14 @@ describe("paillier (own, g = n+1, CRT)", () => {
     for (let i = 0; i < 20; i++) {
       const b = BigInt(randomInt(2, 2 ** 31)) * 7919n;
       const e = BigInt(randomInt(0, 2 ** 31)) * 104729n;
-      let r = 1n, bb = b % m, ee = e;
-      while (ee > 0n) { if (ee & 1n) r = (r * bb) % m; bb = (bb * bb) % m; ee >>= 1n; }
+      let r = 1n,
+        bb = b % m,
+        ee = e;
+      while (ee > 0n) {
+        if (ee & 1n) r = (r * bb) % m;
+        bb = (bb * bb) % m;
+        ee >>= 1n;
+      }
       assert.equal(modPow(b, e, m), r);
     }
   });
@@ -44,8 +68,10 @@ describe("paillier (own, g = n+1, CRT)", () => {
 
   test("homomorphic identities", () => {
     const pk = sk.publicKey;
-    const a = 987654321n, b = -123456789n;
-    const ca = paillierEncrypt(pk, a), cb = paillierEncrypt(pk, b);
+    const a = 987654321n,
+      b = -123456789n;
+    const ca = paillierEncrypt(pk, a),
+      cb = paillierEncrypt(pk, b);
     assert.equal(paillierDecrypt(sk, paillierAdd(pk, ca, cb)), a + b);
     assert.equal(paillierDecrypt(sk, paillierAddPlain(pk, ca, 5n)), a + 5n);
     assert.equal(paillierDecrypt(sk, paillierMulPlain(pk, ca, 7n)), 7n * a);
@@ -81,7 +107,11 @@ describe("paillier (own, g = n+1, CRT)", () => {
     // A ciphertext of another key with a value that happens to be in range decrypts to garbage or fails:
     const foreign = paillierEncrypt(other.publicKey, 42n) % pk.n2;
     let ok: boolean;
-    try { ok = paillierDecrypt(sk, foreign) !== 42n; } catch { ok = true; }
+    try {
+      ok = paillierDecrypt(sk, foreign) !== 42n;
+    } catch {
+      ok = true;
+    }
     assert.ok(ok);
   });
 });

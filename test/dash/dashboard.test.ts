@@ -19,7 +19,14 @@ import { IRIS_COLS, IRIS_INIT } from "../federated/reference.js";
  * Screenshots go to test-artifacts/dash/ (git-ignored).
  */
 // The functions handed to page.evaluate run in the page; the root tsconfig has no DOM library, so the little they use is declared here.
-type El = { textContent: string | null; disabled: boolean; width: number; height: number; getAttribute(n: string): string | null; getContext(k: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+type El = {
+  textContent: string | null;
+  disabled: boolean;
+  width: number;
+  height: number;
+  getAttribute(n: string): string | null;
+  getContext(k: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+};
 declare const document: { body: unknown; querySelector(sel: string): El | null; querySelectorAll(sel: string): { length: number } };
 declare const MutationObserver: new (f: () => void) => { observe(n: never, o: object): void };
 
@@ -29,7 +36,9 @@ function chromiumPath(): string {
   try {
     return execFileSync("which", ["chromium"], { encoding: "utf8" }).trim();
   } catch {
-    throw new Error("chromium is not installed: `apt-get install -y chromium` (.ci/run installs it when missing); this test drives Debian's Chromium and never downloads a browser");
+    throw new Error(
+      "chromium is not installed: `apt-get install -y chromium` (.ci/run installs it when missing); this test drives Debian's Chromium and never downloads a browser",
+    );
   }
 }
 
@@ -62,9 +71,9 @@ describe("dashboard in Chromium", () => {
     page.evaluate((sel) => {
       const c = document.querySelector(sel);
       if (!c || c.width === 0) return 0;
-      const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
       let n = 0;
-      for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
       return n;
     }, `#${id}`);
 
@@ -77,7 +86,7 @@ describe("dashboard in Chromium", () => {
     await page.click("#unlock");
     await page.waitForSelector("#login-error");
     assert.match((await page.textContent("#login-error"))!, /64 hex digits/);
-    await page.fill("#key", ws[3]!.privateKey);
+    await page.fill("#key", ws[3].privateKey);
     await page.click("#unlock");
     await page.waitForSelector("#page-network");
     await page.waitForFunction(() => document.querySelector("#net-connector")?.textContent?.includes("healthy"));
@@ -131,7 +140,10 @@ describe("dashboard in Chromium", () => {
     assert.ok(rounds >= 2 && rounds <= 6, `ran ${rounds} rounds`);
     const seen = await page.evaluate(() => (globalThis as unknown as { seenRounds: string[] }).seenRounds);
     assert.ok(seen.length >= 2 && seen[seen.length - 1] === `${rounds} of 6`, `the round counter advanced live: ${seen.join(" → ")}`);
-    await page.waitForFunction((k) => document.querySelector("#chart-scatter")?.getAttribute("data-marks") === String(k) && Number(document.querySelector("#chart-rounds")?.getAttribute("data-marks")) > 0, IRIS_INIT.length);
+    await page.waitForFunction(
+      (k) => document.querySelector("#chart-scatter")?.getAttribute("data-marks") === String(k) && Number(document.querySelector("#chart-rounds")?.getAttribute("data-marks")) > 0,
+      IRIS_INIT.length,
+    );
     // The member × round matrix: every owner submitted in every round.
     const cells = await page.$$eval("#matrix tbody tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td[data-cell]")].map((td) => td.getAttribute("data-cell"))));
     assert.equal(cells.length, 3, "three members");
@@ -147,8 +159,8 @@ describe("dashboard in Chromium", () => {
     const dl = page.waitForEvent("download");
     await page.click("#dl-json");
     const file = await (await dl).path();
-    const json = JSON.parse(readFileSync(file!, "utf8")) as Record<string, { centroids: number[][] }>;
-    assert.deepEqual(json[String(rounds)]!.centroids, (R.store.getResult(taskId, rounds)!.result as { centroids: number[][] }).centroids);
+    const json = JSON.parse(readFileSync(file, "utf8")) as Record<string, { centroids: number[][] }>;
+    assert.deepEqual(json[String(rounds)].centroids, (R.store.getResult(taskId, rounds)!.result as { centroids: number[][] }).centroids);
 
     // Proofs and provenance: every contribution with the commitment the connector recorded, and the members' dataset roots.
     await page.click("#to-proofs");
@@ -187,11 +199,11 @@ describe("dashboard in Chromium", () => {
 
   test("an owner's datasets page: policy edited with its field named, a task waiting for approval denied from the inbox", { timeout: 60_000 }, async () => {
     const { R, ws, owners } = net;
-    const o0 = owners[0]!;
+    const o0 = owners[0];
     const p2 = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     p2.on("pageerror", (e) => pageErrors.push(e.message));
     await p2.goto(`${o0.url}/dash/#/datasets`);
-    await p2.fill("#key", ws[0]!.privateKey);
+    await p2.fill("#key", ws[0].privateKey);
     await p2.click("#unlock");
     await p2.waitForSelector("#datasets tr[data-dataset='iris']");
     await p2.waitForFunction(() => document.querySelector("#stream")?.textContent === "live");
@@ -205,8 +217,13 @@ describe("dashboard in Chromium", () => {
     assert.deepEqual(o0.store.datasetPolicy("iris")?.policy, { approval: "required" });
 
     const { NodeApiClient } = await import("../../node/src/api/client.js");
-    const spec = { kind: "stats", datasets: owners.map((o) => ({ owner: o.address, datasetId: "iris" })), params: { columns: ["sepal_length"] }, members: { min: 2, max: 3, threshold: 2 } };
-    const { taskId } = await new NodeApiClient(R.url, ws[3]!).submitTask(spec);
+    const spec = {
+      kind: "stats",
+      datasets: owners.map((o) => ({ owner: o.address, datasetId: "iris" })),
+      params: { columns: ["sepal_length"] },
+      members: { min: 2, max: 3, threshold: 2 },
+    };
+    const { taskId } = await new NodeApiClient(R.url, ws[3]).submitTask(spec);
     const row = `#inbox tr[data-inbox='${taskId}']`;
     await p2.waitForSelector(row);
     assert.match((await p2.textContent(`${row} .inbox-status`))!, /^pending/);
@@ -237,22 +254,22 @@ describe("dashboard in Chromium", () => {
     const stranger = await get(Wallet.createRandom() as unknown as Wallet, "/info");
     assert.equal(stranger.status, 403);
     assert.deepEqual(Object.keys(stranger.body).sort(), ["code", "message"]);
-    assert.equal((await get(ws[0]!, "/info")).status, 403, "another registered node is refused here too");
+    assert.equal((await get(ws[0], "/info")).status, 403, "another registered node is refused here too");
     // A signature over another path does not pass.
-    const headers = await signRequest(ws[3]!, "GET", "/nodes", new Uint8Array(0));
+    const headers = await signRequest(ws[3], "GET", "/nodes", new Uint8Array(0));
     assert.equal((await fetch(`${R.url}/dash/connector/info`, { headers: { ...headers } })).status, 401);
-    const ok = await get(ws[3]!, "/info");
+    const ok = await get(ws[3], "/info");
     assert.equal(ok.status, 200);
     assert.equal(ok.body.address, R.address);
     // Replayed: the connector keeps the nonce.
-    const once = await signRequest(ws[3]!, "GET", "/info", new Uint8Array(0));
+    const once = await signRequest(ws[3], "GET", "/info", new Uint8Array(0));
     assert.equal((await fetch(`${R.url}/dash/connector/info`, { headers: { ...once } })).status, 200);
     assert.equal((await fetch(`${R.url}/dash/connector/info`, { headers: { ...once } })).status, 401);
 
     // A keystore file unlocked in the page works as well as a pasted key.
     const p3 = await browser.newPage();
     await p3.goto(`${R.url}/dash/`);
-    const ks = encryptKeystoreJsonSync({ address: ws[3]!.address, privateKey: ws[3]!.privateKey }, "pw", { scrypt: { N: 1 << 10 } });
+    const ks = encryptKeystoreJsonSync({ address: ws[3].address, privateKey: ws[3].privateKey }, "pw", { scrypt: { N: 1 << 10 } });
     await p3.setInputFiles("#keystore", { name: "key.json", mimeType: "application/json", buffer: Buffer.from(ks) });
     await p3.fill("#keystore-password", "pw");
     await p3.click("#unlock");

@@ -22,11 +22,11 @@ test("the dashboard's model: members submitted, dropped, awaited or reporting wh
     ev({ type: "MemberReported", taskId: 7, round: 1, member: C, status: "declined", reason: "policy: kind kmeans not allowed" }),
   ])
     apply(m, e);
-  const t = m.tasks[7]!;
+  const t = m.tasks[7];
   assert.match(waitingFor(t, t.round[1], 2), /waiting for members to join \(2 joined, threshold 2\)/);
   apply(m, ev({ type: "PhaseAdvanced", taskId: 7, round: 1, phase: Phase.Compute, deadline: 3000, active: 2 }));
   apply(m, ev({ type: "ContributionSubmitted", taskId: 7, round: 1, phase: Phase.Compute, member: A, blobHash: h, commitment: h }));
-  const r = t.round[1]!;
+  const r = t.round[1];
   assert.equal(memberCell(r, A, false).cell, "submitted");
   assert.equal(memberCell(r, A, true).cell, "proof");
   assert.deepEqual(memberCell(r, B, false), { cell: "pending", why: "awaited in Compute" });
@@ -40,9 +40,12 @@ test("the dashboard's model: members submitted, dropped, awaited or reporting wh
   assert.match(waitingFor(t, r, 2), /requester 0x0000…00Fe to aggregate/);
   apply(m, ev({ type: "RoundFinalized", taskId: 7, round: 1, resultHash: h }));
   assert.equal(waitingFor(t, r, 2), "waiting for the requester to start round 2");
-  assert.deepEqual(r.steps.map((s) => s.phase), [Phase.Join, Phase.Compute, Phase.Aggregate, Phase.Finalized]);
+  assert.deepEqual(
+    r.steps.map((s) => s.phase),
+    [Phase.Join, Phase.Compute, Phase.Aggregate, Phase.Finalized],
+  );
   apply(m, ev({ type: "TaskClosed", taskId: 7, reason: "converged" }));
   assert.equal(waitingFor(t, r, 2), "closed: converged");
   assert.equal(m.recent.length, m.events);
-  assert.equal(m.tasks[7]!.round[1]!.members[A]!.submitted[Phase.Compute]!.cursor, "00000007");
+  assert.equal(m.tasks[7].round[1].members[A].submitted[Phase.Compute].cursor, "00000007");
 });

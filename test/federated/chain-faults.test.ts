@@ -48,20 +48,30 @@ describe("secagg faults in chain mode (hardhat node, ethereum connector)", { ski
     net = await chainNetwork(7);
     ws = net.keys.map((k) => new Wallet(k));
     for (let i = 0; i < 5; i++) {
-      const d = await ownerDatasets(async (n, b) => {
-        const p = join(net.dir, n);
-        await writeFile(p, b);
-        return p;
-      }, `o${i}`, i, 5);
+      const d = await ownerDatasets(
+        async (n, b) => {
+          const p = join(net.dir, n);
+          await writeFile(p, b);
+          return p;
+        },
+        `o${i}`,
+        i,
+        5,
+      );
       tables.push(d.tables.iris);
       nodes.push(await net.node(`o${i}`, net.keys[i], { roles: ["Owner"], datasets: d.datasets.filter((x) => x.name === "iris") }));
     }
     R = await net.node("R", net.keys[5], { roles: ["Requester"] });
-    const d = await ownerDatasets(async (n, b) => {
-      const p = join(net.dir, n);
-      await writeFile(p, b);
-      return p;
-    }, "bad", 3, 5);
+    const d = await ownerDatasets(
+      async (n, b) => {
+        const p = join(net.dir, n);
+        await writeFile(p, b);
+        return p;
+      },
+      "bad",
+      3,
+      5,
+    );
     await net.node("bad", net.keys[6], { roles: ["Owner"], datasets: d.datasets.filter((x) => x.name === "iris") }, { handlers: [wrongStats], replaceBuiltins: true });
   });
   after(async () => {
@@ -84,7 +94,13 @@ describe("secagg faults in chain mode (hardhat node, ethereum connector)", { ski
       deadlines: { join: DEADLINE, setup: DEADLINE, compute: DEADLINE, aggregate: DEADLINE },
     });
     const { result } = await finalResult<SecureStatsResult>(R, taskId, 1);
-    assert.deepEqual(result.contributors, ws.slice(0, 3).map((w) => w.address.toLowerCase()).sort());
+    assert.deepEqual(
+      result.contributors,
+      ws
+        .slice(0, 3)
+        .map((w) => w.address.toLowerCase())
+        .sort(),
+    );
     assert.deepEqual(result.dropped, [ws[6].address.toLowerCase()]);
     assert.equal(result.rejected.length, 1);
     assert.equal(result.rejected[0].member.toLowerCase(), ws[6].address.toLowerCase());
@@ -112,7 +128,13 @@ describe("secagg faults in chain mode (hardhat node, ethereum connector)", { ski
     assert.equal((await R.connector.getRound(taskId, 1))!.phase, Phase.Compute);
     await passDeadline(taskId);
     const { result } = await finalResult<SecureStatsResult>(R, taskId, 1);
-    assert.deepEqual(result.contributors, ws.slice(0, 3).map((w) => w.address.toLowerCase()).sort());
+    assert.deepEqual(
+      result.contributors,
+      ws
+        .slice(0, 3)
+        .map((w) => w.address.toLowerCase())
+        .sort(),
+    );
     assert.deepEqual(result.dropped, [ws[4].address.toLowerCase()]);
     const rows = union(tables.slice(0, 3));
     IRIS_COLS.forEach((c, j) => {

@@ -83,20 +83,52 @@ describe("kill -9 mid-round in ethereum mode (secagg)", { skip: built ? false : 
     await writeFile(join(dir, "keys.txt"), keys.join("\n"));
     // A fixed port: a restarted connector must be where the nodes look for it.
     const port = await freePort();
-    connectorArgs = ["--mode", "ethereum", "--rpc", chain.url, "--addresses", join(dir, "addresses.json"), "--keys", join(dir, "keys.txt"), "--db", join(dir, "events.sqlite"), "--blobs", join(dir, "blobs"), "--port", String(port), "--no-keeper", "--verifiers", join(dir, "none.json")];
+    connectorArgs = [
+      "--mode",
+      "ethereum",
+      "--rpc",
+      chain.url,
+      "--addresses",
+      join(dir, "addresses.json"),
+      "--keys",
+      join(dir, "keys.txt"),
+      "--db",
+      join(dir, "events.sqlite"),
+      "--blobs",
+      join(dir, "blobs"),
+      "--port",
+      String(port),
+      "--no-keeper",
+      "--verifiers",
+      join(dir, "none.json"),
+    ];
     await writeFile(join(dir, "none.json"), "{}");
     connector = await startConnectorProcess();
     for (let i = 0; i < 3; i++) {
-      const d = await ownerDatasets(async (n, b) => {
-        const p = join(dir, n);
-        await writeFile(p, b);
-        return p;
-      }, `o${i}`, i, 3);
+      const d = await ownerDatasets(
+        async (n, b) => {
+          const p = join(dir, n);
+          await writeFile(p, b);
+          return p;
+        },
+        `o${i}`,
+        i,
+        3,
+      );
       tables.push(d.tables.iris);
       const cfg = join(dir, `o${i}.json`);
       await writeFile(
         cfg,
-        JSON.stringify({ name: `o${i}`, dataDir: join(dir, `o${i}`), privateKey: keys[i], connectorUrl: url, http: { port: 0 }, heartbeatSeconds: 0, logLevel: "warn", datasets: d.datasets.filter((x) => x.name === "iris") }),
+        JSON.stringify({
+          name: `o${i}`,
+          dataDir: join(dir, `o${i}`),
+          privateKey: keys[i],
+          connectorUrl: url,
+          http: { port: 0 },
+          heartbeatSeconds: 0,
+          logLevel: "warn",
+          datasets: d.datasets.filter((x) => x.name === "iris"),
+        }),
       );
       ownerConfigs.push(cfg);
       owners.push(await spawnTs("node/src/main.ts", ["--config", cfg], /serving http/));

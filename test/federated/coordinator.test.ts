@@ -53,9 +53,18 @@ describe("federated kinds × backends, coordinator mode, 3 owners + requester", 
       const ref = lloyd(rows, IRIS_INIT, 1e-9);
       assert.equal(result.converged, true);
       assert.equal(round, ref.rounds);
-      assert.deepEqual(rows.map((x) => label(x, result.centroids)), rows.map((x) => label(x, ref.centroids)));
+      assert.deepEqual(
+        rows.map((x) => label(x, result.centroids)),
+        rows.map((x) => label(x, ref.centroids)),
+      );
       result.centroids.forEach((c, k) => relClose(c, ref.centroids[k], 1e-5, `centroid ${k}`));
-      assert.deepEqual(result.members, ws.slice(0, 3).map((w) => w.address.toLowerCase()).sort());
+      assert.deepEqual(
+        result.members,
+        ws
+          .slice(0, 3)
+          .map((w) => w.address.toLowerCase())
+          .sort(),
+      );
       assert.deepEqual(result.rejected, []);
     });
 
@@ -94,7 +103,7 @@ describe("federated kinds × backends, coordinator mode, 3 owners + requester", 
   }
 
   test("through the node's HTTP API: the requester node makes a 2048-bit Paillier key itself and keeps the secret half", { timeout: 120_000 }, async (t) => {
-      const t0 = Date.now();
+    const t0 = Date.now();
     const api = new NodeApiClient(R.url, ws[3]);
     const { taskId } = await api.submitTask({
       kind: "linreg",
@@ -104,7 +113,7 @@ describe("federated kinds × backends, coordinator mode, 3 owners + requester", 
       members: { min: 3, max: 3, threshold: 2 },
     });
     const { result, round } = await finalResult<RegressionResult>(R, taskId, 1);
-      t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
+    t.diagnostic(`${round} round(s), ${((Date.now() - t0) / 1000).toFixed(1)} s (${((Date.now() - t0) / 1000 / round).toFixed(2)} s per round, tests running concurrently)`);
     relClose(result.weights, leastSquares(union(tables.lin)), 1e-6, "weights");
     const spec = (await R.connector.getTaskSpec(taskId))!;
     assert.ok(BigInt("0x" + (spec.params.paillier as { n: string }).n) >= 1n << 2047n, "the spec names a 2048-bit modulus");

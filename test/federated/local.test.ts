@@ -31,12 +31,17 @@ describe("local debug mode: every kind × backend equals the plaintext computati
 
     test(`kmeans / ${aggregation}: same partition and centroids as Lloyd on the union`, async () => {
       const tables = irisTables();
-      const run = await runLocal(kmeansHandler, { ...base, kind: "kmeans", params: { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 1e-9 }, rounds: 50 }, tables, { paillierBits: BITS });
+      const run = await runLocal(kmeansHandler, { ...base, kind: "kmeans", params: { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 1e-9 }, rounds: 50 }, tables, {
+        paillierBits: BITS,
+      });
       const res = run.result as KmeansResult;
       const ref = lloyd(union(tables), IRIS_INIT, 1e-9);
       assert.equal(res.converged, true);
       assert.equal(run.rounds.length, ref.rounds);
-      assert.deepEqual(union(tables).map((x) => label(x, res.centroids)), union(tables).map((x) => label(x, ref.centroids)));
+      assert.deepEqual(
+        union(tables).map((x) => label(x, res.centroids)),
+        union(tables).map((x) => label(x, ref.centroids)),
+      );
       res.centroids.forEach((c, k) => relClose(c, ref.centroids[k], 1e-5, `centroid ${k}`));
       assert.equal(res.members.length, 3);
     });
@@ -96,20 +101,33 @@ describe("local debug mode: every kind × backend equals the plaintext computati
     const run = await runLocal(linregHandler, { kind: "linreg", aggregation: "secagg", setup: true, members: { min: 3, max: 3, threshold: 2 }, params, rounds: 3000 }, tables);
     const res = run.result as RegressionResult;
     assert.equal(res.converged, true, `not converged after ${run.rounds.length} rounds`);
-    const ols = new MLR(rows.map((r) => [r[0]!, r[1]!]), rows.map((r) => [r[2]!]), { intercept: true }).weights.map((r: number[]) => r[0]!);
-    relClose(res.weights, [ols[2]!, ols[0]!, ols[1]!], 1e-6, "weights (intercept, hp, weight)");
+    const ols = new MLR(
+      rows.map((r) => [r[0], r[1]]),
+      rows.map((r) => [r[2]]),
+      { intercept: true },
+    ).weights.map((r: number[]) => r[0]);
+    relClose(res.weights, [ols[2], ols[0], ols[1]], 1e-6, "weights (intercept, hp, weight)");
     // Raw, the same step diverges within a few rounds (the largest curvature is Σweight²/n ≈ 9e6).
     const p = regressionParams.parse(params);
     let w = [0, 0, 0];
     for (let r = 0; r < 5; r++) w = regressionStep(p, regressionPartial(p, squaredLink, rows, w), w).weights;
-    assert.ok(Math.abs(w[2]!) > 1e10, `raw gd diverges: ${w}`);
+    assert.ok(Math.abs(w[2]) > 1e10, `raw gd diverges: ${w}`);
   });
 
   test("the three backends give bit-identical aggregates", async () => {
     const tables = linregTables();
     const out: RegressionResult[] = [];
     for (const aggregation of BACKENDS)
-      out.push((await runLocal(linregHandler, { kind: "linreg", aggregation, members: { min: 3, max: 3, threshold: 2 }, params: { features: ["x1", "x2", "x3"], target: "y" }, rounds: 1 }, tables, { paillierBits: BITS })).result as RegressionResult);
+      out.push(
+        (
+          await runLocal(
+            linregHandler,
+            { kind: "linreg", aggregation, members: { min: 3, max: 3, threshold: 2 }, params: { features: ["x1", "x2", "x3"], target: "y" }, rounds: 1 },
+            tables,
+            { paillierBits: BITS },
+          )
+        ).result as RegressionResult,
+      );
     assert.deepEqual(out[1].weights, out[0].weights);
     assert.deepEqual(out[2].weights, out[0].weights);
   });
@@ -143,7 +161,13 @@ describe("local debug mode: every kind × backend equals the plaintext computati
     const spec = { kind: "stats", aggregation: "secagg", members: { min: 3, max: 5, threshold: 3 }, params: { columns: IRIS_COLS } } as const;
     const run = await runLocal(statsHandler, spec, tables, { drop: { setup: [3], compute: [4] } });
     const res = run.result as SecureStatsResult;
-    assert.deepEqual(res.contributors, run.members.slice(0, 3).map((a) => a.toLowerCase()).sort());
+    assert.deepEqual(
+      res.contributors,
+      run.members
+        .slice(0, 3)
+        .map((a) => a.toLowerCase())
+        .sort(),
+    );
     assert.deepEqual(res.dropped, [run.members[4].toLowerCase()]);
     assert.equal(res.columns.sepal_length.count, union(tables.slice(0, 3)).length);
     await assert.rejects(runLocal(statsHandler, spec, tables, { drop: { setup: [3], compute: [4, 2] } }), /below the threshold 3/);
@@ -180,7 +204,9 @@ describe("local debug mode: every kind × backend equals the plaintext computati
         assert.match(res.rejected[0].reason, /does not open with the requester's key/);
         assert.equal(res.columns.sepal_length.count, union(tables.slice(0, 2)).length);
       } else {
-        const run = await runLocal(linregHandler, { kind, aggregation: "plain", members, params: { features: ["x1", "x2", "x3"], target: "y" }, rounds: 2 }, tables, { tamper: flip });
+        const run = await runLocal(linregHandler, { kind, aggregation: "plain", members, params: { features: ["x1", "x2", "x3"], target: "y" }, rounds: 2 }, tables, {
+          tamper: flip,
+        });
         const res = run.result as RegressionResult;
         assert.equal(res.rejected[0]?.member, run.members[2]);
         assert.match(res.rejected[0].reason, /does not open with the requester's key/);

@@ -30,14 +30,14 @@ const { Matrix, EigenvalueDecomposition } = createRequire(import.meta.url)("ml-m
 
 /** Plaintext PCA of all rows: two-pass covariance (n − 1), optionally correlation, eigenpairs from ml-matrix, largest first, sign as ours. */
 function reference(rows: number[][], k: number, standardize: boolean) {
-  const d = rows[0]!.length;
+  const d = rows[0].length;
   const n = rows.length;
-  const mean = Array.from({ length: d }, (_, j) => rows.reduce((s, r) => s + r[j]!, 0) / n);
-  let C = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => rows.reduce((s, r) => s + (r[i]! - mean[i]!) * (r[j]! - mean[j]!), 0) / (n - 1)));
-  if (standardize) C = C.map((row, i) => row.map((x, j) => x / Math.sqrt(C[i]![i]! * C[j]![j]!)));
+  const mean = Array.from({ length: d }, (_, j) => rows.reduce((s, r) => s + r[j], 0) / n);
+  let C = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => rows.reduce((s, r) => s + (r[i] - mean[i]) * (r[j] - mean[j]), 0) / (n - 1)));
+  if (standardize) C = C.map((row, i) => row.map((x, j) => x / Math.sqrt(C[i][i] * C[j][j])));
   const e = new EigenvalueDecomposition(new Matrix(C), { assumeSymmetric: true });
   const order = e.realEigenvalues.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]);
-  const trace = C.reduce((s, row, i) => s + row[i]!, 0);
+  const trace = C.reduce((s, row, i) => s + row[i], 0);
   const components = order.slice(0, k).map(([, i]) => {
     const v = e.eigenvectorMatrix.getColumn(i);
     const lead = v.reduce((best, x) => (Math.abs(x) > Math.abs(best) + 1e-12 ? x : best), 0);
@@ -49,12 +49,12 @@ function reference(rows: number[][], k: number, standardize: boolean) {
 
 function assertMatches(r: PcaResult, ref: ReturnType<typeof reference>, tol = 1e-6) {
   const near = (a: number, b: number, what: string, rel = false) => assert.ok(Math.abs(a - b) <= tol * (rel ? Math.max(1, Math.abs(b)) : 1), `${what}: ${a} vs reference ${b}`);
-  r.mean.forEach((x, i) => near(x, ref.mean[i]!, `mean[${i}]`));
-  r.explainedVariance.forEach((x, i) => near(x, ref.explainedVariance[i]!, `explainedVariance[${i}] (relative)`, true));
-  r.explainedVarianceRatio.forEach((x, i) => near(x, ref.explainedVarianceRatio[i]!, `explainedVarianceRatio[${i}]`));
+  r.mean.forEach((x, i) => near(x, ref.mean[i], `mean[${i}]`));
+  r.explainedVariance.forEach((x, i) => near(x, ref.explainedVariance[i], `explainedVariance[${i}] (relative)`, true));
+  r.explainedVarianceRatio.forEach((x, i) => near(x, ref.explainedVarianceRatio[i], `explainedVarianceRatio[${i}]`));
   assert.equal(r.components.length, ref.components.length);
   r.components.forEach((c, i) => {
-    c.forEach((x, j) => near(x, ref.components[i]![j]!, `components[${i}][${j}]`));
+    c.forEach((x, j) => near(x, ref.components[i][j], `components[${i}][${j}]`));
     near(Math.hypot(...c), 1, `|components[${i}]|`);
   });
 }
@@ -63,7 +63,7 @@ describe("pca requester math (pure)", () => {
   const rows = penguins();
   test("three members' summed vectors give the plaintext PCA of the union within 1e-6", () => {
     const parts = [rows.slice(0, 100), rows.slice(100, 250), rows.slice(250)];
-    const sum = parts.map((p) => pcaVector(p, 4)).reduce((a, v) => a.map((x, i) => x + v[i]!));
+    const sum = parts.map((p) => pcaVector(p, 4)).reduce((a, v) => a.map((x, i) => x + v[i]));
     for (const standardize of [false, true]) {
       const r = pcaFromSums({ columns: DS_COLS, k: 3, standardize }, sum);
       assert.equal(r.rows, rows.length);
@@ -72,14 +72,17 @@ describe("pca requester math (pure)", () => {
     }
   });
   test("a constant column cannot be standardized; fewer than 2 rows are refused", () => {
-    const flat = rows.map((r) => [r[0]!, 7]);
+    const flat = rows.map((r) => [r[0], 7]);
     assert.throws(() => pcaFromSums({ columns: ["a", "b"], k: 1, standardize: true }, pcaVector(flat, 2)), /column "b" is constant/);
     assert.throws(() => pcaFromSums({ columns: ["a", "b"], k: 1, standardize: false }, pcaVector(flat.slice(0, 1), 2)), /at least 2/);
   });
   test("the spec refuses proofs, differential privacy and k beyond the columns for pca, with the fix", () => {
     const base = { kind: "pca", requester: "0x" + "11".repeat(20), datasets: [{ owner: "0x" + "22".repeat(20), datasetId: "p" }], params: { columns: DS_COLS, k: 2 } };
     assert.deepEqual(parseTaskSpec(base).params, { columns: DS_COLS, k: 2, standardize: false });
-    assert.throws(() => parseTaskSpec({ ...base, verification: "offchain" }), /verification: kind pca has no contribution circuit, so it cannot be proven: set verification: "none"/);
+    assert.throws(
+      () => parseTaskSpec({ ...base, verification: "offchain" }),
+      /verification: kind pca has no contribution circuit, so it cannot be proven: set verification: "none"/,
+    );
     assert.throws(() => parseTaskSpec({ ...base, params: { ...base.params, k: 5 } }), /params.k: params.k is 5 but params.columns names 4/);
     assert.throws(() => parseTaskSpec({ ...base, params: { ...base.params, privacy: { rho: 1, bounds: {} } } }), /kind pca has no differential-privacy mechanism/);
     assert.throws(() => parseTaskSpec({ ...base, params: { columns: Array.from({ length: 65 }, (_, i) => `c${i}`), k: 1 } }), /cap MAX_PCA_COLUMNS/);
@@ -98,16 +101,20 @@ describe("pca over the runtime, coordinator mode, 3 owners + requester", { concu
     ws = wallets(4);
     const parts = [rows.slice(0, 110), rows.slice(110, 230), rows.slice(230)];
     for (let i = 0; i < 3; i++) {
-      const path = await h.file(`o${i}-penguins.npy`, encodeNpy(parts[i]!));
-      await h.node(`o${i}`, ws[i]!, { datasets: [{ name: "penguins", path, format: "npy", columns: DS_COLS }] });
+      const path = await h.file(`o${i}-penguins.npy`, encodeNpy(parts[i]));
+      await h.node(`o${i}`, ws[i], { datasets: [{ name: "penguins", path, format: "npy", columns: DS_COLS }] });
     }
-    R = await h.node("R", ws[3]!, { roles: ["Requester"] });
+    R = await h.node("R", ws[3], { roles: ["Requester"] });
   });
   after(async () => {
     await h?.stop();
   });
 
-  for (const [aggregation, standardize] of [["plain", false], ["secagg", true], ["paillier", false]] as const) {
+  for (const [aggregation, standardize] of [
+    ["plain", false],
+    ["secagg", true],
+    ["paillier", false],
+  ] as const) {
     test(`pca / ${aggregation}${standardize ? " / standardized" : ""}: within 1e-6 of the plaintext PCA of the union`, { timeout: 180_000 }, async () => {
       const { taskId } = await submitFederated(
         R,
@@ -123,7 +130,13 @@ describe("pca over the runtime, coordinator mode, 3 owners + requester", { concu
       const { result } = await finalResult<PcaResult & { members: string[]; rejected: unknown[] }>(R, taskId, 1);
       assert.equal(result.rows, rows.length);
       assert.deepEqual(result.columns, DS_COLS);
-      assert.deepEqual(result.members, ws.slice(0, 3).map((w) => w.address.toLowerCase()).sort());
+      assert.deepEqual(
+        result.members,
+        ws
+          .slice(0, 3)
+          .map((w) => w.address.toLowerCase())
+          .sort(),
+      );
       assert.deepEqual(result.rejected, []);
       assertMatches(result, reference(rows, 2, standardize));
     });

@@ -64,7 +64,10 @@ describe("proven federated contributions, coordinator mode, 3 owners + requester
       assert.equal(round, 2);
       const rows = union(tables.iris30);
       const ref = lloyd(rows, IRIS_INIT, 0, 2);
-      assert.deepEqual(rows.map((x) => label(x, result.centroids)), rows.map((x) => label(x, ref.centroids)));
+      assert.deepEqual(
+        rows.map((x) => label(x, result.centroids)),
+        rows.map((x) => label(x, ref.centroids)),
+      );
       result.centroids.forEach((c, k) => relClose(c, ref.centroids[k], 1e-4, `centroid ${k}`));
     });
 
@@ -83,7 +86,10 @@ describe("proven federated contributions, coordinator mode, 3 owners + requester
     test("a member whose vector is not the one it proved is named and left out (plain); the others' sum is exact", { timeout: 900_000 }, async () => {
       const { taskId } = await submit("stats", "plain", "offchain", "iris30", { columns: IRIS_COLS }, 1, "vector");
       const { result } = await finalResult<SecureStatsResult>(R, taskId, 1);
-      assert.deepEqual(result.rejected.map((r) => [r.member.toLowerCase(), /not the one proven/.test(r.reason)]), [[ws[2].address.toLowerCase(), true]]);
+      assert.deepEqual(
+        result.rejected.map((r) => [r.member.toLowerCase(), /not the one proven/.test(r.reason)]),
+        [[ws[2].address.toLowerCase(), true]],
+      );
       assert.equal(result.columns.sepal_length.count, 60);
       relClose([result.columns.sepal_length.mean], [plainStats(union(tables.iris30.slice(0, 2)), 0).mean], 1e-5, "mean of the honest two");
     });
@@ -91,7 +97,10 @@ describe("proven federated contributions, coordinator mode, 3 owners + requester
     test("a corrupt proof of a non-sampled chunk: the requester's off-chain check leaves the member out", { timeout: 900_000 }, async () => {
       const { taskId } = await submit("stats", "secagg", "offchain", "iris", { columns: IRIS_COLS }, 1, "chunk");
       const { result } = await finalResult<SecureStatsResult>(R, taskId, 1);
-      assert.deepEqual(result.rejected.map((r) => [r.member.toLowerCase(), /does not verify/.test(r.reason)]), [[ws[2].address.toLowerCase(), true]]);
+      assert.deepEqual(
+        result.rejected.map((r) => [r.member.toLowerCase(), /does not verify/.test(r.reason)]),
+        [[ws[2].address.toLowerCase(), true]],
+      );
       assert.deepEqual(result.dropped, [ws[2].address.toLowerCase()], "its masks were removed as for a dropped member");
       assert.equal(result.columns.sepal_length.count, 100);
     });

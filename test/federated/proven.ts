@@ -17,7 +17,6 @@ import { logregHandler } from "../../node/src/runtime/kinds/logreg.js";
 import { regressionParams } from "../../protocol/src/tasks/linreg.js";
 import { IRIS_COLS, REG_COLS, irisTables, linregTables, logregTables } from "./reference.js";
 
-
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const built = existsSync(join(ROOT, "types/ethers-contracts/index.ts"));
 

@@ -87,7 +87,11 @@ export function label(x: number[], centroids: number[][]): number {
 
 /** Closed-form least squares by ml-regression (intercept first, as the kinds report it). */
 export function leastSquares(rows: number[][]): number[] {
-  const m = new MLR(rows.map((r) => r.slice(0, 3)), rows.map((r) => [r[3]]), { intercept: true });
+  const m = new MLR(
+    rows.map((r) => r.slice(0, 3)),
+    rows.map((r) => [r[3]]),
+    { intercept: true },
+  );
   const w = m.weights.map((r: number[]) => r[0]);
   return [w[3], w[0], w[1], w[2]];
 }

@@ -42,7 +42,14 @@ describe("plain aggregation is sealed to the requester: the coordinator's blob s
   });
 
   const submit = (kind: string, params: Record<string, unknown>, rounds: number) =>
-    submitFederated(R, { kind, aggregation: "plain", datasets: ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: "iris" })), params, rounds, members: { min: 3, max: 3, threshold: 2 } });
+    submitFederated(R, {
+      kind,
+      aggregation: "plain",
+      datasets: ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: "iris" })),
+      params,
+      rounds,
+      members: { min: 3, max: 3, threshold: 2 },
+    });
 
   /** Every blob file in the coordinator's store, as its operator reads them. */
   async function storeFiles(): Promise<Map<string, Buffer>> {
@@ -75,7 +82,10 @@ describe("plain aggregation is sealed to the requester: the coordinator's blob s
     const j = IRIS_COLS.indexOf("sepal_length");
     assert.equal(result.members, 3);
     assert.equal(result.columns.sepal_length.count, all.length);
-    assert.equal(result.columns.sepal_length.sum, tables.iris.reduce((a, t) => a + partials([t], IRIS_COLS).sepal_length.sum, 0));
+    assert.equal(
+      result.columns.sepal_length.sum,
+      tables.iris.reduce((a, t) => a + partials([t], IRIS_COLS).sepal_length.sum, 0),
+    );
     assert.ok(Math.abs(result.columns.sepal_length.mean - all.reduce((a, r) => a + r[j], 0) / all.length) < 1e-12);
 
     const blobs = await computeBlobs(taskId, 1);

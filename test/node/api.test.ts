@@ -14,8 +14,7 @@ import { NodeApiClient, NodeApiError, type RunningNode } from "../../node/src/in
 import { DatasetRegistry } from "../../node/src/data/registry.js";
 import { nodeHarness, wallets, type NodeHarness } from "./harness.js";
 
-const status = (code: number, re?: RegExp) => (e: unknown) =>
-  e instanceof NodeApiError && e.status === code && (re ? re.test(e.message) : true);
+const status = (code: number, re?: RegExp) => (e: unknown) => e instanceof NodeApiError && e.status === code && (re ? re.test(e.message) : true);
 
 describe("node HTTP API", () => {
   let h: NodeHarness;
@@ -170,13 +169,19 @@ describe("POST /tasks prepares every kind inside the requester node", () => {
   test("skmeans: the owner node checks, encrypts and keeps the keys sealed; bad fields are refused before anything is created; the task runs", { timeout: 180_000 }, async () => {
     const api = new NodeApiClient(O.url, wO);
     const base = { kind: "skmeans", datasets: [{ owner: wO.address, datasetId: "pts" }], params: { k: 3, initialIndices: [0, 4, 8], maxIterations: 5, chunks: 2 } };
-    await assert.rejects(api.submitTask({ ...base, rounds: 3 } as never), status(400, /rounds: an outsourced task's rounds is computed by the data owner's node/));
-    await assert.rejects(api.submitTask({ ...base, datasets: [{ owner: wX.address, datasetId: "pts" }] } as never), status(400, /datasets\.0\.owner: .* is not this node/));
-    await assert.rejects(api.submitTask({ ...base, params: { ...base.params, setup: ["0x" + "00".repeat(32)] } } as never), status(400, /params\.setup: the encrypted first message is made by the data owner's node/));
-    await assert.rejects(api.submitTask({ ...base, params: { ...base.params, k: 13 } } as never), status(400, /k: 13 clusters need at least 13 rows, the dataset has 12/));
-    await assert.rejects(api.submitTask({ ...base, params: { ...base.params, workers: [wX.address] } } as never), status(400, /is not a registered node with the Worker role/));
+    await assert.rejects(api.submitTask({ ...base, rounds: 3 }), status(400, /rounds: an outsourced task's rounds is computed by the data owner's node/));
+    await assert.rejects(api.submitTask({ ...base, datasets: [{ owner: wX.address, datasetId: "pts" }] }), status(400, /datasets\.0\.owner: .* is not this node/));
+    await assert.rejects(
+      api.submitTask({ ...base, params: { ...base.params, setup: ["0x" + "00".repeat(32)] } }),
+      status(400, /params\.setup: the encrypted first message is made by the data owner's node/),
+    );
+    await assert.rejects(api.submitTask({ ...base, params: { ...base.params, k: 13 } }), status(400, /k: 13 clusters need at least 13 rows, the dataset has 12/));
+    await assert.rejects(api.submitTask({ ...base, params: { ...base.params, workers: [wX.address] } }), status(400, /is not a registered node with the Worker role/));
     // Only the node holding the data (Owner and Requester) prepares an outsourced task.
-    await assert.rejects(new NodeApiClient(R.url, wR).submitTask({ ...base, datasets: [{ owner: wR.address, datasetId: "pts" }] } as never), status(400, /roles: the data owner's node submits its own outsourced tasks/));
+    await assert.rejects(
+      new NodeApiClient(R.url, wR).submitTask({ ...base, datasets: [{ owner: wR.address, datasetId: "pts" }] }),
+      status(400, /roles: the data owner's node submits its own outsourced tasks/),
+    );
     assert.equal(await O.connector.getTask(1), null, "a refused submission creates no task");
 
     const r = (await api.submitTask(base)) as { taskId: number; specHash: string; info: { workers: string[]; setup: string[]; setupBytes: number } };
@@ -203,13 +208,23 @@ describe("POST /tasks prepares every kind inside the requester node", () => {
     const state = JSON.parse(O.store.secret(seed.key)!) as { snapshot: string; steps: number };
     assert.equal(state.steps, 0);
     const files = await filesUnder(join(O.config.dataDir, "blobs"));
-    assert.ok(files.some((f) => f.endsWith(state.snapshot.slice(2))), "the owner's snapshot is in the node's own blob store");
+    assert.ok(
+      files.some((f) => f.endsWith(state.snapshot.slice(2))),
+      "the owner's snapshot is in the node's own blob store",
+    );
     for (const f of files) assert.ok(Vault.isSealed(new Uint8Array(await readFile(f))), `${f} is sealed`);
-    assert.equal((await O.connector.getBlob(state.snapshot).then(() => true, () => false)), false, "the owner's keys never reach the connector");
+    assert.equal(
+      await O.connector.getBlob(state.snapshot).then(
+        () => true,
+        () => false,
+      ),
+      false,
+      "the owner's keys never reach the connector",
+    );
 
     await O.runtime.when(() => outsourcedResult(O.store, r.taskId) !== undefined);
     const res = outsourcedResult<{ labels: number[]; converged: boolean }>(O.store, r.taskId)!;
-    const plain = kmeans(rows, [rows[0]!, rows[4]!, rows[8]!], { maxIterations: 5 });
+    const plain = kmeans(rows, [rows[0], rows[4], rows[8]], { maxIterations: 5 });
     assert.ok(adjustedRandIndex(res.labels, plain.labels) >= 0.99, `same partition: ${res.labels}`);
   });
 
@@ -217,12 +232,15 @@ describe("POST /tasks prepares every kind inside the requester node", () => {
     const api = new NodeApiClient(R.url, wR);
     const input = {
       kind: "vlinreg",
-      datasets: [{ owner: wO.address, datasetId: "pts" }, { owner: wX.address, datasetId: "pts" }],
+      datasets: [
+        { owner: wO.address, datasetId: "pts" },
+        { owner: wX.address, datasetId: "pts" },
+      ],
       params: { idColumn: "id", label: { owner: wO.address, column: "y" }, features: [{ name: "x1", owner: wX.address, columns: ["x"] }], iterations: 7, keyBits: 1024 },
       members: { min: 2, max: 2, threshold: 2 },
     };
-    await assert.rejects(api.submitTask({ ...input, rounds: 2 } as never), status(400, /rounds/));
-    const { taskId, specHash: hash } = await api.submitTask(input as never);
+    await assert.rejects(api.submitTask({ ...input, rounds: 2 }), status(400, /rounds/));
+    const { taskId, specHash: hash } = await api.submitTask(input);
     const spec = (await R.connector.getTaskSpec(taskId)) as TaskSpec;
     assert.equal(spec.rounds, vlinregRounds(7, "label"));
     assert.equal(spec.setup, true);
@@ -231,10 +249,17 @@ describe("POST /tasks prepares every kind inside the requester node", () => {
     const state = JSON.parse(R.store.secret(`requester-seed:${hash.toLowerCase()}`)!) as { resultKey: string };
     const secret = await R.localBlobs.get(state.resultKey);
     assert.equal(secret.length, 32, "the result key's secret is in the requester's own blob store");
-    assert.equal(await R.connector.getBlob(state.resultKey).then(() => true, () => false), false, "and never on the connector");
+    assert.equal(
+      await R.connector.getBlob(state.resultKey).then(
+        () => true,
+        () => false,
+      ),
+      false,
+      "and never on the connector",
+    );
     // A resultKey the caller already holds is kept as given: no secret is made.
     const mine = "0x" + "11".repeat(32);
-    const other = await api.submitTask({ ...input, params: { ...input.params, resultKey: mine } } as never);
+    const other = await api.submitTask({ ...input, params: { ...input.params, resultKey: mine } });
     assert.equal(((await R.connector.getTaskSpec(other.taskId)) as TaskSpec).params.resultKey, mine);
   });
 });

@@ -38,10 +38,20 @@ describe("CSV parser (RFC 4180)", () => {
 describe("CSV datasets", () => {
   test("good file with an id column and column selection", () => {
     const t = csv('id,a,b,label\nr1,1.5,-2,"x"\nr2," 3e2 ",4,y\n', { columns: ["b", "a"], idColumn: "id" });
-    assert.deepEqual(t, { columns: ["b", "a"], rows: [[-2, 1.5], [4, 300]], ids: ["r1", "r2"] });
+    assert.deepEqual(t, {
+      columns: ["b", "a"],
+      rows: [
+        [-2, 1.5],
+        [4, 300],
+      ],
+      ids: ["r1", "r2"],
+    });
   });
   test("ragged row names its line number", () => {
-    assert.throws(() => csv("a,b\n1,2\n3\n"), (e: Error) => e instanceof DataError && /line 3 has 1 fields, the header has 2/.test(e.message));
+    assert.throws(
+      () => csv("a,b\n1,2\n3\n"),
+      (e: Error) => e instanceof DataError && /line 3 has 1 fields, the header has 2/.test(e.message),
+    );
   });
   test("a ragged row after a multi-line quoted field names the line it starts on", () => {
     assert.throws(() => csv('note,b\n"two\nlines",2\n3,4,5\n', { columns: ["b"] }), /line 4 has 3 fields/);
@@ -70,7 +80,13 @@ describe("CSV datasets", () => {
 
 describe("JSON lines datasets", () => {
   test("good file, blank lines skipped", () => {
-    assert.deepEqual(jsonl('{"a":1,"b":2.5}\n\n{"b":-1,"a":3}\n'), { columns: ["a", "b"], rows: [[1, 2.5], [3, -1]] });
+    assert.deepEqual(jsonl('{"a":1,"b":2.5}\n\n{"b":-1,"a":3}\n'), {
+      columns: ["a", "b"],
+      rows: [
+        [1, 2.5],
+        [3, -1],
+      ],
+    });
   });
   test("a line with other keys is ragged and named", () => {
     assert.throws(() => jsonl('{"a":1,"b":2}\n{"a":1}\n'), /line 2 has 1 fields, line 1 has 2; missing "b"/);
@@ -123,7 +139,15 @@ describe("NPY datasets", () => {
   });
   test("NaN in a float array names row and column; column names must match the width", () => {
     assert.throws(
-      () => tableFromBytes(encodeNpy([[1, 2], [3, NaN]]), { format: "npy", columns: ["a", "b"] }, "t.npy"),
+      () =>
+        tableFromBytes(
+          encodeNpy([
+            [1, 2],
+            [3, NaN],
+          ]),
+          { format: "npy", columns: ["a", "b"] },
+          "t.npy",
+        ),
       /row 2 \(line 2\), column #2 \("b"\): NaN is not a finite number/,
     );
     assert.throws(() => tableFromBytes(encodeNpy(rows), { format: "npy", columns: ["a"] }, "t.npy"), /columns names 1 columns, the array has 3/);
@@ -142,12 +166,21 @@ describe("loading and committing files", () => {
     const p = join(dir, "a.csv");
     await writeFile(p, "x,y\n1,2\n3,4\n");
     const { table, fileHash } = await loadDataset({ name: "a", path: p, format: "csv" });
-    assert.deepEqual(table.rows, [[1, 2], [3, 4]]);
+    assert.deepEqual(table.rows, [
+      [1, 2],
+      [3, 4],
+    ]);
     assert.match(fileHash, /^0x[0-9a-f]{64}$/);
     await assert.rejects(loadDataset({ name: "b", path: join(dir, "nope.csv"), format: "csv" }), /file .*nope.csv cannot be read \(ENOENT\)/);
   });
   test("commitment: Poseidon root depends on the seed; schema hash on the columns; out-of-range values refused", async () => {
-    const t = { columns: ["x", "y"], rows: [[1, 2], [3, 4]] };
+    const t = {
+      columns: ["x", "y"],
+      rows: [
+        [1, 2],
+        [3, 4],
+      ],
+    };
     const seed = new Uint8Array(32).fill(7);
     const a = await commitTable(t, seed);
     const b = await commitTable(t, seed);

@@ -19,7 +19,7 @@ describe("dataset policies and approvals, coordinator mode, 3 owners + requester
   let owners: RunningNode[];
   let R: RunningNode;
   let ws: Wallet[];
-  const api = (i: number) => new NodeApiClient(owners[i]!.url, ws[i]!);
+  const api = (i: number) => new NodeApiClient(owners[i].url, ws[i]);
 
   before(async () => {
     // A node-wide privacy budget large enough that only o0's dataset policy limits privacy loss.
@@ -42,7 +42,7 @@ describe("dataset policies and approvals, coordinator mode, 3 owners + requester
     await o.runtime.when(() => o.store.getTask(taskId) !== undefined);
     return o.store.getTask(taskId)!;
   };
-  const o0 = () => owners[0]!;
+  const o0 = () => owners[0];
 
   test("a policy is validated with the field named, set with the dataset or later, and kept by a new version", async () => {
     const file = await h.file("pol.csv", "a,b,c\n1,2,3\n4,5,6\n");
@@ -53,7 +53,9 @@ describe("dataset policies and approvals, coordinator mode, 3 owners + requester
     assert.match(bad.message, /policy\.allowedColumns: /);
     assert.match(bad.message, /policy\.approval: must be "none" or "required"/);
     assert.equal(o0().store.getDataset("pol"), undefined, "a bad policy leaves no dataset behind");
-    const typo = await api(0).registerDataset({ name: "pol", path: file, format: "csv", policy: { allowedColumn: ["a"] } }).catch((e: unknown) => e);
+    const typo = await api(0)
+      .registerDataset({ name: "pol", path: file, format: "csv", policy: { allowedColumn: ["a"] } })
+      .catch((e: unknown) => e);
     assert.ok(typo instanceof NodeApiError && /allowedColumn/.test(typo.message), String(typo));
 
     const d = await api(0).registerDataset({ name: "pol", path: file, format: "csv", policy: { allowedColumns: ["a", "b"], minOwners: 2 } });
@@ -63,9 +65,13 @@ describe("dataset policies and approvals, coordinator mode, 3 owners + requester
     assert.equal(v2.version, d.version + 1);
     assert.deepEqual((await api(0).datasetPolicy("pol")).policy, { allowedColumns: ["a", "b"], minOwners: 2 }, "a new version keeps the policy");
 
-    const both = await api(0).setDatasetPolicy("pol", { maxRhoPerTask: 1, maxEpsilonPerTask: 1 }).catch((e: unknown) => e);
+    const both = await api(0)
+      .setDatasetPolicy("pol", { maxRhoPerTask: 1, maxEpsilonPerTask: 1 })
+      .catch((e: unknown) => e);
     assert.ok(both instanceof NodeApiError && both.status === 400 && /maxEpsilonPerTask: give maxRhoPerTask or maxEpsilonPerTask, not both/.test(both.message), String(both));
-    const missing = await api(0).datasetPolicy("nope").catch((e: unknown) => e);
+    const missing = await api(0)
+      .datasetPolicy("nope")
+      .catch((e: unknown) => e);
     assert.ok(missing instanceof NodeApiError && missing.status === 404, String(missing));
     const set = await api(0).setDatasetPolicy("pol", { approval: "required" });
     assert.deepEqual(set.policy, { approval: "required" });
@@ -80,9 +86,9 @@ describe("dataset policies and approvals, coordinator mode, 3 owners + requester
         reason: /^dataset iris: column petal_width not allowed \(allowed: sepal_length, sepal_width\)$/,
       },
       {
-        policy: { allowedRequesters: [ws[1]!.address] },
+        policy: { allowedRequesters: [ws[1].address] },
         params: { columns: ["sepal_length"] },
-        reason: new RegExp(`^dataset iris: requester ${ws[3]!.address} not allowed \\(allowed: ${ws[1]!.address}\\)$`),
+        reason: new RegExp(`^dataset iris: requester ${ws[3].address} not allowed \\(allowed: ${ws[1].address}\\)$`),
       },
       {
         policy: { minRowsPerOwner: 51 },
@@ -103,7 +109,8 @@ describe("dataset policies and approvals, coordinator mode, 3 owners + requester
         policy: { minOwners: 3 },
         params: { columns: ["sepal_length"] },
         extra: { members: { min: 3, max: 3, threshold: 2 } },
-        reason: /^dataset iris: an aggregate may be released with 2 owner\(s\) behind it \(3 owner\(s\) referenced, members\.threshold 2\); the policy needs at least 3 \(minOwners\)$/,
+        reason:
+          /^dataset iris: an aggregate may be released with 2 owner\(s\) behind it \(3 owner\(s\) referenced, members\.threshold 2\); the policy needs at least 3 \(minOwners\)$/,
       },
     ];
     for (const c of cases) {
@@ -113,11 +120,14 @@ describe("dataset policies and approvals, coordinator mode, 3 owners + requester
       assert.equal(row.decision, "decline", JSON.stringify(c.policy));
       assert.match(row.reason, c.reason);
       // The other owners have no policy: they accept the same task.
-      assert.equal((await decided(owners[1]!, taskId)).decision, "accept", `${JSON.stringify(c.policy)}: ${owners[1]!.store.getTask(taskId)!.reason}`);
+      assert.equal((await decided(owners[1], taskId)).decision, "accept", `${JSON.stringify(c.policy)}: ${owners[1].store.getTask(taskId)!.reason}`);
       const view = (await api(0).task(taskId)).task as { decision: string; reason: string };
       assert.equal(view.reason, row.reason);
       const audit = (await api(0).audit({ taskId })).entries;
-      assert.deepEqual(audit.map((e) => [e.action, e.reason]), [["declined", row.reason]]);
+      assert.deepEqual(
+        audit.map((e) => [e.action, e.reason]),
+        [["declined", row.reason]],
+      );
       assert.equal(o0().store.getRound(taskId, 1, "member"), undefined, "nothing joined");
     }
     // Within the policy: accepted, and the per-dataset budget is what the task is checked against.
@@ -136,7 +146,7 @@ describe("dataset policies and approvals, coordinator mode, 3 owners + requester
     assert.equal(row.decision, "pending");
     assert.match(row.reason, /^awaiting the owner's approval \(policy of iris@1\)$/);
     // The others joined; o0 did not.
-    await owners[1]!.runtime.when(() => owners[1]!.store.getRound(taskId, 1, "member")?.status === "joined");
+    await owners[1].runtime.when(() => owners[1].store.getRound(taskId, 1, "member")?.status === "joined");
     assert.equal(o0().store.getRound(taskId, 1, "member"), undefined);
     await o0().runtime.when(() => o0().store.getInbox(taskId)?.joinAnchor !== undefined);
 
@@ -144,26 +154,31 @@ describe("dataset policies and approvals, coordinator mode, 3 owners + requester
     const config = o0().config;
     await o0().stop();
     // A policy in the node's config is set at start, beside the one set through the API.
-    owners[0] = await h.node("o0", ws[0]!, { datasets: config.datasets.map((d) => (d.name === "log" ? { ...d, policy: { allowedKinds: ["logreg"] } } : d)) });
+    owners[0] = await h.node("o0", ws[0], { datasets: config.datasets.map((d) => (d.name === "log" ? { ...d, policy: { allowedKinds: ["logreg"] } } : d)) });
     assert.deepEqual((await api(0).datasetPolicy("log")).policy, { allowedKinds: ["logreg"] });
     assert.deepEqual((await api(0).datasetPolicy("iris")).policy, { approval: "required" });
     const list = await api(0).inbox();
-    assert.deepEqual(list.map((i) => i.taskId), [taskId]);
+    assert.deepEqual(
+      list.map((i) => i.taskId),
+      [taskId],
+    );
     const show = await api(0).inboxTask(taskId);
     assert.equal(show.status, "pending");
     assert.equal(show.specHash, specHash);
     assert.deepEqual(show.columns, ["sepal_length"]);
-    assert.equal(show.requester, ws[3]!.address);
+    assert.equal(show.requester, ws[3].address);
     assert.deepEqual(show.datasets, ["iris@1"]);
 
     const allowed = await api(0).allow(taskId);
     assert.equal(allowed.status, "allowed");
     assert.equal(allowed.joined, true, allowed.joinError);
-    assert.equal(allowed.decidedBy, ws[0]!.address);
+    assert.equal(allowed.decidedBy, ws[0].address);
     const { result } = await finalResult<{ members: number }>(R, taskId, 1);
     assert.equal(result.members, 3, "o0 took part");
     assert.deepEqual(await api(0).inbox(), []);
-    const again = await api(0).allow(taskId).catch((e: unknown) => e);
+    const again = await api(0)
+      .allow(taskId)
+      .catch((e: unknown) => e);
     assert.ok(again instanceof NodeApiError && again.status === 409 && again.code === "AlreadyDecided", String(again));
 
     const audit = (await api(0).audit({ taskId })).entries.map((e) => e.action);
@@ -176,16 +191,20 @@ describe("dataset policies and approvals, coordinator mode, 3 owners + requester
     await api(0).setDatasetPolicy("iris", { approval: "required" });
     const { taskId } = await submit({ columns: ["sepal_width"] });
     assert.equal((await decided(o0(), taskId)).decision, "pending");
-    const empty = await api(0).deny(taskId, " ").catch((e: unknown) => e);
+    const empty = await api(0)
+      .deny(taskId, " ")
+      .catch((e: unknown) => e);
     assert.ok(empty instanceof NodeApiError && empty.status === 400 && /reason: must not be empty/.test(empty.message), String(empty));
     const denied = await api(0).deny(taskId, "sepal widths are not for this study");
     assert.equal(denied.status, "denied");
     const row = o0().store.getTask(taskId)!;
     assert.equal(row.decision, "decline");
-    assert.equal(row.reason, `denied by the owner (${ws[0]!.address}): sepal widths are not for this study`);
+    assert.equal(row.reason, `denied by the owner (${ws[0].address}): sepal widths are not for this study`);
     const last = (await api(0).audit({ taskId })).entries.at(-1)!;
     assert.deepEqual([last.action, last.reason], ["declined", row.reason]);
-    const late = await api(0).allow(taskId).catch((e: unknown) => e);
+    const late = await api(0)
+      .allow(taskId)
+      .catch((e: unknown) => e);
     assert.ok(late instanceof NodeApiError && late.status === 409, String(late));
     assert.equal(o0().store.getRound(taskId, 1, "member"), undefined);
   });
@@ -201,7 +220,9 @@ describe("dataset policies and approvals, coordinator mode, 3 owners + requester
     await o0().runtime.when(() => o0().store.getTask(taskId)?.decision === "decline");
     assert.equal(o0().store.getTask(taskId)!.reason, "not approved in time");
     assert.equal(o0().store.getInbox(taskId)!.status, "expired");
-    const late = await api(0).allow(taskId).catch((e: unknown) => e);
+    const late = await api(0)
+      .allow(taskId)
+      .catch((e: unknown) => e);
     assert.ok(late instanceof NodeApiError && late.status === 409, String(late));
     const last = (await api(0).audit({ taskId })).entries.at(-1)!;
     assert.deepEqual([last.action, last.reason], ["declined", "not approved in time"]);
@@ -209,18 +230,25 @@ describe("dataset policies and approvals, coordinator mode, 3 owners + requester
   });
 
   test("auto-approve by requester: the task runs at once, the rule named in the decision", { timeout: 60_000 }, async () => {
-    await api(0).setDatasetPolicy("iris", { approval: "required", autoApprove: { requesters: [ws[3]!.address] } });
+    await api(0).setDatasetPolicy("iris", { approval: "required", autoApprove: { requesters: [ws[3].address] } });
     const { taskId } = await submit({ columns: ["sepal_length", "sepal_width"] });
     const row = await decided(o0(), taskId);
     assert.equal(row.decision, "accept");
-    assert.equal(row.reason, `dataset iris: auto-approved (requester ${ws[3]!.address})`);
+    assert.equal(row.reason, `dataset iris: auto-approved (requester ${ws[3].address})`);
     assert.equal(o0().store.getInbox(taskId), undefined);
     const { result } = await finalResult<{ members: number }>(R, taskId, 1);
     assert.equal(result.members, 3);
     // By spec hash: the exact spec the owner reviewed (a fixed nonce, so its hash is known before it is submitted).
-    const input = { kind: "stats", requester: ws[3]!.address, datasets: ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: "iris" })), params: { columns: ["sepal_length"] }, members: { min: 3, max: 3, threshold: 3 }, nonce: "reviewed-1" };
+    const input = {
+      kind: "stats",
+      requester: ws[3].address,
+      datasets: ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: "iris" })),
+      params: { columns: ["sepal_length"] },
+      members: { min: 3, max: 3, threshold: 3 },
+      nonce: "reviewed-1",
+    };
     const reviewed = specHash(parseTaskSpec(input));
-    await api(0).setDatasetPolicy("iris", { approval: "required", autoApprove: { requesters: [ws[1]!.address], specHashes: [reviewed] } });
+    await api(0).setDatasetPolicy("iris", { approval: "required", autoApprove: { requesters: [ws[1].address], specHashes: [reviewed] } });
     const byHash = await submit(input.params, { nonce: "reviewed-1" });
     assert.equal(byHash.specHash, reviewed);
     assert.equal((await decided(o0(), byHash.taskId)).reason, `dataset iris: auto-approved (spec hash ${reviewed})`);

@@ -16,7 +16,7 @@ const signedRows = (n: number, salt: number) =>
   Array.from({ length: n }, (_, i) => Array.from({ length: C }, (_, j) => BigInt(((i * 37 + j * 11 + salt) % 41) - 20) * FX + BigInt(j - i)));
 const a = commitChunks(signedRows(300, 1), 256, C, new Uint8Array(32).fill(1));
 const b = commitChunks(signedRows(90, 5), 256, C, new Uint8Array(32).fill(2));
-const binding = (member: number) => (outputs: bigint[]) => (BigInt(member) << 200n) + (outputs[0]! % (1n << 200n));
+const binding = (member: number) => (outputs: bigint[]) => (BigInt(member) << 200n) + (outputs[0] % (1n << 200n));
 
 after(() => closePool());
 
@@ -33,13 +33,16 @@ test("stats: two members, every group proven; Σ commitments open to the aggrega
   await checkProofs("stats", ca, 1);
   await checkProofs("stats", cb, 2);
   assert.deepEqual(ca.vector, statsVector(a.chunks.flat(), C));
-  assert.ok(ca.vector.slice(1, 1 + C).some((x) => x < 0n), "the data has negative sums");
-  const commitments = [...ca.groups, ...cb.groups].map((g) => ({ x: g.outputs[0]!, y: g.outputs[1]! }));
-  const sum = ca.vector.map((x, i) => x + cb.vector[i]!);
+  assert.ok(
+    ca.vector.slice(1, 1 + C).some((x) => x < 0n),
+    "the data has negative sums",
+  );
+  const commitments = [...ca.groups, ...cb.groups].map((g) => ({ x: g.outputs[0], y: g.outputs[1] }));
+  const sum = ca.vector.map((x, i) => x + cb.vector[i]);
   const r = ca.blinding! + cb.blinding!;
   assert.equal(opensHonk("stats", commitments, sum, r), true);
   const forged = sum.slice();
-  forged[1]! -= 1n;
+  forged[1] -= 1n;
   assert.equal(opensHonk("stats", commitments, forged, r), false, "a member that sends another vector than it proved is caught");
   assert.equal(opensHonk("stats", commitments.slice(1), sum, r), false);
 });
@@ -53,7 +56,12 @@ test("minmax: the extrema hash of each group, the member's extrema over its grou
 });
 
 test("kmeans, linreg, logreg: each group verifies and its commitment opens to the twin's vector", async () => {
-  const centroids = [[-10n, -10n, 0n, 0n], [10n, 10n, 0n, 0n], [0n, 5n, 5n, -5n], [3n, -3n, 3n, -3n]].map((r) => r.map((x) => x * FX));
+  const centroids = [
+    [-10n, -10n, 0n, 0n],
+    [10n, 10n, 0n, 0n],
+    [0n, 5n, 5n, -5n],
+    [3n, -3n, 3n, -3n],
+  ].map((r) => r.map((x) => x * FX));
   const weights = [FX / 2n, -FX / 4n, FX / 8n, 3n * FX];
   const cases: [HonkKind, bigint[]][] = [
     ["kmeans", kmeansVector(b.chunks.flat(), centroids, C)],

@@ -17,7 +17,8 @@ test("NODE_KINDS covers exactly the protocol's TASK_KINDS, once each", () => {
 test("each handler implements the backends of its kind's family", () => {
   for (const h of NODE_KINDS) {
     const def = kindDef(h.kind)!;
-    if (def.family === "federated") assert.deepEqual([...h.aggregations].sort(), ["paillier", "plain", "secagg"], `${h.kind} is federated: it must run on every aggregation backend`);
+    if (def.family === "federated")
+      assert.deepEqual([...h.aggregations].sort(), ["paillier", "plain", "secagg"], `${h.kind} is federated: it must run on every aggregation backend`);
     else assert.ok(h.aggregations.length > 0, `${h.kind} names no aggregation`);
     if (def.family === "outsourced") assert.equal(h.needsData, false, `${h.kind}: outsourced workers hold no rows`);
   }
@@ -30,7 +31,7 @@ test("the proof parts name built circuits with the kind's public-input layout; t
       assert.equal((CONTRIBUTION_CIRCUITS as Record<string, string>)[k.name], undefined);
       continue;
     }
-    assert.equal(CONTRIBUTION_CIRCUITS[k.name as keyof typeof CONTRIBUTION_CIRCUITS], k.proof.circuit);
+    assert.equal(CONTRIBUTION_CIRCUITS[k.name], k.proof.circuit);
     assert.deepEqual(CIRCUITS.find((c) => c.name === k.proof.circuit)!.publicSignals, [...k.proof.publicInputs]);
   }
   // pca is federated: with secagg its members read each other's Setup and Compute messages, as stats' do.

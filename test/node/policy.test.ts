@@ -35,8 +35,7 @@ function setup() {
   return store;
 }
 
-const spec = (over: Record<string, unknown> = {}) =>
-  parseTaskSpec({ kind: "stats", requester, datasets: [{ owner: me, datasetId: "iris" }], params: { columns: ["a"] }, ...over });
+const spec = (over: Record<string, unknown> = {}) => parseTaskSpec({ kind: "stats", requester, datasets: [{ owner: me, datasetId: "iris" }], params: { columns: ["a"] }, ...over });
 
 describe("join policy", () => {
   const handlers = new HandlerRegistry([statsHandler]);
@@ -46,7 +45,10 @@ describe("join policy", () => {
   test("accepts a task on a held dataset and names the version it will use", () => {
     const d = decide({ ...base, store: setup(), spec: spec() });
     assert.equal(d.accept, true, d.reason);
-    assert.deepEqual(d.datasets.map((x) => `${x.name}@${x.version}`), ["iris@2"]);
+    assert.deepEqual(
+      d.datasets.map((x) => `${x.name}@${x.version}`),
+      ["iris@2"],
+    );
   });
 
   test("each refusal says why", () => {
@@ -164,7 +166,10 @@ describe("join policy", () => {
     const v = parseTaskSpec({
       kind: "vlinreg",
       requester,
-      datasets: [{ owner: me, datasetId: "iris" }, { owner: requester, datasetId: "y" }],
+      datasets: [
+        { owner: me, datasetId: "iris" },
+        { owner: requester, datasetId: "y" },
+      ],
       params: { idColumn: "id", label: { owner: requester, column: "y" }, features: [{ name: "x1", owner: me, columns: ["a"] }], iterations: 50 },
       setup: true,
       rounds: 60,

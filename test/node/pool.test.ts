@@ -63,7 +63,10 @@ describe("worker pool", () => {
     const sk = paillierKeygen(1024);
     const ms = [0n, 1n, 123456789n];
     const cs = await p.run("paillierEncrypt", { n: sk.publicKey.n, plaintexts: ms });
-    assert.deepEqual(cs.map((c) => paillierDecrypt(sk, c)), ms);
+    assert.deepEqual(
+      cs.map((c) => paillierDecrypt(sk, c)),
+      ms,
+    );
     assert.deepEqual(await p.run("paillierDecrypt", { p: sk.p, q: sk.q, ciphertexts: ms.map((m) => paillierEncrypt(sk.publicKey, m)) }), ms);
   });
 });
@@ -73,7 +76,10 @@ describe("a node stays responsive while it proves", () => {
     const h = await nodeHarness();
     try {
       const n = await h.node("p1", Wallet.createRandom() as unknown as Wallet);
-      const rows = encodeRows(rowsOf(32).map((r) => r.map((v) => Math.abs(v) % 50)), COLS);
+      const rows = encodeRows(
+        rowsOf(32).map((r) => r.map((v) => Math.abs(v) % 50)),
+        COLS,
+      );
       const tree = await commitDataset(rows, new Uint8Array(32).fill(1));
       let proven = false;
       const proof = proveContributionChunk({ kind: "stats", tree, rows, chunkIndex: 0, binding: 5n }).finally(() => (proven = true));

@@ -45,9 +45,7 @@ describe("round runtime end to end (coordinator over HTTP)", () => {
     h = await nodeHarness();
     [wA, wB, wC, wR, wX] = wallets(5);
     // Three owners, three formats: CSV with an id and a text column, JSON lines, NPY.
-    const csv = ["id,sepal_length,sepal_width,petal_length,petal_width,species"]
-      .concat(iris.slice(0, 50).map((r, i) => `r${i},${r.join(",")},"setosa, probably"`))
-      .join("\r\n");
+    const csv = ["id,sepal_length,sepal_width,petal_length,petal_width,species"].concat(iris.slice(0, 50).map((r, i) => `r${i},${r.join(",")},"setosa, probably"`)).join("\r\n");
     const jsonl = iris
       .slice(50, 100)
       .map((r) => JSON.stringify(Object.fromEntries(COLS.map((c, j) => [c, r[j]]))))
@@ -274,9 +272,16 @@ describe("runtime: multi-round tasks, member phases and crash recovery", () => {
     R = await h.node("R", wR, { roles: ["Requester"] }, opts);
     await R.runtime.when(() => R.store.getRound(taskId, 3, "requester")?.status === "done");
     // Round 1: 3 + 10 = 13. Round 2: each member adds offset 13: 3+13 + 10+13 = 39. Round 3: 3+39 + 10+39 = 91.
-    assert.deepEqual([1, 2, 3].map((r) => (R.store.getResult(taskId, r)!.result as { total: number }).total), [13, 39, 91]);
+    assert.deepEqual(
+      [1, 2, 3].map((r) => (R.store.getResult(taskId, r)!.result as { total: number }).total),
+      [13, 39, 91],
+    );
     assert.equal(h.network.getTask(taskId)!.closed, true);
-    for (const n of [n1, n2]) assert.deepEqual([1, 2, 3].map((r) => memberStatus(n, taskId, r)), ["done", "done", "done"]);
+    for (const n of [n1, n2])
+      assert.deepEqual(
+        [1, 2, 3].map((r) => memberStatus(n, taskId, r)),
+        ["done", "done", "done"],
+      );
   });
   test("a member that submitted but crashed before recording it recognises its own submission on replay", { timeout: 120_000 }, async () => {
     const [w1, w2, wR] = wallets(3);
@@ -363,9 +368,13 @@ describe("runtime: multi-round tasks, member phases and crash recovery", () => {
       aggregate: async (_ctx, cs) => ({ result: { totl: cs.length } }),
     };
     const [w, wR] = wallets(2);
-    const n = await h.node("s1", w!, { datasets: [{ name: "d", path: await h.file("s1.csv", "x\n1\n"), format: "csv" }] }, { handlers: [drifted] });
-    const R = await h.node("Rs", wR!, { roles: ["Requester"] }, { handlers: [drifted] });
-    const { taskId } = await new NodeApiClient(R.url, wR).submitTask({ kind: "test-shape", datasets: [{ owner: w!.address, datasetId: "d" }], members: { min: 1, max: 1, threshold: 1 } });
+    const n = await h.node("s1", w, { datasets: [{ name: "d", path: await h.file("s1.csv", "x\n1\n"), format: "csv" }] }, { handlers: [drifted] });
+    const R = await h.node("Rs", wR, { roles: ["Requester"] }, { handlers: [drifted] });
+    const { taskId } = await new NodeApiClient(R.url, wR).submitTask({
+      kind: "test-shape",
+      datasets: [{ owner: w.address, datasetId: "d" }],
+      members: { min: 1, max: 1, threshold: 1 },
+    });
     await R.runtime.when(() => R.store.getRound(taskId, 1, "requester")?.status === "failed");
     assert.match(R.store.getRound(taskId, 1, "requester")!.error!, /test-shape: the round's result does not match the kind's result schema: total: /);
     assert.equal(R.store.getResult(taskId, 1), undefined);

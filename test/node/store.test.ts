@@ -90,7 +90,18 @@ describe("node store", () => {
       { member: "0xA", memberKey: "0xka" },
       { member: "0xB", memberKey: "0xkb" },
     ]);
-    s.putResult({ taskId: 1, round: 1, kind: "stats", resultHash: "0xr", recordHash: "0xq", result: { mean: 2 }, contributors: ["0xA"], next: { c: [1] }, done: false, createdAt: 9 });
+    s.putResult({
+      taskId: 1,
+      round: 1,
+      kind: "stats",
+      resultHash: "0xr",
+      recordHash: "0xq",
+      result: { mean: 2 },
+      contributors: ["0xA"],
+      next: { c: [1] },
+      done: false,
+      createdAt: 9,
+    });
     const r = s.getResult(1, 1)!;
     assert.deepEqual([r.result, r.next, r.done], [{ mean: 2 }, { c: [1] }, false]);
     assert.equal(s.getResult(1, 2), undefined);

@@ -60,32 +60,37 @@ describe("outsourced mining in chain mode (hardhat node, the three contracts, et
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  test("skmeans/ckks on Iris: the manager picks the worker from the on-chain registry; same partition as plaintext; every iteration's output hash on-chain; the worker cannot decrypt", { timeout: 180_000 }, async (t) => {
-    assert.equal(O.connector.mode, "ethereum");
-    let taskId: number | undefined;
-    const timer = roundTimer(O, () => taskId);
-    const sub = await submitOutsourced(O, { kind: "skmeans", dataset: "iris", k: 3, maxIterations: 20, initialIndices: [0, 50, 100], centroidUpdate: "owner", chunks: 2 });
-    taskId = sub.taskId;
-    assert.deepEqual(sub.workers, [W.address]);
-    const res = await finalResult<{ labels: number[]; centroids: number[][]; iterations: number }>(O, W, sub.taskId);
-    const { rounds, first, later } = timer.stop();
-    t.diagnostic(`chain mode skmeans/ckks (owner update) Iris: ${rounds} rounds; submission to round 1 result ${first.toFixed(2)} s, then ${later.toFixed(2)} s per iteration`);
-    const plain = kmeans(iris, [iris[0], iris[50], iris[100]], { maxIterations: 20 });
-    assert.ok(adjustedRandIndex(res.labels, plain.labels) >= 0.99);
-    assert.equal(res.iterations, plain.iterations);
-    res.centroids.forEach((c, j) => c.forEach((v, z) => assert.ok(Math.abs(v - plain.centroids[j][z]) < 1e-4)));
-    // ContributionSubmitted per round: through the connector, and straight from the contract's logs.
-    await assertOutputsOnChain(O, W, sub.taskId, rounds);
-    const { TaskManager__factory } = await import("../../types/ethers-contracts/index.js");
-    const tm = TaskManager__factory.connect(taskManager, chain.provider);
-    const logs = await tm.queryFilter(tm.filters.ContributionSubmitted(sub.taskId), 0);
-    assert.deepEqual(logs.map((l) => Number(l.args.round)), Array.from({ length: rounds }, (_, i) => i + 1));
-    for (const l of logs) {
-      assert.equal(l.args.member, W.address);
-      assert.equal(l.args.blobHash, W.store.getRound(sub.taskId, Number(l.args.round), "member")!.submissions.compute.blobHash);
-    }
-    await assertWorkerCannotDecrypt(O, W, sub.taskId, "skmeans-ckks/owner-state", (s) => decodeMessage(s, "skmeans-ckks/setup").frames[0]);
-  });
+  test(
+    "skmeans/ckks on Iris: the manager picks the worker from the on-chain registry; same partition as plaintext; every iteration's output hash on-chain; the worker cannot decrypt",
+    { timeout: 180_000 },
+    async (t) => {
+      assert.equal(O.connector.mode, "ethereum");
+      let taskId: number | undefined;
+      const timer = roundTimer(O, () => taskId);
+      const sub = await submitOutsourced(O, { kind: "skmeans", dataset: "iris", k: 3, maxIterations: 20, initialIndices: [0, 50, 100], centroidUpdate: "owner", chunks: 2 });
+      taskId = sub.taskId;
+      assert.deepEqual(sub.workers, [W.address]);
+      const res = await finalResult<{ labels: number[]; centroids: number[][]; iterations: number }>(O, W, sub.taskId);
+      const { rounds, first, later } = timer.stop();
+      t.diagnostic(`chain mode skmeans/ckks (owner update) Iris: ${rounds} rounds; submission to round 1 result ${first.toFixed(2)} s, then ${later.toFixed(2)} s per iteration`);
+      const plain = kmeans(iris, [iris[0], iris[50], iris[100]], { maxIterations: 20 });
+      assert.ok(adjustedRandIndex(res.labels, plain.labels) >= 0.99);
+      assert.equal(res.iterations, plain.iterations);
+      res.centroids.forEach((c, j) => c.forEach((v, z) => assert.ok(Math.abs(v - plain.centroids[j][z]) < 1e-4)));
+      // ContributionSubmitted per round: through the connector, and straight from the contract's logs.
+      await assertOutputsOnChain(O, W, sub.taskId, rounds);
+      const { TaskManager__factory } = await import("../../types/ethers-contracts/index.js");
+      const tm = TaskManager__factory.connect(taskManager, chain.provider);
+      const logs = await tm.queryFilter(tm.filters.ContributionSubmitted(sub.taskId), 0);
+      assert.deepEqual(
+        logs.map((l) => Number(l.args.round)),
+        Array.from({ length: rounds }, (_, i) => i + 1),
+      );
+      for (const l of logs) {
+        assert.equal(l.args.member, W.address);
+        assert.equal(l.args.blobHash, W.store.getRound(sub.taskId, Number(l.args.round), "member")!.submissions.compute.blobHash);
+      }
+      await assertWorkerCannotDecrypt(O, W, sub.taskId, "skmeans-ckks/owner-state", (s) => decodeMessage(s, "skmeans-ckks/setup").frames[0]);
+    },
+  );
 });
-
-

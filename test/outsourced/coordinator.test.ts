@@ -8,7 +8,14 @@ import { submitOutsourced, disposeOutsourcedEngines, assertHoldsNoSecret, Worker
 import { adjustedRandIndex, decodeMessage, encodeMessage, kmeans, knn, nnc, SkmeansCkksOwner } from "../../node/src/algorithms/index.js";
 import { assertOutputsOnChain, assertWorkerCannotDecrypt, finalResult, iris, irisCsv, irisLabels, roundTimer } from "./helpers.js";
 
-interface KmRes { labels: number[]; centroids: number[][]; iterations: number; converged: boolean; worker: string; variant: string }
+interface KmRes {
+  labels: number[];
+  centroids: number[][];
+  iterations: number;
+  converged: boolean;
+  worker: string;
+  variant: string;
+}
 
 describe("outsourced mining over the round runtime (coordinator over HTTP)", () => {
   let h: NodeHarness;
@@ -61,12 +68,23 @@ describe("outsourced mining over the round runtime (coordinator over HTTP)", () 
   test("skmeans/ckks on Iris: same partition as plaintext k-means from the same centroids; outputs on record; the worker cannot decrypt", { timeout: 120_000 }, async (t) => {
     let taskId: number | undefined;
     const timer = roundTimer(O, () => taskId);
-    const sub = await submitOutsourced(O, { kind: "skmeans", variant: "ckks", dataset: "iris", k: 3, maxIterations: 20, initialIndices: [0, 50, 100], chunks: 3, workers: [W.address] });
+    const sub = await submitOutsourced(O, {
+      kind: "skmeans",
+      variant: "ckks",
+      dataset: "iris",
+      k: 3,
+      maxIterations: 20,
+      initialIndices: [0, 50, 100],
+      chunks: 3,
+      workers: [W.address],
+    });
     taskId = sub.taskId;
     assert.equal(sub.setup.length, 3, "the encrypted dataset travels in 3 chunks");
     const res = await finalResult<KmRes>(O, W, sub.taskId);
     const { rounds, first, later } = timer.stop();
-    t.diagnostic(`skmeans/ckks (worker update) Iris: ${rounds} rounds; submission to round 1 result ${first.toFixed(2)} s (setup ${(sub.setupBytes / 1e6).toFixed(1)} MB), then ${later.toFixed(2)} s per iteration over the runtime`);
+    t.diagnostic(
+      `skmeans/ckks (worker update) Iris: ${rounds} rounds; submission to round 1 result ${first.toFixed(2)} s (setup ${(sub.setupBytes / 1e6).toFixed(1)} MB), then ${later.toFixed(2)} s per iteration over the runtime`,
+    );
 
     const plain = kmeans(iris, [iris[0], iris[50], iris[100]], { maxIterations: 20 });
     assert.ok(adjustedRandIndex(res.labels, plain.labels) >= 0.99, "same partition");
@@ -112,35 +130,48 @@ describe("outsourced mining over the round runtime (coordinator over HTTP)", () 
     await assertOutputsOnChain(O, W, nn.taskId, 2);
   });
 
-  test("the owner node stopped after round 1 and restarted, every engine gone as in a new process: the owner restores from its local snapshot, the worker resumes from the setup and the last reply", { timeout: 90_000 }, async () => {
-    let taskId: number | undefined;
-    let stopping: Promise<void> | undefined;
-    const owner = O;
-    const onResult = (row: { taskId: number; round: number }) => {
-      if (row.taskId === taskId && row.round === 1 && !stopping) {
-        disposeOutsourcedEngines();
-        stopping = owner.stop();
-      }
-    };
-    owner.runtime.on("result", onResult);
-    const sub = await submitOutsourced(O, { kind: "skmeans", dataset: "iris", k: 3, maxIterations: 20, initialIndices: [0, 50, 100], centroidUpdate: "owner", workers: [W.address] });
-    taskId = sub.taskId;
-    await owner.runtime.when(() => stopping !== undefined);
-    await stopping;
-    owner.runtime.off("result", onResult);
-    O = await h.node("owner", wO, ownerConfig);
-    const res = await finalResult<KmRes>(O, W, sub.taskId);
-    const plain = kmeans(iris, [iris[0], iris[50], iris[100]], { maxIterations: 20 });
-    assert.ok(adjustedRandIndex(res.labels, plain.labels) >= 0.99);
-    assert.equal(res.iterations, plain.iterations);
-    await assertOutputsOnChain(O, W, sub.taskId, res.iterations);
-  });
+  test(
+    "the owner node stopped after round 1 and restarted, every engine gone as in a new process: the owner restores from its local snapshot, the worker resumes from the setup and the last reply",
+    { timeout: 90_000 },
+    async () => {
+      let taskId: number | undefined;
+      let stopping: Promise<void> | undefined;
+      const owner = O;
+      const onResult = (row: { taskId: number; round: number }) => {
+        if (row.taskId === taskId && row.round === 1 && !stopping) {
+          disposeOutsourcedEngines();
+          stopping = owner.stop();
+        }
+      };
+      owner.runtime.on("result", onResult);
+      const sub = await submitOutsourced(O, {
+        kind: "skmeans",
+        dataset: "iris",
+        k: 3,
+        maxIterations: 20,
+        initialIndices: [0, 50, 100],
+        centroidUpdate: "owner",
+        workers: [W.address],
+      });
+      taskId = sub.taskId;
+      await owner.runtime.when(() => stopping !== undefined);
+      await stopping;
+      owner.runtime.off("result", onResult);
+      O = await h.node("owner", wO, ownerConfig);
+      const res = await finalResult<KmRes>(O, W, sub.taskId);
+      const plain = kmeans(iris, [iris[0], iris[50], iris[100]], { maxIterations: 20 });
+      assert.ok(adjustedRandIndex(res.labels, plain.labels) >= 0.99);
+      assert.equal(res.iterations, plain.iterations);
+      await assertOutputsOnChain(O, W, sub.taskId, res.iterations);
+    },
+  );
 
   test("the other kinds and variants: dbsnnc (ckks, legacy, plain), dbskmeans/legacy, skmeans/plain", { timeout: 90_000 }, async (t) => {
     const few = await h.file("few.csv", irisCsv(iris.filter((_, i) => i % 5 === 0)));
     await O.datasets.register({ name: "few", path: few, format: "csv" });
     const X = iris.filter((_, i) => i % 5 === 0);
-    const run = async (req: Parameters<typeof submitOutsourced>[1]) => finalResult<{ labels: number[] }>(O, W, (await submitOutsourced(O, { ...req, workers: [W.address] })).taskId);
+    const run = async (req: Parameters<typeof submitOutsourced>[1]) =>
+      finalResult<{ labels: number[] }>(O, W, (await submitOutsourced(O, { ...req, workers: [W.address] })).taskId);
     const nncWant = nnc(X, { metric: "euclidean2" });
     assert.deepEqual((await run({ kind: "dbsnnc", variant: "ckks", dataset: "few" })).labels, nncWant);
     assert.deepEqual((await run({ kind: "dbsnnc", variant: "plain", dataset: "few" })).labels, nncWant);
@@ -163,9 +194,30 @@ describe("outsourced mining over the round runtime (coordinator over HTTP)", () 
     let nextId = 1;
     while (await O.connector.getTask(nextId)) nextId++;
     const base = { kind: "skmeans" as const, dataset: "iris", workers: [W.address] };
-    await assert.rejects(submitOutsourced(O, { ...base, k: 3, initialCentroids: [[1, 2, 3], [4, 5, 6], [7, 8, 9]] }), /initialCentroids: row 0 has 3 attributes, expected 4/);
+    await assert.rejects(
+      submitOutsourced(O, {
+        ...base,
+        k: 3,
+        initialCentroids: [
+          [1, 2, 3],
+          [4, 5, 6],
+          [7, 8, 9],
+        ],
+      }),
+      /initialCentroids: row 0 has 3 attributes, expected 4/,
+    );
     await assert.rejects(submitOutsourced(O, { ...base, k: 151 }), /k: 151 clusters need at least 151 rows, the dataset has 150; lower k/);
-    await assert.rejects(submitOutsourced(O, { ...base, k: 2, initialCentroids: [[1, 2, 3, NaN], [4, 5, 6, 7]] }), /initialCentroids: row 0, attribute 3 is not a finite number/);
+    await assert.rejects(
+      submitOutsourced(O, {
+        ...base,
+        k: 2,
+        initialCentroids: [
+          [1, 2, 3, NaN],
+          [4, 5, 6, 7],
+        ],
+      }),
+      /initialCentroids: row 0, attribute 3 is not a finite number/,
+    );
     await assert.rejects(
       submitOutsourced(O, { kind: "sknn", dataset: "iris-train", labelColumn: "species", query: [[1, 2, 3, NaN]], workers: [W.address] }),
       /query: row 0, attribute 3 is not a finite number/,
@@ -191,10 +243,7 @@ describe("outsourced mining over the round runtime (coordinator over HTTP)", () 
       submitOutsourced(O, { ...base, prepared: { setup: mixed, ownerState: a.owner.snapshot() } }),
       /prepared\.setup: ciphertext 1: ckks ciphertext: encrypted under another key/,
     );
-    await assert.rejects(
-      submitOutsourced(O, { ...base, prepared: { setup: b.setup, ownerState: a.owner.snapshot() } }),
-      /prepared\.setup: its worker keys are under another key/,
-    );
+    await assert.rejects(submitOutsourced(O, { ...base, prepared: { setup: b.setup, ownerState: a.owner.snapshot() } }), /prepared\.setup: its worker keys are under another key/);
     // The inspection used on workers does fail on a holder that can decrypt.
     assert.throws(() => assertHoldsNoSecret(a.owner), /could decrypt|can decrypt/);
     a.owner.dispose();

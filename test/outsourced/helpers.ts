@@ -21,10 +21,7 @@ export function irisCsv(rows: number[][], labels?: number[]): string {
 
 /** Waits until the owner holds the task's final result; fails fast when a round of the task failed on either side. */
 export async function finalResult<T = Record<string, unknown>>(owner: RunningNode, worker: RunningNode, taskId: number): Promise<T> {
-  const failed = () =>
-    [owner, worker]
-      .flatMap((n) => n.store.listRounds(taskId))
-      .find((r) => r.status === "failed" || r.status === "missed");
+  const failed = () => [owner, worker].flatMap((n) => n.store.listRounds(taskId)).find((r) => r.status === "failed" || r.status === "missed");
   await owner.runtime.when(() => outsourcedResult(owner.store, taskId) !== undefined || failed() !== undefined);
   const f = failed();
   if (f) assert.fail(`round ${f.round} (${f.side}) of task ${taskId} ${f.status}: ${f.error}`);

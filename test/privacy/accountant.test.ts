@@ -1,7 +1,18 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  compose, deltaTight, distributedGaussianRho, epsilonSimple, epsilonTight, gaussianRho, gaussianRhoVector, pureToRho, rhoFor, sigma2For, sigma2PerMember, skellamRho,
+  compose,
+  deltaTight,
+  distributedGaussianRho,
+  epsilonSimple,
+  epsilonTight,
+  gaussianRho,
+  gaussianRhoVector,
+  pureToRho,
+  rhoFor,
+  sigma2For,
+  sigma2PerMember,
+  skellamRho,
 } from "../../node/src/privacy/accountant.js";
 
 const close = (a: number, b: number, rel = 1e-9) => assert.ok(Math.abs(a - b) <= rel * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
@@ -25,7 +36,11 @@ describe("zCDP accountant against the published formulas", () => {
   });
 
   test("ρ → (ε, δ): ε = ρ + 2√(ρ ln(1/δ)) (Bun–Steinke Prop. 1.3), and its closed-form inverse", () => {
-    for (const [rho, delta] of [[0.5, 1e-5], [0.01, 1e-6], [2, 1e-9]] as const) {
+    for (const [rho, delta] of [
+      [0.5, 1e-5],
+      [0.01, 1e-6],
+      [2, 1e-9],
+    ] as const) {
       const e = epsilonSimple(rho, delta);
       close(e, rho + 2 * Math.sqrt(rho * Math.log(1 / delta)));
       close(rhoFor(e, delta, "simple"), rho, 1e-9);
@@ -35,12 +50,17 @@ describe("zCDP accountant against the published formulas", () => {
   });
 
   test("the Canonne–Kamath–Steinke conversion: δ(ε) = inf_α e^{(α−1)(αρ−ε)}/(α−1)·(1−1/α)^α is met, and it beats the simple one", () => {
-    for (const [rho, delta] of [[0.5, 1e-5], [0.01, 1e-6], [0.1, 1e-3], [3, 1e-8]] as const) {
+    for (const [rho, delta] of [
+      [0.5, 1e-5],
+      [0.01, 1e-6],
+      [0.1, 1e-3],
+      [3, 1e-8],
+    ] as const) {
       const e = epsilonTight(rho, delta);
       assert.ok(e < epsilonSimple(rho, delta), `tight ${e} < simple ${epsilonSimple(rho, delta)}`);
       // evaluated independently here, by brute force over α
       let best = Infinity;
-      for (let a = 1.0001; a < 5000; a *= 1.0005) best = Math.min(best, Math.exp((a - 1) * (a * rho - e)) / (a - 1) * (1 - 1 / a) ** a);
+      for (let a = 1.0001; a < 5000; a *= 1.0005) best = Math.min(best, (Math.exp((a - 1) * (a * rho - e)) / (a - 1)) * (1 - 1 / a) ** a);
       close(best, delta, 2e-3);
       close(deltaTight(rho, e), delta, 2e-3);
       // a slightly smaller ε would need a larger δ: the conversion is not loose

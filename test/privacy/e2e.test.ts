@@ -74,7 +74,10 @@ describe("differential privacy end to end, coordinator mode, 3 owners + requeste
       const countLow = 150 - 6 * sdCount - 1;
       assert.ok(Math.abs(col.mean - mean) <= (6 * sdSum + 8 * (6 * sdCount + 1)) / countLow, `${c}: mean ${col.mean} vs ${mean}`);
     });
-    assert.ok(IRIS_COLS.some((c, j) => Math.abs(result.columns[c].sum - rows.reduce((a, r) => a + r[j], 0)) > 1e-3), "the sums carry noise");
+    assert.ok(
+      IRIS_COLS.some((c, j) => Math.abs(result.columns[c].sum - rows.reduce((a, r) => a + r[j], 0)) > 1e-3),
+      "the sums carry noise",
+    );
 
     for (const o of owners) {
       const b = privacyBudget(o.store, o.config.policy, "iris");

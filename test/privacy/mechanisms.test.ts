@@ -49,14 +49,20 @@ function trialsOf<P>(k: FederatedKind<P>, s: TaskSpec, tables: Table[], trials: 
 /** Standardised noise of the noised coordinates, pooled: mean ≈ 0 and variance ≈ expected ratio. */
 function checkNoise(noise: number[][], sigma: number[], members: number, threshold: number, what: string) {
   const z: number[] = [];
-  for (const row of noise) row.forEach((x, i) => { if (sigma[i] > 0) z.push(x / sigma[i]); });
+  for (const row of noise)
+    row.forEach((x, i) => {
+      if (sigma[i] > 0) z.push(x / sigma[i]);
+    });
   const n = z.length;
   const mean = z.reduce((s, x) => s + x, 0) / n;
   const variance = z.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1);
   const want = members / threshold;
   assert.ok(Math.abs(mean) < 5 * Math.sqrt(want / n), `${what}: noise mean ${mean} (n=${n})`);
   assert.ok(Math.abs(variance / want - 1) < 5 * Math.sqrt(2 / n), `${what}: noise variance ${variance}, expected ${want} (n=${n})`);
-  for (const row of noise) row.forEach((x, i) => { if (sigma[i] === 0) assert.equal(x, 0, `${what}: coordinate ${i} is not released and must carry no noise`); });
+  for (const row of noise)
+    row.forEach((x, i) => {
+      if (sigma[i] === 0) assert.equal(x, 0, `${what}: coordinate ${i} is not released and must carry no noise`);
+    });
 }
 
 describe("differential-privacy mechanisms in the federated kinds", () => {
@@ -69,7 +75,13 @@ describe("differential-privacy mechanisms in the federated kinds", () => {
     // 5 parts (one count, a sum and a sum of squares per column) share ρ = 0.5: σ_p² = 5/(2ρ)·Δ_p² in integer units
     const D = (l2: number, k = 1) => l2 * 2 ** VECTOR_FRAC_BITS + 2 * Math.sqrt(k);
     const want = (l2: number) => Math.sqrt((5 / (2 * 0.5)) * D(l2) ** 2) / 2 ** VECTOR_FRAC_BITS;
-    [[0, 1], [1, 10], [2, 100], [4, 4], [5, 16]].forEach(([i, l2]) => assert.ok(Math.abs(plan.sigma[i] / want(l2) - 1) < 1e-6, `σ of coordinate ${i}`));
+    [
+      [0, 1],
+      [1, 10],
+      [2, 100],
+      [4, 4],
+      [5, 16],
+    ].forEach(([i, l2]) => assert.ok(Math.abs(plan.sigma[i] / want(l2) - 1) < 1e-6, `σ of coordinate ${i}`));
     assert.equal(plan.sigma[3], 0, "column b's count slot is not released (the count travels once)");
     assert.ok(plan.rho <= plan.target && plan.rho > 0.999 * plan.target, `accounted ρ ${plan.rho} vs ${plan.target}`);
 
@@ -84,13 +96,18 @@ describe("differential-privacy mechanisms in the federated kinds", () => {
   });
 
   test("stats: the released mean and variance are post-processed into the bounds", () => {
-    const tables: Table[] = [{ columns: ["a"], rows: [[1], [2]] }, { columns: ["a"], rows: [[3]] }];
+    const tables: Table[] = [
+      { columns: ["a"], rows: [[1], [2]] },
+      { columns: ["a"], rows: [[3]] },
+    ];
     // a tiny ρ on three rows: the noise swamps the sums, yet the mean stays in [0, 5] and the variance ≤ 25/4
     const s = spec("stats", { columns: ["a"], privacy: { rho: 1e-4, bounds: { a: [0, 5] } } });
     const p = statsVectorKind.parse(s);
     for (let i = 0; i < 50; i++) {
       const sum = decodeVector(tables.map((t) => noisyVector(statsVectorKind, s, p, undefined, [t])).reduce((a, v) => a.map((x, j) => x + v[j])));
-      const out = statsVectorKind.finish(p, undefined, sum, { round: 1, rounds: 1, members: 2 }).result as { columns: Record<string, { count: number; mean: number; variance: number }> };
+      const out = statsVectorKind.finish(p, undefined, sum, { round: 1, rounds: 1, members: 2 }).result as {
+        columns: Record<string, { count: number; mean: number; variance: number }>;
+      };
       const c = out.columns.a;
       if (c.count > 0) {
         assert.ok(c.mean >= 0 && c.mean <= 5, `mean ${c.mean}`);
@@ -103,7 +120,11 @@ describe("differential-privacy mechanisms in the federated kinds", () => {
     const tables = irisTables(3);
     const columns = tables[0].columns;
     const bounds = Object.fromEntries(columns.map((c) => [c, [0, 8]]));
-    const initial = [[5, 3.4, 1.5, 0.2], [5.9, 2.8, 4.3, 1.3], [6.6, 3, 5.5, 2]];
+    const initial = [
+      [5, 3.4, 1.5, 0.2],
+      [5.9, 2.8, 4.3, 1.3],
+      [6.6, 3, 5.5, 2],
+    ];
     const s = spec("kmeans", { columns, initial, privacy: { rho: 0.3, bounds } }, { rounds: 3 });
     const p = kmeansKind.parse(s);
     const plan = noisePlanOf(kmeansKind, s, p)!;
@@ -123,7 +144,10 @@ describe("differential-privacy mechanisms in the federated kinds", () => {
   });
 
   test("linreg / logreg: each row's gradient is clipped to gradientClip; count and gradient noised", () => {
-    for (const [k, tables] of [[linregKind, linregTables(3)], [logregKind, logregTables(3)]] as const) {
+    for (const [k, tables] of [
+      [linregKind, linregTables(3)],
+      [logregKind, logregTables(3)],
+    ] as const) {
       const cols = tables[0].columns;
       const features = cols.slice(0, -1);
       const target = cols[cols.length - 1];
@@ -158,7 +182,12 @@ describe("differential-privacy mechanisms in the federated kinds", () => {
       const sd = sr.privacy.sigma[1] * Math.sqrt(1.5);
       const got = sr.columns[IRIS_COLS[0]].sum;
       assert.ok(got !== exact && Math.abs(got - exact) < 6 * sd, `Σ ${got} vs ${exact} (sd ${sd})`);
-      const km = await runLocal(kmeansHandler, { ...base, kind: "kmeans", params: { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 0, privacy: { rho: 3, bounds } }, rounds: 3 }, tables, { paillierBits: 1024 });
+      const km = await runLocal(
+        kmeansHandler,
+        { ...base, kind: "kmeans", params: { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 0, privacy: { rho: 3, bounds } }, rounds: 3 },
+        tables,
+        { paillierBits: 1024 },
+      );
       assert.equal(km.rounds.length, 3);
       for (const r of km.rounds) {
         const res = r.result as KmeansResult & { privacy: PrivacyReport };
@@ -173,14 +202,35 @@ describe("differential-privacy mechanisms in the federated kinds", () => {
   }
 
   test("spec errors name the field and the fix", () => {
-    const bad = (kind: string, params: Record<string, unknown>, over: Record<string, unknown> = {}) => () => spec(kind, params, over);
+    const bad =
+      (kind: string, params: Record<string, unknown>, over: Record<string, unknown> = {}) =>
+      () =>
+        spec(kind, params, over);
     assert.throws(bad("stats", { columns: ["a", "b"], privacy: { rho: 1, bounds: { a: [0, 1] } } }), /params.privacy.bounds: .*missing: b/);
-    assert.throws(bad("stats", { columns: ["a"], privacy: { epsilon: 1, bounds: { a: [0, 1] } } }), /params.privacy.delta: params.privacy needs rho, or epsilon together with delta/);
+    assert.throws(
+      bad("stats", { columns: ["a"], privacy: { epsilon: 1, bounds: { a: [0, 1] } } }),
+      /params.privacy.delta: params.privacy needs rho, or epsilon together with delta/,
+    );
     assert.throws(bad("stats", { columns: ["a"], privacy: { rho: 1, epsilon: 1, delta: 1e-6, bounds: { a: [0, 1] } } }), /rho or epsilon with delta, not both/);
     assert.throws(bad("stats", { columns: ["a"], privacy: { rho: 1, bounds: { a: [2, 1] } } }), /lo < hi/);
-    assert.throws(bad("stats", { columns: ["a"], privacy: { rho: 1, bounds: { a: [0, 1] } } }, { verification: "offchain" }), /verification: params.privacy cannot be combined with proofs yet/);
+    assert.throws(
+      bad("stats", { columns: ["a"], privacy: { rho: 1, bounds: { a: [0, 1] } } }, { verification: "offchain" }),
+      /verification: params.privacy cannot be combined with proofs yet/,
+    );
     assert.throws(bad("linreg", { features: ["x"], target: "y", method: "gd", privacy: { rho: 1, bounds: { x: [0, 1], y: [0, 1] } } }), /params.privacy.gradientClip: .*required/);
-    assert.throws(() => parseTaskSpec({ kind: "vlinreg", requester, datasets: [{ owner, datasetId: "d" }], params: { idColumn: "id", label: { owner, column: "y" }, features: [{ name: "a", owner: requester, columns: ["x"] }], privacy: { rho: 1, bounds: {} } } }), /params.privacy: kind vlinreg has no differential-privacy mechanism/);
-    assert.throws(bad("logreg", { features: ["x"], target: "y", privacy: { rho: 1, gradientClip: 1, bounds: { x: [0, 1], y: [0, 1] } } }), /params.method: params.privacy needs params.method "gd"/);
+    assert.throws(
+      () =>
+        parseTaskSpec({
+          kind: "vlinreg",
+          requester,
+          datasets: [{ owner, datasetId: "d" }],
+          params: { idColumn: "id", label: { owner, column: "y" }, features: [{ name: "a", owner: requester, columns: ["x"] }], privacy: { rho: 1, bounds: {} } },
+        }),
+      /params.privacy: kind vlinreg has no differential-privacy mechanism/,
+    );
+    assert.throws(
+      bad("logreg", { features: ["x"], target: "y", privacy: { rho: 1, gradientClip: 1, bounds: { x: [0, 1], y: [0, 1] } } }),
+      /params.method: params.privacy needs params.method "gd"/,
+    );
   });
 });

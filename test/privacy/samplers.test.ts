@@ -1,8 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  bernoulliExp, discreteGaussian, discreteLaplace, poisson, rational, rationalOf, skellam, uniformBelow,
-} from "../../node/src/privacy/samplers.js";
+import { bernoulliExp, discreteGaussian, discreteLaplace, poisson, rational, rationalOf, skellam, uniformBelow } from "../../node/src/privacy/samplers.js";
 
 /**
  * Each sampler against its exact pmf, computed here independently in floating point. The
@@ -89,7 +87,11 @@ describe("exact samplers", () => {
   });
 
   test("Bernoulli(exp(−γ)) has mean exp(−γ) for γ below and above 1", () => {
-    for (const [num, den] of [[1n, 3n], [7n, 5n], [5n, 2n]] as const) {
+    for (const [num, den] of [
+      [1n, 3n],
+      [7n, 5n],
+      [5n, 2n],
+    ] as const) {
       const n = 20_000;
       let k = 0;
       for (let i = 0; i < n; i++) if (bernoulliExp({ num, den })) k++;
@@ -111,7 +113,10 @@ describe("exact samplers", () => {
     assert.ok(Math.abs(m.mean) < 5 * Math.sqrt(v / s.length), `mean ${m.mean}`);
   });
 
-  for (const [num, den] of [[3n, 2n], [23n, 3n]] as const) {
+  for (const [num, den] of [
+    [3n, 2n],
+    [23n, 3n],
+  ] as const) {
     test(`discrete Gaussian σ² = ${num}/${den} matches its pmf (chi-square), mean 0, variance`, () => {
       const sigma2 = Number(num) / Number(den);
       const pmf = discreteGaussianPmf(sigma2);
@@ -144,12 +149,20 @@ describe("exact samplers", () => {
   });
 
   test("Poisson(5/2) and Skellam(3/2) match their pmfs (chi-square)", () => {
-    const lf = (k: number) => { let s = 0; for (let i = 2; i <= k; i++) s += Math.log(i); return s; };
+    const lf = (k: number) => {
+      let s = 0;
+      for (let i = 2; i <= k; i++) s += Math.log(i);
+      return s;
+    };
     const pois = (l: number) => (k: number) => (k < 0 ? 0 : Math.exp(-l + k * Math.log(l) - lf(k)));
     const p = draw(20_000, () => poisson(rational(5n, 2n)));
     const rp = chiSquare(p, pois(2.5), 0, 12);
     assert.ok(rp.stat < chiSquareCritical(rp.df), `Poisson chi-square ${rp.stat} with ${rp.df} df`);
-    const sk = (x: number) => { let s = 0; for (let k = Math.max(0, x); k < 80; k++) s += pois(1.5)(k) * pois(1.5)(k - x); return s; };
+    const sk = (x: number) => {
+      let s = 0;
+      for (let k = Math.max(0, x); k < 80; k++) s += pois(1.5)(k) * pois(1.5)(k - x);
+      return s;
+    };
     const s = draw(20_000, () => skellam(rational(3n, 2n)));
     const rs = chiSquare(s, sk, -9, 9);
     assert.ok(rs.stat < chiSquareCritical(rs.df), `Skellam chi-square ${rs.stat} with ${rs.df} df`);

@@ -2,8 +2,20 @@ import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { SNARK_FIELD } from "../../protocol/src/binding.js";
 import {
-  bytes32ToField, chunkPath, commitDataset, commitDatasetWith, fieldToBytes32, hashRow, merklePath, paddedWidth, poseidonHasher,
-  rootFromPath, rowSalt, TREE_DEPTH, zeroHashes, type Hasher,
+  bytes32ToField,
+  chunkPath,
+  commitDataset,
+  commitDatasetWith,
+  fieldToBytes32,
+  hashRow,
+  merklePath,
+  paddedWidth,
+  poseidonHasher,
+  rootFromPath,
+  rowSalt,
+  TREE_DEPTH,
+  zeroHashes,
+  type Hasher,
 } from "../../protocol/src/commitment.js";
 import { encodeRows } from "../../protocol/src/fixedpoint.js";
 
@@ -39,7 +51,11 @@ test("leaves: zero-padded blocks of 4, chained", () => {
 });
 
 test("root of a small dataset equals a direct computation over the padded depth-20 tree", async () => {
-  const rows = encodeRows([[1, 2], [3, -4], [5.5, 6]]);
+  const rows = encodeRows([
+    [1, 2],
+    [3, -4],
+    [5.5, 6],
+  ]);
   const t = await commitDataset(rows, seed);
   const leaves = rows.map((r, i) => H([rowSalt(seed, i), ...r, 0n, 0n]));
   assert.deepEqual(t.leaves, leaves);
@@ -65,7 +81,12 @@ test("row paths and chunk paths lead to the root", () => {
     assert.equal(p.siblings.length, TREE_DEPTH);
     assert.equal(rootFromPath(H, t.leaves[i], p.pathIndices, p.siblings), t.rootField);
   }
-  for (const [chunk, R] of [[0, 8], [4, 8], [1, 32], [0, 64]] as const) {
+  for (const [chunk, R] of [
+    [0, 8],
+    [4, 8],
+    [1, 32],
+    [0, 64],
+  ] as const) {
     const p = chunkPath(t, chunk, R);
     // The subtree root recomputed from its (zero-padded) leaves.
     let level = Array.from({ length: R }, (_, i) => t.leaves[chunk * R + i] ?? 0n);

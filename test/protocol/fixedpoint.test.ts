@@ -2,8 +2,22 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SNARK_FIELD } from "../../protocol/src/binding.js";
 import {
-  encode, decode, toField, fromField, encodeRows, decodeRows, FRAC_BITS, MAX_ABS, MAX_REAL, SCALE,
-  CIRCUIT_FIXED, VECTOR_FIXED, VLINREG_FEATURE_FIXED, VLINREG_THETA_FIXED, VLINREG_LABEL_FIXED, fixedPoint,
+  encode,
+  decode,
+  toField,
+  fromField,
+  encodeRows,
+  decodeRows,
+  FRAC_BITS,
+  MAX_ABS,
+  MAX_REAL,
+  SCALE,
+  CIRCUIT_FIXED,
+  VECTOR_FIXED,
+  VLINREG_FEATURE_FIXED,
+  VLINREG_THETA_FIXED,
+  VLINREG_LABEL_FIXED,
+  fixedPoint,
 } from "../../protocol/src/fixedpoint.js";
 
 test("values round-trip at 2^-16 resolution, negatives as p - |x|", () => {
@@ -38,22 +52,45 @@ test("range checks: |scaled| < 2^48 is enforced with the bound in the message", 
 });
 
 test("NaN, Infinity and ragged rows name the column and row", () => {
-  assert.throws(() => encodeRows([[1, 2], [3, NaN]], ["x", "y"]), /column "y", row 1 is NaN/);
+  assert.throws(
+    () =>
+      encodeRows(
+        [
+          [1, 2],
+          [3, NaN],
+        ],
+        ["x", "y"],
+      ),
+    /column "y", row 1 is NaN/,
+  );
   assert.throws(() => encodeRows([[Infinity]]), /column #0, row 0 is Infinity/);
   assert.throws(() => encodeRows([[1, 2], [3]]), /row 1 has 1 values, expected 2/);
   assert.throws(() => encodeRows([[1e10]], ["big"]), /column "big", row 0 = 10000000000 is out of range/);
 });
 
 test("encodeRows/decodeRows round-trip a table", () => {
-  const rows = [[5.1, 3.5, -1.4, 0.2], [4.9, -3, 1.4, 0.2]];
-  assert.deepEqual(decodeRows(encodeRows(rows)), rows.map((r) => r.map((v) => Math.round(v * 65536) / 65536)));
+  const rows = [
+    [5.1, 3.5, -1.4, 0.2],
+    [4.9, -3, 1.4, 0.2],
+  ];
+  assert.deepEqual(
+    decodeRows(encodeRows(rows)),
+    rows.map((r) => r.map((v) => Math.round(v * 65536) / 65536)),
+  );
 });
 
 test("one factory, named instances: the circuits' 49-bit values, the 80-bit Paillier vector slots, vertical regression's three scales", () => {
   assert.deepEqual([CIRCUIT_FIXED.fracBits, CIRCUIT_FIXED.valueBits, CIRCUIT_FIXED.maxReal], [16, 49, 2 ** 32]);
   assert.equal(CIRCUIT_FIXED.limit, MAX_ABS);
   assert.deepEqual([VECTOR_FIXED.fracBits, VECTOR_FIXED.valueBits, VECTOR_FIXED.maxReal], [20, 80, 2 ** 59]);
-  assert.deepEqual([VLINREG_FEATURE_FIXED, VLINREG_THETA_FIXED, VLINREG_LABEL_FIXED].map((f) => [f.fracBits, f.valueBits]), [[24, 32], [24, 41], [48, 56]]);
+  assert.deepEqual(
+    [VLINREG_FEATURE_FIXED, VLINREG_THETA_FIXED, VLINREG_LABEL_FIXED].map((f) => [f.fracBits, f.valueBits]),
+    [
+      [24, 32],
+      [24, 41],
+      [48, 56],
+    ],
+  );
   // Round-half-up at the scale; the integer bound is exclusive even when the real is just below it.
   assert.equal(VECTOR_FIXED.encode(1.5 / 2 ** 20), 2n);
   assert.equal(VECTOR_FIXED.tryEncode(-(2 ** 59)), "out-of-range");

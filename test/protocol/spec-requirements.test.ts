@@ -37,7 +37,10 @@ test("vlinreg: too few rounds for its iterations is refused with the number to s
   const base = { kind: "vlinreg", datasets: owners.map((owner) => ({ owner, datasetId: "d" })), params, setup: true };
   const need = vlinregRounds(20, "label");
   const p = problems({ ...base, rounds: need - 1 });
-  assert.ok(p.some((x) => x.startsWith(`rounds: vlinreg with up to 20 iterations and keyHolder "label" needs ${need} rounds: set rounds: ${need}`)), p.join("\n"));
+  assert.ok(
+    p.some((x) => x.startsWith(`rounds: vlinreg with up to 20 iterations and keyHolder "label" needs ${need} rounds: set rounds: ${need}`)),
+    p.join("\n"),
+  );
   assert.ok(problems({ ...base, setup: false, rounds: need }).some((x) => x.startsWith("setup: vlinreg needs a Setup phase")));
   assert.deepEqual(problems({ ...base, rounds: need }), []);
 });
@@ -52,5 +55,9 @@ test("vlinreg: rounds derive from maxIterations (default 300, tolerance 1e-6); i
   const base = { kind: "vlinreg", datasets: owners.map((owner) => ({ owner, datasetId: "d" })), setup: true };
   assert.deepEqual(problems({ ...base, params, rounds: vlinregRoundsFor(params) }), []);
   assert.ok(problems({ ...base, params, rounds: vlinregRoundsFor(params) - 1 }).some((x) => x.startsWith("rounds: vlinreg with up to 300 iterations")));
-  assert.ok(problems({ ...base, params: { ...params, iterations: 5, tolerance: 1e-4 }, rounds: 10 }).some((x) => x.startsWith("params.iterations: params.iterations (a fixed count) cannot be combined")));
+  assert.ok(
+    problems({ ...base, params: { ...params, iterations: 5, tolerance: 1e-4 }, rounds: 10 }).some((x) =>
+      x.startsWith("params.iterations: params.iterations (a fixed count) cannot be combined"),
+    ),
+  );
 });

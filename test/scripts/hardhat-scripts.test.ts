@@ -170,7 +170,10 @@ describe("hardhat scripts against a dev chain", { timeout: 600_000 }, () => {
     assert.equal(w.code, 1, w.stderr + w.stdout);
     const lines = w.stdout.split("\n");
     const order = ["TaskCreated", "RoundStarted", "RoundFailed"].map((k) => lines.findIndex((l) => l.includes(k)));
-    assert.ok(order.every((i, j) => i >= 0 && (j === 0 || i > order[j - 1])), w.stdout);
+    assert.ok(
+      order.every((i, j) => i >= 0 && (j === 0 || i > order[j - 1])),
+      w.stdout,
+    );
     assert.match(w.stdout, /too-few-joined/);
 
     const bad = join(dir, "bad.json");

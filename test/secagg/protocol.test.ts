@@ -25,7 +25,11 @@ describe("secure aggregation gives the exact sum of the survivors", () => {
     parties.forEach((p) => server.addShares(p.shareKeys(roster)));
     const set = server.closeShares();
     const masked = parties.map((p) => p.maskedInput(set, inputs.get(p.address)!));
-    for (const m of masked) assert.ok(m.y.every((v) => BigInt(v) > 1000n), "a masked value should be a uniform field element");
+    for (const m of masked)
+      assert.ok(
+        m.y.every((v) => BigInt(v) > 1000n),
+        "a masked value should be a uniform field element",
+      );
     masked.forEach((m) => server.addMasked(m));
     const req = server.closeMasked();
     parties.forEach((p) => server.addUnmask(p.unmask(req)));
@@ -99,8 +103,10 @@ describe("attacks are refused", () => {
     parties.forEach((p) => p.maskedInput(set, [1n, 2n, 3n, 4n]));
     const all = set.messages.map((m) => m.from);
     const victim = all.find((a) => a !== parties[0].address)!;
-    assert.throws(() => parties[0].unmask({ kind: "secagg/unmask-request", taskId: 7, round: 1, survivors: all, dropped: [victim] }),
-      /asks for both the self-mask share and the mask-key share/);
+    assert.throws(
+      () => parties[0].unmask({ kind: "secagg/unmask-request", taskId: 7, round: 1, survivors: all, dropped: [victim] }),
+      /asks for both the self-mask share and the mask-key share/,
+    );
   });
 
   test("claiming a live party dropped after its b-share was revealed (or the reverse) is refused", () => {
@@ -111,13 +117,17 @@ describe("attacks are refused", () => {
     const victim = all.find((a) => a !== me.address)!;
     const first = me.unmask({ kind: "secagg/unmask-request", taskId: 7, round: 1, survivors: all, dropped: [] });
     assert.equal(first.bShares.length, 5);
-    assert.throws(() => me.unmask({ kind: "secagg/unmask-request", taskId: 7, round: 1, survivors: all.filter((a) => a !== victim), dropped: [victim] }),
-      /self-mask share of .* was already revealed; revealing its mask-key share too is refused/);
+    assert.throws(
+      () => me.unmask({ kind: "secagg/unmask-request", taskId: 7, round: 1, survivors: all.filter((a) => a !== victim), dropped: [victim] }),
+      /self-mask share of .* was already revealed; revealing its mask-key share too is refused/,
+    );
     const other = parties[1];
     const victim2 = all.find((a) => a !== other.address)!;
     other.unmask({ kind: "secagg/unmask-request", taskId: 7, round: 1, survivors: all.filter((a) => a !== victim2), dropped: [victim2] });
-    assert.throws(() => other.unmask({ kind: "secagg/unmask-request", taskId: 7, round: 1, survivors: all, dropped: [] }),
-      /mask-key share of .* was already revealed; revealing its self-mask share too is refused/);
+    assert.throws(
+      () => other.unmask({ kind: "secagg/unmask-request", taskId: 7, round: 1, survivors: all, dropped: [] }),
+      /mask-key share of .* was already revealed; revealing its self-mask share too is refused/,
+    );
   });
 
   test("a tampered share ciphertext is rejected by the AEAD", () => {

@@ -69,7 +69,10 @@ describe("security: connector limits", { timeout: 120_000 }, () => {
   });
 
   test("kmeans with k = 200,000 and linreg with one feature 1,500 times are refused, naming the cap", async () => {
-    await refused(base({ kind: "kmeans", params: { columns: ["x"], initial: Array.from({ length: 200_000 }, (_, i) => [i]) } }), /params\.initial \(k centroids\) must be at most 64 \(cap MAX_CLUSTERS\); lower k/);
+    await refused(
+      base({ kind: "kmeans", params: { columns: ["x"], initial: Array.from({ length: 200_000 }, (_, i) => [i]) } }),
+      /params\.initial \(k centroids\) must be at most 64 \(cap MAX_CLUSTERS\); lower k/,
+    );
     await refused(base({ kind: "linreg", params: { features: Array(1500).fill("x"), target: "y" } }), /params\.features must be at most 256 \(cap MAX_COLUMNS\)/);
     await refused(base({ kind: "linreg", params: { features: ["x", "x"], target: "y" } }), /names column "x" twice/);
     await refused(base({ kind: "skmeans", params: { workers: [A.address], setup: [b32()], k: 100 } }), /params\.k must be at most 64 \(cap MAX_CLUSTERS\); lower k/);
@@ -98,7 +101,12 @@ describe("security: connector limits", { timeout: 120_000 }, () => {
       [
         base({
           kind: "vlinreg",
-          params: { idColumn: "id", label: { owner: R.address, column: "y" }, features: [{ name: "a", owner: A.address, columns: ["x"] }], iterations: CAPS.MAX_VERTICAL_ITERATIONS + 1 },
+          params: {
+            idColumn: "id",
+            label: { owner: R.address, column: "y" },
+            features: [{ name: "a", owner: A.address, columns: ["x"] }],
+            iterations: CAPS.MAX_VERTICAL_ITERATIONS + 1,
+          },
         }),
         /cap MAX_VERTICAL_ITERATIONS/,
       ],
@@ -118,10 +126,16 @@ describe("security: connector limits", { timeout: 120_000 }, () => {
       [base({ datasets: Array.from({ length: CAPS.MAX_DATASETS + 1 }, () => ({ owner: A.address, datasetId: "d" })) }), /cap MAX_DATASETS/],
       // every field within its own cap, the whole over MAX_SPEC_BYTES: 64 centroids × 256 long coordinates
       [
-        base({ kind: "kmeans", params: { columns: many(CAPS.MAX_COLUMNS), initial: Array.from({ length: CAPS.MAX_CLUSTERS }, () => Array.from({ length: CAPS.MAX_COLUMNS }, () => 1.2345678901234567)) } }),
+        base({
+          kind: "kmeans",
+          params: { columns: many(CAPS.MAX_COLUMNS), initial: Array.from({ length: CAPS.MAX_CLUSTERS }, () => Array.from({ length: CAPS.MAX_COLUMNS }, () => 1.2345678901234567)) },
+        }),
         /cap MAX_SPEC_BYTES/,
       ],
-      [base({ params: { columns: ["x"], junk: "z".repeat(CAPS.MAX_SPEC_BYTES) } }), /params.junk: kind stats has no parameter "junk"; remove it \(its parameters: columns, paillier, privacy\)/],
+      [
+        base({ params: { columns: ["x"], junk: "z".repeat(CAPS.MAX_SPEC_BYTES) } }),
+        /params.junk: kind stats has no parameter "junk"; remove it \(its parameters: columns, paillier, privacy\)/,
+      ],
     ];
     for (const [input, pattern] of cases) assert.match(problems(input), pattern, JSON.stringify(input).slice(0, 120));
     assert.equal(problems(base({ params: { columns: many(CAPS.MAX_COLUMNS) } })), "", "the cap itself is allowed");

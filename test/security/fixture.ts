@@ -79,7 +79,12 @@ export async function securityNet(): Promise<SecurityNet> {
     owners.push(await h.node(`o${i}`, ws[i], { datasets: [{ name: "d", path, format: "csv" }], admins: [ws[4].address] }));
   }
   const R = await h.node("R", ws[3], { roles: ["Requester", "Owner"] });
-  const base = { kind: "stats", datasets: ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: "d" })), params: { columns: ["a", "b"] }, members: { min: 3, max: 3, threshold: 2 } };
+  const base = {
+    kind: "stats",
+    datasets: ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: "d" })),
+    params: { columns: ["a", "b"] },
+    members: { min: 3, max: 3, threshold: 2 },
+  };
   const secaggTask = (await submitFederated(R, { ...base, aggregation: "secagg" } as never)).taskId;
   await finalResult(R, secaggTask, 1);
   const paillierTask = (await submitFederated(R, { ...base, aggregation: "paillier" } as never, { paillierBits: 1024 })).taskId;

@@ -34,7 +34,10 @@ describe("node data at rest", () => {
         const entries = await walk(n.config.dataDir);
         const files = entries.filter((e) => !e.dir).map((e) => e.path);
         const hasSalts = n !== net.R;
-        assert.ok(files.some((f) => f.endsWith("node.sqlite")) && files.some((f) => f.includes("/blobs/")) && (!hasSalts || files.some((f) => f.includes("/salts/"))), `${n.config.name}: ${files.join(", ")}`);
+        assert.ok(
+          files.some((f) => f.endsWith("node.sqlite")) && files.some((f) => f.includes("/blobs/")) && (!hasSalts || files.some((f) => f.includes("/salts/"))),
+          `${n.config.name}: ${files.join(", ")}`,
+        );
         for (const f of files) assert.deepEqual(leaks(await readFile(f), all), [], `${phase}: ${f}`);
         for (const e of entries) {
           const mode = (await stat(e.path)).mode & 0o777;
@@ -87,7 +90,9 @@ describe("vault", () => {
     const v = Vault.ephemeral();
     const s = new NodeStore(file, v);
     s.db.exec(`UPDATE meta SET value = '0' WHERE key = 'sealed'`);
-    s.db.prepare(`INSERT INTO rounds(task_id, round, side, phase, status, updated_at, kind_state) VALUES(1, 1, 'member', 1, 'joined', 0, ?)`).run(JSON.stringify({ k: "PLAINSECRET" }));
+    s.db
+      .prepare(`INSERT INTO rounds(task_id, round, side, phase, status, updated_at, kind_state) VALUES(1, 1, 'member', 1, 'joined', 0, ?)`)
+      .run(JSON.stringify({ k: "PLAINSECRET" }));
     s.db.prepare(`INSERT INTO meta(key, value) VALUES('requester-seed:0xab', '{"paillierKey":"0x12"}')`).run();
     s.close();
     const t = new NodeStore(file, v);

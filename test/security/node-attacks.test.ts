@@ -30,8 +30,7 @@ describe("attacks on a node", () => {
     await h?.stop();
   });
 
-  const refused = (code: number, re: RegExp, not?: RegExp) => (e: unknown) =>
-    e instanceof NodeApiError && e.status === code && re.test(e.message) && !(not && not.test(e.message));
+  const refused = (code: number, re: RegExp, not?: RegExp) => (e: unknown) => e instanceof NodeApiError && e.status === code && re.test(e.message) && !(not && not.test(e.message));
 
   test("a captured signed request is refused after the node restarts (nonces persisted until their window passes)", { timeout: 60_000 }, async () => {
     const path = await h.file("r.csv", "a\n1\n2\n");
@@ -73,9 +72,15 @@ describe("attacks on a node", () => {
     const passwd = await h.file("passwd", `${first}\n${second}\nbin:x:2:2:bin:/bin:/usr/sbin/nologin\n`);
     const noEcho = /TOPSECRET|nologin|bin:x:2/;
     // As CSV: one column; the first data cell is not a number. The cell is quoted up to 40 characters.
-    await assert.rejects(api.registerDataset({ name: "p", path: passwd, format: "csv" }), refused(400, /row 1 \(line 2\), column #1: "daemon:x:1:1:daemon-SECRET-PART:[^"]{0,10}…" is not a number/, noEcho));
+    await assert.rejects(
+      api.registerDataset({ name: "p", path: passwd, format: "csv" }),
+      refused(400, /row 1 \(line 2\), column #1: "daemon:x:1:1:daemon-SECRET-PART:[^"]{0,10}…" is not a number/, noEcho),
+    );
     // A column that is not in the header: the header is not listed.
-    await assert.rejects(api.registerDataset({ name: "p", path: passwd, format: "csv", columns: ["x"] }), refused(400, /columns "x" is not a column of the file \(its header has 1 columns\)/, noEcho));
+    await assert.rejects(
+      api.registerDataset({ name: "p", path: passwd, format: "csv", columns: ["x"] }),
+      refused(400, /columns "x" is not a column of the file \(its header has 1 columns\)/, noEcho),
+    );
     // As JSON lines: the line and column of the syntax error, not JSON.parse's quote of the text.
     await assert.rejects(api.registerDataset({ name: "p", path: passwd, format: "jsonl" }), refused(400, /line 1, column 1: not valid JSON/, /root|TOPSECRET|daemon/));
     const quoted = await h.file("q.csv", 'a,b\n1,"SECRET-CELL"tail-SECRET\n');

@@ -34,7 +34,19 @@ describe("node routes: who may call, and no secret in any response", () => {
     const bytes = body === undefined ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(body));
     const headers: Record<string, string> = {};
     const signer =
-      who === "operator" ? (node === net.R ? net.ws[3] : net.ws[0]) : who === "admin" ? net.ws[4] : who === "other node" ? (node === net.R ? net.ws[0] : net.ws[1]) : who === "unregistered" ? stranger : undefined;
+      who === "operator"
+        ? node === net.R
+          ? net.ws[3]
+          : net.ws[0]
+        : who === "admin"
+          ? net.ws[4]
+          : who === "other node"
+            ? node === net.R
+              ? net.ws[0]
+              : net.ws[1]
+            : who === "unregistered"
+              ? stranger
+              : undefined;
     if (signer) Object.assign(headers, await signRequest(signer, method, path, bytes));
     if (bytes.length) headers["content-type"] = "application/json";
     const res = await fetch(node.url + path, { method, headers, body: bytes.length ? bytes : undefined });
@@ -44,7 +56,13 @@ describe("node routes: who may call, and no secret in any response", () => {
 
   test("every route × every caller: the status the authorization table gives, and no secret in any body", { timeout: 120_000 }, async () => {
     const file = await net.h.file("sec.csv", "a,b\n1,2\n3,4\n");
-    const spec = { kind: "stats", aggregation: "plain", datasets: net.ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: "d" })), params: { columns: ["a"] }, members: { min: 3, max: 3, threshold: 2 } };
+    const spec = {
+      kind: "stats",
+      aggregation: "plain",
+      datasets: net.ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: "d" })),
+      params: { columns: ["a"] },
+      members: { min: 3, max: 3, threshold: 2 },
+    };
     const o0 = net.owners[0];
     const routes = (node: RunningNode) => [
       { method: "GET", path: "/health", ok: 200 },
@@ -102,8 +120,23 @@ describe("node routes: who may call, and no secret in any response", () => {
     const readme = await readFile(join(import.meta.dirname, "../../README.md"), "utf8");
     const table = readme.slice(readme.indexOf("### Node: who may call each route"), readme.indexOf("### Node: key handling"));
     for (const r of [
-      "GET /health", "GET /datasets", "POST /datasets", "GET /datasets/:name/policy", "PUT /datasets/:name/policy", "GET /tasks", "POST /tasks", "GET /tasks/:id",
-      "GET /results/:taskId/:round", "GET /audit", "GET /audit/verify", "GET /inbox", "GET /inbox/:taskId", "POST /inbox/:taskId/allow", "POST /inbox/:taskId/deny", "GET /dash/", "GET /dash/connector/*",
+      "GET /health",
+      "GET /datasets",
+      "POST /datasets",
+      "GET /datasets/:name/policy",
+      "PUT /datasets/:name/policy",
+      "GET /tasks",
+      "POST /tasks",
+      "GET /tasks/:id",
+      "GET /results/:taskId/:round",
+      "GET /audit",
+      "GET /audit/verify",
+      "GET /inbox",
+      "GET /inbox/:taskId",
+      "POST /inbox/:taskId/allow",
+      "POST /inbox/:taskId/deny",
+      "GET /dash/",
+      "GET /dash/connector/*",
     ])
       assert.ok(table.includes(`node \`${r}\``), `${r} has a line in the README's node authorization table`);
   });

@@ -38,23 +38,30 @@ describe("vlinreg over the runtime, coordinator mode: cars (vega-datasets)", { c
     assert.ok(Math.abs(result.intercept! - ref.intercept) < 1e-3, `intercept ${result.intercept} vs ${ref.intercept}`);
   }
 
-  test("cars (vega-datasets), MPG from 4 columns held by k = 2 feature parties, the label party is the requester: within 1e-3 of ml-regression", { timeout: 2_400_000 }, async (t) => {
-    const data = cars();
-    const [c0, c1, c2, c3] = data.X as [number[], number[], number[], number[]];
-    const { ps, nodes } = await parties([
-      { name: "y", label: "MPG", data: { ids: data.ids, columns: { MPG: data.y } } },
-      { name: "x1", data: shuffle({ ids: data.ids, columns: { Cylinders: c0, Displacement: c1 } }, 11) },
-      { name: "x2", data: shuffle({ ids: data.ids, columns: { Horsepower: c2, Weight_in_lbs: c3 } }, 12) },
-    ], { labelRequests: true });
-    const Y = nodes[0];
-    const iterations = 100;
-    const t0 = Date.now();
-    const { taskId, spec } = await submitVlinreg(Y, ps, { iterations });
-    const { result, round } = await finalResult<VlinregResult>(Y, taskId, spec.rounds);
-    t.diagnostic(`${iterations} iterations in ${round} rounds, ${((Date.now() - t0) / 1000).toFixed(1)} s (tests running concurrently)`);
-    checkAgainstOls(result, data);
-    for (const node of nodes) await node.stop();
-  });
+  test(
+    "cars (vega-datasets), MPG from 4 columns held by k = 2 feature parties, the label party is the requester: within 1e-3 of ml-regression",
+    { timeout: 2_400_000 },
+    async (t) => {
+      const data = cars();
+      const [c0, c1, c2, c3] = data.X as [number[], number[], number[], number[]];
+      const { ps, nodes } = await parties(
+        [
+          { name: "y", label: "MPG", data: { ids: data.ids, columns: { MPG: data.y } } },
+          { name: "x1", data: shuffle({ ids: data.ids, columns: { Cylinders: c0, Displacement: c1 } }, 11) },
+          { name: "x2", data: shuffle({ ids: data.ids, columns: { Horsepower: c2, Weight_in_lbs: c3 } }, 12) },
+        ],
+        { labelRequests: true },
+      );
+      const Y = nodes[0];
+      const iterations = 100;
+      const t0 = Date.now();
+      const { taskId, spec } = await submitVlinreg(Y, ps, { iterations });
+      const { result, round } = await finalResult<VlinregResult>(Y, taskId, spec.rounds);
+      t.diagnostic(`${iterations} iterations in ${round} rounds, ${((Date.now() - t0) / 1000).toFixed(1)} s (tests running concurrently)`);
+      checkAgainstOls(result, data);
+      for (const node of nodes) await node.stop();
+    },
+  );
 
   test("cars with k = 4 feature parties (one column each): within 1e-3 of ml-regression", { timeout: 2_700_000 }, async (t) => {
     const data = cars();

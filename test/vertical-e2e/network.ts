@@ -49,7 +49,10 @@ const { MultivariateLinearRegression } = createRequire(import.meta.url)("ml-regr
 
 export function ols(cols: number[][], y: number[]): { coef: number[]; intercept: number } {
   const x = y.map((_, r) => cols.map((c) => c[r]));
-  const w = new MultivariateLinearRegression(x, y.map((v) => [v])).weights.map((row) => row[0]);
+  const w = new MultivariateLinearRegression(
+    x,
+    y.map((v) => [v]),
+  ).weights.map((row) => row[0]);
   return { coef: w.slice(0, cols.length), intercept: w[cols.length] };
 }
 
@@ -62,7 +65,10 @@ export interface Party {
 }
 
 /** The vlinreg spec input for these parties (each holds dataset `ds`), with the rounds its iterations need. */
-export function vlinregInput(parties: Party[], o: { iterations?: number; maxIterations?: number; tolerance?: number; keyHolder?: "label" | "features"; keyBits?: number; learningRate?: number; momentum?: number; ds?: string }) {
+export function vlinregInput(
+  parties: Party[],
+  o: { iterations?: number; maxIterations?: number; tolerance?: number; keyHolder?: "label" | "features"; keyBits?: number; learningRate?: number; momentum?: number; ds?: string },
+) {
   const label = parties.find((p) => p.label)!;
   const feats = parties.filter((p) => !p.label);
   return {

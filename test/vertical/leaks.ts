@@ -83,7 +83,8 @@ export function transcriptLeaks<D extends Delivery>(t: {
   for (const e of t.events) {
     if (e.kind === "decrypted") {
       if (e.reader !== "y" || e.key !== "y") bad.push(`${e.reader} decrypted under ${e.key}'s key`);
-      if (!e.tables.every((x) => MASKED.test(x)) || !e.tables.some((x) => x.startsWith("lterm/"))) bad.push(`y decrypted ${e.tables.join(" · ")}, not the protocol's masked sum (lterm · terms)`);
+      if (!e.tables.every((x) => MASKED.test(x)) || !e.tables.some((x) => x.startsWith("lterm/")))
+        bad.push(`y decrypted ${e.tables.join(" · ")}, not the protocol's masked sum (lterm · terms)`);
       continue;
     }
     if (e.type === "ciphertexts") {

@@ -29,7 +29,15 @@ test("modPow, multiExp, FixedBase and modInv agree with schoolbook arithmetic", 
   let ref = 1n;
   bases.forEach((b, i) => (ref = (ref * naivePow(b, exps[i], m)) % m));
   assert.equal(multiExp(bases, exps, m), ref);
-  assert.throws(() => multiExp(bases, exps.map((e) => -e - 1n), m), /non-negative/);
+  assert.throws(
+    () =>
+      multiExp(
+        bases,
+        exps.map((e) => -e - 1n),
+        m,
+      ),
+    /non-negative/,
+  );
   const fb = new FixedBase(bases[1], m, 256, 5);
   const e = rnd(256);
   assert.equal(fb.pow(e), naivePow(bases[1], e, m));
@@ -48,7 +56,10 @@ test("signed values pack into one plaintext and come back, and an overflowing sl
   assert.deepEqual(unpack(pack(vals, n), vals.length, n), vals);
   // Linear: 3·pack(a) − pack(b) = pack(3a − b) mod N.
   const b = vals.map((v, i) => v / 7n + BigInt(i));
-  assert.deepEqual(unpack((3n * pack(vals, n) - pack(b, n) + 4n * n) % n, vals.length, n), vals.map((v, i) => 3n * v - b[i]));
+  assert.deepEqual(
+    unpack((3n * pack(vals, n) - pack(b, n) + 4n * n) % n, vals.length, n),
+    vals.map((v, i) => 3n * v - b[i]),
+  );
   assert.throws(() => unpack(pack([1n, 2n, 3n], n), 2, n), /more data than the expected slots/);
   assert.throws(() => slotsPerPlaintext(128), /too small/);
 });
@@ -85,7 +96,10 @@ test("sealed tables open for their addressees only, bound to their name; pairwis
   const pub = (s: Uint8Array) => x25519.getPublicKey(s);
   assert.equal(sealKeyTable(a).type, "x25519-pk");
   const inner = { type: "masked" as const, key: "y", values: ["0x1234"] };
-  const sealed = sealTable("grad/0/x1", inner, "y", [{ party: "x1", shared: pairSecret(a, pub(b)) }, { party: "x2", shared: pairSecret(a, pub(c)) }]);
+  const sealed = sealTable("grad/0/x1", inner, "y", [
+    { party: "x1", shared: pairSecret(a, pub(b)) },
+    { party: "x2", shared: pairSecret(a, pub(c)) },
+  ]);
   assert.ok(!JSON.stringify(sealed).includes("1234"));
   assert.deepEqual(openSealedTable("grad/0/x1", sealed, "x1", pairSecret(b, pub(a))).payload, inner);
   assert.deepEqual(openSealedTable("grad/0/x1", sealed, "x2", pairSecret(c, pub(a))).payload, inner);
@@ -99,8 +113,14 @@ test("sealed tables open for their addressees only, bound to their name; pairwis
   const store = new TableStore();
   store.write("grad/0/x1", "y", sealed);
   readSealed(store, "grad/0/x1", "x1", pairSecret(b, pub(a)));
-  assert.deepEqual(store.transcript.map((d) => [d.reader, d.type, d.to]), [["x1", "sealed", ["x1", "x2"]]]);
-  assert.deepEqual(store.events.map((e) => e.kind === "opened" && [e.reader, e.type, e.key]), [["x1", "masked", "y"]]);
+  assert.deepEqual(
+    store.transcript.map((d) => [d.reader, d.type, d.to]),
+    [["x1", "sealed", ["x1", "x2"]]],
+  );
+  assert.deepEqual(
+    store.events.map((e) => e.kind === "opened" && [e.reader, e.type, e.key]),
+    [["x1", "masked", "y"]],
+  );
   // Masks: both ends derive the same value; distinct names give unrelated values spread over [0, N).
   const n = rnd(1024) | 1n;
   assert.equal(maskMod(pairSecret(a, pub(b)), "term/0/x1->x2/0", n), maskMod(pairSecret(b, pub(a)), "term/0/x1->x2/0", n));

@@ -5,8 +5,18 @@ import { VLINREG_DEFAULT_MAX_ITERATIONS, VLINREG_DEFAULT_TOLERANCE } from "../..
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import {
-  runVertical, TableStore, encodeStd, standardize, openSealedTable, pairSecret, sealSecretFromHex, readSealKey, readCiphertexts,
-  type FeatureInput, type KeyHolder, type VerticalResult,
+  runVertical,
+  TableStore,
+  encodeStd,
+  standardize,
+  openSealedTable,
+  pairSecret,
+  sealSecretFromHex,
+  readSealKey,
+  readCiphertexts,
+  type FeatureInput,
+  type KeyHolder,
+  type VerticalResult,
 } from "../../node/src/vertical/index.js";
 import { generatePaillierKeyPair, type PaillierKeyPair } from "../../node/src/crypto/paillier.js";
 import { synthetic, shuffled } from "./data.js";
@@ -25,12 +35,15 @@ before(async () => {
 
 function ols(cols: number[][], y: number[]): { coef: number[]; intercept: number } {
   const x = y.map((_, r) => cols.map((c) => c[r]));
-  const w = new MultivariateLinearRegression(x, y.map((v) => [v])).weights.map((row) => row[0]);
+  const w = new MultivariateLinearRegression(
+    x,
+    y.map((v) => [v]),
+  ).weights.map((row) => row[0]);
   return { coef: w.slice(0, cols.length), intercept: w[cols.length] };
 }
 
 function leaks(store: TableStore, rows: number, prints: Map<string, string[]>): string[] {
-  return transcriptLeaks({ rows, prints, deliveries: store.transcript, events: store.events, payload: (d) => new TextDecoder().decode(store.bytes(d.table)!) });
+  return transcriptLeaks({ rows, prints, deliveries: store.transcript, events: store.events, payload: (d) => new TextDecoder().decode(store.bytes(d.table)) });
 }
 
 for (const keyHolder of ["label", "features"] as const) {
@@ -38,10 +51,16 @@ for (const keyHolder of ["label", "features"] as const) {
     const d = synthetic(400);
     const a = shuffled(d.ids, [d.x1], 5);
     const b = shuffled(d.ids, [d.x2], 9);
-    const r = await runVertical({
-      label: { ids: d.ids, y: d.y },
-      features: [{ name: "x1", ids: a.ids, columns: { x1: a.cols[0] } }, { name: "x2", ids: b.ids, columns: { x2: b.cols[0] } }],
-    }, { keys, iterations: 150, keyHolder });
+    const r = await runVertical(
+      {
+        label: { ids: d.ids, y: d.y },
+        features: [
+          { name: "x1", ids: a.ids, columns: { x1: a.cols[0] } },
+          { name: "x2", ids: b.ids, columns: { x2: b.cols[0] } },
+        ],
+      },
+      { keys, iterations: 150, keyHolder },
+    );
     assert.ok(Math.abs(r.coefficients.x1 - 31) / 31 < 0.01, `x1 coefficient ${r.coefficients.x1}`);
     assert.ok(Math.abs(r.coefficients.x2 + 5.5) / 5.5 < 0.01, `x2 coefficient ${r.coefficients.x2}`);
     const ref = ols([d.x1, d.x2], d.y);
@@ -62,7 +81,7 @@ for (const keyHolder of ["label", "features"] as const) {
       // y decrypted exactly one masked product per feature party and iteration, nothing else.
       const dec = r.store.events.filter((e) => e.kind === "decrypted");
       assert.equal(dec.length, 2 * 150);
-      assert.deepEqual(dec[0]!.kind === "decrypted" && dec[0]!.tables, ["lterm/0/x1", "term/0/x2->x1"]);
+      assert.deepEqual(dec[0].kind === "decrypted" && dec[0].tables, ["lterm/0/x1", "term/0/x2->x1"]);
       // Sealed tables: enc-x/j to the other feature party, grad/t/j to x_j; never to y.
       for (const t of r.store.transcript.filter((x) => x.type === "sealed")) {
         assert.deepEqual(t.to, [t.table.startsWith("enc-x/x1") ? "x2" : t.table.startsWith("enc-x/x2") ? "x1" : t.table.split("/")[2]], t.table);
@@ -73,13 +92,19 @@ for (const keyHolder of ["label", "features"] as const) {
 
 test("label mode: every value y can decrypt is masked (uniform mod N), and x_j's unmasking recovers its gradient", async () => {
   const d = synthetic(80, 7);
-  const inputs: FeatureInput[] = [{ name: "x1", ids: d.ids, columns: { x1: d.x1 } }, { name: "x2", ids: d.ids, columns: { x2: d.x2 } }];
+  const inputs: FeatureInput[] = [
+    { name: "x1", ids: d.ids, columns: { x1: d.x1 } },
+    { name: "x2", ids: d.ids, columns: { x2: d.x2 } },
+  ];
   const iterations = 6;
   const r = await runVertical({ label: { ids: d.ids, y: d.y }, features: inputs }, { keys, iterations, keyHolder: "label" });
   const plainRun = await runVertical({ label: { ids: d.ids, y: d.y }, features: inputs }, { keys, iterations, keyHolder: "features" });
   // Same fixed-point run in both modes: the masks cancel exactly.
-  assert.deepEqual(r.parties.features.map((f) => f.gradients), plainRun.parties.features.map((f) => f.gradients));
-  const ky = keys.y!;
+  assert.deepEqual(
+    r.parties.features.map((f) => f.gradients),
+    plainRun.parties.features.map((f) => f.gradients),
+  );
+  const ky = keys.y;
   const n = ky.pub.n;
   // A legitimately packed value (one 176-bit slot here) is < 2^176 in magnitude; a masked one is
   // near-uniform in (−N/2, N/2): below 2^(bits − 40) with probability 2^-39.
@@ -91,8 +116,8 @@ test("label mode: every value y can decrypt is masked (uniform mod N), and x_j's
   const received = r.store.names().filter((t) => /^(term|lterm)\//.test(t));
   assert.equal(received.length, iterations * 4);
   for (const t of received) {
-    const cts = readCiphertexts(t, JSON.parse(new TextDecoder().decode(r.store.bytes(t)!)), "y", 1, ky.pub.n2);
-    assert.ok(masked(ky.decrypt(cts[0]!)), `${t} decrypts to an unmasked value`);
+    const cts = readCiphertexts(t, JSON.parse(new TextDecoder().decode(r.store.bytes(t))), "y", 1, ky.pub.n2);
+    assert.ok(masked(ky.decrypt(cts[0])), `${t} decrypts to an unmasked value`);
   }
   // What y decrypted and sent back: open grad/t/j with x_j's key (y cannot: sealed to x_j only).
   for (const f of r.parties.features) {
@@ -100,7 +125,7 @@ test("label mode: every value y can decrypt is masked (uniform mod N), and x_j's
     const shared = pairSecret(sealSecretFromHex(st.seal!.secret), readSealKey(r.store, "y", f.name));
     for (let t = 0; t < iterations; t++) {
       const name = `grad/${t}/${f.name}`;
-      const outer = JSON.parse(new TextDecoder().decode(r.store.bytes(name)!));
+      const outer = JSON.parse(new TextDecoder().decode(r.store.bytes(name)));
       const { payload } = openSealedTable(name, outer, f.name, shared);
       assert.equal(payload.type, "masked");
       if (payload.type === "masked") for (const v of payload.values) assert.ok(masked(BigInt(v)), `${name}: y saw an unmasked value`);
@@ -112,10 +137,16 @@ test("label mode: every value y can decrypt is masked (uniform mod N), and x_j's
 
 test("the transcript check catches a fiu-cloud style plaintext residual table, a sealed table read by another party, and an unmasked decryption", async () => {
   const d = synthetic(50, 3);
-  const r = await runVertical({
-    label: { ids: d.ids, y: d.y },
-    features: [{ name: "x1", ids: d.ids, columns: { x1: d.x1 } }, { name: "x2", ids: d.ids, columns: { x2: d.x2 } }],
-  }, { keys, iterations: 2 });
+  const r = await runVertical(
+    {
+      label: { ids: d.ids, y: d.y },
+      features: [
+        { name: "x1", ids: d.ids, columns: { x1: d.x1 } },
+        { name: "x2", ids: d.ids, columns: { x2: d.x2 } },
+      ],
+    },
+    { keys, iterations: 2 },
+  );
   const prints = fingerprints({ y: [d.y], x1: [d.x1], x2: [d.x2] });
   assert.deepEqual(leaks(r.store, 50, prints), []);
   r.store.write("gradient/0", "y", { type: "model", columns: ["residual"], coefOverSd: d.y.map((v) => v - 1), offset: 0 });
@@ -126,10 +157,22 @@ test("the transcript check catches a fiu-cloud style plaintext residual table, a
   r.store.read("grad/0/x1", "x2");
   r.store.note({ kind: "decrypted", reader: "y", key: "y", tables: ["term/0/x2->x1"], count: 1 });
   const found = leaks(r.store, 50, prints);
-  assert.ok(found.some((f) => /per-row vector in gradient\/0/.test(f)), found.join("; "));
-  assert.ok(found.some((f) => /x1 received x2's value/.test(f)), found.join("; "));
-  assert.ok(found.some((f) => /x2 read grad\/0\/x1, sealed to x1/.test(f)), found.join("; "));
-  assert.ok(found.some((f) => /y decrypted term\/0\/x2->x1, not the protocol.s masked sum/.test(f)), found.join("; "));
+  assert.ok(
+    found.some((f) => /per-row vector in gradient\/0/.test(f)),
+    found.join("; "),
+  );
+  assert.ok(
+    found.some((f) => /x1 received x2's value/.test(f)),
+    found.join("; "),
+  );
+  assert.ok(
+    found.some((f) => /x2 read grad\/0\/x1, sealed to x1/.test(f)),
+    found.join("; "),
+  );
+  assert.ok(
+    found.some((f) => /y decrypted term\/0\/x2->x1, not the protocol.s masked sum/.test(f)),
+    found.join("; "),
+  );
 });
 
 function cars() {
@@ -156,25 +199,31 @@ test("cars (vega-datasets), MPG from 4 columns held by k = 2 feature parties: wi
   const data = cars();
   const [c0, c1, c2, c3] = data.X;
   const s = shuffled(data.ids, [c2, c3], 11);
-  const r = await runVertical({
-    label: { ids: data.ids, y: data.y },
-    features: [
-      { name: "x1", ids: data.ids, columns: { Cylinders: c0, Displacement: c1 } },
-      { name: "x2", ids: s.ids, columns: { Horsepower: s.cols[0], Weight_in_lbs: s.cols[1] } },
-    ],
-  }, { keys, iterations: 200 });
+  const r = await runVertical(
+    {
+      label: { ids: data.ids, y: data.y },
+      features: [
+        { name: "x1", ids: data.ids, columns: { Cylinders: c0, Displacement: c1 } },
+        { name: "x2", ids: s.ids, columns: { Horsepower: s.cols[0], Weight_in_lbs: s.cols[1] } },
+      ],
+    },
+    { keys, iterations: 200 },
+  );
   checkAgainstOls(r, data);
 });
 
 test("cars with k = 4 feature parties (one column each): within 1e-3 of ml-regression", async () => {
   const data = cars();
-  const r = await runVertical({
-    label: { ids: data.ids, y: data.y },
-    features: data.cols.map((c, i) => {
-      const s = shuffled(data.ids, [data.X[i]], 20 + i);
-      return { name: `x${i + 1}`, ids: s.ids, columns: { [c]: s.cols[0] } };
-    }),
-  }, { keys, iterations: 300 });
+  const r = await runVertical(
+    {
+      label: { ids: data.ids, y: data.y },
+      features: data.cols.map((c, i) => {
+        const s = shuffled(data.ids, [data.X[i]], 20 + i);
+        return { name: `x${i + 1}`, ids: s.ids, columns: { [c]: s.cols[0] } };
+      }),
+    },
+    { keys, iterations: 300 },
+  );
   checkAgainstOls(r, data);
   assert.deepEqual(leaks(r.store, data.ids.length, fingerprints({ y: [data.y], ...Object.fromEntries(data.X.map((c, i) => [`x${i + 1}`, [c]])) })), []);
 });
@@ -182,13 +231,16 @@ test("cars with k = 4 feature parties (one column each): within 1e-3 of ml-regre
 test("cars with the task's defaults (tolerance 1e-6 relative, at most 300 iterations): stops at the tolerance, within 1e-3 of ml-regression", async () => {
   const data = cars();
   const [c0, c1, c2, c3] = data.X;
-  const r = await runVertical({
-    label: { ids: data.ids, y: data.y },
-    features: [
-      { name: "x1", ids: data.ids, columns: { Cylinders: c0, Displacement: c1 } },
-      { name: "x2", ids: data.ids, columns: { Horsepower: c2, Weight_in_lbs: c3 } },
-    ],
-  }, { keys, iterations: VLINREG_DEFAULT_MAX_ITERATIONS, tolerance: VLINREG_DEFAULT_TOLERANCE });
+  const r = await runVertical(
+    {
+      label: { ids: data.ids, y: data.y },
+      features: [
+        { name: "x1", ids: data.ids, columns: { Cylinders: c0, Displacement: c1 } },
+        { name: "x2", ids: data.ids, columns: { Horsepower: c2, Weight_in_lbs: c3 } },
+      ],
+    },
+    { keys, iterations: VLINREG_DEFAULT_MAX_ITERATIONS, tolerance: VLINREG_DEFAULT_TOLERANCE },
+  );
   assert.equal(r.converged, true, `ran all ${r.iterations} iterations`);
   assert.ok(r.iterations < VLINREG_DEFAULT_MAX_ITERATIONS && r.iterations > 10, `stopped after ${r.iterations} iterations`);
   checkAgainstOls(r, data);
@@ -197,7 +249,16 @@ test("cars with the task's defaults (tolerance 1e-6 relative, at most 300 iterat
   for (const f of ["x1", "x2"]) assert.deepEqual(r.store.read(`conv/${t}/${f}`, "y"), { type: "progress", settled: true });
   assert.deepEqual(r.store.read("stop/y", "x1"), { type: "progress", settled: true });
   // Without a tolerance the same run goes on to its cap.
-  const fixed = await runVertical({ label: { ids: data.ids, y: data.y }, features: [{ name: "x1", ids: data.ids, columns: { Cylinders: c0, Displacement: c1 } }, { name: "x2", ids: data.ids, columns: { Horsepower: c2, Weight_in_lbs: c3 } }] }, { keys, iterations: r.iterations + 3 });
+  const fixed = await runVertical(
+    {
+      label: { ids: data.ids, y: data.y },
+      features: [
+        { name: "x1", ids: data.ids, columns: { Cylinders: c0, Displacement: c1 } },
+        { name: "x2", ids: data.ids, columns: { Horsepower: c2, Weight_in_lbs: c3 } },
+      ],
+    },
+    { keys, iterations: r.iterations + 3 },
+  );
   assert.equal(fixed.converged, false);
   assert.equal(fixed.iterations, r.iterations + 3);
 });
@@ -213,7 +274,11 @@ test("alignment errors are reported before any key is used or anything encrypted
   for (const [what, input, re] of cases) {
     const store = new TableStore();
     await assert.rejects(runVertical(input, { keys, store, iterations: 1 }), re, what);
-    assert.deepEqual(store.names().filter((n) => !n.startsWith("ids/")), [], `${what}: nothing but ids may be written`);
+    assert.deepEqual(
+      store.names().filter((n) => !n.startsWith("ids/")),
+      [],
+      `${what}: nothing but ids may be written`,
+    );
   }
   await assert.rejects(runVertical({ label: { ids: d.ids, y: d.y }, features: [{ name: "y", ids: d.ids, columns: { a: d.x1 } }] }, { keys }), /not "y"/);
   await assert.rejects(runVertical({ label: { ids: d.ids, y: d.y }, features: [{ name: "x1", ids: d.ids, columns: { a: d.x1 } }] }, { keys, learningRate: 5 }), /learningRate 5/);
@@ -231,7 +296,10 @@ for (const keyHolder of ["label", "features"] as KeyHolder[]) {
   test(`parties resume from exported state mid-training and end exactly where an uninterrupted run ends (keyHolder ${keyHolder})`, async () => {
     const { FeatureParty, LabelParty } = await import("../../node/src/vertical/index.js");
     const d = synthetic(60, 12);
-    const inputs: FeatureInput[] = [{ name: "x1", ids: d.ids, columns: { x1: d.x1 } }, { name: "x2", ids: d.ids, columns: { x2: d.x2 } }];
+    const inputs: FeatureInput[] = [
+      { name: "x1", ids: d.ids, columns: { x1: d.x1 } },
+      { name: "x2", ids: d.ids, columns: { x2: d.x2 } },
+    ];
     const names = ["y", "x1", "x2"];
     const shape = inputs.map((f) => ({ name: f.name, columns: 1 }));
     const step = { learningRate: 0.5, momentum: 0.8 };
@@ -268,6 +336,9 @@ for (const keyHolder of ["label", "features"] as KeyHolder[]) {
     feats = inputs.map((f, i) => FeatureParty.restore(f, st.feats[i], store, names));
     for (let t = 5; t < 30; t++) iterate(t);
     const reference = await runVertical({ label: { ids: d.ids, y: d.y }, features: inputs }, { keys, iterations: 30, learningRate: 0.5, momentum: 0.8, keyHolder });
-    assert.deepEqual(feats.map((f) => f.theta), reference.parties.features.map((f) => f.theta));
+    assert.deepEqual(
+      feats.map((f) => f.theta),
+      reference.parties.features.map((f) => f.theta),
+    );
   });
 }

@@ -7,16 +7,7 @@ import { FailReason } from "../../../protocol/src/events.js";
 import { Phase, Role, Verification } from "../../../protocol/src/phases.js";
 import { roundBinding } from "../../../protocol/src/binding.js";
 import { checkContributionProof } from "../proofcheck.js";
-import {
-  datasetKey,
-  kindKey,
-  parseTaskSpec,
-  SpecError,
-  specBytes,
-  specHash,
-  verificationLevel,
-  type TaskSpec,
-} from "../../../protocol/src/taskspec.js";
+import { datasetKey, kindKey, parseTaskSpec, SpecError, specBytes, specHash, verificationLevel, type TaskSpec } from "../../../protocol/src/taskspec.js";
 import { hashJson } from "../../../protocol/src/canonical.js";
 import type { BlobRef } from "../http/authz.js";
 import {
@@ -54,10 +45,7 @@ export interface KindVerifier {
 }
 
 /** Builds a KindVerifier from a list of kinds and one verification function. */
-export function kindVerifier(
-  kinds: Record<string, string>,
-  verify: (kind: string, proof: Groth16Proof) => Promise<boolean>,
-): KindVerifier {
+export function kindVerifier(kinds: Record<string, string>, verify: (kind: string, proof: Groth16Proof) => Promise<boolean>): KindVerifier {
   return { kinds: () => Object.keys(kinds), verify, describe: (k) => kinds[k] ?? "" };
 }
 
@@ -177,8 +165,7 @@ export class CoordinatorNetwork {
     this.db.exec(SCHEMA);
     const v = this.meta("schema");
     if (v === undefined) this.setMeta("schema", String(SCHEMA_VERSION));
-    else if (Number(v) !== SCHEMA_VERSION)
-      throw new Error(`CoordinatorNetwork: ${opts.db} has schema ${v}, this build reads ${SCHEMA_VERSION}; use a new file`);
+    else if (Number(v) !== SCHEMA_VERSION) throw new Error(`CoordinatorNetwork: ${opts.db} has schema ${v}, this build reads ${SCHEMA_VERSION}; use a new file`);
     this.blobs = openBlobStore(opts.blobs);
     this.clock = opts.clock ?? new SystemClock();
     this.verifier = opts.verifier;
@@ -248,7 +235,7 @@ export class CoordinatorNetwork {
     this.touched.clear();
     for (const k of touched) {
       const [t, r] = k.split(":").map(Number);
-      this.arm(t!, r!);
+      this.arm(t, r);
     }
     this.wake();
     return { ...(result as object), txHash: this.txId } as T & TxReceipt;
@@ -443,8 +430,7 @@ export class CoordinatorNetwork {
 
   private checkInfo(info: NodeInfo): NodeInfo {
     if (!info || typeof info !== "object") fail("BadInput", "node info must be an object {endpoint, x25519, roles, capacity}");
-    if (typeof info.endpoint !== "string" || info.endpoint.length === 0 || info.endpoint.length > 2048)
-      fail("BadInput", "endpoint must be the node's URL (1 to 2048 characters)");
+    if (typeof info.endpoint !== "string" || info.endpoint.length === 0 || info.endpoint.length > 2048) fail("BadInput", "endpoint must be the node's URL (1 to 2048 characters)");
     const x25519 = b32(info.x25519, "x25519");
     const roles = uint(info.roles, "roles", 1);
     if (roles > 7) fail("BadInput", "roles must be a mask of Owner 1, Worker 2, Requester 4");
@@ -547,10 +533,7 @@ export class CoordinatorNetwork {
     if (!/^0x[0-9a-f]{64}$/.test(h) || h === ZeroHash) return [];
     const out: BlobRef[] = [];
     for (const t of this.all<{ task_id: number }>(`SELECT task_id FROM tasks WHERE spec_hash = ?`, h)) out.push({ type: "spec", taskId: t.task_id });
-    for (const c of this.all<{ task_id: number; round: number; phase: number; member: string }>(
-      `SELECT task_id, round, phase, member FROM contributions WHERE blob_hash = ?`,
-      h,
-    ))
+    for (const c of this.all<{ task_id: number; round: number; phase: number; member: string }>(`SELECT task_id, round, phase, member FROM contributions WHERE blob_hash = ?`, h))
       out.push({ type: "contribution", taskId: c.task_id, round: c.round, phase: c.phase, member: c.member });
     for (const r of this.all<{ task_id: number; round: number }>(`SELECT task_id, round FROM rounds WHERE result_hash = ?`, h))
       out.push({ type: "result", taskId: r.task_id, round: r.round });
@@ -653,8 +636,7 @@ export class CoordinatorNetwork {
       const t = this.task(taskId) ?? fail("UnknownTask", `task ${taskId} does not exist`);
       if (t.requester !== sender) fail("NotRequester", `only the requester ${t.requester} may start rounds of task ${taskId}`);
       const prev = this.round(taskId, t.current_round);
-      if (prev && prev.phase !== Phase.Finalized && prev.phase !== Phase.Failed)
-        fail("RoundNotFinished", `round ${prev.round} of task ${taskId} is still running`);
+      if (prev && prev.phase !== Phase.Finalized && prev.phase !== Phase.Failed) fail("RoundNotFinished", `round ${prev.round} of task ${taskId} is still running`);
       if (t.current_round >= t.rounds) fail("NoRoundsLeft", `task ${taskId} has run all its ${t.rounds} rounds`);
       if (t.closed) fail("TaskAlreadyClosed", `task ${taskId} is closed`);
       return { round: this.beginRound(t) };
@@ -764,15 +746,7 @@ export class CoordinatorNetwork {
     return this.tx(() => {
       const { t: t2, r: r2 } = this.checkSubmit(sender, taskId, round);
       if (r2.phase !== r.phase) fail("WrongPhase", `round ${round} of task ${taskId} moved on while the proof was checked`);
-      this.run(
-        `INSERT INTO contributions(task_id, round, phase, member, blob_hash, commitment) VALUES(?, ?, ?, ?, ?, ?)`,
-        taskId,
-        round,
-        r2.phase,
-        sender,
-        blob,
-        comm,
-      );
+      this.run(`INSERT INTO contributions(task_id, round, phase, member, blob_hash, commitment) VALUES(?, ?, ?, ?, ?, ?)`, taskId, round, r2.phase, sender, blob, comm);
       this.run(`UPDATE nodes SET last_active = ? WHERE address = ?`, this.clock.now(), sender);
       this.emit({ type: "ContributionSubmitted", taskId, round, phase: r2.phase, member: sender, blobHash: blob, commitment: comm });
       if (r2.phase !== Phase.Aggregate && this.submittedCount(taskId, round, r2.phase) === r2.active) this.leaveSubmission(t2, r2);
@@ -849,10 +823,7 @@ export class CoordinatorNetwork {
     let after = parseCursor(cursor);
     this.open();
     while (!this.closed && !signal?.aborted) {
-      const rows = this.all<{ seq: number; time: number; tx: string; body: string }>(
-        `SELECT seq, time, tx, body FROM events WHERE seq > ? ORDER BY seq LIMIT 500`,
-        after,
-      );
+      const rows = this.all<{ seq: number; time: number; tx: string; body: string }>(`SELECT seq, time, tx, body FROM events WHERE seq > ? ORDER BY seq LIMIT 500`, after);
       if (rows.length > 0) {
         for (const row of rows) {
           after = row.seq;

@@ -3,9 +3,7 @@ import { DataRegistry__factory, NodeRegistry__factory, TaskManager__factory } fr
 import { REPORT_STATUS, type ChainEventBody } from "../../../protocol/src/events.js";
 
 /** Event-only interface over the three contracts (their event names do not overlap). */
-export const EVENTS = new Interface(
-  [...NodeRegistry__factory.abi, ...DataRegistry__factory.abi, ...TaskManager__factory.abi].filter((f) => f.type === "event"),
-);
+export const EVENTS = new Interface([...NodeRegistry__factory.abi, ...DataRegistry__factory.abi, ...TaskManager__factory.abi].filter((f) => f.type === "event"));
 
 const num = (v: unknown): number => {
   const b = BigInt(v as bigint | number | string);
@@ -25,8 +23,7 @@ export function logCursor(block: number, logIndex: number): string {
 
 export function parseCursor(cursor: string | undefined): string {
   if (cursor === undefined || cursor === "") return "";
-  if (!/^\d{12}:\d{6}$/.test(cursor))
-    throw new Error(`cursor "${cursor}" is not an ethereum cursor (block:logIndex, zero-padded); pass one from a previous event`);
+  if (!/^\d{12}:\d{6}$/.test(cursor)) throw new Error(`cursor "${cursor}" is not an ethereum cursor (block:logIndex, zero-padded); pass one from a previous event`);
   return cursor;
 }
 

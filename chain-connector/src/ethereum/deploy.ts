@@ -77,7 +77,10 @@ export async function deployContributionVerifiers(deployer: Signer, opts: { buil
   const out: VerifierBinding[] = [];
   for (const kind of kinds.filter((k) => built[k])) {
     const factory = CIRCUIT_VERIFIERS[CONTRIBUTION_CIRCUITS[kind]];
-    if (!factory) throw new Error(`kind ${kind} is proven by circuit ${CONTRIBUTION_CIRCUITS[kind]}, which has no verifier contract in deploy.ts CIRCUIT_VERIFIERS; generate it (npm run circuits:build) and add it`);
+    if (!factory)
+      throw new Error(
+        `kind ${kind} is proven by circuit ${CONTRIBUTION_CIRCUITS[kind]}, which has no verifier contract in deploy.ts CIRCUIT_VERIFIERS; generate it (npm run circuits:build) and add it`,
+      );
     const v = await factory.deploy(signer);
     await v.waitForDeployment();
     out.push({ kind, address: await v.getAddress(), selector: verifyProofSelector(loadVerificationKey(CONTRIBUTION_CIRCUITS[kind], buildDir).nPublic) });
@@ -92,10 +95,7 @@ export function verifyProofSelector(n: number): string {
 }
 
 /** TaskManager.createTask's arguments for a spec whose blob hash is `specHash`: one mapping for every caller. */
-export function createTaskArgs(
-  spec: TaskSpec,
-  specHash: string,
-): [string, string, number, number, number, number, [number, number, number, number], boolean, number] {
+export function createTaskArgs(spec: TaskSpec, specHash: string): [string, string, number, number, number, number, [number, number, number, number], boolean, number] {
   const d = spec.deadlines;
   return [
     specHash,
@@ -109,4 +109,3 @@ export function createTaskArgs(
     verificationLevel(spec.verification),
   ];
 }
-

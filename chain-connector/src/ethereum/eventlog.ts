@@ -19,10 +19,7 @@ export class EventLog {
   static readonly SCHEMA = 2;
   private readonly db: DatabaseSync;
 
-  constructor(
-    path: string,
-    identity: { chainId: string; nodeRegistry: string; dataRegistry: string; taskManager: string },
-  ) {
+  constructor(path: string, identity: { chainId: string; nodeRegistry: string; dataRegistry: string; taskManager: string }) {
     this.db = new DatabaseSync(path);
     this.db.exec(`
       PRAGMA journal_mode = WAL;
@@ -32,9 +29,7 @@ export class EventLog {
     if (schema?.value !== String(EventLog.SCHEMA)) {
       // The log is a cache of the chain: an older layout is dropped and read again from the chain.
       this.db.exec(`DROP TABLE IF EXISTS events; DELETE FROM meta WHERE key = 'last_block';`);
-      this.db
-        .prepare(`INSERT INTO meta(key, value) VALUES('schema', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
-        .run(String(EventLog.SCHEMA));
+      this.db.prepare(`INSERT INTO meta(key, value) VALUES('schema', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(String(EventLog.SCHEMA));
     }
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS events(
@@ -62,9 +57,7 @@ export class EventLog {
     if (!row) this.db.prepare(`INSERT INTO meta(key, value) VALUES('identity', ?)`).run(want);
     else if (row.value !== want) {
       this.db.close();
-      throw new Error(
-        `event database ${path} belongs to another deployment (${row.value}); use a new dbPath for ${want}`,
-      );
+      throw new Error(`event database ${path} belongs to another deployment (${row.value}); use a new dbPath for ${want}`);
     }
   }
 
@@ -82,22 +75,15 @@ export class EventLog {
 
   /** Stores events and advances the block cursor atomically; events already stored are skipped. */
   append(events: readonly StoredEvent[], lastBlock: number, lastHash?: string): void {
-    const ins = this.db.prepare(
-      `INSERT OR IGNORE INTO events(cursor, block, log_index, time, tx, type, task_id, body) VALUES(?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    const ins = this.db.prepare(`INSERT OR IGNORE INTO events(cursor, block, log_index, time, tx, type, task_id, body) VALUES(?, ?, ?, ?, ?, ?, ?, ?)`);
     this.db.exec("BEGIN IMMEDIATE");
     try {
       for (const e of events) {
         const taskId = "taskId" in e.body ? e.body.taskId : null;
         ins.run(e.cursor, e.block, e.logIndex, e.time, e.tx, e.body.type, taskId, JSON.stringify(e.body));
       }
-      this.db
-        .prepare(`INSERT INTO meta(key, value) VALUES('last_block', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
-        .run(String(lastBlock));
-      if (lastHash)
-        this.db
-          .prepare(`INSERT INTO meta(key, value) VALUES('last_hash', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
-          .run(lastHash);
+      this.db.prepare(`INSERT INTO meta(key, value) VALUES('last_block', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(String(lastBlock));
+      if (lastHash) this.db.prepare(`INSERT INTO meta(key, value) VALUES('last_hash', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(lastHash);
       this.db.exec("COMMIT");
     } catch (e) {
       this.db.exec("ROLLBACK");
@@ -107,35 +93,40 @@ export class EventLog {
 
   /** Up to `limit` events after `cursor` ("" for the start), in chain order. */
   after(cursor: string, limit = 500): ChainEvent[] {
-    const rows = this.db
-      .prepare(`SELECT cursor, time, tx, body FROM events WHERE cursor > ? ORDER BY cursor LIMIT ?`)
-      .all(cursor, limit) as { cursor: string; time: number; tx: string; body: string }[];
+    const rows = this.db.prepare(`SELECT cursor, time, tx, body FROM events WHERE cursor > ? ORDER BY cursor LIMIT ?`).all(cursor, limit) as {
+      cursor: string;
+      time: number;
+      tx: string;
+      body: string;
+    }[];
     return rows.map((r) => ({ ...(JSON.parse(r.body) as ChainEventBody), cursor: r.cursor, time: r.time, txHash: r.tx }));
   }
 
   /** Stored events of one type for one task, in chain order. */
   ofTask(taskId: number, type: string): ChainEvent[] {
-    const rows = this.db
-      .prepare(`SELECT cursor, time, tx, body FROM events WHERE task_id = ? AND type = ? ORDER BY cursor`)
-      .all(taskId, type) as { cursor: string; time: number; tx: string; body: string }[];
+    const rows = this.db.prepare(`SELECT cursor, time, tx, body FROM events WHERE task_id = ? AND type = ? ORDER BY cursor`).all(taskId, type) as {
+      cursor: string;
+      time: number;
+      tx: string;
+      body: string;
+    }[];
     return rows.map((r) => ({ ...(JSON.parse(r.body) as ChainEventBody), cursor: r.cursor, time: r.time, txHash: r.tx }));
   }
 
   /** Stored events that publish `hash` (TaskCreated spec, ContributionSubmitted blob, RoundFinalized result). */
   blobEvents(hash: string): ChainEventBody[] {
     const rows = this.db
-      .prepare(
-        `SELECT body FROM events WHERE COALESCE(json_extract(body, '$.blobHash'), json_extract(body, '$.specHash'), json_extract(body, '$.resultHash')) = ? ORDER BY cursor`,
-      )
+      .prepare(`SELECT body FROM events WHERE COALESCE(json_extract(body, '$.blobHash'), json_extract(body, '$.specHash'), json_extract(body, '$.resultHash')) = ? ORDER BY cursor`)
       .all(hash.toLowerCase()) as { body: string }[];
     return rows.map((r) => JSON.parse(r.body) as ChainEventBody);
   }
 
   /** The stored TaskCreated of `requester` with `specHash`, if any. */
   taskCreated(requester: string, specHash: string): { taskId: number; tx: string } | undefined {
-    const rows = this.db
-      .prepare(`SELECT tx, body FROM events WHERE type = 'TaskCreated' AND json_extract(body, '$.specHash') = ? ORDER BY cursor`)
-      .all(specHash.toLowerCase()) as { tx: string; body: string }[];
+    const rows = this.db.prepare(`SELECT tx, body FROM events WHERE type = 'TaskCreated' AND json_extract(body, '$.specHash') = ? ORDER BY cursor`).all(specHash.toLowerCase()) as {
+      tx: string;
+      body: string;
+    }[];
     for (const r of rows) {
       const e = JSON.parse(r.body) as ChainEventBody;
       if (e.type === "TaskCreated" && e.requester.toLowerCase() === requester.toLowerCase()) return { taskId: e.taskId, tx: r.tx };
@@ -145,8 +136,7 @@ export class EventLog {
 
   taskKey(requester: string, key: string): { inputHash: string; specHash: string; taskId: number | null; tx: string | null } | undefined {
     const r = this.db.prepare(`SELECT input_hash, spec_hash, task_id, tx FROM task_keys WHERE requester = ? AND key = ?`).get(requester, key) as
-      | { input_hash: string; spec_hash: string; task_id: number | null; tx: string | null }
-      | undefined;
+      { input_hash: string; spec_hash: string; task_id: number | null; tx: string | null } | undefined;
     return r && { inputHash: r.input_hash, specHash: r.spec_hash, taskId: r.task_id, tx: r.tx };
   }
 
@@ -169,9 +159,7 @@ export class EventLog {
   }
 
   recordHeartbeat(address: string, time: number): void {
-    this.db
-      .prepare(`INSERT INTO heartbeats(address, time) VALUES(?, ?) ON CONFLICT(address) DO UPDATE SET time = MAX(time, excluded.time)`)
-      .run(address, time);
+    this.db.prepare(`INSERT INTO heartbeats(address, time) VALUES(?, ?) ON CONFLICT(address) DO UPDATE SET time = MAX(time, excluded.time)`).run(address, time);
   }
 
   heartbeat(address: string): number {

@@ -5,14 +5,7 @@ import { REPORT_STATUS, type ChainEvent, type ChainEventBody, type MemberReportS
 import { Phase, Verification } from "../../../protocol/src/phases.js";
 import { roundBinding } from "../../../protocol/src/binding.js";
 import { checkContributionProof } from "../proofcheck.js";
-import {
-  datasetKey,
-  parseTaskSpec,
-  SpecError,
-  specBytes,
-  specHash,
-  type TaskSpec,
-} from "../../../protocol/src/taskspec.js";
+import { datasetKey, parseTaskSpec, SpecError, specBytes, specHash, type TaskSpec } from "../../../protocol/src/taskspec.js";
 import { hashJson } from "../../../protocol/src/canonical.js";
 import type { BlobRef } from "../http/authz.js";
 import {
@@ -98,8 +91,7 @@ function b32(v: unknown, field: string): string {
 }
 
 function uint(v: unknown, field: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min || v > max)
-    fail("BadInput", `${field} must be an integer from ${min} to ${max}`);
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min || v > max) fail("BadInput", `${field} must be an integer from ${min} to ${max}`);
   return v;
 }
 
@@ -558,7 +550,7 @@ export class EthereumConnector implements Connector {
     return this.read(async () => {
       const [addrs, records] = await this.nodes.listNodes(offset, Math.min(limit, 1000));
       const now = await this.network.now();
-      return Promise.all(addrs.map((a, i) => this.nodeRecord(getAddress(a), records[i]!, now)));
+      return Promise.all(addrs.map((a, i) => this.nodeRecord(getAddress(a), records[i], now)));
     });
   }
 
@@ -789,7 +781,7 @@ export class EthereumConnector implements Connector {
       binding: roundBinding({ taskManager: this.network.addresses.taskManager, chainId: await this.network.getChainId(), taskId, round, member, commitment: comm }),
       proof,
       hasRoot: (m, root) => this.read(() => this.data.hasRoot(m, root)),
-      verifier: v!,
+      verifier: v,
     });
   }
 

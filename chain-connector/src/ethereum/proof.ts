@@ -24,4 +24,3 @@ export function encodeProof(p: Groth16Proof): string {
     return bad();
   }
 }
-

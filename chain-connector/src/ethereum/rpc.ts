@@ -60,12 +60,10 @@ export class TxSender {
   async send(req: TransactionRequest): Promise<TransactionReceipt> {
     const hash = await this.serial(async () => {
       // Asked with a raw request: the provider's short-lived response cache could return a stale count.
-      const nonce =
-        this.nonce ?? Number(await withRetry(() => this.provider.send("eth_getTransactionCount", [this.wallet.address, "pending"])));
+      const nonce = this.nonce ?? Number(await withRetry(() => this.provider.send("eth_getTransactionCount", [this.wallet.address, "pending"])));
       // Headroom over the estimate: the state can change between estimation and mining (the join or
       // submit that fills a phase also advances it and costs more), and an exact limit runs out of gas.
-      const gasLimit =
-        req.gasLimit ?? ((await withRetry(() => this.wallet.estimateGas({ ...req, from: this.wallet.address }))) * 5n) / 4n + 10_000n;
+      const gasLimit = req.gasLimit ?? ((await withRetry(() => this.wallet.estimateGas({ ...req, from: this.wallet.address }))) * 5n) / 4n + 10_000n;
       const pop = await withRetry(() => this.wallet.populateTransaction({ ...req, from: this.wallet.address, nonce, gasLimit }));
       const signed = await this.wallet.signTransaction(pop);
       const txHash = Transaction.from(signed).hash!;

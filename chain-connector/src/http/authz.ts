@@ -13,9 +13,7 @@ import type { ConnectorState } from "./state.js";
 
 /** Where a blob is published, as the chain (or the coordinator's tables) records it. */
 export type BlobRef =
-  | { type: "spec"; taskId: number }
-  | { type: "contribution"; taskId: number; round: number; phase: number; member: string }
-  | { type: "result"; taskId: number; round: number };
+  { type: "spec"; taskId: number } | { type: "contribution"; taskId: number; round: number; phase: number; member: string } | { type: "result"; taskId: number; round: number };
 
 /** Implemented by each network: every place a blob hash is published. */
 export interface BlobIndex {
@@ -43,7 +41,7 @@ export const ROUTE_POLICY: readonly { route: string; who: string }[] = [
   { route: "POST /tasks/:id/close", who: "the task's requester, between rounds (network check)" },
   {
     route: "POST /tasks/:id/rounds/:round/report",
-    who: "registered Owner or Worker nodes, as themselves: \"declined\" by any of them, \"failed\" by the round's members only; one report per node and round (network check)",
+    who: 'registered Owner or Worker nodes, as themselves: "declined" by any of them, "failed" by the round\'s members only; one report per node and round (network check)',
   },
   { route: "POST /blobs", who: "registered nodes, within the per-party quota (--blob-quota bytes per --blob-quota-window seconds)" },
   {

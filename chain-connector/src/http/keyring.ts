@@ -45,11 +45,7 @@ export class KeyringNetwork implements NetworkLike {
     const known = this.connectors.get(address);
     if (known) return known;
     const key = this.keys.get(address);
-    if (!key)
-      throw new ConnectorError(
-        "Unauthorized",
-        `this connector holds no key for ${address}; start it with that key in --keys, or run your own connector`,
-      );
+    if (!key) throw new ConnectorError("Unauthorized", `this connector holds no key for ${address}; start it with that key in --keys, or run your own connector`);
     const c = this.inner.as(key);
     this.connectors.set(address, c);
     return c;

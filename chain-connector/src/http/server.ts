@@ -237,9 +237,15 @@ export class ConnectorServer {
     );
 
     // ---------------------------------------------------------------- nodes
-    app.post(ROUTES.register, route((c, req) => c.registerNode(json(req) as never), anySigned));
+    app.post(
+      ROUTES.register,
+      route((c, req) => c.registerNode(json(req) as never), anySigned),
+    );
     // The networks refuse these for unregistered senders with NotRegistered themselves.
-    app.post(ROUTES.update, route((c, req) => c.updateNode(json(req) as never), anySigned));
+    app.post(
+      ROUTES.update,
+      route((c, req) => c.updateNode(json(req) as never), anySigned),
+    );
     app.post(
       ROUTES.leave,
       route(async (c, req) => {
@@ -306,10 +312,22 @@ export class ConnectorServer {
         return made;
       }),
     );
-    app.get("/tasks/:id", route((c, req) => c.getTask(int(req.params.id, "taskId"))));
-    app.get("/tasks/:id/spec", route((c, req) => c.getTaskSpec(int(req.params.id, "taskId"))));
-    app.post("/tasks/:id/rounds", route((c, req) => c.startRound(int(req.params.id, "taskId"))));
-    app.get("/tasks/:id/rounds/:round", route((c, req) => c.getRound(int(req.params.id, "taskId"), int(req.params.round, "round"))));
+    app.get(
+      "/tasks/:id",
+      route((c, req) => c.getTask(int(req.params.id, "taskId"))),
+    );
+    app.get(
+      "/tasks/:id/spec",
+      route((c, req) => c.getTaskSpec(int(req.params.id, "taskId"))),
+    );
+    app.post(
+      "/tasks/:id/rounds",
+      route((c, req) => c.startRound(int(req.params.id, "taskId"))),
+    );
+    app.get(
+      "/tasks/:id/rounds/:round",
+      route((c, req) => c.getRound(int(req.params.id, "taskId"), int(req.params.round, "round"))),
+    );
     app.post(
       "/tasks/:id/rounds/:round/join",
       route((c, req) => c.joinRound(int(req.params.id, "taskId"), int(req.params.round, "round"), json(req).memberKey as string)),
@@ -319,13 +337,7 @@ export class ConnectorServer {
       route(async (c, req) => {
         const b = json(req);
         await noteNamed(c, this.callerOf(req), b.blobHash);
-        return c.submit(
-          int(req.params.id, "taskId"),
-          int(req.params.round, "round"),
-          b.blobHash as string,
-          b.commitment as string,
-          (b.proof ?? undefined) as never,
-        );
+        return c.submit(int(req.params.id, "taskId"), int(req.params.round, "round"), b.blobHash as string, b.commitment as string, (b.proof ?? undefined) as never);
       }),
     );
     app.get(
@@ -335,7 +347,10 @@ export class ConnectorServer {
         (c, caller, req) => authz.listContributions(c, caller, int(req.params.id, "taskId"), int(req.params.round, "round")),
       ),
     );
-    app.post("/tasks/:id/rounds/:round/advance", route((c, req) => c.advance(int(req.params.id, "taskId"), int(req.params.round, "round"))));
+    app.post(
+      "/tasks/:id/rounds/:round/advance",
+      route((c, req) => c.advance(int(req.params.id, "taskId"), int(req.params.round, "round"))),
+    );
     app.post(
       "/tasks/:id/rounds/:round/finalize",
       route(async (c, req) => {
@@ -354,7 +369,10 @@ export class ConnectorServer {
         return c.report(int(req.params.id, "taskId"), int(req.params.round, "round"), b.status as never, b.reason as string);
       }),
     );
-    app.post("/tasks/:id/close", route((c, req) => c.closeTask(int(req.params.id, "taskId"), json(req).reason as string)));
+    app.post(
+      "/tasks/:id/close",
+      route((c, req) => c.closeTask(int(req.params.id, "taskId"), json(req).reason as string)),
+    );
 
     // ---------------------------------------------------------------- blobs
     app.post(

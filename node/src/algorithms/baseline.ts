@@ -72,7 +72,10 @@ export function knn(train: Matrix, trainLabels: readonly number[], test: Matrix,
   checkK(k, train.length);
   const d = dist(metric);
   return test.map((x) => {
-    const order = train.map((t, i) => [d(x, t), i] as const).sort((p, q) => p[0] - q[0] || p[1] - q[1]).slice(0, k);
+    const order = train
+      .map((t, i) => [d(x, t), i] as const)
+      .sort((p, q) => p[0] - q[0] || p[1] - q[1])
+      .slice(0, k);
     const votes = new Map<number, number>();
     for (const [, i] of order) votes.set(trainLabels[i], (votes.get(trainLabels[i]) ?? 0) + 1);
     let best = trainLabels[order[0][1]];
@@ -90,10 +93,11 @@ export function nncFromDistances(n: number, distance: (i: number, j: number) => 
   let tau = threshold;
   if (tau === undefined) {
     tau = Infinity;
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
-      const d = distance(i, j);
-      if (d > 0 && d < tau) tau = d;
-    }
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++) {
+        const d = distance(i, j);
+        if (d > 0 && d < tau) tau = d;
+      }
     if (tau === Infinity) tau = 0;
   }
   const labels = new Array<number>(n).fill(0);

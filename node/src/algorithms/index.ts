@@ -14,8 +14,4 @@ export { runDbsnncCkks, DbsnncCkksOwner, DbsnncCkksWorker } from "./ckks/dbsnnc.
 export { runSkmeansLegacy, runDbskmeansLegacy, SkmeansLegacyOwner, SkmeansLegacyWorker, type SkmeansLegacyOptions } from "./legacy/skmeans.js";
 export { runSknnLegacy, SknnLegacyOwner, SknnLegacyWorker } from "./legacy/sknn.js";
 export { runDbsnncLegacy, dbsnncLegacySetup, dbsnncLegacyWorker, dbsnncLegacyLabels } from "./legacy/dbsnnc.js";
-export {
-  runSkmeansCkks as runDbskmeansCkks,
-  SkmeansCkksOwner as DbskmeansCkksOwner,
-  SkmeansCkksWorker as DbskmeansCkksWorker,
-} from "./ckks/skmeans.js";
+export { runSkmeansCkks as runDbskmeansCkks, SkmeansCkksOwner as DbskmeansCkksOwner, SkmeansCkksWorker as DbskmeansCkksWorker } from "./ckks/skmeans.js";

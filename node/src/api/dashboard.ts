@@ -45,7 +45,7 @@ export function mountDashboard(app: Express, o: DashboardOptions): void {
         return;
       }
       const headers: Record<string, string> = {};
-      for (const h of FORWARDED) if (typeof req.headers[h] === "string") headers[h] = req.headers[h] as string;
+      for (const h of FORWARDED) if (typeof req.headers[h] === "string") headers[h] = req.headers[h];
       const ac = new AbortController();
       res.on("close", () => ac.abort());
       const up = await fetch(o.connectorUrl.replace(/\/+$/, "") + path, { headers, signal: ac.signal });

@@ -53,7 +53,11 @@ export interface ApiOptions {
 }
 
 const denyBody = z.object({
-  reason: z.string({ message: "is required: say why the task is denied" }).trim().min(1, "must not be empty: say why the task is denied").max(500, "must be at most 500 characters"),
+  reason: z
+    .string({ message: "is required: say why the task is denied" })
+    .trim()
+    .min(1, "must not be empty: say why the task is denied")
+    .max(500, "must be at most 500 characters"),
 });
 
 export class HttpError extends Error {
@@ -71,8 +75,7 @@ function errorOf(e: unknown): { status: number; code: string; message: string } 
   if (e instanceof AuthError) return { status: 401, code: "Unauthorized", message: e.message };
   if (e instanceof ConnectorError) return { status: statusFor(e.code), code: e.code, message: e.message };
   if (e instanceof SpecError || e instanceof DataError || e instanceof ConfigError) return { status: 400, code: "BadInput", message: e.message };
-  if (e instanceof ZodError)
-    return { status: 400, code: "BadInput", message: e.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ") };
+  if (e instanceof ZodError) return { status: 400, code: "BadInput", message: e.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ") };
   if (e instanceof JsonDepthError) return { status: 400, code: "TooDeep", message: e.message };
   if (e instanceof RangeError) return { status: 400, code: "BadInput", message: e.message };
   // The message of an unexpected error may carry anything (paths, values): it goes to the log only.
@@ -159,8 +162,7 @@ export function buildApi(o: ApiOptions): express.Express {
   });
 
   const knownDataset = (name: string) => {
-    if (!o.store.listDatasets().some((d) => d.name === name))
-      throw new HttpError(404, "UnknownDataset", `no dataset named ${name} on this node (GET /datasets lists them)`);
+    if (!o.store.listDatasets().some((d) => d.name === name)) throw new HttpError(404, "UnknownDataset", `no dataset named ${name} on this node (GET /datasets lists them)`);
   };
 
   app.get("/datasets/:name/policy", raw, signed, (req, res) => {
@@ -222,8 +224,7 @@ export function buildApi(o: ApiOptions): express.Express {
   });
 
   app.post("/tasks", raw, signed, async (req, res) => {
-    if ((o.roles & Role.Requester) === 0)
-      throw new HttpError(403, "MissingRole", "this node lacks the Requester role; add Requester to roles to submit tasks");
+    if ((o.roles & Role.Requester) === 0) throw new HttpError(403, "MissingRole", "this node lacks the Requester role; add Requester to roles to submit tasks");
     const body = req.body as Record<string, unknown>;
     if (body === null || typeof body !== "object" || Array.isArray(body)) throw new HttpError(400, "BadInput", "the body must be a task spec object");
     const idempotencyKey = checkIdempotencyKey(req.query.idempotencyKey);

@@ -122,7 +122,17 @@ export function roundView(r: RoundState): RoundView {
 }
 
 export function chainRoundView(r: ChainRound) {
-  return { taskId: r.taskId, round: r.round, phase: r.phase, deadline: r.deadline, joined: r.joined, active: r.active, submitted: r.submitted, resultHash: r.resultHash, members: [...r.members] };
+  return {
+    taskId: r.taskId,
+    round: r.round,
+    phase: r.phase,
+    deadline: r.deadline,
+    joined: r.joined,
+    active: r.active,
+    submitted: r.submitted,
+    resultHash: r.resultHash,
+    members: [...r.members],
+  };
 }
 
 /** A result, for the node's operator only (the API checks the caller). */

@@ -81,12 +81,20 @@ export async function verifyAudit(args: {
     const ev = at.get(e.anchor.cursor);
     if (!ev) return bad(e.seq, `entry ${e.seq}: no chain event at cursor ${e.anchor.cursor}`);
     if (ev.type !== e.anchor.event) return bad(e.seq, `entry ${e.seq}: the event at cursor ${e.anchor.cursor} is ${ev.type}, the entry says ${e.anchor.event}`);
-    if ((ev.txHash ?? "").toLowerCase() !== e.anchor.txHash) return bad(e.seq, `entry ${e.seq}: the event at cursor ${e.anchor.cursor} has transaction ${ev.txHash}, the entry says ${e.anchor.txHash}`);
+    if ((ev.txHash ?? "").toLowerCase() !== e.anchor.txHash)
+      return bad(e.seq, `entry ${e.seq}: the event at cursor ${e.anchor.cursor} has transaction ${ev.txHash}, the entry says ${e.anchor.txHash}`);
     const evTask = "taskId" in ev ? ev.taskId : undefined;
     const evRound = "round" in ev ? ev.round : 0;
     if (evTask !== e.taskId || evRound !== e.round)
       return bad(e.seq, `entry ${e.seq}: the event at cursor ${e.anchor.cursor} is about task ${evTask} round ${evRound}, the entry says task ${e.taskId} round ${e.round}`);
-    const expected = e.action === "accepted" || e.action === "declined" || e.action === "pending" || e.action === "approved" ? "TaskCreated" : e.action === "joined" ? "RoundStarted" : e.action === "released" ? "PhaseAdvanced" : undefined;
+    const expected =
+      e.action === "accepted" || e.action === "declined" || e.action === "pending" || e.action === "approved"
+        ? "TaskCreated"
+        : e.action === "joined"
+          ? "RoundStarted"
+          : e.action === "released"
+            ? "PhaseAdvanced"
+            : undefined;
     if (ev.type !== expected) return bad(e.seq, `entry ${e.seq}: a ${e.action} entry cannot be anchored to ${ev.type}`);
     if (e.action === "joined") {
       if (!joins.has(`${e.taskId}/${e.round}`)) return bad(e.seq, `entry ${e.seq}: the chain shows no MemberJoined of ${args.self} in round ${e.round} of task ${e.taskId}`);
@@ -99,7 +107,10 @@ export async function verifyAudit(args: {
       const c = subs.get(`${e.taskId}/${e.round}/${phase}`);
       if (!c) return bad(e.seq, `entry ${e.seq}: the chain shows no ContributionSubmitted of ${args.self} in ${e.phase} of round ${e.round} of task ${e.taskId}`);
       if (c.blobHash.toLowerCase() !== (e.blobHash ?? "").toLowerCase() || c.commitment.toLowerCase() !== (e.commitment ?? "").toLowerCase())
-        return bad(e.seq, `entry ${e.seq}: the chain's ContributionSubmitted has blob ${c.blobHash} and commitment ${c.commitment}, the entry says ${e.blobHash} and ${e.commitment}`);
+        return bad(
+          e.seq,
+          `entry ${e.seq}: the chain's ContributionSubmitted has blob ${c.blobHash} and commitment ${c.commitment}, the entry says ${e.blobHash} and ${e.commitment}`,
+        );
       logged.add(`s${e.taskId}/${e.round}/${phase}`);
     }
   }

@@ -159,7 +159,12 @@ export function multiExp(bases: readonly bigint[], exps: readonly bigint[], m: b
  */
 export class FixedBase {
   private readonly table: bigint[][];
-  constructor(base: bigint, readonly m: bigint, readonly bits: number, readonly w = 8) {
+  constructor(
+    base: bigint,
+    readonly m: bigint,
+    readonly bits: number,
+    readonly w = 8,
+  ) {
     const windows = Math.ceil(bits / w);
     this.table = [];
     let g = mod(base, m);

@@ -73,8 +73,7 @@ export function fdhOpeKeygen(values: ArrayLike<number>, opts: FdhOpeOptions = {}
 function intervalOf(bounds: readonly number[], a: number): number {
   if (a < bounds[0] || a >= bounds[bounds.length - 1]) {
     throw new Error(
-      `fdh-ope: |x| = ${a} is outside the key's message range [${bounds[0]}, ${bounds[bounds.length - 1]}); ` +
-        "make the key on data that covers this value (or raise rangeLimit)",
+      `fdh-ope: |x| = ${a} is outside the key's message range [${bounds[0]}, ${bounds[bounds.length - 1]}); ` + "make the key on data that covers this value (or raise rangeLimit)",
     );
   }
   let lo = 0;

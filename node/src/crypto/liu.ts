@@ -52,7 +52,11 @@ export function liuMForSecurity(level: number): number {
 export function validateLiuKey(key: LiuKey): void {
   const { m, k, s, t } = key;
   if (!Number.isInteger(m) || m < 3) throw new Error(`liu key: m must be an integer ≥ 3, got ${m}`);
-  for (const [name, arr] of [["k", k], ["s", s], ["t", t]] as const) {
+  for (const [name, arr] of [
+    ["k", k],
+    ["s", s],
+    ["t", t],
+  ] as const) {
     if (!Array.isArray(arr) || arr.length !== m) throw new Error(`liu key: ${name} must have m = ${m} entries`);
     for (const x of arr) if (!Number.isFinite(x)) throw new Error(`liu key: ${name} has a non-finite entry`);
   }

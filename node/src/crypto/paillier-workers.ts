@@ -15,14 +15,20 @@ export async function encryptAll(kp: PaillierKeyPair | PaillierEncryptor, plaint
   const entry = new URL(import.meta.url.endsWith(".ts") ? "./paillier-encrypt-worker.ts" : "./paillier-encrypt-worker.js", import.meta.url);
   const per = Math.ceil(plaintexts.length / workers);
   const key = "secret" in kp ? { key: kp.secret() } : { pub: kp.spec() };
-  const parts = await Promise.all(Array.from({ length: workers }, (_, w) => new Promise<bigint[]>((resolve, reject) => {
-    const worker = new Worker(entry);
-    worker.once("message", (out: bigint[]) => {
-      resolve(out);
-      void worker.terminate();
-    });
-    worker.once("error", reject);
-    worker.postMessage({ ...key, plaintexts: plaintexts.slice(w * per, (w + 1) * per) });
-  })));
+  const parts = await Promise.all(
+    Array.from(
+      { length: workers },
+      (_, w) =>
+        new Promise<bigint[]>((resolve, reject) => {
+          const worker = new Worker(entry);
+          worker.once("message", (out: bigint[]) => {
+            resolve(out);
+            void worker.terminate();
+          });
+          worker.once("error", reject);
+          worker.postMessage({ ...key, plaintexts: plaintexts.slice(w * per, (w + 1) * per) });
+        }),
+    ),
+  );
   return parts.flat();
 }

@@ -72,7 +72,13 @@ export function paillierSecretKey(p: bigint, q: bigint): PaillierSecretKey {
   const hp = modInv(L(modPow(g % p2, p - 1n, p2), p), p);
   const hq = modInv(L(modPow(g % q2, q - 1n, q2), q), q);
   return {
-    publicKey: pk, p, q, p2, q2, hp, hq,
+    publicKey: pk,
+    p,
+    q,
+    p2,
+    q2,
+    hp,
+    hq,
     pInvQ: modInv(p, q),
     p2InvQ2: modInv(p2, q2),
     enP: pk.n % (p * (p - 1n)),
@@ -331,7 +337,7 @@ function checkPlain(pk: PaillierPublicKey, m: bigint): bigint {
 /** Enc(m) = (1 + m·n)·rn mod n². `rn` from a pool, `freshRnCrt` or (default) `freshRn`. */
 export function paillierEncrypt(pk: PaillierPublicKey, m: bigint, rn: bigint = freshRn(pk)): bigint {
   const mm = checkPlain(pk, m);
-  return ((1n + mm * pk.n) % pk.n2) * rn % pk.n2;
+  return (((1n + mm * pk.n) % pk.n2) * rn) % pk.n2;
 }
 
 export function paillierAdd(pk: PaillierPublicKey, a: bigint, b: bigint): bigint {
@@ -426,7 +432,7 @@ export function unpack(layout: PackingLayout, x: bigint, count: number, terms = 
  */
 export function packCentred(values: readonly bigint[], slotBits: number, n: bigint): bigint {
   let acc = 0n;
-  for (let i = values.length - 1; i >= 0; i--) acc = (acc << BigInt(slotBits)) + values[i]!;
+  for (let i = values.length - 1; i >= 0; i--) acc = (acc << BigInt(slotBits)) + values[i];
   const r = acc % n;
   return r < 0n ? r + n : r;
 }

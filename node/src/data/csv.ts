@@ -46,7 +46,8 @@ export class CsvParser {
   end(): CsvRecord[] {
     const out = this.run("", true);
     const source = this.source;
-    if (this.state === "quoted") throw new DataError(`${source}: line ${this.recordLine}, column #${this.fields.length + 1}: a quoted field is never closed; add the closing quote`);
+    if (this.state === "quoted")
+      throw new DataError(`${source}: line ${this.recordLine}, column #${this.fields.length + 1}: a quoted field is never closed; add the closing quote`);
     // Text after the last line break is a record; a trailing line break is not.
     if (this.state !== "start" || this.fields.length > 0 || this.field !== "") this.endRecord(out);
     return out;

@@ -76,7 +76,7 @@ export class JsonlParser {
       this.headerLine = line;
     } else {
       const header = this.header;
-      const missing = header.filter((k) => !(k in (obj)));
+      const missing = header.filter((k) => !(k in obj));
       const extra = keys.filter((k) => !this.headerSet.has(k));
       if (missing.length || extra.length)
         throw new DataError(

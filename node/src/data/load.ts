@@ -47,8 +47,7 @@ export function tableFromBytes(bytes: Uint8Array, spec: Omit<DatasetConfig, "pat
       const [rows, cols] = a.shape;
       const header = spec.columns;
       if (!header) throw new DataError(`${source}: npy files carry no column names; list them in \`columns\``);
-      if (header.length !== cols)
-        throw new DataError(`${source}: columns names ${header.length} columns, the array has ${cols}; name every column of the array`);
+      if (header.length !== cols) throw new DataError(`${source}: columns names ${header.length} columns, the array has ${cols}; name every column of the array`);
       const records: RawRecord[] = [];
       for (let r = 0; r < rows; r++) records.push({ line: r + 1, values: Array.from(a.data.subarray(r * cols, (r + 1) * cols)) });
       // NPY column names come from the config, not the file, so errors may name them.

@@ -58,8 +58,7 @@ export function parseNpy(bytes: Uint8Array, source = "npy"): NpyArray {
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined)
-    throw new DataError(`${source}: the header has no descr, fortran_order or shape; ${fix}`);
+  if (descr === undefined || fortran === undefined || shapeText === undefined) throw new DataError(`${source}: the header has no descr, fortran_order or shape; ${fix}`);
   if (fortran === "True") throw new DataError(`${source}: array is in Fortran order; ${fix}`);
   const shape = shapeText
     .split(",")
@@ -77,8 +76,7 @@ export function parseNpy(bytes: Uint8Array, source = "npy"): NpyArray {
   const count = rows * cols;
   const dataStart = headerStart + headerLen;
   const need = count * reader.size;
-  if (bytes.length - dataStart < need)
-    throw new DataError(`${source}: data is truncated: shape (${rows}, ${cols}) needs ${need} bytes, the file has ${bytes.length - dataStart}`);
+  if (bytes.length - dataStart < need) throw new DataError(`${source}: data is truncated: shape (${rows}, ${cols}) needs ${need} bytes, the file has ${bytes.length - dataStart}`);
   const data = new Float64Array(count);
   for (let k = 0; k < count; k++) {
     const x = reader.read(view, dataStart + k * reader.size);

@@ -83,8 +83,7 @@ export class DatasetRegistry {
       { name: row.name, path: row.path, format: row.format, columns: row.schema.columns, idColumn: row.schema.idColumn },
       this.maxBytes,
     );
-    if (fileHash !== row.fileHash)
-      throw new DataError(`dataset "${row.name}" v${row.version}: ${row.path} changed after it was committed; restore the file or register it again`);
+    if (fileHash !== row.fileHash) throw new DataError(`dataset "${row.name}" v${row.version}: ${row.path} changed after it was committed; restore the file or register it again`);
     this.cache.set(k, table);
     return table;
   }

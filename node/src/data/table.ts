@@ -117,7 +117,10 @@ export class TableBuilder {
       const id = typeof raw === "string" ? raw.trim() : typeof raw === "number" ? String(raw) : "";
       if (id === "") throw new DataError(`${source}: row ${r + 1} (line ${rec.line}), column #${this.idIndex + 1} ("${this.idColumn}"): empty id; give every row an id`);
       const prev = this.idSeen.get(id);
-      if (prev !== undefined) throw new DataError(`${source}: row ${r + 1} (line ${rec.line}), column #${this.idIndex + 1} ("${this.idColumn}"): id ${describeValue(id)} repeats row ${prev}; ids must be unique`);
+      if (prev !== undefined)
+        throw new DataError(
+          `${source}: row ${r + 1} (line ${rec.line}), column #${this.idIndex + 1} ("${this.idColumn}"): id ${describeValue(id)} repeats row ${prev}; ids must be unique`,
+        );
       this.idSeen.set(id, r + 1);
       this.ids.push(id);
     }

@@ -94,8 +94,7 @@ export function planNoise(parts: readonly Part[], length: number, rho: number, t
   const c2 = m / (2 * rho);
   const memberSigma2 = new Array<Rational | null>(length).fill(null);
   const sigma = new Array<number>(length).fill(0);
-  const partRho = (p: Part, s2m: number) =>
-    distributedGaussianRho({ sensitivity: integerSensitivity(p), sigma2PerMember: s2m, members: threshold, dimension: p.coords.length });
+  const partRho = (p: Part, s2m: number) => distributedGaussianRho({ sensitivity: integerSensitivity(p), sigma2PerMember: s2m, members: threshold, dimension: p.coords.length });
   let accounted = 0;
   const perGroup = new Map<string, number>();
   for (const p of parts) {

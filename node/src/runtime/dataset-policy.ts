@@ -45,8 +45,7 @@ export const datasetPolicySchema = z
   .superRefine((p, ctx) => {
     if (p.maxRhoPerTask !== undefined && p.maxEpsilonPerTask !== undefined)
       ctx.addIssue({ code: "custom", path: ["maxEpsilonPerTask"], message: "give maxRhoPerTask or maxEpsilonPerTask, not both" });
-    if (p.rhoBudget !== undefined && p.epsilonBudget !== undefined)
-      ctx.addIssue({ code: "custom", path: ["epsilonBudget"], message: "give rhoBudget or epsilonBudget, not both" });
+    if (p.rhoBudget !== undefined && p.epsilonBudget !== undefined) ctx.addIssue({ code: "custom", path: ["epsilonBudget"], message: "give rhoBudget or epsilonBudget, not both" });
     if (p.autoApprove && p.approval !== "required")
       ctx.addIssue({ code: "custom", path: ["autoApprove"], message: 'auto-approve rules apply only with approval: "required"; set it or drop autoApprove' });
   });
@@ -67,7 +66,7 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
  * parameters name none this code knows how to read (a policy with allowedColumns then refuses it).
  */
 export function columnsOf(spec: TaskSpec, self: string): string[] | undefined {
-  const p = spec.params as Record<string, unknown>;
+  const p = spec.params;
   switch (spec.kind) {
     case "stats":
     case "kmeans":
@@ -118,7 +117,8 @@ export function checkDatasetPolicy(args: {
     return no(`requester ${spec.requester} not allowed (allowed: ${p.allowedRequesters.join(", ")})`);
   if (p.allowedColumns) {
     const cols = columnsOf(spec, self);
-    if (cols === undefined) return no(`the columns kind ${spec.kind} reads cannot be checked against allowedColumns, so it is not allowed (allowed: ${p.allowedColumns.join(", ")})`);
+    if (cols === undefined)
+      return no(`the columns kind ${spec.kind} reads cannot be checked against allowedColumns, so it is not allowed (allowed: ${p.allowedColumns.join(", ")})`);
     const bad = [...new Set(cols)].filter((c) => !p.allowedColumns!.includes(c));
     if (bad.length) return no(`column${bad.length > 1 ? "s" : ""} ${bad.join(", ")} not allowed (allowed: ${p.allowedColumns.join(", ")})`);
   }
@@ -133,8 +133,7 @@ export function checkDatasetPolicy(args: {
   }
   if (p.minRowsPerOwner !== undefined)
     for (const [owner, rows] of ownerRows)
-      if (rows < p.minRowsPerOwner)
-        return no(`owner ${owner} has ${rows} row(s) behind the aggregate; the policy needs at least ${p.minRowsPerOwner} per owner (minRowsPerOwner)`);
+      if (rows < p.minRowsPerOwner) return no(`owner ${owner} has ${rows} row(s) behind the aggregate; the policy needs at least ${p.minRowsPerOwner} per owner (minRowsPerOwner)`);
   const { perTask } = policyRho(p, delta);
   if (perTask !== undefined) {
     const privacy = privacyOf(spec);

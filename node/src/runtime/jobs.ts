@@ -55,7 +55,11 @@ export const JOBS = {
    * An UltraHonk proof of a Noir circuit (node/src/zk/honk.ts): the witness here, `bb prove` in a
    * child process. The compiled circuit is loaded once per thread.
    */
-  async proveHonk(a: { circuit: string; inputs: Record<string, unknown>; buildDir?: string }): Promise<{ proof: Uint8Array; publicInputs: bigint[]; bbCpuSeconds: number; witnessMs: number }> {
+  async proveHonk(a: {
+    circuit: string;
+    inputs: Record<string, unknown>;
+    buildDir?: string;
+  }): Promise<{ proof: Uint8Array; publicInputs: bigint[]; bbCpuSeconds: number; witnessMs: number }> {
     const { HonkCircuit } = await import("../zk/honk.js");
     const key = `${a.buildDir ?? ""}\0${a.circuit}`;
     let c = honkCircuits.get(key);

@@ -93,7 +93,9 @@ export async function runLocal(
   // same proofs, bindings and checks run as on a network.
   const seeds = tables.map(() => crypto.getRandomValues(new Uint8Array(32)));
   const committed = spec.verification === "none" ? [] : await Promise.all(tables.map((t, i) => commitTable(t, seeds[i])));
-  const records = new Map<string, DatasetRecord>(committed.map((c, i) => [wallets[i].address.toLowerCase(), { ...c, owner: wallets[i].address, datasetId: "local", version: 1, committedAt: 0 }]));
+  const records = new Map<string, DatasetRecord>(
+    committed.map((c, i) => [wallets[i].address.toLowerCase(), { ...c, owner: wallets[i].address, datasetId: "local", version: 1, committedAt: 0 }]),
+  );
   const states = tables.map(() => undefined as unknown);
   const reveals = !!handler.reveal && (handler.usesReveal?.(spec) ?? true);
   const rounds: RoundOutcome[] = [];
@@ -130,7 +132,16 @@ export async function runLocal(
         let state = states[i];
         const ctx: MemberContext = {
           ...base(wallets[i].address),
-          datasets: [{ name: "local", version: 1, root: committed[i]?.root ?? "0x" + "00".repeat(32), table: tables[i], row: { name: "local", version: 1, schema: { columns: tables[i].columns } } as DatasetRow, saltSeed: async () => seeds[i] }],
+          datasets: [
+            {
+              name: "local",
+              version: 1,
+              root: committed[i]?.root ?? "0x" + "00".repeat(32),
+              table: tables[i],
+              row: { name: "local", version: 1, schema: { columns: tables[i].columns } } as DatasetRow,
+              saltSeed: async () => seeds[i],
+            },
+          ],
           roundKey: keys[i],
           state: { get: <T>() => state as T | undefined, set: (v: unknown) => void (state = v) },
         };

@@ -67,7 +67,6 @@ export function privacyBudget(store: NodeStore, policy: BudgetPolicy, dataset: s
 /** policy.maxTaskCost when the config names none (row-operations; see estimateTaskCost). */
 export const DEFAULT_MAX_TASK_COST = 2e9;
 
-
 /**
  * Estimated work of a task on this node, in row-operations: how many times some value of one of
  * the node's rows is touched, over every round. It is an order of magnitude, not a timing: a node
@@ -127,8 +126,7 @@ export function decide(args: {
     if (refs.length === 0) return decline("the task references no dataset of this node");
     for (const ref of refs) {
       const row = store.getDataset(ref.datasetId, ref.version);
-      if (!row || !row.committed)
-        return decline(`dataset ${ref.datasetId}${ref.version ? ` v${ref.version}` : ""} is not committed on this node`);
+      if (!row || !row.committed) return decline(`dataset ${ref.datasetId}${ref.version ? ` v${ref.version}` : ""} is not committed on this node`);
       if (datasets.some((d) => d.name === row.name && d.version === row.version)) continue;
       datasets.push(row);
     }
@@ -136,11 +134,14 @@ export function decide(args: {
   // The runtime reads specs through parseTaskSpec; one that skipped it is checked against the kind's
   // schema here, once, before the estimate or the handler read its params (declined, not thrown).
   const checked = kindDef(spec.kind)?.params.safeParse(spec.params);
-  if (checked && !checked.success)
-    return decline(`the task's parameters do not parse: ${checked.error.issues.map((i) => `params.${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (checked && !checked.success) return decline(`the task's parameters do not parse: ${checked.error.issues.map((i) => `params.${i.path.join(".")}: ${i.message}`).join("; ")}`);
   // Each dataset's own policy (dataset-policy.ts), checked before anything costly.
   const ownerRows = new Map(args.ownerRows ?? []);
-  if (datasets.length > 0) ownerRows.set(self, datasets.reduce((a, d) => a + d.rows, 0));
+  if (datasets.length > 0)
+    ownerRows.set(
+      self,
+      datasets.reduce((a, d) => a + d.rows, 0),
+    );
   const hash = specHash(spec);
   const approval: string[] = [];
   let autoApproved: string | undefined;
@@ -161,7 +162,11 @@ export function decide(args: {
     );
   let why: string | undefined;
   try {
-    why = handler.admit?.(spec, datasets.map((row) => ({ row })), self);
+    why = handler.admit?.(
+      spec,
+      datasets.map((row) => ({ row })),
+      self,
+    );
   } catch (e) {
     // Parameters the kind cannot read (a spec that skipped the parser) are the spec's fault: declined
     // with the reason. Anything else is a fault of this node and propagates (logged as a handler error).

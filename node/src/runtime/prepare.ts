@@ -97,5 +97,14 @@ export function submittingNode(n: {
   handlers?: HandlerRegistry;
   log?: Logger;
 }): SubmittingNode {
-  return { address: n.address, roles: rolesToMask(n.config.roles), store: n.store, datasets: n.datasets, connector: n.connector, local: n.localBlobs, handlers: n.handlers, log: n.log };
+  return {
+    address: n.address,
+    roles: rolesToMask(n.config.roles),
+    store: n.store,
+    datasets: n.datasets,
+    connector: n.connector,
+    local: n.localBlobs,
+    handlers: n.handlers,
+    log: n.log,
+  };
 }

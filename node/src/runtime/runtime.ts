@@ -112,7 +112,7 @@ function revealsIn(handler: TaskKindHandler, spec: TaskSpec): boolean {
 const MEMBER_LIVE = new Set(["joined", "setup-submitted", "submitted", "revealed"]);
 
 function transient(e: unknown): boolean {
-  return e instanceof ConnectorError ? e.code === "Unavailable" : !(e instanceof Error) || e.name === "TypeError" && /fetch/i.test(e.message);
+  return e instanceof ConnectorError ? e.code === "Unavailable" : !(e instanceof Error) || (e.name === "TypeError" && /fetch/i.test(e.message));
 }
 
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -276,7 +276,10 @@ export class Runtime extends EventEmitter {
     for (;;) {
       // An empty queue ends the lane at once, in this tick: an event the stream delivers later
       // starts a new lane instead of joining a queue nobody drains.
-      if (queue.length === 0 || signal.aborted) { this.endLane(lane, queue); return; }
+      if (queue.length === 0 || signal.aborted) {
+        this.endLane(lane, queue);
+        return;
+      }
       const ev = queue[0];
       let commit: Commit | undefined;
       try {
@@ -373,8 +376,7 @@ export class Runtime extends EventEmitter {
       case "ContributionSubmitted": {
         const p = this.seen.get(phaseKey(ev.taskId, ev.round, ev.phase));
         // A retried event (stream reopened from the persisted cursor) is not counted twice.
-        if (p && !p.list.some((c) => c.member === ev.member))
-          p.list.push({ member: ev.member, blobHash: ev.blobHash, commitment: ev.commitment } as ContributionRecord);
+        if (p && !p.list.some((c) => c.member === ev.member)) p.list.push({ member: ev.member, blobHash: ev.blobHash, commitment: ev.commitment } as ContributionRecord);
         break;
       }
       case "RoundFinalized":
@@ -476,8 +478,7 @@ export class Runtime extends EventEmitter {
       self: this.o.self,
       members: this.o.store.members(task.taskId, round),
       contributions: (phase) => this.fetchContributions(task.taskId, round, phase),
-      binding: (commitment, member = this.o.self) =>
-        roundBinding({ ...this.o.bindingDomain, taskId: task.taskId, round, member, commitment }),
+      binding: (commitment, member = this.o.self) => roundBinding({ ...this.o.bindingDomain, taskId: task.taskId, round, member, commitment }),
       dataset: (owner, root) => this.referencedDataset(this.spec(task), owner, root),
       blobs: { put: (b) => this.o.connector.putBlob(b), get: (h) => this.blob(h) },
       local: { put: (b) => this.o.results.put(b), get: (h) => this.o.results.get(h) },
@@ -677,8 +678,7 @@ export class Runtime extends EventEmitter {
     const task = this.o.store.getTask(taskId);
     const inbox = this.o.store.getInbox(taskId);
     if (!task || !inbox) throw new ApprovalError(404, "NotInInbox", `task ${taskId} is not in this node's inbox (GET /inbox lists the tasks waiting)`);
-    if (inbox.status !== "pending")
-      throw new ApprovalError(409, "AlreadyDecided", `task ${taskId} was already ${inbox.status}${inbox.reason ? ` (${inbox.reason})` : ""}`);
+    if (inbox.status !== "pending") throw new ApprovalError(409, "AlreadyDecided", `task ${taskId} was already ${inbox.status}${inbox.reason ? ` (${inbox.reason})` : ""}`);
     return { task, inbox };
   }
 
@@ -703,8 +703,7 @@ export class Runtime extends EventEmitter {
     const { store, connector } = this.o;
     this.pendingInbox(taskId);
     const r = await connector.getRound(taskId, 1);
-    if (!r || r.phase !== Phase.Join)
-      throw new ApprovalError(409, "JoinEnded", `task ${taskId} is past its Join phase; it is declined as "${NOT_APPROVED}"`);
+    if (!r || r.phase !== Phase.Join) throw new ApprovalError(409, "JoinEnded", `task ${taskId} is past its Join phase; it is declined as "${NOT_APPROVED}"`);
     const spec = parseTaskSpec(this.o.store.getTask(taskId)!.spec);
     const ownerRows = await this.ownerRows(spec);
     const declined = store.tx(() => {
@@ -936,10 +935,7 @@ export class Runtime extends EventEmitter {
     try {
       if (!result) {
         const handler = this.handler(task.kind);
-        let state =
-          s.kindState ??
-          (round > 1 ? store.getRound(taskId, round - 1, "requester")?.kindState : undefined) ??
-          requesterSeed(store, task.specHash);
+        let state = s.kindState ?? (round > 1 ? store.getRound(taskId, round - 1, "requester")?.kindState : undefined) ?? requesterSeed(store, task.specHash);
         const ctx: AggregateContext = {
           ...(await this.baseContext(task, round)),
           state: { get: <T>() => state as T | undefined, set: (v: unknown) => void (state = v) },
@@ -955,7 +951,9 @@ export class Runtime extends EventEmitter {
         // The kind's declared result shape (protocol/src/tasks): a handler that drifted from it fails the round here, not a reader later.
         const shape = kindDef(task.kind)?.result.safeParse(outcome.result);
         if (shape && !shape.success)
-          throw new Error(`${task.kind}: the round's result does not match the kind's result schema: ${shape.error.issues.map((i) => `${i.path.join(".") || "(result)"}: ${i.message}`).join("; ")}`);
+          throw new Error(
+            `${task.kind}: the round's result does not match the kind's result schema: ${shape.error.issues.map((i) => `${i.path.join(".") || "(result)"}: ${i.message}`).join("; ")}`,
+          );
         const resultHash = await this.o.results.put(toUtf8Bytes(canonicalJson(outcome.result)));
         const record: RoundResultRecord = {
           v: 1,
@@ -1075,8 +1073,7 @@ export class Runtime extends EventEmitter {
     if (task.decision === "pending" && round === 1) commits.push(this.expire(taskId));
     const m = store.getRound(taskId, round, "member");
     if (m) commits.push(this.put({ ...m, phase: Phase.Failed, status: "failed", error: m.error ?? `round failed: ${reason}` }));
-    if (task.mine)
-      commits.push(this.put({ ...this.state(taskId, round, "requester", Phase.Failed), phase: Phase.Failed, status: "failed", error: `round failed: ${reason}` }));
+    if (task.mine) commits.push(this.put({ ...this.state(taskId, round, "requester", Phase.Failed), phase: Phase.Failed, status: "failed", error: `round failed: ${reason}` }));
     return () => commits.forEach((c) => c());
   }
 }

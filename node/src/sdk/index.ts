@@ -35,9 +35,7 @@ export { commitDatasetTable, describeEvent, ensureNode, readDatasetFile, readSpe
 export { NodeApiError } from "../api/client.js";
 export { SpecError } from "../../../protocol/src/taskspec.js";
 
-export type ConnectOptions =
-  | { profile: string | LoadedProfile }
-  | { connectorUrl: string; signer: Signer; requesterUrl?: string };
+export type ConnectOptions = { profile: string | LoadedProfile } | { connectorUrl: string; signer: Signer; requesterUrl?: string };
 
 /** A dataset reference in a spec: by owner address, or by the profile's node name. */
 export type DatasetInput = { owner: string; datasetId: string; version?: number } | { node: string; dataset: string; version?: number };
@@ -322,7 +320,11 @@ export class TaskHandle {
       add(`round ${round} result bytes`, h === res.resultHash && record.resultHash === h, `keccak256(result) ${h}, record says ${record.resultHash}`);
       const submitted = new Set((await c.getContributions(this.id, round, Phase.Compute)).map((x) => getAddress(x.member)));
       const missing = (record.contributors ?? []).filter((m) => !submitted.has(getAddress(m)));
-      add(`round ${round} contributors`, missing.length === 0 && (record.contributors?.length ?? 0) > 0, missing.length ? `not on-chain in Compute: ${missing.join(", ")}` : `${record.contributors?.length ?? 0} contributor(s), each submitted on-chain`);
+      add(
+        `round ${round} contributors`,
+        missing.length === 0 && (record.contributors?.length ?? 0) > 0,
+        missing.length ? `not on-chain in Compute: ${missing.join(", ")}` : `${record.contributors?.length ?? 0} contributor(s), each submitted on-chain`,
+      );
     }
     if (checks.length === 1) add("finalized rounds", false, "no round is finalized yet");
     return {
@@ -360,7 +362,7 @@ export class Ciphermine {
         format,
         ...(d.columns ? { columns: d.columns } : {}),
         ...(d.policy !== undefined ? { policy: d.policy } : {}),
-      } as never);
+      });
     },
     /** A dataset's policy on a node (every field it sets; {} when it has none). */
     policy: async (node: string, name: string) => (await this.node(node)).datasetPolicy(name),
@@ -376,7 +378,7 @@ export class Ciphermine {
   /** Tasks waiting for an owner's approval (dataset policies with approval: "required"). */
   readonly inbox = {
     list: async (node?: string, opts: { all?: boolean } = {}) => {
-      const names = node ? [node] : Object.keys(this.profile?.nodes ?? {}).filter((n) => this.profile!.nodes[n]!.roles.includes("Owner"));
+      const names = node ? [node] : Object.keys(this.profile?.nodes ?? {}).filter((n) => this.profile!.nodes[n].roles.includes("Owner"));
       const out: Array<{ node: string; tasks: InboxView[] }> = [];
       for (const n of names) out.push({ node: n, tasks: await (await this.node(n)).inbox(opts) });
       return out;
@@ -445,13 +447,15 @@ export class Ciphermine {
   /** Replaces `{node, dataset}` references by `{owner, datasetId}` through the profile. */
   resolveSpec(spec: SpecInput): Record<string, unknown> {
     if (spec === null || typeof spec !== "object" || Array.isArray(spec)) throw new SpecError(["(spec): must be one JSON object (a task spec)"]);
-    if (!Array.isArray(spec.datasets)) throw new SpecError(["datasets: must list the datasets, e.g. [{\"node\": \"owner1\", \"dataset\": \"penguins\"}]"]);
+    if (!Array.isArray(spec.datasets)) throw new SpecError(['datasets: must list the datasets, e.g. [{"node": "owner1", "dataset": "penguins"}]']);
     const problems: string[] = [];
     const datasets = spec.datasets.map((d, i) => {
       if (d && typeof d === "object" && "node" in d) {
         const n = this.profile?.nodes[d.node];
         if (!n) {
-          problems.push(`datasets.${i}.node: "${d.node}" is not a node of the profile (${Object.keys(this.profile?.nodes ?? {}).join(", ") || "no profile"}); name a node or give owner and datasetId`);
+          problems.push(
+            `datasets.${i}.node: "${d.node}" is not a node of the profile (${Object.keys(this.profile?.nodes ?? {}).join(", ") || "no profile"}); name a node or give owner and datasetId`,
+          );
           return d;
         }
         if (typeof d.dataset !== "string" || !d.dataset) problems.push(`datasets.${i}.dataset: name the dataset on ${d.node}`);
@@ -504,10 +508,10 @@ export class Ciphermine {
     const idempotencyKey = randomUUID();
     let r: { taskId: number };
     try {
-      r = await req.submitTask(body as never, { idempotencyKey });
+      r = await req.submitTask(body, { idempotencyKey });
     } catch (e) {
       if (e instanceof NodeApiError) throw e;
-      r = await req.submitTask(body as never, { idempotencyKey });
+      r = await req.submitTask(body, { idempotencyKey });
     }
     return new TaskHandle(this, r.taskId, since);
   }

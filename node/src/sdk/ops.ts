@@ -50,12 +50,23 @@ export interface DatasetCommits {
 }
 
 /** Reads and checks a whole dataset file the way a node does, before any key is touched. */
-export function readDatasetFile(d: { name: string; path: string; format: DatasetConfig["format"]; columns?: string[]; idColumn?: string }): Promise<{ table: Table; fileHash: string }> {
+export function readDatasetFile(d: {
+  name: string;
+  path: string;
+  format: DatasetConfig["format"];
+  columns?: string[];
+  idColumn?: string;
+}): Promise<{ table: Table; fileHash: string }> {
   return loadDataset({ name: d.name, path: d.path, format: d.format, columns: d.columns, idColumn: d.idColumn });
 }
 
 /** Commits a loaded table under `name` with rows salted from `seed` (the owner's secret; proofs need it). */
-export async function commitDatasetTable(target: DatasetCommits, name: string, table: Table, seed: Uint8Array): Promise<{ version: number; txHash: string; commitment: DatasetCommitment }> {
+export async function commitDatasetTable(
+  target: DatasetCommits,
+  name: string,
+  table: Table,
+  seed: Uint8Array,
+): Promise<{ version: number; txHash: string; commitment: DatasetCommitment }> {
   const commitment = await commitTable(table, seed);
   const r = await target.commitDataset(name, commitment);
   return { version: r.version, txHash: r.txHash, commitment };

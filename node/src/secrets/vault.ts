@@ -113,7 +113,8 @@ export class Vault {
     } else {
       if (existsSync(opts.keyFile)) {
         const st = statSync(opts.keyFile);
-        if (!st.isFile() || st.size !== 32) throw new VaultError(`vaultKeyFile ${opts.keyFile} must hold exactly 32 bytes; restore it (secrets sealed under it cannot be opened otherwise)`);
+        if (!st.isFile() || st.size !== 32)
+          throw new VaultError(`vaultKeyFile ${opts.keyFile} must hold exactly 32 bytes; restore it (secrets sealed under it cannot be opened otherwise)`);
         chmodSync(opts.keyFile, 0o600);
         key = new Uint8Array(readFileSync(opts.keyFile));
       } else {

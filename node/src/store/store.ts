@@ -161,9 +161,17 @@ export class NodeStore {
   private sealLegacy(): void {
     if (this.meta("sealed") === "1") return;
     this.tx(() => {
-      for (const r of this.all<{ task_id: number; round: number; side: string; kind_state: string }>(`SELECT task_id, round, side, kind_state FROM rounds WHERE kind_state IS NOT NULL`))
+      for (const r of this.all<{ task_id: number; round: number; side: string; kind_state: string }>(
+        `SELECT task_id, round, side, kind_state FROM rounds WHERE kind_state IS NOT NULL`,
+      ))
         if (!Vault.isSealedText(r.kind_state))
-          this.run(`UPDATE rounds SET kind_state = ? WHERE task_id = ? AND round = ? AND side = ?`, this.vault.sealText(r.kind_state, roundLabel(r.task_id, r.round, r.side)), r.task_id, r.round, r.side);
+          this.run(
+            `UPDATE rounds SET kind_state = ? WHERE task_id = ? AND round = ? AND side = ?`,
+            this.vault.sealText(r.kind_state, roundLabel(r.task_id, r.round, r.side)),
+            r.task_id,
+            r.round,
+            r.side,
+          );
       for (const r of this.all<{ task_id: number; round: number; result: string }>(`SELECT task_id, round, result FROM results`))
         if (!Vault.isSealedText(r.result))
           this.run(`UPDATE results SET result = ? WHERE task_id = ? AND round = ?`, this.vault.sealText(r.result, resultLabel(r.task_id, r.round)), r.task_id, r.round);
@@ -188,8 +196,7 @@ export class NodeStore {
   private migrate(): void {
     this.db.exec(`CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     const have = this.schemaVersion();
-    if (have > MIGRATIONS.length)
-      throw new Error(`node store: the database has schema ${have}, this build knows ${MIGRATIONS.length}; run a newer build or use a new dataDir`);
+    if (have > MIGRATIONS.length) throw new Error(`node store: the database has schema ${have}, this build knows ${MIGRATIONS.length}; run a newer build or use a new dataDir`);
     for (let v = have; v < MIGRATIONS.length; v++)
       this.tx(() => {
         this.db.exec(MIGRATIONS[v]);
@@ -351,10 +358,7 @@ export class NodeStore {
 
   /** Newest first; only pending ones unless `all`. */
   listInbox(all = false, limit = 100): InboxRow[] {
-    return this.all<Record<string, unknown>>(
-      `SELECT * FROM inbox ${all ? "" : "WHERE status = 'pending'"} ORDER BY task_id DESC LIMIT ?`,
-      limit,
-    ).map((r) => this.inboxRow(r));
+    return this.all<Record<string, unknown>>(`SELECT * FROM inbox ${all ? "" : "WHERE status = 'pending'"} ORDER BY task_id DESC LIMIT ?`, limit).map((r) => this.inboxRow(r));
   }
 
   // ------------------------------------------------------------------ tasks
@@ -499,22 +503,17 @@ export class NodeStore {
   }
 
   members(taskId: number, round: number): MemberKey[] {
-    return this.all<{ member: string; member_key: string }>(
-      `SELECT member, member_key FROM members WHERE task_id = ? AND round = ? ORDER BY rowid`,
-      taskId,
-      round,
-    ).map((m) => ({ member: m.member, memberKey: m.member_key }));
+    return this.all<{ member: string; member_key: string }>(`SELECT member, member_key FROM members WHERE task_id = ? AND round = ? ORDER BY rowid`, taskId, round).map((m) => ({
+      member: m.member,
+      memberKey: m.member_key,
+    }));
   }
 
   // ------------------------------------------------------------------ secrets
 
   /** Keeps a secret string under `key`, sealed by the vault. */
   putSecret(key: string, value: string): void {
-    this.run(
-      `INSERT INTO secrets(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
-      key,
-      this.vault.sealText(value, `secrets:${key}`),
-    );
+    this.run(`INSERT INTO secrets(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, this.vault.sealText(value, `secrets:${key}`));
   }
 
   secret(key: string): string | undefined {

@@ -75,18 +75,21 @@
  */
 import { alignIds, checkIds, type Id } from "./align.js";
 import { modInv, mod, multiExp, modPow } from "../crypto/bigmath.js";
+import { FX_BITS, GRAD_BITS, SLOT_BITS, X_OFFSET, Y_OFFSET, encodeLabel, encodeStd, encodeTheta, pack, slotsPerPlaintext, standardize, unpack } from "./encoding.js";
 import {
-  FX_BITS, GRAD_BITS, SLOT_BITS, X_OFFSET, Y_OFFSET, encodeLabel, encodeStd, encodeTheta, pack, slotsPerPlaintext, standardize, unpack,
-} from "./encoding.js";
-import {
-  generatePaillierKeyPair, paillierEncryptor, paillierKeyPair, paillierPublicKey, paillierSecretKey,
-  type PaillierEncryptor, type PaillierKeyPair, type PaillierPublicKey, type PaillierRandomnessOptions,
+  generatePaillierKeyPair,
+  paillierEncryptor,
+  paillierKeyPair,
+  paillierPublicKey,
+  paillierSecretKey,
+  type PaillierEncryptor,
+  type PaillierKeyPair,
+  type PaillierPublicKey,
+  type PaillierRandomnessOptions,
 } from "../crypto/paillier.js";
 import { encryptAll } from "../crypto/paillier-workers.js";
 import { solve } from "../algorithms/linalg.js";
-import {
-  maskMod, newMaskSeed, newSealSecret, pairSecret, readSealKey, readSealed, sealKeyTable, sealSecretFromHex, sealSecretHex, sealTable, bytesHex, hexBytes,
-} from "./seal.js";
+import { maskMod, newMaskSeed, newSealSecret, pairSecret, readSealKey, readSealed, sealKeyTable, sealSecretFromHex, sealSecretHex, sealTable, bytesHex, hexBytes } from "./seal.js";
 import { TableStore, ciphertextTable, readCiphertexts, type TableIO, type TablePayload } from "./tables.js";
 
 export const LABEL = "y";
@@ -112,16 +115,22 @@ function readLabelKey(store: TableIO, reader: string): { pub: PaillierPublicKey;
 }
 
 function readIds(store: TableIO, parties: string[], reader: string): Record<string, string[]> {
-  return Object.fromEntries(parties.map((p) => {
-    const t = store.read(`ids/${p}`, reader);
-    if (t.type !== "ids") throw new Error(`table ids/${p}: expected ids`);
-    return [p, t.ids];
-  }));
+  return Object.fromEntries(
+    parties.map((p) => {
+      const t = store.read(`ids/${p}`, reader);
+      if (t.type !== "ids") throw new Error(`table ids/${p}: expected ids`);
+      return [p, t.ids];
+    }),
+  );
 }
 
 /** Enc(Σ_r v_r·m_r) from Enc(m_r) and signed v_r: exponents are shifted by `offset` to be non-negative and the shift removed with Π Enc(m_r). */
 function innerProduct(cts: readonly bigint[], v: readonly bigint[], offset: bigint, pub: PaillierPublicKey, prodAll: bigint): bigint {
-  const main = multiExp(cts, v.map((x) => x + offset), pub.n2);
+  const main = multiExp(
+    cts,
+    v.map((x) => x + offset),
+    pub.n2,
+  );
   return (main * modInv(modPow(prodAll, offset, pub.n2), pub.n2)) % pub.n2;
 }
 
@@ -181,14 +190,23 @@ export interface StepOptions {
 
 function exportKey(kp: PaillierKeyPair | undefined): FeatureState["key"] {
   const key = kp?.secret();
-  return key && {
-    p: hexOf(key.p), q: hexOf(key.q), djnBase: key.options.djnBase === undefined ? undefined : hexOf(key.options.djnBase),
-    window: key.options.window, fastRandomness: key.options.fastRandomness,
-  };
+  return (
+    key && {
+      p: hexOf(key.p),
+      q: hexOf(key.q),
+      djnBase: key.options.djnBase === undefined ? undefined : hexOf(key.options.djnBase),
+      window: key.options.window,
+      fastRandomness: key.options.fastRandomness,
+    }
+  );
 }
 
 function importKey(k: NonNullable<FeatureState["key"]>): PaillierKeyPair {
-  return paillierKeyPair(paillierSecretKey(BigInt(k.p), BigInt(k.q)), { djnBase: k.djnBase === undefined ? undefined : BigInt(k.djnBase), window: k.window, fastRandomness: k.fastRandomness });
+  return paillierKeyPair(paillierSecretKey(BigInt(k.p), BigInt(k.q)), {
+    djnBase: k.djnBase === undefined ? undefined : BigInt(k.djnBase),
+    window: k.window,
+    fastRandomness: k.fastRandomness,
+  });
 }
 
 export class FeatureParty {
@@ -249,17 +267,24 @@ export class FeatureParty {
     const perm = rows[this.name];
     this.n = perm.length;
     this.peers = parties.filter((p) => p !== LABEL && p !== this.name);
-    const std = this.raw.map((col, c) => standardize(perm.map((r) => col[r]), `${this.name}.${this.columnNames[c]}`));
+    const std = this.raw.map((col, c) =>
+      standardize(
+        perm.map((r) => col[r]),
+        `${this.name}.${this.columnNames[c]}`,
+      ),
+    );
     this.means = std.map((s) => s.mean);
     this.sds = std.map((s) => s.sd);
     this.X = perm.map((_, r) => std.map((s, c) => encodeStd(s.values[r], `${this.name}.${this.columnNames[c]}[row ${r}]`)));
     const k = this.columnNames.length;
     const scale = 2 ** (2 * FX_BITS) * this.n;
-    this.Gown = Array.from({ length: k }, (_, a) => Array.from({ length: k }, (_, b) => {
-      let s = 0;
-      for (let r = 0; r < this.n; r++) s += Number(this.X[r][a]) * Number(this.X[r][b]);
-      return s / scale;
-    }));
+    this.Gown = Array.from({ length: k }, (_, a) =>
+      Array.from({ length: k }, (_, b) => {
+        let s = 0;
+        for (let r = 0; r < this.n; r++) s += Number(this.X[r][a]) * Number(this.X[r][b]);
+        return s / scale;
+      }),
+    );
   }
 
   private need(mode: KeyHolder, what: string): void {
@@ -343,7 +368,17 @@ export class FeatureParty {
       }
       const cols = Array.from({ length: ch }, (_, c) => chunkColumn(cts, this.n, ch, c));
       const all = cols.map((col) => prodAllOf(col, pub.n2));
-      const a = this.columnNames.map((_, d) => cols.map((col, c) => innerProduct(col, this.X.map((row) => row[d]), X_OFFSET, pub, all[c])));
+      const a = this.columnNames.map((_, d) =>
+        cols.map((col, c) =>
+          innerProduct(
+            col,
+            this.X.map((row) => row[d]),
+            X_OFFSET,
+            pub,
+            all[c],
+          ),
+        ),
+      );
       this.cross.set(peer.name, { pub, a, aInv: a.map((row) => row.map((x) => modInv(x, pub.n2))) });
     }
   }
@@ -356,7 +391,15 @@ export class FeatureParty {
     const name = `enc-y/${LABEL}`;
     const ys = readCiphertexts(name, store.read(name, this.name), LABEL, this.n, pub.n2);
     const all = prodAllOf(ys, pub.n2);
-    const perColumn = this.columnNames.map((_, d) => innerProduct(ys, this.X.map((row) => row[d]), X_OFFSET, pub, all));
+    const perColumn = this.columnNames.map((_, d) =>
+      innerProduct(
+        ys,
+        this.X.map((row) => row[d]),
+        X_OFFSET,
+        pub,
+        all,
+      ),
+    );
     // Pack homomorphically: slot i of a chunk is the column's sum times 2^(SLOT_BITS·i).
     this.labelTerm = Array.from({ length: this.chunks }, (_, c) => {
       let acc = 1n;
@@ -445,7 +488,9 @@ export class FeatureParty {
       labelTerm: this.labelTerm.length ? this.labelTerm.map(hexOf) : undefined,
       chunks: this.chunks,
       cross: [...this.cross].map(([peer, c]) => ({ peer, n: hexOf(c.pub.n), a: c.a.map((r) => r.map(hexOf)), aInv: c.aInv.map((r) => r.map(hexOf)) })),
-      theta: [...this.theta], prev: [...this.prev], gradients: this.gradients.map((g) => [...g]),
+      theta: [...this.theta],
+      prev: [...this.prev],
+      gradients: this.gradients.map((g) => [...g]),
     };
   }
 
@@ -467,7 +512,7 @@ export class FeatureParty {
 
   /** Whether the last update moved θ by at most `tolerance` relative to it (standardized units). */
   settled(tolerance: number): boolean {
-    const moved = Math.hypot(...this.theta.map((th, c) => th - this.prev[c]!));
+    const moved = Math.hypot(...this.theta.map((th, c) => th - this.prev[c]));
     return moved <= tolerance * Math.hypot(...this.theta);
   }
 
@@ -482,7 +527,10 @@ export class FeatureParty {
   publishModel(store: TableIO): void {
     const coefOverSd = this.theta.map((th, c) => th / this.sds[c]);
     store.write(`model/${this.name}`, this.name, {
-      type: "model", columns: this.columnNames, coefOverSd, offset: coefOverSd.reduce((a, b, c) => a + b * this.means[c], 0),
+      type: "model",
+      columns: this.columnNames,
+      coefOverSd,
+      offset: coefOverSd.reduce((a, b, c) => a + b * this.means[c], 0),
     });
   }
 }
@@ -518,7 +566,10 @@ export class LabelParty {
     const { rows } = alignIds(readIds(store, parties, LABEL));
     const perm = rows[LABEL];
     this.n = perm.length;
-    const s = standardize(perm.map((r) => this.raw[r]), "y");
+    const s = standardize(
+      perm.map((r) => this.raw[r]),
+      "y",
+    );
     this.mean = s.mean;
     this.sd = s.sd;
     this.Y = s.values.map((v, r) => encodeLabel(v, `y[row ${r}]`));
@@ -542,7 +593,11 @@ export class LabelParty {
   async publishLabels(store: TableIO, workers = 1): Promise<void> {
     this.need("label", "publishLabels");
     const key = this.key!;
-    const cts = await encryptAll(key, this.Y.map((v) => mod(v, key.pub.n)), workers);
+    const cts = await encryptAll(
+      key,
+      this.Y.map((v) => mod(v, key.pub.n)),
+      workers,
+    );
     store.write(`enc-y/${LABEL}`, LABEL, ciphertextTable(LABEL, cts, key.pub.n2));
   }
 
@@ -727,10 +782,11 @@ export async function runVertical(input: VerticalInput, opts: VerticalOptions = 
     feats.forEach((f) => f.publishSealKey(store));
     await timed("encrypt", LABEL, () => label.publishLabels(store, workers));
     for (const f of feats) await timed("encrypt", f.name, () => f.publishEncrypted(store, workers));
-    for (const f of feats) await timed("cross", f.name, () => {
-      f.prepareCross(store, shape);
-      f.prepareLabelTerm(store);
-    });
+    for (const f of feats)
+      await timed("cross", f.name, () => {
+        f.prepareCross(store, shape);
+        f.prepareLabelTerm(store);
+      });
   } else {
     for (const f of feats) await timed("keygen", f.name, () => f.makeKey(bits, opts.keyOptions, opts.keys?.[f.name]));
     for (const f of feats) await timed("encrypt", f.name, () => f.publishEncrypted(store, workers));

@@ -65,9 +65,11 @@ export function writerOf(name: string): string {
   if (m) return m[1];
   if (/^grad\/\d+\/[A-Za-z0-9_-]+$/.test(name)) return LABEL;
   m = /^conv\/\d+\/([A-Za-z0-9_-]+)$/.exec(name);
-  if (m) return m[1]!;
+  if (m) return m[1];
   if (name === `stop/${LABEL}`) return LABEL;
-  throw new Error(`table name ${JSON.stringify(name)} is not one of the protocol's tables (ids/P, xk/P, pk/P, enc-y/y, enc-x/j, term/t/i->j, lterm/t/j, grad/t/j, conv/t/j, stop/y, model/j)`);
+  throw new Error(
+    `table name ${JSON.stringify(name)} is not one of the protocol's tables (ids/P, xk/P, pk/P, enc-y/y, enc-x/j, term/t/i->j, lterm/t/j, grad/t/j, conv/t/j, stop/y, model/j)`,
+  );
 }
 
 /**
@@ -124,7 +126,15 @@ export class RuntimeTableIO implements TableIO {
   ) {}
 
   /** Fetches the bytes of the given tables (default: every table in the index). */
-  static async open(o: { party: string; node: string; step: number; index: Record<string, TableRef>; blobs: BlobReader; recorder?: TranscriptRecorder; names?: string[] }): Promise<RuntimeTableIO> {
+  static async open(o: {
+    party: string;
+    node: string;
+    step: number;
+    index: Record<string, TableRef>;
+    blobs: BlobReader;
+    recorder?: TranscriptRecorder;
+    names?: string[];
+  }): Promise<RuntimeTableIO> {
     const bytes = new Map<string, Uint8Array>();
     for (const name of o.names ?? Object.keys(o.index)) {
       const ref = o.index[name];

@@ -4,7 +4,15 @@ import { poseidonHasher } from "../../../protocol/src/commitment.js";
 import {
   CONTRIBUTION_CIRCUITS,
   type ContributionKind,
-  commitmentBits, extremaCommitment, gradientContribution, gradientVector, kmeansContribution, kmeansVector, paramsHash, statsContribution, statsVector,
+  commitmentBits,
+  extremaCommitment,
+  gradientContribution,
+  gradientVector,
+  kmeansContribution,
+  kmeansVector,
+  paramsHash,
+  statsContribution,
+  statsVector,
   type StatsContribution,
 } from "../../../protocol/src/contributions.js";
 import { addBlindings, addCommitments, pedersenCommit, randomBlinding, type Commitment } from "../../../protocol/src/pedersen.js";
@@ -65,13 +73,19 @@ export type ChunkBinding = bigint | ((outputs: bigint[]) => bigint);
 function chunkOutputs(names: readonly string[], v: { commitment: Commitment; extrema?: bigint; chunkIndex: number; paramsHash?: bigint }): bigint[] {
   return names.slice(0, -2).map((name) => {
     switch (name) {
-      case "commitment[0]": return v.commitment.x;
-      case "commitment[1]": return v.commitment.y;
-      case "extrema": return v.extrema!;
-      case "chunkIndex": return BigInt(v.chunkIndex);
+      case "commitment[0]":
+        return v.commitment.x;
+      case "commitment[1]":
+        return v.commitment.y;
+      case "extrema":
+        return v.extrema!;
+      case "chunkIndex":
+        return BigInt(v.chunkIndex);
       case "centroidsHash":
-      case "weightsHash": return v.paramsHash!;
-      default: throw new Error(`contribution circuit output "${name}" is unknown to the prover; rebuild or update node/src/zk/contributions.ts`);
+      case "weightsHash":
+        return v.paramsHash!;
+      default:
+        throw new Error(`contribution circuit output "${name}" is unknown to the prover; rebuild or update node/src/zk/contributions.ts`);
     }
   });
 }
@@ -117,7 +131,8 @@ export async function proveContributionChunk(a: {
       const padded = centroids.map((c) => [...c, ...Array<bigint>(shape.columns - c.length).fill(0n)]);
       const h = paramsHash(H, padded.flat());
       pHash = h;
-      input = (binding) => kmeansChunkInput({ tree: a.tree, rows: a.rows, chunkIndex: a.chunkIndex, binding, blinding, centroids: padded, centroidsHash: h, clusters: params.clusters, shape });
+      input = (binding) =>
+        kmeansChunkInput({ tree: a.tree, rows: a.rows, chunkIndex: a.chunkIndex, binding, blinding, centroids: padded, centroidsHash: h, clusters: params.clusters, shape });
       vector = kmeansVector(kmeansContribution(mine, padded, shape.columns));
       break;
     }

@@ -3,8 +3,21 @@ import { join } from "node:path";
 import type { ChunkedDataset } from "../../../protocol/src/honk/chunks.js";
 import { addCommitments, commit, GRUMPKIN_ORDER, verifyAggregate, type Commitment } from "../../../protocol/src/honk/pedersen.js";
 import {
-  centroidsHash, extrema, extremaCommitment, groupRows, kmeansChunkInputs, kmeansVector, linregChunkInputs, linregVector,
-  logregChunkInputs, logregVector, minmaxChunkInputs, statsChunkInputs, statsVector, weightsHash, type CircuitInputs,
+  centroidsHash,
+  extrema,
+  extremaCommitment,
+  groupRows,
+  kmeansChunkInputs,
+  kmeansVector,
+  linregChunkInputs,
+  linregVector,
+  logregChunkInputs,
+  logregVector,
+  minmaxChunkInputs,
+  statsChunkInputs,
+  statsVector,
+  weightsHash,
+  type CircuitInputs,
 } from "../../../protocol/src/honk/stats.js";
 import { pool } from "../runtime/pool.js";
 import { HONK_BUILD_DIR } from "./honk.js";
@@ -59,9 +72,9 @@ export function honkShape(kind: HonkKind, buildDir = HONK_BUILD_DIR): HonkShape 
   if (!e) throw new Error(`honk: circuit ${circuit} is not in ${path}; rebuild the circuits`);
   const s: HonkShape = {
     circuit,
-    chunkRows: e.params.chunkRows!,
-    chunksPerProof: e.params.chunksPerProof!,
-    columns: e.params.columns!,
+    chunkRows: e.params.chunkRows,
+    chunksPerProof: e.params.chunksPerProof,
+    columns: e.params.columns,
     clusters: e.params.clusters ?? 0,
     commitBits: e.params.commitBits ?? 0,
     publicInputs: e.publicInputs,
@@ -100,7 +113,7 @@ export interface HonkGroupProof {
 export function randomHonkBlinding(): bigint {
   for (;;) {
     const b = crypto.getRandomValues(new Uint8Array(32));
-    b[0]! &= 0x3f;
+    b[0] &= 0x3f;
     const r = BigInt("0x" + Buffer.from(b).toString("hex"));
     if (r > 0n && r < GRUMPKIN_ORDER) return r;
   }
@@ -115,7 +128,14 @@ export function honkGroups(kind: HonkKind, ds: ChunkedDataset, buildDir?: string
 }
 
 /** The circuit inputs (given the binding), the twin's vector and outputs of one group. */
-function plan(kind: HonkKind, ds: ChunkedDataset, group: number, s: HonkShape, blinding: bigint, params: HonkParams): { inputs: (binding: bigint) => CircuitInputs; vector: bigint[]; outputs: bigint[] } {
+function plan(
+  kind: HonkKind,
+  ds: ChunkedDataset,
+  group: number,
+  s: HonkShape,
+  blinding: bigint,
+  params: HonkParams,
+): { inputs: (binding: bigint) => CircuitInputs; vector: bigint[]; outputs: bigint[] } {
   const K = s.chunksPerProof;
   const rows = groupRows(ds, group, K);
   const pt = (c: Commitment) => [c.x, c.y];
@@ -154,7 +174,15 @@ export function honkParamsHash(kind: HonkKind, params: HonkParams): bigint | und
 }
 
 /** Proves group `group` of a chunked dataset for one kind, on the worker pool. */
-export async function proveHonkGroup(a: { kind: HonkKind; ds: ChunkedDataset; group: number; binding: HonkBinding; params?: HonkParams; blinding?: bigint; buildDir?: string }): Promise<HonkGroupProof> {
+export async function proveHonkGroup(a: {
+  kind: HonkKind;
+  ds: ChunkedDataset;
+  group: number;
+  binding: HonkBinding;
+  params?: HonkParams;
+  blinding?: bigint;
+  buildDir?: string;
+}): Promise<HonkGroupProof> {
   const s = honkShape(a.kind, a.buildDir);
   const groups = honkGroups(a.kind, a.ds, a.buildDir);
   if (!Number.isInteger(a.group) || a.group < 0 || a.group >= groups) throw new Error(`${s.circuit}: group ${a.group} does not exist (${groups} groups)`);
@@ -166,7 +194,17 @@ export async function proveHonkGroup(a: { kind: HonkKind; ds: ChunkedDataset; gr
   const proven = r.publicInputs.slice(-n);
   if (r.publicInputs.length !== s.publicInputs.length || proven.some((x, i) => x !== p.outputs[i]))
     throw new Error(`${s.circuit}: the proven outputs differ from the JS twin's (protocol/src/honk); circuits and protocol disagree (rebuild?)`);
-  return { kind: a.kind, circuit: s.circuit, group: a.group, proof: r.proof, publicInputs: r.publicInputs, outputs: proven, blinding, vector: p.vector, bbCpuSeconds: r.bbCpuSeconds };
+  return {
+    kind: a.kind,
+    circuit: s.circuit,
+    group: a.group,
+    proof: r.proof,
+    publicInputs: r.publicInputs,
+    outputs: proven,
+    blinding,
+    vector: p.vector,
+    bbCpuSeconds: r.bbCpuSeconds,
+  };
 }
 
 export interface HonkContribution {
@@ -183,7 +221,14 @@ export interface HonkContribution {
  * Proves every row of a chunked dataset: groups 0 … honkGroups − 1, each bound by `binding`,
  * a few in flight per pool thread so a thread never waits on its next witness input.
  */
-export async function proveHonkAll(a: { kind: HonkKind; ds: ChunkedDataset; binding: HonkBinding; params?: HonkParams; buildDir?: string; onGroup?: (done: number, total: number) => void }): Promise<HonkContribution> {
+export async function proveHonkAll(a: {
+  kind: HonkKind;
+  ds: ChunkedDataset;
+  binding: HonkBinding;
+  params?: HonkParams;
+  buildDir?: string;
+  onGroup?: (done: number, total: number) => void;
+}): Promise<HonkContribution> {
   const total = honkGroups(a.kind, a.ds, a.buildDir);
   const groups: HonkGroupProof[] = new Array(total);
   let next = 0;
@@ -198,12 +243,12 @@ export async function proveHonkAll(a: { kind: HonkKind; ds: ChunkedDataset; bind
   await Promise.all(Array.from({ length: Math.min(total, Math.max(2, 2 * pool().size)) }, lane));
   if (a.kind === "minmax") {
     const C = a.ds.C;
-    const mins = Array.from({ length: C }, (_, j) => groups.reduce((m, g) => (g.vector[j]! < m ? g.vector[j]! : m), groups[0]!.vector[j]!));
-    const maxs = Array.from({ length: C }, (_, j) => groups.reduce((m, g) => (g.vector[C + j]! > m ? g.vector[C + j]! : m), groups[0]!.vector[C + j]!));
+    const mins = Array.from({ length: C }, (_, j) => groups.reduce((m, g) => (g.vector[j] < m ? g.vector[j] : m), groups[0].vector[j]));
+    const maxs = Array.from({ length: C }, (_, j) => groups.reduce((m, g) => (g.vector[C + j] > m ? g.vector[C + j] : m), groups[0].vector[C + j]));
     return { kind: a.kind, groups, vector: [...mins, ...maxs] };
   }
-  const vector = groups[0]!.vector.map((_, i) => groups.reduce((s, g) => s + g.vector[i]!, 0n));
-  const commitment = addCommitments(groups.map((g) => ({ x: g.outputs[0]!, y: g.outputs[1]! })));
+  const vector = groups[0].vector.map((_, i) => groups.reduce((s, g) => s + g.vector[i], 0n));
+  const commitment = addCommitments(groups.map((g) => ({ x: g.outputs[0], y: g.outputs[1] })));
   const blinding = groups.reduce((s, g) => (s + g.blinding) % GRUMPKIN_ORDER, 0n);
   return { kind: a.kind, groups, vector, commitment, blinding };
 }

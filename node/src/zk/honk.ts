@@ -91,7 +91,11 @@ export class HonkCircuit {
   readonly program: CompiledCircuit;
   private noir: Noir;
 
-  constructor(name: string, buildDir = HONK_BUILD_DIR, private readonly crsDir = DEFAULT_BB_CRS_DIR) {
+  constructor(
+    name: string,
+    buildDir = HONK_BUILD_DIR,
+    private readonly crsDir = DEFAULT_BB_CRS_DIR,
+  ) {
     this.name = name;
     this.programPath = join(buildDir, name, `${name}.json`);
     this.vkPath = join(buildDir, name, "vk");

@@ -16,13 +16,7 @@ export interface ChunkSumParams {
  * prefix of ones), the Merkle path of
  * the chunk's subtree, and the public binding and root. All numbers as decimal strings.
  */
-export function chunkSumInput(
-  tree: DatasetTree,
-  rows: readonly (readonly bigint[])[],
-  chunkIndex: number,
-  binding: bigint,
-  p: ChunkSumParams,
-): Record<string, unknown> {
+export function chunkSumInput(tree: DatasetTree, rows: readonly (readonly bigint[])[], chunkIndex: number, binding: bigint, p: ChunkSumParams): Record<string, unknown> {
   if (tree.depth !== p.treeDepth) throw new Error(`chunk_sum: tree depth ${tree.depth} differs from the circuit's ${p.treeDepth}`);
   // Leaves hash rows zero-padded to a multiple of 4 columns, so a dataset of columns - 3 …
   // columns values per row fits this circuit with its missing columns as zeros.
@@ -110,7 +104,13 @@ const fieldString = (x: bigint, what: string): string => {
 
 /** stats_chunk: committed rows + the two blindings + binding. */
 export function statsChunkInput(a: {
-  tree: DatasetTree; rows: readonly (readonly bigint[])[]; chunkIndex: number; binding: bigint; blinding: bigint; extremaBlinding: bigint; shape: ChunkShape;
+  tree: DatasetTree;
+  rows: readonly (readonly bigint[])[];
+  chunkIndex: number;
+  binding: bigint;
+  blinding: bigint;
+  extremaBlinding: bigint;
+  shape: ChunkShape;
 }): Record<string, unknown> {
   const { input, chunkRows } = committedChunkInput("stats_chunk", a.tree, a.rows, a.chunkIndex, a.shape);
   const s = statsContribution(chunkRows, a.shape.columns);
@@ -126,8 +126,15 @@ export function statsChunkInput(a: {
 
 /** kmeans_chunk: committed rows, the k centroids (field elements, zero-padded to the circuit's columns) and their hash. */
 export function kmeansChunkInput(a: {
-  tree: DatasetTree; rows: readonly (readonly bigint[])[]; chunkIndex: number; binding: bigint; blinding: bigint;
-  centroids: readonly (readonly bigint[])[]; centroidsHash: bigint; clusters: number; shape: ChunkShape;
+  tree: DatasetTree;
+  rows: readonly (readonly bigint[])[];
+  chunkIndex: number;
+  binding: bigint;
+  blinding: bigint;
+  centroids: readonly (readonly bigint[])[];
+  centroidsHash: bigint;
+  clusters: number;
+  shape: ChunkShape;
 }): Record<string, unknown> {
   const { input, chunkRows } = committedChunkInput("kmeans_chunk", a.tree, a.rows, a.chunkIndex, a.shape);
   if (a.centroids.length !== a.clusters) throw new Error(`kmeans_chunk: ${a.centroids.length} centroids given; the circuit takes exactly ${a.clusters}`);
@@ -149,8 +156,16 @@ export function kmeansChunkInput(a: {
 
 /** linreg_chunk / logreg_chunk: committed rows (target last), weights [w_0..w_{C-2}, bias] and their hash. */
 export function gradientChunkInput(a: {
-  circuit: string; logistic: boolean; tree: DatasetTree; rows: readonly (readonly bigint[])[]; chunkIndex: number; binding: bigint; blinding: bigint;
-  weights: readonly bigint[]; weightsHash: bigint; shape: ChunkShape;
+  circuit: string;
+  logistic: boolean;
+  tree: DatasetTree;
+  rows: readonly (readonly bigint[])[];
+  chunkIndex: number;
+  binding: bigint;
+  blinding: bigint;
+  weights: readonly bigint[];
+  weightsHash: bigint;
+  shape: ChunkShape;
 }): Record<string, unknown> {
   const { input } = committedChunkInput(a.circuit, a.tree, a.rows, a.chunkIndex, a.shape, a.shape.columns);
   if (a.weights.length !== a.shape.columns) {
@@ -158,7 +173,15 @@ export function gradientChunkInput(a: {
   }
   // Every slot, padding included (zero rows still pass through the division), gets its quotient.
   const w = a.weights.map((x) => fromField(x));
-  const div = (input.values as string[][]).map((row) => floorDivPow2(linearScore(row.map((v) => fromField(BigInt(v))), w), gradientShift(a.logistic)));
+  const div = (input.values as string[][]).map((row) =>
+    floorDivPow2(
+      linearScore(
+        row.map((v) => fromField(BigInt(v))),
+        w,
+      ),
+      gradientShift(a.logistic),
+    ),
+  );
   return {
     ...input,
     quotient: div.map((d) => signedString(d.q)),

@@ -99,8 +99,5 @@ export function verifyOffChain(circuit: string, proof: Groth16Proof, buildDir?: 
  */
 export function toSolidityProofBytes(proof: Groth16Proof): string {
   const n = proof.publicSignals.length;
-  return AbiCoder.defaultAbiCoder().encode(
-    ["uint256[2]", "uint256[2][2]", "uint256[2]", `uint256[${n}]`],
-    [proof.a, proof.b, proof.c, proof.publicSignals],
-  );
+  return AbiCoder.defaultAbiCoder().encode(["uint256[2]", "uint256[2][2]", "uint256[2]", `uint256[${n}]`], [proof.a, proof.b, proof.c, proof.publicSignals]);
 }

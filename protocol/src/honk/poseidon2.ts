@@ -49,8 +49,12 @@ const sbox = (x: bigint): bigint => {
 /** The external 4×4 matrix of Poseidon2 ([[5,7,1,3],[4,6,1,1],[1,3,5,7],[1,1,4,6]]). */
 function external(s: bigint[]): void {
   const [a, b, c, d] = s;
-  const t0 = a + b, t1 = c + d, t2 = 2n * b + t1, t3 = 2n * d + t0;
-  const t4 = 4n * t1 + t3, t5 = 4n * t0 + t2;
+  const t0 = a + b,
+    t1 = c + d,
+    t2 = 2n * b + t1,
+    t3 = 2n * d + t0;
+  const t4 = 4n * t1 + t3,
+    t5 = 4n * t0 + t2;
   s[0] = (t3 + t5) % P;
   s[1] = t5 % P;
   s[2] = (t2 + t4) % P;

@@ -35,17 +35,17 @@ export function proofListTree(entries: readonly ProofListEntry[]): ProofListTree
   if (depth > MAX_PROOF_LIST_DEPTH) throw new Error(`proofListTree: at most 2^${MAX_PROOF_LIST_DEPTH} entries`);
   const levels: string[][] = [entries.map(proofListLeaf)];
   for (let d = 0; d < depth; d++) {
-    const cur = levels[d]!;
+    const cur = levels[d];
     const next: string[] = [];
     for (let i = 0; i < 1 << (depth - d - 1); i++) next.push(keccak256(concat([cur[2 * i] ?? ZERO, cur[2 * i + 1] ?? ZERO])));
     levels.push(next);
   }
   return {
-    root: levels[depth]![0]!,
+    root: levels[depth][0],
     count: entries.length,
     path(i) {
       if (!Number.isInteger(i) || i < 0 || i >= entries.length) throw new Error(`proofListTree: entry ${i} does not exist (${entries.length} entries)`);
-      return Array.from({ length: depth }, (_, d) => levels[d]![(i >> d) ^ 1] ?? ZERO);
+      return Array.from({ length: depth }, (_, d) => levels[d][(i >> d) ^ 1] ?? ZERO);
     },
   };
 }

@@ -73,10 +73,11 @@ export function extrema(rows: readonly (readonly bigint[])[], C: number): { mins
   if (rows.length === 0) throw new Error("extrema: no rows");
   const mins = rows[0].slice(0, C);
   const maxs = rows[0].slice(0, C);
-  for (const r of rows) for (let j = 0; j < C; j++) {
-    if (r[j] < mins[j]) mins[j] = r[j];
-    if (r[j] > maxs[j]) maxs[j] = r[j];
-  }
+  for (const r of rows)
+    for (let j = 0; j < C; j++) {
+      if (r[j] < mins[j]) mins[j] = r[j];
+      if (r[j] > maxs[j]) maxs[j] = r[j];
+    }
   return { mins, maxs };
 }
 

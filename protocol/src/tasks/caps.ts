@@ -65,10 +65,7 @@ export function jsonDepth(value: unknown, limit = Number.MAX_SAFE_INTEGER): numb
 
 /** A name (column, target, party): 1 to MAX_NAME_CHARS characters. */
 export function nameString(what: string) {
-  return z
-    .string()
-    .min(1, `${what} must not be empty`)
-    .max(CAPS.MAX_NAME_CHARS, `${what} must be at most ${CAPS.MAX_NAME_CHARS} characters (cap MAX_NAME_CHARS); shorten it`);
+  return z.string().min(1, `${what} must not be empty`).max(CAPS.MAX_NAME_CHARS, `${what} must be at most ${CAPS.MAX_NAME_CHARS} characters (cap MAX_NAME_CHARS); shorten it`);
 }
 
 /** A list of distinct column names, at least one, at most MAX_COLUMNS. */

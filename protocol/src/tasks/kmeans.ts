@@ -17,7 +17,12 @@ export const kmeansParams = z
     columns: columnList("params.columns"),
     /** Initial centroids, one per cluster (k = initial.length), each with one value per column. */
     initial: z
-      .array(z.array(z.number()).min(1).max(CAPS.MAX_COLUMNS, capMessage("each centroid", "MAX_COLUMNS", "use fewer columns")))
+      .array(
+        z
+          .array(z.number())
+          .min(1)
+          .max(CAPS.MAX_COLUMNS, capMessage("each centroid", "MAX_COLUMNS", "use fewer columns")),
+      )
       .min(1, "params.initial must list at least one centroid")
       .max(CAPS.MAX_CLUSTERS, capMessage("params.initial (k centroids)", "MAX_CLUSTERS", "lower k")),
     /** Stop once every centroid moved at most this far in a round. */
@@ -46,5 +51,15 @@ export const kmeansTaskKind = defineKind({
   memberReads: federatedReads,
   // every row meets every centroid
   cost: (p, rows, rounds) => rows * p.columns.length * p.initial.length * rounds,
-  template: { params: { columns: ["x", "y"], initial: [[0, 0], [1, 1], [2, 2]] }, rounds: 20 },
+  template: {
+    params: {
+      columns: ["x", "y"],
+      initial: [
+        [0, 0],
+        [1, 1],
+        [2, 2],
+      ],
+    },
+    rounds: 20,
+  },
 });

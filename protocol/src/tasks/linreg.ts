@@ -31,7 +31,11 @@ export const regressionParams = z
     checkPrivacyColumns(p.privacy, [...p.features, p.target], ctx);
     if (p.privacy) {
       if (p.privacy.gradientClip === undefined)
-        ctx.addIssue({ code: "custom", path: ["privacy", "gradientClip"], message: "params.privacy.gradientClip is required for regressions: the ℓ2 norm each row's gradient is clipped to" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["privacy", "gradientClip"],
+          message: "params.privacy.gradientClip is required for regressions: the ℓ2 norm each row's gradient is clipped to",
+        });
       if (p.method !== "gd")
         ctx.addIssue({ code: "custom", path: ["method"], message: 'params.privacy needs params.method "gd": noised Newton steps (a noisy Hessian) are not supported' });
     }

@@ -31,17 +31,32 @@ const blobHash = z
 const common = {
   variant: outsourcedVariant.default("ckks"),
   /** Worker node(s) the manager chose; only these join the task's rounds. */
-  workers: z.array(address).min(1, "params.workers must name at least one worker node (the manager picks them)").max(CAPS.MAX_WORKERS, capMessage("params.workers", "MAX_WORKERS", "name fewer workers")),
+  workers: z
+    .array(address)
+    .min(1, "params.workers must name at least one worker node (the manager picks them)")
+    .max(CAPS.MAX_WORKERS, capMessage("params.workers", "MAX_WORKERS", "name fewer workers")),
   /** Blob hashes of the owner's first message, in order (Rory's NUM_CHUNKS pieces). */
-  setup: z.array(blobHash).min(1, "params.setup must list the blob hashes of the owner's first message").max(CAPS.MAX_CHUNKS, capMessage("params.setup", "MAX_CHUNKS", "split the message into fewer chunks")),
+  setup: z
+    .array(blobHash)
+    .min(1, "params.setup must list the blob hashes of the owner's first message")
+    .max(CAPS.MAX_CHUNKS, capMessage("params.setup", "MAX_CHUNKS", "split the message into fewer chunks")),
   /** CKKS preset / Liu security level. */
   securityLevel: z.union([z.literal(128), z.literal(192), z.literal(256)]).default(128),
 };
 
 export const skmeansParams = z.object({
   ...common,
-  k: z.number().int().min(1, "params.k must be at least 1").max(CAPS.MAX_CLUSTERS, capMessage("params.k", "MAX_CLUSTERS", "lower k")),
-  maxIterations: z.number().int().min(1).max(CAPS.MAX_ITERATIONS, capMessage("params.maxIterations", "MAX_ITERATIONS", "lower maxIterations")).default(10),
+  k: z
+    .number()
+    .int()
+    .min(1, "params.k must be at least 1")
+    .max(CAPS.MAX_CLUSTERS, capMessage("params.k", "MAX_CLUSTERS", "lower k")),
+  maxIterations: z
+    .number()
+    .int()
+    .min(1)
+    .max(CAPS.MAX_ITERATIONS, capMessage("params.maxIterations", "MAX_ITERATIONS", "lower maxIterations"))
+    .default(10),
   /** Largest centroid move (original units) at which the owner stops. */
   tolerance: z.number().min(0, "params.tolerance must be ≥ 0").default(1e-6),
   /** CKKS: who averages the members (see algorithms/ckks/skmeans.ts). */
@@ -52,7 +67,11 @@ export type SkmeansParams = z.infer<typeof skmeansParams>;
 export const sknnParams = z.object({
   ...common,
   /** Number of query rows (their values travel encrypted). */
-  queries: z.number().int().min(1, "params.queries must be at least 1").max(CAPS.MAX_QUERIES, capMessage("params.queries", "MAX_QUERIES", "split the queries over several tasks")),
+  queries: z
+    .number()
+    .int()
+    .min(1, "params.queries must be at least 1")
+    .max(CAPS.MAX_QUERIES, capMessage("params.queries", "MAX_QUERIES", "split the queries over several tasks")),
 });
 export type SknnParams = z.infer<typeof sknnParams>;
 
@@ -74,6 +93,11 @@ const outsourced = { family: "outsourced", result: outsourcedResult, privacy: fa
 
 export const skmeansTaskKind = defineKind({ name: "skmeans", summary: "k-means by a worker over the owner's encrypted rows", params: skmeansParams, ...outsourced });
 /** DBSKMeans: legacy FDH-OPE-encrypts the distance matrix; over CKKS it runs SKMeans's message flow. */
-export const dbskmeansTaskKind = defineKind({ name: "dbskmeans", summary: "k-means over an encrypted distance matrix (SKMeans's flow over CKKS)", params: skmeansParams, ...outsourced });
+export const dbskmeansTaskKind = defineKind({
+  name: "dbskmeans",
+  summary: "k-means over an encrypted distance matrix (SKMeans's flow over CKKS)",
+  params: skmeansParams,
+  ...outsourced,
+});
 export const sknnTaskKind = defineKind({ name: "sknn", summary: "k-nearest-neighbour labels of encrypted queries", params: sknnParams, ...outsourced });
 export const dbsnncTaskKind = defineKind({ name: "dbsnnc", summary: "density-based clustering over encrypted rows", params: dbsnncParams, ...outsourced });

@@ -27,10 +27,13 @@ export const privacyParam = z
   })
   .superRefine((p, ctx) => {
     const eps = p.epsilon !== undefined || p.delta !== undefined;
-    if (p.rho !== undefined && eps)
-      ctx.addIssue({ code: "custom", path: ["rho"], message: "params.privacy takes rho or epsilon with delta, not both" });
+    if (p.rho !== undefined && eps) ctx.addIssue({ code: "custom", path: ["rho"], message: "params.privacy takes rho or epsilon with delta, not both" });
     else if (p.rho === undefined && !(p.epsilon !== undefined && p.delta !== undefined))
-      ctx.addIssue({ code: "custom", path: [p.epsilon === undefined ? "epsilon" : "delta"], message: "params.privacy needs rho, or epsilon together with delta (e.g. {epsilon: 1, delta: 1e-6})" });
+      ctx.addIssue({
+        code: "custom",
+        path: [p.epsilon === undefined ? "epsilon" : "delta"],
+        message: "params.privacy needs rho, or epsilon together with delta (e.g. {epsilon: 1, delta: 1e-6})",
+      });
   });
 export type PrivacyParam = z.infer<typeof privacyParam>;
 

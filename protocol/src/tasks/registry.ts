@@ -14,7 +14,18 @@ import { vlinregTaskKind } from "./vlinreg.js";
  * Task kinds are declarative: nothing executable ever travels in a spec; nodes map the name to
  * the math they run.
  */
-export const TASK_KINDS = [statsTaskKind, kmeansTaskKind, linregTaskKind, logregTaskKind, pcaTaskKind, skmeansTaskKind, dbskmeansTaskKind, sknnTaskKind, dbsnncTaskKind, vlinregTaskKind] as const;
+export const TASK_KINDS = [
+  statsTaskKind,
+  kmeansTaskKind,
+  linregTaskKind,
+  logregTaskKind,
+  pcaTaskKind,
+  skmeansTaskKind,
+  dbskmeansTaskKind,
+  sknnTaskKind,
+  dbsnncTaskKind,
+  vlinregTaskKind,
+] as const;
 
 export type KindName = (typeof TASK_KINDS)[number]["name"];
 /** The definition of kind `K`, with its params type. */
@@ -24,7 +35,7 @@ export type ParamsOf<K extends KindName> = KindDefOf<K> extends TaskKindDef<K, i
 /** Kinds whose Compute contribution has a circuit. */
 export type ProvenKindName = Extract<(typeof TASK_KINDS)[number], { proof: object }>["name"];
 
-type AnyKind = TaskKindDef<string, unknown>;
+type AnyKind = TaskKindDef;
 const byName = new Map<string, AnyKind>();
 for (const k of TASK_KINDS as readonly unknown[] as readonly AnyKind[]) {
   if (byName.has(k.name)) throw new Error(`task kind ${k.name} is listed twice in TASK_KINDS`);
@@ -53,7 +64,7 @@ export function knownKinds(): string[] {
 }
 
 /** A kind's definition, or undefined for a name no kind has. */
-export function kindDef(kind: string): TaskKindDef<string, unknown> | undefined {
+export function kindDef(kind: string): TaskKindDef | undefined {
   return byName.get(kind);
 }
 
@@ -63,5 +74,5 @@ export function paramsSchemaFor(kind: string): z.ZodType | undefined {
 
 /** Kind name → contribution circuit, for every kind with a proof part. */
 export function provenKinds(): { kind: ProvenKindName; circuit: string }[] {
-  return TASK_KINDS.flatMap((k) => ("proof" in k && k.proof ? [{ kind: k.name as ProvenKindName, circuit: k.proof.circuit }] : []));
+  return TASK_KINDS.flatMap((k) => ("proof" in k && k.proof ? [{ kind: k.name, circuit: k.proof.circuit }] : []));
 }

@@ -5,11 +5,13 @@ import { checkPrivacyColumns } from "./privacy.js";
 import { columnList } from "./caps.js";
 
 /** Federated column statistics over the union of the members' rows. */
-export const statsParams = z.object({
-  /** Column names to summarise; every referenced dataset must have them. */
-  columns: columnList("params.columns"),
-  ...federatedCommon,
-}).superRefine((p, ctx) => checkPrivacyColumns(p.privacy, p.columns, ctx));
+export const statsParams = z
+  .object({
+    /** Column names to summarise; every referenced dataset must have them. */
+    columns: columnList("params.columns"),
+    ...federatedCommon,
+  })
+  .superRefine((p, ctx) => checkPrivacyColumns(p.privacy, p.columns, ctx));
 export type StatsParams = z.infer<typeof statsParams>;
 
 /** Aggregates of one column (min and max only with plain aggregation: they are not sums). */

@@ -24,8 +24,14 @@ import { decodeMessage, encodeMessage } from "../wire.js";
 
 const EPS = 1e-6;
 
-interface SetupHeader { step: "dbsnnc-ckks/setup"; layout: RowLayout }
-interface DistHeader { step: "dbsnnc-ckks/distances"; pairs: [number, number, number][] }
+interface SetupHeader {
+  step: "dbsnnc-ckks/setup";
+  layout: RowLayout;
+}
+interface DistHeader {
+  step: "dbsnnc-ckks/distances";
+  pairs: [number, number, number][];
+}
 
 /** Which (small block, big block, shift) products the worker computes, in order. */
 function plan(l: RowLayout): [number, number, number][] {
@@ -160,7 +166,10 @@ export class DbsnncCkksWorker {
     // frames were produced per c sorted by t; reorder to the plan's order
     const order: number[] = [];
     for (let c = 0; c < l.blocks; c++) {
-      const idx = pairs.map((p, i) => [p, i] as const).filter(([p]) => p[1] === c).sort((x, y) => x[0][2] - y[0][2] || x[0][0] - y[0][0]);
+      const idx = pairs
+        .map((p, i) => [p, i] as const)
+        .filter(([p]) => p[1] === c)
+        .sort((x, y) => x[0][2] - y[0][2] || x[0][0] - y[0][0]);
       for (const [, i] of idx) order.push(i);
     }
     const ordered = new Array<Uint8Array>(frames.length);

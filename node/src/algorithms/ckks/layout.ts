@@ -85,6 +85,14 @@ export function layoutHeader(l: RowLayout): RowLayout {
 }
 
 export function checkLayout(l: RowLayout, slots: number, what: string): void {
-  const ok = Number.isInteger(l.n) && l.n > 0 && Number.isInteger(l.a) && l.a > 0 && l.slots === slots && l.stride >= l.a && l.rowsPerCt * l.stride <= slots && l.blocks === Math.ceil(l.n / l.rowsPerCt);
+  const ok =
+    Number.isInteger(l.n) &&
+    l.n > 0 &&
+    Number.isInteger(l.a) &&
+    l.a > 0 &&
+    l.slots === slots &&
+    l.stride >= l.a &&
+    l.rowsPerCt * l.stride <= slots &&
+    l.blocks === Math.ceil(l.n / l.rowsPerCt);
   if (!ok) throw new Error(`${what}: layout in the message does not match the keys (slots ${slots})`);
 }

@@ -47,12 +47,33 @@ export interface SkmeansCkksOptions extends IterationOptions {
   centroidUpdate?: CentroidUpdate;
 }
 
-interface SetupHeader { step: "skmeans-ckks/setup"; layout: RowLayout; k: number; mode: CentroidUpdate }
-interface UpdateHeader { step: "skmeans-ckks/update"; iteration: number; mode: CentroidUpdate }
-interface DistHeader { step: "skmeans-ckks/distances"; iteration: number; k: number; blocks: number }
+interface SetupHeader {
+  step: "skmeans-ckks/setup";
+  layout: RowLayout;
+  k: number;
+  mode: CentroidUpdate;
+}
+interface UpdateHeader {
+  step: "skmeans-ckks/update";
+  iteration: number;
+  mode: CentroidUpdate;
+}
+interface DistHeader {
+  step: "skmeans-ckks/distances";
+  iteration: number;
+  k: number;
+  blocks: number;
+}
 interface SnapshotHeader {
-  step: "skmeans-ckks/owner-state"; nz: Normalizer; X: number[][]; C: number[][]; layout: RowLayout; mode: CentroidUpdate;
-  tolerance: number; maxIterations: number; iteration: number;
+  step: "skmeans-ckks/owner-state";
+  nz: Normalizer;
+  X: number[][];
+  C: number[][];
+  layout: RowLayout;
+  mode: CentroidUpdate;
+  tolerance: number;
+  maxIterations: number;
+  iteration: number;
 }
 
 export type OwnerStep = { done: false; toWorker: Uint8Array; iteration: number } | { done: true; result: KMeansResult };
@@ -109,8 +130,15 @@ export class SkmeansCkksOwner {
    */
   snapshot(): Uint8Array {
     const header: SnapshotHeader = {
-      step: "skmeans-ckks/owner-state", nz: this.nz, X: this.X, C: this.C, layout: this.layout, mode: this.mode,
-      tolerance: this.tolerance, maxIterations: this.maxIterations, iteration: this.iteration,
+      step: "skmeans-ckks/owner-state",
+      nz: this.nz,
+      X: this.X,
+      C: this.C,
+      layout: this.layout,
+      mode: this.mode,
+      tolerance: this.tolerance,
+      maxIterations: this.maxIterations,
+      iteration: this.iteration,
     };
     return encodeMessage(header, [this.keys.exportSecret()]);
   }
@@ -128,7 +156,9 @@ export class SkmeansCkksOwner {
     const k = this.C.length;
     const l = this.layout;
     if (header.iteration !== this.iteration || header.k !== k || header.blocks !== l.blocks || frames.length !== k * l.blocks) {
-      throw new Error(`skmeans-ckks: distances message is for iteration ${header.iteration} with ${frames.length} ciphertexts; expected iteration ${this.iteration} with ${k * l.blocks}`);
+      throw new Error(
+        `skmeans-ckks: distances message is for iteration ${header.iteration} with ${frames.length} ciphertexts; expected iteration ${this.iteration} with ${k * l.blocks}`,
+      );
     }
     const D = Array.from({ length: l.n }, () => new Float64Array(k));
     for (let j = 0; j < k; j++) {

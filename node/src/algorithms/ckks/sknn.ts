@@ -24,10 +24,29 @@ import { decodeMessage, encodeMessage } from "../wire.js";
 
 const TIE = 1e-6;
 
-interface TrainHeader { step: "sknn-ckks/train"; layout: RowLayout }
-interface QueryHeader { step: "sknn-ckks/query"; queryId: number; rows: number }
-interface DistHeader { step: "sknn-ckks/distances"; queryId: number; rows: number; blocks: number }
-interface SnapshotHeader { step: "sknn-ckks/owner-state"; nz: Normalizer; labels: number[]; layout: RowLayout; nextQuery: number; pending: [number, number][] }
+interface TrainHeader {
+  step: "sknn-ckks/train";
+  layout: RowLayout;
+}
+interface QueryHeader {
+  step: "sknn-ckks/query";
+  queryId: number;
+  rows: number;
+}
+interface DistHeader {
+  step: "sknn-ckks/distances";
+  queryId: number;
+  rows: number;
+  blocks: number;
+}
+interface SnapshotHeader {
+  step: "sknn-ckks/owner-state";
+  nz: Normalizer;
+  labels: number[];
+  layout: RowLayout;
+  nextQuery: number;
+  pending: [number, number][];
+}
 
 export class SknnCkksOwner {
   private nextQuery = 0;
@@ -41,7 +60,8 @@ export class SknnCkksOwner {
 
   static async train(M: Matrix, labels: readonly number[], opts: { preset?: CkksPresetName } = {}): Promise<{ owner: SknnCkksOwner; train: Uint8Array }> {
     checkMatrix("model", M);
-    if (!Array.isArray(labels) || labels.length !== M.length) throw new Error(`labels: need one label per model row (${M.length}), got ${Array.isArray(labels) ? labels.length : typeof labels}`);
+    if (!Array.isArray(labels) || labels.length !== M.length)
+      throw new Error(`labels: need one label per model row (${M.length}), got ${Array.isArray(labels) ? labels.length : typeof labels}`);
     if (labels.some((l) => !Number.isInteger(l))) throw new Error("labels: must be integers");
     const { slots } = await getCkksContext(opts.preset ?? 128);
     const layout = rowLayout(M.length, M[0].length, slots);
@@ -57,7 +77,8 @@ export class SknnCkksOwner {
   query(X: Matrix): Uint8Array {
     checkMatrix("test", X, { cols: this.layout.a });
     const Xn = normalize(this.nz, X);
-    if (Xn.some((r) => r.some((v) => Math.abs(v) > 64))) throw new Error("test: values lie far outside the model's range (beyond CKKS's safe range); check the attribute order and units");
+    if (Xn.some((r) => r.some((v) => Math.abs(v) > 64)))
+      throw new Error("test: values lie far outside the model's range (beyond CKKS's safe range); check the attribute order and units");
     const id = this.nextQuery++;
     this.pending.set(id, X.length);
     const frames = Xn.map((r) => this.keys.encryptToBytes(replicateRow(r, this.layout)));
@@ -69,7 +90,8 @@ export class SknnCkksOwner {
     const rows = this.pending.get(header.queryId);
     const l = this.layout;
     if (rows === undefined) throw new Error(`sknn-ckks: no pending query ${header.queryId}`);
-    if (header.rows !== rows || frames.length !== rows * l.blocks) throw new Error(`sknn-ckks: distances for query ${header.queryId} have ${frames.length} ciphertexts, expected ${rows * l.blocks}`);
+    if (header.rows !== rows || frames.length !== rows * l.blocks)
+      throw new Error(`sknn-ckks: distances for query ${header.queryId} have ${frames.length} ciphertexts, expected ${rows * l.blocks}`);
     const out: number[] = [];
     for (let i = 0; i < rows; i++) {
       const d = new Float64Array(l.n);
@@ -85,7 +107,14 @@ export class SknnCkksOwner {
 
   /** Owner state for its own storage (holds the SECRET KEY and the labels; never send it). */
   snapshot(): Uint8Array {
-    const header: SnapshotHeader = { step: "sknn-ckks/owner-state", nz: this.nz, labels: [...this.labelsOf], layout: this.layout, nextQuery: this.nextQuery, pending: [...this.pending] };
+    const header: SnapshotHeader = {
+      step: "sknn-ckks/owner-state",
+      nz: this.nz,
+      labels: [...this.labelsOf],
+      layout: this.layout,
+      nextQuery: this.nextQuery,
+      pending: [...this.pending],
+    };
     return encodeMessage(header, [this.keys.exportSecret()]);
   }
 

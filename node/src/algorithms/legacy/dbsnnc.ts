@@ -15,8 +15,15 @@ import { nncFromDistances } from "../baseline.js";
 import { checkMatrix, l1Dist, type Matrix } from "../matrix.js";
 import { bytesF64, decodeMessage, encodeMessage, f64Bytes } from "../wire.js";
 
-interface SetupHeader { step: "dbsnnc-legacy/setup"; n: number; a: number }
-interface LabelsHeader { step: "dbsnnc-legacy/labels"; labels: number[] }
+interface SetupHeader {
+  step: "dbsnnc-legacy/setup";
+  n: number;
+  a: number;
+}
+interface LabelsHeader {
+  step: "dbsnnc-legacy/labels";
+  labels: number[];
+}
 
 export function dbsnncLegacySetup(X: Matrix, opts: { threshold?: number; maxRows?: number } = {}): Uint8Array {
   checkMatrix("X", X);
@@ -25,12 +32,13 @@ export function dbsnncLegacySetup(X: Matrix, opts: { threshold?: number; maxRows
   if (n > maxRows) throw new Error(`X: ${n} rows exceed maxRows ${maxRows}; the legacy distance matrix is n² doubles. Use the ckks variant`);
   const DM = new Float64Array(n * n);
   let tau = opts.threshold ?? Infinity;
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
-    const d = l1Dist(X[i], X[j]);
-    DM[i * n + j] = d;
-    DM[j * n + i] = d;
-    if (opts.threshold === undefined && d > 0 && d < tau) tau = d;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) {
+      const d = l1Dist(X[i], X[j]);
+      DM[i * n + j] = d;
+      DM[j * n + i] = d;
+      if (opts.threshold === undefined && d > 0 && d < tau) tau = d;
+    }
   if (tau === Infinity) tau = 0;
   const key = fdhOpeKeygen(DM);
   const liu = liuKeygen();

@@ -39,9 +39,26 @@ export interface SkmeansLegacyOptions {
   convergence?: number;
 }
 
-interface SetupHeader { step: "skmeans-legacy/setup"; n: number; a: number; k: number; m: number; init: number[]; ope: boolean; convergence: number }
-interface ShiftHeader { step: "skmeans-legacy/shift"; iteration: number; converged: boolean; labels: number[] }
-interface SHeader { step: "skmeans-legacy/s"; iteration: number }
+interface SetupHeader {
+  step: "skmeans-legacy/setup";
+  n: number;
+  a: number;
+  k: number;
+  m: number;
+  init: number[];
+  ope: boolean;
+  convergence: number;
+}
+interface ShiftHeader {
+  step: "skmeans-legacy/shift";
+  iteration: number;
+  converged: boolean;
+  labels: number[];
+}
+interface SHeader {
+  step: "skmeans-legacy/s";
+  iteration: number;
+}
 
 export interface LegacyKMeansResult {
   labels: number[];
@@ -67,7 +84,8 @@ export class SkmeansLegacyOwner {
     const n = X.length;
     const a = X[0].length;
     const maxRows = opts.maxRows ?? 3000;
-    if (n > maxRows) throw new Error(`X: ${n} rows exceed maxRows ${maxRows}; the legacy UDM holds n²·a doubles (${((n * n * a * 8) / 1e9).toFixed(1)} GB here). Use the ckks variant`);
+    if (n > maxRows)
+      throw new Error(`X: ${n} rows exceed maxRows ${maxRows}; the legacy UDM holds n²·a doubles (${((n * n * a * 8) / 1e9).toFixed(1)} GB here). Use the ckks variant`);
     const init = opts.initialIndices ?? Array.from({ length: opts.k }, (_, i) => i);
     if (init.length !== opts.k || init.some((i) => !Number.isInteger(i) || i < 0 || i >= n)) throw new Error(`initialIndices: need ${opts.k} row indices in [0, ${n})`);
     const maxIterations = opts.maxIterations ?? 10;

@@ -14,10 +14,25 @@ import { argmin } from "../baseline.js";
 import { checkMatrix, type Matrix } from "../matrix.js";
 import { decodeMessage, encodeMessage } from "../wire.js";
 
-interface TrainHeader { step: "sknn-legacy/train"; rows: number; a: number; labels: number[] }
-interface QueryHeader { step: "sknn-legacy/query"; rows: number }
-interface DistHeader { step: "sknn-legacy/distances"; rows: number; model: number }
-interface IndexHeader { step: "sknn-legacy/indices"; indices: number[] }
+interface TrainHeader {
+  step: "sknn-legacy/train";
+  rows: number;
+  a: number;
+  labels: number[];
+}
+interface QueryHeader {
+  step: "sknn-legacy/query";
+  rows: number;
+}
+interface DistHeader {
+  step: "sknn-legacy/distances";
+  rows: number;
+  model: number;
+}
+interface IndexHeader {
+  step: "sknn-legacy/indices";
+  indices: number[];
+}
 
 function flatten(X: Matrix): Float64Array {
   const a = X[0].length;
@@ -27,7 +42,10 @@ function flatten(X: Matrix): Float64Array {
 }
 
 export class SknnLegacyOwner {
-  private constructor(private readonly key: LiuKey, private readonly a: number) {}
+  private constructor(
+    private readonly key: LiuKey,
+    private readonly a: number,
+  ) {}
 
   static train(M: Matrix, labels: readonly number[], opts: { securityLevel?: 128 | 192 | 256 } = {}): { owner: SknnLegacyOwner; train: Uint8Array } {
     checkMatrix("model", M);
@@ -53,7 +71,10 @@ export class SknnLegacyOwner {
 }
 
 export class SknnLegacyWorker {
-  private constructor(private readonly h: TrainHeader, private readonly M: LiuCiphertext) {}
+  private constructor(
+    private readonly h: TrainHeader,
+    private readonly M: LiuCiphertext,
+  ) {}
 
   static fromTrain(train: Uint8Array): SknnLegacyWorker {
     const { header, frames } = decodeMessage<TrainHeader>(train, "sknn-legacy/train");

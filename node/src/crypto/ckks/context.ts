@@ -84,9 +84,7 @@ export function getCkksContext(name: CkksPresetName = 128, scaleBits?: number): 
 function makeContext(seal: MainModule, preset: CkksPreset, scaleBits: number): CkksContext {
   const parms = new seal.EncryptionParameters(seal.SchemeType.ckks);
   const level = { 128: seal.SecLevelType.tc128, 192: seal.SecLevelType.tc192, 256: seal.SecLevelType.tc256 }[preset.name];
-  const moduli = sealCall("coefficient moduli", () =>
-    seal.CoeffModulus.Create(preset.polyModulusDegree, Int32Array.from(preset.coeffModulusBits)),
-  );
+  const moduli = sealCall("coefficient moduli", () => seal.CoeffModulus.Create(preset.polyModulusDegree, Int32Array.from(preset.coeffModulusBits)));
   try {
     parms.setPolyModulusDegree(preset.polyModulusDegree);
     parms.setCoeffModulus(moduli);

@@ -142,8 +142,7 @@ export abstract class CkksEvaluator {
     const fp = bytes.subarray(5, 5 + FP_LEN);
     if (!eqBytes(fp, this.fingerprint)) {
       throw new Error(
-        `ckks ciphertext: encrypted under another key (fingerprint ${hex(fp)}, this key is ${this.fingerprintHex}); ` +
-          "use the ciphertexts made with this task's keys",
+        `ckks ciphertext: encrypted under another key (fingerprint ${hex(fp)}, this key is ${this.fingerprintHex}); ` + "use the ciphertexts made with this task's keys",
       );
     }
     const ct = new this.ctx.seal.Ciphertext();

@@ -104,7 +104,10 @@ interface Params {
 /** Repetitions and challenge bits for values below 2^B (exported for the bench and docs). */
 export function equalityChallengeSplit(B: number): { k: number; reps: number } {
   const k = Math.min(EQUALITY_SOUNDNESS_BITS, GROUP_BITS - EQUALITY_SLACK_BITS - 2 - B);
-  if (k < 8) throw new Error(`equality proof: committed values of ${B} bits leave no room for a challenge below the Baby Jubjub group order (at most ${GROUP_BITS - EQUALITY_SLACK_BITS - 10} bits)`);
+  if (k < 8)
+    throw new Error(
+      `equality proof: committed values of ${B} bits leave no room for a challenge below the Baby Jubjub group order (at most ${GROUP_BITS - EQUALITY_SLACK_BITS - 10} bits)`,
+    );
   return { k, reps: Math.ceil(EQUALITY_SOUNDNESS_BITS / k) };
 }
 
@@ -112,18 +115,31 @@ function params(s: EqualityStatement): Params {
   const what = "equality proof";
   const { layout, count, bits } = s;
   const K = s.commitments ?? 1;
-  if (!Number.isInteger(count) || count < 1 || count > MAX_GENERATORS - 1) throw new Error(`${what}: count must be an integer in [1, ${MAX_GENERATORS - 1}] (one Pedersen commitment), got ${count}`);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_GENERATORS - 1)
+    throw new Error(`${what}: count must be an integer in [1, ${MAX_GENERATORS - 1}] (one Pedersen commitment), got ${count}`);
   if (!Number.isInteger(bits) || bits < 2 || bits > 240) throw new Error(`${what}: bits must be an integer in [2, 240], got ${bits}`);
   if (!Number.isInteger(K) || K < 1) throw new Error(`${what}: commitments must be a positive integer, got ${K}`);
-  if (!Number.isInteger(layout.slotBits) || !Number.isInteger(layout.slots) || !Number.isInteger(layout.valueBits) || layout.slots < 1 || layout.valueBits < 2 || layout.slotBits < layout.valueBits) {
+  if (
+    !Number.isInteger(layout.slotBits) ||
+    !Number.isInteger(layout.slots) ||
+    !Number.isInteger(layout.valueBits) ||
+    layout.slots < 1 ||
+    layout.valueBits < 2 ||
+    layout.slotBits < layout.valueBits
+  ) {
     throw new Error(`${what}: layout must come from packingLayout (slotBits ≥ valueBits ≥ 2, slots ≥ 1)`);
   }
-  if (layout.slotBits * layout.slots > s.publicKey.bits - 2) throw new Error(`${what}: layout does not fit this key's plaintexts (${layout.slots} × ${layout.slotBits} bits > ${s.publicKey.bits - 2})`);
+  if (layout.slotBits * layout.slots > s.publicKey.bits - 2)
+    throw new Error(`${what}: layout does not fit this key's plaintexts (${layout.slots} × ${layout.slotBits} bits > ${s.publicKey.bits - 2})`);
   const oC = BigInt(K) << BigInt(bits - 1);
   const oP = 1n << BigInt(layout.valueBits - 1);
-  if (oC > oP) throw new Error(`${what}: layout.valueBits = ${layout.valueBits} cannot hold the committed range (${K} commitment(s) of ${bits} bits need ${bitLength(oC) + 1}); choose a wider packing`);
+  if (oC > oP)
+    throw new Error(
+      `${what}: layout.valueBits = ${layout.valueBits} cannot hold the committed range (${K} commitment(s) of ${bits} bits need ${bitLength(oC) + 1}); choose a wider packing`,
+    );
   const m = Math.ceil(count / layout.slots);
-  if (!Array.isArray(s.ciphertexts) || s.ciphertexts.length !== m) throw new Error(`${what}: ${count} values in ${layout.slots}-slot ciphertexts need ${m} ciphertexts, got ${s.ciphertexts?.length}`);
+  if (!Array.isArray(s.ciphertexts) || s.ciphertexts.length !== m)
+    throw new Error(`${what}: ${count} values in ${layout.slots}-slot ciphertexts need ${m} ciphertexts, got ${s.ciphertexts?.length}`);
   const B = bitLength((BigInt(K) << BigInt(bits)) - 1n);
   const { k, reps } = equalityChallengeSplit(B);
   const alphaBits = B + k + EQUALITY_SLACK_BITS;
@@ -200,7 +216,8 @@ export function proveEquality(s: EqualityStatement, w: EqualityWitness): Equalit
   const K = s.commitments ?? 1;
   const oC = BigInt(K) << BigInt(s.bits - 1);
   if (w.values.length !== s.count) throw new Error(`equality proof: witness has ${w.values.length} values, the statement ${s.count}`);
-  if (w.randomness.length !== s.ciphertexts.length) throw new Error(`equality proof: witness has ${w.randomness.length} randomness values, the statement ${s.ciphertexts.length} ciphertexts`);
+  if (w.randomness.length !== s.ciphertexts.length)
+    throw new Error(`equality proof: witness has ${w.randomness.length} randomness values, the statement ${s.ciphertexts.length} ciphertexts`);
   const sv = w.values.map((v, i) => {
     const x = v + oC;
     if (x < 0n || x >= 1n << BigInt(p.B) || x >= 2n * oC) throw new Error(`equality proof: value ${i} (${v}) is outside the committed range [−${oC}, ${oC})`);
@@ -264,8 +281,8 @@ function checkAll(s: EqualityStatement, p: Params, P: BjjPoint, Cs: bigint[], pr
   proof.reps.forEach((r, i) => {
     const eP = r.e === 0n ? Point.ZERO : P.multiply(r.e % SUBGROUP_ORDER);
     const AP = commitPoint(r.z, r.zb).subtract(eP).toAffine();
-    const AC = p.groups.map((idx, j) =>
-      (mod(1n + packed(r.z, idx, s.layout.slotBits) * pk.n, pk.n2) * modPow(r.nu[j], pk.n, pk.n2) % pk.n2) * powSigned(Cs[j], -r.e, pk.n2) % pk.n2,
+    const AC = p.groups.map(
+      (idx, j) => (((mod(1n + packed(r.z, idx, s.layout.slotBits) * pk.n, pk.n2) * modPow(r.nu[j], pk.n, pk.n2)) % pk.n2) * powSigned(Cs[j], -r.e, pk.n2)) % pk.n2,
     );
     t.ints(`AP${i}`, [AP.x, AP.y]).ints(`AC${i}`, AC);
   });

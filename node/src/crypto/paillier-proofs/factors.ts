@@ -90,8 +90,18 @@ export function ringPedersenKeygen(bits = 2048): RingPedersenSecret {
 
 function checkAux(aux: RingPedersen): boolean {
   return (
-    typeof aux?.n === "bigint" && typeof aux.s === "bigint" && typeof aux.t === "bigint" && aux.n > 3n && aux.n % 2n === 1n &&
-    aux.s > 1n && aux.s < aux.n && aux.t > 1n && aux.t < aux.n && gcd(aux.s, aux.n) === 1n && gcd(aux.t, aux.n) === 1n && aux.s !== aux.t
+    typeof aux?.n === "bigint" &&
+    typeof aux.s === "bigint" &&
+    typeof aux.t === "bigint" &&
+    aux.n > 3n &&
+    aux.n % 2n === 1n &&
+    aux.s > 1n &&
+    aux.s < aux.n &&
+    aux.t > 1n &&
+    aux.t < aux.n &&
+    gcd(aux.s, aux.n) === 1n &&
+    gcd(aux.t, aux.n) === 1n &&
+    aux.s !== aux.t
   );
 }
 
@@ -148,11 +158,7 @@ export interface FacProof {
 }
 
 function facTranscript(n0: bigint, aux: RingPedersen, binding: Binding, c: Pick<FacProof, "P" | "Q" | "A" | "B" | "T" | "sigma">): Transcript {
-  return new Transcript("pi-fac")
-    .int("N0", n0)
-    .ints("aux", [aux.n, aux.s, aux.t])
-    .binding(binding)
-    .ints("commit", [c.P, c.Q, c.A, c.B, c.T, c.sigma]);
+  return new Transcript("pi-fac").int("N0", n0).ints("aux", [aux.n, aux.s, aux.t]).binding(binding).ints("commit", [c.P, c.Q, c.A, c.B, c.T, c.sigma]);
 }
 
 function facChallenge(t: Transcript): bigint {
@@ -236,7 +242,8 @@ export function serializePrmProof(p: PrmProof): string {
 
 export function parsePrmProof(text: string): PrmProof {
   const o = parseObject(text, PRM_KIND, "Π^prm proof");
-  if (!Array.isArray(o.a) || !Array.isArray(o.z) || o.a.length !== PRM_ROUNDS || o.z.length !== PRM_ROUNDS) throw new Error(`Π^prm proof: fields "a" and "z" must each hold ${PRM_ROUNDS} hex integers`);
+  if (!Array.isArray(o.a) || !Array.isArray(o.z) || o.a.length !== PRM_ROUNDS || o.z.length !== PRM_ROUNDS)
+    throw new Error(`Π^prm proof: fields "a" and "z" must each hold ${PRM_ROUNDS} hex integers`);
   const list = (xs: unknown[], f: string) => xs.map((_, i) => parseHex(xs as unknown as Record<string, unknown>, String(i), `Π^prm proof ${f}`));
   return { a: list(o.a, "a"), z: list(o.z, "z") };
 }

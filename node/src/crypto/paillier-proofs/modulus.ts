@@ -116,7 +116,8 @@ export function parseModProof(text: string): ModProof {
   const o = parseObject(text, MOD_KIND, what);
   if (!Array.isArray(o.rounds) || o.rounds.length !== MOD_ROUNDS) throw new Error(`${what}: field "rounds" must hold ${MOD_ROUNDS} rounds`);
   const rounds = o.rounds.map((r: unknown, i: number): ModRound => {
-    if (!Array.isArray(r) || r.length !== 4 || (r[1] !== 0 && r[1] !== 1) || (r[2] !== 0 && r[2] !== 1)) throw new Error(`${what}: rounds[${i}] must be [x hex, a 0|1, b 0|1, z hex]`);
+    if (!Array.isArray(r) || r.length !== 4 || (r[1] !== 0 && r[1] !== 1) || (r[2] !== 0 && r[2] !== 1))
+      throw new Error(`${what}: rounds[${i}] must be [x hex, a 0|1, b 0|1, z hex]`);
     const f = { x: r[0], z: r[3] } as Record<string, unknown>;
     return { x: parseHex(f, "x", `${what} rounds[${i}]`), a: r[1] === 1, b: r[2] === 1, z: parseHex(f, "z", `${what} rounds[${i}]`) };
   });

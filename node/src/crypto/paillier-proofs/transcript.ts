@@ -113,7 +113,7 @@ export class Transcript {
     if (bound < 1n) throw new Error("transcript: challenge bound must be ≥ 1");
     const bits = bitLength(bound - 1n);
     const len = Math.max(1, Math.ceil(bits / 8));
-    const mask = bits % 8 === 0 ? 0xff : (1 << bits % 8) - 1;
+    const mask = bits % 8 === 0 ? 0xff : (1 << (bits % 8)) - 1;
     for (let ctr = 0; ; ctr++) {
       const b = this.stream(label, ctr, len);
       b[0] &= mask;

@@ -3,8 +3,19 @@ import { addVec, subVec, checkVector, prgElements, randomElement, elementToBytes
 import { split } from "./shamir.js";
 import { maskKeyBytes, publicKey, pairMaskSeed, selfMaskSeed, sealShare, openShare } from "./keys.js";
 import {
-  type KeysMsg, type RosterMsg, type SharesMsg, type ShareSetMsg, type MaskedMsg, type UnmaskRequestMsg, type UnmaskMsg, type RoundId,
-  normAddress, hexBytes, toHex, elemHex, checkRound,
+  type KeysMsg,
+  type RosterMsg,
+  type SharesMsg,
+  type ShareSetMsg,
+  type MaskedMsg,
+  type UnmaskRequestMsg,
+  type UnmaskMsg,
+  type RoundId,
+  normAddress,
+  hexBytes,
+  toHex,
+  elemHex,
+  checkRound,
 } from "./messages.js";
 
 export interface SecAggParams extends RoundId {
@@ -83,9 +94,16 @@ export class SecAggParty {
     const held: Record<string, { b: string; sk: string }> = {};
     for (const [k, v] of this.held) held[k] = { b: elemHex(v.b), sk: elemHex(v.sk) };
     return {
-      params: { ...this.params }, address: this.address, phase: this.phase,
-      cSecret: toHex(this.cSecret), sSecret: elemHex(this.sSecret), b: elemHex(this.b),
-      roster: this.roster, shareSet: this.shareSet, held, revealed: Object.fromEntries(this.revealed),
+      params: { ...this.params },
+      address: this.address,
+      phase: this.phase,
+      cSecret: toHex(this.cSecret),
+      sSecret: elemHex(this.sSecret),
+      b: elemHex(this.b),
+      roster: this.roster,
+      shareSet: this.shareSet,
+      held,
+      revealed: Object.fromEntries(this.revealed),
     };
   }
 
@@ -96,8 +114,12 @@ export class SecAggParty {
   /** Setup: publish the two per-round public keys. */
   advertise(): KeysMsg {
     return {
-      kind: "secagg/keys", taskId: this.params.taskId, round: this.params.round, from: this.address,
-      cPk: toHex(publicKey(this.cSecret)), sPk: toHex(publicKey(maskKeyBytes(this.sSecret))),
+      kind: "secagg/keys",
+      taskId: this.params.taskId,
+      round: this.params.round,
+      from: this.address,
+      cPk: toHex(publicKey(this.cSecret)),
+      sPk: toHex(publicKey(maskKeyBytes(this.sSecret))),
     };
   }
 
@@ -156,8 +178,15 @@ export class SecAggParty {
       if (from === this.address) continue;
       const mine = m.shares.filter((s) => s.to.toLowerCase() === this.address);
       if (mine.length !== 1) throw new Error(`share set: ${from} sent ${mine.length} shares to ${this.address}, expected exactly 1`);
-      const plain = openShare(this.params, this.cSecret, hexBytes(byAddr.get(from)!.cPk, 32, "cPk"), from, this.address,
-        hexBytes(mine[0].nonce, 24, "share nonce"), hexBytes(mine[0].ct, undefined, "share ct"));
+      const plain = openShare(
+        this.params,
+        this.cSecret,
+        hexBytes(byAddr.get(from)!.cPk, 32, "cPk"),
+        from,
+        this.address,
+        hexBytes(mine[0].nonce, 24, "share nonce"),
+        hexBytes(mine[0].ct, undefined, "share ct"),
+      );
       if (plain.length !== 64) throw new Error(`share from ${from}: plaintext has ${plain.length} bytes, expected 64`);
       this.held.set(from, { b: bytesToElement(plain.subarray(0, 32), `share from ${from}`), sk: bytesToElement(plain.subarray(32), `share from ${from}`) });
     }
@@ -209,11 +238,12 @@ export class SecAggParty {
     for (const a of dropped) this.revealed.set(a, "sk");
     this.phase = "done";
     return {
-      kind: "secagg/unmask", taskId: this.params.taskId, round: this.params.round, from: this.address,
+      kind: "secagg/unmask",
+      taskId: this.params.taskId,
+      round: this.params.round,
+      from: this.address,
       bShares: survivors.map((a) => ({ of: a, share: elemHex(this.held.get(a)!.b) })),
       skShares: dropped.map((a) => ({ of: a, share: elemHex(this.held.get(a)!.sk) })),
     };
   }
 }
-
-

@@ -4,8 +4,18 @@ import { Interpolator } from "./shamir.js";
 import { maskKeyBytes, pairMaskSeed, selfMaskSeed } from "./keys.js";
 import { checkParams, type SecAggParams } from "./party.js";
 import {
-  type KeysMsg, type RosterMsg, type SharesMsg, type ShareSetMsg, type MaskedMsg, type UnmaskRequestMsg, type UnmaskMsg,
-  normAddress, hexBytes, parseElem, checkRound, toHex,
+  type KeysMsg,
+  type RosterMsg,
+  type SharesMsg,
+  type ShareSetMsg,
+  type MaskedMsg,
+  type UnmaskRequestMsg,
+  type UnmaskMsg,
+  normAddress,
+  hexBytes,
+  parseElem,
+  checkRound,
+  toHex,
 } from "./messages.js";
 
 type Stage = "keys" | "shares" | "masked" | "unmask" | "done";
@@ -62,7 +72,14 @@ export class SecAggServer {
     this.expect("keys", "closeKeys");
     if (this.keys.size < this.params.threshold) this.fail("setup", this.keys.size);
     const parties = [...this.keys.values()].sort((a, b) => (a.from < b.from ? -1 : 1)).map((k) => ({ address: k.from, cPk: k.cPk, sPk: k.sPk }));
-    this.roster = { kind: "secagg/roster", taskId: this.params.taskId, round: this.params.round, threshold: this.params.threshold, vectorLength: this.params.vectorLength, parties };
+    this.roster = {
+      kind: "secagg/roster",
+      taskId: this.params.taskId,
+      round: this.params.round,
+      threshold: this.params.threshold,
+      vectorLength: this.params.vectorLength,
+      parties,
+    };
     this.stage = "shares";
     return this.roster;
   }
@@ -108,8 +125,11 @@ export class SecAggServer {
     if (this.masked.size < this.params.threshold) this.fail("masked input", this.masked.size);
     const survivors = [...this.masked.keys()].sort();
     this.request = {
-      kind: "secagg/unmask-request", taskId: this.params.taskId, round: this.params.round,
-      survivors, dropped: this.u2.filter((a) => !this.masked.has(a)),
+      kind: "secagg/unmask-request",
+      taskId: this.params.taskId,
+      round: this.params.round,
+      survivors,
+      dropped: this.u2.filter((a) => !this.masked.has(a)),
     };
     this.stage = "unmask";
     return this.request;
@@ -136,7 +156,10 @@ export class SecAggServer {
     const roster = this.roster!;
     const point = new Map(roster.parties.map((p, i) => [p.address, i + 1]));
     const responders = [...this.unmasks.keys()].sort();
-    const interp = new Interpolator(responders.map((a) => point.get(a)!), this.params.threshold);
+    const interp = new Interpolator(
+      responders.map((a) => point.get(a)!),
+      this.params.threshold,
+    );
     const gather = (of: string, kind: "bShares" | "skShares") => {
       const m = new Map<number, bigint>();
       for (const r of responders) {

@@ -91,6 +91,9 @@ export class Interpolator {
 }
 
 export function reconstruct(shares: readonly Share[], threshold: number): bigint {
-  const it = new Interpolator(shares.map((s) => s.x), threshold);
+  const it = new Interpolator(
+    shares.map((s) => s.x),
+    threshold,
+  );
   return it.reconstruct(new Map(shares.map((s) => [s.x, s.y])), "secret");
 }

@@ -7,7 +7,6 @@ import { secaggAggregate, secaggLooksValid, secaggMasked, secaggReveal, secaggSe
 import { VECTOR_FIXED } from "../../../../protocol/src/fixedpoint.js";
 import { addInto, checkSumRange, decodeVector, encodeVector, VALUE_BITS } from "./vector.js";
 
-
 /**
  * Backend glue: a federated kind hands over a real vector per member and gets back the sum over
  * the members whose contributions were valid. The backend is spec.aggregation.
@@ -136,7 +135,12 @@ export async function aggregateVector(ctx: AggregateContext, length: number): Pr
     sum = new Array<bigint>(length).fill(0n);
     for (const p of parts) addInto(sum, p.v);
   } else {
-    sum = await paillierSum(spec, await requesterSecretKey(ctx), parts.map((p) => p.v), length);
+    sum = await paillierSum(
+      spec,
+      await requesterSecretKey(ctx),
+      parts.map((p) => p.v),
+      length,
+    );
   }
   checkSumRange(sum, parts.length);
   return { sum: decodeVector(sum), raw: sum, members: parts.map((p) => p.member.toLowerCase()).sort(), rejected };

@@ -15,7 +15,6 @@ interface PlainPayload {
   values: string[];
 }
 
-
 function encodePlain(values: readonly bigint[]): Uint8Array {
   const payload: PlainPayload = { v: 1, kind: "vector/plain", values: values.map(String) };
   return new TextEncoder().encode(canonicalJson(payload));

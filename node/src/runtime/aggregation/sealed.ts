@@ -25,6 +25,9 @@ export function openFromMember(ctx: RoundContext, c: ReceivedContribution, phase
   try {
     return ctx.openSealed(c.payload, sealContext(ctx, c.member, phase));
   } catch (e) {
-    throw new Error(`payload does not open with the requester's key as this member's ${phase} contribution (sealed to another key, for another task, round or member, or altered): ${(e as Error).message}`, { cause: e });
+    throw new Error(
+      `payload does not open with the requester's key as this member's ${phase} contribution (sealed to another key, for another task, round or member, or altered): ${(e as Error).message}`,
+      { cause: e },
+    );
   }
 }

@@ -15,7 +15,10 @@ export function encodeVector(values: readonly number[], what = "contribution"): 
   return values.map((v, i) => {
     const x = VECTOR_FIXED.tryEncode(v);
     if (x === "not-finite") throw new RangeError(`${what}[${i}] is ${String(v)}; only finite numbers can be aggregated (clean the data)`);
-    if (x === "out-of-range") throw new RangeError(`${what}[${i}] = ${v} is out of range: |value| must stay below 2^${VALUE_BITS - 1 - VECTOR_FRAC_BITS}; rescale the columns (a diverging gradient descent: lower params.learningRate)`);
+    if (x === "out-of-range")
+      throw new RangeError(
+        `${what}[${i}] = ${v} is out of range: |value| must stay below 2^${VALUE_BITS - 1 - VECTOR_FRAC_BITS}; rescale the columns (a diverging gradient descent: lower params.learningRate)`,
+      );
     return x;
   });
 }

@@ -8,15 +8,7 @@
  * The owner's threshold never appears in the spec.
  */
 import { dbsnncParams, type DbsnncParams } from "../../../../protocol/src/tasks/outsourced.js";
-import {
-  checkMatrix,
-  DbsnncCkksOwner,
-  DbsnncCkksWorker,
-  dbsnncLegacyLabels,
-  dbsnncLegacySetup,
-  dbsnncLegacyWorker,
-  nnc,
-} from "../../algorithms/index.js";
+import { checkMatrix, DbsnncCkksOwner, DbsnncCkksWorker, dbsnncLegacyLabels, dbsnncLegacySetup, dbsnncLegacyWorker, nnc } from "../../algorithms/index.js";
 import { bytesJson, jsonBytes } from "./json.js";
 import { outsourcedHandler, registerPreparer, type OwnerEngine, type Prepared, type VariantImpl, type WorkerEngine } from "./outsourced.js";
 
@@ -56,14 +48,21 @@ function oneShotWorker(run: () => Uint8Array, dispose = () => {}): WorkerEngine 
   };
 }
 
-interface PlainSetup { step: "dbsnnc-plain/setup"; X: number[][]; threshold?: number }
+interface PlainSetup {
+  step: "dbsnnc-plain/setup";
+  X: number[][];
+  threshold?: number;
+}
 
 const variants: Record<DbsnncParams["variant"], VariantImpl<DbsnncParams>> = {
   ckks: {
     rounds: () => 1,
     async worker(setup) {
       const w = await DbsnncCkksWorker.fromSetup(setup);
-      return oneShotWorker(() => w.distances(), () => w.dispose());
+      return oneShotWorker(
+        () => w.distances(),
+        () => w.dispose(),
+      );
     },
   },
   legacy: {
@@ -92,10 +91,23 @@ registerPreparer("dbsnnc", async (req, X): Promise<Prepared> => {
     return { engine: oneShotOwner(dbsnncLegacyLabels), setup, params, rounds: 1 };
   }
   if (req.variant === "plain") {
-    return { engine: oneShotOwner((out) => bytesJson<number[]>(out, "dbsnnc-plain labels")), setup: jsonBytes({ step: "dbsnnc-plain/setup", X, threshold: r.threshold } satisfies PlainSetup), params, rounds: 1 };
+    return {
+      engine: oneShotOwner((out) => bytesJson<number[]>(out, "dbsnnc-plain labels")),
+      setup: jsonBytes({ step: "dbsnnc-plain/setup", X, threshold: r.threshold } satisfies PlainSetup),
+      params,
+      rounds: 1,
+    };
   }
   const { owner, setup } = await DbsnncCkksOwner.start(X, { threshold: r.threshold, preset: req.securityLevel ?? 128 });
-  return { engine: oneShotOwner((out) => owner.finish(out), () => owner.dispose()), setup, params, rounds: 1 };
+  return {
+    engine: oneShotOwner(
+      (out) => owner.finish(out),
+      () => owner.dispose(),
+    ),
+    setup,
+    params,
+    rounds: 1,
+  };
 });
 
 export const dbsnncHandler = outsourcedHandler("dbsnnc", dbsnncParams, variants);

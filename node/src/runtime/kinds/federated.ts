@@ -3,7 +3,17 @@ import type { Table } from "../../data/table.js";
 import { Phase } from "../../../../protocol/src/phases.js";
 import type { KindState, ReceivedContribution, RoundContext, RoundOutcome, TaskKindHandler } from "../handler.js";
 import {
-  admitBackend, aggregateVector, backendOf, contributeIntegers, contributeVector, revealVector, setupVector, usesReveal, verifyVector, type Rejected, type VectorAggregate,
+  admitBackend,
+  aggregateVector,
+  backendOf,
+  contributeIntegers,
+  contributeVector,
+  revealVector,
+  setupVector,
+  usesReveal,
+  verifyVector,
+  type Rejected,
+  type VectorAggregate,
 } from "../aggregation/index.js";
 import { parsePlain } from "../aggregation/plain.js";
 import { secaggThreshold } from "../aggregation/secagg.js";
@@ -132,7 +142,8 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
       if (why) return why;
       const p = k.parse(spec);
       if (privacyOf(spec)) {
-        if (spec.verification !== "none") return 'params.privacy cannot be combined with proofs yet: the circuits do not enforce the clipping nor prove the noise; use verification: "none"';
+        if (spec.verification !== "none")
+          return 'params.privacy cannot be combined with proofs yet: the circuits do not enforce the clipping nor prove the noise; use verification: "none"';
         if (!k.dp) return `kind ${k.kind} has no differential-privacy mechanism; drop params.privacy`;
       }
       if (spec.verification !== "none") {
@@ -158,8 +169,22 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
         if (why) throw new Error(why);
         return contributeProven(ctx, pk, p, (v) => contributeIntegers(ctx, v));
       }
-      if (privacyOf(ctx.spec)) return contributeIntegers(ctx, noisyVector(k, ctx.spec, p, ctx.params, ctx.datasets.map((d) => d.table)));
-      const v = await k.local(p, ctx.params, ctx.datasets.map((d) => d.table));
+      if (privacyOf(ctx.spec))
+        return contributeIntegers(
+          ctx,
+          noisyVector(
+            k,
+            ctx.spec,
+            p,
+            ctx.params,
+            ctx.datasets.map((d) => d.table),
+          ),
+        );
+      const v = await k.local(
+        p,
+        ctx.params,
+        ctx.datasets.map((d) => d.table),
+      );
       if (v.length !== k.length(p)) throw new Error(`${k.kind}: contribution has ${v.length} values, expected ${k.length(p)}`);
       return contributeVector(ctx, v);
     },
@@ -177,7 +202,9 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
       const p = k.parse(ctx.spec);
       const pk = provenOf(ctx.spec);
       if (!pk) return verifyVector(ctx, c, k.length(p));
-      const [inner] = await view(ctx, p).contributions(Phase.Compute).then((all) => all.filter((x) => x.member === c.member));
+      const [inner] = await view(ctx, p)
+        .contributions(Phase.Compute)
+        .then((all) => all.filter((x) => x.member === c.member));
       return !!inner && verifyVector(ctx, inner, lengthOf(ctx.spec, p));
     },
     async aggregate(ctx) {
@@ -190,12 +217,12 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
       if (pk) {
         const shape = circuitShape(pk.circuit);
         const members = new Set(agg.members.map((m) => m.toLowerCase()));
-        const opened = await Promise.all(
-          (await ctx.contributions(Phase.Compute)).filter((c) => members.has(c.member.toLowerCase())).map((c) => openProven(ctx, pk, p, c)),
-        );
+        const opened = await Promise.all((await ctx.contributions(Phase.Compute)).filter((c) => members.has(c.member.toLowerCase())).map((c) => openProven(ctx, pk, p, c)));
         const commitments = opened.flatMap((o) => o.commitments);
         if (!opensCommitments(commitments, agg.raw, shape))
-          throw new Error(`the aggregate does not open the sum of the members' proven commitments: a member sent a vector other than the one it proved (${ctx.spec.aggregation} shows only the sum, so the round cannot name it)`);
+          throw new Error(
+            `the aggregate does not open the sum of the members' proven commitments: a member sent a vector other than the one it proved (${ctx.spec.aggregation} shows only the sum, so the round cannot name it)`,
+          );
         sum = pk.toKind(p, agg.raw, shape);
         proofs = { circuit: shape.name, verification: ctx.spec.verification, chunks: commitments.length, aggregateOpensCommitments: true };
       }

@@ -47,7 +47,11 @@ export function nearest(x: readonly number[], centroids: readonly (readonly numb
 export function roundCentroids(p: KmeansParams, params: unknown): number[][] {
   if (params === undefined || params === null) return p.initial;
   const c = (params as KmeansRoundParams).centroids;
-  if (!Array.isArray(c) || c.length !== p.initial.length || c.some((r) => !Array.isArray(r) || r.length !== p.columns.length || r.some((v) => typeof v !== "number" || !Number.isFinite(v))))
+  if (
+    !Array.isArray(c) ||
+    c.length !== p.initial.length ||
+    c.some((r) => !Array.isArray(r) || r.length !== p.columns.length || r.some((v) => typeof v !== "number" || !Number.isFinite(v)))
+  )
     throw new Error(`kmeans: the round's centroids must be ${p.initial.length} rows of ${p.columns.length} finite numbers`);
   return c;
 }
@@ -92,9 +96,11 @@ export const provenKmeans: ProvenKind<KmeansParams> = {
   circuit: "kmeans",
   layout: (p) => p.columns,
   check: (p, s) =>
-    p.columns.length > s.columns ? `the ${s.name} circuit takes at most ${s.columns} columns; the task names ${p.columns.length}`
-    : p.initial.length > s.clusters ? `the ${s.name} circuit assigns to at most ${s.clusters} centroids; the task has ${p.initial.length}`
-    : undefined,
+    p.columns.length > s.columns
+      ? `the ${s.name} circuit takes at most ${s.columns} columns; the task names ${p.columns.length}`
+      : p.initial.length > s.clusters
+        ? `the ${s.name} circuit assigns to at most ${s.clusters} centroids; the task has ${p.initial.length}`
+        : undefined,
   // Unused centroid slots repeat centroid 0: ties go to the lowest index, so they never win a row.
   params: (p, round, s) => {
     const c = roundCentroids(p, round).map((row) => row.map((v, j) => encode(v, { column: p.columns[j] })));

@@ -71,13 +71,13 @@ export interface FeatureScale {
 /** The scale from round 1's summed Σx_f and Σx_f² (gd, no DP): released through the task's aggregation backend like every other sum. */
 export function scaleFromSums(p: RegressionParams, sum: readonly number[]): FeatureScale {
   const nf = p.features.length;
-  const n = sum[0]!;
+  const n = sum[0];
   const off = 2 + dims(p);
   const mean: number[] = [];
   const sd: number[] = [];
   for (let f = 0; f < nf; f++) {
-    const m = n > 0 ? sum[off + f]! / n : 0;
-    const m2 = n > 0 ? sum[off + nf + f]! / n : 0;
+    const m = n > 0 ? sum[off + f] / n : 0;
+    const m2 = n > 0 ? sum[off + nf + f] / n : 0;
     // Without an intercept a shift cannot be absorbed: scale by the root mean square only.
     const s = p.intercept ? Math.sqrt(Math.max(0, m2 - m * m)) : Math.sqrt(Math.max(0, m2));
     mean.push(p.intercept ? m : 0);
@@ -92,7 +92,7 @@ export function scaleFromBounds(p: RegressionParams, privacy: PrivacyParam): Fea
   const mean: number[] = [];
   const sd: number[] = [];
   for (const c of p.features) {
-    const [lo, hi] = privacy.bounds[c]!;
+    const [lo, hi] = privacy.bounds[c];
     const half = p.intercept ? (hi - lo) / 2 : Math.max(Math.abs(lo), Math.abs(hi));
     mean.push(p.intercept ? (lo + hi) / 2 : 0);
     sd.push(half > 0 ? half : 1);
@@ -104,8 +104,8 @@ function toStd(p: RegressionParams, w: readonly number[], sc: FeatureScale): num
   const o = p.intercept ? 1 : 0;
   const u = [...w];
   for (let f = 0; f < p.features.length; f++) {
-    u[f + o] = w[f + o]! * sc.sd[f]!;
-    if (o) u[0]! += w[f + o]! * sc.mean[f]!;
+    u[f + o] = w[f + o] * sc.sd[f];
+    if (o) u[0] += w[f + o] * sc.mean[f];
   }
   return u;
 }
@@ -114,8 +114,8 @@ function fromStd(p: RegressionParams, u: readonly number[], sc: FeatureScale): n
   const o = p.intercept ? 1 : 0;
   const w = [...u];
   for (let f = 0; f < p.features.length; f++) {
-    w[f + o] = u[f + o]! / sc.sd[f]!;
-    if (o) w[0]! -= (u[f + o]! * sc.mean[f]!) / sc.sd[f]!;
+    w[f + o] = u[f + o] / sc.sd[f];
+    if (o) w[0] -= (u[f + o] * sc.mean[f]) / sc.sd[f];
   }
   return w;
 }
@@ -124,7 +124,7 @@ function fromStd(p: RegressionParams, u: readonly number[], sc: FeatureScale): n
 function gradToStd(p: RegressionParams, g: readonly number[], sc: FeatureScale): number[] {
   const o = p.intercept ? 1 : 0;
   const out = [...g];
-  for (let f = 0; f < p.features.length; f++) out[f + o] = (g[f + o]! - (o ? sc.mean[f]! * g[0]! : 0)) / sc.sd[f]!;
+  for (let f = 0; f < p.features.length; f++) out[f + o] = (g[f + o] - (o ? sc.mean[f] * g[0] : 0)) / sc.sd[f];
   return out;
 }
 
@@ -148,18 +148,18 @@ export function regressionPartial(p: RegressionParams, link: Link, rows: readonl
     if (p.intercept) x[0] = 1;
     for (let j = 0; j < nf; j++) x[j + (p.intercept ? 1 : 0)] = r[j]!;
     let z = 0;
-    for (let j = 0; j < d; j++) z += w[j]! * x[j]!;
-    const [loss, g1, g2] = link(z, r[nf]!);
-    v[0]! += 1;
-    v[1]! += loss;
-    for (let j = 0; j < d; j++) v[2 + j]! += g1 * x[j]!;
+    for (let j = 0; j < d; j++) z += w[j] * x[j];
+    const [loss, g1, g2] = link(z, r[nf]);
+    v[0] += 1;
+    v[1] += loss;
+    for (let j = 0; j < d; j++) v[2 + j] += g1 * x[j];
     if (newton) {
       let o = 2 + d;
-      for (let i = 0; i < d; i++) for (let j = i; j < d; j++) v[o++]! += g2 * x[i]! * x[j]!;
+      for (let i = 0; i < d; i++) for (let j = i; j < d; j++) v[o++] += g2 * x[i] * x[j];
     } else if (withSums) {
       for (let f = 0; f < nf; f++) {
-        v[2 + d + f]! += r[f]!;
-        v[2 + d + nf + f]! += r[f]! * r[f]!;
+        v[2 + d + f] += r[f];
+        v[2 + d + nf + f] += r[f] * r[f];
       }
     }
   }
@@ -173,22 +173,22 @@ export function regressionPartial(p: RegressionParams, link: Link, rows: readonl
 export function regressionDpVector(p: RegressionParams, link: Link, rows: readonly number[][], w: readonly number[], privacy: PrivacyParam): number[] {
   const d = dims(p);
   const C = privacy.gradientClip!;
-  const bounds = [...p.features, p.target].map((c) => privacy.bounds[c]!);
+  const bounds = [...p.features, p.target].map((c) => privacy.bounds[c]);
   const v = new Array<number>(regressionLength(p)).fill(0);
   const x = new Array<number>(d);
   const nf = p.features.length;
   const off = p.intercept ? 1 : 0;
   for (const raw of rows) {
-    const r = raw.map((val, j) => clip(val, bounds[j]!));
+    const r = raw.map((val, j) => clip(val, bounds[j]));
     if (p.intercept) x[0] = 1;
     for (let j = 0; j < nf; j++) x[j + off] = r[j]!;
     let z = 0;
-    for (let j = 0; j < d; j++) z += w[j]! * x[j]!;
-    const g1 = link(z, r[nf]!)[1];
+    for (let j = 0; j < d; j++) z += w[j] * x[j];
+    const g1 = link(z, r[nf])[1];
     const norm = Math.abs(g1) * Math.hypot(...x);
     const f = norm > C ? C / norm : 1;
-    v[0]! += 1;
-    for (let j = 0; j < d; j++) v[2 + j]! += f * g1 * x[j]!;
+    v[0] += 1;
+    for (let j = 0; j < d; j++) v[2 + j] += f * g1 * x[j];
   }
   return v;
 }
@@ -196,7 +196,10 @@ export function regressionDpVector(p: RegressionParams, link: Link, rows: readon
 /** A row adds 1 to the count and a gradient of ℓ2 norm ≤ gradientClip. */
 export function regressionDpParts(p: RegressionParams, privacy: PrivacyParam): Part[] {
   const d = dims(p);
-  return [{ coords: [0], l2: 1 }, { coords: Array.from({ length: d }, (_, j) => 2 + j), l2: privacy.gradientClip! }];
+  return [
+    { coords: [0], l2: 1 },
+    { coords: Array.from({ length: d }, (_, j) => 2 + j), l2: privacy.gradientClip! },
+  ];
 }
 
 /**
@@ -207,34 +210,34 @@ export function regressionDpParts(p: RegressionParams, privacy: PrivacyParam): P
  */
 export function regressionStep(p: RegressionParams, sum: readonly number[], w: readonly number[], scale?: FeatureScale) {
   const d = dims(p);
-  const n = Math.round(sum[0]!);
+  const n = Math.round(sum[0]);
   const start = p.intercept ? 1 : 0;
-  const g = Array.from({ length: d }, (_, j) => sum[2 + j]! + (j >= start ? p.l2 * w[j]! : 0));
-  let loss = sum[1]!;
-  for (let j = start; j < d; j++) loss += 0.5 * p.l2 * w[j]! ** 2;
+  const g = Array.from({ length: d }, (_, j) => sum[2 + j] + (j >= start ? p.l2 * w[j] : 0));
+  let loss = sum[1];
+  for (let j = start; j < d; j++) loss += 0.5 * p.l2 * w[j] ** 2;
   let delta: number[];
   if (p.method === "newton") {
     const H = Array.from({ length: d }, () => new Array<number>(d).fill(0));
     let o = 2 + d;
     for (let i = 0; i < d; i++)
       for (let j = i; j < d; j++) {
-        H[i]![j] = H[j]![i] = sum[o++]!;
+        H[i][j] = H[j][i] = sum[o++]!;
       }
-    for (let j = start; j < d; j++) H[j]![j]! += p.l2;
+    for (let j = start; j < d; j++) H[j][j] += p.l2;
     delta = solve(H, g, { singular: "regression: the Hessian is singular (constant or collinear features); drop a feature or set params.l2 > 0" });
   } else {
     if (n <= 0) throw new Error("regression: no rows were aggregated");
     if (scale) {
       const u = toStd(p, w, scale);
       const du = gradToStd(p, g, scale).map((v) => (p.learningRate * v) / n);
-      const u2 = u.map((v, j) => v - du[j]!);
+      const u2 = u.map((v, j) => v - du[j]);
       const step = Math.hypot(...du);
       const converged = step <= p.tolerance * Math.max(1, Math.hypot(...u2));
       return { weights: fromStd(p, u2, scale), loss, gradientNorm: Math.hypot(...g), step, rows: n, converged };
     }
     delta = g.map((v) => (p.learningRate * v) / n);
   }
-  const next = w.map((v, j) => v - delta[j]!);
+  const next = w.map((v, j) => v - delta[j]);
   const step = Math.hypot(...delta);
   const converged = step <= p.tolerance * Math.max(1, Math.hypot(...next));
   return { weights: next, loss, gradientNorm: Math.hypot(...g), step, rows: n, converged };
@@ -245,19 +248,21 @@ export function provenRegression(circuit: "linreg" | "logreg"): ProvenKind<Regre
     circuit,
     layout: (p) => [...p.features, p.target],
     check: (p, s) =>
-      p.features.length !== s.columns - 1 ? `the ${s.name} circuit reads rows of exactly ${s.columns - 1} features then the target; the task has ${p.features.length} feature(s)`
-      : p.method !== "gd" ? `proven ${circuit} needs params.method "gd": the circuit proves the gradient, not the Hessian Newton needs`
-      : undefined,
+      p.features.length !== s.columns - 1
+        ? `the ${s.name} circuit reads rows of exactly ${s.columns - 1} features then the target; the task has ${p.features.length} feature(s)`
+        : p.method !== "gd"
+          ? `proven ${circuit} needs params.method "gd": the circuit proves the gradient, not the Hessian Newton needs`
+          : undefined,
     // kind weights: [intercept?, features…]; circuit weights: [features…, bias]
     params: (p, round) => {
       const w = roundWeights(p, round);
       const f = p.intercept ? w.slice(1) : w;
-      return { weights: [...f, p.intercept ? w[0]! : 0].map((v, i) => encode(v, { column: i < f.length ? p.features[i] : "bias" })) };
+      return { weights: [...f, p.intercept ? w[0] : 0].map((v, i) => encode(v, { column: i < f.length ? p.features[i] : "bias" })) };
     },
     // circuit [count, Σe·x_c (scale 2^32), Σe (2^16)] → [n, loss (not proven: 0), g (intercept first)]
     toKind: (p, sum, s) => {
-      const g = p.features.map((_, j) => real(sum[1 + j]!, 2 * FX));
-      const bias = real(sum[s.columns]!, FX);
+      const g = p.features.map((_, j) => real(sum[1 + j], 2 * FX));
+      const bias = real(sum[s.columns], FX);
       return [Number(sum[0]), 0, ...(p.intercept ? [bias] : []), ...g];
     },
   };
@@ -266,7 +271,12 @@ export function provenRegression(circuit: "linreg" | "logreg"): ProvenKind<Regre
 export const provenLinreg = provenRegression("linreg");
 export const provenLogreg = provenRegression("logreg");
 
-export function regressionKind(kind: "linreg" | "logreg", parse: (spec: TaskSpec) => RegressionParams, link: Link, proven?: ProvenKind<RegressionParams>): FederatedKind<RegressionParams> {
+export function regressionKind(
+  kind: "linreg" | "logreg",
+  parse: (spec: TaskSpec) => RegressionParams,
+  link: Link,
+  proven?: ProvenKind<RegressionParams>,
+): FederatedKind<RegressionParams> {
   return {
     kind,
     proven,
@@ -274,7 +284,8 @@ export function regressionKind(kind: "linreg" | "logreg", parse: (spec: TaskSpec
     columns: (p) => [...p.features, p.target],
     length: regressionLength,
     // gd's round 1 (no weights yet) also sums each feature and its square, for the standardization.
-    local: (p, params, tables) => regressionPartial(p, link, selectRows(tables, [...p.features, p.target], kind), roundWeights(p, params), p.method === "gd" && (params === undefined || params === null)),
+    local: (p, params, tables) =>
+      regressionPartial(p, link, selectRows(tables, [...p.features, p.target], kind), roundWeights(p, params), p.method === "gd" && (params === undefined || params === null)),
     dp: {
       local: (p, params, tables, privacy) => regressionDpVector(p, link, selectRows(tables, [...p.features, p.target], kind), roundWeights(p, params), privacy),
       parts: regressionDpParts,
@@ -291,7 +302,7 @@ export function regressionKind(kind: "linreg" | "logreg", parse: (spec: TaskSpec
         }
       }
       // Under DP the row count is noisy: at least one row keeps the gd step finite.
-      const s = regressionStep(p, p.privacy ? [Math.max(1, sum[0]!), ...sum.slice(1)] : sum, roundWeights(p, params), scale);
+      const s = regressionStep(p, p.privacy ? [Math.max(1, sum[0]), ...sum.slice(1)] : sum, roundWeights(p, params), scale);
       const names = [...(p.intercept ? ["(intercept)"] : []), ...p.features];
       return { result: { ...s, names }, next: { weights: s.weights } satisfies RegressionRoundParams, done: s.converged };
     },

@@ -125,12 +125,12 @@ export function disposeOutsourcedEngines(): void {
 export function assertHoldsNoSecret(holder: unknown, depth = 4, seen = new Set<unknown>()): void {
   if (holder === null || typeof holder !== "object" || seen.has(holder) || depth < 0) return;
   seen.add(holder);
-  const name = (holder as object).constructor?.name ?? "";
+  const name = holder.constructor?.name ?? "";
   if (name === "SecretKey" || name === "Decryptor") throw new Error(`worker holds a ${name}: it could decrypt`);
   if (typeof (holder as { decrypt?: unknown }).decrypt === "function" || typeof (holder as { exportSecret?: unknown }).exportSecret === "function")
     throw new Error(`worker holds a ${name || "key holder"} that can decrypt`);
   if (ArrayBuffer.isView(holder)) return;
-  for (const v of Object.values(holder as object)) assertHoldsNoSecret(v, depth - 1, seen);
+  for (const v of Object.values(holder)) assertHoldsNoSecret(v, depth - 1, seen);
 }
 
 // ------------------------------------------------------------------ chunks
@@ -203,13 +203,13 @@ export function outsourcedHandler<P extends CommonParams>(kind: OutsourcedKind, 
       let engine = workers.get(key);
       let output: Uint8Array;
       if (engine && engine.steps === ctx.round - 1) {
-        output = await engine.next(ctx.round === 1 ? undefined : await getChunks(ctx.blobs, replies[replies.length - 1]!));
+        output = await engine.next(ctx.round === 1 ? undefined : await getChunks(ctx.blobs, replies[replies.length - 1]));
       } else {
         // First round, a restart, or a different worker took over: rebuild from the published messages.
         if (engine) workers.delete(key);
         const setup = await getChunks(ctx.blobs, p.setup);
         if (ctx.round > 1 && v.resume) {
-          ({ engine, output } = await v.resume(setup, await getChunks(ctx.blobs, replies[replies.length - 1]!), p, ctx.round));
+          ({ engine, output } = await v.resume(setup, await getChunks(ctx.blobs, replies[replies.length - 1]), p, ctx.round));
         } else {
           engine = await v.worker(setup, p);
           try {
@@ -232,8 +232,7 @@ export function outsourcedHandler<P extends CommonParams>(kind: OutsourcedKind, 
       const v = impl(p);
       const named = new Set(p.workers.map((w) => w.toLowerCase()));
       const mine = contributions.filter((c) => named.has(c.member.toLowerCase()));
-      if (mine.length !== 1)
-        throw new Error(`${kind}: round ${ctx.round} has ${mine.length} output(s) from the named worker(s) ${p.workers.join(", ")}; expected exactly one`);
+      if (mine.length !== 1) throw new Error(`${kind}: round ${ctx.round} has ${mine.length} output(s) from the named worker(s) ${p.workers.join(", ")}; expected exactly one`);
       const st = ctx.state.get<OwnerState>();
       if (!st || st.v !== 1)
         throw new Error(`${kind}: this node holds no owner state for task ${ctx.taskId}; outsourced tasks are submitted through the data owner's node (POST /tasks there)`);
@@ -246,9 +245,9 @@ export function outsourcedHandler<P extends CommonParams>(kind: OutsourcedKind, 
         owners.set(key, engine);
       }
       const t0 = performance.now();
-      const r = await engine.step(openFromMember(ctx, mine[0]!));
+      const r = await engine.step(openFromMember(ctx, mine[0]));
       const ownerMs = Math.round(performance.now() - t0);
-      const worker = mine[0]!.member;
+      const worker = mine[0].member;
       if (r.result) {
         owners.delete(key);
         ctx.state.set({ ...st, steps: st.steps + 1, snapshot: undefined } satisfies OwnerState);
@@ -319,7 +318,7 @@ export function selectColumns(table: { columns: string[]; rows: number[][] }, co
     if (j < 0) throw new Error(`columns: "${c}" is not a column of the dataset (it has ${table.columns.join(", ")})`);
     return j;
   });
-  return table.rows.map((r) => idx.map((j) => r[j]!));
+  return table.rows.map((r) => idx.map((j) => r[j]));
 }
 
 /**
@@ -332,7 +331,8 @@ export function outsourcedRequest(kind: OutsourcedKind, input: Record<string, un
   const problems: string[] = [];
   for (const f of ["rounds", "members", "setup"] as const)
     if (input[f] !== undefined) problems.push(`${f}: an outsourced task's ${f} is computed by the data owner's node from the kind and its parameters; leave it out`);
-  if (input.aggregation !== undefined && input.aggregation !== "plain") problems.push(`aggregation: outsourced kinds run with "plain" only (the worker computes on ciphertexts); leave it out`);
+  if (input.aggregation !== undefined && input.aggregation !== "plain")
+    problems.push(`aggregation: outsourced kinds run with "plain" only (the worker computes on ciphertexts); leave it out`);
   const ds = input.datasets;
   let ref: { owner?: unknown; datasetId?: unknown; version?: unknown } = {};
   if (!Array.isArray(ds) || ds.length !== 1 || ds[0] === null || typeof ds[0] !== "object")
@@ -340,9 +340,12 @@ export function outsourcedRequest(kind: OutsourcedKind, input: Record<string, un
   else {
     ref = ds[0] as typeof ref;
     if (typeof ref.owner !== "string" || ref.owner.toLowerCase() !== self.toLowerCase())
-      problems.push(`datasets.0.owner: ${String(ref.owner)} is not this node (${self}); an outsourced task is submitted to the node that holds the data (it is the task's requester and keeps the keys)`);
+      problems.push(
+        `datasets.0.owner: ${String(ref.owner)} is not this node (${self}); an outsourced task is submitted to the node that holds the data (it is the task's requester and keeps the keys)`,
+      );
     if (typeof ref.datasetId !== "string" || !ref.datasetId) problems.push("datasets.0.datasetId: name one of this node's registered datasets");
-    if (ref.version !== undefined && (!Number.isInteger(ref.version) || (ref.version as number) < 1)) problems.push("datasets.0.version: must be a positive integer, or omitted for the latest");
+    if (ref.version !== undefined && (!Number.isInteger(ref.version) || (ref.version as number) < 1))
+      problems.push("datasets.0.version: must be a positive integer, or omitted for the latest");
   }
   const params = input.params ?? {};
   if (params === null || typeof params !== "object" || Array.isArray(params)) problems.push("params: must be an object of the kind's options");
@@ -356,7 +359,7 @@ export function outsourcedRequest(kind: OutsourcedKind, input: Record<string, un
     dataset: ref.datasetId as string,
     ...(ref.version !== undefined ? { version: ref.version as number } : {}),
     ...(input.deadlines !== undefined ? { deadlines: input.deadlines as TaskSpecInput["deadlines"] } : {}),
-  } as OutsourcedRequestBase & Record<string, unknown>;
+  };
 }
 
 /**
@@ -411,8 +414,7 @@ async function checkAndEncrypt(
   if (!["ckks", "legacy", "plain"].includes(variant)) throw new Error(`variant: must be "ckks", "legacy" or "plain", got ${String(variant)}`);
   if ((ctx.roles & Role.Requester) === 0 || (ctx.roles & Role.Owner) === 0)
     throw new Error("roles: the data owner's node submits its own outsourced tasks; give it the Owner and Requester roles");
-  if (req.securityLevel !== undefined && ![128, 192, 256].includes(req.securityLevel))
-    throw new Error(`securityLevel: must be 128, 192 or 256, got ${String(req.securityLevel)}`);
+  if (req.securityLevel !== undefined && ![128, 192, 256].includes(req.securityLevel)) throw new Error(`securityLevel: must be 128, 192 or 256, got ${String(req.securityLevel)}`);
   const chunks = req.chunks ?? 4;
   if (!Number.isInteger(chunks) || chunks < 1 || chunks > 256) throw new Error(`chunks: must be an integer in 1..256, got ${chunks}`);
   const prepare = preparers.get(req.kind);
@@ -431,7 +433,8 @@ async function checkAndEncrypt(
       if (typeof w !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(w)) continue; // the spec check names the bad address
       if (w.toLowerCase() === ctx.self.toLowerCase()) throw new Error("workers: the data owner cannot be its own task's worker; name another node");
       const rec = await ctx.connector.getNode(w);
-      if (!rec || (rec.roles & Role.Worker) === 0) throw new Error(`workers: ${w} is not a registered node with the Worker role; pick one from the node registry (or omit workers)`);
+      if (!rec || (rec.roles & Role.Worker) === 0)
+        throw new Error(`workers: ${w} is not a registered node with the Worker role; pick one from the node registry (or omit workers)`);
     }
     workerList = req.workers;
   } else {
@@ -491,4 +494,3 @@ export function outsourcedResult<T = Record<string, unknown>>(store: NodeStore, 
     if (r.done) return r.result as T;
   }
 }
-

@@ -143,12 +143,7 @@ async function datasetTree(d: MemberDataset): Promise<{ tree: DatasetTree; rows:
  * A member's proven contribution: proves every chunk, hands the vector with the blinding limbs to
  * `send` (the aggregation backend), and wraps the backend's payload with the proofs.
  */
-export async function contributeProven<P>(
-  ctx: MemberContext,
-  pk: ProvenKind<P>,
-  p: P,
-  send: (values: bigint[]) => Promise<Submission>,
-): Promise<Submission> {
+export async function contributeProven<P>(ctx: MemberContext, pk: ProvenKind<P>, p: P, send: (values: bigint[]) => Promise<Submission>): Promise<Submission> {
   const shape = circuitShape(pk.circuit);
   const { tree, rows } = await datasetTree(ctx.datasets[0]);
   const started = Date.now();
@@ -218,7 +213,8 @@ async function open<P>(ctx: RoundContext, pk: ProvenKind<P>, p: P, c: ReceivedCo
   const dataset = await ctx.dataset(c.member, root);
   if (!dataset) throw new Error(`the proofs' root ${root} is not a committed version of a dataset this task references for ${c.member}`);
   const expected = Math.ceil(dataset.rows / shape.chunkRows);
-  if (env.chunks.length !== expected) throw new Error(`${env.chunks.length} chunk proofs; the dataset has ${dataset.rows} rows, so ${expected} chunks of ${shape.chunkRows} must be proven`);
+  if (env.chunks.length !== expected)
+    throw new Error(`${env.chunks.length} chunk proofs; the dataset has ${dataset.rows} rows, so ${expected} chunks of ${shape.chunkRows} must be proven`);
   const H = await poseidonHasher();
   const cp = pk.params(p, ctx.params, shape);
   const want = cp.centroids ? paramsHash(H, cp.centroids.flat()) : cp.weights ? paramsHash(H, [...cp.weights]) : undefined;
@@ -233,8 +229,7 @@ async function open<P>(ctx: RoundContext, pk: ProvenKind<P>, p: P, c: ReceivedCo
     if (want !== undefined && s.paramsHash !== want) throw new Error(`chunk ${k}: proves against other ${cp.centroids ? "centroids" : "weights"} than this round's`);
     const outputs = ch.signals.slice(0, -2);
     if (s.binding !== ctx.binding(outputsCommitment(outputs), c.member)) throw new Error(`chunk ${k}: the proof is bound to another task, round or member`);
-    if (k === sampled && outputsCommitment(outputs) !== c.commitment.toLowerCase())
-      throw new Error(`chunk ${k} (the sampled chunk) does not match the recorded commitment`);
+    if (k === sampled && outputsCommitment(outputs) !== c.commitment.toLowerCase()) throw new Error(`chunk ${k} (the sampled chunk) does not match the recorded commitment`);
     if (!(await verifyGroth16(shape.name, { ...ch.proof, publicSignals: ch.signals })))
       throw new Error(`chunk ${k}: the Groth16 proof does not verify against the ${shape.name} verification key`);
     commitments.push(s.commitment);

@@ -58,7 +58,10 @@ class CkksOwnerEngine implements OwnerEngine {
 }
 
 class CkksWorkerEngine implements WorkerEngine {
-  constructor(private readonly w: SkmeansCkksWorker, public steps = 0) {}
+  constructor(
+    private readonly w: SkmeansCkksWorker,
+    public steps = 0,
+  ) {}
   next(reply?: Uint8Array) {
     const out = reply ? this.w.step(reply) : this.w.distances();
     this.steps++;
@@ -71,7 +74,11 @@ class CkksWorkerEngine implements WorkerEngine {
 
 class LegacyOwnerEngine implements OwnerEngine {
   steps = 0;
-  constructor(private readonly o: SkmeansLegacyOwner, private readonly X: number[][], private readonly C0: number[][]) {}
+  constructor(
+    private readonly o: SkmeansLegacyOwner,
+    private readonly X: number[][],
+    private readonly C0: number[][],
+  ) {}
   step(output: Uint8Array) {
     const r = this.o.step(output);
     this.steps++;
@@ -151,7 +158,11 @@ const variants: Record<SkmeansParams["variant"], VariantImpl<SkmeansParams>> = {
 };
 
 /** Checks a prepared CKKS setup against the owner state it came with: same key for every ciphertext, sizes matching the dataset. */
-async function checkPrepared(prep: NonNullable<SkmeansRequest["prepared"]>, X: number[][], k: number | undefined): Promise<{ owner: SkmeansCkksOwner; k: number; maxIterations: number; mode: CentroidUpdate; tolerance: number }> {
+async function checkPrepared(
+  prep: NonNullable<SkmeansRequest["prepared"]>,
+  X: number[][],
+  k: number | undefined,
+): Promise<{ owner: SkmeansCkksOwner; k: number; maxIterations: number; mode: CentroidUpdate; tolerance: number }> {
   if (!(prep.setup instanceof Uint8Array) || !(prep.ownerState instanceof Uint8Array)) throw new Error("prepared: give setup and ownerState as bytes");
   const state = decodeMessage<{ step: string; maxIterations: number; mode: CentroidUpdate; tolerance: number }>(prep.ownerState, "skmeans-ckks/owner-state").header;
   const { header, frames } = decodeMessage<{ step: string; k: number; layout: { n: number; a: number } }>(prep.setup, "skmeans-ckks/setup");
@@ -164,7 +175,9 @@ async function checkPrepared(prep: NonNullable<SkmeansRequest["prepared"]>, X: n
     const wk = await CkksWorker.fromBundle(frames[0]);
     try {
       if (wk.fingerprintHex !== owner.fingerprint)
-        throw new Error(`prepared.setup: its worker keys are under another key (fingerprint ${wk.fingerprintHex}) than the owner state's (${owner.fingerprint}); encrypt with the owner's key`);
+        throw new Error(
+          `prepared.setup: its worker keys are under another key (fingerprint ${wk.fingerprintHex}) than the owner state's (${owner.fingerprint}); encrypt with the owner's key`,
+        );
       frames.slice(1).forEach((f, i) => {
         try {
           wk.load(f).delete();

@@ -9,16 +9,7 @@
  *   plain  : the worker runs plaintext 1-NN (baseline; leaks everything).
  */
 import { sknnParams, type SknnParams } from "../../../../protocol/src/tasks/outsourced.js";
-import {
-  checkMatrix,
-  decodeMessage,
-  encodeMessage,
-  knn,
-  SknnCkksOwner,
-  SknnCkksWorker,
-  SknnLegacyOwner,
-  SknnLegacyWorker,
-} from "../../algorithms/index.js";
+import { checkMatrix, decodeMessage, encodeMessage, knn, SknnCkksOwner, SknnCkksWorker, SknnLegacyOwner, SknnLegacyWorker } from "../../algorithms/index.js";
 import { bytesJson, jsonBytes } from "./json.js";
 import { outsourcedHandler, registerPreparer, type OwnerEngine, type Prepared, type VariantImpl, type WorkerEngine } from "./outsourced.js";
 
@@ -55,7 +46,10 @@ class CkksOwnerEngine implements OwnerEngine {
 
 class CkksWorkerEngine implements WorkerEngine {
   steps = 0;
-  constructor(private readonly w: SknnCkksWorker, private readonly query: Uint8Array) {}
+  constructor(
+    private readonly w: SknnCkksWorker,
+    private readonly query: Uint8Array,
+  ) {}
   next() {
     if (this.steps > 0) throw new Error("sknn-ckks worker: one query per task");
     const out = this.w.distances(this.query);
@@ -80,7 +74,10 @@ class LegacyOwnerEngine implements OwnerEngine {
 
 class LegacyWorkerEngine implements WorkerEngine {
   steps = 0;
-  constructor(private readonly w: SknnLegacyWorker, private readonly query: Uint8Array) {}
+  constructor(
+    private readonly w: SknnLegacyWorker,
+    private readonly query: Uint8Array,
+  ) {}
   next(reply?: Uint8Array) {
     const out = reply ? jsonBytes(this.w.labels(reply)) : this.w.distances(this.query);
     this.steps++;
@@ -89,7 +86,12 @@ class LegacyWorkerEngine implements WorkerEngine {
   dispose() {}
 }
 
-interface PlainSetup { step: "sknn-plain/setup"; M: number[][]; labels: number[]; X: number[][] }
+interface PlainSetup {
+  step: "sknn-plain/setup";
+  M: number[][];
+  labels: number[];
+  X: number[][];
+}
 
 const plainOwner = (): OwnerEngine => ({
   steps: 0,

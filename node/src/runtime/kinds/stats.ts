@@ -71,7 +71,7 @@ export function partials(tables: { columns: string[]; rows: number[][] }[], colu
       const j = t.columns.indexOf(name);
       if (j < 0) throw new Error(`stats: column "${name}" is not in the dataset (it has ${t.columns.join(", ")})`);
       for (const row of t.rows) {
-        const v = row[j]!;
+        const v = row[j];
         p.count++;
         p.sum += v;
         p.sumSq += v * v;
@@ -88,7 +88,11 @@ export function partials(tables: { columns: string[]; rows: number[][] }[], colu
 export function combine(parts: Record<string, ColumnPartial>[], columns: string[]): Record<string, ColumnStats> {
   const out: Record<string, ColumnStats> = {};
   for (const name of columns) {
-    let count = 0, sum = 0, sumSq = 0, min = Infinity, max = -Infinity;
+    let count = 0,
+      sum = 0,
+      sumSq = 0,
+      min = Infinity,
+      max = -Infinity;
     for (const p of parts) {
       const c = p[name];
       if (!c) throw new Error(`stats: a contribution lacks column "${name}"`);
@@ -128,7 +132,7 @@ export const provenStats: ProvenKind<StatsParams> = {
   check: (p, s) => (p.columns.length > s.columns ? `the ${s.name} circuit proves at most ${s.columns} columns; the task names ${p.columns.length}` : undefined),
   params: () => ({}),
   // circuit [count, sum[0..C-1], sumSq[0..C-1]] → per column [count, Σx, Σx²]
-  toKind: (p, sum, s) => p.columns.flatMap((_, i) => [Number(sum[0]), real(sum[1 + i]!, FX), real(sum[1 + s.columns + i]!, 2 * FX)]),
+  toKind: (p, sum, s) => p.columns.flatMap((_, i) => [Number(sum[0]), real(sum[1 + i], FX), real(sum[1 + s.columns + i], 2 * FX)]),
 };
 
 /**
@@ -141,18 +145,19 @@ export const statsVectorKind: FederatedKind<StatsParams> = {
   parse: (spec: TaskSpec) => kindParams(spec, "stats"),
   columns: (p) => p.columns,
   length: (p) => 3 * p.columns.length,
-  local: (p, _params, tables) => p.columns.flatMap((c) => {
-    const x = partials(tables, [c])[c]!;
-    return [x.count, x.sum, x.sumSq];
-  }),
+  local: (p, _params, tables) =>
+    p.columns.flatMap((c) => {
+      const x = partials(tables, [c])[c];
+      return [x.count, x.sum, x.sumSq];
+    }),
   finish(p, _params, sum) {
     const columns: Record<string, SecureColumnStats> = {};
     p.columns.forEach((c, i) => {
       // Under DP the row count travels once, in column 0's slot (every column counts every row).
-      const count = Math.round(sum[p.privacy ? 0 : 3 * i]!);
-      const s = sum[3 * i + 1]!;
+      const count = Math.round(sum[p.privacy ? 0 : 3 * i]);
+      const s = sum[3 * i + 1];
       let mean = count > 0 ? s / count : NaN;
-      let variance = count > 0 ? Math.max(0, sum[3 * i + 2]! / count - mean * mean) : NaN;
+      let variance = count > 0 ? Math.max(0, sum[3 * i + 2] / count - mean * mean) : NaN;
       const b = p.privacy?.bounds[c];
       if (b && count > 0) {
         // Post-processing of the noisy sums: a mean outside the bounds or a variance beyond
@@ -175,15 +180,15 @@ export const statsVectorKind: FederatedKind<StatsParams> = {
 export function statsDpVector(columns: string[], tables: { columns: string[]; rows: number[][] }[], privacy: PrivacyParam): number[] {
   const v = new Array<number>(3 * columns.length).fill(0);
   columns.forEach((name, i) => {
-    const b = privacy.bounds[name]!;
+    const b = privacy.bounds[name];
     for (const t of tables) {
       const j = t.columns.indexOf(name);
       if (j < 0) throw new Error(`stats: column "${name}" is not in the dataset (it has ${t.columns.join(", ")})`);
       for (const row of t.rows) {
-        const x = clip(row[j]!, b);
-        if (i === 0) v[0]! += 1;
-        v[3 * i + 1]! += x;
-        v[3 * i + 2]! += x * x;
+        const x = clip(row[j], b);
+        if (i === 0) v[0] += 1;
+        v[3 * i + 1] += x;
+        v[3 * i + 2] += x * x;
       }
     }
   });
@@ -194,7 +199,7 @@ export function statsDpVector(columns: string[], tables: { columns: string[]; ro
 export function statsDpParts(columns: string[], privacy: PrivacyParam): Part[] {
   const parts: Part[] = [{ coords: [0], l2: 1 }];
   columns.forEach((name, i) => {
-    const B = maxAbs(privacy.bounds[name]!);
+    const B = maxAbs(privacy.bounds[name]);
     parts.push({ coords: [3 * i + 1], l2: B }, { coords: [3 * i + 2], l2: B * B });
   });
   return parts;
@@ -230,7 +235,13 @@ export const statsHandler: TaskKindHandler = {
   async contribute(ctx) {
     if (!isPlain(ctx.spec)) return secure.contribute(ctx);
     const { columns } = kindParams(ctx.spec, "stats");
-    const payload: StatsPayload = { v: 1, columns: partials(ctx.datasets.map((d) => d.table), columns) };
+    const payload: StatsPayload = {
+      v: 1,
+      columns: partials(
+        ctx.datasets.map((d) => d.table),
+        columns,
+      ),
+    };
     return sealForRequester(ctx, new TextEncoder().encode(canonicalJson(payload)));
   },
   async aggregate(ctx, contributions) {

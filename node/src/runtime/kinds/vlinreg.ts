@@ -9,7 +9,18 @@ import { vlinregParams, vlinregPlan, vlinregRounds, vlinregRoundsFor, vlinregSte
 import { FeatureParty, LABEL, LabelParty, type FeatureState, type LabelState } from "../../vertical/protocol.js";
 import { RuntimeTableIO, mergeTables, writerOf, type TableRef, type TranscriptRecorder } from "../../vertical/runtime-io.js";
 import type { Id } from "../../vertical/align.js";
-import { HandlerRegistry, plainCommitment, type AggregateContext, type PrepareContext, type PreparedTask, type MemberContext, type ReceivedContribution, type RoundContext, type Submission, type TaskKindHandler } from "../handler.js";
+import {
+  HandlerRegistry,
+  plainCommitment,
+  type AggregateContext,
+  type PrepareContext,
+  type PreparedTask,
+  type MemberContext,
+  type ReceivedContribution,
+  type RoundContext,
+  type Submission,
+  type TaskKindHandler,
+} from "../handler.js";
 
 /**
  * Vertical linear regression (node/src/vertical/protocol.ts) on the round runtime. Every node is
@@ -369,7 +380,8 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
           for (const r of m.tables) {
             const w = writerOf(r.name);
             if (w !== m.party) throw new Error(`vlinreg: table ${r.name} may be written by ${w} only, ${m.party} wrote it`);
-            if (written[r.name]) throw new Error(`vlinreg: table ${r.name}: already written by ${written[r.name]}; ${m.party}'s second write at step ${s} is refused: tables are write-once`);
+            if (written[r.name])
+              throw new Error(`vlinreg: table ${r.name}: already written by ${written[r.name]}; ${m.party}'s second write at step ${s} is refused: tables are write-once`);
             written[r.name] = m.party;
             tables.push(r);
             if (r.name === `stop/${LABEL}`) stoppedAt = s;
@@ -378,7 +390,8 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
             if (m.party !== LABEL || s !== lastStep()) throw new Error(`vlinreg: ${m.party} released a model at step ${s}; only ${LABEL} does, at step ${lastStep()}`);
             if (m.model !== undefined || !m.sealedModel) throw new Error("vlinreg: the label party released the model unsealed; it must be sealed to the requester");
             if (p.resultKey) {
-              if (!st.resultKey) throw new Error("vlinreg: this requester holds no secret for params.resultKey (submit the task through this node's POST /tasks, which makes the key)");
+              if (!st.resultKey)
+                throw new Error("vlinreg: this requester holds no secret for params.resultKey (submit the task through this node's POST /tasks, which makes the key)");
               const secret = await ctx.local.get(st.resultKey);
               model = openModel(m.sealedModel, (box, c) => openSealed(secret, box, c), modelContext(ctx));
             } else model = openModel(m.sealedModel, (box, c) => ctx.openSealed(box, c), modelContext(ctx));

@@ -17,7 +17,11 @@ export const pcaParams = z
       message: capMessage("params.columns", "MAX_PCA_COLUMNS", "use fewer columns (a contribution grows with their square)"),
     }),
     /** Principal components to return, at most one per column. */
-    k: z.number().int("params.k must be a whole number").min(1, "params.k must be at least 1").max(CAPS.MAX_PCA_COLUMNS, capMessage("params.k", "MAX_PCA_COLUMNS", "lower k")),
+    k: z
+      .number()
+      .int("params.k must be a whole number")
+      .min(1, "params.k must be at least 1")
+      .max(CAPS.MAX_PCA_COLUMNS, capMessage("params.k", "MAX_PCA_COLUMNS", "lower k")),
     /** Scale every column to unit sample variance first (PCA of the correlation matrix). */
     standardize: z.boolean().default(false),
     paillier: paillierKeyParam,
