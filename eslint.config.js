@@ -8,8 +8,8 @@ import { defineConfig } from "eslint/config";
 
 export default defineConfig(
   {
-    // Generated or vendored: TypeChain bindings, Hardhat outputs, circuit builds.
-    ignores: ["node_modules/", ".tools/", "types/", "artifacts/", "cache/", "coverage/", "state/", ".data/", "circuits/build/", "circuits/noir/build/"],
+    // Generated or vendored: TypeChain bindings, Hardhat outputs, circuit builds, the dashboard bundle.
+    ignores: ["node_modules/", ".tools/", "types/", "artifacts/", "cache/", "coverage/", "state/", ".data/", "circuits/build/", "circuits/noir/build/", "dash/dist/"],
   },
   {
     files: ["**/*.ts"],

@@ -56,7 +56,7 @@ export async function serveUp(o: UpOptions, say: (line: string) => void): Promis
   const keys = Object.fromEntries(names.map((n) => [n, keyOf(dir, n)]));
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
-    for (const s of stops.splice(0).reverse()) await s().catch((e) => say(`shutdown: ${String(e)}`));
+    for (const s of stops.splice(0).reverse()) await s().catch((e: unknown) => say(`shutdown: ${String(e)}`));
   };
   try {
     let chain: DevChain | undefined;

@@ -255,7 +255,8 @@ program
     const args = [...process.execArgv, process.argv[1], "--dir", dir, "up", "--mode", o.mode, "--nodes", String(n), "--workers", String(w), "--serve"];
     const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", fd, fd], cwd: process.cwd() });
     closeSync(fd);
-    let exited: number | null = null;
+    // Asserted, not annotated: the exit handler sets it, so the loop below must not narrow it to null.
+    let exited = null as number | null;
     child.once("exit", (c) => (exited = c ?? 1));
     child.unref();
     const until = Date.now() + seconds(o.timeout, "--timeout", 240) * 1000;
@@ -673,7 +674,7 @@ task
     const files = readdirSync(dir).filter((f) => f.endsWith(".log") && (!o.node || f === `${o.node}.log`));
     const lines: string[] = [];
     for (const f of files) for (const l of readFileSync(join(dir, f), "utf8").split("\n")) if (l.includes(`"taskId":${tid},`) || l.includes(`"taskId":${tid}}`)) lines.push(l);
-    lines.sort((a, b) => (JSON.parse(a).time < JSON.parse(b).time ? -1 : 1));
+    lines.sort((a, b) => ((JSON.parse(a) as { time: string }).time < (JSON.parse(b) as { time: string }).time ? -1 : 1));
     if (JSON_OUT) for (const l of lines) process.stdout.write(l + "\n");
     else
       for (const l of lines) {

@@ -113,7 +113,7 @@ export async function verifyHonk(circuit: string, p: HonkProofData, opts: { buil
   const dir = mkdtempSync(join(tmpdir(), "cm-honk-verify-"));
   try {
     writeFileSync(join(dir, "proof"), p.proof);
-    writeFileSync(join(dir, "public_inputs"), Buffer.concat(p.publicInputs.map((x) => Buffer.from(x.toString(16).padStart(64, "0"), "hex"))));
+    writeFileSync(join(dir, "public_inputs"), Buffer.concat(p.publicInputs.map((x: bigint) => Buffer.from(x.toString(16).padStart(64, "0"), "hex"))));
     const r = await run(bin, ["verify", "-p", join(dir, "proof"), "-i", join(dir, "public_inputs"), "-k", vk, "-t", "evm", "-c", opts.crsDir ?? HONK_CRS_DIR]);
     // bb exits 1 on a failed verification and also on unreadable input: both are a rejection.
     return r.code === 0;

@@ -80,8 +80,11 @@ export async function session(signer: Signer): Promise<Session> {
                 else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
               }
               if (data.length === 0) continue;
-              const body = JSON.parse(data.join("\n"));
-              if (event === "error") throw new ApiError(403, body.code, body.message);
+              const body = JSON.parse(data.join("\n")) as unknown;
+              if (event === "error") {
+                const b = body as { code: string; message: string };
+                throw new ApiError(403, b.code, b.message);
+              }
               const e = body as ChainEvent;
               last = e.cursor;
               onEvent(e);

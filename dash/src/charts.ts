@@ -102,7 +102,9 @@ export function clusterScatter(canvas: HTMLCanvasElement, rounds: { centroids: n
     g.beginPath();
     rounds.forEach((r, j) => {
       const p = r.centroids[k];
-      if (p) j ? g.lineTo(px(p[dims[0]]), py(p[dims[1]])) : g.moveTo(px(p[dims[0]]), py(p[dims[1]]));
+      if (!p) return;
+      if (j) g.lineTo(px(p[dims[0]]), py(p[dims[1]]));
+      else g.moveTo(px(p[dims[0]]), py(p[dims[1]]));
     });
     g.stroke();
     const share = (last.counts?.[k] ?? 0) / total;

@@ -148,7 +148,7 @@ for (const mode of MODES) {
       assert.equal(res.round, end.rounds);
       const cents = res.result.centroids;
       assert.equal(cents.length, 3);
-      CENTERS.forEach((c, i) => assert.ok(Math.hypot(cents[i][0] - c[0], cents[i][1] - c[1]) < 0.5, `centroid ${i} ${cents[i]} near ${c}`));
+      CENTERS.forEach((c, i) => assert.ok(Math.hypot(cents[i][0] - c[0], cents[i][1] - c[1]) < 0.5, `centroid ${i} ${cents[i].join(",")} near ${c.join(",")}`));
 
       const v = await cm("result", "verify", String(taskId), "--json");
       assert.equal(v.code, 0, v.stdout + v.stderr);
@@ -240,7 +240,7 @@ for (const mode of MODES) {
       const res = JSON.parse(got.stdout) as { result: { centroids: number[][]; labels: number[]; variant: string; worker: string } };
       assert.equal(res.result.variant, "ckks");
       assert.equal(res.result.labels.length, 30);
-      res.result.centroids.forEach((c, i) => assert.ok(Math.hypot(c[0] - CENTERS[i][0], c[1] - CENTERS[i][1]) < 0.5, `centroid ${i} ${c} near ${CENTERS[i]}`));
+      res.result.centroids.forEach((c, i) => assert.ok(Math.hypot(c[0] - CENTERS[i][0], c[1] - CENTERS[i][1]) < 0.5, `centroid ${i} ${c.join(",")} near ${CENTERS[i].join(",")}`));
       const v = await cm("result", "verify", String(taskId), "--json");
       assert.equal(v.code, 0, v.stdout + v.stderr);
       // On-chain: owner1 is the requester, worker1 the named worker, and the spec carries only the setup's blob hashes.

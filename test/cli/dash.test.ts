@@ -10,7 +10,7 @@ const CM = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "scripts", 
 
 function cm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
-    execFile(CM, args, { timeout: 120_000 }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 99) : 0, stdout, stderr })),
+    execFile(CM, args, { timeout: 120_000 }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number | string }).code ?? 99) : 0, stdout, stderr })),
   );
 }
 

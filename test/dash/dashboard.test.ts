@@ -27,6 +27,7 @@ type El = {
   getAttribute(n: string): string | null;
   getContext(k: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
 };
+type Row = { querySelectorAll(sel: string): Iterable<El> };
 declare const document: { body: unknown; querySelector(sel: string): El | null; querySelectorAll(sel: string): { length: number } };
 declare const MutationObserver: new (f: () => void) => { observe(n: never, o: object): void };
 
@@ -80,7 +81,9 @@ describe("dashboard in Chromium", () => {
   test("unlock, network, submit k-means from the form, rounds to the close, matrix and charts", { timeout: 120_000 }, async (t) => {
     const { R, ws, owners } = net;
     // On a failure the page as it stood is kept for the reader.
-    t.after(async () => void (await shot("last").catch(() => {})));
+    t.after(async () => {
+      await shot("last").catch(() => {});
+    });
     await page.goto(`${R.url}/dash/`);
     await page.fill("#key", "not a key");
     await page.click("#unlock");
@@ -145,7 +148,7 @@ describe("dashboard in Chromium", () => {
       IRIS_INIT.length,
     );
     // The member × round matrix: every owner submitted in every round.
-    const cells = await page.$$eval("#matrix tbody tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td[data-cell]")].map((td) => td.getAttribute("data-cell"))));
+    const cells = await page.$$eval("#matrix tbody tr", (trs: Row[]) => trs.map((tr) => [...tr.querySelectorAll("td[data-cell]")].map((td) => td.getAttribute("data-cell"))));
     assert.equal(cells.length, 3, "three members");
     for (const row of cells) assert.deepEqual(row, Array(rounds).fill("submitted"));
     assert.ok((await inked("chart-scatter")) > 500, "the scatter drew");
@@ -166,7 +169,7 @@ describe("dashboard in Chromium", () => {
     await page.click("#to-proofs");
     await page.waitForSelector("#page-proofs");
     assert.equal(await page.locator("#contributions tbody tr").count(), 3 * rounds);
-    const recorded = await net.h.network.getContributions(taskId, rounds, 3);
+    const recorded = net.h.network.getContributions(taskId, rounds, 3);
     assert.equal(recorded.length, 3);
     for (const c of recorded) {
       const text = (await page.getAttribute(`#contributions tr[data-contribution='${rounds}:${c.member}'] td[title='${c.commitment}']`, "title"))!;

@@ -111,7 +111,7 @@ describe("local debug mode: every kind × backend equals the plaintext computati
     const p = regressionParams.parse(params);
     let w = [0, 0, 0];
     for (let r = 0; r < 5; r++) w = regressionStep(p, regressionPartial(p, squaredLink, rows, w), w).weights;
-    assert.ok(Math.abs(w[2]) > 1e10, `raw gd diverges: ${w}`);
+    assert.ok(Math.abs(w[2]) > 1e10, `raw gd diverges: ${w.join(",")}`);
   });
 
   test("the three backends give bit-identical aggregates", async () => {

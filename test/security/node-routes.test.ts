@@ -116,8 +116,8 @@ describe("node routes: who may call, and no secret in any response", () => {
 
   test("every node route has a line in the README's authorization table", async () => {
     const { readFile } = await import("node:fs/promises");
-    const { join } = await import("node:path");
-    const readme = await readFile(join(import.meta.dirname, "../../README.md"), "utf8");
+    const path = await import("node:path");
+    const readme = await readFile(path.join(import.meta.dirname, "../../README.md"), "utf8");
     const table = readme.slice(readme.indexOf("### Node: who may call each route"), readme.indexOf("### Node: key handling"));
     for (const r of [
       "GET /health",

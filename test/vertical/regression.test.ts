@@ -7,7 +7,6 @@ import { dirname, join } from "node:path";
 import {
   runVertical,
   TableStore,
-  encodeStd,
   standardize,
   openSealedTable,
   pairSecret,
@@ -16,6 +15,7 @@ import {
   readCiphertexts,
   type FeatureInput,
   type KeyHolder,
+  type TablePayload,
   type VerticalResult,
 } from "../../node/src/vertical/index.js";
 import { generatePaillierKeyPair, type PaillierKeyPair } from "../../node/src/crypto/paillier.js";
@@ -116,7 +116,7 @@ test("label mode: every value y can decrypt is masked (uniform mod N), and x_j's
   const received = r.store.names().filter((t) => /^(term|lterm)\//.test(t));
   assert.equal(received.length, iterations * 4);
   for (const t of received) {
-    const cts = readCiphertexts(t, JSON.parse(new TextDecoder().decode(r.store.bytes(t))), "y", 1, ky.pub.n2);
+    const cts = readCiphertexts(t, JSON.parse(new TextDecoder().decode(r.store.bytes(t))) as TablePayload, "y", 1, ky.pub.n2);
     assert.ok(masked(ky.decrypt(cts[0])), `${t} decrypts to an unmasked value`);
   }
   // What y decrypted and sent back: open grad/t/j with x_j's key (y cannot: sealed to x_j only).
@@ -125,7 +125,7 @@ test("label mode: every value y can decrypt is masked (uniform mod N), and x_j's
     const shared = pairSecret(sealSecretFromHex(st.seal!.secret), readSealKey(r.store, "y", f.name));
     for (let t = 0; t < iterations; t++) {
       const name = `grad/${t}/${f.name}`;
-      const outer = JSON.parse(new TextDecoder().decode(r.store.bytes(name)));
+      const outer = JSON.parse(new TextDecoder().decode(r.store.bytes(name))) as TablePayload;
       const { payload } = openSealedTable(name, outer, f.name, shared);
       assert.equal(payload.type, "masked");
       if (payload.type === "masked") for (const v of payload.values) assert.ok(masked(BigInt(v)), `${name}: y saw an unmasked value`);
@@ -315,7 +315,10 @@ for (const keyHolder of ["label", "features"] as KeyHolder[]) {
       feats.forEach((f) => f.publishSealKey(store));
       await label.publishLabels(store);
       for (const f of feats) await f.publishEncrypted(store);
-      feats.forEach((f) => (f.prepareCross(store, shape), f.prepareLabelTerm(store)));
+      for (const f of feats) {
+        f.prepareCross(store, shape);
+        f.prepareLabelTerm(store);
+      }
     } else {
       for (const f of feats) {
         await f.makeKey(1024, undefined, keys[f.name]);

@@ -17,8 +17,8 @@ export interface ContractAddresses {
   nodeRegistry: string;
   dataRegistry: string;
   taskManager: string;
-  /** Block of the first deployment transaction: where connectors start reading logs. */
-  deployBlock?: number;
+  /** Block of the first deployment transaction: where connectors start reading logs (scripts/deploy.ts writes it as a decimal string). */
+  deployBlock?: number | string;
 }
 
 /** A Groth16 verifier to bind to a task kind right after deployment. */

@@ -198,7 +198,7 @@ export class EthereumNetwork {
       if (this.dbPath !== ":memory:") mkdirSync(dirname(this.dbPath), { recursive: true });
       this.log = new EventLog(this.dbPath, { chainId: chainId.toString(), ...this.addresses });
       return this.log;
-    })().catch((e) => {
+    })().catch((e: unknown) => {
       // Not cached: the node may come back (or the operator fix the path) and the next call retries.
       this.opening = undefined;
       throw e;
@@ -858,8 +858,8 @@ export function connectEthereum(opts: EthereumNetworkOptions & { privateKey: str
   return new Proxy(inner, {
     get(target, prop, receiver) {
       if (prop === "close") return () => network.close();
-      const v = Reflect.get(target, prop, receiver);
-      return typeof v === "function" ? v.bind(target) : v;
+      const v: unknown = Reflect.get(target, prop, receiver);
+      return typeof v === "function" ? (v as (...args: unknown[]) => unknown).bind(target) : v;
     },
   });
 }

@@ -76,7 +76,7 @@ export function symmetricEigen(A: readonly (readonly number[])[], opts: { maxSwe
     const row = A[i];
     if (!Array.isArray(row) || row.length !== n) throw new Error(`symmetricEigen: row ${i} has ${Array.isArray(row) ? row.length : "no"} entries; the matrix must be ${n} × ${n}`);
     for (let j = 0; j < n; j++) {
-      const x = row[j]!;
+      const x: unknown = row[j];
       if (typeof x !== "number" || !Number.isFinite(x)) throw new Error(`symmetricEigen: entry [${i}][${j}] is ${String(x)}; every entry must be a finite number`);
       scale = Math.max(scale, Math.abs(x));
     }

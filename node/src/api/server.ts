@@ -53,11 +53,7 @@ export interface ApiOptions {
 }
 
 const denyBody = z.object({
-  reason: z
-    .string({ message: "is required: say why the task is denied" })
-    .trim()
-    .min(1, "must not be empty: say why the task is denied")
-    .max(500, "must be at most 500 characters"),
+  reason: z.string({ error: "is required: say why the task is denied" }).trim().min(1, "must not be empty: say why the task is denied").max(500, "must be at most 500 characters"),
 });
 
 export class HttpError extends Error {

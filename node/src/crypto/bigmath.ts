@@ -131,7 +131,7 @@ export function multiExp(bases: readonly bigint[], exps: readonly bigint[], m: b
     }
   }
   let acc: bigint | null = null;
-  const buckets: (bigint | null)[] = new Array(1 << w);
+  const buckets = new Array<bigint | null>(1 << w);
   for (let k = windows - 1; k >= 0; k--) {
     if (acc !== null) for (let s = 0; s < w; s++) acc = (acc * acc) % m;
     buckets.fill(null);

@@ -19,19 +19,19 @@ export const datasetPolicySchema = z
     /** Columns a task may read (features, targets, ids). */
     allowedColumns: z.array(z.string().min(1, "a column name must not be empty")).min(1, "list at least one column, or leave allowedColumns out").optional(),
     /** Fewest owners whose data is behind any released aggregate: the spec's distinct owners and members.threshold must both reach it. */
-    minOwners: z.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be >= 1").optional(),
+    minOwners: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be >= 1").optional(),
     /** Fewest rows each owner behind the aggregate must hold (its committed row count on the chain). */
-    minRowsPerOwner: z.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be >= 1").optional(),
+    minRowsPerOwner: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be >= 1").optional(),
     /** Largest privacy loss one task may spend on the dataset (all its rounds), as zCDP ρ or as ε at the node's δ; a task without params.privacy is then refused. */
-    maxRhoPerTask: z.number({ message: "must be a number" }).positive("must be > 0").finite().optional(),
-    maxEpsilonPerTask: z.number({ message: "must be a number" }).positive("must be > 0").finite().optional(),
+    maxRhoPerTask: z.number({ error: "must be a number" }).positive("must be > 0").optional(),
+    maxEpsilonPerTask: z.number({ error: "must be a number" }).positive("must be > 0").optional(),
     /** The dataset's whole privacy budget, instead of the node's policy.dpRhoBudget / dpEpsilonBudget. */
-    rhoBudget: z.number({ message: "must be a number" }).min(0, "must be >= 0").finite().optional(),
-    epsilonBudget: z.number({ message: "must be a number" }).min(0, "must be >= 0").finite().optional(),
+    rhoBudget: z.number({ error: "must be a number" }).min(0, "must be >= 0").optional(),
+    epsilonBudget: z.number({ error: "must be a number" }).min(0, "must be >= 0").optional(),
     /** Tasks must come with proofs of their contributions (spec verification "offchain" or "onchain"). */
-    requireProofs: z.boolean({ message: "must be true or false" }).optional(),
+    requireProofs: z.boolean({ error: "must be true or false" }).optional(),
     /** "required": a task that passes every check waits in the owner's inbox until allowed or denied. */
-    approval: z.enum(["none", "required"], { message: 'must be "none" or "required"' }).optional(),
+    approval: z.enum(["none", "required"], { error: 'must be "none" or "required"' }).optional(),
     /** Tasks approved without the owner: by requester address, or by exact spec hash. */
     autoApprove: z
       .object({

@@ -81,7 +81,7 @@ export function readSpecFile(file: string, requester: string): TaskSpec {
   try {
     json = JSON.parse(readFileSync(file, "utf8"));
   } catch (e) {
-    throw new Error(`${file}: ${(e as Error).message}`);
+    throw new Error(`${file}: ${(e as Error).message}`, { cause: e });
   }
   if (json === null || typeof json !== "object" || Array.isArray(json)) throw new Error(`${file} must hold one JSON object (a TaskSpec)`);
   try {
@@ -89,7 +89,7 @@ export function readSpecFile(file: string, requester: string): TaskSpec {
     if (spec.requester !== requester) throw new Error(`requester ${spec.requester} is not the signer ${requester}; drop the field or sign as that requester`);
     return spec;
   } catch (e) {
-    if (e instanceof SpecError) throw new Error(`${file}: ${e.message}`);
+    if (e instanceof SpecError) throw new Error(`${file}: ${e.message}`, { cause: e });
     throw e;
   }
 }

@@ -230,7 +230,7 @@ export async function proveHonkAll(a: {
   onGroup?: (done: number, total: number) => void;
 }): Promise<HonkContribution> {
   const total = honkGroups(a.kind, a.ds, a.buildDir);
-  const groups: HonkGroupProof[] = new Array(total);
+  const groups = new Array<HonkGroupProof>(total);
   let next = 0;
   let done = 0;
   const lane = async () => {

@@ -409,9 +409,9 @@ async function checkAndEncrypt(
   ctx: PrepareContext,
   opts: { manager?: WorkerManager },
 ): Promise<{ prepared: Prepared; spec: TaskSpec; parts: Uint8Array[]; workerList: string[]; chunks: number }> {
-  if (!OUTSOURCED_KINDS.includes(req.kind)) throw new Error(`kind: must be one of ${OUTSOURCED_KINDS.join(", ")}, got ${String(req.kind)}`);
+  if (!OUTSOURCED_KINDS.includes(req.kind)) throw new Error(`kind: must be one of ${OUTSOURCED_KINDS.join(", ")}, got ${req.kind}`);
   const variant = req.variant ?? "ckks";
-  if (!["ckks", "legacy", "plain"].includes(variant)) throw new Error(`variant: must be "ckks", "legacy" or "plain", got ${String(variant)}`);
+  if (!["ckks", "legacy", "plain"].includes(variant)) throw new Error(`variant: must be "ckks", "legacy" or "plain", got ${variant}`);
   if ((ctx.roles & Role.Requester) === 0 || (ctx.roles & Role.Owner) === 0)
     throw new Error("roles: the data owner's node submits its own outsourced tasks; give it the Owner and Requester roles");
   if (req.securityLevel !== undefined && ![128, 192, 256].includes(req.securityLevel)) throw new Error(`securityLevel: must be 128, 192 or 256, got ${String(req.securityLevel)}`);

@@ -14,7 +14,7 @@ export const pcaParams = z
   .object({
     /** Columns, in this order; every referenced dataset must have them. */
     columns: columnList("params.columns").refine((c) => c.length <= CAPS.MAX_PCA_COLUMNS, {
-      message: capMessage("params.columns", "MAX_PCA_COLUMNS", "use fewer columns (a contribution grows with their square)"),
+      error: capMessage("params.columns", "MAX_PCA_COLUMNS", "use fewer columns (a contribution grows with their square)"),
     }),
     /** Principal components to return, at most one per column. */
     k: z
