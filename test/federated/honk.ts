@@ -4,6 +4,9 @@ import type { RunningNode } from "../../node/src/index.js";
 import { submitFederated } from "../../node/src/index.js";
 import type { TaskKindHandler } from "../../node/src/runtime/handler.js";
 import { statsHandler } from "../../node/src/runtime/kinds/stats.js";
+import { kmeansHandler } from "../../node/src/runtime/kinds/kmeans.js";
+import { linregHandler } from "../../node/src/runtime/kinds/linreg.js";
+import { logregHandler } from "../../node/src/runtime/kinds/logreg.js";
 import { proofListEntries, type HonkGroupEntry } from "../../node/src/zk/honk-proven.js";
 import type { Wallet } from "ethers";
 
@@ -15,7 +18,7 @@ import type { Wallet } from "ethers";
  */
 
 /** Submits a Honk-proven task over the three owners' `dataset`; `cheat` marks it for owner 2. */
-export function submitHonk(R: RunningNode, ws: Wallet[], t: { kind: string; aggregation: string; dataset: string; params: Record<string, unknown>; cheat?: "proof"; deadline?: number }) {
+export function submitHonk(R: RunningNode, ws: Wallet[], t: { kind: string; aggregation: string; dataset: string; params: Record<string, unknown>; rounds?: number; cheat?: "proof"; deadline?: number }) {
   return submitFederated(
     R,
     {
@@ -26,7 +29,7 @@ export function submitHonk(R: RunningNode, ws: Wallet[], t: { kind: string; aggr
       proofSystem: "honk",
       datasets: ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: t.dataset })),
       params: t.params,
-      rounds: 1,
+      rounds: t.rounds ?? 1,
       members: { min: 3, max: 3, threshold: 2 },
       ...(t.deadline ? { deadlines: { join: t.deadline, setup: t.deadline, compute: t.deadline, aggregate: t.deadline } } : {}),
     },
@@ -54,4 +57,5 @@ export function honkCheater(inner: TaskKindHandler): TaskKindHandler {
   };
 }
 
-export const HONK_CHEATERS = [honkCheater(statsHandler)];
+/** Owner 2 runs every federated kind, and cheats only in the tasks marked for it. */
+export const HONK_CHEATERS = [statsHandler, kmeansHandler, linregHandler, logregHandler].map(honkCheater);

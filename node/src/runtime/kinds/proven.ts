@@ -4,6 +4,7 @@ import { bytes32ToField, commitDataset, fieldToBytes32, poseidonHasher, type Dat
 import { commitmentBits, paramsHash, parseContributionSignals } from "../../../../protocol/src/contributions.js";
 import { FRAC_BITS, encodeRows } from "../../../../protocol/src/fixedpoint.js";
 import { keccakHex } from "../../../../protocol/src/hash.js";
+import { SNARK_FIELD } from "../../../../protocol/src/binding.js";
 import { SUBGROUP_ORDER, verifyAggregate, type Commitment } from "../../../../protocol/src/pedersen.js";
 import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
 import type { Groth16Proof } from "../../../../chain-connector/src/connector.js";
@@ -295,7 +296,8 @@ export function provenSystem<P>(spec: TaskSpec, pk: ProvenKind<P>, p: P): Proven
       system: "honk",
       shape,
       length,
-      admit: (s, datasets) => (s.verification === "offchain" ? admitHonk(hk.kind, datasets, pk.layout(p)) : `proofSystem "honk" is verified off-chain here: set verification: "offchain"`),
+      admit: (s, datasets) =>
+        s.verification !== "offchain" ? `proofSystem "honk" is verified off-chain here: set verification: "offchain"` : (pk.check(p, shape) ?? admitHonk(hk.kind, datasets, pk.layout(p))),
       contribute: (ctx, send) => contributeHonk(ctx, hk.kind, hk.params(p, ctx.params, shape), send),
       open: (ctx, c) => openHonk(ctx, hk.kind, hk.params(p, ctx.params, shape), c),
       opens: (commitments, sum) => opensHonk(hk.kind, commitments, sum.slice(0, length - HONK_BLINDING_LIMBS), honkBlindingFromLimbs(sum.slice(length - HONK_BLINDING_LIMBS))),
@@ -311,4 +313,9 @@ export function provenSystem<P>(spec: TaskSpec, pk: ProvenKind<P>, p: P): Proven
     open: (ctx, c) => openProven(ctx, pk, p, c),
     opens: (commitments, sum) => opensCommitments(commitments, sum, shape),
   };
+}
+
+/** A field element of the Groth16 params (negatives as p − |x|, BN254 like the Honk circuits) as the signed integer the Honk twins take. */
+export function signedParam(x: bigint): bigint {
+  return x > SNARK_FIELD >> 1n ? x - SNARK_FIELD : x;
 }
