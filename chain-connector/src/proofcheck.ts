@@ -61,3 +61,16 @@ export async function checkContributionProof(a: {
   }
   if (!ok) fail("InvalidProof", `the proof does not verify against the ${a.kind} verification key`);
 }
+
+/**
+ * Whether a Compute submission skips the connector's Groth16 check because its task is proven with
+ * UltraHonk (spec.proofSystem "honk"): its group proofs travel in the payload, the commitment is
+ * the Merkle root of its proof list, and the requester verifies every proof off-chain. A Groth16
+ * proof sent with it is refused rather than ignored, so a client never believes it was checked.
+ */
+export function honkSubmission(spec: { proofSystem?: string } | null | undefined, proof: unknown): boolean {
+  if (spec?.proofSystem !== "honk") return false;
+  if (proof !== undefined && proof !== null)
+    fail("InvalidProof", 'the task is proven with UltraHonk (proofSystem "honk"): its proofs go in the payload and the commitment is the root of the proof list; submit without a Groth16 proof');
+  return true;
+}

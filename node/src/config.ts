@@ -147,6 +147,11 @@ export const datasetConfigSchema = z.object({
   idColumn: z.string().min(1).optional(),
   /** The dataset's policy (runtime/dataset-policy.ts); given here, it is set at every start. */
   policy: datasetPolicySchema.optional(),
+  /**
+   * How its versions are committed (data/commit.ts): "rows" (default) for Groth16-proven tasks,
+   * "chunks" for tasks with proofSystem "honk".
+   */
+  commitment: z.enum(["rows", "chunks"], { message: 'must be "rows" or "chunks"' }).optional(),
 });
 export type DatasetConfig = z.infer<typeof datasetConfigSchema>;
 

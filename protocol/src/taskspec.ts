@@ -48,6 +48,13 @@ export const taskSpecSchema = z
     params: z.record(z.string(), z.unknown()).default({}),
     aggregation: z.enum(["plain", "secagg", "paillier"]).default("plain"),
     verification: z.enum(["none", "offchain", "onchain"]).default("none"),
+    /**
+     * Which proof system a proven task's contributions use: "groth16" (the default, circom
+     * circuits over the row-by-row Poseidon commitment) or "honk" (UltraHonk circuits over the
+     * chunked Poseidon2 commitment; owners commit their datasets with commitment "chunks").
+     * Absent means "groth16", so specs written before the field hash as they did.
+     */
+    proofSystem: z.enum(["groth16", "honk"]).optional(),
     /** Whether rounds have a Setup phase in which every member submits (key shares, for example). */
     setup: z.boolean().default(false),
     members: z
@@ -96,6 +103,8 @@ export const taskSpecSchema = z
         message:
           'params.privacy cannot be combined with proofs yet (the circuits do not enforce the clipping nor prove the noise); set verification: "none" or drop params.privacy',
       });
+    if (spec.proofSystem === "honk" && spec.verification === "none")
+      ctx.addIssue({ code: "custom", path: ["proofSystem"], message: 'proofSystem "honk" applies to proven tasks: set verification: "offchain" or drop proofSystem' });
     // Requirements that would otherwise surface only as a round failing on-chain later
     // (members decline, the round dies as too-few-joined): refused here, before any transaction.
     if (spec.aggregation === "secagg" && !spec.setup)

@@ -78,3 +78,11 @@ test("a proof that does not verify, or a verifier that fails, is InvalidProof", 
   await assert.rejects(run({}, false).p, code("InvalidProof", /does not verify against the stats verification key/));
   await assert.rejects(run({}, new Error("no key")).p, code("InvalidProof", /could not be checked: no key/));
 });
+
+test("honkSubmission: a Honk task skips the Groth16 check, and refuses a Groth16 proof sent with it", async () => {
+  const { honkSubmission } = await import("../../chain-connector/src/proofcheck.js");
+  assert.equal(honkSubmission({ proofSystem: "honk" }, undefined), true);
+  assert.equal(honkSubmission({}, good), false);
+  assert.equal(honkSubmission(null, undefined), false);
+  assert.throws(() => honkSubmission({ proofSystem: "honk" }, good), (e: unknown) => e instanceof ConnectorError && e.code === "InvalidProof" && /submit without a Groth16 proof/.test(e.message));
+});

@@ -7,6 +7,7 @@ import { parseCsv, DataError } from "../../node/src/data/csv.js";
 import { encodeNpy, parseNpy } from "../../node/src/data/npy.js";
 import { loadDataset, tableFromBytes } from "../../node/src/data/load.js";
 import { commitTable, schemaHash } from "../../node/src/data/commit.js";
+import { commitChunks } from "../../protocol/src/honk/chunks.js";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const csv = (text: string, extra: { columns?: string[]; idColumn?: string } = {}) => tableFromBytes(enc(text), { format: "csv", ...extra }, "t.csv");
@@ -191,5 +192,17 @@ describe("loading and committing files", () => {
     assert.equal(a.schemaHash, schemaHash(t));
     assert.notEqual(schemaHash({ columns: ["y", "x"] }), a.schemaHash);
     await assert.rejects(commitTable({ columns: ["x"], rows: [[1e12]] }, seed), /out of range/);
+  });
+  test("commitment by chunks: the Poseidon2 chunk root of the Honk circuits (chunks of 256 rows), another root than by rows; only 4 columns", async () => {
+    const t = { columns: ["a", "b", "c", "d"], rows: Array.from({ length: 300 }, (_, i) => [i, -i / 4, 1.5, i % 7]) };
+    const seed = new Uint8Array(32).fill(7);
+    const byChunks = await commitTable(t, seed, "chunks");
+    // signed fixed point (the chunk leaf offsets negatives itself)
+    const want = commitChunks(t.rows.map((r) => r.map((x) => BigInt(Math.round(x * 65536)))), 256, 4, seed);
+    assert.equal(byChunks.root, "0x" + want.tree.root.toString(16).padStart(64, "0"));
+    assert.equal(want.chunks.length, 2);
+    assert.deepEqual([byChunks.rows, byChunks.columns, byChunks.schemaHash], [300, 4, schemaHash(t)]);
+    assert.notEqual(byChunks.root, (await commitTable(t, seed)).root);
+    await assert.rejects(commitTable({ columns: ["x", "y"], rows: [[1, 2]] }, seed, "chunks"), /exactly 4 columns/);
   });
 });

@@ -46,3 +46,12 @@ test("on-chain keys are keccak256 of the names", () => {
   assert.equal(datasetKey("stats"), kindKey("stats"));
   assert.notEqual(datasetKey("iris"), kindKey("stats"));
 });
+
+test("proofSystem: absent keeps a spec's hash; honk asks for a proven task", () => {
+  const a = parseTaskSpec({ ...good, verification: "offchain" });
+  assert.equal(a.proofSystem, undefined);
+  assert.ok(!canonicalJson(a).includes("proofSystem"), "an absent proofSystem is not in the canonical spec");
+  assert.notEqual(specHash(a), specHash(parseTaskSpec({ ...good, verification: "offchain", proofSystem: "honk" })));
+  assert.throws(() => parseTaskSpec({ ...good, proofSystem: "honk" }), /proofSystem: proofSystem "honk" applies to proven tasks: set verification: "offchain"/);
+  assert.throws(() => parseTaskSpec({ ...good, verification: "offchain", proofSystem: "plonk" }), /proofSystem:/);
+});

@@ -6,7 +6,7 @@ import type { ChainEvent, ChainEventBody, MemberReportStatus } from "../../../pr
 import { FailReason } from "../../../protocol/src/events.js";
 import { Phase, Role, Verification } from "../../../protocol/src/phases.js";
 import { roundBinding } from "../../../protocol/src/binding.js";
-import { checkContributionProof } from "../proofcheck.js";
+import { checkContributionProof, honkSubmission } from "../proofcheck.js";
 import { datasetKey, kindKey, parseTaskSpec, SpecError, specBytes, specHash, verificationLevel, type TaskSpec } from "../../../protocol/src/taskspec.js";
 import { hashJson } from "../../../protocol/src/canonical.js";
 import type { BlobRef } from "../http/authz.js";
@@ -739,7 +739,7 @@ export class CoordinatorNetwork {
     const blob = b32(blobHash, "blobHash");
     const comm = b32(commitment, "commitment");
     const { t, r } = this.checkSubmit(sender, taskId, round);
-    if (t.verification !== Verification.None && r.phase === Phase.Compute) {
+    if (t.verification !== Verification.None && r.phase === Phase.Compute && !honkSubmission(await this.getTaskSpec(taskId), proof)) {
       if (!this.hasVerifier(t.kind_name)) fail("NoVerifier", `no verification key is configured for kind ${t.kind_name}`);
       await this.checkProof(t, sender, round, comm, proof);
     }

@@ -7,7 +7,6 @@ import { readFileSync } from "node:fs";
 import type { DatasetCommitment, NodeInfo } from "../../../chain-connector/src/connector.js";
 import type { ChainEventBody } from "../../../protocol/src/events.js";
 import { phaseName } from "../../../protocol/src/phases.js";
-import "../../../protocol/src/tasks/index.js";
 import { parseTaskSpec, SpecError, type TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { DatasetConfig } from "../config.js";
 import { commitTable } from "../data/commit.js";

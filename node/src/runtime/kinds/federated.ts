@@ -20,7 +20,7 @@ import { secaggThreshold } from "../aggregation/secagg.js";
 import { addNoise, planNoise, privacyOf, privacyReport, roundRho, type NoisePlan, type Part, type PrivacyReport } from "../../privacy/mechanism.js";
 import type { PrivacyParam } from "../../../../protocol/src/tasks/privacy.js";
 import { encodeVector } from "../aggregation/vector.js";
-import { admitProven, circuitShape, contributeProven, openProven, opensCommitments, provenLength, type ProvenKind } from "./proven.js";
+import { provenSystem, type ProvenKind } from "./proven.js";
 
 /**
  * A federated kind over horizontal partitions is three pure functions: the length of its
@@ -78,7 +78,7 @@ export interface FederatedMeta {
   /** secagg: members dropped after Setup whose masks were removed. */
   dropped?: string[];
   /** Proven tasks: the circuit, the chunk proofs checked off-chain, and the aggregate's opening check. */
-  proofs?: { circuit: string; verification: string; chunks: number; aggregateOpensCommitments: true };
+  proofs?: { circuit: string; verification: string; chunks: number; aggregateOpensCommitments: true; system?: "honk" };
   /** Differential-privacy tasks: the mechanism, its noise and the privacy loss. */
   privacy?: PrivacyReport;
 }
@@ -101,7 +101,7 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
   const provenOf = (spec: TaskSpec) => (spec.verification === "none" ? undefined : k.proven);
   const lengthOf = (spec: TaskSpec, p: P) => {
     const pk = provenOf(spec);
-    return pk ? provenLength(circuitShape(pk.circuit), pk.circuit) : k.length(p);
+    return pk ? provenSystem(spec, pk, p).length : k.length(p);
   };
   /**
    * What backends see of a proven task: Compute contributions opened (every proof checked, the
@@ -111,8 +111,8 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
   const view = <C extends RoundContext>(ctx: C, p: P, rejected: Rejected[] = []): C => {
     const pk = provenOf(ctx.spec);
     if (!pk) return ctx;
-    const shape = circuitShape(pk.circuit);
-    const length = provenLength(shape, pk.circuit);
+    const sys = provenSystem(ctx.spec, pk, p);
+    const length = sys.length;
     return {
       ...ctx,
       contributions: async (phase: number) => {
@@ -121,9 +121,9 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
         const out: ReceivedContribution[] = [];
         for (const c of all) {
           try {
-            const o = await openProven(ctx, pk, p, c);
+            const o = await sys.open(ctx, c);
             // plain shows each vector: a member whose vector is not the one it proved is named here
-            if (backendOf(ctx.spec) === "plain" && !opensCommitments(o.commitments, parsePlain(ctx, o.inner, length), shape))
+            if (backendOf(ctx.spec) === "plain" && !sys.opens(o.commitments, parsePlain(ctx, o.inner, length)))
               throw new Error("the vector sent is not the one proven: it does not open the member's chunk commitments");
             out.push(o.inner);
           } catch (e) {
@@ -148,7 +148,8 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
       }
       if (spec.verification !== "none") {
         if (!k.proven) return `kind ${k.kind} has no contribution circuit; use verification: "none"`;
-        return admitProven(k.proven, p, spec, datasets);
+        if (spec.proofSystem === "honk" && !k.proven.honk) return `kind ${k.kind} has no UltraHonk contribution yet; use proofSystem "groth16"`;
+        return provenSystem(spec, k.proven, p).admit(spec, datasets);
       }
       const cols = k.columns(p);
       for (const d of datasets) {
@@ -165,9 +166,10 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
       const p = k.parse(ctx.spec);
       const pk = provenOf(ctx.spec);
       if (pk) {
-        const why = admitProven(pk, p, ctx.spec, ctx.datasets);
+        const sys = provenSystem(ctx.spec, pk, p);
+        const why = sys.admit(ctx.spec, ctx.datasets);
         if (why) throw new Error(why);
-        return contributeProven(ctx, pk, p, (v) => contributeIntegers(ctx, v));
+        return sys.contribute(ctx, (v) => contributeIntegers(ctx, v));
       }
       if (privacyOf(ctx.spec))
         return contributeIntegers(
@@ -215,16 +217,18 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
       let sum = agg.sum;
       let proofs: FederatedMeta["proofs"];
       if (pk) {
-        const shape = circuitShape(pk.circuit);
+        const sys = provenSystem(ctx.spec, pk, p);
+        const shape = sys.shape;
         const members = new Set(agg.members.map((m) => m.toLowerCase()));
-        const opened = await Promise.all((await ctx.contributions(Phase.Compute)).filter((c) => members.has(c.member.toLowerCase())).map((c) => openProven(ctx, pk, p, c)));
+        const opened = await Promise.all(
+          (await ctx.contributions(Phase.Compute)).filter((c) => members.has(c.member.toLowerCase())).map((c) => sys.open(ctx, c)),
+        );
         const commitments = opened.flatMap((o) => o.commitments);
-        if (!opensCommitments(commitments, agg.raw, shape))
-          throw new Error(
-            `the aggregate does not open the sum of the members' proven commitments: a member sent a vector other than the one it proved (${ctx.spec.aggregation} shows only the sum, so the round cannot name it)`,
-          );
+        if (!sys.opens(commitments, agg.raw))
+          throw new Error(`the aggregate does not open the sum of the members' proven commitments: a member sent a vector other than the one it proved (${ctx.spec.aggregation} shows only the sum, so the round cannot name it)`);
         sum = pk.toKind(p, agg.raw, shape);
         proofs = { circuit: shape.name, verification: ctx.spec.verification, chunks: commitments.length, aggregateOpensCommitments: true };
+        if (sys.system === "honk") proofs.system = "honk";
       }
       const out = k.finish(p, ctx.params, sum, { round: ctx.round, rounds: ctx.spec.rounds, members: agg.members.length, proven: !!pk, state: ctx.state });
       const all = [...rejected, ...agg.rejected.filter((r) => !rejected.some((x) => x.member === r.member))];

@@ -1,7 +1,7 @@
 import type { KmeansParams } from "../../../../protocol/src/tasks/kmeans.js";
 import { kindParams, type TaskSpec } from "../../../../protocol/src/taskspec.js";
 import { encode } from "../../../../protocol/src/fixedpoint.js";
-import { FX, real, type ProvenKind } from "./proven.js";
+import { FX, real, signedParam, type ProvenKind } from "./proven.js";
 import { flatten } from "../jobs.js";
 import { pool } from "../pool.js";
 import { federatedHandler, selectRows, type FederatedKind, type FederatedMeta } from "./federated.js";
@@ -118,6 +118,8 @@ export const provenKmeans: ProvenKind<KmeansParams> = {
     out.push(0);
     return out;
   },
+  // kmeans_chunk: the same vector layout and padding (exactly its k centroids), signed values
+  honk: { kind: "kmeans", params: (p, round, s) => ({ centroids: provenKmeans.params(p, round, s).centroids!.map((c) => c.map(signedParam)) }) },
 };
 
 export const kmeansKind: FederatedKind<KmeansParams> = {

@@ -1,7 +1,7 @@
 import type { RegressionParams } from "../../../../protocol/src/tasks/linreg.js";
 import { kindParams, type TaskSpec } from "../../../../protocol/src/taskspec.js";
 import { encode } from "../../../../protocol/src/fixedpoint.js";
-import { FX, real, type ProvenKind } from "./proven.js";
+import { FX, real, signedParam, type ProvenKind } from "./proven.js";
 import { federatedHandler, selectRows, type FederatedKind, type FederatedMeta } from "./federated.js";
 import { clip, type Part } from "../../privacy/mechanism.js";
 import { solve } from "../../algorithms/linalg.js";
@@ -244,7 +244,7 @@ export function regressionStep(p: RegressionParams, sum: readonly number[], w: r
 }
 
 export function provenRegression(circuit: "linreg" | "logreg"): ProvenKind<RegressionParams> {
-  return {
+  const pk: ProvenKind<RegressionParams> = {
     circuit,
     layout: (p) => [...p.features, p.target],
     check: (p, s) =>
@@ -265,7 +265,10 @@ export function provenRegression(circuit: "linreg" | "logreg"): ProvenKind<Regre
       const bias = real(sum[s.columns], FX);
       return [Number(sum[0]), 0, ...(p.intercept ? [bias] : []), ...g];
     },
+    // linreg_chunk / logreg_chunk: the same weights and vector layout, signed values
+    honk: { kind: circuit, params: (p, round, s) => ({ weights: pk.params(p, round, s).weights!.map(signedParam) }) },
   };
+  return pk;
 }
 
 export const provenLinreg = provenRegression("linreg");

@@ -4,6 +4,7 @@ import { bytes32ToField, commitDataset, fieldToBytes32, poseidonHasher, type Dat
 import { commitmentBits, paramsHash, parseContributionSignals } from "../../../../protocol/src/contributions.js";
 import { FRAC_BITS, encodeRows } from "../../../../protocol/src/fixedpoint.js";
 import { keccakHex } from "../../../../protocol/src/hash.js";
+import { SNARK_FIELD } from "../../../../protocol/src/binding.js";
 import { SUBGROUP_ORDER, verifyAggregate, type Commitment } from "../../../../protocol/src/pedersen.js";
 import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
 import type { Groth16Proof } from "../../../../chain-connector/src/connector.js";
@@ -14,6 +15,8 @@ import { real } from "../aggregation/vector.js";
 import { flatten } from "../jobs.js";
 import { INLINE_ROWS } from "../../data/commit.js";
 import { pool } from "../pool.js";
+import { honkShape, opensHonk, type HonkKind, type HonkParams } from "../../zk/honk-contributions.js";
+import { admitHonk, contributeHonk, honkBlindingFromLimbs, honkVectorLength, HONK_BLINDING_LIMBS, openHonk } from "../../zk/honk-proven.js";
 import type { MemberContext, MemberDataset, ReceivedContribution, RoundContext, Submission } from "../handler.js";
 
 /**
@@ -48,6 +51,11 @@ export interface ProvenKind<P> {
   params(p: P, round: unknown, shape: CircuitShape): ContributionParams;
   /** Σ of proven vectors (signed integers at the circuit's scales) → the kind's vector for finish(). */
   toKind(p: P, sum: readonly bigint[], shape: CircuitShape): number[];
+  /**
+   * The kind's UltraHonk circuit (spec.proofSystem "honk") and its round parameters; its vector
+   * has the same layout as the Groth16 circuit's, so toKind applies to both. Absent: Groth16 only.
+   */
+  honk?: { kind: Exclude<HonkKind, "minmax">; params(p: P, round: unknown, shape: CircuitShape): HonkParams };
 }
 
 export interface CircuitShape {
@@ -254,4 +262,55 @@ export function provenLength(shape: CircuitShape, kind: ContributionKind): numbe
   const C = shape.columns;
   const values = kind === "stats" ? 1 + 2 * C : kind === "kmeans" ? shape.clusters * (1 + C) : 1 + C;
   return values + LIMBS;
+}
+
+/**
+ * The proof system a proven task uses (spec.proofSystem: "groth16" by default, or "honk"), behind
+ * one interface so the federated handler does not depend on either: the vector length through the
+ * backend, admission, the member's proven contribution, the opening of a received one, and the
+ * check that an aggregate opens the sum of the members' commitments.
+ */
+export interface ProvenSystem {
+  system: "groth16" | "honk";
+  shape: CircuitShape;
+  length: number;
+  admit(spec: TaskSpec, datasets: Parameters<typeof admitProven>[3]): string | undefined;
+  contribute(ctx: MemberContext, send: (values: bigint[]) => Promise<Submission>): Promise<Submission>;
+  open(ctx: RoundContext, c: ReceivedContribution): Promise<OpenedContribution>;
+  opens(commitments: readonly Commitment[], sum: readonly bigint[]): boolean;
+}
+
+export function provenSystem<P>(spec: TaskSpec, pk: ProvenKind<P>, p: P): ProvenSystem {
+  if (spec.proofSystem === "honk") {
+    const hk = pk.honk;
+    if (!hk) throw new Error(`kind ${pk.circuit} has no UltraHonk contribution yet; use proofSystem "groth16"`);
+    const hs = honkShape(hk.kind);
+    const shape: CircuitShape = { name: hs.circuit, chunkRows: hs.chunkRows, columns: hs.columns, clusters: hs.clusters, nPublic: hs.publicInputs.length, bits: hs.commitBits };
+    const length = honkVectorLength(hk.kind, hs);
+    return {
+      system: "honk",
+      shape,
+      length,
+      admit: (s, datasets) =>
+        s.verification !== "offchain" ? `proofSystem "honk" is verified off-chain here: set verification: "offchain"` : (pk.check(p, shape) ?? admitHonk(hk.kind, datasets, pk.layout(p))),
+      contribute: (ctx, send) => contributeHonk(ctx, hk.kind, hk.params(p, ctx.params, shape), send),
+      open: (ctx, c) => openHonk(ctx, hk.kind, hk.params(p, ctx.params, shape), c),
+      opens: (commitments, sum) => opensHonk(hk.kind, commitments, sum.slice(0, length - HONK_BLINDING_LIMBS), honkBlindingFromLimbs(sum.slice(length - HONK_BLINDING_LIMBS))),
+    };
+  }
+  const shape = circuitShape(pk.circuit);
+  return {
+    system: "groth16",
+    shape,
+    length: provenLength(shape, pk.circuit),
+    admit: (s, datasets) => admitProven(pk, p, s, datasets),
+    contribute: (ctx, send) => contributeProven(ctx, pk, p, send),
+    open: (ctx, c) => openProven(ctx, pk, p, c),
+    opens: (commitments, sum) => opensCommitments(commitments, sum, shape),
+  };
+}
+
+/** A field element of the Groth16 params (negatives as p − |x|, BN254 like the Honk circuits) as the signed integer the Honk twins take. */
+export function signedParam(x: bigint): bigint {
+  return x > SNARK_FIELD >> 1n ? x - SNARK_FIELD : x;
 }

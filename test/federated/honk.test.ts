@@ -1,0 +1,92 @@
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { Wallet } from "ethers";
+import type { Table } from "../../node/src/data/table.js";
+import type { RunningNode } from "../../node/src/index.js";
+import type { SecureStatsResult } from "../../node/src/runtime/kinds/stats.js";
+import { closePool } from "../../node/src/runtime/pool.js";
+import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
+import { finalResult, preferRamDisk } from "./network.js";
+import { IRIS_COLS, IRIS_INIT, irisTables, label, linregTables, lloyd, logregTables, relClose, union } from "./reference.js";
+import { REG, gdReference, hardSigmoidLink, plainStats, writeDatasets } from "./proven.js";
+import type { KmeansResult } from "../../node/src/runtime/kinds/kmeans.js";
+import { squaredLink, type RegressionResult } from "../../node/src/runtime/kinds/linreg.js";
+import { HONK_CHEATERS, submitHonk } from "./honk.js";
+
+/** UltraHonk-proven stats rounds (see ./honk.ts), coordinator mode: no Groth16 verifier configured, the requester verifies every proof. */
+describe("UltraHonk-proven rounds (stats, kmeans, linreg, logreg), coordinator mode, 3 owners + requester", () => {
+  let h: NodeHarness;
+  let ws: Wallet[];
+  let R: RunningNode;
+  const tables: Table[] = [];
+  const lin: Table[] = [];
+  const log: Table[] = [];
+
+  before(async () => {
+    preferRamDisk();
+    h = await nodeHarness();
+    ws = wallets(4);
+    for (let i = 0; i < 3; i++) {
+      const t = irisTables(3)[i]!;
+      tables.push(t);
+      lin.push(linregTables(3)[i]!);
+      log.push(logregTables(3)[i]!);
+      const datasets = (await writeDatasets((n, b) => h.file(n, b), `o${i}`, { iris: t, lin: lin[i]!, log: log[i]! })).map((d) => ({ ...d, commitment: "chunks" as const }));
+      await h.node(`o${i}`, ws[i]!, { datasets }, i === 2 ? { handlers: HONK_CHEATERS, replaceBuiltins: true } : {});
+    }
+    R = await h.node("R", ws[3]!, { roles: ["Requester"] });
+  });
+  after(async () => {
+    await h?.stop();
+    await closePool();
+  });
+
+  describe("tasks", { concurrency: true }, () => {
+    test("stats / secagg: the union's statistics, one Honk proof per owner verified off-chain", { timeout: 900_000 }, async (t) => {
+      const t0 = Date.now();
+      const { taskId } = await submitHonk(R, ws, { kind: "stats", aggregation: "secagg", dataset: "iris", params: { columns: IRIS_COLS } });
+      const { result } = await finalResult<SecureStatsResult & { proofs: unknown }>(R, taskId, 1);
+      t.diagnostic(`${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      assert.deepEqual(result.proofs, { circuit: "stats_chunk", verification: "offchain", chunks: 3, aggregateOpensCommitments: true, system: "honk" });
+      assert.deepEqual(result.rejected, []);
+      const rows = union(tables);
+      IRIS_COLS.forEach((c, j) => {
+        const want = plainStats(rows, j);
+        assert.equal(result.columns[c]!.count, want.count);
+        relClose([result.columns[c]!.mean, result.columns[c]!.variance], [want.mean, want.variance], 1e-5, c);
+      });
+    });
+
+    test("kmeans / plain, 2 Lloyd rounds (k = 3 of the circuit's 4): the same partition as plaintext Lloyd", { timeout: 900_000 }, async () => {
+      const { taskId } = await submitHonk(R, ws, { kind: "kmeans", aggregation: "plain", dataset: "iris", params: { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 0 }, rounds: 2 });
+      const { result, round } = await finalResult<KmeansResult & { proofs: unknown }>(R, taskId, 2);
+      assert.equal(round, 2);
+      assert.deepEqual(result.proofs, { circuit: "kmeans_chunk", verification: "offchain", chunks: 3, aggregateOpensCommitments: true, system: "honk" });
+      const rows = union(tables);
+      const ref = lloyd(rows, IRIS_INIT, 0, 2);
+      assert.deepEqual(rows.map((x) => label(x, result.centroids)), rows.map((x) => label(x, ref.centroids)));
+      result.centroids.forEach((c, k) => relClose(c, ref.centroids[k]!, 1e-4, `centroid ${k}`));
+    });
+
+    test("linreg / secagg, 1 round: the plaintext gradient step within 1e-3", { timeout: 900_000 }, async () => {
+      const { taskId } = await submitHonk(R, ws, { kind: "linreg", aggregation: "secagg", dataset: "lin", params: REG });
+      const { result } = await finalResult<RegressionResult>(R, taskId, 1);
+      relClose(result.weights, gdReference(union(lin), squaredLink, REG, 1), 1e-3, "weights");
+    });
+
+    test("logreg / plain, 1 round: the hard-sigmoid gradient step within 1e-3", { timeout: 900_000 }, async () => {
+      const { taskId } = await submitHonk(R, ws, { kind: "logreg", aggregation: "plain", dataset: "log", params: REG });
+      const { result } = await finalResult<RegressionResult>(R, taskId, 1);
+      relClose(result.weights, gdReference(union(log), hardSigmoidLink, REG, 1), 1e-3, "weights");
+    });
+
+    test("a fraudulent group proof (its list root recorded as sent) is refused off-chain: the member is left out, the others' statistics are exact", { timeout: 900_000 }, async () => {
+      const { taskId } = await submitHonk(R, ws, { kind: "stats", aggregation: "plain", dataset: "iris", params: { columns: IRIS_COLS }, cheat: "proof" });
+      const { result } = await finalResult<SecureStatsResult>(R, taskId, 1);
+      assert.deepEqual(result.rejected.map((r) => [r.member.toLowerCase(), /UltraHonk proof does not verify/.test(r.reason)]), [[ws[2]!.address.toLowerCase(), true]]);
+      const honest = union(tables.slice(0, 2));
+      assert.equal(result.columns.sepal_length!.count, honest.length);
+      relClose([result.columns.sepal_length!.mean], [plainStats(honest, 0).mean], 1e-5, "mean of the honest two");
+    });
+  });
+});
