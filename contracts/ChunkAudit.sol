@@ -4,9 +4,14 @@ pragma solidity ^0.8.28;
 import {BadInput} from "./Errors.sol";
 import {DataRegistry} from "./DataRegistry.sol";
 
+/// @title IHonkVerifier
 /// @notice The `verify` of a bb-generated UltraHonk verifier (contracts/verifiers/honk/).
 interface IHonkVerifier {
-    function verify(bytes calldata proof, bytes32[] calldata publicInputs) external view returns (bool);
+    /// @notice Whether `proof` proves the circuit for `publicInputs`.
+    /// @param proof The UltraHonk proof bytes.
+    /// @param publicInputs The circuit's public inputs, in its order.
+    /// @return ok True when the proof verifies.
+    function verify(bytes calldata proof, bytes32[] calldata publicInputs) external view returns (bool ok);
 }
 
 /// @title ChunkAudit
@@ -63,11 +68,36 @@ contract ChunkAudit {
     mapping(bytes32 => mapping(uint256 => address)) private _memberAt;
     mapping(bytes32 => mapping(address => Entry)) private _entries;
 
+    /// @notice A round was opened for proof-list commitments.
+    /// @param key The round's key.
+    /// @param coordinator Who may close it.
+    /// @param verifier The chunk circuit's verifier.
+    /// @param inputs The circuit's number of public inputs.
     event RoundOpened(bytes32 indexed key, address indexed coordinator, address verifier, uint8 inputs);
+    /// @notice A member committed the Merkle root of its list of chunk proofs.
+    /// @param key The round's key.
+    /// @param member The member.
+    /// @param proofsRoot The root of its proof list.
+    /// @param count The number of proofs in the list.
     event ProofsCommitted(bytes32 indexed key, address indexed member, bytes32 proofsRoot, uint32 count);
+    /// @notice The round no longer takes commitments; the audit seed is the next block's hash.
+    /// @param key The round's key.
+    /// @param closedAt The block it was closed in.
     event RoundClosed(bytes32 indexed key, uint64 closedAt);
+    /// @notice The random audit picked one member's list entry.
+    /// @param key The round's key.
+    /// @param member The audited member.
+    /// @param index The entry to answer with.
     event AuditDrawn(bytes32 indexed key, address indexed member, uint32 index);
+    /// @notice The audited entry verified.
+    /// @param key The round's key.
+    /// @param member The audited member.
+    /// @param index The entry.
     event AuditPassed(bytes32 indexed key, address indexed member, uint32 index);
+    /// @notice A member was excluded from the round.
+    /// @param key The round's key.
+    /// @param member The excluded member.
+    /// @param index The list entry that failed (or was drawn and not answered).
     /// @param reason 1 public inputs malformed, 2 group is not the index, 3 wrong binding, 4 root not committed, 5 proof rejected, 6 audit not answered
     event MemberExcluded(bytes32 indexed key, address indexed member, uint32 index, uint8 reason);
 
@@ -88,6 +118,7 @@ contract ChunkAudit {
     error NotInList(uint32 index);
     error ChunkValid(uint32 index);
 
+    /// @notice Binds the audit to the registry of dataset roots.
     /// @param dataRegistry The registry of dataset roots.
     constructor(DataRegistry dataRegistry) {
         data = dataRegistry;
@@ -118,7 +149,7 @@ contract ChunkAudit {
         e.proofsRoot = proofsRoot;
         e.count = count;
         _memberAt[key][r.members] = msg.sender;
-        r.members += 1;
+        ++r.members;
         emit ProofsCommitted(key, msg.sender, proofsRoot, count);
     }
 
@@ -251,11 +282,11 @@ contract ChunkAudit {
     ) private view {
         if (index >= e.count) revert NotInList(index);
         uint256 depth = 0;
-        while ((uint256(1) << depth) < e.count) depth++;
+        while ((uint256(1) << depth) < e.count) ++depth;
         if (path.length != depth) revert NotInList(index);
         bytes32 node = keccak256(abi.encode(keccak256(proof), publicInputs));
         uint256 at = index;
-        for (uint256 i = 0; i < depth; i++) {
+        for (uint256 i = 0; i < depth; ++i) {
             node = at & 1 == 0 ? keccak256(abi.encodePacked(node, path[i])) : keccak256(abi.encodePacked(path[i], node));
             at >>= 1;
         }

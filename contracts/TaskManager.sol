@@ -147,6 +147,11 @@ contract TaskManager {
     /// @notice A node says why it does not take part in a round: status 1 = declined (its policy
     /// or admission refused the task), 2 = failed (it joined and its computation failed). The
     /// author is msg.sender, so the requester trusts the reason as much as the node's key.
+    /// @param taskId The task.
+    /// @param round The round.
+    /// @param member The reporting node.
+    /// @param status 1 declined, 2 failed.
+    /// @param reason Why, 1 to 200 bytes.
     event MemberReported(uint256 indexed taskId, uint32 round, address indexed member, uint8 status, string reason);
 
     /// @notice The deployer; the only address that may bind verifiers to task kinds.

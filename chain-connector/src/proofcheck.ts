@@ -71,6 +71,9 @@ export async function checkContributionProof(a: {
 export function honkSubmission(spec: { proofSystem?: string } | null | undefined, proof: unknown): boolean {
   if (spec?.proofSystem !== "honk") return false;
   if (proof !== undefined && proof !== null)
-    fail("InvalidProof", 'the task is proven with UltraHonk (proofSystem "honk"): its proofs go in the payload and the commitment is the root of the proof list; submit without a Groth16 proof');
+    fail(
+      "InvalidProof",
+      'the task is proven with UltraHonk (proofSystem "honk"): its proofs go in the payload and the commitment is the root of the proof list; submit without a Groth16 proof',
+    );
   return true;
 }

@@ -151,7 +151,7 @@ export const datasetConfigSchema = z.object({
    * How its versions are committed (data/commit.ts): "rows" (default) for Groth16-proven tasks,
    * "chunks" for tasks with proofSystem "honk".
    */
-  commitment: z.enum(["rows", "chunks"], { message: 'must be "rows" or "chunks"' }).optional(),
+  commitment: z.enum(["rows", "chunks"], { error: 'must be "rows" or "chunks"' }).optional(),
 });
 export type DatasetConfig = z.infer<typeof datasetConfigSchema>;
 

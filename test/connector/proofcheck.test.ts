@@ -84,5 +84,8 @@ test("honkSubmission: a Honk task skips the Groth16 check, and refuses a Groth16
   assert.equal(honkSubmission({ proofSystem: "honk" }, undefined), true);
   assert.equal(honkSubmission({}, good), false);
   assert.equal(honkSubmission(null, undefined), false);
-  assert.throws(() => honkSubmission({ proofSystem: "honk" }, good), (e: unknown) => e instanceof ConnectorError && e.code === "InvalidProof" && /submit without a Groth16 proof/.test(e.message));
+  assert.throws(
+    () => honkSubmission({ proofSystem: "honk" }, good),
+    (e: unknown) => e instanceof ConnectorError && e.code === "InvalidProof" && /submit without a Groth16 proof/.test(e.message),
+  );
 });

@@ -31,18 +31,22 @@ describe("UltraHonk-proven stats, chain mode, 3 owners + requester", { skip: bui
     net = await chainNetwork(4);
     ws = net.keys.map((k) => new Wallet(k));
     for (let i = 0; i < 3; i++) {
-      const t = irisTables(3)[i]!;
+      const t = irisTables(3)[i];
       tables.push(t);
       const datasets = (
-        await writeDatasets(async (n, b) => {
-          const p = join(net.dir, n);
-          await writeFile(p, b);
-          return p;
-        }, `o${i}`, { iris: t })
+        await writeDatasets(
+          async (n, b) => {
+            const p = join(net.dir, n);
+            await writeFile(p, b);
+            return p;
+          },
+          `o${i}`,
+          { iris: t },
+        )
       ).map((d) => ({ ...d, commitment: "chunks" as const }));
-      await net.node(`o${i}`, net.keys[i]!, { roles: ["Owner"], datasets }, i === 2 ? { handlers: HONK_CHEATERS, replaceBuiltins: true } : {});
+      await net.node(`o${i}`, net.keys[i], { roles: ["Owner"], datasets }, i === 2 ? { handlers: HONK_CHEATERS, replaceBuiltins: true } : {});
     }
-    R = await net.node("R", net.keys[3]!, { roles: ["Requester"] });
+    R = await net.node("R", net.keys[3], { roles: ["Requester"] });
   });
   after(async () => {
     await net?.stop();
@@ -58,26 +62,33 @@ describe("UltraHonk-proven stats, chain mode, 3 owners + requester", { skip: bui
       const rows = union(tables);
       IRIS_COLS.forEach((c, j) => {
         const want = plainStats(rows, j);
-        assert.equal(result.columns[c]!.count, want.count);
-        relClose([result.columns[c]!.mean, result.columns[c]!.variance], [want.mean, want.variance], 1e-5, c);
+        assert.equal(result.columns[c].count, want.count);
+        relClose([result.columns[c].mean, result.columns[c].variance], [want.mean, want.variance], 1e-5, c);
       });
       const logs = await net.chain.provider.getLogs({ fromBlock: 0, topics: [SUBMITTED, "0x" + taskId.toString(16).padStart(64, "0")] });
       const compute = logs.filter((l) => Number(BigInt("0x" + l.data.slice(2 + 64, 2 + 128))) === Phase.Compute);
       assert.equal(compute.length, 3, "three Compute submissions");
       for (const l of compute) {
         const gas = (await net.chain.provider.getTransactionReceipt(l.transactionHash))!.gasUsed;
-        t.diagnostic(`member ${l.topics[2]!.slice(26)}: Compute submit ${gas} gas`);
+        t.diagnostic(`member ${l.topics[2].slice(26)}: Compute submit ${gas} gas`);
         assert.ok(gas <= 350_000n, `${gas} gas`);
       }
     });
 
-    test("a fraudulent group proof (its list root recorded as sent) is refused off-chain: the member is left out, the others' statistics are exact", { timeout: 900_000 }, async () => {
-      const { taskId } = await submitHonk(R, ws, { kind: "stats", aggregation: "plain", dataset: "iris", params: { columns: IRIS_COLS }, cheat: "proof", deadline: 3600 });
-      const { result } = await finalResult<SecureStatsResult>(R, taskId, 1);
-      assert.deepEqual(result.rejected.map((r) => [r.member.toLowerCase(), /UltraHonk proof does not verify/.test(r.reason)]), [[ws[2]!.address.toLowerCase(), true]]);
-      const honest = union(tables.slice(0, 2));
-      assert.equal(result.columns.sepal_length!.count, honest.length);
-      relClose([result.columns.sepal_length!.mean], [plainStats(honest, 0).mean], 1e-5, "mean of the honest two");
-    });
+    test(
+      "a fraudulent group proof (its list root recorded as sent) is refused off-chain: the member is left out, the others' statistics are exact",
+      { timeout: 900_000 },
+      async () => {
+        const { taskId } = await submitHonk(R, ws, { kind: "stats", aggregation: "plain", dataset: "iris", params: { columns: IRIS_COLS }, cheat: "proof", deadline: 3600 });
+        const { result } = await finalResult<SecureStatsResult>(R, taskId, 1);
+        assert.deepEqual(
+          result.rejected.map((r) => [r.member.toLowerCase(), /UltraHonk proof does not verify/.test(r.reason)]),
+          [[ws[2].address.toLowerCase(), true]],
+        );
+        const honest = union(tables.slice(0, 2));
+        assert.equal(result.columns.sepal_length.count, honest.length);
+        relClose([result.columns.sepal_length.mean], [plainStats(honest, 0).mean], 1e-5, "mean of the honest two");
+      },
+    );
   });
 });

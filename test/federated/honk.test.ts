@@ -27,14 +27,14 @@ describe("UltraHonk-proven rounds (stats, kmeans, linreg, logreg), coordinator m
     h = await nodeHarness();
     ws = wallets(4);
     for (let i = 0; i < 3; i++) {
-      const t = irisTables(3)[i]!;
+      const t = irisTables(3)[i];
       tables.push(t);
-      lin.push(linregTables(3)[i]!);
-      log.push(logregTables(3)[i]!);
-      const datasets = (await writeDatasets((n, b) => h.file(n, b), `o${i}`, { iris: t, lin: lin[i]!, log: log[i]! })).map((d) => ({ ...d, commitment: "chunks" as const }));
-      await h.node(`o${i}`, ws[i]!, { datasets }, i === 2 ? { handlers: HONK_CHEATERS, replaceBuiltins: true } : {});
+      lin.push(linregTables(3)[i]);
+      log.push(logregTables(3)[i]);
+      const datasets = (await writeDatasets((n, b) => h.file(n, b), `o${i}`, { iris: t, lin: lin[i], log: log[i] })).map((d) => ({ ...d, commitment: "chunks" as const }));
+      await h.node(`o${i}`, ws[i], { datasets }, i === 2 ? { handlers: HONK_CHEATERS, replaceBuiltins: true } : {});
     }
-    R = await h.node("R", ws[3]!, { roles: ["Requester"] });
+    R = await h.node("R", ws[3], { roles: ["Requester"] });
   });
   after(async () => {
     await h?.stop();
@@ -52,20 +52,29 @@ describe("UltraHonk-proven rounds (stats, kmeans, linreg, logreg), coordinator m
       const rows = union(tables);
       IRIS_COLS.forEach((c, j) => {
         const want = plainStats(rows, j);
-        assert.equal(result.columns[c]!.count, want.count);
-        relClose([result.columns[c]!.mean, result.columns[c]!.variance], [want.mean, want.variance], 1e-5, c);
+        assert.equal(result.columns[c].count, want.count);
+        relClose([result.columns[c].mean, result.columns[c].variance], [want.mean, want.variance], 1e-5, c);
       });
     });
 
     test("kmeans / plain, 2 Lloyd rounds (k = 3 of the circuit's 4): the same partition as plaintext Lloyd", { timeout: 900_000 }, async () => {
-      const { taskId } = await submitHonk(R, ws, { kind: "kmeans", aggregation: "plain", dataset: "iris", params: { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 0 }, rounds: 2 });
+      const { taskId } = await submitHonk(R, ws, {
+        kind: "kmeans",
+        aggregation: "plain",
+        dataset: "iris",
+        params: { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 0 },
+        rounds: 2,
+      });
       const { result, round } = await finalResult<KmeansResult & { proofs: unknown }>(R, taskId, 2);
       assert.equal(round, 2);
       assert.deepEqual(result.proofs, { circuit: "kmeans_chunk", verification: "offchain", chunks: 3, aggregateOpensCommitments: true, system: "honk" });
       const rows = union(tables);
       const ref = lloyd(rows, IRIS_INIT, 0, 2);
-      assert.deepEqual(rows.map((x) => label(x, result.centroids)), rows.map((x) => label(x, ref.centroids)));
-      result.centroids.forEach((c, k) => relClose(c, ref.centroids[k]!, 1e-4, `centroid ${k}`));
+      assert.deepEqual(
+        rows.map((x) => label(x, result.centroids)),
+        rows.map((x) => label(x, ref.centroids)),
+      );
+      result.centroids.forEach((c, k) => relClose(c, ref.centroids[k], 1e-4, `centroid ${k}`));
     });
 
     test("linreg / secagg, 1 round: the plaintext gradient step within 1e-3", { timeout: 900_000 }, async () => {
@@ -80,13 +89,20 @@ describe("UltraHonk-proven rounds (stats, kmeans, linreg, logreg), coordinator m
       relClose(result.weights, gdReference(union(log), hardSigmoidLink, REG, 1), 1e-3, "weights");
     });
 
-    test("a fraudulent group proof (its list root recorded as sent) is refused off-chain: the member is left out, the others' statistics are exact", { timeout: 900_000 }, async () => {
-      const { taskId } = await submitHonk(R, ws, { kind: "stats", aggregation: "plain", dataset: "iris", params: { columns: IRIS_COLS }, cheat: "proof" });
-      const { result } = await finalResult<SecureStatsResult>(R, taskId, 1);
-      assert.deepEqual(result.rejected.map((r) => [r.member.toLowerCase(), /UltraHonk proof does not verify/.test(r.reason)]), [[ws[2]!.address.toLowerCase(), true]]);
-      const honest = union(tables.slice(0, 2));
-      assert.equal(result.columns.sepal_length!.count, honest.length);
-      relClose([result.columns.sepal_length!.mean], [plainStats(honest, 0).mean], 1e-5, "mean of the honest two");
-    });
+    test(
+      "a fraudulent group proof (its list root recorded as sent) is refused off-chain: the member is left out, the others' statistics are exact",
+      { timeout: 900_000 },
+      async () => {
+        const { taskId } = await submitHonk(R, ws, { kind: "stats", aggregation: "plain", dataset: "iris", params: { columns: IRIS_COLS }, cheat: "proof" });
+        const { result } = await finalResult<SecureStatsResult>(R, taskId, 1);
+        assert.deepEqual(
+          result.rejected.map((r) => [r.member.toLowerCase(), /UltraHonk proof does not verify/.test(r.reason)]),
+          [[ws[2].address.toLowerCase(), true]],
+        );
+        const honest = union(tables.slice(0, 2));
+        assert.equal(result.columns.sepal_length.count, honest.length);
+        relClose([result.columns.sepal_length.mean], [plainStats(honest, 0).mean], 1e-5, "mean of the honest two");
+      },
+    );
   });
 });

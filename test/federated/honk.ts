@@ -18,7 +18,11 @@ import type { Wallet } from "ethers";
  */
 
 /** Submits a Honk-proven task over the three owners' `dataset`; `cheat` marks it for owner 2. */
-export function submitHonk(R: RunningNode, ws: Wallet[], t: { kind: string; aggregation: string; dataset: string; params: Record<string, unknown>; rounds?: number; cheat?: "proof"; deadline?: number }) {
+export function submitHonk(
+  R: RunningNode,
+  ws: Wallet[],
+  t: { kind: string; aggregation: string; dataset: string; params: Record<string, unknown>; rounds?: number; cheat?: "proof"; deadline?: number },
+) {
   return submitFederated(
     R,
     {
@@ -49,9 +53,9 @@ export function honkCheater(inner: TaskKindHandler): TaskKindHandler {
       const s = await inner.contribute(ctx);
       if (ctx.spec.nonce !== "cheat:proof") return s;
       const env = JSON.parse(new TextDecoder().decode(s.payload)) as { groups: HonkGroupEntry[] };
-      const p = Buffer.from(env.groups[0]!.proof, "hex");
-      p[p.length - 40]! ^= 1;
-      env.groups[0]!.proof = p.toString("hex");
+      const p = Buffer.from(env.groups[0].proof, "hex");
+      p[p.length - 40] ^= 1;
+      env.groups[0].proof = p.toString("hex");
       return { ...s, payload: new TextEncoder().encode(canonicalJson(env)), commitment: proofListTree(proofListEntries(env.groups)).root };
     },
   };

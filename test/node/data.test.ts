@@ -198,7 +198,12 @@ describe("loading and committing files", () => {
     const seed = new Uint8Array(32).fill(7);
     const byChunks = await commitTable(t, seed, "chunks");
     // signed fixed point (the chunk leaf offsets negatives itself)
-    const want = commitChunks(t.rows.map((r) => r.map((x) => BigInt(Math.round(x * 65536)))), 256, 4, seed);
+    const want = commitChunks(
+      t.rows.map((r) => r.map((x) => BigInt(Math.round(x * 65536)))),
+      256,
+      4,
+      seed,
+    );
     assert.equal(byChunks.root, "0x" + want.tree.root.toString(16).padStart(64, "0"));
     assert.equal(want.chunks.length, 2);
     assert.deepEqual([byChunks.rows, byChunks.columns, byChunks.schemaHash], [300, 4, schemaHash(t)]);

@@ -52,7 +52,9 @@ export async function commitTable(table: Table, seed: Uint8Array, scheme: Commit
 export function chunkedTable(table: Table, seed: Uint8Array) {
   const s = honkShape("stats");
   if (table.columns.length !== s.columns)
-    throw new Error(`a dataset committed by chunks must have exactly ${s.columns} columns, the width the UltraHonk circuits prove (it has ${table.columns.length}); select ${s.columns} columns or commit it by rows`);
+    throw new Error(
+      `a dataset committed by chunks must have exactly ${s.columns} columns, the width the UltraHonk circuits prove (it has ${table.columns.length}); select ${s.columns} columns or commit it by rows`,
+    );
   // encodeRows gives field elements (negatives as p − |x|); the chunked commitment packs signed values
   const signed = encodeRows(table.rows, table.columns).map((r) => r.map((x) => (x > BN254_FR >> 1n ? x - BN254_FR : x)));
   return commitChunks(signed, s.chunkRows, s.columns, seed);

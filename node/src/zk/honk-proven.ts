@@ -76,19 +76,21 @@ export function admitHonk(kind: HonkKind, datasets: { row: { name: string; versi
     return `proofSystem "honk" needs the ${kind} UltraHonk circuit: ${(e as Error).message}`;
   }
   if (datasets.length !== 1) return `a proven contribution covers one committed dataset; this node holds ${datasets.length} of the task's datasets`;
-  const have = datasets[0]!.row.schema.columns;
+  const have = datasets[0].row.schema.columns;
   if (want.length !== s.columns) return `the ${s.circuit} circuit proves exactly ${s.columns} columns; the task names ${want.length}`;
   if (have.length !== want.length || have.some((c, i) => c !== want[i]))
-    return `proofs cover the committed rows as they are: dataset ${datasets[0]!.row.name} v${datasets[0]!.row.version} must have exactly the columns ${want.join(", ")} in this order (it has ${have.join(", ")}); register a dataset with those columns`;
+    return `proofs cover the committed rows as they are: dataset ${datasets[0].row.name} v${datasets[0].row.version} must have exactly the columns ${want.join(", ")} in this order (it has ${have.join(", ")}); register a dataset with those columns`;
   return undefined;
 }
 
 /** A member's Honk-proven contribution: proves every group, sends the vector and blinding limbs through `send`, wraps the payload. */
 export async function contributeHonk(ctx: MemberContext, kind: HonkKind, params: HonkParams, send: (values: bigint[]) => Promise<Submission>): Promise<Submission> {
-  const d = ctx.datasets[0]!;
+  const d = ctx.datasets[0];
   const ds = chunkedTable(d.table, await d.saltSeed());
   if (bytes32ToField(d.root) !== ds.tree.root)
-    throw new Error(`dataset ${d.name} v${d.version} is not committed by chunks (its rows do not hash to the registered root under the chunked scheme); proofSystem "honk" needs a version registered with commitment: "chunks"`);
+    throw new Error(
+      `dataset ${d.name} v${d.version} is not committed by chunks (its rows do not hash to the registered root under the chunked scheme); proofSystem "honk" needs a version registered with commitment: "chunks"`,
+    );
   const started = Date.now();
   const c = await proveHonkAll({ kind, ds, params, binding: (outputs) => ctx.binding(outputsCommitment(outputs), ctx.self) });
   const s = honkShape(kind);
@@ -138,28 +140,29 @@ async function open(ctx: RoundContext, kind: HonkKind, params: HonkParams, c: Re
     return g.publicInputs.map((x) => BigInt(x));
   });
   if (parsed.length === 0) throw new Error("no group proofs");
-  if (proofListTree(proofListEntries(env.groups)).root !== c.commitment.toLowerCase())
-    throw new Error("the recorded commitment is not the Merkle root of the proof list sent");
+  if (proofListTree(proofListEntries(env.groups)).root !== c.commitment.toLowerCase()) throw new Error("the recorded commitment is not the Merkle root of the proof list sent");
   const idx = (name: string) => s.publicInputs.indexOf(name);
-  const root = "0x" + parsed[0]![idx("root")]!.toString(16).padStart(64, "0");
+  const root = "0x" + parsed[0][idx("root")].toString(16).padStart(64, "0");
   const dataset = await ctx.dataset(c.member, root);
   if (!dataset) throw new Error(`the proofs' root ${root} is not a committed version of a dataset this task references for ${c.member}`);
   const expected = Math.ceil(Math.ceil(dataset.rows / s.chunkRows) / s.chunksPerProof);
   if (parsed.length !== expected)
-    throw new Error(`${parsed.length} group proofs; the dataset has ${dataset.rows} rows, so ${expected} groups of ${s.chunksPerProof} chunks of ${s.chunkRows} rows must be proven`);
+    throw new Error(
+      `${parsed.length} group proofs; the dataset has ${dataset.rows} rows, so ${expected} groups of ${s.chunksPerProof} chunks of ${s.chunkRows} rows must be proven`,
+    );
   const want = honkParamsHash(kind, params);
   const ph = s.publicInputs.find((x) => x.endsWith("_hash"));
   const outAt = s.publicInputs.findIndex((x) => x.startsWith("commitment"));
   const commitments: Commitment[] = [];
   for (const [k, pi] of parsed.entries()) {
     if (pi[idx("group")] !== BigInt(k)) throw new Error(`group ${k}: proves group ${pi[idx("group")]}; groups must be 0..${expected - 1} in order`);
-    if (pi[idx("root")] !== parsed[0]![idx("root")]) throw new Error(`group ${k}: proves rows under another root`);
+    if (pi[idx("root")] !== parsed[0][idx("root")]) throw new Error(`group ${k}: proves rows under another root`);
     if (ph && pi[idx(ph)] !== want) throw new Error(`group ${k}: proves against other ${kind === "kmeans" ? "centroids" : "weights"} than this round's`);
     const outputs = pi.slice(outAt);
     if (pi[idx("binding")] !== ctx.binding(outputsCommitment(outputs), c.member)) throw new Error(`group ${k}: the proof is bound to another task, round or member`);
-    if (!(await verifyHonk(s.circuit, { proof: new Uint8Array(Buffer.from(env.groups[k]!.proof, "hex")), publicInputs: pi }, { expectedInputs: n })))
+    if (!(await verifyHonk(s.circuit, { proof: new Uint8Array(Buffer.from(env.groups[k].proof, "hex")), publicInputs: pi }, { expectedInputs: n })))
       throw new Error(`group ${k}: the UltraHonk proof does not verify against the ${s.circuit} verification key`);
-    commitments.push({ x: outputs[0]!, y: outputs[1]! });
+    commitments.push({ x: outputs[0], y: outputs[1] });
   }
   const body = new Uint8Array(Buffer.from(env.body, "hex"));
   return { inner: { member: c.member, blobHash: c.blobHash, commitment: keccakHex(body), payload: body }, commitments, groups: parsed.length };

@@ -220,12 +220,12 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
         const sys = provenSystem(ctx.spec, pk, p);
         const shape = sys.shape;
         const members = new Set(agg.members.map((m) => m.toLowerCase()));
-        const opened = await Promise.all(
-          (await ctx.contributions(Phase.Compute)).filter((c) => members.has(c.member.toLowerCase())).map((c) => sys.open(ctx, c)),
-        );
+        const opened = await Promise.all((await ctx.contributions(Phase.Compute)).filter((c) => members.has(c.member.toLowerCase())).map((c) => sys.open(ctx, c)));
         const commitments = opened.flatMap((o) => o.commitments);
         if (!sys.opens(commitments, agg.raw))
-          throw new Error(`the aggregate does not open the sum of the members' proven commitments: a member sent a vector other than the one it proved (${ctx.spec.aggregation} shows only the sum, so the round cannot name it)`);
+          throw new Error(
+            `the aggregate does not open the sum of the members' proven commitments: a member sent a vector other than the one it proved (${ctx.spec.aggregation} shows only the sum, so the round cannot name it)`,
+          );
         sum = pk.toKind(p, agg.raw, shape);
         proofs = { circuit: shape.name, verification: ctx.spec.verification, chunks: commitments.length, aggregateOpensCommitments: true };
         if (sys.system === "honk") proofs.system = "honk";

@@ -292,7 +292,9 @@ export function provenSystem<P>(spec: TaskSpec, pk: ProvenKind<P>, p: P): Proven
       shape,
       length,
       admit: (s, datasets) =>
-        s.verification !== "offchain" ? `proofSystem "honk" is verified off-chain here: set verification: "offchain"` : (pk.check(p, shape) ?? admitHonk(hk.kind, datasets, pk.layout(p))),
+        s.verification !== "offchain"
+          ? `proofSystem "honk" is verified off-chain here: set verification: "offchain"`
+          : (pk.check(p, shape) ?? admitHonk(hk.kind, datasets, pk.layout(p))),
       contribute: (ctx, send) => contributeHonk(ctx, hk.kind, hk.params(p, ctx.params, shape), send),
       open: (ctx, c) => openHonk(ctx, hk.kind, hk.params(p, ctx.params, shape), c),
       opens: (commitments, sum) => opensHonk(hk.kind, commitments, sum.slice(0, length - HONK_BLINDING_LIMBS), honkBlindingFromLimbs(sum.slice(length - HONK_BLINDING_LIMBS))),

@@ -132,7 +132,7 @@ export const provenStats: ProvenKind<StatsParams> = {
   check: (p, s) => (p.columns.length > s.columns ? `the ${s.name} circuit proves at most ${s.columns} columns; the task names ${p.columns.length}` : undefined),
   params: () => ({}),
   // circuit [count, sum[0..C-1], sumSq[0..C-1]] → per column [count, Σx, Σx²]
-  toKind: (p, sum, s) => p.columns.flatMap((_, i) => [Number(sum[0]), real(sum[1 + i]!, FX), real(sum[1 + s.columns + i]!, 2 * FX)]),
+  toKind: (p, sum, s) => p.columns.flatMap((_, i) => [Number(sum[0]), real(sum[1 + i], FX), real(sum[1 + s.columns + i], 2 * FX)]),
   // stats_chunk's vector has the same layout, [count, Σx_j, Σx_j²] at scales 1, 2^16, 2^32
   honk: { kind: "stats", params: () => ({}) },
 };
