@@ -24,6 +24,7 @@ import {
   type Ciphermine,
   type LoadedProfile,
   type WaitResult,
+  type TaskProgress,
   ConnectorError,
   describeEvent,
   NodeApiError,
@@ -34,7 +35,7 @@ import { nodeNameOf } from "../node/src/sdk/profile.js";
 import { VLINREG_DEFAULT_MAX_ITERATIONS, VLINREG_DEFAULT_TOLERANCE } from "../protocol/src/tasks/vlinreg.js";
 import type { ChainEvent } from "../protocol/src/events.js";
 import type { AuditEntry } from "../node/src/audit/log.js";
-import { Phase, phaseName, maskToRoles } from "../protocol/src/phases.js";
+import { phaseName, maskToRoles } from "../protocol/src/phases.js";
 import { kindDef, knownKinds, provenKinds } from "../protocol/src/tasks/registry.js";
 
 class Exit extends Error {
@@ -108,15 +109,54 @@ function seconds(v: string | undefined, flag: string, fallback: number): number 
   return n;
 }
 
+/** One line for a progress snapshot: round, phase, who is awaited, proofs. */
+function progressLine(x: TaskProgress): string {
+  const proofs =
+    x.proven === undefined
+      ? ""
+      : `; proofs: ${x.proven}/${x.members.length} contributions proven${x.checked !== undefined ? `, ${x.checked} chunk proofs checked by the requester` : ""}`;
+  return `round ${x.round}/${x.rounds} ${x.phase}${x.awaited.length ? `; awaiting ${x.awaited.join(", ")}` : ""}${proofs}`;
+}
+
 async function follow(cm: Ciphermine, id: number, since: string | undefined, timeoutS: number): Promise<WaitResult> {
   const p = cm.profile;
-  const r = await cm.tasks.get(id, since).wait({
-    timeoutMs: timeoutS * 1000,
-    onEvent: (e) => {
-      if (JSON_OUT) print({ event: e });
-      else process.stdout.write(`  ${new Date(e.time * 1000).toISOString().slice(11, 19)}  ${describe(p, e)}\n`);
-    },
-  });
+  const h = cm.tasks.get(id, since);
+  const stamp = () => new Date().toISOString().slice(11, 19);
+  // Besides the events: the current phase's awaited members and the proofs, one line per change.
+  let last = "";
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const x = await h.progress();
+      const line = progressLine(x);
+      if (line !== last) {
+        last = line;
+        if (JSON_OUT) print({ progress: x });
+        else process.stdout.write(`  ${stamp()}  ${line}\n`);
+      }
+    } catch {
+      /* a missed snapshot is retried at the next tick */
+    } finally {
+      busy = false;
+    }
+  };
+  const poll = setInterval(() => void tick(), 1500);
+  let r: WaitResult;
+  try {
+    r = await h.wait({
+      timeoutMs: timeoutS * 1000,
+      onEvent: (e) => {
+        if (JSON_OUT) print({ event: e });
+        else process.stdout.write(`  ${new Date(e.time * 1000).toISOString().slice(11, 19)}  ${describe(p, e)}\n`);
+      },
+    });
+  } finally {
+    clearInterval(poll);
+  }
+  while (busy) await sleep(50);
+  await tick(); // the final state (the last round's proofs checked)
   print({ result: r }, `${r.status === "done" ? "done" : r.status === "failed" ? "FAILED" : "TIMEOUT"}: ${r.reason}${r.closed ? " (closed on-chain)" : ""}`);
   return r;
 }
@@ -615,11 +655,7 @@ task
       for (let r = 1; r <= t.currentRound; r++) {
         const rr = await cm.connector.getRound(tid, r);
         if (!rr) continue;
-        let awaited: string[] = [];
-        if (rr.phase === Phase.Setup || rr.phase === Phase.Compute || rr.phase === Phase.Aggregate) {
-          const done = new Set((await cm.connector.getContributions(tid, r, rr.phase)).map((c) => c.member));
-          awaited = rr.members.filter((m) => !done.has(m)).map((m) => who(p, m));
-        }
+        const awaited = await cm.tasks.get(tid).awaited(rr);
         rounds.push({
           round: r,
           phase: phaseName(rr.phase),
@@ -708,7 +744,9 @@ result
   });
 result
   .command("verify <id>")
-  .description("re-check a task's finalized rounds: on-chain record hashes vs the result bytes, spec hash, contributors")
+  .description(
+    "re-check a task's finalized rounds: on-chain record hashes vs the result bytes, spec hash, contributors; a proven task's proofs (dataset root, round binding, every Groth16 proof)",
+  )
   .action(async (id: string) => {
     const cm = await sdk(g());
     try {

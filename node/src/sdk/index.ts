@@ -28,12 +28,17 @@ import { randomUUID } from "node:crypto";
 import { NodeApiClient, NodeApiError } from "../api/client.js";
 import type { InboxView } from "../api/views.js";
 import { loadProfile, nodeNameOf, nodeWallet, requesterWallet, type LoadedProfile } from "./profile.js";
+import { checkProvenContribution, provenKindOf } from "./proofs.js";
+import { releaseZk } from "../../../chain-connector/src/zkverify.js";
+import { parseTaskSpec, type TaskSpec } from "../../../protocol/src/taskspec.js";
+import type { DatasetRecord } from "../../../chain-connector/src/connector.js";
 
 export { loadProfile, saveProfile, defaultProfilePath, writeKeyFile, ProfileError, type Profile, type LoadedProfile, type ProfileNode } from "./profile.js";
 export { ConnectorError } from "../../../chain-connector/src/connector.js";
 export { commitDatasetTable, describeEvent, ensureNode, readDatasetFile, readSpecFile, type DatasetCommits, type NodeRecords } from "./ops.js";
 export { NodeApiError } from "../api/client.js";
 export { SpecError } from "../../../protocol/src/taskspec.js";
+export { checkProvenContribution, provenKindOf, type ProvenInput } from "./proofs.js";
 
 export type ConnectOptions = { profile: string | LoadedProfile } | { connectorUrl: string; signer: Signer; requesterUrl?: string };
 
@@ -79,6 +84,23 @@ export interface VerifyReport {
   checks: VerifyCheck[];
   /** What is not re-checked here, and why. */
   notChecked: string[];
+}
+
+/** Where a task stands: its current round's phase, who is awaited in it, and its proofs so far. */
+export interface TaskProgress {
+  taskId: number;
+  round: number;
+  rounds: number;
+  phase: string;
+  closed: boolean;
+  /** Members of the round, named by the profile when it can. */
+  members: string[];
+  /** Members that have not submitted in the current submission phase (Setup, Compute, Aggregate). */
+  awaited: string[];
+  /** Proven tasks: Compute contributions recorded this round, each with its sampled proof checked by the connector or chain. */
+  proven?: number;
+  /** Proven tasks, round finalized: chunk proofs the requester checked (its result's count). */
+  checked?: number;
 }
 
 export interface RequesterRoundView {
@@ -136,6 +158,47 @@ export class TaskHandle {
     const t = p ? await this.chain() : null;
     const name = t && p ? nodeNameOf(p, t.requester) : undefined;
     return name && name !== p?.requester ? this.cm.connectorAs(name) : this.cm.connector;
+  }
+
+  /**
+   * Members of a round not yet submitted in its current phase (a submission phase: Setup, Compute,
+   * Aggregate; none otherwise), named by the profile when it can.
+   */
+  async awaited(r: RoundRecord): Promise<string[]> {
+    if (r.phase !== Phase.Setup && r.phase !== Phase.Compute && r.phase !== Phase.Aggregate) return [];
+    const done = new Set((await this.cm.connector.getContributions(this.id, r.round, r.phase)).map((c) => getAddress(c.member)));
+    return r.members.filter((m) => !done.has(getAddress(m))).map((m) => this.cm.nameOf(m));
+  }
+
+  private specOnce?: Promise<TaskSpec | undefined>;
+
+  /** The current round: phase, awaited members, and for a proven task how many contributions were proven and, once finalized, checked. */
+  async progress(): Promise<TaskProgress> {
+    const t = await this.chain();
+    if (!t) throw new Error(`task ${this.id} does not exist`);
+    this.specOnce ??= this.cm.connector.getTaskSpec(this.id).then(
+      (s) => (s ? parseTaskSpec(s) : undefined),
+      () => undefined,
+    );
+    const spec = await this.specOnce;
+    const out: TaskProgress = { taskId: this.id, round: t.currentRound, rounds: t.rounds, phase: "-", closed: t.closed, members: [], awaited: [] };
+    const r = t.currentRound >= 1 ? await this.cm.connector.getRound(this.id, t.currentRound) : null;
+    if (!r) return out;
+    out.phase = phaseName(r.phase);
+    out.members = r.members.map((m) => this.cm.nameOf(m));
+    out.awaited = await this.awaited(r);
+    if (spec && provenKindOf(spec) && r.phase >= Phase.Compute && r.phase !== Phase.Failed) {
+      out.proven = (await this.cm.connector.getContributions(this.id, r.round, Phase.Compute)).length;
+      if (r.phase === Phase.Finalized) {
+        try {
+          const res = await (await this.requesterClient()).result<{ proofs?: { chunks?: number } }>(this.id, r.round);
+          out.checked = res.result?.proofs?.chunks;
+        } catch {
+          /* the requester has not stored it yet */
+        }
+      }
+    }
+    return out;
   }
 
   /** The requester node's own view of each round: its status and, when it failed there, why. */
@@ -295,21 +358,37 @@ export class TaskHandle {
    * chain finalized is the one the requester node stores; the record (fetched from the connector
    * by its hash) commits to the result bytes (keccak256 of the canonical JSON); its contributors all
    * submitted in Compute on-chain; and the spec blob hashes to the task's on-chain specHash.
+   * A proven task (spec.verification not "none"): every contributor's proofs are fetched from the
+   * connector and re-checked here (registered dataset root, round binding, every Groth16 proof,
+   * the sampled chunk against the on-chain commitment), and their count against the result's.
    */
   async verify(): Promise<VerifyReport> {
     const c = await this.requesterConnector();
     const checks: VerifyCheck[] = [];
+    const notChecked: string[] = [];
     const add = (what: string, ok: boolean, detail: string) => checks.push({ what, ok, detail });
     const t = await this.chain();
     if (!t) throw new Error(`task ${this.id} does not exist`);
     const spec = await c.getTaskSpec(this.id);
     add("spec hash", !!spec && specHash(spec) === t.specHash, spec ? `keccak256(spec) ${specHash(spec)} vs on-chain ${t.specHash}` : "the connector has no spec blob");
+    let parsed: TaskSpec | undefined;
+    try {
+      parsed = spec ? parseTaskSpec(spec) : undefined;
+    } catch {
+      /* the spec-hash line and the rest say enough */
+    }
+    const proven = parsed ? provenKindOf(parsed) : undefined;
+    if (proven) this.cm.usedZk = true;
+    const domain = proven ? await c.bindingDomain() : undefined;
+    let finalized = 0;
+    let prevNext: unknown = undefined;
     for (let round = 1; round <= t.currentRound; round++) {
       const r = await c.getRound(this.id, round);
       if (r?.phase !== Phase.Finalized) continue;
+      finalized++;
       const res = await (await this.requesterClient()).result(this.id, round);
       add(`round ${round} record`, res.recordHash === r.resultHash, `requester's record ${res.recordHash} vs on-chain ${r.resultHash}`);
-      let record: { resultHash?: string; contributors?: string[]; taskId?: number; round?: number } = {};
+      let record: { resultHash?: string; contributors?: string[]; taskId?: number; round?: number; next?: unknown } = {};
       try {
         record = JSON.parse(new TextDecoder().decode(await c.getBlob(r.resultHash))) as typeof record;
         add(`round ${round} record blob`, record.taskId === this.id && record.round === round, `record blob ${r.resultHash} names task ${record.taskId} round ${record.round}`);
@@ -318,24 +397,84 @@ export class TaskHandle {
       }
       const h = blobHash(toUtf8Bytes(canonicalJson(res.result)));
       add(`round ${round} result bytes`, h === res.resultHash && record.resultHash === h, `keccak256(result) ${h}, record says ${record.resultHash}`);
-      const submitted = new Set((await c.getContributions(this.id, round, Phase.Compute)).map((x) => getAddress(x.member)));
+      const compute = await c.getContributions(this.id, round, Phase.Compute);
+      const submitted = new Set(compute.map((x) => getAddress(x.member)));
       const missing = (record.contributors ?? []).filter((m) => !submitted.has(getAddress(m)));
       add(
         `round ${round} contributors`,
         missing.length === 0 && (record.contributors?.length ?? 0) > 0,
         missing.length ? `not on-chain in Compute: ${missing.join(", ")}` : `${record.contributors?.length ?? 0} contributor(s), each submitted on-chain`,
       );
+      if (proven && parsed && domain) {
+        let chunks = 0;
+        for (const m of record.contributors ?? []) {
+          const x = compute.find((y) => getAddress(y.member) === getAddress(m));
+          if (!x) continue; // named by the contributors line
+          const label = `round ${round} ${this.cm.nameOf(m)}`;
+          let payload: Uint8Array;
+          try {
+            payload = await c.getBlob(x.blobHash);
+          } catch (e) {
+            add(`${label} proofs`, false, `cannot read contribution blob ${x.blobHash}: ${(e as Error).message}`);
+            continue;
+          }
+          const spec1 = parsed;
+          const out = await checkProvenContribution(
+            {
+              spec: spec1,
+              taskId: this.id,
+              round,
+              roundParams: round === 1 ? undefined : (prevNext ?? undefined),
+              domain,
+              member: getAddress(m),
+              commitment: x.commitment,
+              payload,
+              dataset: (o, root) => referencedDataset(c, spec1, o, root),
+            },
+            label,
+          );
+          checks.push(...out.checks);
+          chunks += out.chunks;
+        }
+        // The requester's opening of Σ commitments needs the summed blinding, which only it holds
+        // (members' vectors are sealed to it or masked): its claim is checked against the proofs.
+        const pr = (res.result as { proofs?: { chunks?: number; aggregateOpensCommitments?: boolean } } | null)?.proofs;
+        add(
+          `round ${round} aggregate opening`,
+          pr?.aggregateOpensCommitments === true && pr.chunks === chunks,
+          pr ? `requester's result: aggregate opens Σ of ${pr.chunks} chunk commitment(s) (${chunks} re-verified here)` : "the result carries no proofs section",
+        );
+      }
+      prevNext = record.next;
     }
-    if (checks.length === 1) add("finalized rounds", false, "no round is finalized yet");
-    return {
-      taskId: this.id,
-      ok: checks.every((x) => x.ok),
-      checks,
-      notChecked: [
-        "zk chunk proofs and the aggregate-vs-commitments opening: the requester node checks them before it finalizes; re-checking needs the members' payloads (secagg/paillier payloads are masked or encrypted)",
-      ],
-    };
+    if (finalized === 0) add("finalized rounds", false, "no round is finalized yet");
+    if (proven)
+      notChecked.push(
+        "the aggregate's Pedersen opening itself: it needs the summed blinding, which only the requester node holds (members' vectors are sealed to it or masked); the requester's claim is checked against the re-verified proof count",
+      );
+    else
+      notChecked.push(
+        parsed?.verification === "none" || !parsed
+          ? "proofs: the task is not proven (verification: none)"
+          : `proofs: kind ${parsed.kind} has no contribution circuit this SDK re-checks`,
+      );
+    return { taskId: this.id, ok: checks.every((x) => x.ok), checks, notChecked };
   }
+}
+
+/** The committed version of a dataset the spec references for `owner` whose root is `root` (as the runtime resolves it), or null. */
+async function referencedDataset(c: ConnectorClient, spec: TaskSpec, owner: string, root: string): Promise<DatasetRecord | null> {
+  for (const ref of spec.datasets) {
+    if (ref.owner.toLowerCase() !== owner.toLowerCase()) continue;
+    const latest = await c.getDataset(ref.owner, ref.datasetId, ref.version);
+    const from = ref.version ?? latest?.version ?? 0;
+    const to = ref.version ?? 1;
+    for (let v = from; v >= to; v--) {
+      const d = v === latest?.version ? latest : await c.getDataset(ref.owner, ref.datasetId, v);
+      if (d && d.root.toLowerCase() === root.toLowerCase()) return d;
+    }
+  }
+  return null;
 }
 
 export interface NodeView {
@@ -405,6 +544,11 @@ export class Ciphermine {
     private readonly requesterUrl: string | undefined,
     readonly profile?: LoadedProfile,
   ) {}
+
+  /** The profile's name of an address, else the address. */
+  nameOf(a: string): string {
+    return (this.profile ? nodeNameOf(this.profile, a) : undefined) ?? a;
+  }
 
   /** A MemberReported event as a report, the node named by the profile when it can be. */
   reportOf(e: Extract<ChainEvent, { type: "MemberReported" }>): MemberReport {
@@ -516,7 +660,11 @@ export class Ciphermine {
     return new TaskHandle(this, r.taskId, since);
   }
 
+  /** Whether this instance verified proofs (snarkjs' worker threads then run until close()). */
+  usedZk = false;
+
   async close(): Promise<void> {
+    if (this.usedZk) await releaseZk();
     for (const c of this.connectors.values()) await (await c.catch(() => undefined))?.close();
     this.connectors.clear();
     await this.connector.close();
