@@ -1,18 +1,18 @@
 /**
  * Re-checks a proven Compute contribution from what the connector publishes (the fed/proven
  * envelope is public; only its inner body is sealed or masked): the proofs' dataset root is a
- * committed version the spec references for the member, every chunk is bound to this task, round
- * and member, and the requester's own check (openProven: chunk order and count, round parameters,
- * the sampled chunk against the on-chain commitment, every Groth16 proof) passes.
+ * committed version the spec references for the member, every proof is bound to this task, round
+ * and member, and the requester's own check (provenSystem(...).open: order and count, round
+ * parameters, the on-chain commitment, every Groth16 or UltraHonk proof) passes.
  */
 import { keccak256 } from "ethers";
 import type { BindingDomain, DatasetRecord } from "../../../chain-connector/src/connector.js";
 import { outputsCommitment, roundBinding } from "../../../protocol/src/binding.js";
 import { bytes32ToField, fieldToBytes32 } from "../../../protocol/src/commitment.js";
-import { parseContributionSignals } from "../../../protocol/src/contributions.js";
 import type { TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { RoundContext } from "../runtime/handler.js";
-import { circuitShape, openProven, type ProvenKind } from "../runtime/kinds/proven.js";
+import { circuitShape, provenSystem, type ProvenKind } from "../runtime/kinds/proven.js";
+import { honkShape } from "../zk/honk-contributions.js";
 import type { FederatedKind } from "../runtime/kinds/federated.js";
 import { kmeansKind } from "../runtime/kinds/kmeans.js";
 import { linregKind } from "../runtime/kinds/linreg.js";
@@ -56,50 +56,75 @@ export interface ProvenInput {
   dataset: (owner: string, root: string) => Promise<DatasetRecord | null>;
 }
 
-/** One line per check for a member's proven contribution; `chunks` is how many proofs verified. */
+/** Each proof's public inputs in an envelope (fed/proven: chunks' signals; fed/honk: groups' inputs), with where root and binding sit. */
+function proofInputs(
+  spec: TaskSpec,
+  pk: ProvenKind<unknown>,
+  payload: Uint8Array,
+): { system: string; inputs: bigint[][]; root: number; binding: number; outputs: (pi: bigint[]) => bigint[] } {
+  let env: { chunks?: Array<{ signals?: unknown }>; groups?: Array<{ publicInputs?: unknown }> } = {};
+  try {
+    env = JSON.parse(new TextDecoder().decode(payload)) as typeof env;
+  } catch {
+    /* no inputs: the lines below fail, and the full check names it */
+  }
+  const words = (xs: unknown): bigint[] => (Array.isArray(xs) && xs.every((x) => typeof x === "string" && /^(0x[0-9a-f]+|\d+)$/.test(x)) ? xs.map((x: string) => BigInt(x)) : []);
+  if (spec.proofSystem === "honk" && pk.honk) {
+    const names = honkShape(pk.honk.kind).publicInputs;
+    const outAt = names.findIndex((x) => x.startsWith("commitment"));
+    return {
+      system: "UltraHonk",
+      inputs: (env?.groups ?? []).map((g) => words(g?.publicInputs)),
+      root: names.indexOf("root"),
+      binding: names.indexOf("binding"),
+      outputs: (pi) => pi.slice(outAt),
+    };
+  }
+  const n = circuitShape(pk.circuit).nPublic;
+  return { system: "Groth16", inputs: (env?.chunks ?? []).map((c) => words(c?.signals)), root: n - 1, binding: n - 2, outputs: (pi) => pi.slice(0, -2) };
+}
+
+/**
+ * One line per check for a member's proven contribution (Groth16 or UltraHonk, as the spec's
+ * proofSystem says); `chunks` is how many commitments the verified proofs carry (what the
+ * requester's result counts).
+ */
 export async function checkProvenContribution(a: ProvenInput, label: string): Promise<{ checks: ProofCheck[]; chunks: number }> {
   const checks: ProofCheck[] = [];
   const add = (what: string, ok: boolean, detail: string) => checks.push({ what: `${label} ${what}`, ok, detail });
   const pk = provenKindOf(a.spec);
   if (!pk) throw new Error(`task ${a.taskId} is not a proven task of a kind with a contribution circuit`);
-  const shape = circuitShape(pk.pk.circuit);
-  let chunks: Array<{ signals: string[] }> = [];
-  try {
-    const env = JSON.parse(new TextDecoder().decode(a.payload)) as { chunks?: Array<{ signals: string[] }> };
-    chunks = Array.isArray(env?.chunks) ? env.chunks : [];
-  } catch {
-    /* openProven names it below */
-  }
-  // Root: every chunk proves rows under one root, registered for this member and referenced by the spec.
-  const roots = [...new Set(chunks.map((c) => (Array.isArray(c?.signals) && c.signals.length === shape.nPublic ? c.signals[shape.nPublic - 1] : "?")))];
-  const root = roots.length === 1 && roots[0] !== "?" ? fieldToBytes32(BigInt(roots[0])) : undefined;
+  const env = proofInputs(a.spec, pk.pk, a.payload);
+  const ok = env.inputs.length > 0 && env.inputs.every((pi) => pi.length > Math.max(env.root, env.binding));
+  // Root: every proof covers rows under one root, registered for this member and referenced by the spec.
+  const roots = [...new Set(env.inputs.map((pi) => (ok ? pi[env.root] : -1n)))];
+  const root = ok && roots.length === 1 ? fieldToBytes32(roots[0]) : undefined;
   const d = root ? await a.dataset(a.member, root) : null;
   add(
     "dataset root",
-    !!d && bytes32ToField(d.root) === BigInt(roots[0]),
+    !!d && bytes32ToField(d.root) === roots[0],
     d
       ? `proofs cover ${d.rows} rows under ${d.root}, version ${d.version} registered on the connector`
       : root
         ? `root ${root} is not a committed version the spec references for ${a.member}`
-        : `the chunks prove ${roots.length} different roots (or none)`,
+        : `the proofs name ${ok ? roots.length : 0} roots; one is expected`,
   );
   // Binding: each proof's public binding is this task, round and member over its own outputs.
   const bad: number[] = [];
-  for (const [k, c] of chunks.entries()) {
-    try {
-      const s = parseContributionSignals(pk.pk.circuit, c.signals);
-      const want = roundBinding({ ...a.domain, taskId: a.taskId, round: a.round, member: a.member, commitment: outputsCommitment(c.signals.slice(0, -2)) });
-      if (s.binding !== want) bad.push(k);
-    } catch {
-      bad.push(k);
-    }
+  for (const [k, pi] of env.inputs.entries()) {
+    const want = ok ? roundBinding({ ...a.domain, taskId: a.taskId, round: a.round, member: a.member, commitment: outputsCommitment(env.outputs(pi)) }) : undefined;
+    if (want === undefined || pi[env.binding] !== want) bad.push(k);
   }
   add(
     "round binding",
-    chunks.length > 0 && bad.length === 0,
-    bad.length ? `chunk(s) ${bad.join(", ")} bound to another task, round or member` : `${chunks.length} chunk(s) bound to task ${a.taskId}, round ${a.round}, ${a.member}`,
+    ok && bad.length === 0,
+    !ok
+      ? "the envelope has no readable proofs"
+      : bad.length
+        ? `proof(s) ${bad.join(", ")} bound to another task, round or member`
+        : `${env.inputs.length} proof(s) bound to task ${a.taskId}, round ${a.round}, ${a.member}`,
   );
-  // The requester's own check, every Groth16 proof included.
+  // The requester's own check (provenSystem(...).open): every proof verified, in order, the round's parameters, the on-chain commitment.
   const ctx = {
     taskId: a.taskId,
     round: a.round,
@@ -113,9 +138,10 @@ export async function checkProvenContribution(a: ProvenInput, label: string): Pr
   const c = { member: a.member, blobHash: keccak256(a.payload), commitment: a.commitment, payload: a.payload };
   let n = 0;
   try {
-    const o = await openProven(ctx, pk.pk, pk.params, c);
+    const sys = provenSystem(a.spec, pk.pk, pk.params);
+    const o = await sys.open(ctx, c);
     n = o.commitments.length;
-    add("proofs", true, `${n} ${shape.name} Groth16 proof(s) verify; chunks in order, the sampled one matches the on-chain commitment`);
+    add("proofs", true, `${env.inputs.length} ${sys.shape.name} ${env.system} proof(s) verify; in order, this round's parameters, the on-chain commitment matches`);
   } catch (e) {
     add("proofs", false, (e as Error).message);
   }
