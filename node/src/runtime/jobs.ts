@@ -48,8 +48,9 @@ export const JOBS = {
   },
   /** A Groth16 proof of one circuit on a witness input (node/src/zk/prover.ts). */
   async proveCircuit(a: { name: string; input: Record<string, unknown>; buildDir?: string }): Promise<{ proof: Groth16Proof; publicSignals: string[] }> {
-    const { proveCircuit } = await import("../zk/prover.js");
-    return proveCircuit(a.name, a.input, a.buildDir);
+    // In its own process, not on this thread: see prover-process.ts.
+    const { proveInProcess } = await import("../zk/prover-process.js");
+    return proveInProcess(a.name, a.input, a.buildDir);
   },
   /**
    * An UltraHonk proof of a Noir circuit (node/src/zk/honk.ts): the witness here, `bb prove` in a

@@ -23,9 +23,9 @@ try {
 }
 
 threads.parentPort!.on("message", (msg: { id: number; name: JobName | "close"; args: unknown }) => {
-  // Asked to stop: snarkjs' WASM threads go first, then this thread ends on its own. A thread
-  // terminated with them alive can abort the whole process in native teardown.
-  if (msg.name === "close") return void releaseCurve().finally(() => threads.parentPort!.close());
+  // Asked to stop: the prover process and any snarkjs threads go first, then this thread ends on its own.
+  if (msg.name === "close")
+    return void Promise.all([releaseCurve(), import("../zk/prover-process.js").then((m) => m.stopProverProcess())]).finally(() => threads.parentPort!.close());
   // eslint-disable-next-line @typescript-eslint/unbound-method -- the JOBS functions do not use `this`
   const job = JOBS[msg.name] as ((a: unknown) => Promise<unknown>) | undefined;
   (job ? job(msg.args) : Promise.reject(new Error(`no job named ${msg.name}`))).then(
