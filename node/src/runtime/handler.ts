@@ -222,6 +222,25 @@ export interface TaskKindHandler {
   aggregate(ctx: AggregateContext, contributions: ReceivedContribution[]): Promise<RoundOutcome>;
 }
 
+/**
+ * A per-process memo of checks on received contributions, keyed by task (spec nonce), round,
+ * member, blob and commitment: members and the requester open the same contributions several
+ * times in a round. Bounded (the oldest entry goes past 4,096).
+ */
+export function contributionMemo<T>(): (ctx: RoundContext, c: ReceivedContribution, check: () => Promise<T>) => Promise<T> {
+  const kept = new Map<string, Promise<T>>();
+  return (ctx, c, check) => {
+    const key = `${ctx.spec.nonce}/${ctx.taskId}/${ctx.round}/${c.member.toLowerCase()}/${c.blobHash}/${c.commitment}`;
+    let v = kept.get(key);
+    if (!v) {
+      v = check();
+      kept.set(key, v);
+      if (kept.size > 4096) kept.delete(kept.keys().next().value!);
+    }
+    return v;
+  };
+}
+
 export function plainCommitment(payload: Uint8Array): string {
   return keccakHex(payload);
 }

@@ -172,6 +172,26 @@ export function pool(): WorkerPool {
   return shared;
 }
 
+/**
+ * fn(0) … fn(total − 1), results in order, with a few calls in flight per thread of the process
+ * pool: enough to keep every thread busy, few enough that waiting calls (each holding its input,
+ * e.g. a proof's witness) stay bounded in memory. `onDone` counts finished calls.
+ */
+export async function inPoolLanes<T>(total: number, fn: (i: number) => Promise<T>, onDone?: (done: number, total: number) => void): Promise<T[]> {
+  const out = new Array<T>(total);
+  let next = 0;
+  let done = 0;
+  const lane = async () => {
+    while (next < total) {
+      const i = next++;
+      out[i] = await fn(i);
+      onDone?.(++done, total);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(total, Math.max(2, 2 * pool().size)) }, lane));
+  return out;
+}
+
 /** Stops the process-wide pool's threads (a later pool() starts a new pool). Call before process.exit. */
 export async function closePool(): Promise<void> {
   const p = shared;

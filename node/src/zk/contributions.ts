@@ -18,7 +18,7 @@ import {
 import { addBlindings, addCommitments, pedersenCommit, randomBlinding, type Commitment } from "../../../protocol/src/pedersen.js";
 import { gradientChunkInput, kmeansChunkInput, statsChunkInput, type ChunkShape } from "./inputs.js";
 import { loadCircuit } from "./prover.js";
-import { pool } from "../runtime/pool.js";
+import { inPoolLanes, pool } from "../runtime/pool.js";
 
 /**
  * Provers for the federated contribution circuits (circuits/{stats,kmeans,linreg,logreg}_chunk).
@@ -188,18 +188,7 @@ export async function proveAll(a: {
 }): Promise<DatasetContribution> {
   const { shape } = shapeOf(CONTRIBUTION_CIRCUITS[a.kind], a.buildDir);
   const total = Math.ceil(a.tree.rows / shape.chunkRows);
-  // A few chunks per pool thread in flight: each waiting chunk holds its witness input in memory.
-  const chunks = new Array<ChunkContribution>(total);
-  let next = 0;
-  let done = 0;
-  const lane = async () => {
-    while (next < total) {
-      const k = next++;
-      chunks[k] = await proveContributionChunk({ ...a, chunkIndex: k });
-      a.onChunk?.(++done, total);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(total, Math.max(2, 2 * pool().size)) }, lane));
+  const chunks = await inPoolLanes(total, (k) => proveContributionChunk({ ...a, chunkIndex: k }), a.onChunk);
   const vector = chunks[0].vector.map((_, i) => chunks.reduce((s, c) => s + c.vector[i], 0n));
   return {
     kind: a.kind,

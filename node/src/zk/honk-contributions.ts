@@ -19,7 +19,7 @@ import {
   weightsHash,
   type CircuitInputs,
 } from "../../../protocol/src/honk/stats.js";
-import { pool } from "../runtime/pool.js";
+import { inPoolLanes, pool } from "../runtime/pool.js";
 import { HONK_BUILD_DIR } from "./honk.js";
 
 /**
@@ -230,17 +230,7 @@ export async function proveHonkAll(a: {
   onGroup?: (done: number, total: number) => void;
 }): Promise<HonkContribution> {
   const total = honkGroups(a.kind, a.ds, a.buildDir);
-  const groups = new Array<HonkGroupProof>(total);
-  let next = 0;
-  let done = 0;
-  const lane = async () => {
-    while (next < total) {
-      const g = next++;
-      groups[g] = await proveHonkGroup({ ...a, group: g });
-      a.onGroup?.(++done, total);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(total, Math.max(2, 2 * pool().size)) }, lane));
+  const groups = await inPoolLanes(total, (g) => proveHonkGroup({ ...a, group: g }), a.onGroup);
   if (a.kind === "minmax") {
     const C = a.ds.C;
     const mins = Array.from({ length: C }, (_, j) => groups.reduce((m, g) => (g.vector[j] < m ? g.vector[j] : m), groups[0].vector[j]));

@@ -6,7 +6,7 @@ import { proofListTree, type ProofListEntry } from "../../../protocol/src/honk/p
 import type { Commitment } from "../../../protocol/src/honk/pedersen.js";
 import { verifyHonk } from "../../../chain-connector/src/honkverify.js";
 import { chunkedTable } from "../data/commit.js";
-import type { MemberContext, ReceivedContribution, RoundContext, Submission } from "../runtime/handler.js";
+import { contributionMemo, type MemberContext, type ReceivedContribution, type RoundContext, type Submission } from "../runtime/handler.js";
 import { honkParamsHash, honkShape, proveHonkAll, type HonkKind, type HonkParams, type HonkShape } from "./honk-contributions.js";
 
 /**
@@ -107,18 +107,11 @@ export interface OpenedHonk {
   groups: number;
 }
 
-const verified = new Map<string, Promise<OpenedHonk>>();
+const verified = contributionMemo<OpenedHonk>();
 
 /** Checks a Honk-proven Compute contribution (see the module doc); throws the reason. Kept per task, round, member and blob. */
 export function openHonk(ctx: RoundContext, kind: HonkKind, params: HonkParams, c: ReceivedContribution): Promise<OpenedHonk> {
-  const key = `${ctx.spec.nonce}/${ctx.taskId}/${ctx.round}/${c.member.toLowerCase()}/${c.blobHash}/${c.commitment}`;
-  let v = verified.get(key);
-  if (!v) {
-    v = open(ctx, kind, params, c);
-    verified.set(key, v);
-    if (verified.size > 4096) verified.delete(verified.keys().next().value!);
-  }
-  return v;
+  return verified(ctx, c, () => open(ctx, kind, params, c));
 }
 
 async function open(ctx: RoundContext, kind: HonkKind, params: HonkParams, c: ReceivedContribution): Promise<OpenedHonk> {

@@ -17,7 +17,7 @@ import { INLINE_ROWS } from "../../data/commit.js";
 import { pool } from "../pool.js";
 import { honkShape, opensHonk, type HonkKind, type HonkParams } from "../../zk/honk-contributions.js";
 import { admitHonk, contributeHonk, honkBlindingFromLimbs, honkVectorLength, HONK_BLINDING_LIMBS, openHonk } from "../../zk/honk-proven.js";
-import type { MemberContext, MemberDataset, ReceivedContribution, RoundContext, Submission } from "../handler.js";
+import { contributionMemo, type MemberContext, type MemberDataset, type ReceivedContribution, type RoundContext, type Submission } from "../handler.js";
 
 /**
  * Proven federated contributions (spec.verification "offchain" or "onchain"). A member proves
@@ -186,7 +186,7 @@ export interface OpenedContribution {
   commitments: Commitment[];
 }
 
-const verified = new Map<string, Promise<OpenedContribution>>();
+const verified = contributionMemo<OpenedContribution>();
 
 /**
  * Checks a proven Compute contribution (see the module doc); throws the reason when it fails.
@@ -194,14 +194,7 @@ const verified = new Map<string, Promise<OpenedContribution>>();
  * contributions several times in a round.
  */
 export function openProven<P>(ctx: RoundContext, pk: ProvenKind<P>, p: P, c: ReceivedContribution): Promise<OpenedContribution> {
-  const key = `${ctx.spec.nonce}/${ctx.taskId}/${ctx.round}/${c.member.toLowerCase()}/${c.blobHash}/${c.commitment}`;
-  let v = verified.get(key);
-  if (!v) {
-    v = open(ctx, pk, p, c);
-    verified.set(key, v);
-    if (verified.size > 4096) verified.delete(verified.keys().next().value!);
-  }
-  return v;
+  return verified(ctx, c, () => open(ctx, pk, p, c));
 }
 
 async function open<P>(ctx: RoundContext, pk: ProvenKind<P>, p: P, c: ReceivedContribution): Promise<OpenedContribution> {
