@@ -72,6 +72,15 @@ function profileOf(g: Global): LoadedProfile {
 async function sdk(g: Global): Promise<Ciphermine> {
   return connect({ profile: profileOf(g) });
 }
+/** Runs a verb's work with an SDK connection that is closed however the work ends. */
+async function withSdk(g: Global, work: (cm: Ciphermine) => Promise<void>): Promise<void> {
+  const cm = await sdk(g);
+  try {
+    await work(cm);
+  } finally {
+    await cm.close();
+  }
+}
 
 function alive(pid: number | undefined): boolean {
   if (!pid) return false;
@@ -510,8 +519,7 @@ dataset
     if (!existsSync(path)) throw usage(`${file} does not exist`);
     const name = o.name ?? basename(path, extname(path));
     const policy = o.policy === undefined ? undefined : policyFile(o.policy);
-    const cm = await sdk(g());
-    try {
+    await withSdk(g(), async (cm) => {
       const columns = o.columns
         ?.split(",")
         .map((c) => c.trim())
@@ -522,9 +530,7 @@ dataset
         `dataset ${d.name} v${d.version} on ${o.node}: ${d.rows} rows × ${d.columns} columns, root ${d.root}` +
           (policy !== undefined ? `\npolicy: ${JSON.stringify(d.policy)}` : ""),
       );
-    } finally {
-      await cm.close();
-    }
+    });
   });
 dataset
   .command("policy <name>")
@@ -533,8 +539,7 @@ dataset
   .option("--set <file.json>", "the new policy")
   .action(async (name: string, o: { node: string; set?: string }) => {
     const policy = o.set === undefined ? undefined : policyFile(o.set);
-    const cm = await sdk(g());
-    try {
+    await withSdk(g(), async (cm) => {
       const v = policy === undefined ? await cm.datasets.policy(o.node, name) : await cm.datasets.setPolicy(o.node, name, policy);
       const fields = Object.entries(v.policy as Record<string, unknown>);
       print(
@@ -542,17 +547,14 @@ dataset
         `dataset ${name} on ${o.node}: ${fields.length ? "" : "no policy of its own (the node-wide policy applies)"}` +
           fields.map(([k, x]) => `\n  ${k.padEnd(18)} ${JSON.stringify(x)}`).join(""),
       );
-    } finally {
-      await cm.close();
-    }
+    });
   });
 dataset
   .command("ls")
   .description("datasets of every node in the profile")
   .option("--node <name>", "only this node")
   .action(async (o: { node?: string }) => {
-    const cm = await sdk(g());
-    try {
+    await withSdk(g(), async (cm) => {
       const all = await cm.datasets.list(o.node);
       const lines = all.flatMap(({ node, datasets }) =>
         (datasets as Array<{ name: string; version: number; rows: number; columns: string[] | number }>).map(
@@ -560,9 +562,7 @@ dataset
         ),
       );
       print(all, lines.length ? lines.join("\n") : "no datasets");
-    } finally {
-      await cm.close();
-    }
+    });
   });
 
 const task = program.command("task").description("tasks: templates, submission, progress");
@@ -594,36 +594,29 @@ task
       throw usage(`${file}: ${(e as Error).message}`);
     }
     const timeout = seconds(o.timeout, "--timeout", 600);
-    const cm = await sdk(g());
-    try {
+    await withSdk(g(), async (cm) => {
       const h = await cm.tasks.create(spec as never);
       print({ taskId: h.id }, `task ${h.id}`);
       if (!o.wait) return;
       const r = await follow(cm, h.id, h.since, timeout);
       if (exitFor(r) !== 0) throw new Exit(exitFor(r), "");
-    } finally {
-      await cm.close();
-    }
+    });
   });
 task
   .command("watch <id>")
   .description("follow a task to its end (rounds, phases, members)")
   .option("--timeout <s>", "give up after this many seconds (exit 2)", "600")
   .action(async (id: string, o: { timeout: string }) => {
-    const cm = await sdk(g());
-    try {
+    await withSdk(g(), async (cm) => {
       const r = await follow(cm, taskId(id), undefined, seconds(o.timeout, "--timeout", 600));
       if (exitFor(r) !== 0) throw new Exit(exitFor(r), "");
-    } finally {
-      await cm.close();
-    }
+    });
   });
 task
   .command("ls")
   .description("tasks the requester node knows")
   .action(async () => {
-    const cm = await sdk(g());
-    try {
+    await withSdk(g(), async (cm) => {
       const tasks = await cm.tasks.list();
       const rows = [];
       for (const t of tasks) {
@@ -636,18 +629,15 @@ task
           ? rows.map((r) => `  ${String(r.taskId).padStart(4)}  ${r.kind.padEnd(10)} round ${r.currentRound}/${r.rounds}${r.closed ? "  closed" : ""}`).join("\n")
           : "no tasks",
       );
-    } finally {
-      await cm.close();
-    }
+    });
   });
 task
   .command("show <id>")
   .description("a task's rounds: phase, members, who is awaited, failure and decline reasons")
   .action(async (id: string) => {
     const tid = taskId(id);
-    const cm = await sdk(g());
-    const p = cm.profile!;
-    try {
+    await withSdk(g(), async (cm) => {
+      const p = cm.profile!;
       const t = await cm.connector.getTask(tid);
       if (!t) throw new Exit(1, `task ${tid} does not exist`);
       const spec = await cm.connector.getTaskSpec(tid);
@@ -694,9 +684,7 @@ task
           ...views.map((v) => `  ${v.node.padEnd(10)} ${v.decision ?? ""}${v.reason ? `: ${v.reason}` : ""}${v.errors.length ? `; ${v.errors.join("; ")}` : ""}`),
         ].join("\n"),
       );
-    } finally {
-      await cm.close();
-    }
+    });
   });
 task
   .command("logs <id>")
@@ -727,8 +715,7 @@ result
   .option("--round <r>", "round number")
   .option("--out <file>", "write the result JSON to this file")
   .action(async (id: string, o: { round?: string; out?: string }) => {
-    const cm = await sdk(g());
-    try {
+    await withSdk(g(), async (cm) => {
       const round = o.round === undefined ? undefined : Number(o.round);
       if (round !== undefined && (!Number.isInteger(round) || round < 1)) throw usage(`--round must be a round number (1, 2, …), got "${o.round}"`);
       const r = await cm.tasks.get(taskId(id)).result(round);
@@ -738,9 +725,7 @@ result
         note(`round ${r.round} of task ${r.taskId} written to ${o.out}`);
         print({ ok: true, out: resolve(o.out), round: r.round });
       } else process.stdout.write(JSON.stringify(doc, null, JSON_OUT ? 0 : 2) + "\n");
-    } finally {
-      await cm.close();
-    }
+    });
   });
 result
   .command("verify <id>")
@@ -748,14 +733,11 @@ result
     "re-check a task's finalized rounds: on-chain record hashes vs the result bytes, spec hash, contributors; a proven task's proofs (dataset root, round binding, every Groth16 proof)",
   )
   .action(async (id: string) => {
-    const cm = await sdk(g());
-    try {
+    await withSdk(g(), async (cm) => {
       const v = await cm.tasks.get(taskId(id)).verify();
       print(v, [...v.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.what}: ${c.detail}`), ...v.notChecked.map((n) => `  not checked here: ${n}`)].join("\n"));
       if (!v.ok) throw new Exit(1, "");
-    } finally {
-      await cm.close();
-    }
+    });
   });
 
 const audit = program.command("audit").description("a node's audit trail: what it did with its datasets, anchored to the chain's events");
@@ -765,8 +747,7 @@ audit
   .requiredOption("--node <name>", "the node whose trail to read (e.g. owner1)")
   .option("--task <id>", "only this task")
   .action(async (o: { node: string; task?: string }) => {
-    const cm = await sdk(g());
-    try {
+    await withSdk(g(), async (cm) => {
       const client = await cm.node(o.node);
       const filter = o.task === undefined ? {} : { taskId: taskId(o.task) };
       const entries: AuditEntry[] = [];
@@ -782,26 +763,21 @@ audit
         (e.reason ? ` (${e.reason})` : "") +
         `  [${e.anchor.event} tx ${short(e.anchor.txHash)}]`;
       print(entries, entries.length ? entries.map(line).join("\n") : `no audit entries on ${o.node}`);
-    } finally {
-      await cm.close();
-    }
+    });
   });
 audit
   .command("verify")
   .description("check the node's trail: its hash chain, and every entry against the chain's events (exit 1 names the first bad entry)")
   .requiredOption("--node <name>", "the node whose trail to check (e.g. owner1)")
   .action(async (o: { node: string }) => {
-    const cm = await sdk(g());
-    try {
+    await withSdk(g(), async (cm) => {
       const v = await (await cm.node(o.node)).auditVerify();
       print(
         v,
         v.ok ? `ok: ${v.entries} entries, hash chain whole, every entry matches the chain's events (${v.eventsRead} read)` : `FAIL at entry ${v.bad!.seq}: ${v.bad!.reason}`,
       );
       if (!v.ok) throw new Exit(1, "");
-    } finally {
-      await cm.close();
-    }
+    });
   });
 
 const inbox = program.command("inbox").description('tasks waiting for an owner\'s approval (dataset policies with approval: "required")');
@@ -815,22 +791,18 @@ inbox
   .option("--node <name>", "only this node (default: every owner node of the profile)")
   .option("--all", "decided tasks too (allowed, denied, expired)")
   .action(async (o: { node?: string; all?: boolean }) => {
-    const cm = await sdk(g());
-    try {
+    await withSdk(g(), async (cm) => {
       const all = await cm.inbox.list(o.node, { all: o.all === true });
       const lines = all.flatMap(({ node, tasks }) => tasks.map((t) => inboxLine(node, t)));
       print(all, lines.length ? lines.join("\n") : "no task waits for approval");
-    } finally {
-      await cm.close();
-    }
+    });
   });
 inbox
   .command("show <task>")
   .description("what a waiting task asks of the node's data")
   .requiredOption("--node <name>", "the owner node (e.g. owner1)")
   .action(async (id: string, o: { node: string }) => {
-    const cm = await sdk(g());
-    try {
+    await withSdk(g(), async (cm) => {
       const t = await cm.inbox.show(o.node, taskId(id));
       print(
         t,
@@ -845,23 +817,18 @@ inbox
           `  privacy      ${t.privacy ? `ρ ${t.privacy.rho} (ε ${Number(t.privacy.epsilon.toPrecision(4))} at δ ${t.privacy.delta})` : "none: exact aggregates"}`,
         ].join("\n"),
       );
-    } finally {
-      await cm.close();
-    }
+    });
   });
 inbox
   .command("allow <task>")
   .description("allow a waiting task: the node checks its policy again and joins (only while round 1 is in Join)")
   .requiredOption("--node <name>", "the owner node (e.g. owner1)")
   .action(async (id: string, o: { node: string }) => {
-    const cm = await sdk(g());
-    try {
+    await withSdk(g(), async (cm) => {
       const t = await cm.inbox.allow(o.node, taskId(id));
       print(t, `task ${t.taskId} allowed on ${o.node}; ${t.joined ? "joined round 1" : t.joinError ? `could not join: ${t.joinError}` : "joins when round 1 starts"}`);
       if (t.joinError) throw new Exit(1, "");
-    } finally {
-      await cm.close();
-    }
+    });
   });
 inbox
   .command("deny <task>")
@@ -869,13 +836,10 @@ inbox
   .requiredOption("--node <name>", "the owner node (e.g. owner1)")
   .requiredOption("--reason <text>", "why (kept with the decision)")
   .action(async (id: string, o: { node: string; reason: string }) => {
-    const cm = await sdk(g());
-    try {
+    await withSdk(g(), async (cm) => {
       const t = await cm.inbox.deny(o.node, taskId(id), o.reason);
       print(t, `task ${t.taskId} denied on ${o.node}: ${t.reason}`);
-    } finally {
-      await cm.close();
-    }
+    });
   });
 
 /** A policy file's JSON (the node checks the fields). */
