@@ -255,6 +255,18 @@ function privacyOf(spec: Spec | undefined): string {
   return p.epsilon !== undefined ? `ε ${p.epsilon}${p.delta !== undefined ? `, δ ${p.delta}` : ""}` : `ρ ${p.rho}`;
 }
 
+/** Page buttons for a list longer than a page (the Tasks and Explorer tables). */
+function Pager(p: { total: number; per: number; page: number; setPage: (page: number) => void }) {
+  if (p.total <= p.per) return null;
+  const last = Math.ceil(p.total / p.per) - 1;
+  return (
+    <span>
+      {" "}
+      page <button onClick={() => p.setPage(Math.max(0, p.page - 1))}>‹</button> {p.page + 1} <button onClick={() => p.setPage(Math.min(last, p.page + 1))}>›</button>
+    </span>
+  );
+}
+
 function Tasks() {
   const l = useLive();
   const now = useNow();
@@ -291,12 +303,7 @@ function Tasks() {
           </select>
         </label>
         <span>{rows.length} tasks</span>
-        {rows.length > per && (
-          <span>
-            {" "}
-            page <button onClick={() => setPage(Math.max(0, page - 1))}>‹</button> {page + 1} <button onClick={() => setPage(page + 1)}>›</button>
-          </span>
-        )}
+        <Pager total={rows.length} per={per} page={page} setPage={setPage} />
       </div>
       <table id="tasks">
         <thead>
@@ -708,12 +715,7 @@ function Explorer() {
           task <input id="explorer-task" size={6} value={task} onInput={(e) => (setTask((e.target as HTMLInputElement).value.trim()), setPage(0))} />
         </label>
         <span>{rows.length} events</span>
-        {rows.length > per && (
-          <span>
-            {" "}
-            page <button onClick={() => setPage(Math.max(0, page - 1))}>‹</button> {page + 1} <button onClick={() => setPage(page + 1)}>›</button>
-          </span>
-        )}
+        <Pager total={rows.length} per={per} page={page} setPage={setPage} />
       </div>
       <table id="events">
         <thead>
