@@ -181,8 +181,15 @@ describe("outsourced mining over the round runtime (coordinator over HTTP)", () 
     legacy.reduce((top, l) => (assert.ok(l <= top + 1, "one-pass labels only grow by one"), Math.max(top, l)), -1);
     t.diagnostic(`legacy dbsnnc vs plaintext L1 NNC on 30 rows: ARI ${adjustedRandIndex(legacy, nnc(X, { metric: "manhattan" })).toFixed(2)}`);
     const C0 = [X[0], X[10], X[20]];
-    const db = (await run({ kind: "dbskmeans", variant: "legacy", dataset: "few", k: 3, initialIndices: [0, 10, 20] })).labels;
-    assert.ok(adjustedRandIndex(db, kmeans(X, C0, { metric: "manhattan", maxIterations: 10 }).labels) >= 0.5, "legacy DBSKMeans is approximate");
+    // Fresh FDH-OPE keys each run make legacy DBSKMeans a random partition near L1 k-means: on
+    // these 30 rows 15 of 300 runs fell below ARI 0.5 (runDbskmeansLegacy, measured 2026-12-04),
+    // the median is 1. A single run would fail CI one time in twenty; the best of up to three
+    // (stopping at the first that agrees) fails about once in 8,000.
+    const l1 = kmeans(X, C0, { metric: "manhattan", maxIterations: 10 }).labels;
+    const aris: number[] = [];
+    while (aris.length < 3 && !aris.some((a) => a >= 0.5))
+      aris.push(adjustedRandIndex((await run({ kind: "dbskmeans", variant: "legacy", dataset: "few", k: 3, initialIndices: [0, 10, 20] })).labels, l1));
+    assert.ok(Math.max(...aris) >= 0.5, `legacy DBSKMeans is approximate (ARIs ${aris.map((a) => a.toFixed(2)).join(", ")})`);
     const pl = (await run({ kind: "skmeans", variant: "plain", dataset: "few", k: 3, initialIndices: [0, 10, 20] })).labels;
     assert.deepEqual(pl, kmeans(X, C0, { maxIterations: 10 }).labels);
   });
