@@ -1,9 +1,5 @@
-import { DatabaseSync, type SQLInputValue } from "node:sqlite";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import { getAddress, isAddress, ZeroAddress, ZeroHash } from "ethers";
+import { ZeroAddress, ZeroHash } from "ethers";
 import type { ChainEvent, ChainEventBody, MemberReportStatus } from "../../../protocol/src/events.js";
-import { FailReason } from "../../../protocol/src/events.js";
 import { Phase, Role, Verification } from "../../../protocol/src/phases.js";
 import { roundBinding } from "../../../protocol/src/binding.js";
 import { checkContributionProof, honkSubmission } from "../proofcheck.js";
@@ -28,8 +24,11 @@ import {
   type TxReceipt,
 } from "../connector.js";
 import { openBlobStore, type BlobStore } from "../blobstore.js";
+import { addr, b32, checkCloseReason, checkDatasetName, checkNodeInfo, fail, U32, uint } from "../validate.js";
 import { SystemClock, type Clock } from "./clock.js";
-import { SCHEMA, SCHEMA_VERSION } from "./schema.js";
+import * as machine from "./machine.js";
+import type { Transition } from "./machine.js";
+import { CoordinatorStore, type StoredNode, type StoredTask } from "./store.js";
 
 /**
  * Off-chain Groth16 verification for the coordinator. The operator fixes, per task kind, which
@@ -63,8 +62,6 @@ export interface CoordinatorOptions {
 }
 
 const CURSOR_DIGITS = 16;
-const SUBMISSION = new Set<number>([Phase.Setup, Phase.Compute, Phase.Aggregate]);
-const OPEN = new Set<number>([Phase.Join, Phase.Setup, Phase.Compute, Phase.Aggregate]);
 
 export function formatCursor(seq: number): string {
   return String(seq).padStart(CURSOR_DIGITS, "0");
@@ -76,78 +73,18 @@ function parseCursor(cursor: string | undefined): number {
   return Number(cursor);
 }
 
-const fail = (code: ConstructorParameters<typeof ConnectorError>[0], message: string): never => {
-  throw new ConnectorError(code, message);
-};
-
-function addr(v: unknown, field: string): string {
-  if (typeof v !== "string" || !isAddress(v)) fail("BadInput", `${field} must be a 0x-prefixed 20-byte address`);
-  return getAddress(v as string);
-}
-
-function b32(v: unknown, field: string): string {
-  if (typeof v !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(v)) fail("BadInput", `${field} must be a 0x-prefixed 32-byte hex string`);
-  return (v as string).toLowerCase();
-}
-
-function uint(v: unknown, field: string, min = 0): number {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) fail("BadInput", `${field} must be an integer >= ${min}`);
-  return v as number;
-}
-
-interface TaskRow {
-  task_id: number;
-  requester: string;
-  kind: string;
-  kind_name: string;
-  spec_hash: string;
-  rounds: number;
-  current_round: number;
-  closed: number;
-  min_members: number;
-  max_members: number;
-  threshold: number;
-  d_join: number;
-  d_setup: number;
-  d_compute: number;
-  d_aggregate: number;
-  setup: number;
-  verification: number;
-}
-
-interface RoundRow {
-  task_id: number;
-  round: number;
-  phase: number;
-  deadline: number;
-  joined: number;
-  active: number;
-  result_hash: string;
-}
-
-interface NodeRow {
-  address: string;
-  endpoint: string;
-  x25519: string;
-  roles: number;
-  capacity: number;
-  registered_at: number;
-  last_active: number;
-  last_heartbeat: number;
-}
-
 /**
  * The chain without a chain: the same registries, tasks, rounds, phases, deadlines, checks,
- * errors and events as the contracts, kept in one SQLite file. Every state change and the events
- * it emits are written in one transaction. Deadlines advance themselves: the network arms a timer
- * for every open round (re-armed from the file on restart), so no party has to poll or call
- * advance().
+ * errors and events as the contracts, kept in one SQLite file (store.ts) and moved by the same
+ * rules (machine.ts). Every state change and the events it emits are written in one transaction.
+ * Deadlines advance themselves: the network arms a timer for every open round (re-armed from the
+ * file on restart), so no party has to poll or call advance().
  */
 export class CoordinatorNetwork {
   readonly mode = "coordinator" as const;
   readonly clock: Clock;
   readonly blobs: BlobStore;
-  private readonly db: DatabaseSync;
+  private readonly store: CoordinatorStore;
   private readonly verifier?: KindVerifier;
   private readonly liveness: number;
   private readonly timers = new Map<string, { deadline: number; cancel: () => void }>();
@@ -159,19 +96,13 @@ export class CoordinatorNetwork {
   constructor(opts: CoordinatorOptions) {
     if (!opts.db) throw new Error("CoordinatorNetwork: opts.db must name a SQLite file (or :memory:)");
     if (!opts.blobs) throw new Error("CoordinatorNetwork: opts.blobs must be a BlobStore or a directory");
-    if (opts.db !== ":memory:") mkdirSync(dirname(opts.db), { recursive: true });
-    this.db = new DatabaseSync(opts.db);
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
-    this.db.exec(SCHEMA);
-    const v = this.meta("schema");
-    if (v === undefined) this.setMeta("schema", String(SCHEMA_VERSION));
-    else if (Number(v) !== SCHEMA_VERSION) throw new Error(`CoordinatorNetwork: ${opts.db} has schema ${v}, this build reads ${SCHEMA_VERSION}; use a new file`);
+    this.store = new CoordinatorStore(opts.db);
     this.blobs = openBlobStore(opts.blobs);
     this.clock = opts.clock ?? new SystemClock();
     this.verifier = opts.verifier;
     this.liveness = opts.livenessSeconds ?? 120;
     this.recordVerifiers();
-    for (const r of this.all<RoundRow>(`SELECT * FROM rounds WHERE phase IN (1,2,3,4)`)) this.arm(r.task_id, r.round);
+    for (const r of this.store.openRounds()) this.arm(r.taskId, r.round);
   }
 
   /** A Connector acting for `address` (already authenticated by the caller, e.g. the HTTP server). */
@@ -185,31 +116,10 @@ export class CoordinatorNetwork {
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
     this.wake();
-    this.db.close();
+    this.store.close();
   }
 
-  // ---------------------------------------------------------------- storage helpers
-
-  private meta(key: string): string | undefined {
-    const r = this.db.prepare(`SELECT value FROM meta WHERE key = ?`).get(key) as { value: string } | undefined;
-    return r?.value;
-  }
-
-  private setMeta(key: string, value: string): void {
-    this.db.prepare(`INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(key, value);
-  }
-
-  private get<T>(sql: string, ...args: SQLInputValue[]): T | undefined {
-    return this.db.prepare(sql).get(...args) as T | undefined;
-  }
-
-  private all<T>(sql: string, ...args: SQLInputValue[]): T[] {
-    return this.db.prepare(sql).all(...args) as T[];
-  }
-
-  private run(sql: string, ...args: SQLInputValue[]): void {
-    this.db.prepare(sql).run(...args);
-  }
+  // ---------------------------------------------------------------- transactions and events
 
   private open(): void {
     if (this.closed) fail("Unavailable", "the coordinator network is closed");
@@ -218,16 +128,14 @@ export class CoordinatorNetwork {
   /** Runs `fn` as one transaction: its state changes and events are written together or not at all. */
   private tx<T>(fn: () => T): T & TxReceipt {
     this.open();
-    this.db.exec("BEGIN IMMEDIATE");
+    this.store.begin();
     let result: T;
     try {
-      const n = Number(this.meta("txcount") ?? "0") + 1;
-      this.setMeta("txcount", String(n));
-      this.txId = "0x" + n.toString(16).padStart(64, "0");
+      this.txId = this.store.nextTxId();
       result = fn();
-      this.db.exec("COMMIT");
+      this.store.commit();
     } catch (e) {
-      this.db.exec("ROLLBACK");
+      this.store.rollback();
       this.touched.clear();
       throw e;
     }
@@ -242,7 +150,7 @@ export class CoordinatorNetwork {
   }
 
   private emit(body: ChainEventBody): void {
-    this.run(`INSERT INTO events(time, tx, body) VALUES(?, ?, ?)`, this.clock.now(), this.txId, JSON.stringify(body));
+    this.store.appendEvent(this.clock.now(), this.txId, JSON.stringify(body));
   }
 
   private wake(): void {
@@ -256,16 +164,16 @@ export class CoordinatorNetwork {
   /** Keeps one timer per open round, at the first second after its deadline. */
   private arm(taskId: number, round: number): void {
     const key = `${taskId}:${round}`;
-    const r = this.round(taskId, round);
+    const r = this.store.round(taskId, round);
     const old = this.timers.get(key);
-    if (!r || !OPEN.has(r.phase)) {
+    if (!r || !machine.isOpen(r.phase)) {
       old?.cancel();
       this.timers.delete(key);
       return;
     }
     if (old && old.deadline === r.deadline) return;
     old?.cancel();
-    const cancel = this.clock.at(r.deadline + 1, () => {
+    const cancel = this.clock.at(machine.timerAt(r), () => {
       this.timers.delete(key);
       if (this.closed) return;
       try {
@@ -281,16 +189,13 @@ export class CoordinatorNetwork {
 
   private recordVerifiers(): void {
     if (!this.verifier) return;
-    const kinds = this.verifier.kinds();
-    const changed = kinds.filter((k) => {
-      const row = this.get<{ verifier: string }>(`SELECT verifier FROM verifiers WHERE kind = ?`, kindKey(k));
-      return row?.verifier !== (this.verifier!.describe?.(k) ?? k);
-    });
+    const describe = (k: string) => this.verifier!.describe?.(k) ?? k;
+    const changed = this.verifier.kinds().filter((k) => this.store.verifier(kindKey(k)) !== describe(k));
     if (changed.length === 0) return;
     this.tx(() => {
       for (const k of changed) {
-        const v = this.verifier!.describe?.(k) ?? k;
-        this.run(`INSERT INTO verifiers(kind, verifier) VALUES(?, ?) ON CONFLICT(kind) DO UPDATE SET verifier = excluded.verifier`, kindKey(k), v);
+        const v = describe(k);
+        this.store.setVerifier(kindKey(k), v);
         this.emit({ type: "VerifierSet", kind: kindKey(k), verifier: v });
       }
     });
@@ -298,35 +203,23 @@ export class CoordinatorNetwork {
 
   // ---------------------------------------------------------------- reads
 
-  private node(address: string): NodeRow | undefined {
-    return this.get<NodeRow>(`SELECT * FROM nodes WHERE address = ?`, address);
-  }
-
-  private task(taskId: number): TaskRow | undefined {
-    return this.get<TaskRow>(`SELECT * FROM tasks WHERE task_id = ?`, taskId);
-  }
-
-  private round(taskId: number, round: number): RoundRow | undefined {
-    return this.get<RoundRow>(`SELECT * FROM rounds WHERE task_id = ? AND round = ?`, taskId, round);
-  }
-
-  private nodeRecord(n: NodeRow): NodeRecord {
-    const seen = Math.max(n.last_active, n.last_heartbeat);
+  private nodeRecord(n: StoredNode): NodeRecord {
+    const seen = Math.max(n.lastActive, n.lastHeartbeat);
     return {
       address: n.address,
       endpoint: n.endpoint,
       x25519: n.x25519,
       roles: n.roles,
       capacity: n.capacity,
-      registeredAt: n.registered_at,
-      lastActive: n.last_active,
+      registeredAt: n.registeredAt,
+      lastActive: n.lastActive,
       active: seen > 0 && this.clock.now() - seen <= this.liveness,
     };
   }
 
   getNode(address: string): NodeRecord | null {
     this.open();
-    const n = this.node(addr(address, "address"));
+    const n = this.store.node(addr(address, "address"));
     return n ? this.nodeRecord(n) : null;
   }
 
@@ -334,124 +227,72 @@ export class CoordinatorNetwork {
     this.open();
     uint(offset, "offset");
     uint(limit, "limit", 1);
-    return this.all<NodeRow>(`SELECT * FROM nodes ORDER BY rowid LIMIT ? OFFSET ?`, Math.min(limit, 1000), offset).map((n) => this.nodeRecord(n));
+    return this.store.nodes(offset, Math.min(limit, 1000)).map((n) => this.nodeRecord(n));
   }
 
   getDataset(owner: string, name: string, version?: number): DatasetRecord | null {
     this.open();
     const o = addr(owner, "owner");
-    if (typeof name !== "string" || name.length === 0) fail("BadInput", "name must be the dataset's name");
-    const id = datasetKey(name);
-    const row =
-      version === undefined
-        ? this.get<Record<string, unknown>>(`SELECT * FROM datasets WHERE owner = ? AND dataset_id = ? ORDER BY version DESC LIMIT 1`, o, id)
-        : this.get<Record<string, unknown>>(`SELECT * FROM datasets WHERE owner = ? AND dataset_id = ? AND version = ?`, o, id, uint(version, "version", 1));
-    if (!row) return null;
-    return {
-      owner: row.owner as string,
-      datasetId: row.dataset_id as string,
-      version: row.version as number,
-      root: row.root as string,
-      rows: row.rows as number,
-      columns: row.columns as number,
-      schemaHash: row.schema_hash as string,
-      committedAt: row.committed_at as number,
-    };
+    const id = datasetKey(checkDatasetName(name));
+    return this.store.dataset(o, id, version === undefined ? undefined : uint(version, "version", 1)) ?? null;
   }
 
   hasRoot(owner: string, root: string): boolean {
-    return this.get(`SELECT 1 AS x FROM datasets WHERE owner = ? AND root = ?`, owner, root.toLowerCase()) !== undefined;
+    return this.store.hasRoot(owner, root);
   }
 
   getTask(taskId: number): TaskRecord | null {
     this.open();
-    const t = this.task(uint(taskId, "taskId"));
+    const t = this.store.task(uint(taskId, "taskId"));
     if (!t) return null;
     return {
-      taskId: t.task_id,
+      taskId: t.taskId,
       requester: t.requester,
       kind: t.kind,
-      specHash: t.spec_hash,
+      specHash: t.specHash,
       rounds: t.rounds,
-      currentRound: t.current_round,
-      closed: t.closed !== 0,
+      currentRound: t.currentRound,
+      closed: t.closed,
     };
   }
 
   async getTaskSpec(taskId: number): Promise<TaskSpec | null> {
     this.open();
-    const t = this.task(uint(taskId, "taskId"));
+    const t = this.store.task(uint(taskId, "taskId"));
     if (!t) return null;
-    const bytes = await this.blobs.get(t.spec_hash);
+    const bytes = await this.blobs.get(t.specHash);
     return JSON.parse(new TextDecoder().decode(bytes)) as TaskSpec;
   }
 
   getRound(taskId: number, round: number): RoundRecord | null {
     this.open();
-    const r = this.round(uint(taskId, "taskId"), uint(round, "round"));
+    const r = this.store.round(uint(taskId, "taskId"), uint(round, "round"));
     if (!r) return null;
-    const submitted = SUBMISSION.has(r.phase) ? this.submittedCount(r.task_id, r.round, r.phase) : 0;
-    const members = this.all<{ member: string }>(`SELECT member FROM members WHERE task_id = ? AND round = ? ORDER BY rowid`, r.task_id, r.round);
     return {
-      taskId: r.task_id,
+      taskId: r.taskId,
       round: r.round,
       phase: r.phase,
       deadline: r.deadline,
       joined: r.joined,
       active: r.active,
-      submitted,
-      resultHash: r.result_hash,
-      members: members.map((m) => m.member),
+      submitted: machine.isSubmission(r.phase) ? this.store.submittedCount(r.taskId, r.round, r.phase) : 0,
+      resultHash: r.resultHash,
+      members: this.store.members(r.taskId, r.round),
     };
   }
 
   getContributions(taskId: number, round: number, phase: number): ContributionRecord[] {
     this.open();
-    return this.all<Record<string, unknown>>(
-      `SELECT * FROM contributions WHERE task_id = ? AND round = ? AND phase = ? ORDER BY rowid`,
-      uint(taskId, "taskId"),
-      uint(round, "round"),
-      uint(phase, "phase"),
-    ).map((c) => ({
-      taskId: c.task_id as number,
-      round: c.round as number,
-      phase: c.phase as number,
-      member: c.member as string,
-      blobHash: c.blob_hash as string,
-      commitment: c.commitment as string,
-    }));
-  }
-
-  private submittedCount(taskId: number, round: number, phase: number): number {
-    return this.get<{ n: number }>(`SELECT COUNT(*) AS n FROM contributions WHERE task_id = ? AND round = ? AND phase = ?`, taskId, round, phase)!.n;
+    return this.store.contributions(uint(taskId, "taskId"), uint(round, "round"), uint(phase, "phase"));
   }
 
   // ---------------------------------------------------------------- node registry
 
-  private checkInfo(info: NodeInfo): NodeInfo {
-    if (!info || typeof info !== "object") fail("BadInput", "node info must be an object {endpoint, x25519, roles, capacity}");
-    if (typeof info.endpoint !== "string" || info.endpoint.length === 0 || info.endpoint.length > 2048) fail("BadInput", "endpoint must be the node's URL (1 to 2048 characters)");
-    const x25519 = b32(info.x25519, "x25519");
-    const roles = uint(info.roles, "roles", 1);
-    if (roles > 7) fail("BadInput", "roles must be a mask of Owner 1, Worker 2, Requester 4");
-    const capacity = uint(info.capacity, "capacity");
-    if (capacity > 0xffffffff) fail("BadInput", "capacity must fit in 32 bits");
-    return { endpoint: info.endpoint, x25519, roles, capacity };
-  }
-
   registerNode(sender: string, info: NodeInfo): TxReceipt {
     return this.tx(() => {
-      if (this.node(sender)) fail("AlreadyRegistered", `${sender} is already registered; use updateNode`);
-      const i = this.checkInfo(info);
-      this.run(
-        `INSERT INTO nodes(address, endpoint, x25519, roles, capacity, registered_at) VALUES(?, ?, ?, ?, ?, ?)`,
-        sender,
-        i.endpoint,
-        i.x25519,
-        i.roles,
-        i.capacity,
-        this.clock.now(),
-      );
+      if (this.store.node(sender)) fail("AlreadyRegistered", `${sender} is already registered; use updateNode`);
+      const i = checkNodeInfo(info);
+      this.store.insertNode(sender, i, this.clock.now());
       this.emit({ type: "NodeRegistered", node: sender, ...i });
       return {};
     });
@@ -459,9 +300,9 @@ export class CoordinatorNetwork {
 
   updateNode(sender: string, info: NodeInfo): TxReceipt {
     return this.tx(() => {
-      if (!this.node(sender)) fail("NotRegistered", `${sender} is not registered; call registerNode first`);
-      const i = this.checkInfo(info);
-      this.run(`UPDATE nodes SET endpoint = ?, x25519 = ?, roles = ?, capacity = ? WHERE address = ?`, i.endpoint, i.x25519, i.roles, i.capacity, sender);
+      if (!this.store.node(sender)) fail("NotRegistered", `${sender} is not registered; call registerNode first`);
+      const i = checkNodeInfo(info);
+      this.store.updateNode(sender, i);
       this.emit({ type: "NodeUpdated", node: sender, ...i });
       return {};
     });
@@ -469,8 +310,8 @@ export class CoordinatorNetwork {
 
   leaveNode(sender: string): TxReceipt {
     return this.tx(() => {
-      if (!this.node(sender)) fail("NotRegistered", `${sender} is not registered`);
-      this.run(`DELETE FROM nodes WHERE address = ?`, sender);
+      if (!this.store.node(sender)) fail("NotRegistered", `${sender} is not registered`);
+      this.store.deleteNode(sender);
       this.emit({ type: "NodeLeft", node: sender });
       return {};
     });
@@ -478,12 +319,12 @@ export class CoordinatorNetwork {
 
   heartbeat(sender: string): void {
     this.open();
-    if (!this.node(sender)) fail("NotRegistered", `${sender} is not registered; register before sending heartbeats`);
-    this.run(`UPDATE nodes SET last_heartbeat = ? WHERE address = ?`, this.clock.now(), sender);
+    if (!this.store.node(sender)) fail("NotRegistered", `${sender} is not registered; register before sending heartbeats`);
+    this.store.setHeartbeat(sender, this.clock.now());
   }
 
-  private requireRole(sender: string, mask: number, what: string): NodeRow {
-    const n = this.node(sender);
+  private requireRole(sender: string, mask: number, what: string): StoredNode {
+    const n = this.store.node(sender);
     if (!n) return fail("NotRegistered", `${sender} is not registered; call registerNode first`);
     if ((n.roles & mask) === 0) fail("MissingRole", `${sender} lacks the role to ${what}`);
     return n;
@@ -492,7 +333,7 @@ export class CoordinatorNetwork {
   // ---------------------------------------------------------------- data registry
 
   commitDataset(sender: string, name: string, c: DatasetCommitment): TxReceipt & { version: number } {
-    if (typeof name !== "string" || name.length === 0) fail("BadInput", "name must be the dataset's name");
+    checkDatasetName(name);
     if (!c || typeof c !== "object") fail("BadInput", "commitment must be an object {root, rows, columns, schemaHash}");
     const root = b32(c.root, "root");
     const rows = uint(c.rows, "rows");
@@ -505,20 +346,9 @@ export class CoordinatorNetwork {
       if (root === ZeroHash) fail("BadInput", "root must not be zero");
       if (rows === 0) fail("BadInput", "rows must be at least 1");
       if (columns === 0) fail("BadInput", "columns must be at least 1");
-      if (columns > 0xffffffff) fail("BadInput", "columns must fit in 32 bits");
-      const last = this.get<{ v: number | null }>(`SELECT MAX(version) AS v FROM datasets WHERE owner = ? AND dataset_id = ?`, sender, datasetId);
-      const version = (last?.v ?? 0) + 1;
-      this.run(
-        `INSERT INTO datasets(owner, dataset_id, version, root, rows, columns, schema_hash, committed_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?)`,
-        sender,
-        datasetId,
-        version,
-        root,
-        rows,
-        columns,
-        schemaHash,
-        this.clock.now(),
-      );
+      if (columns > U32) fail("BadInput", "columns must fit in 32 bits");
+      const version = this.store.latestDatasetVersion(sender, datasetId) + 1;
+      this.store.insertDataset({ owner: sender, datasetId, version, root, rows, columns, schemaHash, committedAt: this.clock.now() });
       this.emit({ type: "DatasetCommitted", owner: sender, datasetId, version, root, rows, columns, schemaHash });
       return { version };
     });
@@ -531,22 +361,16 @@ export class CoordinatorNetwork {
     this.open();
     const h = hash.toLowerCase();
     if (!/^0x[0-9a-f]{64}$/.test(h) || h === ZeroHash) return [];
-    const out: BlobRef[] = [];
-    for (const t of this.all<{ task_id: number }>(`SELECT task_id FROM tasks WHERE spec_hash = ?`, h)) out.push({ type: "spec", taskId: t.task_id });
-    for (const c of this.all<{ task_id: number; round: number; phase: number; member: string }>(`SELECT task_id, round, phase, member FROM contributions WHERE blob_hash = ?`, h))
-      out.push({ type: "contribution", taskId: c.task_id, round: c.round, phase: c.phase, member: c.member });
-    for (const r of this.all<{ task_id: number; round: number }>(`SELECT task_id, round FROM rounds WHERE result_hash = ?`, h))
-      out.push({ type: "result", taskId: r.task_id, round: r.round });
-    return out;
+    return this.store.blobRefs(h);
   }
 
   /** The task an idempotency key already made, or undefined; the same key with other input is refused. */
   private keyed(sender: string, key: string | undefined, inputHash: string): (TxReceipt & { taskId: number }) | undefined {
     if (!key) return undefined;
-    const row = this.get<{ input_hash: string; task_id: number; tx: string }>(`SELECT input_hash, task_id, tx FROM task_keys WHERE requester = ? AND key = ?`, sender, key);
+    const row = this.store.taskKey(sender, key);
     if (!row) return undefined;
-    if (row.input_hash !== inputHash) fail("BadInput", `idempotencyKey ${key} already created task ${row.task_id} from another spec; use a new key for a new task`);
-    return { taskId: row.task_id, txHash: row.tx };
+    if (row.inputHash !== inputHash) fail("BadInput", `idempotencyKey ${key} already created task ${row.taskId} from another spec; use a new key for a new task`);
+    return { taskId: row.taskId, txHash: row.tx };
   }
 
   async createTask(sender: string, input: TaskSpec, opts: CreateTaskOptions = {}): Promise<TxReceipt & { taskId: number }> {
@@ -587,30 +411,27 @@ export class CoordinatorNetwork {
       again = this.keyed(sender, key, inputHash);
       if (again) return { taskId: again.taskId };
       check();
-      const taskId = (this.get<{ n: number | null }>(`SELECT MAX(task_id) AS n FROM tasks`)?.n ?? 0) + 1;
-      if (key) this.run(`INSERT INTO task_keys(requester, key, input_hash, task_id, tx) VALUES(?, ?, ?, ?, ?)`, sender, key, inputHash, taskId, this.txId);
-      const d = spec.deadlines;
-      this.run(
-        `INSERT INTO tasks(task_id, requester, kind, kind_name, spec_hash, rounds, current_round, min_members, max_members, threshold,
-           d_join, d_setup, d_compute, d_aggregate, setup, verification) VALUES(?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      const taskId = this.store.lastTaskId() + 1;
+      if (key) this.store.insertTaskKey(sender, key, inputHash, taskId, this.txId);
+      const t: StoredTask = {
         taskId,
-        sender,
-        kindKey(spec.kind),
-        spec.kind,
-        hash,
-        spec.rounds,
-        spec.members.min,
-        spec.members.max,
-        spec.members.threshold,
-        d.join,
-        d.setup,
-        d.compute,
-        d.aggregate,
-        spec.setup ? 1 : 0,
+        requester: sender,
+        kind: kindKey(spec.kind),
+        kindName: spec.kind,
+        specHash: hash,
+        rounds: spec.rounds,
+        currentRound: 0,
+        closed: false,
+        minMembers: spec.members.min,
+        maxMembers: spec.members.max,
+        threshold: spec.members.threshold,
+        deadlines: { ...spec.deadlines },
+        setup: spec.setup,
         verification,
-      );
-      this.emit({ type: "TaskCreated", taskId, requester: sender, kind: kindKey(spec.kind), specHash: hash, rounds: spec.rounds });
-      this.beginRound(this.task(taskId)!);
+      };
+      this.store.insertTask(t);
+      this.emit({ type: "TaskCreated", taskId, requester: sender, kind: t.kind, specHash: hash, rounds: spec.rounds });
+      this.beginRound(t, machine.firstRound(t, this.clock.now()));
       return { taskId };
     });
     return again ?? made;
@@ -620,101 +441,68 @@ export class CoordinatorNetwork {
     return this.verifier?.kinds().includes(kind) ?? false;
   }
 
-  private beginRound(t: TaskRow): number {
-    const round = t.current_round + 1;
-    const deadline = this.clock.now() + t.d_join;
-    this.run(`UPDATE tasks SET current_round = ? WHERE task_id = ?`, round, t.task_id);
-    this.run(`INSERT INTO rounds(task_id, round, phase, deadline, result_hash) VALUES(?, ?, ?, ?, ?)`, t.task_id, round, Phase.Join, deadline, ZeroHash);
-    this.emit({ type: "RoundStarted", taskId: t.task_id, round, deadline });
-    this.touched.add(`${t.task_id}:${round}`);
+  private beginRound(t: StoredTask, next: { round: number; deadline: number }): number {
+    const { round, deadline } = next;
+    this.store.setCurrentRound(t.taskId, round);
+    this.store.insertRound(t.taskId, round, Phase.Join, deadline, ZeroHash);
+    this.emit({ type: "RoundStarted", taskId: t.taskId, round, deadline });
+    this.touched.add(`${t.taskId}:${round}`);
     return round;
   }
 
   startRound(sender: string, taskId: number): TxReceipt & { round: number } {
     uint(taskId, "taskId");
     return this.tx(() => {
-      const t = this.task(taskId) ?? fail("UnknownTask", `task ${taskId} does not exist`);
-      if (t.requester !== sender) fail("NotRequester", `only the requester ${t.requester} may start rounds of task ${taskId}`);
-      const prev = this.round(taskId, t.current_round);
-      if (prev && prev.phase !== Phase.Finalized && prev.phase !== Phase.Failed) fail("RoundNotFinished", `round ${prev.round} of task ${taskId} is still running`);
-      if (t.current_round >= t.rounds) fail("NoRoundsLeft", `task ${taskId} has run all its ${t.rounds} rounds`);
-      if (t.closed) fail("TaskAlreadyClosed", `task ${taskId} is closed`);
-      return { round: this.beginRound(t) };
+      const t = this.store.task(taskId) ?? fail("UnknownTask", `task ${taskId} does not exist`);
+      const next = machine.startRound(t, this.store.round(taskId, t.currentRound), sender, this.clock.now());
+      return { round: this.beginRound(t, next) };
     });
   }
 
-  private loadRound(taskId: number, round: number): { t: TaskRow; r: RoundRow } {
+  private loadRound(taskId: number, round: number): { t: StoredTask; r: machine.RoundState } {
     uint(taskId, "taskId");
     uint(round, "round");
-    const t = this.task(taskId) ?? fail("UnknownTask", `task ${taskId} does not exist`);
-    const r = this.round(taskId, round) ?? fail("UnknownRound", `task ${taskId} has no round ${round}`);
+    const t = this.store.task(taskId) ?? fail("UnknownTask", `task ${taskId} does not exist`);
+    const r = this.store.round(taskId, round) ?? fail("UnknownRound", `task ${taskId} has no round ${round}`);
     return { t, r };
+  }
+
+  /** Writes a transition of the state machine and its event. */
+  private apply(r: machine.RoundState, next: Transition | undefined): void {
+    if (!next) return;
+    if (next.dropSilent) this.store.dropSilent(r.taskId, r.round, r.phase);
+    if (next.to === "phase") {
+      this.store.setPhase(r.taskId, r.round, next.phase, next.deadline, next.active);
+      this.emit({ type: "PhaseAdvanced", taskId: r.taskId, round: r.round, phase: next.phase, deadline: next.deadline, active: next.active });
+    } else {
+      if (next.active !== undefined) this.store.setActive(r.taskId, r.round, next.active);
+      this.store.setPhaseOnly(r.taskId, r.round, Phase.Failed);
+      this.emit({ type: "RoundFailed", taskId: r.taskId, round: r.round, phase: r.phase, reason: next.reason });
+    }
+    this.touched.add(`${r.taskId}:${r.round}`);
   }
 
   joinRound(sender: string, taskId: number, round: number, memberKey: string): TxReceipt {
     const key = b32(memberKey, "memberKey");
     return this.tx(() => {
       const { t, r } = this.loadRound(taskId, round);
-      if (r.phase !== Phase.Join) fail("WrongPhase", `round ${round} of task ${taskId} is not in Join`);
       const now = this.clock.now();
-      if (now > r.deadline) fail("DeadlinePassed", `the join deadline of round ${round} of task ${taskId} has passed`);
+      machine.joinOpen(r, now);
       this.requireRole(sender, Role.Owner | Role.Worker, "join rounds (Owner or Worker)");
-      if (this.get(`SELECT 1 AS x FROM members WHERE task_id = ? AND round = ? AND member = ?`, taskId, round, sender))
-        fail("AlreadyJoined", `${sender} already joined round ${round} of task ${taskId}`);
-      if (r.joined >= t.max_members) fail("RoundFull", `round ${round} of task ${taskId} already has ${t.max_members} members`);
-      this.run(`INSERT INTO members(task_id, round, member, member_key) VALUES(?, ?, ?, ?)`, taskId, round, sender, key);
-      this.run(`UPDATE rounds SET joined = joined + 1 WHERE task_id = ? AND round = ?`, taskId, round);
-      this.run(`UPDATE nodes SET last_active = ? WHERE address = ?`, now, sender);
+      machine.seat(t, r, sender, this.store.member(taskId, round, sender) !== undefined);
+      this.store.insertMember(taskId, round, sender, key);
+      this.store.setLastActive(sender, now);
       this.emit({ type: "MemberJoined", taskId, round, member: sender, memberKey: key });
-      if (r.joined + 1 === t.max_members) this.leaveJoin(t, this.round(taskId, round)!);
+      const joined = { ...r, joined: r.joined + 1 };
+      this.apply(joined, machine.afterJoin(t, joined, now));
       return {};
     });
   }
 
-  private setPhase(t: TaskRow, r: RoundRow, phase: number, active: number): void {
-    const d = phase === Phase.Setup ? t.d_setup : phase === Phase.Compute ? t.d_compute : t.d_aggregate;
-    const deadline = this.clock.now() + d;
-    this.run(`UPDATE rounds SET phase = ?, deadline = ?, active = ? WHERE task_id = ? AND round = ?`, phase, deadline, active, r.task_id, r.round);
-    this.emit({ type: "PhaseAdvanced", taskId: r.task_id, round: r.round, phase, deadline, active });
-    this.touched.add(`${r.task_id}:${r.round}`);
-  }
-
-  private failRound(r: RoundRow, reason: string): void {
-    this.run(`UPDATE rounds SET phase = ? WHERE task_id = ? AND round = ?`, Phase.Failed, r.task_id, r.round);
-    this.emit({ type: "RoundFailed", taskId: r.task_id, round: r.round, phase: r.phase, reason });
-    this.touched.add(`${r.task_id}:${r.round}`);
-  }
-
-  private leaveJoin(t: TaskRow, r: RoundRow): void {
-    if (r.joined < t.min_members) this.failRound(r, FailReason.TooFewJoined);
-    else this.setPhase(t, r, t.setup ? Phase.Setup : Phase.Compute, r.joined);
-  }
-
-  /** Leaves Setup or Compute: members who stayed silent are dropped. */
-  private leaveSubmission(t: TaskRow, r: RoundRow): void {
-    this.run(
-      `UPDATE members SET active = 0 WHERE task_id = ? AND round = ? AND active = 1 AND member NOT IN
-         (SELECT member FROM contributions WHERE task_id = ? AND round = ? AND phase = ?)`,
-      r.task_id,
-      r.round,
-      r.task_id,
-      r.round,
-      r.phase,
-    );
-    const active = this.submittedCount(r.task_id, r.round, r.phase);
-    if (active < t.threshold) {
-      this.run(`UPDATE rounds SET active = ? WHERE task_id = ? AND round = ?`, active, r.task_id, r.round);
-      this.failRound({ ...r, active }, FailReason.BelowThreshold);
-    } else this.setPhase(t, r, r.phase === Phase.Setup ? Phase.Compute : Phase.Aggregate, active);
-  }
-
   private doAdvance(taskId: number, round: number): object {
     const { t, r } = this.loadRound(taskId, round);
-    if (!OPEN.has(r.phase)) fail("WrongPhase", `round ${round} of task ${taskId} is over`);
-    if (this.clock.now() <= r.deadline) fail("DeadlineNotPassed", `the deadline of round ${round} of task ${taskId} is at ${r.deadline}`);
-    if (r.phase === Phase.Join) this.leaveJoin(t, r);
-    else if (r.phase === Phase.Aggregate) this.failRound(r, FailReason.AggregateTimeout);
-    else this.leaveSubmission(t, r);
+    const submitted = machine.isSubmission(r.phase) ? this.store.submittedCount(taskId, round, r.phase) : 0;
+    this.apply(r, machine.onDeadline(t, r, submitted, this.clock.now()));
     return {};
   }
 
@@ -722,15 +510,9 @@ export class CoordinatorNetwork {
     return this.tx(() => this.doAdvance(taskId, round));
   }
 
-  private checkSubmit(sender: string, taskId: number, round: number): { t: TaskRow; r: RoundRow } {
+  private checkSubmit(sender: string, taskId: number, round: number): { t: StoredTask; r: machine.RoundState } {
     const { t, r } = this.loadRound(taskId, round);
-    if (!SUBMISSION.has(r.phase)) fail("WrongPhase", `round ${round} of task ${taskId} is not in a submission phase`);
-    if (this.clock.now() > r.deadline) fail("DeadlinePassed", `the deadline of round ${round} of task ${taskId} has passed`);
-    const m = this.get<{ active: number }>(`SELECT active FROM members WHERE task_id = ? AND round = ? AND member = ?`, taskId, round, sender);
-    if (!m) fail("NotMember", `${sender} did not join round ${round} of task ${taskId}`);
-    if (!m!.active) fail("NotMember", `${sender} was dropped from round ${round} of task ${taskId} after missing a phase`);
-    if (this.get(`SELECT 1 AS x FROM contributions WHERE task_id = ? AND round = ? AND phase = ? AND member = ?`, taskId, round, r.phase, sender))
-      fail("AlreadySubmitted", `${sender} already submitted in this phase`);
+    machine.submission(r, sender, this.store.member(taskId, round, sender), this.store.hasSubmitted(taskId, round, r.phase, sender), this.clock.now());
     return { t, r };
   }
 
@@ -740,28 +522,28 @@ export class CoordinatorNetwork {
     const comm = b32(commitment, "commitment");
     const { t, r } = this.checkSubmit(sender, taskId, round);
     if (t.verification !== Verification.None && r.phase === Phase.Compute && !honkSubmission(await this.getTaskSpec(taskId), proof)) {
-      if (!this.hasVerifier(t.kind_name)) fail("NoVerifier", `no verification key is configured for kind ${t.kind_name}`);
+      if (!this.hasVerifier(t.kindName)) fail("NoVerifier", `no verification key is configured for kind ${t.kindName}`);
       await this.checkProof(t, sender, round, comm, proof);
     }
     return this.tx(() => {
       const { t: t2, r: r2 } = this.checkSubmit(sender, taskId, round);
       if (r2.phase !== r.phase) fail("WrongPhase", `round ${round} of task ${taskId} moved on while the proof was checked`);
-      this.run(`INSERT INTO contributions(task_id, round, phase, member, blob_hash, commitment) VALUES(?, ?, ?, ?, ?, ?)`, taskId, round, r2.phase, sender, blob, comm);
-      this.run(`UPDATE nodes SET last_active = ? WHERE address = ?`, this.clock.now(), sender);
+      this.store.insertContribution({ taskId, round, phase: r2.phase, member: sender, blobHash: blob, commitment: comm });
+      this.store.setLastActive(sender, this.clock.now());
       this.emit({ type: "ContributionSubmitted", taskId, round, phase: r2.phase, member: sender, blobHash: blob, commitment: comm });
-      if (r2.phase !== Phase.Aggregate && this.submittedCount(taskId, round, r2.phase) === r2.active) this.leaveSubmission(t2, r2);
+      this.apply(r2, machine.afterSubmit(t2, r2, this.store.submittedCount(taskId, round, r2.phase), this.clock.now()));
       return {};
     });
   }
 
   /** chain-connector/src/proofcheck.ts, with this coordinator's binding (no chain: task, round, member, commitment). */
-  private async checkProof(t: TaskRow, member: string, round: number, comm: string, proof?: Groth16Proof): Promise<void> {
+  private async checkProof(t: StoredTask, member: string, round: number, comm: string, proof?: Groth16Proof): Promise<void> {
     await checkContributionProof({
-      kind: t.kind_name,
-      taskId: t.task_id,
+      kind: t.kindName,
+      taskId: t.taskId,
       member,
       commitment: comm,
-      binding: roundBinding({ taskId: t.task_id, round, member, commitment: comm }),
+      binding: roundBinding({ taskId: t.taskId, round, member, commitment: comm }),
       proof,
       hasRoot: (m, root) => this.hasRoot(m, root),
       verifier: this.verifier!,
@@ -772,14 +554,12 @@ export class CoordinatorNetwork {
     const result = b32(resultHash, "resultHash");
     return this.tx(() => {
       const { t, r } = this.loadRound(taskId, round);
-      if (t.requester !== sender) fail("NotRequester", `only the requester ${t.requester} may finalize task ${taskId}`);
-      if (r.phase !== Phase.Aggregate) fail("WrongPhase", `round ${round} of task ${taskId} is not in Aggregate`);
-      if (this.clock.now() > r.deadline) fail("DeadlinePassed", `the aggregate deadline of round ${round} of task ${taskId} has passed`);
-      this.run(`UPDATE rounds SET phase = ?, result_hash = ? WHERE task_id = ? AND round = ?`, Phase.Finalized, result, taskId, round);
+      const { closesTask } = machine.finalize(t, r, sender, this.clock.now());
+      this.store.setResult(taskId, round, Phase.Finalized, result);
       this.emit({ type: "RoundFinalized", taskId, round, resultHash: result });
       this.touched.add(`${taskId}:${round}`);
-      if (round === t.rounds) {
-        this.run(`UPDATE tasks SET closed = 1 WHERE task_id = ?`, taskId);
+      if (closesTask) {
+        this.store.closeTask(taskId);
         this.emit({ type: "TaskClosed", taskId, reason: "last-round" });
       }
       return {};
@@ -788,14 +568,11 @@ export class CoordinatorNetwork {
 
   closeTask(sender: string, taskId: number, reason: string): TxReceipt {
     uint(taskId, "taskId");
-    if (typeof reason !== "string" || Buffer.byteLength(reason) < 1 || Buffer.byteLength(reason) > 200) fail("BadInput", "reason must be 1 to 200 bytes");
+    checkCloseReason(reason);
     return this.tx(() => {
-      const t = this.task(taskId) ?? fail("UnknownTask", `task ${taskId} does not exist`);
-      if (t.requester !== sender) fail("NotRequester", `only the requester ${t.requester} may close task ${taskId}`);
-      if (t.closed) fail("TaskAlreadyClosed", `task ${taskId} is closed`);
-      const cur = this.round(taskId, t.current_round);
-      if (cur && cur.phase !== Phase.Finalized && cur.phase !== Phase.Failed) fail("RoundNotFinished", `round ${cur.round} of task ${taskId} is still running`);
-      this.run(`UPDATE tasks SET closed = 1 WHERE task_id = ?`, taskId);
+      const t = this.store.task(taskId) ?? fail("UnknownTask", `task ${taskId} does not exist`);
+      machine.closeTask(t, this.store.round(taskId, t.currentRound), sender);
+      this.store.closeTask(taskId);
       this.emit({ type: "TaskClosed", taskId, reason });
       return {};
     });
@@ -806,11 +583,10 @@ export class CoordinatorNetwork {
     return this.tx(() => {
       this.loadRound(taskId, round);
       this.requireRole(sender, Role.Owner | Role.Worker, "report on rounds (Owner or Worker)");
-      if (status === "failed" && !this.get(`SELECT 1 AS x FROM members WHERE task_id = ? AND round = ? AND member = ?`, taskId, round, sender))
+      if (status === "failed" && !this.store.member(taskId, round, sender))
         fail("NotMember", `${sender} did not join round ${round} of task ${taskId}: only a member reports a failure (a non-member reports "declined")`);
-      if (this.get(`SELECT 1 AS x FROM reports WHERE task_id = ? AND round = ? AND member = ?`, taskId, round, sender))
-        fail("AlreadySubmitted", `${sender} already reported on round ${round} of task ${taskId}`);
-      this.run(`INSERT INTO reports(task_id, round, member) VALUES(?, ?, ?)`, taskId, round, sender);
+      if (this.store.hasReported(taskId, round, sender)) fail("AlreadySubmitted", `${sender} already reported on round ${round} of task ${taskId}`);
+      this.store.insertReport(taskId, round, sender);
       this.emit({ type: "MemberReported", taskId, round, member: sender, status, reason });
       return {};
     });
@@ -823,7 +599,7 @@ export class CoordinatorNetwork {
     let after = parseCursor(cursor);
     this.open();
     while (!this.closed && !signal?.aborted) {
-      const rows = this.all<{ seq: number; time: number; tx: string; body: string }>(`SELECT seq, time, tx, body FROM events WHERE seq > ? ORDER BY seq LIMIT 500`, after);
+      const rows = this.store.eventsAfter(after, 500);
       if (rows.length > 0) {
         for (const row of rows) {
           after = row.seq;

@@ -14,7 +14,6 @@ import {
   ConnectorError,
   type CreateTaskOptions,
   type Connector,
-  type ConnectorErrorCode,
   type ContributionRecord,
   type DatasetCommitment,
   type DatasetRecord,
@@ -27,6 +26,7 @@ import {
   type TxReceipt,
 } from "../connector.js";
 import { openBlobStore, type BlobStore } from "../blobstore.js";
+import { addr, b32, checkCloseReason, checkDatasetName, checkNodeInfo, fail, U32, uint } from "../validate.js";
 import type { KindVerifier } from "../coordinator/network.js";
 import {
   DataRegistry__factory,
@@ -76,26 +76,6 @@ export interface EthereumNetworkOptions {
   onError?: (e: unknown) => void;
 }
 
-function fail(code: ConnectorErrorCode, message: string): never {
-  throw new ConnectorError(code, message);
-}
-
-function addr(v: unknown, field: string): string {
-  if (typeof v !== "string" || !isAddress(v)) fail("BadInput", `${field} must be a 0x-prefixed 20-byte address`);
-  return getAddress(v);
-}
-
-function b32(v: unknown, field: string): string {
-  if (typeof v !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(v)) fail("BadInput", `${field} must be a 0x-prefixed 32-byte hex string`);
-  return v.toLowerCase();
-}
-
-function uint(v: unknown, field: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min || v > max) fail("BadInput", `${field} must be an integer from ${min} to ${max}`);
-  return v;
-}
-
-const U32 = 0xffffffff;
 const SUBMISSION = new Set<number>([Phase.Setup, Phase.Compute, Phase.Aggregate]);
 
 /**
@@ -486,24 +466,13 @@ export class EthereumConnector implements Connector {
 
   // ---------------------------------------------------------------- nodes
 
-  private checkInfo(info: NodeInfo): NodeInfo {
-    if (!info || typeof info !== "object") fail("BadInput", "node info must be an object {endpoint, x25519, roles, capacity}");
-    if (typeof info.endpoint !== "string" || info.endpoint.length === 0 || Buffer.byteLength(info.endpoint) > 2048)
-      fail("BadInput", "endpoint must be the node's URL (1 to 2048 characters)");
-    const x25519 = b32(info.x25519, "x25519");
-    const roles = uint(info.roles, "roles", 1);
-    if (roles > 7) fail("BadInput", "roles must be a mask of Owner 1, Worker 2, Requester 4");
-    const capacity = uint(info.capacity, "capacity", 0, U32);
-    return { endpoint: info.endpoint, x25519, roles, capacity };
-  }
-
   async registerNode(info: NodeInfo): Promise<TxReceipt> {
-    const i = this.checkInfo(info);
+    const i = checkNodeInfo(info);
     return this.receipt(await this.send(() => this.nodes.register.populateTransaction(i.endpoint, i.x25519, i.roles, i.capacity)));
   }
 
   async updateNode(info: NodeInfo): Promise<TxReceipt> {
-    const i = this.checkInfo(info);
+    const i = checkNodeInfo(info);
     return this.receipt(await this.send(() => this.nodes.update.populateTransaction(i.endpoint, i.x25519, i.roles, i.capacity)));
   }
 
@@ -557,7 +526,7 @@ export class EthereumConnector implements Connector {
   // ---------------------------------------------------------------- datasets
 
   async commitDataset(name: string, c: DatasetCommitment): Promise<TxReceipt & { version: number }> {
-    if (typeof name !== "string" || name.length === 0) fail("BadInput", "name must be the dataset's name");
+    checkDatasetName(name);
     if (!c || typeof c !== "object") fail("BadInput", "commitment must be an object {root, rows, columns, schemaHash}");
     const root = b32(c.root, "root");
     if (root === ZeroHash) fail("BadInput", "root must not be zero");
@@ -571,7 +540,7 @@ export class EthereumConnector implements Connector {
 
   async getDataset(owner: string, name: string, version?: number): Promise<DatasetRecord | null> {
     const o = addr(owner, "owner");
-    if (typeof name !== "string" || name.length === 0) fail("BadInput", "name must be the dataset's name");
+    checkDatasetName(name);
     if (version !== undefined) uint(version, "version", 1, U32);
     const id = datasetKey(name);
     return this.read(async () => {
@@ -818,7 +787,7 @@ export class EthereumConnector implements Connector {
 
   async closeTask(taskId: number, reason: string): Promise<TxReceipt> {
     uint(taskId, "taskId");
-    if (typeof reason !== "string" || Buffer.byteLength(reason) < 1 || Buffer.byteLength(reason) > 200) fail("BadInput", "reason must be 1 to 200 bytes");
+    checkCloseReason(reason);
     return this.receipt(await this.send(() => this.tasks.closeTask.populateTransaction(taskId, reason)));
   }
 
