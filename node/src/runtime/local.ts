@@ -1,30 +1,34 @@
-import { keccak256, Wallet } from "ethers";
+import { Wallet, ZeroHash } from "ethers";
 import { x25519 } from "@noble/curves/ed25519.js";
-import type { DatasetRecord } from "../../../chain-connector/src/connector.js";
-import { roundBinding } from "../../../protocol/src/binding.js";
-import { Phase } from "../../../protocol/src/phases.js";
-import { parseTaskSpec, type TaskSpec, type TaskSpecInput } from "../../../protocol/src/taskspec.js";
-import { commitTable } from "../data/commit.js";
-import { openSealed } from "../crypto/sealedbox.js";
+import { blobHash, type BlobStore } from "../../../chain-connector/src/blobstore.js";
+import { CoordinatorNetwork, kindVerifier, ManualClock, type KindVerifier } from "../../../chain-connector/src/coordinator/index.js";
+import { builtContributionCircuits } from "../../../chain-connector/src/vkeys.js";
+import type { ChainEvent } from "../../../protocol/src/events.js";
+import { FailReason } from "../../../protocol/src/events.js";
+import { Role } from "../../../protocol/src/phases.js";
+import { parseTaskSpec, specHash, type TaskSpec, type TaskSpecInput } from "../../../protocol/src/taskspec.js";
+import { commitTable, schemaHash } from "../data/commit.js";
 import type { Table } from "../data/table.js";
 import { createLogger, type Logger } from "../log.js";
-import type { DatasetRow, MemberKey } from "../store/store.js";
+import { NodeStore, type DatasetRow, type RoundState } from "../store/store.js";
 import { newRequesterKey, type PaillierRequesterState } from "./aggregation/paillier.js";
-import type { AggregateContext, BlobAccess, MemberContext, ReceivedContribution, RoundContext, RoundOutcome, Submission, TaskKindHandler } from "./handler.js";
+import { HandlerRegistry, type MemberContext, type RoundOutcome, type Submission, type TaskKindHandler } from "./handler.js";
+import { Runtime, seedRequesterState } from "./runtime.js";
 
 /**
- * Local debug mode: runs a kind's handler over several in-memory datasets in one process, with no
- * connector, chain or network, through the same phases the runtime drives (Setup when the spec has
- * one, Compute, reveals when the kind uses them, the requester's verify and aggregate) and the
- * same backends: plain, secagg (real keys, shares and masks) and paillier (a real key pair). It
- * gives the same results as a networked run on the same data and initial parameters.
+ * Local debug mode: runs a kind over several in-memory datasets in one process, with no chain,
+ * HTTP or files: one real Runtime per member and one for the requester, over a coordinator
+ * network in SQLite :memory: whose clock moves to the next deadline whenever every party is idle
+ * (so drop-outs cost no waiting). The same phases, backends (plain, secagg with real keys, shares
+ * and masks, paillier with a real key pair), proofs and checks run as on a network; it gives the
+ * same results as a networked run on the same data and initial parameters.
  */
 export interface LocalOptions {
   /** Paillier modulus size for aggregation "paillier" (default 2048). */
   paillierBits?: number;
   /** A requester key made beforehand (newRequesterKey), instead of a fresh one. */
   paillierKey?: { n: string; secret: Uint8Array };
-  /** Members (0-based) that go silent before the given phase in round 1 (to try drop-outs). */
+  /** Members (0-based) that go silent from the given phase on in round 1 (to try drop-outs). */
   drop?: { setup?: number[]; compute?: number[]; reveal?: number[] };
   /** Replaces a member's submission (to try wrong contributions). */
   tamper?: (info: { round: number; phase: "setup" | "compute" | "reveal"; member: number }, s: Submission, ctx: MemberContext) => Submission | Promise<Submission>;
@@ -41,18 +45,53 @@ export interface LocalRun {
   members: string[];
 }
 
-class MemoryBlobs implements BlobAccess {
+class MemoryBlobStore implements BlobStore {
   private readonly m = new Map<string, Uint8Array>();
   async put(b: Uint8Array): Promise<string> {
-    const h = keccak256(b);
+    const h = blobHash(b);
     this.m.set(h, b);
     return h;
   }
   async get(h: string): Promise<Uint8Array> {
-    const b = this.m.get(h);
+    const b = this.m.get(h.toLowerCase());
     if (!b) throw new Error(`local: no blob ${h}`);
     return b;
   }
+  async has(h: string): Promise<boolean> {
+    return this.m.has(h.toLowerCase());
+  }
+}
+
+/** Every built contribution circuit, by kind (snarkjs loads on the first check only). */
+function contributionVerifier(): KindVerifier {
+  const circuits = builtContributionCircuits();
+  return kindVerifier(circuits, async (kind, proof) => (await import("../../../chain-connector/src/zkverify.js")).verifyGroth16(circuits[kind], proof));
+}
+
+const POLICY = { allowedKinds: ["*"], allowedRequesters: ["*"], dpEpsilonBudget: 0, dpDelta: 1e-6, dpRhoBudget: Number.MAX_VALUE, maxTaskCost: Number.MAX_VALUE };
+const STEPS = ["setup", "compute", "reveal"] as const;
+const hex = (b: Uint8Array) => "0x" + Buffer.from(b).toString("hex");
+
+/** Member `i`'s view of the kind: its steps go silent (drop) or are replaced (tamper) as the options say. */
+function memberHandler(handler: TaskKindHandler, i: number, opts: LocalOptions): TaskKindHandler {
+  if (!opts.drop && !opts.tamper) return handler;
+  const wrapped = Object.create(handler) as TaskKindHandler;
+  const steps = { setup: handler.setup?.bind(handler), compute: handler.contribute.bind(handler), reveal: handler.reveal?.bind(handler) };
+  for (const name of STEPS) {
+    const step = steps[name];
+    if (!step) continue;
+    const run = async (ctx: MemberContext): Promise<Submission> => {
+      // Silent from this phase on: the runtime records the step as failed and submits nothing, so
+      // the coordinator drops the member at the phase's deadline, as on a network.
+      if (ctx.round === 1 && opts.drop?.[name]?.includes(i)) throw new Error(`local: member ${i} is silent from ${name} on in round 1 (drop)`);
+      const s = await step(ctx);
+      return opts.tamper ? opts.tamper({ round: ctx.round, phase: name, member: i }, s, ctx) : s;
+    };
+    if (name === "setup") wrapped.setup = run;
+    else if (name === "compute") wrapped.contribute = run;
+    else wrapped.reveal = run;
+  }
+  return wrapped;
 }
 
 export async function runLocal(
@@ -68,13 +107,12 @@ export async function runLocal(
   const requesterX = opts.requesterX25519 ?? x25519.utils.randomSecretKey();
   const requesterPk = x25519.getPublicKey(requesterX);
   const params: Record<string, unknown> = { ...(input.params ?? {}) };
-  const local = new MemoryBlobs();
-  const blobs = new MemoryBlobs();
-  let requesterState: unknown;
+  const requesterBlobs = new MemoryBlobStore();
+  let seed: PaillierRequesterState | undefined;
   if (input.aggregation === "paillier" && params.paillier === undefined) {
     const k = opts.paillierKey ?? newRequesterKey(opts.paillierBits ?? 2048);
     params.paillier = { n: k.n };
-    requesterState = { paillierKey: await local.put(k.secret) } satisfies PaillierRequesterState;
+    seed = { paillierKey: await requesterBlobs.put(k.secret) };
   }
   const spec = parseTaskSpec({
     ...input,
@@ -84,95 +122,166 @@ export async function runLocal(
     datasets: input.datasets ?? wallets.map((w) => ({ owner: w.address, datasetId: "local" })),
   });
   if (!handler.aggregations.includes(spec.aggregation)) throw new Error(`runLocal: kind ${handler.kind} has no ${spec.aggregation} aggregation`);
-  const keys = wallets.map(() => {
-    const secretKey = x25519.utils.randomSecretKey();
-    return { secretKey, publicKey: x25519.getPublicKey(secretKey) };
-  });
-  const members: MemberKey[] = wallets.map((w, i) => ({ member: w.address, memberKey: "0x" + Buffer.from(keys[i].publicKey).toString("hex") }));
-  // Proven tasks: each member's table is committed here as a node would register it, so the
-  // same proofs, bindings and checks run as on a network.
-  const seeds = tables.map(() => crypto.getRandomValues(new Uint8Array(32)));
-  const committed = spec.verification === "none" ? [] : await Promise.all(tables.map((t, i) => commitTable(t, seeds[i])));
-  const records = new Map<string, DatasetRecord>(
-    committed.map((c, i) => [wallets[i].address.toLowerCase(), { ...c, owner: wallets[i].address, datasetId: "local", version: 1, committedAt: 0 }]),
-  );
-  const states = tables.map(() => undefined as unknown);
-  const reveals = !!handler.reveal && (handler.usesReveal?.(spec) ?? true);
-  const rounds: RoundOutcome[] = [];
-  let next: unknown;
-  for (let round = 1; round <= spec.rounds; round++) {
-    const channel = new Map<number, ReceivedContribution[]>();
-    const base = (self: string): RoundContext => ({
-      taskId: 1,
-      round,
-      spec,
-      params: next,
-      self,
-      members,
-      contributions: async (phase) => [...(channel.get(phase) ?? [])],
-      binding: (commitment, member = self) => roundBinding({ taskId: 1, round, member, commitment }),
-      dataset: async (owner, root) => {
-        const d = records.get(owner.toLowerCase());
-        return d && d.root.toLowerCase() === root.toLowerCase() ? d : null;
-      },
-      blobs,
-      local,
-      requesterKey: async () => requesterPk,
-      openSealed: (box, context) => {
-        if (self !== requester) throw new Error("local: only the requester holds the key members seal to");
-        return openSealed(requesterX, box, context);
-      },
-      log: log.child({ round }),
+
+  const clock = new ManualClock();
+  // Proven tasks: the coordinator checks each member's sampled proof, as a connector with verifiers configured does.
+  const proven = spec.verification !== "none";
+  const verifier = proven ? contributionVerifier() : undefined;
+  const network = new CoordinatorNetwork({ db: ":memory:", blobs: new MemoryBlobStore(), clock, verifier });
+  const runtimes: Runtime[] = [];
+  const abort = new AbortController();
+  const requesterStore = new NodeStore(":memory:");
+  const stores = [requesterStore];
+  try {
+    if (seed) seedRequesterState(requesterStore, specHash(spec), seed);
+    await network.as(requester).registerNode({ endpoint: "local://requester", x25519: hex(requesterPk), roles: Role.Requester, capacity: 1 });
+    for (const [i, w] of wallets.entries()) {
+      const connector = network.as(w.address);
+      const table = tables[i];
+      const saltSeed = crypto.getRandomValues(new Uint8Array(32));
+      await connector.registerNode({ endpoint: `local://member-${i}`, x25519: hex(x25519.getPublicKey(x25519.utils.randomSecretKey())), roles: Role.Owner, capacity: 1 });
+      // Proven tasks: each member's table is committed as a node would register it, so the same
+      // proofs, bindings and checks run as on a network.
+      const c = proven ? await commitTable(table, saltSeed) : undefined;
+      const version = c ? (await connector.commitDataset("local", c)).version : 1;
+      const store = new NodeStore(":memory:");
+      stores.push(store);
+      const row: DatasetRow = {
+        name: "local",
+        version,
+        path: "",
+        format: "csv",
+        schema: { columns: table.columns, schemaHash: c?.schemaHash ?? schemaHash(table) },
+        rows: table.rows.length,
+        columns: table.columns.length,
+        root: c?.root ?? ZeroHash,
+        saltSeedRef: "",
+        fileHash: ZeroHash,
+        committed: true,
+        txHash: ZeroHash,
+        createdAt: 0,
+      };
+      store.tx(() => store.insertDataset(row));
+      runtimes.push(
+        new Runtime({
+          connector,
+          store,
+          datasets: { table: async () => table, saltSeed: async () => saltSeed },
+          handlers: new HandlerRegistry([memberHandler(handler, i, opts)]),
+          self: w.address,
+          roles: Role.Owner,
+          policy: POLICY,
+          results: new MemoryBlobStore(),
+          log: log.child({ member: i }),
+        }),
+      );
+    }
+    const req = new Runtime({
+      connector: network.as(requester),
+      store: requesterStore,
+      datasets: { table: () => Promise.reject(new Error("local: the requester holds no data")), saltSeed: () => Promise.reject(new Error("local: the requester holds no data")) },
+      handlers: new HandlerRegistry([handler]),
+      self: requester,
+      roles: Role.Requester,
+      policy: POLICY,
+      results: requesterBlobs,
+      log: log.child({ requester: true }),
+      x25519: { secretKey: requesterX, publicKey: requesterPk },
     });
-    const alive = new Set(tables.map((_, i) => i));
-    const phase = async (p: number, name: "setup" | "compute" | "reveal", make: (ctx: MemberContext) => Promise<Submission>) => {
-      for (const i of (round === 1 ? opts.drop?.[name] : undefined) ?? []) alive.delete(i);
-      const out: ReceivedContribution[] = [];
-      for (const i of [...alive]) {
-        let state = states[i];
-        const ctx: MemberContext = {
-          ...base(wallets[i].address),
-          datasets: [
-            {
-              name: "local",
-              version: 1,
-              root: committed[i]?.root ?? "0x" + "00".repeat(32),
-              table: tables[i],
-              row: { name: "local", version: 1, schema: { columns: tables[i].columns } } as DatasetRow,
-              saltSeed: async () => seeds[i],
-            },
-          ],
-          roundKey: keys[i],
-          state: { get: <T>() => state as T | undefined, set: (v: unknown) => void (state = v) },
-        };
-        let sub: Submission;
-        try {
-          sub = await make(ctx);
-        } catch (e) {
-          // As on the network: a member whose step fails drops out of the round.
-          log.warn({ member: i, phase: name, err: (e as Error).message }, "member step failed");
-          alive.delete(i);
-          continue;
+    runtimes.push(req);
+
+    const rounds: RoundOutcome[] = [];
+    req.on("result", (r: { round: number; result: unknown; next?: unknown; done: boolean }) => {
+      rounds[r.round - 1] = { result: r.result, ...(r.next !== undefined ? { next: r.next } : {}), ...(r.done ? { done: true } : {}) };
+    });
+    const finished = new Promise<void>((resolve, reject) => {
+      req.on("round", (s: RoundState) => {
+        if (s.side === "requester" && s.status === "failed" && s.error) reject(new Error(`runLocal: round ${s.round}: ${s.error}`));
+      });
+      // A bug in a step would otherwise only show as a round that times out.
+      for (const r of runtimes) r.on("handler-error", (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))));
+      // The task ends when it closes (its last round, or done early) or a round fails.
+      void (async () => {
+        for await (const ev of network.events(undefined, abort.signal)) {
+          if (ev.type === "TaskClosed") {
+            resolve();
+            return;
+          }
+          if (ev.type === "RoundFailed") {
+            reject(failure(ev, spec, network));
+            return;
+          }
         }
-        if (opts.tamper) sub = await opts.tamper({ round, phase: name, member: i }, sub, ctx);
-        states[i] = state;
-        out.push({ member: wallets[i].address, blobHash: await blobs.put(sub.payload), commitment: sub.commitment, payload: sub.payload });
-      }
-      channel.set(p, out);
-    };
-    if (spec.setup && handler.setup) await phase(Phase.Setup, "setup", handler.setup.bind(handler));
-    await phase(Phase.Compute, "compute", handler.contribute.bind(handler));
-    if (reveals) await phase(Phase.Aggregate, "reveal", handler.reveal!.bind(handler));
-    const ctx: AggregateContext = {
-      ...base(requester),
-      state: { get: <T>() => requesterState as T | undefined, set: (v: unknown) => void (requesterState = v) },
-    };
-    const valid: ReceivedContribution[] = [];
-    for (const c of channel.get(Phase.Compute) ?? []) if (handler.verify ? await handler.verify(ctx, c) : keccak256(c.payload) === c.commitment) valid.push(c);
-    const outcome = await handler.aggregate(ctx, valid);
-    rounds.push(outcome);
-    next = outcome.next;
-    if (outcome.done) break;
+      })().catch(reject);
+    });
+    for (const r of runtimes) r.start();
+    stepWhenIdle(runtimes, network, clock, abort.signal);
+    await network.as(requester).createTask(spec);
+    finished.catch(() => {});
+    await finished;
+    return { spec, rounds, result: rounds[rounds.length - 1]?.result, members: wallets.map((w) => w.address) };
+  } finally {
+    abort.abort();
+    await Promise.all(runtimes.map((r) => r.stop()));
+    await network.close();
+    for (const s of stores) s.close();
   }
-  return { spec, rounds, result: rounds[rounds.length - 1].result, members: wallets.map((w) => w.address) };
+}
+
+function failure(ev: Extract<ChainEvent, { type: "RoundFailed" }>, spec: TaskSpec, network: CoordinatorNetwork): Error {
+  const r = network.getRound(ev.taskId, ev.round);
+  const why =
+    ev.reason === FailReason.BelowThreshold
+      ? `${r?.active ?? "too few"} members left, below the threshold ${spec.members.threshold}`
+      : ev.reason === FailReason.TooFewJoined
+        ? `${r?.joined ?? 0} members joined, fewer than ${spec.members.min}`
+        : ev.reason;
+  return new Error(`runLocal: round ${ev.round} failed: ${why}`);
+}
+
+/**
+ * The fast clock: once every runtime has handled every event and nothing new arrives, the round
+ * waits only for a deadline (a silent member), so the clock jumps past it.
+ */
+function stepWhenIdle(runtimes: Runtime[], network: CoordinatorNetwork, clock: ManualClock, signal: AbortSignal): void {
+  let last = "";
+  const handled = new Map<Runtime, string>();
+  let timer: NodeJS.Timeout | undefined;
+  let idleSince = "";
+  function check(): void {
+    timer = undefined;
+    if (signal.aborted || last === "") return;
+    if (!runtimes.every((r) => handled.get(r) === last)) return;
+    // Idle twice in a row at the same event: nothing is in flight.
+    if (idleSince !== last) {
+      idleSince = last;
+      timer = setTimeout(check, 5);
+      return;
+    }
+    const next = nextDeadline(network);
+    if (next !== undefined && next >= clock.now()) clock.set(next + 1);
+  }
+  const soon = () => {
+    timer ??= setTimeout(check, 0);
+  };
+  void (async () => {
+    for await (const ev of network.events(undefined, signal)) {
+      last = ev.cursor;
+      soon();
+    }
+  })().catch(() => {});
+  for (const r of runtimes)
+    r.on("handled", (ev: ChainEvent) => {
+      handled.set(r, ev.cursor);
+      soon();
+    });
+  signal.addEventListener("abort", () => timer && clearTimeout(timer), { once: true });
+}
+
+/** The deadline of the one task's current round, while the round is open. */
+function nextDeadline(network: CoordinatorNetwork): number | undefined {
+  const t = network.getTask(1);
+  if (!t || t.closed) return undefined;
+  const r = network.getRound(1, t.currentRound);
+  return r && r.phase >= 1 && r.phase <= 4 ? r.deadline : undefined;
 }

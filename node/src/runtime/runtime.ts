@@ -48,7 +48,8 @@ export const NOT_APPROVED = "not approved in time";
 export interface RuntimeOptions {
   connector: Connector;
   store: NodeStore;
-  datasets: DatasetRegistry;
+  /** Where members read their tables and salt seeds (a node's DatasetRegistry; runLocal's tables in memory). */
+  datasets: Pick<DatasetRegistry, "table" | "saltSeed">;
   handlers: HandlerRegistry;
   /** This node's address (the connector's signer). */
   self: string;
