@@ -1,4 +1,6 @@
 import { getAddress, isAddress } from "ethers";
+import { hashJson } from "../../protocol/src/canonical.js";
+import { parseTaskSpec, SpecError, type TaskSpec } from "../../protocol/src/taskspec.js";
 import { ConnectorError, type ConnectorErrorCode, type NodeInfo } from "./connector.js";
 
 /**
@@ -50,4 +52,29 @@ export function checkCloseReason(reason: unknown): string {
 export function checkDatasetName(name: unknown): string {
   if (typeof name !== "string" || name.length === 0) fail("BadInput", "name must be the dataset's name");
   return name;
+}
+
+/**
+ * The hash an idempotency key is bound to: of the input, not the parsed spec (a spec without a
+ * nonce gets a fresh one on every parse).
+ */
+export function specInputHash(input: unknown): string {
+  try {
+    return hashJson(input);
+  } catch {
+    return fail("BadInput", "the spec must be JSON without non-finite numbers");
+  }
+}
+
+/** A task spec as its requester `sender` submits it: parsed (spec errors are BadInput), and naming the sender. */
+export function checkTaskSpec(input: unknown, sender: string): TaskSpec {
+  let spec: TaskSpec;
+  try {
+    spec = parseTaskSpec(input);
+  } catch (e) {
+    if (e instanceof SpecError) fail("BadInput", e.message);
+    throw e;
+  }
+  if (spec.requester !== sender) fail("BadInput", `spec.requester ${spec.requester} must be the caller ${sender}`);
+  return spec;
 }

@@ -3,8 +3,7 @@ import type { ChainEvent, ChainEventBody, MemberReportStatus } from "../../../pr
 import { Phase, Role, Verification } from "../../../protocol/src/phases.js";
 import { roundBinding } from "../../../protocol/src/binding.js";
 import { checkContributionProof, honkSubmission } from "../proofcheck.js";
-import { datasetKey, kindKey, parseTaskSpec, SpecError, specBytes, specHash, verificationLevel, type TaskSpec } from "../../../protocol/src/taskspec.js";
-import { hashJson } from "../../../protocol/src/canonical.js";
+import { datasetKey, kindKey, specBytes, specHash, verificationLevel, type TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { BlobRef } from "../http/authz.js";
 import {
   checkIdempotencyKey,
@@ -24,7 +23,7 @@ import {
   type TxReceipt,
 } from "../connector.js";
 import { openBlobStore, type BlobStore } from "../blobstore.js";
-import { addr, b32, checkCloseReason, checkDatasetName, checkNodeInfo, fail, U32, uint } from "../validate.js";
+import { addr, b32, checkCloseReason, checkDatasetName, checkNodeInfo, checkTaskSpec, fail, specInputHash, U32, uint } from "../validate.js";
 import { SystemClock, type Clock } from "./clock.js";
 import * as machine from "./machine.js";
 import type { Transition } from "./machine.js";
@@ -376,25 +375,12 @@ export class CoordinatorNetwork {
   async createTask(sender: string, input: TaskSpec, opts: CreateTaskOptions = {}): Promise<TxReceipt & { taskId: number }> {
     this.open();
     const key = checkIdempotencyKey(opts.idempotencyKey);
-    // The input, not the parsed spec: a spec without a nonce gets a fresh one on every parse.
-    let inputHash = "";
+    const inputHash = key ? specInputHash(input) : "";
     if (key) {
-      try {
-        inputHash = hashJson(input);
-      } catch {
-        fail("BadInput", "the spec must be JSON without non-finite numbers");
-      }
       const done = this.keyed(sender, key, inputHash);
       if (done) return done;
     }
-    let spec: TaskSpec;
-    try {
-      spec = parseTaskSpec(input);
-    } catch (e) {
-      if (e instanceof SpecError) fail("BadInput", e.message);
-      throw e;
-    }
-    if (spec.requester !== sender) fail("BadInput", `spec.requester ${spec.requester} must be the caller ${sender}`);
+    const spec = checkTaskSpec(input, sender);
     const verification = verificationLevel(spec.verification);
     const check = () => {
       this.requireRole(sender, Role.Requester, "create tasks (Requester)");

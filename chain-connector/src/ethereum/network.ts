@@ -5,8 +5,7 @@ import { REPORT_STATUS, type ChainEvent, type ChainEventBody, type MemberReportS
 import { Phase, Verification } from "../../../protocol/src/phases.js";
 import { roundBinding } from "../../../protocol/src/binding.js";
 import { checkContributionProof, honkSubmission } from "../proofcheck.js";
-import { datasetKey, parseTaskSpec, SpecError, specBytes, specHash, type TaskSpec } from "../../../protocol/src/taskspec.js";
-import { hashJson } from "../../../protocol/src/canonical.js";
+import { datasetKey, specBytes, specHash, type TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { BlobRef } from "../http/authz.js";
 import {
   checkIdempotencyKey,
@@ -26,7 +25,7 @@ import {
   type TxReceipt,
 } from "../connector.js";
 import { openBlobStore, type BlobStore } from "../blobstore.js";
-import { addr, b32, checkCloseReason, checkDatasetName, checkNodeInfo, fail, U32, uint } from "../validate.js";
+import { addr, b32, checkCloseReason, checkDatasetName, checkNodeInfo, checkTaskSpec, fail, specInputHash, U32, uint } from "../validate.js";
 import type { KindVerifier } from "../coordinator/network.js";
 import {
   DataRegistry__factory,
@@ -583,12 +582,7 @@ export class EthereumConnector implements Connector {
   }
 
   private async createKeyed(input: TaskSpec, me: string, key: string): Promise<TxReceipt & { taskId: number }> {
-    let inputHash: string;
-    try {
-      inputHash = hashJson(input);
-    } catch {
-      return fail("BadInput", "the spec must be JSON without non-finite numbers");
-    }
+    const inputHash = specInputHash(input);
     const store = await this.network.keyStore();
     const row = store.taskKey(me, key);
     if (row) {
@@ -607,15 +601,7 @@ export class EthereumConnector implements Connector {
   }
 
   private async createOnce(input: TaskSpec, beforeSend?: (specHash: string) => void): Promise<TxReceipt & { taskId: number }> {
-    let spec: TaskSpec;
-    try {
-      spec = parseTaskSpec(input);
-    } catch (e) {
-      if (e instanceof SpecError) fail("BadInput", e.message);
-      throw e;
-    }
-    const me = this.sender.wallet.address;
-    if (spec.requester !== me) fail("BadInput", `spec.requester ${spec.requester} must be the caller ${me}`);
+    const spec = checkTaskSpec(input, this.sender.wallet.address);
     // The spec blob goes first: a failure after it leaves an unreferenced blob, never a task without its spec.
     const hash = await this.network.blobs.put(specBytes(spec));
     if (hash !== specHash(spec)) throw new Error("spec blob hash differs from specHash: canonical encoding changed");
