@@ -1,6 +1,7 @@
 /**
- * Federated kinds in the local debug mode (one process, no network): per kind and backend, the
- * rounds a task takes, CPU milliseconds per round (all members plus the requester), and the bytes
+ * Federated kinds in the local debug mode (one process, no network; the real runtimes over an
+ * in-memory coordinator): per kind and backend, the rounds a task takes, CPU milliseconds per
+ * round (all members plus the requester, runtime and coordinator included), and the bytes
  * one member submits per round (Setup + Compute + reveal payloads). Workload: Iris split over 3
  * owners (stats, kmeans k=3 from fixed centroids) and 3-feature regressions over 120 / 150 rows
  * in 3 owners; Paillier 2048-bit (key generation excluded, reported apart).
