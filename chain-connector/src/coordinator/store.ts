@@ -1,4 +1,4 @@
-import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ContributionRecord, DatasetRecord, NodeInfo } from "../connector.js";
@@ -117,6 +117,7 @@ const nodeOf = (n: NodeRow): StoredNode => ({
  */
 export class CoordinatorStore {
   private readonly db: DatabaseSync;
+  private readonly statements = new Map<string, StatementSync>();
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -132,16 +133,26 @@ export class CoordinatorStore {
     this.db.close();
   }
 
+  /** Prepared once per SQL text: every statement here is a literal, so the cache stays small. */
+  private statement(sql: string): StatementSync {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   private get<T>(sql: string, ...args: SQLInputValue[]): T | undefined {
-    return this.db.prepare(sql).get(...args) as T | undefined;
+    return this.statement(sql).get(...args) as T | undefined;
   }
 
   private all<T>(sql: string, ...args: SQLInputValue[]): T[] {
-    return this.db.prepare(sql).all(...args) as T[];
+    return this.statement(sql).all(...args) as T[];
   }
 
   private run(sql: string, ...args: SQLInputValue[]): void {
-    this.db.prepare(sql).run(...args);
+    this.statement(sql).run(...args);
   }
 
   // ---------------------------------------------------------------- transactions
