@@ -9,12 +9,16 @@ import type { ChainEvent } from "../../protocol/src/events.js";
 import { z } from "zod";
 import { session, unlock, type Session } from "./api.js";
 import { apply, emptyModel, memberCell, short, waitingFor, type Model, type TaskState } from "./model.js";
-import { clusterScatter, lineChart } from "./charts.js";
+import { burnDown, clusterScatter, lineChart } from "./charts.js";
+import type { HonkInfo, RecheckInput, RecheckResult } from "./recheck.js";
+import type { VerifyRequest, VerifyResponse } from "./verify-worker.js";
 
 // ------------------------------------------------------------------ shared state
 
 type Spec = {
   kind: string;
+  proofSystem?: string;
+  datasets?: { owner: string; datasetId: string }[];
   aggregation?: string;
   verification?: string;
   rounds?: number;
@@ -38,7 +42,7 @@ interface Live {
   specs: Record<number, NodeTask>;
   /** Results the node holds, by task → round. */
   results: Record<number, Record<number, unknown>>;
-  info?: { mode: string; address: string; livenessSeconds: number };
+  info?: { mode: string; address: string; livenessSeconds: number; bindingDomain: { taskManager: string; chainId: string } };
   health?: { name: string; roles: string[]; mode: string };
   chainNodes?: { address: string; roles: number; capacity: number; lastActive: number; active: boolean; endpoint: string }[];
 }
@@ -578,10 +582,14 @@ function TaskDetail({ id }: { id: number }) {
 /**
  * For each contribution of a task: its commitment and blob, where it was recorded (transaction or
  * event cursor), the verifier bound to the kind, and the member's dataset commitments registered
- * before the task (the roots a proof must open). Re-checking a proof in the browser is not here yet.
+ * before the task (the roots a proof must open), and for UltraHonk-proven contributions a re-verify
+ * button: the browser fetches the blob through the connector pass-through, the kind's verification
+ * key and CRS points from this node, and re-checks everything in a web worker (recheck.ts,
+ * verify-worker.ts).
  */
 function Proofs({ id }: { id: number }) {
   const l = useLive();
+  const [checks, setChecks] = useState<Record<string, { busy?: boolean; result?: RecheckResult; ms?: number }>>({});
   const t = l.model.tasks[id];
   if (!t)
     return (
@@ -648,13 +656,14 @@ function Proofs({ id }: { id: number }) {
             <th>commitment</th>
             <th>blob</th>
             <th>recorded</th>
+            <th>re-verify</th>
           </tr>
         </thead>
         <tbody>
           {rounds.flatMap((r) =>
             Object.entries(r.members).flatMap(([a, m]) =>
               Object.entries(m.submitted).map(([p, c]) => (
-                <tr data-contribution={`${r.round}:${a}`}>
+                <tr data-contribution={`${r.round}:${a}`} data-phase={phaseName(Number(p))}>
                   <td>{r.round}</td>
                   <td>{phaseName(Number(p))}</td>
                   <td class="mono">{short(a)}</td>
@@ -665,6 +674,20 @@ function Proofs({ id }: { id: number }) {
                     {short(c.blobHash)}
                   </td>
                   <td class="mono">{c.txHash ? short(c.txHash) : `event ${c.cursor}`}</td>
+                  <td>
+                    {spec?.proofSystem === "honk" && Number(p) === Phase.Compute ? (
+                      <RecheckCell
+                        state={checks[`${r.round}:${a}`]}
+                        run={() => {
+                          const key = `${r.round}:${a}`;
+                          setChecks((x) => ({ ...x, [key]: { busy: true } }));
+                          void recheck(l, t.taskId, kindOf(l, t), spec, r.round, a, c).then((v) => setChecks((x) => ({ ...x, [key]: v })));
+                        }}
+                      />
+                    ) : (
+                      <span title="only UltraHonk-proven Compute contributions carry proofs the browser re-checks">—</span>
+                    )}
+                  </td>
                 </tr>
               )),
             ),
@@ -673,6 +696,68 @@ function Proofs({ id }: { id: number }) {
       </table>
     </section>
   );
+}
+
+function RecheckCell(p: { state?: { busy?: boolean; result?: RecheckResult; ms?: number }; run: () => void }) {
+  const r = p.state?.result;
+  return (
+    <span class="recheck" data-verify={p.state?.busy ? "running" : r ? (r.ok ? "ok" : "failed") : "idle"}>
+      <button class="reverify" disabled={p.state?.busy} onClick={p.run}>
+        {p.state?.busy ? "checking…" : "re-verify"}
+      </button>{" "}
+      {r && (
+        <span class={r.ok ? "verified" : "field-error"} title={r.steps.join(" ✓ ")}>
+          {r.ok ? `verified: ${r.steps.join(", ")} (${r.groups} proof${r.groups > 1 ? "s" : ""}, ${Math.round(p.state?.ms ?? 0)} ms)` : `failed: ${r.error}`}
+        </span>
+      )}
+    </span>
+  );
+}
+
+let worker: { w: Worker; next: number; waiting: Map<number, (v: VerifyResponse) => void> } | undefined;
+const honkInfo: Record<string, Promise<HonkInfo>> = {};
+
+/** Gathers what the worker needs (blob, verification key and CRS points, binding domain, the member's registered roots) and runs the re-check there. */
+async function recheck(
+  l: Live,
+  taskId: number,
+  kind: string,
+  spec: Spec,
+  round: number,
+  member: string,
+  c: { blobHash: string; commitment: string },
+): Promise<{ result: RecheckResult; ms?: number }> {
+  try {
+    const honk = await (honkInfo[kind] ??= l.s.dash<HonkInfo>(`/honk/${encodeURIComponent(kind)}`).catch((e: unknown) => {
+      delete honkInfo[kind];
+      throw e;
+    }));
+    const blob = await l.s.connectorBytes(`/blobs/${c.blobHash}`);
+    const ref = (spec.datasets ?? []).find((d) => d.owner.toLowerCase() === member.toLowerCase());
+    const key = ref ? datasetKey(ref.datasetId) : "";
+    const datasets = l.model.datasets
+      .filter((d) => d.owner.toLowerCase() === member.toLowerCase() && d.datasetId === key)
+      .map((d) => ({ root: d.root, rows: d.rows, version: d.version }));
+    const input: RecheckInput = { blob, blobHash: c.blobHash, commitment: c.commitment, member, taskId, round, bindingDomain: l.info!.bindingDomain, datasets, honk };
+    if (!worker) {
+      const w = new Worker("verify-worker.js");
+      const waiting = new Map<number, (v: VerifyResponse) => void>();
+      w.onmessage = (ev: MessageEvent<VerifyResponse>) => {
+        waiting.get(ev.data.id)?.(ev.data);
+        waiting.delete(ev.data.id);
+      };
+      worker = { w, next: 1, waiting };
+    }
+    const wk = worker;
+    const id = wk.next++;
+    const out = await new Promise<VerifyResponse>((resolve) => {
+      wk.waiting.set(id, resolve);
+      wk.w.postMessage({ id, input } satisfies VerifyRequest);
+    });
+    return { result: out.result, ms: out.ms };
+  } catch (e) {
+    return { result: { ok: false, steps: [], groups: 0, error: e instanceof Error ? e.message : String(e) } };
+  }
 }
 
 // ------------------------------------------------------------------ explorer: the decoded event stream
@@ -773,6 +858,25 @@ interface InboxRow {
   members: { min: number; max: number; threshold: number };
 }
 
+interface Budget {
+  dataset: string;
+  delta: number;
+  budget: { rho: number; epsilon: number };
+  released: { rho: number; epsilon: number; releases: number };
+  committed: { rho: number; epsilon: number };
+  left: { rho: number; epsilon: number };
+}
+interface AuditRow {
+  seq: number;
+  time: number;
+  action: string;
+  taskId: number;
+  round: number;
+  datasets: string[];
+  privacy?: { rho: number; epsilon: number; delta: number };
+}
+const num = (x: number) => (x === 0 ? "0" : Number(x.toPrecision(4)).toString());
+
 function Datasets() {
   const l = useLive();
   const [rows, setRows] = useState<DatasetRow[] | undefined>();
@@ -782,14 +886,29 @@ function Datasets() {
   const [inbox, setInbox] = useState<InboxRow[]>([]);
   const [why, setWhy] = useState<Record<number, string>>({});
   const [err, setErr] = useState("");
+  const [budgets, setBudgets] = useState<Record<string, Budget>>({});
+  const [trail, setTrail] = useState<AuditRow[]>([]);
   const isOwner = l.health?.roles.includes("Owner");
   const reload = async () => {
     try {
       const ds = (await l.s.node.datasets()) as DatasetRow[];
       const pol: Record<string, string> = {};
-      for (const name of new Set(ds.map((d) => d.name))) pol[name] = JSON.stringify((await l.s.node.datasetPolicy(name)).policy, null, 1);
+      const bud: Record<string, Budget> = {};
+      for (const name of new Set(ds.map((d) => d.name))) {
+        pol[name] = JSON.stringify((await l.s.node.datasetPolicy(name)).policy, null, 1);
+        bud[name] = await l.s.dash<Budget>(`/privacy/${encodeURIComponent(name)}`);
+      }
+      // The whole audit trail, page by page: its released entries are the burn-down's steps.
+      const entries: AuditRow[] = [];
+      for (let after: number | null = 0; after !== null;) {
+        const page = (await l.s.node.audit({ after, limit: 1000 })) as { entries: AuditRow[]; next: number | null };
+        entries.push(...page.entries);
+        after = page.next;
+      }
       setRows(ds);
       setPolicies(pol);
+      setBudgets(bud);
+      setTrail(entries);
       setInbox((await l.s.node.inbox({ all: true })) as unknown as InboxRow[]);
       await refreshNodeTasks(l);
     } catch (e) {
@@ -821,7 +940,18 @@ function Datasets() {
     }
   };
   const names = [...new Set((rows ?? []).map((d) => d.name))];
-  const used = (name: string) => Object.values(l.specs).filter((t) => t.decision === "accept" && t.datasets?.some((d) => d === name || d.startsWith(`${name}@`)));
+  const named = (name: string, refs: readonly string[] | undefined) => refs?.some((d) => d === name || d.startsWith(`${name}@`)) ?? false;
+  // Tasks the node took with the dataset (its accept decisions) and every task its audit trail names for it.
+  const usedBy = (name: string) =>
+    [
+      ...new Set([
+        ...Object.values(l.specs)
+          .filter((t) => t.decision === "accept" && named(name, t.datasets))
+          .map((t) => t.taskId),
+        ...trail.filter((e) => e.action !== "declined" && e.action !== "pending" && named(name, e.datasets)).map((e) => e.taskId),
+      ]),
+    ].sort((a, b) => a - b);
+  const releasesOf = (name: string) => trail.filter((e) => e.action === "released" && e.privacy && named(name, e.datasets));
   return (
     <section id="page-datasets">
       <h2>Datasets on {l.health?.name}</h2>
@@ -870,12 +1000,35 @@ function Datasets() {
           <span class="policy-msg" data-dataset={name}>
             {msg[name]}
           </span>
-          <p>
-            tasks this node took with it:{" "}
-            {used(name).map((t) => (
-              <a href={`#/task/${t.taskId}`}>{t.taskId} </a>
+          <p class="used-by" data-dataset={name}>
+            tasks that used it:{" "}
+            {usedBy(name).map((id) => (
+              <a href={`#/task/${id}`}>{id} </a>
             ))}
           </p>
+          <h3>Privacy budget of {name}</h3>
+          {budgets[name] && (
+            <p class="budget" data-dataset={name}>
+              budget ρ {num(budgets[name].budget.rho)} (ε {num(budgets[name].budget.epsilon)} at δ {budgets[name].delta.toExponential()}); released ρ{" "}
+              {num(budgets[name].released.rho)} in {budgets[name].released.releases} release(s); reserved by running tasks ρ{" "}
+              {num(budgets[name].committed.rho - budgets[name].released.rho)}; left ρ {num(budgets[name].left.rho)}
+            </p>
+          )}
+          {releasesOf(name).length === 0 ? (
+            <p>no differentially private release of {name} yet</p>
+          ) : (
+            <Canvas
+              id={`chart-budget-${name}`}
+              deps={[releasesOf(name).length, budgets[name]?.budget.rho]}
+              draw={(c) =>
+                burnDown(
+                  c,
+                  releasesOf(name).map((e) => ({ time: e.time, rho: e.privacy!.rho })),
+                  budgets[name]?.budget.rho ?? 0,
+                )
+              }
+            />
+          )}
         </div>
       ))}
       <h3>Approvals inbox</h3>

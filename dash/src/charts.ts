@@ -122,3 +122,55 @@ export function clusterScatter(canvas: HTMLCanvasElement, rounds: { centroids: n
   });
   return marks;
 }
+
+/**
+ * Privacy budget burn-down: the zCDP ρ spent (cumulative over releases, a step per release) against
+ * the dataset's budget (a dashed line), with what is left labelled. x is the release time.
+ */
+export function burnDown(canvas: HTMLCanvasElement, releases: { time: number; rho: number }[], budget: number): number {
+  const { g, w, h } = frame(canvas);
+  const m = 40;
+  if (releases.length === 0) return 0;
+  const sorted = [...releases].sort((a, b) => a.time - b.time);
+  let acc = 0;
+  const pts = sorted.map((r) => [r.time, (acc += r.rho)] as [number, number]);
+  const t0 = pts[0][0];
+  const xr = range([0, ...pts.map((p) => p[0] - t0)]);
+  const yr = [0, Math.max(budget, acc) * 1.08] as const;
+  axes(g, w, h, xr, yr, m);
+  g.fillText("seconds since the first release", w / 2 - 70, h - 6);
+  const px = (v: number) => m + ((v - t0 - xr[0]) / (xr[1] - xr[0])) * (w - m - 8);
+  const py = (v: number) => h - m - ((v - yr[0]) / (yr[1] - yr[0])) * (h - m - 8);
+  if (budget > 0) {
+    g.strokeStyle = g.fillStyle = "#dc2626";
+    g.setLineDash([6, 4]);
+    g.beginPath();
+    g.moveTo(m, py(budget));
+    g.lineTo(w - 8, py(budget));
+    g.stroke();
+    g.setLineDash([]);
+    g.fillText(`budget ρ ${fmt(budget)}`, m + 6, py(budget) - 4);
+  }
+  g.strokeStyle = g.fillStyle = color(0);
+  g.lineWidth = 2;
+  g.beginPath();
+  // A step per release: the spend jumps at the release and stays until the next.
+  let prev = 0;
+  g.moveTo(px(t0), py(0));
+  for (const [x, y] of pts) {
+    g.lineTo(px(x), py(prev));
+    g.lineTo(px(x), py(y));
+    prev = y;
+  }
+  g.lineTo(w - 8, py(prev));
+  g.stroke();
+  let marks = 0;
+  for (const [x, y] of pts) {
+    g.beginPath();
+    g.arc(px(x), py(y), 3.5, 0, 2 * Math.PI);
+    g.fill();
+    marks++;
+  }
+  g.fillText(`spent ρ ${fmt(acc)}${budget > 0 ? `, left ρ ${fmt(Math.max(0, budget - acc))}` : ""}`, w - 210, 16);
+  return marks;
+}

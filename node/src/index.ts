@@ -142,6 +142,7 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
       log,
       approvals: runtime,
       connectorUrl: config.connectorUrl,
+      budgetPolicy: config.policy,
     });
     const { server, url } = await listen(app, config.http.host, config.http.port);
     cleanup.push(() => closeServer(server));
