@@ -9,7 +9,7 @@ import type { ChainEvent } from "../../protocol/src/events.js";
 import { z } from "zod";
 import { session, unlock, type Session } from "./api.js";
 import { apply, emptyModel, memberCell, short, waitingFor, type Model, type TaskState } from "./model.js";
-import { burnDown, clusterScatter, lineChart } from "./charts.js";
+import { barChart, burnDown, clusterScatter, fitScatter, lineChart } from "./charts.js";
 import type { HonkInfo, RecheckInput, RecheckResult } from "./recheck.js";
 import type { VerifyRequest, VerifyResponse } from "./verify-worker.js";
 
@@ -149,12 +149,13 @@ class Boundary extends Component<{ children: ComponentChildren }, { error?: stri
   }
 }
 
-function Canvas(p: { draw: (c: HTMLCanvasElement) => number; deps: unknown[]; id: string; height?: number }) {
+function Canvas(p: { draw: (c: HTMLCanvasElement) => number | { marks: number; errorBars: number }; deps: unknown[]; id: string; height?: number }) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     if (!ref.current) return;
-    const marks = p.draw(ref.current);
-    ref.current.dataset.marks = String(marks);
+    const drawn = p.draw(ref.current);
+    ref.current.dataset.marks = String(typeof drawn === "number" ? drawn : drawn.marks);
+    if (typeof drawn !== "number") ref.current.dataset.errorbars = String(drawn.errorBars);
   }, p.deps);
   return <canvas ref={ref} id={p.id} class="chart" style={{ height: `${p.height ?? 240}px` }} />;
 }
@@ -559,6 +560,9 @@ function TaskDetail({ id }: { id: number }) {
         </div>
       )}
 
+      {(kind === "linreg" || kind === "logreg") && <RegressionCharts kind={kind} spec={spec} results={results} />}
+      {kind === "stats" && <StatsChart results={results} />}
+
       <h3>Results</h3>
       {allRounds === 0 ? (
         <p>no result on this node yet (results stay on the requester's node; it opens what members sealed to it and serves them to its operator over the signed API)</p>
@@ -574,6 +578,139 @@ function TaskDetail({ id }: { id: number }) {
         </p>
       )}
     </section>
+  );
+}
+
+type RegressionOut = { weights: number[]; names: string[]; loss: number; gradientNorm: number };
+type StatsOut = {
+  columns: Record<string, { count: number; sum: number; mean: number; variance: number }>;
+  members: number;
+  privacy?: { sigma: number[]; threshold: number };
+};
+
+/** A CSV with a header row, numbers only (the holdout file the requester checks a model on). */
+function parseCsv(text: string): { columns: string[]; rows: number[][] } {
+  const lines = text.split(/\r?\n/).filter((x) => x.trim() !== "");
+  const columns = (lines[0] ?? "").split(",").map((c) => c.trim());
+  const rows = lines.slice(1).map((line, i) => {
+    const v = line.split(",").map(Number);
+    if (v.length !== columns.length || v.some((x) => !Number.isFinite(x))) throw new Error(`line ${i + 2}: ${columns.length} numbers expected`);
+    return v;
+  });
+  return { columns, rows };
+}
+
+/**
+ * Loss and gradient norm per round, and fitted against actual values on a holdout file the
+ * requester opens here (its rows stay in this page: members' rows never leave their nodes, so the
+ * requester can only check a model on data it holds itself).
+ */
+function RegressionCharts({ kind, spec, results }: { kind: string; spec?: Spec; results: Record<number, unknown> }) {
+  const rounds = Object.entries(results)
+    .map(([r, v]) => [Number(r), v as RegressionOut] as const)
+    .filter(([, v]) => typeof v?.loss === "number")
+    .sort((a, b) => a[0] - b[0]);
+  const [holdout, setHoldout] = useState<{ columns: string[]; rows: number[][] } | undefined>();
+  const [err, setErr] = useState("");
+  const last = rounds[rounds.length - 1]?.[1];
+  const params = (spec?.params ?? {}) as { features?: string[]; target?: string };
+  let pairs: [number, number][] = [];
+  let lacks = "";
+  if (holdout && last && params.features && params.target) {
+    const idx = [...params.features, params.target].map((c) => holdout.columns.indexOf(c));
+    const missing = [...params.features, params.target].filter((_, i) => idx[i] < 0);
+    if (missing.length) lacks = `the holdout file lacks column(s) ${missing.join(", ")}`;
+    else {
+      // names: "(intercept)" first when fitted, then the features in order (RegressionResult).
+      pairs = holdout.rows.map((row) => {
+        let z = 0;
+        last.names.forEach((n, i) => (z += last.weights[i] * (n === "(intercept)" ? 1 : row[holdout.columns.indexOf(n)])));
+        const fitted = kind === "logreg" ? 1 / (1 + Math.exp(-z)) : z;
+        return [fitted, row[idx[idx.length - 1]]];
+      });
+    }
+  }
+  return (
+    <div class="charts">
+      <div>
+        <h3>Loss and gradient norm per round</h3>
+        <Canvas
+          id="chart-loss"
+          deps={[rounds.length]}
+          draw={(c) =>
+            lineChart(c, [
+              { name: "loss", points: rounds.map(([r, v]) => [r, v.loss]) },
+              { name: "gradient norm", points: rounds.map(([r, v]) => [r, v.gradientNorm]) },
+            ])
+          }
+        />
+      </div>
+      <div>
+        <h3>Fitted versus actual{kind === "logreg" ? " (probability against label)" : ""}</h3>
+        <p>
+          a holdout CSV you hold (header {[...(params.features ?? []), params.target].join(",")}):{" "}
+          <input
+            id="holdout"
+            type="file"
+            accept=".csv,text/csv"
+            onChange={async (e) => {
+              setErr("");
+              try {
+                const f = (e.target as HTMLInputElement).files?.[0];
+                setHoldout(f ? parseCsv(await f.text()) : undefined);
+              } catch (x) {
+                setErr((x as Error).message);
+              }
+            }}
+          />
+        </p>
+        {(err || lacks) && <p class="field-error">{err || lacks}</p>}
+        {pairs.length > 0 && (
+          <Canvas id="chart-fit" deps={[pairs.length, rounds.length]} draw={(c) => fitScatter(c, pairs, [kind === "logreg" ? "fitted probability" : "fitted", "actual"])} />
+        )}
+      </div>
+    </div>
+  );
+}
+
+/**
+ * Each column's mean; with differential privacy, ±1 standard deviation of the released noise: the
+ * privacy report's σ is for `threshold` members, the noise of `members` is √(members/threshold)
+ * times that, and the mean's follows from the sum's and the count's (first order).
+ */
+function StatsChart({ results }: { results: Record<number, unknown> }) {
+  const res = Object.values(results)
+    .map((v) => v as StatsOut)
+    .find((v) => v?.columns);
+  if (!res) return null;
+  const names = Object.keys(res.columns);
+  const p = res.privacy;
+  const scale = p ? Math.sqrt(Math.max(res.members, p.threshold) / p.threshold) : 0;
+  const bars = names.map((n, j) => {
+    const c = res.columns[n];
+    if (!p) return { name: n, value: c.mean };
+    const sdCount = p.sigma[0] * scale;
+    const sdSum = (p.sigma[3 * j + 1] ?? NaN) * scale;
+    return { name: n, value: c.mean, err: Math.sqrt(sdSum ** 2 + (c.mean * sdCount) ** 2) / Math.max(1, c.count) };
+  });
+  return (
+    <div>
+      <h3>Means per column{p ? " (±1 sd of the differential-privacy noise)" : ""}</h3>
+      <Canvas id="chart-stats" deps={[names.length, res.members]} draw={(c) => barChart(c, bars)} />
+      <table id="stats-table">
+        <tbody>
+          {bars.map((b) => (
+            <tr>
+              <td>{b.name}</td>
+              <td>
+                {num(b.value)}
+                {b.err !== undefined ? ` ± ${num(b.err)}` : ""}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -62,6 +62,14 @@ const inkedIn = (sel: string) => {
   return n;
 };
 
+/** page.waitForFunction that keeps a screenshot of the page as it stood when the wait failed. */
+async function until(p: Page, shotName: string, fn: (arg: number) => unknown, arg = 0, timeout = 30_000): Promise<void> {
+  await p.waitForFunction(fn, arg, { timeout }).catch(async (e: unknown) => {
+    await p.screenshot({ path: join(ARTIFACTS, `${shotName}-failed.png`), fullPage: true }).catch(() => {});
+    throw e;
+  });
+}
+
 const ARTIFACTS = join(import.meta.dirname, "../../test-artifacts/dash");
 
 function chromiumPath(): string {
@@ -371,6 +379,58 @@ describe("dashboard in Chromium", () => {
     assert.equal((await get(ws[1], "lin")).body.released?.releases, 2);
     assert.deepEqual(pageErrors, []);
   });
+
+  test(
+    "task detail charts: linreg loss and gradient norm per round, fitted versus actual on a holdout file, DP statistics with noise error bars",
+    { timeout: 120_000 },
+    async () => {
+      const { R, ws, owners } = net;
+      const { NodeApiClient } = await import("../../node/src/api/client.js");
+      const { linregTables, logregTables } = await import("../federated/reference.js");
+      const client = new NodeApiClient(R.url, ws[3]);
+      const lin = await client.submitTask({
+        kind: "linreg",
+        datasets: owners.map((o) => ({ owner: o.address, datasetId: "lin" })),
+        params: { features: ["x1", "x2", "x3"], target: "y", method: "gd", learningRate: 0.1, tolerance: 0 },
+        rounds: 4,
+        members: { min: 3, max: 3, threshold: 2 },
+      });
+      const logCols = logregTables(3)[0].columns;
+      // ρ 0.01 fits the node's default budget (ε 1 at δ 1e-6, ρ ≈ 0.024).
+      const dp = await client.submitTask({
+        kind: "stats",
+        aggregation: "secagg",
+        datasets: owners.map((o) => ({ owner: o.address, datasetId: "log" })),
+        params: { columns: logCols, privacy: { rho: 0.01, bounds: Object.fromEntries(logCols.map((c) => [c, [-10, 10]])) } },
+        members: { min: 3, max: 3, threshold: 2 },
+      });
+      await R.runtime.when(() => R.store.getResult(lin.taskId, 4) !== undefined && R.store.getResult(dp.taskId, 1) !== undefined);
+      const p = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+      p.on("pageerror", (e) => pageErrors.push(e.message));
+      await p.goto(`${R.url}/dash/#/task/${lin.taskId}`);
+      await p.fill("#key", ws[3].privateKey);
+      await p.click("#unlock");
+      await until(p, "task-linreg", () => document.querySelector("#chart-loss")?.getAttribute("data-marks") === "8");
+      assert.ok((await p.evaluate(inkedIn, "#chart-loss")) > 300, "the loss chart drew");
+      const rows = linregTables(3).flatMap((t) => t.rows);
+      const csv = ["x1,x2,x3,y", ...rows.map((r) => r.join(","))].join("\n");
+      await p.setInputFiles("#holdout", { name: "holdout.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+      await until(p, "task-linreg", (n) => document.querySelector("#chart-fit")?.getAttribute("data-marks") === String(n), rows.length);
+      assert.ok((await p.evaluate(inkedIn, "#chart-fit")) > 300, "the fitted-versus-actual scatter drew");
+      await p.screenshot({ path: join(ARTIFACTS, "task-linreg.png"), fullPage: true });
+      assert.equal(await p.locator(".error-boundary").count(), 0);
+
+      await p.goto(`${R.url}/dash/#/task/${dp.taskId}`);
+      await until(p, "task-stats-dp", (n) => document.querySelector("#chart-stats")?.getAttribute("data-errorbars") === String(n), logCols.length);
+      assert.equal(await p.getAttribute("#chart-stats", "data-marks"), String(logCols.length));
+      assert.ok((await p.evaluate(inkedIn, "#chart-stats")) > 300, "the statistics chart drew");
+      assert.match((await p.textContent("#stats-table"))!, /±/);
+      await p.screenshot({ path: join(ARTIFACTS, "task-stats-dp.png"), fullPage: true });
+      assert.equal(await p.locator(".error-boundary").count(), 0);
+      await p.close();
+      assert.deepEqual(pageErrors, []);
+    },
+  );
 
   test("the connector pass-through forwards only the operator's or an admin's signature; the bundle is public and holds no key", async () => {
     const { R, ws } = net;
