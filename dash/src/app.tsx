@@ -899,6 +899,88 @@ async function recheck(
 
 // ------------------------------------------------------------------ explorer: the decoded event stream
 
+interface ExplorerTx {
+  hash: string;
+  from: string;
+  to: string | null;
+  call: string | null;
+  status: "ok" | "reverted";
+  error: string | null;
+  events: string[];
+  gasUsed: string;
+}
+interface ExplorerBlock {
+  number: number;
+  hash: string;
+  time: number;
+  txs: ExplorerTx[];
+}
+
+/**
+ * The chain's recent blocks (ethereum mode): every transaction with its call, events and, when it
+ * reverted, its custom error, decoded by the node with the project's ABIs (GET /dash/api/chain/blocks).
+ * Re-read when the event stream moves on; "older" pages back.
+ */
+function Blocks() {
+  const l = useLive();
+  const [before, setBefore] = useState<number | undefined>();
+  const [data, setData] = useState<{ head: number; blocks: ExplorerBlock[] } | undefined>();
+  const [err, setErr] = useState("");
+  useEffect(() => {
+    const t = setTimeout(() => {
+      l.s.dash<{ head: number; blocks: ExplorerBlock[] }>(`/chain/blocks?count=10${before !== undefined ? `&before=${before}` : ""}`).then(
+        (d) => (setData(d), setErr("")),
+        (e: unknown) => setErr((e as Error).message),
+      );
+    }, 300);
+    return () => clearTimeout(t);
+  }, [before, before === undefined ? l.model.events : 0]);
+  const last = data?.blocks[data.blocks.length - 1]?.number;
+  return (
+    <div>
+      <h2>
+        Blocks {data ? `(head ${data.head})` : ""} {before !== undefined && <button onClick={() => setBefore(undefined)}>latest</button>}{" "}
+        {last !== undefined && last > 0 && (
+          <button id="blocks-older" onClick={() => setBefore(last - 1)}>
+            older
+          </button>
+        )}
+      </h2>
+      {err && <p class="field-error">{err}</p>}
+      <table id="blocks">
+        <thead>
+          <tr>
+            <th>block</th>
+            <th>time</th>
+            <th>transaction</th>
+            <th>call</th>
+            <th>status</th>
+            <th>events</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(data?.blocks ?? []).flatMap((b) =>
+            (b.txs.length ? b.txs : [undefined]).map((tx) => (
+              <tr data-block={b.number} data-status={tx?.status ?? "empty"} data-tx={tx?.hash}>
+                <td class="mono" title={b.hash}>
+                  {b.number}
+                </td>
+                <td>{new Date(b.time * 1000).toISOString().replace(".000Z", "Z")}</td>
+                <td class="mono" title={tx ? `${tx.hash} from ${tx.from} to ${tx.to ?? "(deploy)"}` : ""}>
+                  {tx ? short(tx.hash) : "no transaction"}
+                </td>
+                <td class="mono">{tx?.call ?? (tx ? `unknown call to ${tx.to ?? "?"}` : "")}</td>
+                <td class={tx?.status === "reverted" ? "field-error tx-error" : ""}>{tx ? (tx.status === "ok" ? `ok (gas ${tx.gasUsed})` : `reverted: ${tx.error}`) : ""}</td>
+                <td class="mono">{tx?.events.join("; ")}</td>
+              </tr>
+            )),
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 function Explorer() {
   const l = useLive();
   const [type, setType] = useState("");
@@ -920,6 +1002,7 @@ function Explorer() {
   };
   return (
     <section id="page-explorer">
+      {l.info?.mode === "ethereum" ? <Blocks /> : <p id="no-blocks">coordinator mode: no chain, so no blocks; the events below are the coordinator's</p>}
       <h2>
         Events ({l.model.events} seen, latest {all.length} kept)
       </h2>

@@ -214,6 +214,7 @@ describe("dashboard in Chromium", () => {
     // Explorer: the task's events, filtered by type and task, one RoundFinalized per round.
     await page.goto(`${R.url}/dash/#/explorer`);
     await page.waitForSelector("#events");
+    assert.match((await page.textContent("#no-blocks"))!, /coordinator mode: no chain, so no blocks/);
     await page.fill("#explorer-task", String(taskId));
     await page.selectOption("#explorer-type", "RoundFinalized");
     await page.waitForFunction((n) => document.querySelectorAll("#events tbody tr").length === n, rounds);
@@ -490,6 +491,13 @@ describe("dashboard in Chromium", () => {
     const replay = await signRequest(ws[3], "GET", "/dash/api/honk/stats", new Uint8Array(0));
     assert.equal((await fetch(`${R.url}/dash/api/honk/stats`, { headers: { ...replay } })).status, 200);
     assert.equal((await fetch(`${R.url}/dash/api/honk/stats`, { headers: { ...replay } })).status, 401, "a replayed request is refused");
+
+    // Coordinator mode has no chain: the explorer's block route says so (and refuses strangers first).
+    const blocksPath = "/dash/api/chain/blocks";
+    assert.equal((await fetch(`${R.url}${blocksPath}`)).status, 401);
+    const noChain = await fetch(`${R.url}${blocksPath}`, { headers: { ...(await signRequest(ws[3], "GET", blocksPath, new Uint8Array(0))) } });
+    assert.equal(noChain.status, 404);
+    assert.match(((await noChain.json()) as { message: string }).message, /no chainRpcUrl \(coordinator mode has no blocks/);
 
     for (const f of ["", "app.js", "app.css", "verify-worker.js", "bb/barretenberg.wasm.gz"]) assert.equal((await fetch(`${R.url}/dash/${f}`)).status, 200, `/dash/${f} is public`);
     const bundle = readFileSync(join(DASH_DIST, "app.js"), "utf8");

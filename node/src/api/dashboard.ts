@@ -6,6 +6,7 @@ import { getAddress } from "ethers";
 import { AuthError, SIGNATURE_HEADERS, verifyRequest, type NonceCheck } from "../../../protocol/src/signing.js";
 import { HONK_CRS_DIR, honkVkPath } from "../../../chain-connector/src/honkverify.js";
 import { HONK_KIND_CIRCUITS, honkShape, type HonkKind } from "../zk/honk-contributions.js";
+import { ChainExplorer } from "./chain-explorer.js";
 
 /** Where `npm run build` puts the dashboard bundle (scripts/build-dash.ts); git-ignored like the other build outputs. */
 export const DASH_DIST = resolve(import.meta.dirname, "../../../dash/dist");
@@ -20,6 +21,8 @@ export interface DashboardOptions {
   nonces: NonceCheck;
   /** A dataset's privacy budget figures (runtime/policy.ts privacyBudget); undefined for a name the node does not hold. */
   privacy?: (dataset: string) => unknown;
+  /** The chain's JSON-RPC URL (ethereum mode): the explorer's blocks, transactions and decoded reverts. */
+  chainRpcUrl?: string;
 }
 
 /** What the browser needs to re-verify a kind's UltraHonk proofs: the committed verification key and the CRS points the verifier reads. */
@@ -119,12 +122,13 @@ export function mountDashboard(app: Express, o: DashboardOptions): void {
   });
 
   /** The dashboard's own reads: signed by the operator or an admin, nonce recorded, like the node's other routes. */
-  const signedGet = (handler: (req: Request) => unknown) => (req: Request, res: Response, next: NextFunction) => {
+  const signedGet = (handler: (req: Request) => unknown) => async (req: Request, res: Response, next: NextFunction) => {
     try {
       const who = verifyRequest(req.headers, "GET", req.originalUrl, new Uint8Array(0), (a, n, ts) => o.allowed.has(getAddress(a)) && o.nonces(a, n, ts));
       if (!o.allowed.has(getAddress(who)))
         throw new DashError(403, "Forbidden", `${who} is neither this node's operator nor in admins; sign with the operator key or add the address to admins`);
-      res.json(handler(req));
+      const out = await handler(req);
+      res.json(out);
     } catch (e) {
       if (e instanceof AuthError) res.status(401).json({ code: "Unauthorized", message: e.message });
       else if (e instanceof DashError) res.status(e.status).json({ code: e.code, message: e.message });
@@ -134,6 +138,24 @@ export function mountDashboard(app: Express, o: DashboardOptions): void {
   app.get(
     "/dash/api/honk/:kind",
     signedGet((req) => honkVerifierView(String(req.params.kind))),
+  );
+  let explorer: ChainExplorer | undefined;
+  const queryInt = (req: Request, k: string, max: number) => {
+    const v = req.query[k];
+    if (v === undefined) return undefined;
+    if (typeof v !== "string" || !/^\d{1,13}$/.test(v) || Number(v) > max) throw new DashError(400, "BadInput", `${k} must be an integer from 0 to ${max}`);
+    return Number(v);
+  };
+  app.get(
+    "/dash/api/chain/blocks",
+    signedGet(async (req) => {
+      if (!o.chainRpcUrl)
+        throw new DashError(404, "NoChain", "this node has no chainRpcUrl (coordinator mode has no blocks; in ethereum mode set chainRpcUrl to the chain's JSON-RPC URL)");
+      const count = queryInt(req, "count", 50) ?? 10;
+      const before = queryInt(req, "before", 1e12);
+      explorer ??= new ChainExplorer(o.chainRpcUrl);
+      return explorer.blocks(count, before);
+    }),
   );
   // The privacy budget burn-down's totals; the releases themselves are the audit trail's (GET /audit).
   app.get(

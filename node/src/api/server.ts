@@ -53,6 +53,8 @@ export interface ApiOptions {
   connectorUrl?: string;
   /** The node's privacy budget policy, for the dashboard's budget figures (GET /dash/api/privacy/:dataset). */
   budgetPolicy?: BudgetPolicy;
+  /** The chain's JSON-RPC URL (ethereum mode), for the dashboard explorer's blocks. */
+  chainRpcUrl?: string;
 }
 
 const denyBody = z.object({
@@ -287,6 +289,7 @@ export function buildApi(o: ApiOptions): express.Express {
     allowed,
     connectorUrl: o.connectorUrl,
     nonces: persisted,
+    chainRpcUrl: o.chainRpcUrl,
     privacy: (name) => (budgetPolicy && o.store.listDatasets().some((d) => d.name === name) ? privacyBudget(o.store, budgetPolicy, name) : undefined),
   });
 
