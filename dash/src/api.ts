@@ -24,6 +24,10 @@ export interface Session {
   signer: Signer;
   node: NodeApiClient;
   connector<T>(path: string): Promise<T>;
+  /** A connector read as raw bytes (a blob). */
+  connectorBytes(path: string): Promise<Uint8Array>;
+  /** A signed GET of this node's dashboard routes (/dash/api/…). */
+  dash<T>(path: string): Promise<T>;
   events(onEvent: (e: ChainEvent) => void, signal: AbortSignal, onState?: (s: "live" | "reconnecting") => void): Promise<void>;
 }
 
@@ -54,6 +58,16 @@ export async function session(signer: Signer): Promise<Session> {
     node,
     async connector<T>(path: string) {
       return (await (await connectorFetch(signer, path)).json()) as T;
+    },
+    async connectorBytes(path: string) {
+      return new Uint8Array(await (await connectorFetch(signer, path)).arrayBuffer());
+    },
+    async dash<T>(path: string) {
+      const full = `/dash/api${path}`;
+      const res = await fetch(full, { headers: { ...(await signRequest(signer, "GET", full, new Uint8Array(0))) } });
+      const b = (await res.json()) as T & { code?: string; message?: string };
+      if (!res.ok) throw new ApiError(res.status, b.code ?? "Error", b.message ?? `HTTP ${res.status} from ${full}`);
+      return b;
     },
     async events(onEvent, signal, onState) {
       let last: string | undefined;

@@ -9,12 +9,16 @@ import type { ChainEvent } from "../../protocol/src/events.js";
 import { z } from "zod";
 import { session, unlock, type Session } from "./api.js";
 import { apply, emptyModel, memberCell, short, waitingFor, type Model, type TaskState } from "./model.js";
-import { clusterScatter, lineChart } from "./charts.js";
+import { barChart, burnDown, clusterScatter, fitScatter, lineChart } from "./charts.js";
+import type { HonkInfo, RecheckInput, RecheckResult } from "./recheck.js";
+import type { VerifyRequest, VerifyResponse } from "./verify-worker.js";
 
 // ------------------------------------------------------------------ shared state
 
 type Spec = {
   kind: string;
+  proofSystem?: string;
+  datasets?: { owner: string; datasetId: string }[];
   aggregation?: string;
   verification?: string;
   rounds?: number;
@@ -38,7 +42,7 @@ interface Live {
   specs: Record<number, NodeTask>;
   /** Results the node holds, by task → round. */
   results: Record<number, Record<number, unknown>>;
-  info?: { mode: string; address: string; livenessSeconds: number };
+  info?: { mode: string; address: string; livenessSeconds: number; bindingDomain: { taskManager: string; chainId: string } };
   health?: { name: string; roles: string[]; mode: string };
   chainNodes?: { address: string; roles: number; capacity: number; lastActive: number; active: boolean; endpoint: string }[];
 }
@@ -145,12 +149,13 @@ class Boundary extends Component<{ children: ComponentChildren }, { error?: stri
   }
 }
 
-function Canvas(p: { draw: (c: HTMLCanvasElement) => number; deps: unknown[]; id: string; height?: number }) {
+function Canvas(p: { draw: (c: HTMLCanvasElement) => number | { marks: number; errorBars: number }; deps: unknown[]; id: string; height?: number }) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     if (!ref.current) return;
-    const marks = p.draw(ref.current);
-    ref.current.dataset.marks = String(marks);
+    const drawn = p.draw(ref.current);
+    ref.current.dataset.marks = String(typeof drawn === "number" ? drawn : drawn.marks);
+    if (typeof drawn !== "number") ref.current.dataset.errorbars = String(drawn.errorBars);
   }, p.deps);
   return <canvas ref={ref} id={p.id} class="chart" style={{ height: `${p.height ?? 240}px` }} />;
 }
@@ -555,6 +560,9 @@ function TaskDetail({ id }: { id: number }) {
         </div>
       )}
 
+      {(kind === "linreg" || kind === "logreg") && <RegressionCharts kind={kind} spec={spec} results={results} />}
+      {kind === "stats" && <StatsChart results={results} />}
+
       <h3>Results</h3>
       {allRounds === 0 ? (
         <p>no result on this node yet (results stay on the requester's node; it opens what members sealed to it and serves them to its operator over the signed API)</p>
@@ -573,15 +581,152 @@ function TaskDetail({ id }: { id: number }) {
   );
 }
 
+type RegressionOut = { weights: number[]; names: string[]; loss: number; gradientNorm: number };
+type StatsOut = {
+  columns: Record<string, { count: number; sum: number; mean: number; variance: number }>;
+  members: number;
+  privacy?: { sigma: number[]; threshold: number };
+};
+
+/** A CSV with a header row, numbers only (the holdout file the requester checks a model on). */
+function parseCsv(text: string): { columns: string[]; rows: number[][] } {
+  const lines = text.split(/\r?\n/).filter((x) => x.trim() !== "");
+  const columns = (lines[0] ?? "").split(",").map((c) => c.trim());
+  const rows = lines.slice(1).map((line, i) => {
+    const v = line.split(",").map(Number);
+    if (v.length !== columns.length || v.some((x) => !Number.isFinite(x))) throw new Error(`line ${i + 2}: ${columns.length} numbers expected`);
+    return v;
+  });
+  return { columns, rows };
+}
+
+/**
+ * Loss and gradient norm per round, and fitted against actual values on a holdout file the
+ * requester opens here (its rows stay in this page: members' rows never leave their nodes, so the
+ * requester can only check a model on data it holds itself).
+ */
+function RegressionCharts({ kind, spec, results }: { kind: string; spec?: Spec; results: Record<number, unknown> }) {
+  const rounds = Object.entries(results)
+    .map(([r, v]) => [Number(r), v as RegressionOut] as const)
+    .filter(([, v]) => typeof v?.loss === "number")
+    .sort((a, b) => a[0] - b[0]);
+  const [holdout, setHoldout] = useState<{ columns: string[]; rows: number[][] } | undefined>();
+  const [err, setErr] = useState("");
+  const last = rounds[rounds.length - 1]?.[1];
+  const params = (spec?.params ?? {}) as { features?: string[]; target?: string };
+  let pairs: [number, number][] = [];
+  let lacks = "";
+  if (holdout && last && params.features && params.target) {
+    const idx = [...params.features, params.target].map((c) => holdout.columns.indexOf(c));
+    const missing = [...params.features, params.target].filter((_, i) => idx[i] < 0);
+    if (missing.length) lacks = `the holdout file lacks column(s) ${missing.join(", ")}`;
+    else {
+      // names: "(intercept)" first when fitted, then the features in order (RegressionResult).
+      pairs = holdout.rows.map((row) => {
+        let z = 0;
+        last.names.forEach((n, i) => (z += last.weights[i] * (n === "(intercept)" ? 1 : row[holdout.columns.indexOf(n)])));
+        const fitted = kind === "logreg" ? 1 / (1 + Math.exp(-z)) : z;
+        return [fitted, row[idx[idx.length - 1]]];
+      });
+    }
+  }
+  return (
+    <div class="charts">
+      <div>
+        <h3>Loss and gradient norm per round</h3>
+        <Canvas
+          id="chart-loss"
+          deps={[rounds.length]}
+          draw={(c) =>
+            lineChart(c, [
+              { name: "loss", points: rounds.map(([r, v]) => [r, v.loss]) },
+              { name: "gradient norm", points: rounds.map(([r, v]) => [r, v.gradientNorm]) },
+            ])
+          }
+        />
+      </div>
+      <div>
+        <h3>Fitted versus actual{kind === "logreg" ? " (probability against label)" : ""}</h3>
+        <p>
+          a holdout CSV you hold (header {[...(params.features ?? []), params.target].join(",")}):{" "}
+          <input
+            id="holdout"
+            type="file"
+            accept=".csv,text/csv"
+            onChange={async (e) => {
+              setErr("");
+              try {
+                const f = (e.target as HTMLInputElement).files?.[0];
+                setHoldout(f ? parseCsv(await f.text()) : undefined);
+              } catch (x) {
+                setErr((x as Error).message);
+              }
+            }}
+          />
+        </p>
+        {(err || lacks) && <p class="field-error">{err || lacks}</p>}
+        {pairs.length > 0 && (
+          <Canvas id="chart-fit" deps={[pairs.length, rounds.length]} draw={(c) => fitScatter(c, pairs, [kind === "logreg" ? "fitted probability" : "fitted", "actual"])} />
+        )}
+      </div>
+    </div>
+  );
+}
+
+/**
+ * Each column's mean; with differential privacy, ±1 standard deviation of the released noise: the
+ * privacy report's σ is for `threshold` members, the noise of `members` is √(members/threshold)
+ * times that, and the mean's follows from the sum's and the count's (first order).
+ */
+function StatsChart({ results }: { results: Record<number, unknown> }) {
+  const res = Object.values(results)
+    .map((v) => v as StatsOut)
+    .find((v) => v?.columns);
+  if (!res) return null;
+  const names = Object.keys(res.columns);
+  const p = res.privacy;
+  const scale = p ? Math.sqrt(Math.max(res.members, p.threshold) / p.threshold) : 0;
+  const bars = names.map((n, j) => {
+    const c = res.columns[n];
+    if (!p) return { name: n, value: c.mean };
+    const sdCount = p.sigma[0] * scale;
+    const sdSum = (p.sigma[3 * j + 1] ?? NaN) * scale;
+    return { name: n, value: c.mean, err: Math.sqrt(sdSum ** 2 + (c.mean * sdCount) ** 2) / Math.max(1, c.count) };
+  });
+  return (
+    <div>
+      <h3>Means per column{p ? " (±1 sd of the differential-privacy noise)" : ""}</h3>
+      <Canvas id="chart-stats" deps={[names.length, res.members]} draw={(c) => barChart(c, bars)} />
+      <table id="stats-table">
+        <tbody>
+          {bars.map((b) => (
+            <tr>
+              <td>{b.name}</td>
+              <td>
+                {num(b.value)}
+                {b.err !== undefined ? ` ± ${num(b.err)}` : ""}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 // ------------------------------------------------------------------ proofs and provenance
 
 /**
  * For each contribution of a task: its commitment and blob, where it was recorded (transaction or
  * event cursor), the verifier bound to the kind, and the member's dataset commitments registered
- * before the task (the roots a proof must open). Re-checking a proof in the browser is not here yet.
+ * before the task (the roots a proof must open), and for UltraHonk-proven contributions a re-verify
+ * button: the browser fetches the blob through the connector pass-through, the kind's verification
+ * key and CRS points from this node, and re-checks everything in a web worker (recheck.ts,
+ * verify-worker.ts).
  */
 function Proofs({ id }: { id: number }) {
   const l = useLive();
+  const [checks, setChecks] = useState<Record<string, { busy?: boolean; result?: RecheckResult; ms?: number }>>({});
   const t = l.model.tasks[id];
   if (!t)
     return (
@@ -648,13 +793,14 @@ function Proofs({ id }: { id: number }) {
             <th>commitment</th>
             <th>blob</th>
             <th>recorded</th>
+            <th>re-verify</th>
           </tr>
         </thead>
         <tbody>
           {rounds.flatMap((r) =>
             Object.entries(r.members).flatMap(([a, m]) =>
               Object.entries(m.submitted).map(([p, c]) => (
-                <tr data-contribution={`${r.round}:${a}`}>
+                <tr data-contribution={`${r.round}:${a}`} data-phase={phaseName(Number(p))}>
                   <td>{r.round}</td>
                   <td>{phaseName(Number(p))}</td>
                   <td class="mono">{short(a)}</td>
@@ -665,6 +811,20 @@ function Proofs({ id }: { id: number }) {
                     {short(c.blobHash)}
                   </td>
                   <td class="mono">{c.txHash ? short(c.txHash) : `event ${c.cursor}`}</td>
+                  <td>
+                    {spec?.proofSystem === "honk" && Number(p) === Phase.Compute ? (
+                      <RecheckCell
+                        state={checks[`${r.round}:${a}`]}
+                        run={() => {
+                          const key = `${r.round}:${a}`;
+                          setChecks((x) => ({ ...x, [key]: { busy: true } }));
+                          void recheck(l, t.taskId, kindOf(l, t), spec, r.round, a, c).then((v) => setChecks((x) => ({ ...x, [key]: v })));
+                        }}
+                      />
+                    ) : (
+                      <span title="only UltraHonk-proven Compute contributions carry proofs the browser re-checks">—</span>
+                    )}
+                  </td>
                 </tr>
               )),
             ),
@@ -675,7 +835,151 @@ function Proofs({ id }: { id: number }) {
   );
 }
 
+function RecheckCell(p: { state?: { busy?: boolean; result?: RecheckResult; ms?: number }; run: () => void }) {
+  const r = p.state?.result;
+  return (
+    <span class="recheck" data-verify={p.state?.busy ? "running" : r ? (r.ok ? "ok" : "failed") : "idle"}>
+      <button class="reverify" disabled={p.state?.busy} onClick={p.run}>
+        {p.state?.busy ? "checking…" : "re-verify"}
+      </button>{" "}
+      {r && (
+        <span class={r.ok ? "verified" : "field-error"} title={r.steps.join(" ✓ ")}>
+          {r.ok ? `verified: ${r.steps.join(", ")} (${r.groups} proof${r.groups > 1 ? "s" : ""}, ${Math.round(p.state?.ms ?? 0)} ms)` : `failed: ${r.error}`}
+        </span>
+      )}
+    </span>
+  );
+}
+
+let worker: { w: Worker; next: number; waiting: Map<number, (v: VerifyResponse) => void> } | undefined;
+const honkInfo: Record<string, Promise<HonkInfo>> = {};
+
+/** Gathers what the worker needs (blob, verification key and CRS points, binding domain, the member's registered roots) and runs the re-check there. */
+async function recheck(
+  l: Live,
+  taskId: number,
+  kind: string,
+  spec: Spec,
+  round: number,
+  member: string,
+  c: { blobHash: string; commitment: string },
+): Promise<{ result: RecheckResult; ms?: number }> {
+  try {
+    const honk = await (honkInfo[kind] ??= l.s.dash<HonkInfo>(`/honk/${encodeURIComponent(kind)}`).catch((e: unknown) => {
+      delete honkInfo[kind];
+      throw e;
+    }));
+    const blob = await l.s.connectorBytes(`/blobs/${c.blobHash}`);
+    const ref = (spec.datasets ?? []).find((d) => d.owner.toLowerCase() === member.toLowerCase());
+    const key = ref ? datasetKey(ref.datasetId) : "";
+    const datasets = l.model.datasets
+      .filter((d) => d.owner.toLowerCase() === member.toLowerCase() && d.datasetId === key)
+      .map((d) => ({ root: d.root, rows: d.rows, version: d.version }));
+    const input: RecheckInput = { blob, blobHash: c.blobHash, commitment: c.commitment, member, taskId, round, bindingDomain: l.info!.bindingDomain, datasets, honk };
+    if (!worker) {
+      const w = new Worker("verify-worker.js");
+      const waiting = new Map<number, (v: VerifyResponse) => void>();
+      w.onmessage = (ev: MessageEvent<VerifyResponse>) => {
+        waiting.get(ev.data.id)?.(ev.data);
+        waiting.delete(ev.data.id);
+      };
+      worker = { w, next: 1, waiting };
+    }
+    const wk = worker;
+    const id = wk.next++;
+    const out = await new Promise<VerifyResponse>((resolve) => {
+      wk.waiting.set(id, resolve);
+      wk.w.postMessage({ id, input } satisfies VerifyRequest);
+    });
+    return { result: out.result, ms: out.ms };
+  } catch (e) {
+    return { result: { ok: false, steps: [], groups: 0, error: e instanceof Error ? e.message : String(e) } };
+  }
+}
+
 // ------------------------------------------------------------------ explorer: the decoded event stream
+
+interface ExplorerTx {
+  hash: string;
+  from: string;
+  to: string | null;
+  call: string | null;
+  status: "ok" | "reverted";
+  error: string | null;
+  events: string[];
+  gasUsed: string;
+}
+interface ExplorerBlock {
+  number: number;
+  hash: string;
+  time: number;
+  txs: ExplorerTx[];
+}
+
+/**
+ * The chain's recent blocks (ethereum mode): every transaction with its call, events and, when it
+ * reverted, its custom error, decoded by the node with the project's ABIs (GET /dash/api/chain/blocks).
+ * Re-read when the event stream moves on; "older" pages back.
+ */
+function Blocks() {
+  const l = useLive();
+  const [before, setBefore] = useState<number | undefined>();
+  const [data, setData] = useState<{ head: number; blocks: ExplorerBlock[] } | undefined>();
+  const [err, setErr] = useState("");
+  useEffect(() => {
+    const t = setTimeout(() => {
+      l.s.dash<{ head: number; blocks: ExplorerBlock[] }>(`/chain/blocks?count=10${before !== undefined ? `&before=${before}` : ""}`).then(
+        (d) => (setData(d), setErr("")),
+        (e: unknown) => setErr((e as Error).message),
+      );
+    }, 300);
+    return () => clearTimeout(t);
+  }, [before, before === undefined ? l.model.events : 0]);
+  const last = data?.blocks[data.blocks.length - 1]?.number;
+  return (
+    <div>
+      <h2>
+        Blocks {data ? `(head ${data.head})` : ""} {before !== undefined && <button onClick={() => setBefore(undefined)}>latest</button>}{" "}
+        {last !== undefined && last > 0 && (
+          <button id="blocks-older" onClick={() => setBefore(last - 1)}>
+            older
+          </button>
+        )}
+      </h2>
+      {err && <p class="field-error">{err}</p>}
+      <table id="blocks">
+        <thead>
+          <tr>
+            <th>block</th>
+            <th>time</th>
+            <th>transaction</th>
+            <th>call</th>
+            <th>status</th>
+            <th>events</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(data?.blocks ?? []).flatMap((b) =>
+            (b.txs.length ? b.txs : [undefined]).map((tx) => (
+              <tr data-block={b.number} data-status={tx?.status ?? "empty"} data-tx={tx?.hash}>
+                <td class="mono" title={b.hash}>
+                  {b.number}
+                </td>
+                <td>{new Date(b.time * 1000).toISOString().replace(".000Z", "Z")}</td>
+                <td class="mono" title={tx ? `${tx.hash} from ${tx.from} to ${tx.to ?? "(deploy)"}` : ""}>
+                  {tx ? short(tx.hash) : "no transaction"}
+                </td>
+                <td class="mono">{tx?.call ?? (tx ? `unknown call to ${tx.to ?? "?"}` : "")}</td>
+                <td class={tx?.status === "reverted" ? "field-error tx-error" : ""}>{tx ? (tx.status === "ok" ? `ok (gas ${tx.gasUsed})` : `reverted: ${tx.error}`) : ""}</td>
+                <td class="mono">{tx?.events.join("; ")}</td>
+              </tr>
+            )),
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}
 
 function Explorer() {
   const l = useLive();
@@ -698,6 +1002,7 @@ function Explorer() {
   };
   return (
     <section id="page-explorer">
+      {l.info?.mode === "ethereum" ? <Blocks /> : <p id="no-blocks">coordinator mode: no chain, so no blocks; the events below are the coordinator's</p>}
       <h2>
         Events ({l.model.events} seen, latest {all.length} kept)
       </h2>
@@ -773,6 +1078,25 @@ interface InboxRow {
   members: { min: number; max: number; threshold: number };
 }
 
+interface Budget {
+  dataset: string;
+  delta: number;
+  budget: { rho: number; epsilon: number };
+  released: { rho: number; epsilon: number; releases: number };
+  committed: { rho: number; epsilon: number };
+  left: { rho: number; epsilon: number };
+}
+interface AuditRow {
+  seq: number;
+  time: number;
+  action: string;
+  taskId: number;
+  round: number;
+  datasets: string[];
+  privacy?: { rho: number; epsilon: number; delta: number };
+}
+const num = (x: number) => (x === 0 ? "0" : Number(x.toPrecision(4)).toString());
+
 function Datasets() {
   const l = useLive();
   const [rows, setRows] = useState<DatasetRow[] | undefined>();
@@ -782,14 +1106,29 @@ function Datasets() {
   const [inbox, setInbox] = useState<InboxRow[]>([]);
   const [why, setWhy] = useState<Record<number, string>>({});
   const [err, setErr] = useState("");
+  const [budgets, setBudgets] = useState<Record<string, Budget>>({});
+  const [trail, setTrail] = useState<AuditRow[]>([]);
   const isOwner = l.health?.roles.includes("Owner");
   const reload = async () => {
     try {
       const ds = (await l.s.node.datasets()) as DatasetRow[];
       const pol: Record<string, string> = {};
-      for (const name of new Set(ds.map((d) => d.name))) pol[name] = JSON.stringify((await l.s.node.datasetPolicy(name)).policy, null, 1);
+      const bud: Record<string, Budget> = {};
+      for (const name of new Set(ds.map((d) => d.name))) {
+        pol[name] = JSON.stringify((await l.s.node.datasetPolicy(name)).policy, null, 1);
+        bud[name] = await l.s.dash<Budget>(`/privacy/${encodeURIComponent(name)}`);
+      }
+      // The whole audit trail, page by page: its released entries are the burn-down's steps.
+      const entries: AuditRow[] = [];
+      for (let after: number | null = 0; after !== null;) {
+        const page = (await l.s.node.audit({ after, limit: 1000 })) as { entries: AuditRow[]; next: number | null };
+        entries.push(...page.entries);
+        after = page.next;
+      }
       setRows(ds);
       setPolicies(pol);
+      setBudgets(bud);
+      setTrail(entries);
       setInbox((await l.s.node.inbox({ all: true })) as unknown as InboxRow[]);
       await refreshNodeTasks(l);
     } catch (e) {
@@ -821,7 +1160,18 @@ function Datasets() {
     }
   };
   const names = [...new Set((rows ?? []).map((d) => d.name))];
-  const used = (name: string) => Object.values(l.specs).filter((t) => t.decision === "accept" && t.datasets?.some((d) => d === name || d.startsWith(`${name}@`)));
+  const named = (name: string, refs: readonly string[] | undefined) => refs?.some((d) => d === name || d.startsWith(`${name}@`)) ?? false;
+  // Tasks the node took with the dataset (its accept decisions) and every task its audit trail names for it.
+  const usedBy = (name: string) =>
+    [
+      ...new Set([
+        ...Object.values(l.specs)
+          .filter((t) => t.decision === "accept" && named(name, t.datasets))
+          .map((t) => t.taskId),
+        ...trail.filter((e) => e.action !== "declined" && e.action !== "pending" && named(name, e.datasets)).map((e) => e.taskId),
+      ]),
+    ].sort((a, b) => a - b);
+  const releasesOf = (name: string) => trail.filter((e) => e.action === "released" && e.privacy && named(name, e.datasets));
   return (
     <section id="page-datasets">
       <h2>Datasets on {l.health?.name}</h2>
@@ -870,12 +1220,35 @@ function Datasets() {
           <span class="policy-msg" data-dataset={name}>
             {msg[name]}
           </span>
-          <p>
-            tasks this node took with it:{" "}
-            {used(name).map((t) => (
-              <a href={`#/task/${t.taskId}`}>{t.taskId} </a>
+          <p class="used-by" data-dataset={name}>
+            tasks that used it:{" "}
+            {usedBy(name).map((id) => (
+              <a href={`#/task/${id}`}>{id} </a>
             ))}
           </p>
+          <h3>Privacy budget of {name}</h3>
+          {budgets[name] && (
+            <p class="budget" data-dataset={name}>
+              budget ρ {num(budgets[name].budget.rho)} (ε {num(budgets[name].budget.epsilon)} at δ {budgets[name].delta.toExponential()}); released ρ{" "}
+              {num(budgets[name].released.rho)} in {budgets[name].released.releases} release(s); reserved by running tasks ρ{" "}
+              {num(budgets[name].committed.rho - budgets[name].released.rho)}; left ρ {num(budgets[name].left.rho)}
+            </p>
+          )}
+          {releasesOf(name).length === 0 ? (
+            <p>no differentially private release of {name} yet</p>
+          ) : (
+            <Canvas
+              id={`chart-budget-${name}`}
+              deps={[releasesOf(name).length, budgets[name]?.budget.rho]}
+              draw={(c) =>
+                burnDown(
+                  c,
+                  releasesOf(name).map((e) => ({ time: e.time, rho: e.privacy!.rho })),
+                  budgets[name]?.budget.rho ?? 0,
+                )
+              }
+            />
+          )}
         </div>
       ))}
       <h3>Approvals inbox</h3>

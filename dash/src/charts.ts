@@ -122,3 +122,126 @@ export function clusterScatter(canvas: HTMLCanvasElement, rounds: { centroids: n
   });
   return marks;
 }
+
+/**
+ * Privacy budget burn-down: the zCDP ρ spent (cumulative over releases, a step per release) against
+ * the dataset's budget (a dashed line), with what is left labelled. x is the release time.
+ */
+export function burnDown(canvas: HTMLCanvasElement, releases: { time: number; rho: number }[], budget: number): number {
+  const { g, w, h } = frame(canvas);
+  const m = 40;
+  if (releases.length === 0) return 0;
+  const sorted = [...releases].sort((a, b) => a.time - b.time);
+  let acc = 0;
+  const pts = sorted.map((r) => [r.time, (acc += r.rho)] as [number, number]);
+  const t0 = pts[0][0];
+  const xr = range([0, ...pts.map((p) => p[0] - t0)]);
+  const yr = [0, Math.max(budget, acc) * 1.08] as const;
+  axes(g, w, h, xr, yr, m);
+  g.fillText("seconds since the first release", w / 2 - 70, h - 6);
+  const px = (v: number) => m + ((v - t0 - xr[0]) / (xr[1] - xr[0])) * (w - m - 8);
+  const py = (v: number) => h - m - ((v - yr[0]) / (yr[1] - yr[0])) * (h - m - 8);
+  if (budget > 0) {
+    g.strokeStyle = g.fillStyle = "#dc2626";
+    g.setLineDash([6, 4]);
+    g.beginPath();
+    g.moveTo(m, py(budget));
+    g.lineTo(w - 8, py(budget));
+    g.stroke();
+    g.setLineDash([]);
+    g.fillText(`budget ρ ${fmt(budget)}`, m + 6, py(budget) - 4);
+  }
+  g.strokeStyle = g.fillStyle = color(0);
+  g.lineWidth = 2;
+  g.beginPath();
+  // A step per release: the spend jumps at the release and stays until the next.
+  let prev = 0;
+  g.moveTo(px(t0), py(0));
+  for (const [x, y] of pts) {
+    g.lineTo(px(x), py(prev));
+    g.lineTo(px(x), py(y));
+    prev = y;
+  }
+  g.lineTo(w - 8, py(prev));
+  g.stroke();
+  let marks = 0;
+  for (const [x, y] of pts) {
+    g.beginPath();
+    g.arc(px(x), py(y), 3.5, 0, 2 * Math.PI);
+    g.fill();
+    marks++;
+  }
+  g.fillText(`spent ρ ${fmt(acc)}${budget > 0 ? `, left ρ ${fmt(Math.max(0, budget - acc))}` : ""}`, w - 210, 16);
+  return marks;
+}
+
+/**
+ * One bar per column (its mean), with ±1 standard deviation of the released noise as an error bar
+ * where the release was noised. Returns the bars drawn; `errorBars` counts the bars with one.
+ */
+export function barChart(canvas: HTMLCanvasElement, bars: { name: string; value: number; err?: number }[]): { marks: number; errorBars: number } {
+  const { g, w, h } = frame(canvas);
+  const m = 40;
+  const shown = bars.filter((b) => Number.isFinite(b.value));
+  if (shown.length === 0) return { marks: 0, errorBars: 0 };
+  const yr = range([0, ...shown.flatMap((b) => [b.value - (b.err ?? 0), b.value + (b.err ?? 0)])]);
+  axes(g, w, h, [0, shown.length], yr, m);
+  const py = (v: number) => h - m - ((v - yr[0]) / (yr[1] - yr[0])) * (h - m - 8);
+  const slot = (w - m - 8) / shown.length;
+  let errorBars = 0;
+  shown.forEach((b, i) => {
+    const x = m + slot * i + slot * 0.2;
+    const bw = slot * 0.6;
+    g.fillStyle = color(i);
+    g.globalAlpha = 0.75;
+    g.fillRect(x, Math.min(py(b.value), py(0)), bw, Math.max(1, Math.abs(py(0) - py(b.value))));
+    g.globalAlpha = 1;
+    g.fillStyle = "#0f172a";
+    g.fillText(b.name, x, h - m + 26);
+    if (b.err !== undefined && Number.isFinite(b.err)) {
+      const cx = x + bw / 2;
+      g.strokeStyle = "#0f172a";
+      g.lineWidth = 1.5;
+      g.beginPath();
+      g.moveTo(cx, py(b.value - b.err));
+      g.lineTo(cx, py(b.value + b.err));
+      g.moveTo(cx - 6, py(b.value - b.err));
+      g.lineTo(cx + 6, py(b.value - b.err));
+      g.moveTo(cx - 6, py(b.value + b.err));
+      g.lineTo(cx + 6, py(b.value + b.err));
+      g.stroke();
+      errorBars++;
+    }
+  });
+  return { marks: shown.length, errorBars };
+}
+
+/** Fitted against actual values (one dot per row) with the diagonal where a perfect fit would lie. */
+export function fitScatter(canvas: HTMLCanvasElement, pairs: [fitted: number, actual: number][], labels: [string, string]): number {
+  const { g, w, h } = frame(canvas);
+  const m = 40;
+  const ok = pairs.filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
+  if (ok.length === 0) return 0;
+  const r = range(ok.flat());
+  axes(g, w, h, r, r, m);
+  g.fillText(labels[0], w / 2 - 20, h - 6);
+  g.fillText(labels[1], 2, 28);
+  const px = (v: number) => m + ((v - r[0]) / (r[1] - r[0])) * (w - m - 8);
+  const py = (v: number) => h - m - ((v - r[0]) / (r[1] - r[0])) * (h - m - 8);
+  g.strokeStyle = "#94a3b8";
+  g.setLineDash([4, 4]);
+  g.beginPath();
+  g.moveTo(px(r[0]), py(r[0]));
+  g.lineTo(px(r[1]), py(r[1]));
+  g.stroke();
+  g.setLineDash([]);
+  g.fillStyle = color(0);
+  g.globalAlpha = 0.7;
+  for (const [f, a] of ok) {
+    g.beginPath();
+    g.arc(px(f), py(a), 3, 0, 2 * Math.PI);
+    g.fill();
+  }
+  g.globalAlpha = 1;
+  return ok.length;
+}

@@ -31,6 +31,14 @@ export const FIELDS: readonly FieldDoc[] = [
   { key: "http.publicUrl", env: "CM_NODE_HTTP_PUBLIC_URL", kind: "string", default: "the bound address", meaning: "URL registered on-chain as the node's endpoint." },
   { key: "connectorUrl", env: "CM_NODE_CONNECTOR_URL", kind: "string", default: "", meaning: "Base URL of the chain connector (coordinator or ethereum mode). Required." },
   {
+    key: "chainRpcUrl",
+    env: "CM_NODE_CHAIN_RPC_URL",
+    kind: "string",
+    default: "",
+    meaning:
+      "JSON-RPC URL of the chain (ethereum mode), read only by the dashboard's explorer (blocks, transactions, reverts decoded with the project's ABIs); without it the explorer shows the connector's events only.",
+  },
+  {
     key: "privateKey",
     env: "CM_NODE_PRIVATE_KEY",
     kind: "string",
@@ -167,6 +175,7 @@ export const nodeConfigSchema = z
       })
       .default({ host: "127.0.0.1", port: 8800 }),
     connectorUrl: z.url({ error: "must be the connector's URL, e.g. http://127.0.0.1:8700" }).optional(),
+    chainRpcUrl: z.url({ error: "must be the chain's JSON-RPC URL, e.g. http://127.0.0.1:8545" }).optional(),
     privateKey: z
       .string()
       .regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits")

@@ -142,6 +142,8 @@ export async function startNode(input: NodeConfig | NodeConfigInput, opts: Start
       log,
       approvals: runtime,
       connectorUrl: config.connectorUrl,
+      budgetPolicy: config.policy,
+      chainRpcUrl: config.chainRpcUrl,
     });
     const { server, url } = await listen(app, config.http.host, config.http.port);
     cleanup.push(() => closeServer(server));

@@ -7,7 +7,11 @@ import { encryptKeystoreJsonSync, Wallet } from "ethers";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { signRequest } from "../../protocol/src/signing.js";
 import { DASH_DIST } from "../../node/src/api/dashboard.js";
-import { ownersAndRequester } from "../federated/network.js";
+import type { RunningNode } from "../../node/src/index.js";
+import { closePool } from "../../node/src/runtime/pool.js";
+import { nodeHarness, wallets } from "../node/harness.js";
+import { ownerDatasets, preferRamDisk } from "../federated/network.js";
+import { HONK_CHEATERS } from "../federated/honk.js";
 import { IRIS_COLS, IRIS_INIT } from "../federated/reference.js";
 
 /**
@@ -15,9 +19,26 @@ import { IRIS_COLS, IRIS_INIT } from "../federated/reference.js";
  * Iris, a requester node): unlock with the requester's operator key, read the network, submit a
  * k-means task from the form generated from the kind's schema (a bad field first: its message
  * names it), follow the rounds live to the task's close, then check the member × round matrix is
- * complete, the charts drew, the scatter shows k clusters, and no page hit its error boundary.
+ * complete, the charts drew, the scatter shows k clusters, and no page hit its error boundary; then
+ * re-verify an UltraHonk-proven task's proofs in the browser's web worker (owner 2 sends a proof with
+ * one byte changed under a matching commitment: only the proof check catches it).
  * Screenshots go to test-artifacts/dash/ (git-ignored).
  */
+
+/** Three owners (iris committed by chunks, so UltraHonk rounds can prove it; owner 2 cheats in tasks marked "cheat:proof") and a requester. */
+async function network() {
+  preferRamDisk();
+  const h = await nodeHarness();
+  const ws = wallets(4);
+  const owners: RunningNode[] = [];
+  for (let i = 0; i < 3; i++) {
+    const d = await ownerDatasets((n, b) => h.file(n, b), `o${i}`, i);
+    const datasets = d.datasets.map((x) => (x.name === "iris" ? { ...x, commitment: "chunks" as const } : x));
+    owners.push(await h.node(`o${i}`, ws[i], { datasets }, i === 2 ? { handlers: HONK_CHEATERS, replaceBuiltins: true } : {}));
+  }
+  const R = await h.node("R", ws[3], { roles: ["Requester"] });
+  return { h, ws, owners, R };
+}
 // The functions handed to page.evaluate run in the page; the root tsconfig has no DOM library, so the little they use is declared here.
 type El = {
   textContent: string | null;
@@ -30,6 +51,24 @@ type El = {
 type Row = { querySelectorAll(sel: string): Iterable<El> };
 declare const document: { body: unknown; querySelector(sel: string): El | null; querySelectorAll(sel: string): { length: number } };
 declare const MutationObserver: new (f: () => void) => { observe(n: never, o: object): void };
+
+/** Runs in the page: how many pixels of the canvas `sel` are not blank (0 when there is none). */
+const inkedIn = (sel: string) => {
+  const c = document.querySelector(sel);
+  if (!c || c.width === 0) return 0;
+  const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+  return n;
+};
+
+/** page.waitForFunction that keeps a screenshot of the page as it stood when the wait failed. */
+async function until(p: Page, shotName: string, fn: (arg: number) => unknown, arg = 0, timeout = 30_000): Promise<void> {
+  await p.waitForFunction(fn, arg, { timeout }).catch(async (e: unknown) => {
+    await p.screenshot({ path: join(ARTIFACTS, `${shotName}-failed.png`), fullPage: true }).catch(() => {});
+    throw e;
+  });
+}
 
 const ARTIFACTS = join(import.meta.dirname, "../../test-artifacts/dash");
 
@@ -44,14 +83,14 @@ function chromiumPath(): string {
 }
 
 describe("dashboard in Chromium", () => {
-  let net: Awaited<ReturnType<typeof ownersAndRequester>>;
+  let net: Awaited<ReturnType<typeof network>>;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
 
   before(async () => {
     const exe = chromiumPath();
-    net = await ownersAndRequester();
+    net = await network();
     browser = await chromium.launch({ executablePath: exe, args: ["--no-sandbox", "--disable-gpu"] });
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     page.on("pageerror", (e) => pageErrors.push(e.message));
@@ -60,6 +99,7 @@ describe("dashboard in Chromium", () => {
   after(async () => {
     await browser?.close();
     await net?.h.stop();
+    await closePool();
   });
 
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -68,15 +108,7 @@ describe("dashboard in Chromium", () => {
     if ((await b.count()) > 0) assert.fail(`${where} rendered its error boundary: ${await b.first().textContent()}`);
   };
   /** How many pixels of a canvas are not blank: a chart that drew nothing has none. */
-  const inked = (id: string) =>
-    page.evaluate((sel) => {
-      const c = document.querySelector(sel);
-      if (!c || c.width === 0) return 0;
-      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-      let n = 0;
-      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-      return n;
-    }, `#${id}`);
+  const inked = (id: string) => page.evaluate(inkedIn, `#${id}`);
 
   test("unlock, network, submit k-means from the form, rounds to the close, matrix and charts", { timeout: 120_000 }, async (t) => {
     const { R, ws, owners } = net;
@@ -182,6 +214,7 @@ describe("dashboard in Chromium", () => {
     // Explorer: the task's events, filtered by type and task, one RoundFinalized per round.
     await page.goto(`${R.url}/dash/#/explorer`);
     await page.waitForSelector("#events");
+    assert.match((await page.textContent("#no-blocks"))!, /coordinator mode: no chain, so no blocks/);
     await page.fill("#explorer-task", String(taskId));
     await page.selectOption("#explorer-type", "RoundFinalized");
     await page.waitForFunction((n) => document.querySelectorAll("#events tbody tr").length === n, rounds);
@@ -198,6 +231,52 @@ describe("dashboard in Chromium", () => {
     await noBoundary("tasks");
     await shot("tasks");
     assert.deepEqual(pageErrors, [], "no uncaught error in the page");
+  });
+
+  test("re-verify UltraHonk proofs in the browser's worker: an honest owner's verify, a changed proof byte does not", { timeout: 180_000 }, async () => {
+    const { R, ws, owners } = net;
+    const { NodeApiClient } = await import("../../node/src/api/client.js");
+    const { taskId } = await new NodeApiClient(R.url, ws[3]).submitTask({
+      kind: "stats",
+      nonce: "cheat:proof",
+      aggregation: "plain",
+      verification: "offchain",
+      proofSystem: "honk",
+      datasets: owners.map((o) => ({ owner: o.address, datasetId: "iris" })),
+      params: { columns: IRIS_COLS },
+      members: { min: 3, max: 3, threshold: 2 },
+    });
+    // A page of its own, unlocked here, so this test runs alone too.
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    await page.goto(`${R.url}/dash/#/task/${taskId}`);
+    await page.fill("#key", ws[3].privateKey);
+    await page.click("#unlock");
+    await page.waitForFunction(() => document.querySelector("#task-state")?.textContent?.startsWith("closed"), undefined, { timeout: 150_000 });
+    await page.click("#to-proofs");
+    await page.waitForSelector("#page-proofs");
+    const row = (o: RunningNode) => `#contributions tr[data-contribution='1:${o.address}'][data-phase='Compute']`;
+    await page.waitForSelector(row(owners[2]));
+    for (const [o, want] of [
+      [owners[0], "ok"],
+      [owners[2], "failed"],
+    ] as const) {
+      await page.click(`${row(o)} button.reverify`);
+      await page.waitForFunction((sel) => /^(ok|failed)$/.test(document.querySelector(sel)?.getAttribute("data-verify") ?? ""), `${row(o)} .recheck`, { timeout: 60_000 });
+      const text = (await page.textContent(`${row(o)} .recheck`))!;
+      assert.equal(await page.getAttribute(`${row(o)} .recheck`, "data-verify"), want, text);
+      if (want === "ok")
+        assert.match(
+          text,
+          /verified: blob hash, envelope, circuit stats_chunk, commitment, dataset root, 1 group\(s\) cover 50 rows, groups, root and round binding, UltraHonk proof verified \(1 proof/,
+        );
+      // Blob, commitment, root and binding all hold for the cheater's list: only the proof check catches the changed byte.
+      else assert.match(text, /failed: group 0: the UltraHonk proof does not verify against the stats_chunk verification key/);
+    }
+    assert.equal(await page.locator(".error-boundary").count(), 0);
+    await page.screenshot({ path: join(ARTIFACTS, "proofs-reverify.png"), fullPage: true });
+    await page.close();
+    assert.deepEqual(pageErrors, []);
   });
 
   test("an owner's datasets page: policy edited with its field named, a task waiting for approval denied from the inbox", { timeout: 60_000 }, async () => {
@@ -246,6 +325,114 @@ describe("dashboard in Chromium", () => {
     assert.deepEqual(pageErrors, []);
   });
 
+  test("a dataset's privacy budget burn-down: two noised releases charted against the budget, the tasks that used it", { timeout: 120_000 }, async () => {
+    const { R, ws, owners } = net;
+    const o1 = owners[1];
+    const { NodeApiClient } = await import("../../node/src/api/client.js");
+    const { REG_COLS } = await import("../federated/reference.js");
+    const client = new NodeApiClient(R.url, ws[3]);
+    const bounds = Object.fromEntries(REG_COLS.map((c) => [c, [-10, 20]]));
+    // Each owner gives lin a budget of its own (the node's default, ε 1 at δ 1e-6, is ρ ≈ 0.018).
+    for (const [i, o] of owners.entries()) await new NodeApiClient(o.url, ws[i]).setDatasetPolicy("lin", { rhoBudget: 2 });
+    const ids: number[] = [];
+    for (const rho of [0.3, 0.5]) {
+      const { taskId } = await client.submitTask({
+        kind: "stats",
+        aggregation: "secagg",
+        datasets: owners.map((o) => ({ owner: o.address, datasetId: "lin" })),
+        params: { columns: REG_COLS, privacy: { rho, bounds } },
+        members: { min: 3, max: 3, threshold: 2 },
+      });
+      ids.push(taskId);
+      await R.runtime.when(() => R.store.getResult(taskId, 1) !== undefined);
+    }
+    await o1.runtime.when(() => o1.store.rhoLedger("lin").releases === 2);
+    const p = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+    p.on("pageerror", (e) => pageErrors.push(e.message));
+    await p.goto(`${o1.url}/dash/#/datasets`);
+    await p.fill("#key", ws[1].privateKey);
+    await p.click("#unlock");
+    await p
+      .waitForFunction(() => document.querySelector("#chart-budget-lin")?.getAttribute("data-marks") === "2")
+      .catch(async (e: unknown) => {
+        await p.screenshot({ path: join(ARTIFACTS, "datasets-budget.png"), fullPage: true });
+        throw e;
+      });
+    assert.ok((await p.evaluate(inkedIn, "#chart-budget-lin")) > 300, "the burn-down drew");
+    const text = (await p.textContent(".budget[data-dataset='lin']"))!;
+    assert.match(text, /^budget ρ 2 \(ε [\d.]+ at δ 1e-6\); released ρ 0\.8 in 2 release\(s\); reserved by running tasks ρ 0; left ρ 1\.2$/);
+    const used = (await p.textContent(".used-by[data-dataset='lin']"))!;
+    for (const id of ids) assert.ok(used.includes(String(id)), `task ${id} is listed as using lin: ${used}`);
+    assert.equal(await p.locator(".error-boundary").count(), 0);
+    await p.screenshot({ path: join(ARTIFACTS, "datasets-budget.png"), fullPage: true });
+    await p.close();
+
+    // The budget route: the operator's figures; refused to anyone else, 404 for a dataset the node does not hold.
+    const get = async (w: Wallet | undefined, name: string) => {
+      const path = `/dash/api/privacy/${name}`;
+      const res = await fetch(`${o1.url}${path}`, { headers: w ? { ...(await signRequest(w, "GET", path, new Uint8Array(0))) } : {} });
+      return { status: res.status, body: (await res.json()) as { code?: string; released?: { releases: number } } };
+    };
+    assert.equal((await get(undefined, "lin")).status, 401);
+    assert.equal((await get(ws[3], "lin")).status, 403, "the requester's key is not this owner's");
+    assert.equal((await get(Wallet.createRandom() as unknown as Wallet, "lin")).status, 403);
+    assert.equal((await get(ws[1], "nosuch")).status, 404);
+    assert.equal((await get(ws[1], "lin")).body.released?.releases, 2);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test(
+    "task detail charts: linreg loss and gradient norm per round, fitted versus actual on a holdout file, DP statistics with noise error bars",
+    { timeout: 120_000 },
+    async () => {
+      const { R, ws, owners } = net;
+      const { NodeApiClient } = await import("../../node/src/api/client.js");
+      const { linregTables, logregTables } = await import("../federated/reference.js");
+      const client = new NodeApiClient(R.url, ws[3]);
+      const lin = await client.submitTask({
+        kind: "linreg",
+        datasets: owners.map((o) => ({ owner: o.address, datasetId: "lin" })),
+        params: { features: ["x1", "x2", "x3"], target: "y", method: "gd", learningRate: 0.1, tolerance: 0 },
+        rounds: 4,
+        members: { min: 3, max: 3, threshold: 2 },
+      });
+      const logCols = logregTables(3)[0].columns;
+      // ρ 0.01 fits the node's default budget (ε 1 at δ 1e-6, ρ ≈ 0.024).
+      const dp = await client.submitTask({
+        kind: "stats",
+        aggregation: "secagg",
+        datasets: owners.map((o) => ({ owner: o.address, datasetId: "log" })),
+        params: { columns: logCols, privacy: { rho: 0.01, bounds: Object.fromEntries(logCols.map((c) => [c, [-10, 10]])) } },
+        members: { min: 3, max: 3, threshold: 2 },
+      });
+      await R.runtime.when(() => R.store.getResult(lin.taskId, 4) !== undefined && R.store.getResult(dp.taskId, 1) !== undefined);
+      const p = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+      p.on("pageerror", (e) => pageErrors.push(e.message));
+      await p.goto(`${R.url}/dash/#/task/${lin.taskId}`);
+      await p.fill("#key", ws[3].privateKey);
+      await p.click("#unlock");
+      await until(p, "task-linreg", () => document.querySelector("#chart-loss")?.getAttribute("data-marks") === "8");
+      assert.ok((await p.evaluate(inkedIn, "#chart-loss")) > 300, "the loss chart drew");
+      const rows = linregTables(3).flatMap((t) => t.rows);
+      const csv = ["x1,x2,x3,y", ...rows.map((r) => r.join(","))].join("\n");
+      await p.setInputFiles("#holdout", { name: "holdout.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+      await until(p, "task-linreg", (n) => document.querySelector("#chart-fit")?.getAttribute("data-marks") === String(n), rows.length);
+      assert.ok((await p.evaluate(inkedIn, "#chart-fit")) > 300, "the fitted-versus-actual scatter drew");
+      await p.screenshot({ path: join(ARTIFACTS, "task-linreg.png"), fullPage: true });
+      assert.equal(await p.locator(".error-boundary").count(), 0);
+
+      await p.goto(`${R.url}/dash/#/task/${dp.taskId}`);
+      await until(p, "task-stats-dp", (n) => document.querySelector("#chart-stats")?.getAttribute("data-errorbars") === String(n), logCols.length);
+      assert.equal(await p.getAttribute("#chart-stats", "data-marks"), String(logCols.length));
+      assert.ok((await p.evaluate(inkedIn, "#chart-stats")) > 300, "the statistics chart drew");
+      assert.match((await p.textContent("#stats-table"))!, /±/);
+      await p.screenshot({ path: join(ARTIFACTS, "task-stats-dp.png"), fullPage: true });
+      assert.equal(await p.locator(".error-boundary").count(), 0);
+      await p.close();
+      assert.deepEqual(pageErrors, []);
+    },
+  );
+
   test("the connector pass-through forwards only the operator's or an admin's signature; the bundle is public and holds no key", async () => {
     const { R, ws } = net;
     const get = async (w: Wallet | undefined, path: string) => {
@@ -280,7 +467,39 @@ describe("dashboard in Chromium", () => {
     assert.equal(await p3.textContent("nav .who"), R.address);
     await p3.close();
 
-    for (const f of ["", "app.js", "app.css"]) assert.equal((await fetch(`${R.url}/dash/${f}`)).status, 200, `/dash/${f} is public`);
+    // The re-verify data route: the committed verification key and CRS points, signed by the operator or an admin only.
+    const honk = async (w: Wallet | undefined, kind: string) => {
+      const path = `/dash/api/honk/${kind}`;
+      const res = await fetch(`${R.url}${path}`, { headers: w ? { ...(await signRequest(w, "GET", path, new Uint8Array(0))) } : {} });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    assert.equal((await honk(undefined, "stats")).status, 401);
+    assert.equal((await honk(Wallet.createRandom() as unknown as Wallet, "stats")).status, 403);
+    assert.equal((await honk(ws[0], "stats")).status, 403, "another registered node is refused");
+    const unknown = await honk(ws[3], "nosuch");
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.body.message as string, /no UltraHonk circuit for kind "nosuch"; proven kinds are stats, minmax, kmeans, linreg, logreg/);
+    const view = await honk(ws[3], "kmeans");
+    assert.equal(view.status, 200);
+    assert.equal(view.body.circuit, "kmeans_chunk");
+    const { HONK_CRS_DIR, honkVkPath } = await import("../../chain-connector/src/honkverify.js");
+    assert.equal(view.body.vk, readFileSync(honkVkPath("kmeans_chunk")).toString("hex"), "the committed verification key");
+    assert.deepEqual(view.body.crs, {
+      g1: readFileSync(join(HONK_CRS_DIR, "bn254_g1.dat")).subarray(0, 64).toString("hex"),
+      g2: readFileSync(join(HONK_CRS_DIR, "bn254_g2.dat")).toString("hex"),
+    });
+    const replay = await signRequest(ws[3], "GET", "/dash/api/honk/stats", new Uint8Array(0));
+    assert.equal((await fetch(`${R.url}/dash/api/honk/stats`, { headers: { ...replay } })).status, 200);
+    assert.equal((await fetch(`${R.url}/dash/api/honk/stats`, { headers: { ...replay } })).status, 401, "a replayed request is refused");
+
+    // Coordinator mode has no chain: the explorer's block route says so (and refuses strangers first).
+    const blocksPath = "/dash/api/chain/blocks";
+    assert.equal((await fetch(`${R.url}${blocksPath}`)).status, 401);
+    const noChain = await fetch(`${R.url}${blocksPath}`, { headers: { ...(await signRequest(ws[3], "GET", blocksPath, new Uint8Array(0))) } });
+    assert.equal(noChain.status, 404);
+    assert.match(((await noChain.json()) as { message: string }).message, /no chainRpcUrl \(coordinator mode has no blocks/);
+
+    for (const f of ["", "app.js", "app.css", "verify-worker.js", "bb/barretenberg.wasm.gz"]) assert.equal((await fetch(`${R.url}/dash/${f}`)).status, 200, `/dash/${f} is public`);
     const bundle = readFileSync(join(DASH_DIST, "app.js"), "utf8");
     for (const w of ws) assert.ok(!bundle.includes(w.privateKey.slice(2)), "no key in the bundle");
     assert.equal((await fetch(`${R.url}/dash/../datasets`)).status, 401, "no way around the signed routes");

@@ -87,6 +87,8 @@ export interface ChainNet {
   url: string;
   keys: string[];
   dir: string;
+  /** The deployed contracts. */
+  addresses: import("../../chain-connector/src/ethereum/deploy.js").ContractAddresses;
   /** Starts (or restarts, on the same data directory) a node against the chain's connector. */
   node(name: string, key: string, extra: Record<string, unknown>, opts?: import("../../node/src/index.js").StartNodeOptions): Promise<RunningNode>;
   stop(): Promise<void>;
@@ -126,6 +128,7 @@ export async function chainNetwork(parties: number, opts: { verifiers?: boolean 
     url: server.url,
     keys,
     dir,
+    addresses,
     async node(name, key, extra, opts = {}) {
       const n = await startNode(
         { name, dataDir: join(dir, name), privateKey: key, connectorUrl: server.url, http: { port: 0 }, heartbeatSeconds: 0, logLevel: "silent", ...extra },

@@ -137,6 +137,9 @@ describe("node routes: who may call, and no secret in any response", () => {
       "POST /inbox/:taskId/deny",
       "GET /dash/",
       "GET /dash/connector/*",
+      "GET /dash/api/honk/:kind",
+      "GET /dash/api/privacy/:dataset",
+      "GET /dash/api/chain/blocks",
     ])
       assert.ok(table.includes(`node \`${r}\``), `${r} has a line in the README's node authorization table`);
   });

@@ -1,9 +1,12 @@
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { getAddress } from "ethers";
-import { AuthError, SIGNATURE_HEADERS, verifyRequest } from "../../../protocol/src/signing.js";
+import { AuthError, SIGNATURE_HEADERS, verifyRequest, type NonceCheck } from "../../../protocol/src/signing.js";
+import { HONK_CRS_DIR, honkVkPath } from "../../../chain-connector/src/honkverify.js";
+import { HONK_KIND_CIRCUITS, honkShape, type HonkKind } from "../zk/honk-contributions.js";
+import { ChainExplorer } from "./chain-explorer.js";
 
 /** Where `npm run build` puts the dashboard bundle (scripts/build-dash.ts); git-ignored like the other build outputs. */
 export const DASH_DIST = resolve(import.meta.dirname, "../../../dash/dist");
@@ -14,6 +17,52 @@ export interface DashboardOptions {
   /** The connector this node follows; without it the pass-through answers 503. */
   connectorUrl?: string;
   dist?: string;
+  /** The node's nonce memory: the dashboard's own routes (/dash/api/*) refuse replays like every signed route. */
+  nonces: NonceCheck;
+  /** A dataset's privacy budget figures (runtime/policy.ts privacyBudget); undefined for a name the node does not hold. */
+  privacy?: (dataset: string) => unknown;
+  /** The chain's JSON-RPC URL (ethereum mode): the explorer's blocks, transactions and decoded reverts. */
+  chainRpcUrl?: string;
+}
+
+/** What the browser needs to re-verify a kind's UltraHonk proofs: the committed verification key and the CRS points the verifier reads. */
+export interface HonkVerifierView {
+  kind: string;
+  circuit: string;
+  publicInputs: string[];
+  chunkRows: number;
+  chunksPerProof: number;
+  /** circuits/noir/build/<circuit>/vk, hex. */
+  vk: string;
+  /** The committed CRS's first G1 point (the generator) and its [τ]G2 (bn254_g1.dat / bn254_g2.dat layout), hex. */
+  crs: { g1: string; g2: string };
+}
+
+function honkVerifierView(kind: string): HonkVerifierView {
+  if (!Object.hasOwn(HONK_KIND_CIRCUITS, kind))
+    throw new DashError(404, "UnknownKind", `no UltraHonk circuit for kind "${kind}"; proven kinds are ${Object.keys(HONK_KIND_CIRCUITS).join(", ")}`);
+  const s = honkShape(kind as HonkKind);
+  const g1 = readFileSync(join(HONK_CRS_DIR, "bn254_g1.dat")).subarray(0, 64);
+  const g2 = readFileSync(join(HONK_CRS_DIR, "bn254_g2.dat"));
+  return {
+    kind,
+    circuit: s.circuit,
+    publicInputs: [...s.publicInputs],
+    chunkRows: s.chunkRows,
+    chunksPerProof: s.chunksPerProof,
+    vk: readFileSync(honkVkPath(s.circuit)).toString("hex"),
+    crs: { g1: g1.toString("hex"), g2: g2.toString("hex") },
+  };
+}
+
+class DashError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 const FORWARDED = [...Object.values(SIGNATURE_HEADERS), "accept", "last-event-id"];
@@ -71,6 +120,53 @@ export function mountDashboard(app: Express, o: DashboardOptions): void {
       next(e);
     }
   });
+
+  /** The dashboard's own reads: signed by the operator or an admin, nonce recorded, like the node's other routes. */
+  const signedGet = (handler: (req: Request) => unknown) => async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const who = verifyRequest(req.headers, "GET", req.originalUrl, new Uint8Array(0), (a, n, ts) => o.allowed.has(getAddress(a)) && o.nonces(a, n, ts));
+      if (!o.allowed.has(getAddress(who)))
+        throw new DashError(403, "Forbidden", `${who} is neither this node's operator nor in admins; sign with the operator key or add the address to admins`);
+      const out = await handler(req);
+      res.json(out);
+    } catch (e) {
+      if (e instanceof AuthError) res.status(401).json({ code: "Unauthorized", message: e.message });
+      else if (e instanceof DashError) res.status(e.status).json({ code: e.code, message: e.message });
+      else next(e);
+    }
+  };
+  app.get(
+    "/dash/api/honk/:kind",
+    signedGet((req) => honkVerifierView(String(req.params.kind))),
+  );
+  let explorer: ChainExplorer | undefined;
+  const queryInt = (req: Request, k: string, max: number) => {
+    const v = req.query[k];
+    if (v === undefined) return undefined;
+    if (typeof v !== "string" || !/^\d{1,13}$/.test(v) || Number(v) > max) throw new DashError(400, "BadInput", `${k} must be an integer from 0 to ${max}`);
+    return Number(v);
+  };
+  app.get(
+    "/dash/api/chain/blocks",
+    signedGet(async (req) => {
+      if (!o.chainRpcUrl)
+        throw new DashError(404, "NoChain", "this node has no chainRpcUrl (coordinator mode has no blocks; in ethereum mode set chainRpcUrl to the chain's JSON-RPC URL)");
+      const count = queryInt(req, "count", 50) ?? 10;
+      const before = queryInt(req, "before", 1e12);
+      explorer ??= new ChainExplorer(o.chainRpcUrl);
+      return explorer.blocks(count, before);
+    }),
+  );
+  // The privacy budget burn-down's totals; the releases themselves are the audit trail's (GET /audit).
+  app.get(
+    "/dash/api/privacy/:dataset",
+    signedGet((req) => {
+      const name = String(req.params.dataset);
+      const v = o.privacy?.(name);
+      if (v === undefined) throw new DashError(404, "UnknownDataset", `no dataset named ${name} on this node (GET /datasets lists them)`);
+      return v;
+    }),
+  );
 
   app.use("/dash", (req: Request, res: Response, next: NextFunction) => {
     if (!existsSync(join(dist, "index.html"))) {

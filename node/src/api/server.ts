@@ -24,6 +24,7 @@ import { datasetPolicySchema } from "../runtime/dataset-policy.js";
 import { ApprovalError, type Runtime } from "../runtime/runtime.js";
 import { verifyAudit } from "../audit/verify.js";
 import { mountDashboard } from "./dashboard.js";
+import { privacyBudget, type BudgetPolicy } from "../runtime/policy.js";
 
 export interface ApiOptions {
   name: string;
@@ -50,6 +51,10 @@ export interface ApiOptions {
   approvals?: Pick<Runtime, "approve" | "deny">;
   /** The connector's URL, for the dashboard's pass-through (api/dashboard.ts). */
   connectorUrl?: string;
+  /** The node's privacy budget policy, for the dashboard's budget figures (GET /dash/api/privacy/:dataset). */
+  budgetPolicy?: BudgetPolicy;
+  /** The chain's JSON-RPC URL (ethereum mode), for the dashboard explorer's blocks. */
+  chainRpcUrl?: string;
 }
 
 const denyBody = z.object({
@@ -279,7 +284,14 @@ export function buildApi(o: ApiOptions): express.Express {
     res.json(v);
   });
 
-  mountDashboard(app, { allowed, connectorUrl: o.connectorUrl });
+  const budgetPolicy = o.budgetPolicy;
+  mountDashboard(app, {
+    allowed,
+    connectorUrl: o.connectorUrl,
+    nonces: persisted,
+    chainRpcUrl: o.chainRpcUrl,
+    privacy: (name) => (budgetPolicy && o.store.listDatasets().some((d) => d.name === name) ? privacyBudget(o.store, budgetPolicy, name) : undefined),
+  });
 
   app.use((req, _res, next) => next(new HttpError(404, "NotFound", `no route ${req.method} ${req.path}`)));
   app.use((e: unknown, _req: Request, res: Response, _next: NextFunction) => {
