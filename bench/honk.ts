@@ -55,13 +55,18 @@ function inputsFor(def: (typeof HONK_CIRCUITS)[number], proofs: number): Record<
   const ds = commitChunks(data, def.params.chunkRows, def.columns, new Uint8Array(32).fill(5));
   const K = def.params.chunksPerProof;
   const centroids = [-500n, -150n, 150n, 500n].map((c) => new Array<bigint>(def.columns).fill(c * 65536n));
+  // Every column used (C = W): the full width of the circuit.
+  const lin = Array.from({ length: def.columns }, (_, j) => [65536n, -32768n, 1000n][j % 3]);
+  const log = Array.from({ length: def.columns }, (_, j) => [256n, -128n, 64n][j % 3]);
+  lin[def.columns - 1] = 5n * 65536n;
+  log[def.columns - 1] = 0n;
   const build = {
-    stats_chunk: statsChunkInputs,
-    minmax_chunk: minmaxChunkInputs,
-    kmeans_chunk: (d: typeof ds, g: number, b: bigint, r: bigint, k: number) => kmeansChunkInputs(d, g, centroids, b, r, k),
-    linreg_chunk: (d: typeof ds, g: number, b: bigint, r: bigint, k: number) => linregChunkInputs(d, g, [65536n, -32768n, 1000n, 5n * 65536n], b, r, k),
-    logreg_chunk: (d: typeof ds, g: number, b: bigint, r: bigint, k: number) => logregChunkInputs(d, g, [256n, -128n, 64n, 0n], b, r, k),
-  }[def.name];
+    stats: statsChunkInputs,
+    minmax: minmaxChunkInputs,
+    kmeans: (d: typeof ds, g: number, b: bigint, r: bigint, k: number) => kmeansChunkInputs(d, g, centroids, b, r, k),
+    linreg: (d: typeof ds, g: number, b: bigint, r: bigint, k: number) => linregChunkInputs(d, g, lin, b, r, k),
+    logreg: (d: typeof ds, g: number, b: bigint, r: bigint, k: number) => logregChunkInputs(d, g, log, b, r, k),
+  }[def.name.replace(/_chunk(_w\d+)?$/, "")];
   if (!build) throw new Error(`bench/honk: no input builder for ${def.name}`);
   return Array.from({ length: proofs }, (_, g) => build(ds, g, 77n + BigInt(g), 1000n + BigInt(g), K));
 }
@@ -104,7 +109,7 @@ export async function honkBench(proofs = 2): Promise<HonkBenchRow[]> {
       const verifyMs = performance.now() - tv;
       const { gateCount } = await import("../circuits/honk/build.js");
       out.push({
-        kind: def.name === "minmax_chunk" ? "stats-minmax" : def.name.replace(/_chunk$/, ""),
+        kind: def.name.startsWith("minmax_chunk") ? "stats-minmax" : def.name.replace(/_chunk(_w\d+)?$/, ""),
         circuit: def.name,
         rowsPerProof: def.rows,
         gates: gateCount(circuit.programPath),
@@ -194,6 +199,7 @@ export async function honkRoundBench(owners = 3, rows = 10_000, threads = 2): Pr
     if (
       !opensHonk(
         "stats",
+        4,
         groups.map((g) => ({ x: g.outputs[0], y: g.outputs[1] })),
         sum,
         blinding,

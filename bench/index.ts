@@ -224,7 +224,7 @@ export const MODULES: BenchModule[] = [
         const sections: Section[] = [
           {
             title: "zk (UltraHonk): proofs per kind with the native bb; verify gas of the generated Solidity verifier, off-chain verify by bb",
-            workload: `${proofs} full proof(s) per circuit over a 4-column table (witness by noir_js, bb prove -t evm, CRS from the project's ptau); verify gas by eth_estimateGas on a Hardhat node (21,000 base and calldata included)`,
+            workload: `${proofs} full proof(s) per circuit over a table as wide as the circuit (4 columns for W = 4, 16 for W = 16) (witness by noir_js, bb prove -t evm, CRS from the project's ptau); verify gas by eth_estimateGas on a Hardhat node (21,000 base and calldata included)`,
             body: h.formatHonk(honkRows),
             json: h.honkJsonRows(honkRows, "zk"),
           },

@@ -2,9 +2,9 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { commitChunks, toField, type ChunkedDataset } from "../../protocol/src/honk/chunks.js";
-import { BN254_FR } from "../../protocol/src/honk/poseidon2.js";
+import { BN254_FR, poseidon2Hash } from "../../protocol/src/honk/poseidon2.js";
 import { GRADIENT_COMMIT_BITS, commit, verifyAggregate } from "../../protocol/src/honk/pedersen.js";
-import { groupRows, linregChunkInputs, linregVector } from "../../protocol/src/honk/stats.js";
+import { circuitVector, circuitWeights, groupRows, linregChunkInputs, linregVector, weightsHash } from "../../protocol/src/honk/stats.js";
 import { HonkCircuit, solidityArgs, verifyWithContract, type HonkProof } from "../../node/src/zk/honk.js";
 import { startHardhatNode, type HardhatNode } from "../helpers/hardhat.js";
 import { deployHonkVerifier } from "../helpers/honk.js";
@@ -51,11 +51,11 @@ test("a right witness proves the twin's gradient commitment; the EVM verifier ac
   );
   const c = commit(v, blinding, GRADIENT_COMMIT_BITS);
   const inputs = linregChunkInputs(ds, 0, weights, binding, blinding);
-  assert.deepEqual(proof.publicInputs, [ds.tree.root, 0n, binding, BigInt(inputs.weights_hash as string), c.x, c.y]);
+  assert.deepEqual(proof.publicInputs, [ds.tree.root, 0n, binding, 4n, BigInt(inputs.weights_hash as string), c.x, c.y]);
   assert.ok(verifyAggregate([c], v, blinding, GRADIENT_COMMIT_BITS));
   assert.equal(await verifier.verify(...solidityArgs(proof)), true);
   console.log(`linreg_chunk: verify gas ${await verifier.verify.estimateGas(...solidityArgs(proof))}`);
-  const swapped: HonkProof = { ...proof, publicInputs: proof.publicInputs.map((x, i) => (i === 3 ? x + 1n : x)) };
+  const swapped: HonkProof = { ...proof, publicInputs: proof.publicInputs.map((x, i) => (i === 4 ? x + 1n : x)) };
   assert.equal(await verifyWithContract(verifier, swapped), false, "other weights");
 });
 
@@ -68,4 +68,22 @@ test("a wrong quotient hint and other weights have no proof", async () => {
   const w = (good.weights as string[]).slice();
   w[0] = toField(weights[0] + 1n).toString();
   await assert.rejects(circuit.witness({ ...good, weights: w }), /weights_hash/, "weights that are not the public ones");
+});
+
+test("7 columns (6 features, target last) in linreg_chunk_w16; a weight past the features has no proof", async () => {
+  const seven = rows.map((r, i) => [r[0], r[1], r[2], BigInt((i % 9) - 4) * S, BigInt((i % 5) - 2) * S, BigInt(i % 3) * S, r[3]]);
+  const w7 = [weights[0], weights[1], weights[2], 5n * S, -3n * S, S / 2n, weights[3]];
+  const d = commitChunks(seven, 64, 7, new Uint8Array(32).fill(4), 16);
+  const w16 = new HonkCircuit("linreg_chunk_w16");
+  const inputs = linregChunkInputs(d, 1, w7, binding, blinding, 2);
+  const p = await w16.prove(inputs);
+  const v = linregVector(groupRows(d, 1, 2), w7);
+  assert.equal(v.length, 8);
+  const c = commit(circuitVector("linreg", v, 7, 16), blinding, GRADIENT_COMMIT_BITS);
+  assert.deepEqual(p.proof.publicInputs, [d.tree.root, 1n, binding, 7n, weightsHash(w7, 16), c.x, c.y]);
+  // A nonzero weight on the target's slot (6) or past it, hashed consistently: refused.
+  const cw = circuitWeights(w7, 16);
+  cw[6] = 1n;
+  const ws = { ...inputs, weights: cw.map((x) => toField(x).toString()), weights_hash: poseidon2Hash(cw.map(toField)).toString() };
+  await assert.rejects(w16.witness(ws), /weight past the features must be 0/);
 });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { commitChunks, toField, type ChunkedDataset } from "../../protocol/src/honk/chunks.js";
 import { commit } from "../../protocol/src/honk/pedersen.js";
-import { groupRows, logisticParts, logregChunkInputs, logregVector } from "../../protocol/src/honk/stats.js";
+import { circuitVector, groupRows, logisticParts, logregChunkInputs, logregVector, weightsHash } from "../../protocol/src/honk/stats.js";
 import { HonkCircuit, solidityArgs, verifyWithContract, type HonkProof } from "../../node/src/zk/honk.js";
 import { startHardhatNode, type HardhatNode } from "../helpers/hardhat.js";
 import { deployHonkVerifier } from "../helpers/honk.js";
@@ -44,10 +44,10 @@ test("rows in every clamp region; the proof carries the twin's commitment and ve
   assert.ok(us.some((u) => u < 0n) && us.some((u) => u > S) && us.some((u) => u >= 0n && u <= S), "all three regions");
   const c = commit(logregVector(groupRows(ds, 0, 2), weights), 9n);
   const inputs = logregChunkInputs(ds, 0, weights, 8n, 9n);
-  assert.deepEqual(proof.publicInputs, [ds.tree.root, 0n, 8n, BigInt(inputs.weights_hash as string), c.x, c.y]);
+  assert.deepEqual(proof.publicInputs, [ds.tree.root, 0n, 8n, 4n, BigInt(inputs.weights_hash as string), c.x, c.y]);
   assert.equal(await verifier.verify(...solidityArgs(proof)), true);
   console.log(`logreg_chunk: verify gas ${await verifier.verify.estimateGas(...solidityArgs(proof))}`);
-  const swapped: HonkProof = { ...proof, publicInputs: proof.publicInputs.map((x, i) => (i === 4 ? x + 1n : x)) };
+  const swapped: HonkProof = { ...proof, publicInputs: proof.publicInputs.map((x, i) => (i === 5 ? x + 1n : x)) };
   assert.equal(await verifyWithContract(verifier, swapped), false);
 });
 
@@ -70,4 +70,14 @@ test("wrong region and quotient hints have no proof", async () => {
   const q = (good.quotients as string[][]).map((r) => r.slice());
   q[0][iMid] = toField(logisticParts(rows[iMid], weights).q + 1n).toString();
   await assert.rejects(circuit.witness({ ...good, quotients: q }), /assert_max_bit_size|bit size/i, "quotient rounded up");
+});
+
+test("2 columns (one feature, the label) in logreg_chunk: the target is the last real column, slots 2 and 3 unused", async () => {
+  const two = rows.map((r) => [r[0], r[3]]);
+  const w2 = [S / 2n, -S / 8n];
+  const d = commitChunks(two, 256, 2, new Uint8Array(32).fill(6), 4);
+  const p = await circuit.prove(logregChunkInputs(d, 0, w2, 8n, 9n));
+  const v = logregVector(groupRows(d, 0, 2), w2);
+  const c = commit(circuitVector("logreg", v, 2, 4), 9n);
+  assert.deepEqual(p.proof.publicInputs, [d.tree.root, 0n, 8n, 2n, weightsHash(w2, 4), c.x, c.y]);
 });

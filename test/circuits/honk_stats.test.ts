@@ -1,21 +1,25 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { JsonRpcProvider, Wallet } from "ethers";
-import { BN254_FR, poseidon2Hash } from "../../protocol/src/honk/poseidon2.js";
+import { BN254_FR } from "../../protocol/src/honk/poseidon2.js";
 import { chunkTree, commitChunks, toField, type ChunkedDataset } from "../../protocol/src/honk/chunks.js";
-import { groupRows, statsChunkInputs, statsCommitment, type CircuitInputs } from "../../protocol/src/honk/stats.js";
+import { circuitVector, groupRows, statsChunkInputs, statsVector, type CircuitInputs } from "../../protocol/src/honk/stats.js";
+import { commit } from "../../protocol/src/honk/pedersen.js";
 import { HonkCircuit, solidityArgs, verifyWithContract, type HonkProof } from "../../node/src/zk/honk.js";
 import { startHardhatNode, type HardhatNode } from "../helpers/hardhat.js";
 import { deployHonkVerifier } from "../helpers/honk.js";
+import { verifyHonk } from "../../chain-connector/src/honkverify.js";
+import { rawLeaf } from "./honk_raw.js";
 import type { StatsChunkHonkVerifier } from "../../types/ethers-contracts/index.js";
 
-// stats_chunk (4 chunks of R = 256 rows × 4 columns per proof): a right witness proves, the proof
+// stats_chunk (4 chunks of R = 256 rows × W = 4 slots per proof): a right witness proves, the proof
 // verifies in the generated Solidity verifier, the output equals the JS twin; wrong witnesses
 // have no proof. The dataset has 6 chunks (5 full, one of 220 rows): group 1 holds chunks 4 and 5
-// and two empty slots.
+// and two empty slots. Then other widths: 3 columns in stats_chunk, 10 in stats_chunk_w16.
 const R = 256;
 const K = 4;
 const C = 4;
+const W = 4;
 const rows = Array.from({ length: 1500 }, (_, i) => Array.from({ length: C }, (_, j) => BigInt(((i * 7919 + j * 104729) % 200001) - 100000) * 65536n + BigInt(j)));
 const seed = new Uint8Array(32).fill(7);
 const binding = 0x1234567890abcdefn;
@@ -27,36 +31,15 @@ let node: HardhatNode;
 let provider: JsonRpcProvider;
 let verifier: StatsChunkHonkVerifier;
 
-/** The leaf exactly as the circuit computes it, without the JS twin's range checks, for consistent wrong witnesses. */
-function rawLeaf(values: bigint[][], count: number, salt: bigint): bigint {
-  if (count === 0) return 0n;
-  const packed: bigint[] = [];
-  let acc = 0n;
-  let shift = 1n;
-  let n = 0;
-  for (const row of values) {
-    for (const x of row) {
-      acc = (acc + ((x + (1n << 48n)) % BN254_FR) * shift) % BN254_FR;
-      shift = (shift << 49n) % BN254_FR;
-      if (++n % 5 === 0) {
-        packed.push(acc);
-        acc = 0n;
-        shift = 1n;
-      }
-    }
-  }
-  if (n % 5 !== 0) packed.push(acc);
-  return poseidon2Hash([salt, BigInt(R), BigInt(count), ...packed]);
-}
-
-/** Inputs for group 1 whose chunk 5 (slot 1 of the group) was changed and the root recomputed to match. */
-function consistent(mutate: (values: bigint[][]) => number): CircuitInputs {
-  const values = Array.from({ length: R }, (_, i) => (ds.chunks[5][i] ? ds.chunks[5][i].map(toField) : new Array<bigint>(C).fill(0n)));
+/** Inputs for group 1 whose chunk `chunk` (slot 1 of the group) was changed and the root recomputed to match. */
+function consistent(mutate: (values: bigint[][]) => number, d: ChunkedDataset = ds, chunk = 5, k = K): CircuitInputs {
+  const pad = (r: bigint[]) => [...r.map(toField), ...new Array<bigint>(d.W - r.length).fill(0n)];
+  const values = Array.from({ length: d.R }, (_, i) => (d.chunks[chunk][i] ? pad(d.chunks[chunk][i]) : new Array<bigint>(d.W).fill(0n)));
   const count = mutate(values);
-  const leaves = ds.tree.leaves.slice();
-  leaves[5] = rawLeaf(values, count, ds.salts[5]);
+  const leaves = d.tree.leaves.slice();
+  leaves[chunk] = rawLeaf(values, count, d.salts[chunk], d.R, d.W, d.C);
   const tree = chunkTree(leaves);
-  const inputs = statsChunkInputs({ ...ds, tree }, 1, binding, blinding);
+  const inputs = statsChunkInputs({ ...d, tree }, 1, binding, blinding, k);
   const all = (inputs.values as string[][][]).map((c) => c.map((r) => r.slice()));
   all[1] = values.map((r) => r.map(String));
   const counts = (inputs.counts as string[]).slice();
@@ -81,9 +64,9 @@ after(async () => {
   await node?.stop();
 });
 
-test("a right witness proves; public inputs are root, group, binding and the twin's commitment", () => {
-  const c = statsCommitment(groupRows(ds, 1, K), C, blinding);
-  assert.deepEqual(proof.publicInputs, [ds.tree.root, 1n, binding, c.x, c.y]);
+test("a right witness proves; public inputs are root, group, binding, columns and the twin's commitment", () => {
+  const c = commit(circuitVector("stats", statsVector(groupRows(ds, 1, K), C), C, W), blinding);
+  assert.deepEqual(proof.publicInputs, [ds.tree.root, 1n, binding, BigInt(C), c.x, c.y]);
   assert.equal(ds.chunks.length, 6);
   assert.equal(ds.chunks[5].length, 220, "chunk 5 is partial; slots 6 and 7 are empty");
 });
@@ -98,7 +81,8 @@ test("the Solidity verifier (with the ptau's [τ]G2) accepts the proof", async (
 test("wrong public inputs are rejected: binding, commitment, chunk index, root", async () => {
   const swap = (i: number, v: bigint): HonkProof => ({ ...proof, publicInputs: proof.publicInputs.map((x, j) => (j === i ? v : x)) });
   assert.equal(await verifyWithContract(verifier, swap(2, binding + 1n)), false, "another round's binding");
-  assert.equal(await verifyWithContract(verifier, swap(3, proof.publicInputs[3] + 1n)), false, "another commitment");
+  assert.equal(await verifyWithContract(verifier, swap(4, proof.publicInputs[4] + 1n)), false, "another commitment");
+  assert.equal(await verifyWithContract(verifier, swap(3, 3n)), false, "another column count");
   assert.equal(await verifyWithContract(verifier, swap(1, 0n)), false, "another group");
   assert.equal(await verifyWithContract(verifier, swap(0, ds.tree.root + 1n)), false, "another root");
   const bad = new Uint8Array(proof.proof);
@@ -147,4 +131,37 @@ test("wrong witnesses have no proof", async () => {
   );
   // The consistent builder itself yields a valid witness when nothing is changed.
   await circuit.witness(consistent(() => 220));
+});
+
+// Other widths: 3 columns in the width-4 circuit (slot 3 unused), 10 columns in the width-16 one
+// (R = 64 rows per chunk, 2 chunks per proof). 300 rows: chunks 0..4 of 64 rows, group 1 = chunks 2, 3.
+const narrow = Array.from({ length: 300 }, (_, i) => Array.from({ length: 3 }, (_, j) => BigInt(((i * 31 + j * 17) % 2001) - 1000) * 65536n));
+const wide = Array.from({ length: 300 }, (_, i) => Array.from({ length: 10 }, (_, j) => BigInt(((i * 131 + j * 71) % 4001) - 2000) * 65536n + BigInt(j)));
+
+test("3 columns prove in stats_chunk and 10 in stats_chunk_w16; the commitment opens to the compact vector padded with zeros", async () => {
+  const d3 = commitChunks(narrow, 256, 3, seed, 4);
+  const p3 = await circuit.prove(statsChunkInputs(d3, 0, binding, blinding));
+  const v3 = statsVector(groupRows(d3, 0, 4), 3);
+  const c3 = commit(circuitVector("stats", v3, 3, 4), blinding);
+  assert.deepEqual(p3.proof.publicInputs, [d3.tree.root, 0n, binding, 3n, c3.x, c3.y]);
+  assert.equal(v3.length, 7);
+
+  const d10 = commitChunks(wide, 64, 10, seed, 16);
+  const w16 = new HonkCircuit("stats_chunk_w16");
+  const p10 = await w16.prove(statsChunkInputs(d10, 1, binding, blinding, 2));
+  const c10 = commit(circuitVector("stats", statsVector(groupRows(d10, 1, 2), 10), 10, 16), blinding);
+  assert.deepEqual(p10.proof.publicInputs, [d10.tree.root, 1n, binding, 10n, c10.x, c10.y]);
+  assert.equal(await verifyHonk("stats_chunk_w16", p10.proof), true);
+});
+
+test("wrong width padding has no proof: a value in an unused column, another column count", async () => {
+  const d10 = commitChunks(wide, 64, 10, seed, 16);
+  const w16 = new HonkCircuit("stats_chunk_w16");
+  // Root recomputed over the changed chunk: only the unused-column constraint can fail.
+  await assert.rejects(w16.witness(consistent((v) => ((v[2][12] = 5n), 64), d10, 3, 2)), /unused column holds a value/, "a value in column 12 of a 10-column dataset");
+  await w16.witness(consistent(() => 64, d10, 3, 2));
+  const good = statsChunkInputs(d10, 1, binding, blinding, 2);
+  await assert.rejects(w16.witness({ ...good, columns: "11" }), /not under the dataset root/, "the leaves commit the column count");
+  await assert.rejects(w16.witness({ ...good, columns: "17" }), /columns must lie in 1..W/, "more columns than slots");
+  await assert.rejects(w16.witness({ ...good, columns: "0" }), /columns must lie in 1..W/, "no columns");
 });

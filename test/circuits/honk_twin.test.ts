@@ -76,6 +76,20 @@ test("chunked commitment: leaf binds salt, size, count and every value; paths le
   assert.notEqual(chunkLeaf(ds.chunks[1], 4, 4, ds.salts[1] + 1n), leaf);
   assert.notEqual(chunkLeaf(ds.chunks[1], 8, 4, ds.salts[1]), leaf, "chunk size is committed");
   assert.notEqual(chunkLeaf(ds.chunks[1].slice(0, 3), 4, 4, ds.salts[1]), leaf, "count is committed");
+  assert.notEqual(chunkLeaf(ds.chunks[1], 4, 4, ds.salts[1], 16), leaf, "the width is committed");
+  const three = ds.chunks[1].map((r) => r.slice(0, 3));
+  assert.notEqual(
+    chunkLeaf(three, 4, 3, ds.salts[1], 4),
+    chunkLeaf(
+      ds.chunks[1].map((r) => [...r.slice(0, 3), 0n]),
+      4,
+      4,
+      ds.salts[1],
+      4,
+    ),
+    "the column count is committed",
+  );
+  assert.throws(() => chunkLeaf(three, 4, 5, 1n, 4), /5 columns do not fit 4 slots/);
   const tampered = ds.chunks[1].map((r) => r.slice());
   tampered[2][3] += 1n;
   assert.notEqual(chunkLeaf(tampered, 4, 4, ds.salts[1]), leaf);

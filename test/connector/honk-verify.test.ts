@@ -19,14 +19,14 @@ before(async () => {
 });
 
 test("a right proof verifies off-chain, with the patched bb made once", async () => {
-  assert.equal(await verifyHonk("stats_chunk", proof, { expectedInputs: 5 }), true);
+  assert.equal(await verifyHonk("stats_chunk", proof, { expectedInputs: 6 }), true);
   const bin = honkVerifierBinary();
   assert.ok(existsSync(bin));
   assert.equal(honkVerifierBinary(), bin);
 });
 
-test("any changed public input is rejected (binding, group, root, commitment)", async () => {
-  for (const i of [0, 1, 2, 3, 4]) {
+test("any changed public input is rejected (root, group, binding, columns, commitment)", async () => {
+  for (const i of [0, 1, 2, 3, 4, 5]) {
     const publicInputs = proof.publicInputs.slice();
     publicInputs[i] = (publicInputs[i] + 1n) % BN254_FR;
     assert.equal(await verifyHonk("stats_chunk", { proof: proof.proof, publicInputs }), false, `public input ${i}`);
@@ -42,8 +42,8 @@ test("a changed proof byte, or another circuit's key, is rejected", async () => 
 
 test("malformed proofs are refused before bb runs; an unknown circuit throws with the fix", async () => {
   assert.equal(await verifyHonk("stats_chunk", { proof: new Uint8Array(0), publicInputs: proof.publicInputs }), false);
-  assert.equal(await verifyHonk("stats_chunk", proof, { expectedInputs: 6 }), false);
-  assert.equal(await verifyHonk("stats_chunk", { proof: proof.proof, publicInputs: [...proof.publicInputs.slice(0, 4), BN254_FR] }), false);
+  assert.equal(await verifyHonk("stats_chunk", proof, { expectedInputs: 7 }), false);
+  assert.equal(await verifyHonk("stats_chunk", { proof: proof.proof, publicInputs: [...proof.publicInputs.slice(0, 5), BN254_FR] }), false);
   assert.equal(await verifyHonk("stats_chunk", { proof: proof.proof, publicInputs: [] }), false);
   await assert.rejects(verifyHonk("no_such", proof), /no verification key for circuit "no_such".*circuits:build:honk/);
   await assert.rejects(verifyHonk("../x", proof), /not a circuit name/);

@@ -21,6 +21,8 @@ describe("UltraHonk-proven rounds (stats, kmeans, linreg, logreg), coordinator m
   const tables: Table[] = [];
   const lin: Table[] = [];
   const log: Table[] = [];
+  const wide: Table[] = [];
+  const WIDE_COLS = [...IRIS_COLS, "sepal_area", "petal_diff"];
 
   before(async () => {
     preferRamDisk();
@@ -31,7 +33,11 @@ describe("UltraHonk-proven rounds (stats, kmeans, linreg, logreg), coordinator m
       tables.push(t);
       lin.push(linregTables(3)[i]);
       log.push(logregTables(3)[i]);
-      const datasets = (await writeDatasets((n, b) => h.file(n, b), `o${i}`, { iris: t, lin: lin[i], log: log[i] })).map((d) => ({ ...d, commitment: "chunks" as const }));
+      wide.push({ columns: WIDE_COLS, rows: t.rows.map((r) => [...r, r[0] * r[1], r[2] - r[3]]) });
+      const datasets = (await writeDatasets((n, b) => h.file(n, b), `o${i}`, { iris: t, lin: lin[i], log: log[i], wide: wide[i] })).map((d) => ({
+        ...d,
+        commitment: "chunks" as const,
+      }));
       await h.node(`o${i}`, ws[i], { datasets }, i === 2 ? { handlers: HONK_CHEATERS, replaceBuiltins: true } : {});
     }
     R = await h.node("R", ws[3], { roles: ["Requester"] });
@@ -51,6 +57,19 @@ describe("UltraHonk-proven rounds (stats, kmeans, linreg, logreg), coordinator m
       assert.deepEqual(result.rejected, []);
       const rows = union(tables);
       IRIS_COLS.forEach((c, j) => {
+        const want = plainStats(rows, j);
+        assert.equal(result.columns[c].count, want.count);
+        relClose([result.columns[c].mean, result.columns[c].variance], [want.mean, want.variance], 1e-5, c);
+      });
+    });
+
+    test("stats / plain over 6 columns: the width-16 circuit (stats_chunk_w16), the union's statistics", { timeout: 900_000 }, async () => {
+      const { taskId } = await submitHonk(R, ws, { kind: "stats", aggregation: "plain", dataset: "wide", params: { columns: WIDE_COLS } });
+      const { result } = await finalResult<SecureStatsResult & { proofs: unknown }>(R, taskId, 1);
+      assert.deepEqual(result.proofs, { circuit: "stats_chunk_w16", verification: "offchain", chunks: 3, aggregateOpensCommitments: true, system: "honk" });
+      assert.deepEqual(result.rejected, []);
+      const rows = union(wide);
+      WIDE_COLS.forEach((c, j) => {
         const want = plainStats(rows, j);
         assert.equal(result.columns[c].count, want.count);
         relClose([result.columns[c].mean, result.columns[c].variance], [want.mean, want.variance], 1e-5, c);

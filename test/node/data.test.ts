@@ -193,7 +193,7 @@ describe("loading and committing files", () => {
     assert.notEqual(schemaHash({ columns: ["y", "x"] }), a.schemaHash);
     await assert.rejects(commitTable({ columns: ["x"], rows: [[1e12]] }, seed), /out of range/);
   });
-  test("commitment by chunks: the Poseidon2 chunk root of the Honk circuits (chunks of 256 rows), another root than by rows; only 4 columns", async () => {
+  test("commitment by chunks: the Poseidon2 chunk root of the Honk circuits (chunks of 256 rows), another root than by rows; 1..16 columns", async () => {
     const t = { columns: ["a", "b", "c", "d"], rows: Array.from({ length: 300 }, (_, i) => [i, -i / 4, 1.5, i % 7]) };
     const seed = new Uint8Array(32).fill(7);
     const byChunks = await commitTable(t, seed, "chunks");
@@ -208,6 +208,26 @@ describe("loading and committing files", () => {
     assert.equal(want.chunks.length, 2);
     assert.deepEqual([byChunks.rows, byChunks.columns, byChunks.schemaHash], [300, 4, schemaHash(t)]);
     assert.notEqual(byChunks.root, (await commitTable(t, seed)).root);
-    await assert.rejects(commitTable({ columns: ["x", "y"], rows: [[1, 2]] }, seed, "chunks"), /exactly 4 columns/);
+    // 2 columns in 4 slots; 10 columns in 16 slots and chunks of 64 rows.
+    const two = await commitTable({ columns: ["x", "y"], rows: [[1, 2]] }, seed, "chunks");
+    assert.equal(
+      two.root,
+      "0x" +
+        commitChunks([[65536n, 131072n]], 256, 2, seed, 4)
+          .tree.root.toString(16)
+          .padStart(64, "0"),
+    );
+    const wide = { columns: Array.from({ length: 10 }, (_, j) => `c${j}`), rows: Array.from({ length: 100 }, (_, i) => Array.from({ length: 10 }, (_, j) => i - j)) };
+    const w = commitChunks(
+      wide.rows.map((r) => r.map((x) => BigInt(x) * 65536n)),
+      64,
+      10,
+      seed,
+      16,
+    );
+    assert.equal((await commitTable(wide, seed, "chunks")).root, "0x" + w.tree.root.toString(16).padStart(64, "0"));
+    assert.equal(w.chunks.length, 2);
+    const tooWide = { columns: Array.from({ length: 17 }, (_, j) => `c${j}`), rows: [new Array<number>(17).fill(1)] };
+    await assert.rejects(commitTable(tooWide, seed, "chunks"), /1\.\.16 columns \(it has 17\)/);
   });
 });

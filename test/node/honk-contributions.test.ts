@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { commitChunks } from "../../protocol/src/honk/chunks.js";
 import { extrema, kmeansVector, linregVector, logregVector, statsVector } from "../../protocol/src/honk/stats.js";
 import { verifyHonk } from "../../chain-connector/src/honkverify.js";
-import { HONK_KIND_CIRCUITS, honkGroups, opensHonk, proveHonkAll, type HonkContribution, type HonkKind } from "../../node/src/zk/honk-contributions.js";
+import { honkCircuit, honkGroups, opensHonk, proveHonkAll, type HonkContribution, type HonkKind } from "../../node/src/zk/honk-contributions.js";
 import { closePool } from "../../node/src/runtime/pool.js";
 
 // Every group of a chunked dataset proven with UltraHonk on the worker pool, per kind; each proof
@@ -20,9 +20,10 @@ const binding = (member: number) => (outputs: bigint[]) => (BigInt(member) << 20
 
 after(() => closePool());
 
-async function checkProofs(kind: HonkKind, c: HonkContribution, member: number): Promise<void> {
+async function checkProofs(kind: HonkKind, c: HonkContribution, member: number, columns = C): Promise<void> {
   for (const g of c.groups) {
-    assert.equal(await verifyHonk(HONK_KIND_CIRCUITS[kind], g), true, `${kind} group ${g.group} verifies`);
+    assert.equal(g.circuit, honkCircuit(kind, columns));
+    assert.equal(await verifyHonk(g.circuit, g), true, `${kind} group ${g.group} verifies`);
     assert.equal(g.publicInputs[2], binding(member)(g.outputs), "the binding is the function of the outputs");
   }
 }
@@ -40,11 +41,11 @@ test("stats: two members, every group proven; Σ commitments open to the aggrega
   const commitments = [...ca.groups, ...cb.groups].map((g) => ({ x: g.outputs[0], y: g.outputs[1] }));
   const sum = ca.vector.map((x, i) => x + cb.vector[i]);
   const r = ca.blinding! + cb.blinding!;
-  assert.equal(opensHonk("stats", commitments, sum, r), true);
+  assert.equal(opensHonk("stats", C, commitments, sum, r), true);
   const forged = sum.slice();
   forged[1] -= 1n;
-  assert.equal(opensHonk("stats", commitments, forged, r), false, "a member that sends another vector than it proved is caught");
-  assert.equal(opensHonk("stats", commitments.slice(1), sum, r), false);
+  assert.equal(opensHonk("stats", C, commitments, forged, r), false, "a member that sends another vector than it proved is caught");
+  assert.equal(opensHonk("stats", C, commitments.slice(1), sum, r), false);
 });
 
 test("minmax: the extrema hash of each group, the member's extrema over its groups", async () => {
@@ -72,12 +73,29 @@ test("kmeans, linreg, logreg: each group verifies and its commitment opens to th
     const c = await proveHonkAll({ kind, ds: b, binding: binding(2), params: { centroids, weights } });
     await checkProofs(kind, c, 2);
     assert.deepEqual(c.vector, twin, kind);
-    assert.equal(opensHonk(kind as "kmeans", [c.commitment!], c.vector, c.blinding!), true, kind);
+    assert.equal(opensHonk(kind as "kmeans", C, [c.commitment!], c.vector, c.blinding!), true, kind);
   }
   await assert.rejects(proveHonkAll({ kind: "kmeans", ds: b, binding: 1n, params: { centroids: centroids.slice(1) } }), /params.centroids must be 4 centroids/);
 });
 
-test("a dataset committed in other chunks is refused with the circuit's shape", () => {
+test("6 columns: two members proven by stats_chunk_w16 (64-row chunks); Σ commitments open to the compact aggregate", async () => {
+  const six = (n: number, salt: number) => signedRows(n, salt).map((r, i) => [...r, BigInt((i % 7) - 3) * FX, BigInt(i) * FX]);
+  const [d1, d2] = [commitChunks(six(150, 3), 64, 6, new Uint8Array(32).fill(4), 16), commitChunks(six(40, 8), 64, 6, new Uint8Array(32).fill(5), 16)];
+  assert.equal(honkGroups("stats", d1), 2);
+  const [c1, c2] = [await proveHonkAll({ kind: "stats", ds: d1, binding: binding(1) }), await proveHonkAll({ kind: "stats", ds: d2, binding: binding(2) })];
+  await checkProofs("stats", c1, 1, 6);
+  assert.deepEqual(c1.vector, statsVector(d1.chunks.flat(), 6));
+  assert.equal(c1.vector.length, 13, "compact: count, 6 sums, 6 sums of squares");
+  const commitments = [...c1.groups, ...c2.groups].map((g) => ({ x: g.outputs[0], y: g.outputs[1] }));
+  const sum = c1.vector.map((x, i) => x + c2.vector[i]);
+  assert.equal(opensHonk("stats", 6, commitments, sum, c1.blinding! + c2.blinding!), true);
+  const forged = sum.slice();
+  forged[12] += 1n;
+  assert.equal(opensHonk("stats", 6, commitments, forged, c1.blinding! + c2.blinding!), false);
+});
+
+test("a dataset committed in other chunks is refused with the circuit's shape; more than 16 columns are refused", () => {
   const small = commitChunks(signedRows(10, 0), 8, C, new Uint8Array(32));
-  assert.throws(() => honkGroups("stats", small), /chunks of 8 rows × 4 columns; the circuit proves chunks of 256 × 4/);
+  assert.throws(() => honkGroups("stats", small), /chunks of 8 rows × 4 slots; the circuit proves chunks of 256 × 4/);
+  assert.throws(() => honkCircuit("stats", 17), /1\.\.16 columns \(it has 17\)/);
 });

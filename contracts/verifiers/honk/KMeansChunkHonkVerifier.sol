@@ -6,85 +6,85 @@ pragma solidity >=0.8.21;
 
 uint256 constant N = 65536;
 uint256 constant LOG_N = 16;
-uint256 constant NUMBER_OF_PUBLIC_INPUTS = 14;
-uint256 constant VK_HASH = 0x1af6f33b1498626197075d0ca2569bd430b0c3661e78459f26afb01a9331613d;
+uint256 constant NUMBER_OF_PUBLIC_INPUTS = 15;
+uint256 constant VK_HASH = 0x1276f5150c32031e77dffb0d9d0c0f46eda05fb1b472a3a7c589f5b26ee65c62;
 library HonkVerificationKey {
     function loadVerificationKey() internal pure returns (Honk.VerificationKey memory) {
         Honk.VerificationKey memory vk = Honk.VerificationKey({
             circuitSize: uint256(65536),
             logCircuitSize: uint256(16),
-            publicInputsSize: uint256(14),
+            publicInputsSize: uint256(15),
             ql: Honk.G1Point({ 
-               x: uint256(0x1f6358fbc90849b3f23a50310e81ed8c484d4780f26c4ae46c31af4cc546c0bd),
-               y: uint256(0x03eab4cad8506c4a25a3c8e0bb7cc624b48003d3a199fab04b35f1f2eac96de5)
+               x: uint256(0x24ca63d660d913ba28831509ac3ab0d57be162dd026cf1329e6a0279ae40563d),
+               y: uint256(0x0a2d8782bd0b5a6c250956ae0382dc1803d35fd32ca9d983182c37f11848c7b6)
             }),
             qr: Honk.G1Point({ 
-               x: uint256(0x26784789fc807ec728cc84868542a955236880387cf2400ab3ca0b06595ffb49),
-               y: uint256(0x2c982fbcc86ced5477bc86fac9dd999c1972a341748f8f2770ed893b6fc6a22a)
+               x: uint256(0x20669dc903a8e2875c74dba9e4b3a98d4b1a9ec2264f26b8c6bf8854c7b85d66),
+               y: uint256(0x089df8c63e0e0bced8cec251cf23e87644c11f1a828c8145e7b454f5441af6ea)
             }),
             qo: Honk.G1Point({ 
-               x: uint256(0x0a7f8256d819d2c26e8805ae8c72ed74b3df61b5533eeac698c3320d0fbfc31d),
-               y: uint256(0x237cda44c8c3db6c4905069fd9489e8e6c9e284daabf769fb7569519c0b76106)
+               x: uint256(0x0db30032b1fc469b86e82257f37e438fc7627cfe854bc3cdc9e763bd61b54b83),
+               y: uint256(0x141f6735a7388b39d6dd9a30e1719a3206906f91924b18ee263dda4ebb2b5e22)
             }),
             q4: Honk.G1Point({ 
-               x: uint256(0x1b70cee52c3e9d3df17dd7f76a5c55cbf47f11c3afa62f08465cfa16900457a5),
-               y: uint256(0x0aa57ededd82ab4cfb334062dc7843dc4d17996d9e501796a36ccb4556a8c23b)
+               x: uint256(0x252ea5794b4f675b75839315c3e1a444e411ffd8f72ee61d7d7d13eabb655c50),
+               y: uint256(0x229ae91e755b51677ffd21eecfd3340b8720b9fe8d8acfb8b8ff646518672f63)
             }),
             qm: Honk.G1Point({ 
-               x: uint256(0x28b56e6067b2b0c01dbf13ffd3e35613688f4094e42a9ff2b2546dbda130eeee),
-               y: uint256(0x1e6a2128a6294fe3d6d0830f982b76f9b0dc94e39c1e056cf39e663ef9db27f2)
+               x: uint256(0x1f39f599ee6b13196249654648e8e6d7227c972963f4541fc18f32c09c8b12fa),
+               y: uint256(0x2e8fa78c3941f36f423e2ed065e513f71483605c1c94939893089295715b5ea2)
             }),
             qc: Honk.G1Point({ 
-               x: uint256(0x280afe79336b582481913780b847e97c512f90d66dd4813f12955331e2688e61),
-               y: uint256(0x2eb58cc3cb7d0f84cbc03ef237774234c54456719b339fc6988ed269c3b30cb7)
+               x: uint256(0x1a0d34488934d0fc852b43f0c4f769c195f051fce73bddfbf028fcd70d2f45d7),
+               y: uint256(0x1212cdbd1dc72f3906589053918be9a5f186f267059b5c938c3027f878f85752)
             }),
             qLookup: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qArith: Honk.G1Point({ 
-               x: uint256(0x1722bf68f5f14f38646d863ffeb8c0f87138ae19b0a66ab44958e3270a33393e),
-               y: uint256(0x12c29415512e57f83b7d85b6cd9fd4864f252f7bd7023a7e7ca73e3f7d0b366b)
+               x: uint256(0x1671f01cd1d9936dba6e7aa41cd04e4fe2c66b382332ec10e9001addfb8826eb),
+               y: uint256(0x24d08f5ebf42b85bbaab114e9e294630249557e21206e2a2d29fb10563702055)
             }),
             qDeltaRange: Honk.G1Point({ 
-               x: uint256(0x196a56766d945131be850497486d1caf1a7976fc725526fe89422d3be1154771),
-               y: uint256(0x04279f4808d6ef8daed465267a7b4b1a23480177e0a31f3f486dda215c265aed)
+               x: uint256(0x28e2d01fcb2b0fe20960f00d4b2be9a36d25d6a70e17176575e7b11440e9f24d),
+               y: uint256(0x24f4ba91c8020689db55da0904cee863c466c9ff016db088b81d01822205b80b)
             }),
             qElliptic: Honk.G1Point({ 
-               x: uint256(0x04a75047ee905b43448155aff9da0f21a304771ba749e22e5f36e9014cf35e15),
-               y: uint256(0x2aad81f1ab6ce07cdc4f4c5f6d0e47c06b77385b163e02ad5421cf7bcb11f324)
+               x: uint256(0x1b8a5cab28fdff4eb46d839883c5538c0b15b7390e8ed9649e6c6ee3cae03884),
+               y: uint256(0x0e089afe4f1ba4c49d3ee391917b91ab12a5ea58d0ef5dd09dcb1cd0dab2133f)
             }),
             qMemory: Honk.G1Point({ 
-               x: uint256(0x1fd5aac1ce09bbaf36fb010403d587b4918f1be7ef40900a63bf4dc37e8d1dca),
-               y: uint256(0x1f59e1b2d0526042f9b1c72a16104e3e04f21e1d3537710d52a88f65b8cc34d0)
+               x: uint256(0x20a47ac74415f93f3aa757c0a674f4718543e8e2c38bece91c2fb5ea9a9dff89),
+               y: uint256(0x053c147701fdf04f50ef317c82a54428df6cf0a9ae80d994276a384001eac3bc)
             }),
             qNnf: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qPoseidon2External: Honk.G1Point({ 
-               x: uint256(0x26af5489d32678e4d8b12d185dceb81924a959c61221402d858cd2fedb248f89),
-               y: uint256(0x280c71cc6cac9e5acb67736e0d13b3dcd3c82cf4149a38216c83f3d1f21f95c9)
+               x: uint256(0x2cc8bb467f74c3a10182762868271667794932b9e76ed5295e91eabe8277129c),
+               y: uint256(0x0bf9bec11d5a426720e5b92af2796dee64864206ba7950add91c86084c05a17b)
             }),
             qPoseidon2Internal: Honk.G1Point({ 
-               x: uint256(0x0b53d8b843302b574d6dcbbfec33c6297bf2ed5887ceaef2f1350008fb458862),
-               y: uint256(0x28377743156fe0367834332da446b9f69ad0829a5c1261a5f4e284282c971659)
+               x: uint256(0x1705aca79d33da2cbcd549df93f0d358836edecc0a5f7e83bc244a1963e761b4),
+               y: uint256(0x23de4dfa00a6fa2ddfd2e71106a7e44df06bf099b683b7a79943cefa5a2a8bf4)
             }),
             s1: Honk.G1Point({ 
-               x: uint256(0x131af2058f6cf4fcb2ae6b3731a9dc363a8bb3fbd50852e7ce66d7b8d44987be),
-               y: uint256(0x09d28850d466c47be3db3c5ca122a6e1310720cabcef4a50dace3df732c035e7)
+               x: uint256(0x2302e7d34321e5d997e28703f134f9b3e88a7709fc5849d041bf55490c27533b),
+               y: uint256(0x08330360f1752301f2a79bb95db07b710827d226f74591de0a6f1c46ea3b54f1)
             }),
             s2: Honk.G1Point({ 
-               x: uint256(0x1669cf3b40cfd349f6622fd505d10bd7474bdf9ee8bc40bcacb05dcc3dbc8bd3),
-               y: uint256(0x19af76a193f7857ce8078d4f2ee98524a982287b8d817cc1dce25adf6e07e1ea)
+               x: uint256(0x2b90585f25f7b8d687d6a9646f644dad06323e1d141c5927e92764d829bfcbfc),
+               y: uint256(0x1dd42b0d1527a5a51aed6e6b4a940a23cf7733d882398c93c67a534097cdafe3)
             }),
             s3: Honk.G1Point({ 
-               x: uint256(0x196aea592ea0ff8f672bb9f4ebc4c46b871f883beda3af6a02ed5c2934fb00fd),
-               y: uint256(0x2bbf2e9468ffc171276268834a59b072f52b311fafefa00ab06d1a4f120f0e22)
+               x: uint256(0x27265cf90058703a400e2d322856de1e87ec60749dbdd3b3ac8b3f4a1f2e7c07),
+               y: uint256(0x18929fb4a4d25cb8bd5a6a59a3ef278e9d4798b58bfc78b8dfececdf3465ac2a)
             }),
             s4: Honk.G1Point({ 
-               x: uint256(0x19b13b705cc1b23edc2fe5db45b8b8e8b404bbc93f2dc47c08880aace951720f),
-               y: uint256(0x2d1fdcee295abc699b2fbda75e30257134f54b6239a5051b92f8d5e5f2d0248b)
+               x: uint256(0x209f48ce4d0656df4a62938db14b504643ec485c19479faf9558c84d507a7522),
+               y: uint256(0x1fe188223a0c37daf96c471fdd53c4712c5eb0911cd36e5d815c00059103c354)
             }),
             t1: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
@@ -103,28 +103,28 @@ library HonkVerificationKey {
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             id1: Honk.G1Point({ 
-               x: uint256(0x0a44867d881abca5f04093836e404793898231cb38ec3ec5cea4575d12905c63),
-               y: uint256(0x1b28fd92459ba10e3bf2cd1527c1846917df898f30b53e3caf3cf834ada6b4e0)
+               x: uint256(0x28eb9c2c67b06821ab44ec44ad46fc1d004d78f1b3368e995428205a396d7110),
+               y: uint256(0x07eafebc72057efb6c00777e2c2fa085ed7c93ecb8ca8d66b822e9863caa3845)
             }),
             id2: Honk.G1Point({ 
-               x: uint256(0x0f5e28feab98dcf95f4ef4cf10ae668977001c9e0c4cdcc029c1d468442750e6),
-               y: uint256(0x16b563af681234aa2ce473356fa0c31e2708701a1a0635b4c999605f72e00895)
+               x: uint256(0x2fc37d81a422dc87b0dca50fb66a9195991b2ef61646f446324da0da912013dd),
+               y: uint256(0x21eaf9d19aded113bb18590013aaaf06ca35b09acf100270c5d0f0b9bd5e3cb2)
             }),
             id3: Honk.G1Point({ 
-               x: uint256(0x30640fac4425d6103a906df30ab9503d2d01009513e8d3876f9f8b3e52861842),
-               y: uint256(0x10bbae57c184ef68b3ac9b19dfe481e5d5d024843254329b2bc903b5d1fd68f1)
+               x: uint256(0x14fd04677b1b3d3f89dfdeaba952ae2fc78bcfe51b44bd964102d1d4473387e2),
+               y: uint256(0x2158b23cdf0fd770f968d2aafc51a66c020b7de484737412810e1d4abe416fc3)
             }),
             id4: Honk.G1Point({ 
-               x: uint256(0x2933ca45e29762d6ea8091b2c8439511709a3802a38a3e51c12b84e27752be5f),
-               y: uint256(0x228909a4799336e00a0b464df48018e4f8f39bf3cdbd031aad8a0c2604d84482)
+               x: uint256(0x200797644a9a06e19564edc208c37693a899870b395f96d0dae8ec1551721e24),
+               y: uint256(0x2851788e93d004c7696877db53dd14bc4704a320c7a849d03f3f66a941594b80)
             }),
             lagrangeFirst: Honk.G1Point({ 
                x: uint256(0x0f78faf3c689d718d0abbd50d26eaa2e5f551f2972cdbba0b2773f3c85a92724),
                y: uint256(0x1e2fbc2058b3b36f468bcf58a1d64096a2d287e7a1063195bfdcd5e0ab18c168)
             }),
             lagrangeLast: Honk.G1Point({ 
-               x: uint256(0x278142939f710ac5386e460b64ba4b2cf93007426b0b871e186576acf56ece6c),
-               y: uint256(0x1ee61026db4aec249f2b1fefceca179a445568e0f68b0e4d23cec00eba697f86)
+               x: uint256(0x238688dd8ff6fb79856b87eb972e23df5f34750687567faa92643c8c1a9e965f),
+               y: uint256(0x246ee8a9fc49899427b7390683a8291d621e4f174e362c36d6eb29dc46791449)
             })
         });
         return vk;

@@ -6,85 +6,85 @@ pragma solidity >=0.8.21;
 
 uint256 constant N = 65536;
 uint256 constant LOG_N = 16;
-uint256 constant NUMBER_OF_PUBLIC_INPUTS = 14;
-uint256 constant VK_HASH = 0x1fe24ee64d9a6e520de26dca350f46f10a61c46b176b9bbe430d9d80844a58dc;
+uint256 constant NUMBER_OF_PUBLIC_INPUTS = 15;
+uint256 constant VK_HASH = 0x17aa001332e2513c8cffb4008d6e40c79add4404a11d9755806899b55bb3215a;
 library HonkVerificationKey {
     function loadVerificationKey() internal pure returns (Honk.VerificationKey memory) {
         Honk.VerificationKey memory vk = Honk.VerificationKey({
             circuitSize: uint256(65536),
             logCircuitSize: uint256(16),
-            publicInputsSize: uint256(14),
+            publicInputsSize: uint256(15),
             ql: Honk.G1Point({ 
-               x: uint256(0x06ce6e8374ac57f543ce62916efe005f0c22f7162d5c3381f2efd8af2f81f5f1),
-               y: uint256(0x1bb0efccbcc60679303b59c3064b9c35bcc5207af2a55f30546ab6fb389f768c)
+               x: uint256(0x1eecce7a5ee6f89a85f1500ed06830d10c6a11132e335db9aa8e364e6e3bf42c),
+               y: uint256(0x2ce46698c13643b95acded4bcc4e6e584b1dbe238732e76f0970fb85769dbef2)
             }),
             qr: Honk.G1Point({ 
-               x: uint256(0x278df65137be5095025e1713d9fa96c6056a638b9ca2833df8e2c4966c9f26e5),
-               y: uint256(0x1856a7b00246f37396ab350d7c106a911ed8b40d0dde199879533c09c4fbc122)
+               x: uint256(0x08021ffc825f318087fb0a174dbb37184c3ff5199dc8170054930ae7155ddb3d),
+               y: uint256(0x11401c586260b3fffbf5fecad72ae9d0f35ca03c300cbff4b5f0ff687a9c2968)
             }),
             qo: Honk.G1Point({ 
-               x: uint256(0x03999988a9e2fd88dc9d900c1f591e240cddbbdb221126ae362395beb591b485),
-               y: uint256(0x12248cc9f5b3fb1074b6877e5049993642491d15d591c5aa00a2a2cb227382f6)
+               x: uint256(0x193a6e1c89ec309ca498a3ead44e8659b59b7d3de9303eaa042a3de1a5cdfffe),
+               y: uint256(0x1f7310a1631442438ce9c734ded77352392e108206aa1f97f5a4e95ef6c403f4)
             }),
             q4: Honk.G1Point({ 
-               x: uint256(0x0d057ef5cabe9b8af9be16e54310b0a98ada39af62590e10c75ffb814fc46e19),
-               y: uint256(0x0afb4a20d053f73e35aec639f9420c3a8ef29cb9d2a1fe250050250480f639c1)
+               x: uint256(0x09d27869c368bd496f7c6f39b6c5626d0e49a9648f8641c6c92b161364f09358),
+               y: uint256(0x02273d4a4df6922a9dd56eb98fd25f41db3249ec1c5db30ddeadf3139cffcf2a)
             }),
             qm: Honk.G1Point({ 
-               x: uint256(0x2f84f536640a536d87cbeb9c84c0ad59d91f18e2f7bcaf08c6aee29dbede2a10),
-               y: uint256(0x0bdd4f6cf99499d56f4d208725c101931cebafb6700d2150236b068ec82017d2)
+               x: uint256(0x068bef9b7233086ebcec7e6990d71631dd8305c1d71e00db9ef8c1d07414e5f8),
+               y: uint256(0x165cae7f7780cdb4ad3d6ed6eed9f59b1648d203a4b0a40e14d0b5dbea6ab769)
             }),
             qc: Honk.G1Point({ 
-               x: uint256(0x2c5c85173132671f002dcefa79f5ed05244bbfd74043320a8fd39337bbd2e3bd),
-               y: uint256(0x16435aee69f16811432315fbe8028733de1f93c5ccfc2425a2559899c0c1183b)
+               x: uint256(0x0c73e4db31bf6da36318b13f8d10b10c278ab79a0cca6760ff8747f281eed1cd),
+               y: uint256(0x0ecbdd6ef8c2c520565fa1473db4c27e7f186a05f76563ce83d1464137208e8b)
             }),
             qLookup: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qArith: Honk.G1Point({ 
-               x: uint256(0x0f7a2921fc3c914dba7d3a04ef362e0126bea04c46eefa87c4c891079bb3bc10),
-               y: uint256(0x0b3619aece17c7187880fb9a33378e0148b2879f02453a64c6881eb7ecedde73)
+               x: uint256(0x295b46e15f41798fdb9065b1e3c1179207ef3a5f638b477d190a41803dd8f847),
+               y: uint256(0x046fffb7f5d37e74e580130e3f0f20c04828398c4553c827561548eae2860ca7)
             }),
             qDeltaRange: Honk.G1Point({ 
-               x: uint256(0x1531a259ffc576c07a358d1ba6569e358b03222f908df2334a60dc58d95b6e34),
-               y: uint256(0x2194dc395e56afc47ca0f6148d77ad8b98a4eb78d886a40ae1624fe72b21a667)
+               x: uint256(0x03d6365696f1465d1c2759e32144a80b292590a6a71138c689001f595cf5b22b),
+               y: uint256(0x169cc926adb269e90be45f97e5e2cc45b53c9bd6e564d0ecbf395b8ade292689)
             }),
             qElliptic: Honk.G1Point({ 
-               x: uint256(0x174be93dfa2fbc1ede86a080873928ed3f6704a9072493a7ec9862e1f2ada36c),
-               y: uint256(0x25a8e065b86aa66057c56535fac87073f5595744c9b97cd86974565c05e8e66f)
+               x: uint256(0x1a2a4e7cb664d2189f0bfe62135ee205723f1d83925242d3f72dc44901a84671),
+               y: uint256(0x0e177e7c82741cd2ac86f50dd7518b9427e114a21559d0162177444f3503081e)
             }),
             qMemory: Honk.G1Point({ 
-               x: uint256(0x2dfa19bfb735ea86e636dab29739a9ce8eaaa48e1e92434e6f07182e073c4f63),
-               y: uint256(0x0edf0e90e6aafd6cbcb147e68a942f844a751cde751e806928a2a0bb8aff5f2b)
+               x: uint256(0x1d2711179d8ea84a6c207ed959f4608e9c289de205469e403b548cb30240c67c),
+               y: uint256(0x291cbbe38415ea68873778578fbca0dbb0690e2251b0b9c5d3b9a83f21950d87)
             }),
             qNnf: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qPoseidon2External: Honk.G1Point({ 
-               x: uint256(0x29ac7b66dfd2e2b5f8c753bb2c966e5b9417798d6f9f7ab1abe8486deda92355),
-               y: uint256(0x0efa3bba3ee6526bf0b2fd02f4dd70b78d0502ee62afb779be6ddd1b8ff6a1c7)
+               x: uint256(0x0a609f9af02cfe101aa181c189f347ae7ab05c215a28ca11dca639924396ce6f),
+               y: uint256(0x0300d403fbc942e123c303f68898cd7e9eb1cb35945408026450f174ec6b4c6c)
             }),
             qPoseidon2Internal: Honk.G1Point({ 
-               x: uint256(0x101254d9616233e94ec2993192481b7cc363c2799f423f5cf7d93b447597bee6),
-               y: uint256(0x032f10d456d207a253bea28e1cd24fdf1f7695a4e7cf5e02eb125f483dbc110a)
+               x: uint256(0x0be8dd6120e936c318bcd5e301dcc1d478e45b9b3d9a7838a0e691a3c5751ab3),
+               y: uint256(0x15105adcad945e69e47d1435a572a2ab76cfe93141fc9782b56c5cedc2cceb0d)
             }),
             s1: Honk.G1Point({ 
-               x: uint256(0x25e657af45117bf13c0eaf19bbaa6e2d3f1ccab04f1f7d386d7ec8faceecf823),
-               y: uint256(0x20b1d689f64956a5114b9f6018992d0e0e11c07c1e46952d9d5194cce1818b1b)
+               x: uint256(0x0e4c24b3f66715e088d49d3237ffd87841d73bff7483407c54ee5fa5bc177959),
+               y: uint256(0x0aef67db21e378db1387941ac560b83f1362d69a588450934bd114cbac25617c)
             }),
             s2: Honk.G1Point({ 
-               x: uint256(0x18889c9ce7ba2d363dd5586b3695afb7a4c477b107cbcbeddd9d4ca81947e735),
-               y: uint256(0x2bcb7aa46301853a7b07ba5ff0b4b83ac45eb387a69dd73585a30702fc22456d)
+               x: uint256(0x033eeb1017b6fc36e67ae76fc2bbfd4d87193c50c77f3fcaee372378dca93309),
+               y: uint256(0x1c0d68f4487ea619e443648181a425321ab8724a57866a225f439d1e32ef490a)
             }),
             s3: Honk.G1Point({ 
-               x: uint256(0x1d1dae7c1b07a0685eec2f575a6ded9e484738d7330ba3d3d4cc35ccbba23ab9),
-               y: uint256(0x10e20256648aa328a85ec38507cf9c228502d6d395cf290a5d30ff0a8fa7ed1d)
+               x: uint256(0x106f9821c66079c667cb24c81423c96f0c4df8de74e6be9b3502677c67ce0547),
+               y: uint256(0x2f7bcd119bc376576f332ea62fc099b5d8b9d1dcabf3bf45bf0f6185ecce0744)
             }),
             s4: Honk.G1Point({ 
-               x: uint256(0x2576156419084bae8137e7a426263989ef8cc5ff73934dcd9ee7a9418317e4a3),
-               y: uint256(0x2b0303bb66437f4392a4310e8338b6c94e6a7bfa55345b6772e55a18d920147a)
+               x: uint256(0x184115705b70181fd90b437bab1f52094ddb934c0fd226a1633220cb98fb7192),
+               y: uint256(0x0c001e3ee9b33ad31deac3cbc54354b597ad7d19fabb0abd08f6128d4aae5212)
             }),
             t1: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
@@ -103,28 +103,28 @@ library HonkVerificationKey {
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             id1: Honk.G1Point({ 
-               x: uint256(0x2bb29f979ba070412a8d4eb7ee921d8c154c298228079b9c4f959e1417e82faa),
-               y: uint256(0x2a2f764590fb1227e4691a60b2ef147af54313bf25029cdc050661a5e0597c1c)
+               x: uint256(0x0a0763fca7fe14afab6d5d00085ecaa8972cea365207fabfff138006c2fae192),
+               y: uint256(0x1e4e781de30afc94c6c0ccac49a00ed512e234d0cfc974fbfa28c97a1026c4b4)
             }),
             id2: Honk.G1Point({ 
-               x: uint256(0x0e87aec8c3095c72874e125bb826b51373e4fdaad74147a862e50544b75d0512),
-               y: uint256(0x04998f14371cae2119c42d5f47a1abf354a2555ebf122e6262102dd9cdfc8b75)
+               x: uint256(0x051ce2dc10b979dfe4a1f537e792009d9c84600376782f478335cbbd3ac824d9),
+               y: uint256(0x1a16c11c03d5e69179501358654165fa1d9d1563003b9fe9907f74b669c1596b)
             }),
             id3: Honk.G1Point({ 
-               x: uint256(0x270e2572cfbc84afad622ff6064dd0ce77a65d2dcaf7b04417a137c35e347082),
-               y: uint256(0x21db80e3749fd1cdf657ae80e635a9cc1b628b493efeec81a8e7784e5b914898)
+               x: uint256(0x0b748c72c36507aba6b71be141f55df09dcca545dd644775dd1ff68d5548545e),
+               y: uint256(0x1f27e3d16da3a1c9b75b3352d8d86010a316ff6173d5dd0edfbce46ad33e2e1b)
             }),
             id4: Honk.G1Point({ 
-               x: uint256(0x1f5784210c141cab7c17cf9d69021d2bd57fb9e2b58b807e124801c699f11a75),
-               y: uint256(0x27e6490b91965d44b95b46dbd80861bb128a04a176154415c6f4be2e4a550257)
+               x: uint256(0x00d6b684528b6b34840c127f55614bc8634a96155629dae9f732c66e567a3504),
+               y: uint256(0x2cb67eedce331b51ca6e5cf69c0e1ea2047cf369a1367a5e69febd0cdd3547ec)
             }),
             lagrangeFirst: Honk.G1Point({ 
                x: uint256(0x0f78faf3c689d718d0abbd50d26eaa2e5f551f2972cdbba0b2773f3c85a92724),
                y: uint256(0x1e2fbc2058b3b36f468bcf58a1d64096a2d287e7a1063195bfdcd5e0ab18c168)
             }),
             lagrangeLast: Honk.G1Point({ 
-               x: uint256(0x1d389a9fd5adcc2b62e763c2fc1d8fcdfd560cb6431cfcdcf076511c9a4f7a29),
-               y: uint256(0x13530b6a188b8a13c3de28438e3231f5c3792bf27ade1d863eadf2aea131ca3e)
+               x: uint256(0x116e770ae76ad97f11c0a3354ed6ff2e2abf5fbffae82e60c849444650bf9c0f),
+               y: uint256(0x275feb03c6b0d9201f3467868d137137f3fdac7607df0f5575e7c2b8e8ddce9e)
             })
         });
         return vk;

@@ -6,85 +6,85 @@ pragma solidity >=0.8.21;
 
 uint256 constant N = 65536;
 uint256 constant LOG_N = 16;
-uint256 constant NUMBER_OF_PUBLIC_INPUTS = 14;
-uint256 constant VK_HASH = 0x25b5e05f985aa478c96dab961c9976a4e9e1e1b7d079c31f0d930f77229a2c99;
+uint256 constant NUMBER_OF_PUBLIC_INPUTS = 15;
+uint256 constant VK_HASH = 0x183ca27a81b45cfaa94a252c774f5ce145fcb1460ed6b880cf354af768ece484;
 library HonkVerificationKey {
     function loadVerificationKey() internal pure returns (Honk.VerificationKey memory) {
         Honk.VerificationKey memory vk = Honk.VerificationKey({
             circuitSize: uint256(65536),
             logCircuitSize: uint256(16),
-            publicInputsSize: uint256(14),
+            publicInputsSize: uint256(15),
             ql: Honk.G1Point({ 
-               x: uint256(0x0352ae80549254bd831c6a0a3b736a7ebc48dcbef26a324a7d9970ad723b1b51),
-               y: uint256(0x00df2b4e2f3d7b3db504c94cde724e96df20f13bf65048d1fcaac7dc2ae15bfb)
+               x: uint256(0x1c16c1524369f165fad09aaef7ce008049ce41cbdaaf3e6abcf9e36b88ff511b),
+               y: uint256(0x1e135294270080aa2ac3ee3a536491c918e6462d85b7e19f91510d24423d5701)
             }),
             qr: Honk.G1Point({ 
-               x: uint256(0x0bc4ef404d68ad06fd700fa2fbae61c3e848c40ff005d1b0dd68d6e921e4364c),
-               y: uint256(0x2e216e356f3abf319a81489568ac1ff3e2009c53fdeafaaf1f648a36d24d8dfd)
+               x: uint256(0x063945feb5258d914f22ac4f825e075da8a26284b211f58235fd17de1e40bdf4),
+               y: uint256(0x2e5be665996bf8275a3e043c04a3274178b84978b1b54c0d009d09884762ae95)
             }),
             qo: Honk.G1Point({ 
-               x: uint256(0x2e45826a2c2a4b2ece61df82c7f202982d619defb1acc5e690cda1c5805f23f6),
-               y: uint256(0x2246abc224c1548b9236354bcbc23801a2ef3b7698baff8b58b25638a4a32159)
+               x: uint256(0x0f051c5ba3b8357bdb5c5bb4f4db97b311c9ad76917769576618a217959e6495),
+               y: uint256(0x1c99a218a527a41240e60e2584e377e1f3bbe5f10ffe071871c4cc12e05d3dfb)
             }),
             q4: Honk.G1Point({ 
-               x: uint256(0x060abe6d7ed1e170e6196505cd0ce9db52cd52929e38549ccd17c613aaa3465d),
-               y: uint256(0x041202e40a9054fffc82f55dfdf8a22f57ab3aae42f84c87938fae078305054a)
+               x: uint256(0x0bb74e83fa864519d399e0c6027e66a7d2fe9f889fe2ca1aa5d4a6b73a95c5e7),
+               y: uint256(0x3003238d473cb950f48a61c6f8e273aad9dfccbab42251255c482a3d872db50d)
             }),
             qm: Honk.G1Point({ 
-               x: uint256(0x2e31b1c26b86678daadb7a57941d20ca80c62d827ff28fde4d9d5bffca1df140),
-               y: uint256(0x141648e5c2b5b1a451a75bfdad3f6b02dbfaa2c7c2bde6e3fc1c8b58c302adda)
+               x: uint256(0x22fd3747eedd7ff440afba6b6cdaa753e39355b584b6953f1e31147468554eab),
+               y: uint256(0x29b43abf9aeb99c5c78fb0c6c026d5aa7527acfa5c1fdbd0f695bc45d536a9a2)
             }),
             qc: Honk.G1Point({ 
-               x: uint256(0x27774344e72ca36fa1ebbe9eba2daed4da9b274d54173376fe90ba4954274fcc),
-               y: uint256(0x173950522c86bfa80d1fbaa39dd16b798eaca967984c55df3fedca1d69365106)
+               x: uint256(0x161854c1cabcdb03f59cfdac5953949733bb0cd6afa02d86ad533d84a8fc7ac4),
+               y: uint256(0x2adaa801f9ae3bc07eaefdf4d1bdc05a1edbe85a638812fa50b898ce0b4d8be0)
             }),
             qLookup: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qArith: Honk.G1Point({ 
-               x: uint256(0x1b0f11d6a8cc1aef99c074e26a3416a40e0ae43d76eac0a13ea98fba3ec382bf),
-               y: uint256(0x1f68d80d1cf1dfc0c00c649b0b6dda3fbdbbb54f2c4d7bde67a0a472f9cf10fd)
+               x: uint256(0x053c35427e7acc63129ea9821e80621c2577034e9c3f4366160ddd0f40be0807),
+               y: uint256(0x158028143569d3375129662838fbbdfc81822d6ebb3dc9ff89671fa7d5bfbdf6)
             }),
             qDeltaRange: Honk.G1Point({ 
-               x: uint256(0x2748fb4d92bb96210e66ca5aa6302224baea1471562cd781dc5fb1cd264fa2c4),
-               y: uint256(0x2439c03883f2659fd308eefdfa963468fcb0a476ae18c943b146dceefc7c3953)
+               x: uint256(0x199985adf7c8eee8409ab49ccd0a31eb66efa95570126a42e335360beb9028c7),
+               y: uint256(0x26c47a9aaaaaf75688d7bca9d0cbb1897bf736a53286b9460a3f63058a08cb5b)
             }),
             qElliptic: Honk.G1Point({ 
-               x: uint256(0x00783dc681f05f9653465374b3118e957e1ce63e899e9f814273cf8a06654cba),
-               y: uint256(0x25edb8ff771cc528937471e6b245e3938818327b7840fe30fcff543c504e0364)
+               x: uint256(0x302e83599ef968d1e63535a789eb09119b6ea02ab11c59684cc3740b8ba7f6d9),
+               y: uint256(0x21d3c0458efea79d1eb9f5b124d61916ff8d0099b0bd7fce9a22821e27912872)
             }),
             qMemory: Honk.G1Point({ 
-               x: uint256(0x29f465116b29788a07e5e90849000db8c205d5d6b157823bcdd595dec8bb994a),
-               y: uint256(0x146ef9e630e4290553c1e7866a4f8255971125b28b267c66c9e0627f7a21697f)
+               x: uint256(0x1a2cc0c11523611339ea9b937f4bfcbd74ae6efda77318f0f7bb8b981dba5cc2),
+               y: uint256(0x189ad5517e8330be5664d08a1540c84e3f996e9b9ef429c2c377bb777bc8629d)
             }),
             qNnf: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qPoseidon2External: Honk.G1Point({ 
-               x: uint256(0x132ffe2aebaab77e7a4bb3b1f3a478357c069120002ab4189d40b21cd7797fe4),
-               y: uint256(0x24607ff2dff88e81170d6f9e374c72ecfc27bdcf16c154efe1ef3df448dcdd29)
+               x: uint256(0x178bad9001681a0e1738f38d64887b166fcfb2a55ede213d47c762e1c664ce0d),
+               y: uint256(0x031267ea04632c5a0be7a56906677209ee2ff5089f3bbc9f7883dff481460c98)
             }),
             qPoseidon2Internal: Honk.G1Point({ 
-               x: uint256(0x0cca698d398970b83c618b629eb005643693f3abfbe1aca731ffb2e2c3865711),
-               y: uint256(0x2b15d7360bdda48472547cf3e43ed4a8277f0974b42994c6f5a0d6341279f571)
+               x: uint256(0x25590e08ccbd3ac495f044db37dbbe4e13108384b27bf1c2a01c0505e31553ce),
+               y: uint256(0x2d083d33ce300b62eef19b0ba17651c755e4bc6e91b0ee54ad77f177e956732f)
             }),
             s1: Honk.G1Point({ 
-               x: uint256(0x24d8efd4365eaec5df6fbe1d2c4c63dc787e74eb14dc4d1175c9f023d37a4e20),
-               y: uint256(0x09ac4459b2a06c0f0e8c212b339711dbfa443f37f32981540871387d250b5b57)
+               x: uint256(0x1c74c5bf3761d9c308a272087d24d11fce22e33f8f9b915c035e44479aa72340),
+               y: uint256(0x23c0fef8fbd65d1444f4a4b4d1111334ebb8bd615346ae82ef4bb922d1536703)
             }),
             s2: Honk.G1Point({ 
-               x: uint256(0x1179dcdc36aa460f623c154a352af3c02df37f69a18c80084d8b8cd8ce58e0f8),
-               y: uint256(0x24dc3aec9c91854ed5ccac290283874af418554544d2a2c00ca4505fc393deeb)
+               x: uint256(0x033a61842930b5028d4a8f418b1d4db6301ca74a7ad1842e9dd71ec05fc69eca),
+               y: uint256(0x235633585b618b5b4d4aa699cf70932606c2efb3850292cd02b436fb96c0d81c)
             }),
             s3: Honk.G1Point({ 
-               x: uint256(0x238d5844986b8ba7d1971dc78cf0c3406380875caae3e042755cd7aeeae21ef6),
-               y: uint256(0x0daf08f8c760c804338b45504ae7fc9dd7408b575011496bf6dae3e4cc080c07)
+               x: uint256(0x1400bb0c3cf20d33d4b2c3339912e76f3689ffc605cf9f5d6a3d562a21e7d061),
+               y: uint256(0x2e8b2bba9b36d9b712cdbaca969da73956e4e2102b6fbed3af059f394988361a)
             }),
             s4: Honk.G1Point({ 
-               x: uint256(0x2b2464e5ff1126a41acfa832a91da2eecffee891db73b474c8171b83f878504d),
-               y: uint256(0x1f34c21a4c3e86cc7d3eedced43e54693fe9915bfe9d5ded007c91dec1718062)
+               x: uint256(0x1a6d6ca9572fde93d103b3752140a03f7c9643fc84983a8b4e7767572cdf4e65),
+               y: uint256(0x0167934f5d855ee5a73c91bb63881457c0d2104a9861709a01b1957ae476104a)
             }),
             t1: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
@@ -103,28 +103,28 @@ library HonkVerificationKey {
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             id1: Honk.G1Point({ 
-               x: uint256(0x29660a8aae951eaace60255a6cb61e08e4d326c240b6c169030bb67924c05118),
-               y: uint256(0x2986ea573f8f4242cba7f83071916eae017edbb22c50dd493b7169828076671f)
+               x: uint256(0x2f35c3d78668a7042154747ce5abae7c571581040d941b052ddc3acc43b98e98),
+               y: uint256(0x04633c36ee1a13a90338fe1c74bb84b1af068164ab01fe0be15856a6e489708e)
             }),
             id2: Honk.G1Point({ 
-               x: uint256(0x2988967419eaf5827dedde9df30b005728c0902cef606be636dc48af1b6d6fbd),
-               y: uint256(0x2dfb6ab71b6365f471cafbbd3feb22dab18c7e283b26ff2a4920deb095b7dcb9)
+               x: uint256(0x108633b06e4d72db7e445d9313012a545cc4eb6541f1c21ecbaed5c07080672e),
+               y: uint256(0x06036b88a7b5f6ca06c65e4772ded36b32e870c047603d958e0c23ce96552d88)
             }),
             id3: Honk.G1Point({ 
-               x: uint256(0x0bb0a95986a06ea11b1953a5013b05cfd6a9649cad8f015de844b9841f71a866),
-               y: uint256(0x1eb074ab5820054f54931f664a4200eae3ec53395cf810df6701a25d5772d736)
+               x: uint256(0x22157a0cbe4334f8914079e34412ea7b2242e9e2424b898ab2b78f4a759bb1f7),
+               y: uint256(0x0837601afed63e21ceb626ef2627a66c9e1fb2005839b3f129b6e1f0ae11d195)
             }),
             id4: Honk.G1Point({ 
-               x: uint256(0x2d3cdc8824a28209b86f8147e5fd776b21bc536058f6557e649a2e111707a153),
-               y: uint256(0x260b5785f392a457c6caa5c06b5e6ee2c92a8507eab92417f2255a9b0be0bd32)
+               x: uint256(0x07fe5c2d3539643cb6da6f18278cb6e27393010a772e6d9c06a7de63e593d99c),
+               y: uint256(0x0fd4fc6cb8a9fc166725fbf232a77cca2e39c661af7d990fcea54a0bf0e3c8d7)
             }),
             lagrangeFirst: Honk.G1Point({ 
                x: uint256(0x0f78faf3c689d718d0abbd50d26eaa2e5f551f2972cdbba0b2773f3c85a92724),
                y: uint256(0x1e2fbc2058b3b36f468bcf58a1d64096a2d287e7a1063195bfdcd5e0ab18c168)
             }),
             lagrangeLast: Honk.G1Point({ 
-               x: uint256(0x2927e66bc807871bc83b06018d7c5334320d68dc478a4a1fa24e155859c95af4),
-               y: uint256(0x14e9ce8276949307eca029167ef6c005f0352ca71b62bf315e0d869fb5016363)
+               x: uint256(0x27641f997cfa008ce3cf53f1a06f181fac9416e60d2a477a77d1a4470f0725c5),
+               y: uint256(0x0623dcc31f6a7c0c3ecf3e932484ada21710901ec1cc64c4057facece3426ade)
             })
         });
         return vk;

@@ -6,49 +6,49 @@ pragma solidity >=0.8.21;
 
 uint256 constant N = 65536;
 uint256 constant LOG_N = 16;
-uint256 constant NUMBER_OF_PUBLIC_INPUTS = 12;
-uint256 constant VK_HASH = 0x0a79de23192ee93cc491d1f17e9cd544de0b40d1b4628270a7d6e1c677afcdda;
+uint256 constant NUMBER_OF_PUBLIC_INPUTS = 13;
+uint256 constant VK_HASH = 0x0084acd6c5ac522ce56ce4e77408e7ced9d731d571f299930c41c1fbd8f1e507;
 library HonkVerificationKey {
     function loadVerificationKey() internal pure returns (Honk.VerificationKey memory) {
         Honk.VerificationKey memory vk = Honk.VerificationKey({
             circuitSize: uint256(65536),
             logCircuitSize: uint256(16),
-            publicInputsSize: uint256(12),
+            publicInputsSize: uint256(13),
             ql: Honk.G1Point({ 
-               x: uint256(0x0b583930c49c752785ef198532bb7f546556a686731c6ae3b028d10fbf97529a),
-               y: uint256(0x20f5cbdddc8d21a034c9a6ac301ea96f050cbd635cc53f03841568d031d553ea)
+               x: uint256(0x20a2eb165cb1cdc48c98517d8b04d444b8c9b47c912f5a1e171007404299b059),
+               y: uint256(0x068ba08ed9765663d65f116988f65ace2868f75f389b34f6958c9155b4d02dec)
             }),
             qr: Honk.G1Point({ 
-               x: uint256(0x0e34ec07162fa6ee02a352022db51e632e9bc9afbbd7151250a6125be547611a),
-               y: uint256(0x286d3ed5b40347c1409ecb1c9acd3386d67a9e74c743a82682cedd4c7b6a15f2)
+               x: uint256(0x2af1d084b3aa3559779c3a0556167066514cab4e6b57bd8ca4c57a2846d28267),
+               y: uint256(0x01651fee60eb40567eeed729bd4578aef5e6d69de40eb9080d67ddce3c314220)
             }),
             qo: Honk.G1Point({ 
-               x: uint256(0x0e60730d3a7087ea3e7c30d7349bf002d53fa92e6679e0ec94eb87c9adef20b0),
-               y: uint256(0x15d146b08ed8d0531a34623e1b7e7c1dfa459bfbf005e31af264400a832abb55)
+               x: uint256(0x2e48ba6d82e117265c5dc12263d5d8095cf92a5c4d070d08a9815ab417c32daa),
+               y: uint256(0x0ecd4a88050c6713f7345dd818d625364c0843221ae1a3ab6fb775fa3a56532e)
             }),
             q4: Honk.G1Point({ 
-               x: uint256(0x19803180a59f037c94109a45e65627656ee6dd2aa2f0a7236437ea1bc3ac0870),
-               y: uint256(0x1d966120e5a85a015d375fa3a941645dd11bb0e9ec2ca276e58783e80be68022)
+               x: uint256(0x03e551d80071211c2ee74482bb8d9509d7bcb9d79ae2c52ca6301016b3829881),
+               y: uint256(0x0c8a9f18e868a30844789a7e8044bf7172758d2ebf300072b7134151bc500b06)
             }),
             qm: Honk.G1Point({ 
-               x: uint256(0x2bb1076fcdb4f5d24e26a5ad613c0b75bba924adabcaad058f8088db07c8efed),
-               y: uint256(0x0743e8423a1a6a4178ad6d3cbcdf28672f03c13c5c7cb2ece08dbc2d119ac606)
+               x: uint256(0x25811a616078061199d572e326794c6e55890f189db14dfdb8253bbc8df29ad6),
+               y: uint256(0x0c0aedcccfb4c95feb90b9c1ff37d3c60c039c4997dabd70b46bccc5ed36680d)
             }),
             qc: Honk.G1Point({ 
-               x: uint256(0x033bc7dcd8f4944e11ed46637b820d6c6399a4b6b19249a9ab4bb861a9fd6f5d),
-               y: uint256(0x22bddd663918f2d2f6dfcbc6f56e4ec8655406d50992547dfb42b00392a27aae)
+               x: uint256(0x1393d99461bb8639cf4387417a0f1e6c3366b32ac8cd8aae6b8de9a0b56cda55),
+               y: uint256(0x2b6cb8600db1a50f0415a3ebd4bde76954d0bb24ebc2780d790a9b5b841838e6)
             }),
             qLookup: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qArith: Honk.G1Point({ 
-               x: uint256(0x195e417fed504da8e54dc10d706eb13f995bf58dcf4c06f45c523a312dea76f7),
-               y: uint256(0x247673ca1237c2ea8fba204d9cda7c2a7edb9a853745a459f49c6a3f130d44a5)
+               x: uint256(0x120f60e43e9be8f131c00c2d298fef20566ce73d526b5928a21624d84aebff3b),
+               y: uint256(0x00cd3ea5d97b285772208f30984afde9eceb5c3f89404f17f07bf984b900516f)
             }),
             qDeltaRange: Honk.G1Point({ 
-               x: uint256(0x25b3ab4ec73e25f95fb2588bbb700ae34f704b4bb4a0fcc8a47b8d07a73cf562),
-               y: uint256(0x20f6e4b6a3a1527c61da7ed8a9f16c247f8b23446dd345f4d8a9178e43d59328)
+               x: uint256(0x0300dd93b7ecaf6a33c0759338e32a6abec8843ddd1d209eb26b10bc0dacb50b),
+               y: uint256(0x272947e7ad5c879ff445d88f31f175632611f8eef19fd01f259b342167fa5557)
             }),
             qElliptic: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
@@ -63,28 +63,28 @@ library HonkVerificationKey {
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qPoseidon2External: Honk.G1Point({ 
-               x: uint256(0x27e43e5f0719e3ac84f287caafb6d2909596ceb52c4c2e83c794104e0d6d45c1),
-               y: uint256(0x25637f29e0e982ed62dbfd8c31fff7962b4d4734e09b7c146733c4c9424941f1)
+               x: uint256(0x1d3e0cecb908aad8ad8d617663e1a2d7c11286aa8893d0505ed306f14933e8ec),
+               y: uint256(0x00b0b95989a2536cc68e90348ff4f282726d87698b18feab61ccb3118fe53c54)
             }),
             qPoseidon2Internal: Honk.G1Point({ 
-               x: uint256(0x2688c7458c24a196f31c9999770214f461295336b11ff03b2d86f1e22f5a550d),
-               y: uint256(0x1eb21d5b4aac42071714380173753e4f5709d8470d68e12251b7d6b0636589db)
+               x: uint256(0x26744ff62e94fc13df8f1b71b14563f4e2aebef3bfd108b3a4ac8b912c736517),
+               y: uint256(0x1e9824b55c12d24e3c49d299d64207b09bf3e038ee7b71aa2aa9ec2af9943c3b)
             }),
             s1: Honk.G1Point({ 
-               x: uint256(0x02c4e58efc368089e1dabbd8e085a186898ce7699a6d18d9e9723d5edb04e465),
-               y: uint256(0x06c4e0a4edd5d156d2f164876e5bb24cb5dda31bf409400b09044fb7d61ef24e)
+               x: uint256(0x1d4e6557d3e4afe92cba2142b11363b0b605652c55fd0d584ba0157b2e0da90b),
+               y: uint256(0x2cd945e45a429a96d1bdfe2449c4741a0a6c2907228af474aca1c974f00714b5)
             }),
             s2: Honk.G1Point({ 
-               x: uint256(0x14c25ebb0d48f6b661f2bf92fd889191cdffef824fa37aa9754ab7358189cd59),
-               y: uint256(0x2526ecff5ac1b8ca89c65ca0d93eb33ada358693e182541f2419cf0f70ee7a81)
+               x: uint256(0x09e7226cc567bf54e4f0f87adda838448c914a18a89d6ea92d09da49fd512160),
+               y: uint256(0x0d6774325af23f46b06100042254faa43e8b1a152ea5e758c66bd93108973e89)
             }),
             s3: Honk.G1Point({ 
-               x: uint256(0x2137c6c510787bdac2e35bc3ceaf297bba169c20e98a132a2425a0028a6f183f),
-               y: uint256(0x0aa9cc5371f090e1f01cfffb2603dc819a0e46a074297fca06c1f5f5fe692fca)
+               x: uint256(0x2efe33418b596a57f9995f3e32c440f765c0d82bd5f2d6f73173333e10536140),
+               y: uint256(0x0822d27b5b461efd18d91605fc0aaf13d63eba9b4c6c2a5b2d89aa990f893c9f)
             }),
             s4: Honk.G1Point({ 
-               x: uint256(0x18e0c88415137c08ef1b5ee116dbc788a736b649f4604e02f11b33a3e0b3c473),
-               y: uint256(0x070d4b179d3de1929b31548b647ccfb01147c5df60cb06170d6c6badda014232)
+               x: uint256(0x2f89db73db5def5e463762c48b56a1e63c20c98ebda16548c96ca2121d25f976),
+               y: uint256(0x0c908519b32939894b4eb3cb2dbd545254e6ae8a94f6d54a3ef8aabc06c78ea4)
             }),
             t1: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
@@ -103,28 +103,28 @@ library HonkVerificationKey {
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             id1: Honk.G1Point({ 
-               x: uint256(0x1629b7f10a50a8b9e88b4305f3494811b52ac9c8a91448611e49699837684e1c),
-               y: uint256(0x0b68e81711d3dfcf2e4602107e6cde2a85083abcb0f83691513f313700f9e00f)
+               x: uint256(0x2cd7ee35cfac82cff4dae9ba01121ccb007dc30667978f0a05ddc7d390e64ca0),
+               y: uint256(0x0bc114641835faefc327a7e22ecfb4acad3d92a0d5a94ef458d0e9e4e86d646f)
             }),
             id2: Honk.G1Point({ 
-               x: uint256(0x1c32eada063fa40c5bc50513f1585854e3ee0374c28187b1996446c3f348e773),
-               y: uint256(0x1bdad937c57451899821cdc9b4a16ed2fb4d2e8861f0d8789954d5023dccf93e)
+               x: uint256(0x04169527754d2ccd38e2c8304fc100b5814ffd71b8a569b32ce399fde1e642e9),
+               y: uint256(0x055283df5df79ced3eb07d4b785ac7560bb7e7153e15c4bb71614e66f63c2755)
             }),
             id3: Honk.G1Point({ 
-               x: uint256(0x290bb75c2f9be6a87aeccb0f90165a96f084ba8eacc8cadb691ba8205ba5841d),
-               y: uint256(0x198dc43190b1be0a5acf0af1f2d151df53f2063f12b0223bd05fc87993f093bd)
+               x: uint256(0x06a42ef0dbe96923f9e07fbe1e18b863bffc30699bb491305315b027228a36c1),
+               y: uint256(0x1db888431e4a66e5ade65b0d1bc48469f58b028ab7ff86e8425d062ff185e0c9)
             }),
             id4: Honk.G1Point({ 
-               x: uint256(0x20313746da4199ab99296de60d115253dcadd453bb642dc793dcbf2c35b4ed82),
-               y: uint256(0x0b9248b71fd747bbf84af56ced469b651047d0b44c5602a3a8437183914361b9)
+               x: uint256(0x30303a53ec9534f42578ca61d6d3d414526d07c71475b62a8d6ca71fd3490748),
+               y: uint256(0x18362224788106c733938cefcebd29984580fa888bc30826de5ee0519c570ea4)
             }),
             lagrangeFirst: Honk.G1Point({ 
                x: uint256(0x0f78faf3c689d718d0abbd50d26eaa2e5f551f2972cdbba0b2773f3c85a92724),
                y: uint256(0x1e2fbc2058b3b36f468bcf58a1d64096a2d287e7a1063195bfdcd5e0ab18c168)
             }),
             lagrangeLast: Honk.G1Point({ 
-               x: uint256(0x0a334726f7af110d36035696f44896f34ce1c12a8ebd6cba03f346f7c8a9ab56),
-               y: uint256(0x0f23b5501fd17833d2b84013505ed7523ad6d5974fe732fa8ff7de0020d92617)
+               x: uint256(0x1ff1b0a61f1bcf5725b05ecab360f2b4702df319a6feede58c2722d476284fda),
+               y: uint256(0x083e62b7f9737f986e80f576c8f568bcfb18427eab320f296108a9708fa673f4)
             })
         });
         return vk;

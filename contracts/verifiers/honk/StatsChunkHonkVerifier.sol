@@ -6,85 +6,85 @@ pragma solidity >=0.8.21;
 
 uint256 constant N = 65536;
 uint256 constant LOG_N = 16;
-uint256 constant NUMBER_OF_PUBLIC_INPUTS = 13;
-uint256 constant VK_HASH = 0x14aa2386ba7589612bac6aec1a8670232aba7708ae4afc4a919515cd97a7677d;
+uint256 constant NUMBER_OF_PUBLIC_INPUTS = 14;
+uint256 constant VK_HASH = 0x25c6227eff92452dca77ba79815ff6b6150236ec751aab4e6b629bc3eb9ddb6e;
 library HonkVerificationKey {
     function loadVerificationKey() internal pure returns (Honk.VerificationKey memory) {
         Honk.VerificationKey memory vk = Honk.VerificationKey({
             circuitSize: uint256(65536),
             logCircuitSize: uint256(16),
-            publicInputsSize: uint256(13),
+            publicInputsSize: uint256(14),
             ql: Honk.G1Point({ 
-               x: uint256(0x2c083e1d72ccee894b439bcef627b7d8d14b54868fc25f5581f486864418aeb4),
-               y: uint256(0x09e2e68f7e7de4a35c1d4b21e130e2b1c488e130448f162a56ea35188e9f80f9)
+               x: uint256(0x08a11c9703a4a9d0889a7bfc40faeac6ec78d3f14b177d8deb243d7a3d08e611),
+               y: uint256(0x1cad9450aebd99a467e0845bb80e4550fb70ff7cf514c38df0d2352d3eaec567)
             }),
             qr: Honk.G1Point({ 
-               x: uint256(0x0d416ce5693e5cd1302c3b600bd01d5b9ffc67635b347bb1733fe6a37487429b),
-               y: uint256(0x1e54020defc0ed96bb6008287070490c444a32b3e176770866d93a5fe90173b1)
+               x: uint256(0x1bf817ffc2188e67b64c1a912d4a63778a55d59f7f56de1007faa0aee70a8bc7),
+               y: uint256(0x100574faa67136fa7e82e063bc921b739d5e9a434799461bee3d8e2bd75848ed)
             }),
             qo: Honk.G1Point({ 
-               x: uint256(0x17459ab4c6b0c5acf8d5f6700f21948c13d38b7a1d107d9a480ca9f58f93415b),
-               y: uint256(0x11fdd2c733336856966b7b8f61d375b171ce83747e3dcb128ad6fbc29f869ab9)
+               x: uint256(0x2f8472f7c026c2d75f77792fdfedc07243d86ca9a32a246f2f20ab3734e01f47),
+               y: uint256(0x0ad75df1ff6d4ca270532d64463724876dfb2c5f75a8fa169723207aacc24eac)
             }),
             q4: Honk.G1Point({ 
-               x: uint256(0x0a6b2d49b9668bc02574df0c5b54a599b5943696eb38d7075ede2e9383358859),
-               y: uint256(0x2b90b4fd60f9d112a0be56e742c6ae1dcab09ac598a62cfb295bd2c0a395056f)
+               x: uint256(0x0d71115976ae629ae75c808ce5c2b522d3eb85df4d57b8abf5edb514c3c7fe77),
+               y: uint256(0x100793d5c6605de20bcc1d146534072901b8b190897a4f8b5509ae020fb76bd0)
             }),
             qm: Honk.G1Point({ 
-               x: uint256(0x2cf7a79434edb5f31959bc5c4b66107ee3b966fc3e87dbb2a0e56332943bd189),
-               y: uint256(0x044f19f79a8a9d68d6024449b679ae02576cb123170ade58d9fb6006891f5dc1)
+               x: uint256(0x29763f5ef40e61b00303eb21c2632a383d3d2b1379e63d771d3345b0269f40b4),
+               y: uint256(0x0bf1ed6eedd7a03736ba8aad7974e8144316eb04bd3a2df43bdb728b3cb2dc7c)
             }),
             qc: Honk.G1Point({ 
-               x: uint256(0x15060b0b0837423ed08d739be7b5d0e4c88b1d2d3df052752cfdc844b3cbabcd),
-               y: uint256(0x1c877a7402daf089d8e3d98debdff8c0ca3efc2cec8baea01222f4e3eb969a45)
+               x: uint256(0x118edaaec4ffbc62bbe6fc4951e28aff368da56cb00c4bf49ebed9c917273e8d),
+               y: uint256(0x2c39df5efdfd22cb04953e4ddcf19c0e1089925e1e16fd06998275ecd6b4444e)
             }),
             qLookup: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qArith: Honk.G1Point({ 
-               x: uint256(0x0468a453e666040d3f92302d3e1016fb946888b87f91f461d3e84a15ba0c8dbb),
-               y: uint256(0x05cb51c2016b1cebfe75e8d774921f524e7c27f91c836ad845265d3d306737d4)
+               x: uint256(0x04077d7f08e5cc956b15f159bd02c739ee7283f0599d8452566fc5c6a0b8b0e2),
+               y: uint256(0x1fcaeee1d4b891235391aab2618c9da079d3a8d9410611b0b9015b29975f81d9)
             }),
             qDeltaRange: Honk.G1Point({ 
-               x: uint256(0x1f419cf182e9677821776dd0205f4640ad4550967d69a2bc0309c16482e2d162),
-               y: uint256(0x0e03796adfbdd06bfc46052bce99e935fd35435f59314a78da109beba9fd3466)
+               x: uint256(0x0af1bf4bcf44c592a60c90e44109e1a4f3643982b11de30df8bf031c89c7c4ee),
+               y: uint256(0x30202e3a97ab79597c3eea3a2a1dbc72de162b91ddc2fa6da49c4cb5d1fa5ec8)
             }),
             qElliptic: Honk.G1Point({ 
-               x: uint256(0x1f778aca5306969d3092df6dd22c4939f3ac89d7846884d84ddbed1550ab0387),
-               y: uint256(0x0b896afc61b1a6518b581bea5340d99abba2e9cc4640c15b0ca9e9dcf4703c9c)
+               x: uint256(0x1a3d3578c7387063e0eeffb0dcfe4c47c75a5ef540b6e057638700f58c58e464),
+               y: uint256(0x0283a5798aa7d22a133eec7ad980b9f325488285bec77c958a30ecff205c34b0)
             }),
             qMemory: Honk.G1Point({ 
-               x: uint256(0x018c9d4b6177d21f4206f31d3697fea79e53de87aa6907fa4e9926abcd5fea96),
-               y: uint256(0x277afed18b9a66b9db10b309dbef9550f4f301686dcd5069337eeb161786b4bb)
+               x: uint256(0x1c9e5e13a313fb1894ade2260acc13a0d25326196205d34359cb74736e749426),
+               y: uint256(0x290ee5c5295abe362c33cb579b13defc1ac56e4ab71b85bc2e2662acba851b1d)
             }),
             qNnf: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qPoseidon2External: Honk.G1Point({ 
-               x: uint256(0x1d1b46e994626d11449fbfcfe6e870fca8f65079c845bb87307cf361c14ba014),
-               y: uint256(0x2257624e800e629730fdf335189c00b6dbdacedb3015acc81ca3b1cccc7ef769)
+               x: uint256(0x15522c7d4e7e06ac16326e20e77bedb8bb0711da2e5ab32b2a99bf4083838668),
+               y: uint256(0x02876b3940ae45c3e9153dd60ebc0c803306ceb8fd6369992043649753e71730)
             }),
             qPoseidon2Internal: Honk.G1Point({ 
-               x: uint256(0x17b9d4020bcdf2adb8a08eaff4aeb5f845b7871501d633281e6e018391138229),
-               y: uint256(0x047d4e710bd5dd30f8d2c072933822d07743d567f39da0acf6f449521317652d)
+               x: uint256(0x0d340255fbc8d9e448a2a77297f5dfb8954ddd12d0abebd3e55e87d5c5630935),
+               y: uint256(0x054d9b68b33a5ddb1a114f38c71469d2266722dcb3ba1248c8d1cad09e627e45)
             }),
             s1: Honk.G1Point({ 
-               x: uint256(0x02c9e3b6f44aaa36fd19c8d74ec38735b0255de702740abd20d9c5cf638a6e5e),
-               y: uint256(0x26278835d93758d3bc9b2423def56e5226a2285dab58c4279e6fd102ed7a8d73)
+               x: uint256(0x1c1dc30a844c4bf2bf92376c5d45d0d4f65a98a69acf82b00156d50a253917e6),
+               y: uint256(0x302c1f13c3fbfb848129a4bff646c2e4edb48adb40147f293a32f8bccb2a76a1)
             }),
             s2: Honk.G1Point({ 
-               x: uint256(0x189475ec46f2e4ceb2b7a8b173d603045ae59a91520e65a82081a48ecdabb230),
-               y: uint256(0x1330e25748ba8a488832c3753db0ccb078c7aa1076fab7849f48c91d22563922)
+               x: uint256(0x2620e6e35261d5509f0073d5265b706243e0eaed23ab5b60436bb1d975c15daa),
+               y: uint256(0x07d3897823f492c487244e2f4258460d807a718e3018981284791b10b07d745d)
             }),
             s3: Honk.G1Point({ 
-               x: uint256(0x0b280bce6de5b74cb9f0c13983a8ccd324f8a5a83d5cc68c1769645fb1010991),
-               y: uint256(0x0e15ed325f890b440ecdb6fec24dd447f3d0d52980cef7422f14202b1031b935)
+               x: uint256(0x1dbcdbced1c6f82ee3b77a860b42c8127ad57706228b0e1b97f7e3d4124b451a),
+               y: uint256(0x194ee7898f4457b561e9b0028e1f915810c43d567be0c563015682366ccbd9d5)
             }),
             s4: Honk.G1Point({ 
-               x: uint256(0x236b33622a5f9d6327f5a2224ceacb9328e74daabe78c76abd4ee2e14b0a29bf),
-               y: uint256(0x06d38dbfadbd5a6102d30c651e62f10fcbd8fd4d5bfb25a7c79c44f5126ee400)
+               x: uint256(0x0b9c9610f1e522d87df301d61c932ac72d7f6fd2fa00b9fc360927883ca29655),
+               y: uint256(0x17548336e1658ca17484774a574c0039330113acca5e197a42edf42c02b40932)
             }),
             t1: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
@@ -103,28 +103,28 @@ library HonkVerificationKey {
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             id1: Honk.G1Point({ 
-               x: uint256(0x2b33744fe898e6c1f76c5e329b23afef4fb52e9bf909d92fb22edc6956ad7168),
-               y: uint256(0x2460ebac425cc2da0c67d439b0ee7af697f724225f6f5ae0a8d9e3512c8131e3)
+               x: uint256(0x0127738367ba35d13a7cdfaef1b9e8c5b87b628d6215d0507795c9d98be65e4c),
+               y: uint256(0x094fb718309f889e247702b6d641ff743e6802ef9f234d199a1eba557fd87fc5)
             }),
             id2: Honk.G1Point({ 
-               x: uint256(0x016a5a1acb89bb949d7dfbbae0dece4b3e3647d82d88049c66c725916533ce29),
-               y: uint256(0x29b6fb3dbfc71a1ed6e61b4eac366f6b1d03d5590451c8649fc109e354e9ef3a)
+               x: uint256(0x1b392846461c26ce784d03a2930040f4f577d59062517c2069797268ef9d21ec),
+               y: uint256(0x031d916101f347f7d719674931cebc949f242a136d575a3e2c32e7e8b599ebc2)
             }),
             id3: Honk.G1Point({ 
-               x: uint256(0x01bde670b5ec1b02b6a3b0895c1d3d690b4be3ee27a477fe315fd2e08fdf81ee),
-               y: uint256(0x0ac4e9048e970356ec3f412b707a394e77595dd7263b084bacd7c1e814a700fe)
+               x: uint256(0x2931634c4883143bbfb0e41ec9aa5472fe952272baa95217349ac3b2121dea6e),
+               y: uint256(0x2002aa798ad8f28c361f6aaa9dceda4dc7ac7fb18b2565c532f837a73250b70f)
             }),
             id4: Honk.G1Point({ 
-               x: uint256(0x21f591ee6ec9883a28f1be8c9ee584337ef9946e75f5fd1cf5e7126ac6fae718),
-               y: uint256(0x086525b4d7527768031e41ba1612974a7417ed291593ac6c6d4441c958374e18)
+               x: uint256(0x07a16190bfa9667c1b49f842712d800a7e3250c27e95ad5452ea565251bac08d),
+               y: uint256(0x03705b40ae94e5cdbbc3ed0043005acd1abdce6d8508f0e9422b8b27ea2dd5c5)
             }),
             lagrangeFirst: Honk.G1Point({ 
                x: uint256(0x0f78faf3c689d718d0abbd50d26eaa2e5f551f2972cdbba0b2773f3c85a92724),
                y: uint256(0x1e2fbc2058b3b36f468bcf58a1d64096a2d287e7a1063195bfdcd5e0ab18c168)
             }),
             lagrangeLast: Honk.G1Point({ 
-               x: uint256(0x0c6909ab4bcdf8cc8477315925f2ce025995d0a2a820a9a53365bc75655cf09d),
-               y: uint256(0x297da2e27f4cb6326777eb8bf8672d9b1b1f5cfb6dd5dd4b15e1f3749950f817)
+               x: uint256(0x057c6c7d9c8df232293389d1b0225049632ef9c5b0e25f5fa9a7fc23297349bc),
+               y: uint256(0x01ff4ade3281228898d991599195ff31632fb106e79fd3efde5e2fbf9ebd2c9f)
             })
         });
         return vk;

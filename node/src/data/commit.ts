@@ -13,8 +13,9 @@ import { honkShape } from "../zk/honk-contributions.js";
 /**
  * How a dataset version is committed: "rows", the Poseidon Merkle tree over salted rows that the
  * Groth16 circuits open; "chunks", the Poseidon2 tree over salted chunks (protocol/src/honk/chunks.ts)
- * that the UltraHonk circuits open, in chunks of the circuits' row count (256; the chunk size is in
- * every leaf, so it is part of what is committed). The registry holds one root per version; a task
+ * that the UltraHonk circuits open, rows stored in W slots (the circuit width for the column count:
+ * 4 or 16) in chunks of 1024 / W rows (chunk size, width and column count are in every leaf, so
+ * they are part of what is committed). The registry holds one root per version; a task
  * with proofSystem "honk" needs its owners' versions committed by chunks.
  */
 export type CommitmentScheme = "rows" | "chunks";
@@ -48,14 +49,11 @@ export async function commitTable(table: Table, seed: Uint8Array, scheme: Commit
   return { root: tree.root, rows: table.rows.length, columns: table.columns.length, schemaHash: schemaHash(table) };
 }
 
-/** A table's chunked commitment (scheme "chunks") in the Honk circuits' chunk size. */
+/** A table's chunked commitment (scheme "chunks") in the Honk circuits' chunk size and width for its column count. */
 export function chunkedTable(table: Table, seed: Uint8Array) {
-  const s = honkShape("stats");
-  if (table.columns.length !== s.columns)
-    throw new Error(
-      `a dataset committed by chunks must have exactly ${s.columns} columns, the width the UltraHonk circuits prove (it has ${table.columns.length}); select ${s.columns} columns or commit it by rows`,
-    );
+  // honkShape refuses more columns than the widest circuit, naming the limit.
+  const s = honkShape("stats", table.columns.length);
   // encodeRows gives field elements (negatives as p − |x|); the chunked commitment packs signed values
   const signed = encodeRows(table.rows, table.columns).map((r) => r.map((x) => (x > BN254_FR >> 1n ? x - BN254_FR : x)));
-  return commitChunks(signed, s.chunkRows, s.columns, seed);
+  return commitChunks(signed, s.chunkRows, s.columns, seed, s.width);
 }

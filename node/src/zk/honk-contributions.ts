@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ChunkedDataset } from "../../../protocol/src/honk/chunks.js";
+import { chunkWidth, type ChunkedDataset } from "../../../protocol/src/honk/chunks.js";
 import { addCommitments, commit, GRUMPKIN_ORDER, verifyAggregate, type Commitment } from "../../../protocol/src/honk/pedersen.js";
 import {
   centroidsHash,
+  circuitVector,
   extrema,
   extremaCommitment,
   groupRows,
@@ -27,7 +28,9 @@ import { HONK_BUILD_DIR } from "./honk.js";
  * (protocol/src/honk/chunks.ts): every group of chunks proven on the worker pool (the witness in a
  * pool thread, `bb prove` a child process of it), the outputs computed first by the JS twins
  * (protocol/src/honk/stats.ts) so a binding may commit to them, and the proven outputs checked
- * against the twins afterwards.
+ * against the twins afterwards. A dataset of C columns is proven by the kind's circuit of width
+ * W = chunkWidth(C) (honkShape(kind, C)); vectors here are compact (C columns), padded to the
+ * circuit's layout only where commitments are made or opened.
  *
  * stats, kmeans, linreg and logreg output a Grumpkin Pedersen commitment to their vector (signed
  * values offset into non-negative scalars, so negatives add correctly); a member's contribution
@@ -37,6 +40,7 @@ import { HONK_BUILD_DIR } from "./honk.js";
  */
 export type HonkKind = "stats" | "minmax" | "kmeans" | "linreg" | "logreg";
 
+/** The width-4 circuit of each kind; honkCircuit(kind, C) names the one for C columns. */
 export const HONK_KIND_CIRCUITS: Record<HonkKind, string> = {
   stats: "stats_chunk",
   minmax: "minmax_chunk",
@@ -45,11 +49,22 @@ export const HONK_KIND_CIRCUITS: Record<HonkKind, string> = {
   logreg: "logreg_chunk",
 };
 
+/** The circuit that proves `kind` over a dataset of `columns` columns (circuits/honk/registry.ts names). */
+export function honkCircuit(kind: HonkKind, columns: number): string {
+  const base = HONK_KIND_CIRCUITS[kind];
+  if (!base) throw new Error(`honk: unknown kind "${kind}"; use ${Object.keys(HONK_KIND_CIRCUITS).join(", ")}`);
+  const W = chunkWidth(columns);
+  return W === 4 ? base : `${base}_w${W}`;
+}
+
 export interface HonkShape {
   circuit: string;
   chunkRows: number;
   chunksPerProof: number;
+  /** The dataset's columns C (the circuit's `columns` public input). */
   columns: number;
+  /** The circuit width W ≥ C (slots per row). */
+  width: number;
   clusters: number;
   /** Offset bits of the Pedersen commitment (0 for minmax). */
   commitBits: number;
@@ -58,11 +73,10 @@ export interface HonkShape {
 
 const shapes = new Map<string, HonkShape>();
 
-/** The shape of a kind's circuit from circuits/noir/build/manifest.json. */
-export function honkShape(kind: HonkKind, buildDir = HONK_BUILD_DIR): HonkShape {
-  const circuit = HONK_KIND_CIRCUITS[kind];
-  if (!circuit) throw new Error(`honk: unknown kind "${kind}"; use ${Object.keys(HONK_KIND_CIRCUITS).join(", ")}`);
-  const key = `${buildDir}\0${circuit}`;
+/** The shape of a kind's circuit for a dataset of `columns` columns, from circuits/noir/build/manifest.json. */
+export function honkShape(kind: HonkKind, columns = 4, buildDir = HONK_BUILD_DIR): HonkShape {
+  const circuit = honkCircuit(kind, columns);
+  const key = `${buildDir}\0${circuit}\0${columns}`;
   const known = shapes.get(key);
   if (known) return known;
   const path = join(buildDir, "manifest.json");
@@ -74,7 +88,8 @@ export function honkShape(kind: HonkKind, buildDir = HONK_BUILD_DIR): HonkShape 
     circuit,
     chunkRows: e.params.chunkRows,
     chunksPerProof: e.params.chunksPerProof,
-    columns: e.params.columns,
+    columns,
+    width: e.params.width ?? e.params.columns,
     clusters: e.params.clusters ?? 0,
     commitBits: e.params.commitBits ?? 0,
     publicInputs: e.publicInputs,
@@ -121,9 +136,11 @@ export function randomHonkBlinding(): bigint {
 
 /** Number of proofs (groups of chunksPerProof chunks) that cover every row of `ds`. */
 export function honkGroups(kind: HonkKind, ds: ChunkedDataset, buildDir?: string): number {
-  const s = honkShape(kind, buildDir);
-  if (ds.R !== s.chunkRows || ds.C !== s.columns)
-    throw new Error(`${s.circuit}: the dataset is committed in chunks of ${ds.R} rows × ${ds.C} columns; the circuit proves chunks of ${s.chunkRows} × ${s.columns}`);
+  const s = honkShape(kind, ds.C, buildDir);
+  if (ds.R !== s.chunkRows || ds.W !== s.width)
+    throw new Error(
+      `${s.circuit}: the dataset is committed in chunks of ${ds.R} rows × ${ds.W} slots; the circuit proves chunks of ${s.chunkRows} × ${s.width} (${ds.C} columns are committed in chunks of ${s.chunkRows} rows × ${s.width} slots)`,
+    );
   return Math.ceil(ds.chunks.length / s.chunksPerProof);
 }
 
@@ -139,37 +156,39 @@ function plan(
   const K = s.chunksPerProof;
   const rows = groupRows(ds, group, K);
   const pt = (c: Commitment) => [c.x, c.y];
+  const committed = (vector: bigint[]) => pt(commit(circuitVector(kind, vector, ds.C, ds.W, s.clusters), blinding, s.commitBits));
   switch (kind) {
     case "stats": {
       const vector = statsVector(rows, ds.C);
-      return { inputs: (b) => statsChunkInputs(ds, group, b, blinding, K), vector, outputs: pt(commit(vector, blinding, s.commitBits)) };
+      return { inputs: (b) => statsChunkInputs(ds, group, b, blinding, K), vector, outputs: committed(vector) };
     }
     case "minmax": {
       const { mins, maxs } = extrema(rows, ds.C);
-      return { inputs: (b) => minmaxChunkInputs(ds, group, b, blinding, K), vector: [...mins, ...maxs], outputs: [extremaCommitment(mins, maxs, blinding)] };
+      return { inputs: (b) => minmaxChunkInputs(ds, group, b, blinding, K), vector: [...mins, ...maxs], outputs: [extremaCommitment(mins, maxs, blinding, ds.W)] };
     }
     case "kmeans": {
       const c = params.centroids;
       if (!c || c.length !== s.clusters || c.some((r) => r.length !== ds.C))
         throw new Error(`${s.circuit}: params.centroids must be ${s.clusters} centroids of ${ds.C} values each`);
       const vector = kmeansVector(rows, c, ds.C);
-      return { inputs: (b) => kmeansChunkInputs(ds, group, c, b, blinding, K), vector, outputs: pt(commit(vector, blinding, s.commitBits)) };
+      return { inputs: (b) => kmeansChunkInputs(ds, group, c, b, blinding, K), vector, outputs: committed(vector) };
     }
     case "linreg":
     case "logreg": {
       const w = params.weights;
+      if (ds.C < 2) throw new Error(`${s.circuit}: a regression needs at least 2 columns (features, then the target); the dataset has ${ds.C}`);
       if (!w || w.length !== ds.C) throw new Error(`${s.circuit}: params.weights must be ${ds.C - 1} weights and the bias (${ds.C} values)`);
       const vector = kind === "linreg" ? linregVector(rows, w) : logregVector(rows, w);
       const inputs = kind === "linreg" ? (b: bigint) => linregChunkInputs(ds, group, w, b, blinding, K) : (b: bigint) => logregChunkInputs(ds, group, w, b, blinding, K);
-      return { inputs, vector, outputs: pt(commit(vector, blinding, s.commitBits)) };
+      return { inputs, vector, outputs: committed(vector) };
     }
   }
 }
 
-/** The public parameter hash of a round (kmeans: the centroids', gradients: the weights'), or undefined. */
-export function honkParamsHash(kind: HonkKind, params: HonkParams): bigint | undefined {
-  if (kind === "kmeans") return centroidsHash(params.centroids ?? []);
-  if (kind === "linreg" || kind === "logreg") return weightsHash(params.weights ?? []);
+/** The public parameter hash of a round (kmeans: the centroids', gradients: the weights', in the circuit's width W), or undefined. */
+export function honkParamsHash(kind: HonkKind, params: HonkParams, W: number): bigint | undefined {
+  if (kind === "kmeans") return centroidsHash(params.centroids ?? [], W);
+  if (kind === "linreg" || kind === "logreg") return weightsHash(params.weights ?? [], W);
   return undefined;
 }
 
@@ -183,7 +202,7 @@ export async function proveHonkGroup(a: {
   blinding?: bigint;
   buildDir?: string;
 }): Promise<HonkGroupProof> {
-  const s = honkShape(a.kind, a.buildDir);
+  const s = honkShape(a.kind, a.ds.C, a.buildDir);
   const groups = honkGroups(a.kind, a.ds, a.buildDir);
   if (!Number.isInteger(a.group) || a.group < 0 || a.group >= groups) throw new Error(`${s.circuit}: group ${a.group} does not exist (${groups} groups)`);
   const blinding = a.blinding ?? randomHonkBlinding();
@@ -244,9 +263,18 @@ export async function proveHonkAll(a: {
 }
 
 /**
- * Whether the summed vector and blinding open the sum of the given group commitments (of every
- * member): the requester's check that an aggregate is the sum of what was proven.
+ * Whether the summed (compact, C-column) vector and blinding open the sum of the given group
+ * commitments (of every member): the requester's check that an aggregate is the sum of what was
+ * proven. The unused columns of the circuit's layout open to 0.
  */
-export function opensHonk(kind: Exclude<HonkKind, "minmax">, commitments: readonly Commitment[], vector: readonly bigint[], blinding: bigint, buildDir?: string): boolean {
-  return verifyAggregate(commitments, vector, blinding, honkShape(kind, buildDir).commitBits);
+export function opensHonk(
+  kind: Exclude<HonkKind, "minmax">,
+  columns: number,
+  commitments: readonly Commitment[],
+  vector: readonly bigint[],
+  blinding: bigint,
+  buildDir?: string,
+): boolean {
+  const s = honkShape(kind, columns, buildDir);
+  return verifyAggregate(commitments, circuitVector(kind, vector, columns, s.width, s.clusters), blinding, s.commitBits);
 }

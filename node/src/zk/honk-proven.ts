@@ -69,15 +69,13 @@ export function proofListEntries(groups: readonly HonkGroupEntry[]): ProofListEn
 
 /** Why a member cannot make a Honk contribution with its datasets (undefined: it can). */
 export function admitHonk(kind: HonkKind, datasets: { row: { name: string; version: number; schema: { columns: string[] } } }[], want: string[]): string | undefined {
-  let s: HonkShape;
   try {
-    s = honkShape(kind);
+    honkShape(kind, want.length);
   } catch (e) {
-    return `proofSystem "honk" needs the ${kind} UltraHonk circuit: ${(e as Error).message}`;
+    return `proofSystem "honk" needs the ${kind} UltraHonk circuit for ${want.length} columns: ${(e as Error).message}`;
   }
   if (datasets.length !== 1) return `a proven contribution covers one committed dataset; this node holds ${datasets.length} of the task's datasets`;
   const have = datasets[0].row.schema.columns;
-  if (want.length !== s.columns) return `the ${s.circuit} circuit proves exactly ${s.columns} columns; the task names ${want.length}`;
   if (have.length !== want.length || have.some((c, i) => c !== want[i]))
     return `proofs cover the committed rows as they are: dataset ${datasets[0].row.name} v${datasets[0].row.version} must have exactly the columns ${want.join(", ")} in this order (it has ${have.join(", ")}); register a dataset with those columns`;
   return undefined;
@@ -93,7 +91,7 @@ export async function contributeHonk(ctx: MemberContext, kind: HonkKind, params:
     );
   const started = Date.now();
   const c = await proveHonkAll({ kind, ds, params, binding: (outputs) => ctx.binding(outputsCommitment(outputs), ctx.self) });
-  const s = honkShape(kind);
+  const s = honkShape(kind, ds.C);
   ctx.log.info({ circuit: s.circuit, groups: c.groups.length, rows: d.table.rows.length, ms: Date.now() - started }, "contribution proven (UltraHonk)");
   const inner = await send([...c.vector, ...honkBlindingLimbs(c.blinding!)]);
   const groups = c.groups.map((g) => ({ proof: Buffer.from(g.proof).toString("hex"), publicInputs: g.publicInputs.map(word) }));
@@ -115,7 +113,7 @@ export function openHonk(ctx: RoundContext, kind: HonkKind, params: HonkParams, 
 }
 
 async function open(ctx: RoundContext, kind: HonkKind, params: HonkParams, c: ReceivedContribution): Promise<OpenedHonk> {
-  const s = honkShape(kind);
+  let s = honkShape(kind);
   let env: HonkEnvelope;
   try {
     env = JSON.parse(new TextDecoder().decode(c.payload)) as HonkEnvelope;
@@ -125,7 +123,7 @@ async function open(ctx: RoundContext, kind: HonkKind, params: HonkParams, c: Re
   const hex = (x: unknown) => typeof x === "string" && /^([0-9a-f]{2})+$/.test(x);
   if (env?.v !== 1 || env.kind !== HONK_ENVELOPE || !Array.isArray(env.groups) || typeof env.body !== "string" || !/^([0-9a-f]{2})*$/.test(env.body))
     throw new Error(`payload is not a Honk-proven contribution (${HONK_ENVELOPE} envelope)`);
-  if (env.circuit !== s.circuit) throw new Error(`proofs are for circuit ${env.circuit}, the task's kind uses ${s.circuit}`);
+  // Every width's circuit of a kind has the same public inputs; the dataset (below) fixes which one.
   const n = s.publicInputs.length;
   const parsed = env.groups.map((g, k) => {
     if (!hex(g?.proof) || !Array.isArray(g.publicInputs) || g.publicInputs.length !== n || !g.publicInputs.every((x) => typeof x === "string" && /^0x[0-9a-f]{64}$/.test(x)))
@@ -138,18 +136,21 @@ async function open(ctx: RoundContext, kind: HonkKind, params: HonkParams, c: Re
   const root = "0x" + parsed[0][idx("root")].toString(16).padStart(64, "0");
   const dataset = await ctx.dataset(c.member, root);
   if (!dataset) throw new Error(`the proofs' root ${root} is not a committed version of a dataset this task references for ${c.member}`);
+  s = honkShape(kind, dataset.columns);
+  if (env.circuit !== s.circuit) throw new Error(`proofs are for circuit ${env.circuit}; the kind proves ${dataset.columns} columns with ${s.circuit}`);
   const expected = Math.ceil(Math.ceil(dataset.rows / s.chunkRows) / s.chunksPerProof);
   if (parsed.length !== expected)
     throw new Error(
       `${parsed.length} group proofs; the dataset has ${dataset.rows} rows, so ${expected} groups of ${s.chunksPerProof} chunks of ${s.chunkRows} rows must be proven`,
     );
-  const want = honkParamsHash(kind, params);
+  const want = honkParamsHash(kind, params, s.width);
   const ph = s.publicInputs.find((x) => x.endsWith("_hash"));
   const outAt = s.publicInputs.findIndex((x) => x.startsWith("commitment"));
   const commitments: Commitment[] = [];
   for (const [k, pi] of parsed.entries()) {
     if (pi[idx("group")] !== BigInt(k)) throw new Error(`group ${k}: proves group ${pi[idx("group")]}; groups must be 0..${expected - 1} in order`);
     if (pi[idx("root")] !== parsed[0][idx("root")]) throw new Error(`group ${k}: proves rows under another root`);
+    if (pi[idx("columns")] !== BigInt(dataset.columns)) throw new Error(`group ${k}: proves ${pi[idx("columns")]} columns; the dataset has ${dataset.columns}`);
     if (ph && pi[idx(ph)] !== want) throw new Error(`group ${k}: proves against other ${kind === "kmeans" ? "centroids" : "weights"} than this round's`);
     const outputs = pi.slice(outAt);
     if (pi[idx("binding")] !== ctx.binding(outputsCommitment(outputs), c.member)) throw new Error(`group ${k}: the proof is bound to another task, round or member`);

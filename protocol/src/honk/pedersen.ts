@@ -17,8 +17,8 @@ import { BN254_FR } from "./poseidon2.js";
 export const GRUMPKIN_ORDER = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 export const COMMIT_BITS = 107;
 export const COMMIT_OFFSET = 1n << BigInt(COMMIT_BITS - 1);
-/** Generators made (and written into generators.nr); enough for k-means with k = 4, C = 4. */
-export const GENERATOR_COUNT = 24;
+/** Generators made (and written into generators.nr); enough for k-means with k = 4 over W = 16 slots (4 + 4·16). */
+export const GENERATOR_COUNT = 68;
 
 const Fp = Field(BN254_FR);
 const B = BN254_FR - 17n;

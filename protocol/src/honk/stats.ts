@@ -3,9 +3,10 @@ import { poseidon2Hash } from "./poseidon2.js";
 import { blindingLimbs, commit, type Commitment } from "./pedersen.js";
 
 /**
- * Twins of circuits/noir/stats_chunk and minmax_chunk: the contribution vector of a group of chunks,
+ * Twins of circuits/noir/lib/src/kinds.nr: the contribution vector of a group of chunks, e.g. stats'
  * [count, Σx_0 … Σx_{C−1}, Σx_0² … Σx_{C−1}²] (signed integers at scales 1, 2^16, 2^32), and the
- * circuit's inputs.
+ * circuits' inputs. The vectors here are *compact* (over the dataset's C columns); a circuit of
+ * width W ≥ C commits to the vector padded to W (`circuitVector`: zeros for the unused columns).
  */
 export function statsVector(rows: readonly (readonly bigint[])[], C: number): bigint[] {
   const out = new Array<bigint>(1 + 2 * C).fill(0n);
@@ -25,12 +26,47 @@ export function statsCommitment(rows: readonly (readonly bigint[])[], C: number,
 
 export type CircuitInputs = Record<string, string | number | string[] | string[][] | string[][][]>;
 
-/** The values, counts and salts of group `group` (K consecutive chunks; absent chunks are empty). */
+/** Kinds with a circuit vector. */
+export type VectorKind = "stats" | "minmax" | "kmeans" | "linreg" | "logreg";
+
+/**
+ * A compact vector (over C columns) in the layout of a width-W circuit, zeros for columns C … W−1:
+ * stats [count, Σx (W), Σx² (W)]; minmax [min (W), max (W)]; kmeans [count (k), Σx per cluster (W
+ * each)]; linreg/logreg [count, Σ r·x_0 … Σ r·x_{W−2}, Σ r] (the gradient entries past the C − 1
+ * features zero).
+ */
+export function circuitVector(kind: VectorKind, v: readonly bigint[], C: number, W: number, clusters = 4): bigint[] {
+  const pad = (xs: readonly bigint[], n: number) => [...xs, ...new Array<bigint>(n - xs.length).fill(0n)];
+  switch (kind) {
+    case "stats":
+      return [v[0], ...pad(v.slice(1, 1 + C), W), ...pad(v.slice(1 + C, 1 + 2 * C), W)];
+    case "minmax":
+      return [...pad(v.slice(0, C), W), ...pad(v.slice(C, 2 * C), W)];
+    case "kmeans":
+      return [...v.slice(0, clusters), ...Array.from({ length: clusters }, (_, j) => pad(v.slice(clusters + j * C, clusters + (j + 1) * C), W)).flat()];
+    case "linreg":
+    case "logreg":
+      return [v[0], ...pad(v.slice(1, C), W - 1), v[C]];
+  }
+}
+
+/** Pads a row of C values to W slots. */
+const padRow = (r: readonly bigint[], W: number): bigint[] => [...r, ...new Array<bigint>(W - r.length).fill(0n)];
+
+/** The columns public input of every circuit: the dataset's real width. */
+const shapeInputs = (ds: ChunkedDataset, group: number, binding: bigint) => ({
+  root: ds.tree.root.toString(),
+  group: String(group),
+  binding: binding.toString(),
+  columns: String(ds.C),
+});
+
+/** The values, counts and salts of group `group` (K consecutive chunks; absent chunks are empty), rows padded to W slots. */
 function groupWitness(ds: ChunkedDataset, group: number, K: number): { values: string[][][]; counts: number[]; salts: string[]; rows: bigint[][] } {
   if (!Number.isInteger(group) || group < 0 || group * K >= ds.chunks.length) {
     throw new Error(`group ${group} does not exist: the dataset has ${ds.chunks.length} chunks, ${K} per group`);
   }
-  const zero = new Array<string>(ds.C).fill("0");
+  const zero = new Array<string>(ds.W).fill("0");
   const values: string[][][] = [];
   const counts: number[] = [];
   const salts: string[] = [];
@@ -38,7 +74,7 @@ function groupWitness(ds: ChunkedDataset, group: number, K: number): { values: s
   for (let c = 0; c < K; c++) {
     const k = group * K + c;
     const chunk = ds.chunks[k] ?? [];
-    values.push(Array.from({ length: ds.R }, (_, i) => (chunk[i] ? chunk[i].map((x) => toField(x).toString()) : zero)));
+    values.push(Array.from({ length: ds.R }, (_, i) => (chunk[i] ? padRow(chunk[i], ds.W).map((x) => toField(x).toString()) : zero)));
     counts.push(chunk.length);
     salts.push(k < ds.chunks.length ? ds.salts[k].toString() : "0");
     rows.push(...chunk);
@@ -56,9 +92,7 @@ export function statsChunkInputs(ds: ChunkedDataset, group: number, binding: big
   const w = groupWitness(ds, group, K);
   const b = blindingLimbs(blinding);
   return {
-    root: ds.tree.root.toString(),
-    group: String(group),
-    binding: binding.toString(),
+    ...shapeInputs(ds, group, binding),
     values: w.values,
     counts: w.counts.map(String),
     salts: w.salts,
@@ -81,9 +115,9 @@ export function extrema(rows: readonly (readonly bigint[])[], C: number): { mins
   return { mins, maxs };
 }
 
-/** The hiding commitment minmax_chunk outputs: H(blinding, mins, maxs) (field-encoded). */
-export function extremaCommitment(mins: readonly bigint[], maxs: readonly bigint[], blinding: bigint): bigint {
-  return poseidon2Hash([blinding, ...mins.map(toField), ...maxs.map(toField)]);
+/** The hiding commitment minmax_chunk outputs: H(blinding, mins, maxs) (field-encoded, each padded with zeros to W). */
+export function extremaCommitment(mins: readonly bigint[], maxs: readonly bigint[], blinding: bigint, W = mins.length): bigint {
+  return poseidon2Hash([blinding, ...padRow(mins, W).map(toField), ...padRow(maxs, W).map(toField)]);
 }
 
 /** Inputs of minmax_chunk (K = 2 chunks per proof) for group `group`. */
@@ -91,22 +125,20 @@ export function minmaxChunkInputs(ds: ChunkedDataset, group: number, binding: bi
   const w = groupWitness(ds, group, K);
   const { mins, maxs } = extrema(w.rows, ds.C);
   return {
-    root: ds.tree.root.toString(),
-    group: String(group),
-    binding: binding.toString(),
+    ...shapeInputs(ds, group, binding),
     values: w.values,
     counts: w.counts.map(String),
     salts: w.salts,
     path: groupPath(ds.tree, group, Math.log2(K)).map(String),
-    mins: mins.map((x) => toField(x).toString()),
-    maxs: maxs.map((x) => toField(x).toString()),
+    mins: padRow(mins, ds.W).map((x) => toField(x).toString()),
+    maxs: padRow(maxs, ds.W).map((x) => toField(x).toString()),
     blinding: blinding.toString(),
   };
 }
 
-/** centroids_hash of kmeans_chunk: H(centroids row-major, field-encoded). */
-export function centroidsHash(centroids: readonly (readonly bigint[])[]): bigint {
-  return poseidon2Hash(centroids.flat().map(toField));
+/** centroids_hash of kmeans_chunk: H(centroids row-major, each padded with zeros to W, field-encoded). */
+export function centroidsHash(centroids: readonly (readonly bigint[])[], W = centroids[0]?.length ?? 0): bigint {
+  return poseidon2Hash(centroids.flatMap((c) => padRow(c, W)).map(toField));
 }
 
 /** Index of the nearest centroid (squared distance; ties to the lowest index). */
@@ -140,29 +172,32 @@ export function kmeansChunkInputs(ds: ChunkedDataset, group: number, centroids: 
   const w = groupWitness(ds, group, K);
   const b = blindingLimbs(blinding);
   const zero = new Array<bigint>(ds.C).fill(0n);
-  const rowsOrZero = Array.from({ length: ds.R * K }, (_, i) => w.rows[i] ?? zero);
+  const onehot = (r: readonly bigint[]) => {
+    const j = nearest(r, centroids);
+    return centroids.map((_, t) => (t === j ? "1" : "0"));
+  };
   return {
-    root: ds.tree.root.toString(),
-    group: String(group),
-    binding: binding.toString(),
-    centroids_hash: centroidsHash(centroids).toString(),
+    ...shapeInputs(ds, group, binding),
+    centroids_hash: centroidsHash(centroids, ds.W).toString(),
     values: w.values,
     counts: w.counts.map(String),
     salts: w.salts,
     path: groupPath(ds.tree, group, Math.log2(K)).map(String),
-    centroids: centroids.map((c) => c.map((x) => toField(x).toString())),
-    onehot: rowsOrZero.map((r) => {
-      const j = nearest(r, centroids);
-      return centroids.map((_, t) => (t === j ? "1" : "0"));
-    }),
+    centroids: centroids.map((c) => padRow(c, ds.W).map((x) => toField(x).toString())),
+    onehot: Array.from({ length: K }, (_, k) => Array.from({ length: ds.R }, (_, i) => onehot(ds.chunks[group * K + k]?.[i] ?? zero))),
     blinding_lo: b.lo.toString(),
     blinding_hi: b.hi.toString(),
   };
 }
 
-/** weights_hash of linreg_chunk: H(w_0, w_1, w_2, bias) (scale 2^16, field-encoded). */
-export function weightsHash(weights: readonly bigint[]): bigint {
-  return poseidon2Hash(weights.map(toField));
+/** The weights [w_0 … w_{C−2}, bias] in W slots: [w_0 … w_{C−2}, 0 …, bias]. */
+export function circuitWeights(weights: readonly bigint[], W = weights.length): bigint[] {
+  return [...padRow(weights.slice(0, -1), W - 1), weights[weights.length - 1]];
+}
+
+/** weights_hash of linreg_chunk / logreg_chunk: H(circuitWeights) (scale 2^16, field-encoded). */
+export function weightsHash(weights: readonly bigint[], W = weights.length): bigint {
+  return poseidon2Hash(circuitWeights(weights, W).map(toField));
 }
 
 /** floor(a / 2^s) for signed a. */
@@ -201,15 +236,13 @@ export function linregChunkInputs(ds: ChunkedDataset, group: number, weights: re
     quotients.push(Array.from({ length: ds.R }, (_, i) => toField(linearPrediction(chunk[i] ?? zero, weights)).toString()));
   }
   return {
-    root: ds.tree.root.toString(),
-    group: String(group),
-    binding: binding.toString(),
-    weights_hash: weightsHash(weights).toString(),
+    ...shapeInputs(ds, group, binding),
+    weights_hash: weightsHash(weights, ds.W).toString(),
     values: w.values,
     counts: w.counts.map(String),
     salts: w.salts,
     path: groupPath(ds.tree, group, Math.log2(K)).map(String),
-    weights: weights.map((x) => toField(x).toString()),
+    weights: circuitWeights(weights, ds.W).map((x) => toField(x).toString()),
     quotients,
     blinding_lo: b.lo.toString(),
     blinding_hi: b.hi.toString(),

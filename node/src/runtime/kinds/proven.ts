@@ -277,7 +277,8 @@ export function provenSystem<P>(spec: TaskSpec, pk: ProvenKind<P>, p: P): Proven
   if (spec.proofSystem === "honk") {
     const hk = pk.honk;
     if (!hk) throw new Error(`kind ${pk.circuit} has no UltraHonk contribution yet; use proofSystem "groth16"`);
-    const hs = honkShape(hk.kind);
+    const columns = pk.layout(p).length;
+    const hs = honkShape(hk.kind, columns);
     const shape: CircuitShape = { name: hs.circuit, chunkRows: hs.chunkRows, columns: hs.columns, clusters: hs.clusters, nPublic: hs.publicInputs.length, bits: hs.commitBits };
     const length = honkVectorLength(hk.kind, hs);
     return {
@@ -290,7 +291,8 @@ export function provenSystem<P>(spec: TaskSpec, pk: ProvenKind<P>, p: P): Proven
           : (pk.check(p, shape) ?? admitHonk(hk.kind, datasets, pk.layout(p))),
       contribute: (ctx, send) => contributeHonk(ctx, hk.kind, hk.params(p, ctx.params, shape), send),
       open: (ctx, c) => openHonk(ctx, hk.kind, hk.params(p, ctx.params, shape), c),
-      opens: (commitments, sum) => opensHonk(hk.kind, commitments, sum.slice(0, length - HONK_BLINDING_LIMBS), honkBlindingFromLimbs(sum.slice(length - HONK_BLINDING_LIMBS))),
+      opens: (commitments, sum) =>
+        opensHonk(hk.kind, columns, commitments, sum.slice(0, length - HONK_BLINDING_LIMBS), honkBlindingFromLimbs(sum.slice(length - HONK_BLINDING_LIMBS))),
     };
   }
   const shape = circuitShape(pk.circuit);
