@@ -246,7 +246,7 @@ export class ConnectorClient implements Connector {
         } catch (e) {
           if (ac.signal.aborted) return;
           // The server's own refusals are final; transport failures are retried below.
-          if (e instanceof ConnectorError && e.code !== "Unavailable") throw e;
+          if (e instanceof ConnectorError && !e.retryable) throw e;
         } finally {
           clearTimeout(stall);
           ac.signal.removeEventListener("abort", onStop);
