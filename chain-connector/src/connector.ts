@@ -114,8 +114,11 @@ export interface BindingDomain {
   chainId: string;
 }
 
+/** The two implementations: a chain through ethers, or the coordinator's SQLite standing in for one. */
+export type ConnectorMode = "ethereum" | "coordinator";
+
 export interface Connector {
-  readonly mode: "ethereum" | "coordinator";
+  readonly mode: ConnectorMode;
   /** The address this connector acts for. */
   address(): Promise<string>;
   /**

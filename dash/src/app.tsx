@@ -6,6 +6,8 @@ import { knownKinds, paramsSchemaFor } from "../../protocol/src/tasks/registry.j
 import { datasetKey, parseTaskSpec, SpecError } from "../../protocol/src/taskspec.js";
 import { maskToRoles, Phase, phaseName, Role } from "../../protocol/src/phases.js";
 import type { ChainEvent } from "../../protocol/src/events.js";
+import type { InboxView, RoundView } from "../../node/src/api/views.js";
+import type { TaskDecision } from "../../node/src/store/store.js";
 import { z } from "zod";
 import { session, unlock, type Session } from "./api.js";
 import { apply, emptyModel, memberCell, short, waitingFor, type Model, type TaskState } from "./model.js";
@@ -26,7 +28,8 @@ interface NodeTask {
   kind: string;
   spec: Spec;
   mine: boolean;
-  decision: string;
+  /** "": a spec read from the connector, about which this node decided nothing. */
+  decision: TaskDecision | "";
   reason: string;
   datasets?: string[];
 }
@@ -383,14 +386,14 @@ function TaskDetail({ id }: { id: number }) {
   const spec = nodeTask?.spec;
   const [dims, setDims] = useState<[number, number]>([0, 1]);
   const results = l.results[id] ?? {};
-  const [nodeRounds, setNodeRounds] = useState<{ round: number; side: string; status: string; error?: string }[]>([]);
+  const [nodeRounds, setNodeRounds] = useState<RoundView[]>([]);
   const failures = t ? Object.values(t.round).filter((r) => r.phase === Phase.Failed).length : 0;
   useEffect(() => {
     if (!t) return;
     for (const r of Object.values(t.round)) if (r.phase === Phase.Finalized && results[r.round] === undefined) void loadResult(l, id, r.round);
     // This node's own view of the task's rounds (its errors say why it failed or left a round): re-read when a round moves on or fails.
     l.s.node.task(id).then(
-      (v) => setNodeRounds(v.rounds as typeof nodeRounds),
+      (v) => setNodeRounds(v.rounds),
       () => {},
     );
   }, [id, t?.current, failures, t?.closed]);
@@ -758,28 +761,13 @@ interface DatasetRow {
   txHash: string;
   schema: { columns: string[] };
 }
-interface InboxRow {
-  taskId: number;
-  status: string;
-  datasets: string[];
-  reason: string;
-  requester: string;
-  kind: string;
-  rounds: number;
-  aggregation: string;
-  verification: string;
-  columns: string[] | null;
-  privacy: { epsilon: number; delta: number } | null;
-  members: { min: number; max: number; threshold: number };
-}
-
 function Datasets() {
   const l = useLive();
   const [rows, setRows] = useState<DatasetRow[] | undefined>();
   const [policies, setPolicies] = useState<Record<string, string>>({});
   const [edit, setEdit] = useState<Record<string, string>>({});
   const [msg, setMsg] = useState<Record<string, string>>({});
-  const [inbox, setInbox] = useState<InboxRow[]>([]);
+  const [inbox, setInbox] = useState<InboxView[]>([]);
   const [why, setWhy] = useState<Record<number, string>>({});
   const [err, setErr] = useState("");
   const isOwner = l.health?.roles.includes("Owner");
@@ -790,7 +778,7 @@ function Datasets() {
       for (const name of new Set(ds.map((d) => d.name))) pol[name] = JSON.stringify((await l.s.node.datasetPolicy(name)).policy, null, 1);
       setRows(ds);
       setPolicies(pol);
-      setInbox((await l.s.node.inbox({ all: true })) as unknown as InboxRow[]);
+      setInbox(await l.s.node.inbox({ all: true }));
       await refreshNodeTasks(l);
     } catch (e) {
       setErr((e as Error).message);

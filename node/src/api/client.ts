@@ -4,7 +4,7 @@ import type { TaskSpecInput } from "../../../protocol/src/taskspec.js";
 import type { DatasetConfig } from "../config.js";
 import type { AuditEntry } from "../audit/log.js";
 import type { AuditVerdict } from "../audit/verify.js";
-import type { DatasetPolicyView, InboxView } from "./views.js";
+import type { ChainTaskView, DatasetPolicyView, InboxView, RoundView, TaskView } from "./views.js";
 import type { DatasetPolicy } from "../runtime/dataset-policy.js";
 
 export class NodeApiError extends Error {
@@ -70,7 +70,7 @@ export class NodeApiClient {
     return this.request<InboxView>("POST", `/inbox/${taskId}/deny`, { reason }, true);
   }
   tasks() {
-    return this.request<unknown[]>("GET", "/tasks", undefined, true);
+    return this.request<TaskView[]>("GET", "/tasks", undefined, true);
   }
   /**
    * Any kind's input: the node runs the kind's requester-side preparation (an outsourced kind's
@@ -83,7 +83,7 @@ export class NodeApiClient {
     return this.request<{ taskId: number; specHash: string; txHash?: string; info?: Record<string, unknown> }>("POST", `/tasks${q}`, spec, true);
   }
   task(id: number) {
-    return this.request<{ task: unknown; chain: unknown; rounds: unknown[] }>("GET", `/tasks/${id}`, undefined, true);
+    return this.request<{ task: TaskView | null; chain: ChainTaskView | null; rounds: RoundView[] }>("GET", `/tasks/${id}`, undefined, true);
   }
   /** One page of the audit trail, oldest first; `next` is the `after` of the following page (null at the end). */
   audit(opts: { after?: number; limit?: number; taskId?: number } = {}) {

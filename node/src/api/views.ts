@@ -1,5 +1,6 @@
 import type { RoundRecord as ChainRound, TaskRecord } from "../../../chain-connector/src/connector.js";
-import type { DatasetRow, InboxRow, InboxStatus, ResultRow, RoundState, TaskRow } from "../store/store.js";
+import type { DatasetRow, InboxRow, InboxStatus, ResultRow, RoundState, RoundStatus, Side, TaskDecision, TaskRow } from "../store/store.js";
+import type { Aggregation, SubmissionName, VerificationLevel } from "../../../protocol/src/phases.js";
 import type { TaskSpec } from "../../../protocol/src/taskspec.js";
 import { columnsOf, type DatasetPolicy } from "../runtime/dataset-policy.js";
 import { DEFAULT_DP_DELTA, privacyOf, taskRho } from "../privacy/mechanism.js";
@@ -50,11 +51,11 @@ export interface TaskView {
   taskId: number;
   requester: string;
   kind: string;
-  /** The public spec (the connector serves it to every party). */
-  spec: unknown;
+  /** The public spec (the connector serves it to every party); null when the node could not read it. */
+  spec: TaskSpec | null;
   specHash: string;
   mine: boolean;
-  decision: string;
+  decision: TaskDecision;
   reason: string;
   datasets: string[];
   createdAt: number;
@@ -93,11 +94,11 @@ export function chainTaskView(t: TaskRecord): ChainTaskView {
 export interface RoundView {
   taskId: number;
   round: number;
-  side: string;
+  side: Side;
   phase: number;
-  status: string;
+  status: RoundStatus;
   active: number;
-  submissions: Record<string, { blobHash: string; commitment: string; proven: boolean; sent: boolean }>;
+  submissions: Partial<Record<SubmissionName, { blobHash: string; commitment: string; proven: boolean; sent: boolean }>>;
   resultHash?: string;
   error?: string;
   updatedAt: number;
@@ -106,7 +107,7 @@ export interface RoundView {
 export function roundView(r: RoundState): RoundView {
   const submissions: RoundView["submissions"] = {};
   for (const [name, s] of Object.entries(r.submissions))
-    submissions[name] = { blobHash: s.blobHash, commitment: s.commitment, proven: s.proof !== undefined, sent: s.sent !== false };
+    submissions[name as SubmissionName] = { blobHash: s.blobHash, commitment: s.commitment, proven: s.proof !== undefined, sent: s.sent !== false };
   return {
     taskId: r.taskId,
     round: r.round,
@@ -226,8 +227,8 @@ export interface InboxView {
   kind: string;
   specHash: string;
   rounds: number;
-  aggregation: string;
-  verification: string;
+  aggregation: Aggregation;
+  verification: VerificationLevel;
   members: { min: number; max: number; threshold: number };
   /** The columns of this node's data the task reads (null: the kind names none this node can read). */
   columns: string[] | null;
@@ -236,7 +237,8 @@ export interface InboxView {
 }
 
 export function inboxView(i: InboxRow, task: TaskRow, self: string): InboxView {
-  const spec = task.spec as TaskSpec;
+  const spec = task.spec;
+  if (!spec) throw new Error(`task ${task.taskId} is in the inbox without a readable spec`);
   const p = privacyOf(spec);
   const rho = p ? taskRho(p) : 0;
   const delta = p?.delta ?? DEFAULT_DP_DELTA;

@@ -2,7 +2,7 @@ import { keccak256, Wallet } from "ethers";
 import { x25519 } from "@noble/curves/ed25519.js";
 import type { DatasetRecord } from "../../../chain-connector/src/connector.js";
 import { roundBinding } from "../../../protocol/src/binding.js";
-import { Phase } from "../../../protocol/src/phases.js";
+import { Phase, type SubmissionName } from "../../../protocol/src/phases.js";
 import { parseTaskSpec, type TaskSpec, type TaskSpecInput } from "../../../protocol/src/taskspec.js";
 import { commitTable } from "../data/commit.js";
 import { openSealed } from "../crypto/sealedbox.js";
@@ -27,7 +27,7 @@ export interface LocalOptions {
   /** Members (0-based) that go silent before the given phase in round 1 (to try drop-outs). */
   drop?: { setup?: number[]; compute?: number[]; reveal?: number[] };
   /** Replaces a member's submission (to try wrong contributions). */
-  tamper?: (info: { round: number; phase: "setup" | "compute" | "reveal"; member: number }, s: Submission, ctx: MemberContext) => Submission | Promise<Submission>;
+  tamper?: (info: { round: number; phase: SubmissionName; member: number }, s: Submission, ctx: MemberContext) => Submission | Promise<Submission>;
   /** The requester's X25519 secret key (what members seal to), instead of a fresh one. */
   requesterX25519?: Uint8Array;
   log?: Logger;
@@ -125,7 +125,7 @@ export async function runLocal(
       log: log.child({ round }),
     });
     const alive = new Set(tables.map((_, i) => i));
-    const phase = async (p: number, name: "setup" | "compute" | "reveal", make: (ctx: MemberContext) => Promise<Submission>) => {
+    const phase = async (p: number, name: SubmissionName, make: (ctx: MemberContext) => Promise<Submission>) => {
       for (const i of (round === 1 ? opts.drop?.[name] : undefined) ?? []) alive.delete(i);
       const out: ReceivedContribution[] = [];
       for (const i of [...alive]) {

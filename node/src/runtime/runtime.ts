@@ -1,10 +1,10 @@
 import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { toUtf8Bytes } from "ethers";
-import { ConnectorError, type Connector, type ContributionRecord, type DatasetRecord, type Groth16Proof } from "../../../chain-connector/src/connector.js";
+import { ConnectorError, isRetryable, type Connector, type ContributionRecord, type DatasetRecord, type Groth16Proof } from "../../../chain-connector/src/connector.js";
 import type { BlobStore } from "../../../chain-connector/src/blobstore.js";
 import { boundReason, type ChainEvent, type MemberReportStatus } from "../../../protocol/src/events.js";
-import { Phase } from "../../../protocol/src/phases.js";
+import { Phase, type SubmissionName } from "../../../protocol/src/phases.js";
 import { canonicalJson } from "../../../protocol/src/canonical.js";
 import { roundBinding } from "../../../protocol/src/binding.js";
 import { parseTaskSpec, specHash, type TaskSpec } from "../../../protocol/src/taskspec.js";
@@ -14,7 +14,7 @@ import type { DatasetRegistry } from "../data/registry.js";
 import { roundKey } from "../keys.js";
 import { openSealed } from "../crypto/sealedbox.js";
 import type { Logger } from "../log.js";
-import type { InboxRow, NodeStore, ResultRow, RoundState, Side, StoredSubmission, TaskRow } from "../store/store.js";
+import type { InboxRow, MemberRoundStatus, NodeStore, ResultRow, RoundState, RoundStatus, Side, StoredSubmission, TaskRow } from "../store/store.js";
 import {
   plainCommitment,
   type AggregateContext,
@@ -109,10 +109,11 @@ function revealsIn(handler: TaskKindHandler, spec: TaskSpec): boolean {
   return !!handler.reveal && (handler.usesReveal?.(spec) ?? true);
 }
 
-const MEMBER_LIVE = new Set(["joined", "setup-submitted", "submitted", "revealed"]);
+const MEMBER_LIVE: ReadonlySet<RoundStatus> = new Set<MemberRoundStatus>(["joined", "setup-submitted", "submitted", "revealed"]);
 
+/** A connector that did not answer, by the error's class and code (anything thrown that is not an Error counts too). */
 function transient(e: unknown): boolean {
-  return e instanceof ConnectorError ? e.code === "Unavailable" : !(e instanceof Error) || (e.name === "TypeError" && /fetch/i.test(e.message));
+  return !(e instanceof Error) || isRetryable(e);
 }
 
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -404,7 +405,8 @@ export class Runtime extends EventEmitter {
   private spec(task: TaskRow): TaskSpec {
     let s = this.specs.get(task.taskId);
     if (!s) {
-      s = task.spec as TaskSpec;
+      if (!task.spec) throw new Error(`task ${task.taskId} has no readable spec`);
+      s = task.spec;
       this.specs.set(task.taskId, s);
     }
     return s;
@@ -784,7 +786,7 @@ export class Runtime extends EventEmitter {
     task: TaskRow,
     round: number,
     phase: number,
-    name: string,
+    name: SubmissionName,
     make: (ctx: MemberContext) => Promise<Submission>,
   ): Promise<StoredSubmission & { bytes?: number }> {
     const { connector, store } = this.o;
@@ -858,7 +860,7 @@ export class Runtime extends EventEmitter {
     const m = this.o.store.getRound(taskId, round, "member");
     if (m && MEMBER_LIVE.has(m.status) && handler) {
       let s = { ...m, phase, active };
-      const step =
+      const step: { name: SubmissionName; status: MemberRoundStatus; make: (ctx: MemberContext) => Promise<Submission> } | undefined =
         phase === Phase.Setup && handler.setup && s.status === "joined"
           ? { name: "setup", status: "setup-submitted", make: handler.setup.bind(handler) }
           : phase === Phase.Compute && (s.status === "joined" || s.status === "setup-submitted")
