@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Component, type ComponentChildren } from "preact";
 import "../../protocol/src/tasks/index.js";
 import { knownKinds, paramsSchemaFor } from "../../protocol/src/tasks/registry.js";
-import { datasetKey, parseTaskSpec, SpecError } from "../../protocol/src/taskspec.js";
+import { datasetKey, paramField, parseTaskSpec, SpecError, type TaskSpec } from "../../protocol/src/taskspec.js";
 import { maskToRoles, Phase, phaseName, Role } from "../../protocol/src/phases.js";
 import type { ChainEvent } from "../../protocol/src/events.js";
 import type { InboxView, RoundView } from "../../node/src/api/views.js";
@@ -15,18 +15,11 @@ import { clusterScatter, lineChart } from "./charts.js";
 
 // ------------------------------------------------------------------ shared state
 
-type Spec = {
-  kind: string;
-  aggregation?: string;
-  verification?: string;
-  rounds?: number;
-  members?: { min: number; max: number; threshold: number };
-  params?: Record<string, unknown>;
-};
 interface NodeTask {
   taskId: number;
   kind: string;
-  spec: Spec;
+  /** null: the node could not read the spec. */
+  spec: TaskSpec | null;
   mine: boolean;
   /** "": a spec read from the connector, about which this node decided nothing. */
   decision: TaskDecision | "";
@@ -69,13 +62,13 @@ function useNow(ms = 1000): number {
 }
 
 async function refreshNodeTasks(l: Live) {
-  const list = (await l.s.node.tasks()) as NodeTask[];
+  const list: NodeTask[] = await l.s.node.tasks();
   for (const t of list) l.specs[t.taskId] = t;
 }
 
 async function loadSpec(l: Live, taskId: number) {
   if (l.specs[taskId]) return;
-  const spec = await l.s.connector<Spec | null>(`/tasks/${taskId}/spec`);
+  const spec = await l.s.connector<TaskSpec | null>(`/tasks/${taskId}/spec`);
   if (spec && !l.specs[taskId]) l.specs[taskId] = { taskId, kind: spec.kind, spec, mine: false, decision: "", reason: "" };
 }
 
@@ -241,7 +234,7 @@ function Network() {
 }
 
 /** The chain records keccak256 of the kind's name; the spec (the node's task view) has the name itself. */
-const kindOf = (l: Live, t: TaskState) => l.specs[t.taskId]?.kind ?? l.specs[t.taskId]?.spec.kind ?? `${t.kind.slice(0, 10)}…`;
+const kindOf = (l: Live, t: TaskState) => l.specs[t.taskId]?.kind ?? l.specs[t.taskId]?.spec?.kind ?? `${t.kind.slice(0, 10)}…`;
 
 function taskRow(l: Live, t: TaskState) {
   const spec = l.specs[t.taskId]?.spec;
@@ -252,8 +245,8 @@ function taskRow(l: Live, t: TaskState) {
 }
 
 /** The privacy loss a task asks for, as its spec states it (ε, δ or zCDP ρ). */
-function privacyOf(spec: Spec | undefined): string {
-  const p = (spec?.params as { privacy?: { rho?: number; epsilon?: number; delta?: number } } | undefined)?.privacy;
+function privacyOf(spec: TaskSpec | null | undefined): string {
+  const p = spec && paramField(spec, "privacy");
   if (!p) return "none";
   return p.epsilon !== undefined ? `ε ${p.epsilon}${p.delta !== undefined ? `, δ ${p.delta}` : ""}` : `ρ ${p.rho}`;
 }
@@ -409,7 +402,7 @@ function TaskDetail({ id }: { id: number }) {
   const reports = rounds.flatMap((r) => Object.entries(r.reports).map(([a, x]) => ({ round: r.round, member: a, ...x })));
   const proven = spec?.verification !== undefined && spec.verification !== "none";
   const cur = t.round[t.current];
-  const columns = ((spec?.params as { columns?: string[] })?.columns ?? []) as string[];
+  const columns = (spec && paramField(spec, "columns")) ?? [];
   const kres = rounds.map((r) => results[r.round] as KmeansResult | undefined).filter((x): x is KmeansResult => !!x && Array.isArray(x.centroids));
   const kRounds = rounds.filter((r) => (results[r.round] as KmeansResult | undefined)?.centroids);
   const allRounds = Object.keys(results).length;
@@ -598,7 +591,7 @@ function Proofs({ id }: { id: number }) {
   const rounds = Object.values(t.round).sort((a, b) => a.round - b.round);
   const members = [...new Set(rounds.flatMap((r) => Object.keys(r.members)))];
   // The spec names datasets; the chain keys them by keccak256 of the name.
-  const refs = ((spec as { datasets?: { owner: string; datasetId: string }[] } | undefined)?.datasets ?? []).map((r) => ({ owner: r.owner, key: datasetKey(r.datasetId) }));
+  const refs = (spec?.datasets ?? []).map((r) => ({ owner: r.owner, key: datasetKey(r.datasetId) }));
   return (
     <section id="page-proofs">
       <h2>

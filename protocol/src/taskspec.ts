@@ -158,6 +158,17 @@ export function kindParams<K extends KindName>(spec: { kind: string; params: unk
   return spec.params as ParamsOf<K>;
 }
 
+/** The type the registry gives params field `F` across the kinds that declare it. */
+export type ParamField<F extends string> = { [K in KindName]: F extends keyof ParamsOf<K> ? ParamsOf<K>[F] : never }[KindName];
+
+/**
+ * A params field several kinds share (the federated kinds' `paillier` and `privacy`), typed by the
+ * registry; undefined when the spec's kind has no such field or the spec leaves it out.
+ */
+export function paramField<F extends string>(spec: { params: Record<string, unknown> }, field: F): ParamField<F> | undefined {
+  return spec.params[field] as ParamField<F> | undefined;
+}
+
 export type TaskSpecInput = z.input<typeof taskSpecSchema>;
 export type TaskSpec = z.output<typeof taskSpecSchema>;
 
