@@ -29,7 +29,7 @@ interface NodeTask {
 interface Live {
   s: Session;
   model: Model;
-  stream: "connecting" | "live" | "reconnecting" | string;
+  stream: "connecting" | "live" | "reconnecting" | `stopped: ${string}`;
   /** The node's own task views (specs) by id. */
   specs: Record<number, NodeTask>;
   /** Results the node holds, by task → round. */

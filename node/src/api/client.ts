@@ -4,13 +4,14 @@ import type { TaskSpecInput } from "../../../protocol/src/taskspec.js";
 import type { DatasetConfig } from "../config.js";
 import type { AuditEntry } from "../audit/log.js";
 import type { AuditVerdict } from "../audit/verify.js";
-import type { ChainTaskView, DatasetPolicyView, InboxView, RoundView, TaskView } from "./views.js";
+import type { ChainTaskView, DatasetPolicyView, InboxView, NodeApiErrorCode, RoundView, TaskView } from "./views.js";
 import type { DatasetPolicy } from "../runtime/dataset-policy.js";
 
 export class NodeApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    /** "Error": the answer had no JSON error body (a proxy's, say). */
+    readonly code: NodeApiErrorCode | "Error",
     message: string,
   ) {
     super(`${code}: ${message}`);
@@ -34,7 +35,7 @@ export class NodeApiClient {
     }
     if (bytes.length > 0) headers["content-type"] = "application/json";
     const res = await fetch(new URL(path, this.url), { method, headers, body: bytes.length > 0 ? bytes : undefined });
-    const json = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
+    const json = (await res.json().catch(() => ({}))) as { code?: NodeApiErrorCode; message?: string };
     if (!res.ok) throw new NodeApiError(res.status, json.code ?? "Error", json.message ?? `HTTP ${res.status}`);
     return json as T;
   }

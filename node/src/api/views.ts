@@ -1,4 +1,4 @@
-import type { RoundRecord as ChainRound, TaskRecord } from "../../../chain-connector/src/connector.js";
+import type { RoundRecord as ChainRound, ConnectorErrorCode, TaskRecord } from "../../../chain-connector/src/connector.js";
 import type { DatasetRow, InboxRow, InboxStatus, ResultRow, RoundState, RoundStatus, Side, TaskDecision, TaskRow } from "../store/store.js";
 import type { Aggregation, SubmissionName, VerificationLevel } from "../../../protocol/src/phases.js";
 import type { TaskSpec } from "../../../protocol/src/taskspec.js";
@@ -6,6 +6,15 @@ import { columnsOf, type DatasetPolicy } from "../runtime/dataset-policy.js";
 import { DEFAULT_DP_DELTA, privacyOf, taskRho } from "../privacy/mechanism.js";
 import { epsilonOf } from "../privacy/accountant.js";
 import type { AuditEntry, AuditPrivacy } from "../audit/log.js";
+
+/** Why the owner's approval cannot be given now (runtime.ts ApprovalError). */
+export type ApprovalErrorCode = "NotInInbox" | "AlreadyDecided" | "JoinEnded" | "PolicyDeclines";
+
+/**
+ * Codes of the node API's error bodies: a connector's refusal passed through, the approval flow's,
+ * and the API's own.
+ */
+export type NodeApiErrorCode = ConnectorErrorCode | ApprovalErrorCode | "UnknownDataset" | "NoResult" | "NoRuntime" | "NotFound" | "TooDeep" | "NotBuilt" | "Internal";
 
 /**
  * What the node API may show. Every response is built here by naming each field, never by

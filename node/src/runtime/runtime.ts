@@ -30,12 +30,13 @@ import { roundRho } from "../privacy/mechanism.js";
 import { StreamProgress, type ProgressSnapshot } from "./progress.js";
 import { anchorOf, auditPrivacy } from "../audit/record.js";
 import type { AuditAnchor } from "../audit/log.js";
+import type { ApprovalErrorCode } from "../api/views.js";
 
 /** An approval the owner cannot give now (unknown task, already decided, Join over); status is the HTTP status the API answers with. */
 export class ApprovalError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ApprovalErrorCode,
     message: string,
   ) {
     super(message);

@@ -700,4 +700,4 @@ export async function connect(opts: ConnectOptions): Promise<Ciphermine> {
 
 export type { ChainEvent, MemberReportStatus, PhaseName, RoundRecord, RoundStatus, Side, TaskRecord };
 export type { InboxStatus, MemberRoundStatus, RequesterRoundStatus, TaskDecision } from "../store/store.js";
-export type { InboxView, RoundView, TaskView } from "../api/views.js";
+export type { InboxView, NodeApiErrorCode, RoundView, TaskView } from "../api/views.js";
