@@ -4,7 +4,8 @@ import { Component, type ComponentChildren } from "preact";
 import "../../protocol/src/tasks/index.js";
 import { knownKinds, paramsSchemaFor } from "../../protocol/src/tasks/registry.js";
 import { datasetKey, paramField, parseTaskSpec, SpecError, type TaskSpec } from "../../protocol/src/taskspec.js";
-import { maskToRoles, Phase, phaseName, Role } from "../../protocol/src/phases.js";
+import { maskToRoles, Phase, phaseName, Role, type RoleName } from "../../protocol/src/phases.js";
+import type { ConnectorMode } from "../../chain-connector/src/connector.js";
 import type { ChainEvent } from "../../protocol/src/events.js";
 import type { InboxView, RoundView } from "../../node/src/api/views.js";
 import type { TaskDecision } from "../../node/src/store/store.js";
@@ -34,8 +35,8 @@ interface Live {
   specs: Record<number, NodeTask>;
   /** Results the node holds, by task → round. */
   results: Record<number, Record<number, unknown>>;
-  info?: { mode: string; address: string; livenessSeconds: number };
-  health?: { name: string; roles: string[]; mode: string };
+  info?: { mode: ConnectorMode; address: string; livenessSeconds: number };
+  health?: { name: string; roles: RoleName[]; mode: ConnectorMode };
   chainNodes?: { address: string; roles: number; capacity: number; lastActive: number; active: boolean; endpoint: string }[];
 }
 

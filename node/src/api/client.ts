@@ -1,5 +1,7 @@
 import type { Signer } from "ethers";
 import { signRequest } from "../../../protocol/src/signing.js";
+import type { RoleName } from "../../../protocol/src/phases.js";
+import type { ConnectorMode } from "../../../chain-connector/src/connector.js";
 import type { TaskSpecInput } from "../../../protocol/src/taskspec.js";
 import type { DatasetConfig } from "../config.js";
 import type { AuditEntry } from "../audit/log.js";
@@ -41,7 +43,7 @@ export class NodeApiClient {
   }
 
   health() {
-    return this.request<{ ok: boolean; name: string; address: string; roles: string[]; mode: string; cursor: string | null }>("GET", "/health");
+    return this.request<{ ok: boolean; name: string; address: string; roles: RoleName[]; mode: ConnectorMode; cursor: string | null }>("GET", "/health");
   }
   datasets() {
     return this.request<unknown[]>("GET", "/datasets", undefined, true);
