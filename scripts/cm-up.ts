@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { NonceManager, Wallet } from "ethers";
 import { pino } from "pino";
+import type { ConnectorMode } from "../chain-connector/src/connector.js";
 import { startConnector, type RunningConnector } from "../chain-connector/src/http/serve.js";
 import { deployContracts, deployContributionVerifiers } from "../chain-connector/src/ethereum/deploy.js";
 import { startDevChain, type DevChain } from "../chain-connector/src/ethereum/devchain.js";
@@ -17,7 +18,7 @@ import { saveProfile, writeKeyFile, type Profile } from "../node/src/sdk/profile
 
 export interface UpOptions {
   dir: string;
-  mode: "coordinator" | "ethereum";
+  mode: ConnectorMode;
   nodes: number;
   /** Worker nodes (default 1). */
   workers?: number;

@@ -25,12 +25,14 @@ import {
   type LoadedProfile,
   type WaitResult,
   type TaskProgress,
+  type TaskDecision,
   ConnectorError,
   describeEvent,
   NodeApiError,
   SpecError,
   ProfileError,
 } from "../node/src/sdk/index.js";
+import type { ConnectorMode } from "../chain-connector/src/connector.js";
 import { nodeNameOf } from "../node/src/sdk/profile.js";
 import { VLINREG_DEFAULT_MAX_ITERATIONS, VLINREG_DEFAULT_TOLERANCE } from "../protocol/src/tasks/vlinreg.js";
 import type { ChainEvent } from "../protocol/src/events.js";
@@ -276,7 +278,7 @@ program
   .option("--timeout <s>", "with --detach: give up after this many seconds", "240")
   .option("--dashboard", "with --detach: open the requester's dashboard once up (its URL is printed either way)")
   .addOption(new Option("--serve").hideHelp())
-  .action(async (o: { mode: "coordinator" | "ethereum"; nodes: string; workers: string; detach?: boolean; serve?: boolean; timeout: string; dashboard?: boolean }) => {
+  .action(async (o: { mode: ConnectorMode; nodes: string; workers: string; detach?: boolean; serve?: boolean; timeout: string; dashboard?: boolean }) => {
     const n = Number(o.nodes);
     if (!Number.isInteger(n) || n < 1 || n > 50) throw usage(`--nodes must be an integer from 1 to 50, got "${o.nodes}"`);
     const w = Number(o.workers);
@@ -662,13 +664,13 @@ task
       const reports = await cm.tasks.get(tid).reports();
       // The profile's own nodes' views add the requester's errors (a failed aggregate) and
       // whether each node took part.
-      const views: Array<{ node: string; decision?: string; reason?: string; errors: string[] }> = [];
+      const views: Array<{ node: string; decision?: TaskDecision; reason?: string; errors: string[] }> = [];
       for (const name of Object.keys(p.nodes)) {
         try {
           // The node API answers its operator only: ask as that node (the profile holds its key).
           const v = await (await cm.node(name)).task(tid);
-          const tk = v.task as { decision?: string; reason?: string } | null;
-          const errors = (v.rounds as Array<{ round: number; side: string; error?: string }>).filter((x) => x.error).map((x) => `round ${x.round} (${x.side}): ${x.error}`);
+          const tk = v.task;
+          const errors = v.rounds.filter((x) => x.error).map((x) => `round ${x.round} (${x.side}): ${x.error}`);
           views.push({ node: name, decision: tk?.decision, reason: tk?.reason, errors });
         } catch {
           /* the node does not know the task */

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { NonceManager, Wallet } from "ethers";
+import type { ConnectorMode } from "../chain-connector/src/connector.js";
 import { startConnector, type RunningConnector } from "../chain-connector/src/http/serve.js";
 import { deployContracts, deployContributionVerifiers } from "../chain-connector/src/ethereum/deploy.js";
 import { releaseZk } from "../chain-connector/src/zkverify.js";
@@ -23,8 +24,6 @@ import { startDevChain, type DevChain } from "../chain-connector/src/ethereum/de
 import type { ChainEvent } from "../protocol/src/events.js";
 import { phaseName } from "../protocol/src/phases.js";
 import { startNode, type RunningNode } from "../node/src/index.js";
-
-type Mode = "ethereum" | "coordinator";
 
 interface StatsColumn {
   count: number;
@@ -92,7 +91,7 @@ function describe(e: ChainEvent): string | null {
   }
 }
 
-async function runMode(mode: Mode, rowsPerOwner: number, proofs: boolean): Promise<{ mode: Mode; latencyMs: number; provenMs?: number }> {
+async function runMode(mode: ConnectorMode, rowsPerOwner: number, proofs: boolean): Promise<{ mode: ConnectorMode; latencyMs: number; provenMs?: number }> {
   const dir = await mkdtemp(join(tmpdir(), `cm-demo-${mode}-`));
   const stops: (() => Promise<void>)[] = [];
   const t0 = Date.now();
@@ -250,7 +249,7 @@ const program = new Command()
   .option("--no-proofs", "skip the proven secure-aggregation task")
   .parse();
 const opts = program.opts<{ mode: string; rows: string; proofs: boolean }>();
-const modes: Mode[] = opts.mode === "both" ? ["ethereum", "coordinator"] : opts.mode === "ethereum" || opts.mode === "coordinator" ? [opts.mode] : [];
+const modes: ConnectorMode[] = opts.mode === "both" ? ["ethereum", "coordinator"] : opts.mode === "ethereum" || opts.mode === "coordinator" ? [opts.mode] : [];
 if (modes.length === 0) {
   console.error(`--mode must be ethereum, coordinator or both, got "${opts.mode}"`);
   process.exit(2);

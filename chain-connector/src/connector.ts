@@ -114,8 +114,11 @@ export interface BindingDomain {
   chainId: string;
 }
 
+/** The two implementations: a chain through ethers, or the coordinator's SQLite standing in for one. */
+export type ConnectorMode = "ethereum" | "coordinator";
+
 export interface Connector {
-  readonly mode: "ethereum" | "coordinator";
+  readonly mode: ConnectorMode;
   /** The address this connector acts for. */
   address(): Promise<string>;
   /**
@@ -214,6 +217,9 @@ export type ConnectorErrorCode =
   | "BlobHashMismatch"
   | "Unavailable";
 
+/** Codes that say the other side did not answer (down, overloaded, restarting); every other code is a refusal a retry repeats. */
+const RETRYABLE_CODES: ReadonlySet<ConnectorErrorCode> = new Set(["Unavailable"]);
+
 export class ConnectorError extends Error {
   constructor(
     readonly code: ConnectorErrorCode,
@@ -222,4 +228,44 @@ export class ConnectorError extends Error {
     super(`${code}: ${message}`);
     this.name = "ConnectorError";
   }
+
+  /** Whether the same call may succeed later. */
+  get retryable(): boolean {
+    return RETRYABLE_CODES.has(this.code);
+  }
+}
+
+/**
+ * System (libuv) and undici codes of a connection that was refused, dropped or timed out: Node's
+ * http and fetch (ethers' JsonRpcProvider, the HTTP clients) put them on the error or its cause.
+ */
+const NETWORK_CODES: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
+
+/** The network failure code on `e` or one of its causes, or undefined when the failure is not the network's. */
+export function networkErrorCode(e: unknown): string | undefined {
+  for (let x = e, depth = 0; x && typeof x === "object" && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    const code = (x as { code?: unknown }).code;
+    if (typeof code === "string" && NETWORK_CODES.has(code)) return code;
+  }
+  return undefined;
+}
+
+/** Whether a failure is transient: a ConnectorError with a retryable code, or a connection that failed at the transport. */
+export function isRetryable(e: unknown): boolean {
+  return e instanceof ConnectorError ? e.retryable : networkErrorCode(e) !== undefined;
 }

@@ -3,9 +3,12 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Component, type ComponentChildren } from "preact";
 import "../../protocol/src/tasks/index.js";
 import { knownKinds, paramsSchemaFor } from "../../protocol/src/tasks/registry.js";
-import { datasetKey, parseTaskSpec, SpecError } from "../../protocol/src/taskspec.js";
-import { maskToRoles, Phase, phaseName, Role } from "../../protocol/src/phases.js";
+import { datasetKey, paramField, parseTaskSpec, SpecError, type TaskSpec } from "../../protocol/src/taskspec.js";
+import { maskToRoles, Phase, phaseName, Role, type RoleName } from "../../protocol/src/phases.js";
+import type { ConnectorMode } from "../../chain-connector/src/connector.js";
 import type { ChainEvent } from "../../protocol/src/events.js";
+import type { InboxView, RoundView } from "../../node/src/api/views.js";
+import type { TaskDecision } from "../../node/src/store/store.js";
 import { z } from "zod";
 import { session, unlock, type Session } from "./api.js";
 import { apply, emptyModel, memberCell, short, waitingFor, type Model, type TaskState } from "./model.js";
@@ -15,35 +18,27 @@ import type { VerifyRequest, VerifyResponse } from "./verify-worker.js";
 
 // ------------------------------------------------------------------ shared state
 
-type Spec = {
-  kind: string;
-  proofSystem?: string;
-  datasets?: { owner: string; datasetId: string }[];
-  aggregation?: string;
-  verification?: string;
-  rounds?: number;
-  members?: { min: number; max: number; threshold: number };
-  params?: Record<string, unknown>;
-};
 interface NodeTask {
   taskId: number;
   kind: string;
-  spec: Spec;
+  /** null: the node could not read the spec. */
+  spec: TaskSpec | null;
   mine: boolean;
-  decision: string;
+  /** "": a spec read from the connector, about which this node decided nothing. */
+  decision: TaskDecision | "";
   reason: string;
   datasets?: string[];
 }
 interface Live {
   s: Session;
   model: Model;
-  stream: "connecting" | "live" | "reconnecting" | string;
+  stream: "connecting" | "live" | "reconnecting" | `stopped: ${string}`;
   /** The node's own task views (specs) by id. */
   specs: Record<number, NodeTask>;
   /** Results the node holds, by task → round. */
   results: Record<number, Record<number, unknown>>;
-  info?: { mode: string; address: string; livenessSeconds: number; bindingDomain: { taskManager: string; chainId: string } };
-  health?: { name: string; roles: string[]; mode: string };
+  info?: { mode: ConnectorMode; address: string; livenessSeconds: number; bindingDomain: { taskManager: string; chainId: string } };
+  health?: { name: string; roles: RoleName[]; mode: ConnectorMode };
   chainNodes?: { address: string; roles: number; capacity: number; lastActive: number; active: boolean; endpoint: string }[];
 }
 
@@ -70,13 +65,13 @@ function useNow(ms = 1000): number {
 }
 
 async function refreshNodeTasks(l: Live) {
-  const list = (await l.s.node.tasks()) as NodeTask[];
+  const list: NodeTask[] = await l.s.node.tasks();
   for (const t of list) l.specs[t.taskId] = t;
 }
 
 async function loadSpec(l: Live, taskId: number) {
   if (l.specs[taskId]) return;
-  const spec = await l.s.connector<Spec | null>(`/tasks/${taskId}/spec`);
+  const spec = await l.s.connector<TaskSpec | null>(`/tasks/${taskId}/spec`);
   if (spec && !l.specs[taskId]) l.specs[taskId] = { taskId, kind: spec.kind, spec, mine: false, decision: "", reason: "" };
 }
 
@@ -243,7 +238,7 @@ function Network() {
 }
 
 /** The chain records keccak256 of the kind's name; the spec (the node's task view) has the name itself. */
-const kindOf = (l: Live, t: TaskState) => l.specs[t.taskId]?.kind ?? l.specs[t.taskId]?.spec.kind ?? `${t.kind.slice(0, 10)}…`;
+const kindOf = (l: Live, t: TaskState) => l.specs[t.taskId]?.kind ?? l.specs[t.taskId]?.spec?.kind ?? `${t.kind.slice(0, 10)}…`;
 
 function taskRow(l: Live, t: TaskState) {
   const spec = l.specs[t.taskId]?.spec;
@@ -254,8 +249,8 @@ function taskRow(l: Live, t: TaskState) {
 }
 
 /** The privacy loss a task asks for, as its spec states it (ε, δ or zCDP ρ). */
-function privacyOf(spec: Spec | undefined): string {
-  const p = (spec?.params as { privacy?: { rho?: number; epsilon?: number; delta?: number } } | undefined)?.privacy;
+function privacyOf(spec: TaskSpec | null | undefined): string {
+  const p = spec && paramField(spec, "privacy");
   if (!p) return "none";
   return p.epsilon !== undefined ? `ε ${p.epsilon}${p.delta !== undefined ? `, δ ${p.delta}` : ""}` : `ρ ${p.rho}`;
 }
@@ -388,14 +383,14 @@ function TaskDetail({ id }: { id: number }) {
   const spec = nodeTask?.spec;
   const [dims, setDims] = useState<[number, number]>([0, 1]);
   const results = l.results[id] ?? {};
-  const [nodeRounds, setNodeRounds] = useState<{ round: number; side: string; status: string; error?: string }[]>([]);
+  const [nodeRounds, setNodeRounds] = useState<RoundView[]>([]);
   const failures = t ? Object.values(t.round).filter((r) => r.phase === Phase.Failed).length : 0;
   useEffect(() => {
     if (!t) return;
     for (const r of Object.values(t.round)) if (r.phase === Phase.Finalized && results[r.round] === undefined) void loadResult(l, id, r.round);
     // This node's own view of the task's rounds (its errors say why it failed or left a round): re-read when a round moves on or fails.
     l.s.node.task(id).then(
-      (v) => setNodeRounds(v.rounds as typeof nodeRounds),
+      (v) => setNodeRounds(v.rounds),
       () => {},
     );
   }, [id, t?.current, failures, t?.closed]);
@@ -411,7 +406,7 @@ function TaskDetail({ id }: { id: number }) {
   const reports = rounds.flatMap((r) => Object.entries(r.reports).map(([a, x]) => ({ round: r.round, member: a, ...x })));
   const proven = spec?.verification !== undefined && spec.verification !== "none";
   const cur = t.round[t.current];
-  const columns = ((spec?.params as { columns?: string[] })?.columns ?? []) as string[];
+  const columns = (spec && paramField(spec, "columns")) ?? [];
   const kres = rounds.map((r) => results[r.round] as KmeansResult | undefined).filter((x): x is KmeansResult => !!x && Array.isArray(x.centroids));
   const kRounds = rounds.filter((r) => (results[r.round] as KmeansResult | undefined)?.centroids);
   const allRounds = Object.keys(results).length;
@@ -605,7 +600,7 @@ function parseCsv(text: string): { columns: string[]; rows: number[][] } {
  * requester opens here (its rows stay in this page: members' rows never leave their nodes, so the
  * requester can only check a model on data it holds itself).
  */
-function RegressionCharts({ kind, spec, results }: { kind: string; spec?: Spec; results: Record<number, unknown> }) {
+function RegressionCharts({ kind, spec, results }: { kind: string; spec?: TaskSpec | null; results: Record<number, unknown> }) {
   const rounds = Object.entries(results)
     .map(([r, v]) => [Number(r), v as RegressionOut] as const)
     .filter(([, v]) => typeof v?.loss === "number")
@@ -740,7 +735,7 @@ function Proofs({ id }: { id: number }) {
   const rounds = Object.values(t.round).sort((a, b) => a.round - b.round);
   const members = [...new Set(rounds.flatMap((r) => Object.keys(r.members)))];
   // The spec names datasets; the chain keys them by keccak256 of the name.
-  const refs = ((spec as { datasets?: { owner: string; datasetId: string }[] } | undefined)?.datasets ?? []).map((r) => ({ owner: r.owner, key: datasetKey(r.datasetId) }));
+  const refs = (spec?.datasets ?? []).map((r) => ({ owner: r.owner, key: datasetKey(r.datasetId) }));
   return (
     <section id="page-proofs">
       <h2>
@@ -859,7 +854,7 @@ async function recheck(
   l: Live,
   taskId: number,
   kind: string,
-  spec: Spec,
+  spec: TaskSpec,
   round: number,
   member: string,
   c: { blobHash: string; commitment: string },
@@ -1063,21 +1058,6 @@ interface DatasetRow {
   txHash: string;
   schema: { columns: string[] };
 }
-interface InboxRow {
-  taskId: number;
-  status: string;
-  datasets: string[];
-  reason: string;
-  requester: string;
-  kind: string;
-  rounds: number;
-  aggregation: string;
-  verification: string;
-  columns: string[] | null;
-  privacy: { epsilon: number; delta: number } | null;
-  members: { min: number; max: number; threshold: number };
-}
-
 interface Budget {
   dataset: string;
   delta: number;
@@ -1103,7 +1083,7 @@ function Datasets() {
   const [policies, setPolicies] = useState<Record<string, string>>({});
   const [edit, setEdit] = useState<Record<string, string>>({});
   const [msg, setMsg] = useState<Record<string, string>>({});
-  const [inbox, setInbox] = useState<InboxRow[]>([]);
+  const [inbox, setInbox] = useState<InboxView[]>([]);
   const [why, setWhy] = useState<Record<number, string>>({});
   const [err, setErr] = useState("");
   const [budgets, setBudgets] = useState<Record<string, Budget>>({});
@@ -1129,7 +1109,7 @@ function Datasets() {
       setPolicies(pol);
       setBudgets(bud);
       setTrail(entries);
-      setInbox((await l.s.node.inbox({ all: true })) as unknown as InboxRow[]);
+      setInbox(await l.s.node.inbox({ all: true }));
       await refreshNodeTasks(l);
     } catch (e) {
       setErr((e as Error).message);

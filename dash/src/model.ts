@@ -3,7 +3,7 @@
  * follows): tasks, rounds with their phase history, members and their submissions, nodes. Pure:
  * no I/O, so the same events always give the same picture.
  */
-import type { ChainEvent } from "../../protocol/src/events.js";
+import type { ChainEvent, MemberReportStatus } from "../../protocol/src/events.js";
 import { Phase } from "../../protocol/src/phases.js";
 
 export interface PhaseStep {
@@ -31,7 +31,7 @@ export interface RoundState {
   /** Submission phases the round went through (Setup only when the task has one). */
   submissionPhases: number[];
   /** Members' own signed accounts of why they are not in the round (MemberReported). */
-  reports: Record<string, { status: string; reason: string }>;
+  reports: Record<string, { status: MemberReportStatus; reason: string }>;
 }
 
 export interface TaskState {

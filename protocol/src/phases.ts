@@ -13,7 +13,7 @@ export const Phase = {
 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
-export const PHASE_NAMES: Record<Phase, string> = {
+export const PHASE_NAMES = {
   0: "None",
   1: "Join",
   2: "Setup",
@@ -21,11 +21,15 @@ export const PHASE_NAMES: Record<Phase, string> = {
   4: "Aggregate",
   5: "Finalized",
   6: "Failed",
-};
+} as const satisfies Record<Phase, string>;
+export type PhaseName = (typeof PHASE_NAMES)[Phase];
 
-export function phaseName(p: number): string {
+export function phaseName(p: number): PhaseName | `Unknown(${number})` {
   return PHASE_NAMES[p as Phase] ?? `Unknown(${p})`;
 }
+
+/** What a member submits in each submission phase (Setup, Compute, Aggregate), by the name nodes keep it under. */
+export type SubmissionName = "setup" | "compute" | "reveal";
 
 /** Phases in which members submit something; Setup is skipped when a task needs no setup. */
 export const SUBMISSION_PHASES: readonly Phase[] = [Phase.Setup, Phase.Compute, Phase.Aggregate];
@@ -53,3 +57,10 @@ export const Verification = {
   OnChain: 2,
 } as const;
 export type Verification = (typeof Verification)[keyof typeof Verification];
+/** Verification levels by the name a TaskSpec writes them with. */
+export const VERIFICATION_LEVELS = ["none", "offchain", "onchain"] as const;
+export type VerificationLevel = (typeof VERIFICATION_LEVELS)[number];
+
+/** Aggregation backends a TaskSpec may name. */
+export const AGGREGATIONS = ["plain", "secagg", "paillier"] as const;
+export type Aggregation = (typeof AGGREGATIONS)[number];

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { getAddress, isAddress, keccak256, toUtf8Bytes } from "ethers";
 import { canonicalJson, hashJson } from "./canonical.js";
-import { Verification } from "./phases.js";
+import { AGGREGATIONS, Verification, VERIFICATION_LEVELS } from "./phases.js";
 import { kindDef, knownKinds, TASK_KINDS, type KindName, type ParamsOf } from "./tasks/registry.js";
 import { CAPS, capMessage, jsonDepth } from "./tasks/caps.js";
 
@@ -46,8 +46,8 @@ export const taskSpecSchema = z
       .min(1, "datasets must reference at least one committed dataset")
       .max(CAPS.MAX_DATASETS, capMessage("datasets", "MAX_DATASETS", "reference fewer datasets")),
     params: z.record(z.string(), z.unknown()).default({}),
-    aggregation: z.enum(["plain", "secagg", "paillier"]).default("plain"),
-    verification: z.enum(["none", "offchain", "onchain"]).default("none"),
+    aggregation: z.enum(AGGREGATIONS).default("plain"),
+    verification: z.enum(VERIFICATION_LEVELS).default("none"),
     /**
      * Which proof system a proven task's contributions use: "groth16" (the default, circom
      * circuits over the row-by-row Poseidon commitment) or "honk" (UltraHonk circuits over the
@@ -156,6 +156,17 @@ export const taskSpecSchema = z
 export function kindParams<K extends KindName>(spec: { kind: string; params: unknown }, kind: K): ParamsOf<K> {
   if (spec.kind !== kind) throw new Error(`expected a ${kind} spec, got kind ${spec.kind}`);
   return spec.params as ParamsOf<K>;
+}
+
+/** The type the registry gives params field `F` across the kinds that declare it. */
+export type ParamField<F extends string> = { [K in KindName]: F extends keyof ParamsOf<K> ? ParamsOf<K>[F] : never }[KindName];
+
+/**
+ * A params field several kinds share (the federated kinds' `paillier` and `privacy`), typed by the
+ * registry; undefined when the spec's kind has no such field or the spec leaves it out.
+ */
+export function paramField<F extends string>(spec: { params: Record<string, unknown> }, field: F): ParamField<F> | undefined {
+  return spec.params[field] as ParamField<F> | undefined;
 }
 
 export type TaskSpecInput = z.input<typeof taskSpecSchema>;

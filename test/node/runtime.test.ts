@@ -131,7 +131,7 @@ describe("round runtime end to end (coordinator over HTTP)", () => {
     assert.equal(record.taskId, taskId);
     // Each member's submission is on record with the commitment of its payload.
     for (const n of [A, B, C]) {
-      const sub = n.store.getRound(taskId, 1, "member")!.submissions.compute;
+      const sub = n.store.getRound(taskId, 1, "member")!.submissions.compute!;
       const payload = await n.connector.getBlob(sub.blobHash);
       assert.equal(plainCommitment(payload), sub.commitment);
     }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { NodeStore, type DatasetRow } from "../../node/src/store/store.js";
 import { MIGRATIONS } from "../../node/src/store/migrations.js";
+import { parseTaskSpec } from "../../protocol/src/taskspec.js";
 
 const ds = (name: string, version: number, committed = true): DatasetRow => ({
   name,
@@ -72,10 +73,12 @@ describe("node store", () => {
 
   test("tasks, round states, members, results and the privacy ledger", () => {
     const s = new NodeStore(join(dir, "c.sqlite"));
-    s.putTask({ taskId: 1, requester: "0xR", kind: "stats", spec: { k: 1 }, specHash: "0xh", mine: false, decision: "accept", reason: "", datasets: ["iris@1"], createdAt: 5 });
-    s.putTask({ taskId: 1, requester: "0xR", kind: "stats", spec: { k: 1 }, specHash: "0xh", mine: false, decision: "decline", reason: "no", datasets: [], createdAt: 5 });
+    const owner = "0x" + "11".repeat(20);
+    const spec = parseTaskSpec({ kind: "stats", requester: owner, datasets: [{ owner, datasetId: "iris" }], params: { columns: ["petal"] }, nonce: "n1" });
+    s.putTask({ taskId: 1, requester: "0xR", kind: "stats", spec, specHash: "0xh", mine: false, decision: "accept", reason: "", datasets: ["iris@1"], createdAt: 5 });
+    s.putTask({ taskId: 1, requester: "0xR", kind: "stats", spec, specHash: "0xh", mine: false, decision: "decline", reason: "no", datasets: [], createdAt: 5 });
     assert.equal(s.getTask(1)!.decision, "decline");
-    assert.deepEqual(s.getTask(1)!.spec, { k: 1 });
+    assert.deepEqual(s.getTask(1)!.spec, spec);
     s.putRound({ taskId: 1, round: 1, side: "member", phase: 1, status: "joined", active: 0, submissions: {} });
     s.putRound({ taskId: 1, round: 1, side: "member", phase: 3, status: "submitted", active: 3, submissions: { compute: { blobHash: "0xb", commitment: "0xc" } } });
     s.putRound({ taskId: 1, round: 1, side: "requester", phase: 3, status: "open", active: 3, submissions: {} });

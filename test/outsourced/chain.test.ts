@@ -88,7 +88,7 @@ describe("outsourced mining in chain mode (hardhat node, the three contracts, et
       );
       for (const l of logs) {
         assert.equal(l.args.member, W.address);
-        assert.equal(l.args.blobHash, W.store.getRound(sub.taskId, Number(l.args.round), "member")!.submissions.compute.blobHash);
+        assert.equal(l.args.blobHash, W.store.getRound(sub.taskId, Number(l.args.round), "member")!.submissions.compute!.blobHash);
       }
       await assertWorkerCannotDecrypt(O, W, sub.taskId, "skmeans-ckks/owner-state", (s) => decodeMessage(s, "skmeans-ckks/setup").frames[0]);
     },

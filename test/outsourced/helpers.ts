@@ -52,7 +52,7 @@ export async function assertOutputsOnChain(owner: RunningNode, worker: RunningNo
     const cs = await owner.connector.getContributions(taskId, round, Phase.Compute);
     assert.equal(cs.length, 1, `round ${round}: one contribution`);
     assert.equal(cs[0].member, worker.address);
-    const sub = worker.store.getRound(taskId, round, "member")!.submissions.compute;
+    const sub = worker.store.getRound(taskId, round, "member")!.submissions.compute!;
     assert.equal(cs[0].blobHash, sub.blobHash);
     const payload = await owner.connector.getBlob(cs[0].blobHash);
     assert.equal(keccak256(payload), cs[0].commitment, `round ${round}: the commitment is the hash of the output`);

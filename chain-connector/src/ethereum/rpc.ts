@@ -1,16 +1,17 @@
 import { Transaction, type JsonRpcProvider, type TransactionReceipt, type TransactionRequest, type Wallet } from "ethers";
-import { ConnectorError } from "../connector.js";
+import { ConnectorError, isRetryable } from "../connector.js";
 import { connectorErrorFrom } from "./errors.js";
 
+/** ethers' codes for a node that did not answer (unreachable, an HTTP error status, a timeout). */
 const TRANSIENT_CODES = new Set(["NETWORK_ERROR", "SERVER_ERROR", "TIMEOUT"]);
-const TRANSIENT_TEXT = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up|fetch failed|network error|timeout|503|502|429/i;
 
 /** A failure worth retrying: the node was unreachable or overloaded, not a revert or bad request. */
 export function isTransient(e: unknown): boolean {
-  const err = e as { code?: string; message?: string; shortMessage?: string };
-  if (err?.code === "CALL_EXCEPTION" || err?.code === "INSUFFICIENT_FUNDS" || err?.code === "NONCE_EXPIRED") return false;
-  if (err?.code && TRANSIENT_CODES.has(err.code)) return true;
-  return TRANSIENT_TEXT.test(`${err?.shortMessage ?? ""} ${err?.message ?? ""}`);
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code === "CALL_EXCEPTION" || code === "INSUFFICIENT_FUNDS" || code === "NONCE_EXPIRED") return false;
+  if (typeof code === "string" && TRANSIENT_CODES.has(code)) return true;
+  // A refused or dropped connection reaches us as Node's own error (code ECONNREFUSED, ECONNRESET…).
+  return isRetryable(e);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -6,6 +6,7 @@ import {
   ConnectorError,
   type Connector,
   type ConnectorErrorCode,
+  type ConnectorMode,
   type ContributionRecord,
   type DatasetCommitment,
   type DatasetRecord,
@@ -27,7 +28,7 @@ export interface ConnectorClientOptions {
   /** Signs every request (an ethers Wallet holding the node's key). */
   signer: Signer;
   /** The server's mode; ConnectorClient.connect() asks the server instead. */
-  mode?: "ethereum" | "coordinator";
+  mode?: ConnectorMode;
   /** First wait before reconnecting a dropped event stream (default 250 ms, doubling to 5 s). */
   reconnectMs?: number;
   /** Treat the stream as dropped after this long without a byte (default 60 s; the server pings every 15 s). */
@@ -44,7 +45,7 @@ const enc = new TextEncoder();
  * it delivered when the connection drops, so no event is lost or repeated.
  */
 export class ConnectorClient implements Connector {
-  readonly mode: "ethereum" | "coordinator";
+  readonly mode: ConnectorMode;
   private readonly base: string;
   private readonly basePath: string;
   private readonly fetch: typeof fetch;
@@ -246,7 +247,7 @@ export class ConnectorClient implements Connector {
         } catch (e) {
           if (ac.signal.aborted) return;
           // The server's own refusals are final; transport failures are retried below.
-          if (e instanceof ConnectorError && e.code !== "Unavailable") throw e;
+          if (e instanceof ConnectorError && !e.retryable) throw e;
         } finally {
           clearTimeout(stall);
           ac.signal.removeEventListener("abort", onStop);

@@ -1,5 +1,4 @@
-import type { BindingDomain } from "../connector.js";
-import type { ConnectorErrorCode } from "../connector.js";
+import type { BindingDomain, ConnectorErrorCode, ConnectorMode } from "../connector.js";
 
 /**
  * The wire contract shared by the server and the typed client. Every request is signed over
@@ -33,7 +32,7 @@ export const ROUTES = {
 
 /** What GET /info answers. */
 export interface ServerInfo {
-  mode: "ethereum" | "coordinator";
+  mode: ConnectorMode;
   /** The authenticated caller's address. */
   address: string;
   /** Seconds within which a heartbeat or a participation keeps a node `active`. */

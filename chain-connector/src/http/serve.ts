@@ -1,12 +1,13 @@
 import { CoordinatorNetwork, type KindVerifier } from "../coordinator/index.js";
 import { builtContributionCircuits, loadVerificationKey } from "../vkeys.js";
 import type { ContractAddresses } from "../ethereum/deploy.js";
+import type { ConnectorMode } from "../connector.js";
 import { Keeper } from "../keeper.js";
 import { KeyringNetwork } from "./keyring.js";
 import { ConnectorServer, type NetworkLike } from "./server.js";
 
 export interface ConnectorConfig {
-  mode: "coordinator" | "ethereum";
+  mode: ConnectorMode;
   /** Interface to bind (default 127.0.0.1). */
   host?: string;
   /** Port (default 0: a free one). */
@@ -66,7 +67,7 @@ function serverOptions(cfg: ConnectorConfig) {
 
 export interface RunningConnector {
   url: string;
-  mode: "coordinator" | "ethereum";
+  mode: ConnectorMode;
   server: ConnectorServer;
   network: NetworkLike;
   keeper?: Keeper;

@@ -1,16 +1,19 @@
 import type { Signer } from "ethers";
 import { signRequest } from "../../../protocol/src/signing.js";
+import type { RoleName } from "../../../protocol/src/phases.js";
+import type { ConnectorMode } from "../../../chain-connector/src/connector.js";
 import type { TaskSpecInput } from "../../../protocol/src/taskspec.js";
 import type { DatasetConfig } from "../config.js";
 import type { AuditEntry } from "../audit/log.js";
 import type { AuditVerdict } from "../audit/verify.js";
-import type { DatasetPolicyView, InboxView } from "./views.js";
+import type { ChainTaskView, DatasetPolicyView, InboxView, NodeApiErrorCode, RoundView, TaskView } from "./views.js";
 import type { DatasetPolicy } from "../runtime/dataset-policy.js";
 
 export class NodeApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    /** "Error": the answer had no JSON error body (a proxy's, say). */
+    readonly code: NodeApiErrorCode | "Error",
     message: string,
   ) {
     super(`${code}: ${message}`);
@@ -34,13 +37,13 @@ export class NodeApiClient {
     }
     if (bytes.length > 0) headers["content-type"] = "application/json";
     const res = await fetch(new URL(path, this.url), { method, headers, body: bytes.length > 0 ? bytes : undefined });
-    const json = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
+    const json = (await res.json().catch(() => ({}))) as { code?: NodeApiErrorCode; message?: string };
     if (!res.ok) throw new NodeApiError(res.status, json.code ?? "Error", json.message ?? `HTTP ${res.status}`);
     return json as T;
   }
 
   health() {
-    return this.request<{ ok: boolean; name: string; address: string; roles: string[]; mode: string; cursor: string | null }>("GET", "/health");
+    return this.request<{ ok: boolean; name: string; address: string; roles: RoleName[]; mode: ConnectorMode; cursor: string | null }>("GET", "/health");
   }
   datasets() {
     return this.request<unknown[]>("GET", "/datasets", undefined, true);
@@ -70,7 +73,7 @@ export class NodeApiClient {
     return this.request<InboxView>("POST", `/inbox/${taskId}/deny`, { reason }, true);
   }
   tasks() {
-    return this.request<unknown[]>("GET", "/tasks", undefined, true);
+    return this.request<TaskView[]>("GET", "/tasks", undefined, true);
   }
   /**
    * Any kind's input: the node runs the kind's requester-side preparation (an outsourced kind's
@@ -83,7 +86,7 @@ export class NodeApiClient {
     return this.request<{ taskId: number; specHash: string; txHash?: string; info?: Record<string, unknown> }>("POST", `/tasks${q}`, spec, true);
   }
   task(id: number) {
-    return this.request<{ task: unknown; chain: unknown; rounds: unknown[] }>("GET", `/tasks/${id}`, undefined, true);
+    return this.request<{ task: TaskView | null; chain: ChainTaskView | null; rounds: RoundView[] }>("GET", `/tasks/${id}`, undefined, true);
   }
   /** One page of the audit trail, oldest first; `next` is the `after` of the following page (null at the end). */
   audit(opts: { after?: number; limit?: number; taskId?: number } = {}) {

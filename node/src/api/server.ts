@@ -19,7 +19,7 @@ import type { DatasetRegistry } from "../data/registry.js";
 import type { Logger } from "../log.js";
 import type { NodeStore } from "../store/store.js";
 import { sqliteNonceMemory } from "../../../protocol/src/nonces.js";
-import { auditView, chainTaskView, datasetPolicyView, datasetView, inboxView, resultView, roundView, taskView } from "./views.js";
+import { auditView, chainTaskView, datasetPolicyView, datasetView, inboxView, resultView, roundView, taskView, type NodeApiErrorCode } from "./views.js";
 import { datasetPolicySchema } from "../runtime/dataset-policy.js";
 import { ApprovalError, type Runtime } from "../runtime/runtime.js";
 import { verifyAudit } from "../audit/verify.js";
@@ -64,14 +64,14 @@ const denyBody = z.object({
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: NodeApiErrorCode,
     message: string,
   ) {
     super(message);
   }
 }
 
-function errorOf(e: unknown): { status: number; code: string; message: string } {
+function errorOf(e: unknown): { status: number; code: NodeApiErrorCode; message: string } {
   if (e instanceof HttpError || e instanceof ApprovalError) return { status: e.status, code: e.code, message: e.message };
   if (e instanceof AuthError) return { status: 401, code: "Unauthorized", message: e.message };
   if (e instanceof ConnectorError) return { status: statusFor(e.code), code: e.code, message: e.message };

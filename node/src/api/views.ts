@@ -1,10 +1,20 @@
-import type { RoundRecord as ChainRound, TaskRecord } from "../../../chain-connector/src/connector.js";
-import type { DatasetRow, InboxRow, InboxStatus, ResultRow, RoundState, TaskRow } from "../store/store.js";
+import type { RoundRecord as ChainRound, ConnectorErrorCode, TaskRecord } from "../../../chain-connector/src/connector.js";
+import type { DatasetRow, InboxRow, InboxStatus, ResultRow, RoundState, RoundStatus, Side, TaskDecision, TaskRow } from "../store/store.js";
+import type { Aggregation, SubmissionName, VerificationLevel } from "../../../protocol/src/phases.js";
 import type { TaskSpec } from "../../../protocol/src/taskspec.js";
 import { columnsOf, type DatasetPolicy } from "../runtime/dataset-policy.js";
 import { DEFAULT_DP_DELTA, privacyOf, taskRho } from "../privacy/mechanism.js";
 import { epsilonOf } from "../privacy/accountant.js";
 import type { AuditEntry, AuditPrivacy } from "../audit/log.js";
+
+/** Why the owner's approval cannot be given now (runtime.ts ApprovalError). */
+export type ApprovalErrorCode = "NotInInbox" | "AlreadyDecided" | "JoinEnded" | "PolicyDeclines";
+
+/**
+ * Codes of the node API's error bodies: a connector's refusal passed through, the approval flow's,
+ * and the API's own.
+ */
+export type NodeApiErrorCode = ConnectorErrorCode | ApprovalErrorCode | "UnknownDataset" | "NoResult" | "NoRuntime" | "NotFound" | "TooDeep" | "NotBuilt" | "Internal";
 
 /**
  * What the node API may show. Every response is built here by naming each field, never by
@@ -50,11 +60,11 @@ export interface TaskView {
   taskId: number;
   requester: string;
   kind: string;
-  /** The public spec (the connector serves it to every party). */
-  spec: unknown;
+  /** The public spec (the connector serves it to every party); null when the node could not read it. */
+  spec: TaskSpec | null;
   specHash: string;
   mine: boolean;
-  decision: string;
+  decision: TaskDecision;
   reason: string;
   datasets: string[];
   createdAt: number;
@@ -93,11 +103,11 @@ export function chainTaskView(t: TaskRecord): ChainTaskView {
 export interface RoundView {
   taskId: number;
   round: number;
-  side: string;
+  side: Side;
   phase: number;
-  status: string;
+  status: RoundStatus;
   active: number;
-  submissions: Record<string, { blobHash: string; commitment: string; proven: boolean; sent: boolean }>;
+  submissions: Partial<Record<SubmissionName, { blobHash: string; commitment: string; proven: boolean; sent: boolean }>>;
   resultHash?: string;
   error?: string;
   updatedAt: number;
@@ -106,7 +116,7 @@ export interface RoundView {
 export function roundView(r: RoundState): RoundView {
   const submissions: RoundView["submissions"] = {};
   for (const [name, s] of Object.entries(r.submissions))
-    submissions[name] = { blobHash: s.blobHash, commitment: s.commitment, proven: s.proof !== undefined, sent: s.sent !== false };
+    submissions[name as SubmissionName] = { blobHash: s.blobHash, commitment: s.commitment, proven: s.proof !== undefined, sent: s.sent !== false };
   return {
     taskId: r.taskId,
     round: r.round,
@@ -226,8 +236,8 @@ export interface InboxView {
   kind: string;
   specHash: string;
   rounds: number;
-  aggregation: string;
-  verification: string;
+  aggregation: Aggregation;
+  verification: VerificationLevel;
   members: { min: number; max: number; threshold: number };
   /** The columns of this node's data the task reads (null: the kind names none this node can read). */
   columns: string[] | null;
@@ -236,7 +246,8 @@ export interface InboxView {
 }
 
 export function inboxView(i: InboxRow, task: TaskRow, self: string): InboxView {
-  const spec = task.spec as TaskSpec;
+  const spec = task.spec;
+  if (!spec) throw new Error(`task ${task.taskId} is in the inbox without a readable spec`);
   const p = privacyOf(spec);
   const rho = p ? taskRho(p) : 0;
   const delta = p?.delta ?? DEFAULT_DP_DELTA;

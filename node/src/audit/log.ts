@@ -1,6 +1,7 @@
 import { keccak256, toUtf8Bytes } from "ethers";
 import { canonicalJson } from "../../../protocol/src/canonical.js";
 import type { ChainEvent } from "../../../protocol/src/events.js";
+import type { SubmissionName } from "../../../protocol/src/phases.js";
 
 /**
  * The node's audit trail: an append-only, hash-chained record of what it did with its datasets.
@@ -53,7 +54,7 @@ export interface AuditBody {
   datasets: string[];
   reason: string;
   /** released: the phase the submission answered (setup, compute, reveal), its blob and commitment, its size. */
-  phase?: string;
+  phase?: SubmissionName;
   blobHash?: string;
   commitment?: string;
   /** Bytes of the released blob; null when the node re-learned the submission from the chain after a crash. */

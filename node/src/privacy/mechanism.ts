@@ -1,5 +1,5 @@
 import type { PrivacyParam } from "../../../protocol/src/tasks/privacy.js";
-import type { TaskSpec } from "../../../protocol/src/taskspec.js";
+import { paramField, type TaskSpec } from "../../../protocol/src/taskspec.js";
 import { VECTOR_FRAC_BITS } from "../runtime/aggregation/vector.js";
 import { distributedGaussianRho, epsilonOf, rhoFor } from "./accountant.js";
 import { discreteGaussian, rationalOf, type ByteSource, type Rational } from "./samplers.js";
@@ -63,7 +63,7 @@ export function roundRho(spec: TaskSpec): number {
 }
 
 export function privacyOf(spec: TaskSpec): PrivacyParam | undefined {
-  return (spec.params as { privacy?: PrivacyParam }).privacy;
+  return paramField(spec, "privacy");
 }
 
 const SCALE = 2 ** VECTOR_FRAC_BITS;

@@ -5,7 +5,7 @@ import { CoordinatorNetwork, kindVerifier, ManualClock, type KindVerifier } from
 import { builtContributionCircuits } from "../../../chain-connector/src/vkeys.js";
 import type { ChainEvent } from "../../../protocol/src/events.js";
 import { FailReason } from "../../../protocol/src/events.js";
-import { Role } from "../../../protocol/src/phases.js";
+import { Role, type SubmissionName } from "../../../protocol/src/phases.js";
 import { parseTaskSpec, specHash, type TaskSpec, type TaskSpecInput } from "../../../protocol/src/taskspec.js";
 import { commitTable, schemaHash } from "../data/commit.js";
 import type { Table } from "../data/table.js";
@@ -31,7 +31,7 @@ export interface LocalOptions {
   /** Members (0-based) that go silent from the given phase on in round 1 (to try drop-outs). */
   drop?: { setup?: number[]; compute?: number[]; reveal?: number[] };
   /** Replaces a member's submission (to try wrong contributions). */
-  tamper?: (info: { round: number; phase: "setup" | "compute" | "reveal"; member: number }, s: Submission, ctx: MemberContext) => Submission | Promise<Submission>;
+  tamper?: (info: { round: number; phase: SubmissionName; member: number }, s: Submission, ctx: MemberContext) => Submission | Promise<Submission>;
   /** The requester's X25519 secret key (what members seal to), instead of a fresh one. */
   requesterX25519?: Uint8Array;
   log?: Logger;

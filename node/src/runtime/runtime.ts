@@ -1,10 +1,10 @@
 import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { toUtf8Bytes } from "ethers";
-import { ConnectorError, type Connector, type ContributionRecord, type DatasetRecord, type Groth16Proof } from "../../../chain-connector/src/connector.js";
+import { ConnectorError, isRetryable, type Connector, type ContributionRecord, type DatasetRecord, type Groth16Proof } from "../../../chain-connector/src/connector.js";
 import type { BlobStore } from "../../../chain-connector/src/blobstore.js";
 import { boundReason, type ChainEvent, type MemberReportStatus } from "../../../protocol/src/events.js";
-import { Phase } from "../../../protocol/src/phases.js";
+import { Phase, type SubmissionName } from "../../../protocol/src/phases.js";
 import { canonicalJson } from "../../../protocol/src/canonical.js";
 import { roundBinding } from "../../../protocol/src/binding.js";
 import { parseTaskSpec, specHash, type TaskSpec } from "../../../protocol/src/taskspec.js";
@@ -14,7 +14,7 @@ import type { DatasetRegistry } from "../data/registry.js";
 import { roundKey } from "../keys.js";
 import { openSealed } from "../crypto/sealedbox.js";
 import type { Logger } from "../log.js";
-import type { InboxRow, NodeStore, ResultRow, RoundState, Side, StoredSubmission, TaskRow } from "../store/store.js";
+import type { InboxRow, MemberRoundStatus, NodeStore, ResultRow, RoundState, RoundStatus, Side, StoredSubmission, TaskRow } from "../store/store.js";
 import {
   plainCommitment,
   type AggregateContext,
@@ -30,12 +30,13 @@ import { roundRho } from "../privacy/mechanism.js";
 import { StreamProgress, type ProgressSnapshot } from "./progress.js";
 import { anchorOf, auditPrivacy } from "../audit/record.js";
 import type { AuditAnchor } from "../audit/log.js";
+import type { ApprovalErrorCode } from "../api/views.js";
 
 /** An approval the owner cannot give now (unknown task, already decided, Join over); status is the HTTP status the API answers with. */
 export class ApprovalError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ApprovalErrorCode,
     message: string,
   ) {
     super(message);
@@ -110,10 +111,11 @@ function revealsIn(handler: TaskKindHandler, spec: TaskSpec): boolean {
   return !!handler.reveal && (handler.usesReveal?.(spec) ?? true);
 }
 
-const MEMBER_LIVE = new Set(["joined", "setup-submitted", "submitted", "revealed"]);
+const MEMBER_LIVE: ReadonlySet<RoundStatus> = new Set<MemberRoundStatus>(["joined", "setup-submitted", "submitted", "revealed"]);
 
+/** A connector that did not answer, by the error's class and code (anything thrown that is not an Error counts too). */
 function transient(e: unknown): boolean {
-  return e instanceof ConnectorError ? e.code === "Unavailable" : !(e instanceof Error) || (e.name === "TypeError" && /fetch/i.test(e.message));
+  return !(e instanceof Error) || isRetryable(e);
 }
 
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -405,7 +407,8 @@ export class Runtime extends EventEmitter {
   private spec(task: TaskRow): TaskSpec {
     let s = this.specs.get(task.taskId);
     if (!s) {
-      s = task.spec as TaskSpec;
+      if (!task.spec) throw new Error(`task ${task.taskId} has no readable spec`);
+      s = task.spec;
       this.specs.set(task.taskId, s);
     }
     return s;
@@ -785,7 +788,7 @@ export class Runtime extends EventEmitter {
     task: TaskRow,
     round: number,
     phase: number,
-    name: string,
+    name: SubmissionName,
     make: (ctx: MemberContext) => Promise<Submission>,
   ): Promise<StoredSubmission & { bytes?: number }> {
     const { connector, store } = this.o;
@@ -859,7 +862,7 @@ export class Runtime extends EventEmitter {
     const m = this.o.store.getRound(taskId, round, "member");
     if (m && MEMBER_LIVE.has(m.status) && handler) {
       let s = { ...m, phase, active };
-      const step =
+      const step: { name: SubmissionName; status: MemberRoundStatus; make: (ctx: MemberContext) => Promise<Submission> } | undefined =
         phase === Phase.Setup && handler.setup && s.status === "joined"
           ? { name: "setup", status: "setup-submitted", make: handler.setup.bind(handler) }
           : phase === Phase.Compute && (s.status === "joined" || s.status === "setup-submitted")

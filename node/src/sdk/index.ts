@@ -20,13 +20,14 @@ import { ConnectorClient } from "../../../chain-connector/src/http/client.js";
 import { blobHash } from "../../../chain-connector/src/blobstore.js";
 import type { NodeRecord, RoundRecord, TaskRecord } from "../../../chain-connector/src/connector.js";
 import { canonicalJson } from "../../../protocol/src/canonical.js";
-import type { ChainEvent } from "../../../protocol/src/events.js";
-import { Phase, phaseName } from "../../../protocol/src/phases.js";
+import type { ChainEvent, MemberReportStatus } from "../../../protocol/src/events.js";
+import { Phase, phaseName, type PhaseName } from "../../../protocol/src/phases.js";
 import { SpecError, specHash } from "../../../protocol/src/taskspec.js";
 import { OUTSOURCED_KINDS } from "../../../protocol/src/tasks/outsourced.js";
 import { randomUUID } from "node:crypto";
 import { NodeApiClient, NodeApiError } from "../api/client.js";
 import type { InboxView } from "../api/views.js";
+import type { RoundStatus, Side } from "../store/store.js";
 import { loadProfile, nodeNameOf, nodeWallet, requesterWallet, type LoadedProfile } from "./profile.js";
 import { checkProvenContribution, provenKindOf } from "./proofs.js";
 import { releaseZk } from "../../../chain-connector/src/zkverify.js";
@@ -34,7 +35,7 @@ import { parseTaskSpec, type TaskSpec } from "../../../protocol/src/taskspec.js"
 import type { DatasetRecord } from "../../../chain-connector/src/connector.js";
 
 export { loadProfile, saveProfile, defaultProfilePath, writeKeyFile, ProfileError, type Profile, type LoadedProfile, type ProfileNode } from "./profile.js";
-export { ConnectorError } from "../../../chain-connector/src/connector.js";
+export { ConnectorError, isRetryable } from "../../../chain-connector/src/connector.js";
 export { commitDatasetTable, describeEvent, ensureNode, readDatasetFile, readSpecFile, type DatasetCommits, type NodeRecords } from "./ops.js";
 export { NodeApiError } from "../api/client.js";
 export { SpecError } from "../../../protocol/src/taskspec.js";
@@ -46,10 +47,13 @@ export type ConnectOptions = { profile: string | LoadedProfile } | { connectorUr
 export type DatasetInput = { owner: string; datasetId: string; version?: number } | { node: string; dataset: string; version?: number };
 export type SpecInput = Record<string, unknown> & { kind: string; datasets: DatasetInput[] };
 
+/** How wait() ended: done (closed or its last round finalized), failed (a round failed), timeout. */
+export type WaitStatus = "done" | "failed" | "timeout";
+
 export interface WaitResult {
   taskId: number;
   /** done: closed or its last round finalized; failed: a round failed (reason says why); timeout. */
-  status: "done" | "failed" | "timeout";
+  status: WaitStatus;
   reason: string;
   /** Last round that was finalized (0 if none). */
   rounds: number;
@@ -66,7 +70,7 @@ export interface MemberReport {
   member: string;
   /** The profile's name of the node, when it has one. */
   name?: string;
-  status: "declined" | "failed";
+  status: MemberReportStatus;
   reason: string;
   /** One line for people: `owner2 declined: secagg needs setup: true`. */
   text: string;
@@ -91,7 +95,8 @@ export interface TaskProgress {
   taskId: number;
   round: number;
   rounds: number;
-  phase: string;
+  /** The current round's phase, "-" before the first round. */
+  phase: PhaseName | `Unknown(${number})` | "-";
   closed: boolean;
   /** Members of the round, named by the profile when it can. */
   members: string[];
@@ -105,8 +110,8 @@ export interface TaskProgress {
 
 export interface RequesterRoundView {
   round: number;
-  side: string;
-  status: string;
+  side: Side;
+  status: RoundStatus;
   phase: number;
   error?: string;
 }
@@ -204,7 +209,7 @@ export class TaskHandle {
   /** The requester node's own view of each round: its status and, when it failed there, why. */
   async requesterRounds(): Promise<RequesterRoundView[]> {
     const r = await (await this.requesterClient()).task(this.id);
-    return (r.rounds as RequesterRoundView[]).map((x) => ({ round: x.round, side: x.side, status: x.status, phase: x.phase, error: x.error }));
+    return r.rounds.map((x) => ({ round: x.round, side: x.side, status: x.status, phase: x.phase, error: x.error }));
   }
 
   /**
@@ -305,12 +310,11 @@ export class TaskHandle {
       try {
         // The node API answers its operator only: ask as that node (the profile holds its key).
         const v = await (await this.cm.node(name)).task(this.id);
-        const t = v.task as { decision?: string; reason?: string } | null;
+        const t = v.task;
         if (t?.decision === "decline" && n.roles.includes("Owner")) out.push(`${name} declined: ${t.reason}`);
         // Read before the owner recorded "not approved in time": the task still waits in its inbox.
         if (t?.decision === "pending" && n.roles.includes("Owner")) out.push(`${name} did not approve it (${t.reason})`);
-        for (const r of v.rounds as Array<{ round: number; side: string; error?: string }>)
-          if (r.round === round && r.error && !/^round failed:/.test(r.error)) out.push(`${name}: ${r.error}`);
+        for (const r of v.rounds) if (r.round === round && r.error && !/^round failed:/.test(r.error)) out.push(`${name}: ${r.error}`);
       } catch {
         /* a node that does not answer has nothing to add */
       }
@@ -489,7 +493,7 @@ export class Ciphermine {
   readonly tasks = {
     create: (spec: SpecInput) => this.createTask(spec),
     get: (id: number, since?: string) => new TaskHandle(this, id, since),
-    list: async () => (await this.requester().tasks()) as Array<{ taskId: number; kind: string; mine: boolean; createdAt: number }>,
+    list: async () => await this.requester().tasks(),
   };
   readonly datasets = {
     /** Registers (commits) a file as a dataset on a node of the profile; the path must be readable by that node. */
@@ -694,4 +698,6 @@ export async function connect(opts: ConnectOptions): Promise<Ciphermine> {
   return new Ciphermine(connector, opts.connectorUrl, opts.signer, opts.requesterUrl);
 }
 
-export type { ChainEvent, RoundRecord, TaskRecord };
+export type { ChainEvent, MemberReportStatus, PhaseName, RoundRecord, RoundStatus, Side, TaskRecord };
+export type { InboxStatus, MemberRoundStatus, RequesterRoundStatus, TaskDecision } from "../store/store.js";
+export type { InboxView, NodeApiErrorCode, RoundView, TaskView } from "../api/views.js";

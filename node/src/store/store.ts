@@ -5,6 +5,8 @@ import { secureDir, secureFile, Vault } from "../secrets/vault.js";
 import { MIGRATIONS } from "./migrations.js";
 import { chainEntry, type AuditAnchor, type AuditBody, type AuditEntry } from "../audit/log.js";
 import type { DatasetPolicy } from "../runtime/dataset-policy.js";
+import type { SubmissionName } from "../../../protocol/src/phases.js";
+import type { TaskSpec } from "../../../protocol/src/taskspec.js";
 
 export interface DatasetRow {
   name: string;
@@ -50,7 +52,8 @@ export interface TaskRow {
   taskId: number;
   requester: string;
   kind: string;
-  spec: unknown;
+  /** The parsed spec; null when the node could not read it (the task is declined). */
+  spec: TaskSpec | null;
   specHash: string;
   /** This node created the task (it is the requester). */
   mine: boolean;
@@ -63,6 +66,12 @@ export interface TaskRow {
 }
 
 export type Side = "member" | "requester";
+
+/** A member's progress in a round: new → joined → setup-submitted → submitted → revealed → done; or missed (dropped) or failed. */
+export type MemberRoundStatus = "new" | "joined" | "setup-submitted" | "submitted" | "revealed" | "missed" | "failed" | "done";
+/** The requester's side of a round: open until it finalizes (or fails); done once the next round is started or the task closed. */
+export type RequesterRoundStatus = "open" | "finalized" | "failed" | "done";
+export type RoundStatus = MemberRoundStatus | RequesterRoundStatus;
 
 /** A member's submission in one phase as this node keeps it (blob hash, commitment, whether the connector took it). */
 export interface StoredSubmission {
@@ -80,12 +89,12 @@ export interface RoundState {
   side: Side;
   /** Last phase this node saw for the round. */
   phase: number;
-  /** member: joined, setup-submitted, submitted, revealed, missed, failed, done; requester: open, finalized, failed, done. */
-  status: string;
+  /** MemberRoundStatus on the member side, RequesterRoundStatus on the requester's. */
+  status: RoundStatus;
   /** Members still active when the round entered its current phase. */
   active: number;
-  /** What this node submitted, by phase name. */
-  submissions: Record<string, StoredSubmission>;
+  /** What this node submitted, by submission name. */
+  submissions: Partial<Record<SubmissionName, StoredSubmission>>;
   resultHash?: string;
   error?: string;
   /** What the task kind's handler keeps between phases and rounds (JSON). */
@@ -386,7 +395,7 @@ export class NodeStore {
       taskId: r.task_id as number,
       requester: r.requester as string,
       kind: r.kind as string,
-      spec: JSON.parse(r.spec as string),
+      spec: JSON.parse(r.spec as string) as TaskSpec | null,
       specHash: r.spec_hash as string,
       mine: r.mine === 1,
       decision: r.decision as TaskDecision,
@@ -436,9 +445,9 @@ export class NodeStore {
       round: r.round as number,
       side: r.side as Side,
       phase: r.phase as number,
-      status: r.status as string,
+      status: r.status as RoundStatus,
       active: r.active as number,
-      submissions: JSON.parse(r.submissions as string) as Record<string, StoredSubmission>,
+      submissions: JSON.parse(r.submissions as string) as RoundState["submissions"],
       resultHash: (r.result_hash as string | null) ?? undefined,
       error: (r.error as string | null) ?? undefined,
       kindState:

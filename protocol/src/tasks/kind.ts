@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { Phase } from "../phases.js";
+import { Phase, type Aggregation, type VerificationLevel } from "../phases.js";
 
 /**
  * The protocol-level part of a task kind: everything every party (requester, member, connector,
@@ -23,8 +23,8 @@ export type ReadScope = "none" | "round" | "task";
 /** The fields of a parsed spec a kind's spec-level checks read (a structural view: this module does not import taskspec). */
 export interface KindSpecView {
   kind: string;
-  aggregation: "plain" | "secagg" | "paillier";
-  verification: "none" | "offchain" | "onchain";
+  aggregation: Aggregation;
+  verification: VerificationLevel;
   setup: boolean;
   rounds: number;
   params: Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { Phase } from "../../../../protocol/src/phases.js";
+import { AGGREGATIONS, Phase, type Aggregation } from "../../../../protocol/src/phases.js";
 import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
 import type { AggregateContext, MemberContext, ReceivedContribution, RoundContext, Submission } from "../handler.js";
 import { parsePaillier, paillierSubmission, paillierSum, requesterSecretKey, taskPublicKey } from "./paillier.js";
@@ -19,8 +19,8 @@ import { addInto, checkSumRange, decodeVector, encodeVector, VALUE_BITS } from "
  * spec.members.threshold valid contributions remain, aggregation throws: the requester does not
  * finalize, and the round fails at its aggregate deadline.
  */
-export type Backend = "plain" | "secagg" | "paillier";
-export const BACKENDS: readonly Backend[] = ["plain", "secagg", "paillier"];
+export type Backend = Aggregation;
+export const BACKENDS: readonly Backend[] = AGGREGATIONS;
 export type { Rejected };
 
 export function backendOf(spec: TaskSpec): Backend {

@@ -13,7 +13,7 @@ import {
   type PaillierPublicKey,
   type PaillierSecretKey,
 } from "../../crypto/paillier.js";
-import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
+import { paramField, type TaskSpec } from "../../../../protocol/src/taskspec.js";
 import { plainCommitment, type AggregateContext, type ReceivedContribution, type Submission } from "../handler.js";
 import { VALUE_BITS } from "./vector.js";
 import { pool } from "../pool.js";
@@ -41,7 +41,7 @@ export interface PaillierRequesterState {
 }
 
 export function taskPublicKey(spec: TaskSpec): PaillierPublicKey {
-  const n = (spec.params as { paillier?: { n?: string } }).paillier?.n;
+  const n = paramField(spec, "paillier")?.n;
   if (!n) throw new Error('params.paillier.n: aggregation "paillier" needs the requester\'s public key; submit the task with submitFederated (it makes one)');
   return paillierPublicKey(BigInt("0x" + n));
 }

@@ -1,4 +1,4 @@
-import { Phase } from "../../../../protocol/src/phases.js";
+import { Phase, type SubmissionName } from "../../../../protocol/src/phases.js";
 import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
 import {
   P,
@@ -54,7 +54,7 @@ const ABSENT_KEY = "0x09" + "00".repeat(31);
 
 export interface Rejected {
   member: string;
-  phase: "setup" | "compute" | "reveal";
+  phase: SubmissionName;
   reason: string;
 }
 

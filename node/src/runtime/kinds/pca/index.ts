@@ -1,5 +1,5 @@
 import { pcaTaskKind, type PcaParams } from "../../../../../protocol/src/tasks/pca/index.js";
-import type { TaskSpec } from "../../../../../protocol/src/taskspec.js";
+import { kindParams, type TaskSpec } from "../../../../../protocol/src/taskspec.js";
 import { federatedHandler, selectRows, type FederatedKind } from "../federated.js";
 import { pcaFromSums, pcaLength, pcaVector } from "./math.js";
 
@@ -11,7 +11,7 @@ import { pcaFromSums, pcaLength, pcaVector } from "./math.js";
 export const pcaFederated: FederatedKind<PcaParams> = {
   kind: pcaTaskKind.name,
   // parseTaskSpec parsed the params with the kind's schema (defaults filled in)
-  parse: (spec: TaskSpec) => spec.params as PcaParams,
+  parse: (spec: TaskSpec) => kindParams(spec, "pca"),
   columns: (p) => p.columns,
   length: (p) => pcaLength(p.columns.length),
   local: (p, _params, tables) => pcaVector(selectRows(tables, p.columns, "pca"), p.columns.length),
