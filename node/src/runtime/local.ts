@@ -9,7 +9,8 @@ import { openSealed } from "../crypto/sealedbox.js";
 import type { Table } from "../data/table.js";
 import { createLogger, type Logger } from "../log.js";
 import type { DatasetRow, MemberKey } from "../store/store.js";
-import { newRequesterKey, type PaillierRequesterState } from "./aggregation/paillier.js";
+import { certificateFor, newRequesterKey, type PaillierRequesterState } from "./aggregation/paillier.js";
+import { parsePaillierSecretKey } from "../crypto/paillier.js";
 import type { AggregateContext, BlobAccess, MemberContext, ReceivedContribution, RoundContext, RoundOutcome, Submission, TaskKindHandler } from "./handler.js";
 
 /**
@@ -72,8 +73,11 @@ export async function runLocal(
   const blobs = new MemoryBlobs();
   let requesterState: unknown;
   if (input.aggregation === "paillier" && params.paillier === undefined) {
-    const k = opts.paillierKey ?? newRequesterKey(opts.paillierBits ?? 2048);
-    params.paillier = { n: k.n };
+    // As on a network, the key's certificate (bound to this run's requester) is a public blob the members verify before encrypting.
+    const made = opts.paillierKey ? undefined : newRequesterKey(opts.paillierBits ?? 2048, requester);
+    const k = opts.paillierKey ?? made!;
+    const cert = made?.cert ?? certificateFor(parsePaillierSecretKey(new TextDecoder().decode(k.secret)), requester);
+    params.paillier = { n: k.n, cert: await blobs.put(cert) };
     requesterState = { paillierKey: await local.put(k.secret) } satisfies PaillierRequesterState;
   }
   const spec = parseTaskSpec({

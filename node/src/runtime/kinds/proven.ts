@@ -151,7 +151,7 @@ async function datasetTree(d: MemberDataset): Promise<{ tree: DatasetTree; rows:
  * A member's proven contribution: proves every chunk, hands the vector with the blinding limbs to
  * `send` (the aggregation backend), and wraps the backend's payload with the proofs.
  */
-export async function contributeProven<P>(ctx: MemberContext, pk: ProvenKind<P>, p: P, send: (values: bigint[]) => Promise<Submission>): Promise<Submission> {
+export async function contributeProven<P>(ctx: MemberContext, pk: ProvenKind<P>, p: P, send: ProvenSend): Promise<Submission> {
   const shape = circuitShape(pk.circuit);
   const { tree, rows } = await datasetTree(ctx.datasets[0]);
   const started = Date.now();
@@ -163,7 +163,7 @@ export async function contributeProven<P>(ctx: MemberContext, pk: ProvenKind<P>,
     params: pk.params(p, ctx.params, shape),
   });
   ctx.log.info({ circuit: shape.name, chunks: dc.chunks.length, rows: rows.length, ms: Date.now() - started }, "contribution proven");
-  const inner = await send([...dc.vector, ...blindingLimbs(dc.blinding)]);
+  const inner = await send([...dc.vector, ...blindingLimbs(dc.blinding)], { commitments: dc.chunks.map((c) => c.commitment), blinding: dc.blinding });
   const env: Envelope = {
     v: 1,
     kind: "fed/proven",
@@ -179,6 +179,12 @@ export async function contributeProven<P>(ctx: MemberContext, pk: ProvenKind<P>,
     proof: sampled.proof,
   };
 }
+
+/**
+ * Hands the proven vector (values, then blinding limbs) to the aggregation backend; Groth16 also
+ * passes the chunk commitments and their blinding sum (the paillier backend's equality proof).
+ */
+export type ProvenSend = (values: bigint[], committed?: { commitments: Commitment[]; blinding: bigint }) => Promise<Submission>;
 
 /** A Compute contribution whose proofs all checked: the backend's contribution and the chunk commitments. */
 export interface OpenedContribution {
@@ -268,7 +274,7 @@ export interface ProvenSystem {
   shape: CircuitShape;
   length: number;
   admit(spec: TaskSpec, datasets: Parameters<typeof admitProven>[3]): string | undefined;
-  contribute(ctx: MemberContext, send: (values: bigint[]) => Promise<Submission>): Promise<Submission>;
+  contribute(ctx: MemberContext, send: ProvenSend): Promise<Submission>;
   open(ctx: RoundContext, c: ReceivedContribution): Promise<OpenedContribution>;
   opens(commitments: readonly Commitment[], sum: readonly bigint[]): boolean;
 }
