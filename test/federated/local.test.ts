@@ -11,8 +11,7 @@ import { logregHandler } from "../../node/src/runtime/kinds/logreg.js";
 import { statsHandler, type SecureStatsResult, type StatsResult } from "../../node/src/runtime/kinds/stats.js";
 import { BACKENDS } from "../../node/src/runtime/aggregation/index.js";
 import { sealForRequester } from "../../node/src/runtime/aggregation/sealed.js";
-import { sealContext as paillierSealContext } from "../../node/src/runtime/aggregation/paillier.js";
-import { openSealed, sealTo } from "../../node/src/crypto/sealedbox.js";
+import { openAsMember, sealToMembers, type SealedPayload } from "../../node/src/runtime/aggregation/paillier.js";
 import { canonicalJson } from "../../protocol/src/canonical.js";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { SNARK_FIELD } from "../../protocol/src/binding.js";
@@ -145,18 +144,10 @@ describe("local debug mode: every kind × backend equals the plaintext computati
         // The member's ciphertexts are sealed to the round's members: the forger reseals a forged set.
         tamper: ({ phase, member }, s, ctx) => {
           if (phase !== "compute" || member !== 1) return s;
-          const sealed = JSON.parse(new TextDecoder().decode(s.payload)) as { boxes: { to: string; box: string }[] };
-          const mine = sealed.boxes.find((b) => b.to === ctx.self.toLowerCase())!;
-          const p = JSON.parse(new TextDecoder().decode(openSealed(ctx.roundKey.secretKey, Buffer.from(mine.box, "hex"), paillierSealContext(ctx, ctx.self, ctx.self)))) as {
-            c: string[];
-          };
+          const sealed = JSON.parse(new TextDecoder().decode(s.payload)) as SealedPayload;
+          const p = JSON.parse(new TextDecoder().decode(openAsMember(ctx, ctx.self, ctx.self, ctx.roundKey.secretKey, sealed))) as { c: string[] };
           p.c[0] = "0";
-          const inner = toUtf8Bytes(canonicalJson(p));
-          sealed.boxes = ctx.members.map((m) => ({
-            to: m.member.toLowerCase(),
-            box: Buffer.from(sealTo(Buffer.from(m.memberKey.slice(2), "hex"), inner, paillierSealContext(ctx, ctx.self, m.member))).toString("hex"),
-          }));
-          const payload = toUtf8Bytes(canonicalJson(sealed));
+          const payload = toUtf8Bytes(canonicalJson(sealToMembers(ctx, ctx.self, sealed.key, toUtf8Bytes(canonicalJson(p)))));
           return { payload, commitment: keccak256(payload) };
         },
       },

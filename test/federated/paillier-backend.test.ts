@@ -11,8 +11,8 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import { runLocal } from "../../node/src/runtime/local.js";
 import { statsHandler, type SecureStatsResult } from "../../node/src/runtime/kinds/stats.js";
 import { admitBackend } from "../../node/src/runtime/aggregation/index.js";
-import { certificateFor, checkTaskKey, newRequesterKey, sealContext } from "../../node/src/runtime/aggregation/paillier.js";
-import { openSealed, sealTo } from "../../node/src/crypto/sealedbox.js";
+import { certificateFor, checkTaskKey, newRequesterKey, openAsMember, sealContext, sealToMembers, type SealedPayload } from "../../node/src/runtime/aggregation/paillier.js";
+import { openSealed } from "../../node/src/crypto/sealedbox.js";
 import { packingLayout, paillierDecrypt, paillierKeygen, unpack } from "../../node/src/crypto/paillier.js";
 import { keccakHex } from "../../protocol/src/hash.js";
 import { canonicalJson } from "../../protocol/src/canonical.js";
@@ -23,10 +23,6 @@ import { IRIS_COLS, irisTables, union } from "./reference.js";
 const BITS = 1024;
 const input = { kind: "stats", aggregation: "paillier", members: { min: 3, max: 3, threshold: 2 }, params: { columns: IRIS_COLS } } as const;
 
-interface Sealed {
-  kind: string;
-  boxes: { to: string; box: string }[];
-}
 const json = <T>(b: Uint8Array) => JSON.parse(new TextDecoder().decode(b)) as T;
 const unhex = (h: string) => new Uint8Array(Buffer.from(h, "hex"));
 
@@ -45,8 +41,7 @@ describe("paillier: the requester learns only the sum", () => {
         seen.push({ phase: info.phase, member: info.member, payload: s.payload });
         if (info.phase === "compute") {
           // The member itself can open the box addressed to it: its ciphertexts, to look for later.
-          const box = json<Sealed>(s.payload).boxes.find((b) => b.to === ctx.self.toLowerCase())!;
-          own[info.member] = json<{ c: string[] }>(openSealed(ctx.roundKey.secretKey, unhex(box.box), sealContext(ctx, ctx.self, ctx.self))).c;
+          own[info.member] = json<{ c: string[] }>(openAsMember(ctx, ctx.self, ctx.self, ctx.roundKey.secretKey, json<SealedPayload>(s.payload))).c;
         }
         return s;
       },
@@ -62,11 +57,14 @@ describe("paillier: the requester learns only the sum", () => {
     for (const [m, cs] of own.entries()) for (const c of cs) assert.ok(!everything.includes(c), `member ${m}'s ciphertext appears in a blob the requester reads`);
     // Every box is sealed to a member's round key: the requester's X25519 key opens none of them.
     for (const s of compute) {
-      const p = json<Sealed & { c?: unknown }>(s.payload);
+      const p = json<SealedPayload & { c?: unknown }>(s.payload);
       assert.equal(p.kind, "vector/paillier-sealed");
       assert.equal(p.c, undefined);
       assert.deepEqual(p.boxes.map((b) => b.to).sort(), run.members.map((a) => a.toLowerCase()).sort());
-      for (const b of p.boxes) assert.throws(() => openSealed(requesterX, unhex(b.box), sealContext({ spec: run.spec, taskId: 1, round: 1 }, run.members[s.member], b.to)));
+      for (const b of p.boxes) {
+        assert.throws(() => openSealed(requesterX, unhex(b.box), sealContext({ spec: run.spec, taskId: 1, round: 1 }, run.members[s.member], b.to)));
+        assert.throws(() => openAsMember({ spec: run.spec, taskId: 1, round: 1 }, run.members[s.member], b.to, requesterX, p), /does not open/);
+      }
     }
     // What the requester does read: two identical sums over all three members, which decrypt to the total.
     const [a, b] = sums.map((s) => json<{ members: string[]; c: string[] }>(s.payload));
@@ -139,18 +137,13 @@ describe("paillier with proofs: a member whose ciphertexts are not its committed
         tamper: (info, s, ctx) => {
           if (info.phase !== "compute" || info.member !== 1) return s;
           const env = json<{ body: string }>(s.payload);
-          const sealed = json<Sealed>(unhex(env.body));
-          const mine = sealed.boxes.find((b) => b.to === ctx.self.toLowerCase())!;
-          const inner = json<{ c: string[] }>(openSealed(ctx.roundKey.secretKey, unhex(mine.box), sealContext(ctx, ctx.self, ctx.self)));
+          const sealed = json<SealedPayload>(unhex(env.body));
+          const inner = json<{ c: string[] }>(openAsMember(ctx, ctx.self, ctx.self, ctx.roundKey.secretKey, sealed));
           const n = BigInt("0x" + (ctx.spec.params as { paillier: { n: string } }).paillier.n);
           // (1+N)·C adds 1 to the packed plaintext: the first committed value (the count) is off by one.
           inner.c[0] = ((BigInt("0x" + inner.c[0]) * (1n + n)) % (n * n)).toString(16);
-          const bytes = new TextEncoder().encode(canonicalJson(inner));
-          sealed.boxes = ctx.members.map((m) => ({
-            to: m.member.toLowerCase(),
-            box: Buffer.from(sealTo(unhex(m.memberKey.slice(2)), bytes, sealContext(ctx, ctx.self, m.member))).toString("hex"),
-          }));
-          env.body = Buffer.from(canonicalJson(sealed)).toString("hex");
+          const resealed = sealToMembers(ctx, ctx.self, sealed.key, new TextEncoder().encode(canonicalJson(inner)));
+          env.body = Buffer.from(canonicalJson(resealed)).toString("hex");
           return { ...s, payload: new TextEncoder().encode(canonicalJson(env)) };
         },
       });

@@ -24,7 +24,8 @@ import { addInto, checkSumRange, decodeVector, encodeVector, VALUE_BITS } from "
  * Invalid contributions (payload not matching its on-chain commitment, not decoding, wrong length,
  * values out of range, ciphertexts not of the task's key) are left out and listed in the result's
  * `rejected` with the reason; the round's result is the exact aggregate of the others. With
- * secagg, members apply the same checks, so a member with an invalid masked input is treated as
+ * paillier the members check the ciphertexts (sealed to them) and report what they left out with
+ * their sums (./paillier.ts). With secagg, members apply the same checks, so a member with an invalid masked input is treated as
  * dropped (its mask key is rebuilt, its input is not in the sum). When fewer than
  * spec.members.threshold valid contributions remain, aggregation throws: the requester does not
  * finalize, and the round fails at its aggregate deadline.
@@ -112,8 +113,9 @@ export function verifyVector(ctx: RoundContext, c: ReceivedContribution, length:
         parsePlain(ctx, c, length);
         return true;
       case "paillier":
+        // Structure only: the ciphertexts are sealed to the members, who check them before summing.
         parseSealed(ctx, c);
-        return length > 0;
+        return true;
       case "secagg":
         return secaggLooksValid(ctx, c, length);
     }

@@ -27,7 +27,7 @@ import {
   verifyEquality,
   type EqualityStatement,
 } from "../../crypto/paillier-proofs/index.js";
-import { openSealed, sealTo } from "../../crypto/sealedbox.js";
+import { NONCE_BYTES, openSealed, openWithKey, sealTo, sealWithKey } from "../../crypto/sealedbox.js";
 import { randomBelow } from "../../crypto/bigmath.js";
 import { randomBytes } from "../../crypto/random.js";
 import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
@@ -43,7 +43,8 @@ import { pool } from "../pool.js";
  *
  *   Compute    each member packs its encoded vector into VALUE_BITS-bit signed slots (headroom for
  *              spec.members.max terms), encrypts to the task key and seals the ciphertexts to every
- *              member's round key (the X25519 key it joined with) — the requester, the connector
+ *              member's round key (the X25519 key it joined with; one content key, wrapped per
+ *              member) — the requester, the connector
  *              and the blob store see boxes. Proven tasks: with a Paillier–Pedersen equality proof
  *              that the ciphertexts hold the values the member's chunk commitments commit to.
  *   Aggregate  each member opens every box addressed to it, checks it (key, count, units, and the
@@ -68,11 +69,13 @@ interface PaillierPayload {
   eq?: string;
 }
 
-interface SealedPayload {
+export interface SealedPayload {
   v: 1;
   kind: "vector/paillier-sealed";
   key: string;
-  /** One box per member of the round (itself included), each holding the same PaillierPayload. */
+  /** The PaillierPayload under a fresh content key (XChaCha20-Poly1305): hex of nonce ‖ ciphertext. */
+  body: string;
+  /** The content key sealed to each member of the round (itself included). */
   boxes: { to: string; box: string }[];
 }
 
@@ -150,6 +153,8 @@ export function checkTaskKey(spec: TaskSpec, blobs: { get(hash: string): Promise
       if (why) throw new Error(`params.paillier: the requester's key ${pk.fingerprint} is not certified, so this member refuses to encrypt to it: ${why}`);
     })();
     certified.set(key, v);
+    // A refusal is not kept: the blob may have been unreachable for a moment; a bad certificate fails again.
+    v.catch(() => certified.delete(key));
     if (certified.size > 256) certified.delete(certified.keys().next().value!);
   }
   return v;
@@ -224,12 +229,34 @@ export async function paillierSubmission(ctx: MemberContext, values: readonly bi
     const st = equalityStatement(ctx, ctx.self, pk, eq.shape, head, eq.commitments);
     payload.eq = serializeEqualityProof(proveEquality(st, { values: values.slice(0, eq.shape.count), blinding: eq.blinding, randomness: rho }));
   } else payload.c = (await pool().run("paillierEncrypt", { n: pk.n, plaintexts: plain })).map((x) => x.toString(16));
-  const inner = new TextEncoder().encode(canonicalJson(payload));
+  const bytes = new TextEncoder().encode(canonicalJson(sealToMembers(ctx, ctx.self, pk.fingerprint, new TextEncoder().encode(canonicalJson(payload)))));
+  return { payload: bytes, commitment: plainCommitment(bytes) };
+}
+
+/**
+ * Seals `inner` once under a fresh content key and that key to every member's round key, so a
+ * contribution grows by one small box per member, not by a copy of the ciphertexts.
+ */
+export function sealToMembers(ctx: Pick<RoundContext, "spec" | "taskId" | "round" | "members">, from: string, key: string, inner: Uint8Array): SealedPayload {
+  const content = randomBytes(32);
+  const { nonce, ct } = sealWithKey(content, inner, new TextEncoder().encode(sealContext(ctx, from, "*")));
   const boxes = [...ctx.members]
     .sort((a, b) => (lc(a.member) < lc(b.member) ? -1 : 1))
-    .map((m) => ({ to: lc(m.member), box: Buffer.from(sealTo(hexKey(m.memberKey), inner, sealContext(ctx, ctx.self, m.member))).toString("hex") }));
-  const bytes = new TextEncoder().encode(canonicalJson({ v: 1, kind: "vector/paillier-sealed", key: pk.fingerprint, boxes } satisfies SealedPayload));
-  return { payload: bytes, commitment: plainCommitment(bytes) };
+    .map((m) => ({ to: lc(m.member), box: Buffer.from(sealTo(hexKey(m.memberKey), content, sealContext(ctx, from, m.member))).toString("hex") }));
+  return { v: 1, kind: "vector/paillier-sealed", key, body: Buffer.from(nonce).toString("hex") + Buffer.from(ct).toString("hex"), boxes };
+}
+
+/** What `sealToMembers` sealed, opened by member `self` with its round secret key; throws naming what failed. */
+export function openAsMember(ctx: Pick<RoundContext, "spec" | "taskId" | "round">, from: string, self: string, secretKey: Uint8Array, p: SealedPayload): Uint8Array {
+  const mine = p.boxes.find((b) => b.to === lc(self));
+  if (!mine) throw new Error("no box for this member");
+  try {
+    const content = openSealed(secretKey, new Uint8Array(Buffer.from(mine.box, "hex")), sealContext(ctx, from, self));
+    const body = new Uint8Array(Buffer.from(p.body, "hex"));
+    return openWithKey(content, body.subarray(0, NONCE_BYTES), body.subarray(NONCE_BYTES), new TextEncoder().encode(sealContext(ctx, from, "*")));
+  } catch {
+    throw new Error("its box for this member does not open with this member's round key (sealed to another key, round or sender, or altered)");
+  }
 }
 
 function hexKey(h: string): Uint8Array {
@@ -276,21 +303,14 @@ export function parseSealed(ctx: RoundContext, c: ReceivedContribution): SealedP
   const want = ctx.members.map((m) => lc(m.member)).sort();
   const have = p.boxes.map((b) => (typeof b?.to === "string" ? b.to : "")).sort();
   if (have.length !== want.length || have.some((x, i) => x !== want[i])) throw new Error("the contribution is not sealed to exactly the round's members");
-  if (p.boxes.some((b) => typeof b.box !== "string" || !/^([0-9a-f]{2})+$/.test(b.box))) throw new Error("a box is not hex");
+  if (p.boxes.some((b) => typeof b.box !== "string" || !/^([0-9a-f]{2})+$/.test(b.box)) || typeof p.body !== "string" || !/^([0-9a-f]{2})+$/.test(p.body))
+    throw new Error("a box or the body is not hex");
   return p;
 }
 
 /** A member opens the box addressed to it and checks the ciphertexts: key, count, each a unit mod n². */
 function openContribution(ctx: MemberContext, c: ReceivedContribution, length: number, shape?: CommittedShape): PaillierPayload & { x: bigint[] } {
-  const sealed = parseSealed(ctx, c);
-  const mine = sealed.boxes.find((b) => b.to === lc(ctx.self));
-  if (!mine) throw new Error("no box for this member");
-  let inner: Uint8Array;
-  try {
-    inner = openSealed(ctx.roundKey.secretKey, new Uint8Array(Buffer.from(mine.box, "hex")), sealContext(ctx, c.member, ctx.self));
-  } catch {
-    throw new Error("its box for this member does not open with this member's round key (sealed to another key, round or sender, or altered)");
-  }
+  const inner = openAsMember(ctx, c.member, ctx.self, ctx.roundKey.secretKey, parseSealed(ctx, c));
   const pk = taskPublicKey(ctx.spec);
   const p = parseJson<PaillierPayload>(inner);
   if (p?.v !== 1 || p.kind !== "vector/paillier" || !Array.isArray(p.c)) throw new Error("the box does not hold a Paillier contribution");

@@ -32,12 +32,13 @@ import { contributionMemo, type MemberContext, type MemberDataset, type Received
  * cannot be replayed in another round or taken by another member. One chunk, sampled by
  * sampledChunk(task, round, member), also goes with the submission: its outputs' keccak is the
  * on-chain commitment and its proof is checked by TaskManager ("onchain") or by the connector
- * ("offchain") before the contribution is recorded. The requester — and with secagg every member,
+ * ("offchain") before the contribution is recorded. The requester — and with secagg or paillier every member,
  * so that all agree on who is in — checks every other chunk off-chain: ceil(rows / R) chunks in
  * order under the member's registered root (every row covered), the round's public parameters,
  * the bindings and the Groth16 proofs. After summing, the requester checks that the aggregate and
  * the summed blindings open Σ of all chunk commitments: a member that sent a vector other than the
- * one it proved is named (plain) or fails the round (secagg, paillier: only sums are visible).
+ * one it proved is named (plain; paillier through the members' checks of its equality proof) or
+ * fails the round (secagg: only sums are visible).
  */
 
 /** How a federated kind's spec and vectors map onto its contribution circuit. */
