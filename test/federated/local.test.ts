@@ -11,6 +11,7 @@ import { logregHandler } from "../../node/src/runtime/kinds/logreg.js";
 import { statsHandler, type SecureStatsResult, type StatsResult } from "../../node/src/runtime/kinds/stats.js";
 import { BACKENDS } from "../../node/src/runtime/aggregation/index.js";
 import { sealForRequester } from "../../node/src/runtime/aggregation/sealed.js";
+import { openAsMember, sealToMembers, type SealedPayload } from "../../node/src/runtime/aggregation/paillier.js";
 import { canonicalJson } from "../../protocol/src/canonical.js";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { SNARK_FIELD } from "../../protocol/src/binding.js";
@@ -140,11 +141,13 @@ describe("local debug mode: every kind × backend equals the plaintext computati
       tables,
       {
         paillierBits: BITS,
-        tamper: ({ phase, member }, s) => {
+        // The member's ciphertexts are sealed to the round's members: the forger reseals a forged set.
+        tamper: ({ phase, member }, s, ctx) => {
           if (phase !== "compute" || member !== 1) return s;
-          const p = JSON.parse(new TextDecoder().decode(s.payload)) as { c: string[] };
+          const sealed = JSON.parse(new TextDecoder().decode(s.payload)) as SealedPayload;
+          const p = JSON.parse(new TextDecoder().decode(openAsMember(ctx, ctx.self, ctx.self, ctx.roundKey.secretKey, sealed))) as { c: string[] };
           p.c[0] = "0";
-          const payload = toUtf8Bytes(canonicalJson(p));
+          const payload = toUtf8Bytes(canonicalJson(sealToMembers(ctx, ctx.self, sealed.key, toUtf8Bytes(canonicalJson(p)))));
           return { payload, commitment: keccak256(payload) };
         },
       },

@@ -38,6 +38,9 @@ test("the proof parts name built circuits with the kind's public-input layout; t
   for (const kind of ["stats", "pca"]) {
     assert.equal(membersRead({ kind, aggregation: "secagg" }, Phase.Setup), "round");
     assert.equal(membersRead({ kind, aggregation: "plain" }, Phase.Compute), "none");
+    // paillier: members sum each other's sealed ciphertexts in Aggregate; the sums are for the requester only.
+    assert.equal(membersRead({ kind, aggregation: "paillier" }, Phase.Compute), "round");
+    assert.equal(membersRead({ kind, aggregation: "paillier" }, Phase.Aggregate), "none");
   }
   assert.equal(membersRead({ kind: "vlinreg", aggregation: "plain" }, Phase.Compute), "task");
   assert.equal(membersRead({ kind: "sknn", aggregation: "plain" }, Phase.Compute), "none");

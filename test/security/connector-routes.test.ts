@@ -204,6 +204,28 @@ for (const factory of modes)
       assert.deepEqual(await client(R).getBlob(unmaskA.h), unmaskA.bytes);
     });
 
+    test("paillier: members read each other's Compute boxes of their round (they sum them), not the sums; others are refused", async () => {
+      const s = spec({ aggregation: "paillier", rounds: 1, params: { columns: ["x"], paillier: { n: "c1", cert: "0x" + "11".repeat(32) } } });
+      const { taskId: t } = await client(R).createTask(s);
+      for (const w of [A, B]) await client(w).joinRound(t, 1, b32());
+      await pass(t, 1);
+      await phaseIs(t, 1, Phase.Compute);
+      const put = async (w: Wallet, label: string) => {
+        const bytes = new Uint8Array([...new TextEncoder().encode(label), ...randomBytes(16)]);
+        const h = await client(w).putBlob(bytes);
+        await client(w).submit(t, 1, h, b32());
+        return { bytes, h };
+      };
+      const boxA = await put(A, "paillier-boxes-A");
+      await put(B, "paillier-boxes-B");
+      await phaseIs(t, 1, Phase.Aggregate);
+      const sumA = await put(A, "paillier-sum-A");
+      assert.deepEqual(await client(B).getBlob(boxA.h), boxA.bytes, "B reads A's sealed ciphertexts to sum them");
+      await assert.rejects(client(S).getBlob(boxA.h), /Forbidden/, "S reads A's Compute boxes");
+      await assert.rejects(client(B).getBlob(sumA.h), /Forbidden/, "B reads A's sum");
+      assert.deepEqual(await client(R).getBlob(sumA.h), sumA.bytes);
+    });
+
     test("a blob named by a published blob is read as that blob; naming someone else's blob grants nothing", async () => {
       // vlinreg: every member reads every manifest and the tables it names.
       const s = parseTaskSpec({

@@ -30,7 +30,7 @@ const { MultivariateLinearRegression } = createRequire(import.meta.url)("ml-regr
 // Tests use 1,024-bit keys for speed (the default is 2,048); made once and shared.
 const keys: Record<string, PaillierKeyPair> = {};
 before(async () => {
-  for (const name of ["y", "x1", "x2", "x3", "x4"]) keys[name] = await generatePaillierKeyPair(1024);
+  for (const name of ["y", "x1", "x2", "x3", "x4"]) keys[name] = await generatePaillierKeyPair(1024, { blum: true }); // Blum primes: parties certify their keys (Π^mod)
 });
 
 function ols(cols: number[][], y: number[]): { coef: number[]; intercept: number } {
@@ -282,6 +282,41 @@ test("alignment errors are reported before any key is used or anything encrypted
   }
   await assert.rejects(runVertical({ label: { ids: d.ids, y: d.y }, features: [{ name: "y", ids: d.ids, columns: { a: d.x1 } }] }, { keys }), /not "y"/);
   await assert.rejects(runVertical({ label: { ids: d.ids, y: d.y }, features: [{ name: "x1", ids: d.ids, columns: { a: d.x1 } }] }, { keys, learningRate: 5 }), /learningRate 5/);
+});
+
+test("certified keys: a party refuses a Paillier key published without its certificate, or with another party's, with the reason", async () => {
+  const d = synthetic(20, 4);
+  const input = (name: string) => ({
+    label: { ids: d.ids, y: d.y },
+    features: [
+      { name, ids: d.ids, columns: { [name]: d.x1 } },
+      { name: "x2", ids: d.ids, columns: { x2: d.x2 } },
+    ],
+  });
+  // A store that lets the key's publisher drop or swap the certificate on its pk/ table.
+  class Forging extends TableStore {
+    constructor(private readonly forge: (t: TablePayload & { type: "paillier-pk" }, name: string) => TablePayload) {
+      super();
+    }
+    override write(name: string, writer: string, payload: TablePayload): void {
+      super.write(name, writer, payload.type === "paillier-pk" ? this.forge(payload, name) : payload);
+    }
+  }
+  const strip = new Forging(({ cert: _drop, ...t }) => t);
+  await assert.rejects(
+    runVertical(input("x1"), { keys, store: strip, iterations: 1 }),
+    /table pk\/y: the Paillier key comes without its certificate .*x1 refuses an uncertified key/,
+  );
+  // Features mode: x1's certificate presented for x2's key (bound to another party and modulus).
+  let x1cert: string | undefined;
+  const swap = new Forging((t, name) => {
+    if (name === "pk/x1") x1cert = t.cert;
+    return name === "pk/x2" ? { ...t, cert: x1cert } : t;
+  });
+  await assert.rejects(
+    runVertical(input("x1"), { keys, store: swap, iterations: 1, keyHolder: "features" }),
+    /table pk\/x2: the Paillier key is not certified, so .* refuses it: Π\^mod does not verify/,
+  );
 });
 
 test("a single feature party holding every column (the label party relays only the label term)", async () => {

@@ -48,7 +48,7 @@ export const ROUTE_POLICY: readonly { route: string; who: string }[] = [
     route: "GET /blobs/:hash",
     who:
       "its uploader; a spec: registered nodes; a contribution: its author, the task's requester, and the round's members only where the protocol needs it " +
-      "(secagg Setup and Compute messages, vlinreg manifests: any member of the task); a round result: the requester and the next round's members; " +
+      "(secagg Setup and Compute messages and paillier Compute boxes: the round's members; vlinreg manifests: any member of the task); a round result: the requester and the next round's members; " +
       "a blob named by one of these and uploaded by its author: as that blob (a spec's chunks: the requester and the task's members)",
   },
   { route: "GET /events", who: "registered nodes" },
@@ -57,7 +57,7 @@ export const ROUTE_POLICY: readonly { route: string; who: string }[] = [
 /**
  * Whether the members of a round read each other's contributions of `phase`, and whose rounds
  * count: the kind's own rule from the protocol registry (TaskKindDef.memberReads; federated
- * kinds with secagg: Setup and Compute of the same round; vlinreg: every round's; outsourced:
+ * kinds with secagg: Setup and Compute of the same round; with paillier: Compute of the same round; vlinreg: every round's; outsourced:
  * nothing), or for an operator's own kind the rule given in `extra`.
  */
 export function membersRead(spec: Pick<TaskSpec, "kind" | "aggregation">, phase: number, extra: MemberReads = {}): ReadScope {

@@ -11,7 +11,8 @@ import { commitTable, schemaHash } from "../data/commit.js";
 import type { Table } from "../data/table.js";
 import { createLogger, type Logger } from "../log.js";
 import { NodeStore, type DatasetRow, type RoundState } from "../store/store.js";
-import { newRequesterKey, type PaillierRequesterState } from "./aggregation/paillier.js";
+import { certificateFor, newRequesterKey, type PaillierRequesterState } from "./aggregation/paillier.js";
+import { parsePaillierSecretKey } from "../crypto/paillier.js";
 import { HandlerRegistry, type MemberContext, type RoundOutcome, type Submission, type TaskKindHandler } from "./handler.js";
 import { Runtime, seedRequesterState } from "./runtime.js";
 
@@ -108,10 +109,14 @@ export async function runLocal(
   const requesterPk = x25519.getPublicKey(requesterX);
   const params: Record<string, unknown> = { ...(input.params ?? {}) };
   const requesterBlobs = new MemoryBlobStore();
+  const publicBlobs = new MemoryBlobStore();
   let seed: PaillierRequesterState | undefined;
   if (input.aggregation === "paillier" && params.paillier === undefined) {
-    const k = opts.paillierKey ?? newRequesterKey(opts.paillierBits ?? 2048);
-    params.paillier = { n: k.n };
+    // As on a network, the key's certificate (bound to this run's requester) is a public blob the members verify before encrypting.
+    const made = opts.paillierKey ? undefined : newRequesterKey(opts.paillierBits ?? 2048, requester);
+    const k = opts.paillierKey ?? made!;
+    const cert = made?.cert ?? certificateFor(parsePaillierSecretKey(new TextDecoder().decode(k.secret)), requester);
+    params.paillier = { n: k.n, cert: await publicBlobs.put(cert) };
     seed = { paillierKey: await requesterBlobs.put(k.secret) };
   }
   const spec = parseTaskSpec({
@@ -127,7 +132,7 @@ export async function runLocal(
   // Proven tasks: the coordinator checks each member's sampled proof, as a connector with verifiers configured does.
   const proven = spec.verification !== "none";
   const verifier = proven ? contributionVerifier() : undefined;
-  const network = new CoordinatorNetwork({ db: ":memory:", blobs: new MemoryBlobStore(), clock, verifier });
+  const network = new CoordinatorNetwork({ db: ":memory:", blobs: publicBlobs, clock, verifier });
   const runtimes: Runtime[] = [];
   const abort = new AbortController();
   const requesterStore = new NodeStore(":memory:");

@@ -21,7 +21,8 @@
  * from its shared secret.
  *   ids/P         P → all            P's row ids (alignment; no data values)
  *   xk/P          P → all            P's X25519 public key
- *   pk/y          y → all            Paillier public key of y, with its DJN randomness base h_s
+ *   pk/y          y → all            Paillier public key of y, with its DJN randomness base h_s and
+ *                                    its certificate (Π^mod, Π^fac, h_s an N-th residue)
  *   enc-y/y       y → x_j            Enc_y(row r of y), standardized fixed point
  *   enc-x/j       x_j → x_i          Enc_y(row r of X_j), columns packed; sealed to the other feature parties
  *   term/t/i->j   x_i → y            Enc_y(G_ji θ_i^(t) + m_ij^t)   (from enc-x/j and X_i, θ_i)
@@ -40,7 +41,7 @@
  * "features": every feature party j owns a key pair (pk/j published); it alone can decrypt values
  * encrypted under pk_j, and everything encrypted under pk_j is a sum that j is entitled to learn.
  *   ids/P         P → all            as above
- *   pk/j          x_j → all          Paillier public key of x_j
+ *   pk/j          x_j → all          Paillier public key of x_j, with its certificate (Π^mod, Π^fac)
  *   enc-x/j       x_j → y, x_i       Enc_j(row r of X_j), standardized fixed point, columns packed
  *   term/t/i->j   x_i → y            Enc_j(G_ji θ_i^(t))     (computed from enc-x/j and X_i, θ_i)
  *   grad/t/j      y → x_j            Enc_j(Σ_{i≠j} G_ji θ_i^(t) − X_jᵀ y)
@@ -48,6 +49,11 @@
  * Setup: x_i computes Enc_j(G_ji) as above; y computes Enc_j(X_jᵀ y) from enc-x/j with its labels.
  * Iteration t: x_i sends Enc_j(G_ji θ_i) for every other j; y multiplies them with Enc_j(−X_jᵀ y)
  * and forwards; x_j decrypts, adds its own G_jj θ_j.
+ *
+ * Certified keys (both modes): every reader of a pk/ table verifies its certificate
+ * (crypto/paillier-proofs/certificate.ts, bound to vlinregKeyBinding(party)) before encrypting
+ * under the key or computing on ciphertexts under it, and refuses the key with the reason. The
+ * steps themselves (cross terms, label terms, y's decryptions of masked sums) are not proven yet.
  *
  * Both modes step θ_j ← θ_j − α (G_jj/n)⁻¹ ∇_j + β (θ_j − θ_j^prev) (block-Jacobi preconditioning
  * from the party's own data, heavy-ball momentum), and the fixed-point run is exact: the same data
@@ -88,6 +94,8 @@ import {
   type PaillierRandomnessOptions,
 } from "../crypto/paillier.js";
 import { encryptAll } from "../crypto/paillier-workers.js";
+import { certifyKey, keyCertificateProblem, parseKeyCertificate, serializeKeyCertificate } from "../crypto/paillier-proofs/index.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { solve } from "../algorithms/linalg.js";
 import { maskMod, newMaskSeed, newSealSecret, pairSecret, readSealKey, readSealed, sealKeyTable, sealSecretFromHex, sealSecretHex, sealTable, bytesHex, hexBytes } from "./seal.js";
 import { TableStore, ciphertextTable, readCiphertexts, type TableIO, type TablePayload } from "./tables.js";
@@ -101,17 +109,53 @@ function chunkCount(k: number, pub: PaillierPublicKey): number {
   return Math.ceil(k / slotsPerPlaintext(pub.bits));
 }
 
+/** What a party's key certificate is bound to: this protocol and the party that publishes the key. */
+export function vlinregKeyBinding(party: string): Uint8Array {
+  return new TextEncoder().encode(`ciphermine/vlinreg-key/v1 party=${party}`);
+}
+
+/** The certificate a party publishes with its key (Π^mod, Π^fac and, with a DJN base, its N-th residue proof). */
+function certificate(key: PaillierKeyPair, party: string, hs?: bigint): string {
+  return serializeKeyCertificate(certifyKey(key.secretKey, vlinregKeyBinding(party), hs));
+}
+
+const certified = new Set<string>();
+
+/** Refuses a pk/<party> table whose key is not certified (checked once per process and table content). */
+function checkKey(party: string, reader: string, pub: PaillierPublicKey, cert: string | undefined, hs: bigint | undefined): void {
+  if (cert === undefined)
+    throw new Error(
+      `table pk/${party}: the Paillier key comes without its certificate (Π^mod, Π^fac${hs === undefined ? "" : ", the DJN base's N-th residue proof"}); ${reader} refuses an uncertified key`,
+    );
+  const memo = bytesHex(sha256(new TextEncoder().encode(`${party}|${pub.n.toString(16)}|${hs?.toString(16) ?? ""}|${cert}`)));
+  if (certified.has(memo)) return;
+  let why: string | undefined;
+  try {
+    why = keyCertificateProblem(pub, parseKeyCertificate(cert), vlinregKeyBinding(party), hs);
+  } catch (e) {
+    why = (e as Error).message;
+  }
+  if (why) throw new Error(`table pk/${party}: the Paillier key is not certified, so ${reader} refuses it: ${why}`);
+  certified.add(memo);
+  if (certified.size > 1024) certified.delete(certified.values().next().value!);
+}
+
 function readPk(store: TableIO, party: string, reader: string): PaillierPublicKey {
   const t = store.read(`pk/${party}`, reader);
   if (t.type !== "paillier-pk") throw new Error(`table pk/${party}: expected a Paillier public key`);
-  return paillierPublicKey(BigInt(t.n));
+  const pub = paillierPublicKey(BigInt(t.n));
+  checkKey(party, reader, pub, t.cert, t.hs === undefined ? undefined : BigInt(t.hs));
+  return pub;
 }
 
 /** pk/y with its DJN base: what a feature party encrypts under in label mode. */
 function readLabelKey(store: TableIO, reader: string): { pub: PaillierPublicKey; hs?: bigint } {
   const t = store.read(`pk/${LABEL}`, reader);
   if (t.type !== "paillier-pk") throw new Error(`table pk/${LABEL}: expected a Paillier public key`);
-  return { pub: paillierPublicKey(BigInt(t.n)), hs: t.hs === undefined ? undefined : BigInt(t.hs) };
+  const pub = paillierPublicKey(BigInt(t.n));
+  const hs = t.hs === undefined ? undefined : BigInt(t.hs);
+  checkKey(LABEL, reader, pub, t.cert, hs);
+  return { pub, hs };
 }
 
 function readIds(store: TableIO, parties: string[], reader: string): Record<string, string[]> {
@@ -294,7 +338,7 @@ export class FeatureParty {
   /** Features mode: this party's own Paillier key pair. */
   async makeKey(bits: number, opts?: PaillierRandomnessOptions, given?: PaillierKeyPair): Promise<void> {
     this.need("features", "makeKey");
-    this.key = given ?? (await generatePaillierKeyPair(bits, opts));
+    this.key = given ?? (await generatePaillierKeyPair(bits, { ...opts, blum: true }));
   }
 
   /** Label mode: xk/me, this party's X25519 key for the task (sealed tables and pairwise masks). */
@@ -336,7 +380,7 @@ export class FeatureParty {
     if (this.keyHolder === "features") {
       const key = this.key!;
       const cts = await encryptAll(key, plain, workers);
-      store.write(`pk/${this.name}`, this.name, { type: "paillier-pk", n: hexOf(key.pub.n) });
+      store.write(`pk/${this.name}`, this.name, { type: "paillier-pk", n: hexOf(key.pub.n), cert: certificate(key, this.name) });
       store.write(name, this.name, ciphertextTable(this.name, cts, key.pub.n2));
       return;
     }
@@ -582,10 +626,15 @@ export class LabelParty {
   /** Label mode: the key pair (with the DJN base others encrypt with) and the X25519 key; pk/y and xk/y. */
   async publishKeys(store: TableIO, bits: number, opts?: PaillierRandomnessOptions, given?: PaillierKeyPair): Promise<void> {
     this.need("label", "publishKeys");
-    this.key = given ?? (await generatePaillierKeyPair(bits, { ...opts, fastRandomness: true }));
+    this.key = given ?? (await generatePaillierKeyPair(bits, { ...opts, fastRandomness: true, blum: true }));
     this.seal = newSealSecret();
     const hs = this.key.secret().options.djnBase;
-    store.write(`pk/${LABEL}`, LABEL, { type: "paillier-pk", n: hexOf(this.key.pub.n), ...(hs === undefined ? {} : { hs: hexOf(hs) }) });
+    store.write(`pk/${LABEL}`, LABEL, {
+      type: "paillier-pk",
+      n: hexOf(this.key.pub.n),
+      ...(hs === undefined ? {} : { hs: hexOf(hs) }),
+      cert: certificate(this.key, LABEL, hs),
+    });
     store.write(`xk/${LABEL}`, LABEL, sealKeyTable(this.seal));
   }
 

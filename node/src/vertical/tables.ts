@@ -8,8 +8,12 @@ import { fromBytes, toBytes } from "../crypto/bigmath.js";
  */
 export type TablePayload =
   | { type: "ids"; ids: string[] }
-  /** A Paillier public key; `hs` is its Damgård–Jurik–Nielsen randomness base, for others' fast encryption under it. */
-  | { type: "paillier-pk"; n: string; hs?: string }
+  /**
+   * A Paillier public key; `hs` is its Damgård–Jurik–Nielsen randomness base, for others' fast
+   * encryption under it; `cert` its certificate (crypto/paillier-proofs/certificate.ts), which
+   * readers verify before using the key.
+   */
+  | { type: "paillier-pk"; n: string; hs?: string; cert?: string }
   /** A party's X25519 public key (0x + hex) for tables sealed to it and for pairwise masks. */
   | { type: "x25519-pk"; key: string }
   /** Paillier ciphertexts under `key`'s public key, fixed width, big-endian, concatenated. */

@@ -80,8 +80,12 @@ export function defineKind<const Name extends string, P, const Pr extends KindPr
 /**
  * The read rule every federated kind shares: with secagg, Setup (public keys, encrypted shares) is
  * read in Compute and Aggregate, Compute (masked inputs) in the Aggregate reveal; unmask messages
- * are for the requester only. With plain or paillier members read nothing of each other's.
+ * are for the requester only. With paillier, Compute (ciphertexts sealed to the round's members)
+ * is read in the Aggregate phase, where members send their sums. With plain members read nothing
+ * of each other's.
  */
 export function federatedReads(spec: Pick<KindSpecView, "aggregation">, phase: number): ReadScope {
-  return spec.aggregation === "secagg" && (phase === Phase.Setup || phase === Phase.Compute) ? "round" : "none";
+  if (spec.aggregation === "secagg") return phase === Phase.Setup || phase === Phase.Compute ? "round" : "none";
+  // paillier: members sum each other's ciphertexts (sealed to their round keys) so the key holder never sees one.
+  return spec.aggregation === "paillier" && phase === Phase.Compute ? "round" : "none";
 }

@@ -9,3 +9,4 @@ export * from "./decryption.js";
 export * from "./modulus.js";
 export * from "./equality.js";
 export * from "./factors.js";
+export * from "./certificate.js";

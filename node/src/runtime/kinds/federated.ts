@@ -16,11 +16,13 @@ import {
   type VectorAggregate,
 } from "../aggregation/index.js";
 import { parsePlain } from "../aggregation/plain.js";
+import type { CommittedShape, SumEntry } from "../aggregation/paillier.js";
+import { MAX_GENERATORS } from "../../../../protocol/src/pedersen.js";
 import { secaggThreshold } from "../aggregation/secagg.js";
 import { addNoise, planNoise, privacyOf, privacyReport, roundRho, type NoisePlan, type Part, type PrivacyReport } from "../../privacy/mechanism.js";
 import type { PrivacyParam } from "../../../../protocol/src/tasks/privacy.js";
 import { encodeVector } from "../aggregation/vector.js";
-import { provenSystem, type ProvenKind } from "./proven.js";
+import { BLINDING_LIMBS, provenSystem, type ProvenKind } from "./proven.js";
 
 /**
  * A federated kind over horizontal partitions is three pure functions: the length of its
@@ -104,6 +106,18 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
     return pk ? provenSystem(spec, pk, p).length : k.length(p);
   };
   /**
+   * Proven Groth16 tasks under paillier: the committed values the members' equality proofs cover
+   * (one Pedersen commitment holds at most MAX_GENERATORS − 1 values; a longer vector goes
+   * without, and a cheater there fails the round instead of being named).
+   */
+  const committedOf = (spec: TaskSpec, p: P): CommittedShape | undefined => {
+    const pk = provenOf(spec);
+    if (!pk || backendOf(spec) !== "paillier") return undefined;
+    const sys = provenSystem(spec, pk, p);
+    const count = sys.length - BLINDING_LIMBS;
+    return sys.system === "groth16" && count <= MAX_GENERATORS - 1 ? { count, bits: sys.shape.bits } : undefined;
+  };
+  /**
    * What backends see of a proven task: Compute contributions opened (every proof checked, the
    * envelope removed); invalid ones are left out with the reason, as if never sent. Members
    * (secagg reveal) and the requester apply the same checks, so they agree on who is in.
@@ -169,7 +183,8 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
         const sys = provenSystem(ctx.spec, pk, p);
         const why = sys.admit(ctx.spec, ctx.datasets);
         if (why) throw new Error(why);
-        return sys.contribute(ctx, (v) => contributeIntegers(ctx, v));
+        const shape = committedOf(ctx.spec, p);
+        return sys.contribute(ctx, (v, committed) => contributeIntegers(ctx, v, shape && committed ? { shape, ...committed } : undefined));
       }
       if (privacyOf(ctx.spec))
         return contributeIntegers(
@@ -191,7 +206,24 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
       return contributeVector(ctx, v);
     },
     async reveal(ctx) {
-      return revealVector(view(ctx, k.parse(ctx.spec)));
+      const p = k.parse(ctx.spec);
+      const length = lengthOf(ctx.spec, p);
+      if (backendOf(ctx.spec) !== "paillier") return revealVector(view(ctx, p), length);
+      const pk = provenOf(ctx.spec);
+      if (!pk) return revealVector(ctx, length);
+      // Proven: every member checks the chunk proofs and keeps each member's commitments for its equality proof.
+      const sys = provenSystem(ctx.spec, pk, p);
+      const entries: SumEntry[] = [];
+      const rejected: Rejected[] = [];
+      for (const c of await ctx.contributions(Phase.Compute)) {
+        try {
+          const o = await sys.open(ctx, c);
+          entries.push({ c: o.inner, commitments: o.commitments });
+        } catch (e) {
+          rejected.push({ member: c.member, phase: "compute", reason: (e as Error).message });
+        }
+      }
+      return revealVector(ctx, length, { entries, rejected, shape: committedOf(ctx.spec, p) });
     },
     // t shares rebuild every secret; shares beyond t that arrived by then are checked for consistency.
     aggregateWhen(revealed, _active, spec) {
@@ -213,7 +245,7 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
       const p = k.parse(ctx.spec);
       const pk = provenOf(ctx.spec);
       const rejected: Rejected[] = [];
-      const agg: VectorAggregate = await aggregateVector(view(ctx, p, rejected), lengthOf(ctx.spec, p));
+      const agg: VectorAggregate = await aggregateVector(view(ctx, p, rejected), lengthOf(ctx.spec, p), committedOf(ctx.spec, p));
       let sum = agg.sum;
       let proofs: FederatedMeta["proofs"];
       if (pk) {
@@ -224,7 +256,7 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
         const commitments = opened.flatMap((o) => o.commitments);
         if (!sys.opens(commitments, agg.raw))
           throw new Error(
-            `the aggregate does not open the sum of the members' proven commitments: a member sent a vector other than the one it proved (${ctx.spec.aggregation} shows only the sum, so the round cannot name it)`,
+            `the aggregate does not open the sum of the members' proven commitments: a member sent a vector other than the one it proved (${ctx.spec.aggregation} shows only the sum${committedOf(ctx.spec, p) ? ", and the members' equality proofs did not name it: a member summed dishonestly" : ", so the round cannot name it"})`,
           );
         sum = pk.toKind(p, agg.raw, shape);
         proofs = { circuit: shape.name, verification: ctx.spec.verification, chunks: commitments.length, aggregateOpensCommitments: true };

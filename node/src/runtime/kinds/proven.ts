@@ -32,12 +32,13 @@ import { contributionMemo, type MemberContext, type MemberDataset, type Received
  * cannot be replayed in another round or taken by another member. One chunk, sampled by
  * sampledChunk(task, round, member), also goes with the submission: its outputs' keccak is the
  * on-chain commitment and its proof is checked by TaskManager ("onchain") or by the connector
- * ("offchain") before the contribution is recorded. The requester — and with secagg every member,
+ * ("offchain") before the contribution is recorded. The requester — and with secagg or paillier every member,
  * so that all agree on who is in — checks every other chunk off-chain: ceil(rows / R) chunks in
  * order under the member's registered root (every row covered), the round's public parameters,
  * the bindings and the Groth16 proofs. After summing, the requester checks that the aggregate and
  * the summed blindings open Σ of all chunk commitments: a member that sent a vector other than the
- * one it proved is named (plain) or fails the round (secagg, paillier: only sums are visible).
+ * one it proved is named (plain; paillier through the members' checks of its equality proof) or
+ * fails the round (secagg: only sums are visible).
  */
 
 /** How a federated kind's spec and vectors map onto its contribution circuit. */
@@ -151,7 +152,7 @@ async function datasetTree(d: MemberDataset): Promise<{ tree: DatasetTree; rows:
  * A member's proven contribution: proves every chunk, hands the vector with the blinding limbs to
  * `send` (the aggregation backend), and wraps the backend's payload with the proofs.
  */
-export async function contributeProven<P>(ctx: MemberContext, pk: ProvenKind<P>, p: P, send: (values: bigint[]) => Promise<Submission>): Promise<Submission> {
+export async function contributeProven<P>(ctx: MemberContext, pk: ProvenKind<P>, p: P, send: ProvenSend): Promise<Submission> {
   const shape = circuitShape(pk.circuit);
   const { tree, rows } = await datasetTree(ctx.datasets[0]);
   const started = Date.now();
@@ -163,7 +164,7 @@ export async function contributeProven<P>(ctx: MemberContext, pk: ProvenKind<P>,
     params: pk.params(p, ctx.params, shape),
   });
   ctx.log.info({ circuit: shape.name, chunks: dc.chunks.length, rows: rows.length, ms: Date.now() - started }, "contribution proven");
-  const inner = await send([...dc.vector, ...blindingLimbs(dc.blinding)]);
+  const inner = await send([...dc.vector, ...blindingLimbs(dc.blinding)], { commitments: dc.chunks.map((c) => c.commitment), blinding: dc.blinding });
   const env: Envelope = {
     v: 1,
     kind: "fed/proven",
@@ -179,6 +180,12 @@ export async function contributeProven<P>(ctx: MemberContext, pk: ProvenKind<P>,
     proof: sampled.proof,
   };
 }
+
+/**
+ * Hands the proven vector (values, then blinding limbs) to the aggregation backend; Groth16 also
+ * passes the chunk commitments and their blinding sum (the paillier backend's equality proof).
+ */
+export type ProvenSend = (values: bigint[], committed?: { commitments: Commitment[]; blinding: bigint }) => Promise<Submission>;
 
 /** A Compute contribution whose proofs all checked: the backend's contribution and the chunk commitments. */
 export interface OpenedContribution {
@@ -268,7 +275,7 @@ export interface ProvenSystem {
   shape: CircuitShape;
   length: number;
   admit(spec: TaskSpec, datasets: Parameters<typeof admitProven>[3]): string | undefined;
-  contribute(ctx: MemberContext, send: (values: bigint[]) => Promise<Submission>): Promise<Submission>;
+  contribute(ctx: MemberContext, send: ProvenSend): Promise<Submission>;
   open(ctx: RoundContext, c: ReceivedContribution): Promise<OpenedContribution>;
   opens(commitments: readonly Commitment[], sum: readonly bigint[]): boolean;
 }
