@@ -1,7 +1,6 @@
 import { render } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Component, type ComponentChildren } from "preact";
-import "../../protocol/src/tasks/index.js";
 import { knownKinds, paramsSchemaFor } from "../../protocol/src/tasks/registry.js";
 import { datasetKey, parseTaskSpec, SpecError } from "../../protocol/src/taskspec.js";
 import { maskToRoles, Phase, phaseName, Role } from "../../protocol/src/phases.js";
@@ -360,8 +359,11 @@ function download(name: string, text: string, type: string) {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
-function resultCsv(kind: string, rounds: Record<number, unknown>, columns: string[]): string {
-  if (kind === "kmeans") {
+const hasCentroids = (res: unknown): res is KmeansResult => !!res && Array.isArray((res as KmeansResult).centroids);
+
+function resultCsv(rounds: Record<number, unknown>, columns: string[]): string {
+  // Results with centroids (k-means): one row per round and cluster.
+  if (Object.values(rounds).length > 0 && Object.values(rounds).every(hasCentroids)) {
     const lines = [["round", "cluster", "count", ...columns].join(",")];
     for (const [r, res] of Object.entries(rounds)) (res as KmeansResult).centroids.forEach((c, k) => lines.push([r, k, (res as KmeansResult).counts?.[k] ?? "", ...c].join(",")));
     return lines.join("\n") + "\n";
@@ -407,7 +409,7 @@ function TaskDetail({ id }: { id: number }) {
   const proven = spec?.verification !== undefined && spec.verification !== "none";
   const cur = t.round[t.current];
   const columns = ((spec?.params as { columns?: string[] })?.columns ?? []) as string[];
-  const kres = rounds.map((r) => results[r.round] as KmeansResult | undefined).filter((x): x is KmeansResult => !!x && Array.isArray(x.centroids));
+  const kres = rounds.map((r) => results[r.round]).filter(hasCentroids);
   const kRounds = rounds.filter((r) => (results[r.round] as KmeansResult | undefined)?.centroids);
   const allRounds = Object.keys(results).length;
   const kind = kindOf(l, t);
@@ -513,7 +515,7 @@ function TaskDetail({ id }: { id: number }) {
           </p>
         ))}
 
-      {kind === "kmeans" && (
+      {kres.length > 0 && (
         <div class="charts">
           <div>
             <h3>Inertia and centroid movement per round</h3>
@@ -564,7 +566,7 @@ function TaskDetail({ id }: { id: number }) {
           <button id="dl-json" onClick={() => download(`task-${id}.json`, JSON.stringify(results, null, 2), "application/json")}>
             download JSON
           </button>{" "}
-          <button id="dl-csv" onClick={() => download(`task-${id}.csv`, resultCsv(kind, results, columns), "text/csv")}>
+          <button id="dl-csv" onClick={() => download(`task-${id}.csv`, resultCsv(results, columns), "text/csv")}>
             download CSV
           </button>
         </p>
@@ -970,7 +972,7 @@ function fieldKind(s: JsonSchema): "number" | "string" | "boolean" | "strings" |
 function Submit() {
   const l = useLive();
   const kinds = knownKinds();
-  const [kind, setKind] = useState(kinds.includes("kmeans") ? "kmeans" : kinds[0]!);
+  const [kind, setKind] = useState(kinds[0]!);
   const schema = useMemo(() => schemaOf(kind), [kind]);
   const [raw, setRaw] = useState<Record<string, string>>({});
   const [top, setTop] = useState({ aggregation: "plain", verification: "none", rounds: "5", min: "1", max: "3", threshold: "1" });

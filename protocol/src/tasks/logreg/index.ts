@@ -1,5 +1,5 @@
-import { defineKind, federatedReads } from "./kind.js";
-import { regressionCost, regressionParams, regressionResult, type RegressionParams } from "./linreg.js";
+import { defineKind, federatedReads } from "../kind.js";
+import { regressionColumns, regressionCost, regressionParams, regressionResult, type RegressionParams } from "../linreg/index.js";
 
 /**
  * Federated logistic regression (labels 0/1). Members evaluate the exact sigmoid on their own
@@ -18,5 +18,6 @@ export const logregTaskKind = defineKind({
   privacy: true,
   memberReads: federatedReads,
   cost: regressionCost,
+  columns: regressionColumns,
   template: { params: { features: ["x1", "x2"], target: "y" }, rounds: 20 },
 });
