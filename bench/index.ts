@@ -18,6 +18,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { provenKinds } from "../protocol/src/tasks/registry.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -246,7 +247,8 @@ export const MODULES: BenchModule[] = [
           formatContributions?: (rows: never[]) => string;
         };
         if (more.contributionBench && more.formatContributions) {
-          const kinds = quick ? ["stats"] : ["stats", "kmeans", "linreg", "logreg"];
+          const all = provenKinds().map((k) => k.kind);
+          const kinds = quick ? all.slice(0, 1) : all;
           const proofs = quick ? 1 : 2;
           const c = await more.contributionBench(proofs, kinds);
           sections.push({

@@ -14,9 +14,9 @@ import { Wallet } from "ethers";
 import { parseTaskSpec, type TaskSpec } from "../protocol/src/taskspec.js";
 import type { Table } from "../node/src/data/table.js";
 import { decodeVector } from "../node/src/runtime/aggregation/vector.js";
-import { noisePlanOf, noisyVector } from "../node/src/runtime/kinds/federated.js";
-import { statsVectorKind } from "../node/src/runtime/kinds/stats.js";
-import { kmeansKind, kmeansPartial, kmeansStep } from "../node/src/runtime/kinds/kmeans.js";
+import { noisePlanOf, noisyVector } from "../node/src/runtime/kinds/shared/federated.js";
+import { statsVectorKind } from "../node/src/runtime/kinds/stats/index.js";
+import { kmeansKind, kmeansPartial, kmeansStep } from "../node/src/runtime/kinds/kmeans/index.js";
 import { taskRho } from "../node/src/privacy/mechanism.js";
 import { discreteGaussian } from "../node/src/privacy/samplers.js";
 
@@ -64,8 +64,11 @@ function dataset(rows: number, members: number): Table[] {
   return tables;
 }
 
-function spec(epsilon: number, rounds: number, kind: "stats" | "kmeans"): TaskSpec {
-  const params = kind === "stats" ? { columns: COLUMNS } : { columns: COLUMNS, initial: INIT, tolerance: 0 };
+// The workload's params of each kind measured.
+const WORKLOAD = { stats: { columns: COLUMNS }, kmeans: { columns: COLUMNS, initial: INIT, tolerance: 0 } };
+
+function spec(epsilon: number, rounds: number, kind: keyof typeof WORKLOAD): TaskSpec {
+  const params = WORKLOAD[kind];
   return parseTaskSpec({
     kind,
     requester: Wallet.createRandom().address,

@@ -46,9 +46,9 @@ import { Phase, Role } from "../protocol/src/phases.js";
 import { canonicalJson } from "../protocol/src/canonical.js";
 import { parseTaskSpec } from "../protocol/src/taskspec.js";
 import { startNode, type RunningNode } from "../node/src/index.js";
-import { combine, partials, type ColumnPartial } from "../node/src/runtime/kinds/stats.js";
-import { submitVlinreg } from "../node/src/runtime/kinds/vlinreg.js";
-import { vlinregRounds } from "../protocol/src/tasks/vlinreg.js";
+import { combine, partials, type ColumnPartial } from "../node/src/runtime/kinds/stats/index.js";
+import { submitVlinreg } from "../node/src/runtime/kinds/vlinreg/index.js";
+import { vlinregRounds } from "../protocol/src/tasks/vlinreg/index.js";
 
 export type Mode = "ethereum" | "coordinator";
 export type Driver = "connector" | "node runtime";

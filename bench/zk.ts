@@ -89,7 +89,7 @@ function verifierFactory(contract: string): new (signer: Signer) => ContractFact
  * Proves `proofs` full chunks per contribution circuit on a 4-column table (the last column a 0/1
  * label for logreg), measures wall and CPU time, and the gas of verifying one proof on-chain.
  */
-export async function contributionBench(proofs = 2, kinds: ContributionKind[] = ["stats", "kmeans", "linreg", "logreg"]): Promise<ContributionRow[]> {
+export async function contributionBench(proofs = 2, kinds = Object.keys(CONTRIBUTION_CIRCUITS) as ContributionKind[]): Promise<ContributionRow[]> {
   const m = JSON.parse(readFileSync(MANIFEST_PATH, "utf8")) as Manifest;
   const rows = encodeRows(Array.from({ length: 64 * proofs }, (_, i) => [Math.sin(i) * 10, (i % 11) - 5, i / 100, i % 3 === 0 ? 1 : 0]));
   const tree = await commitDataset(rows, new Uint8Array(32).fill(6));

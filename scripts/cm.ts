@@ -34,7 +34,6 @@ import {
 } from "../node/src/sdk/index.js";
 import type { ConnectorMode } from "../chain-connector/src/connector.js";
 import { nodeNameOf } from "../node/src/sdk/profile.js";
-import { VLINREG_DEFAULT_MAX_ITERATIONS, VLINREG_DEFAULT_TOLERANCE } from "../protocol/src/tasks/vlinreg.js";
 import type { ChainEvent } from "../protocol/src/events.js";
 import type { AuditEntry } from "../node/src/audit/log.js";
 import { phaseName, maskToRoles } from "../protocol/src/phases.js";
@@ -211,44 +210,32 @@ function placeholder(s: Record<string, unknown>, key: string): unknown {
   }
 }
 
-/**
- * Outsourced kinds: what the data owner's node takes (it encrypts the data, computes the round
- * count and the setup itself; the manager picks a worker when `workers` is left out).
- */
-const OUTSOURCED_TEMPLATES: Record<string, Record<string, unknown>> = {
-  skmeans: { variant: "ckks", columns: ["x", "y"], k: 3, initialIndices: [0, 1, 2], maxIterations: 10 },
-  dbskmeans: { variant: "ckks", columns: ["x", "y"], k: 3, initialIndices: [0, 1, 2], maxIterations: 10 },
-  sknn: { variant: "ckks", columns: ["x", "y"], labelColumn: "label", query: [[0, 0]] },
-  dbsnnc: { variant: "ckks", columns: ["x", "y"], threshold: 1 },
-};
-
 export function specTemplate(kind: string, owners: string[]): Record<string, unknown> {
   const def = kindDef(kind);
   if (!def) throw usage(`unknown kind "${kind}": use one of ${knownKinds().join(", ")}`);
   const schema = def.params;
-  const outsourced = OUTSOURCED_TEMPLATES[kind];
-  // Submitted to the owner's node (the task's requester): one dataset, the owner's own.
-  if (outsourced)
-    return { kind, datasets: [{ node: owners[0] ?? "owner1", dataset: "<dataset>" }], params: { ...outsourced }, deadlines: { join: 30, setup: 30, compute: 300, aggregate: 300 } };
+  // Outsourced kinds: the template is what the data owner's node takes (it encrypts the data,
+  // computes the round count and the setup itself; the manager picks a worker when `workers` is
+  // left out), submitted to the owner's node (the task's requester): one dataset, the owner's own.
+  if (def.family === "outsourced")
+    return {
+      kind,
+      datasets: [{ node: owners[0] ?? "owner1", dataset: "<dataset>" }],
+      params: { ...def.template?.params },
+      deadlines: { join: 30, setup: 30, compute: 300, aggregate: 300 },
+    };
   const js = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
   const params = { ...(placeholder(js, "params") as Record<string, unknown>) };
   for (const [k, v] of Object.entries(def.template?.params ?? {})) if (k in params) params[k] = v;
-  if (kind === "vlinreg" && owners.length >= 2) {
-    params.label = { owner: owners[0], column: "y" };
-    params.features = owners.slice(1).map((o, i) => ({ name: `x${i + 1}`, owner: o, columns: [`<column of ${o}>`] }));
-    params.idColumn = "id";
-    // Stops at the tolerance; maxIterations caps the run and sets the rounds.
-    params.maxIterations = VLINREG_DEFAULT_MAX_ITERATIONS;
-    params.tolerance = VLINREG_DEFAULT_TOLERANCE;
-  }
+  Object.assign(params, def.template?.forOwners?.(owners));
   return {
     kind,
     datasets: owners.map((node) => ({ node, dataset: "<dataset>" })),
     params,
     aggregation: "plain",
     members: { min: owners.length, max: owners.length, threshold: owners.length },
-    // vlinreg: rounds and setup are derived from params.maxIterations when left out.
-    ...(kind === "vlinreg" ? {} : { rounds: def.template?.rounds ?? 1 }),
+    // Kinds with roundsFor (vlinreg): rounds and setup are derived from the params when left out.
+    ...(def.roundsFor ? {} : { rounds: def.template?.rounds ?? 1 }),
     deadlines: { join: 30, setup: 30, compute: 120, aggregate: 60 },
   };
 }

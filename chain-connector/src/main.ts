@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { startConnector, type ConnectorConfig } from "./http/serve.js";
+import { provenKinds } from "../../protocol/src/tasks/registry.js";
 
 /**
  * Starts a connector server:
@@ -53,7 +54,9 @@ export function parseArgs(argv: string[]): ConnectorConfig {
     .addOption(
       new Option(
         "--verifiers <json>",
-        "JSON file mapping task kind to circuit name (off-chain proof checks); default: the built contribution circuits of stats, kmeans, linreg, logreg; {} for none",
+        `JSON file mapping task kind to circuit name (off-chain proof checks); default: the built contribution circuits of ${provenKinds()
+          .map((k) => k.kind)
+          .join(", ")}; {} for none`,
       ).env("CM_VERIFIERS"),
     )
     .addOption(new Option("--circuits <dir>", "directory of <circuit>/vkey.json (default circuits/build)").env("CM_CIRCUITS"))

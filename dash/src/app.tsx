@@ -1,8 +1,7 @@
 import { render } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Component, type ComponentChildren } from "preact";
-import "../../protocol/src/tasks/index.js";
-import { knownKinds, paramsSchemaFor } from "../../protocol/src/tasks/registry.js";
+import { kindDef, knownKinds, paramsSchemaFor } from "../../protocol/src/tasks/registry.js";
 import { datasetKey, paramField, parseTaskSpec, SpecError, type TaskSpec } from "../../protocol/src/taskspec.js";
 import { maskToRoles, Phase, phaseName, Role, type RoleName } from "../../protocol/src/phases.js";
 import type { ConnectorMode } from "../../chain-connector/src/connector.js";
@@ -360,8 +359,11 @@ function download(name: string, text: string, type: string) {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
-function resultCsv(kind: string, rounds: Record<number, unknown>, columns: string[]): string {
-  if (kind === "kmeans") {
+const hasCentroids = (res: unknown): res is KmeansResult => !!res && Array.isArray((res as KmeansResult).centroids);
+
+function resultCsv(rounds: Record<number, unknown>, columns: string[]): string {
+  // Results with centroids (k-means): one row per round and cluster.
+  if (Object.values(rounds).length > 0 && Object.values(rounds).every(hasCentroids)) {
     const lines = [["round", "cluster", "count", ...columns].join(",")];
     for (const [r, res] of Object.entries(rounds)) (res as KmeansResult).centroids.forEach((c, k) => lines.push([r, k, (res as KmeansResult).counts?.[k] ?? "", ...c].join(",")));
     return lines.join("\n") + "\n";
@@ -407,10 +409,11 @@ function TaskDetail({ id }: { id: number }) {
   const proven = spec?.verification !== undefined && spec.verification !== "none";
   const cur = t.round[t.current];
   const columns = (spec && paramField(spec, "columns")) ?? [];
-  const kres = rounds.map((r) => results[r.round] as KmeansResult | undefined).filter((x): x is KmeansResult => !!x && Array.isArray(x.centroids));
+  const kres = rounds.map((r) => results[r.round]).filter(hasCentroids);
   const kRounds = rounds.filter((r) => (results[r.round] as KmeansResult | undefined)?.centroids);
   const allRounds = Object.keys(results).length;
   const kind = kindOf(l, t);
+  const model = kindDef(kind)?.model;
   return (
     <section id="page-task">
       <h2>
@@ -513,7 +516,7 @@ function TaskDetail({ id }: { id: number }) {
           </p>
         ))}
 
-      {kind === "kmeans" && (
+      {kres.length > 0 && (
         <div class="charts">
           <div>
             <h3>Inertia and centroid movement per round</h3>
@@ -555,8 +558,8 @@ function TaskDetail({ id }: { id: number }) {
         </div>
       )}
 
-      {(kind === "linreg" || kind === "logreg") && <RegressionCharts kind={kind} spec={spec} results={results} />}
-      {kind === "stats" && <StatsChart results={results} />}
+      {model && <RegressionCharts link={model.link} spec={spec} results={results} />}
+      <StatsChart results={results} />
 
       <h3>Results</h3>
       {allRounds === 0 ? (
@@ -567,7 +570,7 @@ function TaskDetail({ id }: { id: number }) {
           <button id="dl-json" onClick={() => download(`task-${id}.json`, JSON.stringify(results, null, 2), "application/json")}>
             download JSON
           </button>{" "}
-          <button id="dl-csv" onClick={() => download(`task-${id}.csv`, resultCsv(kind, results, columns), "text/csv")}>
+          <button id="dl-csv" onClick={() => download(`task-${id}.csv`, resultCsv(results, columns), "text/csv")}>
             download CSV
           </button>
         </p>
@@ -600,7 +603,7 @@ function parseCsv(text: string): { columns: string[]; rows: number[][] } {
  * requester opens here (its rows stay in this page: members' rows never leave their nodes, so the
  * requester can only check a model on data it holds itself).
  */
-function RegressionCharts({ kind, spec, results }: { kind: string; spec?: TaskSpec | null; results: Record<number, unknown> }) {
+function RegressionCharts({ link, spec, results }: { link: "identity" | "logistic"; spec?: TaskSpec | null; results: Record<number, unknown> }) {
   const rounds = Object.entries(results)
     .map(([r, v]) => [Number(r), v as RegressionOut] as const)
     .filter(([, v]) => typeof v?.loss === "number")
@@ -620,7 +623,7 @@ function RegressionCharts({ kind, spec, results }: { kind: string; spec?: TaskSp
       pairs = holdout.rows.map((row) => {
         let z = 0;
         last.names.forEach((n, i) => (z += last.weights[i] * (n === "(intercept)" ? 1 : row[holdout.columns.indexOf(n)])));
-        const fitted = kind === "logreg" ? 1 / (1 + Math.exp(-z)) : z;
+        const fitted = link === "logistic" ? 1 / (1 + Math.exp(-z)) : z;
         return [fitted, row[idx[idx.length - 1]]];
       });
     }
@@ -641,7 +644,7 @@ function RegressionCharts({ kind, spec, results }: { kind: string; spec?: TaskSp
         />
       </div>
       <div>
-        <h3>Fitted versus actual{kind === "logreg" ? " (probability against label)" : ""}</h3>
+        <h3>Fitted versus actual{link === "logistic" ? " (probability against label)" : ""}</h3>
         <p>
           a holdout CSV you hold (header {[...(params.features ?? []), params.target].join(",")}):{" "}
           <input
@@ -661,7 +664,7 @@ function RegressionCharts({ kind, spec, results }: { kind: string; spec?: TaskSp
         </p>
         {(err || lacks) && <p class="field-error">{err || lacks}</p>}
         {pairs.length > 0 && (
-          <Canvas id="chart-fit" deps={[pairs.length, rounds.length]} draw={(c) => fitScatter(c, pairs, [kind === "logreg" ? "fitted probability" : "fitted", "actual"])} />
+          <Canvas id="chart-fit" deps={[pairs.length, rounds.length]} draw={(c) => fitScatter(c, pairs, [link === "logistic" ? "fitted probability" : "fitted", "actual"])} />
         )}
       </div>
     </div>
@@ -676,7 +679,8 @@ function RegressionCharts({ kind, spec, results }: { kind: string; spec?: TaskSp
 function StatsChart({ results }: { results: Record<number, unknown> }) {
   const res = Object.values(results)
     .map((v) => v as StatsOut)
-    .find((v) => v?.columns);
+    // a stats result by its shape (columns by name, with the members behind them)
+    .find((v) => v?.columns && !Array.isArray(v.columns) && typeof v.members === "number");
   if (!res) return null;
   const names = Object.keys(res.columns);
   const p = res.privacy;
@@ -1323,7 +1327,7 @@ function fieldKind(s: JsonSchema): "number" | "string" | "boolean" | "strings" |
 function Submit() {
   const l = useLive();
   const kinds = knownKinds();
-  const [kind, setKind] = useState(kinds.includes("kmeans") ? "kmeans" : kinds[0]!);
+  const [kind, setKind] = useState(kinds[0]!);
   const schema = useMemo(() => schemaOf(kind), [kind]);
   const [raw, setRaw] = useState<Record<string, string>>({});
   const [top, setTop] = useState({ aggregation: "plain", verification: "none", rounds: "5", min: "1", max: "3", threshold: "1" });

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encryptKeystoreJsonSync, Wallet } from "ethers";
-import { vlinregRounds } from "../../protocol/src/tasks/vlinreg.js";
+import { vlinregRounds } from "../../protocol/src/tasks/vlinreg/index.js";
 import { connect } from "../../node/src/sdk/index.js";
 
 // `cm` driven as a user would: a subprocess per verb, in coordinator mode, against what `cm up`

@@ -136,7 +136,8 @@ describe("dashboard in Chromium", () => {
 
     await page.goto(`${R.url}/dash/#/submit`);
     await page.waitForSelector("#submit-form");
-    assert.equal(await page.inputValue("select[name=kind]"), "kmeans");
+    assert.equal(await page.inputValue("select[name=kind]"), "stats", "the registry's first kind");
+    await page.selectOption("select[name=kind]", "kmeans");
     await page.fill("input[name=dataset]", "iris");
     await page.fill("input[name=rounds]", "6");
     await page.fill("input[name='min']", "3");

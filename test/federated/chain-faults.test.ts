@@ -9,7 +9,7 @@ import { Phase } from "../../protocol/src/phases.js";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { canonicalJson } from "../../protocol/src/canonical.js";
 import { submitFederated, type RunningNode, type TaskKindHandler } from "../../node/src/index.js";
-import { statsHandler, type SecureStatsResult } from "../../node/src/runtime/kinds/stats.js";
+import { statsHandler, type SecureStatsResult } from "../../node/src/runtime/kinds/stats/index.js";
 import type { Table } from "../../node/src/data/table.js";
 import { chainNetwork, finalResult, ownerDatasets, preferRamDisk, type ChainNet } from "./network.js";
 import { IRIS_COLS, union } from "./reference.js";

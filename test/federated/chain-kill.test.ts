@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { NonceManager, Wallet } from "ethers";
 import { Phase } from "../../protocol/src/phases.js";
 import { startNode, submitFederated, type RunningNode } from "../../node/src/index.js";
-import type { SecureStatsResult } from "../../node/src/runtime/kinds/stats.js";
+import type { SecureStatsResult } from "../../node/src/runtime/kinds/stats/index.js";
 import type { Table } from "../../node/src/data/table.js";
 import { createLogger } from "../../node/src/log.js";
 import { finalResult, ownerDatasets, preferRamDisk } from "./network.js";

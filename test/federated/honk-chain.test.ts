@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { id, Wallet } from "ethers";
 import type { Table } from "../../node/src/data/table.js";
 import type { RunningNode } from "../../node/src/index.js";
-import type { SecureStatsResult } from "../../node/src/runtime/kinds/stats.js";
+import type { SecureStatsResult } from "../../node/src/runtime/kinds/stats/index.js";
 import { closePool } from "../../node/src/runtime/pool.js";
 import { Phase } from "../../protocol/src/phases.js";
 import { chainNetwork, finalResult, preferRamDisk, type ChainNet } from "./network.js";

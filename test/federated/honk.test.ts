@@ -3,14 +3,14 @@ import assert from "node:assert/strict";
 import { Wallet } from "ethers";
 import type { Table } from "../../node/src/data/table.js";
 import type { RunningNode } from "../../node/src/index.js";
-import type { SecureStatsResult } from "../../node/src/runtime/kinds/stats.js";
+import type { SecureStatsResult } from "../../node/src/runtime/kinds/stats/index.js";
 import { closePool } from "../../node/src/runtime/pool.js";
 import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
 import { finalResult, preferRamDisk } from "./network.js";
 import { IRIS_COLS, IRIS_INIT, irisTables, label, linregTables, lloyd, logregTables, relClose, union } from "./reference.js";
 import { REG, gdReference, hardSigmoidLink, plainStats, writeDatasets } from "./proven.js";
-import type { KmeansResult } from "../../node/src/runtime/kinds/kmeans.js";
-import { squaredLink, type RegressionResult } from "../../node/src/runtime/kinds/linreg.js";
+import type { KmeansResult } from "../../node/src/runtime/kinds/kmeans/index.js";
+import { squaredLink, type RegressionResult } from "../../node/src/runtime/kinds/linreg/index.js";
 import { HONK_CHEATERS, submitHonk } from "./honk.js";
 
 /** UltraHonk-proven stats rounds (see ./honk.ts), coordinator mode: no Groth16 verifier configured, the requester verifies every proof. */

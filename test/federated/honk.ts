@@ -3,10 +3,10 @@ import { proofListTree } from "../../protocol/src/honk/prooflist.js";
 import type { RunningNode } from "../../node/src/index.js";
 import { submitFederated } from "../../node/src/index.js";
 import type { TaskKindHandler } from "../../node/src/runtime/handler.js";
-import { statsHandler } from "../../node/src/runtime/kinds/stats.js";
-import { kmeansHandler } from "../../node/src/runtime/kinds/kmeans.js";
-import { linregHandler } from "../../node/src/runtime/kinds/linreg.js";
-import { logregHandler } from "../../node/src/runtime/kinds/logreg.js";
+import { statsHandler } from "../../node/src/runtime/kinds/stats/index.js";
+import { kmeansHandler } from "../../node/src/runtime/kinds/kmeans/index.js";
+import { linregHandler } from "../../node/src/runtime/kinds/linreg/index.js";
+import { logregHandler } from "../../node/src/runtime/kinds/logreg/index.js";
 import { proofListEntries, type HonkGroupEntry } from "../../node/src/zk/honk-proven.js";
 import type { Wallet } from "ethers";
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { runLocal } from "../../node/src/runtime/local.js";
-import { statsHandler, type StatsResult } from "../../node/src/runtime/kinds/stats.js";
+import { statsHandler, type StatsResult } from "../../node/src/runtime/kinds/stats/index.js";
 import { IRIS_COLS, irisTables, union } from "./reference.js";
 
 test(

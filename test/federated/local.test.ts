@@ -1,14 +1,14 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { runLocal } from "../../node/src/runtime/local.js";
-import { kmeansHandler, type KmeansResult } from "../../node/src/runtime/kinds/kmeans.js";
-import { linregHandler, regressionPartial, regressionStep, squaredLink, type RegressionResult } from "../../node/src/runtime/kinds/linreg.js";
-import { regressionParams } from "../../protocol/src/tasks/linreg.js";
+import { kmeansHandler, type KmeansResult } from "../../node/src/runtime/kinds/kmeans/index.js";
+import { linregHandler, regressionPartial, regressionStep, squaredLink, type RegressionResult } from "../../node/src/runtime/kinds/linreg/index.js";
+import { regressionParams } from "../../protocol/src/tasks/linreg/index.js";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { logregHandler } from "../../node/src/runtime/kinds/logreg.js";
-import { statsHandler, type SecureStatsResult, type StatsResult } from "../../node/src/runtime/kinds/stats.js";
+import { logregHandler } from "../../node/src/runtime/kinds/logreg/index.js";
+import { statsHandler, type SecureStatsResult, type StatsResult } from "../../node/src/runtime/kinds/stats/index.js";
 import { BACKENDS } from "../../node/src/runtime/aggregation/index.js";
 import { sealForRequester } from "../../node/src/runtime/aggregation/sealed.js";
 import { openAsMember, sealToMembers, type SealedPayload } from "../../node/src/runtime/aggregation/paillier.js";
@@ -17,7 +17,7 @@ import { keccak256, toUtf8Bytes } from "ethers";
 import { SNARK_FIELD } from "../../protocol/src/binding.js";
 import { releaseZk } from "../../chain-connector/src/zkverify.js";
 import { addBlindings, randomBlinding } from "../../protocol/src/pedersen.js";
-import { blindingFromLimbs, blindingLimbs, real, sampledChunk } from "../../node/src/runtime/kinds/proven.js";
+import { blindingFromLimbs, blindingLimbs, real, sampledChunk } from "../../node/src/runtime/kinds/shared/proven.js";
 import { IRIS_COLS, IRIS_INIT, irisTables, label, leastSquares, linregTables, lloyd, logisticFit, logregTables, relClose, union } from "./reference.js";
 
 const BITS = 1024;

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { generatePrimeSync } from "node:crypto";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { runLocal } from "../../node/src/runtime/local.js";
-import { statsHandler, type SecureStatsResult } from "../../node/src/runtime/kinds/stats.js";
+import { statsHandler, type SecureStatsResult } from "../../node/src/runtime/kinds/stats/index.js";
 import { admitBackend } from "../../node/src/runtime/aggregation/index.js";
 import { certificateFor, checkTaskKey, newRequesterKey, openAsMember, sealContext, sealToMembers, type SealedPayload } from "../../node/src/runtime/aggregation/paillier.js";
 import { openSealed } from "../../node/src/crypto/sealedbox.js";

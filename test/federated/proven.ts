@@ -10,11 +10,11 @@ import { encodeNpy } from "../../node/src/data/npy.js";
 import type { Table } from "../../node/src/data/table.js";
 import { submitFederated, type RunningNode } from "../../node/src/index.js";
 import type { TaskKindHandler } from "../../node/src/runtime/handler.js";
-import { kmeansHandler } from "../../node/src/runtime/kinds/kmeans.js";
-import { linregHandler, regressionPartial, regressionStep, type Link } from "../../node/src/runtime/kinds/linreg.js";
-import { statsHandler } from "../../node/src/runtime/kinds/stats.js";
-import { logregHandler } from "../../node/src/runtime/kinds/logreg.js";
-import { regressionParams } from "../../protocol/src/tasks/linreg.js";
+import { kmeansHandler } from "../../node/src/runtime/kinds/kmeans/index.js";
+import { linregHandler, regressionPartial, regressionStep, type Link } from "../../node/src/runtime/kinds/linreg/index.js";
+import { statsHandler } from "../../node/src/runtime/kinds/stats/index.js";
+import { logregHandler } from "../../node/src/runtime/kinds/logreg/index.js";
+import { regressionParams } from "../../protocol/src/tasks/linreg/index.js";
 import { IRIS_COLS, REG_COLS, irisTables, linregTables, logregTables } from "./reference.js";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");

@@ -4,7 +4,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import type { Wallet } from "ethers";
-import { vlinregRounds } from "../../protocol/src/tasks/vlinreg.js";
+import { vlinregRounds } from "../../protocol/src/tasks/vlinreg/index.js";
 import { specHash, type TaskSpec } from "../../protocol/src/taskspec.js";
 import { Vault } from "../../node/src/secrets/vault.js";
 import { disposeOutsourcedEngines, outsourcedResult } from "../../node/src/index.js";

@@ -7,7 +7,7 @@ import { ConnectorError } from "../../chain-connector/src/connector.js";
 import { NodeApiClient, plainCommitment, type RunningNode, type TaskKindHandler } from "../../node/src/index.js";
 import { StreamProgress } from "../../node/src/runtime/progress.js";
 import { NodeStore, type RoundState } from "../../node/src/store/store.js";
-import type { StatsResult } from "../../node/src/runtime/kinds/stats.js";
+import type { StatsResult } from "../../node/src/runtime/kinds/stats/index.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { nodeHarness, wallets, type NodeHarness } from "./harness.js";
 

@@ -5,11 +5,11 @@ import { Role } from "../../protocol/src/phases.js";
 import { parseTaskSpec } from "../../protocol/src/taskspec.js";
 import { NodeStore } from "../../node/src/store/store.js";
 import { HandlerRegistry } from "../../node/src/runtime/handler.js";
-import { statsHandler } from "../../node/src/runtime/kinds/stats.js";
+import { statsHandler } from "../../node/src/runtime/kinds/stats/index.js";
 import { decide, estimateTaskCost, privacyBudget, rhoBudget } from "../../node/src/runtime/policy.js";
 import { epsilonTight, rhoFor } from "../../node/src/privacy/accountant.js";
-import { kmeansHandler } from "../../node/src/runtime/kinds/kmeans.js";
-import { linregHandler } from "../../node/src/runtime/kinds/linreg.js";
+import { kmeansHandler } from "../../node/src/runtime/kinds/kmeans/index.js";
+import { linregHandler } from "../../node/src/runtime/kinds/linreg/index.js";
 import { columnsOf, parseDatasetPolicy } from "../../node/src/runtime/dataset-policy.js";
 
 const me = Wallet.createRandom().address;

@@ -8,7 +8,7 @@ import { defineTaskKind } from "../../protocol/src/tasks/registry.js";
 import { canonicalJson } from "../../protocol/src/canonical.js";
 import { NodeApiClient, NodeApiError, plainCommitment, type RunningNode, type TaskKindHandler } from "../../node/src/index.js";
 import { encodeNpy } from "../../node/src/data/npy.js";
-import type { StatsResult } from "../../node/src/runtime/kinds/stats.js";
+import type { StatsResult } from "../../node/src/runtime/kinds/stats/index.js";
 import { nodeHarness, wallets, type NodeHarness } from "./harness.js";
 import { NodeStore } from "../../node/src/store/store.js";
 import { roundKey } from "../../node/src/keys.js";

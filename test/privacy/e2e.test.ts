@@ -2,7 +2,7 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import type { Wallet } from "ethers";
 import { submitFederated, type RunningNode } from "../../node/src/index.js";
-import type { SecureStatsResult } from "../../node/src/runtime/kinds/stats.js";
+import type { SecureStatsResult } from "../../node/src/runtime/kinds/stats/index.js";
 import type { PrivacyReport } from "../../node/src/privacy/mechanism.js";
 import { privacyBudget } from "../../node/src/runtime/policy.js";
 import type { NodeHarness } from "../node/harness.js";

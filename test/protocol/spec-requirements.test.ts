@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Wallet } from "ethers";
 import { parseTaskSpec, SpecError } from "../../protocol/src/taskspec.js";
-import { VLINREG_DEFAULT_MAX_ITERATIONS, VLINREG_DEFAULT_TOLERANCE, vlinregPlan, vlinregRounds, vlinregRoundsFor } from "../../protocol/src/tasks/vlinreg.js";
+import { VLINREG_DEFAULT_MAX_ITERATIONS, VLINREG_DEFAULT_TOLERANCE, vlinregPlan, vlinregRounds, vlinregRoundsFor } from "../../protocol/src/tasks/vlinreg/index.js";
 
 // Kind requirements that used to surface only as a failed round (members declining, too-few-joined
 // 30 s later) are refused when the spec is parsed, naming the field and the value to set.

@@ -1,7 +1,7 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import type { RunningNode } from "../../node/src/index.js";
-import type { VlinregResult } from "../../node/src/runtime/kinds/vlinreg.js";
+import type { VlinregResult } from "../../node/src/runtime/kinds/vlinreg/index.js";
 import { TranscriptRecorder } from "../../node/src/vertical/runtime-io.js";
 import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
 import { finalResult, preferRamDisk } from "../federated/network.js";

@@ -5,8 +5,8 @@ import type { AggregateContext, RunningNode, TaskKindHandler } from "../../node/
 import { Phase } from "../../protocol/src/phases.js";
 import { encodeTable } from "../../node/src/vertical/tables.js";
 import { RuntimeTableIO, mergeTables } from "../../node/src/vertical/runtime-io.js";
-import { vlinregParams, vlinregRounds } from "../../protocol/src/tasks/vlinreg.js";
-import { makeVlinregHandler, type VlinregResult } from "../../node/src/runtime/kinds/vlinreg.js";
+import { vlinregParams, vlinregRounds } from "../../protocol/src/tasks/vlinreg/index.js";
+import { makeVlinregHandler, type VlinregResult } from "../../node/src/runtime/kinds/vlinreg/index.js";
 import { TranscriptRecorder } from "../../node/src/vertical/runtime-io.js";
 import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
 import { finalResult, preferRamDisk } from "../federated/network.js";

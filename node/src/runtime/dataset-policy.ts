@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { address, bytes32, type TaskSpec } from "../../../protocol/src/taskspec.js";
+import { kindDef } from "../../../protocol/src/tasks/registry.js";
 import { rhoFor } from "../privacy/accountant.js";
 import { privacyOf, taskRho } from "../privacy/mechanism.js";
 
@@ -57,35 +58,15 @@ export function parseDatasetPolicy(input: unknown): DatasetPolicy {
   return datasetPolicySchema.parse(input ?? {});
 }
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
-const str = (v: unknown): string[] => (typeof v === "string" ? [v] : []);
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /**
- * The columns of this node's datasets a task reads, by kind; undefined when the kind's
- * parameters name none this code knows how to read (a policy with allowedColumns then refuses it).
+ * The columns of this node's datasets a task reads (its kind's `columns`, on the params
+ * parseTaskSpec parsed); undefined when the kind names none (a policy with allowedColumns then
+ * refuses it).
  */
 export function columnsOf(spec: TaskSpec, self: string): string[] | undefined {
-  const p = spec.params;
-  switch (spec.kind) {
-    case "stats":
-    case "kmeans":
-      return strings(p.columns);
-    case "linreg":
-    case "logreg":
-      return [...strings(p.features), ...str(p.target)];
-    case "vlinreg": {
-      const label = p.label as { owner?: string; column?: unknown } | undefined;
-      const parties = Array.isArray(p.features) ? (p.features as { owner?: string; columns?: unknown }[]) : [];
-      return [
-        ...str(p.idColumn),
-        ...(label?.owner && same(label.owner, self) ? str(label.column) : []),
-        ...parties.filter((x) => x?.owner && same(x.owner, self)).flatMap((x) => strings(x.columns)),
-      ];
-    }
-    default:
-      return undefined;
-  }
+  return kindDef(spec.kind)?.columns?.(spec.params, self);
 }
 
 const fmt = (x: number) => Number(x.toPrecision(4)).toString();

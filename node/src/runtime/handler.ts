@@ -1,6 +1,7 @@
 import { keccakHex } from "../../../protocol/src/hash.js";
 import type { Connector, DatasetRecord, Groth16Proof } from "../../../chain-connector/src/connector.js";
 import type { TaskSpec } from "../../../protocol/src/taskspec.js";
+import type { ProvenKind } from "./kinds/shared/proven.js";
 import type { Table } from "../data/table.js";
 import type { Logger } from "../log.js";
 import type { DatasetRegistry } from "../data/registry.js";
@@ -176,6 +177,12 @@ export interface TaskKindHandler {
   readonly aggregations: readonly string[];
   /** Whether a member must hold a dataset the spec references (default true: data owners). */
   readonly needsData?: boolean;
+  /**
+   * The kind's contribution circuit on the node (proven federated kinds, kinds/shared/proven.ts)
+   * and its params from a spec: what re-checks a proven contribution outside a round (the SDK's
+   * proof check).
+   */
+  readonly proven?: { readonly pk: ProvenKind<unknown>; params(spec: TaskSpec): unknown };
   /** Extra admission checks before joining (self: this node's address); returns the reason to decline, or undefined. */
   admit?(spec: TaskSpec, datasets: { row: DatasetRow }[], self: string): string | undefined;
   /** Member submission in the Setup phase (spec.setup = true), e.g. key shares. */

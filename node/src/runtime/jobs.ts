@@ -80,9 +80,9 @@ export const JOBS = {
     const sk = paillierSecretKey(a.p, a.q);
     return a.ciphertexts.map((c) => paillierDecrypt(sk, c));
   },
-  /** A member's k-means partial sums (kinds/kmeans.ts kmeansPartial): rows × k distance terms. */
+  /** A member's k-means partial sums (kinds/kmeans/index.ts kmeansPartial): rows × k distance terms. */
   async kmeansPartial(a: { rows: FlatRows; centroids: number[][] }): Promise<number[]> {
-    const { kmeansPartial } = await import("./kinds/kmeans.js");
+    const { kmeansPartial } = await import("./kinds/kmeans/index.js");
     return kmeansPartial(unflatten(a.rows), a.centroids);
   },
   /** Test aid: holds a thread for `ms` (a busy loop). */

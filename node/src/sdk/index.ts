@@ -23,7 +23,7 @@ import { canonicalJson } from "../../../protocol/src/canonical.js";
 import type { ChainEvent, MemberReportStatus } from "../../../protocol/src/events.js";
 import { Phase, phaseName, type PhaseName } from "../../../protocol/src/phases.js";
 import { SpecError, specHash } from "../../../protocol/src/taskspec.js";
-import { OUTSOURCED_KINDS } from "../../../protocol/src/tasks/outsourced.js";
+import { isKindOf, kindDef } from "../../../protocol/src/tasks/registry.js";
 import { randomUUID } from "node:crypto";
 import { NodeApiClient, NodeApiError } from "../api/client.js";
 import type { InboxView } from "../api/views.js";
@@ -613,21 +613,13 @@ export class Ciphermine {
     });
     if (problems.length) throw new SpecError(problems);
     const out: Record<string, unknown> = { ...spec, datasets };
-    // Parties (vlinreg) and workers (outsourced kinds) may be named by profile node name as well as
-    // by address. Everything else a kind derives (vlinreg's rounds, keys, encrypted setups) the
-    // requester node derives when it prepares the task.
+    // The params naming nodes (the kind's mapNodes: vlinreg's parties, outsourced workers) may name
+    // them by profile node name as well as by address. Everything else a kind derives (vlinreg's
+    // rounds, keys, encrypted setups) the requester node derives when it prepares the task.
     const addr = (o: unknown) => (typeof o === "string" && !o.startsWith("0x") && this.profile?.nodes[o] ? getAddress(this.profile.nodes[o].address) : o);
-    if (spec.kind === "vlinreg" && spec.params && typeof spec.params === "object") {
-      const q = { ...(spec.params as Record<string, unknown>) } as { label?: { owner?: unknown }; features?: Array<{ owner?: unknown }> };
-      if (q.label) q.label = { ...q.label, owner: addr(q.label.owner) };
-      if (Array.isArray(q.features)) q.features = q.features.map((f) => ({ ...f, owner: addr(f.owner) }));
-      out.params = q;
-    }
-    if (isOutsourced(spec.kind) && spec.params && typeof spec.params === "object") {
-      const q = { ...(spec.params as Record<string, unknown>) };
-      if (Array.isArray(q.workers)) q.workers = q.workers.map(addr);
-      out.params = q;
-    }
+    const def = typeof spec.kind === "string" ? kindDef(spec.kind) : undefined;
+    if (def?.mapNodes && spec.params && typeof spec.params === "object" && !Array.isArray(spec.params))
+      out.params = def.mapNodes({ ...(spec.params as Record<string, unknown>) }, addr);
     return out;
   }
 
@@ -676,7 +668,7 @@ export class Ciphermine {
 }
 
 function isOutsourced(kind: unknown): boolean {
-  return (OUTSOURCED_KINDS as readonly unknown[]).includes(kind);
+  return isKindOf(kind, "outsourced");
 }
 
 function formatOf(path: string): "csv" | "npy" | "jsonl" {

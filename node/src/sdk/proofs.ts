@@ -11,13 +11,9 @@ import { outputsCommitment, roundBinding } from "../../../protocol/src/binding.j
 import { bytes32ToField, fieldToBytes32 } from "../../../protocol/src/commitment.js";
 import type { TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { RoundContext } from "../runtime/handler.js";
-import { circuitShape, provenSystem, type ProvenKind } from "../runtime/kinds/proven.js";
+import { circuitShape, provenSystem, type ProvenKind } from "../runtime/kinds/shared/proven.js";
 import { honkShape } from "../zk/honk-contributions.js";
-import type { FederatedKind } from "../runtime/kinds/federated.js";
-import { kmeansKind } from "../runtime/kinds/kmeans.js";
-import { linregKind } from "../runtime/kinds/linreg.js";
-import { logregKind } from "../runtime/kinds/logreg.js";
-import { statsVectorKind } from "../runtime/kinds/stats.js";
+import { NODE_KINDS } from "../runtime/kinds/registry.js";
 
 export interface ProofCheck {
   what: string;
@@ -25,20 +21,12 @@ export interface ProofCheck {
   detail: string;
 }
 
-// The federated kinds with a contribution circuit (their handlers' `proven`).
-const PROVEN_KINDS: Record<string, FederatedKind<unknown>> = {
-  stats: statsVectorKind,
-  kmeans: kmeansKind,
-  linreg: linregKind,
-  logreg: logregKind,
-};
-
-/** The kind's contribution circuit for a proven spec; undefined when the spec is not proven or the kind has none. */
+/** The kind's contribution circuit for a proven spec (its node handler's `proven`); undefined when the spec is not proven or the kind has none. */
 export function provenKindOf(spec: TaskSpec): { pk: ProvenKind<unknown>; params: unknown } | undefined {
   if (spec.verification === "none") return undefined;
-  const k = PROVEN_KINDS[spec.kind];
-  if (!k?.proven) return undefined;
-  return { pk: k.proven, params: k.parse(spec) };
+  const proven = NODE_KINDS.find((h) => h.kind === spec.kind)?.proven;
+  if (!proven) return undefined;
+  return { pk: proven.pk, params: proven.params(spec) };
 }
 
 export interface ProvenInput {

@@ -59,8 +59,23 @@ export interface TaskKindDef<Name extends string = string, P = unknown> {
   readonly privacy: boolean;
   /** Whether members of a round read each other's contributions of `phase` (the connector's blob read rule). */
   memberReads(spec: Pick<KindSpecView, "aggregation">, phase: number): ReadScope;
-  /** What `cm task new <kind>` fills in: example params (column names are placeholders) and the rounds to ask for (default 1). */
-  readonly template?: { params: Record<string, unknown>; rounds?: number };
+  /**
+   * What `cm task new <kind>` fills in: example params (column names are placeholders; for an
+   * outsourced kind, the owner's request options), the rounds to ask for (default 1), and the
+   * params that name the given owner nodes (vlinreg's parties).
+   */
+  /** For kinds whose result is a linear model (weights, names, loss): how a prediction follows from x·w (the dashboard's fitted-versus-actual chart). */
+  readonly model?: { readonly link: "identity" | "logistic" };
+  readonly template?: { params: Record<string, unknown>; rounds?: number; forOwners?(owners: readonly string[]): Record<string, unknown> };
+  /** Kinds whose rounds follow from their params: the rounds a spec needs; the SDK, `cm` and a requester node fill spec.rounds in when it is left out. */
+  roundsFor?(params: unknown): number;
+  /** The columns of node `self`'s datasets the task reads (a dataset policy's allowedColumns); absent: the kind names none (such a policy refuses it). */
+  columns?(params: P, self: string): string[];
+  /**
+   * The params as submitted with every field that names a node passed through `node` (the SDK
+   * turns profile node names into addresses there); absent: no param names a node.
+   */
+  mapNodes?(params: Record<string, unknown>, node: (name: unknown) => unknown): Record<string, unknown>;
   /** Spec-level requirements beyond params (rounds, setup); call `issue` once per problem. */
   checkSpec?(spec: KindSpecView, params: P, issue: (path: (string | number)[], message: string) => void): void;
   /**
@@ -70,11 +85,11 @@ export interface TaskKindDef<Name extends string = string, P = unknown> {
   cost?(params: P, rows: number, rounds: number): number;
 }
 
-/** Declares a kind (identity: keeps the literal name, the params type and whether it has a proof part, for the registry's types). */
-export function defineKind<const Name extends string, P, const Pr extends KindProof | undefined = undefined>(
-  def: TaskKindDef<Name, P> & { readonly proof?: Pr },
-): TaskKindDef<Name, P> & { readonly proof: Pr } {
-  return def as TaskKindDef<Name, P> & { readonly proof: Pr };
+/** Declares a kind (identity: keeps the literal name and family, the params type and whether it has a proof part, for the registry's types). */
+export function defineKind<const Name extends string, P, const F extends KindFamily, const Pr extends KindProof | undefined = undefined>(
+  def: TaskKindDef<Name, P> & { readonly family: F; readonly proof?: Pr },
+): TaskKindDef<Name, P> & { readonly family: F; readonly proof: Pr } {
+  return def as TaskKindDef<Name, P> & { readonly family: F; readonly proof: Pr };
 }
 
 /**

@@ -1,12 +1,15 @@
 import { z } from "zod";
-import type { TaskKindDef } from "./kind.js";
-import { statsTaskKind } from "./stats.js";
-import { kmeansTaskKind } from "./kmeans.js";
-import { linregTaskKind } from "./linreg.js";
-import { logregTaskKind } from "./logreg.js";
+import type { KindFamily, TaskKindDef } from "./kind.js";
+import { statsTaskKind } from "./stats/index.js";
+import { kmeansTaskKind } from "./kmeans/index.js";
+import { linregTaskKind } from "./linreg/index.js";
+import { logregTaskKind } from "./logreg/index.js";
 import { pcaTaskKind } from "./pca/index.js";
-import { skmeansTaskKind, dbskmeansTaskKind, sknnTaskKind, dbsnncTaskKind } from "./outsourced.js";
-import { vlinregTaskKind } from "./vlinreg.js";
+import { skmeansTaskKind } from "./skmeans/index.js";
+import { dbskmeansTaskKind } from "./dbskmeans/index.js";
+import { sknnTaskKind } from "./sknn/index.js";
+import { dbsnncTaskKind } from "./dbsnnc/index.js";
+import { vlinregTaskKind } from "./vlinreg/index.js";
 
 /**
  * Every task kind, in one explicit list: adding a kind is its folder plus one line here (and its
@@ -28,6 +31,8 @@ export const TASK_KINDS = [
 ] as const;
 
 export type KindName = (typeof TASK_KINDS)[number]["name"];
+/** The kinds of one family (e.g. "skmeans" | "dbskmeans" | "sknn" | "dbsnnc" for "outsourced"). */
+export type KindNameOf<F extends KindFamily> = Extract<(typeof TASK_KINDS)[number], { family: F }>["name"];
 /** The definition of kind `K`, with its params type. */
 export type KindDefOf<K extends KindName> = Extract<(typeof TASK_KINDS)[number], { name: K }>;
 /** The parsed params of kind `K`. */
@@ -61,6 +66,11 @@ export function isBuiltinKind(kind: string): boolean {
 
 export function knownKinds(): string[] {
   return [...byName.keys()];
+}
+
+/** Whether `kind` names a kind of `family` (built in or an operator's own). */
+export function isKindOf(kind: unknown, family: KindFamily): boolean {
+  return typeof kind === "string" && byName.get(kind)?.family === family;
 }
 
 /** A kind's definition, or undefined for a name no kind has. */

@@ -1,13 +1,14 @@
 import type { TaskKindHandler } from "../handler.js";
-import { statsHandler } from "./stats.js";
-import { kmeansHandler } from "./kmeans.js";
-import { linregHandler } from "./linreg.js";
-import { logregHandler } from "./logreg.js";
+import { statsHandler } from "./stats/index.js";
+import { kmeansHandler } from "./kmeans/index.js";
+import { linregHandler } from "./linreg/index.js";
+import { logregHandler } from "./logreg/index.js";
 import { pcaHandler } from "./pca/index.js";
-import { skmeansHandler, dbskmeansHandler } from "./skmeans.js";
-import { sknnHandler } from "./sknn.js";
-import { dbsnncHandler } from "./dbsnnc.js";
-import { vlinregHandler } from "./vlinreg.js";
+import { skmeansHandler } from "./skmeans/index.js";
+import { dbskmeansHandler } from "./dbskmeans/index.js";
+import { sknnHandler } from "./sknn/index.js";
+import { dbsnncHandler } from "./dbsnnc/index.js";
+import { vlinregHandler } from "./vlinreg/index.js";
 
 /**
  * The node-side part of every kind in protocol/src/tasks/registry.ts (TASK_KINDS), one line each:

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineKind, federatedReads } from "../kind.js";
-import { paillierKeyParam } from "../federated.js";
+import { paillierKeyParam } from "../shared/federated.js";
 import { CAPS, capMessage, columnList } from "../caps.js";
 
 /**
@@ -59,5 +59,6 @@ export const pcaTaskKind = defineKind({
   memberReads: federatedReads,
   // each row adds its d × d outer product
   cost: (p, rows, rounds) => rows * p.columns.length * p.columns.length * rounds,
+  columns: (p) => p.columns,
   template: { params: { columns: ["x", "y", "z"], k: 2 } },
 });

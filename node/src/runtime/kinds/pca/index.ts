@@ -1,6 +1,6 @@
 import { pcaTaskKind, type PcaParams } from "../../../../../protocol/src/tasks/pca/index.js";
 import { kindParams, type TaskSpec } from "../../../../../protocol/src/taskspec.js";
-import { federatedHandler, selectRows, type FederatedKind } from "../federated.js";
+import { federatedHandler, selectRows, type FederatedKind } from "../shared/federated.js";
 import { pcaFromSums, pcaLength, pcaVector } from "./math.js";
 
 /**

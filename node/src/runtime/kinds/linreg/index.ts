@@ -1,11 +1,11 @@
-import type { RegressionParams } from "../../../../protocol/src/tasks/linreg.js";
-import { kindParams, type TaskSpec } from "../../../../protocol/src/taskspec.js";
-import { encode } from "../../../../protocol/src/fixedpoint.js";
-import { FX, real, signedParam, type ProvenKind } from "./proven.js";
-import { federatedHandler, selectRows, type FederatedKind, type FederatedMeta } from "./federated.js";
-import { clip, type Part } from "../../privacy/mechanism.js";
-import { solve } from "../../algorithms/linalg.js";
-import type { PrivacyParam } from "../../../../protocol/src/tasks/privacy.js";
+import type { RegressionParams } from "../../../../../protocol/src/tasks/linreg/index.js";
+import { kindParams, type TaskSpec } from "../../../../../protocol/src/taskspec.js";
+import { encode } from "../../../../../protocol/src/fixedpoint.js";
+import { FX, real, signedParam, type ProvenKind } from "../shared/proven.js";
+import { federatedHandler, selectRows, type FederatedKind, type FederatedMeta } from "../shared/federated.js";
+import { clip, type Part } from "../../../privacy/mechanism.js";
+import { solve } from "../../../algorithms/linalg.js";
+import type { PrivacyParam } from "../../../../../protocol/src/tasks/privacy.js";
 
 /**
  * Federated regression by gradient rounds. With d' = features (+1 for the intercept), a member's
@@ -247,6 +247,8 @@ export function provenRegression(circuit: "linreg" | "logreg"): ProvenKind<Regre
   const pk: ProvenKind<RegressionParams> = {
     circuit,
     layout: (p) => [...p.features, p.target],
+    // the circuit's 1 + C committed values
+    values: (s) => 1 + s.columns,
     check: (p, s) =>
       p.features.length !== s.columns - 1
         ? `the ${s.name} circuit reads rows of exactly ${s.columns - 1} features then the target; the task has ${p.features.length} feature(s)`

@@ -1,12 +1,12 @@
-import type { KmeansParams } from "../../../../protocol/src/tasks/kmeans.js";
-import { kindParams, type TaskSpec } from "../../../../protocol/src/taskspec.js";
-import { encode } from "../../../../protocol/src/fixedpoint.js";
-import { FX, real, signedParam, type ProvenKind } from "./proven.js";
-import { flatten } from "../jobs.js";
-import { pool } from "../pool.js";
-import { federatedHandler, selectRows, type FederatedKind, type FederatedMeta } from "./federated.js";
-import { clip, maxAbs, type Part } from "../../privacy/mechanism.js";
-import type { PrivacyParam } from "../../../../protocol/src/tasks/privacy.js";
+import type { KmeansParams } from "../../../../../protocol/src/tasks/kmeans/index.js";
+import { kindParams, type TaskSpec } from "../../../../../protocol/src/taskspec.js";
+import { encode } from "../../../../../protocol/src/fixedpoint.js";
+import { FX, real, signedParam, type ProvenKind } from "../shared/proven.js";
+import { flatten } from "../../jobs.js";
+import { pool } from "../../pool.js";
+import { federatedHandler, selectRows, type FederatedKind, type FederatedMeta } from "../shared/federated.js";
+import { clip, maxAbs, type Part } from "../../../privacy/mechanism.js";
+import type { PrivacyParam } from "../../../../../protocol/src/tasks/privacy.js";
 
 /**
  * Federated k-means (Lloyd). Contribution vector, per cluster c: [count_c, Σx_c (d values)], then
@@ -95,6 +95,8 @@ export function kmeansStep(sum: readonly number[], centroids: readonly number[][
 export const provenKmeans: ProvenKind<KmeansParams> = {
   circuit: "kmeans",
   layout: (p) => p.columns,
+  // per cluster: its count and coordinate sums
+  values: (s) => s.clusters * (1 + s.columns),
   check: (p, s) =>
     p.columns.length > s.columns
       ? `the ${s.name} circuit takes at most ${s.columns} columns; the task names ${p.columns.length}`

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { defineKind } from "./kind.js";
-import { CAPS, capMessage, nameString } from "./caps.js";
+import { defineKind } from "../kind.js";
+import { CAPS, capMessage, nameString } from "../caps.js";
 
 const owner = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be the party's node address (0x + 40 hex digits)");
 const partyName = nameString("a feature party name")
@@ -92,6 +92,8 @@ export const vlinregParams = z
   });
 export type VlinregParams = z.infer<typeof vlinregParams>;
 
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
 export const VLINREG_DEFAULT_MAX_ITERATIONS = 300;
 export const VLINREG_DEFAULT_TOLERANCE = 1e-6;
 
@@ -155,6 +157,29 @@ export const vlinregTaskKind = defineKind({
         ["rounds"],
         `vlinreg with up to ${iterations} iterations and keyHolder "${p.keyHolder}" needs ${need} rounds: set rounds: ${need}, or leave rounds out (the SDK, cm and a requester node derive it)`,
       );
+  },
+  roundsFor: vlinregRoundsFor,
+  // the shared id column, and the columns of the parties this node is
+  columns: (p, self) => [p.idColumn, ...(same(p.label.owner, self) ? [p.label.column] : []), ...p.features.filter((f) => same(f.owner, self)).flatMap((f) => f.columns)],
+  mapNodes(params, node) {
+    const q = { ...params } as { label?: { owner?: unknown }; features?: Array<{ owner?: unknown }> };
+    if (q.label && typeof q.label === "object") q.label = { ...q.label, owner: node(q.label.owner) };
+    if (Array.isArray(q.features)) q.features = q.features.map((f) => ({ ...f, owner: node(f.owner) }));
+    return q;
+  },
+  template: {
+    params: {},
+    // the first owner holds the label, every other one a feature party; stops at the tolerance, maxIterations caps the run and sets the rounds
+    forOwners: (owners) =>
+      owners.length < 2
+        ? {}
+        : {
+            label: { owner: owners[0], column: "y" },
+            features: owners.slice(1).map((o, i) => ({ name: `x${i + 1}`, owner: o, columns: [`<column of ${o}>`] })),
+            idColumn: "id",
+            maxIterations: VLINREG_DEFAULT_MAX_ITERATIONS,
+            tolerance: VLINREG_DEFAULT_TOLERANCE,
+          },
   },
   // F = every party's features + 1: the Gram terms are F × F per row, every iteration
   cost(p, rows) {

@@ -1,23 +1,23 @@
-import { canonicalJson } from "../../../../protocol/src/canonical.js";
-import { outputsCommitment } from "../../../../protocol/src/binding.js";
-import { bytes32ToField, commitDataset, fieldToBytes32, poseidonHasher, type DatasetTree } from "../../../../protocol/src/commitment.js";
-import { commitmentBits, paramsHash, parseContributionSignals } from "../../../../protocol/src/contributions.js";
-import { FRAC_BITS, encodeRows } from "../../../../protocol/src/fixedpoint.js";
-import { keccakHex } from "../../../../protocol/src/hash.js";
-import { SNARK_FIELD } from "../../../../protocol/src/binding.js";
-import { SUBGROUP_ORDER, verifyAggregate, type Commitment } from "../../../../protocol/src/pedersen.js";
-import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
-import type { Groth16Proof } from "../../../../chain-connector/src/connector.js";
-import { verifyGroth16 } from "../../../../chain-connector/src/zkverify.js";
-import { CONTRIBUTION_CIRCUITS, proveAll, type ContributionKind, type ContributionParams } from "../../zk/contributions.js";
-import { loadCircuit } from "../../zk/prover.js";
-import { real } from "../aggregation/vector.js";
-import { flatten } from "../jobs.js";
-import { INLINE_ROWS } from "../../data/commit.js";
-import { pool } from "../pool.js";
-import { honkShape, opensHonk, type HonkKind, type HonkParams } from "../../zk/honk-contributions.js";
-import { admitHonk, contributeHonk, honkBlindingFromLimbs, honkVectorLength, HONK_BLINDING_LIMBS, openHonk } from "../../zk/honk-proven.js";
-import { contributionMemo, type MemberContext, type MemberDataset, type ReceivedContribution, type RoundContext, type Submission } from "../handler.js";
+import { canonicalJson } from "../../../../../protocol/src/canonical.js";
+import { outputsCommitment } from "../../../../../protocol/src/binding.js";
+import { bytes32ToField, commitDataset, fieldToBytes32, poseidonHasher, type DatasetTree } from "../../../../../protocol/src/commitment.js";
+import { commitmentBits, paramsHash, parseContributionSignals } from "../../../../../protocol/src/contributions.js";
+import { FRAC_BITS, encodeRows } from "../../../../../protocol/src/fixedpoint.js";
+import { keccakHex } from "../../../../../protocol/src/hash.js";
+import { SNARK_FIELD } from "../../../../../protocol/src/binding.js";
+import { SUBGROUP_ORDER, verifyAggregate, type Commitment } from "../../../../../protocol/src/pedersen.js";
+import type { TaskSpec } from "../../../../../protocol/src/taskspec.js";
+import type { Groth16Proof } from "../../../../../chain-connector/src/connector.js";
+import { verifyGroth16 } from "../../../../../chain-connector/src/zkverify.js";
+import { CONTRIBUTION_CIRCUITS, proveAll, type ContributionKind, type ContributionParams } from "../../../zk/contributions.js";
+import { loadCircuit } from "../../../zk/prover.js";
+import { real } from "../../aggregation/vector.js";
+import { flatten } from "../../jobs.js";
+import { INLINE_ROWS } from "../../../data/commit.js";
+import { pool } from "../../pool.js";
+import { honkShape, opensHonk, type HonkKind, type HonkParams } from "../../../zk/honk-contributions.js";
+import { admitHonk, contributeHonk, honkBlindingFromLimbs, honkVectorLength, HONK_BLINDING_LIMBS, openHonk } from "../../../zk/honk-proven.js";
+import { contributionMemo, type MemberContext, type MemberDataset, type ReceivedContribution, type RoundContext, type Submission } from "../../handler.js";
 
 /**
  * Proven federated contributions (spec.verification "offchain" or "onchain"). A member proves
@@ -50,6 +50,8 @@ export interface ProvenKind<P> {
   check(p: P, shape: CircuitShape): string | undefined;
   /** The circuit's public parameters for a round (field elements). */
   params(p: P, round: unknown, shape: CircuitShape): ContributionParams;
+  /** How many values a member's proven vector commits to (before the blinding limbs), for the circuit's shape. */
+  values(shape: CircuitShape): number;
   /** Σ of proven vectors (signed integers at the circuit's scales) → the kind's vector for finish(). */
   toKind(p: P, sum: readonly bigint[], shape: CircuitShape): number[];
   /**
@@ -258,10 +260,8 @@ export function opensCommitments(commitments: readonly Commitment[], sum: readon
 }
 
 /** Length of a proven vector through the backend: the circuit's committed values and the blinding limbs. */
-export function provenLength(shape: CircuitShape, kind: ContributionKind): number {
-  const C = shape.columns;
-  const values = kind === "stats" ? 1 + 2 * C : kind === "kmeans" ? shape.clusters * (1 + C) : 1 + C;
-  return values + LIMBS;
+export function provenLength<P>(shape: CircuitShape, pk: ProvenKind<P>): number {
+  return pk.values(shape) + LIMBS;
 }
 
 /**
@@ -306,7 +306,7 @@ export function provenSystem<P>(spec: TaskSpec, pk: ProvenKind<P>, p: P): Proven
   return {
     system: "groth16",
     shape,
-    length: provenLength(shape, pk.circuit),
+    length: provenLength(shape, pk),
     admit: (s, datasets) => admitProven(pk, p, s, datasets),
     contribute: (ctx, send) => contributeProven(ctx, pk, p, send),
     open: (ctx, c) => openProven(ctx, pk, p, c),

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { defineKind, federatedReads } from "./kind.js";
-import { federatedCommon } from "./federated.js";
-import { checkPrivacyColumns } from "./privacy.js";
-import { CAPS, capMessage, columnList } from "./caps.js";
+import { defineKind, federatedReads } from "../kind.js";
+import { federatedCommon } from "../shared/federated.js";
+import { checkPrivacyColumns } from "../privacy.js";
+import { CAPS, capMessage, columnList } from "../caps.js";
 
 /**
  * Federated k-means (Lloyd) over the union of the members' rows. Round r: every member assigns its
@@ -51,6 +51,7 @@ export const kmeansTaskKind = defineKind({
   memberReads: federatedReads,
   // every row meets every centroid
   cost: (p, rows, rounds) => rows * p.columns.length * p.initial.length * rounds,
+  columns: (p) => p.columns,
   template: {
     params: {
       columns: ["x", "y"],

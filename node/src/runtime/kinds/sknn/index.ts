@@ -8,10 +8,10 @@
  *            labels it holds in plaintext and returns the labels.
  *   plain  : the worker runs plaintext 1-NN (baseline; leaks everything).
  */
-import { sknnParams, type SknnParams } from "../../../../protocol/src/tasks/outsourced.js";
-import { checkMatrix, decodeMessage, encodeMessage, knn, SknnCkksOwner, SknnCkksWorker, SknnLegacyOwner, SknnLegacyWorker } from "../../algorithms/index.js";
-import { bytesJson, jsonBytes } from "./json.js";
-import { outsourcedHandler, registerPreparer, type OwnerEngine, type Prepared, type VariantImpl, type WorkerEngine } from "./outsourced.js";
+import { sknnParams, type SknnParams } from "../../../../../protocol/src/tasks/sknn/index.js";
+import { checkMatrix, decodeMessage, encodeMessage, knn, SknnCkksOwner, SknnCkksWorker, SknnLegacyOwner, SknnLegacyWorker } from "../../../algorithms/index.js";
+import { bytesJson, jsonBytes } from "../shared/json.js";
+import { outsourcedHandler, type OwnerEngine, type Prepared, type Preparer, type VariantImpl, type WorkerEngine } from "../shared/outsourced.js";
 
 export interface SknnRequest {
   /** The dataset column holding integer class labels. */
@@ -139,7 +139,7 @@ const variants: Record<SknnParams["variant"], VariantImpl<SknnParams>> = {
   },
 };
 
-registerPreparer("sknn", async (req, X, table): Promise<Prepared> => {
+const prepare: Preparer = async (req, X, table): Promise<Prepared> => {
   const r = req as typeof req & SknnRequest;
   if (typeof r.labelColumn !== "string" || !table.columns.includes(r.labelColumn))
     throw new Error(`labelColumn: name the dataset column holding the class labels (columns: ${table.columns.join(", ")})`);
@@ -165,6 +165,6 @@ registerPreparer("sknn", async (req, X, table): Promise<Prepared> => {
     owner.dispose();
     throw e;
   }
-});
+};
 
-export const sknnHandler = outsourcedHandler("sknn", sknnParams, variants);
+export const sknnHandler = outsourcedHandler("sknn", sknnParams, variants, prepare);

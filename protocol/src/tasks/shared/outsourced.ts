@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { getAddress, isAddress } from "ethers";
-import { defineKind, type ReadScope } from "./kind.js";
-import { CAPS, capMessage } from "./caps.js";
+import type { ReadScope } from "../kind.js";
+import type { KindNameOf } from "../registry.js";
+import { CAPS, capMessage } from "../caps.js";
 
 /**
  * Outsourced mining over encrypted data (the Rory family): one data owner, who is also the task's
@@ -12,8 +13,8 @@ import { CAPS, capMessage } from "./caps.js";
  *
  * The spec is public: it names sizes and options, never data, labels, centroids or thresholds.
  */
-export const OUTSOURCED_KINDS = ["skmeans", "dbskmeans", "sknn", "dbsnnc"] as const;
-export type OutsourcedKind = (typeof OUTSOURCED_KINDS)[number];
+/** The registry's kinds of this family (each in its own folder: skmeans/, dbskmeans/, sknn/, dbsnnc/). */
+export type OutsourcedKind = KindNameOf<"outsourced">;
 
 /** ckks: the worker learns sizes only (default); legacy: Liu + FDH-OPE as Rory, leaks; plain: plaintext baseline, leaks everything. */
 export const outsourcedVariant = z.enum(["ckks", "legacy", "plain"]);
@@ -28,7 +29,8 @@ const blobHash = z
   .regex(/^0x[0-9a-fA-F]{64}$/, "must be a blob hash (0x + 64 hex digits)")
   .transform((s) => s.toLowerCase());
 
-const common = {
+/** The params every outsourced kind has; a kind's schema spreads them and adds its own. */
+export const outsourcedCommon = {
   variant: outsourcedVariant.default("ckks"),
   /** Worker node(s) the manager chose; only these join the task's rounds. */
   workers: z
@@ -44,40 +46,6 @@ const common = {
   securityLevel: z.union([z.literal(128), z.literal(192), z.literal(256)]).default(128),
 };
 
-export const skmeansParams = z.object({
-  ...common,
-  k: z
-    .number()
-    .int()
-    .min(1, "params.k must be at least 1")
-    .max(CAPS.MAX_CLUSTERS, capMessage("params.k", "MAX_CLUSTERS", "lower k")),
-  maxIterations: z
-    .number()
-    .int()
-    .min(1)
-    .max(CAPS.MAX_ITERATIONS, capMessage("params.maxIterations", "MAX_ITERATIONS", "lower maxIterations"))
-    .default(10),
-  /** Largest centroid move (original units) at which the owner stops. */
-  tolerance: z.number().min(0, "params.tolerance must be ≥ 0").default(1e-6),
-  /** CKKS: who averages the members (see algorithms/ckks/skmeans.ts). */
-  centroidUpdate: z.enum(["worker", "owner"]).default("worker"),
-});
-export type SkmeansParams = z.infer<typeof skmeansParams>;
-
-export const sknnParams = z.object({
-  ...common,
-  /** Number of query rows (their values travel encrypted). */
-  queries: z
-    .number()
-    .int()
-    .min(1, "params.queries must be at least 1")
-    .max(CAPS.MAX_QUERIES, capMessage("params.queries", "MAX_QUERIES", "split the queries over several tasks")),
-});
-export type SknnParams = z.infer<typeof sknnParams>;
-
-export const dbsnncParams = z.object({ ...common });
-export type DbsnncParams = z.infer<typeof dbsnncParams>;
-
 /** What the owner publishes in each round record (`next`): every reply so far, the last one for the coming round. */
 export const outsourcedNext = z.object({ replies: z.array(z.array(blobHash).min(1)).min(1) });
 export type OutsourcedNext = z.infer<typeof outsourcedNext>;
@@ -88,16 +56,16 @@ export type OutsourcedNext = z.infer<typeof outsourcedNext>;
  */
 export const outsourcedResult = z.looseObject({ kind: z.string().optional(), variant: outsourcedVariant.optional() });
 
-// The worker reads only what the owner (requester) publishes: members read nothing of each other's.
-const outsourced = { family: "outsourced", result: outsourcedResult, privacy: false, memberReads: (): ReadScope => "none" } as const;
-
-export const skmeansTaskKind = defineKind({ name: "skmeans", summary: "k-means by a worker over the owner's encrypted rows", params: skmeansParams, ...outsourced });
-/** DBSKMeans: legacy FDH-OPE-encrypts the distance matrix; over CKKS it runs SKMeans's message flow. */
-export const dbskmeansTaskKind = defineKind({
-  name: "dbskmeans",
-  summary: "k-means over an encrypted distance matrix (SKMeans's flow over CKKS)",
-  params: skmeansParams,
-  ...outsourced,
-});
-export const sknnTaskKind = defineKind({ name: "sknn", summary: "k-nearest-neighbour labels of encrypted queries", params: sknnParams, ...outsourced });
-export const dbsnncTaskKind = defineKind({ name: "dbsnnc", summary: "density-based clustering over encrypted rows", params: dbsnncParams, ...outsourced });
+/**
+ * The protocol part every outsourced kind shares (spread into its defineKind). The worker reads
+ * only what the owner (requester) publishes: members read nothing of each other's. Workers may be
+ * named by node (the SDK resolves profile names).
+ */
+export const outsourcedKindBase = {
+  family: "outsourced",
+  result: outsourcedResult,
+  privacy: false,
+  memberReads: (): ReadScope => "none",
+  mapNodes: (params: Record<string, unknown>, node: (name: unknown) => unknown): Record<string, unknown> =>
+    Array.isArray(params.workers) ? { ...params, workers: params.workers.map(node) } : params,
+} as const;

@@ -17,15 +17,16 @@
  * restarted or replacement worker rebuilds from the setup and the replies (resume, or a replay).
  */
 import { keccak256 } from "ethers";
-import { ConnectorError } from "../../../../chain-connector/src/connector.js";
-import { Role } from "../../../../protocol/src/phases.js";
-import { parseTaskSpec, SpecError, specHash, type TaskSpec, type TaskSpecInput } from "../../../../protocol/src/taskspec.js";
-import { OUTSOURCED_KINDS, outsourcedNext, type OutsourcedKind, type OutsourcedVariant } from "../../../../protocol/src/tasks/outsourced.js";
-import type { DatasetRow, NodeStore } from "../../store/store.js";
-import type { HandlerRegistry, BlobAccess, PrepareContext, PreparedTask, TaskKindHandler } from "../handler.js";
-import { openFromMember, sealForRequester } from "../aggregation/sealed.js";
-import { WorkerManager, type PickStrategy } from "../manager.js";
-import { submitTask, submittingNode } from "../prepare.js";
+import { ConnectorError } from "../../../../../chain-connector/src/connector.js";
+import { Role } from "../../../../../protocol/src/phases.js";
+import { parseTaskSpec, SpecError, specHash, type TaskSpec, type TaskSpecInput } from "../../../../../protocol/src/taskspec.js";
+import { outsourcedNext, type OutsourcedKind, type OutsourcedVariant } from "../../../../../protocol/src/tasks/shared/outsourced.js";
+import { isKindOf } from "../../../../../protocol/src/tasks/registry.js";
+import type { DatasetRow, NodeStore } from "../../../store/store.js";
+import type { HandlerRegistry, BlobAccess, PrepareContext, PreparedTask, TaskKindHandler } from "../../handler.js";
+import { openFromMember, sealForRequester } from "../../aggregation/sealed.js";
+import { WorkerManager, type PickStrategy } from "../../manager.js";
+import { submitTask, submittingNode } from "../../prepare.js";
 import type { z } from "zod";
 
 // ------------------------------------------------------------------ engines
@@ -180,13 +181,22 @@ export interface CommonParams {
   setup: string[];
 }
 
-export function outsourcedHandler<P extends CommonParams>(kind: OutsourcedKind, schema: z.ZodType<P>, variants: Record<OutsourcedVariant, VariantImpl<P>>): TaskKindHandler {
+/**
+ * An outsourced kind's handler: the worker side runs `variants`' engines, the owner side (its
+ * submission, POST /tasks on the owner's node) `preparer`, then the owner engine it made.
+ */
+export function outsourcedHandler<P extends CommonParams>(
+  kind: OutsourcedKind,
+  schema: z.ZodType<P>,
+  variants: Record<OutsourcedVariant, VariantImpl<P>>,
+  preparer: Preparer,
+): TaskKindHandler {
   const impl = (p: P) => variants[p.variant];
   return {
     kind,
     aggregations: ["plain"],
     needsData: false,
-    prepare: (input, ctx) => prepareOutsourced(kind, input, ctx),
+    prepare: (input, ctx) => prepareOutsourced(kind, input, ctx, { preparer }),
     admit(spec, _datasets, self) {
       const r = schema.safeParse(spec.params);
       if (!r.success) return `params do not parse: ${r.error.issues.map((i) => i.message).join("; ")}`;
@@ -297,11 +307,6 @@ export interface Prepared {
 
 export type Preparer = (req: OutsourcedRequestBase & Record<string, unknown>, X: number[][], table: { columns: string[]; rows: number[][] }) => Promise<Prepared>;
 
-const preparers = new Map<OutsourcedKind, Preparer>();
-export function registerPreparer(kind: OutsourcedKind, p: Preparer): void {
-  preparers.set(kind, p);
-}
-
 const managers = new WeakMap<object, WorkerManager>();
 
 function datasetRow(store: NodeStore, name: unknown, version?: number): DatasetRow {
@@ -369,7 +374,12 @@ export function outsourcedRequest(kind: OutsourcedKind, input: Record<string, un
  * the node's own blob store (sealed by the vault) and its requester state names it. The first
  * message is returned in `chunks` public pieces for the connector; nothing has left the node yet.
  */
-export async function prepareOutsourced(kind: OutsourcedKind, input: Record<string, unknown>, ctx: PrepareContext, opts: { manager?: WorkerManager } = {}): Promise<PreparedTask> {
+export async function prepareOutsourced(
+  kind: OutsourcedKind,
+  input: Record<string, unknown>,
+  ctx: PrepareContext,
+  opts: { preparer: Preparer; manager?: WorkerManager },
+): Promise<PreparedTask> {
   const req = outsourcedRequest(kind, input, ctx.self);
   if (ctx.extra?.prepared !== undefined) req.prepared = ctx.extra.prepared;
   let prepared: Prepared;
@@ -407,9 +417,9 @@ export async function prepareOutsourced(kind: OutsourcedKind, input: Record<stri
 async function checkAndEncrypt(
   req: OutsourcedRequestBase & Record<string, unknown>,
   ctx: PrepareContext,
-  opts: { manager?: WorkerManager },
+  opts: { preparer: Preparer; manager?: WorkerManager },
 ): Promise<{ prepared: Prepared; spec: TaskSpec; parts: Uint8Array[]; workerList: string[]; chunks: number }> {
-  if (!OUTSOURCED_KINDS.includes(req.kind)) throw new Error(`kind: must be one of ${OUTSOURCED_KINDS.join(", ")}, got ${req.kind}`);
+  if (!isKindOf(req.kind, "outsourced")) throw new Error(`kind: ${req.kind} is not an outsourced kind`);
   const variant = req.variant ?? "ckks";
   if (!["ckks", "legacy", "plain"].includes(variant)) throw new Error(`variant: must be "ckks", "legacy" or "plain", got ${variant}`);
   if ((ctx.roles & Role.Requester) === 0 || (ctx.roles & Role.Owner) === 0)
@@ -417,8 +427,6 @@ async function checkAndEncrypt(
   if (req.securityLevel !== undefined && ![128, 192, 256].includes(req.securityLevel)) throw new Error(`securityLevel: must be 128, 192 or 256, got ${String(req.securityLevel)}`);
   const chunks = req.chunks ?? 4;
   if (!Number.isInteger(chunks) || chunks < 1 || chunks > 256) throw new Error(`chunks: must be an integer in 1..256, got ${chunks}`);
-  const prepare = preparers.get(req.kind);
-  if (!prepare) throw new Error(`kind: ${req.kind} has no submission path on this node`);
   const row = datasetRow(ctx.store, req.dataset, req.version);
   const table = await ctx.datasets.table(row);
   const label = typeof req.labelColumn === "string" ? req.labelColumn : undefined;
@@ -443,7 +451,7 @@ async function checkAndEncrypt(
     workerList = await manager.pick({ count: 1, strategy: req.strategy, exclude: [ctx.self] });
   }
 
-  const prepared = await prepare({ ...req, variant }, X, table);
+  const prepared = await opts.preparer({ ...req, variant }, X, table);
   try {
     const parts = splitChunks(prepared.setup, chunks);
     const spec = parseTaskSpec({

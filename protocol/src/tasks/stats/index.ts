@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { defineKind, federatedReads } from "./kind.js";
-import { federatedCommon } from "./federated.js";
-import { checkPrivacyColumns } from "./privacy.js";
-import { columnList } from "./caps.js";
+import { defineKind, federatedReads } from "../kind.js";
+import { federatedCommon } from "../shared/federated.js";
+import { checkPrivacyColumns } from "../privacy.js";
+import { columnList } from "../caps.js";
 
 /** Federated column statistics over the union of the members' rows. */
 export const statsParams = z
@@ -29,5 +29,6 @@ export const statsTaskKind = defineKind({
   privacy: true,
   memberReads: federatedReads,
   cost: (p, rows, rounds) => rows * p.columns.length * rounds,
+  columns: (p) => p.columns,
   template: { params: { columns: ["x", "y"] } },
 });

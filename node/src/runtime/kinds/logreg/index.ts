@@ -1,6 +1,6 @@
-import { kindParams } from "../../../../protocol/src/taskspec.js";
-import { federatedHandler } from "./federated.js";
-import { provenLogreg, regressionKind, type Link } from "./linreg.js";
+import { kindParams } from "../../../../../protocol/src/taskspec.js";
+import { federatedHandler } from "../shared/federated.js";
+import { provenLogreg, regressionKind, type Link } from "../linreg/index.js";
 
 /**
  * Logistic link with the exact sigmoid: each member evaluates it on its own plaintext rows, so no

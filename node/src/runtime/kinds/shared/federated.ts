@@ -1,7 +1,7 @@
-import type { TaskSpec } from "../../../../protocol/src/taskspec.js";
-import type { Table } from "../../data/table.js";
-import { Phase } from "../../../../protocol/src/phases.js";
-import type { KindState, ReceivedContribution, RoundContext, RoundOutcome, TaskKindHandler } from "../handler.js";
+import type { TaskSpec } from "../../../../../protocol/src/taskspec.js";
+import type { Table } from "../../../data/table.js";
+import { Phase } from "../../../../../protocol/src/phases.js";
+import type { KindState, ReceivedContribution, RoundContext, RoundOutcome, TaskKindHandler } from "../../handler.js";
 import {
   admitBackend,
   aggregateVector,
@@ -14,14 +14,14 @@ import {
   verifyVector,
   type Rejected,
   type VectorAggregate,
-} from "../aggregation/index.js";
-import { parsePlain } from "../aggregation/plain.js";
-import type { CommittedShape, SumEntry } from "../aggregation/paillier.js";
-import { MAX_GENERATORS } from "../../../../protocol/src/pedersen.js";
-import { secaggThreshold } from "../aggregation/secagg.js";
-import { addNoise, planNoise, privacyOf, privacyReport, roundRho, type NoisePlan, type Part, type PrivacyReport } from "../../privacy/mechanism.js";
-import type { PrivacyParam } from "../../../../protocol/src/tasks/privacy.js";
-import { encodeVector } from "../aggregation/vector.js";
+} from "../../aggregation/index.js";
+import { parsePlain } from "../../aggregation/plain.js";
+import type { CommittedShape, SumEntry } from "../../aggregation/paillier.js";
+import { MAX_GENERATORS } from "../../../../../protocol/src/pedersen.js";
+import { secaggThreshold } from "../../aggregation/secagg.js";
+import { addNoise, planNoise, privacyOf, privacyReport, roundRho, type NoisePlan, type Part, type PrivacyReport } from "../../../privacy/mechanism.js";
+import type { PrivacyParam } from "../../../../../protocol/src/tasks/privacy.js";
+import { encodeVector } from "../../aggregation/vector.js";
 import { BLINDING_LIMBS, provenSystem, type ProvenKind } from "./proven.js";
 
 /**
@@ -41,7 +41,7 @@ export interface FederatedKind<P> {
   local(p: P, params: unknown, tables: Table[]): number[] | Promise<number[]>;
   /** The requester's step; `members` is how many contributions are in the sum. */
   finish(p: P, params: unknown, sum: number[], info: { round: number; rounds: number; members: number; proven?: boolean; state?: KindState }): RoundOutcome;
-  /** The kind's contribution circuit: what verification "offchain" / "onchain" runs (kinds/proven.ts). */
+  /** The kind's contribution circuit: what verification "offchain" / "onchain" runs (./proven.ts). */
   proven?: ProvenKind<P>;
   /**
    * Differential privacy (params.privacy): the member's vector with every value clipped to the
@@ -150,6 +150,7 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
   };
   return {
     kind: k.kind,
+    ...(k.proven ? { proven: { pk: k.proven, params: (spec: TaskSpec) => k.parse(spec) } } : {}),
     aggregations: ["plain", "secagg", "paillier"],
     admit(spec, datasets) {
       const why = admitBackend(spec);

@@ -1,13 +1,13 @@
-import { canonicalJson } from "../../../../protocol/src/canonical.js";
-import type { StatsParams } from "../../../../protocol/src/tasks/stats.js";
-import { kindParams, type TaskSpec } from "../../../../protocol/src/taskspec.js";
-import { Phase } from "../../../../protocol/src/phases.js";
-import type { ReceivedContribution, RoundContext, TaskKindHandler } from "../handler.js";
-import { openFromMember, sealForRequester } from "../aggregation/sealed.js";
-import { federatedHandler, type FederatedKind, type FederatedMeta } from "./federated.js";
-import { FX, real, type ProvenKind } from "./proven.js";
-import { clip, maxAbs, type Part } from "../../privacy/mechanism.js";
-import type { PrivacyParam } from "../../../../protocol/src/tasks/privacy.js";
+import { canonicalJson } from "../../../../../protocol/src/canonical.js";
+import type { StatsParams } from "../../../../../protocol/src/tasks/stats/index.js";
+import { kindParams, type TaskSpec } from "../../../../../protocol/src/taskspec.js";
+import { Phase } from "../../../../../protocol/src/phases.js";
+import type { ReceivedContribution, RoundContext, TaskKindHandler } from "../../handler.js";
+import { openFromMember, sealForRequester } from "../../aggregation/sealed.js";
+import { federatedHandler, type FederatedKind, type FederatedMeta } from "../shared/federated.js";
+import { FX, real, type ProvenKind } from "../shared/proven.js";
+import { clip, maxAbs, type Part } from "../../../privacy/mechanism.js";
+import type { PrivacyParam } from "../../../../../protocol/src/tasks/privacy.js";
 
 /** One member's partial sums for a column. */
 export interface ColumnPartial {
@@ -129,6 +129,8 @@ function decode(member: string, bytes: Uint8Array, columns: string[]): Record<st
 export const provenStats: ProvenKind<StatsParams> = {
   circuit: "stats",
   layout: (p) => p.columns,
+  // the row count, then Σx and Σx² of every column
+  values: (s) => 1 + 2 * s.columns,
   check: (p, s) => (p.columns.length > s.columns ? `the ${s.name} circuit proves at most ${s.columns} columns; the task names ${p.columns.length}` : undefined),
   params: () => ({}),
   // circuit [count, sum[0..C-1], sumSq[0..C-1]] → per column [count, Σx, Σx²]
@@ -216,6 +218,7 @@ const isPlain = (spec: TaskSpec) => spec.aggregation === "plain" && spec.verific
  */
 export const statsHandler: TaskKindHandler = {
   kind: "stats",
+  proven: secure.proven,
   aggregations: ["plain", "secagg", "paillier"],
   usesReveal: (spec) => secure.usesReveal!(spec),
   // Every round recomputes the same statistics over the committed data: no round parameters.

@@ -1,14 +1,14 @@
 import { x25519 } from "@noble/curves/ed25519.js";
-import { openSealed, sealTo } from "../../crypto/sealedbox.js";
+import { openSealed, sealTo } from "../../../crypto/sealedbox.js";
 import { getBytes, hexlify, toUtf8Bytes } from "ethers";
-import { parseTaskSpec, type TaskSpec, type TaskSpecInput } from "../../../../protocol/src/taskspec.js";
-import { submitTask, submittingNode, type SubmittingNode } from "../prepare.js";
-import { canonicalJson } from "../../../../protocol/src/canonical.js";
-import { Phase } from "../../../../protocol/src/phases.js";
-import { vlinregParams, vlinregPlan, vlinregRounds, vlinregRoundsFor, vlinregSteps, type VlinregParams } from "../../../../protocol/src/tasks/vlinreg.js";
-import { FeatureParty, LABEL, LabelParty, type FeatureState, type LabelState } from "../../vertical/protocol.js";
-import { RuntimeTableIO, mergeTables, writerOf, type TableRef, type TranscriptRecorder } from "../../vertical/runtime-io.js";
-import type { Id } from "../../vertical/align.js";
+import { parseTaskSpec, type TaskSpec, type TaskSpecInput } from "../../../../../protocol/src/taskspec.js";
+import { submitTask, submittingNode, type SubmittingNode } from "../../prepare.js";
+import { canonicalJson } from "../../../../../protocol/src/canonical.js";
+import { Phase } from "../../../../../protocol/src/phases.js";
+import { vlinregParams, vlinregPlan, vlinregRounds, vlinregRoundsFor, vlinregSteps, type VlinregParams } from "../../../../../protocol/src/tasks/vlinreg/index.js";
+import { FeatureParty, LABEL, LabelParty, type FeatureState, type LabelState } from "../../../vertical/protocol.js";
+import { RuntimeTableIO, mergeTables, writerOf, type TableRef, type TranscriptRecorder } from "../../../vertical/runtime-io.js";
+import type { Id } from "../../../vertical/align.js";
 import {
   HandlerRegistry,
   plainCommitment,
@@ -20,7 +20,7 @@ import {
   type RoundContext,
   type Submission,
   type TaskKindHandler,
-} from "../handler.js";
+} from "../../handler.js";
 
 /**
  * Vertical linear regression (node/src/vertical/protocol.ts) on the round runtime. Every node is

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { defineKind, federatedReads } from "./kind.js";
-import { federatedCommon } from "./federated.js";
-import { checkPrivacyColumns } from "./privacy.js";
-import { columnList, nameString } from "./caps.js";
+import { defineKind, federatedReads } from "../kind.js";
+import { federatedCommon } from "../shared/federated.js";
+import { checkPrivacyColumns } from "../privacy.js";
+import { columnList, nameString } from "../caps.js";
 
 /**
  * Parameters shared by the federated regressions. Round r: members evaluate the gradient (and, for
@@ -48,6 +48,9 @@ export type LinregParams = RegressionParams;
 
 export const regressionResult = z.looseObject({ weights: z.array(z.number()), names: z.array(z.string()), loss: z.number(), converged: z.boolean() });
 
+/** The columns a regression reads: its features and target. */
+export const regressionColumns = (p: RegressionParams): string[] => [...p.features, p.target];
+
 /** Row-operations of a regression: the Newton Hessian is f × f per row (f = features + intercept). */
 export function regressionCost(p: RegressionParams, rows: number, rounds: number): number {
   const f = p.features.length + (p.intercept ? 1 : 0);
@@ -60,9 +63,11 @@ export const linregTaskKind = defineKind({
   summary: "least-squares linear regression by Newton or gradient rounds",
   params: linregParams,
   result: regressionResult,
+  model: { link: "identity" },
   proof: { circuit: "linreg_chunk", publicInputs: ["commitment[0]", "commitment[1]", "chunkIndex", "weightsHash", "binding", "root"] },
   privacy: true,
   memberReads: federatedReads,
   cost: regressionCost,
+  columns: regressionColumns,
   template: { params: { features: ["x1", "x2"], target: "y" }, rounds: 20 },
 });

@@ -7,10 +7,10 @@
  *   plain  : plaintext NNC on squared Euclidean distances at the worker (baseline).
  * The owner's threshold never appears in the spec.
  */
-import { dbsnncParams, type DbsnncParams } from "../../../../protocol/src/tasks/outsourced.js";
-import { checkMatrix, DbsnncCkksOwner, DbsnncCkksWorker, dbsnncLegacyLabels, dbsnncLegacySetup, dbsnncLegacyWorker, nnc } from "../../algorithms/index.js";
-import { bytesJson, jsonBytes } from "./json.js";
-import { outsourcedHandler, registerPreparer, type OwnerEngine, type Prepared, type VariantImpl, type WorkerEngine } from "./outsourced.js";
+import { dbsnncParams, type DbsnncParams } from "../../../../../protocol/src/tasks/dbsnnc/index.js";
+import { checkMatrix, DbsnncCkksOwner, DbsnncCkksWorker, dbsnncLegacyLabels, dbsnncLegacySetup, dbsnncLegacyWorker, nnc } from "../../../algorithms/index.js";
+import { bytesJson, jsonBytes } from "../shared/json.js";
+import { outsourcedHandler, type OwnerEngine, type Prepared, type Preparer, type VariantImpl, type WorkerEngine } from "../shared/outsourced.js";
 
 export interface DbsnncRequest {
   /** Join threshold (ckks/plain: squared Euclidean; legacy: Manhattan); default the smallest non-zero distance, as Rory. */
@@ -80,7 +80,7 @@ const variants: Record<DbsnncParams["variant"], VariantImpl<DbsnncParams>> = {
   },
 };
 
-registerPreparer("dbsnnc", async (req, X): Promise<Prepared> => {
+const prepare: Preparer = async (req, X): Promise<Prepared> => {
   const r = req as typeof req & DbsnncRequest;
   checkMatrix("dataset", X);
   if (r.threshold !== undefined && !(typeof r.threshold === "number" && r.threshold >= 0 && Number.isFinite(r.threshold)))
@@ -108,6 +108,6 @@ registerPreparer("dbsnnc", async (req, X): Promise<Prepared> => {
     params,
     rounds: 1,
   };
-});
+};
 
-export const dbsnncHandler = outsourcedHandler("dbsnnc", dbsnncParams, variants);
+export const dbsnncHandler = outsourcedHandler("dbsnnc", dbsnncParams, variants, prepare);

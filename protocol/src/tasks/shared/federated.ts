@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { privacyParam } from "./privacy.js";
-import { CAPS, capMessage } from "./caps.js";
+import { privacyParam } from "../privacy.js";
+import { CAPS, capMessage } from "../caps.js";
 
 /**
  * Parameters every federated kind (stats, kmeans, linreg, logreg) shares for its aggregation

@@ -8,8 +8,8 @@
  *   plain  : the worker runs plaintext Lloyd on plaintext data (a baseline; leaks everything).
  * The owner's initial centroids, labels and centroids never appear in the spec.
  */
-import { skmeansParams, type SkmeansParams } from "../../../../protocol/src/tasks/outsourced.js";
-import { CkksWorker } from "../../crypto/ckks/index.js";
+import { skmeansParams, type SkmeansParams } from "../../../../../protocol/src/tasks/skmeans/index.js";
+import { CkksWorker } from "../../../crypto/ckks/index.js";
 import {
   centroidsFromLabels,
   checkIterationOptions,
@@ -23,9 +23,9 @@ import {
   SkmeansLegacyWorker,
   type KMeansResult,
   type CentroidUpdate,
-} from "../../algorithms/index.js";
-import { bytesJson, jsonBytes } from "./json.js";
-import { outsourcedHandler, registerPreparer, type OwnerEngine, type Prepared, type VariantImpl, type WorkerEngine } from "./outsourced.js";
+} from "../../../algorithms/index.js";
+import { bytesJson, jsonBytes } from "../shared/json.js";
+import { outsourcedHandler, type OwnerEngine, type Prepared, type VariantImpl, type WorkerEngine } from "../shared/outsourced.js";
 
 export interface SkmeansRequest {
   k?: number;
@@ -127,7 +127,7 @@ class PlainWorkerEngine implements WorkerEngine {
   dispose() {}
 }
 
-const variants: Record<SkmeansParams["variant"], VariantImpl<SkmeansParams>> = {
+export const skmeansVariants: Record<SkmeansParams["variant"], VariantImpl<SkmeansParams>> = {
   ckks: {
     rounds: (p) => p.maxIterations,
     async worker(setup) {
@@ -208,7 +208,12 @@ function initialRows(X: number[][], k: number, req: SkmeansRequest): number[][] 
   return idx.map((i) => [...X[i]]);
 }
 
-async function prepareSkmeans(req: SkmeansRequest & { variant: SkmeansParams["variant"]; kind: string; securityLevel?: 128 | 192 | 256 }, X: number[][]): Promise<Prepared> {
+/** The owner's side of a submission; `ope`: legacy encrypts the distance matrix with FDH-OPE (dbskmeans). */
+export async function prepareSkmeans(
+  req: SkmeansRequest & { variant: SkmeansParams["variant"]; kind: string; securityLevel?: 128 | 192 | 256 },
+  X: number[][],
+  ope = false,
+): Promise<Prepared> {
   checkMatrix("dataset", X);
   const common = { securityLevel: req.securityLevel ?? 128 };
   if (req.prepared) {
@@ -233,7 +238,7 @@ async function prepareSkmeans(req: SkmeansRequest & { variant: SkmeansParams["va
       initialIndices: req.initialIndices,
       maxIterations,
       securityLevel: req.securityLevel ?? 128,
-      ope: req.kind === "dbskmeans",
+      ope,
     });
     return { engine: new LegacyOwnerEngine(owner, X, C0), setup, params, rounds: maxIterations };
   }
@@ -246,8 +251,4 @@ async function prepareSkmeans(req: SkmeansRequest & { variant: SkmeansParams["va
   return { engine: new CkksOwnerEngine(owner), setup, params, rounds: maxIterations };
 }
 
-registerPreparer("skmeans", (req, X) => prepareSkmeans(req as never, X));
-registerPreparer("dbskmeans", (req, X) => prepareSkmeans(req as never, X));
-
-export const skmeansHandler = outsourcedHandler("skmeans", skmeansParams, variants);
-export const dbskmeansHandler = outsourcedHandler("dbskmeans", skmeansParams, variants);
+export const skmeansHandler = outsourcedHandler("skmeans", skmeansParams, skmeansVariants, (req, X) => prepareSkmeans(req as never, X));
