@@ -29,8 +29,7 @@ import { NodeApiClient, NodeApiError } from "../api/client.js";
 import type { InboxView } from "../api/views.js";
 import type { RoundStatus, Side } from "../store/store.js";
 import { loadProfile, nodeNameOf, nodeWallet, requesterWallet, type LoadedProfile } from "./profile.js";
-import { checkProvenContribution, provenKindOf } from "./proofs.js";
-import { releaseZk } from "../../../chain-connector/src/zkverify.js";
+import type { ProvenInput } from "./proofs.js";
 import { parseTaskSpec, type TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { DatasetRecord } from "../../../chain-connector/src/connector.js";
 
@@ -39,7 +38,21 @@ export { ConnectorError, isRetryable } from "../../../chain-connector/src/connec
 export { commitDatasetTable, describeEvent, ensureNode, readDatasetFile, readSpecFile, type DatasetCommits, type NodeRecords } from "./ops.js";
 export { NodeApiError } from "../api/client.js";
 export { SpecError } from "../../../protocol/src/taskspec.js";
-export { checkProvenContribution, provenKindOf, type ProvenInput } from "./proofs.js";
+export type { ProvenInput } from "./proofs.js";
+
+// The proof checks load the circuits' runtime (snarkjs, the proven kinds, bb.js): every `cm` verb is
+// its own process, and only the ones that meet a proven task pay for that, on first use.
+const proofs = () => import("./proofs.js");
+
+/** The kind's contribution circuit for a proven spec (sdk/proofs.ts provenKindOf); undefined when the spec is not proven. */
+export async function provenKindOf(spec: TaskSpec): Promise<ReturnType<Awaited<ReturnType<typeof proofs>>["provenKindOf"]>> {
+  return spec.verification === "none" ? undefined : (await proofs()).provenKindOf(spec);
+}
+
+/** Re-checks a proven Compute contribution from what the connector publishes (sdk/proofs.ts). */
+export async function checkProvenContribution(a: ProvenInput, label: string): ReturnType<Awaited<ReturnType<typeof proofs>>["checkProvenContribution"]> {
+  return (await proofs()).checkProvenContribution(a, label);
+}
 
 export type ConnectOptions = { profile: string | LoadedProfile } | { connectorUrl: string; signer: Signer; requesterUrl?: string };
 
@@ -192,7 +205,7 @@ export class TaskHandle {
     out.phase = phaseName(r.phase);
     out.members = r.members.map((m) => this.cm.nameOf(m));
     out.awaited = await this.awaited(r);
-    if (spec && provenKindOf(spec) && r.phase >= Phase.Compute && r.phase !== Phase.Failed) {
+    if (spec && (await provenKindOf(spec)) && r.phase >= Phase.Compute && r.phase !== Phase.Failed) {
       out.proven = (await this.cm.connector.getContributions(this.id, r.round, Phase.Compute)).length;
       if (r.phase === Phase.Finalized) {
         try {
@@ -381,7 +394,7 @@ export class TaskHandle {
     } catch {
       /* the spec-hash line and the rest say enough */
     }
-    const proven = parsed ? provenKindOf(parsed) : undefined;
+    const proven = parsed ? await provenKindOf(parsed) : undefined;
     if (proven) this.cm.usedZk = true;
     const domain = proven ? await c.bindingDomain() : undefined;
     let finalized = 0;
@@ -660,7 +673,7 @@ export class Ciphermine {
   usedZk = false;
 
   async close(): Promise<void> {
-    if (this.usedZk) await releaseZk();
+    if (this.usedZk) await (await import("../../../chain-connector/src/zkverify.js")).releaseZk();
     for (const c of this.connectors.values()) await (await c.catch(() => undefined))?.close();
     this.connectors.clear();
     await this.connector.close();

@@ -9,7 +9,6 @@ import type { ChainEventBody } from "../../../protocol/src/events.js";
 import { phaseName } from "../../../protocol/src/phases.js";
 import { parseTaskSpec, SpecError, type TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { DatasetConfig } from "../config.js";
-import { commitTable } from "../data/commit.js";
 import { loadDataset } from "../data/load.js";
 import type { Table } from "../data/table.js";
 
@@ -66,6 +65,8 @@ export async function commitDatasetTable(
   table: Table,
   seed: Uint8Array,
 ): Promise<{ version: number; txHash: string; commitment: DatasetCommitment }> {
+  // Loaded here: the commitment code (Poseidon, the worker pool) is needed by `dataset add` only.
+  const { commitTable } = await import("../data/commit.js");
   const commitment = await commitTable(table, seed);
   const r = await target.commitDataset(name, commitment);
   return { version: r.version, txHash: r.txHash, commitment };

@@ -66,10 +66,13 @@ function csv(owner: number): string {
   return rows.join("\n") + "\n";
 }
 
-// Coordinator mode always; ethereum mode too (a Hardhat node per run) unless CM_TEST_MODES says otherwise.
-const MODES = (process.env.CM_TEST_MODES ?? "coordinator,ethereum").split(",").map((m) => m.trim()) as Array<"coordinator" | "ethereum">;
-
-for (const mode of MODES) {
+/**
+ * The suite for one mode: cm-coordinator.test.ts and cm-ethereum.test.ts each run one, so that the
+ * test runner runs the two modes' files side by side. CM_TEST_MODES (default "coordinator,ethereum")
+ * leaves a mode out.
+ */
+export function cmSuite(mode: "coordinator" | "ethereum"): void {
+  if (!(process.env.CM_TEST_MODES ?? "coordinator,ethereum").split(",").some((m) => m.trim() === mode)) return;
   describe(`cm in ${mode} mode`, { timeout: 900_000 }, () => {
     const work = mkdtempSync(join(tmpdir(), `cm-cli-${mode}-`));
     const dir = join(work, ".cm");

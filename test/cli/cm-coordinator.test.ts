@@ -1,0 +1,3 @@
+import { cmSuite } from "./cm-suite.js";
+
+cmSuite("coordinator");
