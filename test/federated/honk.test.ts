@@ -31,7 +31,7 @@ describe("UltraHonk-proven rounds (stats, kmeans, linreg, logreg), coordinator m
       tables.push(t);
       lin.push(linregTables(3)[i]);
       log.push(logregTables(3)[i]);
-      const datasets = (await writeDatasets((n, b) => h.file(n, b), `o${i}`, { iris: t, lin: lin[i], log: log[i] })).map((d) => ({ ...d, commitment: "chunks" as const }));
+      const datasets = await writeDatasets((n, b) => h.file(n, b), `o${i}`, { iris: t, lin: lin[i], log: log[i] });
       await h.node(`o${i}`, ws[i], { datasets }, i === 2 ? { handlers: HONK_CHEATERS, replaceBuiltins: true } : {});
     }
     R = await h.node("R", ws[3], { roles: ["Requester"] });

@@ -11,11 +11,12 @@ import { fieldToBytes32 } from "../../../protocol/src/commitment.js";
 import { honkShape } from "../zk/honk-contributions.js";
 
 /**
- * How a dataset version is committed: "rows", the Poseidon Merkle tree over salted rows that the
- * Groth16 circuits open; "chunks", the Poseidon2 tree over salted chunks (protocol/src/honk/chunks.ts)
- * that the UltraHonk circuits open, in chunks of the circuits' row count (256; the chunk size is in
- * every leaf, so it is part of what is committed). The registry holds one root per version; a task
- * with proofSystem "honk" needs its owners' versions committed by chunks.
+ * How a dataset version is committed: "chunks" (the default), the Poseidon2 tree over salted chunks
+ * (protocol/src/honk/chunks.ts) that the UltraHonk circuits open, in chunks of the circuits' row
+ * count (the chunk size is in every leaf, so it is part of what is committed); "rows", the Poseidon
+ * Merkle tree over salted rows that the Groth16 circuits of "onchain" tasks open, until on-chain
+ * checks move to ChunkAudit. The registry holds one root per version; an "offchain" proven task
+ * needs its owners' versions committed by chunks.
  */
 export type CommitmentScheme = "rows" | "chunks";
 
@@ -28,15 +29,21 @@ export function schemaHash(table: Pick<Table, "columns">): string {
 }
 
 /**
- * The dataset commitment registered on-chain: the Poseidon Merkle root over the salted
- * fixed-point rows (protocol commitment.ts), whose salts come from the secret `seed`. Values out
- * of the fixed-point range are refused here, before anything is registered. The hashing (≈0.35 ms
- * per row) runs on a pool thread, so registering a large dataset does not stall the node.
+ * The dataset commitment registered on-chain, salted from the secret `seed`: by default the
+ * chunked Poseidon2 root (chunkedTable); with scheme "rows" the Poseidon Merkle root over the
+ * salted fixed-point rows (protocol commitment.ts). Beyond INLINE_ROWS the hashing runs on a pool
+ * thread (10,000 rows take seconds either way), so registering a large dataset does not stall the
+ * node. Values out of the fixed-point range are refused here, before anything is registered.
  */
-export async function commitTable(table: Table, seed: Uint8Array, scheme: CommitmentScheme = "rows"): Promise<DatasetCommitment> {
+export async function commitTable(table: Table, seed: Uint8Array, scheme: CommitmentScheme = "chunks"): Promise<DatasetCommitment> {
   if (scheme === "chunks") {
-    const ds = chunkedTable(table, seed);
-    return { root: fieldToBytes32(ds.tree.root), rows: table.rows.length, columns: table.columns.length, schemaHash: schemaHash(table) };
+    let root: string;
+    if (table.rows.length <= INLINE_ROWS) root = fieldToBytes32(chunkedTable(table, seed).tree.root);
+    else {
+      const rows = flatten(table.rows, table.columns);
+      root = (await pool().run("commitChunksRoot", { rows, seed: seed.slice() }, [rows.values.buffer])).root;
+    }
+    return { root, rows: table.rows.length, columns: table.columns.length, schemaHash: schemaHash(table) };
   }
   const tree =
     table.rows.length <= INLINE_ROWS
@@ -48,14 +55,14 @@ export async function commitTable(table: Table, seed: Uint8Array, scheme: Commit
   return { root: tree.root, rows: table.rows.length, columns: table.columns.length, schemaHash: schemaHash(table) };
 }
 
-/** A table's chunked commitment (scheme "chunks") in the Honk circuits' chunk size. */
+/**
+ * A table's chunked commitment (scheme "chunks") in the Honk circuits' chunk size, over all its
+ * columns: any width commits (every dataset is committed this way by default); admission checks
+ * that a proven task's columns are the ones its circuit proves.
+ */
 export function chunkedTable(table: Table, seed: Uint8Array) {
   const s = honkShape("stats");
-  if (table.columns.length !== s.columns)
-    throw new Error(
-      `a dataset committed by chunks must have exactly ${s.columns} columns, the width the UltraHonk circuits prove (it has ${table.columns.length}); select ${s.columns} columns or commit it by rows`,
-    );
   // encodeRows gives field elements (negatives as p − |x|); the chunked commitment packs signed values
   const signed = encodeRows(table.rows, table.columns).map((r) => r.map((x) => (x > BN254_FR >> 1n ? x - BN254_FR : x)));
-  return commitChunks(signed, s.chunkRows, s.columns, seed);
+  return commitChunks(signed, s.chunkRows, table.columns.length, seed);
 }
