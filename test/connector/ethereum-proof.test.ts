@@ -8,8 +8,7 @@ import { JsonRpcProvider, Wallet, id } from "ethers";
 import { startHardhatNode, type HardhatNode } from "../helpers/hardhat.js";
 import { deployContracts, verifyProofSelector } from "../../chain-connector/src/ethereum/deploy.js";
 import { EthereumNetwork, type EthereumConnector } from "../../chain-connector/src/ethereum/network.js";
-import { kindVerifier } from "../../chain-connector/src/coordinator/network.js";
-import { releaseZk, verifyGroth16 } from "../../chain-connector/src/zkverify.js";
+import { releaseZk } from "../../chain-connector/src/zkverify.js";
 import { ConnectorError, type ConnectorErrorCode, type Groth16Proof } from "../../chain-connector/src/connector.js";
 import { ChunkSumVerifier__factory } from "../../types/ethers-contracts/index.js";
 import { outputsCommitment, roundBinding } from "../../protocol/src/binding.js";
@@ -55,7 +54,6 @@ describe("EthereumConnector with Groth16 proofs", () => {
       blobs: join(dir, "blobs"),
       dbPath: join(dir, "events.sqlite"),
       pollMs: 100,
-      verifier: kindVerifier({ stats: "chunk_sum" }, (_k, p) => verifyGroth16("chunk_sum", p)),
     });
     req = net.as(node.accounts[1]);
     owner = net.as(node.accounts[2]);
