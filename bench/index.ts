@@ -130,7 +130,8 @@ export const MODULES: BenchModule[] = [
         },
         {
           title: "Gas per member per round (join + submits; the sampled chunk's proof checked on-chain when verification is onchain)",
-          workload: "from the calls above; offchain verification costs the chain nothing extra (the connector and the requester check the proofs)",
+          workload:
+            "from the calls above; offchain verification (UltraHonk) costs the chain nothing extra (the requester checks every proof; the submit records the proof-list root)",
           body: m.formatPerMember(m.perMemberRound(rows)),
         },
       ];
@@ -236,7 +237,7 @@ export const MODULES: BenchModule[] = [
             json: [{ bench: "zk", ...round, proofBytes: null, verifyGas: null }],
           },
           {
-            title: "zk (Groth16, the runtime's today): commitments and chunk_sum proofs (snarkjs, WASM witness)",
+            title: 'zk (Groth16, "onchain" tasks until ChunkAudit is wired): commitments and chunk_sum proofs (snarkjs, WASM witness)',
             workload: `Poseidon tree (depth 20) over 1,000 and 10,000 rows × 4 columns; ${quick ? 1 : 3} chunk_sum proof(s) of 8 rows × 4 columns over a 100-row dataset; one off-chain verification`,
             body: m.formatZk(rows),
           },

@@ -503,17 +503,20 @@ dataset
   .option("--name <id>", "dataset name (default: the file name without extension)")
   .option("--columns <a,b>", "columns to keep, in this order")
   .option("--policy <file.json>", "the dataset's policy (allowed kinds, requesters, columns, minimum owners and rows, privacy loss, proofs, approval); see the README")
-  .action(async (file: string, o: { node: string; name?: string; columns?: string; policy?: string }) => {
+  .option("--commitment <scheme>", 'how it is committed: "chunks" (default; UltraHonk proofs) or "rows" (the Groth16 proofs of verification "onchain")')
+  .action(async (file: string, o: { node: string; name?: string; columns?: string; policy?: string; commitment?: string }) => {
     const path = resolve(file);
     if (!existsSync(path)) throw usage(`${file} does not exist`);
     const name = o.name ?? basename(path, extname(path));
     const policy = o.policy === undefined ? undefined : policyFile(o.policy);
+    const commitment = o.commitment;
+    if (commitment !== undefined && commitment !== "chunks" && commitment !== "rows") throw usage(`--commitment must be "chunks" or "rows" (got ${commitment})`);
     await withSdk(g(), async (cm) => {
       const columns = o.columns
         ?.split(",")
         .map((c) => c.trim())
         .filter(Boolean);
-      const d = await cm.datasets.add(o.node, { path, name, ...(columns ? { columns } : {}), ...(policy !== undefined ? { policy } : {}) });
+      const d = await cm.datasets.add(o.node, { path, name, ...(columns ? { columns } : {}), ...(policy !== undefined ? { policy } : {}), ...(commitment ? { commitment } : {}) });
       print(
         { node: o.node, ...d },
         `dataset ${d.name} v${d.version} on ${o.node}: ${d.rows} rows × ${d.columns} columns, root ${d.root}` +

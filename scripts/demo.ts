@@ -1,8 +1,8 @@
 /**
  * The demo: a local chain (or the coordinator), the connector, three data-owner nodes and a
  * requester node, and two real `stats` tasks run through every phase: one in plain aggregation,
- * then one with secure aggregation where every owner proves every row it contributes (Groth16
- * chunk proofs over its committed dataset; the sampled chunk checked on-chain, all of them by the
+ * then one with secure aggregation where every owner proves every row it contributes (UltraHonk
+ * proofs over its dataset committed by chunks, verification "offchain": every proof checked by the
  * requester, the aggregate against the Pedersen commitments). Each phase is printed as the event
  * arrives, then the results beside the plaintext computation and each round's latency.
  *
@@ -34,7 +34,8 @@ interface StatsColumn {
   max: number;
 }
 
-const COLUMNS = ["age", "income", "score"];
+// Four columns: the width the UltraHonk contribution circuits prove.
+const COLUMNS = ["age", "income", "score", "tenure"];
 
 /** Rows of one owner: a deterministic, owner-specific spread so the union differs from each part. */
 function ownerRows(owner: number, n: number): number[][] {
@@ -42,6 +43,7 @@ function ownerRows(owner: number, n: number): number[][] {
     20 + ((i * 7 + owner * 13) % 50),
     1000 + ((i * 37 + owner * 101) % 900) + owner * 50,
     Math.round(((i * 0.37 + owner) % 10) * 100) / 100,
+    (i * 3 + owner * 5) % 30,
   ]);
 }
 
@@ -194,18 +196,18 @@ async function runMode(mode: ConnectorMode, rowsPerOwner: number, proofs: boolea
 
     let provenMs: number | undefined;
     if (proofs) {
-      console.log(`${stamp(t0)}  next: secure aggregation with every row proven (${Math.ceil(rowsPerOwner / 32)} stats_chunk proof(s) per owner, ~15 CPU-s each)`);
+      console.log(`${stamp(t0)}  next: secure aggregation with every row proven (UltraHonk stats proofs over each owner's chunks, verified off-chain by the requester)`);
       const proven = await run({
         kind: "stats",
         aggregation: "secagg",
-        verification: mode === "ethereum" ? "onchain" : "offchain",
+        verification: "offchain",
         params: { columns: COLUMNS },
         deadlines: { join: 600, setup: 600, compute: 1800, aggregate: 600 },
       });
       const meta = req.store.getResult(proven.taskId, 1)!.result as { proofs: { chunks: number; verification: string } };
       // Rows are proven in fixed point (2^-16), so the comparison allows for that rounding.
       compare(
-        `task ${proven.taskId} (secagg, ${meta.proofs.chunks} chunk proofs checked, verification ${meta.proofs.verification}, aggregate opens the Pedersen commitments)`,
+        `task ${proven.taskId} (secagg, ${meta.proofs.chunks} proven commitments checked, verification ${meta.proofs.verification}, aggregate opens the Pedersen commitments)`,
         proven.result,
         want,
         ["count", "mean", "variance"],

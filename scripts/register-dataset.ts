@@ -1,13 +1,14 @@
 /**
  * Commits a dataset file in DataRegistry for the signer (a registered node with the Owner role):
- * reads and checks the whole file the way a node does, computes the Poseidon root over its salted
- * fixed-point rows, and appends it as a new version.
+ * reads and checks the whole file the way a node does, computes the chunked Poseidon2 root over its
+ * salted fixed-point rows (the default commitment, node/src/data/commit.ts), and appends it as a new
+ * version.
  *
  *   CM_ACCOUNT=1 CM_DATASET_PATH=data/survey.csv \
  *     npx hardhat run scripts/register-dataset.ts --network localhost
  *   npm run register-dataset
  *
- * The row salts come from a secret seed written to CM_SALT_SEED_FILE before anything is sent:
+ * The chunk salts come from a secret seed written to CM_SALT_SEED_FILE before anything is sent:
  * proofs over the committed rows need it, and it must never leave the owner. A node that registers
  * the same file itself makes its own seed and commits another version; this script is for owners
  * who commit outside a node (or ahead of starting it).

@@ -1,4 +1,5 @@
 import { outputsCommitment } from "../../protocol/src/binding.js";
+import { proofSystemOf } from "../../protocol/src/taskspec.js";
 import { ConnectorError, type ConnectorErrorCode, type Groth16Proof } from "./connector.js";
 
 function fail(code: ConnectorErrorCode, message: string): never {
@@ -64,16 +65,16 @@ export async function checkContributionProof(a: {
 
 /**
  * Whether a Compute submission skips the connector's Groth16 check because its task is proven with
- * UltraHonk (spec.proofSystem "honk"): its group proofs travel in the payload, the commitment is
+ * UltraHonk (protocol proofSystemOf: every "offchain" task): its group proofs travel in the payload, the commitment is
  * the Merkle root of its proof list, and the requester verifies every proof off-chain. A Groth16
  * proof sent with it is refused rather than ignored, so a client never believes it was checked.
  */
-export function honkSubmission(spec: { proofSystem?: string } | null | undefined, proof: unknown): boolean {
-  if (spec?.proofSystem !== "honk") return false;
+export function honkSubmission(spec: { verification?: string; proofSystem?: string } | null | undefined, proof: unknown): boolean {
+  if (proofSystemOf(spec) !== "honk") return false;
   if (proof !== undefined && proof !== null)
     fail(
       "InvalidProof",
-      'the task is proven with UltraHonk (proofSystem "honk"): its proofs go in the payload and the commitment is the root of the proof list; submit without a Groth16 proof',
+      'the task is proven with UltraHonk (verification "offchain"): its proofs go in the payload and the commitment is the root of the proof list; submit without a Groth16 proof',
     );
   return true;
 }

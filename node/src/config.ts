@@ -156,8 +156,8 @@ export const datasetConfigSchema = z.object({
   /** The dataset's policy (runtime/dataset-policy.ts); given here, it is set at every start. */
   policy: datasetPolicySchema.optional(),
   /**
-   * How its versions are committed (data/commit.ts): "rows" (default) for Groth16-proven tasks,
-   * "chunks" for tasks with proofSystem "honk".
+   * How its versions are committed (data/commit.ts): "chunks" (default) for every proven task but
+   * "onchain" ones, "rows" for "onchain" tasks (Groth16) until on-chain checks move to ChunkAudit.
    */
   commitment: z.enum(["rows", "chunks"], { error: 'must be "rows" or "chunks"' }).optional(),
 });

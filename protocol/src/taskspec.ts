@@ -49,12 +49,14 @@ export const taskSpecSchema = z
     aggregation: z.enum(AGGREGATIONS).default("plain"),
     verification: z.enum(VERIFICATION_LEVELS).default("none"),
     /**
-     * Which proof system a proven task's contributions use: "groth16" (the default, circom
-     * circuits over the row-by-row Poseidon commitment) or "honk" (UltraHonk circuits over the
-     * chunked Poseidon2 commitment; owners commit their datasets with commitment "chunks").
-     * Absent means "groth16", so specs written before the field hash as they did.
+     * The proof system, from specs written when there were two: UltraHonk is the only one (see
+     * proofSystemOf), so "honk" is accepted and means what its absence means; "groth16" is refused.
      */
-    proofSystem: z.enum(["groth16", "honk"]).optional(),
+    proofSystem: z
+      .literal("honk", {
+        error: 'only "honk" is accepted: proven tasks use UltraHonk over datasets committed by chunks (Groth16 is no longer selectable); drop proofSystem or set it to "honk"',
+      })
+      .optional(),
     /** Whether rounds have a Setup phase in which every member submits (key shares, for example). */
     setup: z.boolean().default(false),
     members: z
@@ -105,6 +107,12 @@ export const taskSpecSchema = z
       });
     if (spec.proofSystem === "honk" && spec.verification === "none")
       ctx.addIssue({ code: "custom", path: ["proofSystem"], message: 'proofSystem "honk" applies to proven tasks: set verification: "offchain" or drop proofSystem' });
+    if (spec.proofSystem === "honk" && spec.verification === "onchain")
+      ctx.addIssue({
+        code: "custom",
+        path: ["proofSystem"],
+        message: 'verification "onchain" still uses the Groth16 contracts until ChunkAudit is wired into rounds: drop proofSystem, or set verification: "offchain"',
+      });
     // Requirements that would otherwise surface only as a round failing on-chain later
     // (members decline, the round dies as too-few-joined): refused here, before any transaction.
     if (spec.aggregation === "secagg" && !spec.setup)
@@ -151,6 +159,17 @@ export const taskSpecSchema = z
   // Parameters are parsed once, here: the spec carries the kind's parsed params (defaults filled
   // in), so every party reads them typed (kindParams) and hashes the same bytes.
   .transform((spec) => ({ ...spec, params: kindDef(spec.kind)!.params.parse(spec.params) as Record<string, unknown> }));
+
+/**
+ * The proof system of a spec's contributions: UltraHonk over datasets committed by chunks for
+ * "offchain" (with or without proofSystem "honk"); "onchain" still uses the Groth16 verifiers
+ * bound in TaskManager (and the row-by-row commitment) until on-chain checks move to ChunkAudit;
+ * none for unproven tasks.
+ */
+export function proofSystemOf(spec: { verification?: string; proofSystem?: string } | null | undefined): "honk" | "groth16" | undefined {
+  if (!spec || spec.verification === undefined || spec.verification === "none") return undefined;
+  return spec.verification === "onchain" ? "groth16" : "honk";
+}
 
 /** The parsed params of a spec of kind `kind` (parseTaskSpec parsed them; this only narrows the type). */
 export function kindParams<K extends KindName>(spec: { kind: string; params: unknown }, kind: K): ParamsOf<K> {

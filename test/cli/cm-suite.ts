@@ -471,6 +471,17 @@ export function cmSuite(mode: "coordinator" | "ethereum"): void {
       const r2 = await cm("task", "submit", unknown);
       assert.equal(r2.code, 1);
       assert.match(r2.stderr, /datasets\.0\.node: "owner9" is not a node of the profile/);
+      const groth = join(work, "groth16.json");
+      writeFileSync(
+        groth,
+        JSON.stringify({ kind: "stats", datasets: [{ node: "owner1", dataset: "pts" }], params: { columns: ["x", "y"] }, verification: "offchain", proofSystem: "groth16" }),
+      );
+      const r3 = await cm("task", "submit", groth);
+      assert.equal(r3.code, 1);
+      assert.match(r3.stderr, /proofSystem: only "honk" is accepted/);
+      const badScheme = await cm("dataset", "add", spec, "--node", "owner1", "--commitment", "merkle");
+      assert.equal(badScheme.code, 2, "an unknown commitment scheme is a usage error");
+      assert.match(badScheme.stderr, /--commitment must be "chunks" or "rows"/);
       const missing = await cm("task", "submit", join(work, "nope.json"));
       assert.equal(missing.code, 2, "an unreadable spec file is a usage error");
       const noArg = await cm("task", "submit");

@@ -9,9 +9,9 @@ import { getAddress } from "ethers";
 import { checkProvenContribution, connect, type Ciphermine } from "../../node/src/sdk/index.js";
 import { parseTaskSpec } from "../../protocol/src/taskspec.js";
 import { Phase } from "../../protocol/src/phases.js";
-import { releaseZk } from "../../chain-connector/src/zkverify.js";
 
-// `cm result verify` on a proven task (stats, plain, offchain proofs) in coordinator mode: every
+// `cm result verify` on a proven task (stats, plain, offchain UltraHonk proofs over datasets
+// committed by chunks, the defaults) in coordinator mode: every
 // contributor's proofs are fetched from the connector and re-checked; then the SDK's check on a
 // tampered copy of a fetched envelope, and on the envelope claimed by another member, fails.
 const CM = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "scripts", "cm");
@@ -32,9 +32,10 @@ function jsonLines(s: string): Array<Record<string, unknown>> {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+// Four columns: the width the UltraHonk circuits prove.
 function csv(owner: number): string {
-  const rows = ["x,y"];
-  for (let i = 0; i < 20; i++) rows.push(`${(i % 7) + owner},${((i * 3) % 5) - owner / 2}`);
+  const rows = ["x,y,z,w"];
+  for (let i = 0; i < 20; i++) rows.push(`${(i % 7) + owner},${((i * 3) % 5) - owner / 2},${i % 4},${owner * 10 - i}`);
   return rows.join("\n") + "\n";
 }
 
@@ -57,8 +58,6 @@ describe("cm result verify on a proven task (coordinator)", { timeout: 900_000 }
 
   after(async () => {
     await sdk?.close();
-    // The test's own proof checks started snarkjs' worker threads.
-    await releaseZk();
     const r = await cm("down", "--wipe", "--json");
     assert.equal(r.code, 0, r.stderr);
     rmSync(work, { recursive: true, force: true });
@@ -77,7 +76,7 @@ describe("cm result verify on a proven task (coordinator)", { timeout: 900_000 }
       JSON.stringify({
         kind: "stats",
         datasets: [1, 2].map((i) => ({ node: `owner${i}`, dataset: "pts" })),
-        params: { columns: ["x", "y"] },
+        params: { columns: ["x", "y", "z", "w"] },
         aggregation: "plain",
         verification: "offchain",
         members: { min: 2, max: 2, threshold: 2 },
@@ -96,7 +95,7 @@ describe("cm result verify on a proven task (coordinator)", { timeout: 900_000 }
     assert.equal(last.phase, "Finalized");
     assert.deepEqual(last.awaited, []);
     assert.equal(last.proven, 2);
-    assert.equal(last.checked, 2, "one 32-row chunk per owner, each checked by the requester");
+    assert.equal(last.checked, 2, "one group of chunks per owner, its proof checked by the requester");
     for (let k = 1; k < progress.length; k++) assert.notDeepEqual(progress[k], progress[k - 1], "a progress line only when something changed");
 
     const text = await cm("task", "watch", String(taskId), "--timeout", "60");
@@ -113,7 +112,7 @@ describe("cm result verify on a proven task (coordinator)", { timeout: 900_000 }
         assert.ok(c?.ok, `${o} ${what}: ${JSON.stringify(c)}`);
       }
     assert.ok(rep.checks.find((x) => x.what === "round 1 aggregate opening")?.ok);
-    assert.match(rep.checks.find((x) => x.what === "round 1 owner1 proofs")!.detail, /1 stats_chunk Groth16 proof\(s\) verify/);
+    assert.match(rep.checks.find((x) => x.what === "round 1 owner1 proofs")!.detail, /1 stats_chunk UltraHonk proof\(s\) verify/);
 
     // The SDK's check on what the connector holds, then on tampered copies.
     sdk = await connect({ profile: join(dir, "profile.json") });
@@ -137,9 +136,11 @@ describe("cm result verify on a proven task (coordinator)", { timeout: 900_000 }
       JSON.stringify(good.checks),
     );
 
-    // One coordinate of the proof changed: root and binding still hold, the Groth16 proof does not.
-    const env = JSON.parse(new TextDecoder().decode(payload)) as { chunks: Array<{ proof: { a: string[] } }> };
-    env.chunks[0].proof.a[0] = (BigInt(env.chunks[0].proof.a[0]) + 1n).toString();
+    // One byte of the proof changed: root and binding (public inputs) still hold, the UltraHonk proof does not.
+    const env = JSON.parse(new TextDecoder().decode(payload)) as { groups: Array<{ proof: string }> };
+    const p = Buffer.from(env.groups[0].proof, "hex");
+    p[p.length - 40] ^= 1;
+    env.groups[0].proof = p.toString("hex");
     const bad = await checkProvenContribution({ ...base, payload: new TextEncoder().encode(JSON.stringify(env)) }, "o1");
     assert.deepEqual(
       bad.checks.map((x) => [x.what, x.ok]),

@@ -139,7 +139,8 @@ describe("coordinator network", () => {
       await net.as(req).registerNode(node(Role.Requester));
       await net.as(own).registerNode(node(Role.Owner));
       await net.as(own).commitDataset("d", { root, rows: 4, columns: 1, schemaHash: b32() });
-      taskId = (await net.as(req).createTask(spec(req, own, { verification: "offchain", setup: true }))).taskId;
+      // "onchain": the connector plays TaskManager's Groth16 check ("offchain" tasks are UltraHonk, checked by the requester).
+      taskId = (await net.as(req).createTask(spec(req, own, { verification: "onchain", setup: true }))).taskId;
       await net.as(own).joinRound(taskId, 1, b32());
       clock.advance(61);
       // Setup contributions need no proof.

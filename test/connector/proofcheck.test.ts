@@ -79,13 +79,15 @@ test("a proof that does not verify, or a verifier that fails, is InvalidProof", 
   await assert.rejects(run({}, new Error("no key")).p, code("InvalidProof", /could not be checked: no key/));
 });
 
-test("honkSubmission: a Honk task skips the Groth16 check, and refuses a Groth16 proof sent with it", async () => {
+test("honkSubmission: an offchain task (UltraHonk, with or without proofSystem) skips the Groth16 check, and refuses a Groth16 proof sent with it", async () => {
   const { honkSubmission } = await import("../../chain-connector/src/proofcheck.js");
-  assert.equal(honkSubmission({ proofSystem: "honk" }, undefined), true);
+  assert.equal(honkSubmission({ verification: "offchain", proofSystem: "honk" }, undefined), true);
+  assert.equal(honkSubmission({ verification: "offchain" }, undefined), true);
+  assert.equal(honkSubmission({ verification: "onchain" }, good), false);
   assert.equal(honkSubmission({}, good), false);
   assert.equal(honkSubmission(null, undefined), false);
   assert.throws(
-    () => honkSubmission({ proofSystem: "honk" }, good),
+    () => honkSubmission({ verification: "offchain" }, good),
     (e: unknown) => e instanceof ConnectorError && e.code === "InvalidProof" && /submit without a Groth16 proof/.test(e.message),
   );
 });

@@ -33,17 +33,15 @@ describe("UltraHonk-proven stats, chain mode, 3 owners + requester", { skip: bui
     for (let i = 0; i < 3; i++) {
       const t = irisTables(3)[i];
       tables.push(t);
-      const datasets = (
-        await writeDatasets(
-          async (n, b) => {
-            const p = join(net.dir, n);
-            await writeFile(p, b);
-            return p;
-          },
-          `o${i}`,
-          { iris: t },
-        )
-      ).map((d) => ({ ...d, commitment: "chunks" as const }));
+      const datasets = await writeDatasets(
+        async (n, b) => {
+          const p = join(net.dir, n);
+          await writeFile(p, b);
+          return p;
+        },
+        `o${i}`,
+        { iris: t },
+      );
       await net.node(`o${i}`, net.keys[i], { roles: ["Owner"], datasets }, i === 2 ? { handlers: HONK_CHEATERS, replaceBuiltins: true } : {});
     }
     R = await net.node("R", net.keys[3], { roles: ["Requester"] });

@@ -34,10 +34,7 @@ describe("UltraHonk-proven rounds (stats, kmeans, linreg, logreg), coordinator m
       lin.push(linregTables(3)[i]);
       log.push(logregTables(3)[i]);
       wide.push({ columns: WIDE_COLS, rows: t.rows.map((r) => [...r, r[0] * r[1], r[2] - r[3]]) });
-      const datasets = (await writeDatasets((n, b) => h.file(n, b), `o${i}`, { iris: t, lin: lin[i], log: log[i], wide: wide[i] })).map((d) => ({
-        ...d,
-        commitment: "chunks" as const,
-      }));
+      const datasets = await writeDatasets((n, b) => h.file(n, b), `o${i}`, { iris: t, lin: lin[i], log: log[i], wide: wide[i] });
       await h.node(`o${i}`, ws[i], { datasets }, i === 2 ? { handlers: HONK_CHEATERS, replaceBuiltins: true } : {});
     }
     R = await h.node("R", ws[3], { roles: ["Requester"] });

@@ -11,7 +11,7 @@ import { proofListEntries, type HonkGroupEntry } from "../../node/src/zk/honk-pr
 import type { Wallet } from "ethers";
 
 /**
- * UltraHonk-proven rounds (spec.proofSystem "honk") end to end: owners commit their datasets by
+ * UltraHonk-proven rounds (verification "offchain") end to end: owners commit their datasets by
  * chunks, prove every group with the kind's Honk circuit and commit the root of their proof list;
  * the requester verifies every proof off-chain and that the aggregate opens Σ of the commitments.
  * Iris is 50 rows per owner: one chunk of 256, one group (one proof) per owner and round.
@@ -29,8 +29,8 @@ export function submitHonk(
       kind: t.kind,
       ...(t.cheat ? { nonce: `cheat:${t.cheat}` } : {}),
       aggregation: t.aggregation as "plain",
+      // UltraHonk without a proofSystem field (the only proof system); datasets commit by chunks by default
       verification: "offchain",
-      proofSystem: "honk",
       datasets: ws.slice(0, 3).map((w) => ({ owner: w.address, datasetId: t.dataset })),
       params: t.params,
       rounds: t.rounds ?? 1,

@@ -16,6 +16,7 @@ import { canonicalJson } from "../../protocol/src/canonical.js";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { SNARK_FIELD } from "../../protocol/src/binding.js";
 import { releaseZk } from "../../chain-connector/src/zkverify.js";
+import { closePool } from "../../node/src/runtime/pool.js";
 import { addBlindings, randomBlinding } from "../../protocol/src/pedersen.js";
 import { blindingFromLimbs, blindingLimbs, real, sampledChunk } from "../../node/src/runtime/kinds/shared/proven.js";
 import { IRIS_COLS, IRIS_INIT, irisTables, label, leastSquares, linregTables, lloyd, logisticFit, logregTables, relClose, union } from "./reference.js";
@@ -219,8 +220,11 @@ describe("local debug mode: every kind × backend equals the plaintext computati
   }
 });
 
-describe("local debug mode with proofs (verification offchain): the same checks as on a network, in one process", () => {
-  after(releaseZk);
+describe("local debug mode with proofs (verification offchain, UltraHonk): the same checks as on a network, in one process", () => {
+  after(async () => {
+    await releaseZk();
+    await closePool();
+  });
 
   test("stats / secagg: every chunk proven and checked; equals the unproven run to the fixed-point rounding; a wrong vector fails the round", { timeout: 600_000 }, async () => {
     const tables = irisTables().map((t) => ({ ...t, rows: t.rows.slice(0, 20) }));

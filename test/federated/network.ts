@@ -114,12 +114,11 @@ export async function chainNetwork(parties: number, opts: { verifiers?: boolean 
   const chain = await startDevChain();
   const { NonceManager } = await import("ethers");
   const deployer = new NonceManager(chain.signer(19));
-  // opts.verifiers: each federated kind's contribution verifier bound on-chain, and its key for "offchain" checks.
+  // opts.verifiers: each federated kind's Groth16 contribution verifier bound on-chain ("onchain" tasks).
   const bindings = opts.verifiers ? await eth.deployContributionVerifiers(deployer, { require: true }) : [];
   const addresses = await eth.deployContracts(deployer, bindings);
   const keys = chain.accounts.slice(1, 1 + parties);
-  const verifier = opts.verifiers ? await contributionVerifier() : undefined;
-  const network = new eth.EthereumNetwork({ rpcUrl: chain.url, addresses, blobs: join(dir, "blobs"), dbPath: join(dir, "events.sqlite"), pollMs: 200, verifier });
+  const network = new eth.EthereumNetwork({ rpcUrl: chain.url, addresses, blobs: join(dir, "blobs"), dbPath: join(dir, "events.sqlite"), pollMs: 200 });
   const server = new ConnectorServer({ network: new KeyringNetwork(network, keys) });
   await server.start();
   const nodes = new Set<RunningNode>();

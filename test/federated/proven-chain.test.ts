@@ -40,7 +40,7 @@ describe(
           },
           `o${i}`,
           t,
-        );
+        ).then((ds) => ds.map((d) => ({ ...d, commitment: "rows" as const }))); // Groth16 ("onchain") opens the row-by-row commitment
         owners.push(await net.node(`o${i}`, net.keys[i], { roles: ["Owner"], datasets }, i === 2 ? { handlers: CHEATERS, replaceBuiltins: true } : {}));
       }
       R = await net.node("R", net.keys[3], { roles: ["Requester"] });
@@ -63,8 +63,8 @@ describe(
         IRIS_COLS.forEach((c, j) => relClose([result.columns[c].mean, result.columns[c].variance], [plainStats(rows, j).mean, plainStats(rows, j).variance], 1e-5, c));
       });
 
-      test("kmeans / paillier / offchain, 1 round: plaintext Lloyd's first step", { timeout: 900_000 }, async () => {
-        const { taskId } = await submit("kmeans", "paillier", "offchain", "iris30", { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 0 }, 1);
+      test("kmeans / paillier / onchain, 1 round: plaintext Lloyd's first step", { timeout: 900_000 }, async () => {
+        const { taskId } = await submit("kmeans", "paillier", "onchain", "iris30", { columns: IRIS_COLS, initial: IRIS_INIT, tolerance: 0 }, 1);
         const { result } = await finalResult<KmeansResult>(R, taskId, 1);
         const ref = lloyd(union(tables.iris30), IRIS_INIT, 0, 1);
         result.centroids.forEach((c, k) => relClose(c, ref.centroids[k], 1e-4, `centroid ${k}`));
@@ -76,8 +76,8 @@ describe(
         relClose(result.weights, gdReference(union(tables.lin), squaredLink, REG, 1), 1e-3, "weights");
       });
 
-      test("logreg / plain / offchain, 1 round: the hard-sigmoid gradient step within 1e-3", { timeout: 900_000 }, async () => {
-        const { taskId } = await submit("logreg", "plain", "offchain", "log", REG, 1);
+      test("logreg / plain / onchain, 1 round: the hard-sigmoid gradient step within 1e-3", { timeout: 900_000 }, async () => {
+        const { taskId } = await submit("logreg", "plain", "onchain", "log", REG, 1);
         const { result } = await finalResult<RegressionResult>(R, taskId, 1);
         relClose(result.weights, gdReference(union(tables.log), hardSigmoidLink, REG, 1), 1e-3, "weights");
       });

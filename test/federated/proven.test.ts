@@ -12,7 +12,11 @@ import { contributionVerifier, finalResult, preferRamDisk } from "./network.js";
 import { IRIS_COLS, IRIS_INIT, label, lloyd, relClose, union } from "./reference.js";
 import { CHEATERS, REG, gdReference, hardSigmoidLink, plainStats, proofDatasets, submitProven, writeDatasets, type Cheat } from "./proven.js";
 
-/** Proven contributions (see ./proven.ts), coordinator mode. The chain mode is proven-chain.test.ts, so the two run in parallel. */
+/**
+ * Groth16-proven contributions (see ./proven.ts), coordinator mode: verification "onchain", the
+ * connector playing TaskManager's check of the sampled chunk ("offchain" tasks are UltraHonk:
+ * honk.test.ts). The chain mode is proven-chain.test.ts, so the two run in parallel.
+ */
 describe("proven federated contributions, coordinator mode, 3 owners + requester", () => {
   let h: NodeHarness;
   let ws: Wallet[];
@@ -27,7 +31,8 @@ describe("proven federated contributions, coordinator mode, 3 owners + requester
     for (let i = 0; i < 3; i++) {
       const t = proofDatasets(i);
       for (const k of Object.keys(tables)) tables[k].push(t[k]);
-      const datasets = await writeDatasets((n, b) => h.file(n, b), `o${i}`, t);
+      // Groth16 ("onchain") opens the row-by-row commitment; "chunks" is the default.
+      const datasets = (await writeDatasets((n, b) => h.file(n, b), `o${i}`, t)).map((d) => ({ ...d, commitment: "rows" as const }));
       // Owner 2 proves like the others and cheats only in the tasks the fault tests mark.
       const handlers = i === 2 ? CHEATERS : undefined;
       owners.push(await h.node(`o${i}`, ws[i], { datasets }, handlers ? { handlers, replaceBuiltins: true } : {}));
@@ -44,12 +49,12 @@ describe("proven federated contributions, coordinator mode, 3 owners + requester
 
   // Tasks run concurrently; the tests that move the clock past a deadline come after them.
   describe("tasks", { concurrency: true }, () => {
-    test("stats / secagg / offchain over two chunks per owner: the union's statistics, 6 chunk proofs checked", { timeout: 900_000 }, async (t) => {
+    test("stats / secagg / onchain over two chunks per owner: the union's statistics, 6 chunk proofs checked", { timeout: 900_000 }, async (t) => {
       const t0 = Date.now();
-      const { taskId } = await submit("stats", "secagg", "offchain", "iris", { columns: IRIS_COLS }, 1);
+      const { taskId } = await submit("stats", "secagg", "onchain", "iris", { columns: IRIS_COLS }, 1);
       const { result } = await finalResult<SecureStatsResult & { proofs: { chunks: number; circuit: string } }>(R, taskId, 1);
       t.diagnostic(`${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      assert.deepEqual(result.proofs, { circuit: "stats_chunk", verification: "offchain", chunks: 6, aggregateOpensCommitments: true });
+      assert.deepEqual(result.proofs, { circuit: "stats_chunk", verification: "onchain", chunks: 6, aggregateOpensCommitments: true });
       const rows = union(tables.iris);
       IRIS_COLS.forEach((c, j) => {
         const want = plainStats(rows, j);
@@ -71,8 +76,8 @@ describe("proven federated contributions, coordinator mode, 3 owners + requester
       result.centroids.forEach((c, k) => relClose(c, ref.centroids[k], 1e-4, `centroid ${k}`));
     });
 
-    test("linreg / paillier / offchain, 1 round: the plaintext gradient step within 1e-3", { timeout: 900_000 }, async () => {
-      const { taskId } = await submit("linreg", "paillier", "offchain", "lin", REG, 1);
+    test("linreg / paillier / onchain, 1 round: the plaintext gradient step within 1e-3", { timeout: 900_000 }, async () => {
+      const { taskId } = await submit("linreg", "paillier", "onchain", "lin", REG, 1);
       const { result } = await finalResult<RegressionResult>(R, taskId, 1);
       relClose(result.weights, gdReference(union(tables.lin), squaredLink, REG, 1), 1e-3, "weights");
     });
@@ -84,7 +89,7 @@ describe("proven federated contributions, coordinator mode, 3 owners + requester
     });
 
     test("a member whose vector is not the one it proved is named and left out (plain); the others' sum is exact", { timeout: 900_000 }, async () => {
-      const { taskId } = await submit("stats", "plain", "offchain", "iris30", { columns: IRIS_COLS }, 1, "vector");
+      const { taskId } = await submit("stats", "plain", "onchain", "iris30", { columns: IRIS_COLS }, 1, "vector");
       const { result } = await finalResult<SecureStatsResult>(R, taskId, 1);
       assert.deepEqual(
         result.rejected.map((r) => [r.member.toLowerCase(), /not the one proven/.test(r.reason)]),
@@ -95,7 +100,7 @@ describe("proven federated contributions, coordinator mode, 3 owners + requester
     });
 
     test("a corrupt proof of a non-sampled chunk: the requester's off-chain check leaves the member out", { timeout: 900_000 }, async () => {
-      const { taskId } = await submit("stats", "secagg", "offchain", "iris", { columns: IRIS_COLS }, 1, "chunk");
+      const { taskId } = await submit("stats", "secagg", "onchain", "iris", { columns: IRIS_COLS }, 1, "chunk");
       const { result } = await finalResult<SecureStatsResult>(R, taskId, 1);
       assert.deepEqual(
         result.rejected.map((r) => [r.member.toLowerCase(), /does not verify/.test(r.reason)]),

@@ -2,7 +2,8 @@ import { describe, test, after } from "node:test";
 import assert from "node:assert/strict";
 import { setImmediate as tick } from "node:timers/promises";
 import { Wallet } from "ethers";
-import { commitDataset } from "../../protocol/src/commitment.js";
+import { commitDataset, fieldToBytes32 } from "../../protocol/src/commitment.js";
+import { chunkedTable } from "../../node/src/data/commit.js";
 import { encodeRows } from "../../protocol/src/fixedpoint.js";
 import { paillierDecrypt, paillierEncrypt, paillierKeygen } from "../../node/src/crypto/paillier.js";
 import { flatten } from "../../node/src/runtime/jobs.js";
@@ -40,6 +41,12 @@ describe("worker pool", () => {
     assert.equal(value.root, (await commitDataset(encodeRows(rows, COLS), seed)).root);
     // Hashing 3,000 rows takes about a second of CPU; the event loop kept turning meanwhile.
     assert.ok(turns > 10, `the event loop turned ${turns} times while the commitment ran`);
+
+    // The default (chunked Poseidon2) commitment too: the same root as inline, computed off this thread.
+    const flat2 = flatten(rows, COLS);
+    const chunks = await turnsWhile(p.run("commitChunksRoot", { rows: flat2, seed }, [flat2.values.buffer]));
+    assert.equal(chunks.value.root, fieldToBytes32(chunkedTable({ columns: COLS, rows }, seed).tree.root));
+    assert.ok(chunks.turns > 10, `the event loop turned ${chunks.turns} times while the chunked commitment ran`);
 
     await assert.rejects(p.run("fail", { message: "bad input at row 3" }), /^Error: bad input at row 3$/);
     const bad = flatten([[1e30, 0, 0, 0]], COLS);

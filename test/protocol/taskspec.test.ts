@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseTaskSpec, specHash, SpecError, canonicalJson, kindKey, datasetKey } from "../../protocol/src/index.js";
+import { proofSystemOf } from "../../protocol/src/taskspec.js";
 
 const owner = "0x" + "22".repeat(20);
 const requester = "0x" + "11".repeat(20);
@@ -47,9 +48,15 @@ test("on-chain keys are keccak256 of the names", () => {
   assert.notEqual(datasetKey("iris"), kindKey("stats"));
 });
 
-test("proofSystem: absent keeps a spec's hash; honk asks for a proven task", () => {
+test('proofSystem: UltraHonk without the field; "honk" still accepted; "groth16" refused naming the field', () => {
   const a = parseTaskSpec({ ...good, verification: "offchain" });
   assert.equal(a.proofSystem, undefined);
+  assert.equal(proofSystemOf(a), "honk");
+  assert.equal(proofSystemOf(parseTaskSpec({ ...good, verification: "offchain", proofSystem: "honk" })), "honk");
+  assert.equal(proofSystemOf(parseTaskSpec(good)), undefined);
+  assert.equal(proofSystemOf(parseTaskSpec({ ...good, verification: "onchain" })), "groth16", "on-chain checks keep the Groth16 verifiers until ChunkAudit is wired");
+  assert.throws(() => parseTaskSpec({ ...good, verification: "offchain", proofSystem: "groth16" }), /proofSystem: only "honk" is accepted: .*drop proofSystem/);
+  assert.throws(() => parseTaskSpec({ ...good, verification: "onchain", proofSystem: "honk" }), /proofSystem: verification "onchain" still uses the Groth16 contracts/);
   assert.ok(!canonicalJson(a).includes("proofSystem"), "an absent proofSystem is not in the canonical spec");
   assert.notEqual(specHash(a), specHash(parseTaskSpec({ ...good, verification: "offchain", proofSystem: "honk" })));
   assert.throws(() => parseTaskSpec({ ...good, proofSystem: "honk" }), /proofSystem: proofSystem "honk" applies to proven tasks: set verification: "offchain"/);

@@ -3,8 +3,7 @@ import { dirname } from "node:path";
 import { JsonRpcProvider, Wallet, ZeroHash, getAddress, isAddress, type Log, type TransactionReceipt } from "ethers";
 import { REPORT_STATUS, type ChainEvent, type ChainEventBody, type MemberReportStatus } from "../../../protocol/src/events.js";
 import { Phase, Verification } from "../../../protocol/src/phases.js";
-import { roundBinding } from "../../../protocol/src/binding.js";
-import { checkContributionProof, honkSubmission } from "../proofcheck.js";
+import { honkSubmission } from "../proofcheck.js";
 import { datasetKey, specBytes, specHash, type TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { BlobRef } from "../http/authz.js";
 import {
@@ -26,7 +25,6 @@ import {
 } from "../connector.js";
 import { openBlobStore, type BlobStore } from "../blobstore.js";
 import { addr, b32, checkCloseReason, checkDatasetName, checkNodeInfo, checkTaskSpec, fail, specInputHash, U32, uint } from "../validate.js";
-import type { KindVerifier } from "../coordinator/network.js";
 import {
   DataRegistry__factory,
   NodeRegistry__factory,
@@ -66,11 +64,6 @@ export interface EthereumNetworkOptions {
   maxBlockRange?: number;
   /** A node counts as active when it heartbeated or took part within this many seconds (default 120). */
   livenessSeconds?: number;
-  /**
-   * Off-chain proof checking for tasks with verification "offchain" (the same checks as the
-   * coordinator); without it such submissions are refused with NoVerifier.
-   */
-  verifier?: KindVerifier;
   /** Called with poller failures (the poller retries on its own). */
   onError?: (e: unknown) => void;
 }
@@ -87,7 +80,6 @@ export class EthereumNetwork {
   readonly blobs: BlobStore;
   readonly confirmations: number;
   readonly livenessSeconds: number;
-  readonly verifier?: KindVerifier;
   private readonly ownProvider: boolean;
   private readonly pollMs: number;
   readonly fromBlock: number;
@@ -131,7 +123,6 @@ export class EthereumNetwork {
     this.fromBlock = opts.fromBlock ?? (Number.isSafeInteger(deployBlock) && deployBlock >= 0 ? deployBlock : 0);
     this.maxRange = opts.maxBlockRange ?? 2000;
     this.livenessSeconds = opts.livenessSeconds ?? 120;
-    this.verifier = opts.verifier;
     this.onError = opts.onError ?? (() => undefined);
     this.dbPath = opts.dbPath;
     this.nodes = NodeRegistry__factory.connect(this.addresses.nodeRegistry, this.provider);
@@ -711,34 +702,20 @@ export class EthereumConnector implements Connector {
     const info = await this.taskInfo(taskId);
     let proofBytes = "0x";
     if (info && info.verification === Verification.OnChain && proof) proofBytes = encodeProof(proof);
-    if (info && info.verification === Verification.OffChain) await this.checkOffChain(taskId, round, comm, proof);
+    if (info && info.verification === Verification.OffChain) await this.checkOffChain(taskId, round, proof);
     return this.receipt(await this.send(() => this.tasks.submit.populateTransaction(taskId, round, blob, comm, proofBytes)));
   }
 
   /**
-   * Off-chain verification of a Compute contribution: the checks TaskManager makes for OnChain
-   * tasks (binding to this deployment, round and sender; commitment of the outputs; a committed
-   * root), with the proof itself checked by the operator's KindVerifier.
+   * An "offchain" task is proven with UltraHonk: its group proofs travel in the payload, the
+   * commitment is the root of their list, and the requester verifies every proof. The connector
+   * checks no proof; it refuses a Groth16 proof sent with a Compute submission rather than let a
+   * client believe it was checked (proofcheck.honkSubmission).
    */
-  private async checkOffChain(taskId: number, round: number, comm: string, proof?: Groth16Proof): Promise<void> {
+  private async checkOffChain(taskId: number, round: number, proof?: Groth16Proof): Promise<void> {
     const r = await this.getRound(taskId, round);
     if (!r || r.phase !== Phase.Compute) return; // the contract reports the right error for other phases
-    const spec = await this.getTaskSpec(taskId);
-    if (honkSubmission(spec, proof)) return;
-    const kind = spec!.kind;
-    const v = this.network.verifier;
-    if (!v || !v.kinds().includes(kind)) fail("NoVerifier", `no verification key is configured for kind ${kind}`);
-    const member = this.sender.wallet.address;
-    await checkContributionProof({
-      kind,
-      taskId,
-      member,
-      commitment: comm,
-      binding: roundBinding({ taskManager: this.network.addresses.taskManager, chainId: await this.network.getChainId(), taskId, round, member, commitment: comm }),
-      proof,
-      hasRoot: (m, root) => this.read(() => this.data.hasRoot(m, root)),
-      verifier: v,
-    });
+    honkSubmission({ verification: "offchain" }, proof);
   }
 
   async getContributions(taskId: number, round: number, phase: number): Promise<ContributionRecord[]> {

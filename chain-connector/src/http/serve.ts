@@ -19,9 +19,11 @@ export interface ConnectorConfig {
   /** The SQLite file: coordinator state, or in ethereum mode the chain's event log and heartbeats. */
   db?: string;
   /**
-   * Task kind → circuit name whose verification key checks that kind's proofs off-chain
-   * (coordinator; ethereum "offchain" tasks). Default: each federated kind's contribution circuit
-   * that is built (stats → stats_chunk, …); {} turns verification off.
+   * Coordinator: task kind → circuit name whose Groth16 verification key checks that kind's
+   * "onchain" proofs (the coordinator plays TaskManager). Default: each federated kind's
+   * contribution circuit that is built (stats → stats_chunk, …); {} turns verification off.
+   * Ethereum mode needs none: TaskManager checks "onchain" proofs, and "offchain" tasks are
+   * UltraHonk, verified by the requester.
    */
   verifiers?: Record<string, string>;
   /** Coordinator: directory holding <circuit>/vkey.json (default circuits/build). */
@@ -122,14 +124,12 @@ export async function startConnector(cfg: ConnectorConfig): Promise<RunningConne
     if (!cfg.db) throw new Error("config.db must name the SQLite file for the chain's event log (--db or CM_DB)");
     // Loaded on demand: it needs the TypeChain bindings that `npm run build` generates.
     const { EthereumNetwork } = await import("../ethereum/index.js");
-    const verifier = await kindVerifier(cfg);
     const eth = new EthereumNetwork({
       rpcUrl: cfg.rpc,
       addresses: cfg.addresses,
       blobs: cfg.blobs,
       dbPath: cfg.db,
       livenessSeconds: cfg.livenessSeconds,
-      verifier,
       fromBlock: cfg.fromBlock,
     });
     const network = new KeyringNetwork(eth, cfg.keys);

@@ -5,18 +5,19 @@ import { pool } from "../runtime/pool.js";
 import { hashJson } from "../../../protocol/src/canonical.js";
 import type { DatasetCommitment } from "../../../chain-connector/src/connector.js";
 import type { Table } from "./table.js";
-import { commitChunks } from "../../../protocol/src/honk/chunks.js";
+import { commitChunks, MAX_COLUMNS } from "../../../protocol/src/honk/chunks.js";
 import { BN254_FR } from "../../../protocol/src/honk/poseidon2.js";
 import { fieldToBytes32 } from "../../../protocol/src/commitment.js";
 import { honkShape } from "../zk/honk-contributions.js";
 
 /**
- * How a dataset version is committed: "rows", the Poseidon Merkle tree over salted rows that the
- * Groth16 circuits open; "chunks", the Poseidon2 tree over salted chunks (protocol/src/honk/chunks.ts)
- * that the UltraHonk circuits open, rows stored in W slots (the circuit width for the column count:
- * 4 or 16) in chunks of 1024 / W rows (chunk size, width and column count are in every leaf, so
- * they are part of what is committed). The registry holds one root per version; a task
- * with proofSystem "honk" needs its owners' versions committed by chunks.
+ * How a dataset version is committed: "chunks" (the default), the Poseidon2 tree over salted chunks
+ * (protocol/src/honk/chunks.ts) that the UltraHonk circuits open, rows stored in W slots (the
+ * circuit width for the column count: 4 or 16) in chunks of 1024 / W rows (chunk size, width and
+ * column count are in every leaf, so they are part of what is committed); "rows", the Poseidon
+ * Merkle tree over salted rows that the Groth16 circuits of "onchain" tasks open, until on-chain
+ * checks move to ChunkAudit. The registry holds one root per version; an "offchain" proven task
+ * needs its owners' versions committed by chunks.
  */
 export type CommitmentScheme = "rows" | "chunks";
 
@@ -29,15 +30,21 @@ export function schemaHash(table: Pick<Table, "columns">): string {
 }
 
 /**
- * The dataset commitment registered on-chain: the Poseidon Merkle root over the salted
- * fixed-point rows (protocol commitment.ts), whose salts come from the secret `seed`. Values out
- * of the fixed-point range are refused here, before anything is registered. The hashing (≈0.35 ms
- * per row) runs on a pool thread, so registering a large dataset does not stall the node.
+ * The dataset commitment registered on-chain, salted from the secret `seed`: by default the
+ * chunked Poseidon2 root (chunkedTable); with scheme "rows" the Poseidon Merkle root over the
+ * salted fixed-point rows (protocol commitment.ts). Beyond INLINE_ROWS the hashing runs on a pool
+ * thread (10,000 rows take seconds either way), so registering a large dataset does not stall the
+ * node. Values out of the fixed-point range are refused here, before anything is registered.
  */
-export async function commitTable(table: Table, seed: Uint8Array, scheme: CommitmentScheme = "rows"): Promise<DatasetCommitment> {
+export async function commitTable(table: Table, seed: Uint8Array, scheme: CommitmentScheme = "chunks"): Promise<DatasetCommitment> {
   if (scheme === "chunks") {
-    const ds = chunkedTable(table, seed);
-    return { root: fieldToBytes32(ds.tree.root), rows: table.rows.length, columns: table.columns.length, schemaHash: schemaHash(table) };
+    let root: string;
+    if (table.rows.length <= INLINE_ROWS) root = fieldToBytes32(chunkedTable(table, seed).tree.root);
+    else {
+      const rows = flatten(table.rows, table.columns);
+      root = (await pool().run("commitChunksRoot", { rows, seed: seed.slice() }, [rows.values.buffer])).root;
+    }
+    return { root, rows: table.rows.length, columns: table.columns.length, schemaHash: schemaHash(table) };
   }
   const tree =
     table.rows.length <= INLINE_ROWS
@@ -49,11 +56,15 @@ export async function commitTable(table: Table, seed: Uint8Array, scheme: Commit
   return { root: tree.root, rows: table.rows.length, columns: table.columns.length, schemaHash: schemaHash(table) };
 }
 
-/** A table's chunked commitment (scheme "chunks") in the Honk circuits' chunk size and width for its column count. */
+/**
+ * A table's chunked commitment (scheme "chunks") in the Honk circuits' chunk size and width for its
+ * column count. A table wider than the widest circuit still commits (every dataset is committed
+ * this way by default), packed at its own width: no circuit proves it, and admission says so.
+ */
 export function chunkedTable(table: Table, seed: Uint8Array) {
-  // honkShape refuses more columns than the widest circuit, naming the limit.
-  const s = honkShape("stats", table.columns.length);
+  const c = table.columns.length;
+  const s = honkShape("stats", Math.min(c, MAX_COLUMNS));
   // encodeRows gives field elements (negatives as p − |x|); the chunked commitment packs signed values
   const signed = encodeRows(table.rows, table.columns).map((r) => r.map((x) => (x > BN254_FR >> 1n ? x - BN254_FR : x)));
-  return commitChunks(signed, s.chunkRows, s.columns, seed, s.width);
+  return commitChunks(signed, s.chunkRows, c, seed, Math.max(c, s.width));
 }

@@ -42,7 +42,7 @@ export class DatasetRegistry {
       return last;
     }
     const seed = randomBytes(32);
-    const commitment = await commitTable(table, seed, spec.commitment ?? "rows");
+    const commitment = await commitTable(table, seed, spec.commitment ?? "chunks");
     const ref = join("salts", `${spec.name}-${fileHash.slice(2, 14)}-${randomBytes(4).toString("hex")}.seed`);
     const seedPath = join(this.dataDir, ref);
     secureDir(join(this.dataDir, "salts"));

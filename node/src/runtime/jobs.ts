@@ -46,6 +46,11 @@ export const JOBS = {
     const t = await tree(a);
     return { root: t.root, rows: t.rows };
   },
+  /** The chunked Poseidon2 root of a dataset (data/commit.ts chunkedTable, the default commitment). */
+  async commitChunksRoot(a: { rows: FlatRows; seed: Uint8Array }): Promise<{ root: string }> {
+    const [{ chunkedTable }, { fieldToBytes32 }] = await Promise.all([import("../data/commit.js"), import("../../../protocol/src/commitment.js")]);
+    return { root: fieldToBytes32(chunkedTable({ columns: a.rows.columns, rows: unflatten(a.rows) }, a.seed).tree.root) };
+  },
   /** A Groth16 proof of one circuit on a witness input (node/src/zk/prover.ts). */
   async proveCircuit(a: { name: string; input: Record<string, unknown>; buildDir?: string }): Promise<{ proof: Groth16Proof; publicSignals: string[] }> {
     // In its own process, not on this thread: see prover-process.ts.

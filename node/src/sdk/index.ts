@@ -509,8 +509,11 @@ export class Ciphermine {
     list: async () => await this.requester().tasks(),
   };
   readonly datasets = {
-    /** Registers (commits) a file as a dataset on a node of the profile; the path must be readable by that node. */
-    add: async (node: string, d: { path: string; name: string; format?: "csv" | "npy" | "jsonl"; columns?: string[]; policy?: unknown }) => {
+    /**
+     * Registers (commits) a file as a dataset on a node of the profile; the path must be readable
+     * by that node. `commitment` defaults to "chunks" (every proof but "onchain" Groth16's).
+     */
+    add: async (node: string, d: { path: string; name: string; format?: "csv" | "npy" | "jsonl"; columns?: string[]; policy?: unknown; commitment?: "chunks" | "rows" }) => {
       const format = d.format ?? formatOf(d.path);
       return (await this.node(node)).registerDataset({
         name: d.name,
@@ -518,6 +521,7 @@ export class Ciphermine {
         format,
         ...(d.columns ? { columns: d.columns } : {}),
         ...(d.policy !== undefined ? { policy: d.policy } : {}),
+        ...(d.commitment ? { commitment: d.commitment } : {}),
       });
     },
     /** A dataset's policy on a node (every field it sets; {} when it has none). */

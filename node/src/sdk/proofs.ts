@@ -9,7 +9,7 @@ import { keccak256 } from "ethers";
 import type { BindingDomain, DatasetRecord } from "../../../chain-connector/src/connector.js";
 import { outputsCommitment, roundBinding } from "../../../protocol/src/binding.js";
 import { bytes32ToField, fieldToBytes32 } from "../../../protocol/src/commitment.js";
-import type { TaskSpec } from "../../../protocol/src/taskspec.js";
+import { proofSystemOf, type TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { RoundContext } from "../runtime/handler.js";
 import { circuitShape, provenSystem, type ProvenKind } from "../runtime/kinds/shared/proven.js";
 import { honkShape } from "../zk/honk-contributions.js";
@@ -57,7 +57,7 @@ function proofInputs(
     /* no inputs: the lines below fail, and the full check names it */
   }
   const words = (xs: unknown): bigint[] => (Array.isArray(xs) && xs.every((x) => typeof x === "string" && /^(0x[0-9a-f]+|\d+)$/.test(x)) ? xs.map((x: string) => BigInt(x)) : []);
-  if (spec.proofSystem === "honk" && pk.honk) {
+  if (proofSystemOf(spec) === "honk" && pk.honk) {
     const names = honkShape(pk.honk.kind).publicInputs;
     const outAt = names.findIndex((x) => x.startsWith("commitment"));
     return {
@@ -74,7 +74,7 @@ function proofInputs(
 
 /**
  * One line per check for a member's proven contribution (Groth16 or UltraHonk, as the spec's
- * proofSystem says); `chunks` is how many commitments the verified proofs carry (what the
+ * protocol proofSystemOf says); `chunks` is how many commitments the verified proofs carry (what the
  * requester's result counts).
  */
 export async function checkProvenContribution(a: ProvenInput, label: string): Promise<{ checks: ProofCheck[]; chunks: number }> {

@@ -10,7 +10,7 @@ import { contributionMemo, type MemberContext, type ReceivedContribution, type R
 import { honkParamsHash, honkShape, proveHonkAll, type HonkKind, type HonkParams, type HonkShape } from "./honk-contributions.js";
 
 /**
- * UltraHonk-proven federated contributions (spec.proofSystem "honk"). A member proves every group
+ * UltraHonk-proven federated contributions (every "offchain" proven task). A member proves every group
  * of chunks of its dataset version committed by chunks (data/commit.ts scheme "chunks") with the
  * kind's Honk circuit, sends through the aggregation backend the Σ of its group vectors followed by
  * the Σ of its Grumpkin blindings (four 64-bit limbs, not reduced: verifyAggregate reduces), and
@@ -72,7 +72,7 @@ export function admitHonk(kind: HonkKind, datasets: { row: { name: string; versi
   try {
     honkShape(kind, want.length);
   } catch (e) {
-    return `proofSystem "honk" needs the ${kind} UltraHonk circuit for ${want.length} columns: ${(e as Error).message}`;
+    return `verification "offchain" needs the ${kind} UltraHonk circuit for ${want.length} columns: ${(e as Error).message}`;
   }
   if (datasets.length !== 1) return `a proven contribution covers one committed dataset; this node holds ${datasets.length} of the task's datasets`;
   const have = datasets[0].row.schema.columns;
@@ -87,7 +87,7 @@ export async function contributeHonk(ctx: MemberContext, kind: HonkKind, params:
   const ds = chunkedTable(d.table, await d.saltSeed());
   if (bytes32ToField(d.root) !== ds.tree.root)
     throw new Error(
-      `dataset ${d.name} v${d.version} is not committed by chunks (its rows do not hash to the registered root under the chunked scheme); proofSystem "honk" needs a version registered with commitment: "chunks"`,
+      `dataset ${d.name} v${d.version} is not committed by chunks (its rows do not hash to the registered root under the chunked scheme); UltraHonk proofs need a version registered with commitment: "chunks" (the default)`,
     );
   const started = Date.now();
   const c = await proveHonkAll({ kind, ds, params, binding: (outputs) => ctx.binding(outputsCommitment(outputs), ctx.self) });

@@ -1,4 +1,4 @@
-import type { TaskSpec } from "../../../../../protocol/src/taskspec.js";
+import { proofSystemOf, type TaskSpec } from "../../../../../protocol/src/taskspec.js";
 import type { Table } from "../../../data/table.js";
 import { Phase } from "../../../../../protocol/src/phases.js";
 import type { KindState, ReceivedContribution, RoundContext, RoundOutcome, TaskKindHandler } from "../../handler.js";
@@ -163,7 +163,7 @@ export function federatedHandler<P>(k: FederatedKind<P>): TaskKindHandler {
       }
       if (spec.verification !== "none") {
         if (!k.proven) return `kind ${k.kind} has no contribution circuit; use verification: "none"`;
-        if (spec.proofSystem === "honk" && !k.proven.honk) return `kind ${k.kind} has no UltraHonk contribution yet; use proofSystem "groth16"`;
+        if (proofSystemOf(spec) === "honk" && !k.proven.honk) return `kind ${k.kind} has no UltraHonk contribution circuit; use verification: "none"`;
         return provenSystem(spec, k.proven, p).admit(spec, datasets);
       }
       const cols = k.columns(p);

@@ -6,7 +6,7 @@ import { FRAC_BITS, encodeRows } from "../../../../../protocol/src/fixedpoint.js
 import { keccakHex } from "../../../../../protocol/src/hash.js";
 import { SNARK_FIELD } from "../../../../../protocol/src/binding.js";
 import { SUBGROUP_ORDER, verifyAggregate, type Commitment } from "../../../../../protocol/src/pedersen.js";
-import type { TaskSpec } from "../../../../../protocol/src/taskspec.js";
+import { proofSystemOf, type TaskSpec } from "../../../../../protocol/src/taskspec.js";
 import type { Groth16Proof } from "../../../../../chain-connector/src/connector.js";
 import { verifyGroth16 } from "../../../../../chain-connector/src/zkverify.js";
 import { CONTRIBUTION_CIRCUITS, proveAll, type ContributionKind, type ContributionParams } from "../../../zk/contributions.js";
@@ -55,8 +55,8 @@ export interface ProvenKind<P> {
   /** Σ of proven vectors (signed integers at the circuit's scales) → the kind's vector for finish(). */
   toKind(p: P, sum: readonly bigint[], shape: CircuitShape): number[];
   /**
-   * The kind's UltraHonk circuit (spec.proofSystem "honk") and its round parameters; its vector
-   * has the same layout as the Groth16 circuit's, so toKind applies to both. Absent: Groth16 only.
+   * The kind's UltraHonk circuit (every "offchain" task) and its round parameters; its vector has
+   * the same layout as the Groth16 circuit's, so toKind applies to both. Absent: not provable off-chain.
    */
   honk?: { kind: Exclude<HonkKind, "minmax">; params(p: P, round: unknown, shape: CircuitShape): HonkParams };
 }
@@ -146,7 +146,9 @@ async function datasetTree(d: MemberDataset): Promise<{ tree: DatasetTree; rows:
   }
   const tree = await t;
   if (tree.root.toLowerCase() !== d.root.toLowerCase())
-    throw new Error(`dataset ${d.name} v${d.version}: its rows no longer hash to the committed root ${d.root}; the file changed after it was committed (commit a new version)`);
+    throw new Error(
+      `dataset ${d.name} v${d.version}: its rows do not hash to the committed root ${d.root} by rows; either it is committed by chunks (the default: verification "onchain" needs a version registered with commitment "rows") or the file changed after it was committed (commit a new version)`,
+    );
   return { tree, rows };
 }
 
@@ -265,7 +267,8 @@ export function provenLength<P>(shape: CircuitShape, pk: ProvenKind<P>): number 
 }
 
 /**
- * The proof system a proven task uses (spec.proofSystem: "groth16" by default, or "honk"), behind
+ * The proof system a proven task uses (protocol proofSystemOf: UltraHonk for "offchain", Groth16
+ * for "onchain" until on-chain checks move to ChunkAudit), behind
  * one interface so the federated handler does not depend on either: the vector length through the
  * backend, admission, the member's proven contribution, the opening of a received one, and the
  * check that an aggregate opens the sum of the members' commitments.
@@ -281,9 +284,9 @@ export interface ProvenSystem {
 }
 
 export function provenSystem<P>(spec: TaskSpec, pk: ProvenKind<P>, p: P): ProvenSystem {
-  if (spec.proofSystem === "honk") {
+  if (proofSystemOf(spec) === "honk") {
     const hk = pk.honk;
-    if (!hk) throw new Error(`kind ${pk.circuit} has no UltraHonk contribution yet; use proofSystem "groth16"`);
+    if (!hk) throw new Error(`kind ${pk.circuit} has no UltraHonk contribution circuit; use verification: "none"`);
     const columns = pk.layout(p).length;
     const hs = honkShape(hk.kind, columns);
     const shape: CircuitShape = { name: hs.circuit, chunkRows: hs.chunkRows, columns: hs.columns, clusters: hs.clusters, nPublic: hs.publicInputs.length, bits: hs.commitBits };
@@ -294,7 +297,7 @@ export function provenSystem<P>(spec: TaskSpec, pk: ProvenKind<P>, p: P): Proven
       length,
       admit: (s, datasets) =>
         s.verification !== "offchain"
-          ? `proofSystem "honk" is verified off-chain here: set verification: "offchain"`
+          ? `UltraHonk proofs are verified off-chain here: set verification: "offchain"`
           : (pk.check(p, shape) ?? admitHonk(hk.kind, datasets, pk.layout(p))),
       contribute: (ctx, send) => contributeHonk(ctx, hk.kind, hk.params(p, ctx.params, shape), send),
       open: (ctx, c) => openHonk(ctx, hk.kind, hk.params(p, ctx.params, shape), c),
