@@ -30,7 +30,7 @@ interface Run {
 
 function hardhatRun(script: string, env: Record<string, string>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, "run", `scripts/${script}`, "--network", "localhost"], {
+    const child = spawn(process.execPath, [CLI, "run", "--no-compile", `scripts/${script}`, "--network", "localhost"], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
