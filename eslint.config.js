@@ -12,7 +12,7 @@ export default defineConfig(
     ignores: ["node_modules/", ".tools/", "types/", "artifacts/", "cache/", "coverage/", "state/", ".data/", "circuits/build/", "circuits/noir/build/", "dash/dist/"],
   },
   {
-    files: ["**/*.ts"],
+    files: ["**/*.ts", "**/*.tsx"],
     extends: [js.configs.recommended, ...tseslint.configs.strictTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },

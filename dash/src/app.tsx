@@ -110,14 +110,20 @@ async function start(s: Session) {
     if (e.type === "RoundFinalized") void loadResult(l, e.taskId, e.round);
     if (e.type === "NodeRegistered" || e.type === "NodeUpdated" || e.type === "MemberJoined" || e.type === "ContributionSubmitted")
       void s.connector<Live["chainNodes"]>("/nodes").then(
-        (n) => ((l.chainNodes = n), soon()),
+        (n) => {
+          l.chainNodes = n;
+          soon();
+        },
         () => {},
       );
     soon();
   };
   void s
-    .events(onEvent, ac.signal, (st) => ((l.stream = st), soon()))
-    .catch((e) => {
+    .events(onEvent, ac.signal, (st) => {
+      l.stream = st;
+      soon();
+    })
+    .catch((e: unknown) => {
       l.stream = `stopped: ${(e as Error).message}`;
       changed();
     });
@@ -449,7 +455,7 @@ function TaskDetail({ id }: { id: number }) {
       <h3>Phases per round</h3>
       <div id="swimlane" class="swimlane">
         {rounds.map((r) => {
-          const t0 = r.steps[0]!.at;
+          const t0 = r.steps[0].at;
           return (
             <div class="lane">
               <span class="lane-label">round {r.round}</span>
@@ -651,15 +657,17 @@ function RegressionCharts({ link, spec, results }: { link: "identity" | "logisti
             id="holdout"
             type="file"
             accept=".csv,text/csv"
-            onChange={async (e) => {
-              setErr("");
-              try {
-                const f = (e.target as HTMLInputElement).files?.[0];
-                setHoldout(f ? parseCsv(await f.text()) : undefined);
-              } catch (x) {
-                setErr((x as Error).message);
-              }
-            }}
+            onChange={(e) =>
+              void (async () => {
+                setErr("");
+                try {
+                  const f = (e.target as HTMLInputElement).files?.[0];
+                  setHoldout(f ? parseCsv(await f.text()) : undefined);
+                } catch (x) {
+                  setErr((x as Error).message);
+                }
+              })()
+            }
           />
         </p>
         {(err || lacks) && <p class="field-error">{err || lacks}</p>}
@@ -851,7 +859,8 @@ function RecheckCell(p: { state?: { busy?: boolean; result?: RecheckResult; ms?:
 }
 
 let worker: { w: Worker; next: number; waiting: Map<number, (v: VerifyResponse) => void> } | undefined;
-const honkInfo: Record<string, Promise<HonkInfo>> = {};
+// One fetch per kind while it succeeds; a failed one is dropped so the next click asks again.
+const honkInfo = new Map<string, Promise<HonkInfo>>();
 
 /** Gathers what the worker needs (blob, verification key and CRS points, binding domain, the member's registered roots) and runs the re-check there. */
 async function recheck(
@@ -864,10 +873,15 @@ async function recheck(
   c: { blobHash: string; commitment: string },
 ): Promise<{ result: RecheckResult; ms?: number }> {
   try {
-    const honk = await (honkInfo[kind] ??= l.s.dash<HonkInfo>(`/honk/${encodeURIComponent(kind)}`).catch((e: unknown) => {
-      delete honkInfo[kind];
-      throw e;
-    }));
+    let info = honkInfo.get(kind);
+    if (!info) {
+      info = l.s.dash<HonkInfo>(`/honk/${encodeURIComponent(kind)}`).catch((e: unknown) => {
+        honkInfo.delete(kind);
+        throw e;
+      });
+      honkInfo.set(kind, info);
+    }
+    const honk = await info;
     const blob = await l.s.connectorBytes(`/blobs/${c.blobHash}`);
     const ref = (spec.datasets ?? []).find((d) => d.owner.toLowerCase() === member.toLowerCase());
     const key = ref ? datasetKey(ref.datasetId) : "";
@@ -928,7 +942,10 @@ function Blocks() {
   useEffect(() => {
     const t = setTimeout(() => {
       l.s.dash<{ head: number; blocks: ExplorerBlock[] }>(`/chain/blocks?count=10${before !== undefined ? `&before=${before}` : ""}`).then(
-        (d) => (setData(d), setErr("")),
+        (d) => {
+          setData(d);
+          setErr("");
+        },
         (e: unknown) => setErr((e as Error).message),
       );
     }, 300);
@@ -1008,7 +1025,14 @@ function Explorer() {
       <div class="filters">
         <label>
           type{" "}
-          <select id="explorer-type" value={type} onChange={(e) => (setType((e.target as HTMLSelectElement).value), setPage(0))}>
+          <select
+            id="explorer-type"
+            value={type}
+            onChange={(e) => {
+              setType((e.target as HTMLSelectElement).value);
+              setPage(0);
+            }}
+          >
             <option value="">all</option>
             {types.map((t) => (
               <option>{t}</option>
@@ -1016,7 +1040,16 @@ function Explorer() {
           </select>
         </label>
         <label>
-          task <input id="explorer-task" size={6} value={task} onInput={(e) => (setTask((e.target as HTMLInputElement).value.trim()), setPage(0))} />
+          task{" "}
+          <input
+            id="explorer-task"
+            size={6}
+            value={task}
+            onInput={(e) => {
+              setTask((e.target as HTMLInputElement).value.trim());
+              setPage(0);
+            }}
+          />
         </label>
         <span>{rows.length} events</span>
         <Pager total={rows.length} per={per} page={page} setPage={setPage} />
@@ -1198,7 +1231,7 @@ function Datasets() {
             onInput={(e) => setEdit({ ...edit, [name]: (e.target as HTMLTextAreaElement).value })}
           />
           <br />
-          <button class="save-policy" data-dataset={name} onClick={() => save(name)}>
+          <button class="save-policy" data-dataset={name} onClick={() => void save(name)}>
             save policy
           </button>{" "}
           <span class="policy-msg" data-dataset={name}>
@@ -1271,7 +1304,7 @@ function Datasets() {
               <td>
                 {i.status === "pending" && (
                   <span>
-                    <button class="allow" onClick={() => decide(i.taskId, true)}>
+                    <button class="allow" onClick={() => void decide(i.taskId, true)}>
                       allow
                     </button>{" "}
                     <input
@@ -1280,7 +1313,7 @@ function Datasets() {
                       value={why[i.taskId] ?? ""}
                       onInput={(e) => setWhy({ ...why, [i.taskId]: (e.target as HTMLInputElement).value })}
                     />{" "}
-                    <button class="deny" onClick={() => decide(i.taskId, false)}>
+                    <button class="deny" onClick={() => void decide(i.taskId, false)}>
                       deny
                     </button>
                   </span>
@@ -1327,7 +1360,7 @@ function fieldKind(s: JsonSchema): "number" | "string" | "boolean" | "strings" |
 function Submit() {
   const l = useLive();
   const kinds = knownKinds();
-  const [kind, setKind] = useState(kinds[0]!);
+  const [kind, setKind] = useState(kinds[0]);
   const schema = useMemo(() => schemaOf(kind), [kind]);
   const [raw, setRaw] = useState<Record<string, string>>({});
   const [top, setTop] = useState({ aggregation: "plain", verification: "none", rounds: "5", min: "1", max: "3", threshold: "1" });
@@ -1398,7 +1431,7 @@ function Submit() {
     if (problems.length) return;
     setSent("submitting…");
     try {
-      const r = await l.s.node.submitTask(spec as never, { idempotencyKey: crypto.randomUUID() });
+      const r = await l.s.node.submitTask(spec, { idempotencyKey: crypto.randomUUID() });
       setSent(`task ${r.taskId} submitted`);
       location.hash = `#/task/${r.taskId}`;
     } catch (err) {
@@ -1421,11 +1454,18 @@ function Submit() {
   );
   return (
     <section id="page-submit" class="submit">
-      <form onSubmit={submit} id="submit-form">
+      <form onSubmit={(e) => void submit(e)} id="submit-form">
         <h2>Submit a task</h2>
         <label>
           kind{" "}
-          <select name="kind" value={kind} onChange={(e) => (setKind((e.target as HTMLSelectElement).value), setRaw({}))}>
+          <select
+            name="kind"
+            value={kind}
+            onChange={(e) => {
+              setKind((e.target as HTMLSelectElement).value);
+              setRaw({});
+            }}
+          >
             {kinds.map((k) => (
               <option>{k}</option>
             ))}
@@ -1529,7 +1569,7 @@ function Login({ onDone }: { onDone: () => void }) {
     }
   };
   return (
-    <form id="login" class="login" onSubmit={go}>
+    <form id="login" class="login" onSubmit={(e) => void go(e)}>
       <h2>Unlock</h2>
       <p>
         The dashboard signs every request in this page with the node operator's (or an admin's) key, as the node API client does. The key stays in this tab's memory; reload to
@@ -1539,7 +1579,7 @@ function Login({ onDone }: { onDone: () => void }) {
         private key <input id="key" type="password" autocomplete="off" value={key} onInput={(e) => setKey((e.target as HTMLInputElement).value)} />
       </label>
       <p>
-        or a keystore file: <input id="keystore" type="file" onChange={async (e) => setFile(await (e.target as HTMLInputElement).files?.[0]?.text())} /> password{" "}
+        or a keystore file: <input id="keystore" type="file" onChange={(e) => void (e.target as HTMLInputElement).files?.[0]?.text().then(setFile)} /> password{" "}
         <input id="keystore-password" type="password" value={pw} onInput={(e) => setPw((e.target as HTMLInputElement).value)} />
       </p>
       <button id="unlock" disabled={busy}>
