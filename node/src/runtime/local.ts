@@ -147,7 +147,7 @@ export async function runLocal(
       await connector.registerNode({ endpoint: `local://member-${i}`, x25519: hex(x25519.getPublicKey(x25519.utils.randomSecretKey())), roles: Role.Owner, capacity: 1 });
       // Proven tasks: each member's table is committed as a node would register it, so the same
       // proofs, bindings and checks run as on a network.
-      const c = proven ? await commitTable(table, saltSeed) : undefined;
+      const c = proven ? await commitTable(table, saltSeed, spec.verification === "onchain" ? "rows" : "chunks") : undefined;
       const version = c ? (await connector.commitDataset("local", c)).version : 1;
       const store = new NodeStore(":memory:");
       stores.push(store);
