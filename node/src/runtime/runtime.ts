@@ -11,7 +11,7 @@ import { parseTaskSpec, specHash, type TaskSpec } from "../../../protocol/src/ta
 import { kindDef } from "../../../protocol/src/tasks/registry.js";
 import type { NodeConfig } from "../config.js";
 import type { DatasetRegistry } from "../data/registry.js";
-import { roundKey } from "../keys.js";
+import { roundKey, type X25519Keys } from "../keys.js";
 import { openSealed } from "../crypto/sealedbox.js";
 import type { Logger } from "../log.js";
 import type { InboxRow, NodeStore, ResultRow, RoundState, Side, StoredSubmission, TaskRow } from "../store/store.js";
@@ -383,6 +383,7 @@ export class Runtime extends EventEmitter {
       case "RoundFinalized":
       case "RoundFailed":
         this.live.delete(`${ev.taskId}/${ev.round}`);
+        this.roundKeys.delete(`${ev.taskId}/${ev.round}`);
         for (const ph of [Phase.Setup, Phase.Compute, Phase.Aggregate]) this.seen.delete(phaseKey(ev.taskId, ev.round, ph));
         break;
     }
@@ -486,7 +487,7 @@ export class Runtime extends EventEmitter {
       requesterKey: () => this.requesterKey(this.spec(task).requester),
       openSealed: (box, context) => {
         if (!this.o.x25519) throw new Error("this node runs without its X25519 key, so it cannot open what was sealed to it");
-        return openSealed(this.o.x25519.secretKey, box, context);
+        return openSealed(this.o.x25519.secretKey, box, context, this.o.x25519.publicKey);
       },
       log: this.o.log.child({ taskId: task.taskId, round }),
     };
@@ -517,8 +518,23 @@ export class Runtime extends EventEmitter {
         return { name: row.name, version: row.version, root: row.root, row, table: await this.o.datasets.table(row), saltSeed: () => this.o.datasets.saltSeed(row) };
       }),
     );
-    const key = roundKey(this.o.store, task.taskId, round);
+    const key = this.roundKey(task.taskId, round);
     return { ...base, datasets, roundKey: { secretKey: key.secretKey, publicKey: key.publicKey } };
+  }
+
+  /** Live rounds' keys (keys.ts roundKey), read from the store and derived once per round instead of at every step. */
+  private readonly roundKeys = new Map<string, X25519Keys>();
+
+  private roundKey(taskId: number, round: number): X25519Keys {
+    const k = `${taskId}/${round}`;
+    let key = this.roundKeys.get(k);
+    if (!key) {
+      key = roundKey(this.o.store, taskId, round);
+      this.roundKeys.set(k, key);
+      // Dropped at the round's end (observe); a round whose end this runtime never sees goes here.
+      if (this.roundKeys.size > 1024) this.roundKeys.delete(this.roundKeys.keys().next().value!);
+    }
+    return key;
   }
 
   // ---------------------------------------------------------------- events
@@ -620,7 +636,7 @@ export class Runtime extends EventEmitter {
     const s = this.state(taskId, round, "member", Phase.Join);
     if (s.status !== "new") return commits;
     try {
-      await this.o.connector.joinRound(taskId, round, roundKey(this.o.store, taskId, round).publicHex);
+      await this.o.connector.joinRound(taskId, round, this.roundKey(taskId, round).publicHex);
       this.o.log.info({ taskId, round }, "joined round");
       s.status = "joined";
     } catch (e) {
