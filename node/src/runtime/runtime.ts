@@ -264,6 +264,7 @@ export class Runtime extends EventEmitter {
     }
     await Promise.all([...lanes.values()].map((l) => l.done));
     lanes.clear();
+    this.flushProgress();
   }
 
   /**
@@ -308,17 +309,46 @@ export class Runtime extends EventEmitter {
     if (this.lanes.get(lane)?.queue === queue) this.lanes.delete(lane);
   }
 
-  /** Writes an event's state change together with the stream progress it makes, in one transaction. */
+  /**
+   * Writes an event's state change together with the stream progress it makes, in one
+   * transaction. An event that changed nothing (most of a round's events for most nodes: other
+   * members' contributions, events of tasks this node is not in) only moves the progress: that is
+   * written once per burst of such events, with the next change or at stop. Losing it in a crash
+   * only replays events that change nothing.
+   */
   private finish(progress: StreamProgress, lane: string | undefined, ev: ChainEvent, commit?: Commit): void {
-    const { store } = this.o;
-    store.tx(() => {
-      commit?.();
+    if (commit) {
+      this.o.store.tx(() => {
+        commit();
+        progress.finish(lane, ev.cursor);
+        this.writeProgress(progress);
+      });
+    } else {
       progress.finish(lane, ev.cursor);
-      const snap = progress.snapshot();
-      if (snap.watermark !== undefined) store.setCursor(snap.watermark);
-      store.setMeta(LANES, JSON.stringify({ base: snap.watermark ?? null, done: snap.done }));
-    });
+      this.progressDirty = progress;
+      this.progressFlush ??= setImmediate(() => this.flushProgress());
+    }
     this.emit("handled", ev);
+  }
+
+  /** Progress made by events that changed nothing, not written yet (see finish). */
+  private progressDirty?: StreamProgress;
+  private progressFlush?: NodeJS.Immediate;
+
+  private flushProgress(): void {
+    if (this.progressFlush) clearImmediate(this.progressFlush);
+    this.progressFlush = undefined;
+    const progress = this.progressDirty;
+    // A store closed under a running runtime (a caller that skipped stop) has nothing to keep this in.
+    if (progress && this.o.store.db.isOpen) this.o.store.tx(() => this.writeProgress(progress));
+  }
+
+  private writeProgress(progress: StreamProgress): void {
+    const { store } = this.o;
+    this.progressDirty = undefined;
+    const snap = progress.snapshot();
+    if (snap.watermark !== undefined) store.setCursor(snap.watermark);
+    store.setMeta(LANES, JSON.stringify({ base: snap.watermark ?? null, done: snap.done }));
   }
 
   /** Persisted progress; lane marks recorded against another cursor (the cursor was reset) are dropped. */

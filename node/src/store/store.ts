@@ -1,4 +1,4 @@
-import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { chmodSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { secureDir, secureFile, Vault } from "../secrets/vault.js";
@@ -221,14 +221,26 @@ export class NodeStore {
     }
   }
 
+  private readonly statements = new Map<string, StatementSync>();
+
+  /** Prepared once per SQL text: the runtime writes after every event, and the texts here are literals (a few variants at most). */
+  private statement(sql: string): StatementSync {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   private get<T>(sql: string, ...args: SQLInputValue[]): T | undefined {
-    return this.db.prepare(sql).get(...args) as T | undefined;
+    return this.statement(sql).get(...args) as T | undefined;
   }
   private all<T>(sql: string, ...args: SQLInputValue[]): T[] {
-    return this.db.prepare(sql).all(...args) as T[];
+    return this.statement(sql).all(...args) as T[];
   }
   private run(sql: string, ...args: SQLInputValue[]): void {
-    this.db.prepare(sql).run(...args);
+    this.statement(sql).run(...args);
   }
 
   meta(key: string): string | undefined {
