@@ -393,12 +393,28 @@ export class NodeStore {
     );
   }
 
+  /**
+   * Parsed specs by task: the runtime reads its task row at every event, and a spec naming many
+   * datasets costs more to parse than the rest of the event. A spec is written once (putTask never
+   * updates it), and the text is compared before the parsed object is reused. Callers only read it.
+   */
+  private readonly specs = new Map<number, { text: string; spec: unknown }>();
+
+  private parsedSpec(taskId: number, text: string): unknown {
+    const hit = this.specs.get(taskId);
+    if (hit && hit.text === text) return hit.spec;
+    const spec: unknown = JSON.parse(text);
+    this.specs.set(taskId, { text, spec });
+    if (this.specs.size > 1024) this.specs.delete(this.specs.keys().next().value!);
+    return spec;
+  }
+
   private taskRow(r: Record<string, unknown>): TaskRow {
     return {
       taskId: r.task_id as number,
       requester: r.requester as string,
       kind: r.kind as string,
-      spec: JSON.parse(r.spec as string),
+      spec: this.parsedSpec(r.task_id as number, r.spec as string),
       specHash: r.spec_hash as string,
       mine: r.mine === 1,
       decision: r.decision as TaskDecision,
