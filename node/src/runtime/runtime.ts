@@ -169,9 +169,10 @@ function datasetRef(ref: string): { name: string; version: number } {
  * this node's part of every round (join, setup, compute, reveal as a member; aggregate,
  * finalize and next round as a requester). Each task's events are handled in order in a lane of
  * their own, and lanes run concurrently, so one task's long step never holds up another. After
- * each event, the state it changed and the stream progress (progress.ts: a watermark plus each
- * task's last finished event) are written in one transaction, so a restarted node neither loses
- * nor repeats an event of any task; every connector call is idempotent on replay anyway
+ * each event that changes state, that change and the stream progress (progress.ts: a watermark
+ * plus each task's last finished event) are written in one transaction, so a restarted node
+ * neither loses nor repeats an event of any task (events that change nothing only move the
+ * progress, written with the next change; see finish); every connector call is idempotent on replay anyway
  * (AlreadyJoined, AlreadySubmitted and a finalized round count as done). Nothing waits on a
  * timer: phases move on events.
  */
