@@ -373,6 +373,16 @@ export const MODULES: BenchModule[] = [
     },
   },
   {
+    name: "overhead",
+    file: "overhead.ts",
+    summary: "the round runtime's own CPU per round in local mode: stats at 3, 10, 50 members; gd linreg",
+    async run(quick) {
+      const m = await load<typeof import("./overhead.js")>("overhead.ts");
+      const rows = await m.overheadBench(quick);
+      return [{ title: "Round runtime overhead (local debug mode)", workload: headerWorkload("overhead.ts"), body: m.formatOverhead(rows), json: rows as unknown as Row[] }];
+    },
+  },
+  {
     name: "federated",
     file: "federated.ts",
     summary: "federated kinds × aggregation backends in local mode: rounds, CPU per round, bytes per member",

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { Wallet } from "ethers";
 import type { NodeConfig } from "./config.js";
+import { x25519PublicKey } from "./crypto/sealedbox.js";
 import { Vault, writeSecretFile } from "./secrets/vault.js";
 import type { NodeStore } from "./store/store.js";
 
@@ -83,6 +84,6 @@ export async function loadWallet(config: Pick<NodeConfig, "privateKey" | "keysto
 export function roundKey(store: Pick<NodeStore, "putSecretOnce">, taskId: number, round: number): X25519Keys {
   const hexKey = store.putSecretOnce(`roundkey:${taskId}:${round}`, hex(x25519.utils.randomSecretKey()));
   const secretKey = new Uint8Array(Buffer.from(hexKey.slice(2), "hex"));
-  const publicKey = x25519.getPublicKey(secretKey);
+  const publicKey = x25519PublicKey(secretKey);
   return { secretKey, publicKey, publicHex: hex(publicKey) };
 }

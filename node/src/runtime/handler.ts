@@ -235,11 +235,16 @@ export interface TaskKindHandler {
  * times in a round. Bounded (the oldest entry goes past 4,096).
  */
 export function contributionMemo<T>(): (ctx: RoundContext, c: ReceivedContribution, check: () => Promise<T>) => Promise<T> {
-  const kept = new Map<string, Promise<T>>();
+  return contributionMemoSync<Promise<T>>();
+}
+
+/** The same memo for a check that returns at once; one that throws is not kept (it runs again next time). */
+export function contributionMemoSync<T>(): (ctx: RoundContext, c: ReceivedContribution, check: () => T) => T {
+  const kept = new Map<string, T>();
   return (ctx, c, check) => {
     const key = `${ctx.spec.nonce}/${ctx.taskId}/${ctx.round}/${c.member.toLowerCase()}/${c.blobHash}/${c.commitment}`;
     let v = kept.get(key);
-    if (!v) {
+    if (v === undefined) {
       v = check();
       kept.set(key, v);
       if (kept.size > 4096) kept.delete(kept.keys().next().value!);

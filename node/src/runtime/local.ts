@@ -103,8 +103,9 @@ export async function runLocal(
 ): Promise<LocalRun> {
   if (tables.length === 0) throw new Error("runLocal: give at least one member dataset");
   const log = opts.log ?? createLogger("local", "silent");
-  const wallets = tables.map(() => Wallet.createRandom());
-  const requester = Wallet.createRandom().address;
+  // Plain random keys: Wallet.createRandom derives an HD wallet from a mnemonic (PBKDF2), ~30 ms each.
+  const wallets = tables.map(() => new Wallet(hex(crypto.getRandomValues(new Uint8Array(32)))));
+  const requester = new Wallet(hex(crypto.getRandomValues(new Uint8Array(32)))).address;
   const requesterX = opts.requesterX25519 ?? x25519.utils.randomSecretKey();
   const requesterPk = x25519.getPublicKey(requesterX);
   const params: Record<string, unknown> = { ...(input.params ?? {}) };

@@ -11,7 +11,7 @@ import { parseTaskSpec, specHash, type TaskSpec } from "../../../protocol/src/ta
 import { kindDef } from "../../../protocol/src/tasks/registry.js";
 import type { NodeConfig } from "../config.js";
 import type { DatasetRegistry } from "../data/registry.js";
-import { roundKey } from "../keys.js";
+import { roundKey, type X25519Keys } from "../keys.js";
 import { openSealed } from "../crypto/sealedbox.js";
 import type { Logger } from "../log.js";
 import type { InboxRow, MemberRoundStatus, NodeStore, ResultRow, RoundState, RoundStatus, Side, StoredSubmission, TaskRow } from "../store/store.js";
@@ -171,9 +171,10 @@ function datasetRef(ref: string): { name: string; version: number } {
  * this node's part of every round (join, setup, compute, reveal as a member; aggregate,
  * finalize and next round as a requester). Each task's events are handled in order in a lane of
  * their own, and lanes run concurrently, so one task's long step never holds up another. After
- * each event, the state it changed and the stream progress (progress.ts: a watermark plus each
- * task's last finished event) are written in one transaction, so a restarted node neither loses
- * nor repeats an event of any task; every connector call is idempotent on replay anyway
+ * each event that changes state, that change and the stream progress (progress.ts: a watermark
+ * plus each task's last finished event) are written in one transaction, so a restarted node
+ * neither loses nor repeats an event of any task (events that change nothing only move the
+ * progress, written with the next change; see finish); every connector call is idempotent on replay anyway
  * (AlreadyJoined, AlreadySubmitted and a finalized round count as done). Nothing waits on a
  * timer: phases move on events.
  */
@@ -266,6 +267,7 @@ export class Runtime extends EventEmitter {
     }
     await Promise.all([...lanes.values()].map((l) => l.done));
     lanes.clear();
+    this.flushProgress();
   }
 
   /**
@@ -310,17 +312,46 @@ export class Runtime extends EventEmitter {
     if (this.lanes.get(lane)?.queue === queue) this.lanes.delete(lane);
   }
 
-  /** Writes an event's state change together with the stream progress it makes, in one transaction. */
+  /**
+   * Writes an event's state change together with the stream progress it makes, in one
+   * transaction. An event that changed nothing (most of a round's events for most nodes: other
+   * members' contributions, events of tasks this node is not in) only moves the progress: that is
+   * written once per burst of such events, with the next change or at stop. Losing it in a crash
+   * only replays events that change nothing.
+   */
   private finish(progress: StreamProgress, lane: string | undefined, ev: ChainEvent, commit?: Commit): void {
-    const { store } = this.o;
-    store.tx(() => {
-      commit?.();
+    if (commit) {
+      this.o.store.tx(() => {
+        commit();
+        progress.finish(lane, ev.cursor);
+        this.writeProgress(progress);
+      });
+    } else {
       progress.finish(lane, ev.cursor);
-      const snap = progress.snapshot();
-      if (snap.watermark !== undefined) store.setCursor(snap.watermark);
-      store.setMeta(LANES, JSON.stringify({ base: snap.watermark ?? null, done: snap.done }));
-    });
+      this.progressDirty = progress;
+      this.progressFlush ??= setImmediate(() => this.flushProgress());
+    }
     this.emit("handled", ev);
+  }
+
+  /** Progress made by events that changed nothing, not written yet (see finish). */
+  private progressDirty?: StreamProgress;
+  private progressFlush?: NodeJS.Immediate;
+
+  private flushProgress(): void {
+    if (this.progressFlush) clearImmediate(this.progressFlush);
+    this.progressFlush = undefined;
+    const progress = this.progressDirty;
+    // A store closed under a running runtime (a caller that skipped stop) has nothing to keep this in.
+    if (progress && this.o.store.db.isOpen) this.o.store.tx(() => this.writeProgress(progress));
+  }
+
+  private writeProgress(progress: StreamProgress): void {
+    const { store } = this.o;
+    this.progressDirty = undefined;
+    const snap = progress.snapshot();
+    if (snap.watermark !== undefined) store.setCursor(snap.watermark);
+    store.setMeta(LANES, JSON.stringify({ base: snap.watermark ?? null, done: snap.done }));
   }
 
   /** Persisted progress; lane marks recorded against another cursor (the cursor was reset) are dropped. */
@@ -385,6 +416,7 @@ export class Runtime extends EventEmitter {
       case "RoundFinalized":
       case "RoundFailed":
         this.live.delete(`${ev.taskId}/${ev.round}`);
+        this.roundKeys.delete(`${ev.taskId}/${ev.round}`);
         for (const ph of [Phase.Setup, Phase.Compute, Phase.Aggregate]) this.seen.delete(phaseKey(ev.taskId, ev.round, ph));
         break;
     }
@@ -489,7 +521,7 @@ export class Runtime extends EventEmitter {
       requesterKey: () => this.requesterKey(this.spec(task).requester),
       openSealed: (box, context) => {
         if (!this.o.x25519) throw new Error("this node runs without its X25519 key, so it cannot open what was sealed to it");
-        return openSealed(this.o.x25519.secretKey, box, context);
+        return openSealed(this.o.x25519.secretKey, box, context, this.o.x25519.publicKey);
       },
       log: this.o.log.child({ taskId: task.taskId, round }),
     };
@@ -520,8 +552,23 @@ export class Runtime extends EventEmitter {
         return { name: row.name, version: row.version, root: row.root, row, table: await this.o.datasets.table(row), saltSeed: () => this.o.datasets.saltSeed(row) };
       }),
     );
-    const key = roundKey(this.o.store, task.taskId, round);
+    const key = this.roundKey(task.taskId, round);
     return { ...base, datasets, roundKey: { secretKey: key.secretKey, publicKey: key.publicKey } };
+  }
+
+  /** Live rounds' keys (keys.ts roundKey), read from the store and derived once per round instead of at every step. */
+  private readonly roundKeys = new Map<string, X25519Keys>();
+
+  private roundKey(taskId: number, round: number): X25519Keys {
+    const k = `${taskId}/${round}`;
+    let key = this.roundKeys.get(k);
+    if (!key) {
+      key = roundKey(this.o.store, taskId, round);
+      this.roundKeys.set(k, key);
+      // Dropped at the round's end (observe); a round whose end this runtime never sees goes here.
+      if (this.roundKeys.size > 1024) this.roundKeys.delete(this.roundKeys.keys().next().value!);
+    }
+    return key;
   }
 
   // ---------------------------------------------------------------- events
@@ -623,7 +670,7 @@ export class Runtime extends EventEmitter {
     const s = this.state(taskId, round, "member", Phase.Join);
     if (s.status !== "new") return commits;
     try {
-      await this.o.connector.joinRound(taskId, round, roundKey(this.o.store, taskId, round).publicHex);
+      await this.o.connector.joinRound(taskId, round, this.roundKey(taskId, round).publicHex);
       this.o.log.info({ taskId, round }, "joined round");
       s.status = "joined";
     } catch (e) {

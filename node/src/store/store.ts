@@ -1,4 +1,4 @@
-import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { chmodSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { secureDir, secureFile, Vault } from "../secrets/vault.js";
@@ -230,14 +230,26 @@ export class NodeStore {
     }
   }
 
+  private readonly statements = new Map<string, StatementSync>();
+
+  /** Prepared once per SQL text: the runtime writes after every event, and the texts here are literals (a few variants at most). */
+  private statement(sql: string): StatementSync {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   private get<T>(sql: string, ...args: SQLInputValue[]): T | undefined {
-    return this.db.prepare(sql).get(...args) as T | undefined;
+    return this.statement(sql).get(...args) as T | undefined;
   }
   private all<T>(sql: string, ...args: SQLInputValue[]): T[] {
-    return this.db.prepare(sql).all(...args) as T[];
+    return this.statement(sql).all(...args) as T[];
   }
   private run(sql: string, ...args: SQLInputValue[]): void {
-    this.db.prepare(sql).run(...args);
+    this.statement(sql).run(...args);
   }
 
   meta(key: string): string | undefined {
@@ -390,12 +402,28 @@ export class NodeStore {
     );
   }
 
+  /**
+   * Parsed specs by task: the runtime reads its task row at every event, and a spec naming many
+   * datasets costs more to parse than the rest of the event. A spec is written once (putTask never
+   * updates it), and the text is compared before the parsed object is reused. Callers only read it.
+   */
+  private readonly specs = new Map<number, { text: string; spec: TaskSpec | null }>();
+
+  private parsedSpec(taskId: number, text: string): TaskSpec | null {
+    const hit = this.specs.get(taskId);
+    if (hit && hit.text === text) return hit.spec;
+    const spec = JSON.parse(text) as TaskSpec | null;
+    this.specs.set(taskId, { text, spec });
+    if (this.specs.size > 1024) this.specs.delete(this.specs.keys().next().value!);
+    return spec;
+  }
+
   private taskRow(r: Record<string, unknown>): TaskRow {
     return {
       taskId: r.task_id as number,
       requester: r.requester as string,
       kind: r.kind as string,
-      spec: JSON.parse(r.spec as string) as TaskSpec | null,
+      spec: this.parsedSpec(r.task_id as number, r.spec as string),
       specHash: r.spec_hash as string,
       mine: r.mine === 1,
       decision: r.decision as TaskDecision,

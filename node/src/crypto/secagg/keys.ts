@@ -1,5 +1,4 @@
-import { x25519 } from "@noble/curves/ed25519.js";
-import { agree as x25519Agree, boxKey, openWithKey, sealWithKey } from "../sealedbox.js";
+import { agree as x25519Agree, boxKey, openWithKey, sealWithKey, x25519PublicKey } from "../sealedbox.js";
 import { canonicalJson } from "../../../../protocol/src/canonical.js";
 import { elementToBytes } from "./field.js";
 import type { RoundId } from "./messages.js";
@@ -27,7 +26,7 @@ export function maskKeyBytes(sk: bigint): Uint8Array {
 }
 
 export function publicKey(secret: Uint8Array): Uint8Array {
-  return x25519.getPublicKey(secret);
+  return x25519PublicKey(secret);
 }
 
 function agree(secret: Uint8Array, peerPublic: Uint8Array, peer: string): Uint8Array {

@@ -1,5 +1,5 @@
 import { sealTo } from "../../crypto/sealedbox.js";
-import { plainCommitment, type ReceivedContribution, type RoundContext, type Submission } from "../handler.js";
+import { contributionMemoSync, plainCommitment, type ReceivedContribution, type RoundContext, type Submission } from "../handler.js";
 
 /**
  * Member data meant only for the requester, sealed to the requester's registered X25519 key
@@ -19,8 +19,20 @@ export async function sealForRequester(ctx: RoundContext, plain: Uint8Array, pha
   return { payload: box, commitment: plainCommitment(box) };
 }
 
+/**
+ * Opened contributions, one memo per phase (the phase is in the box's context): the requester's
+ * check (verify) and its aggregate read the same box, which is hashed and opened once.
+ */
+const opened = new Map<string, ReturnType<typeof contributionMemoSync<Uint8Array>>>();
+
 /** The requester's view of a sealed contribution: checked against its commitment, then opened; throws naming what is wrong. */
 export function openFromMember(ctx: RoundContext, c: ReceivedContribution, phase = "compute"): Uint8Array {
+  let memo = opened.get(phase);
+  if (!memo) opened.set(phase, (memo = contributionMemoSync<Uint8Array>()));
+  return memo(ctx, c, () => openNow(ctx, c, phase));
+}
+
+function openNow(ctx: RoundContext, c: ReceivedContribution, phase: string): Uint8Array {
   if (plainCommitment(c.payload) !== c.commitment) throw new Error("payload does not match its on-chain commitment");
   try {
     return ctx.openSealed(c.payload, sealContext(ctx, c.member, phase));
