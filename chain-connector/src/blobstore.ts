@@ -178,9 +178,10 @@ export function s3OptionsFromUrl(spec: string, env: NodeJS.ProcessEnv = process.
 
 /**
  * A blob store from configuration: a directory path (the default, LocalBlobStore) or an
- * `s3://bucket/prefix?endpoint=…` URL for an S3-compatible bucket (credentials from the environment).
+ * `s3://bucket/prefix?endpoint=…` URL for an S3-compatible bucket (credentials from the environment;
+ * a bucket is another party, so its reads are always checked).
  */
-export function openBlobStore(spec: string | BlobStore): BlobStore {
+export function openBlobStore(spec: string | BlobStore, opts: LocalBlobStoreOptions = {}): BlobStore {
   if (typeof spec !== "string") return spec;
-  return spec.startsWith("s3://") ? new S3BlobStore(s3OptionsFromUrl(spec)) : new LocalBlobStore(spec);
+  return spec.startsWith("s3://") ? new S3BlobStore(s3OptionsFromUrl(spec)) : new LocalBlobStore(spec, opts);
 }
