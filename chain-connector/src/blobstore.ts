@@ -6,11 +6,17 @@ import { keccakHex } from "../../protocol/src/hash.js";
 
 /** Content-addressed storage: a blob's name is keccak256 of its bytes, the value put on-chain. */
 export interface BlobStore {
-  put(bytes: Uint8Array): Promise<string>;
+  /**
+   * Stores the bytes and returns their name. `knownHash` is blobHash(bytes) computed by the
+   * caller itself (the connector server's signature check, the node's own store): it spares
+   * hashing the payload again. Never pass a hash someone else sent.
+   */
+  put(bytes: Uint8Array, knownHash?: string): Promise<string>;
   get(hash: string): Promise<Uint8Array>;
   has(hash: string): Promise<boolean>;
 }
 
+/** keccak256: the same function as a request signature's body hash (protocol/src/signing.ts bodyHash). */
 export function blobHash(bytes: Uint8Array): string {
   return keccakHex(bytes);
 }
@@ -23,17 +29,33 @@ function checkHash(hash: string): string {
   return h;
 }
 
+export interface LocalBlobStoreOptions {
+  /**
+   * Hash every blob read back and refuse one that does not match its name (default false: each
+   * file was written whole under a name checked on the way in, and every reader that matters, the
+   * node's ConnectorClient, checks the bytes it receives against the name itself).
+   */
+  verifyReads?: boolean;
+}
+
 /** A local directory; writes go to a temporary name first so a crash never leaves a torn blob. */
 export class LocalBlobStore implements BlobStore {
-  constructor(private readonly dir: string) {}
+  private readonly verifyReads: boolean;
+
+  constructor(
+    private readonly dir: string,
+    opts: LocalBlobStoreOptions = {},
+  ) {
+    this.verifyReads = opts.verifyReads ?? false;
+  }
 
   private path(hash: string): string {
     const h = checkHash(hash);
     return join(this.dir, h.slice(2, 4), h.slice(2));
   }
 
-  async put(bytes: Uint8Array): Promise<string> {
-    const hash = blobHash(bytes);
+  async put(bytes: Uint8Array, knownHash?: string): Promise<string> {
+    const hash = knownHash?.toLowerCase() ?? blobHash(bytes);
     const p = this.path(hash);
     if (await this.has(hash)) return hash;
     await mkdir(join(p, ".."), { recursive: true });
@@ -50,7 +72,7 @@ export class LocalBlobStore implements BlobStore {
     } catch {
       throw new ConnectorError("BlobMissing", `blob ${hash} is not in the store; put it first`);
     }
-    if (blobHash(bytes) !== hash.toLowerCase()) throw new ConnectorError("BlobHashMismatch", `blob ${hash} is corrupt on disk`);
+    if (this.verifyReads && blobHash(bytes) !== hash.toLowerCase()) throw new ConnectorError("BlobHashMismatch", `blob ${hash} is corrupt on disk`);
     return new Uint8Array(bytes);
   }
 
@@ -106,8 +128,8 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async put(bytes: Uint8Array): Promise<string> {
-    const hash = blobHash(bytes);
+  async put(bytes: Uint8Array, knownHash?: string): Promise<string> {
+    const hash = knownHash?.toLowerCase() ?? blobHash(bytes);
     if (await this.has(hash)) return hash;
     const res = await this.call("PUT", hash, bytes);
     if (!res.ok) throw new ConnectorError("Unavailable", `S3 PUT of blob ${hash} failed: HTTP ${res.status} ${await res.text()}`);
@@ -156,9 +178,10 @@ export function s3OptionsFromUrl(spec: string, env: NodeJS.ProcessEnv = process.
 
 /**
  * A blob store from configuration: a directory path (the default, LocalBlobStore) or an
- * `s3://bucket/prefix?endpoint=…` URL for an S3-compatible bucket (credentials from the environment).
+ * `s3://bucket/prefix?endpoint=…` URL for an S3-compatible bucket (credentials from the environment;
+ * a bucket is another party, so its reads are always checked).
  */
-export function openBlobStore(spec: string | BlobStore): BlobStore {
+export function openBlobStore(spec: string | BlobStore, opts: LocalBlobStoreOptions = {}): BlobStore {
   if (typeof spec !== "string") return spec;
-  return spec.startsWith("s3://") ? new S3BlobStore(s3OptionsFromUrl(spec)) : new LocalBlobStore(spec);
+  return spec.startsWith("s3://") ? new S3BlobStore(s3OptionsFromUrl(spec)) : new LocalBlobStore(spec, opts);
 }

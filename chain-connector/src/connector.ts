@@ -168,8 +168,13 @@ export interface Connector {
    */
   report(taskId: number, round: number, status: MemberReportStatus, reason: string): Promise<TxReceipt>;
 
-  /** Content-addressed blobs (keccak256 of the bytes); the hash is what goes on-chain. */
-  putBlob(bytes: Uint8Array): Promise<string>;
+  /**
+   * Content-addressed blobs (keccak256 of the bytes); the hash is what goes on-chain.
+   * `knownHash` is blobHash(bytes) as the caller computed it itself (never one it was sent): it
+   * spares hashing the payload again on the way (over HTTP it becomes the signed body hash, which
+   * the server checks against the bytes it received).
+   */
+  putBlob(bytes: Uint8Array, knownHash?: string): Promise<string>;
   getBlob(hash: string): Promise<Uint8Array>;
 
   /**

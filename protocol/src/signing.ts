@@ -23,14 +23,31 @@ export interface SignedHeaders {
   [SIGNATURE_HEADERS.signature]: string;
 }
 
+/**
+ * The body hash a signature covers: keccak256, the very function that names a blob
+ * (chain-connector's blobHash), so a blob upload is hashed once per side and its signed body hash
+ * is its name.
+ */
+export const bodyHash = keccakHex;
+
 export function signingText(method: string, path: string, body: Uint8Array, timestamp: string, nonce: string): string {
-  return ["ciphermine/v1", method.toUpperCase(), path, keccakHex(body), timestamp, nonce].join("\n");
+  return signingTextOfHash(method, path, bodyHash(body), timestamp, nonce);
 }
 
-export async function signRequest(signer: Signer, method: string, path: string, body: Uint8Array): Promise<SignedHeaders> {
+/** signingText for a body whose hash is already known. */
+export function signingTextOfHash(method: string, path: string, hash: string, timestamp: string, nonce: string): string {
+  return ["ciphermine/v1", method.toUpperCase(), path, hash.toLowerCase(), timestamp, nonce].join("\n");
+}
+
+/**
+ * Signs a request. `knownHash` is bodyHash(body) when the caller already computed it (a blob
+ * upload names its bytes by that hash): it spares hashing the body again. A wrong one only makes
+ * the verifier refuse the request, since the verifier hashes the body it received.
+ */
+export async function signRequest(signer: Signer, method: string, path: string, body: Uint8Array, knownHash?: string): Promise<SignedHeaders> {
   const timestamp = String(Date.now());
   const nonce = crypto.randomUUID();
-  const signature = await signer.signMessage(signingText(method, path, body, timestamp, nonce));
+  const signature = await signer.signMessage(signingTextOfHash(method, path, knownHash ?? bodyHash(body), timestamp, nonce));
   return {
     [SIGNATURE_HEADERS.address]: await signer.getAddress(),
     [SIGNATURE_HEADERS.timestamp]: timestamp,
@@ -67,6 +84,21 @@ export function verifyRequest(
   seenNonce: NonceCheck,
   now = Date.now(),
 ): string {
+  return verifySignedRequest(headers, method, path, body, seenNonce, now).address;
+}
+
+/**
+ * verifyRequest that also returns the body hash it computed from the bytes it received: a
+ * server that stores the body as a blob uses it as the blob's name instead of hashing again.
+ */
+export function verifySignedRequest(
+  headers: Record<string, string | string[] | undefined>,
+  method: string,
+  path: string,
+  body: Uint8Array,
+  seenNonce: NonceCheck,
+  now = Date.now(),
+): { address: string; bodyHash: string } {
   const h = (k: string) => {
     const v = headers[k];
     if (typeof v !== "string" || v.length === 0) throw new AuthError(`missing header ${k}: sign the request with the node's key`);
@@ -80,14 +112,15 @@ export function verifyRequest(
   if (!Number.isFinite(ts) || Math.abs(now - ts) > MAX_CLOCK_SKEW_MS)
     throw new AuthError(`${SIGNATURE_HEADERS.timestamp} is outside ±${MAX_CLOCK_SKEW_MS / 1000}s of the server clock: check the clock`);
   let recovered: string;
+  const hash = bodyHash(body);
   try {
-    recovered = verifyMessage(signingText(method, path, body, timestamp, nonce), signature);
+    recovered = verifyMessage(signingTextOfHash(method, path, hash, timestamp, nonce), signature);
   } catch {
     throw new AuthError(`${SIGNATURE_HEADERS.signature} is not a valid signature`);
   }
   if (getAddress(recovered) !== getAddress(claimed)) throw new AuthError(`${SIGNATURE_HEADERS.signature} was not made by ${claimed}`);
   if (seenNonce(getAddress(recovered), nonce, ts)) throw new AuthError(`${SIGNATURE_HEADERS.nonce} was already used: replayed request refused`);
-  return getAddress(recovered);
+  return { address: getAddress(recovered), bodyHash: hash };
 }
 
 /** A nonce memory in RAM that forgets entries older than the skew window; protocol/src/nonces.ts keeps one in SQLite. */

@@ -683,8 +683,8 @@ export class CoordinatorConnector implements Connector {
   async report(taskId: number, round: number, status: MemberReportStatus, reason: string): Promise<TxReceipt> {
     return this.network.report(this.sender, taskId, round, status, reason);
   }
-  async putBlob(bytes: Uint8Array): Promise<string> {
-    return this.network.blobs.put(bytes);
+  async putBlob(bytes: Uint8Array, knownHash?: string): Promise<string> {
+    return this.network.blobs.put(bytes, knownHash);
   }
   async getBlob(hash: string): Promise<Uint8Array> {
     return this.network.blobs.get(hash);

@@ -23,7 +23,7 @@ import {
   type TaskRecord,
   type TxReceipt,
 } from "../connector.js";
-import { openBlobStore, type BlobStore } from "../blobstore.js";
+import { blobHash, openBlobStore, type BlobStore } from "../blobstore.js";
 import { addr, b32, checkCloseReason, checkDatasetName, checkNodeInfo, checkTaskSpec, fail, specInputHash, U32, uint } from "../validate.js";
 import {
   DataRegistry__factory,
@@ -631,8 +631,10 @@ export class EthereumConnector implements Connector {
   async getTaskSpec(taskId: number): Promise<TaskSpec | null> {
     const t = await this.getTask(taskId);
     if (!t) return null;
-    // The store checks the bytes against their keccak256, which is the on-chain spec hash.
+    // Checked against the on-chain spec hash here (a spec is small): the store skips that check on reads.
     const bytes = await this.network.blobs.get(t.specHash);
+    if (blobHash(bytes) !== t.specHash.toLowerCase())
+      throw new ConnectorError("BlobHashMismatch", `the spec blob of task ${taskId} does not match its on-chain hash ${t.specHash}`);
     return JSON.parse(new TextDecoder().decode(bytes)) as TaskSpec;
   }
 
@@ -763,9 +765,9 @@ export class EthereumConnector implements Connector {
 
   // ---------------------------------------------------------------- blobs and events
 
-  async putBlob(bytes: Uint8Array): Promise<string> {
+  async putBlob(bytes: Uint8Array, knownHash?: string): Promise<string> {
     this.open();
-    return this.network.blobs.put(bytes);
+    return this.network.blobs.put(bytes, knownHash);
   }
 
   async getBlob(hash: string): Promise<Uint8Array> {

@@ -74,13 +74,13 @@ export class ConnectorClient implements Connector {
     return this.json<ServerInfo>("GET", ROUTES.info);
   }
 
-  private async request(method: string, route: string, body?: Uint8Array, signal?: AbortSignal, idempotent = method === "GET"): Promise<Response> {
+  private async request(method: string, route: string, body?: Uint8Array, signal?: AbortSignal, idempotent = method === "GET", bodyHash?: string): Promise<Response> {
     const path = this.basePath + route;
     const bytes = body ?? EMPTY;
     let res: Response | undefined;
     for (let attempt = 1; !res; attempt++) {
       // Signed afresh each attempt: a retry is a new request with its own nonce.
-      const headers: Record<string, string> = { ...(await signRequest(this.signer, method, path, bytes)) };
+      const headers: Record<string, string> = { ...(await signRequest(this.signer, method, path, bytes, bodyHash)) };
       if (bytes.length > 0) headers["content-type"] = "application/octet-stream";
       try {
         res = await this.fetch(this.base + path, { method, headers, body: bytes.length > 0 ? bytes : undefined, signal });
@@ -195,9 +195,13 @@ export class ConnectorClient implements Connector {
     return this.json("POST", ROUTES.report(taskId, round), { status, reason });
   }
 
-  async putBlob(bytes: Uint8Array): Promise<string> {
-    const res = await this.request("POST", ROUTES.blobs, bytes);
-    return ((await res.json()) as { hash: string }).hash;
+  /** The body hash signed is the blob's name: hashed once here (or not at all given `knownHash`), once by the server. */
+  async putBlob(bytes: Uint8Array, knownHash?: string): Promise<string> {
+    const hash = knownHash?.toLowerCase() ?? blobHash(bytes);
+    const res = await this.request("POST", ROUTES.blobs, bytes, undefined, false, hash);
+    const stored = ((await res.json()) as { hash: string }).hash;
+    if (stored.toLowerCase() !== hash) throw new ConnectorError("BlobHashMismatch", `the connector stored blob ${hash} as ${stored}`);
+    return stored;
   }
   /** Checks the bytes against their name: a connector cannot substitute a blob unnoticed. */
   async getBlob(hash: string): Promise<Uint8Array> {

@@ -5,6 +5,7 @@ import type { ConnectorMode } from "../connector.js";
 import { Keeper } from "../keeper.js";
 import { KeyringNetwork } from "./keyring.js";
 import { ConnectorServer, type NetworkLike } from "./server.js";
+import { openBlobStore } from "../blobstore.js";
 
 export interface ConnectorConfig {
   mode: ConnectorMode;
@@ -14,6 +15,8 @@ export interface ConnectorConfig {
   port?: number;
   /** Blob directory (content-addressed, keccak256). */
   blobs: string;
+  /** Hash every blob the directory store reads back (default false; see LocalBlobStoreOptions.verifyReads). */
+  verifyBlobReads?: boolean;
   /** Seconds within which a heartbeat or participation keeps a node active (default 120). */
   livenessSeconds?: number;
   /** The SQLite file: coordinator state, or in ethereum mode the chain's event log and heartbeats. */
@@ -97,7 +100,7 @@ export async function startConnector(cfg: ConnectorConfig): Promise<RunningConne
   if (cfg.mode === "coordinator") {
     if (!cfg.db) throw new Error("config.db must name the coordinator's SQLite file (--db or CM_DB)");
     const verifier = await kindVerifier(cfg);
-    const network = new CoordinatorNetwork({ db: cfg.db, blobs: cfg.blobs, verifier, livenessSeconds: cfg.livenessSeconds });
+    const network = new CoordinatorNetwork({ db: cfg.db, blobs: openBlobStore(cfg.blobs, { verifyReads: cfg.verifyBlobReads }), verifier, livenessSeconds: cfg.livenessSeconds });
     const server = new ConnectorServer({ network, ...serverOptions(cfg) });
     try {
       await server.start();
@@ -127,7 +130,7 @@ export async function startConnector(cfg: ConnectorConfig): Promise<RunningConne
     const eth = new EthereumNetwork({
       rpcUrl: cfg.rpc,
       addresses: cfg.addresses,
-      blobs: cfg.blobs,
+      blobs: openBlobStore(cfg.blobs, { verifyReads: cfg.verifyBlobReads }),
       dbPath: cfg.db,
       livenessSeconds: cfg.livenessSeconds,
       fromBlock: cfg.fromBlock,

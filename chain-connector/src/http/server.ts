@@ -1,12 +1,11 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { AuthError, MAX_CLOCK_SKEW_MS, SIGNATURE_HEADERS, verifyRequest } from "../../../protocol/src/signing.js";
+import { AuthError, MAX_CLOCK_SKEW_MS, SIGNATURE_HEADERS, verifySignedRequest } from "../../../protocol/src/signing.js";
 import { parseTaskSpec, specBytes, specHash } from "../../../protocol/src/taskspec.js";
 import { CAPS } from "../../../protocol/src/tasks/caps.js";
 import { checkJsonDepth } from "../../../protocol/src/json.js";
 import { ConnectorError, type Connector } from "../connector.js";
-import { blobHash } from "../blobstore.js";
 import { Authorizer, MAX_SCAN_BYTES, type BlobRef, type MemberReads } from "./authz.js";
 import { ConnectorState } from "./state.js";
 import { ROUTES, statusFor, type ErrorBody, type ServerInfo } from "./routes.js";
@@ -169,10 +168,12 @@ export class ConnectorServer {
     app.use((req: Request, res: Response, next: NextFunction) => {
       try {
         const body = Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : EMPTY;
-        const address = verifyRequest(req.headers, req.method, req.originalUrl, body, this.state.nonces.seen);
+        const { address, bodyHash } = verifySignedRequest(req.headers, req.method, req.originalUrl, body, this.state.nonces.seen);
         (req as Request & { connector: Connector }).connector = this.opts.network.as(address);
         (req as Request & { caller: string }).caller = address;
         (req as Request & { bodyBytes: Uint8Array }).bodyBytes = body;
+        // Hashed by this server from the bytes it received: POST /blobs names the blob by it.
+        (req as Request & { bodyHash: string }).bodyHash = bodyHash;
         next();
       } catch (e) {
         const { status, body } = errorBody(e instanceof ConnectorError ? e : e instanceof AuthError ? e : new AuthError(String(e)));
@@ -380,9 +381,9 @@ export class ConnectorServer {
       route(async (c, req) => {
         const bytes = bodyOf(req);
         const caller = this.callerOf(req);
-        const hash = blobHash(bytes);
+        const hash = (req as Request & { bodyHash: string }).bodyHash;
         await authz.writeBlob(c, caller, hash, bytes.length);
-        const stored = await c.putBlob(bytes);
+        const stored = await c.putBlob(bytes, hash);
         authz.recordUpload(caller, stored, bytes.length);
         return { hash: stored };
       }, anySigned),

@@ -885,7 +885,8 @@ export class Runtime extends EventEmitter {
     }
     // Just made: the bytes are at hand (read back, they would be hashed once more).
     payload ??= await this.o.results.get(prepared.blobHash);
-    await connector.putBlob(payload);
+    // The node's store named these bytes: the upload signs that name rather than hashing again.
+    await connector.putBlob(payload, prepared.blobHash);
     this.blobCache.set(prepared.blobHash, payload);
     try {
       await connector.submit(taskId, round, prepared.blobHash, prepared.commitment, prepared.proof as Groth16Proof | undefined);

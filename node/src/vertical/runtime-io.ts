@@ -1,4 +1,3 @@
-import { keccak256 } from "ethers";
 import { decodeTable, deliveryFields, encodeTable, type Delivery, type ProtocolEvent, type TableIO, type TablePayload } from "./tables.js";
 import { LABEL } from "./protocol.js";
 
@@ -93,6 +92,10 @@ export function mergeTables(index: Record<string, TableRef>, refs: readonly Tabl
 const cache = new Map<string, Uint8Array>();
 
 export interface BlobReader {
+  /**
+   * The bytes named `hash`, already checked against it: the runtime's reader is the connector
+   * client, which refuses bytes that do not match their name, so tables are not hashed twice.
+   */
   get(hash: string): Promise<Uint8Array>;
 }
 export interface BlobWriter {
@@ -103,7 +106,6 @@ export async function fetchTable(blobs: BlobReader, ref: TableRef): Promise<Uint
   const hit = cache.get(ref.hash);
   if (hit) return hit;
   const bytes = await blobs.get(ref.hash);
-  if (keccak256(bytes) !== ref.hash.toLowerCase()) throw new Error(`table ${ref.name}: blob ${ref.hash} does not match its hash`);
   if (cache.size > 4096) cache.clear();
   cache.set(ref.hash, bytes);
   return bytes;
