@@ -53,7 +53,9 @@
  * Certified keys (both modes): every reader of a pk/ table verifies its certificate
  * (crypto/paillier-proofs/certificate.ts, bound to vlinregKeyBinding(party)) before encrypting
  * under the key or computing on ciphertexts under it, and refuses the key with the reason. The
- * steps themselves (cross terms, label terms, y's decryptions of masked sums) are not proven yet.
+ * iterations' steps (cross terms, label terms, y's decryptions of masked sums) are not proven; the
+ * final certificate (certificate.ts; label mode, `certify`) is: one more round at the final θ whose
+ * masks cancel, y's decryption of the true gradient proven, the model accepted only if ‖∇‖ is near 0.
  *
  * Both modes step θ_j ← θ_j − α (G_jj/n)⁻¹ ∇_j + β (θ_j − θ_j^prev) (block-Jacobi preconditioning
  * from the party's own data, heavy-ball momentum), and the fixed-point run is exact: the same data
