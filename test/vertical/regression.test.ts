@@ -1,7 +1,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { VLINREG_DEFAULT_MAX_ITERATIONS, VLINREG_DEFAULT_TOLERANCE } from "../../protocol/src/tasks/vlinreg/index.js";
+import { VLINREG_DEFAULT_MAX_ITERATIONS, VLINREG_DEFAULT_TOLERANCE, vlinregParams } from "../../protocol/src/tasks/vlinreg/index.js";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import {
@@ -483,4 +483,12 @@ test("final certificate: a run stopped before convergence is refused with the re
     /the final certificate refuses the model: the certified gradient's norm .* exceeds the tolerance/,
   );
   await assert.rejects(runVertical(input, { keys, iterations: 3, keyHolder: "features", certify: true }), /certify: the final certificate needs keyHolder "label"/);
+});
+
+test("params.certify: a tolerance in (0, 1), label key mode only", () => {
+  const base = { idColumn: "id", label: { owner: "0x" + "1".repeat(40), column: "y" }, features: [{ name: "x1", owner: "0x" + "2".repeat(40), columns: ["x1"] }] };
+  assert.equal(vlinregParams.parse({ ...base, certify: 1e-4 }).certify, 1e-4);
+  const features = vlinregParams.safeParse({ ...base, keyHolder: "features", certify: 1e-4 });
+  assert.ok(!features.success && /params.certify needs keyHolder/.test(features.error.message));
+  assert.equal(vlinregParams.safeParse({ ...base, certify: 0 }).success, false);
 });
