@@ -11,7 +11,8 @@ import { TranscriptRecorder } from "../../node/src/vertical/runtime-io.js";
 import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
 import { finalResult, preferRamDisk } from "../federated/network.js";
 import { join } from "node:path";
-import { runVertical } from "../../node/src/vertical/index.js";
+import { checkVerticalCertificate, runVertical, verticalCertificateProblem } from "../../node/src/vertical/index.js";
+import { runCertBinding } from "../../node/src/runtime/kinds/vlinreg/certificate.js";
 import { synthetic } from "../vertical/data.js";
 import { READS, leaks, ols, partyNodes, readBy, shuffle, submitVlinreg, vlinregHandlers, vlinregSpec, type PartyDef } from "./network.js";
 
@@ -281,6 +282,62 @@ describe("vlinreg over the runtime, coordinator mode", { concurrency: true }, ()
       assert.deepEqual(result.coefficients, local.coefficients);
       assert.equal(result.intercept, local.intercept);
       for (const node of nodes) await node.stop();
+    },
+  );
+
+  test(
+    "params.certify: the run ends with the label party's proven final gradient, checked by the requester and kept with the result; a model that is not the minimum is refused",
+    { timeout: 1_200_000 },
+    async () => {
+      const d = synthetic(60, 21);
+      const ids = d.ids.map((_, i) => i);
+      const defs: PartyDef[] = [
+        { name: "y", label: "y", data: { ids, columns: { y: d.y } } },
+        { name: "x1", data: { ids, columns: { x1: d.x1 } } },
+        { name: "x2", data: { ids, columns: { x2: d.x2 } } },
+      ];
+      const { ps, nodes } = await parties(defs);
+      const local = await runVertical(
+        {
+          label: { ids, y: d.y },
+          features: [
+            { name: "x1", ids, columns: { x1: d.x1 } },
+            { name: "x2", ids, columns: { x2: d.x2 } },
+          ],
+        },
+        { keyBits: 1024, iterations: 60, tolerance: 1e-3, certify: { tolerance: 1e-2 } },
+      );
+      const { taskId, spec } = await submitVlinreg(R, ps, { maxIterations: 60, tolerance: 1e-3, certify: 1e-2 });
+      const { result } = await finalResult<VlinregResult>(R, taskId, spec.rounds);
+      assert.deepEqual(result.coefficients, local.coefficients);
+      const cert = result.certificate!;
+      assert.ok(cert, "the result carries the certificate");
+      // The same gradient as the in-process run (same data, same fixed-point steps), within the tolerance.
+      assert.equal(result.gradientNorm, local.certified!.norm);
+      assert.ok(result.gradientNorm <= 1e-2 && result.gradientNorm > 0);
+      const check = {
+        binding: runCertBinding({ taskId, spec }),
+        n: BigInt(cert.key.n),
+        features: [
+          { name: "x1", columns: 1 },
+          { name: "x2", columns: 1 },
+        ],
+      };
+      assert.equal(checkVerticalCertificate(cert, { ...check, tolerance: 1e-2 }).norm, result.gradientNorm);
+      assert.match(verticalCertificateProblem(cert, { ...check, tolerance: 1e-3 }) ?? "", /not the least-squares minimum/);
+      assert.match(verticalCertificateProblem(cert, { ...check, binding: runCertBinding({ taskId: taskId + 1, spec }) }) ?? "", /bound to another task/);
+      for (const node of nodes) await node.stop();
+
+      // Three iterations are far from the minimum: the requester refuses the model with the reason.
+      const second = await parties(defs);
+      const short = await submitVlinreg(R, second.ps, { iterations: 3, certify: 1e-4 });
+      const last = short.spec.rounds;
+      await R.runtime.when(() => R.store.getRound(short.taskId, last, "requester")?.status === "failed");
+      assert.match(
+        R.store.getRound(short.taskId, last, "requester")!.error!,
+        /the final certificate refuses the model: the certified gradient's norm .* exceeds the tolerance 0.0001/,
+      );
+      for (const node of second.nodes) await node.stop();
     },
   );
 

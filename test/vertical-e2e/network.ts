@@ -67,7 +67,17 @@ export interface Party {
 /** The vlinreg spec input for these parties (each holds dataset `ds`), with the rounds its iterations need. */
 export function vlinregInput(
   parties: Party[],
-  o: { iterations?: number; maxIterations?: number; tolerance?: number; keyHolder?: "label" | "features"; keyBits?: number; learningRate?: number; momentum?: number; ds?: string },
+  o: {
+    iterations?: number;
+    maxIterations?: number;
+    tolerance?: number;
+    keyHolder?: "label" | "features";
+    keyBits?: number;
+    learningRate?: number;
+    momentum?: number;
+    ds?: string;
+    certify?: number;
+  },
 ) {
   const label = parties.find((p) => p.label)!;
   const feats = parties.filter((p) => !p.label);
@@ -84,6 +94,7 @@ export function vlinregInput(
       keyBits: o.keyBits ?? 1024,
       ...(o.learningRate === undefined ? {} : { learningRate: o.learningRate }),
       ...(o.momentum === undefined ? {} : { momentum: o.momentum }),
+      ...(o.certify === undefined ? {} : { certify: o.certify }),
     },
     setup: true,
     rounds: vlinregRoundsFor({ iterations: o.iterations, maxIterations: o.maxIterations, keyHolder: o.keyHolder }),

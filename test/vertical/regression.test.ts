@@ -1,7 +1,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { VLINREG_DEFAULT_MAX_ITERATIONS, VLINREG_DEFAULT_TOLERANCE } from "../../protocol/src/tasks/vlinreg/index.js";
+import { VLINREG_DEFAULT_MAX_ITERATIONS, VLINREG_DEFAULT_TOLERANCE, vlinregParams } from "../../protocol/src/tasks/vlinreg/index.js";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import {
@@ -13,10 +13,17 @@ import {
   sealSecretFromHex,
   readSealKey,
   readCiphertexts,
+  certificateRound,
+  checkVerticalCertificate,
+  verticalCertificateProblem,
+  vlinregCertBinding,
+  VLINREG_CERT_TOLERANCE,
+  type VerticalCertificate,
   type FeatureInput,
   type KeyHolder,
   type TablePayload,
   type VerticalResult,
+  type VerticalInput,
 } from "../../node/src/vertical/index.js";
 import { generatePaillierKeyPair, type PaillierKeyPair } from "../../node/src/crypto/paillier.js";
 import { synthetic, shuffled } from "./data.js";
@@ -380,3 +387,108 @@ for (const keyHolder of ["label", "features"] as KeyHolder[]) {
     );
   });
 }
+
+/** The cars task split over two feature parties (x2's rows shuffled), for the certificate tests. */
+function carsInput(): { data: ReturnType<typeof cars>; input: VerticalInput } {
+  const data = cars();
+  const [c0, c1, c2, c3] = data.X;
+  const s = shuffled(data.ids, [c2, c3], 11);
+  return {
+    data,
+    input: {
+      label: { ids: data.ids, y: data.y },
+      features: [
+        { name: "x1", ids: data.ids, columns: { Cylinders: c0, Displacement: c1 } },
+        { name: "x2", ids: s.ids, columns: { Horsepower: s.cols[0], Weight_in_lbs: s.cols[1] } },
+      ],
+    },
+  };
+}
+
+/** X_jᵀ(Xθ − y)/n in standardized units, in the clear, at the parties' θ, with the protocol's fixed-point roundings (2^−24 for x and θ, 2^−48 for y). */
+function plainGradient(data: ReturnType<typeof cars>, theta: number[]): number[] {
+  const q = (v: number, bits: number) => Math.round(v * 2 ** bits) / 2 ** bits;
+  const X = data.X.map((c, i) => standardize(c, data.cols[i]).values.map((v) => q(v, 24)));
+  const y = standardize(data.y, "y").values.map((v) => q(v, 48));
+  const th = theta.map((v) => q(v, 24));
+  const n = y.length;
+  const resid = y.map((v, r) => X.reduce((a, col, i) => a + col[r] * th[i], 0) - v);
+  return X.map((col) => col.reduce((a, x, r) => a + x * resid[r], 0) / n);
+}
+
+const cloneCert = (c: VerticalCertificate) => JSON.parse(JSON.stringify(c)) as VerticalCertificate;
+
+test("final certificate: an honest run's proven gradient is near zero, equals the plain gradient, and verifies for the requester; tampering is refused", async () => {
+  const { data, input } = carsInput();
+  const r = await runVertical(input, { keys, iterations: VLINREG_DEFAULT_MAX_ITERATIONS, tolerance: VLINREG_DEFAULT_TOLERANCE, certify: { task: "cars-1" } });
+  assert.equal(r.converged, true);
+  checkAgainstOls(r, data);
+  const cert = r.certificate!;
+  assert.ok(cert && r.certified, "the result carries the certificate");
+  assert.ok(r.certified.norm <= VLINREG_CERT_TOLERANCE, `gradient norm ${r.certified.norm}`);
+  const theta = r.parties.features.flatMap((f) => f.theta);
+  const plain = plainGradient(data, theta);
+  const proven = [...r.certified.gradient.x1, ...r.certified.gradient.x2];
+  proven.forEach((g, i) => assert.ok(Math.abs(g - plain[i]) < 1e-10, `gradient[${i}] ${g} vs plain ${plain[i]}`));
+  // The requester checks it again from the certificate alone (JSON round trip), its key certificate included.
+  const shape = r.parties.features.map((f) => ({ name: f.name, columns: f.columnNames.length }));
+  const check = { binding: vlinregCertBinding("cars-1"), n: keys.y.pub.n, features: shape };
+  const again = checkVerticalCertificate(cloneCert(cert), check);
+  assert.deepEqual(again.gradient, r.certified.gradient);
+  // y only ever decrypted the products whose masks cancel (one per block), and proved each.
+  const certDec = r.store.events.filter((e) => e.kind === "decrypted" && e.tables.some((t) => t.startsWith("cown/")));
+  assert.deepEqual(
+    certDec.map((e) => (e.kind === "decrypted" ? e.tables : [])),
+    [
+      ["cown/final/x1", "cterm/final/x2->x1"],
+      ["cown/final/x2", "cterm/final/x1->x2"],
+    ],
+  );
+
+  // A wrong decryption (the label party claims another value): refused, naming the block.
+  const lie = cloneCert(cert);
+  lie.blocks[1].values[0] = "0x" + ((BigInt(lie.blocks[1].values[0]) + 1n) % keys.y.pub.n).toString(16);
+  assert.match(verticalCertificateProblem(lie, check) ?? "", /block x2: chunk 0: the proof of correct decryption does not verify/);
+  // A claimed zero gradient for a block: also a wrong decryption.
+  const zero = cloneCert(cert);
+  zero.blocks[0].values[0] = "0x0";
+  assert.match(verticalCertificateProblem(zero, check) ?? "", /block x1: chunk 0: the proof of correct decryption does not verify/);
+  // A term swapped after the fact: the product changes, the proof no longer matches it.
+  const swapped = cloneCert(cert);
+  swapped.blocks[0].terms[1].cts[0] = swapped.blocks[0].terms[0].cts[0];
+  assert.match(verticalCertificateProblem(swapped, check) ?? "", /block x1: chunk 0: the proof of correct decryption does not verify/);
+  // Replayed into another task, or under another key.
+  assert.match(verticalCertificateProblem(cert, { ...check, binding: vlinregCertBinding("cars-2") }) ?? "", /bound to another task/);
+  assert.match(verticalCertificateProblem(cert, { ...check, n: keys.x1.pub.n }) ?? "", /not the label party's published key/);
+  const missing = cloneCert(cert);
+  missing.blocks[0].terms.pop();
+  assert.match(verticalCertificateProblem(missing, check) ?? "", /block x1: terms cown\/final\/x1, expected cown\/final\/x1, cterm\/final\/x2->x1/);
+
+  // Weights moved off the minimum after convergence: the decryptions are honest and proven, the gradient is not near zero.
+  r.parties.features[0].theta[0] += 0.05;
+  const moved = certificateRound(r.parties, r.store, vlinregCertBinding("cars-1"), "perturbed");
+  assert.match(verticalCertificateProblem(moved, check) ?? "", /gradient's norm .* exceeds the tolerance .* not the least-squares minimum/);
+  const off = checkVerticalCertificate(moved, { ...check, tolerance: 1 });
+  const offPlain = plainGradient(
+    data,
+    r.parties.features.flatMap((f) => f.theta),
+  );
+  [...off.gradient.x1, ...off.gradient.x2].forEach((g, i) => assert.ok(Math.abs(g - offPlain[i]) < 1e-10, `perturbed gradient[${i}]`));
+});
+
+test("final certificate: a run stopped before convergence is refused with the reason; features mode says it is not built", async () => {
+  const { input } = carsInput();
+  await assert.rejects(
+    runVertical(input, { keys, iterations: 3, certify: true }),
+    /the final certificate refuses the model: the certified gradient's norm .* exceeds the tolerance/,
+  );
+  await assert.rejects(runVertical(input, { keys, iterations: 3, keyHolder: "features", certify: true }), /certify: the final certificate needs keyHolder "label"/);
+});
+
+test("params.certify: a tolerance in (0, 1), label key mode only", () => {
+  const base = { idColumn: "id", label: { owner: "0x" + "1".repeat(40), column: "y" }, features: [{ name: "x1", owner: "0x" + "2".repeat(40), columns: ["x1"] }] };
+  assert.equal(vlinregParams.parse({ ...base, certify: 1e-4 }).certify, 1e-4);
+  const features = vlinregParams.safeParse({ ...base, keyHolder: "features", certify: 1e-4 });
+  assert.ok(!features.success && /params.certify needs keyHolder/.test(features.error.message));
+  assert.equal(vlinregParams.safeParse({ ...base, certify: 0 }).success, false);
+});

@@ -53,7 +53,9 @@
  * Certified keys (both modes): every reader of a pk/ table verifies its certificate
  * (crypto/paillier-proofs/certificate.ts, bound to vlinregKeyBinding(party)) before encrypting
  * under the key or computing on ciphertexts under it, and refuses the key with the reason. The
- * steps themselves (cross terms, label terms, y's decryptions of masked sums) are not proven yet.
+ * iterations' steps (cross terms, label terms, y's decryptions of masked sums) are not proven; the
+ * final certificate (certificate.ts; label mode, `certify`) is: one more round at the final θ whose
+ * masks cancel, y's decryption of the true gradient proven, the model accepted only if ‖∇‖ is near 0.
  *
  * Both modes step θ_j ← θ_j − α (G_jj/n)⁻¹ ∇_j + β (θ_j − θ_j^prev) (block-Jacobi preconditioning
  * from the party's own data, heavy-ball momentum), and the fixed-point run is exact: the same data
@@ -94,10 +96,11 @@ import {
   type PaillierRandomnessOptions,
 } from "../crypto/paillier.js";
 import { encryptAll } from "../crypto/paillier-workers.js";
-import { certifyKey, keyCertificateProblem, parseKeyCertificate, serializeKeyCertificate } from "../crypto/paillier-proofs/index.js";
+import { certifyKey, keyCertificateProblem, parseKeyCertificate, proveDecryption, serializeDecryptionProof, serializeKeyCertificate } from "../crypto/paillier-proofs/index.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { solve } from "../algorithms/linalg.js";
 import { maskMod, newMaskSeed, newSealSecret, pairSecret, readSealKey, readSealed, sealKeyTable, sealSecretFromHex, sealSecretHex, sealTable, bytesHex, hexBytes } from "./seal.js";
+import { checkVerticalCertificate, vlinregCertBinding, vlinregKeyBinding, VLINREG_CERT_TOLERANCE, type CertifiedGradient, type VerticalCertificate } from "./certificate.js";
 import { TableStore, ciphertextTable, readCiphertexts, type TableIO, type TablePayload } from "./tables.js";
 
 export const LABEL = "y";
@@ -107,11 +110,6 @@ export type KeyHolder = "label" | "features";
 
 function chunkCount(k: number, pub: PaillierPublicKey): number {
   return Math.ceil(k / slotsPerPlaintext(pub.bits));
-}
-
-/** What a party's key certificate is bound to: this protocol and the party that publishes the key. */
-export function vlinregKeyBinding(party: string): Uint8Array {
-  return new TextEncoder().encode(`ciphermine/vlinreg-key/v1 party=${party}`);
 }
 
 /** The certificate a party publishes with its key (Π^mod, Π^fac and, with a DJN base, its N-th residue proof). */
@@ -196,6 +194,7 @@ const hexOf = (v: bigint) => "0x" + v.toString(16);
 /** Names of the masks (HKDF info): one per iteration, pair or party, and chunk. */
 const termMask = (t: number, from: string, to: string, c: number) => `term/${t}/${from}->${to}/${c}`;
 const labelMask = (t: number, party: string, c: number) => `lterm/${t}/${party}/${c}`;
+const certMask = (tag: string, from: string, to: string, c: number) => `cert/${tag}/${from}->${to}/${c}`;
 
 export interface FeatureInput {
   name: string;
@@ -477,6 +476,47 @@ export class FeatureParty {
     }
   }
 
+  /**
+   * The final certificate's round (label mode) at the current θ: cterm/<tag>/me->j =
+   * Enc_y(G_j,me θ_me + m) for every other feature party j, and cown/<tag>/me =
+   * Enc_y(G_me,me θ_me − X_meᵀ y − Σ_i m_i,me): the pairwise masks cancel in y's product, which is
+   * the true gradient block (y decrypts it and proves the decryption). The own term G_me,me θ_me is
+   * exact in fixed point, at the scale of the cross terms, so the product holds n·2^GRAD_BITS·∇_me.
+   */
+  sendCertificateTerms(store: TableIO, tag: string): void {
+    this.need("label", "sendCertificateTerms");
+    const { pub, enc } = this.labelKey(store);
+    const th = this.theta.map((v, d) => encodeTheta(v, `${this.name}.theta[${this.columnNames[d]}]`));
+    for (const [peer, { a, aInv }] of this.cross) {
+      const out = a[0].map((_, c) => {
+        let acc = 1n;
+        th.forEach((e, d) => {
+          if (e !== 0n) acc = (acc * (e > 0n ? modPow(a[d][c], e, pub.n2) : modPow(aInv[d][c], -e, pub.n2))) % pub.n2;
+        });
+        // The fresh encryption of the mask also re-randomizes the product (y holds the factorization).
+        return (acc * enc.encrypt(maskMod(this.pair(store, peer), certMask(tag, this.name, peer, c), pub.n))) % pub.n2;
+      });
+      store.write(`cterm/${tag}/${this.name}->${peer}`, this.name, ciphertextTable(LABEL, out, pub.n2));
+    }
+    const k = this.columnNames.length;
+    const own = Array.from({ length: k }, (_, a) => {
+      let v = 0n;
+      for (let d = 0; d < k; d++) {
+        let g = 0n;
+        for (const row of this.X) g += row[a] * row[d];
+        v += g * th[d];
+      }
+      return v;
+    });
+    const s = slotsPerPlaintext(pub.bits);
+    const out = this.labelTerm.map((b, c) => {
+      let v = pack(own.slice(c * s, (c + 1) * s), pub.n);
+      for (const peer of this.cross.keys()) v -= maskMod(this.pair(store, peer), certMask(tag, peer, this.name, c), pub.n);
+      return (b * enc.encrypt(mod(v, pub.n))) % pub.n2;
+    });
+    store.write(`cown/${tag}/${this.name}`, this.name, ciphertextTable(LABEL, out, pub.n2));
+  }
+
   /** Σ_{i≠me} G_me,i θ_i − X_meᵀ y, as fixed-point slots, from grad/t/me. */
   private othersTerm(store: TableIO, t: number): bigint[] {
     const k = this.columnNames.length;
@@ -724,6 +764,36 @@ export class LabelParty {
     }
   }
 
+  /**
+   * The final certificate (label mode): per feature party j, the product of cown/<tag>/j and every
+   * cterm/<tag>/i->j (the masks cancel), decrypted with a proof of correct decryption bound to
+   * `binding`; the terms travel in the certificate so anyone can rebuild the products.
+   */
+  certify(store: TableIO, tag: string, features: { name: string; columns: number }[], binding: Uint8Array): VerticalCertificate {
+    this.need("label", "certify");
+    const key = this.key!;
+    const pub = key.pub;
+    const pk = store.read(`pk/${LABEL}`, LABEL);
+    if (pk.type !== "paillier-pk" || pk.cert === undefined) throw new Error(`table pk/${LABEL}: expected the label party's certified key`);
+    const blocks = features.map((f) => {
+      const chunks = chunkCount(f.columns, pub);
+      const names = [`cown/${tag}/${f.name}`, ...features.filter((o) => o.name !== f.name).map((o) => `cterm/${tag}/${o.name}->${f.name}`)];
+      const terms = names.map((table) => ({ table, cts: readCiphertexts(table, store.read(table, LABEL), LABEL, chunks, pub.n2) }));
+      const acc = new Array<bigint>(chunks).fill(1n);
+      for (const t of terms) t.cts.forEach((c, i) => (acc[i] = (acc[i] * c) % pub.n2));
+      const dec = acc.map((c) => proveDecryption(key.secretKey, c, binding));
+      store.note?.({ kind: "decrypted", reader: LABEL, key: LABEL, tables: names, count: chunks });
+      return {
+        party: f.name,
+        columns: f.columns,
+        terms: terms.map((t) => ({ table: t.table, cts: t.cts.map(hexOf) })),
+        values: dec.map((d) => hexOf(mod(d.m, pub.n))),
+        proofs: dec.map((d) => serializeDecryptionProof(d.proof)),
+      };
+    });
+    return { v: 1, tag, binding: bytesHex(binding), rows: this.n, key: { n: pk.n, ...(pk.hs === undefined ? {} : { hs: pk.hs }), cert: pk.cert }, blocks };
+  }
+
   /** After iteration t: whether every feature party settled (conv/t/j); if so, stop/y tells them to publish their models. */
   checkStop(store: TableIO, t: number, features: string[]): boolean {
     const all = features.every((f) => {
@@ -773,6 +843,12 @@ export interface VerticalOptions {
   store?: TableStore;
   /** Threads each party uses to encrypt its rows (1 = this thread only). */
   workers?: number;
+  /**
+   * Label mode: after the last iteration, run the final certificate round (certificate.ts) and
+   * accept the model only if the proven gradient's norm is at most `tolerance`
+   * (VLINREG_CERT_TOLERANCE by default); `task` names the binding of the proofs ("local" by default).
+   */
+  certify?: boolean | { tolerance?: number; task?: string };
 }
 
 export interface VerticalResult {
@@ -785,6 +861,25 @@ export interface VerticalResult {
   /** Iterations run, and whether they stopped at the tolerance. */
   iterations: number;
   converged: boolean;
+  /** With `certify`: the final certificate (checked: its gradient is within the tolerance) and the gradient it proves. */
+  certificate?: VerticalCertificate;
+  certified?: CertifiedGradient;
+}
+
+/**
+ * The final certificate round at the parties' current θ (label mode): each feature party sends its
+ * certificate terms, the label party decrypts and proves; returns the certificate unchecked (the
+ * requester checks it with checkVerticalCertificate).
+ */
+export function certificateRound(parties: { label: LabelParty; features: FeatureParty[] }, store: TableIO, binding: Uint8Array, tag = "final"): VerticalCertificate {
+  if (!/^[A-Za-z0-9_-]+$/.test(tag)) throw new Error(`certificate tag ${JSON.stringify(tag)}: use letters, digits, _ or -`);
+  for (const f of parties.features) f.sendCertificateTerms(store, tag);
+  return parties.label.certify(
+    store,
+    tag,
+    parties.features.map((f) => ({ name: f.name, columns: f.columnNames.length })),
+    binding,
+  );
 }
 
 /**
@@ -842,6 +937,8 @@ export async function runVertical(input: VerticalInput, opts: VerticalOptions = 
     for (const f of feats) await timed("cross", f.name, () => f.prepareCross(store, shape));
     await timed("cross", LABEL, () => label.prepareLabelTerms(store, shape));
   }
+  if (opts.certify && keyHolder !== "label")
+    throw new Error('certify: the final certificate needs keyHolder "label" (the label party decrypts the gradient and proves it); it is not built for "features" yet');
   const tolerance = opts.tolerance ?? 0;
   if (!(tolerance >= 0 && tolerance < 1)) throw new Error(`tolerance ${tolerance}: must be in [0, 1)`);
   let ran = 0;
@@ -858,7 +955,24 @@ export async function runVertical(input: VerticalInput, opts: VerticalOptions = 
       converged = label.checkStop(store, t, names);
     }
   }
+  let certificate: VerticalCertificate | undefined;
+  let certified: CertifiedGradient | undefined;
+  if (opts.certify) {
+    const c = opts.certify === true ? {} : opts.certify;
+    const binding = vlinregCertBinding(c.task ?? "local");
+    for (const f of feats) await timed("certify:terms", f.name, () => f.sendCertificateTerms(store, "final"));
+    await timed("certify:decrypt", LABEL, () => (certificate = label.certify(store, "final", shape, binding)));
+    const pk = store.read(`pk/${LABEL}`, "requester");
+    if (pk.type !== "paillier-pk") throw new Error(`table pk/${LABEL}: expected a Paillier public key`);
+    await timed("certify:check", "requester", () => {
+      try {
+        certified = checkVerticalCertificate(certificate!, { binding, n: BigInt(pk.n), tolerance: c.tolerance ?? VLINREG_CERT_TOLERANCE, features: shape });
+      } catch (e) {
+        throw new Error(`vertical regression: the final certificate refuses the model: ${(e as Error).message}`, { cause: e });
+      }
+    });
+  }
   feats.forEach((f) => f.publishModel(store));
   const model = label.finish(store, names);
-  return { ...model, store, parties: { label, features: feats }, timings, iterations: ran, converged };
+  return { ...model, store, parties: { label, features: feats }, timings, iterations: ran, converged, certificate, certified };
 }

@@ -62,12 +62,16 @@ export function writerOf(name: string): string {
   if (m) return m[1];
   m = /^lterm\/\d+\/([A-Za-z0-9_-]+)$/.exec(name);
   if (m) return m[1];
+  m = /^cterm\/[A-Za-z0-9_-]+\/([A-Za-z0-9_-]+)->([A-Za-z0-9_-]+)$/.exec(name);
+  if (m) return m[1];
+  m = /^cown\/[A-Za-z0-9_-]+\/([A-Za-z0-9_-]+)$/.exec(name);
+  if (m) return m[1];
   if (/^grad\/\d+\/[A-Za-z0-9_-]+$/.test(name)) return LABEL;
   m = /^conv\/\d+\/([A-Za-z0-9_-]+)$/.exec(name);
   if (m) return m[1];
   if (name === `stop/${LABEL}`) return LABEL;
   throw new Error(
-    `table name ${JSON.stringify(name)} is not one of the protocol's tables (ids/P, xk/P, pk/P, enc-y/y, enc-x/j, term/t/i->j, lterm/t/j, grad/t/j, conv/t/j, stop/y, model/j)`,
+    `table name ${JSON.stringify(name)} is not one of the protocol's tables (ids/P, xk/P, pk/P, enc-y/y, enc-x/j, term/t/i->j, lterm/t/j, grad/t/j, conv/t/j, stop/y, model/j, cterm/tag/i->j, cown/tag/j)`,
   );
 }
 

@@ -73,6 +73,12 @@ export const vlinregParams = z
       .string()
       .regex(/^0x[0-9a-fA-F]{64}$/, "params.resultKey must be an X25519 public key: 0x + 64 hex digits")
       .optional(),
+    /**
+     * Final certificate (keyHolder "label" only): after the last iteration the label party decrypts
+     * the true gradient at the final weights with proofs of correct decryption, and the requester
+     * accepts the model only if ‖∇‖ (standardized units) is at most this tolerance (e.g. 1e-4).
+     */
+    certify: z.number().gt(0).lt(1).optional(),
   })
   .superRefine((p, ctx) => {
     if (p.iterations !== undefined && (p.maxIterations !== undefined || p.tolerance !== undefined))
@@ -80,6 +86,12 @@ export const vlinregParams = z
         code: "custom",
         path: ["iterations"],
         message: "params.iterations (a fixed count) cannot be combined with maxIterations or tolerance: give one or the other",
+      });
+    if (p.certify !== undefined && p.keyHolder !== "label")
+      ctx.addIssue({
+        code: "custom",
+        path: ["certify"],
+        message: 'params.certify needs keyHolder "label" (the label party proves its decryption of the gradient); drop certify or use keyHolder "label"',
       });
     const owners = [p.label.owner, ...p.features.map((f) => f.owner)].map((o) => o.toLowerCase());
     if (new Set(owners).size !== owners.length) ctx.addIssue({ code: "custom", path: ["features"], message: "every party needs its own node: owners must be distinct" });

@@ -9,6 +9,8 @@ import { vlinregParams, vlinregPlan, vlinregRounds, vlinregRoundsFor, vlinregSte
 import { FeatureParty, LABEL, LabelParty, type FeatureState, type LabelState } from "../../../vertical/protocol.js";
 import { RuntimeTableIO, mergeTables, writerOf, type TableRef, type TranscriptRecorder } from "../../../vertical/runtime-io.js";
 import type { Id } from "../../../vertical/align.js";
+import type { VerticalCertificate } from "../../../vertical/certificate.js";
+import { CERT_TAG, certTable, checkRunCertificate, runCertBinding } from "./certificate.js";
 import {
   HandlerRegistry,
   plainCommitment,
@@ -37,6 +39,11 @@ import {
  *   s = 4 + 2t      y: decrypts the masked sums, grad/t/j sealed to x_j    t = 0 … I−1
  *   s = 5 + 2t      x_j: unmask, step, then term/t+1/j->i, lterm/t+1/j (or model/j after the last iteration)
  *   s = 2I + 4      y: un-scales the model from model/j; the result goes to the requester
+ *
+ * With params.certify, the feature parties' model step also writes cterm/final/i->j and
+ * cown/final/j (the terms at the final θ, masks that cancel), and y's finish puts the final
+ * certificate (proven decryptions of the true gradient) in its manifest; the requester checks it
+ * (certificate.ts) and refuses the model unless ‖∇‖ is within params.certify.
  *
  * With keyHolder = "features" (every feature party generates its own key pair):
  *
@@ -74,6 +81,9 @@ export interface VlinregResult extends Partial<VlinregModel> {
   steps: number[];
   /** Tables written in this round. */
   tables: number;
+  /** params.certify: the label party's final certificate, checked (‖∇‖ within the tolerance), and its gradient norm. */
+  certificate?: VerticalCertificate;
+  gradientNorm?: number;
   /** Iterations run (so far, until done). */
   iterations: number;
   /** Stopped at params.tolerance (the task closes early, "converged in round r"). */
@@ -96,6 +106,8 @@ interface Manifest {
   model?: unknown;
   /** The label party's last step: the model, sealed to params.resultKey or else to the requester's registered key. */
   sealedModel?: SealedModel;
+  /** params.certify: the label party's final certificate, with its last step. */
+  certificate?: VerticalCertificate;
 }
 
 interface SealedModel {
@@ -137,6 +149,8 @@ interface RequesterState {
   resultKey?: string;
   /** Step of stop/y, once the parties stopped at the tolerance. */
   stoppedAt?: number;
+  /** params.certify: references of pk/y and the certificate's term tables. */
+  certRefs?: Record<string, TableRef>;
 }
 
 /** The step of update t is updateStep + 2t (the label party relays iteration t one step earlier). */
@@ -244,6 +258,7 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
     const io = await RuntimeTableIO.open({ party: me, node: ctx.self, step: s, index: prune(index, s), blobs: ctx.blobs, recorder: opts.recorder });
     const next: MemberState = { index, ...(prev?.end !== undefined ? { end: prev.end } : {}) };
     let model: VlinregModel | undefined;
+    let certificate: VerticalCertificate | undefined;
     if (s <= last) {
       if (me === LABEL) {
         const { ids, values } = partyData(ctx, p, [p.label.column]);
@@ -254,7 +269,10 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
           l.publishIds(io);
         } else {
           l = LabelParty.restore(ids, y, prev!.label!, io, parties);
-          if (s === last) model = l.finish(io, feats);
+          if (s === last) {
+            model = l.finish(io, feats);
+            if (p.certify !== undefined) certificate = l.certify(io, CERT_TAG, shape, runCertBinding(ctx));
+          }
           // After update t every party said whether it settled: stop (the parties publish their
           // models next, y finishes after) instead of relaying iteration t + 1.
           else if (tolerance > 0 && s > U && (s - U - 1) % 2 === 0 && l.checkStop(io, (s - U - 1) / 2, feats)) next.end = s + 2;
@@ -278,6 +296,7 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
           if (index[`stop/${LABEL}`]) {
             // y stopped the run after the last update: publish the model instead of stepping again.
             x.publishModel(io);
+            if (p.certify !== undefined) x.sendCertificateTerms(io, CERT_TAG);
             next.end = s + 1;
             return;
           }
@@ -285,7 +304,10 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
           if (t < I - 1) {
             x.sendTerms(io, t + 1);
             if (tolerance > 0) x.publishProgress(io, t, tolerance);
-          } else x.publishModel(io);
+          } else {
+            x.publishModel(io);
+            if (p.certify !== undefined) x.sendCertificateTerms(io, CERT_TAG);
+          }
         };
         if (s === 0) {
           x = new FeatureParty(input, mode);
@@ -321,7 +343,7 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
     next.index = prune(index, s + 1);
     ctx.state.set(next);
     const release = model ? { sealedModel: sealModel(model, p.resultKey ? getBytes(p.resultKey) : await ctx.requesterKey(), modelContext(ctx)) } : {};
-    const manifest: Manifest = { v: 1, kind: "vlinreg", party: me, step: s, tables: refs, ...release };
+    const manifest: Manifest = { v: 1, kind: "vlinreg", party: me, step: s, tables: refs, ...release, ...(certificate ? { certificate } : {}) };
     const payload = toUtf8Bytes(canonicalJson(manifest));
     return { payload, commitment: plainCommitment(payload) };
   }
@@ -368,6 +390,8 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
       const tables: TableRef[] = [];
       const steps: number[] = [];
       let model: VlinregModel | undefined;
+      let certificate: VerticalCertificate | undefined;
+      const certRefs = { ...(st.certRefs ?? {}) };
       for (const ph of [Phase.Setup, Phase.Compute, Phase.Aggregate]) {
         const s = stepOf(ctx.round, ph);
         const ms = manifests(p, ph === Phase.Compute ? compute : await ctx.contributions(ph), s);
@@ -385,6 +409,7 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
             written[r.name] = m.party;
             tables.push(r);
             if (r.name === `stop/${LABEL}`) stoppedAt = s;
+            if (p.certify !== undefined && certTable(r.name)) certRefs[r.name] = r;
           }
           if (m.model || m.sealedModel) {
             if (m.party !== LABEL || s !== lastStep()) throw new Error(`vlinreg: ${m.party} released a model at step ${s}; only ${LABEL} does, at step ${lastStep()}`);
@@ -396,14 +421,47 @@ export function makeVlinregHandler(opts: VlinregHandlerOptions = {}): TaskKindHa
               model = openModel(m.sealedModel, (box, c) => openSealed(secret, box, c), modelContext(ctx));
             } else model = openModel(m.sealedModel, (box, c) => ctx.openSealed(box, c), modelContext(ctx));
           }
+          if (m.certificate !== undefined) {
+            if (p.certify === undefined || m.party !== LABEL || s !== lastStep())
+              throw new Error(`vlinreg: ${m.party} sent a certificate at step ${s}; only ${LABEL} does, at its last step, with params.certify`);
+            certificate = m.certificate;
+          }
         }
       }
-      ctx.state.set({ written, ...(st.resultKey ? { resultKey: st.resultKey } : {}), ...(stoppedAt !== undefined ? { stoppedAt } : {}) } satisfies RequesterState);
+      ctx.state.set({
+        written,
+        ...(st.resultKey ? { resultKey: st.resultKey } : {}),
+        ...(stoppedAt !== undefined ? { stoppedAt } : {}),
+        ...(p.certify !== undefined ? { certRefs } : {}),
+      } satisfies RequesterState);
       const done = steps.includes(lastStep());
       if (done && !model) throw new Error(`vlinreg: the label party's last step released no model`);
+      let gradientNorm: number | undefined;
+      if (done && p.certify !== undefined) {
+        if (!certificate) throw new Error("vlinreg: params.certify is set but the label party's last step carries no final certificate; the model is refused");
+        try {
+          gradientNorm = (
+            await checkRunCertificate(ctx.blobs, certRefs, certificate, {
+              binding: runCertBinding(ctx),
+              tolerance: p.certify,
+              features: p.features.map((f) => ({ name: f.name, columns: f.columns.length })),
+            })
+          ).norm;
+        } catch (e) {
+          throw new Error(`vlinreg: the final certificate refuses the model: ${(e as Error).message}`, { cause: e });
+        }
+      }
       // stop/y after update t is written at step U + 2t + 1: t + 1 iterations ran.
       const iterations = stoppedAt !== undefined ? (stoppedAt - updateStep(p.keyHolder) - 1) / 2 + 1 : I;
-      const result: VlinregResult = { steps, tables: tables.length, iterations, converged: stoppedAt !== undefined, done, ...(model ?? {}) };
+      const result: VlinregResult = {
+        steps,
+        tables: tables.length,
+        iterations,
+        converged: stoppedAt !== undefined,
+        done,
+        ...(model ?? {}),
+        ...(certificate && gradientNorm !== undefined ? { certificate, gradientNorm } : {}),
+      };
       return { result, next: { tables } satisfies VlinregRoundParams, done };
     },
   };
