@@ -21,7 +21,7 @@ import { JsonRpcProvider, Wallet } from "ethers";
 import { startDevChain } from "../chain-connector/src/ethereum/devchain.js";
 import { HONK_CIRCUITS } from "../circuits/honk/registry.js";
 import { commitChunks } from "../protocol/src/honk/chunks.js";
-import { kmeansChunkInputs, linregChunkInputs, logregChunkInputs, minmaxChunkInputs, statsChunkInputs } from "../protocol/src/honk/stats.js";
+import { extremaChain, kmeansChunkInputs, linregChunkInputs, logregChunkInputs, minmaxChunkInputs, statsChunkInputs } from "../protocol/src/honk/stats.js";
 import { HonkCircuit, solidityArgs, type HonkProof } from "../node/src/zk/honk.js";
 import { deployHonkVerifier } from "../test/helpers/honk.js";
 import { readFileSync } from "node:fs";
@@ -62,7 +62,22 @@ function inputsFor(def: (typeof HONK_CIRCUITS)[number], proofs: number): Record<
   log[def.columns - 1] = 0n;
   const build = {
     stats: statsChunkInputs,
-    minmax: minmaxChunkInputs,
+    // Chained: group g folds into group g − 1's link (blindings 1000 + g, as the other kinds').
+    minmax: (d: typeof ds, g: number, b: bigint, r: bigint, k: number) =>
+      minmaxChunkInputs(
+        d,
+        g,
+        b,
+        r,
+        k,
+        g === 0
+          ? undefined
+          : extremaChain(
+              d,
+              k,
+              Array.from({ length: g }, (_, i) => 1000n + BigInt(i)),
+            )[g - 1],
+      ),
     kmeans: (d: typeof ds, g: number, b: bigint, r: bigint, k: number) => kmeansChunkInputs(d, g, centroids, b, r, k),
     linreg: (d: typeof ds, g: number, b: bigint, r: bigint, k: number) => linregChunkInputs(d, g, lin, b, r, k),
     logreg: (d: typeof ds, g: number, b: bigint, r: bigint, k: number) => logregChunkInputs(d, g, log, b, r, k),
