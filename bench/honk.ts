@@ -12,22 +12,22 @@
  * wall time of chain-connector/src/honkverify.ts (native bb) on the last proof.
  *
  * honkRoundBench: one proven stats round at the library level (no connector, no chain): each owner
- * commits its rows by chunks (Poseidon2), proves every group on the worker pool, and the requester
- * verifies every proof off-chain and checks that the summed vector and blindings open the sum of
- * all commitments. CPU = this process (all threads) + every child (bb), from /proc/self/stat.
+ * commits its rows by chunks (Poseidon2), proves every stats group and its min/max chain on the
+ * worker pool, and the requester verifies every proof off-chain, checks each chain against its
+ * opening and that the summed vector and blindings open the sum of all commitments. CPU = this process (all threads) + every child (bb), from /proc/self/stat.
  */
 import { pathToFileURL } from "node:url";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { startDevChain } from "../chain-connector/src/ethereum/devchain.js";
 import { HONK_CIRCUITS } from "../circuits/honk/registry.js";
 import { commitChunks } from "../protocol/src/honk/chunks.js";
-import { kmeansChunkInputs, linregChunkInputs, logregChunkInputs, minmaxChunkInputs, statsChunkInputs } from "../protocol/src/honk/stats.js";
+import { extremaChain, extremaChainError, kmeansChunkInputs, linregChunkInputs, logregChunkInputs, minmaxChunkInputs, statsChunkInputs } from "../protocol/src/honk/stats.js";
 import { HonkCircuit, solidityArgs, type HonkProof } from "../node/src/zk/honk.js";
 import { deployHonkVerifier } from "../test/helpers/honk.js";
 import { readFileSync } from "node:fs";
 import { verifyHonk } from "../chain-connector/src/honkverify.js";
 import { configurePool, closePool } from "../node/src/runtime/pool.js";
-import { opensHonk, proveHonkAll, type HonkContribution } from "../node/src/zk/honk-contributions.js";
+import { opensHonk, proveHonkAll } from "../node/src/zk/honk-contributions.js";
 
 export interface HonkBenchRow {
   kind: string;
@@ -62,7 +62,22 @@ function inputsFor(def: (typeof HONK_CIRCUITS)[number], proofs: number): Record<
   log[def.columns - 1] = 0n;
   const build = {
     stats: statsChunkInputs,
-    minmax: minmaxChunkInputs,
+    // Chained: group g folds into group g − 1's link (blindings 1000 + g, as the other kinds').
+    minmax: (d: typeof ds, g: number, b: bigint, r: bigint, k: number) =>
+      minmaxChunkInputs(
+        d,
+        g,
+        b,
+        r,
+        k,
+        g === 0
+          ? undefined
+          : extremaChain(
+              d,
+              k,
+              Array.from({ length: g }, (_, i) => 1000n + BigInt(i)),
+            )[g - 1],
+      ),
     kmeans: (d: typeof ds, g: number, b: bigint, r: bigint, k: number) => kmeansChunkInputs(d, g, centroids, b, r, k),
     linreg: (d: typeof ds, g: number, b: bigint, r: bigint, k: number) => linregChunkInputs(d, g, lin, b, r, k),
     logreg: (d: typeof ds, g: number, b: bigint, r: bigint, k: number) => logregChunkInputs(d, g, log, b, r, k),
@@ -189,11 +204,20 @@ export async function honkRoundBench(owners = 3, rows = 10_000, threads = 2): Pr
       ),
     );
     const t1 = performance.now();
-    const contributions: HonkContribution[] = await Promise.all(datasets.map((ds, o) => proveHonkAll({ kind: "stats", ds, binding: BigInt(o + 1) })));
+    // Each owner proves its stats groups and its min/max chain, as a proven stats round does.
+    const [contributions, chains] = await Promise.all([
+      Promise.all(datasets.map((ds, o) => proveHonkAll({ kind: "stats", ds, binding: BigInt(o + 1) }))),
+      Promise.all(datasets.map((ds, o) => proveHonkAll({ kind: "minmax", ds, binding: BigInt(o + 1) }))),
+    ]);
     const t2 = performance.now();
     const groups = contributions.flatMap((c) => c.groups);
-    const ok = await Promise.all(groups.map((g) => verifyHonk("stats_chunk", g)));
+    const ok = await Promise.all([...groups.map((g) => verifyHonk("stats_chunk", g)), ...chains.flatMap((c) => c.groups.map((g) => verifyHonk("minmax_chunk", g)))]);
     if (ok.some((x) => !x)) throw new Error("honk round: an honest proof did not verify");
+    for (const c of chains) {
+      const links = c.groups.map((g) => ({ group: g.publicInputs[1], prev: g.publicInputs[4], extrema: g.outputs[0] }));
+      const why = extremaChainError(links, c.extrema!, 4);
+      if (why) throw new Error(`honk round: ${why}`);
+    }
     const sum = contributions[0].vector.map((_, i) => contributions.reduce((s, c) => s + c.vector[i], 0n));
     const blinding = contributions.reduce((s, c) => s + c.blinding!, 0n);
     if (
@@ -213,7 +237,7 @@ export async function honkRoundBench(owners = 3, rows = 10_000, threads = 2): Pr
       owners,
       rowsPerOwner: rows,
       columns: 4,
-      proofs: groups.length,
+      proofs: groups.length + chains.reduce((n, c) => n + c.groups.length, 0),
       commitS: (t1 - t0) / 1000,
       proveS: (t2 - t1) / 1000,
       verifyS: (t3 - t2) / 1000,

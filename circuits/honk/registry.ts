@@ -25,7 +25,7 @@ export interface HonkCircuitDef {
  */
 const BASE = [
   { kind: "stats", contract: "StatsChunk", chunksPerProof: { 4: 4, 16: 2 }, outputs: ["commitment.x", "commitment.y"], extra: { commitBits: 107 } },
-  { kind: "minmax", contract: "MinMaxChunk", chunksPerProof: { 4: 2, 16: 2 }, outputs: ["extrema"], extra: {} },
+  { kind: "minmax", contract: "MinMaxChunk", chunksPerProof: { 4: 2, 16: 2 }, params: ["prev"], outputs: ["extrema"], extra: {} },
   {
     kind: "kmeans",
     contract: "KMeansChunk",

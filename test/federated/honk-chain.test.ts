@@ -62,6 +62,10 @@ describe("UltraHonk-proven stats, chain mode, 3 owners + requester", { skip: bui
         const want = plainStats(rows, j);
         assert.equal(result.columns[c].count, want.count);
         relClose([result.columns[c].mean, result.columns[c].variance], [want.mean, want.variance], 1e-5, c);
+        // Proven by each owner's chained min/max proofs, opened by the requester (fixed point: within 2^-17).
+        const xs = rows.map((r) => r[j]);
+        assert.ok(Math.abs(result.columns[c].min! - Math.min(...xs)) <= 2 ** -16, `${c} min ${result.columns[c].min}`);
+        assert.ok(Math.abs(result.columns[c].max! - Math.max(...xs)) <= 2 ** -16, `${c} max ${result.columns[c].max}`);
       });
       const logs = await net.chain.provider.getLogs({ fromBlock: 0, topics: [SUBMITTED, "0x" + taskId.toString(16).padStart(64, "0")] });
       const compute = logs.filter((l) => Number(BigInt("0x" + l.data.slice(2 + 64, 2 + 128))) === Phase.Compute);

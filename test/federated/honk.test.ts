@@ -57,6 +57,10 @@ describe("UltraHonk-proven rounds (stats, kmeans, linreg, logreg), coordinator m
         const want = plainStats(rows, j);
         assert.equal(result.columns[c].count, want.count);
         relClose([result.columns[c].mean, result.columns[c].variance], [want.mean, want.variance], 1e-5, c);
+        // Proven by each owner's chained min/max proofs, opened by the requester (fixed point: within 2^-17).
+        const xs = rows.map((r) => r[j]);
+        assert.ok(Math.abs(result.columns[c].min! - Math.min(...xs)) <= 2 ** -16, `${c} min ${result.columns[c].min}`);
+        assert.ok(Math.abs(result.columns[c].max! - Math.max(...xs)) <= 2 ** -16, `${c} max ${result.columns[c].max}`);
       });
     });
 
@@ -70,6 +74,10 @@ describe("UltraHonk-proven rounds (stats, kmeans, linreg, logreg), coordinator m
         const want = plainStats(rows, j);
         assert.equal(result.columns[c].count, want.count);
         relClose([result.columns[c].mean, result.columns[c].variance], [want.mean, want.variance], 1e-5, c);
+        // Proven by each owner's chained min/max proofs, opened by the requester (fixed point: within 2^-17).
+        const xs = rows.map((r) => r[j]);
+        assert.ok(Math.abs(result.columns[c].min! - Math.min(...xs)) <= 2 ** -16, `${c} min ${result.columns[c].min}`);
+        assert.ok(Math.abs(result.columns[c].max! - Math.max(...xs)) <= 2 ** -16, `${c} max ${result.columns[c].max}`);
       });
     });
 

@@ -1,7 +1,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { commitChunks } from "../../protocol/src/honk/chunks.js";
-import { extrema, kmeansVector, linregVector, logregVector, statsVector } from "../../protocol/src/honk/stats.js";
+import { extrema, extremaChainError, kmeansVector, linregVector, logregVector, statsVector } from "../../protocol/src/honk/stats.js";
 import { verifyHonk } from "../../chain-connector/src/honkverify.js";
 import { honkCircuit, honkGroups, opensHonk, proveHonkAll, type HonkContribution, type HonkKind } from "../../node/src/zk/honk-contributions.js";
 import { closePool } from "../../node/src/runtime/pool.js";
@@ -48,12 +48,18 @@ test("stats: two members, every group proven; Σ commitments open to the aggrega
   assert.equal(opensHonk("stats", C, commitments.slice(1), sum, r), false);
 });
 
-test("minmax: the extrema hash of each group, the member's extrema over its groups", async () => {
-  const c = await proveHonkAll({ kind: "minmax", ds: a, binding: binding(1) });
-  assert.equal(c.groups.length, 1);
+test("minmax: chained over the groups, the last output commits to the member's extrema over every row", async () => {
+  const d = commitChunks(signedRows(700, 3), 256, C, new Uint8Array(32).fill(3));
+  const c = await proveHonkAll({ kind: "minmax", ds: d, binding: binding(1) });
+  assert.equal(c.groups.length, 2);
   await checkProofs("minmax", c, 1);
-  const { mins, maxs } = extrema(a.chunks.flat(), C);
+  const { mins, maxs } = extrema(d.chunks.flat(), C);
   assert.deepEqual(c.vector, [...mins, ...maxs]);
+  assert.deepEqual([c.extrema!.mins, c.extrema!.maxs], [mins, maxs]);
+  const links = c.groups.map((g) => ({ group: g.publicInputs[1], prev: g.publicInputs[4], extrema: g.outputs[0] }));
+  assert.equal(extremaChainError(links, c.extrema!, 4), undefined);
+  assert.equal(links[1].prev, links[0].extrema, "group 1 starts from group 0's output");
+  assert.match(extremaChainError(links, { ...c.extrema!, mins: [mins[0] - 1n, ...mins.slice(1)] }, 4) ?? "", /does not open the last/);
 });
 
 test("kmeans, linreg, logreg: each group verifies and its commitment opens to the twin's vector", async () => {

@@ -6,49 +6,49 @@ pragma solidity >=0.8.21;
 
 uint256 constant N = 65536;
 uint256 constant LOG_N = 16;
-uint256 constant NUMBER_OF_PUBLIC_INPUTS = 13;
-uint256 constant VK_HASH = 0x0084acd6c5ac522ce56ce4e77408e7ced9d731d571f299930c41c1fbd8f1e507;
+uint256 constant NUMBER_OF_PUBLIC_INPUTS = 14;
+uint256 constant VK_HASH = 0x1f0fe23ac17ee9c870db21f8408efe671f11d0a648b8f38311534419a01b3c44;
 library HonkVerificationKey {
     function loadVerificationKey() internal pure returns (Honk.VerificationKey memory) {
         Honk.VerificationKey memory vk = Honk.VerificationKey({
             circuitSize: uint256(65536),
             logCircuitSize: uint256(16),
-            publicInputsSize: uint256(13),
+            publicInputsSize: uint256(14),
             ql: Honk.G1Point({ 
-               x: uint256(0x20a2eb165cb1cdc48c98517d8b04d444b8c9b47c912f5a1e171007404299b059),
-               y: uint256(0x068ba08ed9765663d65f116988f65ace2868f75f389b34f6958c9155b4d02dec)
+               x: uint256(0x09f12d72b897d182480627c4603cfb2d49583dae8589ed2eecebb41e8dad0229),
+               y: uint256(0x2cdf5e835a2f975d1f6230223cfd498db80a42590034557846fa210093cba747)
             }),
             qr: Honk.G1Point({ 
-               x: uint256(0x2af1d084b3aa3559779c3a0556167066514cab4e6b57bd8ca4c57a2846d28267),
-               y: uint256(0x01651fee60eb40567eeed729bd4578aef5e6d69de40eb9080d67ddce3c314220)
+               x: uint256(0x135767b80092971a087117ca1d5736615d4bb721dd4a679a748cf38218f0e6e1),
+               y: uint256(0x14a2915b649374814aada612614937a0488b38cbd418771a3980558acdc468c6)
             }),
             qo: Honk.G1Point({ 
-               x: uint256(0x2e48ba6d82e117265c5dc12263d5d8095cf92a5c4d070d08a9815ab417c32daa),
-               y: uint256(0x0ecd4a88050c6713f7345dd818d625364c0843221ae1a3ab6fb775fa3a56532e)
+               x: uint256(0x112fd2d97a63d32af284ce52c48bfd4c8be813168c1ad24e3b84aa2daa98065a),
+               y: uint256(0x2253567ea22bdc06af5eb23b6c0e251a32f39a789bead3d3e9e882c767cdb671)
             }),
             q4: Honk.G1Point({ 
-               x: uint256(0x03e551d80071211c2ee74482bb8d9509d7bcb9d79ae2c52ca6301016b3829881),
-               y: uint256(0x0c8a9f18e868a30844789a7e8044bf7172758d2ebf300072b7134151bc500b06)
+               x: uint256(0x1670c1a774f10b240759a44eeb2c989ddd9c504341f0e205dd99dbd348adbd2f),
+               y: uint256(0x27f593b93c7aaa934a5ae7b0c6af0d437b680c5259c034ea2c1b24ed2ab935a0)
             }),
             qm: Honk.G1Point({ 
-               x: uint256(0x25811a616078061199d572e326794c6e55890f189db14dfdb8253bbc8df29ad6),
-               y: uint256(0x0c0aedcccfb4c95feb90b9c1ff37d3c60c039c4997dabd70b46bccc5ed36680d)
+               x: uint256(0x2fe9e8105b6759b25d7b7b52916db94138da115eff14dd5f8181481069720247),
+               y: uint256(0x12ee02bee3ea29d45dbdbf943b1e0605937a80f26868d2c68225ffd28201fee6)
             }),
             qc: Honk.G1Point({ 
-               x: uint256(0x1393d99461bb8639cf4387417a0f1e6c3366b32ac8cd8aae6b8de9a0b56cda55),
-               y: uint256(0x2b6cb8600db1a50f0415a3ebd4bde76954d0bb24ebc2780d790a9b5b841838e6)
+               x: uint256(0x1e18ceaed1c09d35eb7bff424b3259deaae85fffb630a186c66fbf956eef7fbe),
+               y: uint256(0x2cb560aa7006183fcead460e4262a569aff262f66ea2ec8c57296374d519ab64)
             }),
             qLookup: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qArith: Honk.G1Point({ 
-               x: uint256(0x120f60e43e9be8f131c00c2d298fef20566ce73d526b5928a21624d84aebff3b),
-               y: uint256(0x00cd3ea5d97b285772208f30984afde9eceb5c3f89404f17f07bf984b900516f)
+               x: uint256(0x234c4b4d0a33f0bb9d263dad06ed6fe27417c730245680c12f3a1530273ee957),
+               y: uint256(0x2ee3683fcc2cf7f3181b7d3d865b59aed716f81b78acc5457d7e6ecc405d316c)
             }),
             qDeltaRange: Honk.G1Point({ 
-               x: uint256(0x0300dd93b7ecaf6a33c0759338e32a6abec8843ddd1d209eb26b10bc0dacb50b),
-               y: uint256(0x272947e7ad5c879ff445d88f31f175632611f8eef19fd01f259b342167fa5557)
+               x: uint256(0x1a8aeddf6b9b8c3070f9fb589830729938f9f918a38fd45c604c53976d950885),
+               y: uint256(0x23992b51ed17cc10a3965e800cccc8abde27ca71338b5522a9b156e6c977c492)
             }),
             qElliptic: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
@@ -63,28 +63,28 @@ library HonkVerificationKey {
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qPoseidon2External: Honk.G1Point({ 
-               x: uint256(0x1d3e0cecb908aad8ad8d617663e1a2d7c11286aa8893d0505ed306f14933e8ec),
-               y: uint256(0x00b0b95989a2536cc68e90348ff4f282726d87698b18feab61ccb3118fe53c54)
+               x: uint256(0x069d5ac407123a49f8cee96437a22fdc22fcf3016e249c8a0ebdb17cc856fa4e),
+               y: uint256(0x2b3070ca5d76257c81502a5714e440bdcefba913c7eff0577e5a9c703ac34c54)
             }),
             qPoseidon2Internal: Honk.G1Point({ 
-               x: uint256(0x26744ff62e94fc13df8f1b71b14563f4e2aebef3bfd108b3a4ac8b912c736517),
-               y: uint256(0x1e9824b55c12d24e3c49d299d64207b09bf3e038ee7b71aa2aa9ec2af9943c3b)
+               x: uint256(0x0b5845fcc1f8632c6f08ef42a9b9c48aac00ee762ce488f96c9fc6a2983f406b),
+               y: uint256(0x2ed14b0fbfeec7eb3879199ebd1251d7da48993e8e399f8a37cab0b4b9a21db0)
             }),
             s1: Honk.G1Point({ 
-               x: uint256(0x1d4e6557d3e4afe92cba2142b11363b0b605652c55fd0d584ba0157b2e0da90b),
-               y: uint256(0x2cd945e45a429a96d1bdfe2449c4741a0a6c2907228af474aca1c974f00714b5)
+               x: uint256(0x1b9e15fdd6d4b286d68f7ae664fdd57bfa0ac0a3f3a76ba1fa13b76e2ad7bc30),
+               y: uint256(0x0ead751f99cb09e49537f9bbb6dd974066d80e393f912d6a86d0a8e53dd7119a)
             }),
             s2: Honk.G1Point({ 
-               x: uint256(0x09e7226cc567bf54e4f0f87adda838448c914a18a89d6ea92d09da49fd512160),
-               y: uint256(0x0d6774325af23f46b06100042254faa43e8b1a152ea5e758c66bd93108973e89)
+               x: uint256(0x0ec71c511cf4a5b9a3924932a16c56ec083c3680185100278bf154ba908bcbc5),
+               y: uint256(0x142b96e746783690d4d3220659d2b0a489565dabd88fcde9688a63d54928832f)
             }),
             s3: Honk.G1Point({ 
-               x: uint256(0x2efe33418b596a57f9995f3e32c440f765c0d82bd5f2d6f73173333e10536140),
-               y: uint256(0x0822d27b5b461efd18d91605fc0aaf13d63eba9b4c6c2a5b2d89aa990f893c9f)
+               x: uint256(0x14c1804d008298ed97b7eba206c34ca123e2539ad1932dcf21e89f57db229b86),
+               y: uint256(0x04b06f5693cc53f724b381b0c9d34bd77c245d036ef78af0813cb27f8ecb88b2)
             }),
             s4: Honk.G1Point({ 
-               x: uint256(0x2f89db73db5def5e463762c48b56a1e63c20c98ebda16548c96ca2121d25f976),
-               y: uint256(0x0c908519b32939894b4eb3cb2dbd545254e6ae8a94f6d54a3ef8aabc06c78ea4)
+               x: uint256(0x02ba1d9de9f3578ab0a95315d4598010d787ae004e75667c62b632746338dd9a),
+               y: uint256(0x2b280ea3e1e6877e8c8fd1214c0fca4913d26ccde81975126f6f0346d452a92d)
             }),
             t1: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
@@ -103,28 +103,28 @@ library HonkVerificationKey {
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             id1: Honk.G1Point({ 
-               x: uint256(0x2cd7ee35cfac82cff4dae9ba01121ccb007dc30667978f0a05ddc7d390e64ca0),
-               y: uint256(0x0bc114641835faefc327a7e22ecfb4acad3d92a0d5a94ef458d0e9e4e86d646f)
+               x: uint256(0x1877573f1c6d589d734aa7afe2da95905475096b3792fe5c946349f76bb7ff22),
+               y: uint256(0x2b81052b0cc5c92237ec0ec9f48e16ac836679a73ae7c28fd0d4897f3a54cd32)
             }),
             id2: Honk.G1Point({ 
-               x: uint256(0x04169527754d2ccd38e2c8304fc100b5814ffd71b8a569b32ce399fde1e642e9),
-               y: uint256(0x055283df5df79ced3eb07d4b785ac7560bb7e7153e15c4bb71614e66f63c2755)
+               x: uint256(0x22642b6d39db277f762fad3e58fcde1d73bfe52372a7fd4bff42a937ddbf80d6),
+               y: uint256(0x1da530580608868d239d3a17fab7518578c634faa6689c2e2c3662fb5d7e5ba2)
             }),
             id3: Honk.G1Point({ 
-               x: uint256(0x06a42ef0dbe96923f9e07fbe1e18b863bffc30699bb491305315b027228a36c1),
-               y: uint256(0x1db888431e4a66e5ade65b0d1bc48469f58b028ab7ff86e8425d062ff185e0c9)
+               x: uint256(0x0eeedd28d0a6679cd0ed4e9d1454ba62de922316a16081bb5911dfb66804f24e),
+               y: uint256(0x12abca71aa2c8489129f2c532f284addf24bee80bed229bc99abc4351924bc5f)
             }),
             id4: Honk.G1Point({ 
-               x: uint256(0x30303a53ec9534f42578ca61d6d3d414526d07c71475b62a8d6ca71fd3490748),
-               y: uint256(0x18362224788106c733938cefcebd29984580fa888bc30826de5ee0519c570ea4)
+               x: uint256(0x1350cd891c31fc9c43b0c75410c091137fced18085327c358b1db59ad717d534),
+               y: uint256(0x17ec60f1bfd6c9b2c50fcd85d11cea4e01580e9dd4ca5da91bb96059c3a658ad)
             }),
             lagrangeFirst: Honk.G1Point({ 
                x: uint256(0x0f78faf3c689d718d0abbd50d26eaa2e5f551f2972cdbba0b2773f3c85a92724),
                y: uint256(0x1e2fbc2058b3b36f468bcf58a1d64096a2d287e7a1063195bfdcd5e0ab18c168)
             }),
             lagrangeLast: Honk.G1Point({ 
-               x: uint256(0x1ff1b0a61f1bcf5725b05ecab360f2b4702df319a6feede58c2722d476284fda),
-               y: uint256(0x083e62b7f9737f986e80f576c8f568bcfb18427eab320f296108a9708fa673f4)
+               x: uint256(0x0f05e571940ef4148b1f61c572272f824c7619f17543691d05d93d60abcfdffc),
+               y: uint256(0x2aaf26e0b557bc0cb5dc4f1d9331cf09f861f0d9d1384611161fbd160abc4415)
             })
         });
         return vk;

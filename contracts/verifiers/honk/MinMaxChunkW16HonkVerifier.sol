@@ -6,49 +6,49 @@ pragma solidity >=0.8.21;
 
 uint256 constant N = 65536;
 uint256 constant LOG_N = 16;
-uint256 constant NUMBER_OF_PUBLIC_INPUTS = 13;
-uint256 constant VK_HASH = 0x065b74e669c76153e76d18629fd73d56db2213baaf732550aff339ca7e2c23d6;
+uint256 constant NUMBER_OF_PUBLIC_INPUTS = 14;
+uint256 constant VK_HASH = 0x22b22fc2a8308f4148f99677b8841dd39a3bb148107608602861d70fbffd61f6;
 library HonkVerificationKey {
     function loadVerificationKey() internal pure returns (Honk.VerificationKey memory) {
         Honk.VerificationKey memory vk = Honk.VerificationKey({
             circuitSize: uint256(65536),
             logCircuitSize: uint256(16),
-            publicInputsSize: uint256(13),
+            publicInputsSize: uint256(14),
             ql: Honk.G1Point({ 
-               x: uint256(0x1e04aadd93a946389989c23b19045272adebfde2c5e76009c422c2c551b04135),
-               y: uint256(0x1efdf6fbbaa868efaa887357988886a982ca5ed7455b8e12bfa69e6ae5647a80)
+               x: uint256(0x1a7df918a87e8620bb33074379721acedb6eccc7b1845e885531d250670e735d),
+               y: uint256(0x185e9a737b7962851c0b82a8cd367c4b01730005a84bb4047b53147cb4b8fe5a)
             }),
             qr: Honk.G1Point({ 
-               x: uint256(0x1f2d1b1acd7747238d3e61569f0f8a1414d01fc9e8aa025b25d66835a0362ed7),
-               y: uint256(0x0c3f88b42549d4cc8d81b75a6f7bb194ce76607132654a20a4c3ebdbad49e020)
+               x: uint256(0x070c5a39712cc44ecf248dddb05b9d3fc6fc3c8caa884ed2b67f05ea17232648),
+               y: uint256(0x06b446c9b5300fb4bcd652d6b041cfddb611fb213a82bf02f2f14506f52a8300)
             }),
             qo: Honk.G1Point({ 
-               x: uint256(0x1221d5e5b7823c80c2b1f478240b40ea28338bdf3c09ebbeea4e4413c3b00c87),
-               y: uint256(0x170b1b5396dc5dd0c3899340cb48f5a4d6a1b93aadfdf7df5afe3f653b6c10f9)
+               x: uint256(0x2a54ada36311d1e87ed98ccadfab8b5a40b74484d77f8766e06d02bbdd07c72e),
+               y: uint256(0x255ed134bb952970d8763fea9cd90422be922839d0dbd0a3c8f89af3f784c5d5)
             }),
             q4: Honk.G1Point({ 
-               x: uint256(0x0fb9638af734cde867dfc1434af7b9c4c567910a6cdeb971379e1804e1d34e11),
-               y: uint256(0x0ffb7c7436ce7c2752696513bcb0d3fb4a394c0507f716c55ec1f8fa1e7c4187)
+               x: uint256(0x18e129d740dbf1c769d9dc3b4d15c491a6c70607fd1f5449192173bd190e9dc3),
+               y: uint256(0x2eb47a8254179818a6fb936d89f083d7c0b401d51415aa80ed36baa0f4a326eb)
             }),
             qm: Honk.G1Point({ 
-               x: uint256(0x24720e151c191f9bb33a76e17e76905ba8be063cb6c204fbd1222a43bb5d22ec),
-               y: uint256(0x2e9815e613b6a0f7c41219b30869ace0df3b55b221f081844ab65c53060cd45a)
+               x: uint256(0x1b04f515807d8c01bad682048cc4e36b8373a5f0d8b2c579537f020009a913b3),
+               y: uint256(0x25ea20a6a1c1d3ead7c27c3e592da6853ad3f21c94c2c5f92f3a67ff2a8089c8)
             }),
             qc: Honk.G1Point({ 
-               x: uint256(0x18e613b85a66c4912a1f8f5e99c9d9a9bcad7f06cab1ad66f5d4a3c5ac6641ef),
-               y: uint256(0x0de563b22c25dbd30fd4b4182511d633586266163122047dde730c04c5062ede)
+               x: uint256(0x0980cd5ce66beb6957c81d16e149d7e27b2aaa3cf019156a534720f6a167d458),
+               y: uint256(0x04c33f3b33d2eb0176931b5249504ef1ba40b8f66634f4dc0e0cb0574c207c34)
             }),
             qLookup: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qArith: Honk.G1Point({ 
-               x: uint256(0x2dcafad53aa87b5b66696c1219fdacffee39826d41af4cd24817db42f16e6a21),
-               y: uint256(0x1b31d2c7adbc28cf4a8b22342c96a362c0cff2cb7a69285d932a9a704d3dc8d6)
+               x: uint256(0x1c32616011e772fb0df2f964f68f0188d861ec7e8a503d0aeb55f5655ba7a65e),
+               y: uint256(0x29fdd0cf5519f44246571aa40e7d370fcf18f4c520aca6d3feded05ebee5380e)
             }),
             qDeltaRange: Honk.G1Point({ 
-               x: uint256(0x0be14b3330dd791aa3fecad641a79b3781719fc8689959af2a06ec8ca949eca8),
-               y: uint256(0x16613a24ed81ced038b542461908f68bdf714863433f97bbfe76eed506552a77)
+               x: uint256(0x1f2fd314fdc21c3b970349f1efdbdb9236900047b6cc5ec0c19ac4250e5846e5),
+               y: uint256(0x153a1d99a24b1a164f0afddf667cb1b0de63bf1a1a7c0ad65f8553863c0b311f)
             }),
             qElliptic: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
@@ -63,28 +63,28 @@ library HonkVerificationKey {
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qPoseidon2External: Honk.G1Point({ 
-               x: uint256(0x269b6f7cabd2ac3df44c69f2dc567b814b009d0f60075aceb9b847ffe84553e8),
-               y: uint256(0x08bbdd9c17eda62916322f7397bab2e92353e05d754ffc4d6e407e8f1a701fbe)
+               x: uint256(0x0ea54187962e54da5ac239f30e000af4d0741e3f849c381a683936f242477e35),
+               y: uint256(0x19f2a3dfbae7d2631b0158efc4d6853e200cd8296ca247107433cdf9ece9e8a2)
             }),
             qPoseidon2Internal: Honk.G1Point({ 
-               x: uint256(0x1ebc0fdb14167f3fa61a12cfb11f8af836fef5b6b834a2fd6fcbb114d4170cc8),
-               y: uint256(0x0dd3eac064f2785cbbb55a54312aa51b7109d144813eff4bcd7f10b8bb2ea185)
+               x: uint256(0x1cb6f3b17e600571a0d649be778ca54f900d01db63caebcbc6c2ca8ad55d95c9),
+               y: uint256(0x068a03b220c3dcd2e3abbd71020b128d6a7402ed1391db753c4371bbb198fca4)
             }),
             s1: Honk.G1Point({ 
-               x: uint256(0x2abf0f0f9ba2d7cc6463ce6938655bb80aee7cb317c5605222f206e6e0fb0a9a),
-               y: uint256(0x0dc84f156557191e85b2f7faa871eb2c3453f020e9ee039a32fa4c4c5d7b0282)
+               x: uint256(0x207be973a31b33e821fd01207fe695655ff62b89370afb508d746e8fd2a40a9b),
+               y: uint256(0x0175012b19a2544ad506d8edb39d36ebc34f8eeeafc462dfc9f2f0b5e9b4dde9)
             }),
             s2: Honk.G1Point({ 
-               x: uint256(0x07cff8587633570b5b9146fa60feb702ba7db0b6ee7a05ee470e35376c9bdd66),
-               y: uint256(0x27cdf16e8255b7a5ee19f372ef2ee73efba7117946c514e6103356c3a49c47a7)
+               x: uint256(0x02fe0339703d0e849e48528cc8897c5a116f5c3884f9ce5bd02ad0d4efdaa97b),
+               y: uint256(0x17447d995df255dedfbe1528c1067d5841c0666a8307b6d5c0ae18a8d5ccd147)
             }),
             s3: Honk.G1Point({ 
-               x: uint256(0x107d738de77c9f52fdbe6cc50bfdda099ed6e6e4fd8f680ffd8dadafdb9a1d69),
-               y: uint256(0x1af849d7ec165734225472adfb643e18b5baacc037009812e3838d7c8cc85e09)
+               x: uint256(0x2b57fb02b766a72b6c7bfef33a718abea202f1ec5a84063d2a864a1776869a2c),
+               y: uint256(0x059383900867cba7998007057caadbdbc3eb8788928d777d6c55484122f7c961)
             }),
             s4: Honk.G1Point({ 
-               x: uint256(0x11f62bd51ebee15d335f5ee8f72fcc2871d1317229bdb0066a1b823d869ec04f),
-               y: uint256(0x0b1a87b0e4cc9936267e776e50e786dbdca00644f313b7b5a815e07f7b180b5e)
+               x: uint256(0x156e3230c45ccdef0830be68c78eb413dead8413fc1ef7abdf520f3b679ba355),
+               y: uint256(0x118c62cb63f634e24242c0567dfcd89a97dbc83005107700b47cf5e2548f26d0)
             }),
             t1: Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
@@ -103,28 +103,28 @@ library HonkVerificationKey {
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             id1: Honk.G1Point({ 
-               x: uint256(0x039b92d879efae99e1be272dba21185ae1a5bf834ff3a2edc362f79d40a73cfc),
-               y: uint256(0x2fe160792dec8a8f0ceb39dc5d453c1c06319755487ced1f58e3f425fd85df24)
+               x: uint256(0x1d2f045eddc50f2d1284a529b40b0159651c66b0f8ad5407a56cce7c9fc1163e),
+               y: uint256(0x227208f9237f901b96f19eca250686fe0816e334c95939bfa901c51cf4e1177e)
             }),
             id2: Honk.G1Point({ 
-               x: uint256(0x009b11a22e32a35f48dfd0bd81dd12a5508a2a3c70137183a412d55164fe49d4),
-               y: uint256(0x00394642afb6e369e4e39ca9bc11311301805a9990ab052dca16f863033c6c9e)
+               x: uint256(0x134fd44b1f2997876aae2e849c8b1d425be087aa75efe846f163921dca7cef1b),
+               y: uint256(0x25aac2bd9e65d2246aed41be29ad8cf1af0c06db4007940a9fbec4bf7d2dc96a)
             }),
             id3: Honk.G1Point({ 
-               x: uint256(0x1de12f938fcf768a98277635f75b359bbe46ab37be378a9a6c0020463bca7090),
-               y: uint256(0x0e4ecbc63cdd58f2f5feaa4bc6bde73b4d690f76fd4e6a2379890b04bead6658)
+               x: uint256(0x1f9579f94df74d94e037545fe0f6859135903e322767da8a593b5306fca449a5),
+               y: uint256(0x2b013f0524d04e051e6252d5b2c1b114f5abd4f4d8de688182dda1b81720971f)
             }),
             id4: Honk.G1Point({ 
-               x: uint256(0x265ed5c23b056021835f6a56234df916191b1ba7fa3c134fdd12c3eba629793d),
-               y: uint256(0x06fd925d09474dbc44610103b8c0f9fafff0598d700003e83a307d996e61a889)
+               x: uint256(0x17abec1e036b6f42ee11b38d0f1af7c3ac0f9c7d811a99476dcdad5384146839),
+               y: uint256(0x0dbd307c93e1e7f6e9f190c930569c143dada9624b8ed53e489a363907b312b3)
             }),
             lagrangeFirst: Honk.G1Point({ 
                x: uint256(0x0f78faf3c689d718d0abbd50d26eaa2e5f551f2972cdbba0b2773f3c85a92724),
                y: uint256(0x1e2fbc2058b3b36f468bcf58a1d64096a2d287e7a1063195bfdcd5e0ab18c168)
             }),
             lagrangeLast: Honk.G1Point({ 
-               x: uint256(0x0c3d157b7724d927ce0e2c1b69bf988b2ab863c5c8a1342e00b8f3326439375c),
-               y: uint256(0x18cbceca818f02783f3295bf702e01b42891cc8fc9999d5fa0fbaf2b046eacd7)
+               x: uint256(0x1cdd96cb76e41929ed8f6a897d27275fcc6872e62d6a9e0bd8eebac072afcc81),
+               y: uint256(0x2f8d7409eba99e2bd5648a5e03c35c6c0ec83b1c70180213f2f23a5825521a8b)
             })
         });
         return vk;

@@ -6,6 +6,7 @@ import {
   centroidsHash,
   circuitVector,
   extrema,
+  extremaChain,
   extremaCommitment,
   groupRows,
   kmeansChunkInputs,
@@ -19,6 +20,7 @@ import {
   statsVector,
   weightsHash,
   type CircuitInputs,
+  type ExtremaLink,
 } from "../../../protocol/src/honk/stats.js";
 import { inPoolLanes, pool } from "../runtime/pool.js";
 import { HONK_BUILD_DIR } from "./honk.js";
@@ -36,7 +38,8 @@ import { HONK_BUILD_DIR } from "./honk.js";
  * values offset into non-negative scalars, so negatives add correctly); a member's contribution
  * commits to the sum of its groups' vectors with the sum of their blindings, and an aggregate over
  * members is checked against the sum of every group commitment (`opensHonk`). minmax outputs a
- * hiding hash of its group's extrema (min/max do not add).
+ * hiding hash of the running extrema, chained from group to group (min/max do not add), so the
+ * last group's output commits to the member's extrema over every row.
  */
 export type HonkKind = "stats" | "minmax" | "kmeans" | "linreg" | "logreg";
 
@@ -152,6 +155,7 @@ function plan(
   s: HonkShape,
   blinding: bigint,
   params: HonkParams,
+  prev?: ExtremaLink,
 ): { inputs: (binding: bigint) => CircuitInputs; vector: bigint[]; outputs: bigint[] } {
   const K = s.chunksPerProof;
   const rows = groupRows(ds, group, K);
@@ -163,8 +167,9 @@ function plan(
       return { inputs: (b) => statsChunkInputs(ds, group, b, blinding, K), vector, outputs: committed(vector) };
     }
     case "minmax": {
-      const { mins, maxs } = extrema(rows, ds.C);
-      return { inputs: (b) => minmaxChunkInputs(ds, group, b, blinding, K), vector: [...mins, ...maxs], outputs: [extremaCommitment(mins, maxs, blinding, ds.W)] };
+      // The running extrema: this group's folded into the previous link's (extremaChain).
+      const { mins, maxs } = extrema(prev ? [...rows, prev.mins, prev.maxs] : rows, ds.C);
+      return { inputs: (b) => minmaxChunkInputs(ds, group, b, blinding, K, prev), vector: [...mins, ...maxs], outputs: [extremaCommitment(mins, maxs, blinding, ds.W)] };
     }
     case "kmeans": {
       const c = params.centroids;
@@ -200,13 +205,15 @@ export async function proveHonkGroup(a: {
   binding: HonkBinding;
   params?: HonkParams;
   blinding?: bigint;
+  /** minmax: the previous group's link (extremaChain), required exactly when group > 0. */
+  prev?: ExtremaLink;
   buildDir?: string;
 }): Promise<HonkGroupProof> {
   const s = honkShape(a.kind, a.ds.C, a.buildDir);
   const groups = honkGroups(a.kind, a.ds, a.buildDir);
   if (!Number.isInteger(a.group) || a.group < 0 || a.group >= groups) throw new Error(`${s.circuit}: group ${a.group} does not exist (${groups} groups)`);
   const blinding = a.blinding ?? randomHonkBlinding();
-  const p = plan(a.kind, a.ds, a.group, s, blinding, a.params ?? {});
+  const p = plan(a.kind, a.ds, a.group, s, blinding, a.params ?? {}, a.prev);
   const binding = typeof a.binding === "function" ? a.binding(p.outputs) : a.binding;
   const r = await pool().run("proveHonk", { circuit: s.circuit, inputs: p.inputs(binding), buildDir: a.buildDir });
   const n = p.outputs.length;
@@ -229,11 +236,13 @@ export async function proveHonkGroup(a: {
 export interface HonkContribution {
   kind: HonkKind;
   groups: HonkGroupProof[];
-  /** Σ of the group vectors: the member's plain contribution (minmax: the column-wise extrema). */
+  /** Σ of the group vectors: the member's plain contribution (minmax: the column-wise extrema over every row). */
   vector: bigint[];
   /** Σ of the group commitments and blindings (mod the Grumpkin order); absent for minmax. */
   commitment?: Commitment;
   blinding?: bigint;
+  /** minmax: the last link of the chain, the one opening the member sends (its hash is the last group's output). */
+  extrema?: ExtremaLink;
 }
 
 /**
@@ -249,13 +258,19 @@ export async function proveHonkAll(a: {
   onGroup?: (done: number, total: number) => void;
 }): Promise<HonkContribution> {
   const total = honkGroups(a.kind, a.ds, a.buildDir);
-  const groups = await inPoolLanes(total, (g) => proveHonkGroup({ ...a, group: g }), a.onGroup);
   if (a.kind === "minmax") {
-    const C = a.ds.C;
-    const mins = Array.from({ length: C }, (_, j) => groups.reduce((m, g) => (g.vector[j] < m ? g.vector[j] : m), groups[0].vector[j]));
-    const maxs = Array.from({ length: C }, (_, j) => groups.reduce((m, g) => (g.vector[C + j] > m ? g.vector[C + j] : m), groups[0].vector[C + j]));
-    return { kind: a.kind, groups, vector: [...mins, ...maxs] };
+    // Every link is known before proving (the twin folds the groups in order), so the groups still prove in parallel.
+    const s = honkShape(a.kind, a.ds.C, a.buildDir);
+    const links = extremaChain(
+      a.ds,
+      s.chunksPerProof,
+      Array.from({ length: total }, () => randomHonkBlinding()),
+    );
+    const groups = await inPoolLanes(total, (g) => proveHonkGroup({ ...a, group: g, blinding: links[g].blinding, prev: links[g - 1] }), a.onGroup);
+    const last = links[total - 1];
+    return { kind: a.kind, groups, vector: [...last.mins, ...last.maxs], extrema: last };
   }
+  const groups = await inPoolLanes(total, (g) => proveHonkGroup({ ...a, group: g }), a.onGroup);
   const vector = groups[0].vector.map((_, i) => groups.reduce((s, g) => s + g.vector[i], 0n));
   const commitment = addCommitments(groups.map((g) => ({ x: g.outputs[0], y: g.outputs[1] })));
   const blinding = groups.reduce((s, g) => (s + g.blinding) % GRUMPKIN_ORDER, 0n);

@@ -8,6 +8,7 @@ import { verifyHonk } from "../../../chain-connector/src/honkverify.js";
 import { chunkedTable } from "../data/commit.js";
 import { contributionMemo, type MemberContext, type ReceivedContribution, type RoundContext, type Submission } from "../runtime/handler.js";
 import { honkParamsHash, honkShape, proveHonkAll, type HonkKind, type HonkParams, type HonkShape } from "./honk-contributions.js";
+import { checkHonkExtrema, proveHonkExtrema, type CheckedExtrema, type HonkExtremaEntry } from "./honk-extrema.js";
 
 /**
  * UltraHonk-proven federated contributions (every "offchain" proven task). A member proves every group
@@ -25,7 +26,8 @@ import { honkParamsHash, honkShape, proveHonkAll, type HonkKind, type HonkParams
  * and with secagg by every member, so all agree on who is in: groups 0..G−1 in order, G covering
  * every row the registered version has, under that version's root, with this round's parameter
  * hash. There is no predictable sample: nothing about a submission is checked by the connector
- * beyond what it records.
+ * beyond what it records. stats also carries its chained min/max proofs and their opening sealed to
+ * the requester (envelope field `extrema`, honk-extrema.ts).
  */
 export const HONK_ENVELOPE = "fed/honk";
 
@@ -59,6 +61,8 @@ interface HonkEnvelope {
   circuit: string;
   body: string;
   groups: HonkGroupEntry[];
+  /** stats: the chained min/max proofs and the opening sealed to the requester (honk-extrema.ts). */
+  extrema?: HonkExtremaEntry;
 }
 
 const word = (x: bigint) => "0x" + x.toString(16).padStart(64, "0");
@@ -90,12 +94,15 @@ export async function contributeHonk(ctx: MemberContext, kind: HonkKind, params:
       `dataset ${d.name} v${d.version} is not committed by chunks (its rows do not hash to the registered root under the chunked scheme); UltraHonk proofs need a version registered with commitment: "chunks" (the default)`,
     );
   const started = Date.now();
-  const c = await proveHonkAll({ kind, ds, params, binding: (outputs) => ctx.binding(outputsCommitment(outputs), ctx.self) });
+  const [c, extrema] = await Promise.all([
+    proveHonkAll({ kind, ds, params, binding: (outputs) => ctx.binding(outputsCommitment(outputs), ctx.self) }),
+    kind === "stats" ? proveHonkExtrema(ctx, ds) : undefined,
+  ]);
   const s = honkShape(kind, ds.C);
   ctx.log.info({ circuit: s.circuit, groups: c.groups.length, rows: d.table.rows.length, ms: Date.now() - started }, "contribution proven (UltraHonk)");
   const inner = await send([...c.vector, ...honkBlindingLimbs(c.blinding!)]);
   const groups = c.groups.map((g) => ({ proof: Buffer.from(g.proof).toString("hex"), publicInputs: g.publicInputs.map(word) }));
-  const env: HonkEnvelope = { v: 1, kind: HONK_ENVELOPE, circuit: s.circuit, body: Buffer.from(inner.payload).toString("hex"), groups };
+  const env: HonkEnvelope = { v: 1, kind: HONK_ENVELOPE, circuit: s.circuit, body: Buffer.from(inner.payload).toString("hex"), groups, ...(extrema ? { extrema } : {}) };
   return { payload: new TextEncoder().encode(canonicalJson(env)), commitment: proofListTree(proofListEntries(groups)).root };
 }
 
@@ -103,6 +110,8 @@ export interface OpenedHonk {
   inner: ReceivedContribution;
   commitments: Commitment[];
   groups: number;
+  /** stats: the checked min/max chain (the requester opens it with openHonkExtrema). */
+  extrema?: CheckedExtrema;
 }
 
 const verified = contributionMemo<OpenedHonk>();
@@ -158,6 +167,7 @@ async function open(ctx: RoundContext, kind: HonkKind, params: HonkParams, c: Re
       throw new Error(`group ${k}: the UltraHonk proof does not verify against the ${s.circuit} verification key`);
     commitments.push({ x: outputs[0], y: outputs[1] });
   }
+  const extrema = kind === "stats" ? await checkHonkExtrema(ctx, c.member, env.extrema, { root: parsed[0][idx("root")], columns: dataset.columns, rows: dataset.rows }) : undefined;
   const body = new Uint8Array(Buffer.from(env.body, "hex"));
-  return { inner: { member: c.member, blobHash: c.blobHash, commitment: keccakHex(body), payload: body }, commitments, groups: parsed.length };
+  return { inner: { member: c.member, blobHash: c.blobHash, commitment: keccakHex(body), payload: body }, commitments, groups: parsed.length, ...(extrema ? { extrema } : {}) };
 }

@@ -120,20 +120,71 @@ export function extremaCommitment(mins: readonly bigint[], maxs: readonly bigint
   return poseidon2Hash([blinding, ...padRow(mins, W).map(toField), ...padRow(maxs, W).map(toField)]);
 }
 
-/** Inputs of minmax_chunk (K = 2 chunks per proof) for group `group`. */
-export function minmaxChunkInputs(ds: ChunkedDataset, group: number, binding: bigint, blinding: bigint, K = 2): CircuitInputs {
+/** The running extrema of a member after a group (compact, C columns) and the blinding of its hash. */
+export interface ExtremaLink {
+  mins: bigint[];
+  maxs: bigint[];
+  blinding: bigint;
+}
+
+/** Column-wise min and max of a group's rows, folded into the previous link's bounds when there is one. */
+function foldExtrema(rows: readonly (readonly bigint[])[], C: number, prev?: ExtremaLink): { mins: bigint[]; maxs: bigint[] } {
+  return extrema(prev ? [...rows, prev.mins, prev.maxs] : rows, C);
+}
+
+/**
+ * The chain minmax_chunk proves: link g holds the extrema of groups 0..g under blindings[g], so the
+ * last link is the member's extrema over every row and its hash is the last proof's output.
+ */
+export function extremaChain(ds: ChunkedDataset, K: number, blindings: readonly bigint[]): ExtremaLink[] {
+  const links: ExtremaLink[] = [];
+  for (const [g, blinding] of blindings.entries()) links.push({ ...foldExtrema(groupRows(ds, g, K), ds.C, links[g - 1]), blinding });
+  return links;
+}
+
+/**
+ * Inputs of minmax_chunk (K = 2 chunks per proof) for group `group`: `prev` is the previous
+ * group's link (required exactly when group > 0); the proven bounds fold this group into it.
+ */
+export function minmaxChunkInputs(ds: ChunkedDataset, group: number, binding: bigint, blinding: bigint, K = 2, prev?: ExtremaLink): CircuitInputs {
+  if ((group === 0) !== (prev === undefined))
+    throw new Error(`minmaxChunkInputs: group ${group} ${group === 0 ? "has no previous link" : "needs the previous group's link (extremaChain)"}`);
   const w = groupWitness(ds, group, K);
-  const { mins, maxs } = extrema(w.rows, ds.C);
+  const { mins, maxs } = foldExtrema(w.rows, ds.C, prev);
+  const field = (r: readonly bigint[]) => padRow(r, ds.W).map((x) => toField(x).toString());
+  const zero = new Array<bigint>(ds.C).fill(0n);
   return {
     ...shapeInputs(ds, group, binding),
+    prev: (prev ? extremaCommitment(prev.mins, prev.maxs, prev.blinding, ds.W) : 0n).toString(),
     values: w.values,
     counts: w.counts.map(String),
     salts: w.salts,
     path: groupPath(ds.tree, group, Math.log2(K)).map(String),
-    mins: padRow(mins, ds.W).map((x) => toField(x).toString()),
-    maxs: padRow(maxs, ds.W).map((x) => toField(x).toString()),
+    prev_mins: field(prev?.mins ?? zero),
+    prev_maxs: field(prev?.maxs ?? zero),
+    prev_blinding: (prev?.blinding ?? 0n).toString(),
+    mins: field(mins),
+    maxs: field(maxs),
     blinding: blinding.toString(),
   };
+}
+
+/**
+ * Why the minmax proofs of one member (public inputs `prev` and `extrema` of groups 0..n−1, in
+ * order) do not prove `opening` as the extrema over all its rows (undefined: they do): group 0
+ * starts from 0, each later group from the previous group's output, and the last output is the
+ * opening's hash. A skipped, reordered or foreign group breaks the chain.
+ */
+export function extremaChainError(links: readonly { group: bigint; prev: bigint; extrema: bigint }[], opening: ExtremaLink, W: number): string | undefined {
+  if (links.length === 0) return "no minmax proofs";
+  for (const [g, l] of links.entries()) {
+    if (l.group !== BigInt(g)) return `minmax proof ${g} proves group ${l.group}; groups must be 0..${links.length - 1} in order`;
+    if (l.prev !== (g === 0 ? 0n : links[g - 1].extrema)) return `minmax group ${g}: its prev is not ${g === 0 ? "0" : `group ${g - 1}'s extrema hash`} (the chain is broken)`;
+  }
+  if (opening.mins.length !== opening.maxs.length || opening.mins.length > W) return `the extrema opening must hold equally many mins and maxs, at most ${W}`;
+  if (extremaCommitment(opening.mins, opening.maxs, opening.blinding, W) !== links[links.length - 1].extrema)
+    return "the extrema opening does not open the last minmax proof's output";
+  return undefined;
 }
 
 /** centroids_hash of kmeans_chunk: H(centroids row-major, each padded with zeros to W, field-encoded). */

@@ -7,6 +7,8 @@ import { openFromMember, sealForRequester } from "../../aggregation/sealed.js";
 import { federatedHandler, type FederatedKind, type FederatedMeta } from "../shared/federated.js";
 import { FX, real, type ProvenKind } from "../shared/proven.js";
 import { clip, maxAbs, type Part } from "../../../privacy/mechanism.js";
+import { openHonk } from "../../../zk/honk-proven.js";
+import { openHonkExtrema } from "../../../zk/honk-extrema.js";
 import type { PrivacyParam } from "../../../../../protocol/src/tasks/privacy.js";
 
 /** One member's partial sums for a column. */
@@ -28,8 +30,11 @@ export interface ColumnStats {
   max: number;
 }
 
-/** secagg / paillier columns: min and max are not sums, so these backends cannot combine them. */
-export type SecureColumnStats = Omit<ColumnStats, "min" | "max">;
+/**
+ * secagg / paillier columns: min and max are not sums, so these backends cannot combine them;
+ * UltraHonk-proven rounds carry them beside the backend, proven and sealed to the requester.
+ */
+export type SecureColumnStats = Omit<ColumnStats, "min" | "max"> & { min?: number; max?: number };
 
 export interface StatsResult {
   columns: Record<string, ColumnStats>;
@@ -180,6 +185,31 @@ export const statsVectorKind: FederatedKind<StatsParams> = {
   },
 };
 
+/**
+ * The proven per-column min and max over the aggregated members (UltraHonk stats): each member's
+ * chained min/max proofs were checked with its contribution (openHonk); here the requester opens
+ * each sealed opening against the member's last proven output. An opening that fails fails the
+ * round naming the member: the sums were already combined with it.
+ */
+async function addProvenExtrema(ctx: RoundContext, columns: Record<string, SecureColumnStats>, members: string[]): Promise<void> {
+  const names = Object.keys(columns);
+  const want = new Set(members.map((m) => m.toLowerCase()));
+  const mins: (bigint | undefined)[] = names.map(() => undefined);
+  const maxs: (bigint | undefined)[] = names.map(() => undefined);
+  for (const c of (await ctx.contributions(Phase.Compute)).filter((x) => want.has(x.member.toLowerCase()))) {
+    const o = await openHonk(ctx, "stats", {}, c);
+    if (!o.extrema) throw new Error(`stats: ${c.member}'s contribution carries no proven min/max`);
+    const e = openHonkExtrema(ctx, c.member, o.extrema, names.length);
+    names.forEach((_, j) => {
+      if (mins[j] === undefined || e.mins[j] < mins[j]) mins[j] = e.mins[j];
+      if (maxs[j] === undefined || e.maxs[j] > maxs[j]) maxs[j] = e.maxs[j];
+    });
+  }
+  names.forEach((n, j) => {
+    if (mins[j] !== undefined) columns[n] = { ...columns[n], min: real(mins[j], FX), max: real(maxs[j]!, FX) };
+  });
+}
+
 /** A member's clipped vector under DP: per column [count (column 0 only), Σx, Σx²] with x clamped to its bounds (pure). */
 export function statsDpVector(columns: string[], tables: { columns: string[]; rows: number[][] }[], privacy: PrivacyParam): number[] {
   const v = new Array<number>(3 * columns.length).fill(0);
@@ -253,6 +283,7 @@ export const statsHandler: TaskKindHandler = {
     if (!isPlain(ctx.spec)) {
       const out = await secure.aggregate(ctx, contributions);
       const { members, ...rest } = out.result as FederatedMeta & { columns: Record<string, SecureColumnStats> };
+      if (ctx.spec.proofSystem === "honk" && ctx.spec.verification !== "none") await addProvenExtrema(ctx, rest.columns, members);
       const result: SecureStatsResult = { ...rest, members: members.length, contributors: members };
       return { result };
     }
