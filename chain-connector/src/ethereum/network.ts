@@ -5,7 +5,7 @@ import { REPORT_STATUS, type ChainEvent, type ChainEventBody, type MemberReportS
 import { Phase, Verification } from "../../../protocol/src/phases.js";
 import { roundBinding } from "../../../protocol/src/binding.js";
 import { checkContributionProof, honkSubmission } from "../proofcheck.js";
-import { datasetKey, specBytes, specHash, type TaskSpec } from "../../../protocol/src/taskspec.js";
+import { allowedMembers, datasetKey, specBytes, specHash, type TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { BlobRef } from "../http/authz.js";
 import {
   checkIdempotencyKey,
@@ -606,6 +606,11 @@ export class EthereumConnector implements Connector {
     const hash = await this.network.blobs.put(specBytes(spec));
     if (hash !== specHash(spec)) throw new Error("spec blob hash differs from specHash: canonical encoding changed");
     beforeSend?.(hash);
+    // The member list goes on-chain before the task exists: once createTask opens round 1's Join,
+    // any Worker could otherwise take a seat first. A retry finds the list already fixed.
+    const allowed = allowedMembers(spec);
+    if (allowed && !(await this.read(() => this.tasks.isRestricted(this.sender.wallet.address, hash))))
+      await this.send(() => this.tasks.restrictMembers.populateTransaction(hash, [...allowed]));
     const r = await this.send(() => this.tasks.createTask.populateTransaction(...createTaskArgs(spec, hash)));
     const e = this.eventIn(r, "TaskCreated") as { taskId: number };
     return { ...this.receipt(r), taskId: e.taskId };

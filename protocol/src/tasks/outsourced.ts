@@ -89,7 +89,13 @@ export type OutsourcedNext = z.infer<typeof outsourcedNext>;
 export const outsourcedResult = z.looseObject({ kind: z.string().optional(), variant: outsourcedVariant.optional() });
 
 // The worker reads only what the owner (requester) publishes: members read nothing of each other's.
-const outsourced = { family: "outsourced", result: outsourcedResult, privacy: false, memberReads: (): ReadScope => "none" } as const;
+const outsourced = {
+  family: "outsourced",
+  result: outsourcedResult,
+  privacy: false,
+  memberReads: (): ReadScope => "none",
+  allowedMembers: (p: { workers: string[] }): readonly string[] => p.workers,
+} as const;
 
 export const skmeansTaskKind = defineKind({ name: "skmeans", summary: "k-means by a worker over the owner's encrypted rows", params: skmeansParams, ...outsourced });
 /** DBSKMeans: legacy FDH-OPE-encrypts the distance matrix; over CKKS it runs SKMeans's message flow. */
