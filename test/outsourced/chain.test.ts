@@ -67,7 +67,16 @@ describe("outsourced mining in chain mode (hardhat node, the three contracts, et
       assert.equal(O.connector.mode, "ethereum");
       let taskId: number | undefined;
       const timer = roundTimer(O, () => taskId);
-      const sub = await submitOutsourced(O, { kind: "skmeans", dataset: "iris", k: 3, maxIterations: 20, initialIndices: [0, 50, 100], centroidUpdate: "owner", chunks: 2 });
+      const sub = await submitOutsourced(O, {
+        kind: "skmeans",
+        dataset: "iris",
+        k: 3,
+        maxIterations: 20,
+        initialIndices: [0, 50, 100],
+        centroidUpdate: "owner",
+        chunks: 2,
+        replicas: 1,
+      });
       taskId = sub.taskId;
       assert.deepEqual(sub.workers, [W.address]);
       const res = await finalResult<{ labels: number[]; centroids: number[][]; iterations: number }>(O, W, sub.taskId);

@@ -46,16 +46,24 @@ export function roundTimer(owner: RunningNode, taskId: () => number | undefined)
   };
 }
 
-/** Every round's Compute contribution is on record: exactly one, from the worker, with the hash of what the worker submitted. */
-export async function assertOutputsOnChain(owner: RunningNode, worker: RunningNode, taskId: number, rounds: number): Promise<void> {
+/**
+ * Every round's Compute contribution is on record: one per replica (`replicas`), the worker's
+ * among them, with the digest of its output as commitment (equal across honest replicas).
+ */
+export async function assertOutputsOnChain(owner: RunningNode, worker: RunningNode, taskId: number, rounds: number, replicas = 1): Promise<void> {
   for (let round = 1; round <= rounds; round++) {
     const cs = await owner.connector.getContributions(taskId, round, Phase.Compute);
-    assert.equal(cs.length, 1, `round ${round}: one contribution`);
-    assert.equal(cs[0].member, worker.address);
+    assert.equal(cs.length, replicas, `round ${round}: one contribution per replica`);
+    const c = cs.find((x) => x.member === worker.address)!;
+    assert.ok(c, `round ${round}: the worker contributed`);
     const sub = worker.store.getRound(taskId, round, "member")!.submissions.compute;
-    assert.equal(cs[0].blobHash, sub.blobHash);
-    const payload = await owner.connector.getBlob(cs[0].blobHash);
-    assert.equal(keccak256(payload), cs[0].commitment, `round ${round}: the commitment is the hash of the output`);
+    assert.equal(c.blobHash, sub.blobHash);
+    assert.equal(c.commitment, sub.commitment);
+    for (const x of cs) assert.equal(x.commitment, c.commitment, `round ${round}: every replica committed the same output digest`);
+    const payload = await owner.connector.getBlob(c.blobHash);
+    assert.equal(keccak256(payload), c.blobHash, `round ${round}: the blob is the sealed payload`);
+    // The commitment is the digest of the output inside the box (randomised sealing would make replicas differ).
+    assert.notEqual(c.commitment, c.blobHash, `round ${round}: the commitment is of the output, not of its sealed box`);
     assert.ok(isSealedBox(payload), `round ${round}: the output in the shared store is sealed to the owner`);
   }
 }

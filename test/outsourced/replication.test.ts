@@ -138,7 +138,7 @@ describe("replicated evaluation of the skmeans/ckks worker step: a cheating repl
     assert.deepEqual(result.labels, base.labels);
   });
 
-  test("judgeReplicas: both replicas wrong → both named, the owner's output is used; missing or duplicate replicas are refused", async () => {
+  test("judgeReplicas: both replicas wrong → both named, the owner's output is used; a missing replica forces a re-run; none or duplicate replicas are refused", async () => {
     const ref = new Uint8Array([1, 2, 3]);
     const v = await judgeReplicas(
       [
@@ -154,9 +154,15 @@ describe("replicated evaluation of the skmeans/ckks worker step: a cheating repl
     );
     assert.equal(v.digest, outputDigest(ref));
     assert.equal(v.accepted, ref);
+    // A replica missing: the lone output is checked against the owner's re-run, never accepted unchecked.
+    let reran = 0;
+    const lone = await judgeReplicas([{ member: HONEST, output: ref }], 2, () => (reran++, ref));
+    assert.equal(reran, 1);
+    assert.deepEqual(lone.honest, [HONEST]);
+    assert.equal(lone.arbitrated, true);
     await assert.rejects(
-      judgeReplicas([{ member: HONEST, output: ref }], 2, () => ref),
-      /1 output\(s\) for 2 replica\(s\)/,
+      judgeReplicas([], 2, () => ref),
+      /0 output\(s\) for 2 replica\(s\)/,
     );
     await assert.rejects(
       judgeReplicas(

@@ -46,13 +46,14 @@ export function outputDigest(output: Uint8Array): string {
 }
 
 /**
- * Judges one step's replica outputs. `rerun` computes the step from the owner's copy of its inputs
- * (called only when the replicas disagree). Throws on fewer outputs than `replicas` or on the same
- * member twice: a missing replica is a liveness failure the round handles, not a verdict.
+ * Judges one step's replica outputs. `rerun` computes the step from the owner's copy of its inputs,
+ * called when the replicas disagree or when fewer than `replicas` submitted (a missing replica
+ * does not vote: a lone output is never accepted unchecked). Throws on no output, more outputs
+ * than replicas, or the same member twice.
  */
 export async function judgeReplicas(outputs: readonly ReplicaOutput[], replicas: number, rerun: () => Uint8Array | Promise<Uint8Array>): Promise<ReplicaVerdict> {
   if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`replicas: must be an integer ≥ 1, got ${replicas}`);
-  if (outputs.length !== replicas) throw new Error(`replication: ${outputs.length} output(s) for ${replicas} replica(s); every replica must submit`);
+  if (outputs.length === 0 || outputs.length > replicas) throw new Error(`replication: ${outputs.length} output(s) for ${replicas} replica(s); expected 1 to ${replicas}`);
   const seen = new Set<string>();
   for (const o of outputs) {
     const m = o.member.toLowerCase();
@@ -60,7 +61,7 @@ export async function judgeReplicas(outputs: readonly ReplicaOutput[], replicas:
     seen.add(m);
   }
   const digests = outputs.map((o) => outputDigest(o.output));
-  if (digests.every((d) => d === digests[0])) {
+  if (outputs.length === replicas && digests.every((d) => d === digests[0])) {
     return { accepted: outputs[0].output, digest: digests[0], arbitrated: false, honest: outputs.map((o) => o.member), cheaters: [] };
   }
   const reference = await rerun();

@@ -1,0 +1,154 @@
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { x25519 } from "@noble/curves/ed25519.js";
+import type { Wallet } from "ethers";
+import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
+import { BUILTIN_HANDLERS, submitOutsourced, disposeOutsourcedEngines, type RunningNode } from "../../node/src/index.js";
+import type { TaskKindHandler } from "../../node/src/runtime/handler.js";
+import { sealContext } from "../../node/src/runtime/aggregation/sealed.js";
+import { openSealed, sealTo } from "../../node/src/crypto/sealedbox.js";
+import { decodeMessage, encodeMessage, kmeans, outputDigest } from "../../node/src/algorithms/index.js";
+import { Phase } from "../../protocol/src/phases.js";
+import { blobs } from "../algorithms/helpers.js";
+import { finalResult, iris, irisCsv } from "./helpers.js";
+
+type Dist = { step: string; iteration: number; k: number; blocks: number };
+type Tamper = (honest: Uint8Array, round: number, prev: Uint8Array | undefined) => Uint8Array;
+
+/**
+ * The built-in skmeans worker, made dishonest: it computes its honest output (sealed to a key of
+ * its own so it can read it back), changes it with `tamper`, and submits that, sealed to the
+ * owner with a matching commitment: a well-formed submission whose content is wrong.
+ */
+function cheatingSkmeans(tamper: Tamper): TaskKindHandler {
+  const honest = BUILTIN_HANDLERS.find((h) => h.kind === "skmeans")!;
+  let prev: Uint8Array | undefined;
+  return {
+    ...honest,
+    async contribute(ctx) {
+      const sk = x25519.utils.randomSecretKey();
+      const spy = Object.create(ctx, { requesterKey: { value: () => Promise.resolve(x25519.getPublicKey(sk)) } }) as typeof ctx;
+      const r = await honest.contribute(spy);
+      const out = openSealed(sk, r.payload, sealContext(ctx, ctx.self, "compute"));
+      const bad = tamper(out, ctx.round, prev);
+      prev = out;
+      return { payload: sealTo(await ctx.requesterKey(), bad, sealContext(ctx, ctx.self, "compute")), commitment: outputDigest(bad) };
+    },
+  };
+}
+
+const wrongCiphertext: Tamper = (h) => {
+  const { header, frames } = decodeMessage<Dist>(h, "skmeans-ckks/distances");
+  [frames[0], frames[1]] = [frames[1], frames[0]]; // valid ciphertexts, for the wrong centroids
+  return encodeMessage(header, frames);
+};
+const stale: Tamper = (h, round, prev) => {
+  if (round === 1 || !prev) return h;
+  return encodeMessage(decodeMessage<Dist>(h, "skmeans-ckks/distances").header, decodeMessage<Dist>(prev, "skmeans-ckks/distances").frames);
+};
+const skipRows: Tamper = (h) => {
+  const { header, frames } = decodeMessage<Dist>(h, "skmeans-ckks/distances");
+  for (let j = 0; j < header.k; j++) for (let b = 1; b < header.blocks; b++) frames[j * header.blocks + b] = frames[j * header.blocks];
+  return encodeMessage(header, frames);
+};
+
+interface Res {
+  labels: number[];
+  worker: string;
+  replication: { replicas: number; outputs: number; arbitrated: boolean; honest: string[]; cheaters: { member: string; round: number; reason: string }[] };
+}
+
+describe("replicated outsourced evaluation over the round runtime (coordinator over HTTP): a cheating replica is caught and named", { timeout: 600_000 }, () => {
+  let h: NodeHarness;
+  let O: RunningNode, W: RunningNode, V: RunningNode;
+  const cheaters: Record<string, RunningNode> = {};
+  const few = iris.filter((_, i) => i % 3 === 0); // 50 rows: one ciphertext block
+  const { X: two } = blobs(600, 5, 3); // 600 rows × stride 8: two blocks at 4096 slots
+  const init = [0, 17, 34];
+
+  before(async () => {
+    h = await nodeHarness();
+    const ws: Wallet[] = wallets(6);
+    O = await h.node("owner", ws[0], {
+      roles: ["Owner", "Requester"],
+      datasets: [
+        { name: "few", path: await h.file("few.csv", irisCsv(few)), format: "csv" },
+        { name: "two", path: await h.file("two.csv", ["a,b,c,d,e", ...two.map((r) => r.join(","))].join("\n")), format: "csv" },
+      ],
+    });
+    W = await h.node("honest", ws[1], { roles: ["Worker"], capacity: 10 });
+    V = await h.node("honest2", ws[2], { roles: ["Worker"], capacity: 10 });
+    for (const [i, [name, t]] of (
+      [
+        ["wrong", wrongCiphertext],
+        ["stale", stale],
+        ["skip", skipRows],
+      ] as const
+    ).entries())
+      cheaters[name] = await h.node(
+        name,
+        ws[3 + i],
+        { roles: ["Worker"], capacity: 10 },
+        { handlers: [cheatingSkmeans(t), ...BUILTIN_HANDLERS.filter((x) => x.kind !== "skmeans")], replaceBuiltins: true },
+      );
+  });
+  after(async () => {
+    await h?.stop();
+    disposeOutsourcedEngines();
+  });
+
+  async function run(dataset: string, X: number[][], workers: RunningNode[]) {
+    const sub = await submitOutsourced(O, {
+      kind: "skmeans",
+      variant: "ckks",
+      dataset,
+      k: 3,
+      maxIterations: 3,
+      tolerance: 0,
+      initialIndices: init,
+      workers: workers.map((w) => w.address),
+    });
+    const res = await finalResult<Res>(O, workers[0], sub.taskId);
+    const base = kmeans(
+      X,
+      init.map((i) => X[i]),
+      { tolerance: 0, maxIterations: 3 },
+    );
+    assert.deepEqual(res.labels, base.labels, "the result is the honest one");
+    return { res, taskId: sub.taskId };
+  }
+
+  test("two honest replicas: equal commitments on-chain every round, no re-run, nobody named", async () => {
+    const { res, taskId } = await run("few", few, [W, V]);
+    assert.deepEqual(res.replication.cheaters, []);
+    assert.equal(res.replication.arbitrated, false);
+    for (let round = 1; ; round++) {
+      const cs = await O.connector.getContributions(taskId, round, Phase.Compute);
+      if (cs.length === 0) break;
+      assert.equal(cs.length, 2);
+      assert.equal(cs[0].commitment, cs[1].commitment, `round ${round}: both replicas committed the same output digest`);
+      assert.notEqual(cs[0].blobHash, cs[1].blobHash, "each output is sealed separately");
+    }
+  });
+
+  for (const [name, what, dataset] of [
+    ["wrong", "a wrong ciphertext (two centroids' distances swapped)", "few"],
+    ["stale", "a stale output (the previous round's distances, relabelled)", "few"],
+    ["skip", "skipped rows (block 0's distances reused for block 1)", "two"],
+  ] as const) {
+    test(`${what}: caught, named in the result, later outputs not counted`, async () => {
+      const X = dataset === "few" ? few : two;
+      const { res } = await run(dataset, X, [W, cheaters[name]]);
+      const c = cheaters[name].address;
+      assert.ok(res.replication.cheaters.length >= 1, "a cheater is named");
+      assert.ok(
+        res.replication.cheaters.every((x) => x.member === c),
+        `only ${name} is named: ${JSON.stringify(res.replication.cheaters)}`,
+      );
+      assert.equal(res.replication.cheaters.length, 1, "named once: its later outputs are left out");
+      assert.match(res.replication.cheaters[0].reason, /differs from the owner's re-run/);
+      assert.equal(res.replication.cheaters[0].round, name === "stale" ? 2 : 1);
+      assert.notEqual(res.worker, c);
+    });
+  }
+});
