@@ -1,56 +1,12 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { x25519 } from "@noble/curves/ed25519.js";
 import type { Wallet } from "ethers";
 import { nodeHarness, wallets, type NodeHarness } from "../node/harness.js";
 import { BUILTIN_HANDLERS, submitOutsourced, disposeOutsourcedEngines, type RunningNode } from "../../node/src/index.js";
-import type { TaskKindHandler } from "../../node/src/runtime/handler.js";
-import { sealContext } from "../../node/src/runtime/aggregation/sealed.js";
-import { openSealed, sealTo } from "../../node/src/crypto/sealedbox.js";
-import { decodeMessage, encodeMessage, kmeans, outputDigest } from "../../node/src/algorithms/index.js";
+import { kmeans } from "../../node/src/algorithms/index.js";
 import { Phase } from "../../protocol/src/phases.js";
 import { blobs } from "../algorithms/helpers.js";
-import { finalResult, iris, irisCsv, roundTimer } from "./helpers.js";
-
-type Dist = { step: string; iteration: number; k: number; blocks: number };
-type Tamper = (honest: Uint8Array, round: number, prev: Uint8Array | undefined) => Uint8Array;
-
-/**
- * The built-in skmeans worker, made dishonest: it computes its honest output (sealed to a key of
- * its own so it can read it back), changes it with `tamper`, and submits that, sealed to the
- * owner with a matching commitment: a well-formed submission whose content is wrong.
- */
-function cheatingSkmeans(tamper: Tamper): TaskKindHandler {
-  const honest = BUILTIN_HANDLERS.find((h) => h.kind === "skmeans")!;
-  let prev: Uint8Array | undefined;
-  return {
-    ...honest,
-    async contribute(ctx) {
-      const sk = x25519.utils.randomSecretKey();
-      const spy = Object.create(ctx, { requesterKey: { value: () => Promise.resolve(x25519.getPublicKey(sk)) } }) as typeof ctx;
-      const r = await honest.contribute(spy);
-      const out = openSealed(sk, r.payload, sealContext(ctx, ctx.self, "compute"));
-      const bad = tamper(out, ctx.round, prev);
-      prev = out;
-      return { payload: sealTo(await ctx.requesterKey(), bad, sealContext(ctx, ctx.self, "compute")), commitment: outputDigest(bad) };
-    },
-  };
-}
-
-const wrongCiphertext: Tamper = (h) => {
-  const { header, frames } = decodeMessage<Dist>(h, "skmeans-ckks/distances");
-  [frames[0], frames[1]] = [frames[1], frames[0]]; // valid ciphertexts, for the wrong centroids
-  return encodeMessage(header, frames);
-};
-const stale: Tamper = (h, round, prev) => {
-  if (round === 1 || !prev) return h;
-  return encodeMessage(decodeMessage<Dist>(h, "skmeans-ckks/distances").header, decodeMessage<Dist>(prev, "skmeans-ckks/distances").frames);
-};
-const skipRows: Tamper = (h) => {
-  const { header, frames } = decodeMessage<Dist>(h, "skmeans-ckks/distances");
-  for (let j = 0; j < header.k; j++) for (let b = 1; b < header.blocks; b++) frames[j * header.blocks + b] = frames[j * header.blocks];
-  return encodeMessage(header, frames);
-};
+import { cheatingSkmeans, finalResult, iris, irisCsv, roundTimer, skipRows, stale, wrongCiphertext } from "./helpers.js";
 
 interface Res {
   labels: number[];
