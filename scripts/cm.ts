@@ -211,7 +211,7 @@ function placeholder(s: Record<string, unknown>, key: string): unknown {
 
 /**
  * Outsourced kinds: what the data owner's node takes (it encrypts the data, computes the round
- * count and the setup itself; the manager picks a worker when `workers` is left out).
+ * count and the setup itself; the manager picks `replicas` workers, default 2, when `workers` is left out).
  */
 const OUTSOURCED_TEMPLATES: Record<string, Record<string, unknown>> = {
   skmeans: { variant: "ckks", columns: ["x", "y"], k: 3, initialIndices: [0, 1, 2], maxIterations: 10 },
