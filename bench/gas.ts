@@ -104,6 +104,23 @@ export async function gasReport(opts: GasReportOptions = {}): Promise<GasRow[]> 
       .advance(2, 2)
       .then((t) => t.wait());
     await measure("TaskManager", "closeTask", "between rounds, 9-byte reason (early close, e.g. converged)", tm(REQ).closeTask(2, "converged"));
+    // Outsourced kinds (issue 15): the spec's workers only, and a worker caught lying excluded.
+    await measure(
+      "TaskManager",
+      "restrictMembers",
+      "2 members, before createTask",
+      tm(REQ).restrictMembers(id("spec-outsourced"), [await signers[M[0]].getAddress(), await signers[M[1]].getAddress()]),
+    );
+    await tm(REQ)
+      .createTask(id("spec-outsourced"), kindKey("skmeans"), 2, 2, 2, 2, [60, 60, 60, 60], false, 0)
+      .then((t) => t.wait());
+    await measure("TaskManager", "joinRound", "restricted task, first member", tm(M[0]).joinRound(3, 1, id("k")));
+    await measure(
+      "TaskManager",
+      "excludeMember",
+      "55-byte reason",
+      tm(REQ).excludeMember(3, await signers[M[1]].getAddress(), "round 1: output hash differs from the owner's re-run"),
+    );
     await measure("NodeRegistry", "leave", "swap-and-pop", nr(M[2]).leave());
 
     if (withProof) await measureProof(signers, addresses, measure);

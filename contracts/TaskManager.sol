@@ -83,6 +83,12 @@ contract TaskManager {
     error TaskAlreadyClosed(uint256 taskId);
     error InvalidProof();
     error BadBinding(string what);
+    /// @notice The task names the nodes that may join its rounds, and the caller is not one of them.
+    error NotAllowed(address member);
+    /// @notice The requester excluded the caller from the task (e.g. a worker caught submitting a wrong output).
+    error Excluded(address member);
+    /// @notice The requester already fixed the member list of this spec.
+    error AlreadyRestricted(bytes32 specHash);
 
     /// @notice A verifier was bound to a task kind, or unbound (zero address).
     /// @param kind keccak256 of the task kind's name.
@@ -154,6 +160,22 @@ contract TaskManager {
     /// @param reason Why, 1 to 200 bytes.
     event MemberReported(uint256 indexed taskId, uint32 round, address indexed member, uint8 status, string reason);
 
+    /// @notice The only nodes that may join the rounds of the requester's tasks with this spec.
+    /// @param requester The requester that will create the task(s).
+    /// @param specHash The spec's blob hash (the spec names the same members).
+    /// @param members The allowed nodes, 1 to MAX_ALLOWED.
+    event MembersRestricted(address indexed requester, bytes32 indexed specHash, address[] members);
+
+    /// @notice A member is left out of every later round of a task (it cannot join again).
+    /// @param taskId The task.
+    /// @param round The task's current round when excluded.
+    /// @param member The excluded node.
+    /// @param reason Why, 1 to 200 bytes (e.g. "output hash differs from the owner's re-run of round 3").
+    event MemberExcluded(uint256 indexed taskId, uint32 round, address indexed member, string reason);
+
+    /// @notice Most members a spec's allow list may name (the list is written once, in one transaction).
+    uint256 public constant MAX_ALLOWED = 32;
+
     /// @notice The deployer; the only address that may bind verifiers to task kinds.
     address public immutable owner;
     /// @notice Registry that holds roles.
@@ -175,6 +197,11 @@ contract TaskManager {
     mapping(uint256 => mapping(uint32 => mapping(address => Phase))) private _lastPhase;
     /// @dev Whether a node reported (declined or failed) in a round: one report each.
     mapping(uint256 => mapping(uint32 => mapping(address => bool))) private _reported;
+    // Keyed by (requester, specHash), not taskId: the list must exist before createTask opens round
+    // 1's Join, or any Worker could take a seat between the two transactions.
+    mapping(address => mapping(bytes32 => bool)) private _restricted;
+    mapping(address => mapping(bytes32 => mapping(address => bool))) private _allowed;
+    mapping(uint256 => mapping(address => bool)) private _excluded;
     // Member lists and contributions (blob hash, commitment) live in the MemberJoined and
     // ContributionSubmitted events only: storing them cost ~66k gas per member per round and no
     // transaction reads them.
@@ -326,6 +353,62 @@ contract TaskManager {
         emit MemberReported(taskId, round, msg.sender, status, reason);
     }
 
+    /// @notice Fixes, once, the only nodes that may join the rounds of the caller's tasks whose spec
+    /// hashes to `specHash`. Call it before createTask: the outsourced kinds name their workers in
+    /// the spec, so a random Worker cannot take the slot and stall the round.
+    /// @param specHash The spec's blob hash.
+    /// @param members The allowed nodes, 1 to MAX_ALLOWED, none the zero address.
+    function restrictMembers(bytes32 specHash, address[] calldata members) external {
+        _requireRole(4);
+        uint256 n = members.length;
+        if (n == 0 || n > MAX_ALLOWED) revert BadInput("members must name 1 to 32 nodes");
+        if (_restricted[msg.sender][specHash]) revert AlreadyRestricted(specHash);
+        _restricted[msg.sender][specHash] = true;
+        mapping(address => bool) storage allowed = _allowed[msg.sender][specHash];
+        for (uint256 i = 0; i < n; ++i) {
+            if (members[i] == address(0)) revert BadInput("members must not include the zero address");
+            allowed[members[i]] = true;
+        }
+        emit MembersRestricted(msg.sender, specHash, members);
+    }
+
+    /// @notice Leaves `member` out of every later round of the task: the requester's verdict after
+    /// arbitration (a replica whose output hash differed from the owner's re-run). Requester only.
+    /// @param taskId The task.
+    /// @param member The node to exclude.
+    /// @param reason Why, 1 to 200 bytes.
+    function excludeMember(uint256 taskId, address member, string calldata reason) external {
+        Task storage t = _task(taskId);
+        if (t.requester != msg.sender) revert NotRequester(t.requester);
+        if (bytes(reason).length == 0 || bytes(reason).length > 200) revert BadInput("reason must be 1 to 200 bytes");
+        if (_excluded[taskId][member]) revert Excluded(member);
+        _excluded[taskId][member] = true;
+        emit MemberExcluded(taskId, t.currentRound, member, reason);
+    }
+
+    /// @notice Whether `member` may join the task's rounds as far as the allow list and exclusions go
+    /// (its role, the phase and free seats are checked by joinRound).
+    /// @param taskId The task.
+    /// @param member The node.
+    /// @return Whether it is allowed.
+    function mayJoin(uint256 taskId, address member) external view returns (bool) {
+        Task storage t = _task(taskId);
+        return _mayJoin(taskId, t, member);
+    }
+
+    /// @notice Whether the requester fixed the member list of a spec.
+    /// @param requester The requester.
+    /// @param specHash The spec's blob hash.
+    /// @return Whether restrictMembers was called for them.
+    function isRestricted(address requester, bytes32 specHash) external view returns (bool) {
+        return _restricted[requester][specHash];
+    }
+
+    function _mayJoin(uint256 taskId, Task storage t, address member) private view returns (bool) {
+        if (_excluded[taskId][member]) return false;
+        return !_restricted[t.requester][t.specHash] || _allowed[t.requester][t.specHash][member];
+    }
+
     function _beginRound(uint256 taskId, Task storage t) private returns (uint32 round) {
         round = t.currentRound + 1;
         t.currentRound = round;
@@ -345,6 +428,8 @@ contract TaskManager {
         if (r.phase != Phase.Join) revert WrongPhase(uint8(r.phase));
         if (block.timestamp > r.deadline) revert DeadlinePassed(r.deadline);
         _requireRole(3);
+        if (_excluded[taskId][msg.sender]) revert Excluded(msg.sender);
+        if (_restricted[t.requester][t.specHash] && !_allowed[t.requester][t.specHash][msg.sender]) revert NotAllowed(msg.sender);
         mapping(address => Phase) storage last = _lastPhase[taskId][round];
         if (last[msg.sender] != Phase.None) revert AlreadyJoined(msg.sender);
         uint32 joined = r.joined;

@@ -219,6 +219,12 @@ export function specBytes(spec: TaskSpec): Uint8Array {
   return toUtf8Bytes(canonicalJson(spec));
 }
 
+/** The nodes the spec's kind allows to join (TaskKindDef.allowedMembers); undefined: any node with the role. */
+export function allowedMembers(spec: TaskSpec): readonly string[] | undefined {
+  const def = kindDef(spec.kind) as { allowedMembers?: (p: unknown) => readonly string[] } | undefined;
+  return def?.allowedMembers?.(spec.params);
+}
+
 /** On-chain identifier of a task kind: keccak256 of its name. */
 export function kindKey(kind: string): string {
   return keccak256(toUtf8Bytes(kind));

@@ -80,12 +80,13 @@ export function cmSuite(mode: "coordinator" | "ethereum"): void {
     let pid = 0;
 
     before(async () => {
-      const r = await cm("up", "--mode", mode, "--detach", "--json");
+      // Two workers: an outsourced task left to the manager runs on two replicas (the default).
+      const r = await cm("up", "--mode", mode, "--workers", "2", "--detach", "--json");
       assert.equal(r.code, 0, `cm up failed: ${r.stderr}${r.stdout}`);
       const out = jsonLines(r.stdout).at(-1)!;
       pid = out.pid as number;
       assert.ok(pid > 0 && alive(pid));
-      assert.deepEqual(Object.keys(out.nodes as object).sort(), ["owner1", "owner2", "owner3", "requester", "worker1"]);
+      assert.deepEqual(Object.keys(out.nodes as object).sort(), ["owner1", "owner2", "owner3", "requester", "worker1", "worker2"]);
     });
 
     after(async () => {
@@ -100,7 +101,7 @@ export function cmSuite(mode: "coordinator" | "ethereum"): void {
       assert.equal(r.code, 0, r.stderr);
       const s = JSON.parse(r.stdout) as { ok: boolean; services: Array<{ name: string; ok: boolean }> };
       assert.equal(s.ok, true);
-      assert.equal(s.services.length, 6);
+      assert.equal(s.services.length, 7);
     });
 
     test("dataset add x3, k-means submit --wait converges early and closes, result has centroids, verify passes", async () => {
@@ -246,13 +247,14 @@ export function cmSuite(mode: "coordinator" | "ethereum"): void {
       res.result.centroids.forEach((c, i) => assert.ok(Math.hypot(c[0] - CENTERS[i][0], c[1] - CENTERS[i][1]) < 0.5, `centroid ${i} ${c.join(",")} near ${CENTERS[i].join(",")}`));
       const v = await cm("result", "verify", String(taskId), "--json");
       assert.equal(v.code, 0, v.stdout + v.stderr);
-      // On-chain: owner1 is the requester, worker1 the named worker, and the spec carries only the setup's blob hashes.
+      // On-chain: owner1 is the requester, worker1 and worker2 the named replicas, and the spec carries only the setup's blob hashes.
       const sdk = await connect({ profile: join(dir, "profile.json") });
       try {
         const on = (await sdk.connector.getTaskSpec(taskId))!;
         assert.equal(on.requester, sdk.profile!.nodes.owner1.address);
-        assert.deepEqual(on.params.workers, [sdk.profile!.nodes.worker1.address]);
-        assert.equal(res.result.worker, sdk.profile!.nodes.worker1.address);
+        const both = [sdk.profile!.nodes.worker1.address, sdk.profile!.nodes.worker2.address];
+        assert.deepEqual(new Set(on.params.workers as string[]), new Set(both));
+        assert.ok(both.includes(res.result.worker));
         assert.ok((on.params.setup as string[]).every((h) => /^0x[0-9a-f]{64}$/.test(h)));
       } finally {
         await sdk.close();

@@ -429,6 +429,23 @@ for (const factory of modes) {
       );
     });
 
+    test("a spec that names its workers: only they join; another Worker is refused with NotAllowed", async () => {
+      const named = spec({
+        kind: "skmeans",
+        params: { workers: [w[4].address], setup: [b32()], k: 2 },
+        members: { min: 1, max: 1, threshold: 1 },
+        nonce: `named-${h.name}`,
+      });
+      const { taskId } = await c[0].createTask(named);
+      await rejects(c[7].joinRound(taskId, 1, b32()), "NotAllowed", "a Worker the spec does not name");
+      await c[4].joinRound(taskId, 1, b32());
+      assert.deepEqual((await c[0].getRound(taskId, 1))!.members, [w[4].address]);
+      assert.equal((await c[0].getRound(taskId, 1))!.phase, Phase.Compute, "the named worker filled the round");
+      // A spec without a member list stays open to any Worker.
+      const open = await c[0].createTask(spec({ members: { min: 1, max: 1, threshold: 1 }, nonce: `open-${h.name}` }));
+      await c[7].joinRound(open.taskId, 1, b32());
+    });
+
     test("unsigned, wrongly signed, replayed and stale requests are refused", async () => {
       const url = h.url();
       const path = "/nodes";

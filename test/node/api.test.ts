@@ -168,7 +168,7 @@ describe("POST /tasks prepares every kind inside the requester node", () => {
 
   test("skmeans: the owner node checks, encrypts and keeps the keys sealed; bad fields are refused before anything is created; the task runs", { timeout: 180_000 }, async () => {
     const api = new NodeApiClient(O.url, wO);
-    const base = { kind: "skmeans", datasets: [{ owner: wO.address, datasetId: "pts" }], params: { k: 3, initialIndices: [0, 4, 8], maxIterations: 5, chunks: 2 } };
+    const base = { kind: "skmeans", datasets: [{ owner: wO.address, datasetId: "pts" }], params: { k: 3, initialIndices: [0, 4, 8], maxIterations: 5, chunks: 2, replicas: 1 } };
     await assert.rejects(api.submitTask({ ...base, rounds: 3 }), status(400, /rounds: an outsourced task's rounds is computed by the data owner's node/));
     await assert.rejects(api.submitTask({ ...base, datasets: [{ owner: wX.address, datasetId: "pts" }] }), status(400, /datasets\.0\.owner: .* is not this node/));
     await assert.rejects(

@@ -6,12 +6,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { startNode, submitOutsourced, disposeOutsourcedEngines, type RunningNode } from "../../node/src/index.js";
+import { BUILTIN_HANDLERS, startNode, submitOutsourced, disposeOutsourcedEngines, type RunningNode, type StartNodeOptions } from "../../node/src/index.js";
 import { createLogger } from "../../node/src/log.js";
 import { adjustedRandIndex, decodeMessage, kmeans } from "../../node/src/algorithms/index.js";
 import type { DevChain } from "../../chain-connector/src/ethereum/devchain.js";
 import type { ConnectorServer } from "../../chain-connector/src/http/server.js";
-import { assertOutputsOnChain, assertWorkerCannotDecrypt, finalResult, iris, irisCsv, roundTimer } from "./helpers.js";
+import { assertOutputsOnChain, assertWorkerCannotDecrypt, cheatingSkmeans, finalResult, iris, irisCsv, roundTimer, wrongCiphertext } from "./helpers.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const built = existsSync(join(ROOT, "types/ethers-contracts/index.ts"));
@@ -21,7 +21,7 @@ describe("outsourced mining in chain mode (hardhat node, the three contracts, et
   let chain: DevChain;
   let server: ConnectorServer;
   let network: { close(): Promise<void> };
-  let O: RunningNode, W: RunningNode;
+  let O: RunningNode, W: RunningNode, C: RunningNode;
   let taskManager: string;
 
   before(async () => {
@@ -33,7 +33,7 @@ describe("outsourced mining in chain mode (hardhat node, the three contracts, et
     chain = await startDevChain();
     const addresses = await eth.deployContracts(chain.signer(19));
     taskManager = addresses.taskManager;
-    const keys = [chain.accounts[1], chain.accounts[2]];
+    const keys = [chain.accounts[1], chain.accounts[2], chain.accounts[3]];
     // Polling every 200 ms keeps rounds quick; no keeper: rounds move on submissions, not deadlines.
     const eNet = new eth.EthereumNetwork({ rpcUrl: chain.url, addresses, blobs: join(dir, "blobs"), dbPath: join(dir, "events.sqlite"), pollMs: 200 });
     network = eNet;
@@ -41,18 +41,26 @@ describe("outsourced mining in chain mode (hardhat node, the three contracts, et
     await server.start();
     const csv = join(dir, "iris.csv");
     await writeFile(csv, irisCsv(iris));
-    const node = (name: string, key: string, extra: Record<string, unknown>) =>
+    const node = (name: string, key: string, extra: Record<string, unknown>, opts: StartNodeOptions = {}) =>
       startNode(
         { name, dataDir: join(dir, name), privateKey: key, connectorUrl: server.url, http: { port: 0 }, heartbeatSeconds: 0, logLevel: "silent", ...extra },
-        { logger: createLogger(name, (process.env.CM_TEST_LOG as "info") ?? "silent") },
+        { logger: createLogger(name, (process.env.CM_TEST_LOG as "info") ?? "silent"), ...opts },
       );
     O = await node("owner", keys[0], { roles: ["Owner", "Requester"], datasets: [{ name: "iris", path: csv, format: "csv" }] });
     W = await node("worker", keys[1], { roles: ["Worker"], capacity: 4 });
     await W.connector.heartbeat();
+    // Registered but never active (no heartbeat): the manager does not pick it; tasks name it.
+    C = await node(
+      "cheater",
+      keys[2],
+      { roles: ["Worker"], capacity: 4 },
+      { handlers: [cheatingSkmeans(wrongCiphertext), ...BUILTIN_HANDLERS.filter((h) => h.kind !== "skmeans")], replaceBuiltins: true },
+    );
   });
   after(async () => {
     await O?.stop();
     await W?.stop();
+    await C?.stop();
     await server?.close();
     await network?.close();
     await chain?.stop();
@@ -67,7 +75,16 @@ describe("outsourced mining in chain mode (hardhat node, the three contracts, et
       assert.equal(O.connector.mode, "ethereum");
       let taskId: number | undefined;
       const timer = roundTimer(O, () => taskId);
-      const sub = await submitOutsourced(O, { kind: "skmeans", dataset: "iris", k: 3, maxIterations: 20, initialIndices: [0, 50, 100], centroidUpdate: "owner", chunks: 2 });
+      const sub = await submitOutsourced(O, {
+        kind: "skmeans",
+        dataset: "iris",
+        k: 3,
+        maxIterations: 20,
+        initialIndices: [0, 50, 100],
+        centroidUpdate: "owner",
+        chunks: 2,
+        replicas: 1,
+      });
       taskId = sub.taskId;
       assert.deepEqual(sub.workers, [W.address]);
       const res = await finalResult<{ labels: number[]; centroids: number[][]; iterations: number }>(O, W, sub.taskId);
@@ -91,6 +108,36 @@ describe("outsourced mining in chain mode (hardhat node, the three contracts, et
         assert.equal(l.args.blobHash, W.store.getRound(sub.taskId, Number(l.args.round), "member")!.submissions.compute!.blobHash);
       }
       await assertWorkerCannotDecrypt(O, W, sub.taskId, "skmeans-ckks/owner-state", (s) => decodeMessage(s, "skmeans-ckks/setup").frames[0]);
+    },
+  );
+
+  test(
+    "a replica that returns a wrong ciphertext is caught in ethereum mode: the differing commitments are on-chain, the owner names it, the member list is on-chain",
+    { timeout: 180_000 },
+    async () => {
+      const sub = await submitOutsourced(O, {
+        kind: "skmeans",
+        dataset: "iris",
+        k: 3,
+        maxIterations: 2,
+        tolerance: 0,
+        initialIndices: [0, 50, 100],
+        workers: [W.address, C.address],
+      });
+      const res = await finalResult<{ labels: number[]; replication: { cheaters: { member: string; round: number }[]; honest: string[] } }>(O, W, sub.taskId);
+      assert.deepEqual(res.labels, kmeans(iris, [iris[0], iris[50], iris[100]], { tolerance: 0, maxIterations: 2 }).labels, "the result is the honest one");
+      assert.deepEqual(
+        res.replication.cheaters.map((c) => [c.member, c.round]),
+        [[C.address, 1]],
+      );
+      const { TaskManager__factory } = await import("../../types/ethers-contracts/index.js");
+      const tm = TaskManager__factory.connect(taskManager, chain.provider);
+      const round1 = (await tm.queryFilter(tm.filters.ContributionSubmitted(sub.taskId), 0)).filter((l) => Number(l.args.round) === 1);
+      assert.equal(round1.length, 2);
+      assert.notEqual(round1[0].args.commitment, round1[1].args.commitment, "the replicas' output digests differ on-chain");
+      assert.equal(await tm.isRestricted(O.address, sub.specHash), true, "the connector fixed the member list before createTask");
+      assert.equal(await tm.mayJoin(sub.taskId, W.address), true);
+      assert.equal(await tm.mayJoin(sub.taskId, O.address), false, "a node the spec does not name may not join");
     },
   );
 });

@@ -99,13 +99,15 @@ describe("outsourced mining over the round runtime (coordinator over HTTP)", () 
     await assertWorkerCannotDecrypt(O, W, sub.taskId, "skmeans-ckks/owner-state", (s) => decodeMessage(s, "skmeans-ckks/setup").frames[0]);
   });
 
-  test("sknn/ckks: labels equal plaintext 1-NN; the manager picked the worker", { timeout: 60_000 }, async () => {
+  test("sknn/ckks: labels equal plaintext 1-NN; the manager picked two replicas (the default), which agreed", { timeout: 60_000 }, async () => {
     const sub = await submitOutsourced(O, { kind: "sknn", variant: "ckks", dataset: "iris-train", labelColumn: "species", query });
+    assert.deepEqual(new Set(sub.workers), new Set([W.address, V.address]), "two registered workers were picked");
     const worker = [W, V].find((n) => n.address === sub.workers[0])!;
-    assert.ok(worker, "a registered worker was picked");
-    const res = await finalResult<{ labels: number[] }>(O, worker, sub.taskId);
+    const res = await finalResult<{ labels: number[]; replication: { arbitrated: boolean; honest: string[] } }>(O, worker, sub.taskId);
     assert.deepEqual(res.labels, knn(train, trainLabels, query, 1));
-    await assertOutputsOnChain(O, worker, sub.taskId, 1);
+    assert.equal(res.replication.arbitrated, false);
+    assert.deepEqual(new Set(res.replication.honest), new Set(sub.workers));
+    await assertOutputsOnChain(O, worker, sub.taskId, 1, 2);
     await assertWorkerCannotDecrypt(O, worker, sub.taskId, "sknn-ckks/owner-state", (s) => {
       const train = decodeMessage(s, "outsourced/sknn-setup").frames[0];
       return decodeMessage(train, "sknn-ckks/train").frames[0];

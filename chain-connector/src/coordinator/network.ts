@@ -3,7 +3,7 @@ import type { ChainEvent, ChainEventBody, MemberReportStatus } from "../../../pr
 import { Phase, Role, Verification } from "../../../protocol/src/phases.js";
 import { roundBinding } from "../../../protocol/src/binding.js";
 import { checkContributionProof, honkSubmission } from "../proofcheck.js";
-import { datasetKey, kindKey, specBytes, specHash, verificationLevel, type TaskSpec } from "../../../protocol/src/taskspec.js";
+import { allowedMembers, datasetKey, kindKey, specBytes, specHash, verificationLevel, type TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { BlobRef } from "../http/authz.js";
 import {
   checkIdempotencyKey,
@@ -416,6 +416,8 @@ export class CoordinatorNetwork {
         verification,
       };
       this.store.insertTask(t);
+      const allowed = allowedMembers(spec);
+      if (allowed) this.store.insertAllowed(taskId, allowed);
       this.emit({ type: "TaskCreated", taskId, requester: sender, kind: t.kind, specHash: hash, rounds: spec.rounds });
       this.beginRound(t, machine.firstRound(t, this.clock.now()));
       return { taskId };
@@ -475,6 +477,7 @@ export class CoordinatorNetwork {
       const now = this.clock.now();
       machine.joinOpen(r, now);
       this.requireRole(sender, Role.Owner | Role.Worker, "join rounds (Owner or Worker)");
+      if (!this.store.allowed(taskId, sender)) fail("NotAllowed", `${sender} is not among the nodes the spec of task ${taskId} names; only they may join`);
       machine.seat(t, r, sender, this.store.member(taskId, round, sender) !== undefined);
       this.store.insertMember(taskId, round, sender, key);
       this.store.setLastActive(sender, now);

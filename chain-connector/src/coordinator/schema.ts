@@ -87,6 +87,13 @@ CREATE TABLE IF NOT EXISTS task_keys (
   tx TEXT NOT NULL,
   PRIMARY KEY (requester, key)
 );
+-- The nodes a task's spec names as its only members (the contract's restrictMembers list); a task
+-- with no rows here takes any node with the role. Lower-case addresses.
+CREATE TABLE IF NOT EXISTS allowed_members (
+  task_id INTEGER NOT NULL,
+  member TEXT NOT NULL,
+  PRIMARY KEY (task_id, member)
+);
 -- One MemberReported per node and round (the contract's _reported).
 CREATE TABLE IF NOT EXISTS reports (
   task_id INTEGER NOT NULL,

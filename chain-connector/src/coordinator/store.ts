@@ -374,6 +374,21 @@ export class CoordinatorStore {
     return m && { active: m.active !== 0 };
   }
 
+  /** Fixes the task's member list (TaskManager.restrictMembers). */
+  insertAllowed(taskId: number, members: readonly string[]): void {
+    for (const m of members) this.run(`INSERT OR IGNORE INTO allowed_members(task_id, member) VALUES(?, ?)`, taskId, m.toLowerCase());
+  }
+
+  /** Whether the task's member list (if it has one) names `member`. */
+  allowed(taskId: number, member: string): boolean {
+    const r = this.get<{ listed: number; named: number }>(
+      `SELECT COUNT(*) AS listed, COALESCE(SUM(member = ?), 0) AS named FROM allowed_members WHERE task_id = ?`,
+      member.toLowerCase(),
+      taskId,
+    );
+    return !r || r.listed === 0 || r.named > 0;
+  }
+
   /** Seats a member and counts it in the round's joined. */
   insertMember(taskId: number, round: number, member: string, memberKey: string): void {
     this.run(`INSERT INTO members(task_id, round, member, member_key) VALUES(?, ?, ?, ?)`, taskId, round, member, memberKey);

@@ -21,6 +21,9 @@ const CODES = new Set<string>([
   "NotMember",
   "AlreadyJoined",
   "RoundFull",
+  "NotAllowed",
+  "Excluded",
+  "AlreadyRestricted",
   "AlreadySubmitted",
   "NotRequester",
   "MissingRole",
@@ -95,6 +98,12 @@ function describe(d: ErrorDescription): string {
       return `the round already has its ${a[0]} members`;
     case "NotMember":
       return `${a[0]} is not an active member of this round (never joined, or dropped after missing a phase)`;
+    case "NotAllowed":
+      return `${a[0]} is not among the nodes the task's spec names; only they may join`;
+    case "Excluded":
+      return `${a[0]} was excluded from this task by its requester`;
+    case "AlreadyRestricted":
+      return `the member list of spec ${a[0]} is already fixed; it is written once`;
     case "AlreadySubmitted":
       return `${a[0]} already submitted in this phase`;
     case "NotRequester":

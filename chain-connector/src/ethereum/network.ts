@@ -4,7 +4,7 @@ import { JsonRpcProvider, Wallet, ZeroHash, getAddress, isAddress, type Log, typ
 import { REPORT_STATUS, type ChainEvent, type ChainEventBody, type MemberReportStatus } from "../../../protocol/src/events.js";
 import { Phase, Verification } from "../../../protocol/src/phases.js";
 import { honkSubmission } from "../proofcheck.js";
-import { datasetKey, specBytes, specHash, type TaskSpec } from "../../../protocol/src/taskspec.js";
+import { allowedMembers, datasetKey, specBytes, specHash, type TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { BlobRef } from "../http/authz.js";
 import {
   checkIdempotencyKey,
@@ -597,6 +597,11 @@ export class EthereumConnector implements Connector {
     const hash = await this.network.blobs.put(specBytes(spec));
     if (hash !== specHash(spec)) throw new Error("spec blob hash differs from specHash: canonical encoding changed");
     beforeSend?.(hash);
+    // The member list goes on-chain before the task exists: once createTask opens round 1's Join,
+    // any Worker could otherwise take a seat first. A retry finds the list already fixed.
+    const allowed = allowedMembers(spec);
+    if (allowed && !(await this.read(() => this.tasks.isRestricted(this.sender.wallet.address, hash))))
+      await this.send(() => this.tasks.restrictMembers.populateTransaction(hash, [...allowed]));
     const r = await this.send(() => this.tasks.createTask.populateTransaction(...createTaskArgs(spec, hash)));
     const e = this.eventIn(r, "TaskCreated") as { taskId: number };
     return { ...this.receipt(r), taskId: e.taskId };

@@ -8,6 +8,7 @@
 export * from "./matrix.js";
 export * from "./baseline.js";
 export * from "./wire.js";
+export { judgeReplicas, outputDigest, type ReplicaOutput, type ReplicaVerdict } from "./replication.js";
 export { runSkmeansCkks, SkmeansCkksOwner, SkmeansCkksWorker, type SkmeansCkksOptions, type CentroidUpdate } from "./ckks/skmeans.js";
 export { runSknnCkks, SknnCkksOwner, SknnCkksWorker } from "./ckks/sknn.js";
 export { runDbsnncCkks, DbsnncCkksOwner, DbsnncCkksWorker } from "./ckks/dbsnnc.js";

@@ -60,6 +60,13 @@ export interface TaskKindDef<Name extends string = string, P = unknown> {
   /** Whether members of a round read each other's contributions of `phase` (the connector's blob read rule). */
   memberReads(spec: Pick<KindSpecView, "aggregation">, phase: number): ReadScope;
   /**
+   * The only nodes that may join the task's rounds (absent: any node with the role). Enforced by
+   * both connectors: on-chain by TaskManager.restrictMembers (sent before createTask) and joinRound,
+   * and the same rule in coordinator mode. The outsourced kinds name their workers here, so a
+   * random Worker cannot take a member slot and stall the round.
+   */
+  allowedMembers?(params: P): readonly string[];
+  /**
    * What `cm task new <kind>` fills in: example params (column names are placeholders; for an
    * outsourced kind, the owner's request options), the rounds to ask for (default 1), and the
    * params that name the given owner nodes (vlinreg's parties).

@@ -68,4 +68,5 @@ export const outsourcedKindBase = {
   memberReads: (): ReadScope => "none",
   mapNodes: (params: Record<string, unknown>, node: (name: unknown) => unknown): Record<string, unknown> =>
     Array.isArray(params.workers) ? { ...params, workers: params.workers.map(node) } : params,
+  allowedMembers: (p: { workers: string[] }): readonly string[] => p.workers,
 } as const;

@@ -24,7 +24,10 @@ import { outsourcedNext, type OutsourcedKind, type OutsourcedVariant } from "../
 import { isKindOf } from "../../../../../protocol/src/tasks/registry.js";
 import type { DatasetRow, NodeStore } from "../../../store/store.js";
 import type { HandlerRegistry, BlobAccess, PrepareContext, PreparedTask, TaskKindHandler } from "../../handler.js";
-import { openFromMember, sealForRequester } from "../../aggregation/sealed.js";
+import { sealContext, sealForRequester } from "../../aggregation/sealed.js";
+import type { ReceivedContribution, RoundContext } from "../../handler.js";
+import { judgeReplicas, outputDigest, type ReplicaVerdict } from "../../../algorithms/replication.js";
+import { CAPS } from "../../../../../protocol/src/tasks/caps.js";
 import { WorkerManager, type PickStrategy } from "../../manager.js";
 import { submitTask, submittingNode } from "../../prepare.js";
 import type { z } from "zod";
@@ -173,6 +176,26 @@ interface OwnerState {
   steps: number;
   chunks: number;
   replies: string[][];
+  /** Replicas caught returning an output that differed from the owner's re-run: their later outputs are not counted. */
+  cheaters?: { member: string; round: number; reason: string }[];
+}
+
+/**
+ * A replica's output, opened: the payload is sealed to the owner (randomised), and the on-chain
+ * commitment is keccak256 of the output inside, so replicas that computed the same bytes commit
+ * the same value on-chain and the owner checks the opened bytes against it.
+ */
+function openOutput(ctx: RoundContext, c: ReceivedContribution): Uint8Array {
+  let out: Uint8Array;
+  try {
+    out = ctx.openSealed(c.payload, sealContext(ctx, c.member, "compute"));
+  } catch (e) {
+    throw new Error(`the output of ${c.member} does not open with the requester's key (sealed to another key, task, round or member, or altered): ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  if (outputDigest(out) !== c.commitment) throw new Error(`the output of ${c.member} does not match its on-chain commitment`);
+  return out;
 }
 
 export interface CommonParams {
@@ -235,17 +258,59 @@ export function outsourcedHandler<P extends CommonParams>(
       ctx.log.info({ kind, variant: p.variant, bytes: output.length }, "outsourced worker step");
       // Meant for the owner only: sealed to its registered key, so the blob store holds no output
       // even of the variants whose output is not ciphertext (plain, or order-revealing legacy ones).
-      return sealForRequester(ctx, output);
+      const sealed = await sealForRequester(ctx, output);
+      return { payload: sealed.payload, commitment: outputDigest(output) };
+    },
+    // The commitment is the digest of the output inside the sealed payload (see openOutput): a
+    // payload that does not open to it is left out, and counts as a missing replica.
+    verify(ctx, c) {
+      try {
+        openOutput(ctx, c);
+        return true;
+      } catch {
+        return false;
+      }
     },
     async aggregate(ctx, contributions) {
       const p = schema.parse(ctx.spec.params);
       const v = impl(p);
-      const named = new Set(p.workers.map((w) => w.toLowerCase()));
-      const mine = contributions.filter((c) => named.has(c.member.toLowerCase()));
-      if (mine.length !== 1) throw new Error(`${kind}: round ${ctx.round} has ${mine.length} output(s) from the named worker(s) ${p.workers.join(", ")}; expected exactly one`);
       const st = ctx.state.get<OwnerState>();
       if (!st || st.v !== 1)
         throw new Error(`${kind}: this node holds no owner state for task ${ctx.taskId}; outsourced tasks are submitted through the data owner's node (POST /tasks there)`);
+      const caught = new Set((st.cheaters ?? []).map((c) => c.member.toLowerCase()));
+      const named = new Set(p.workers.map((w) => w.toLowerCase()).filter((w) => !caught.has(w)));
+      const mine = contributions.filter((c) => named.has(c.member.toLowerCase()));
+      if (mine.length === 0 || (p.workers.length === 1 && mine.length !== 1))
+        throw new Error(
+          `${kind}: round ${ctx.round} has ${mine.length} output(s) from the named worker(s) ${p.workers.join(", ")}; expected ${p.workers.length === 1 ? "exactly one" : "at least one"}`,
+        );
+      const outputs = mine.map((c) => ({ member: c.member, output: openOutput(ctx, c) }));
+      // One named worker: its output is trusted (no replication). Several: equal digests are
+      // accepted; a disagreement, or a replica missing, makes the owner re-run the step itself.
+      let verdict: ReplicaVerdict | undefined;
+      if (p.workers.length > 1) {
+        verdict = await judgeReplicas(outputs, p.workers.length, async () => {
+          const setup = await getChunks(ctx.blobs, p.setup);
+          const replies = st.replies;
+          if (ctx.round > 1 && v.resume) {
+            const r = await v.resume(setup, await getChunks(ctx.blobs, replies[replies.length - 1]), p, ctx.round);
+            r.engine.dispose();
+            return r.output;
+          }
+          const w = await v.worker(setup, p);
+          try {
+            let out = await w.next(undefined);
+            for (const r of replies) out = await w.next(await getChunks(ctx.blobs, r));
+            return out;
+          } finally {
+            w.dispose();
+          }
+        });
+        for (const c of verdict.cheaters)
+          ctx.log.warn({ kind, taskId: ctx.taskId, round: ctx.round, member: c.member, reason: c.reason }, "replica caught: output differs from the owner's re-run");
+      }
+      const cheaters = [...(st.cheaters ?? []), ...(verdict?.cheaters ?? []).map((c) => ({ member: c.member, round: ctx.round, reason: c.reason }))];
+      const replication = verdict && { replicas: p.workers.length, outputs: outputs.length, arbitrated: verdict.arbitrated, honest: verdict.honest, cheaters };
       const key = cacheKey(ctx.self, ctx.spec);
       let engine = owners.get(key);
       if (!engine || engine.steps !== st.steps) {
@@ -255,21 +320,25 @@ export function outsourcedHandler<P extends CommonParams>(
         owners.set(key, engine);
       }
       const t0 = performance.now();
-      const r = await engine.step(openFromMember(ctx, mine[0]));
+      const r = await engine.step(verdict ? verdict.accepted : outputs[0].output);
       const ownerMs = Math.round(performance.now() - t0);
-      const worker = mine[0].member;
+      // The worker whose output was used; the owner itself when no replica's output matched its re-run.
+      const worker = verdict ? (verdict.honest[0] ?? ctx.self) : outputs[0].member;
       if (r.result) {
         owners.delete(key);
-        ctx.state.set({ ...st, steps: st.steps + 1, snapshot: undefined } satisfies OwnerState);
-        return { result: { ...r.result, kind, variant: p.variant, worker, rounds: ctx.round, ownerMs }, done: true };
+        ctx.state.set({ ...st, steps: st.steps + 1, snapshot: undefined, cheaters } satisfies OwnerState);
+        return { result: { ...r.result, kind, variant: p.variant, worker, rounds: ctx.round, ownerMs, ...(replication ? { replication } : {}) }, done: true };
       }
       if (!r.reply) throw new Error(`${kind}: the owner step returned neither a reply nor a result`);
       if (ctx.round >= ctx.spec.rounds) throw new Error(`${kind}: the owner needs another round but the task allows ${ctx.spec.rounds}`);
       const hashes = await putChunks(ctx.blobs, r.reply, st.chunks);
       const snapshot = engine.snapshot ? await ctx.local.put(engine.snapshot()) : undefined;
       const replies = [...st.replies, hashes];
-      ctx.state.set({ ...st, steps: st.steps + 1, snapshot, replies } satisfies OwnerState);
-      return { result: { kind, variant: p.variant, worker, round: ctx.round, done: false, replyBytes: r.reply.length, ownerMs }, next: { replies } };
+      ctx.state.set({ ...st, steps: st.steps + 1, snapshot, replies, cheaters } satisfies OwnerState);
+      return {
+        result: { kind, variant: p.variant, worker, round: ctx.round, done: false, replyBytes: r.reply.length, ownerMs, ...(replication ? { replication } : {}) },
+        next: { replies },
+      };
     },
   };
 }
@@ -288,8 +357,13 @@ export interface OutsourcedRequestBase {
   /** Feature columns (default: every column except labelColumn). */
   columns?: string[];
   securityLevel?: 128 | 192 | 256;
-  /** Worker addresses; default: the manager picks one from the node registry. */
+  /** Worker addresses, one per replica; default: the manager picks `replicas` from the node registry. */
   workers?: string[];
+  /**
+   * Workers that each compute every step (replicated evaluation; see algorithms/replication.ts).
+   * Default: the number of `workers` named, else 2. With 1 the worker's output is trusted.
+   */
+  replicas?: number;
   strategy?: PickStrategy;
   /** Pieces the owner's messages are put in (Rory's NUM_CHUNKS, default 4). */
   chunks?: number;
@@ -434,6 +508,11 @@ async function checkAndEncrypt(
   if (!Array.isArray(columns) || columns.length === 0) throw new Error("columns: name at least one feature column");
   const X = selectColumns(table, columns);
 
+  const replicas = req.replicas ?? (Array.isArray(req.workers) ? req.workers.length : 2);
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > CAPS.MAX_WORKERS)
+    throw new Error(`replicas: must be an integer from 1 to ${CAPS.MAX_WORKERS} (workers computing each step), got ${String(req.replicas)}`);
+  if (Array.isArray(req.workers) && req.workers.length !== replicas)
+    throw new Error(`replicas: ${replicas}, but workers names ${req.workers.length} node(s); name one worker per replica, or leave replicas out`);
   let workerList: string[];
   if (req.workers !== undefined) {
     if (!Array.isArray(req.workers) || req.workers.length === 0) throw new Error("workers: list at least one worker address, or omit it to let the manager pick");
@@ -448,7 +527,7 @@ async function checkAndEncrypt(
   } else {
     const manager = opts.manager ?? managers.get(ctx.connector) ?? new WorkerManager(ctx.connector);
     managers.set(ctx.connector, manager);
-    workerList = await manager.pick({ count: 1, strategy: req.strategy, exclude: [ctx.self] });
+    workerList = await manager.pick({ count: replicas, strategy: req.strategy, exclude: [ctx.self] });
   }
 
   const prepared = await opts.preparer({ ...req, variant }, X, table);
@@ -460,7 +539,9 @@ async function checkAndEncrypt(
       datasets: [{ owner: ctx.self, datasetId: row.name, version: row.version }],
       params: { ...prepared.params, variant, workers: workerList, setup: parts.map((c) => keccak256(c)), securityLevel: req.securityLevel ?? 128 },
       rounds: prepared.rounds,
-      members: { min: 1, max: 1, threshold: 1 },
+      // Every named worker may join (the spec's member list, enforced on-chain); one is enough for
+      // the round to run: the owner re-runs a step whose replicas are missing.
+      members: { min: 1, max: workerList.length, threshold: 1 },
       ...(req.deadlines ? { deadlines: req.deadlines } : {}),
     } satisfies TaskSpecInput);
     return { prepared, spec, parts, workerList, chunks };
