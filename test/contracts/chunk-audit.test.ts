@@ -7,6 +7,10 @@ import { statsChunkInputs } from "../../protocol/src/honk/stats.js";
 import { chunkAuditBinding, proofListTree } from "../../protocol/src/honk/prooflist.js";
 import { HonkCircuit, solidityArgs, type HonkProof } from "../../node/src/zk/honk.js";
 import { deployHonkVerifier } from "../helpers/honk.js";
+import { proveHonkGroup } from "../../node/src/zk/honk-contributions.js";
+import { closePool } from "../../node/src/runtime/pool.js";
+import { outputsCommitment, roundBinding } from "../../protocol/src/binding.js";
+import { kindKey } from "../../protocol/src/taskspec.js";
 import { ChunkAudit__factory, type ChunkAudit } from "../../types/ethers-contracts/index.js";
 
 // ChunkAudit with the real StatsChunkHonkVerifier and real stats_chunk proofs: a member commits
@@ -68,7 +72,7 @@ describe("ChunkAudit: challenges and the random audit with real Honk proofs", ()
     c = await startChain();
     const v = await deployHonkVerifier(c.wallets[0], "StatsChunkHonkVerifier");
     verifier = await v.getAddress();
-    const a = await new ChunkAudit__factory(c.wallets[0]).deploy(c.addresses.dataRegistry);
+    const a = await new ChunkAudit__factory(c.wallets[0]).deploy(c.addresses.taskManager);
     await a.waitForDeployment();
     const addr = await a.getAddress();
     audit = (i) => ChunkAudit__factory.connect(addr, c.wallets[i]);
@@ -80,6 +84,52 @@ describe("ChunkAudit: challenges and the random audit with real Honk proofs", ()
   after(async () => {
     console.log("ChunkAudit gas:", Object.entries(gas).map(([k, v]) => `${k} ${v.toLocaleString("en-US")}`).join(", "));
     await c?.stop();
+    await closePool();
+  });
+
+  test("challengeTask: TaskManager records an OffChain member's proof-list root; a failing entry excludes it from the round, a valid one stands", async () => {
+    const REQ = 3;
+    const [a, b] = [c.wallets[A].address, c.wallets[B].address];
+    await reverts(audit(REQ).setHonkVerifier(kindKey("stats"), 4, verifier, 6, 4), "Unauthorized");
+    await reverts(audit(0).setHonkVerifier(kindKey("stats"), 8, verifier, 6, 4), "BadInput");
+    await mined(audit(0).setHonkVerifier(kindKey("stats"), 4, verifier, 6, 4));
+    await mined(c.nr(REQ).register("http://req", id("kreq"), 4, 1));
+    const created = await mined(c.tm(REQ).createTask(id("spec"), kindKey("stats"), 1, 2, 2, 2, [100, 100, 100, 100], false, 1));
+    const taskId = eventNamed(c.tm(0).interface, created.logs, "TaskCreated").args.taskId as bigint;
+    for (const m of [A, B]) await mined(c.tm(m).joinRound(taskId, 1, id(`mk${m}`)));
+    const { chainId } = await c.provider.getNetwork();
+    // As the runtime binds them (ctx.binding): roundBinding over each group's own outputs.
+    const proveFor = async (member: string, group: number): Promise<Entry> => {
+      const binding = (outputs: bigint[]) => roundBinding({ taskManager: c.addresses.taskManager, chainId, taskId: Number(taskId), round: 1, member, commitment: outputsCommitment(outputs) });
+      const p = await proveHonkGroup({ kind: "stats", ds, group, binding });
+      return { proof: p.proof, pis: p.publicInputs.map(hex) };
+    };
+    const honest = [await proveFor(a, 0), await proveFor(a, 1)];
+    const bOwn = await proveFor(b, 1);
+    const flipped = bOwn.proof.slice();
+    flipped[300] ^= 1;
+    // B's list: A's group 0 (valid, bound to A) and its own group 1 with a tampered proof.
+    const cheat = [honest[0], { proof: flipped, pis: bOwn.pis }];
+    const ta = tree(honest);
+    const tb = tree(cheat);
+    await reverts(audit(REQ).challengeTask(taskId, 1, a, 0, honest[0].pis, honest[0].proof, ta.path(0)), "NotCommitted");
+    await run("submit Compute with the proof-list root (OffChain)", c.tm(A).submit(taskId, 1, id("blobA"), ta.root, "0x"));
+    await mined(c.tm(B).submit(taskId, 1, id("blobB"), tb.root, "0x"));
+    assert.equal(await c.tm(0).proofsRootOf(taskId, 1, a), ta.root);
+    await reverts(audit(REQ).challengeTask(taskId, 1, a, 0, honest[0].pis, honest[0].proof, ta.path(0)), "ChunkValid");
+    await reverts(audit(REQ).challengeTask(taskId, 1, a, 1, honest[1].pis, honest[1].proof, ta.path(1)), "ChunkValid");
+    await reverts(audit(REQ).challengeTask(taskId, 1, a, 1, honest[0].pis, honest[0].proof, ta.path(1)), "NotInList");
+    // Index 2 with a one-hash path would alias leaf 0 and fail the group check: refused, not an exclusion.
+    await reverts(audit(REQ).challengeTask(taskId, 1, a, 2, honest[0].pis, honest[0].proof, ta.path(0)), "NotInList");
+    const snap = await c.snapshot();
+    let r = await mined(audit(REQ).challengeTask(taskId, 1, b, 0, cheat[0].pis, cheat[0].proof, tb.path(0)));
+    assert.deepEqual([...eventNamed(audit(0).interface, r.logs, "TaskMemberExcluded").args], [taskId, 1n, b, 0n, 3n]);
+    await snap();
+    r = await run("challengeTask (caught: proof rejected)", audit(REQ).challengeTask(taskId, 1, b, 1, cheat[1].pis, cheat[1].proof, tb.path(1)));
+    assert.deepEqual([...eventNamed(audit(0).interface, r.logs, "TaskMemberExcluded").args], [taskId, 1n, b, 1n, 5n]);
+    assert.equal(await audit(0).excludedFrom(taskId, 1, b), true);
+    assert.equal(await audit(0).excludedFrom(taskId, 1, a), false);
+    await reverts(audit(REQ).challengeTask(taskId, 1, b, 1, cheat[1].pis, cheat[1].proof, tb.path(1)), "Excluded");
   });
 
   test("challenge: a valid entry stands; a failing one excludes its member (proof rejected, wrong binding)", async () => {
