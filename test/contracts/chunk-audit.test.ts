@@ -11,6 +11,7 @@ import { proveHonkGroup } from "../../node/src/zk/honk-contributions.js";
 import { closePool } from "../../node/src/runtime/pool.js";
 import { outputsCommitment, roundBinding } from "../../protocol/src/binding.js";
 import { kindKey } from "../../protocol/src/taskspec.js";
+import { deployHonkVerifiers } from "../../chain-connector/src/ethereum/deploy.js";
 import { ChunkAudit__factory, type ChunkAudit } from "../../types/ethers-contracts/index.js";
 
 // ChunkAudit with the real StatsChunkHonkVerifier and real stats_chunk proofs: a member commits
@@ -72,9 +73,8 @@ describe("ChunkAudit: challenges and the random audit with real Honk proofs", ()
     c = await startChain();
     const v = await deployHonkVerifier(c.wallets[0], "StatsChunkHonkVerifier");
     verifier = await v.getAddress();
-    const a = await new ChunkAudit__factory(c.wallets[0]).deploy(c.addresses.taskManager);
-    await a.waitForDeployment();
-    const addr = await a.getAddress();
+    // deployContracts deploys ChunkAudit bound to its TaskManager.
+    const addr = c.addresses.chunkAudit!;
     audit = (i) => ChunkAudit__factory.connect(addr, c.wallets[i]);
     for (const m of [A, B]) {
       await mined(c.nr(m).register(`http://m${m}`, id(`k${m}`), 1, 1));
@@ -92,7 +92,17 @@ describe("ChunkAudit: challenges and the random audit with real Honk proofs", ()
     const [a, b] = [c.wallets[A].address, c.wallets[B].address];
     await reverts(audit(REQ).setHonkVerifier(kindKey("stats"), 4, verifier, 6, 4), "Unauthorized");
     await reverts(audit(0).setHonkVerifier(kindKey("stats"), 8, verifier, 6, 4), "BadInput");
-    await mined(audit(0).setHonkVerifier(kindKey("stats"), 4, verifier, 6, 4));
+    // As the deploy script binds them: both widths, public input count and outputs' offset from the manifest.
+    const bound = await deployHonkVerifiers(c.wallets[0], c.addresses.chunkAudit!, ["stats"]);
+    assert.deepEqual(
+      bound.map((x) => [x.kind, x.width]),
+      [
+        ["stats", 4],
+        ["stats", 16],
+      ],
+    );
+    const w4 = await audit(0).honkVerifiers(kindKey("stats"), 4);
+    assert.deepEqual([w4.verifier, w4.inputs, w4.outputsAt], [bound[0].address, 6n, 4n]);
     await mined(c.nr(REQ).register("http://req", id("kreq"), 4, 1));
     const created = await mined(c.tm(REQ).createTask(id("spec"), kindKey("stats"), 1, 2, 2, 2, [100, 100, 100, 100], false, 1));
     const taskId = eventNamed(c.tm(0).interface, created.logs, "TaskCreated").args.taskId as bigint;
