@@ -48,6 +48,8 @@ contract ChunkAudit {
     uint256 private constant FR = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @notice Blocks after the draw during which the audit may be answered.
     uint64 public constant AUDIT_WINDOW = 200;
+    /// @notice Gas given to one Honk verification (≈3.9M used by an honest proof, width 4 or 16).
+    uint256 public constant VERIFY_GAS = 6_000_000;
     /// @notice Deepest proof list: 2^20 entries.
     uint8 public constant MAX_DEPTH = 20;
 
@@ -155,6 +157,7 @@ contract ChunkAudit {
     error AuditWindowOpen(uint64 until);
     error NotInList(uint32 index);
     error ChunkValid(uint32 index);
+    error OutOfGas(uint256 needed);
 
     /// @notice Binds the audit to a task manager and its registry of dataset roots.
     /// @param taskManager The task manager whose OffChain rounds are challenged.
@@ -421,10 +424,18 @@ contract ChunkAudit {
         if (uint256(publicInputs[2]) != taskBinding(taskId, round, member, keccak256(abi.encodePacked(publicInputs[v.outputsAt:]))))
             return 3;
         if (!data.hasRoot(member, publicInputs[0])) return 4;
-        try v.verifier.verify(proof, publicInputs) returns (bool ok) {
-            return ok ? 0 : 5;
+        return _verifies(v.verifier, proof, publicInputs) ? 0 : 5;
+    }
+
+    /// @dev Runs the verifier with exactly VERIFY_GAS: a caller that sends too little gas is refused
+    /// (OutOfGas) rather than having an honest proof fail for want of gas and its member excluded.
+    function _verifies(IHonkVerifier verifier, bytes calldata proof, bytes32[] calldata publicInputs) private view returns (bool) {
+        // 63/64 of what is left is forwarded: require enough that the verifier gets all of VERIFY_GAS.
+        if (gasleft() < VERIFY_GAS + VERIFY_GAS / 63 + 20_000) revert OutOfGas(VERIFY_GAS + VERIFY_GAS / 63 + 20_000);
+        try verifier.verify{gas: VERIFY_GAS}(proof, publicInputs) returns (bool ok) {
+            return ok;
         } catch {
-            return 5;
+            return false;
         }
     }
 
@@ -438,10 +449,6 @@ contract ChunkAudit {
         if (uint256(publicInputs[1]) != index) return 2;
         if (uint256(publicInputs[2]) != bindingOf(key, member)) return 3;
         if (!data.hasRoot(member, publicInputs[0])) return 4;
-        try r.verifier.verify(proof, publicInputs) returns (bool ok) {
-            return ok ? 0 : 5;
-        } catch {
-            return 5;
-        }
+        return _verifies(r.verifier, proof, publicInputs) ? 0 : 5;
     }
 }

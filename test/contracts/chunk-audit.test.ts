@@ -128,6 +128,8 @@ describe("ChunkAudit: challenges and the random audit with real Honk proofs", ()
     assert.equal(await c.tm(0).proofsRootOf(taskId, 1, a), ta.root);
     await reverts(audit(REQ).challengeTask(taskId, 1, a, 0, honest[0].pis, honest[0].proof, ta.path(0)), "ChunkValid");
     await reverts(audit(REQ).challengeTask(taskId, 1, a, 1, honest[1].pis, honest[1].proof, ta.path(1)), "ChunkValid");
+    // Starving the verifier cannot make an honest proof fail: too little gas is refused, nobody is excluded.
+    await reverts(audit(REQ).challengeTask.staticCall(taskId, 1, a, 1, honest[1].pis, honest[1].proof, ta.path(1), { gasLimit: 3_000_000 }), "OutOfGas");
     await reverts(audit(REQ).challengeTask(taskId, 1, a, 1, honest[0].pis, honest[0].proof, ta.path(1)), "NotInList");
     // Index 2 with a one-hash path would alias leaf 0 and fail the group check: refused, not an exclusion.
     await reverts(audit(REQ).challengeTask(taskId, 1, a, 2, honest[0].pis, honest[0].proof, ta.path(0)), "NotInList");
