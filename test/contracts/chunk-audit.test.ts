@@ -1,6 +1,6 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { id, type ContractTransactionResponse } from "ethers";
+import { Contract, id, type ContractTransactionResponse } from "ethers";
 import { startChain, mined, eventNamed, type Chain } from "./fixture.js";
 import { commitChunks, type ChunkedDataset } from "../../protocol/src/honk/chunks.js";
 import { statsChunkInputs } from "../../protocol/src/honk/stats.js";
@@ -103,6 +103,19 @@ describe("ChunkAudit: challenges and the random audit with real Honk proofs", ()
     );
     const w4 = await audit(0).honkVerifiers(kindKey("stats"), 4);
     assert.deepEqual([w4.verifier, w4.inputs, w4.outputsAt], [bound[0].address, 6n, 4n]);
+    // An honest width-16 proof verifies within VERIFY_GAS, as the width-4 one does (answerAudit's gas above).
+    const ds16 = commitChunks(
+      rows.slice(0, 100).map((r) => [...r, r[0], r[1]]),
+      64,
+      6,
+      new Uint8Array(32).fill(3),
+      16,
+    );
+    const p16 = await proveHonkGroup({ kind: "stats", ds: ds16, group: 0, binding: 1n });
+    const v16 = new Contract(bound[1].address, ["function verify(bytes, bytes32[]) view returns (bool)"], c.provider);
+    const g16 = await v16.verify.estimateGas(p16.proof, p16.publicInputs.map(hex));
+    gas["verify, stats_chunk_w16 (honest)"] = g16;
+    assert.ok(g16 < (await audit(0).VERIFY_GAS()), `${g16} gas`);
     await mined(c.nr(REQ).register("http://req", id("kreq"), 4, 1));
     const created = await mined(c.tm(REQ).createTask(id("spec"), kindKey("stats"), 1, 2, 2, 2, [100, 100, 100, 100], false, 1));
     const taskId = eventNamed(c.tm(0).interface, created.logs, "TaskCreated").args.taskId as bigint;
