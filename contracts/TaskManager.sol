@@ -204,7 +204,10 @@ contract TaskManager {
     mapping(uint256 => mapping(address => bool)) private _excluded;
     // Member lists and contributions (blob hash, commitment) live in the MemberJoined and
     // ContributionSubmitted events only: storing them cost ~66k gas per member per round and no
-    // transaction reads them.
+    // transaction reads them. The one exception is below.
+    /// @notice The Compute commitment of an OffChain (UltraHonk) task's member: the Merkle root of its
+    /// list of group proofs, which ChunkAudit opens when someone challenges an entry (zero: none).
+    mapping(uint256 => mapping(uint32 => mapping(address => bytes32))) public proofsRootOf;
 
     /// @notice Deploys the task manager; the deployer becomes its owner.
     /// @param nodeRegistry Registry that holds roles.
@@ -462,6 +465,9 @@ contract TaskManager {
         if (mine == Phase.None || mine != _previous(phase, t.setup)) revert NotMember(msg.sender);
         if (phase == Phase.Compute && t.verification == VERIFY_ONCHAIN) {
             _checkProof(taskId, round, t.kind, commitment, proof);
+        } else if (phase == Phase.Compute && t.verification == VERIFY_OFFCHAIN) {
+            // ~22k gas: the one contribution a transaction reads (ChunkAudit.challengeTask).
+            proofsRootOf[taskId][round][msg.sender] = commitment;
         }
         last[msg.sender] = phase;
         uint32 submitted = r.submitted + 1;

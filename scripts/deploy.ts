@@ -16,7 +16,7 @@
  */
 import { NonceManager } from "ethers";
 import { network } from "hardhat";
-import { deployContracts, deployContributionVerifiers, type VerifierBinding } from "../chain-connector/src/ethereum/deploy.js";
+import { deployContracts, deployContributionVerifiers, deployHonkVerifiers, type HonkVerifierBinding, type VerifierBinding } from "../chain-connector/src/ethereum/deploy.js";
 import { DEFAULT_ADDRESSES_FILE, env, runScript, scriptSigner, ScriptError, writeJsonAtomic, type AddressesFile } from "./env.js";
 
 await runScript(async () => {
@@ -41,6 +41,8 @@ await runScript(async () => {
     }
   }
   const addresses = await deployContracts(signer, verifiers);
+  // UltraHonk verifiers per kind and width, bound in ChunkAudit so OffChain rounds can be challenged on-chain.
+  const honk: HonkVerifierBinding[] = mode === "none" ? [] : await deployHonkVerifiers(signer, addresses.chunkAudit!);
   const file: AddressesFile = {
     ...addresses,
     ...Object.fromEntries(verifiers.map((v) => [`${v.kind}Verifier`, v.address])),
@@ -53,6 +55,8 @@ await runScript(async () => {
   console.log(`NodeRegistry     ${addresses.nodeRegistry}`);
   console.log(`DataRegistry     ${addresses.dataRegistry}`);
   console.log(`TaskManager      ${addresses.taskManager}`);
+  console.log(`ChunkAudit       ${addresses.chunkAudit}`);
+  for (const h of honk) console.log(`UltraHonk verifier of kind ${h.kind.padEnd(7)} width ${String(h.width).padEnd(2)} ${h.address}`);
   for (const v of verifiers) console.log(`verifier of kind ${v.kind.padEnd(7)} ${v.address}`);
   if (verifiers.length === 0)
     console.log(`no verifier bound (${mode === "none" ? "CM_VERIFIER=none" : "no contribution circuit is built"}): on-chain verified tasks will be refused`);

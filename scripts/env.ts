@@ -17,6 +17,8 @@ export interface AddressesFile {
   nodeRegistry: string;
   dataRegistry: string;
   taskManager: string;
+  /** ChunkAudit: on-chain challenges of OffChain (UltraHonk) proof lists. */
+  chunkAudit?: string;
   /** The contribution verifiers deployed and bound to their kinds (statsVerifier, kmeansVerifier, linregVerifier, logregVerifier). */
   statsVerifier?: string;
   kmeansVerifier?: string;

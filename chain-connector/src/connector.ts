@@ -167,6 +167,13 @@ export interface Connector {
    * MemberReported with the sender as `member`.
    */
   report(taskId: number, round: number, status: MemberReportStatus, reason: string): Promise<TxReceipt>;
+  /**
+   * Shows that entry `index` of `member`'s proof list (its Compute commitment in an "offchain"
+   * round) fails: bad proof, wrong binding, root not committed, or group ≠ index. Anyone may; the
+   * entry is re-checked (ethereum: ChunkAudit.challengeTask; coordinator: bb) and the member is
+   * excluded from the round (MemberExcluded). A valid entry is refused (BadInput).
+   */
+  challenge(taskId: number, round: number, member: string, entry: ProofListChallenge): Promise<TxReceipt>;
 
   /**
    * Content-addressed blobs (keccak256 of the bytes); the hash is what goes on-chain.
@@ -187,6 +194,33 @@ export interface Connector {
 }
 
 /** Checks a report's status and reason (both modes refuse the same inputs before anything else). */
+/** One entry of a member's proof list with its Merkle path (protocol/src/honk/prooflist.ts). */
+export interface ProofListChallenge {
+  index: number;
+  /** 0x-prefixed 32-byte words. */
+  publicInputs: string[];
+  /** 0x-prefixed proof bytes. */
+  proof: string;
+  /** Sibling hashes from the leaf up. */
+  path: string[];
+}
+
+const WORD = /^0x[0-9a-fA-F]{64}$/;
+
+/** Checks a challenge's shape; throws BadInput naming the field. */
+export function checkChallenge(member: unknown, e: unknown): asserts e is ProofListChallenge {
+  const c = e as Partial<ProofListChallenge> | null;
+  if (typeof member !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(member)) throw new ConnectorError("BadInput", "member must be a 0x-prefixed 20-byte address");
+  if (!c || typeof c !== "object") throw new ConnectorError("BadInput", "entry must be {index, publicInputs, proof, path}");
+  if (!Number.isInteger(c.index) || c.index! < 0 || c.index! >= 2 ** 20) throw new ConnectorError("BadInput", "entry.index must be an integer from 0 to 2^20 − 1");
+  if (!Array.isArray(c.publicInputs) || c.publicInputs.length < 1 || c.publicInputs.length > 64 || !c.publicInputs.every((x) => typeof x === "string" && WORD.test(x)))
+    throw new ConnectorError("BadInput", "entry.publicInputs must be 1 to 64 0x-prefixed 32-byte words");
+  if (typeof c.proof !== "string" || !/^0x([0-9a-fA-F]{2}){1,65536}$/.test(c.proof))
+    throw new ConnectorError("BadInput", "entry.proof must be 0x-prefixed hex bytes (at most 64 KiB)");
+  if (!Array.isArray(c.path) || c.path.length > 20 || !c.path.every((x) => typeof x === "string" && WORD.test(x)))
+    throw new ConnectorError("BadInput", "entry.path must be at most 20 0x-prefixed 32-byte words");
+}
+
 export function checkReport(status: unknown, reason: unknown): void {
   if (status !== "declined" && status !== "failed") throw new ConnectorError("BadInput", `status must be "declined" or "failed", got ${JSON.stringify(status)}`);
   if (typeof reason !== "string" || Buffer.byteLength(reason) < 1 || Buffer.byteLength(reason) > 200)

@@ -121,3 +121,37 @@ export async function verifyHonk(circuit: string, p: HonkProofData, opts: { buil
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Task kind → its width-4 Honk circuit (the width-16 one adds `_w16`), as ChunkAudit's per-kind verifiers. */
+const KIND_CIRCUITS: Record<string, string> = { stats: "stats_chunk", kmeans: "kmeans_chunk", linreg: "linreg_chunk", logreg: "logreg_chunk" };
+
+/**
+ * ChunkAudit._checkTaskEntry off-chain: 0 when entry `index` of a member's proof list is valid,
+ * else its exclusion reason (1 malformed, 2 group ≠ index, 3 wrong binding, 4 root not committed,
+ * 5 proof rejected, 7 no circuit width for its columns). `binding` is the round binding over the
+ * entry's outputs; `hasRoot` whether the member committed the dataset root. Throws for a kind
+ * without a Honk circuit (nothing can be judged).
+ */
+export async function checkHonkEntry(
+  kind: string,
+  index: number,
+  publicInputs: readonly string[],
+  proof: Uint8Array,
+  o: { binding: (outputs: bigint[]) => bigint; hasRoot: (root: string) => boolean; buildDir?: string },
+): Promise<number> {
+  const base = KIND_CIRCUITS[kind];
+  if (!base) throw new Error(`kind ${kind} has no UltraHonk circuit; proof lists of ${Object.keys(KIND_CIRCUITS).join(", ")} can be challenged`);
+  if (publicInputs.length < 5) return 1;
+  const pi = publicInputs.map((x) => BigInt(x));
+  const columns = pi[3];
+  if (columns === 0n || columns > 16n) return 7;
+  const circuit = columns <= 4n ? base : `${base}_w16`;
+  const manifest = JSON.parse(readFileSync(join(o.buildDir ?? HONK_BUILD_DIR, "manifest.json"), "utf8")) as { circuits: Record<string, { publicInputs: string[] }> };
+  const names = manifest.circuits[circuit]?.publicInputs;
+  if (!names) throw new Error(`circuit ${circuit} is not in the Honk manifest; rebuild the circuits`);
+  if (pi.length !== names.length) return 1;
+  if (pi[1] !== BigInt(index)) return 2;
+  if (pi[2] !== o.binding(pi.slice(names.findIndex((x) => x.startsWith("commitment"))))) return 3;
+  if (!o.hasRoot(publicInputs[0].toLowerCase())) return 4;
+  return (await verifyHonk(circuit, { proof, publicInputs: pi }, { buildDir: o.buildDir })) ? 0 : 5;
+}

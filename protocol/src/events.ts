@@ -58,7 +58,14 @@ export type ChainEventBody =
    * the task) or "failed" (it joined and its computation failed). `member` is the authenticated
    * sender (the transaction's, or the signed request's), never a field the node fills in.
    */
-  | { type: "MemberReported"; taskId: number; round: number; member: string; status: MemberReportStatus; reason: string };
+  | { type: "MemberReported"; taskId: number; round: number; member: string; status: MemberReportStatus; reason: string }
+  /**
+   * A challenge showed that entry `index` of `member`'s proof list (its Compute commitment in an
+   * "offchain" round) fails; the requester leaves the member out of the round's aggregate. reason:
+   * 1 public inputs malformed, 2 group is not the index, 3 wrong binding, 4 root not committed,
+   * 5 proof rejected, 7 no circuit width for its columns (ChunkAudit's codes).
+   */
+  | { type: "MemberExcluded"; taskId: number; round: number; member: string; index: number; reason: number };
 
 export type MemberReportStatus = "declined" | "failed";
 /** On-chain encoding of MemberReported.status. */

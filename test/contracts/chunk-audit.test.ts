@@ -1,12 +1,17 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { id, type ContractTransactionResponse } from "ethers";
+import { Contract, id, type ContractTransactionResponse } from "ethers";
 import { startChain, mined, eventNamed, type Chain } from "./fixture.js";
 import { commitChunks, type ChunkedDataset } from "../../protocol/src/honk/chunks.js";
 import { statsChunkInputs } from "../../protocol/src/honk/stats.js";
 import { chunkAuditBinding, proofListTree } from "../../protocol/src/honk/prooflist.js";
 import { HonkCircuit, solidityArgs, type HonkProof } from "../../node/src/zk/honk.js";
 import { deployHonkVerifier } from "../helpers/honk.js";
+import { proveHonkGroup } from "../../node/src/zk/honk-contributions.js";
+import { closePool } from "../../node/src/runtime/pool.js";
+import { outputsCommitment, roundBinding } from "../../protocol/src/binding.js";
+import { kindKey } from "../../protocol/src/taskspec.js";
+import { deployHonkVerifiers } from "../../chain-connector/src/ethereum/deploy.js";
 import { ChunkAudit__factory, type ChunkAudit } from "../../types/ethers-contracts/index.js";
 
 // ChunkAudit with the real StatsChunkHonkVerifier and real stats_chunk proofs: a member commits
@@ -68,9 +73,8 @@ describe("ChunkAudit: challenges and the random audit with real Honk proofs", ()
     c = await startChain();
     const v = await deployHonkVerifier(c.wallets[0], "StatsChunkHonkVerifier");
     verifier = await v.getAddress();
-    const a = await new ChunkAudit__factory(c.wallets[0]).deploy(c.addresses.dataRegistry);
-    await a.waitForDeployment();
-    const addr = await a.getAddress();
+    // deployContracts deploys ChunkAudit bound to its TaskManager.
+    const addr = c.addresses.chunkAudit!;
     audit = (i) => ChunkAudit__factory.connect(addr, c.wallets[i]);
     for (const m of [A, B]) {
       await mined(c.nr(m).register(`http://m${m}`, id(`k${m}`), 1, 1));
@@ -80,6 +84,77 @@ describe("ChunkAudit: challenges and the random audit with real Honk proofs", ()
   after(async () => {
     console.log("ChunkAudit gas:", Object.entries(gas).map(([k, v]) => `${k} ${v.toLocaleString("en-US")}`).join(", "));
     await c?.stop();
+    await closePool();
+  });
+
+  test("challengeTask: TaskManager records an OffChain member's proof-list root; a failing entry excludes it from the round, a valid one stands", async () => {
+    const REQ = 3;
+    const [a, b] = [c.wallets[A].address, c.wallets[B].address];
+    await reverts(audit(REQ).setHonkVerifier(kindKey("stats"), 4, verifier, 6, 4), "Unauthorized");
+    await reverts(audit(0).setHonkVerifier(kindKey("stats"), 8, verifier, 6, 4), "BadInput");
+    // As the deploy script binds them: both widths, public input count and outputs' offset from the manifest.
+    const bound = await deployHonkVerifiers(c.wallets[0], c.addresses.chunkAudit!, ["stats"]);
+    assert.deepEqual(
+      bound.map((x) => [x.kind, x.width]),
+      [
+        ["stats", 4],
+        ["stats", 16],
+      ],
+    );
+    const w4 = await audit(0).honkVerifiers(kindKey("stats"), 4);
+    assert.deepEqual([w4.verifier, w4.inputs, w4.outputsAt], [bound[0].address, 6n, 4n]);
+    // An honest width-16 proof verifies within VERIFY_GAS, as the width-4 one does (answerAudit's gas above).
+    const ds16 = commitChunks(
+      rows.slice(0, 100).map((r) => [...r, r[0], r[1]]),
+      64,
+      6,
+      new Uint8Array(32).fill(3),
+      16,
+    );
+    const p16 = await proveHonkGroup({ kind: "stats", ds: ds16, group: 0, binding: 1n });
+    const v16 = new Contract(bound[1].address, ["function verify(bytes, bytes32[]) view returns (bool)"], c.provider);
+    const g16 = await v16.verify.estimateGas(p16.proof, p16.publicInputs.map(hex));
+    gas["verify, stats_chunk_w16 (honest)"] = g16;
+    assert.ok(g16 < (await audit(0).VERIFY_GAS()), `${g16} gas`);
+    await mined(c.nr(REQ).register("http://req", id("kreq"), 4, 1));
+    const created = await mined(c.tm(REQ).createTask(id("spec"), kindKey("stats"), 1, 2, 2, 2, [100, 100, 100, 100], false, 1));
+    const taskId = eventNamed(c.tm(0).interface, created.logs, "TaskCreated").args.taskId as bigint;
+    for (const m of [A, B]) await mined(c.tm(m).joinRound(taskId, 1, id(`mk${m}`)));
+    const { chainId } = await c.provider.getNetwork();
+    // As the runtime binds them (ctx.binding): roundBinding over each group's own outputs.
+    const proveFor = async (member: string, group: number): Promise<Entry> => {
+      const binding = (outputs: bigint[]) => roundBinding({ taskManager: c.addresses.taskManager, chainId, taskId: Number(taskId), round: 1, member, commitment: outputsCommitment(outputs) });
+      const p = await proveHonkGroup({ kind: "stats", ds, group, binding });
+      return { proof: p.proof, pis: p.publicInputs.map(hex) };
+    };
+    const honest = [await proveFor(a, 0), await proveFor(a, 1)];
+    const bOwn = await proveFor(b, 1);
+    const flipped = bOwn.proof.slice();
+    flipped[300] ^= 1;
+    // B's list: A's group 0 (valid, bound to A) and its own group 1 with a tampered proof.
+    const cheat = [honest[0], { proof: flipped, pis: bOwn.pis }];
+    const ta = tree(honest);
+    const tb = tree(cheat);
+    await reverts(audit(REQ).challengeTask(taskId, 1, a, 0, honest[0].pis, honest[0].proof, ta.path(0)), "NotCommitted");
+    await run("submit Compute with the proof-list root (OffChain)", c.tm(A).submit(taskId, 1, id("blobA"), ta.root, "0x"));
+    await mined(c.tm(B).submit(taskId, 1, id("blobB"), tb.root, "0x"));
+    assert.equal(await c.tm(0).proofsRootOf(taskId, 1, a), ta.root);
+    await reverts(audit(REQ).challengeTask(taskId, 1, a, 0, honest[0].pis, honest[0].proof, ta.path(0)), "ChunkValid");
+    await reverts(audit(REQ).challengeTask(taskId, 1, a, 1, honest[1].pis, honest[1].proof, ta.path(1)), "ChunkValid");
+    // Starving the verifier cannot make an honest proof fail: too little gas is refused, nobody is excluded.
+    await reverts(audit(REQ).challengeTask.staticCall(taskId, 1, a, 1, honest[1].pis, honest[1].proof, ta.path(1), { gasLimit: 3_000_000 }), "OutOfGas");
+    await reverts(audit(REQ).challengeTask(taskId, 1, a, 1, honest[0].pis, honest[0].proof, ta.path(1)), "NotInList");
+    // Index 2 with a one-hash path would alias leaf 0 and fail the group check: refused, not an exclusion.
+    await reverts(audit(REQ).challengeTask(taskId, 1, a, 2, honest[0].pis, honest[0].proof, ta.path(0)), "NotInList");
+    const snap = await c.snapshot();
+    let r = await mined(audit(REQ).challengeTask(taskId, 1, b, 0, cheat[0].pis, cheat[0].proof, tb.path(0)));
+    assert.deepEqual([...eventNamed(audit(0).interface, r.logs, "TaskMemberExcluded").args], [taskId, 1n, b, 0n, 3n]);
+    await snap();
+    r = await run("challengeTask (caught: proof rejected)", audit(REQ).challengeTask(taskId, 1, b, 1, cheat[1].pis, cheat[1].proof, tb.path(1)));
+    assert.deepEqual([...eventNamed(audit(0).interface, r.logs, "TaskMemberExcluded").args], [taskId, 1n, b, 1n, 5n]);
+    assert.equal(await audit(0).excludedFrom(taskId, 1, b), true);
+    assert.equal(await audit(0).excludedFrom(taskId, 1, a), false);
+    await reverts(audit(REQ).challengeTask(taskId, 1, b, 1, cheat[1].pis, cheat[1].proof, tb.path(1)), "AlreadyExcluded");
   });
 
   test("challenge: a valid entry stands; a failing one excludes its member (proof rejected, wrong binding)", async () => {
@@ -104,7 +179,7 @@ describe("ChunkAudit: challenges and the random audit with real Honk proofs", ()
     assert.deepEqual([...eventNamed(audit(0).interface, r.logs, "MemberExcluded").args].slice(1), [c.wallets[B].address, 1n, 5n]);
     assert.equal((await audit(0).entryOf(k, c.wallets[B].address)).excluded, true);
     assert.equal((await audit(0).entryOf(k, c.wallets[A].address)).excluded, false);
-    await reverts(audit(3).challenge(k, c.wallets[B].address, 1, cheat[1].pis, cheat[1].proof, tb.path(1)), "Excluded");
+    await reverts(audit(3).challenge(k, c.wallets[B].address, 1, cheat[1].pis, cheat[1].proof, tb.path(1)), "AlreadyExcluded");
   });
 
   test("audit: drawn after close from the next block's hash; an honest answer passes, a failing one or none excludes", async () => {

@@ -8,12 +8,14 @@ import type { RunningNode } from "../../node/src/index.js";
 import type { SecureStatsResult } from "../../node/src/runtime/kinds/stats/index.js";
 import { closePool } from "../../node/src/runtime/pool.js";
 import { Phase } from "../../protocol/src/phases.js";
+import { ChunkAudit__factory } from "../../types/ethers-contracts/index.js";
 import { chainNetwork, finalResult, preferRamDisk, type ChainNet } from "./network.js";
 import { IRIS_COLS, irisTables, relClose, union } from "./reference.js";
 import { built, plainStats, writeDatasets } from "./proven.js";
 import { HONK_CHEATERS, submitHonk } from "./honk.js";
 
 const SUBMITTED = id("ContributionSubmitted(uint256,uint32,uint8,address,bytes32,bytes32)");
+const EXCLUDED = id("TaskMemberExcluded(uint256,uint32,address,uint32,uint8)");
 
 /**
  * UltraHonk-proven stats rounds (see ./honk.ts), chain mode (hardhat node, no verifier bound):
@@ -28,7 +30,7 @@ describe("UltraHonk-proven stats, chain mode, 3 owners + requester", { skip: bui
 
   before(async () => {
     preferRamDisk();
-    net = await chainNetwork(4);
+    net = await chainNetwork(4, { honk: ["stats"] });
     ws = net.keys.map((k) => new Wallet(k));
     for (let i = 0; i < 3; i++) {
       const t = irisTables(3)[i];
@@ -78,15 +80,24 @@ describe("UltraHonk-proven stats, chain mode, 3 owners + requester", { skip: bui
     });
 
     test(
-      "a fraudulent group proof (its list root recorded as sent) is refused off-chain: the member is left out, the others' statistics are exact",
+      "a fraudulent group proof (its list root recorded as sent) is refused off-chain and challenged on-chain: ChunkAudit excludes the member, the others' statistics are exact",
       { timeout: 900_000 },
-      async () => {
+      async (t) => {
         const { taskId } = await submitHonk(R, ws, { kind: "stats", aggregation: "plain", dataset: "iris", params: { columns: IRIS_COLS }, cheat: "proof", deadline: 3600 });
         const { result } = await finalResult<SecureStatsResult>(R, taskId, 1);
         assert.deepEqual(
           result.rejected.map((r) => [r.member.toLowerCase(), /UltraHonk proof does not verify/.test(r.reason)]),
           [[ws[2].address.toLowerCase(), true]],
         );
+        // The requester's challenge: ChunkAudit re-verified the entry and excluded the member (reason 5: proof rejected).
+        const ex = await net.chain.provider.getLogs({ address: net.addresses.chunkAudit, fromBlock: 0, topics: [EXCLUDED, "0x" + taskId.toString(16).padStart(64, "0")] });
+        assert.equal(ex.length, 1, "one TaskMemberExcluded");
+        const ev = ChunkAudit__factory.createInterface().parseLog(ex[0])!;
+        assert.deepEqual([String(ev.args.member).toLowerCase(), ev.args.round, ev.args.reason], [ws[2].address.toLowerCase(), 1n, 5n]);
+        const audit = ChunkAudit__factory.connect(net.addresses.chunkAudit!, net.chain.provider);
+        assert.equal(await audit.excludedFrom(taskId, 1, ws[2].address), true);
+        assert.equal(await audit.excludedFrom(taskId, 1, ws[0].address), false);
+        t.diagnostic(`challengeTask (caught): ${(await net.chain.provider.getTransactionReceipt(ex[0].transactionHash))!.gasUsed} gas`);
         const honest = union(tables.slice(0, 2));
         assert.equal(result.columns.sepal_length.count, honest.length);
         relClose([result.columns.sepal_length.mean], [plainStats(honest, 0).mean], 1e-5, "mean of the honest two");

@@ -1,3 +1,4 @@
+import type { ChainEvent } from "../../protocol/src/events.js";
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Wallet } from "ethers";
@@ -114,7 +115,7 @@ describe("UltraHonk-proven rounds (stats, kmeans, linreg, logreg), coordinator m
     });
 
     test(
-      "a fraudulent group proof (its list root recorded as sent) is refused off-chain: the member is left out, the others' statistics are exact",
+      "a fraudulent group proof (its list root recorded as sent) is refused and challenged: the connector excludes the member (MemberExcluded), the others' statistics are exact",
       { timeout: 900_000 },
       async () => {
         const { taskId } = await submitHonk(R, ws, { kind: "stats", aggregation: "plain", dataset: "iris", params: { columns: IRIS_COLS }, cheat: "proof" });
@@ -123,6 +124,21 @@ describe("UltraHonk-proven rounds (stats, kmeans, linreg, logreg), coordinator m
           result.rejected.map((r) => [r.member.toLowerCase(), /UltraHonk proof does not verify/.test(r.reason)]),
           [[ws[2].address.toLowerCase(), true]],
         );
+        // The requester challenged the entry; the connector re-checked it with bb and recorded the exclusion.
+        const ac = new AbortController();
+        const timer = setTimeout(() => ac.abort(), 60_000);
+        let excluded: ChainEvent | undefined;
+        try {
+          for await (const e of R.connector.events(undefined, ac.signal))
+            if (e.type === "MemberExcluded" && e.taskId === taskId) {
+              excluded = e;
+              break;
+            }
+        } finally {
+          clearTimeout(timer);
+        }
+        assert.ok(excluded?.type === "MemberExcluded", "a MemberExcluded event for the task");
+        assert.deepEqual([excluded.member.toLowerCase(), excluded.round, excluded.reason], [ws[2].address.toLowerCase(), 1, 5]);
         const honest = union(tables.slice(0, 2));
         assert.equal(result.columns.sepal_length.count, honest.length);
         relClose([result.columns.sepal_length.mean], [plainStats(honest, 0).mean], 1e-5, "mean of the honest two");

@@ -99,7 +99,7 @@ export interface ChainNet {
  * with a keyring of `parties` funded accounts, and nothing else (no keeper: tests advance
  * deadlines themselves). Accounts 1..parties; account 19 deploys.
  */
-export async function chainNetwork(parties: number, opts: { verifiers?: boolean } = {}): Promise<ChainNet> {
+export async function chainNetwork(parties: number, opts: { verifiers?: boolean; honk?: string[] } = {}): Promise<ChainNet> {
   const { mkdtemp, rm } = await import("node:fs/promises");
   const { tmpdir } = await import("node:os");
   // eslint-disable-next-line @typescript-eslint/unbound-method -- node:path's functions do not use `this`
@@ -117,6 +117,8 @@ export async function chainNetwork(parties: number, opts: { verifiers?: boolean 
   // opts.verifiers: each federated kind's Groth16 contribution verifier bound on-chain ("onchain" tasks).
   const bindings = opts.verifiers ? await eth.deployContributionVerifiers(deployer, { require: true }) : [];
   const addresses = await eth.deployContracts(deployer, bindings);
+  // opts.honk: these kinds' UltraHonk verifiers bound in ChunkAudit ("offchain" proof lists can be challenged on-chain).
+  if (opts.honk) await eth.deployHonkVerifiers(deployer, addresses.chunkAudit!, opts.honk);
   const keys = chain.accounts.slice(1, 1 + parties);
   const network = new eth.EthereumNetwork({ rpcUrl: chain.url, addresses, blobs: join(dir, "blobs"), dbPath: join(dir, "events.sqlite"), pollMs: 200 });
   const server = new ConnectorServer({ network: new KeyringNetwork(network, keys) });

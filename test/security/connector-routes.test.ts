@@ -290,6 +290,16 @@ for (const factory of modes)
       assert.equal((await as("S", "POST", ROUTES.report(taskId, 9), { status: "declined", reason: "no such round" })).code, "UnknownRound");
     });
 
+    test('challenges: refused where the member recorded no proof list (not an "offchain" Compute submission) and for a malformed entry', async () => {
+      const entry = { index: 0, publicInputs: [b32(), b32(), b32(), b32(), b32()], proof: "0x01", path: [] };
+      // Registered nodes only (the server refuses U first); behind that, the network refuses the entry.
+      await expectAll("POST", ROUTES.challenge(taskId, 1), { member: A.address, entry }, { A: "BadInput", B: "BadInput", S: "BadInput", R: "BadInput" });
+      assert.equal((await as("R", "POST", ROUTES.challenge(taskId, 1), { member: "nobody", entry })).code, "BadInput", "member not an address");
+      const deep = { ...entry, path: Array.from({ length: 21 }, () => b32()) };
+      assert.equal((await as("R", "POST", ROUTES.challenge(taskId, 1), { member: A.address, entry: deep })).code, "BadInput", "a path deeper than 20");
+      assert.equal((await as("R", "POST", ROUTES.challenge(taskId, 9), { member: A.address, entry })).code, factory === coordinatorMode ? "UnknownRound" : "BadInput");
+    });
+
     test("every route is in the authorization table, in the code and in the README", async () => {
       const covered = ROUTE_POLICY.map((p) => p.route).join(" ");
       const readme = await readFile(join(import.meta.dirname, "../../README.md"), "utf8");
@@ -312,6 +322,7 @@ for (const factory of modes)
         "/finalize",
         "/tasks/:id/close",
         "/report",
+        "/challenge",
         "/blobs",
         "/blobs/:hash",
         "/events",
@@ -319,6 +330,6 @@ for (const factory of modes)
         assert.ok(covered.includes(r), `${r} has a line in ROUTE_POLICY`);
         assert.ok(table.includes(r), `${r} has a line in the README's authorization table`);
       }
-      assert.equal(Object.keys(ROUTES).length, 23, "a new route needs a line in ROUTE_POLICY and the README");
+      assert.equal(Object.keys(ROUTES).length, 24, "a new route needs a line in ROUTE_POLICY and the README");
     });
   });

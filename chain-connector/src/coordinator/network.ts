@@ -1,11 +1,14 @@
-import { ZeroAddress, ZeroHash } from "ethers";
+import { ZeroAddress, ZeroHash, concat, getBytes, keccak256 } from "ethers";
 import type { ChainEvent, ChainEventBody, MemberReportStatus } from "../../../protocol/src/events.js";
 import { Phase, Role, Verification } from "../../../protocol/src/phases.js";
-import { roundBinding } from "../../../protocol/src/binding.js";
+import { outputsCommitment, roundBinding } from "../../../protocol/src/binding.js";
+import { proofListLeaf } from "../../../protocol/src/honk/prooflist.js";
+import { checkHonkEntry } from "../honkverify.js";
 import { checkContributionProof, honkSubmission } from "../proofcheck.js";
 import { allowedMembers, datasetKey, kindKey, specBytes, specHash, verificationLevel, type TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { BlobRef } from "../http/authz.js";
 import {
+  checkChallenge,
   checkIdempotencyKey,
   checkReport,
   ConnectorError,
@@ -18,6 +21,7 @@ import {
   type Groth16Proof,
   type NodeInfo,
   type NodeRecord,
+  type ProofListChallenge,
   type RoundRecord,
   type TaskRecord,
   type TxReceipt,
@@ -567,6 +571,36 @@ export class CoordinatorNetwork {
     });
   }
 
+  /**
+   * ChunkAudit.challengeTask off-chain: the entry must lead to the member's recorded proof-list
+   * root (its Compute commitment); bb re-checks it and a failing entry excludes the member.
+   */
+  async challenge(sender: string, taskId: number, round: number, member: string, entry: ProofListChallenge): Promise<TxReceipt> {
+    checkChallenge(member, entry);
+    const m = addr(member, "member");
+    const { t } = this.loadRound(taskId, round);
+    this.requireRole(sender, Role.Owner | Role.Worker | Role.Requester, "challenge proof lists (any registered node)");
+    const root = this.store.contributions(taskId, round, Phase.Compute).find((c) => c.member === m)?.commitment;
+    if (t.verification !== Verification.OffChain || !root)
+      fail("BadInput", `${m} recorded no proof-list root in round ${round} of task ${taskId} (not an "offchain" Compute submission)`);
+    if (this.store.isExcluded(taskId, round, m)) fail("BadInput", `${m} is already excluded from round ${round} of task ${taskId}`);
+    if (entry.index >> entry.path.length !== 0) fail("BadInput", `entry ${entry.index} and its path do not lead to the member's recorded proof-list root`);
+    let node = proofListLeaf({ proof: getBytes(entry.proof), publicInputs: entry.publicInputs });
+    entry.path.forEach((sib, d) => (node = keccak256(concat((entry.index >> d) & 1 ? [sib, node] : [node, sib]))));
+    if (node !== root.toLowerCase()) fail("BadInput", `entry ${entry.index} and its path do not lead to the member's recorded proof-list root`);
+    const reason = await checkHonkEntry(t.kindName, entry.index, entry.publicInputs, getBytes(entry.proof), {
+      binding: (outputs) => roundBinding({ taskId, round, member: m, commitment: outputsCommitment(outputs) }),
+      hasRoot: (r) => this.store.hasRoot(m, r),
+    });
+    if (reason === 0) fail("BadInput", `entry ${entry.index} of the member's proof list verifies: nothing to challenge`);
+    return this.tx(() => {
+      if (this.store.isExcluded(taskId, round, m)) fail("BadInput", `${m} is already excluded from round ${round} of task ${taskId}`);
+      this.store.insertExclusion(taskId, round, m);
+      this.emit({ type: "MemberExcluded", taskId, round, member: m, index: entry.index, reason });
+      return {};
+    });
+  }
+
   report(sender: string, taskId: number, round: number, status: MemberReportStatus, reason: string): TxReceipt {
     checkReport(status, reason);
     return this.tx(() => {
@@ -685,6 +719,9 @@ export class CoordinatorConnector implements Connector {
   }
   async report(taskId: number, round: number, status: MemberReportStatus, reason: string): Promise<TxReceipt> {
     return this.network.report(this.sender, taskId, round, status, reason);
+  }
+  async challenge(taskId: number, round: number, member: string, entry: ProofListChallenge): Promise<TxReceipt> {
+    return this.network.challenge(this.sender, taskId, round, member, entry);
   }
   async putBlob(bytes: Uint8Array, knownHash?: string): Promise<string> {
     return this.network.blobs.put(bytes, knownHash);

@@ -101,6 +101,13 @@ CREATE TABLE IF NOT EXISTS reports (
   member TEXT NOT NULL,
   PRIMARY KEY (task_id, round, member)
 );
+-- Members a challenge excluded from a round (ChunkAudit's excludedFrom).
+CREATE TABLE IF NOT EXISTS exclusions (
+  task_id INTEGER NOT NULL,
+  round INTEGER NOT NULL,
+  member TEXT NOT NULL,
+  PRIMARY KEY (task_id, round, member)
+);
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   time INTEGER NOT NULL,

@@ -449,6 +449,14 @@ export class CoordinatorStore {
     this.run(`INSERT INTO reports(task_id, round, member) VALUES(?, ?, ?)`, taskId, round, member);
   }
 
+  isExcluded(taskId: number, round: number, member: string): boolean {
+    return this.get(`SELECT 1 AS x FROM exclusions WHERE task_id = ? AND round = ? AND member = ?`, taskId, round, member) !== undefined;
+  }
+
+  insertExclusion(taskId: number, round: number, member: string): void {
+    this.run(`INSERT INTO exclusions(task_id, round, member) VALUES(?, ?, ?)`, taskId, round, member);
+  }
+
   /** Every place a blob is published: a task's spec, a contribution, a round's result. */
   blobRefs(hash: string): BlobRef[] {
     const out: BlobRef[] = [];

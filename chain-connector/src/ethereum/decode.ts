@@ -1,9 +1,13 @@
 import { Interface, getAddress, type Log } from "ethers";
-import { DataRegistry__factory, NodeRegistry__factory, TaskManager__factory } from "../../../types/ethers-contracts/index.js";
+import { ChunkAudit__factory, DataRegistry__factory, NodeRegistry__factory, TaskManager__factory } from "../../../types/ethers-contracts/index.js";
 import { REPORT_STATUS, type ChainEventBody } from "../../../protocol/src/events.js";
 
-/** Event-only interface over the three contracts (their event names do not overlap). */
-export const EVENTS = new Interface([...NodeRegistry__factory.abi, ...DataRegistry__factory.abi, ...TaskManager__factory.abi].filter((f) => f.type === "event"));
+/** Event-only interface over the three contracts and ChunkAudit's task exclusions (their event names do not overlap). */
+export const EVENTS = new Interface(
+  [...NodeRegistry__factory.abi, ...DataRegistry__factory.abi, ...TaskManager__factory.abi, ...ChunkAudit__factory.abi].filter(
+    (f) => f.type === "event" && (!("name" in f) || !ChunkAudit__factory.abi.includes(f as never) || f.name === "TaskMemberExcluded"),
+  ),
+);
 
 const num = (v: unknown): number => {
   const b = BigInt(v as bigint | number | string);
@@ -86,6 +90,8 @@ export function decodeLog(log: Pick<Log, "topics" | "data">): ChainEventBody | n
       const status = num(a.status) === REPORT_STATUS.declined ? "declined" : "failed";
       return { type: "MemberReported", taskId: num(a.taskId), round: num(a.round), member: addr(a.member), status, reason: String(a.reason) };
     }
+    case "TaskMemberExcluded":
+      return { type: "MemberExcluded", taskId: num(a.taskId), round: num(a.round), member: addr(a.member), index: num(a.index), reason: num(a.reason) };
     default:
       return null;
   }

@@ -1,5 +1,9 @@
-import { NonceManager, id, type Signer } from "ethers";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ContractFactory, NonceManager, id, type Signer } from "ethers";
 import {
+  ChunkAudit__factory,
   DataRegistry__factory,
   KMeansChunkVerifier__factory,
   LinRegChunkVerifier__factory,
@@ -17,6 +21,8 @@ export interface ContractAddresses {
   nodeRegistry: string;
   dataRegistry: string;
   taskManager: string;
+  /** ChunkAudit bound to taskManager: challenges of OffChain (UltraHonk) proof lists. */
+  chunkAudit?: string;
   /** Block of the first deployment transaction: where connectors start reading logs (scripts/deploy.ts writes it as a decimal string). */
   deployBlock?: number | string;
 }
@@ -31,8 +37,8 @@ export interface VerifierBinding {
 }
 
 /**
- * Deploys NodeRegistry, DataRegistry and TaskManager (owned by `signer`) and binds the given
- * verifiers. Transactions are sent one after another from `signer`, so its nonce stays consistent.
+ * Deploys NodeRegistry, DataRegistry, TaskManager (owned by `signer`) and its ChunkAudit, and binds the given
+ * Groth16 verifiers. Transactions are sent one after another from `signer`, so its nonce stays consistent.
  */
 export async function deployContracts(deployer: Signer, verifiers: VerifierBinding[] = []): Promise<ContractAddresses> {
   // Counting nonces locally: a provider may cache the pending count between back-to-back deployments.
@@ -48,7 +54,86 @@ export async function deployContracts(deployer: Signer, verifiers: VerifierBindi
   await tm.waitForDeployment();
   const taskManager = await tm.getAddress();
   for (const v of verifiers) await (await tm.setVerifier(kindKey(v.kind), v.address, v.selector)).wait();
-  return { nodeRegistry, dataRegistry, taskManager, ...(deployBlock === undefined ? {} : { deployBlock }) };
+  const audit = await new ChunkAudit__factory(signer).deploy(taskManager);
+  await audit.waitForDeployment();
+  const chunkAudit = await audit.getAddress();
+  return { nodeRegistry, dataRegistry, taskManager, chunkAudit, ...(deployBlock === undefined ? {} : { deployBlock }) };
+}
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const HONK_MANIFEST = join(ROOT, "circuits", "noir", "build", "manifest.json");
+/** Task kind → bb-generated verifier contract per circuit width (contracts/verifiers/honk). */
+const HONK_VERIFIERS: Record<string, Record<4 | 16, { circuit: string; contract: string }>> = {
+  stats: { 4: { circuit: "stats_chunk", contract: "StatsChunkHonkVerifier" }, 16: { circuit: "stats_chunk_w16", contract: "StatsChunkW16HonkVerifier" } },
+  kmeans: { 4: { circuit: "kmeans_chunk", contract: "KMeansChunkHonkVerifier" }, 16: { circuit: "kmeans_chunk_w16", contract: "KMeansChunkW16HonkVerifier" } },
+  linreg: { 4: { circuit: "linreg_chunk", contract: "LinRegChunkHonkVerifier" }, 16: { circuit: "linreg_chunk_w16", contract: "LinRegChunkW16HonkVerifier" } },
+  logreg: { 4: { circuit: "logreg_chunk", contract: "LogRegChunkHonkVerifier" }, 16: { circuit: "logreg_chunk_w16", contract: "LogRegChunkW16HonkVerifier" } },
+};
+
+interface LinkedArtifact {
+  abi: unknown[];
+  bytecode: string;
+  linkReferences: Record<string, Record<string, { start: number; length: number }[]>>;
+}
+
+/**
+ * Deploys a bb-generated Honk verifier from the Hardhat artifacts: it links two external libraries
+ * (ZKTranscriptLib, RelationsLib) of its own, deployed first and spliced into its bytecode.
+ */
+export async function deployHonkVerifierContract(signer: Signer, name: string): Promise<string> {
+  const dir = join(ROOT, "artifacts", "contracts", "verifiers", "honk", `${name}.sol`);
+  const load = (c: string): LinkedArtifact => {
+    const f = join(dir, `${c}.json`);
+    if (!existsSync(f)) throw new Error(`no artifact ${f}: run npx hardhat build`);
+    return JSON.parse(readFileSync(f, "utf8")) as LinkedArtifact;
+  };
+  const main = load(name);
+  let code = main.bytecode.slice(2);
+  for (const libs of Object.values(main.linkReferences))
+    for (const [lib, refs] of Object.entries(libs)) {
+      const a = load(lib);
+      const l = await new ContractFactory(a.abi as never, a.bytecode, signer).deploy();
+      await l.waitForDeployment();
+      const addr = (await l.getAddress()).slice(2).toLowerCase();
+      for (const { start, length } of refs) code = code.slice(0, start * 2) + addr + code.slice((start + length) * 2);
+    }
+  const v = await new ContractFactory(main.abi as never, "0x" + code, signer).deploy();
+  await v.waitForDeployment();
+  return v.getAddress();
+}
+
+/** A Honk verifier bound in ChunkAudit. */
+export interface HonkVerifierBinding {
+  kind: string;
+  width: 4 | 16;
+  address: string;
+}
+
+/**
+ * Deploys the UltraHonk verifier of each kind (or of `kinds`) at both widths and binds it in
+ * ChunkAudit (signer must own TaskManager), with its public input count and where its outputs
+ * start (from circuits/noir/build/manifest.json), so challenges of OffChain rounds can be judged.
+ */
+export async function deployHonkVerifiers(deployer: Signer, chunkAudit: string, kinds: string[] = Object.keys(HONK_VERIFIERS)): Promise<HonkVerifierBinding[]> {
+  if (!existsSync(HONK_MANIFEST)) throw new Error(`${HONK_MANIFEST} is missing; run npm run circuits:build:honk -- --ptau <file>`);
+  const manifest = JSON.parse(readFileSync(HONK_MANIFEST, "utf8")) as { circuits: Record<string, { publicInputs: string[] }> };
+  const signer = deployer instanceof NonceManager ? deployer : new NonceManager(deployer);
+  const audit = ChunkAudit__factory.connect(chunkAudit, signer);
+  const out: HonkVerifierBinding[] = [];
+  for (const kind of kinds) {
+    const widths = HONK_VERIFIERS[kind];
+    if (!widths) throw new Error(`no UltraHonk verifier for kind "${kind}"; use ${Object.keys(HONK_VERIFIERS).join(", ")}`);
+    for (const width of [4, 16] as const) {
+      const { circuit, contract } = widths[width];
+      const pis = manifest.circuits[circuit]?.publicInputs;
+      if (!pis) throw new Error(`circuit ${circuit} is not in ${HONK_MANIFEST}; rebuild the Honk circuits`);
+      const outputsAt = pis.findIndex((x) => x.startsWith("commitment"));
+      const address = await deployHonkVerifierContract(signer, contract);
+      await (await audit.setHonkVerifier(kindKey(kind), width, address, pis.length, outputsAt)).wait();
+      out.push({ kind, width, address });
+    }
+  }
+  return out;
 }
 
 /**

@@ -1,10 +1,10 @@
 import { Interface, isHexString, type ErrorDescription } from "ethers";
-import { DataRegistry__factory, NodeRegistry__factory, TaskManager__factory } from "../../../types/ethers-contracts/index.js";
+import { ChunkAudit__factory, DataRegistry__factory, NodeRegistry__factory, TaskManager__factory } from "../../../types/ethers-contracts/index.js";
 import { ConnectorError, type ConnectorErrorCode } from "../connector.js";
 
 /** Every custom error the three contracts can revert with, in one interface. */
 const ERRORS = new Interface(
-  [...NodeRegistry__factory.abi, ...DataRegistry__factory.abi, ...TaskManager__factory.abi].filter(
+  [...NodeRegistry__factory.abi, ...DataRegistry__factory.abi, ...TaskManager__factory.abi, ...ChunkAudit__factory.abi].filter(
     (f, i, all) => f.type === "error" && all.findIndex((g) => g.type === "error" && g.name === f.name) === i,
   ),
 );
@@ -116,6 +116,14 @@ function describe(d: ErrorDescription): string {
       return `task ${a[0]} is closed`;
     case "InvalidProof":
       return "the proof does not verify against the kind's verifier (or is malformed)";
+    case "ChunkValid":
+      return `entry ${a[0]} of the member's proof list verifies: nothing to challenge`;
+    case "NotInList":
+      return `entry ${a[0]} and its path do not lead to the member's recorded proof-list root`;
+    case "NotCommitted":
+      return `${a[0]} recorded no proof-list root in this round (not an "offchain" Compute submission)`;
+    case "AlreadyExcluded":
+      return `${a[0]} is already excluded from this round`;
     case "BadBinding":
       return `the proof's ${String(a[0])} does not match this submission (task, round, sender, blob, commitment, committed root)`;
     default: {

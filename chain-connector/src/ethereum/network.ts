@@ -7,6 +7,7 @@ import { honkSubmission } from "../proofcheck.js";
 import { allowedMembers, datasetKey, specBytes, specHash, type TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { BlobRef } from "../http/authz.js";
 import {
+  checkChallenge,
   checkIdempotencyKey,
   checkReport,
   ConnectorError,
@@ -19,6 +20,7 @@ import {
   type Groth16Proof,
   type NodeInfo,
   type NodeRecord,
+  type ProofListChallenge,
   type RoundRecord,
   type TaskRecord,
   type TxReceipt,
@@ -26,6 +28,7 @@ import {
 import { blobHash, openBlobStore, type BlobStore } from "../blobstore.js";
 import { addr, b32, checkCloseReason, checkDatasetName, checkNodeInfo, checkTaskSpec, fail, specInputHash, U32, uint } from "../validate.js";
 import {
+  ChunkAudit__factory,
   DataRegistry__factory,
   NodeRegistry__factory,
   TaskManager__factory,
@@ -106,6 +109,8 @@ export class EthereumNetwork {
     if (!opts.provider && !opts.rpcUrl) throw new Error("EthereumNetwork: give rpcUrl (http://host:port) or provider");
     for (const k of ["nodeRegistry", "dataRegistry", "taskManager"] as const)
       if (!isAddress(opts.addresses?.[k])) throw new Error(`EthereumNetwork: addresses.${k} must be the deployed contract's address`);
+    if (opts.addresses.chunkAudit !== undefined && !isAddress(opts.addresses.chunkAudit))
+      throw new Error("EthereumNetwork: addresses.chunkAudit must be the deployed ChunkAudit's address, or left out");
     if (!opts.dbPath) throw new Error("EthereumNetwork: dbPath must name the SQLite file for the event log");
     if (opts.blobs === undefined) throw new Error("EthereumNetwork: blobs must be a BlobStore or a directory");
     this.ownProvider = !opts.provider;
@@ -116,6 +121,7 @@ export class EthereumNetwork {
       nodeRegistry: getAddress(opts.addresses.nodeRegistry),
       dataRegistry: getAddress(opts.addresses.dataRegistry),
       taskManager: getAddress(opts.addresses.taskManager),
+      ...(opts.addresses.chunkAudit ? { chunkAudit: getAddress(opts.addresses.chunkAudit) } : {}),
     };
     this.blobs = openBlobStore(opts.blobs);
     this.confirmations = Math.max(1, opts.confirmations ?? 1);
@@ -234,7 +240,7 @@ export class EthereumNetwork {
       const to = Math.min(safe, from + this.maxRange - 1);
       const logs = await withRetry(() =>
         this.provider.getLogs({
-          address: [this.addresses.nodeRegistry, this.addresses.dataRegistry, this.addresses.taskManager],
+          address: [this.addresses.nodeRegistry, this.addresses.dataRegistry, this.addresses.taskManager, ...(this.addresses.chunkAudit ? [this.addresses.chunkAudit] : [])],
           fromBlock: from,
           toBlock: to,
         }),
@@ -766,6 +772,18 @@ export class EthereumConnector implements Connector {
     uint(round, "round", 0, U32);
     checkReport(status, reason);
     return this.receipt(await this.send(() => this.tasks.report.populateTransaction(taskId, round, REPORT_STATUS[status], reason)));
+  }
+
+  async challenge(taskId: number, round: number, member: string, entry: ProofListChallenge): Promise<TxReceipt> {
+    uint(taskId, "taskId");
+    uint(round, "round", 0, U32);
+    checkChallenge(member, entry);
+    const at = this.network.addresses.chunkAudit;
+    if (!at) fail("BadInput", "this deployment has no ChunkAudit (addresses.chunkAudit): redeploy with the deploy script to challenge proof lists on-chain");
+    const audit = ChunkAudit__factory.connect(at, this.network.provider);
+    return this.receipt(
+      await this.send(() => audit.challengeTask.populateTransaction(taskId, round, getAddress(member), entry.index, entry.publicInputs, entry.proof, entry.path)),
+    );
   }
 
   // ---------------------------------------------------------------- blobs and events

@@ -43,6 +43,10 @@ export const ROUTE_POLICY: readonly { route: string; who: string }[] = [
     route: "POST /tasks/:id/rounds/:round/report",
     who: 'registered Owner or Worker nodes, as themselves: "declined" by any of them, "failed" by the round\'s members only; one report per node and round (network check)',
   },
+  {
+    route: "POST /tasks/:id/rounds/:round/challenge",
+    who: "registered nodes (on-chain, ChunkAudit.challengeTask takes any account); refused unless the entry is in the member's recorded proof list and fails (network check)",
+  },
   { route: "POST /blobs", who: "registered nodes, within the per-party quota (--blob-quota bytes per --blob-quota-window seconds)" },
   {
     route: "GET /blobs/:hash",

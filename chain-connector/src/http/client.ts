@@ -17,6 +17,7 @@ import {
   type NodeRecord,
   type RoundRecord,
   type TaskRecord,
+  type ProofListChallenge,
   type TxReceipt,
 } from "../connector.js";
 import { ROUTES, type ServerInfo } from "./routes.js";
@@ -193,6 +194,9 @@ export class ConnectorClient implements Connector {
   }
   report(taskId: number, round: number, status: MemberReportStatus, reason: string): Promise<TxReceipt> {
     return this.json("POST", ROUTES.report(taskId, round), { status, reason });
+  }
+  challenge(taskId: number, round: number, member: string, entry: ProofListChallenge): Promise<TxReceipt> {
+    return this.json("POST", ROUTES.challenge(taskId, round), { member, entry });
   }
 
   /** The body hash signed is the blob's name: hashed once here (or not at all given `knownHash`), once by the server. */

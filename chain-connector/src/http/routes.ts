@@ -25,6 +25,7 @@ export const ROUTES = {
   finalize: (id: number, r: number) => `/tasks/${id}/rounds/${r}/finalize`,
   close: (id: number) => `/tasks/${id}/close`,
   report: (id: number, r: number) => `/tasks/${id}/rounds/${r}/report`,
+  challenge: (id: number, r: number) => `/tasks/${id}/rounds/${r}/challenge`,
   blobs: "/blobs",
   blob: (hash: string) => `/blobs/${hash}`,
   events: "/events",

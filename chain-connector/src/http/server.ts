@@ -371,6 +371,13 @@ export class ConnectorServer {
       }),
     );
     app.post(
+      "/tasks/:id/rounds/:round/challenge",
+      route((c, req) => {
+        const b = json(req);
+        return c.challenge(int(req.params.id, "taskId"), int(req.params.round, "round"), b.member as string, b.entry as never);
+      }),
+    );
+    app.post(
       "/tasks/:id/close",
       route((c, req) => c.closeTask(int(req.params.id, "taskId"), json(req).reason as string)),
     );

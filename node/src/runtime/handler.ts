@@ -1,5 +1,5 @@
 import { keccakHex } from "../../../protocol/src/hash.js";
-import type { Connector, DatasetRecord, Groth16Proof } from "../../../chain-connector/src/connector.js";
+import type { Connector, DatasetRecord, Groth16Proof, ProofListChallenge } from "../../../chain-connector/src/connector.js";
 import type { TaskSpec } from "../../../protocol/src/taskspec.js";
 import type { ProvenKind } from "./kinds/shared/proven.js";
 import type { Table } from "../data/table.js";
@@ -53,6 +53,12 @@ export interface RoundContext {
    * (spec.datasets; a reference without a version accepts any committed version), or null.
    */
   dataset(owner: string, root: string): Promise<DatasetRecord | null>;
+  /**
+   * Challenges a failing entry of `member`'s proof list on the connector (ethereum: ChunkAudit
+   * on-chain), which excludes the member from the round (MemberExcluded). Absent where nothing
+   * can be challenged (the local runner).
+   */
+  challenge?(member: string, entry: ProofListChallenge): Promise<void>;
   /** The connector's public blob store (content-addressed, keccak256): what other parties may read. */
   blobs: BlobAccess;
   /** This node's own blob store: bytes put here never leave the node (e.g. an owner's secret key). */

@@ -516,6 +516,9 @@ export class Runtime extends EventEmitter {
       contributions: (phase) => this.fetchContributions(task.taskId, round, phase),
       binding: (commitment, member = this.o.self) => roundBinding({ ...this.o.bindingDomain, taskId: task.taskId, round, member, commitment }),
       dataset: (owner, root) => this.referencedDataset(this.spec(task), owner, root),
+      challenge: async (member, entry) => {
+        await this.o.connector.challenge(task.taskId, round, member, entry);
+      },
       blobs: { put: (b) => this.o.connector.putBlob(b), get: (h) => this.blob(h) },
       local: { put: (b) => this.o.results.put(b), get: (h) => this.o.results.get(h) },
       requesterKey: () => this.requesterKey(this.spec(task).requester),

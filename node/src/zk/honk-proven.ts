@@ -140,7 +140,21 @@ async function open(ctx: RoundContext, kind: HonkKind, params: HonkParams, c: Re
     return g.publicInputs.map((x) => BigInt(x));
   });
   if (parsed.length === 0) throw new Error("no group proofs");
-  if (proofListTree(proofListEntries(env.groups)).root !== c.commitment.toLowerCase()) throw new Error("the recorded commitment is not the Merkle root of the proof list sent");
+  const tree = proofListTree(proofListEntries(env.groups));
+  if (tree.root !== c.commitment.toLowerCase()) throw new Error("the recorded commitment is not the Merkle root of the proof list sent");
+  // A failing entry is also shown to the connector (ChunkAudit on-chain), so the exclusion is on
+  // record, not only in the result's `rejected`; only the requester does it, once per member and round.
+  const refuse = async (k: number, why: string): Promise<never> => {
+    if (ctx.challenge && ctx.self.toLowerCase() === ctx.spec.requester.toLowerCase()) {
+      try {
+        await ctx.challenge(c.member, { index: k, publicInputs: env.groups[k].publicInputs, proof: "0x" + env.groups[k].proof, path: tree.path(k) });
+        ctx.log.warn({ member: c.member, group: k }, "failing group proof challenged: member excluded on record");
+      } catch (e) {
+        ctx.log.warn({ member: c.member, group: k, err: (e as Error).message }, "challenge of a failing group proof refused");
+      }
+    }
+    throw new Error(why);
+  };
   const idx = (name: string) => s.publicInputs.indexOf(name);
   const root = "0x" + parsed[0][idx("root")].toString(16).padStart(64, "0");
   const dataset = await ctx.dataset(c.member, root);
@@ -157,14 +171,14 @@ async function open(ctx: RoundContext, kind: HonkKind, params: HonkParams, c: Re
   const outAt = s.publicInputs.findIndex((x) => x.startsWith("commitment"));
   const commitments: Commitment[] = [];
   for (const [k, pi] of parsed.entries()) {
-    if (pi[idx("group")] !== BigInt(k)) throw new Error(`group ${k}: proves group ${pi[idx("group")]}; groups must be 0..${expected - 1} in order`);
+    if (pi[idx("group")] !== BigInt(k)) await refuse(k, `group ${k}: proves group ${pi[idx("group")]}; groups must be 0..${expected - 1} in order`);
     if (pi[idx("root")] !== parsed[0][idx("root")]) throw new Error(`group ${k}: proves rows under another root`);
     if (pi[idx("columns")] !== BigInt(dataset.columns)) throw new Error(`group ${k}: proves ${pi[idx("columns")]} columns; the dataset has ${dataset.columns}`);
     if (ph && pi[idx(ph)] !== want) throw new Error(`group ${k}: proves against other ${kind === "kmeans" ? "centroids" : "weights"} than this round's`);
     const outputs = pi.slice(outAt);
-    if (pi[idx("binding")] !== ctx.binding(outputsCommitment(outputs), c.member)) throw new Error(`group ${k}: the proof is bound to another task, round or member`);
+    if (pi[idx("binding")] !== ctx.binding(outputsCommitment(outputs), c.member)) await refuse(k, `group ${k}: the proof is bound to another task, round or member`);
     if (!(await verifyHonk(s.circuit, { proof: new Uint8Array(Buffer.from(env.groups[k].proof, "hex")), publicInputs: pi }, { expectedInputs: n })))
-      throw new Error(`group ${k}: the UltraHonk proof does not verify against the ${s.circuit} verification key`);
+      await refuse(k, `group ${k}: the UltraHonk proof does not verify against the ${s.circuit} verification key`);
     commitments.push({ x: outputs[0], y: outputs[1] });
   }
   const extrema = kind === "stats" ? await checkHonkExtrema(ctx, c.member, env.extrema, { root: parsed[0][idx("root")], columns: dataset.columns, rows: dataset.rows }) : undefined;
