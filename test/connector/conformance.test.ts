@@ -442,8 +442,11 @@ for (const factory of modes) {
       assert.deepEqual((await c[0].getRound(taskId, 1))!.members, [w[4].address]);
       assert.equal((await c[0].getRound(taskId, 1))!.phase, Phase.Compute, "the named worker filled the round");
       // A spec without a member list stays open to any Worker.
+      const m = log.mark();
       const open = await c[0].createTask(spec({ members: { min: 1, max: 1, threshold: 1 }, nonce: `open-${h.name}` }));
       await c[7].joinRound(open.taskId, 1, b32());
+      // Its events are part of this mode's stream, which the last test compares across modes.
+      await log.waitFor(m, (e) => e.type === "PhaseAdvanced" && e.taskId === open.taskId);
     });
 
     test("unsigned, wrongly signed, replayed and stale requests are refused", async () => {

@@ -1,6 +1,6 @@
 import { canonicalJson } from "../../../../../protocol/src/canonical.js";
 import type { StatsParams } from "../../../../../protocol/src/tasks/stats/index.js";
-import { kindParams, type TaskSpec } from "../../../../../protocol/src/taskspec.js";
+import { kindParams, proofSystemOf, type TaskSpec } from "../../../../../protocol/src/taskspec.js";
 import { Phase } from "../../../../../protocol/src/phases.js";
 import type { ReceivedContribution, RoundContext, TaskKindHandler } from "../../handler.js";
 import { openFromMember, sealForRequester } from "../../aggregation/sealed.js";
@@ -283,7 +283,7 @@ export const statsHandler: TaskKindHandler = {
     if (!isPlain(ctx.spec)) {
       const out = await secure.aggregate(ctx, contributions);
       const { members, ...rest } = out.result as FederatedMeta & { columns: Record<string, SecureColumnStats> };
-      if (ctx.spec.proofSystem === "honk" && ctx.spec.verification !== "none") await addProvenExtrema(ctx, rest.columns, members);
+      if (proofSystemOf(ctx.spec) === "honk") await addProvenExtrema(ctx, rest.columns, members);
       const result: SecureStatsResult = { ...rest, members: members.length, contributors: members };
       return { result };
     }
