@@ -1,6 +1,6 @@
 import { FailReason } from "../../../protocol/src/events.js";
 import { Phase } from "../../../protocol/src/phases.js";
-import { ConnectorError, type ConnectorErrorCode } from "../connector.js";
+import { ConnectorError, type ConnectorErrorCode, type RoundRecord } from "../connector.js";
 
 /**
  * The round state machine of the coordinator, as TaskManager.sol has it: which phase follows
@@ -26,14 +26,8 @@ export interface TaskState {
   setup: boolean;
 }
 
-export interface RoundState {
-  taskId: number;
-  round: number;
-  phase: number;
-  deadline: number;
-  joined: number;
-  active: number;
-}
+/** The part of a round record the transition rules read and write. */
+export type RoundState = Pick<RoundRecord, "taskId" | "round" | "phase" | "deadline" | "joined" | "active">;
 
 /** What a round does next: enter a phase, or fail. Members silent in the phase left are dropped when `dropSilent`. */
 export type Transition =
